@@ -1,0 +1,45 @@
+# The two commands of the README: `make demo` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint pytest services system-deps format clean bench
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+## make demo: create .venv, install, migrate the embedded SQLite database, run the demo.
+demo: $(STAMP)
+	$(BIN)/chanrong demo
+
+## make test: lint (ruff, mypy, import-linter) and the whole pytest suite on SQLite and PostgreSQL.
+test: $(STAMP) system-deps lint pytest
+
+system-deps:
+	bash scripts/system-deps.sh
+
+services: system-deps
+	@bash scripts/services.sh start
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+pytest: $(STAMP) system-deps
+	eval "$$(bash scripts/services.sh start)" && \
+	  $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+clean:
+	rm -rf var .mypy_cache .ruff_cache build *.egg-info

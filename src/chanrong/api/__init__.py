@@ -1,0 +1,1 @@
+"""FastAPI application assembly: each domain contributes its router here."""

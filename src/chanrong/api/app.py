@@ -1,0 +1,80 @@
+"""The composition root of the HTTP API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from chanrong.api import observability, problems
+from chanrong.api.routers import PROTECTED, PUBLIC
+from chanrong.core.settings import Settings, get_settings
+from chanrong.storage import migrate
+from chanrong.storage.database import Database
+
+# Routes that answer without credentials: infrastructure probes and the API description.
+PUBLIC_PATHS = frozenset(
+    {
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/openapi.json",
+        "/redoc",
+        "/auth/token",
+    }
+)
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    """Build the API for ``settings`` (default: the environment) and an optional database."""
+    settings = settings or get_settings()
+    db = db or Database(settings.effective_database_url)
+    app = FastAPI(
+        title="chanrong 产融 API",
+        version="0.1.0",
+        description=(
+            "Industrial operating data as trusted evidence for finance. "
+            "Authenticate with `Authorization: Bearer <API key or access token>`."
+        ),
+    )
+    app.state.settings = settings
+    app.state.db = db
+    metrics = observability.Metrics()
+    app.state.metrics = metrics
+    problems.install(app)
+    observability.install(app, metrics)
+
+    for router in PUBLIC:
+        app.include_router(router)
+    for router in PROTECTED:
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    def readyz(request: Request) -> JSONResponse:
+        """Readiness: the database answers and its schema is current."""
+        database: Database = request.app.state.db
+        checks: dict[str, str] = {}
+        try:
+            database.ping()
+            checks["database"] = "ok"
+            at = migrate.current_heads(database.engine)
+            checks["schema"] = "ok" if at == migrate.script_heads() else "migrations pending"
+        except Exception as exc:  # readiness reports failures, it does not raise them
+            checks["database"] = f"error: {type(exc).__name__}"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    def metrics_route() -> Response:
+        return metrics.render()
+
+    return app

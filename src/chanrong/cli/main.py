@@ -1,0 +1,68 @@
+"""The ``chanrong`` command: one Typer app, each domain adds its commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from chanrong.cli import demo as demo_cmd
+from chanrong.cli.common import console, friendly_errors, settings
+from chanrong.identity.cli import apikey_app, org_app, user_app
+
+app = typer.Typer(
+    name="chanrong",
+    help="产融 chanrong: industrial operating data as trusted evidence for finance.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+db_app = typer.Typer(help="Database schema", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(user_app, name="user")
+app.add_typer(apikey_app, name="apikey")
+app.command("demo")(demo_cmd.demo)
+
+
+@db_app.command("upgrade")
+@friendly_errors
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    from chanrong.storage import migrate
+
+    url = settings().effective_database_url
+    migrate.upgrade(url)
+    console.print(f"[green]database at latest schema[/] ({_redact(url)})")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Run the HTTP API (and console)."""
+    import uvicorn
+
+    from chanrong.core.logs import configure_logging
+
+    s = settings()
+    configure_logging(json=s.log_json, level=s.log_level)
+    uvicorn.run(
+        "chanrong.api.app:create_app",
+        factory=True,
+        host=host or s.api_host,
+        port=port or s.api_port,
+        workers=workers,
+        log_level=s.log_level.lower(),
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""Shared kernel: identifiers, money, time, errors, settings. Imports nothing else of chanrong."""

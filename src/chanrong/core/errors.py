@@ -1,0 +1,97 @@
+"""One documented exception hierarchy for the whole platform.
+
+Every error a user can cause carries a stable ``type`` slug (the RFC 9457 problem type),
+an HTTP status, and where it applies the input field it concerns. The API turns these into
+``application/problem+json``; the CLI prints ``detail`` and exits non-zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ChanrongError(Exception):
+    """Base of every error chanrong raises on purpose."""
+
+    type_slug: str = "error"
+    status: int = 500
+    title: str = "Internal error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.extra = dict(extra or {})
+
+    def to_problem(self) -> dict[str, Any]:
+        """The RFC 9457 body for this error (without ``instance``)."""
+        body: dict[str, Any] = {
+            "type": f"https://chanrong.dev/problems/{self.type_slug}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.field is not None:
+            body["field"] = self.field
+        body.update(self.extra)
+        return body
+
+
+class ValidationFailed(ChanrongError):
+    """Input that breaks a rule; ``field`` names the offending input."""
+
+    type_slug = "validation"
+    status = 422
+    title = "Invalid input"
+
+
+class Unauthenticated(ChanrongError):
+    type_slug = "unauthenticated"
+    status = 401
+    title = "Authentication required"
+
+
+class Forbidden(ChanrongError):
+    type_slug = "forbidden"
+    status = 403
+    title = "Not allowed"
+
+
+class ConsentRequired(Forbidden):
+    """Another organisation's data was asked for without a live, matching consent grant."""
+
+    type_slug = "consent-required"
+    title = "No live consent grant covers this access"
+
+
+class NotFound(ChanrongError):
+    type_slug = "not-found"
+    status = 404
+    title = "Not found"
+
+
+class Conflict(ChanrongError):
+    """The request clashes with the current state (duplicate, already used, wrong state)."""
+
+    type_slug = "conflict"
+    status = 409
+    title = "Conflict"
+
+
+class IdempotencyMismatch(Conflict):
+    type_slug = "idempotency-key-reused"
+    title = "Idempotency key reused with a different request"
+
+
+class DataUnavailable(ChanrongError):
+    """A configured data source (such as ``../shared/data``) is missing."""
+
+    type_slug = "data-unavailable"
+    status = 503
+    title = "Data unavailable"

@@ -1,0 +1,94 @@
+"""Request dependencies: one unit of work per request and the authenticated principal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from chanrong.core.errors import Forbidden, Unauthenticated
+from chanrong.core.i18n import normalise_locale
+from chanrong.core.settings import Settings
+from chanrong.identity import service as identity
+from chanrong.identity.domain import OrgKind, Principal, Role
+from chanrong.identity.tokens import read_token
+from chanrong.storage.database import Database
+
+_bearer = HTTPBearer(auto_error=False, description="API key or access token")
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: committed when the route returns, rolled back on error."""
+    db: Database = request.app.state.db
+    with db.unit_of_work() as session:
+        yield session
+
+
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    """Everything a route needs about the call: who, in which transaction, in which language."""
+
+    principal: Principal
+    session: Session
+    settings: Settings
+    locale: str
+    request_id: str
+
+
+def _locale(request: Request) -> str:
+    return normalise_locale(
+        request.query_params.get("lang")
+        or request.cookies.get("lang")
+        or request.headers.get("accept-language")
+    )
+
+
+def authenticate(request: Request, session: Session, credentials: str | None) -> Principal:
+    """Resolve a bearer credential (access token or API key) to a principal."""
+    if not credentials:
+        raise Unauthenticated("send 'Authorization: Bearer <API key or access token>'")
+    settings: Settings = request.app.state.settings
+    if credentials.startswith("crk_"):
+        return identity.authenticate_api_key(session, credentials)
+    return read_token(credentials, secret=settings.jwt_secret)
+
+
+def current(
+    request: Request,
+    session: Session = Depends(db_session),
+    creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
+) -> Ctx:
+    """The authenticated call context; every non-public route depends on this."""
+    cookie_token = request.cookies.get("chanrong_token")
+    raw = creds.credentials if creds else cookie_token
+    principal = authenticate(request, session, raw)
+    request.state.principal = principal
+    return Ctx(
+        principal=principal,
+        session=session,
+        settings=request.app.state.settings,
+        locale=_locale(request),
+        request_id=getattr(request.state, "request_id", ""),
+    )
+
+
+def require(
+    *kinds: OrgKind, role: Role = Role.VIEWER, core: bool | None = None
+) -> Callable[..., Ctx]:
+    """A dependency that admits only callers of the given organisation kinds and minimum role."""
+
+    def dependency(ctx: Ctx = Depends(current)) -> Ctx:
+        p = ctx.principal
+        if kinds and p.org_kind not in kinds:
+            allowed = ", ".join(k.value for k in kinds)
+            raise Forbidden(f"this action is for {allowed} organisations")
+        if not p.has_role(role):
+            raise Forbidden(f"this action needs the {role.value} role")
+        if core is True and not p.is_core:
+            raise Forbidden("this action is for core enterprises")
+        return ctx
+
+    return dependency

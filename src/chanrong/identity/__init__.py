@@ -1,0 +1,1 @@
+"""Identity: organisations, users, API keys, roles and the principal behind each request."""

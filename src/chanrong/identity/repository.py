@@ -1,0 +1,65 @@
+"""Every identity query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from chanrong.identity.orm import ApiKey, Organisation, User
+
+
+class IdentityRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, obj: Organisation | User | ApiKey) -> None:
+        self.session.add(obj)
+        self.session.flush()
+
+    def org(self, org_id: str) -> Organisation | None:
+        return self.session.get(Organisation, org_id)
+
+    def org_by_uscc(self, uscc: str) -> Organisation | None:
+        return self.session.scalars(
+            select(Organisation).where(Organisation.uscc == uscc)
+        ).one_or_none()
+
+    def org_by_name(self, name: str) -> Organisation | None:
+        return self.session.scalars(select(Organisation).where(Organisation.name == name)).first()
+
+    def orgs(self, *, kind: str | None = None, org_id: str | None = None) -> Sequence[Organisation]:
+        stmt = select(Organisation).order_by(Organisation.created_at, Organisation.id)
+        if kind:
+            stmt = stmt.where(Organisation.kind == kind)
+        if org_id:
+            stmt = stmt.where(Organisation.id == org_id)
+        return self.session.scalars(stmt).all()
+
+    def count_orgs(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(Organisation)) or 0)
+
+    def user(self, user_id: str) -> User | None:
+        return self.session.get(User, user_id)
+
+    def user_by_name(self, org_id: str, username: str) -> User | None:
+        return self.session.scalars(
+            select(User).where(User.org_id == org_id, User.username == username)
+        ).one_or_none()
+
+    def users(self, org_id: str) -> Sequence[User]:
+        return self.session.scalars(
+            select(User).where(User.org_id == org_id).order_by(User.username)
+        ).all()
+
+    def key(self, key_id: str) -> ApiKey | None:
+        return self.session.get(ApiKey, key_id)
+
+    def key_by_prefix(self, prefix: str) -> ApiKey | None:
+        return self.session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).one_or_none()
+
+    def keys(self, org_id: str) -> Sequence[ApiKey]:
+        return self.session.scalars(
+            select(ApiKey).where(ApiKey.org_id == org_id).order_by(ApiKey.created_at)
+        ).all()
