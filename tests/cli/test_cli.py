@@ -35,8 +35,22 @@ def _ok(args: list[str]) -> str:
 def test_onboarding_from_the_command_line(var_dir: Path) -> None:
     assert "latest schema" in _ok(["db", "upgrade"])
     assert (var_dir / "chanrong.db").exists()
-    out = _ok(["org", "create", "--name", "宝钢", "--kind", "enterprise",
-               "--uscc", "91310000631696382C", "--industry", "C31", "--region", "310000"])
+    out = _ok(
+        [
+            "org",
+            "create",
+            "--name",
+            "宝钢",
+            "--kind",
+            "enterprise",
+            "--uscc",
+            "91310000631696382C",
+            "--industry",
+            "C31",
+            "--region",
+            "310000",
+        ]
+    )
     org_id = out.strip().splitlines()[-1]
     out = _ok(["user", "create", "--org", org_id, "--username", "cfo", "--roles", "admin,officer"])
     user_id = out.strip().splitlines()[-1]
@@ -48,7 +62,8 @@ def test_onboarding_from_the_command_line(var_dir: Path) -> None:
 def test_bad_input_is_a_plain_error_naming_the_field(var_dir: Path) -> None:
     _ok(["db", "upgrade"])
     result = runner.invoke(
-        app, ["org", "create", "--name", "x", "--kind", "enterprise", "--uscc", "91310000631696382D"]
+        app,
+        ["org", "create", "--name", "x", "--kind", "enterprise", "--uscc", "91310000631696382D"],
     )
     assert result.exit_code == 2
     assert "uscc" in result.output and "check_digit" in result.output
@@ -73,7 +88,9 @@ def test_demo_seeds_every_role_and_prints_keys(var_dir: Path) -> None:
 def test_installed_entry_point_runs(tmp_path: Path) -> None:
     env = {**os.environ, "CHANRONG_VAR_DIR": str(tmp_path / "var")}
     exe = Path(sys.executable).with_name("chanrong")
-    proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, env=env, check=False)
+    proc = subprocess.run(
+        [str(exe), "--help"], capture_output=True, text=True, env=env, check=False
+    )
     assert proc.returncode == 0
     for cmd in ("db", "serve", "org", "user", "apikey", "demo"):
         assert cmd in proc.stdout

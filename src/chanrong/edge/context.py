@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -25,6 +26,11 @@ def db_session(request: Request) -> Iterator[Session]:
     db: Database = request.app.state.db
     with db.unit_of_work() as session:
         yield session
+
+
+# "function" scope: the commit runs when the route returns, before the response is sent, so a
+# failed commit becomes an error answer instead of a 2xx for work that was rolled back.
+SessionDep: Any = Depends(db_session, scope="function")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +64,7 @@ def authenticate(request: Request, session: Session, credentials: str | None) ->
 
 def current(
     request: Request,
-    session: Session = Depends(db_session),
+    session: Session = SessionDep,
     creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
 ) -> Ctx:
     """The authenticated call context; every non-public route depends on this."""

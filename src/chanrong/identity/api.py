@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from chanrong.core.clock import utcnow
 from chanrong.core.errors import ValidationFailed
-from chanrong.edge import Ctx, Idempotency, current, db_session, idempotency, require
+from chanrong.edge import Ctx, Idempotency, SessionDep, current, idempotency, require
 from chanrong.identity import service
 from chanrong.identity.domain import OrgKind, Role
 from chanrong.identity.schemas import (
@@ -30,7 +30,7 @@ public_router = APIRouter(tags=["identity"])
 
 
 @public_router.post("/auth/token", response_model=TokenOut)
-def token(body: TokenRequest, request: Request, session: Session = Depends(db_session)) -> TokenOut:
+def token(body: TokenRequest, request: Request, session: Session = SessionDep) -> TokenOut:
     """Exchange an API key, or a password sign-in, for a short-lived access token."""
     if body.api_key:
         principal = service.authenticate_api_key(session, body.api_key)
