@@ -1,0 +1,1 @@
+"""Insurance: the equipment quality index and premium pricing from production data."""
