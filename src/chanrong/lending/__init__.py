@@ -1,0 +1,1 @@
+"""Lending: products, schedules, loans, repayments, delinquency, monitoring and alerts."""
