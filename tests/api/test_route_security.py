@@ -69,4 +69,6 @@ def test_public_routes_are_only_probes_docs_and_token(app_client: TestClient) ->
         "/openapi.json",
         "/redoc",
         "/auth/token",
+        "/console/sign-in",  # the console's sign-in page and language switch
+        "/console/lang",
     } == PUBLIC_PATHS

@@ -10,6 +10,7 @@ from chanrong.api.routers import PROTECTED, PUBLIC
 from chanrong.core.settings import Settings, get_settings
 from chanrong.storage import migrate
 from chanrong.storage.database import Database
+from chanrong.web import mount as console
 
 # Routes that answer without credentials: infrastructure probes and the API description.
 PUBLIC_PATHS = frozenset(
@@ -23,6 +24,8 @@ PUBLIC_PATHS = frozenset(
         "/redoc",
         "/auth/token",
     }
+    # The console's sign-in page and language switch (every other console page needs a session).
+    | console.PUBLIC_CONSOLE_PATHS
 )
 
 
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.include_router(router)
     for router in PROTECTED:
         app.include_router(router)
+    console.install(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -1,0 +1,140 @@
+"""Every console message, zh-CN and English, registered in the shared catalog at import."""
+
+from __future__ import annotations
+
+from chanrong.core.i18n import register
+
+_M: dict[str, tuple[str, str]] = {
+    # frame
+    "web.title": ("产融控制台", "Chanrong console"),
+    "web.skip": ("跳到正文", "Skip to content"),
+    "web.menu": ("主导航", "Main navigation"),
+    "web.lang.switch": ("English", "中文"),
+    "web.lang.label": ("切换语言", "Switch language"),
+    "web.signed_in_as": ("{user} · {org}", "{user} · {org}"),
+    "web.sign_out": ("退出", "Sign out"),
+    "web.role.admin": ("管理员", "admin"),
+    "web.role.officer": ("经办", "officer"),
+    "web.role.viewer": ("只读", "viewer"),
+    "web.kind.enterprise": ("企业", "Enterprise"),
+    "web.kind.financial_institution": ("金融机构", "Financial institution"),
+    "web.kind.platform_operator": ("平台运营方", "Platform operator"),
+    "web.kind.analyst": ("政府 / 研究机构", "Government / research"),
+    "web.empty": ("暂无记录", "Nothing yet"),
+    "web.unavailable": (
+        "此项数据尚未接入平台：{what}",
+        "This data is not available on the platform yet: {what}",
+    ),
+    "web.save": ("保存", "Save"),
+    "web.actions": ("操作", "Actions"),
+    "web.error.title": ("出错了", "Something went wrong"),
+    "web.error.back": ("返回首页", "Back to the console"),
+    "web.error.not_for_role": (
+        "此页面不属于您的机构类型或角色。",
+        "This page is not for your kind of organisation or role.",
+    ),
+    "web.error.csrf": (
+        "表单已过期或并非来自本控制台，请刷新页面后重试。",
+        "The form has expired or did not come from this console; reload the page and try again.",
+    ),
+    "web.error.field": ("字段 {field}：{detail}", "Field {field}: {detail}"),
+    "web.error.consent": (
+        "该企业没有对贵机构的有效数据授权，无法查看。",
+        "This enterprise has no live consent grant to your institution; its data is not shown.",
+    ),
+    # navigation
+    "web.nav.home": ("概览", "Overview"),
+    "web.nav.devices": ("设备与数据质量", "Devices & data quality"),
+    "web.nav.profile": ("画像与评分", "Profile & score"),
+    "web.nav.carbon": ("碳效码", "Carbon grade"),
+    "web.nav.access": ("数据访问记录", "Who accessed my data"),
+    "web.nav.consents": ("数据授权", "Consent grants"),
+    "web.nav.finance": ("申请、贷款与凭证", "Applications, loans & certificates"),
+    "web.nav.applications": ("申请队列", "Application queue"),
+    "web.nav.enterprises": ("授权企业画像", "Enterprises under grant"),
+    "web.nav.loans": ("贷款台账", "Loan book"),
+    "web.nav.certificates": ("凭证融资", "Certificates for financing"),
+    "web.nav.park": ("园区概览", "Park overview"),
+    "web.nav.catalog": ("数据目录", "Data catalog"),
+    "web.nav.log": ("可验证日志", "Verifiable log"),
+    "web.nav.market": ("投融资分析", "Investment & financing"),
+    "web.nav.organisation": ("组织与用户", "Organisation & users"),
+    # sign-in
+    "web.signin.title": ("登录", "Sign in"),
+    "web.signin.lead": (
+        "使用 API 密钥，或机构 + 用户名 + 密码登录。",
+        "Sign in with an API key, or with organisation, username and password.",
+    ),
+    "web.signin.with_key": ("使用 API 密钥", "With an API key"),
+    "web.signin.with_password": ("使用用户名和密码", "With username and password"),
+    "web.signin.api_key": ("API 密钥", "API key"),
+    "web.signin.organisation": (
+        "机构（名称、统一社会信用代码或 ID）",
+        "Organisation (name, USCC or id)",
+    ),
+    "web.signin.username": ("用户名", "Username"),
+    "web.signin.password": ("密码", "Password"),
+    "web.signin.submit": ("登录", "Sign in"),
+    "web.signin.failed": ("登录失败：{detail}", "Sign-in failed: {detail}"),
+    "web.signin.missing": (
+        "请填写 API 密钥，或同时填写机构、用户名和密码。",
+        "Give an API key, or organisation, username and password.",
+    ),
+    "web.signin.expired": (
+        "登录已过期，请重新登录。",
+        "Your session has ended; please sign in again.",
+    ),
+    # home
+    "web.home.title": ("概览", "Overview"),
+    "web.home.welcome": ("欢迎，{user}", "Welcome, {user}"),
+    "web.home.you_are": (
+        "您以 {kind}（{roles}）身份登录 {org}。",
+        "You are signed in to {org} as {kind} ({roles}).",
+    ),
+    "web.home.sections": ("您可以使用：", "Sections for you:"),
+    # organisation
+    "web.org.title": ("组织与用户", "Organisation & users"),
+    "web.org.details": ("机构信息", "Organisation"),
+    "web.org.name": ("名称", "Name"),
+    "web.org.kind": ("类型", "Kind"),
+    "web.org.uscc": ("统一社会信用代码", "USCC"),
+    "web.org.industry": ("行业（GB/T 4754）", "Industry (GB/T 4754)"),
+    "web.org.region": ("地区（GB/T 2260）", "Region (GB/T 2260)"),
+    "web.org.core": ("核心企业", "Core enterprise"),
+    "web.org.created": ("注册时间", "Registered"),
+    "web.org.users": ("用户", "Users"),
+    "web.org.user.username": ("用户名", "Username"),
+    "web.org.user.display": ("显示名", "Display name"),
+    "web.org.user.roles": ("角色", "Roles"),
+    "web.org.user.active": ("状态", "Status"),
+    "web.org.user.active_yes": ("启用", "active"),
+    "web.org.user.active_no": ("停用", "inactive"),
+    "web.org.user.add": ("添加用户", "Add a user"),
+    "web.org.user.password": (
+        "初始密码（至少 8 位，可留空）",
+        "Initial password (8+ characters, optional)",
+    ),
+    "web.org.user.added": ("已添加用户 {username}。", "User {username} added."),
+    "web.org.keys": ("API 密钥", "API keys"),
+    "web.org.key.name": ("名称", "Name"),
+    "web.org.key.prefix": ("前缀", "Prefix"),
+    "web.org.key.user": ("用户", "User"),
+    "web.org.key.created": ("创建时间", "Created"),
+    "web.org.key.state": ("状态", "State"),
+    "web.org.key.revoked": ("已吊销 {at}", "revoked {at}"),
+    "web.org.key.live": ("有效", "live"),
+    "web.org.key.issue": ("为我签发新密钥", "Issue a key for me"),
+    "web.org.key.issued": (
+        "新密钥（只显示这一次，请妥善保存）：",
+        "Your new key (shown only this once; keep it safe):",
+    ),
+    "web.org.key.revoke": ("吊销", "Revoke"),
+    "web.org.key.confirm": ("确定吊销该密钥？", "Revoke this key?"),
+    "web.org.admin_only": (
+        "只有管理员可以管理用户与全部密钥。",
+        "Only admins manage users and all keys.",
+    ),
+    "web.org.all": ("平台上的机构", "Organisations on the platform"),
+}
+
+register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})

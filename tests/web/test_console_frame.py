@@ -1,0 +1,231 @@
+"""The console frame over HTTP on SQLite and PostgreSQL: sign-in, redirects, CSRF, roles, i18n."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from chanrong.storage.database import Database
+from tests.builders import Park, add_member, add_org
+from tests.web.console import HTML, csrf_of, page_csrf, sign_in
+
+
+def test_console_pages_redirect_browsers_to_sign_in_and_answer_401_to_others(
+    app_client: TestClient,
+) -> None:
+    r = app_client.get("/console/organisation", headers=HTML, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/console/sign-in?next=/console/organisation"
+    r = app_client.get("/console/organisation", follow_redirects=False)
+    assert r.status_code == 401
+    assert r.headers["content-type"] == "application/problem+json"
+    signin = app_client.get("/console/sign-in", headers=HTML)
+    assert signin.status_code == 200
+    assert 'lang="zh-CN"' in signin.text
+    assert "登录" in signin.text
+    assert "script-src 'self'" in signin.headers["content-security-policy"]
+
+
+def test_sign_in_with_api_key_sets_a_strict_http_only_cookie(
+    app_client: TestClient, park: Park
+) -> None:
+    form = app_client.get("/console/sign-in", headers=HTML)
+    r = app_client.post(
+        "/console/sign-in",
+        data={
+            "mode": "api_key",
+            "api_key": park["bank"]["officer"].key,
+            "csrf_token": csrf_of(form.text),
+            "next": "/console/organisation",
+        },
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == "/console/organisation"
+    cookie = r.headers["set-cookie"].lower()
+    assert "chanrong_token=" in cookie
+    assert "httponly" in cookie
+    assert "samesite=strict" in cookie
+    page = app_client.get("/console", headers=HTML)
+    assert page.status_code == 200
+    assert "申请队列" in page.text  # the bank's menu
+    assert "园区概览" not in page.text  # not the operator's
+
+
+def test_sign_in_refuses_bad_credentials_and_forged_forms(
+    app_client: TestClient, park: Park
+) -> None:
+    form = app_client.get("/console/sign-in", headers=HTML)
+    token = csrf_of(form.text)
+    r = app_client.post(
+        "/console/sign-in",
+        data={"mode": "api_key", "api_key": "crk_000000000000_nope", "csrf_token": token},
+        headers=HTML,
+    )
+    assert r.status_code == 401
+    assert "unknown API key" in r.text
+    assert "chanrong_token" not in r.headers.get("set-cookie", "")
+    r = app_client.post("/console/sign-in", data={"mode": "api_key", "csrf_token": token})
+    assert r.status_code == 422
+    # A sign-in posted from another site has no matching pre-session token.
+    app_client.cookies.clear()
+    r = app_client.post(
+        "/console/sign-in",
+        data={"mode": "api_key", "api_key": park["bank"]["officer"].key, "csrf_token": token},
+        headers=HTML,
+    )
+    assert r.status_code == 403
+    assert "chanrong_token" not in r.headers.get("set-cookie", "")
+
+
+def test_password_sign_in_with_organisation(app_client: TestClient, db: Database) -> None:
+    with db.unit_of_work() as s:
+        org_id = add_org(s, "enterprise", name="乙公司")
+        add_member(s, org_id, "officer", password="correct horse")
+        from chanrong.identity import service
+
+        username = service.list_users_unchecked(s, org_id)[0].username
+    form = app_client.get("/console/sign-in", headers=HTML)
+    data = {
+        "mode": "password",
+        "organisation": "乙公司",
+        "username": username,
+        "password": "wrong horse",
+        "csrf_token": csrf_of(form.text),
+    }
+    r = app_client.post("/console/sign-in", data=data, headers=HTML)
+    assert r.status_code == 401
+    assert username in r.text  # the form keeps what was typed, except the password
+    assert "wrong horse" not in r.text
+    r = app_client.post(
+        "/console/sign-in",
+        data={**data, "password": "correct horse"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert "乙公司" in app_client.get("/console", headers=HTML).text
+
+
+def test_state_changing_forms_need_the_csrf_token(app_client: TestClient, park: Park) -> None:
+    admin = park["enterprise"]["admin"]
+    sign_in(app_client, admin.key)
+    body = {"username": "finance", "roles": ["officer"], "password": "s3cret-pass"}
+    r = app_client.post("/console/organisation/users", data=body, headers=HTML)
+    assert r.status_code == 403
+    assert "表单已过期" in r.text
+    r = app_client.post(
+        "/console/organisation/users", data={**body, "csrf_token": "0" * 64}, headers=HTML
+    )
+    assert r.status_code == 403
+    users = app_client.get(f"/organisations/{admin.org_id}/users", headers=admin.headers).json()
+    assert "finance" not in {u["username"] for u in users}
+    token = page_csrf(app_client, "/console/organisation")
+    r = app_client.post(
+        "/console/organisation/users", data={**body, "csrf_token": token}, headers=HTML
+    )
+    assert r.status_code == 201
+    users = app_client.get(f"/organisations/{admin.org_id}/users", headers=admin.headers).json()
+    assert "finance" in {u["username"] for u in users}
+    # The htmx way: the token in a header instead of the form.
+    r = app_client.post(
+        "/console/organisation/users",
+        data={**body, "username": "finance2"},
+        headers={**HTML, "X-CSRF-Token": token},
+    )
+    assert r.status_code == 201
+
+
+def test_user_form_errors_name_the_field_and_write_nothing(
+    app_client: TestClient, park: Park
+) -> None:
+    admin = park["enterprise"]["admin"]
+    sign_in(app_client, admin.key)
+    token = page_csrf(app_client, "/console/organisation")
+    r = app_client.post(
+        "/console/organisation/users",
+        data={"username": "short", "roles": ["officer"], "password": "1234", "csrf_token": token},
+        headers=HTML,
+    )
+    assert r.status_code == 422
+    assert "password" in r.text
+    users = app_client.get(f"/organisations/{admin.org_id}/users", headers=admin.headers).json()
+    assert "short" not in {u["username"] for u in users}
+    # A viewer cannot add users at all.
+    app_client.cookies.clear()
+    sign_in(app_client, park["enterprise"]["viewer"].key)
+    token = page_csrf(app_client, "/console/organisation")
+    r = app_client.post(
+        "/console/organisation/users",
+        data={"username": "sneaky", "roles": ["admin"], "csrf_token": token},
+        headers=HTML,
+    )
+    assert r.status_code == 403
+    users = app_client.get(f"/organisations/{admin.org_id}/users", headers=admin.headers).json()
+    assert "sneaky" not in {u["username"] for u in users}
+
+
+def test_api_key_issue_and_revoke_from_the_console(app_client: TestClient, park: Park) -> None:
+    officer = park["bank"]["officer"]
+    sign_in(app_client, officer.key)
+    token = page_csrf(app_client, "/console/organisation")
+    r = app_client.post("/console/organisation/keys", data={"csrf_token": token}, headers=HTML)
+    assert r.status_code == 201
+    new_key = r.text.split('id="new-key">', 1)[1].split("<", 1)[0]
+    assert new_key.startswith("crk_")
+    me = app_client.get("/me", headers={"Authorization": f"Bearer {new_key}"})
+    assert me.status_code == 200
+    assert me.json()["user_id"] == officer.user_id
+
+
+def test_sign_out_drops_the_session(app_client: TestClient, park: Park) -> None:
+    sign_in(app_client, park["analyst"]["viewer"].key)
+    token = page_csrf(app_client)
+    r = app_client.post(
+        "/console/sign-out", data={"csrf_token": token}, headers=HTML, follow_redirects=False
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == "/console/sign-in"
+    r = app_client.get("/console", headers=HTML, follow_redirects=False)
+    assert r.status_code == 303
+
+
+def test_english_switch_and_safe_redirects(app_client: TestClient, park: Park) -> None:
+    sign_in(app_client, park["operator"]["viewer"].key)
+    r = app_client.get(
+        "/console/lang",
+        params={"to": "en", "next": "/console/organisation"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == "/console/organisation"
+    page = app_client.get("/console/organisation", headers=HTML)
+    assert 'lang="en"' in page.text
+    assert "Organisation &amp; users" in page.text
+    # Only console paths are redirect targets: no open redirect to another site.
+    r = app_client.get(
+        "/console/lang",
+        params={"to": "zh-CN", "next": "//evil.example/x"},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/console"
+    assert 'lang="zh-CN"' in app_client.get("/console", headers=HTML).text
+
+
+def test_pages_of_another_role_are_refused(app_client: TestClient, park: Park) -> None:
+    sign_in(app_client, park["enterprise"]["officer"].key)
+    for path in ("/console/bank/applications", "/console/operator/catalog"):
+        r = app_client.get(path, headers=HTML)
+        assert r.status_code == 403, path
+        assert "不属于您的机构类型" in r.text
+
+
+def test_revoked_key_session_still_expires_with_its_token(
+    app_client: TestClient, park: Park
+) -> None:
+    # A console session is a short access token: a garbage cookie is treated as signed out.
+    app_client.cookies.set("chanrong_token", "garbage")
+    r = app_client.get("/console", headers=HTML, follow_redirects=False)
+    assert r.status_code == 303
+    assert "expired=1" in r.headers["location"]
+    assert 'chanrong_token=""' in r.headers["set-cookie"]
