@@ -135,6 +135,17 @@ _M: dict[str, tuple[str, str]] = {
         "Only admins manage users and all keys.",
     ),
     "web.org.all": ("平台上的机构", "Organisations on the platform"),
+    # platform operator
+    "web.park.count": ("数量", "Count"),
+    "web.park.enterprises": ("入驻企业", "Enterprises"),
+    "web.park.institutions": ("金融机构", "Financial institutions"),
+    "web.park.online": ("在线企业（24 小时内有数据）", "Enterprises online (data in 24 h)"),
+    "web.park.by_kind": ("平台机构构成", "Organisations by kind"),
+    "web.park.ingestion": (
+        "接入速率与数据质量（遥测）",
+        "ingestion rate and data quality (telemetry)",
+    ),
+    "web.park.enterprise_list": ("企业名录", "Enterprises"),
 }
 
 register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})

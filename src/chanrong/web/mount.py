@@ -20,7 +20,7 @@ from chanrong.web.auth import (
     clear_session_cookie,
     console_locale,
 )
-from chanrong.web.pages import organisation, signin
+from chanrong.web.pages import analyst, bank, enterprise, operator, organisation, signin
 from chanrong.web.render import render
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -31,6 +31,10 @@ ROUTERS = (
     signin.public_router,
     signin.router,
     organisation.router,
+    enterprise.router,
+    bank.router,
+    operator.router,
+    analyst.router,
 )
 
 

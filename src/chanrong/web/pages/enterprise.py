@@ -1,0 +1,61 @@
+"""Enterprise pages: devices and quality, profile and score, carbon, access log, consents,
+applications, loans and certificates."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from chanrong.identity.domain import OrgKind
+from chanrong.web.auth import Page, page_for
+from chanrong.web.render import render
+
+router = APIRouter(prefix="/console/enterprise", include_in_schema=False)
+enterprise_page = page_for(OrgKind.ENTERPRISE)
+
+
+def _pending(request: Request, p: Page, title_key: str, *missing: str) -> HTMLResponse:
+    return render(
+        request,
+        "pending.html",
+        p,
+        locale=p.locale,
+        title_key=title_key,
+        missing=missing or (title_key,),
+    )
+
+
+@router.get("/devices", response_class=HTMLResponse)
+def devices(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
+    """The enterprise's devices and the quality of their data."""
+    return _pending(request, p, "web.nav.devices")
+
+
+@router.get("/profile", response_class=HTMLResponse)
+def profile(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
+    """The enterprise's own profile and score with the reasons behind it."""
+    return _pending(request, p, "web.nav.profile")
+
+
+@router.get("/carbon", response_class=HTMLResponse)
+def carbon(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
+    """The enterprise's carbon-efficiency grade."""
+    return _pending(request, p, "web.nav.carbon")
+
+
+@router.get("/access", response_class=HTMLResponse)
+def access(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
+    """Who read the enterprise's data, when and why (from the verifiable log)."""
+    return _pending(request, p, "web.nav.access")
+
+
+@router.get("/consents", response_class=HTMLResponse)
+def consents(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
+    """Consent grants to financial institutions: grant and revoke."""
+    return _pending(request, p, "web.nav.consents")
+
+
+@router.get("/finance", response_class=HTMLResponse)
+def finance(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
+    """The enterprise's credit applications, loans and certificates."""
+    return _pending(request, p, "web.nav.finance")
