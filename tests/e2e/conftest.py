@@ -135,6 +135,17 @@ class Console:
         unexpected = [e for e in self.errors if not any(p.search(e) for p in self.allowed)]
         assert not unexpected, f"browser console errors: {unexpected}"
 
+    def assert_labelled(self) -> None:
+        """Every visible form control and chart has an accessible name."""
+        unnamed = self.page.evaluate(
+            """() => [...document.querySelectorAll(
+                'input:not([type=hidden]), select, textarea, button, .chart')]
+              .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                && !el.getAttribute('aria-labelledby') && !el.textContent.trim())
+              .map(el => el.outerHTML.slice(0, 120))"""
+        )
+        assert not unnamed, f"controls without an accessible name: {unnamed}"
+
     def assert_fits_width(self) -> None:
         """Nothing overflows the viewport sideways (tables scroll inside their own box)."""
         overflow = self.page.evaluate(

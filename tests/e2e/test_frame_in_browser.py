@@ -42,6 +42,7 @@ def test_each_role_signs_in_and_sees_its_menu(desktop: Console, park: Park, role
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     expect(menu.get_by_role("link", name=link)).to_have_attribute("aria-current", "page")
     desktop.assert_fits_width()
+    desktop.assert_labelled()
     desktop.shot(f"{role}-section")
 
 
@@ -84,6 +85,7 @@ def test_admin_adds_a_user_and_issues_a_key(desktop: Console, park: Park) -> Non
     expect(page.get_by_role("cell", name="财务总监")).to_be_visible()
     page.get_by_role("button", name="为我签发新密钥").click()
     expect(page.locator("#new-key")).to_have_text(re.compile(r"^crk_"))
+    desktop.assert_labelled()
     desktop.shot("org-key-issued")
 
 
