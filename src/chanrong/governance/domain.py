@@ -1,0 +1,287 @@
+"""Governance rules: purposes, MIIT categories and grades, the default catalog, grant matching.
+
+Pure: no SQLAlchemy, FastAPI, Pydantic or DuckDB. The service layer feeds these rules with
+rows it loaded and acts on the answer.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum, IntEnum, StrEnum
+from typing import Any
+from uuid import UUID
+
+
+class Purpose(StrEnum):
+    """Why another organisation reads an enterprise's data (the purpose a grant is for)."""
+
+    CREDIT_ASSESSMENT = "credit_assessment"  # 授信评估
+    POST_LOAN_MONITORING = "post_loan_monitoring"  # 贷后监控
+    INSURANCE_PRICING = "insurance_pricing"  # 保险定价
+    LEASING_BILLING = "leasing_billing"  # 租赁计费
+    SUPPLY_CHAIN_FINANCE = "supply_chain_finance"  # 供应链金融
+
+
+class Category(StrEnum):
+    """Data domains of the MIIT 工业数据分类分级指南 (industrial enterprises)."""
+
+    RD = "rd"  # 研发数据域
+    PRODUCTION = "production"  # 生产数据域
+    OPERATIONS = "operations"  # 运维数据域
+    MANAGEMENT = "management"  # 管理数据域
+    EXTERNAL = "external"  # 外部数据域
+
+
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.RD: "研发数据域",
+    Category.PRODUCTION: "生产数据域",
+    Category.OPERATIONS: "运维数据域",
+    Category.MANAGEMENT: "管理数据域",
+    Category.EXTERNAL: "外部数据域",
+}
+
+
+class Grade(IntEnum):
+    """MIIT grades; three is the most sensitive (impact of leakage or tampering)."""
+
+    ONE = 1  # 一级
+    TWO = 2  # 二级
+    THREE = 3  # 三级
+
+
+class NationalLevel(StrEnum):
+    """GB/T 43697-2024 levels: 一般数据 < 重要数据 < 核心数据."""
+
+    GENERAL = "general"
+    IMPORTANT = "important"
+    CORE = "core"
+
+
+# GB/T 43697 notes that data affecting only one organisation is generally not 重要数据, so an
+# enterprise's own operating data maps to 一般数据 at grades 1–2; grade 3 is raised to 重要数据
+# because the standard grades high when in doubt (就高从严). Kept as data, not buried in code.
+NATIONAL_LEVEL_OF_GRADE: dict[Grade, NationalLevel] = {
+    Grade.ONE: NationalLevel.GENERAL,
+    Grade.TWO: NationalLevel.GENERAL,
+    Grade.THREE: NationalLevel.IMPORTANT,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetSpec:
+    """A catalog entry's defining facts: what it is, where it comes from, how sensitive it is."""
+
+    name: str
+    category: Category
+    grade: Grade
+    description: str
+    source: str
+    derived: bool = False
+
+
+def _spec(name: str, category: Category, grade: int, description: str, source: str) -> DatasetSpec:
+    return DatasetSpec(
+        name=name,
+        category=category,
+        grade=Grade(grade),
+        description=description,
+        source=source,
+        derived=name.startswith("derived."),
+    )
+
+
+# The dataset names every domain uses (docs/DEVELOPING.md, "Governance").
+DEFAULT_CATALOG: dict[str, DatasetSpec] = {
+    s.name: s
+    for s in (
+        _spec(
+            "telemetry.equipment",
+            Category.PRODUCTION,
+            2,
+            "设备运行遥测 (run state, runtime, output, power)",
+            "telemetry",
+        ),
+        _spec(
+            "telemetry.energy",
+            Category.PRODUCTION,
+            2,
+            "能源计量遥测 (electricity, gas, coal, steam meters)",
+            "telemetry",
+        ),
+        _spec("business.orders", Category.MANAGEMENT, 2, "订单 (sales orders)", "telemetry"),
+        _spec("business.invoices", Category.MANAGEMENT, 2, "发票 (invoices issued)", "telemetry"),
+        _spec(
+            "business.receivables",
+            Category.MANAGEMENT,
+            2,
+            "应收账款 (open receivables)",
+            "telemetry",
+        ),
+        _spec("business.payments", Category.MANAGEMENT, 2, "回款 (payments received)", "telemetry"),
+        _spec(
+            "business.energy_bills",
+            Category.MANAGEMENT,
+            1,
+            "能源账单 (monthly energy bills)",
+            "telemetry",
+        ),
+        _spec(
+            "business.cloud_usage",
+            Category.OPERATIONS,
+            1,
+            "上云用云 (daily cloud usage)",
+            "telemetry",
+        ),
+        _spec("derived.quality", Category.OPERATIONS, 1, "数据质量评分", "telemetry"),
+        _spec("derived.profile", Category.EXTERNAL, 2, "企业经营画像 (features)", "credit"),
+        _spec("derived.score", Category.EXTERNAL, 3, "信用评分与违约概率", "credit"),
+        _spec("derived.alerts", Category.EXTERNAL, 2, "贷后预警", "lending"),
+        _spec("derived.carbon", Category.EXTERNAL, 1, "碳效码", "carbon"),
+        _spec(
+            "derived.equipment_quality",
+            Category.EXTERNAL,
+            2,
+            "设备质量指数",
+            "insurance",
+        ),
+        _spec("derived.certificates", Category.EXTERNAL, 2, "供应链凭证", "supplychain"),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GrantTerms:
+    """What a consent grant allows, as the policy check sees it."""
+
+    grant_id: str
+    owner_org_id: str
+    grantee_org_id: str
+    categories: frozenset[Category]
+    max_grade: Grade
+    purpose: Purpose
+    valid_from: datetime
+    valid_until: datetime
+    revoked_at: datetime | None = None
+
+    def is_live(self, now: datetime) -> bool:
+        """True between the start and end of the period, unless revoked before ``now``."""
+        if self.revoked_at is not None and self.revoked_at <= now:
+            return False
+        return self.valid_from <= now < self.valid_until
+
+
+class Refusal(StrEnum):
+    """Why a read was refused; the most specific reason is reported to the caller."""
+
+    NO_GRANT = "no_grant"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    WRONG_PURPOSE = "wrong_purpose"
+    CATEGORY = "category_not_granted"
+    GRADE = "grade_above_grant"
+    AGGREGATE_ONLY = "grade_3_aggregate_only"
+    NO_PURPOSE = "purpose_required"
+    UNKNOWN_DATASET = "unknown_dataset"
+
+
+REFUSAL_TEXT: dict[Refusal, str] = {
+    Refusal.NO_GRANT: "the enterprise has not granted your organisation access",
+    Refusal.REVOKED: "the enterprise revoked the grant",
+    Refusal.EXPIRED: "the grant has expired",
+    Refusal.NOT_YET_VALID: "the grant is not valid yet",
+    Refusal.WRONG_PURPOSE: "no grant covers this purpose",
+    Refusal.CATEGORY: "no grant covers this data category",
+    Refusal.GRADE: "the data's grade is above what the grant allows",
+    Refusal.AGGREGATE_ONLY: "grade-3 data leaves only as aggregates",
+    Refusal.NO_PURPOSE: "a purpose is required to read another organisation's data",
+    Refusal.UNKNOWN_DATASET: "the dataset is not in the catalog, so no grant can cover it",
+}
+
+# When several grants fail for different reasons, report the one closest to matching.
+_REFUSAL_RANK = [
+    Refusal.NO_GRANT,
+    Refusal.WRONG_PURPOSE,
+    Refusal.NOT_YET_VALID,
+    Refusal.EXPIRED,
+    Refusal.REVOKED,
+    Refusal.CATEGORY,
+    Refusal.GRADE,
+    Refusal.AGGREGATE_ONLY,
+]
+
+
+def check_grant(
+    grant: GrantTerms,
+    *,
+    category: Category,
+    grade: Grade,
+    purpose: Purpose,
+    aggregate: bool,
+    now: datetime,
+) -> Refusal | None:
+    """None when ``grant`` allows this read, else the reason it does not."""
+    if grant.purpose is not purpose:
+        return Refusal.WRONG_PURPOSE
+    if grant.revoked_at is not None and grant.revoked_at <= now:
+        return Refusal.REVOKED
+    if now < grant.valid_from:
+        return Refusal.NOT_YET_VALID
+    if now >= grant.valid_until:
+        return Refusal.EXPIRED
+    if category not in grant.categories:
+        return Refusal.CATEGORY
+    if grade > grant.max_grade:
+        return Refusal.GRADE
+    if grade >= Grade.THREE and not aggregate:
+        return Refusal.AGGREGATE_ONLY
+    return None
+
+
+def decide(
+    grants: list[GrantTerms],
+    *,
+    category: Category,
+    grade: Grade,
+    purpose: Purpose,
+    aggregate: bool,
+    now: datetime,
+) -> tuple[GrantTerms | None, Refusal | None]:
+    """The first grant that allows the read, or the most telling refusal among all of them."""
+    best: Refusal = Refusal.NO_GRANT
+    for grant in grants:
+        why = check_grant(
+            grant, category=category, grade=grade, purpose=purpose, aggregate=aggregate, now=now
+        )
+        if why is None:
+            return grant, None
+        if _REFUSAL_RANK.index(why) > _REFUSAL_RANK.index(best):
+            best = why
+    return None, best
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable in a log entry")
+
+
+def canonical_json(value: Any) -> str:
+    """The one byte-stable JSON form used for log leaves and signed manifests."""
+    return json.dumps(
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=_json_default,
+        allow_nan=False,
+    )

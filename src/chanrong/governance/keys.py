@@ -1,0 +1,118 @@
+"""The platform's Ed25519 signing key for tree heads and export packages.
+
+The private key lives under ``settings.var_dir / "keys"`` (PKCS#8 PEM, owner-only); it is
+created on first use. Anyone verifies with the published public key alone (``verify``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+KEY_FILE = "log-signing-ed25519.pem"
+
+
+def key_id_of(public_raw: bytes) -> str:
+    """A short, stable name for a public key: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(public_raw).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A loaded private key, with its public half in the forms people publish."""
+
+    private_key: Ed25519PrivateKey
+
+    @property
+    def public_raw(self) -> bytes:
+        return self.private_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+
+    @property
+    def public_b64(self) -> str:
+        return base64.b64encode(self.public_raw).decode()
+
+    @property
+    def public_pem(self) -> str:
+        return (
+            self.private_key.public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            .decode()
+        )
+
+    @property
+    def key_id(self) -> str:
+        return key_id_of(self.public_raw)
+
+    def sign(self, message: bytes) -> bytes:
+        return self.private_key.sign(message)
+
+
+def key_path(var_dir: Path) -> Path:
+    return var_dir / "keys" / KEY_FILE
+
+
+def load_or_create(var_dir: Path) -> Signer:
+    """The signing key under ``var_dir``, generated (and saved owner-only) on first use."""
+    path = key_path(var_dir)
+    if path.exists():
+        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(loaded, Ed25519PrivateKey):
+            raise ValueError(f"{path} does not hold an Ed25519 private key")
+        return Signer(loaded)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    # O_EXCL: two processes starting at once must not each write a different key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return load_or_create(var_dir)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    return Signer(key)
+
+
+def parse_public_key(text: str | bytes) -> Ed25519PublicKey:
+    """A public key given as PEM or as base64 of the 32 raw bytes."""
+    raw = text.encode() if isinstance(text, str) else text
+    raw = raw.strip()
+    if raw.startswith(b"-----BEGIN"):
+        loaded = serialization.load_pem_public_key(raw)
+        if not isinstance(loaded, Ed25519PublicKey):
+            raise ValueError("the PEM does not hold an Ed25519 public key")
+        return loaded
+    try:
+        decoded = base64.b64decode(raw, validate=True)
+    except ValueError:
+        raise ValueError("public key is neither PEM nor base64") from None
+    if len(decoded) != 32:
+        raise ValueError("an Ed25519 public key is 32 bytes")
+    return Ed25519PublicKey.from_public_bytes(decoded)
+
+
+def public_raw_of(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def verify(public_key: Ed25519PublicKey, message: bytes, signature: bytes) -> bool:
+    """True when ``signature`` is the key's signature of ``message``."""
+    try:
+        public_key.verify(signature, message)
+    except InvalidSignature:
+        return False
+    return True

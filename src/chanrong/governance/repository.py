@@ -1,0 +1,268 @@
+"""Every governance query."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from chanrong.governance.merkle import NodeKey
+from chanrong.governance.orm import (
+    AccessRecordRow,
+    CatalogEntry,
+    ClassificationChange,
+    ConsentGrant,
+    LogEntryRow,
+    LogHeadRow,
+    LogNodeRow,
+    SignedTreeHeadRow,
+)
+
+HEAD_ID = 1
+
+
+class GovernanceRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self, obj: CatalogEntry | ClassificationChange | ConsentGrant | AccessRecordRow
+    ) -> None:
+        self.session.add(obj)
+        self.session.flush()
+
+    # --- catalog ----------------------------------------------------------------------------
+
+    def entry(self, owner_org_id: str, name: str) -> CatalogEntry | None:
+        return self.session.scalars(
+            select(CatalogEntry).where(
+                CatalogEntry.owner_org_id == owner_org_id, CatalogEntry.name == name
+            )
+        ).one_or_none()
+
+    def entry_by_id(self, entry_id: str) -> CatalogEntry | None:
+        return self.session.get(CatalogEntry, entry_id)
+
+    def entries(self, owner_org_id: str | None = None) -> Sequence[CatalogEntry]:
+        stmt = select(CatalogEntry).order_by(CatalogEntry.owner_org_id, CatalogEntry.name)
+        if owner_org_id is not None:
+            stmt = stmt.where(CatalogEntry.owner_org_id == owner_org_id)
+        return self.session.scalars(stmt).all()
+
+    def changes(self, entry_id: str) -> Sequence[ClassificationChange]:
+        return self.session.scalars(
+            select(ClassificationChange)
+            .where(ClassificationChange.entry_id == entry_id)
+            .order_by(ClassificationChange.log_index)
+        ).all()
+
+    # --- consent ----------------------------------------------------------------------------
+
+    def grant(self, grant_id: str) -> ConsentGrant | None:
+        return self.session.get(ConsentGrant, grant_id)
+
+    def grants_between(self, owner_org_id: str, grantee_org_id: str) -> Sequence[ConsentGrant]:
+        return self.session.scalars(
+            select(ConsentGrant)
+            .where(
+                ConsentGrant.owner_org_id == owner_org_id,
+                ConsentGrant.grantee_org_id == grantee_org_id,
+            )
+            .order_by(ConsentGrant.created_at, ConsentGrant.id)
+        ).all()
+
+    def grants(
+        self, *, owner_org_id: str | None = None, grantee_org_id: str | None = None
+    ) -> Sequence[ConsentGrant]:
+        stmt = select(ConsentGrant).order_by(ConsentGrant.created_at, ConsentGrant.id)
+        if owner_org_id is not None:
+            stmt = stmt.where(ConsentGrant.owner_org_id == owner_org_id)
+        if grantee_org_id is not None:
+            stmt = stmt.where(ConsentGrant.grantee_org_id == grantee_org_id)
+        return self.session.scalars(stmt).all()
+
+    # --- access list ------------------------------------------------------------------------
+
+    def accesses(
+        self, owner_org_id: str, *, since: datetime | None = None, limit: int = 500
+    ) -> Sequence[AccessRecordRow]:
+        stmt = (
+            select(AccessRecordRow)
+            .where(AccessRecordRow.owner_org_id == owner_org_id)
+            .order_by(AccessRecordRow.log_index.desc())
+            .limit(limit)
+        )
+        if since is not None:
+            stmt = stmt.where(AccessRecordRow.at >= since)
+        return self.session.scalars(stmt).all()
+
+    # --- the log ----------------------------------------------------------------------------
+
+    def lock_head(self) -> tuple[int, list[str]]:
+        """Take the append lock and read the head: (size, frontier as hex).
+
+        A no-op UPDATE takes the row lock on PostgreSQL and the database write lock on SQLite,
+        so concurrent appenders queue here; the SELECT after it then sees the latest commit
+        (READ COMMITTED starts a fresh snapshot per statement).
+        """
+        self.session.execute(
+            update(LogHeadRow)
+            .where(LogHeadRow.id == HEAD_ID)
+            .values(size=LogHeadRow.size)
+            .execution_options(synchronize_session=False)
+        )
+        row = self.session.execute(
+            select(LogHeadRow.size, LogHeadRow.frontier).where(LogHeadRow.id == HEAD_ID)
+        ).one()
+        return int(row.size), list(row.frontier)
+
+    def read_head(self) -> tuple[int, list[str], bytes]:
+        row = self.session.execute(
+            select(LogHeadRow.size, LogHeadRow.frontier, LogHeadRow.root_hash).where(
+                LogHeadRow.id == HEAD_ID
+            )
+        ).one()
+        return int(row.size), list(row.frontier), bytes(row.root_hash)
+
+    def write_head(self, size: int, frontier: list[str], root: bytes, at: datetime) -> None:
+        self.session.execute(
+            update(LogHeadRow)
+            .where(LogHeadRow.id == HEAD_ID)
+            .values(size=size, frontier=frontier, root_hash=root, updated_at=at)
+            .execution_options(synchronize_session=False)
+        )
+
+    def insert_entries(self, rows: list[dict[str, Any]]) -> None:
+        self.session.execute(insert(LogEntryRow), rows)
+
+    def insert_nodes(self, nodes: list[tuple[NodeKey, bytes]]) -> None:
+        if nodes:
+            self.session.execute(
+                insert(LogNodeRow),
+                [{"level": lv, "idx": idx, "hash": h} for (lv, idx), h in nodes],
+            )
+
+    def log_entry(self, index: int) -> LogEntryRow | None:
+        return self.session.get(LogEntryRow, index)
+
+    def log_entries(
+        self,
+        *,
+        start: int = 0,
+        limit: int = 100,
+        kind: str | None = None,
+        visible_to: str | None = None,
+    ) -> Sequence[LogEntryRow]:
+        stmt = (
+            select(LogEntryRow)
+            .where(LogEntryRow.index >= start)
+            .order_by(LogEntryRow.index)
+            .limit(limit)
+        )
+        if kind:
+            stmt = stmt.where(LogEntryRow.kind == kind)
+        if visible_to is not None:
+            stmt = stmt.where(
+                (LogEntryRow.actor_org_id == visible_to)
+                | LogEntryRow.subject.startswith(f"{visible_to}:")
+            )
+        return self.session.scalars(stmt).all()
+
+    def node_hashes(self, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
+        """Hashes of perfect subtrees: leaves from the entries, higher levels from the nodes."""
+        by_level: dict[int, list[int]] = {}
+        for level, idx in keys:
+            by_level.setdefault(level, []).append(idx)
+        out: dict[NodeKey, bytes] = {}
+        for level, idxs in by_level.items():
+            if level == 0:
+                rows = self.session.execute(
+                    select(LogEntryRow.index, LogEntryRow.leaf_hash).where(
+                        LogEntryRow.index.in_(idxs)
+                    )
+                )
+            else:
+                rows = self.session.execute(
+                    select(LogNodeRow.idx, LogNodeRow.hash).where(
+                        LogNodeRow.level == level, LogNodeRow.idx.in_(idxs)
+                    )
+                )
+            for idx, h in rows:
+                out[(level, int(idx))] = bytes(h)
+        return out
+
+    def iter_entries(
+        self, batch: int = 5000
+    ) -> Iterator[tuple[int, str, str, str | None, str, bytes]]:
+        """(index, data, kind, actor, subject, leaf_hash) in index order, a batch at a time."""
+        last = -1
+        while True:
+            rows = self.session.execute(
+                select(
+                    LogEntryRow.index,
+                    LogEntryRow.data,
+                    LogEntryRow.kind,
+                    LogEntryRow.actor_org_id,
+                    LogEntryRow.subject,
+                    LogEntryRow.leaf_hash,
+                )
+                .where(LogEntryRow.index > last)
+                .order_by(LogEntryRow.index)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return
+            for r in rows:
+                yield int(r[0]), r[1], r[2], r[3], r[4], bytes(r[5])
+            last = int(rows[-1][0])
+
+    def iter_nodes(self, batch: int = 10000) -> Iterator[tuple[int, int, bytes]]:
+        """(level, idx, hash) ordered by level then idx."""
+        last = (0, -1)
+        while True:
+            rows = self.session.execute(
+                select(LogNodeRow.level, LogNodeRow.idx, LogNodeRow.hash)
+                .where(
+                    (LogNodeRow.level > last[0])
+                    | ((LogNodeRow.level == last[0]) & (LogNodeRow.idx > last[1]))
+                )
+                .order_by(LogNodeRow.level, LogNodeRow.idx)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return
+            for r in rows:
+                yield int(r[0]), int(r[1]), bytes(r[2])
+            last = (int(rows[-1][0]), int(rows[-1][1]))
+
+    def count_entries(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(LogEntryRow)) or 0)
+
+    def add_tree_head(self, row: SignedTreeHeadRow) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def latest_tree_head(self) -> SignedTreeHeadRow | None:
+        return self.session.scalars(
+            select(SignedTreeHeadRow)
+            .order_by(SignedTreeHeadRow.size.desc(), SignedTreeHeadRow.timestamp_ms.desc())
+            .limit(1)
+        ).first()
+
+    def tree_heads(self) -> Sequence[SignedTreeHeadRow]:
+        return self.session.scalars(
+            select(SignedTreeHeadRow).order_by(
+                SignedTreeHeadRow.size, SignedTreeHeadRow.timestamp_ms
+            )
+        ).all()
+
+    def tree_head_at(self, size: int) -> SignedTreeHeadRow | None:
+        return self.session.scalars(
+            select(SignedTreeHeadRow)
+            .where(SignedTreeHeadRow.size == size)
+            .order_by(SignedTreeHeadRow.timestamp_ms.desc())
+            .limit(1)
+        ).first()
