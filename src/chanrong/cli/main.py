@@ -8,6 +8,7 @@ import typer
 
 from chanrong.cli import demo as demo_cmd
 from chanrong.cli.common import console, friendly_errors, settings
+from chanrong.governance.cli import catalog_app, consent_app, log_app
 from chanrong.identity.cli import apikey_app, org_app, user_app
 
 app = typer.Typer(
@@ -21,6 +22,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(log_app, name="log")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(consent_app, name="consent")
 app.command("demo")(demo_cmd.demo)
 
 

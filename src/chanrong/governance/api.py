@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from chanrong.edge import Ctx, Idempotency, current, idempotency, require
 from chanrong.governance import keys, service
 from chanrong.governance.classification import suggest
-from chanrong.governance.domain import NATIONAL_LEVEL_OF_GRADE, Grade
+from chanrong.governance.domain import NATIONAL_LEVEL_OF_GRADE, Grade, Purpose, canonical_json
 from chanrong.governance.orm import CatalogEntry, ConsentGrant
 from chanrong.governance.routing import DataRead, data_route, enterprise_read
 from chanrong.governance.schemas import (
@@ -216,6 +216,51 @@ def view_dataset(
         description=entry.description if entry else (spec.description if spec else ""),
         quality_score=entry.quality_score if entry else None,
         access_log_index=read.access.log.index if read.access.log else None,
+    )
+
+
+@catalog.get(
+    "/enterprises/{org_id}/datasets/{dataset}/export",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+    openapi_extra=data_route("{dataset}"),
+)
+def export_dataset(
+    org_id: str,
+    dataset: str,
+    purpose: Purpose | None = None,
+    ctx: Ctx = Depends(current),
+) -> Response:
+    """A signed package of the dataset's catalog record, verifiable offline (see /log/public-key).
+
+    The policy check runs inside ``export_package`` (every dataset, then a ``data.export`` entry).
+    """
+    cls = service.dataset_classification(ctx.session, org_id, dataset)
+    entry = service.describe_dataset(ctx.session, org_id, dataset)
+    record = {
+        "owner_org_id": org_id,
+        "dataset": dataset,
+        "category": cls[0].value if cls else None,
+        "grade": int(cls[1]) if cls else None,
+        "quality_score": str(entry.quality_score) if entry and entry.quality_score else None,
+        "description": entry.description if entry else "",
+    }
+    result = service.export_package(
+        ctx.session,
+        ctx.principal,
+        _signer(ctx),
+        owner_org_id=org_id,
+        datasets=[dataset],
+        purpose=purpose,
+        files={"catalog-record.json": canonical_json(record).encode()},
+    )
+    return Response(
+        result.package,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{result.filename}"',
+            "X-Log-Index": str(result.log.index),
+        },
     )
 
 

@@ -1,0 +1,444 @@
+"""``chanrong log|catalog|consent`` commands."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from chanrong.cli.common import (
+    console,
+    err_console,
+    friendly_errors,
+    print_json,
+    settings,
+    unit_of_work,
+)
+from chanrong.core.clock import utcnow
+from chanrong.core.errors import NotFound, ValidationFailed
+from chanrong.governance import export, keys, merkle, service
+from chanrong.governance.classification import suggest
+from chanrong.governance.domain import CATEGORY_LABELS, NATIONAL_LEVEL_OF_GRADE, Category, Grade
+from chanrong.identity import service as identity
+from chanrong.identity.domain import Principal
+
+log_app = typer.Typer(help="Verifiable log 可信日志", no_args_is_help=True)
+catalog_app = typer.Typer(help="Data catalog 数据目录 (分类分级)", no_args_is_help=True)
+consent_app = typer.Typer(help="Consent grants 授权", no_args_is_help=True)
+
+
+def _signer() -> keys.Signer:
+    return keys.load_or_create(settings().var_dir)
+
+
+def _as(session: Any, org: str, username: str) -> Principal:
+    """The principal of a named user, so CLI actions are recorded against a person."""
+    found = identity.find_organisation(session, org) or identity.find_organisation_by_name(
+        session, org
+    )
+    if found is None:
+        raise NotFound(f"organisation {org} not found", field="org")
+    for user in identity.list_users_unchecked(session, found.id):
+        if user.username == username:
+            return identity.principal_of(user, found)
+    raise NotFound(f"user {username} not found in {found.name}", field="user")
+
+
+def _public_key(path: Path | None) -> Any:
+    if path is None:
+        return _signer().private_key.public_key()
+    try:
+        return keys.parse_public_key(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise ValidationFailed(f"public-key: {exc}", field="public-key") from None
+
+
+def _read_json(path: Path, field: str) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValidationFailed(f"{field}: cannot read {path}: {exc}", field=field) from None
+    if not isinstance(data, dict):
+        raise ValidationFailed(f"{field}: {path} is not a JSON object", field=field)
+    return data
+
+
+# --- log ------------------------------------------------------------------------------------
+
+
+@log_app.command("head")
+@friendly_errors
+def log_head() -> None:
+    """Sign and print the current tree head (JSON; keep it to check consistency later)."""
+    with unit_of_work() as session:
+        sth = service.sign_tree_head(session, _signer())
+    print_json(_slots(sth))
+
+
+@log_app.command("public-key")
+@friendly_errors
+def log_public_key() -> None:
+    """Print the public key that verifies tree heads and export packages (PEM)."""
+    signer = _signer()
+    console.print(f"key id {signer.key_id}", style="dim")
+    typer.echo(signer.public_pem, nl=False)
+
+
+@log_app.command("proof")
+@friendly_errors
+def log_proof(
+    index: Annotated[int, typer.Argument(help="Entry index")],
+    tree_size: Annotated[int | None, typer.Option(help="Tree size (default: current)")] = None,
+) -> None:
+    """Print an RFC 9162 inclusion proof for an entry (JSON)."""
+    with unit_of_work() as session:
+        proof = service.inclusion_proof(session, index, tree_size)
+    print_json(_slots(proof))
+
+
+@log_app.command("consistency")
+@friendly_errors
+def log_consistency(
+    old_size: Annotated[int, typer.Argument(help="Size of the older tree head")],
+    new_size: Annotated[int | None, typer.Argument(help="Newer size (default: current)")] = None,
+) -> None:
+    """Print an RFC 9162 consistency proof between two tree sizes (JSON)."""
+    with unit_of_work() as session:
+        proof = service.consistency_proof(session, old_size, new_size)
+    print_json(_slots(proof))
+
+
+@log_app.command("verify")
+@friendly_errors
+def log_verify(
+    public_key: Annotated[
+        Path | None, typer.Option(help="Public key file (PEM or base64); default: this platform's")
+    ] = None,
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(help="A signed tree head kept outside the platform (JSON); repeatable"),
+    ] = None,
+) -> None:
+    """Re-check the whole log: entries, subtrees, head and every signed tree head."""
+    key = _public_key(public_key)
+    heads = [_sth_from(_read_json(p, "checkpoint")) for p in checkpoint or []]
+    with (
+        unit_of_work() as session,
+        Progress(
+            TextColumn("[bold]verifying log"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} entries"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar,
+    ):
+        task = bar.add_task("verify", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = service.verify_log(session, key, checkpoints=heads, progress=progress)
+    summary = (
+        f"{report.entries_checked} entries, {report.nodes_checked} subtrees, "
+        f"{report.heads_checked} signed heads; root {report.root}"
+    )
+    if report.ok:
+        console.print(f"[green]log verified[/]: {summary}")
+        return
+    table = Table("problem", "entry", "detail", title="log verification failed")
+    for p in report.problems:
+        table.add_row(p.kind, "" if p.index is None else str(p.index), p.detail)
+    console.print(table)
+    counts = ", ".join(f"{k}: {v}" for k, v in sorted(report.counts.items()))
+    err_console.print(f"[bold red]log verification failed[/] ({counts}); {summary}")
+    raise typer.Exit(code=1)
+
+
+@log_app.command("check-proof")
+@friendly_errors
+def log_check_proof(
+    proof: Annotated[Path, typer.Argument(help="Inclusion proof JSON (from `log proof`)")],
+    head: Annotated[Path, typer.Option(help="Signed tree head JSON (from `log head`)")],
+    public_key: Annotated[Path, typer.Option(help="The platform's public key (PEM or base64)")],
+) -> None:
+    """Verify an inclusion proof against a signed tree head offline (no database needed)."""
+    key = _public_key(public_key)
+    p = _read_json(proof, "proof")
+    sth = _sth_from(_read_json(head, "head"))
+    if not keys.verify(key, sth.message(), bytes.fromhex(sth.signature)):
+        raise ValidationFailed("head: the tree head's signature does not verify", field="head")
+    try:
+        ok = merkle.verify_inclusion(
+            int(p["index"]),
+            sth.size,
+            bytes.fromhex(p["leaf_hash"]),
+            [bytes.fromhex(h) for h in p["path"]],
+            bytes.fromhex(sth.root_hash),
+        )
+    except (KeyError, ValueError, TypeError):
+        raise ValidationFailed("proof: not an inclusion proof", field="proof") from None
+    if int(p.get("tree_size", sth.size)) != sth.size:
+        raise ValidationFailed("proof: made for a different tree size than the head", field="proof")
+    if not ok:
+        err_console.print("[bold red]proof does not verify[/]")
+        raise typer.Exit(code=1)
+    console.print(f"[green]entry {p['index']} is in the signed tree of size {sth.size}[/]")
+
+
+@log_app.command("verify-export")
+@friendly_errors
+def log_verify_export(
+    package: Annotated[Path, typer.Argument(help="The export package (.zip)")],
+    public_key: Annotated[Path, typer.Option(help="The platform's public key (PEM or base64)")],
+) -> None:
+    """Verify a signed export package offline: signature, file hashes, log entry and proof."""
+    key = _public_key(public_key)
+    try:
+        data = package.read_bytes()
+    except OSError as exc:
+        raise ValidationFailed(f"package: {exc}", field="package") from None
+    report = export.verify_package(data, key)
+    if not report.ok:
+        for problem in report.problems:
+            err_console.print(f"[bold red]✗[/] {problem}")
+        raise typer.Exit(code=1)
+    m = report.manifest
+    console.print(
+        f"[green]package verified[/]: {len(m['files'])} files, grant {m.get('grant_id')}, "
+        f"log entry {m['log_entry']['index']} in signed tree of size {m['tree_head']['size']}"
+    )
+
+
+def _slots(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__slots__}
+
+
+def _sth_from(data: dict[str, Any]) -> service.SignedTreeHead:
+    try:
+        return service.SignedTreeHead(
+            size=int(data["size"]),
+            root_hash=str(data["root_hash"]),
+            timestamp_ms=int(data["timestamp_ms"]),
+            key_id=str(data["key_id"]),
+            signature=str(data["signature"]),
+        )
+    except (KeyError, ValueError, TypeError):
+        raise ValidationFailed("checkpoint: not a signed tree head", field="checkpoint") from None
+
+
+# --- catalog --------------------------------------------------------------------------------
+
+
+@catalog_app.command("list")
+@friendly_errors
+def catalog_list(
+    org: Annotated[str | None, typer.Option(help="Owner organisation id (default: all)")] = None,
+) -> None:
+    """List catalog entries with category, grade and whether an operator confirmed them."""
+    with unit_of_work() as session:
+        rows = service.list_catalog(session, _operator(), org)
+        table = Table(
+            "id", "owner", "dataset", "category", "grade", "level", "quality", "confirmed"
+        )
+        for e in rows:
+            level = NATIONAL_LEVEL_OF_GRADE[Grade(e.grade)].value
+            table.add_row(
+                e.id,
+                e.owner_org_id[:8],
+                e.name,
+                f"{e.category} {CATEGORY_LABELS[Category(e.category)]}",
+                str(e.grade),
+                level,
+                "" if e.quality_score is None else str(e.quality_score),
+                "yes" if e.confirmed else "suggested",
+            )
+        console.print(table)
+
+
+@catalog_app.command("suggest")
+@friendly_errors
+def catalog_suggest(
+    name: Annotated[str, typer.Argument(help="Dataset name, e.g. telemetry.sensors")],
+    description: Annotated[str, typer.Option()] = "",
+    column: Annotated[list[str] | None, typer.Option(help="A schema column; repeatable")] = None,
+) -> None:
+    """Show the category and grade the rules suggest, and why."""
+    s = suggest(name, description=description, schema={c: "" for c in column or []})
+    console.print(
+        f"{name}: [bold]{s.category.value}[/] {CATEGORY_LABELS[s.category]}, grade "
+        f"[bold]{int(s.grade)}[/] ({NATIONAL_LEVEL_OF_GRADE[s.grade].value})"
+    )
+    for reason in s.reasons:
+        console.print(f"  • {reason}")
+
+
+@catalog_app.command("register")
+@friendly_errors
+def catalog_register(
+    org: Annotated[str, typer.Option(help="Owner enterprise id")],
+    name: Annotated[str, typer.Option(help="Dataset name")],
+    description: Annotated[str, typer.Option()] = "",
+    source: Annotated[str, typer.Option()] = "",
+    column: Annotated[list[str] | None, typer.Option(help="name:type; repeatable")] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Register every standard dataset instead")
+    ] = False,
+) -> None:
+    """Add a dataset (or the standard ones) to an enterprise's catalog, classified by the rules."""
+    schema = {c.partition(":")[0]: c.partition(":")[2] for c in column or []}
+    with unit_of_work() as session:
+        if defaults:
+            entries = service.ensure_default_catalog(session, org)
+            console.print(f"[green]{len(entries)} standard datasets[/] in the catalog of {org}")
+            return
+        entry = service.register_dataset(
+            session,
+            None,
+            owner_org_id=org,
+            name=name,
+            description=description,
+            source=source,
+            schema=schema,
+        )
+        console.print(
+            f"[green]registered[/] {entry.name}: suggested {entry.category} grade {entry.grade}"
+        )
+        typer.echo(entry.id)
+
+
+@catalog_app.command("classify")
+@friendly_errors
+def catalog_classify(
+    entry: Annotated[str, typer.Argument(help="Catalog entry id")],
+    org: Annotated[str, typer.Option("--as-org", help="Operator organisation (id or name)")],
+    user: Annotated[str, typer.Option("--as-user", help="Operator username")],
+    category: Annotated[str | None, typer.Option(help="New category (omit to keep)")] = None,
+    grade: Annotated[int | None, typer.Option(help="New grade 1-3 (omit to keep)")] = None,
+    reason: Annotated[str, typer.Option(help="Why (required when changing)")] = "",
+) -> None:
+    """Confirm the suggested classification, or override it with a reason."""
+    with unit_of_work() as session:
+        who = _as(session, org, user)
+        e = service.classify(session, who, entry, category=category, grade=grade, reason=reason)
+        console.print(f"[green]{e.name}[/]: {e.category} grade {e.grade} (confirmed by {user})")
+
+
+def _operator() -> Principal:
+    # The CLI runs with the database's own authority; reads are scoped like the operator's.
+    from chanrong.identity.domain import OrgKind, Role
+
+    return Principal(
+        user_id="cli",
+        org_id="cli",
+        org_kind=OrgKind.PLATFORM_OPERATOR,
+        roles=frozenset({Role.VIEWER}),
+    )
+
+
+# --- consent --------------------------------------------------------------------------------
+
+
+@consent_app.command("grant")
+@friendly_errors
+def consent_grant(
+    org: Annotated[str, typer.Option("--as-org", help="The granting enterprise (id or name)")],
+    user: Annotated[str, typer.Option("--as-user", help="Its admin or officer (username)")],
+    grantee: Annotated[str, typer.Option(help="Financial institution id")],
+    categories: Annotated[str, typer.Option(help="Comma-separated, e.g. production,management")],
+    max_grade: Annotated[int, typer.Option(help="Highest grade granted (1-3)")],
+    purpose: Annotated[str, typer.Option(help="credit_assessment, post_loan_monitoring, …")],
+    days: Annotated[int, typer.Option(help="Valid for this many days from now")] = 90,
+) -> None:
+    """Grant an institution access to categories up to a grade, for a purpose and period."""
+    if days < 1:
+        raise ValidationFailed("days: at least 1", field="days")
+    with unit_of_work() as session:
+        who = _as(session, org, user)
+        grant = service.grant_consent(
+            session,
+            who,
+            grantee_org_id=grantee,
+            categories=[c.strip() for c in categories.split(",") if c.strip()],
+            max_grade=max_grade,
+            purpose=purpose,
+            valid_from=None,
+            valid_until=utcnow() + timedelta(days=days),
+        )
+        console.print(
+            f"[green]granted[/] {grant.id} until {grant.valid_until:%Y-%m-%d} "
+            f"(log entry {grant.log_index})"
+        )
+        typer.echo(grant.id)
+
+
+@consent_app.command("revoke")
+@friendly_errors
+def consent_revoke(
+    grant: Annotated[str, typer.Argument(help="Grant id")],
+    org: Annotated[str, typer.Option("--as-org", help="The granting enterprise (id or name)")],
+    user: Annotated[str, typer.Option("--as-user", help="Its admin or officer (username)")],
+    reason: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Revoke a grant now."""
+    with unit_of_work() as session:
+        who = _as(session, org, user)
+        g = service.revoke_consent(session, who, grant, reason=reason)
+        console.print(f"[green]revoked[/] {g.id} (log entry {g.revoke_log_index})")
+
+
+@consent_app.command("list")
+@friendly_errors
+def consent_list(
+    org: Annotated[str, typer.Option("--as-org", help="Organisation (id or name)")],
+    user: Annotated[str, typer.Option("--as-user", help="Username")],
+) -> None:
+    """Grants the organisation gave or received, with their status."""
+    with unit_of_work() as session:
+        who = _as(session, org, user)
+        table = Table(
+            "id", "owner", "grantee", "categories", "max grade", "purpose", "until", "status"
+        )
+        for g in service.list_grants(session, who):
+            table.add_row(
+                g.id,
+                g.owner_org_id[:8],
+                g.grantee_org_id[:8],
+                ",".join(g.categories),
+                str(g.max_grade),
+                g.purpose,
+                f"{g.valid_until:%Y-%m-%d}",
+                service.grant_status(g),
+            )
+        console.print(table)
+
+
+@consent_app.command("access")
+@friendly_errors
+def consent_access(
+    org: Annotated[str, typer.Option("--as-org", help="The enterprise (id or name)")],
+    user: Annotated[str, typer.Option("--as-user", help="Username")],
+    limit: Annotated[int, typer.Option()] = 50,
+) -> None:
+    """Who accessed the enterprise's data, when and why."""
+    with unit_of_work() as session:
+        who = _as(session, org, user)
+        rows = service.list_access(session, who, limit=limit)
+        names = identity.organisation_names(session, [r.accessor_org_id for r in rows])
+        table = Table("when (UTC)", "who", "dataset", "grade", "purpose", "grant", "log")
+        for r in rows:
+            table.add_row(
+                f"{r.at:%Y-%m-%d %H:%M:%S}",
+                names.get(r.accessor_org_id, r.accessor_org_id),
+                r.dataset,
+                str(r.grade),
+                r.purpose,
+                (r.grant_id or "")[:8],
+                str(r.log_index),
+            )
+        console.print(table)
