@@ -20,7 +20,15 @@ from chanrong.web.auth import (
     clear_session_cookie,
     console_locale,
 )
-from chanrong.web.pages import analyst, bank, enterprise, operator, organisation, signin
+from chanrong.web.pages import (
+    analyst,
+    bank,
+    consents,
+    enterprise,
+    operator,
+    organisation,
+    signin,
+)
 from chanrong.web.render import render
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -32,6 +40,7 @@ ROUTERS = (
     signin.router,
     organisation.router,
     enterprise.router,
+    consents.router,
     bank.router,
     operator.router,
     analyst.router,

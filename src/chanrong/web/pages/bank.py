@@ -6,8 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from chanrong.core.clock import utcnow
+from chanrong.core.errors import ChanrongError
+from chanrong.governance import service as governance
 from chanrong.identity.domain import OrgKind
+from chanrong.web import directory, profile
 from chanrong.web.auth import Page, page_for
+from chanrong.web.forms import problem_text
 from chanrong.web.render import render
 
 router = APIRouter(prefix="/console/bank", include_in_schema=False)
@@ -28,8 +33,61 @@ def applications(request: Request, p: Page = Depends(bank_page)) -> HTMLResponse
 
 @router.get("/enterprises", response_class=HTMLResponse)
 def enterprises(request: Request, p: Page = Depends(bank_page)) -> HTMLResponse:
-    """Enterprises whose data the institution may read under a live grant."""
-    return _pending(request, p, "web.nav.enterprises")
+    """Enterprises that granted the institution access, with each grant's terms and state."""
+    grants = governance.list_grants(p.session, p.ctx.principal)
+    now = utcnow()
+    rows = [
+        {"grant": g, "status": governance.grant_status(g, now)}
+        for g in sorted(grants, key=lambda g: g.created_at, reverse=True)
+    ]
+    names = directory.names(p.session, {g.owner_org_id for g in grants})
+    return render(request, "bank/enterprises.html", p, locale=p.locale, rows=rows, names=names)
+
+
+@router.get("/enterprises/{org_id}", response_class=HTMLResponse)
+def enterprise_profile(
+    request: Request,
+    org_id: str,
+    p: Page = Depends(bank_page),
+    purpose: str = "credit_assessment",
+) -> HTMLResponse:
+    """The enterprise's operating picture, read under the institution's grant (each read is
+    checked and logged by the governance service; without a live grant nothing is shown)."""
+    name = directory.names(p.session, [org_id])[org_id]
+    try:
+        panels = profile.operating_panels(
+            p.session,
+            p.ctx.principal,
+            p.ctx.settings,
+            org_id=org_id,
+            purpose=purpose,
+            locale=p.locale,
+        )
+    except ChanrongError as exc:
+        p.session.rollback()
+        return render(
+            request,
+            "error.html",
+            p,
+            locale=p.locale,
+            status_code=exc.status,
+            message=problem_text(exc, p.locale),
+        )
+    refused = all(panel.refused for panel in panels)
+    if refused:
+        # Do not reveal even the name of an enterprise that has not granted access.
+        name = ""
+    return render(
+        request,
+        "bank/profile.html",
+        p,
+        locale=p.locale,
+        status_code=403 if refused else 200,
+        panels=panels,
+        name=name,
+        refused=refused,
+        org_id=org_id,
+    )
 
 
 @router.get("/loans", response_class=HTMLResponse)

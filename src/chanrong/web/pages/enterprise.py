@@ -43,18 +43,6 @@ def carbon(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse
     return _pending(request, p, "web.nav.carbon")
 
 
-@router.get("/access", response_class=HTMLResponse)
-def access(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
-    """Who read the enterprise's data, when and why (from the verifiable log)."""
-    return _pending(request, p, "web.nav.access")
-
-
-@router.get("/consents", response_class=HTMLResponse)
-def consents(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
-    """Consent grants to financial institutions: grant and revoke."""
-    return _pending(request, p, "web.nav.consents")
-
-
 @router.get("/finance", response_class=HTMLResponse)
 def finance(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
     """The enterprise's credit applications, loans and certificates."""
