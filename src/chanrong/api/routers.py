@@ -7,12 +7,18 @@ from fastapi import APIRouter
 from chanrong.api import reference
 from chanrong.governance import api as governance_api
 from chanrong.identity import api as identity_api
+from chanrong.market import api as market_api
+from chanrong.supplychain import api as supplychain_api
+from chanrong.telemetry import api as telemetry_api
 
 # Routers whose every route requires authentication.
 PROTECTED: list[APIRouter] = [
     identity_api.router,
     reference.router,
+    market_api.router,
     *governance_api.routers,
+    supplychain_api.router,
+    telemetry_api.router,
 ]
 
 # Routers that authenticate by other means (they issue credentials).

@@ -10,6 +10,10 @@ from chanrong.cli import demo as demo_cmd
 from chanrong.cli.common import console, friendly_errors, settings
 from chanrong.governance.cli import catalog_app, consent_app, log_app
 from chanrong.identity.cli import apikey_app, org_app, user_app
+from chanrong.market.cli import market_app
+from chanrong.simulate.cli import simulate as simulate_cmd
+from chanrong.supplychain.cli import scf_app
+from chanrong.telemetry import cli as telemetry_cli
 
 app = typer.Typer(
     name="chanrong",
@@ -25,7 +29,16 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(log_app, name="log")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(consent_app, name="consent")
+app.add_typer(scf_app, name="scf")
 app.command("demo")(demo_cmd.demo)
+app.add_typer(market_app, name="market")
+app.command("import")(telemetry_cli.import_file)
+app.command("import-template")(telemetry_cli.import_template)
+app.add_typer(telemetry_cli.ingest_app, name="ingest")
+app.add_typer(telemetry_cli.connect_app, name="connect")
+app.add_typer(telemetry_cli.quality_app, name="quality")
+app.add_typer(telemetry_cli.telemetry_app, name="telemetry")
+app.command("simulate")(simulate_cmd)
 
 
 @db_app.command("upgrade")

@@ -1,0 +1,1 @@
+"""Ways telemetry and business data arrive: MQTT, OPC UA, Sparkplug B, files."""

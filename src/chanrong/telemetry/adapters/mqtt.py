@@ -1,0 +1,209 @@
+"""MQTT 5 ingestion worker: a shared subscription, QoS 1, acknowledged only once stored.
+
+Several workers in one share group split the load. Messages are buffered and written to the
+store in one fsync'd file per organisation and flush; only then are their PUBACKs sent. A
+worker killed before acknowledging gets its messages redelivered (to its resumed session),
+and the store's dedup on (device_id, metric, ts) makes that redelivery store nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pyarrow as pa
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from chanrong.telemetry.adapters.payload import PayloadError, decode_batch, parse_topic
+from chanrong.telemetry.store import TelemetryStore
+
+log = logging.getLogger(__name__)
+
+# (org_id, {metric: unit it arrives in}) for a USCC, or None when no such enterprise.
+Resolver = Callable[[str], "tuple[str, dict[str, str]] | None"]
+Convert = Callable[[pa.Table, dict[str, str]], pa.Table]
+
+
+def share_topic(group: str) -> str:
+    return f"$share/{group}/chanrong/v1/+/+/telemetry"
+
+
+@dataclass
+class WorkerStats:
+    messages: int = 0
+    points: int = 0
+    flushes: int = 0
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Pending:
+    mids: list[int] = field(default_factory=list)
+    by_org: dict[str, list[tuple[str, list[str], list[int], list[float]]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    points: int = 0
+    since: float = 0.0
+
+
+class MqttIngestWorker:
+    """Consume ``chanrong/v1/+/+/telemetry`` through a shared subscription into the store."""
+
+    def __init__(
+        self,
+        *,
+        store: TelemetryStore,
+        resolve: Resolver,
+        convert: Convert,
+        host: str,
+        port: int,
+        group: str,
+        client_id: str,
+        flush_points: int = 20_000,
+        flush_seconds: float = 0.2,
+    ) -> None:
+        self.store = store
+        self.resolve = resolve
+        self.convert = convert
+        self.group = group
+        self.flush_points = flush_points
+        self.flush_seconds = flush_seconds
+        self.stats = WorkerStats()
+        self._pending = _Pending()
+        self._orgs: dict[str, tuple[str, dict[str, str]] | None] = {}
+        self._stop = False
+        self._subscribed = False
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=mqtt.MQTTv5,
+            manual_ack=True,
+        )
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        # Keep the session (and its unacknowledged messages) for an hour after a crash, so a
+        # restarted worker with the same client id receives them again.
+        props.SessionExpiryInterval = 3600
+        self.client.connect(host, port, keepalive=30, clean_start=False, properties=props)
+
+    def _on_connect(
+        self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any = None
+    ) -> None:
+        if reason.is_failure:
+            raise ConnectionError(f"MQTT broker refused the connection: {reason}")
+        client.subscribe(share_topic(self.group), qos=1)
+        self._subscribed = True
+
+    def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        pending = self._pending
+        if not pending.mids:
+            pending.since = time.monotonic()
+        pending.mids.append(msg.mid)
+        self.stats.messages += 1
+        try:
+            parts = parse_topic(msg.topic)
+            target = self._org(parts.uscc)
+            if target is None:
+                raise PayloadError(f"uscc: no enterprise {parts.uscc} is registered")
+            metrics, stamps, values = decode_batch(bytes(msg.payload))
+        except PayloadError as exc:
+            # A message that can never be stored is acknowledged and counted, not redelivered
+            # forever.
+            self.stats.rejected += 1
+            reason = str(exc).split(":", 1)[0]
+            self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
+            log.warning("rejected MQTT message on %s: %s", msg.topic, exc)
+            return
+        pending.by_org[target[0]].append((parts.device_id, metrics, stamps, values))
+        pending.points += len(values)
+
+    def _org(self, uscc: str) -> tuple[str, dict[str, str]] | None:
+        if uscc not in self._orgs:
+            self._orgs[uscc] = self.resolve(uscc)
+        return self._orgs[uscc]
+
+    def flush(self) -> int:
+        """Store what is buffered, durably, then acknowledge it. Returns points stored."""
+        pending, self._pending = self._pending, _Pending()
+        if not pending.mids:
+            return 0
+        units = {v[0]: v[1] for v in self._orgs.values() if v is not None}
+        for org_id, chunks in pending.by_org.items():
+            devices: list[str] = []
+            metrics: list[str] = []
+            stamps: list[int] = []
+            values: list[float] = []
+            for device_id, m, s, v in chunks:
+                devices.extend([device_id] * len(v))
+                metrics.extend(m)
+                stamps.extend(s)
+                values.extend(v)
+            table = pa.table(
+                {
+                    "device_id": pa.array(devices, pa.string()),
+                    "metric": pa.array(metrics, pa.string()),
+                    "ts": pa.array(stamps, pa.timestamp("us", tz="UTC")),
+                    "value": pa.array(values, pa.float64()),
+                }
+            )
+            self.store.write(org_id, self.convert(table, units.get(org_id, {})))
+        for mid in pending.mids:
+            self.client.ack(mid, 1)
+        self.stats.points += pending.points
+        self.stats.flushes += 1
+        return pending.points
+
+    def stop(self, *_: object) -> None:
+        self._stop = True
+
+    def run(
+        self,
+        *,
+        idle_exit: float | None = None,
+        on_flush: Callable[[WorkerStats], None] | None = None,
+    ) -> WorkerStats:
+        """Consume until stopped (SIGTERM/SIGINT) or ``idle_exit`` seconds pass with nothing."""
+        previous = signal.signal(signal.SIGTERM, self._handle_signal)
+        last_activity = time.monotonic()
+        try:
+            while not self._stop:
+                seen = self.stats.messages
+                rc = self.client.loop(timeout=0.05)
+                if rc != mqtt.MQTT_ERR_SUCCESS:
+                    # The broker went away: what is buffered is not acknowledged and will
+                    # be redelivered, so drop it and reconnect.
+                    self._pending = _Pending()
+                    time.sleep(0.5)
+                    self.client.reconnect()
+                    continue
+                now = time.monotonic()
+                if self.stats.messages != seen:
+                    last_activity = now
+                p = self._pending
+                if p.mids and (
+                    p.points >= self.flush_points or now - p.since >= self.flush_seconds
+                ):
+                    self.flush()
+                    if on_flush:
+                        on_flush(self.stats)
+                if idle_exit is not None and self._subscribed and now - last_activity > idle_exit:
+                    break
+            self.flush()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            self.client.disconnect()
+        return self.stats
+
+    def _handle_signal(self, _signum: int, _frame: FrameType | None) -> None:
+        self._stop = True

@@ -1,0 +1,394 @@
+"""Telemetry routes: device and metric registry, uploads, queries and quality scores."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import IO, Annotated, Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from chanrong.core.errors import ChanrongError, ValidationFailed
+from chanrong.edge import Ctx, Idempotency, current, idempotency
+from chanrong.telemetry import service
+from chanrong.telemetry.adapters.files import FileFormatError, Mapping, read_rows
+from chanrong.telemetry.domain import RECORD_SPECS
+from chanrong.telemetry.schemas import (
+    BatchOut,
+    DeviceIn,
+    DeviceOut,
+    ImportOut,
+    IngestOut,
+    MetricIn,
+    MetricOut,
+    PointsIn,
+    QualityOut,
+    RowErrorOut,
+    record_to_dict,
+)
+from chanrong.telemetry.store import SCHEMA
+
+router = APIRouter(prefix="/telemetry", tags=["telemetry"])
+
+MAX_UPLOAD_BYTES = 2 * 1024**3
+MAX_JSON_BYTES = 64 * 1024**2
+MAX_POINTS_JSON = 200_000
+ARROW_STREAM = "application/vnd.apache.arrow.stream"
+ARROW_FILE = "application/vnd.apache.arrow.file"
+PARQUET = ("application/vnd.apache.parquet", "application/x-parquet", "application/parquet")
+
+
+class PayloadTooLarge(ChanrongError):
+    type_slug = "payload-too-large"
+    status = 413
+    title = "Upload too large"
+
+
+async def _spool(request: Request, limit: int) -> IO[bytes]:
+    """Copy the body to a temporary file chunk by chunk, so big uploads never fill memory."""
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024**2)  # noqa: SIM115 (closed by caller)
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            spool.close()
+            raise PayloadTooLarge(f"body: larger than {limit} bytes", field="body")
+        spool.write(chunk)
+    spool.seek(0)
+    return spool
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _point_batches(kind: str, body: IO[bytes]) -> Iterator[pa.RecordBatch | pa.Table]:
+    try:
+        if kind in PARQUET:
+            yield from pq.ParquetFile(body).iter_batches(batch_size=262_144)
+        elif kind == ARROW_STREAM:
+            yield from pa.ipc.open_stream(body)
+        elif kind == ARROW_FILE:
+            reader = pa.ipc.open_file(body)
+            for i in range(reader.num_record_batches):
+                yield reader.get_batch(i)
+        elif kind in ("text/csv", "application/csv"):
+            opts = pacsv.ConvertOptions(
+                column_types={f.name: f.type for f in SCHEMA}, include_columns=SCHEMA.names
+            )
+            reader = pacsv.open_csv(
+                body, read_options=pacsv.ReadOptions(block_size=8 << 20), convert_options=opts
+            )
+            yield from reader
+        else:
+            raise ValidationFailed(
+                "Content-Type: send application/json, text/csv, "
+                f"{PARQUET[0]}, {ARROW_STREAM} or {ARROW_FILE}",
+                field="Content-Type",
+            )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        raise ValidationFailed(f"body: cannot read the upload: {exc}", field="body") from None
+
+
+def _json_points(raw: bytes) -> pa.Table:
+    try:
+        body = PointsIn.model_validate_json(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ValidationFailed(f"{where}: {err['msg']}", field=where) from None
+    if len(body.points) > MAX_POINTS_JSON:
+        raise ValidationFailed(
+            f"points: at most {MAX_POINTS_JSON} per JSON upload; send Parquet/Arrow/CSV for more",
+            field="points",
+        )
+    for i, p in enumerate(body.points):
+        if p.ts.tzinfo is None:
+            raise ValidationFailed(
+                f"points.{i}.ts: give a time zone (e.g. Z)", field=f"points.{i}.ts"
+            )
+    return pa.table(
+        {
+            "device_id": [p.device_id for p in body.points],
+            "metric": [p.metric for p in body.points],
+            "ts": pa.array([p.ts for p in body.points], pa.timestamp("us", tz="UTC")),
+            "value": [p.value for p in body.points],
+        }
+    )
+
+
+@router.post("/orgs/{org_id}/points", response_model=IngestOut, status_code=201)
+async def upload_points(
+    org_id: str,
+    request: Request,
+    ctx: Ctx = Depends(current),
+    filename: str | None = None,
+) -> JSONResponse:
+    """Upload telemetry (JSON, CSV, Parquet or Arrow) for your own enterprise; streamed."""
+    service.require_own_enterprise(ctx.principal, org_id)
+    kind = _content_type(request)
+    if kind == "application/json":
+        raw = await request.body()
+        if len(raw) > MAX_JSON_BYTES:
+            raise PayloadTooLarge(f"body: JSON uploads up to {MAX_JSON_BYTES} bytes", field="body")
+        batches: Any = [_json_points(raw)]
+        body = None
+    else:
+        body = await _spool(request, MAX_UPLOAD_BYTES)
+        batches = _point_batches(kind, body)
+    try:
+        result = await run_in_threadpool(
+            service.ingest_points,
+            ctx.session,
+            service.open_store(ctx.settings),
+            org_id=org_id,
+            batches=batches,
+            source="http",
+            created_by=ctx.principal.user_id,
+            filename=filename,
+        )
+    finally:
+        if body is not None:
+            body.close()
+    out = IngestOut(batch_id=result.batch_id, points=result.points, days=result.days)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201)
+
+
+def _times(start: datetime | None, end: datetime | None) -> None:
+    for name, v in (("start", start), ("end", end)):
+        if v is not None and v.tzinfo is None:
+            raise ValidationFailed(f"{name}: give a time zone (e.g. Z)", field=name)
+
+
+@router.get("/orgs/{org_id}/points")
+def get_points(
+    org_id: str,
+    ctx: Ctx = Depends(current),
+    start: datetime | None = None,
+    end: datetime | None = None,
+    device: Annotated[list[str] | None, Query()] = None,
+    metric: Annotated[list[str] | None, Query()] = None,
+    purpose: str | None = None,
+    format: str = "json",
+    limit: int = Query(default=10_000, ge=1, le=1_000_000),
+) -> Response:
+    """Deduplicated points; ``format=parquet`` returns a Parquet file."""
+    _times(start, end)
+    if format not in ("json", "parquet"):
+        raise ValidationFailed("format: json or parquet", field="format")
+    table = service.query_points(
+        ctx.session,
+        ctx.principal,
+        service.open_store(ctx.settings),
+        org_id=org_id,
+        start=start,
+        end=end,
+        devices=device,
+        metrics=metric,
+        purpose=purpose,
+    ).slice(0, limit)
+    if format == "parquet":
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        return Response(sink.getvalue().to_pybytes(), media_type=PARQUET[0])
+    rows = [
+        {"device_id": d, "metric": m, "ts": t.isoformat(), "value": v}
+        for d, m, t, v in zip(*(table.column(c).to_pylist() for c in SCHEMA.names), strict=True)
+    ]
+    return JSONResponse({"count": len(rows), "points": rows})
+
+
+@router.get("/orgs/{org_id}/daily")
+def get_daily(
+    org_id: str,
+    ctx: Ctx = Depends(current),
+    start: date | None = None,
+    end: date | None = None,
+    device: Annotated[list[str] | None, Query()] = None,
+    metric: Annotated[list[str] | None, Query()] = None,
+    purpose: str | None = None,
+) -> JSONResponse:
+    """Per device, metric and day: n, min, max, mean, first, last, increase."""
+    table = service.daily_metrics(
+        ctx.session,
+        ctx.principal,
+        service.open_store(ctx.settings),
+        org_id=org_id,
+        start=start,
+        end=end,
+        devices=device,
+        metrics=metric,
+        purpose=purpose,
+    )
+    rows = table.to_pylist()
+    for r in rows:
+        r["day"] = r["day"].isoformat()
+    return JSONResponse({"count": len(rows), "rows": rows})
+
+
+@router.post("/orgs/{org_id}/devices", response_model=DeviceOut, status_code=201)
+def register_device(
+    org_id: str,
+    body: DeviceIn,
+    ctx: Ctx = Depends(current),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """Add (or update) a device in your enterprise's registry."""
+    service.require_own_enterprise(ctx.principal, org_id)
+    if (replay := idem.replay()) is not None:
+        return replay
+    device = service.register_device(ctx.session, ctx.principal, org_id=org_id, **body.model_dump())
+    return idem.save(201, DeviceOut.model_validate(device).model_dump(mode="json"))
+
+
+@router.get("/orgs/{org_id}/devices", response_model=list[DeviceOut])
+def list_devices(
+    org_id: str, ctx: Ctx = Depends(current), purpose: str | None = None
+) -> list[DeviceOut]:
+    devices = service.devices_of(ctx.session, ctx.principal, org_id, purpose=purpose)
+    return [DeviceOut.model_validate(d) for d in devices]
+
+
+@router.put("/orgs/{org_id}/metrics/{metric}", response_model=MetricOut)
+def set_metric(org_id: str, metric: str, body: MetricIn, ctx: Ctx = Depends(current)) -> MetricOut:
+    """Register the unit your enterprise sends a metric in (converted on arrival) and its limits."""
+    setting = service.set_metric(
+        ctx.session, ctx.principal, org_id=org_id, metric=metric, **body.model_dump()
+    )
+    return MetricOut.model_validate(setting)
+
+
+@router.post("/orgs/{org_id}/records/{kind}", response_model=ImportOut, status_code=201)
+async def upload_records(
+    org_id: str,
+    kind: str,
+    request: Request,
+    ctx: Ctx = Depends(current),
+    filename: str | None = None,
+) -> JSONResponse:
+    """Upload business records (JSON ``{"records": [...]}``, CSV or .xlsx with field headers).
+
+    All rows are stored or none: a bad row answers 422 with every (row, column, reason).
+    """
+    service.require_own_enterprise(ctx.principal, org_id)
+    if kind not in RECORD_SPECS:
+        raise ValidationFailed(
+            f"kind: {kind!r} is not one of {', '.join(RECORD_SPECS)}", field="kind"
+        )
+    ctype = _content_type(request)
+    spool = await _spool(request, MAX_JSON_BYTES)
+    try:
+        data = spool.read()
+    finally:
+        spool.close()
+    if ctype == "application/json":
+        try:
+            doc = json.loads(data, parse_float=Decimal)
+        except ValueError as exc:
+            raise ValidationFailed(f"body: not JSON ({exc})", field="body") from None
+        recs = doc.get("records") if isinstance(doc, dict) else None
+        if not isinstance(recs, list) or not all(isinstance(r, dict) for r in recs):
+            raise ValidationFailed("records: a list of objects is required", field="records")
+        rows = [(i + 1, r) for i, r in enumerate(recs)]
+    else:
+        name = filename or ("upload.xlsx" if "spreadsheet" in ctype else "upload.csv")
+        spec = RECORD_SPECS[kind]
+        try:
+            read = read_rows(data, name, Mapping(kind, {f.name: f.name for f in spec.fields}))
+        except FileFormatError as exc:
+            field = str(exc).split(":", 1)[0]
+            raise ValidationFailed(str(exc), field=field) from None
+        rows = read.rows
+    report = service.import_records(
+        ctx.session,
+        org_id=org_id,
+        kind=kind,
+        rows=rows,
+        source="http",
+        created_by=ctx.principal.user_id,
+        filename=filename,
+    )
+    out = ImportOut(
+        batch_id=report.batch_id,
+        kind=kind,
+        status="accepted" if report.ok else "rejected",
+        rows_received=report.rows_received,
+        rows_accepted=report.rows_accepted,
+        errors=[RowErrorOut(row=e.row, column=e.column, reason=e.reason) for e in report.errors],
+    )
+    if report.ok:
+        return JSONResponse(out.model_dump(mode="json"), status_code=201)
+    # The refused batch and its error report are kept (committed); no record is.
+    problem = {
+        "type": "https://chanrong.dev/problems/validation",
+        "title": "Invalid input",
+        "status": 422,
+        "detail": f"{len(report.errors)} rows have errors; nothing was imported",
+        "field": report.errors[0].column,
+        **out.model_dump(mode="json"),
+    }
+    return JSONResponse(problem, status_code=422, media_type="application/problem+json")
+
+
+@router.get("/orgs/{org_id}/records/{kind}")
+def list_records(
+    org_id: str,
+    kind: str,
+    ctx: Ctx = Depends(current),
+    start: date | None = None,
+    end: date | None = None,
+    purpose: str | None = None,
+) -> JSONResponse:
+    """Business records of one kind dated in [start, end); money in yuan strings."""
+    recs = service.records(
+        ctx.session, ctx.principal, org_id=org_id, kind=kind, start=start, end=end, purpose=purpose
+    )
+    spec = RECORD_SPECS[kind]
+    return JSONResponse({"count": len(recs), "records": [record_to_dict(spec, r) for r in recs]})
+
+
+@router.get("/orgs/{org_id}/batches/{batch_id}", response_model=BatchOut)
+def get_batch(org_id: str, batch_id: str, ctx: Ctx = Depends(current)) -> BatchOut:
+    """One ingestion batch with its row-level error report."""
+    return BatchOut.model_validate(service.get_batch(ctx.session, ctx.principal, org_id, batch_id))
+
+
+@router.post("/orgs/{org_id}/quality/compute", response_model=list[QualityOut])
+def compute_quality(org_id: str, day: date, ctx: Ctx = Depends(current)) -> list[QualityOut]:
+    """(Re)compute the day's quality scores of your enterprise."""
+    service.require_own_enterprise(ctx.principal, org_id)
+    scores = service.compute_quality(
+        ctx.session, service.open_store(ctx.settings), org_id=org_id, day=day
+    )
+    return [QualityOut.model_validate(s) for s in scores]
+
+
+@router.get("/orgs/{org_id}/quality", response_model=list[QualityOut])
+def get_quality(
+    org_id: str,
+    ctx: Ctx = Depends(current),
+    start: date | None = None,
+    end: date | None = None,
+    scope: str | None = None,
+    purpose: str | None = None,
+) -> list[QualityOut]:
+    """Daily quality scores (per device, dataset, enterprise) with their reasons."""
+    scores = service.quality_scores(
+        ctx.session,
+        ctx.principal,
+        org_id=org_id,
+        start=start,
+        end=end,
+        scope=scope,
+        purpose=purpose,
+    )
+    return [QualityOut.model_validate(s) for s in scores]

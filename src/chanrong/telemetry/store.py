@@ -1,0 +1,399 @@
+"""The telemetry store: Parquet files partitioned by organisation and UTC day, read with DuckDB.
+
+Layout ``<root>/org=<org_id>/day=YYYY-MM-DD/<uuid7>[.c].parquet``. Every write adds a new
+file (written to a temporary name, fsync'd, renamed, directory fsync'd), so a write that
+returns is durable and a crash never leaves a half file under a real name. File names are
+UUIDv7, so they sort by creation: on a duplicate (device_id, metric, ts) the newest file wins
+at read time, which makes re-ingestion idempotent and lets late data correct earlier data.
+``compact`` rewrites a day's files into one deduplicated ``.c.parquet`` file; reads of a
+partition holding only that file skip the deduplication.
+"""
+
+# SQL here is assembled from fixed fragments only; every user value is a bound parameter.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import uuid6
+
+SCHEMA = pa.schema(
+    [
+        ("device_id", pa.string()),
+        ("metric", pa.string()),
+        ("ts", pa.timestamp("us", tz="UTC")),
+        ("value", pa.float64()),
+    ]
+)
+_SAFE_ORG = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_COMPACT_SUFFIX = ".c.parquet"
+
+
+class StoreError(ValueError):
+    """Data that does not fit the store's schema; the message names the column."""
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    points: int
+    files: tuple[Path, ...]
+
+    @property
+    def days(self) -> list[date]:
+        return sorted({date.fromisoformat(p.parent.name.removeprefix("day=")) for p in self.files})
+
+
+@dataclass(frozen=True, slots=True)
+class CompactResult:
+    partitions: int
+    files_before: int
+    rows_before: int
+    rows_after: int
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def conform(data: pa.Table | pa.RecordBatch) -> pa.Table:
+    """Cast incoming columns to the store schema, naming the column that does not fit."""
+    table = pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
+    missing = [f.name for f in SCHEMA if f.name not in table.column_names]
+    if missing:
+        raise StoreError(f"{missing[0]}: column is missing (need device_id, metric, ts, value)")
+    columns = []
+    for f in SCHEMA:
+        col = table.column(f.name)
+        if col.null_count:
+            raise StoreError(f"{f.name}: {col.null_count} empty values")
+        if col.type != f.type:
+            try:
+                if f.name == "ts" and pa.types.is_timestamp(col.type) and col.type.tz is None:
+                    raise StoreError("ts: timestamps must carry a time zone (UTC)")
+                col = col.cast(f.type)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise StoreError(f"{f.name}: cannot read as {f.type}: {exc}") from None
+        columns.append(col)
+    out = pa.Table.from_arrays(columns, schema=SCHEMA)
+    finite = pc.is_finite(out.column("value"))
+    bad = len(out) - pc.sum(finite).as_py() if len(out) else 0
+    if bad:
+        raise StoreError(f"value: {bad} values are NaN or infinite")
+    return out
+
+
+def _by_day(table: pa.Table) -> list[tuple[date, pa.Table]]:
+    day_col = pc.cast(table.column("ts"), pa.date32())
+    lo, hi = pc.min(day_col).as_py(), pc.max(day_col).as_py()
+    if lo == hi:
+        return [(lo, table)]
+    return [
+        (d, table.filter(pc.equal(day_col, pa.scalar(d, pa.date32()))))
+        for d in sorted(pc.unique(day_col).to_pylist())
+    ]
+
+
+class TelemetryStore:
+    """Partitioned Parquet telemetry of many organisations under one directory."""
+
+    def __init__(self, root: Path, *, compression: str = "zstd") -> None:
+        self.root = Path(root)
+        self.compression = compression
+
+    # -- paths ------------------------------------------------------------------------------
+
+    def org_dir(self, org_id: str) -> Path:
+        if not _SAFE_ORG.match(org_id):
+            raise StoreError(f"org_id: {org_id!r} is not a valid organisation id")
+        return self.root / f"org={org_id}"
+
+    def days(self, org_id: str) -> list[date]:
+        """Days that hold data for ``org_id``, oldest first."""
+        base = self.org_dir(org_id)
+        if not base.exists():
+            return []
+        return sorted(date.fromisoformat(p.name[4:]) for p in base.glob("day=*") if p.is_dir())
+
+    def files(self, org_id: str, day: date) -> list[Path]:
+        d = self.org_dir(org_id) / f"day={day.isoformat()}"
+        return sorted(d.glob("*.parquet")) if d.exists() else []
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def write(
+        self, org_id: str, data: pa.Table | pa.RecordBatch, *, durable: bool = True
+    ) -> WriteResult:
+        """Add points; returns once they are on disk (fsync'd unless ``durable=False``)."""
+        return self.write_many(org_id, [data], durable=durable)
+
+    def write_many(
+        self,
+        org_id: str,
+        batches: Iterable[pa.Table | pa.RecordBatch],
+        *,
+        durable: bool = True,
+        transform: Callable[[pa.Table], pa.Table] | None = None,
+    ) -> WriteResult:
+        """Write a stream of batches (e.g. a large upload read piece by piece) all or nothing.
+
+        Pieces are staged under temporary names that readers ignore; only when every piece
+        was read and checked are they renamed into place. A bad piece leaves nothing behind.
+        """
+        base = self.org_dir(org_id)
+        staged: list[tuple[Path, Path]] = []
+        points = 0
+        try:
+            for batch in batches:
+                table = conform(batch)
+                if transform is not None:
+                    table = transform(table)
+                if len(table) == 0:
+                    continue
+                points += len(table)
+                for day, part in _by_day(table):
+                    directory = base / f"day={day.isoformat()}"
+                    staged.append(self._stage(directory, part, durable=durable))
+        except BaseException:
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+            raise
+        for tmp, final in staged:
+            os.replace(tmp, final)
+        if durable:
+            for directory in {final.parent for _, final in staged}:
+                _fsync_dir(directory)
+        return WriteResult(points, tuple(final for _, final in staged))
+
+    def _stage(
+        self,
+        directory: Path,
+        table: pa.Table,
+        *,
+        durable: bool,
+        suffix: str = ".parquet",
+        stem: str | None = None,
+    ) -> tuple[Path, Path]:
+        directory.mkdir(parents=True, exist_ok=True)
+        final = directory / f"{stem or uuid6.uuid7().hex}{suffix}"
+        tmp = final.with_name(final.name + ".tmp")
+        pq.write_table(table, tmp, compression=self.compression, write_statistics=True)
+        if durable:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return tmp, final
+
+    # -- compaction -------------------------------------------------------------------------
+
+    def compact(self, org_id: str, day: date | None = None) -> CompactResult:
+        """Merge each day partition (or just ``day``) into one deduplicated file.
+
+        Only the files that were merged are removed afterwards; files written meanwhile stay.
+        """
+        partitions = files_before = rows_before = rows_after = 0
+        for d in [day] if day else self.days(org_id):
+            files = self.files(org_id, d)
+            if not files or (len(files) == 1 and files[0].name.endswith(_COMPACT_SUFFIX)):
+                continue
+            directory = files[0].parent
+            # Named before the merge: a file written meanwhile sorts after it and still wins.
+            stem = uuid6.uuid7().hex
+            with duckdb.connect() as con:
+                rows_before += int(
+                    con.sql(
+                        "SELECT count(*) FROM read_parquet(?)", params=[[str(f) for f in files]]
+                    ).fetchall()[0][0]
+                )
+                merged = con.sql(
+                    _dedup_sql("read_parquet(?, filename=true)", "") + " ORDER BY 1, 2, 3",
+                    params=[[str(f) for f in files]],
+                ).to_arrow_table()
+            merged = merged.cast(SCHEMA)
+            tmp, final = self._stage(
+                directory, merged, durable=True, suffix=_COMPACT_SUFFIX, stem=stem
+            )
+            os.replace(tmp, final)
+            _fsync_dir(directory)
+            for f in files:
+                f.unlink()
+            for stale in directory.glob("*.tmp"):
+                stale.unlink()
+            _fsync_dir(directory)
+            partitions += 1
+            files_before += len(files)
+            rows_after += len(merged)
+        return CompactResult(partitions, files_before, rows_before, rows_after)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _selected(
+        self, org_id: str, start: datetime | None, end: datetime | None
+    ) -> tuple[list[str], list[str]]:
+        """(files needing no dedup, files needing dedup) for the days in [start, end)."""
+        clean: list[str] = []
+        dirty: list[str] = []
+        lo = start.astimezone(UTC).date() if start else None
+        hi = end.astimezone(UTC).date() if end else None
+        for d in self.days(org_id):
+            if (lo and d < lo) or (hi and d > hi):
+                continue
+            files = self.files(org_id, d)
+            if len(files) == 1 and files[0].name.endswith(_COMPACT_SUFFIX):
+                clean.append(str(files[0]))
+            else:
+                dirty.extend(str(f) for f in files)
+        return clean, dirty
+
+    def relation_sql(
+        self,
+        org_id: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        devices: Sequence[str] | None = None,
+        metrics: Sequence[str] | None = None,
+    ) -> tuple[str, list[object]] | None:
+        """SQL (and parameters) for the deduplicated points of one organisation, or None."""
+        clean, dirty = self._selected(org_id, start, end)
+        if not clean and not dirty:
+            return None
+        where: list[str] = []
+        params: list[object] = []
+        if start:
+            where.append("ts >= ?")
+            params.append(start)
+        if end:
+            where.append("ts < ?")
+            params.append(end)
+        if devices:
+            where.append("list_contains(?, device_id)")
+            params.append(list(devices))
+        if metrics:
+            where.append("list_contains(?, metric)")
+            params.append(list(metrics))
+        cond = (" WHERE " + " AND ".join(where)) if where else ""
+        parts: list[str] = []
+        all_params: list[object] = []
+        if clean:
+            parts.append(f"SELECT device_id, metric, ts, value FROM read_parquet(?){cond}")
+            all_params += [clean, *params]
+        if dirty:
+            parts.append(_dedup_sql("read_parquet(?, filename=true)", cond))
+            all_params += [dirty, *params]
+        return " UNION ALL ".join(parts), all_params
+
+    def query(
+        self,
+        org_id: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        devices: Sequence[str] | None = None,
+        metrics: Sequence[str] | None = None,
+    ) -> pa.Table:
+        """Deduplicated points in [start, end), ordered by device, metric and time."""
+        rel = self.relation_sql(org_id, start=start, end=end, devices=devices, metrics=metrics)
+        if rel is None:
+            return SCHEMA.empty_table()
+        sql, params = rel
+        with duckdb.connect() as con:
+            con.sql("SET TimeZone = 'UTC'")
+            out = con.sql(
+                f"SELECT * FROM ({sql}) ORDER BY device_id, metric, ts", params=params
+            ).to_arrow_table()
+        return out.cast(SCHEMA)
+
+    def count(self, org_id: str) -> int:
+        """Distinct points stored for ``org_id``."""
+        rel = self.relation_sql(org_id)
+        if rel is None:
+            return 0
+        sql, params = rel
+        with duckdb.connect() as con:
+            rows = con.sql(f"SELECT count(*) FROM ({sql})", params=params).fetchall()
+        return int(rows[0][0])
+
+    def physical_rows(self, org_id: str) -> int:
+        """Rows on disk, duplicates included (what compaction reduces)."""
+        files = [str(f) for d in self.days(org_id) for f in self.files(org_id, d)]
+        if not files:
+            return 0
+        with duckdb.connect() as con:
+            rows = con.sql("SELECT count(*) FROM read_parquet(?)", params=[files]).fetchall()
+        return int(rows[0][0])
+
+    def daily(
+        self,
+        org_id: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        devices: Sequence[str] | None = None,
+        metrics: Sequence[str] | None = None,
+    ) -> pa.Table:
+        """Per device, metric and UTC day: n, min, max, mean, first, last, and ``increase``.
+
+        ``increase`` sums the rises of a counter and treats a drop as a reset to zero, so
+        energy and runtime totals survive meter resets.
+        """
+        rel = self.relation_sql(org_id, start=start, end=end, devices=devices, metrics=metrics)
+        if rel is None:
+            return _DAILY_SCHEMA.empty_table()
+        sql, params = rel
+        query = f"""
+            WITH p AS ({sql}),
+            d AS (
+              SELECT *, value - lag(value) OVER w AS diff, CAST(ts AS DATE) AS day
+              FROM p WINDOW w AS (PARTITION BY device_id, metric ORDER BY ts)
+            )
+            SELECT device_id, metric, day, count(*) AS n, min(value) AS min, max(value) AS max,
+                   avg(value) AS mean, arg_min(value, ts) AS first, arg_max(value, ts) AS last,
+                   coalesce(sum(CASE WHEN diff >= 0 THEN diff WHEN diff < 0 THEN value END), 0)
+                     AS increase
+            FROM d GROUP BY ALL ORDER BY device_id, metric, day
+        """
+        with duckdb.connect() as con:
+            con.sql("SET TimeZone = 'UTC'")
+            out = con.sql(query, params=params).to_arrow_table()
+        return out.cast(_DAILY_SCHEMA)
+
+
+_DAILY_SCHEMA = pa.schema(
+    [
+        ("device_id", pa.string()),
+        ("metric", pa.string()),
+        ("day", pa.date32()),
+        ("n", pa.int64()),
+        ("min", pa.float64()),
+        ("max", pa.float64()),
+        ("mean", pa.float64()),
+        ("first", pa.float64()),
+        ("last", pa.float64()),
+        ("increase", pa.float64()),
+    ]
+)
+
+
+def _dedup_sql(source: str, cond: str) -> str:
+    # The newest file (UUIDv7 names sort by time) wins on a duplicate key.
+    return (
+        f"SELECT device_id, metric, ts, value FROM {source}{cond} "
+        "QUALIFY row_number() OVER (PARTITION BY device_id, metric, ts "
+        "ORDER BY filename DESC) = 1"
+    )
