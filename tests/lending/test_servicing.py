@@ -1,0 +1,308 @@
+"""Loans in SQL on SQLite and PostgreSQL: disbursement, repayment, prepayment, sweeps,
+delinquency and the daily close that proves the books balance."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from chanrong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chanrong.lending import service as lending
+from chanrong.storage.database import Database
+from tests.builders import Park
+from tests.lending.builders import active_loan, principal, product
+
+
+def test_term_loan_repaid_to_the_fen_and_closed(db: Database, park: Park) -> None:
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        borrower = principal(s, park["enterprise"]["officer"])
+        loan = active_loan(s, officer, borrower, term_months=3)
+        loan_id = loan.id
+        view = lending.loan_view(s, officer, loan_id)
+        # The hand-checked 等额本息 table (see test_schedule_tables).
+        assert [(i.principal_fen, i.interest_fen) for i in view.instalments] == [
+            (332_263, 3100),
+            (333_493, 1870),
+            (334_244, 1036),
+        ]
+        assert view.balances["loan_principal"] == 1_000_000
+        assert view.balances["settlement"] == -1_000_000
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        for due, total, ref in [
+            (date(2025, 2, 10), 335_363, "r1"),
+            (date(2025, 3, 10), 335_363, "r2"),
+            (date(2025, 4, 10), 335_280, "r3"),
+        ]:
+            lending.daily_close(s, as_of=due)
+            rep = lending.repay(
+                s, officer, loan_id, amount=Decimal(total) / 100, paid_on=due, reference=ref
+            )
+            assert rep.amount_fen == total
+        view = lending.loan_view(s, officer, loan_id)
+        assert view.loan.status == "closed"
+        assert view.balances["loan_principal"] == 0
+        assert view.balances["interest_receivable"] == 0
+        assert view.balances["interest_income"] == 3100 + 1870 + 1036
+        report = lending.daily_close(s, as_of=date(2025, 4, 11))
+        assert report.balanced
+        assert report.total_debit_fen == report.total_credit_fen
+
+
+def test_accrual_is_straight_line_and_reaches_the_instalment(db: Database, park: Park) -> None:
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        borrower = principal(s, park["enterprise"]["officer"])
+        loan = active_loan(s, officer, borrower)
+        r = lending.daily_close(s, as_of=date(2025, 1, 20))
+        # 10 of 31 days of 31.00: 10.00.
+        assert (r.loans, r.interest_accrued_fen) == (1, 1000)
+        r = lending.daily_close(s, as_of=date(2025, 2, 10))
+        assert r.interest_accrued_fen == 2100
+        assert lending.loan_view(s, officer, loan.id).balances["interest_receivable"] == 3100
+        assert r.balanced
+
+
+def test_late_payment_goes_delinquent_with_penalty_and_category(db: Database, park: Park) -> None:
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        borrower = principal(s, park["enterprise"]["officer"])
+        loan = active_loan(s, officer, borrower, term_months=6)
+        day = date(2025, 2, 10)
+        while day <= date(2025, 5, 20):
+            lending.daily_close(s, as_of=day)
+            day += timedelta(days=1)
+        view = lending.loan_view(s, officer, loan.id)
+        assert view.loan.dpd == (date(2025, 5, 20) - date(2025, 2, 10)).days == 99
+        assert view.loan.bucket == "M3+"
+        assert view.loan.category == "substandard"
+        rules = [(c.to_category, c.rule) for c in view.classifications]
+        assert rules == [
+            ("special_mention", "overdue"),
+            ("substandard", "dpd_over_substandard"),
+        ]
+        penalty = view.balances["penalty_receivable"]
+        assert penalty > 0
+        # Pay everything due: penalty first (the product's order), and the loan is current.
+        dues = sum(
+            i.owed_principal_fen + i.owed_interest_fen
+            for i in view.instalments
+            if i.due <= date(2025, 5, 21)
+        )
+        total = dues + penalty + 10_000
+        rep = lending.repay(
+            s,
+            officer,
+            loan.id,
+            amount=Decimal(total) / 100,
+            paid_on=date(2025, 5, 21),
+            reference="catch-up",
+        )
+        view = lending.loan_view(s, officer, loan.id)
+        assert view.balances["penalty_receivable"] == 0
+        assert view.loan.dpd == 0
+        assert view.loan.category == "normal"
+        assert view.balances["overpayment"] > 0
+        assert rep.amount_fen == total
+        assert lending.daily_close(s, as_of=date(2025, 5, 22)).balanced
+
+
+def test_partial_and_full_prepayment(db: Database, park: Park) -> None:
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        borrower = principal(s, park["enterprise"]["officer"])
+        prod = product(s, officer, code="IO", method="interest_only")
+        loan = active_loan(s, officer, borrower, prod=prod)
+        lending.daily_close(s, as_of=date(2025, 2, 10))
+        lending.repay(
+            s, officer, loan.id, amount=Decimal("31.00"), paid_on=date(2025, 2, 10), reference="i1"
+        )
+        # 2025-02-20: 10 days' interest 10.00, then 4,000.00 principal (hand table).
+        lending.prepay(
+            s, officer, loan.id, amount=Decimal("4010.00"), on=date(2025, 2, 20), reference="p1"
+        )
+        view = lending.loan_view(s, officer, loan.id)
+        rows = [
+            (i.principal_fen, i.interest_fen, i.paid_principal_fen, i.paid_interest_fen)
+            for i in view.instalments
+        ]
+        assert rows == [
+            (0, 3100, 0, 3100),
+            (400_000, 2080, 400_000, 1000),
+            (600_000, 1860, 0, 0),
+        ]
+        assert view.balances["loan_principal"] == 600_000
+        quote = lending.payoff_quote(s, officer, loan.id, on=date(2025, 3, 1))
+        # 6,000 × 9 days ÷ 10⁴ = 5.40 on top of the 10.00 already settled.
+        assert (quote.principal_fen, quote.accrued_interest_fen) == (600_000, 540)
+        with pytest.raises(ValidationFailed) as err:
+            lending.prepay(
+                s, officer, loan.id, amount=Decimal("7000"), on=date(2025, 3, 1), reference="p2"
+            )
+        assert err.value.field == "amount"
+        lending.prepay(
+            s,
+            officer,
+            loan.id,
+            amount=Decimal(quote.total_fen) / 100,
+            on=date(2025, 3, 1),
+            reference="p3",
+        )
+        view = lending.loan_view(s, officer, loan.id)
+        assert view.loan.status == "closed"
+        assert view.balances["loan_principal"] == 0
+        assert view.balances["interest_receivable"] == 0
+        assert view.balances["interest_income"] == 3100 + 1000 + 540
+        assert lending.daily_close(s, as_of=date(2025, 3, 2)).balanced
+
+
+def test_sweep_from_collections_takes_the_agreed_share_once(db: Database, park: Park) -> None:
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        borrower = principal(s, park["enterprise"]["officer"])
+        loan = active_loan(s, officer, borrower, sweep_share_pct="30")
+        lending.daily_close(s, as_of=date(2025, 2, 10))
+        got = lending.sweep_collection(
+            s,
+            borrower_org_id=borrower.org_id,
+            payment_ref="pay-1",
+            amount_fen=500_000,
+            paid_on=date(2025, 2, 10),
+        )
+        # 30 % of 5,000.00 = 1,500.00, all of it settles instalment 1 (3,353.63 due).
+        assert [r.amount_fen for r in got] == [150_000]
+        again = lending.sweep_collection(
+            s,
+            borrower_org_id=borrower.org_id,
+            payment_ref="pay-1",
+            amount_fen=500_000,
+            paid_on=date(2025, 2, 10),
+        )
+        assert [r.id for r in again] == [got[0].id]
+        view = lending.loan_view(s, officer, loan.id)
+        first = view.instalments[0]
+        assert (first.paid_interest_fen, first.paid_principal_fen) == (3100, 146_900)
+        # A big payment: the share is capped at what is due now plus the next instalment.
+        big = lending.sweep_collection(
+            s,
+            borrower_org_id=borrower.org_id,
+            payment_ref="pay-2",
+            amount_fen=10_000_000,
+            paid_on=date(2025, 2, 11),
+        )
+        # One day late on 1,853.63: penalty 1,853.63 × 3.65 % × 1.5 ÷ 365 = 0.278 → 0.28.
+        assert big[0].amount_fen == (335_363 - 150_000) + 28 + 335_363
+        view = lending.loan_view(s, officer, loan.id)
+        assert view.balances["overpayment"] == 335_363
+        # On the next due date the held money settles instalment 2 by itself.
+        lending.daily_close(s, as_of=date(2025, 3, 10))
+        view = lending.loan_view(s, officer, loan.id)
+        assert view.instalments[1].settled
+        assert view.balances["overpayment"] == 0
+        assert view.loan.dpd == 0
+        assert lending.daily_close(s, as_of=date(2025, 3, 11)).balanced
+
+
+def test_credit_line_revolves(db: Database, park: Park) -> None:
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        borrower = principal(s, park["enterprise"]["officer"])
+        prod = product(s, officer, code="RC", kind="revolving", method="interest_only")
+        line = lending.open_credit_line(
+            s,
+            officer,
+            product_id=prod.id,
+            borrower_org_id=borrower.org_id,
+            limit=Decimal("100000"),
+            opened_on=date(2025, 1, 1),
+            expires_on=date(2026, 1, 1),
+            purpose="working_capital",
+        )
+        first = lending.draw(
+            s, borrower, line.id, amount=Decimal("60000"), term_months=2, on=date(2025, 1, 5)
+        )
+        assert lending.line_available_fen(s, line) == 4_000_000
+        with pytest.raises(ValidationFailed) as err:
+            lending.draw(
+                s, borrower, line.id, amount=Decimal("40000.01"), term_months=2, on=date(2025, 1, 6)
+            )
+        assert err.value.field == "amount"
+        payoff = lending.payoff_quote(s, officer, first.id, on=date(2025, 1, 25))
+        lending.prepay(
+            s,
+            officer,
+            first.id,
+            amount=Decimal(payoff.total_fen) / 100,
+            on=date(2025, 1, 25),
+            reference="x",
+        )
+        assert lending.line_available_fen(s, line) == 10_000_000
+        with pytest.raises(Forbidden):
+            lending.draw(
+                s, officer, line.id, amount=Decimal("1"), term_months=1, on=date(2025, 2, 1)
+            )
+
+
+def test_access_rules_and_state_errors(db: Database, park: Park) -> None:
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        viewer = principal(s, park["bank"]["viewer"])
+        other_bank = principal(s, park["other_bank"]["officer"])
+        borrower = principal(s, park["enterprise"]["officer"])
+        stranger = principal(s, park["other_enterprise"]["officer"])
+        prod = product(s, officer)
+        loan = lending.book_loan(
+            s,
+            officer,
+            product_id=prod.id,
+            borrower_org_id=borrower.org_id,
+            amount=Decimal("1000"),
+            term_months=3,
+            purpose="equipment",
+        )
+        with pytest.raises(Conflict):
+            lending.disburse(s, officer, loan.id, on=date(2025, 1, 1))
+        with pytest.raises(Forbidden):
+            lending.accept_loan(s, officer, loan.id)
+        with pytest.raises(NotFound):
+            lending.accept_loan(s, stranger, loan.id)
+        lending.accept_loan(s, borrower, loan.id)
+        with pytest.raises(NotFound):
+            lending.disburse(s, other_bank, loan.id, on=date(2025, 1, 1))
+        with pytest.raises(Forbidden):
+            lending.disburse(s, viewer, loan.id, on=date(2025, 1, 1))
+        with pytest.raises(Forbidden):
+            lending.disburse(s, borrower, loan.id, on=date(2025, 1, 1))
+        lending.disburse(s, officer, loan.id, on=date(2025, 1, 1))
+        with pytest.raises(NotFound):
+            lending.get_product(s, other_bank, prod.id)
+        lending.daily_close(s, as_of=date(2025, 1, 5))
+        with pytest.raises(ValidationFailed) as err:
+            lending.repay(
+                s, officer, loan.id, amount=Decimal("1"), paid_on=date(2025, 1, 3), reference="old"
+            )
+        assert err.value.field == "paid_on"
+        with pytest.raises(ValidationFailed) as err:
+            lending.repay(
+                s,
+                officer,
+                loan.id,
+                amount=Decimal("1.001"),
+                paid_on=date(2025, 1, 6),
+                reference="x",
+            )
+        assert err.value.field == "amount"
+        lending.repay(
+            s, officer, loan.id, amount=Decimal("1"), paid_on=date(2025, 1, 6), reference="r"
+        )
+        with pytest.raises(Conflict) as c:
+            lending.repay(
+                s, officer, loan.id, amount=Decimal("2"), paid_on=date(2025, 1, 6), reference="r"
+            )
+        assert c.value.field == "reference"
+        assert lending.list_loans(s, stranger) == []
+        assert [x.id for x in lending.list_loans(s, borrower)] == [loan.id]
+        assert lending.list_loans(s, other_bank) == []
