@@ -1,0 +1,177 @@
+"""Market routes: imports, companies and classification, the annual report, matchmaking.
+
+Market data are public facts about the sector, not enterprise data, so no consent grant is
+involved: analysts (government and research), the platform operator and financial
+institutions read them; enterprises do not (the figures are the analysts' product).
+Only the platform operator's officers and admins import data or override a classification.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from chanrong.core.errors import ValidationFailed
+from chanrong.edge import Ctx, Idempotency, idempotency, require
+from chanrong.identity.domain import OrgKind, Role
+from chanrong.market import service
+from chanrong.market.schemas import (
+    ClassificationOut,
+    ClassifyIn,
+    CompanyOut,
+    EventIn,
+    ImportOut,
+    InvestorOut,
+    MatchOut,
+    OverrideIn,
+    ReportOut,
+    RowsIn,
+)
+from chanrong.market.service import ImportReport
+from chanrong.market.tabular import Dataset
+
+router = APIRouter(prefix="/market", tags=["market"])
+
+read = require(OrgKind.ANALYST, OrgKind.PLATFORM_OPERATOR, OrgKind.FINANCIAL_INSTITUTION)
+edit = require(OrgKind.PLATFORM_OPERATOR, role=Role.OFFICER)
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def _out(report: ImportReport) -> dict[str, object]:
+    return ImportOut(
+        dataset=report.dataset.value,
+        rows=report.rows,
+        created=report.created,
+        updated=report.updated,
+        skipped=report.skipped,
+        new_companies=report.new_companies,
+        new_investors=report.new_investors,
+    ).model_dump(mode="json")
+
+
+def _dataset(name: str) -> Dataset:
+    try:
+        return Dataset(name)
+    except ValueError:
+        allowed = ", ".join(d.value for d in Dataset)
+        raise ValidationFailed(
+            f"dataset: {name!r} is not one of {allowed}", field="dataset"
+        ) from None
+
+
+@router.post("/imports/{dataset}", response_model=ImportOut, status_code=201)
+async def import_file(
+    dataset: str,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or Excel .xlsx")],
+    ctx: Ctx = Depends(edit),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """Import a CSV/Excel file; any row error rejects the whole file with every error listed."""
+    ds = _dataset(dataset)
+    if (replay := idem.replay()) is not None:
+        return replay
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationFailed("file: larger than 20 MB; split it", field="file")
+    report = service.import_file(ctx.session, ds, data, file.filename or "upload.csv")
+    return idem.save(201, _out(report))
+
+
+@router.post("/imports/{dataset}/rows", response_model=ImportOut, status_code=201)
+def import_rows(
+    dataset: str,
+    body: RowsIn,
+    ctx: Ctx = Depends(edit),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """Import rows given as JSON objects keyed by the data set's column names."""
+    ds = _dataset(dataset)
+    if (replay := idem.replay()) is not None:
+        return replay
+    records = [{k: "" if v is None else str(v) for k, v in r.items()} for r in body.rows]
+    return idem.save(201, _out(service.import_records(ctx.session, ds, records)))
+
+
+@router.post("/events", response_model=ImportOut, status_code=201)
+def create_event(
+    body: EventIn, ctx: Ctx = Depends(edit), idem: Idempotency = Depends(idempotency)
+) -> JSONResponse:
+    """Record one financing event (the same checks as a one-row import)."""
+    if (replay := idem.replay()) is not None:
+        return replay
+    report = service.import_records(ctx.session, Dataset.EVENTS, [body.as_row()])
+    return idem.save(201, _out(report))
+
+
+@router.get("/companies", response_model=list[CompanyOut])
+def list_companies(
+    field: str | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ctx: Ctx = Depends(read),
+) -> list[CompanyOut]:
+    companies = service.list_companies(ctx.session, field=field, query=q, limit=limit)
+    return [CompanyOut.model_validate(c) for c in companies]
+
+
+@router.get("/companies/{company_id}", response_model=CompanyOut)
+def get_company(company_id: str, ctx: Ctx = Depends(read)) -> CompanyOut:
+    return CompanyOut.model_validate(service.get_company(ctx.session, company_id))
+
+
+@router.put("/companies/{company_id}/classification", response_model=CompanyOut)
+def override_classification(
+    company_id: str, body: OverrideIn, ctx: Ctx = Depends(edit)
+) -> CompanyOut:
+    """Set a company's field and tags by hand; imports never reclassify it afterwards."""
+    company = service.override_classification(
+        ctx.session, company_id, field=body.field, tags=body.tags
+    )
+    return CompanyOut.model_validate(company)
+
+
+@router.get("/investors", response_model=list[InvestorOut])
+def list_investors(
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100, ctx: Ctx = Depends(read)
+) -> list[InvestorOut]:
+    return [InvestorOut.model_validate(i) for i in service.list_investors(ctx.session, limit=limit)]
+
+
+@router.post("/classify", response_model=ClassificationOut)
+def classify(body: ClassifyIn, ctx: Ctx = Depends(read)) -> ClassificationOut:
+    """Classify a business description into the sector taxonomy, with the reasons."""
+    return ClassificationOut.of(service.classify_description(body.description))
+
+
+@router.get("/report", response_model=ReportOut)
+def report(year: Annotated[int, Query(ge=1990, le=2100)], ctx: Ctx = Depends(read)) -> ReportOut:
+    """Every figure of the year's investment & financing report."""
+    return ReportOut.of(service.market_report(ctx.session, year))
+
+
+@router.get("/report.html", response_class=HTMLResponse)
+def report_html(
+    year: Annotated[int, Query(ge=1990, le=2100)], ctx: Ctx = Depends(read)
+) -> HTMLResponse:
+    """The year's report as an HTML page with charts."""
+    from chanrong.market.report import render_html
+
+    return HTMLResponse(render_html(service.market_report(ctx.session, year)))
+
+
+@router.get("/match", response_model=list[MatchOut])
+def match(
+    field: str | None = None,
+    stage: str | None = None,
+    province: str | None = None,
+    top: Annotated[int, Query(ge=1, le=100)] = 10,
+    ctx: Ctx = Depends(read),
+) -> list[MatchOut]:
+    """Investors who backed companies like an enterprise of this field, stage and province."""
+    found = service.match_investors(
+        ctx.session, field=field, stage=stage, province=province, top=top
+    )
+    return [MatchOut.model_validate(m) for m in found]

@@ -1,0 +1,194 @@
+"""``chanrong market …``: import, report, classify, override, match."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from chanrong.cli.common import console, err_console, friendly_errors, print_json, unit_of_work
+from chanrong.market import service
+from chanrong.market.analytics import Bucket, MarketReport
+from chanrong.market.tabular import Dataset
+
+market_app = typer.Typer(help="Investment & financing intelligence 投融资", no_args_is_help=True)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+@market_app.command("import")
+@friendly_errors
+def import_cmd(
+    dataset: Annotated[
+        Dataset, typer.Argument(help="events | investors | listings | financials | proceeds")
+    ],
+    file: Annotated[Path, typer.Argument(help="CSV or .xlsx file", exists=True, dir_okay=False)],
+    errors_out: Annotated[
+        Path | None,
+        typer.Option(help="Write the row errors to this CSV when the import is rejected"),
+    ] = None,
+) -> None:
+    """Import a CSV/Excel file. Any row error rejects the whole file and lists every error."""
+    data = file.read_bytes()
+    try:
+        with _progress() as progress, unit_of_work() as session:
+            task = progress.add_task(f"importing {file.name}", total=None)
+            report = service.import_file(
+                session, dataset, data, file.name, progress=lambda n: progress.advance(task, n)
+            )
+            progress.update(task, total=report.rows, completed=report.rows)
+    except service.ImportRejected as exc:
+        _print_errors(exc, errors_out)
+        raise typer.Exit(code=2) from None
+    console.print(
+        f"[green]imported[/] {report.dataset.value}: {report.rows} rows, {report.created} new, "
+        f"{report.updated} updated, {report.skipped} already present"
+    )
+    if report.new_companies:
+        console.print(f"  {len(report.new_companies)} new companies")
+    if report.new_investors:
+        console.print(
+            f"  {len(report.new_investors)} investors were not known and were added as kind "
+            "'other', not state-owned: import an investors file to set their type"
+        )
+
+
+def _print_errors(exc: service.ImportRejected, errors_out: Path | None) -> None:
+    table = Table("row", "column", "reason", title="rows with errors — nothing was imported")
+    for e in exc.errors[:50]:
+        table.add_row(str(e.row), e.column, e.reason)
+    err_console.print(table)
+    if len(exc.errors) > 50:
+        err_console.print(f"… and {len(exc.errors) - 50} more")
+    if errors_out:
+        with errors_out.open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["row", "column", "reason"])
+            w.writerows([e.row, e.column, e.reason] for e in exc.errors)
+        err_console.print(f"all {len(exc.errors)} errors written to {errors_out}")
+
+
+def _bucket_table(title: str, buckets: list[Bucket]) -> Table:
+    from chanrong.market.report import pct, yi
+
+    table = Table("", "events", "share", "companies", "amount (亿元)", title=title)
+    for b in buckets:
+        table.add_row(b.label, str(b.events), pct(b.share), str(b.companies), yi(b.amount_fen))
+    return table
+
+
+def _show(report: MarketReport) -> None:
+    from chanrong.market.report import summary_lines
+
+    summary = Table("figure", "value", title=f"{report.year} 工业互联网投融资")
+    for label, value in summary_lines(report):
+        summary.add_row(label, value)
+    console.print(summary)
+    console.print(_bucket_table("轮次 rounds", report.by_round))
+    console.print(_bucket_table("领域 fields", report.by_field))
+    console.print(_bucket_table("省份 provinces (top 10)", report.by_province))
+    console.print(_bucket_table("城市群 clusters", report.by_cluster))
+    inv = Table(
+        "investor", "deals", "early", "preferred stage", "state-owned", title="活跃投资机构"
+    )
+    for i in report.top_investors[:10]:
+        inv.add_row(
+            i.investor,
+            str(i.deals),
+            str(i.early_deals),
+            i.stage_preference,
+            "是" if i.state_owned else "",
+        )
+    console.print(inv)
+    console.print(_bucket_table("上市板块 boards (year end)", report.listings.listed_by_board))
+
+
+@market_app.command("report")
+@friendly_errors
+def report_cmd(
+    year: Annotated[int, typer.Option(help="Report year, e.g. 2024")],
+    out: Annotated[Path, typer.Option(help="Directory for the HTML and PDF")] = Path("var/reports"),
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write a PDF")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON too")] = False,
+) -> None:
+    """Write the year's report (HTML with charts, and PDF) and print its figures."""
+    from chanrong.market.report import render_html, write_pdf
+    from chanrong.market.schemas import ReportOut
+
+    with _progress() as progress:
+        task = progress.add_task("computing figures", total=3 if pdf else 2)
+        with unit_of_work() as session:
+            report = service.market_report(session, year)
+        progress.update(task, advance=1, description="drawing HTML charts")
+        out.mkdir(parents=True, exist_ok=True)
+        html_path = out / f"market-report-{year}.html"
+        html_path.write_text(render_html(report), encoding="utf-8")
+        pdf_path = None
+        if pdf:
+            progress.update(task, advance=1, description="writing PDF")
+            pdf_path = out / f"market-report-{year}.pdf"
+            write_pdf(report, pdf_path)
+        progress.update(task, advance=1, description="done")
+    _show(report)
+    if as_json:
+        print_json(ReportOut.of(report).model_dump(mode="json"))
+    console.print(f"[green]wrote[/] {html_path}" + (f" and {pdf_path}" if pdf_path else ""))
+
+
+@market_app.command("classify")
+@friendly_errors
+def classify_cmd(description: Annotated[str, typer.Argument(help="Business description")]) -> None:
+    """Classify a business description into the sector's six fields (+ AI/5G tags)."""
+    c = service.classify_description(description)
+    console.print(
+        f"{c.field.label_zh} ({c.field.value}) tags={sorted(t.value for t in c.tags)} "
+        f"method={c.method.value} confidence={c.confidence:.2f}"
+    )
+    for reason in c.reasons:
+        console.print(f"  · {reason}")
+
+
+@market_app.command("override")
+@friendly_errors
+def override_cmd(
+    company: Annotated[str, typer.Argument(help="Company id")],
+    field: Annotated[str, typer.Option(help="Field key or Chinese name")],
+    tags: Annotated[str | None, typer.Option(help="Comma-separated: ai,5g")] = None,
+) -> None:
+    """Set a company's field by hand (the operator's override)."""
+    with unit_of_work() as session:
+        c = service.override_classification(session, company, field=field, tags=tags)
+        console.print(f"[green]{c.name}[/] → {c.field} tags={c.tags} (operator)")
+
+
+@market_app.command("match")
+@friendly_errors
+def match_cmd(
+    field: Annotated[str | None, typer.Option(help="Field of the enterprise")] = None,
+    stage: Annotated[str | None, typer.Option(help="early | growth | late | strategic …")] = None,
+    province: Annotated[str | None, typer.Option(help="Province name or code")] = None,
+    top: Annotated[int, typer.Option(help="How many investors")] = 10,
+) -> None:
+    """Investors who backed similar companies, ranked with reasons."""
+    with unit_of_work() as session:
+        found = service.match_investors(
+            session, field=field, stage=stage, province=province, top=top
+        )
+    table = Table("investor", "score", "deals", "why", title="matching investors")
+    for m in found:
+        table.add_row(m["investor"], f"{m['score']:.1f}", str(m["deals"]), "；".join(m["reasons"]))
+    console.print(table)

@@ -1,0 +1,225 @@
+"""Every market query, and the column exports the analytics run on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy.orm import Session
+
+from chanrong.market.orm import (
+    MarketCompany,
+    MarketEvent,
+    MarketEventInvestor,
+    MarketFinancials,
+    MarketInvestor,
+    MarketListing,
+    MarketProceedsUse,
+)
+
+# Bound parameters per statement stay well under SQLite's and PostgreSQL's limits.
+_CHUNK = 500
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class MarketRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- look-ups by natural key ---------------------------------------------------------
+    def companies_by_name(self, names: Iterable[str]) -> dict[str, MarketCompany]:
+        found: dict[str, MarketCompany] = {}
+        for chunk in _chunks(sorted(set(names))):
+            stmt = select(MarketCompany).where(MarketCompany.name.in_(chunk))
+            found.update({c.name: c for c in self.session.scalars(stmt)})
+        return found
+
+    def investors_by_name(self, names: Iterable[str]) -> dict[str, MarketInvestor]:
+        found: dict[str, MarketInvestor] = {}
+        for chunk in _chunks(sorted(set(names))):
+            stmt = select(MarketInvestor).where(MarketInvestor.name.in_(chunk))
+            found.update({i.name: i for i in self.session.scalars(stmt)})
+        return found
+
+    def listings_by_code(self, codes: Iterable[str]) -> dict[str, MarketListing]:
+        found: dict[str, MarketListing] = {}
+        for chunk in _chunks(sorted(set(codes))):
+            stmt = select(MarketListing).where(MarketListing.stock_code.in_(chunk))
+            found.update({x.stock_code: x for x in self.session.scalars(stmt)})
+        return found
+
+    def listings_by_company(self, company_ids: Iterable[str]) -> dict[str, MarketListing]:
+        found: dict[str, MarketListing] = {}
+        for chunk in _chunks(sorted(set(company_ids))):
+            stmt = select(MarketListing).where(MarketListing.company_id.in_(chunk))
+            found.update({x.company_id: x for x in self.session.scalars(stmt)})
+        return found
+
+    def event_keys(self, company_ids: Iterable[str]) -> set[tuple[str, date, str]]:
+        keys: set[tuple[str, date, str]] = set()
+        for chunk in _chunks(sorted(set(company_ids))):
+            stmt = select(MarketEvent.company_id, MarketEvent.event_date, MarketEvent.round).where(
+                MarketEvent.company_id.in_(chunk)
+            )
+            keys.update((c, d, r) for c, d, r in self.session.execute(stmt))
+        return keys
+
+    def financials_by_key(
+        self, keys: Iterable[tuple[str, int]]
+    ) -> dict[tuple[str, int], MarketFinancials]:
+        found: dict[tuple[str, int], MarketFinancials] = {}
+        for chunk in _chunks(sorted(set(keys))):
+            stmt = select(MarketFinancials).where(
+                tuple_(MarketFinancials.listing_id, MarketFinancials.year).in_(chunk)
+            )
+            found.update({(f.listing_id, f.year): f for f in self.session.scalars(stmt)})
+        return found
+
+    def proceeds_of(self, listing_ids: Iterable[str]) -> set[tuple[str, str]]:
+        keys: set[tuple[str, str]] = set()
+        for chunk in _chunks(sorted(set(listing_ids))):
+            stmt = select(MarketProceedsUse.listing_id, MarketProceedsUse.project).where(
+                MarketProceedsUse.listing_id.in_(chunk)
+            )
+            keys.update((a, b) for a, b in self.session.execute(stmt))
+        return keys
+
+    def company(self, company_id: str) -> MarketCompany | None:
+        return self.session.get(MarketCompany, company_id)
+
+    def companies(
+        self, *, field: str | None = None, query: str | None = None, limit: int = 100
+    ) -> Sequence[MarketCompany]:
+        stmt = select(MarketCompany).order_by(MarketCompany.name).limit(limit)
+        if field:
+            stmt = stmt.where(MarketCompany.field == field)
+        if query:
+            stmt = stmt.where(MarketCompany.name.contains(query, autoescape=True))
+        return self.session.scalars(stmt).all()
+
+    def investors(self, *, limit: int = 100) -> Sequence[MarketInvestor]:
+        return self.session.scalars(
+            select(MarketInvestor).order_by(MarketInvestor.name).limit(limit)
+        ).all()
+
+    def count_events(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(MarketEvent)) or 0)
+
+    # -- writes ---------------------------------------------------------------------------
+    def add(self, obj: object) -> None:
+        self.session.add(obj)
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def insert_events(self, events: list[dict[str, Any]], links: list[dict[str, Any]]) -> None:
+        """Bulk insert: one statement per chunk rather than one ORM object per event."""
+        for chunk in _chunks(events, 1000):
+            self.session.execute(insert(MarketEvent), list(chunk))
+        for chunk in _chunks(links, 2000):
+            self.session.execute(insert(MarketEventInvestor), list(chunk))
+
+    # -- exports for the analytics, as plain columns -------------------------------------
+    def export_events(self) -> dict[str, list[Any]]:
+        stmt = select(
+            MarketEvent.id,
+            MarketEvent.event_date,
+            MarketEvent.company_id,
+            MarketEvent.round,
+            MarketEvent.amount_kind,
+            MarketEvent.cny_low_fen,
+            MarketEvent.cny_high_fen,
+            MarketEvent.province_code,
+            MarketEvent.city,
+            MarketCompany.field,
+        ).join(MarketCompany, MarketCompany.id == MarketEvent.company_id)
+        return _columns(
+            self.session.execute(stmt),
+            [
+                "event_id", "event_date", "company_id", "round", "amount_kind", "cny_low_fen",
+                "cny_high_fen", "province_code", "city", "field",
+            ],
+        )  # fmt: skip
+
+    def export_event_investors(self) -> dict[str, list[Any]]:
+        stmt = select(
+            MarketEventInvestor.event_id,
+            MarketEventInvestor.investor_id,
+            MarketInvestor.name,
+            MarketInvestor.kind,
+            MarketInvestor.state_owned,
+        ).join(MarketInvestor, MarketInvestor.id == MarketEventInvestor.investor_id)
+        return _columns(
+            self.session.execute(stmt),
+            ["event_id", "investor_id", "investor", "investor_kind", "state_owned"],
+        )
+
+    def export_companies(self) -> dict[str, list[Any]]:
+        stmt = select(
+            MarketCompany.id,
+            MarketCompany.name,
+            MarketCompany.province_code,
+            MarketCompany.field,
+            MarketCompany.tags,
+        )
+        cols = _columns(
+            self.session.execute(stmt), ["company_id", "company", "province_code", "field", "tags"]
+        )
+        cols["ai"] = ["ai" in (t or []) for t in cols["tags"]]
+        cols["five_g"] = ["5g" in (t or []) for t in cols["tags"]]
+        del cols["tags"]
+        return cols
+
+    def export_listings(self) -> dict[str, list[Any]]:
+        stmt = select(
+            MarketListing.id,
+            MarketListing.company_id,
+            MarketCompany.name,
+            MarketListing.stock_code,
+            MarketListing.exchange,
+            MarketListing.board,
+            MarketListing.listing_date,
+            MarketListing.ipo_proceeds_fen,
+            MarketListing.market_value_fen,
+            MarketCompany.province_code,
+            MarketCompany.field,
+        ).join(MarketCompany, MarketCompany.id == MarketListing.company_id)
+        return _columns(
+            self.session.execute(stmt),
+            [
+                "listing_id", "company_id", "company", "stock_code", "exchange", "board",
+                "listing_date", "ipo_proceeds_fen", "market_value_fen", "province_code", "field",
+            ],
+        )  # fmt: skip
+
+    def export_financials(self) -> dict[str, list[Any]]:
+        stmt = select(
+            MarketFinancials.listing_id,
+            MarketFinancials.year,
+            MarketFinancials.revenue_fen,
+            MarketFinancials.profit_fen,
+        )
+        return _columns(
+            self.session.execute(stmt), ["listing_id", "year", "revenue_fen", "profit_fen"]
+        )
+
+    def export_proceeds(self) -> dict[str, list[Any]]:
+        stmt = select(
+            MarketProceedsUse.listing_id, MarketProceedsUse.project, MarketProceedsUse.amount_fen
+        )
+        return _columns(self.session.execute(stmt), ["listing_id", "project", "amount_fen"])
+
+
+def _columns(result: Any, names: list[str]) -> dict[str, list[Any]]:
+    cols: dict[str, list[Any]] = {n: [] for n in names}
+    appenders = [cols[n].append for n in names]
+    for row in result:
+        for append, value in zip(appenders, row, strict=True):
+            append(value)
+    return cols

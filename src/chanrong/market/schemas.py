@@ -1,0 +1,214 @@
+"""Market API input and output. Money leaves as ``Decimal`` yuan, never fen or float."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chanrong.core.money import fen_to_yuan
+from chanrong.market.analytics import MarketReport
+from chanrong.market.taxonomy import Classification
+
+
+class ImportOut(BaseModel):
+    dataset: str
+    rows: int
+    created: int
+    updated: int
+    skipped: int
+    new_companies: list[str]
+    new_investors: list[str]
+
+
+class RowsIn(BaseModel):
+    """Rows keyed by the data set's column names (as in the CSV template)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rows: list[dict[str, str | int | None]] = Field(min_length=1, max_length=5000)
+
+
+class EventIn(BaseModel):
+    """One financing event; the amount is text as reported ("超亿元", "5000万元", "$10M")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: str = Field(description="YYYY-MM-DD")
+    company: str
+    round: str = Field(description="种子/天使/Pre-A/A/A+/B/…/战略投资/IPO")
+    amount: str = Field(default="未披露")
+    investors: list[str] = Field(default_factory=list)
+    province: str = Field(description="province name or GB/T 2260 code")
+    city: str | None = None
+    description: str | None = None
+    field: str | None = None
+    tags: list[str] | None = None
+
+    def as_row(self) -> dict[str, Any]:
+        row = self.model_dump(exclude_none=True)
+        row["investors"] = "、".join(self.investors)
+        if self.tags is not None:
+            row["tags"] = ",".join(self.tags)
+        return row
+
+
+class CompanyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    description: str | None
+    province_code: str | None
+    city: str | None
+    field: str | None
+    tags: list[str]
+    field_method: str | None
+    field_confidence_bp: int | None
+    created_at: datetime
+
+
+class InvestorOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    kind: str
+    state_owned: bool
+
+
+class ClassifyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field(min_length=1, max_length=2000)
+
+
+class ClassificationOut(BaseModel):
+    field: str
+    field_zh: str
+    tags: list[str]
+    method: str
+    confidence: float
+    reasons: list[str]
+
+    @classmethod
+    def of(cls, c: Classification) -> ClassificationOut:
+        return cls(
+            field=c.field.value,
+            field_zh=c.field.label_zh,
+            tags=sorted(t.value for t in c.tags),
+            method=c.method.value,
+            confidence=c.confidence,
+            reasons=list(c.reasons),
+        )
+
+
+class OverrideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    field: str = Field(description="a field key or its Chinese name")
+    tags: list[str] | None = None
+
+
+class MatchOut(BaseModel):
+    investor: str
+    state_owned: bool
+    score: float
+    deals: int
+    same_field: int
+    same_stage: int
+    same_province: int
+    same_cluster: int
+    last_deal: date | None
+    reasons: list[str]
+
+
+class BucketOut(BaseModel):
+    key: str
+    label: str
+    events: int
+    companies: int
+    amount_yuan: Decimal
+    share: float
+
+
+class InvestorActivityOut(BaseModel):
+    investor: str
+    state_owned: bool
+    deals: int
+    early_deals: int
+    stage_preference: str
+    stages: dict[str, int]
+
+
+class CompanyGrowthOut(BaseModel):
+    stock_code: str
+    company: str
+    revenue_yuan: Decimal
+    profit_yuan: Decimal
+    revenue_growth: float | None
+    profit_growth: float | None
+
+
+class ListingFiguresOut(BaseModel):
+    listed_total: int
+    new_listings: int
+    new_by_board: list[BucketOut]
+    listed_by_board: list[BucketOut]
+    listed_by_province: list[BucketOut]
+    listed_by_field: list[BucketOut]
+    ipo_proceeds_total_yuan: Decimal
+    ipo_proceeds_average_yuan: Decimal | None
+    new_listing_codes: list[str]
+    revenue_growth_total: float | None
+    profit_growth_total: float | None
+    revenue_growth_median: float | None
+    growth: list[CompanyGrowthOut]
+
+
+class ReportOut(BaseModel):
+    year: int
+    events: int
+    companies: int
+    companies_two_or_more_rounds: int
+    disclosed_events: int
+    disclosed_share: float
+    amount_total_yuan: Decimal
+    average_deal_yuan: Decimal | None
+    average_disclosed_deal_yuan: Decimal | None
+    early_stage_events: int
+    early_stage_share: float
+    state_owned_events: int
+    state_owned_share: float
+    by_year: list[BucketOut]
+    by_month: list[BucketOut]
+    by_round: list[BucketOut]
+    by_stage: list[BucketOut]
+    by_field: list[BucketOut]
+    by_province: list[BucketOut]
+    by_cluster: list[BucketOut]
+    top_investors: list[InvestorActivityOut]
+    listings: ListingFiguresOut
+    tagged: dict[str, int]
+
+    @classmethod
+    def of(cls, report: MarketReport) -> ReportOut:
+        return cls.model_validate(_yuan(dataclasses.asdict(report)))
+
+
+def _yuan(value: Any) -> Any:
+    """Rename every ``*_fen`` key to ``*_yuan`` with a Decimal in yuan, all the way down."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k.endswith("_fen"):
+                out[k[:-4] + "_yuan"] = None if v is None else fen_to_yuan(int(v))
+            else:
+                out[k] = _yuan(v)
+        return out
+    if isinstance(value, list):
+        return [_yuan(v) for v in value]
+    return value
