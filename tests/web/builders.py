@@ -13,12 +13,17 @@ from chanrong.telemetry import service as telemetry
 DAYS = 5
 
 
-def seed_operating_data(session: Session, settings: Settings, org_id: str) -> None:
+def seed_operating_data(
+    session: Session,
+    settings: Settings,
+    org_id: str,
+    *,
+    start: datetime = datetime(2026, 3, 1, tzinfo=UTC),
+) -> None:
     """Two machines and a meter reporting hourly for five days, three orders, two payments."""
     telemetry.upsert_device(session, org_id=org_id, device_id="cnc-1", kind="cnc")
     telemetry.upsert_device(session, org_id=org_id, device_id="cnc-2", kind="cnc")
     telemetry.upsert_device(session, org_id=org_id, device_id="meter-1", kind="meter_electricity")
-    start = datetime(2026, 3, 1, tzinfo=UTC)
     rows: dict[str, list[object]] = {"device_id": [], "metric": [], "ts": [], "value": []}
 
     def add(device: str, metric: str, ts: datetime, value: float) -> None:
