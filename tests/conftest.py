@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,21 @@ def _pg_admin_url() -> str:
 
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def mqtt_port() -> int:
+    """The loopback Mosquitto broker started by `make test` (scripts/services.sh)."""
+    port = int(os.environ.get("CHANRONG_TEST_MQTT_PORT", "0") or 0)
+    if port:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+            return port
+        except OSError:
+            pass
+    if IN_CI:
+        pytest.fail("Mosquitto is not running: run the suite through `make test`")
+    pytest.skip('Mosquitto not available (eval "$(bash scripts/services.sh start)")')
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,54 @@
+"""Every carbon query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from chanrong.carbon.orm import CarbonAssessment
+
+
+class CarbonRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def replace_period(self, period: date, rows: Sequence[CarbonAssessment]) -> None:
+        """A period is reassessed as a whole (new factors or late bills): old codes go."""
+        self.session.execute(delete(CarbonAssessment).where(CarbonAssessment.period == period))
+        self.session.add_all(rows)
+        self.session.flush()
+
+    def of_org(self, org_id: str) -> Sequence[CarbonAssessment]:
+        return self.session.scalars(
+            select(CarbonAssessment)
+            .where(CarbonAssessment.org_id == org_id)
+            .order_by(CarbonAssessment.period)
+        ).all()
+
+    def latest(self, org_id: str) -> CarbonAssessment | None:
+        return self.session.scalars(
+            select(CarbonAssessment)
+            .where(CarbonAssessment.org_id == org_id)
+            .order_by(CarbonAssessment.period.desc())
+            .limit(1)
+        ).first()
+
+    def grade_counts(self, period: date, scope: str | None = None) -> dict[int, int]:
+        stmt = (
+            select(CarbonAssessment.grade, func.count())
+            .where(CarbonAssessment.period == period)
+            .group_by(CarbonAssessment.grade)
+        )
+        if scope:
+            stmt = stmt.where(CarbonAssessment.benchmark_scope == scope)
+        return {int(g): int(n) for g, n in self.session.execute(stmt).all()}
+
+    def periods(self) -> list[date]:
+        return list(
+            self.session.scalars(
+                select(CarbonAssessment.period).distinct().order_by(CarbonAssessment.period)
+            )
+        )

@@ -1,0 +1,171 @@
+"""Insurance use cases: an enterprise's equipment quality and a premium quote from it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from chanrong.core.errors import Forbidden, ValidationFailed
+from chanrong.core.money import yuan_to_fen
+from chanrong.governance import service as governance
+from chanrong.identity.domain import InstitutionType, OrgKind, Principal, Role
+from chanrong.insurance.fleet import DeviceSeries, device_stats
+from chanrong.insurance.orm import InsuranceQuote
+from chanrong.insurance.quality import (
+    EnterpriseRisk,
+    PremiumTable,
+    QualityIndex,
+    device_index,
+    enterprise_risk,
+    premium_fen,
+)
+from chanrong.insurance.repository import InsuranceRepository
+from chanrong.telemetry import service as telemetry
+from chanrong.telemetry.store import TelemetryStore
+
+PURPOSE = "insurance_pricing"
+DATASET = "derived.equipment_quality"
+MACHINE_KINDS = frozenset({"cnc", "injection_moulder", "sewing_machine", "compressor", "press"})
+
+
+@dataclass(frozen=True, slots=True)
+class EquipmentQuality:
+    org_id: str
+    start: date
+    end: date
+    devices: list[QualityIndex]
+    running_hours: list[Decimal]
+    risk: EnterpriseRisk | None
+
+
+def _at(d: date) -> datetime:
+    return datetime.combine(d, time(0), tzinfo=UTC)
+
+
+def equipment_quality(
+    session: Session,
+    principal: Principal,
+    store: TelemetryStore,
+    org_id: str,
+    start: date,
+    end: date,
+    table: PremiumTable = PremiumTable(),
+) -> EquipmentQuality:
+    """Quality index of each machine and the enterprise's fleet over [start, end).
+
+    The raw run-state and power telemetry is read through the central policy check, with the
+    insurance-pricing purpose, so an insurer needs the enterprise's grant."""
+    if end <= start:
+        raise ValidationFailed("end: must be after start", field="end")
+    devices = [
+        d
+        for d in telemetry.devices_of(session, principal, org_id, purpose=PURPOSE)
+        if d.kind in MACHINE_KINDS
+    ]
+    points = telemetry.query_points(
+        session,
+        principal,
+        store,
+        org_id=org_id,
+        start=_at(start),
+        end=_at(end),
+        metrics=["run_state", "power_kw"],
+        purpose=PURPOSE,
+    )
+    dev = np.asarray(points.column("device_id").to_pylist(), dtype=object)
+    met = np.asarray(points.column("metric").to_pylist(), dtype=object)
+    ts = np.asarray([t.timestamp() for t in points.column("ts").to_pylist()], dtype=np.float64)
+    val = np.asarray(points.column("value").to_pylist(), dtype=np.float64)
+    indices, hours = [], []
+    for d in devices:
+        mine = dev == d.device_id
+        st, pw = mine & (met == "run_state"), mine & (met == "power_kw")
+        series = DeviceSeries(d.device_id, ts[st], val[st], ts[pw], val[pw], d.rated_kw)
+        stats = device_stats(series)
+        indices.append(device_index(stats, table=table))
+        hours.append(stats.running_hours)
+    risk = enterprise_risk(indices, hours, table) if indices else None
+    return EquipmentQuality(org_id, start, end, indices, hours, risk)
+
+
+def _require_insurer(principal: Principal) -> None:
+    if (
+        principal.org_kind is not OrgKind.FINANCIAL_INSTITUTION
+        or principal.institution_type is not InstitutionType.INSURER
+    ):
+        raise Forbidden("only an insurer can price equipment insurance")
+    if not principal.has_role(Role.OFFICER):
+        raise Forbidden("this action needs the officer role")
+
+
+def quote(
+    session: Session,
+    principal: Principal,
+    store: TelemetryStore,
+    *,
+    org_id: str,
+    base_premium: Decimal | str,
+    start: date,
+    end: date,
+) -> InsuranceQuote:
+    """An insurer prices an enterprise's equipment policy: base premium × band multiplier."""
+    _require_insurer(principal)
+    base_fen = yuan_to_fen(base_premium, field="base_premium")
+    if base_fen <= 0:
+        raise ValidationFailed("base_premium: must be positive", field="base_premium")
+    q = equipment_quality(session, principal, store, org_id, start, end)
+    if q.risk is None:
+        raise ValidationFailed(
+            "org_id: the enterprise has no machines with telemetry to rate", field="org_id"
+        )
+    amount = premium_fen(base_fen, q.risk.multiplier)
+    ref = governance.append_log(
+        session,
+        kind="insurance.quoted",
+        actor_org_id=principal.org_id,
+        subject=f"{org_id}:{DATASET}",
+        payload={
+            "base_premium_fen": base_fen,
+            "premium_fen": amount,
+            "index": str(q.risk.index),
+            "band": q.risk.band,
+            "multiplier": str(q.risk.multiplier),
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        },
+    )
+    row = InsuranceQuote(
+        insurer_org_id=principal.org_id,
+        org_id=org_id,
+        start=start,
+        end=end,
+        base_premium_fen=base_fen,
+        multiplier=str(q.risk.multiplier),
+        premium_fen=amount,
+        index=str(q.risk.index),
+        band=q.risk.band,
+        devices=[
+            {
+                "device_id": d.device_id,
+                "index": str(d.index),
+                "band": d.band,
+                "failure_rate_per_kh": str(d.failure_rate_per_kh),
+                "downtime_share": str(d.downtime_share),
+                "stress": str(d.stress),
+            }
+            for d in q.devices
+        ],
+        log_index=ref.index,
+    )
+    InsuranceRepository(session).add(row)
+    return row
+
+
+def list_quotes(session: Session, principal: Principal) -> Sequence[InsuranceQuote]:
+    """Quotes the caller issued (insurer) or received (enterprise)."""
+    return InsuranceRepository(session).quotes_of(principal.org_id)

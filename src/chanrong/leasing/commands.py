@@ -1,0 +1,86 @@
+"""Remote lock/unlock of a leased device over MQTT, confirmed by the device's acknowledgement.
+
+Topics: the platform publishes ``chanrong/v1/{uscc}/{device_id}/command`` (QoS 1) with
+``{"command_id", "command": "lock"|"unlock", "reason"}``; the device's gateway answers on
+``chanrong/v1/{uscc}/{device_id}/command/ack`` with ``{"command_id", "status": "ok"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from chanrong.core.ids import new_id
+
+
+def command_topic(uscc: str, device_id: str) -> str:
+    return f"chanrong/v1/{uscc}/{device_id}/command"
+
+
+def ack_topic(uscc: str, device_id: str) -> str:
+    return f"{command_topic(uscc, device_id)}/ack"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    command_id: str
+    acknowledged: bool
+
+
+class Commander(Protocol):
+    """Sends a command to a device and says whether the device acknowledged it."""
+
+    def send(
+        self, *, uscc: str, device_id: str, command: str, reason: str, command_id: str
+    ) -> CommandResult: ...
+
+
+class MqttCommander:
+    """Publishes commands on a real broker and waits (bounded) for the device's ack."""
+
+    def __init__(self, host: str, port: int, *, timeout_s: float = 5.0) -> None:
+        self.host = host
+        self.port = port
+        self.timeout_s = timeout_s
+
+    def send(
+        self, *, uscc: str, device_id: str, command: str, reason: str, command_id: str
+    ) -> CommandResult:
+        acked = threading.Event()
+        subscribed = threading.Event()
+
+        def on_subscribe(*_: Any) -> None:
+            subscribed.set()
+
+        def on_message(_c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
+            try:
+                body = json.loads(msg.payload)
+            except ValueError:
+                return
+            if body.get("command_id") == command_id and body.get("status") == "ok":
+                acked.set()
+
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=f"chanrong-cmd-{new_id()[-12:]}",
+            protocol=mqtt.MQTTv5,
+        )
+        client.on_subscribe = on_subscribe
+        client.on_message = on_message
+        client.connect(self.host, self.port)
+        client.loop_start()
+        try:
+            client.subscribe(ack_topic(uscc, device_id), qos=1)
+            subscribed.wait(self.timeout_s)
+            payload = json.dumps({"command_id": command_id, "command": command, "reason": reason})
+            info = client.publish(command_topic(uscc, device_id), payload, qos=1)
+            info.wait_for_publish(self.timeout_s)
+            return CommandResult(command_id, acked.wait(self.timeout_s))
+        finally:
+            client.loop_stop()
+            client.disconnect()

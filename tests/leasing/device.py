@@ -1,0 +1,48 @@
+"""A leased device's gateway on the real broker: obeys lock/unlock and acknowledges."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from chanrong.leasing.commands import ack_topic, command_topic
+
+
+class FakeGatewayError(RuntimeError):
+    pass
+
+
+class DeviceGateway:
+    """Subscribes to the device's command topic; records commands; answers with an ack."""
+
+    def __init__(self, port: int, uscc: str, device_id: str, *, answer: bool = True) -> None:
+        self.uscc, self.device_id, self.answer = uscc, device_id, answer
+        self.received: list[dict[str, Any]] = []
+        self.locked = False
+        self._ready = threading.Event()
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"gw-{device_id}", protocol=mqtt.MQTTv5
+        )
+        self.client.on_subscribe = lambda *_: self._ready.set()
+        self.client.on_message = self._on_message
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        self.client.subscribe(command_topic(uscc, device_id), qos=1)
+        if not self._ready.wait(5):
+            raise FakeGatewayError("gateway could not subscribe")
+
+    def _on_message(self, _c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        body = json.loads(msg.payload)
+        self.received.append(body)
+        self.locked = body["command"] == "lock"
+        if self.answer:
+            ack = json.dumps({"command_id": body["command_id"], "status": "ok"})
+            self.client.publish(ack_topic(self.uscc, self.device_id), ack, qos=1)
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()

@@ -1,0 +1,251 @@
+"""Usage-based leasing end to end: telemetry counters → bill → arrears → lock over the real
+broker → payment → unlock, with every step in the verifiable log; and the denials."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from chanrong.api.app import create_app
+from chanrong.core.settings import Settings
+from chanrong.governance import service as governance
+from chanrong.identity import service as identity
+from chanrong.storage.database import Database
+from chanrong.telemetry import service as telemetry
+from tests.builders import Member, Park, add_member, add_org
+from tests.leasing.device import DeviceGateway
+from tests.telemetry.builders import points
+
+SEPT = datetime(2026, 9, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def client(settings: Settings, db: Database, mqtt_port: int) -> Iterator[TestClient]:
+    app = create_app(settings.model_copy(update={"mqtt_port": mqtt_port}), db)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def _stitches() -> list[float]:
+    """Hourly stitch counter for September: +600/h, a reset at hour 100, a 5-hour gap at 200."""
+    values, v = [], 1_000.0
+    for h in range(30 * 24):
+        if h == 100:
+            v = 0.0
+        elif h > 0:
+            v += 600
+        values.append(v)
+    return values
+
+
+def _setup(db: Database, settings: Settings, park: Park) -> tuple[str, str]:
+    ent = park["enterprise"]["admin"]
+    with db.unit_of_work() as s:
+        telemetry.upsert_device(s, org_id=ent.org_id, device_id="sew-01", kind="sewing_machine")
+        hours = [SEPT + timedelta(hours=h) for h in range(30 * 24)]
+        vals = _stitches()
+        keep = [i for i, h in enumerate(hours) if not 200 < i < 206]  # a gap: 5 readings lost
+        table = points(
+            "sew-01", "stitches", [vals[i] for i in keep], stamps=[hours[i] for i in keep]
+        )
+        telemetry.ingest_points(
+            s, telemetry.open_store(settings), org_id=ent.org_id, batches=[table], source="http"
+        )
+        p = identity.authenticate_api_key(s, ent.key)
+        governance.grant_consent(
+            s,
+            p,
+            grantee_org_id=park["lessor"]["officer"].org_id,
+            categories=["production"],
+            max_grade=2,
+            purpose="leasing_billing",
+            valid_from=None,
+            valid_until=datetime.now(UTC) + timedelta(days=365),
+        )
+        org = identity.find_organisation(s, ent.org_id)
+        assert org is not None and org.uscc
+        return ent.org_id, org.uscc
+
+
+def _contract(client: TestClient, lessor: Member, lessee_org_id: str) -> dict:
+    body = {
+        "lessee_org_id": lessee_org_id,
+        "device_id": "sew-01",
+        "unit": "stitches",
+        "price_per_unit": "0.0002",
+        "minimum_charge": "50.00",
+        "cost": "48000.00",
+        "design_life_units": 500_000_000,
+        "start_date": "2026-09-01",
+        "end_date": "2027-08-31",
+    }
+    r = client.post("/leasing/contracts", json=body, headers=lessor.headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_bill_lock_pay_unlock(
+    client: TestClient, db: Database, settings: Settings, park: Park, mqtt_port: int
+) -> None:
+    lessee_org, uscc = _setup(db, settings, park)
+    lessor = park["lessor"]["officer"]
+    contract = _contract(client, lessor, lessee_org)
+
+    r = client.post(
+        f"/leasing/contracts/{contract['id']}/bills",
+        json={"period": "2026-09"},
+        headers=lessor.headers,
+    )
+    assert r.status_code == 201, r.text
+    bill = r.json()
+    # 719 hourly steps in September; the reset step (99→100) and the 6-hour step across the
+    # gap (200→206) are not charged: 717 steps × 600 stitches … minus the gap's 6 × 600.
+    assert bill["usage"] == str(600 * (719 - 1 - 6))
+    assert bill["disputed_usage"] == "3600"
+    assert bill["disputed_periods"] == 1
+    assert bill["amount_fen"] == round(600 * 712 * 0.02)  # 0.0002 yuan = 0.02 fen per stitch
+    again = client.post(
+        f"/leasing/contracts/{contract['id']}/bills",
+        json={"period": "2026-09"},
+        headers=lessor.headers,
+    )
+    assert again.status_code == 409
+
+    gateway = DeviceGateway(mqtt_port, uscc, "sew-01")
+    try:
+        r = client.post(f"/leasing/contracts/{contract['id']}/enforce", headers=lessor.headers)
+        assert r.status_code == 200, r.text
+        out = r.json()
+        assert out["command"]["command"] == "lock"
+        assert out["command"]["status"] == "acknowledged"
+        assert out["contract"]["state"] == "locked"
+        assert out["overdue_fen"] == bill["amount_fen"]
+        assert gateway.locked
+        # Paying clears the arrears and the next enforcement unlocks the device.
+        amount = f"{bill['amount_fen'] / 100:.2f}"
+        r = client.post(
+            f"/leasing/bills/{bill['id']}/payments", json={"amount": amount}, headers=lessor.headers
+        )
+        assert r.status_code == 201, r.text
+        r = client.post(f"/leasing/contracts/{contract['id']}/enforce", headers=lessor.headers)
+        assert r.json()["command"]["command"] == "unlock"
+        assert r.json()["contract"]["state"] == "active"
+        assert not gateway.locked
+        assert [c["command"] for c in gateway.received] == ["lock", "unlock"]
+    finally:
+        gateway.close()
+
+    cmds = client.get(
+        f"/leasing/contracts/{contract['id']}/commands",
+        headers=park["enterprise"]["viewer"].headers,
+    ).json()
+    assert [c["status"] for c in cmds] == ["acknowledged", "acknowledged"]
+    with db.unit_of_work() as s:
+        kinds = [
+            governance.get_log_entry(
+                s,
+                identity.authenticate_api_key(s, park["enterprise"]["viewer"].key),
+                c["log_index"],
+            ).kind
+            for c in cmds
+        ]
+    assert kinds == ["device.lock", "device.unlock"]
+    r = client.get(
+        f"/leasing/contracts/{contract['id']}/residual-value?condition=0.9", headers=lessor.headers
+    )
+    assert r.json()["residual_fen"] == round(4_800_000 * (1 - 427200 / 500_000_000) * 0.9)
+
+
+def test_unanswered_lock_leaves_the_contract_active(
+    client: TestClient, db: Database, settings: Settings, park: Park, mqtt_port: int
+) -> None:
+    lessee_org, uscc = _setup(db, settings, park)
+    lessor = park["lessor"]["officer"]
+    contract = _contract(client, lessor, lessee_org)
+    client.post(
+        f"/leasing/contracts/{contract['id']}/bills",
+        json={"period": "2026-09"},
+        headers=lessor.headers,
+    )
+    gateway = DeviceGateway(mqtt_port, uscc, "sew-01", answer=False)
+    try:
+        with db.unit_of_work() as s:
+            from chanrong.leasing import service
+            from chanrong.leasing.commands import MqttCommander
+
+            p = identity.authenticate_api_key(s, lessor.key)
+            e = service.enforce(
+                s,
+                p,
+                MqttCommander("127.0.0.1", mqtt_port, timeout_s=0.5),
+                contract["id"],
+                date(2026, 11, 22),
+            )
+        assert e.command is not None and e.command.status == "unanswered"
+        assert e.contract.state == "active"
+        assert gateway.received[0]["command"] == "lock"
+    finally:
+        gateway.close()
+
+
+def test_denials(client: TestClient, db: Database, settings: Settings, park: Park) -> None:
+    lessee_org, _ = _setup(db, settings, park)
+    with db.unit_of_work() as s:
+        other_lessor = add_member(
+            s, add_org(s, "financial_institution", institution_type="lessor"), "officer"
+        )
+    body = {
+        "lessee_org_id": lessee_org,
+        "device_id": "sew-01",
+        "unit": "stitches",
+        "price_per_unit": "0.0002",
+        "minimum_charge": "0",
+        "cost": "1000",
+        "design_life_units": 1000,
+        "start_date": "2026-09-01",
+        "end_date": "2027-08-31",
+    }
+    # A bank is not a lessor.
+    r = client.post("/leasing/contracts", json=body, headers=park["bank"]["officer"].headers)
+    assert r.status_code == 403
+    # A lessor without the lessee's consent cannot see its devices.
+    r = client.post("/leasing/contracts", json=body, headers=other_lessor.headers)
+    assert r.status_code == 403
+    assert r.json()["type"].endswith("/consent-required")
+    # Bad input names the field.
+    r = client.post(
+        "/leasing/contracts",
+        json={**body, "unit": "smiles"},
+        headers=park["lessor"]["officer"].headers,
+    )
+    assert (r.status_code, r.json()["field"]) == (422, "unit")
+    r = client.post(
+        "/leasing/contracts",
+        json={**body, "price_per_unit": "0.0000001"},
+        headers=park["lessor"]["officer"].headers,
+    )
+    assert (r.status_code, r.json()["field"]) == (422, "price_per_unit")
+    contract = _contract(client, park["lessor"]["officer"], lessee_org)
+    cid = contract["id"]
+    # Other organisations do not see the contract; the lessee cannot bill or enforce.
+    for member in (other_lessor, park["other_enterprise"]["admin"], park["bank"]["admin"]):
+        assert client.get(f"/leasing/contracts/{cid}", headers=member.headers).status_code == 404
+    r = client.post(
+        f"/leasing/contracts/{cid}/enforce", headers=park["enterprise"]["admin"].headers
+    )
+    assert r.status_code == 403
+    r = client.post(
+        f"/leasing/contracts/{cid}/bills",
+        json={"period": "2099-01"},
+        headers=park["lessor"]["officer"].headers,
+    )
+    assert (r.status_code, r.json()["field"]) == (422, "period")
+    assert (
+        client.get(
+            f"/leasing/contracts/{cid}", headers=park["enterprise"]["viewer"].headers
+        ).status_code
+        == 200
+    )
