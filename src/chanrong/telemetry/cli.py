@@ -18,7 +18,7 @@ from chanrong.cli.common import console, err_console, friendly_errors, settings,
 from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.telemetry import service
 from chanrong.telemetry.adapters import files, opcua
-from chanrong.telemetry.adapters.mqtt import MqttIngestWorker, WorkerStats
+from chanrong.telemetry.adapters.mqtt import MqttIngestWorker, WorkerStats, share_topic
 
 ingest_app = typer.Typer(help="Streaming ingestion workers 数据接入", no_args_is_help=True)
 connect_app = typer.Typer(help="Connect industrial sources 设备连接", no_args_is_help=True)
@@ -174,7 +174,11 @@ def ingest_mqtt(
             console.print(f"stored {stats.points:,} points from {stats.messages:,} messages")
 
     try:
-        stats = worker.run(idle_exit=idle_exit, on_flush=report)
+        stats = worker.run(
+            idle_exit=idle_exit,
+            on_flush=report,
+            on_ready=lambda: console.print(f"ready: subscribed to {share_topic(group)}"),
+        )
     finally:
         db.dispose()
     console.print(

@@ -623,3 +623,21 @@ def iter_days(start: date, end: date) -> Iterator[date]:
 
 def organisation_exists(session: Session, org_id: str) -> bool:
     return identity.find_organisation(session, org_id) is not None
+
+
+def pipeline_records(
+    session: Session,
+    *,
+    kind: str,
+    org_id: str,
+    start: date | None = None,
+    end: date | None = None,
+) -> Sequence[Any]:
+    """Business records for platform pipelines that compute a dataset the enterprise owns
+    (its carbon code, its quality score). No caller check: what such a pipeline derives is
+    itself shared only through the governance policy check."""
+    if kind not in RECORD_SPECS:
+        raise ValidationFailed(
+            f"kind: {kind!r} is not one of {', '.join(RECORD_SPECS)}", field="kind"
+        )
+    return TelemetryRepository(session).records(kind, org_id, start=start, end=end)

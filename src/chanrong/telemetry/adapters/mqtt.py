@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -91,6 +92,7 @@ class MqttIngestWorker:
         )
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         # Keep the session (and its unacknowledged messages) for an hour after a crash, so a
         # restarted worker with the same client id receives them again.
@@ -103,6 +105,10 @@ class MqttIngestWorker:
         if reason.is_failure:
             raise ConnectionError(f"MQTT broker refused the connection: {reason}")
         client.subscribe(share_topic(self.group), qos=1)
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, codes: Any, _p: Any) -> None:
+        if any(c.is_failure for c in codes):
+            raise ConnectionError(f"MQTT broker refused the subscription: {codes}")
         self._subscribed = True
 
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
@@ -172,10 +178,13 @@ class MqttIngestWorker:
         *,
         idle_exit: float | None = None,
         on_flush: Callable[[WorkerStats], None] | None = None,
+        on_ready: Callable[[], None] | None = None,
     ) -> WorkerStats:
         """Consume until stopped (SIGTERM/SIGINT) or ``idle_exit`` seconds pass with nothing."""
-        previous = signal.signal(signal.SIGTERM, self._handle_signal)
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, self._handle_signal) if in_main else None
         last_activity = time.monotonic()
+        ready_told = False
         try:
             while not self._stop:
                 seen = self.stats.messages
@@ -188,6 +197,11 @@ class MqttIngestWorker:
                     self.client.reconnect()
                     continue
                 now = time.monotonic()
+                if self._subscribed and not ready_told:
+                    ready_told = True
+                    last_activity = now
+                    if on_ready:
+                        on_ready()
                 if self.stats.messages != seen:
                     last_activity = now
                 p = self._pending
@@ -201,7 +215,8 @@ class MqttIngestWorker:
                     break
             self.flush()
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            if in_main:
+                signal.signal(signal.SIGTERM, previous)
             self.client.disconnect()
         return self.stats
 
