@@ -231,6 +231,13 @@ _M: dict[str, tuple[str, str]] = {
     "web.dev.score": ("评分", "Score"),
     "web.dev.subject": ("对象", "Subject"),
     "web.dev.reasons": ("原因", "Reasons"),
+    "web.dev.scope": ("范围", "Scope"),
+    "web.dev.list": ("设备", "Devices"),
+    "web.dev.no_scores": (
+        "尚无数据质量评分（接入数据后每日计算）。",
+        "No quality scores yet (computed daily once data arrives).",
+    ),
+    "web.dev.finding": ("{rule}：{count}/{checked}", "{rule}: {count} of {checked}"),
     # catalog and log
     "web.catalog.owner": ("企业", "Enterprise"),
     "web.catalog.dataset": ("数据集", "Dataset"),

@@ -6,7 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from chanrong.core.i18n import t
 from chanrong.identity.domain import OrgKind
+from chanrong.telemetry import service as telemetry
+from chanrong.web import charts
 from chanrong.web.auth import Page, page_for
 from chanrong.web.render import render
 
@@ -27,8 +30,29 @@ def _pending(request: Request, p: Page, title_key: str, *missing: str) -> HTMLRe
 
 @router.get("/devices", response_class=HTMLResponse)
 def devices(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
-    """The enterprise's devices and the quality of their data."""
-    return _pending(request, p, "web.nav.devices")
+    """The enterprise's devices and the daily quality score of its data, with reasons."""
+    principal = p.ctx.principal
+    devs = telemetry.devices_of(p.session, principal, principal.org_id)
+    scores = telemetry.quality_scores(p.session, principal, org_id=principal.org_id)
+    overall = sorted((s for s in scores if s.scope == "enterprise"), key=lambda s: s.day)[-90:]
+    chart = None
+    if overall:
+        chart = charts.line(
+            [s.day.isoformat() for s in overall],
+            {t("web.dev.score", p.locale): [float(s.score) for s in overall]},
+        )
+    latest_day = max((s.day for s in scores), default=None)
+    latest = [s for s in scores if s.day == latest_day and s.scope != "enterprise"]
+    return render(
+        request,
+        "enterprise/devices.html",
+        p,
+        locale=p.locale,
+        devices=devs,
+        quality_chart=chart,
+        latest=sorted(latest, key=lambda s: (s.scope, s.subject)),
+        latest_day=latest_day,
+    )
 
 
 @router.get("/profile", response_class=HTMLResponse)
