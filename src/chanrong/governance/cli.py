@@ -282,7 +282,7 @@ def catalog_suggest(
 @friendly_errors
 def catalog_register(
     org: Annotated[str, typer.Option(help="Owner enterprise id")],
-    name: Annotated[str, typer.Option(help="Dataset name")],
+    name: Annotated[str, typer.Option(help="Dataset name (unless --defaults)")] = "",
     description: Annotated[str, typer.Option()] = "",
     source: Annotated[str, typer.Option()] = "",
     column: Annotated[list[str] | None, typer.Option(help="name:type; repeatable")] = None,
