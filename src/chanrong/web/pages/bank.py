@@ -90,12 +90,6 @@ def enterprise_profile(
     )
 
 
-@router.get("/loans", response_class=HTMLResponse)
-def loans(request: Request, p: Page = Depends(bank_page)) -> HTMLResponse:
-    """The loan book with delinquency and alerts."""
-    return _pending(request, p, "web.nav.loans")
-
-
 @router.get("/certificates", response_class=HTMLResponse)
 def certificates(request: Request, p: Page = Depends(bank_page)) -> HTMLResponse:
     """Supply-chain certificates offered to the institution for financing."""

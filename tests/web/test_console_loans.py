@@ -1,0 +1,74 @@
+"""Loans in the console: the bank's book with delinquency, a loan's schedule, the borrower's
+acceptance of a booked loan."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from fastapi.testclient import TestClient
+
+from chanrong.lending import service as lending
+from chanrong.storage.database import Database
+from tests.builders import Park
+from tests.lending.builders import active_loan, principal, product
+from tests.web.console import HTML, page_csrf, sign_in
+
+
+def test_loan_book_schedule_and_borrower_acceptance(
+    app_client: TestClient, park: Park, db: Database
+) -> None:
+    bank_m, ent_m = park["bank"]["officer"], park["enterprise"]["officer"]
+    with db.unit_of_work() as s:
+        bank, ent = principal(s, bank_m), principal(s, ent_m)
+        prod = product(s, bank)
+        running = active_loan(s, bank, ent, prod=prod, amount="30000.00", start=date(2025, 1, 10))
+        booked = lending.book_loan(
+            s,
+            bank,
+            product_id=prod.id,
+            borrower_org_id=ent.org_id,
+            amount=Decimal("5000.00"),
+            term_months=6,
+            purpose="raw_materials",
+        )
+        running_id, booked_id = running.id, booked.id
+        # Nothing repaid: by 15 March the February instalment is 33 days past due.
+        lending.daily_close(s, as_of=date(2025, 3, 15), lender_org_id=bank.org_id)
+    sign_in(app_client, bank_m.key)
+    r = app_client.get("/console/bank/loans", headers=HTML)
+    assert r.status_code == 200
+    assert 'id="kpi-loans">2<' in r.text
+    assert 'id="kpi-total">¥35,000.00<' in r.text
+    assert f'data-loan="{running_id}"' in r.text
+    assert "还款中" in r.text and "已审批待接受" in r.text
+    assert 'id="kpi-delinquent">1<' in r.text
+    assert '<td class="num">33</td><td>M2</td>' in r.text
+    detail = app_client.get(f"/console/loans/{running_id}", headers=HTML)
+    assert detail.status_code == 200
+    assert detail.text.count('<tr><td class="num">') == 3  # three monthly instalments
+    # Another bank cannot open it (it looks missing).
+    other = TestClient(app_client.app)
+    sign_in(other, park["other_bank"]["officer"].key)
+    assert other.get(f"/console/loans/{running_id}", headers=HTML).status_code == 404
+    assert f'data-loan="{running_id}"' not in other.get("/console/bank/loans", headers=HTML).text
+
+    borrower = TestClient(app_client.app)
+    sign_in(borrower, ent_m.key)
+    mine = borrower.get("/console/enterprise/loans", headers=HTML)
+    assert mine.status_code == 200
+    assert "接受贷款与还款计划" in mine.text
+    token = page_csrf(borrower, "/console/enterprise/loans")
+    r = borrower.post(
+        f"/console/enterprise/loans/{booked_id}/accept", data={"csrf_token": token}, headers=HTML
+    )
+    assert r.status_code == 200
+    assert "已接受贷款" in r.text
+    with db.unit_of_work() as s:
+        assert lending.get_loan(s, principal(s, ent_m), booked_id).status == "accepted"
+    # Accepting twice is a conflict, said in plain words.
+    r = borrower.post(
+        f"/console/enterprise/loans/{booked_id}/accept", data={"csrf_token": token}, headers=HTML
+    )
+    assert r.status_code == 409
+    assert "字段 status" in r.text
