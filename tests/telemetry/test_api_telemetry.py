@@ -124,7 +124,10 @@ def test_bad_uploads_name_the_field_and_store_nothing(
     r = app_client.post(_url(park, "/points"), json=naive, headers=officer)
     assert r.status_code == 422
     assert r.json()["field"] == "points.0.ts"
-    nan = '{"points": [{"device_id": "d", "metric": "power_kw", "ts": "2026-03-02T00:00:00Z", "value": "x"}]}'
+    nan = (
+        '{"points": [{"device_id": "d", "metric": "power_kw",'
+        ' "ts": "2026-03-02T00:00:00Z", "value": "x"}]}'
+    )
     r = app_client.post(
         _url(park, "/points"), content=nan, headers={**officer, "Content-Type": "application/json"}
     )

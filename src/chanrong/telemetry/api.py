@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from chanrong.core.errors import ChanrongError, ValidationFailed
 from chanrong.edge import Ctx, Idempotency, current, idempotency
 from chanrong.telemetry import service
-from chanrong.telemetry.adapters.files import FileFormatError, Mapping, read_rows
+from chanrong.telemetry.adapters.files import FileFormatError, load_mapping, read_rows
 from chanrong.telemetry.domain import RECORD_SPECS
 from chanrong.telemetry.schemas import (
     BatchOut,
@@ -301,9 +301,8 @@ async def upload_records(
         rows = [(i + 1, r) for i, r in enumerate(recs)]
     else:
         name = filename or ("upload.xlsx" if "spreadsheet" in ctype else "upload.csv")
-        spec = RECORD_SPECS[kind]
         try:
-            read = read_rows(data, name, Mapping(kind, {f.name: f.name for f in spec.fields}))
+            read = read_rows(data, name, load_mapping(None, kind))
         except FileFormatError as exc:
             field = str(exc).split(":", 1)[0]
             raise ValidationFailed(str(exc), field=field) from None

@@ -31,6 +31,8 @@ class Mapping:
     sheet: str | None = None
     header_row: int = 1
     encoding: str | None = None
+    # Fields whose column may be absent from the file (optional fields under the default map).
+    may_be_absent: frozenset[str] = frozenset()
 
 
 def template(kind: str) -> str:
@@ -59,7 +61,11 @@ def load_mapping(path: Path | None, kind: str) -> Mapping:
     if spec is None:
         raise FileFormatError(f"kind: {kind!r} is not one of {', '.join(RECORD_SPECS)}")
     if path is None:
-        return Mapping(kind, {f.name: f.name for f in spec.fields})
+        return Mapping(
+            kind,
+            {f.name: f.name for f in spec.fields},
+            may_be_absent=frozenset(f.name for f in spec.fields if not f.required),
+        )
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -139,13 +145,19 @@ def read_rows(data: bytes, filename: str, mapping: Mapping) -> ReadRows:
             continue
         if header is None:
             header = ["" if c is None else str(c).strip() for c in raw]
-            missing = [col for col in mapping.columns.values() if col not in header]
+            missing = [
+                col
+                for name, col in mapping.columns.items()
+                if col not in header and name not in mapping.may_be_absent
+            ]
             if missing:
                 raise FileFormatError(
                     f"columns: {missing[0]!r} not found in the header row "
                     f"(row {n}: {', '.join(h for h in header if h)})"
                 )
-            index = {name: header.index(col) for name, col in mapping.columns.items()}
+            index = {
+                name: header.index(col) for name, col in mapping.columns.items() if col in header
+            }
             continue
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in raw):
             continue

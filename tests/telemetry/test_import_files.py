@@ -1,0 +1,198 @@
+"""``chanrong import``: CSV and Excel with a column-mapping template and row-level errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from typer.testing import CliRunner
+
+from chanrong.cli.main import app
+from chanrong.core.settings import get_settings
+from chanrong.storage.database import Database
+from chanrong.telemetry.orm import Invoice, Order
+from chanrong.telemetry.repository import TelemetryRepository
+from tests.telemetry.conftest import Plant
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(plant: Plant, monkeypatch: pytest.MonkeyPatch) -> Iterator[Plant]:
+    for key, value in plant.env(0).items():
+        if key.startswith("CHANRONG_"):
+            monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    yield plant
+    get_settings.cache_clear()
+
+
+MAPPING = """
+kind: invoices
+sheet: 发票
+header_row: 2
+columns:
+  invoice_id: 发票号码
+  order_id: 订单号
+  buyer_name: 购买方名称
+  buyer_uscc: 购买方税号
+  issue_date: 开票日期
+  due_date: 到期日
+  amount: 价税合计
+"""
+
+
+def _workbook(path: Path, rows: list[list[object]]) -> None:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "发票"
+    ws.append(["2026年3月 销项发票"])  # a title row above the header, as exported by tax software
+    ws.append(
+        ["发票号码", "订单号", "购买方名称", "购买方税号", "开票日期", "到期日", "价税合计", "备注"]
+    )
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+
+
+def _invoices(plant: Plant) -> list[Invoice]:
+    db = Database(plant.db_url)
+    try:
+        with db.unit_of_work() as session:
+            return list(TelemetryRepository(session).records("invoices", plant.org_id))
+    finally:
+        db.dispose()
+
+
+def test_excel_import_reports_bad_rows_and_imports_nothing(cli_env: Plant, tmp_path: Path) -> None:
+    mapping = tmp_path / "invoices.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    xlsx = tmp_path / "invoices.xlsx"
+    _workbook(
+        xlsx,
+        [
+            ["INV-1", "SO-1", "宁波精工", None, date(2026, 3, 1), date(2026, 4, 1), 1130.0, ""],
+            ["INV-2", "SO-2", "", None, date(2026, 3, 2), date(2026, 4, 2), 500, ""],
+            [None, None, None, None, None, None, None, None],  # blank rows are skipped
+            ["INV-3", "SO-3", "杭州机电", "91330100X", date(2026, 3, 3), date(2026, 4, 3), 10, ""],
+            ["INV-4", "SO-4", "杭州机电", None, "2026/03/04", date(2026, 4, 4), -5, ""],
+            ["INV-5", "SO-5", "杭州机电", None, "下周", date(2026, 4, 4), "abc", ""],
+        ],
+    )
+    errors_csv = tmp_path / "errors.csv"
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            str(xlsx),
+            "--kind",
+            "invoices",
+            "--org",
+            cli_env.uscc,
+            "--mapping",
+            str(mapping),
+            "--errors-csv",
+            str(errors_csv),
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert "nothing imported" in result.output
+    lines = errors_csv.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "row,column,reason"
+    assert [tuple(line.split(",")[:2]) for line in lines[1:]] == [
+        ("4", "buyer_name"),
+        ("6", "buyer_uscc"),
+        ("7", "amount"),
+        ("8", "issue_date"),
+    ]
+    assert _invoices(cli_env) == []
+
+    # Fixed file: every row goes in, money exact to the fen.
+    _workbook(
+        xlsx,
+        [
+            ["INV-1", "SO-1", "宁波精工", None, date(2026, 3, 1), date(2026, 4, 1), 1130.1, ""],
+            [
+                "INV-2",
+                "SO-2",
+                "宝钢",
+                "91310000631696382C",
+                "2026/03/02",
+                "20260402",
+                "98,000.05",
+                "",
+            ],
+        ],
+    )
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            str(xlsx),
+            "--kind",
+            "invoices",
+            "--org",
+            cli_env.org_id,
+            "--mapping",
+            str(mapping),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "imported 2 invoices" in result.output
+    got = {(i.invoice_id, i.amount_fen, i.due_date) for i in _invoices(cli_env)}
+    assert got == {("INV-1", 113010, date(2026, 4, 1)), ("INV-2", 9800005, date(2026, 4, 2))}
+
+
+def test_gbk_csv_with_default_mapping(cli_env: Plant, tmp_path: Path) -> None:
+    csv = tmp_path / "orders.csv"
+    csv.write_bytes(
+        "order_id,buyer_name,order_date,amount\nSO-9,温州鞋业,2026-03-01,88.80\n".encode("gbk")
+    )
+    result = runner.invoke(app, ["import", str(csv), "--kind", "orders", "--org", cli_env.uscc])
+    assert result.exit_code == 0, result.output
+    db = Database(cli_env.db_url)
+    with db.unit_of_work() as session:
+        [order] = TelemetryRepository(session).records("orders", cli_env.org_id)
+        assert isinstance(order, Order)
+        assert (order.buyer_name, order.amount_fen, order.source) == ("温州鞋业", 8880, "file")
+    db.dispose()
+
+
+def test_template_and_unusable_inputs(cli_env: Plant, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["import-template", "energy_bills"])
+    assert result.exit_code == 0
+    assert "kind: energy_bills" in result.output
+    assert "electricity_kwh: electricity_kwh  # quantity" in result.output
+    assert "cost: cost  # money (yuan, 2 decimals)" in result.output
+    result = runner.invoke(app, ["import-template", "rockets"])
+    assert result.exit_code == 2
+    assert "kind:" in result.output
+
+    csv = tmp_path / "orders.csv"
+    csv.write_text("订单号,金额\nSO-1,1\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(csv), "--kind", "orders", "--org", cli_env.org_id])
+    assert result.exit_code == 2
+    assert "columns: 'order_id' not found in the header row" in result.output
+    result = runner.invoke(app, ["import", str(csv), "--kind", "orders", "--org", "nobody"])
+    assert result.exit_code == 2
+    bad_map = tmp_path / "m.yaml"
+    bad_map.write_text("columns:\n  colour: 颜色\n", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            str(csv),
+            "--kind",
+            "orders",
+            "--org",
+            cli_env.org_id,
+            "--mapping",
+            str(bad_map),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "'colour' is not a field of orders" in result.output
