@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from chanrong.core.errors import ValidationFailed
@@ -62,21 +62,34 @@ def _dataset(name: str) -> Dataset:
         ) from None
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @router.post("/imports/{dataset}", response_model=ImportOut, status_code=201)
 async def import_file(
     dataset: str,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or Excel .xlsx")],
+    request: Request,
+    filename: Annotated[str | None, Query(max_length=200)] = None,
     ctx: Ctx = Depends(edit),
     idem: Idempotency = Depends(idempotency),
 ) -> JSONResponse:
-    """Import a CSV/Excel file; any row error rejects the whole file with every error listed."""
+    """Import a CSV (``text/csv``) or Excel (``.xlsx`` type) file sent as the request body.
+
+    Any row error rejects the whole file with every (row, column, reason) listed.
+    """
     ds = _dataset(dataset)
+    declared = int(request.headers.get("content-length") or 0)
+    if declared > MAX_UPLOAD_BYTES:
+        raise ValidationFailed("file: larger than 20 MB; split it", field="file")
     if (replay := idem.replay()) is not None:
         return replay
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    data = await request.body()
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationFailed("file: larger than 20 MB; split it", field="file")
-    report = service.import_file(ctx.session, ds, data, file.filename or "upload.csv")
+    if filename is None:
+        ctype = request.headers.get("content-type", "").split(";")[0].strip()
+        filename = "upload.xlsx" if ctype == XLSX_TYPE else "upload.csv"
+    report = service.import_file(ctx.session, ds, data, filename)
     return idem.save(201, _out(report))
 
 
