@@ -343,6 +343,41 @@ _M: dict[str, tuple[str, str]] = {
     "web.alert.resolve": ("解除", "Resolve"),
     "web.alert.note": ("处理说明", "Resolution note"),
     "web.alert.saved": ("预警已更新。", "Alert updated."),
+    # certificates
+    "web.cert.identifier": ("凭证标识", "Certificate"),
+    "web.cert.core": ("核心企业（付款方）", "Core enterprise (payer)"),
+    "web.cert.holder": ("持有方", "Holder"),
+    "web.cert.requester": ("申请企业", "Requested by"),
+    "web.cert.face": ("面额", "Face value"),
+    "web.cert.maturity": ("到期日", "Maturity"),
+    "web.cert.state": ("状态", "State"),
+    "web.cert.rate": ("年贴现率（%）", "Annual discount rate (%)"),
+    "web.cert.day_count": ("计息基准", "Day count"),
+    "web.cert.discount": ("贴现息", "Discount"),
+    "web.cert.proceeds": ("融资款", "Proceeds"),
+    "web.cert.quote": ("报价", "Quote"),
+    "web.cert.decline": ("拒绝", "Decline"),
+    "web.cert.saved": ("已处理融资申请。", "Financing request updated."),
+    "web.cert.requested": ("已向银行申请融资。", "Financing requested from the bank."),
+    "web.cert.accepted": (
+        "已接受报价，凭证已转让给银行。",
+        "Quote accepted; the bank now holds the certificate.",
+    ),
+    "web.cert.request": ("申请融资", "Ask for financing"),
+    "web.cert.bank": ("银行", "Bank"),
+    "web.cert.held": ("持有的凭证", "Certificates held"),
+    "web.cert.financings": ("融资申请", "Financing requests"),
+    "web.cert.accept": ("接受报价", "Accept quote"),
+    "web.cert.offered_lead": (
+        "企业向贵行申请以下凭证的保理 / 贴现融资，按核心企业信用报价。",
+        "Enterprises offer these certificates for discounting; "
+        "quote on the core enterprise's credit.",
+    ),
+    "web.fin.requested": ("待报价", "requested"),
+    "web.fin.quoted": ("已报价", "quoted"),
+    "web.fin.accepted": ("已融资", "financed"),
+    "web.fin.declined": ("已拒绝", "declined"),
+    "web.fin.cancelled": ("已取消", "cancelled"),
 }
 
 register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})

@@ -23,6 +23,7 @@ from chanrong.web.auth import (
 from chanrong.web.pages import (
     analyst,
     bank,
+    certificates,
     consents,
     enterprise,
     loans,
@@ -43,6 +44,7 @@ ROUTERS = (
     enterprise.router,
     consents.router,
     loans.router,
+    certificates.router,
     bank.router,
     operator.router,
     analyst.router,

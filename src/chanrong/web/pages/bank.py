@@ -88,9 +88,3 @@ def enterprise_profile(
         refused=refused,
         org_id=org_id,
     )
-
-
-@router.get("/certificates", response_class=HTMLResponse)
-def certificates(request: Request, p: Page = Depends(bank_page)) -> HTMLResponse:
-    """Supply-chain certificates offered to the institution for financing."""
-    return _pending(request, p, "web.nav.certificates")

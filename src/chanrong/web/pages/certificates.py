@@ -1,0 +1,173 @@
+"""Supply-chain certificates in the console: the holder's certificates and financing requests,
+and the bank's certificates offered for financing (quote or decline)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse
+
+from chanrong.core.errors import ChanrongError, ValidationFailed
+from chanrong.core.i18n import t
+from chanrong.identity.domain import OrgKind, Role
+from chanrong.supplychain import service as supplychain
+from chanrong.supplychain.certificates import DayCount
+from chanrong.web import directory
+from chanrong.web.auth import Page, action_for, page_for
+from chanrong.web.forms import problem_text
+from chanrong.web.render import render
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+bank_page = page_for(OrgKind.FINANCIAL_INSTITUTION)
+bank_officer = action_for(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)
+holder_page = page_for(OrgKind.ENTERPRISE)
+holder_officer = action_for(OrgKind.ENTERPRISE, role=Role.OFFICER)
+
+
+def _offers(p: Page) -> list[dict[str, Any]]:
+    financings = sorted(
+        supplychain.list_financings(p.session, p.ctx.principal),
+        key=lambda f: f.requested_at,
+        reverse=True,
+    )
+    return [
+        {
+            "fin": fin,
+            "cert": supplychain.get_certificate(p.session, p.ctx.principal, fin.certificate_id),
+        }
+        for fin in financings
+    ]
+
+
+def _bank(request: Request, p: Page, *, status_code: int = 200, **extra: Any) -> HTMLResponse:
+    rows = _offers(p)
+    orgs = {r["fin"].requester_org_id for r in rows} | {r["cert"].core_org_id for r in rows}
+    return render(
+        request,
+        "bank/certificates.html",
+        p,
+        locale=p.locale,
+        status_code=status_code,
+        rows=rows,
+        names=directory.names(p.session, orgs),
+        day_counts=[d.value for d in DayCount],
+        can_act=p.ctx.principal.has_role(Role.OFFICER),
+        **extra,
+    )
+
+
+@router.get("/bank/certificates", response_class=HTMLResponse)
+def offered(request: Request, p: Page = Depends(bank_page)) -> HTMLResponse:
+    """Certificates offered to the institution for discounting, with their state and quotes."""
+    return _bank(request, p)
+
+
+def _rate(value: str) -> Decimal:
+    try:
+        return Decimal(value.strip())
+    except InvalidOperation:
+        raise ValidationFailed(
+            "annual_rate_percent: give a number such as 3.20", field="annual_rate_percent"
+        ) from None
+
+
+def _day_count(value: str) -> DayCount:
+    try:
+        return DayCount(value)
+    except ValueError:
+        allowed = ", ".join(d.value for d in DayCount)
+        raise ValidationFailed(f"day_count: one of {allowed}", field="day_count") from None
+
+
+@router.post("/bank/financings/{financing_id}", response_class=HTMLResponse)
+def decide(
+    request: Request,
+    financing_id: str,
+    p: Page = Depends(bank_officer),
+    action: Annotated[str, Form()] = "",
+    annual_rate_percent: Annotated[str, Form()] = "",
+    day_count: Annotated[str, Form()] = "ACT/360",
+) -> HTMLResponse:
+    """Quote a discount rate on a certificate offered to the bank, or decline it."""
+    try:
+        if action == "quote":
+            supplychain.quote_financing(
+                p.session,
+                p.ctx.principal,
+                financing_id,
+                annual_rate_percent=_rate(annual_rate_percent),
+                day_count=_day_count(day_count),
+            )
+        elif action == "decline":
+            supplychain.decline_financing(p.session, p.ctx.principal, financing_id)
+        else:
+            raise ValidationFailed("action: quote or decline", field="action")
+    except ChanrongError as exc:
+        p.session.rollback()
+        return _bank(request, p, status_code=exc.status, error=problem_text(exc, p.locale))
+    return _bank(request, p, ok=t("web.cert.saved", p.locale))
+
+
+def _holder(request: Request, p: Page, *, status_code: int = 200, **extra: Any) -> HTMLResponse:
+    certs = sorted(
+        supplychain.list_certificates(p.session, p.ctx.principal),
+        key=lambda c: c.created_at,
+        reverse=True,
+    )
+    financings = sorted(
+        supplychain.list_financings(p.session, p.ctx.principal),
+        key=lambda f: f.requested_at,
+        reverse=True,
+    )
+    orgs = {c.core_org_id for c in certs} | {f.bank_org_id for f in financings}
+    banks = [(oid, name) for oid, name in directory.institutions(p.session)]
+    return render(
+        request,
+        "enterprise/certificates.html",
+        p,
+        locale=p.locale,
+        status_code=status_code,
+        certs=certs,
+        financings=financings,
+        names=directory.names(p.session, orgs),
+        banks=banks,
+        can_act=p.ctx.principal.has_role(Role.OFFICER),
+        **extra,
+    )
+
+
+@router.get("/enterprise/certificates", response_class=HTMLResponse)
+def held(request: Request, p: Page = Depends(holder_page)) -> HTMLResponse:
+    """Certificates the enterprise holds or held, and its financing requests."""
+    return _holder(request, p)
+
+
+@router.post("/enterprise/certificates/{cert_id}/finance", response_class=HTMLResponse)
+def request_financing(
+    request: Request,
+    cert_id: str,
+    p: Page = Depends(holder_officer),
+    bank_org_id: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Offer a certificate to a bank for discounting."""
+    try:
+        supplychain.request_financing(p.session, p.ctx.principal, cert_id, bank_org_id=bank_org_id)
+    except ChanrongError as exc:
+        p.session.rollback()
+        return _holder(request, p, status_code=exc.status, error=problem_text(exc, p.locale))
+    return _holder(request, p, status_code=201, ok=t("web.cert.requested", p.locale))
+
+
+@router.post("/enterprise/financings/{financing_id}/accept", response_class=HTMLResponse)
+def accept_quote(
+    request: Request, financing_id: str, p: Page = Depends(holder_officer)
+) -> HTMLResponse:
+    """Accept a bank's quote: the bank takes the certificate and pays the proceeds."""
+    try:
+        supplychain.accept_financing(p.session, p.ctx.principal, financing_id)
+    except ChanrongError as exc:
+        p.session.rollback()
+        return _holder(request, p, status_code=exc.status, error=problem_text(exc, p.locale))
+    return _holder(request, p, ok=t("web.cert.accepted", p.locale))
