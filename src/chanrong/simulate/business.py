@@ -213,9 +213,9 @@ def _payment_plan(
             return []
         return [(float(rng.uniform(60, 180)), 0.5)]
     habit = firms[buyer].payment_habit_days
-    stress = 150.0 * max(0.0, 0.7 - h) ** 1.5
+    stress = 90.0 * max(0.0, 0.6 - h) ** 1.5
     delay = max(
-        -5.0, habit * rng.gamma(2.0, 0.5) + stress * rng.lognormal(0.0, 0.35) + rng.normal(0.0, 3.0)
+        -5.0, habit * rng.gamma(2.0, 0.5) + stress * rng.lognormal(0.0, 0.5) + rng.normal(0.0, 5.0)
     )
     if h < 0.45 and rng.random() < 0.35:
         first = float(rng.uniform(0.4, 0.7))

@@ -120,8 +120,11 @@ class ParkConfig:
 
 
 PRESETS: dict[str, ParkConfig] = {
-    # What `chanrong demo` builds: runs in a few seconds.
-    "demo": ParkConfig(enterprises=30, months=6, interval_minutes=60, seed=7),
+    # What `chanrong demo` builds: runs in a few seconds; more firms on a deteriorating
+    # path than usual so that a couple default within its six months.
+    "demo": ParkConfig(
+        enterprises=30, months=6, interval_minutes=60, seed=7, deteriorating_share=0.3
+    ),
     # The default park: 200 firms, 24 months at 15 minutes (billions of points).
     "default": ParkConfig(),
     # For unit tests: a handful of firms, coarse readings.

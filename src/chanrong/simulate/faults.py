@@ -1,7 +1,9 @@
 """Inject realistic data faults into a clean firm-month, and record every one of them.
 
-Each point is hit by at most one fault, so the recorded faults add up exactly to what was
-done to the data. Rates are shares of the clean points (see ``FaultRates``):
+Each point is hit by at most one fault, and a run never overlaps another fault, so the
+recorded faults add up exactly to what was done to the data: a run's record covers every
+reading of its device (or series) from ``start`` to ``end``. Rates are shares of the clean
+points (see ``FaultRates``):
 
 - ``gap``: a device sends nothing for a run of slots (all its metrics);
 - ``clock_skew``: a device's clock is off by seconds to minutes for a run of slots
@@ -160,7 +162,8 @@ def inject_faults(
         for dev, a, b in _spans(rng, rate, max(1, round(mean_series)), n_dev, t, per_hour):
             rows = dev_series[dev]
             free = ~taken[rows, a:b]
-            if not free.any():
+            # Runs never overlap another fault, so a recorded run is exactly what it hit.
+            if not free.all():
                 continue
             taken[rows, a:b] |= free
             hits.append((dev, a, b, free))
@@ -208,7 +211,7 @@ def inject_faults(
         for k, a, b in _spans(rng, rates.unit_mixup / share, 1, eligible.size, t, per_hour):
             row = int(eligible[k])
             free = ~taken[row, a:b]
-            if not free.any():
+            if not free.all():
                 continue
             taken[row, a:b] |= free
             is_energy = month.series_metric[row] == METRIC_INDEX["energy_kwh"]

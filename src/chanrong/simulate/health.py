@@ -77,11 +77,11 @@ def simulate_health(
         det = bool(rng.random() < deteriorating_share) and not f.is_core
         onset = int(rng.integers(-8, max(1, int(months * 0.55)) + 1))
         slide = rng.uniform(0.03, 0.07)
-        offset = rng.normal(0.0, 0.07)
+        offset = rng.normal(0.0, 0.09)
         lag = int(rng.integers(0, 3))
         day = int(rng.integers(1, 29))
         noise = rng.normal(0.0, 0.04, months)
-        unoise = rng.normal(0.0, 0.04, months)
+        unoise = rng.normal(0.0, 0.05, months)
         shocks = (rng.random(months) < SHOCK_PROBABILITY) * rng.uniform(0.15, 0.35, months)
         cyc = cycles[f.division]
         dev = rng.normal(0.0, 0.05)
@@ -102,7 +102,7 @@ def simulate_health(
             defaulted[f.index] = True
             default_month[f.index] = crossed + lag
             default_day[f.index] = day
-        u = 0.2 + 0.75 * health[f.index] + offset + 0.5 * cyc + season + unoise
+        u = 0.32 + 0.55 * health[f.index] + offset + 0.5 * cyc + season + unoise
         if defaulted[f.index]:
             after = np.arange(months) > default_month[f.index]
             u = np.where(after, u * 0.35, u)

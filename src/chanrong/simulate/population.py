@@ -262,7 +262,8 @@ def build_population(
     core_of = np.arange(enterprises)
     customer = np.full(enterprises, -1)
     secondary: list[tuple[int, ...]] = [() for _ in range(enterprises)]
-    park_draws = park.random((enterprises, 4))
+    # One row of draws per firm, so firm i's place in the tree does not depend on N.
+    park_draws = park.random((enterprises, 5))
     eligible = list(range(n_core))  # firms that may still take suppliers (tier < 3)
     for i in range(n_core, enterprises):
         u = park_draws[i]
@@ -276,8 +277,8 @@ def build_population(
         if tier[i] < 3:
             eligible.append(i)
         # One or two other on-platform buyers (earlier firms), for a denser trade graph.
-        n_sec = 1 + int(u[2] < 0.4)
-        picks = {int(x * i) for x in park.random(n_sec)} - {parent}
+        picks = {int(u[3] * i)} | ({int(u[4] * i)} if u[2] < 0.4 else set())
+        picks -= {parent}
         secondary[i] = tuple(sorted(picks))
     seen_uscc: set[str] = set()
     seen_names: dict[str, int] = {}
@@ -324,7 +325,7 @@ def build_population(
                 six_day_week=bool(rng.random() < 0.6),
                 festival_before=int(rng.integers(3, 11)),
                 festival_after=int(rng.integers(6, 16)),
-                payment_habit_days=float(rng.gamma(2.0, 3.0)),
+                payment_habit_days=float(rng.gamma(1.3, 8.0)),
                 devices=_devices(rng, i, uscc, division, size, start),
             )
         )

@@ -215,12 +215,18 @@ class _Collector:
         }
 
 
-def simulate_park(config: ParkConfig, progress: Progress | None = None) -> Park:
-    """Generate a small park entirely in memory."""
+def simulate_park(
+    config: ParkConfig, *, keep_telemetry: bool = True, progress: Progress | None = None
+) -> Park:
+    """Generate a park entirely in memory.
+
+    With ``keep_telemetry=False`` the telemetry is generated (the energy bills, downtime and
+    faults come from it) but not kept, so business data and truth of large parks fit too.
+    """
     plan = plan_park(config)
     slots = sum(g.slots for g in plan.grids)
     estimate = slots * sum(len(metrics_of(d.kind)) for f in plan.firms for d in f.devices)
-    if estimate > IN_MEMORY_POINT_LIMIT:
+    if keep_telemetry and estimate > IN_MEMORY_POINT_LIMIT:
         raise ValidationFailed(
             f"enterprises: about {estimate:,} readings is too many to hold in memory; "
             "write the park to a directory (write_park / --out) or coarsen --interval",
@@ -231,6 +237,10 @@ def simulate_park(config: ParkConfig, progress: Progress | None = None) -> Park:
     faults: list[pa.RecordBatch] = []
     for done, fm in enumerate(iter_firm_months(plan), start=1):
         faults.append(col.add(fm))
+        if not keep_telemetry:
+            if progress:
+                progress(done, plan.chunks, col.points)
+            continue
         batch = tables.telemetry_batch(fm.clean, fm.delivered)
         n = batch.num_rows
         telemetry.append(
@@ -243,10 +253,17 @@ def simulate_park(config: ParkConfig, progress: Progress | None = None) -> Park:
     small = col.small_tables()
     return Park(
         config=plan.config,
-        telemetry=pa.concat_tables(telemetry) if telemetry else pa.table({}),
+        telemetry=pa.concat_tables(telemetry) if telemetry else _empty_telemetry(),
         faults=pa.Table.from_batches(faults, schema=tables.FAULTS),
         **small,
     )
+
+
+def _empty_telemetry() -> pa.Table:
+    schema = tables.TELEMETRY.append(pa.field("uscc", pa.string())).append(
+        pa.field("month", pa.string())
+    )
+    return schema.empty_table()
 
 
 @dataclass(frozen=True, slots=True)
