@@ -1,7 +1,10 @@
 """Device operating statistics from run-state and power telemetry (pure numpy).
 
 Each sample's state is taken to hold until the next sample, capped at ``max_hold`` so a
-silent device is not credited (or blamed) for the time it said nothing.
+silent device is not credited (or blamed) for the time it said nothing. Readings that cannot
+be true (a state outside 0–3, a negative power or one above three times the rating, the kind
+a unit mix-up produces) are left out, and load is the median, so a few bad readings cannot
+make a machine look overworked.
 """
 
 from __future__ import annotations
@@ -36,8 +39,11 @@ def device_stats(s: DeviceSeries, *, max_hold: timedelta = timedelta(hours=1)) -
     """Running, downtime and scheduled hours, failures and average load of one device."""
     if len(s.ts_s) == 0:
         return DeviceStats(s.device_id, Decimal(0), 0, Decimal(0), Decimal(0), Decimal(0))
-    order = np.argsort(s.ts_s, kind="stable")
-    ts, state = s.ts_s[order], np.rint(s.state[order])
+    valid = np.isin(s.state, (OFF, IDLE, RUNNING, FAULT))
+    order = np.argsort(s.ts_s[valid], kind="stable")
+    ts, state = s.ts_s[valid][order], s.state[valid][order]
+    if len(ts) == 0:
+        return DeviceStats(s.device_id, Decimal(0), 0, Decimal(0), Decimal(0), Decimal(0))
     hold = np.diff(ts, append=ts[-1])
     hold = np.minimum(hold, max_hold.total_seconds()) / 3600.0
     running = float(hold[state == RUNNING].sum())
@@ -48,9 +54,11 @@ def device_stats(s: DeviceSeries, *, max_hold: timedelta = timedelta(hours=1)) -
     load = Decimal(0)
     if s.rated_kw and len(s.power_ts_s):
         # Load while running: the power samples taken when the latest state was "running".
-        idx = np.searchsorted(ts, s.power_ts_s, side="right") - 1
+        plausible = (s.power_kw >= 0) & (s.power_kw <= 3 * s.rated_kw)
+        p_ts, p_kw = s.power_ts_s[plausible], s.power_kw[plausible]
+        idx = np.searchsorted(ts, p_ts, side="right") - 1
         ok = idx >= 0
-        running_power = s.power_kw[ok][state[idx[ok]] == RUNNING]
+        running_power = p_kw[ok][state[idx[ok]] == RUNNING]
         if len(running_power):
-            load = _d(float(running_power.mean()) / s.rated_kw)
+            load = _d(float(np.median(running_power)) / s.rated_kw)
     return DeviceStats(s.device_id, _d(running), failures, _d(down), _d(scheduled), load)
