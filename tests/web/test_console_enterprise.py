@@ -39,3 +39,19 @@ def test_devices_and_daily_quality_scores(
     other = TestClient(app_client.app)
     sign_in(other, park["other_enterprise"]["viewer"].key)
     assert "cnc-1" not in other.get("/console/enterprise/devices", headers=HTML).text
+
+
+def test_own_profile_shows_operating_charts_without_logging_a_read(
+    app_client: TestClient, park: Park, db: Database, settings: Settings
+) -> None:
+    ent = park["enterprise"]["viewer"]
+    with db.unit_of_work() as s:
+        seed_operating_data(s, settings, ent.org_id)
+    sign_in(app_client, ent.key)
+    r = app_client.get("/console/enterprise/profile", headers=HTML)
+    assert r.status_code == 200
+    for chart in ("utilisation", "output", "energy", "orders", "payments"):
+        assert f'id="chart-{chart}"' in r.text
+    # The owner reads its own data freely: nothing appears in its access list.
+    access = app_client.get("/console/enterprise/access", headers=HTML)
+    assert "telemetry.equipment" not in access.text

@@ -297,6 +297,11 @@ _M: dict[str, tuple[str, str]] = {
     "web.finance.applications": ("融资申请", "Applications"),
     "web.finance.loans": ("贷款", "Loans"),
     "web.finance.certificates": ("应收账款凭证", "Certificates"),
+    "web.profile.operating": ("经营画像", "Operating profile"),
+    "web.profile.score_missing": (
+        "信用评分与原因（授信模型）",
+        "credit score and reasons (credit model)",
+    ),
     # loans
     "web.loan.borrower": ("借款企业", "Borrower"),
     "web.loan.lender": ("贷款机构", "Lender"),

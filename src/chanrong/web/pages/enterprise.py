@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from chanrong.core.i18n import t
 from chanrong.identity.domain import OrgKind
 from chanrong.telemetry import service as telemetry
-from chanrong.web import charts
+from chanrong.web import charts, profile
 from chanrong.web.auth import Page, page_for
 from chanrong.web.render import render
 
@@ -56,9 +56,25 @@ def devices(request: Request, p: Page = Depends(enterprise_page)) -> HTMLRespons
 
 
 @router.get("/profile", response_class=HTMLResponse)
-def profile(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
-    """The enterprise's own profile and score with the reasons behind it."""
-    return _pending(request, p, "web.nav.profile")
+def own_profile(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
+    """The enterprise's own operating picture, as a bank sees it under a grant."""
+    principal = p.ctx.principal
+    panels = profile.operating_panels(
+        p.session,
+        principal,
+        p.ctx.settings,
+        org_id=principal.org_id,
+        purpose=None,
+        locale=p.locale,
+    )
+    return render(
+        request,
+        "enterprise/profile.html",
+        p,
+        locale=p.locale,
+        panels=panels,
+        score=None,
+    )
 
 
 @router.get("/carbon", response_class=HTMLResponse)
