@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from chanrong.governance.merkle import NodeKey
@@ -172,26 +172,32 @@ class GovernanceRepository:
         return self.session.scalars(stmt).all()
 
     def node_hashes(self, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
-        """Hashes of perfect subtrees: leaves from the entries, higher levels from the nodes."""
-        by_level: dict[int, list[int]] = {}
+        """Hashes of perfect subtrees: leaves from the entries, higher levels from the nodes.
+
+        Two queries whatever the number of keys, so a proof costs two round trips.
+        """
+        leaves: list[int] = []
+        inner: list[NodeKey] = []
         for level, idx in keys:
-            by_level.setdefault(level, []).append(idx)
-        out: dict[NodeKey, bytes] = {}
-        for level, idxs in by_level.items():
             if level == 0:
-                rows = self.session.execute(
-                    select(LogEntryRow.index, LogEntryRow.leaf_hash).where(
-                        LogEntryRow.index.in_(idxs)
-                    )
-                )
+                leaves.append(idx)
             else:
-                rows = self.session.execute(
-                    select(LogNodeRow.idx, LogNodeRow.hash).where(
-                        LogNodeRow.level == level, LogNodeRow.idx.in_(idxs)
-                    )
+                inner.append((level, idx))
+        out: dict[NodeKey, bytes] = {}
+        if leaves:
+            found = self.session.execute(
+                select(LogEntryRow.index, LogEntryRow.leaf_hash).where(
+                    LogEntryRow.index.in_(leaves)
                 )
-            for idx, h in rows:
-                out[(level, int(idx))] = bytes(h)
+            )
+            out.update({(0, int(i)): bytes(h) for i, h in found})
+        if inner:
+            rows = self.session.execute(
+                select(LogNodeRow.level, LogNodeRow.idx, LogNodeRow.hash).where(
+                    tuple_(LogNodeRow.level, LogNodeRow.idx).in_(inner)
+                )
+            )
+            out.update({(int(lv), int(i)): bytes(h) for lv, i, h in rows})
         return out
 
     def iter_entries(
