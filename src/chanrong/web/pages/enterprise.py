@@ -6,7 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from chanrong.carbon import service as carbon
 from chanrong.core.i18n import t
+from chanrong.governance import service as governance
 from chanrong.identity.domain import OrgKind
 from chanrong.telemetry import service as telemetry
 from chanrong.web import charts, profile
@@ -78,9 +80,39 @@ def own_profile(request: Request, p: Page = Depends(enterprise_page)) -> HTMLRes
 
 
 @router.get("/carbon", response_class=HTMLResponse)
-def carbon(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
-    """The enterprise's carbon-efficiency grade."""
-    return _pending(request, p, "web.nav.carbon")
+def carbon_grade(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
+    """The enterprise's monthly carbon-efficiency codes, trend and how its peers are graded."""
+    principal = p.ctx.principal
+    governance.authorize_read(
+        p.session, principal, owner_org_id=principal.org_id, dataset=carbon.DATASET, purpose=None
+    )
+    codes = carbon.enterprise_codes(p.session, principal.org_id)
+    rows = list(codes.codes)
+    trend = None
+    if rows:
+        trend = charts.line(
+            [c.period.strftime("%Y-%m") for c in rows],
+            {t("web.carbon.grade", p.locale): [c.grade for c in rows]},
+        )
+        # Grade 1 is the best: draw it at the top.
+        trend["yAxis"].update({"inverse": True, "min": 1, "max": 5, "interval": 1, "scale": False})
+    peers = None
+    if codes.peer_grades:
+        grades = [1, 2, 3, 4, 5]
+        peers = charts.bar(
+            [t("web.carbon.grade_n", p.locale, grade=g) for g in grades],
+            {t("web.carbon.peers", p.locale): [codes.peer_grades.get(g, 0) for g in grades]},
+        )
+    return render(
+        request,
+        "enterprise/carbon.html",
+        p,
+        locale=p.locale,
+        codes=rows[::-1],
+        latest=rows[-1] if rows else None,
+        trend_chart=trend,
+        peers_chart=peers,
+    )
 
 
 @router.get("/finance", response_class=HTMLResponse)
