@@ -13,10 +13,10 @@ from chanrong.api.app import create_app
 from chanrong.core.settings import Settings
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
+from chanrong.leasing.gateway import SimulatedGateway
 from chanrong.storage.database import Database
 from chanrong.telemetry import service as telemetry
 from tests.builders import Member, Park, add_member, add_org
-from tests.leasing.device import DeviceGateway
 from tests.telemetry.builders import points
 
 SEPT = datetime(2026, 9, 1, tzinfo=UTC)
@@ -114,7 +114,7 @@ def test_bill_lock_pay_unlock(
     )
     assert again.status_code == 409
 
-    gateway = DeviceGateway(mqtt_port, uscc, "sew-01")
+    gateway = SimulatedGateway(mqtt_port, uscc, "sew-01")
     try:
         r = client.post(f"/leasing/contracts/{contract['id']}/enforce", headers=lessor.headers)
         assert r.status_code == 200, r.text
@@ -170,7 +170,7 @@ def test_unanswered_lock_leaves_the_contract_active(
         json={"period": "2026-09"},
         headers=lessor.headers,
     )
-    gateway = DeviceGateway(mqtt_port, uscc, "sew-01", answer=False)
+    gateway = SimulatedGateway(mqtt_port, uscc, "sew-01", answer=False)
     try:
         with db.unit_of_work() as s:
             from chanrong.leasing import service

@@ -1,4 +1,8 @@
-"""A leased device's gateway on the real broker: obeys lock/unlock and acknowledges."""
+"""The device side of remote lock: a gateway that obeys lock/unlock and acknowledges.
+
+Real gateways run on the factory floor; this one stands in for them in the demo and tests,
+speaking the same topics over a real broker (see ``chanrong.leasing.commands``).
+"""
 
 from __future__ import annotations
 
@@ -9,31 +13,36 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from chanrong.core.ids import new_id
 from chanrong.leasing.commands import ack_topic, command_topic
 
 
-class FakeGatewayError(RuntimeError):
-    pass
+class GatewayError(RuntimeError):
+    """The gateway could not reach the broker."""
 
 
-class DeviceGateway:
+class SimulatedGateway:
     """Subscribes to the device's command topic; records commands; answers with an ack."""
 
-    def __init__(self, port: int, uscc: str, device_id: str, *, answer: bool = True) -> None:
+    def __init__(
+        self, port: int, uscc: str, device_id: str, *, host: str = "127.0.0.1", answer: bool = True
+    ) -> None:
         self.uscc, self.device_id, self.answer = uscc, device_id, answer
         self.received: list[dict[str, Any]] = []
         self.locked = False
         self._ready = threading.Event()
         self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"gw-{device_id}", protocol=mqtt.MQTTv5
+            CallbackAPIVersion.VERSION2,
+            client_id=f"gw-{device_id}-{new_id()[-8:]}",
+            protocol=mqtt.MQTTv5,
         )
         self.client.on_subscribe = lambda *_: self._ready.set()
         self.client.on_message = self._on_message
-        self.client.connect("127.0.0.1", port)
+        self.client.connect(host, port)
         self.client.loop_start()
         self.client.subscribe(command_topic(uscc, device_id), qos=1)
         if not self._ready.wait(5):
-            raise FakeGatewayError("gateway could not subscribe")
+            raise GatewayError("gateway could not subscribe")
 
     def _on_message(self, _c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
         body = json.loads(msg.payload)
@@ -44,5 +53,6 @@ class DeviceGateway:
             self.client.publish(ack_topic(self.uscc, self.device_id), ack, qos=1)
 
     def close(self) -> None:
+        """Leave the broker."""
         self.client.loop_stop()
         self.client.disconnect()
