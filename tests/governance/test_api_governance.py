@@ -280,3 +280,33 @@ def test_signed_export_package_verifies_offline_and_tampering_is_caught(
     )
     assert r.status_code == 403
     assert app_client.get("/log/head", headers=ent.headers).json()["size"] == size
+
+
+def test_standard_datasets_are_registered_once_with_their_schemas(
+    app_client: TestClient, park: Park
+) -> None:
+    ent = park["enterprise"]["officer"]
+    url = "/catalog/defaults"
+    params = {"owner_org_id": ent.org_id}
+    r = app_client.post(url, params=params, headers=ent.headers)
+    assert r.status_code == 200 and len(r.json()) == 15
+    orders = next(e for e in r.json() if e["name"] == "business.orders")
+    assert orders["schema"]["amount_fen"] == "int" and orders["grade"] == 2
+    again = app_client.post(url, params=params, headers=park["operator"]["officer"].headers)
+    assert [e["id"] for e in again.json()] == [e["id"] for e in r.json()]  # nothing duplicated
+    assert (
+        app_client.post(
+            url, params=params, headers=park["enterprise"]["viewer"].headers
+        ).status_code
+        == 403
+    )
+    assert (
+        app_client.post(
+            url, params=params, headers=park["other_enterprise"]["officer"].headers
+        ).status_code
+        == 404
+    )
+    assert (
+        app_client.post(url, params=params, headers=park["bank"]["admin"].headers).status_code
+        == 403
+    )

@@ -132,3 +132,10 @@ def test_canonical_json_is_byte_stable_and_refuses_unknown_types() -> None:
         canonical_json({"x": object()})
     with pytest.raises(ValueError, match="JSON compliant"):
         canonical_json({"x": float("nan")})
+
+
+def test_rules_reproduce_the_default_catalog_from_its_schemas() -> None:
+    for name, spec in DEFAULT_CATALOG.items():
+        s = suggest(name, schema=dict(spec.schema))
+        assert (s.category, s.grade) == (spec.category, spec.grade), name
+    assert dict(DEFAULT_CATALOG["business.orders"].schema)["amount_fen"] == "int"

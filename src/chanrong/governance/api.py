@@ -154,6 +154,16 @@ def register_dataset(
     return idem.save(201, _entry_out(entry).model_dump(mode="json", by_alias=True))
 
 
+@catalog.post("/defaults", response_model=list[CatalogEntryOut])
+def register_defaults(
+    owner_org_id: str = Query(description="The enterprise"),
+    ctx: Ctx = Depends(require(OrgKind.ENTERPRISE, OrgKind.PLATFORM_OPERATOR, role=Role.OFFICER)),
+) -> list[CatalogEntryOut]:
+    """Register every standard dataset (telemetry, business records, derived) for an enterprise."""
+    entries = service.register_default_catalog(ctx.session, ctx.principal, owner_org_id)
+    return [_entry_out(e) for e in entries]
+
+
 @catalog.post("/suggest", response_model=SuggestionOut)
 def suggest_classification(body: SuggestRequest, ctx: Ctx = Depends(current)) -> SuggestionOut:
     """What the rules would suggest for a dataset, without saving anything."""

@@ -80,6 +80,38 @@ class DatasetSpec:
     description: str
     source: str
     derived: bool = False
+    schema: tuple[tuple[str, str], ...] = ()
+
+
+# Columns of the standard datasets (the shared simulator/ingestion contract in DEVELOPING.md).
+_LONG_TELEMETRY = {"device_id": "str", "metric": "str", "ts": "timestamp", "value": "float"}
+DEFAULT_SCHEMAS: dict[str, dict[str, str]] = {
+    "telemetry.equipment": _LONG_TELEMETRY,
+    "telemetry.energy": _LONG_TELEMETRY,
+    "business.orders": {
+        "order_id": "str", "buyer_uscc": "str", "buyer_name": "str",
+        "order_date": "date", "amount_fen": "int",
+    },
+    "business.invoices": {
+        "invoice_id": "str", "order_id": "str", "buyer_uscc": "str", "buyer_name": "str",
+        "issue_date": "date", "due_date": "date", "amount_fen": "int",
+    },
+    "business.receivables": {
+        "receivable_id": "str", "debtor_uscc": "str", "debtor_name": "str",
+        "due_date": "date", "amount_fen": "int", "outstanding_fen": "int",
+    },
+    "business.payments": {
+        "payment_id": "str", "invoice_id": "str", "payer_uscc": "str",
+        "paid_date": "date", "amount_fen": "int",
+    },
+    "business.energy_bills": {
+        "month": "date", "electricity_kwh": "decimal", "gas_m3": "decimal", "coal_t": "decimal",
+        "steam_t": "decimal", "cost_fen": "int", "output_value_fen": "int",
+    },
+    "business.cloud_usage": {
+        "day": "date", "compute_hours": "decimal", "api_calls": "decimal", "storage_gb": "decimal",
+    },
+}  # fmt: skip
 
 
 def _spec(name: str, category: Category, grade: int, description: str, source: str) -> DatasetSpec:
@@ -90,6 +122,7 @@ def _spec(name: str, category: Category, grade: int, description: str, source: s
         description=description,
         source=source,
         derived=name.startswith("derived."),
+        schema=tuple(DEFAULT_SCHEMAS.get(name, {}).items()),
     )
 
 

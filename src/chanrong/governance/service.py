@@ -589,8 +589,8 @@ def register_dataset(
     repo = GovernanceRepository(session)
     if repo.entry(owner_org_id, name) is not None:
         raise Conflict(f"name: {name} is already in this enterprise's catalog", field="name")
-    cols = {str(k): str(v) for k, v in (schema or {}).items()}
     spec = DEFAULT_CATALOG.get(name)
+    cols = {str(k): str(v) for k, v in (schema or dict(spec.schema if spec else ())).items()}
     description = description or (spec.description if spec else "")
     source = source or (spec.source if spec else "")
     if len(description) > 500:
@@ -638,6 +638,20 @@ def ensure_default_catalog(
             entry = register_dataset(session, None, owner_org_id=owner_org_id, name=name, now=now)
         out.append(entry)
     return out
+
+
+def register_default_catalog(
+    session: Session, principal: Principal, owner_org_id: str
+) -> list[CatalogEntry]:
+    """The enterprise's officer or the operator registers every standard dataset at once."""
+    if not _can_manage_catalog(principal, owner_org_id):
+        raise NotFound(f"organisation {owner_org_id} not found")
+    if not principal.has_role(Role.OFFICER):
+        raise Forbidden("registering datasets needs the officer role")
+    owner = identity.find_organisation(session, owner_org_id)
+    if owner is None or owner.kind != OrgKind.ENTERPRISE.value:
+        raise NotFound(f"enterprise {owner_org_id} not found", field="owner_org_id")
+    return ensure_default_catalog(session, owner_org_id)
 
 
 def classify(
