@@ -118,6 +118,13 @@ class MarketRepository:
     def flush(self) -> None:
         self.session.flush()
 
+    def insert_companies(self, rows: list[dict[str, Any]]) -> None:
+        from chanrong.core.clock import utcnow
+
+        now = utcnow()
+        for chunk in _chunks(rows, 1000):
+            self.session.execute(insert(MarketCompany), [{**r, "created_at": now} for r in chunk])
+
     def insert_events(self, events: list[dict[str, Any]], links: list[dict[str, Any]]) -> None:
         """Bulk insert: one statement per chunk rather than one ORM object per event."""
         for chunk in _chunks(events, 1000):

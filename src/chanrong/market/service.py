@@ -196,21 +196,34 @@ def _companies(
     repo: MarketRepository,
     wanted: dict[str, tuple[str | None, str | None, Field | None, frozenset[Tag] | None]],
     report: ImportReport,
-) -> dict[str, MarketCompany]:
-    """Find or create companies; ``wanted``: name → (province, description, field, tags)."""
+) -> dict[str, str]:
+    """Find or create companies, answering name → id; ``wanted``: name → (province,
+    description, field, tags). New companies are inserted in bulk: an import may bring
+    tens of thousands."""
     found = repo.companies_by_name(wanted)
+    ids = {name: c.id for name, c in found.items()}
+    new_rows: list[dict[str, Any]] = []
     for name, (province, description, fld, tags) in wanted.items():
         company = found.get(name)
         if company is None:
             company = MarketCompany(id=new_id(), name=name, province_code=province, tags=[])
-            repo.add(company)
-            found[name] = company
+            _classify_into(company, description, fld, tags)
+            new_rows.append({col: getattr(company, col) for col in _COMPANY_COLUMNS})
+            ids[name] = company.id
             report.new_companies.append(name)
-        elif company.province_code is None and province:
+            continue
+        if company.province_code is None and province:
             company.province_code = province
         _classify_into(company, description, fld, tags)
+    repo.insert_companies(new_rows)
     repo.flush()
-    return found
+    return ids
+
+
+_COMPANY_COLUMNS = (
+    "id", "name", "description", "province_code", "city", "field", "tags", "field_method",
+    "field_confidence_bp",
+)  # fmt: skip
 
 
 def _import_events(
@@ -241,17 +254,17 @@ def _import_events(
         investors[name] = inv
         report.new_investors.append(name)
     repo.flush()
-    existing = repo.event_keys(c.id for c in companies.values())
+    existing = repo.event_keys(companies.values())
     events: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
     for i, rec in enumerate(records, start=1):
-        company = companies[rec.company]
-        key = (company.id, rec.event_date, rec.round.value)
+        company_id = companies[rec.company]
+        key = (company_id, rec.event_date, rec.round.value)
         if key in existing:
             report.skipped += 1
             continue
         event_id = new_id()
-        events.append(_event_row(event_id, company.id, rec))
+        events.append(_event_row(event_id, company_id, rec))
         links.extend(
             {"event_id": event_id, "investor_id": investors[n].id, "lead": j == 0}
             for j, n in enumerate(rec.investors)
@@ -345,7 +358,7 @@ def _import_listings(repo: MarketRepository, rows: list[Row]) -> ImportReport:
     for rec in records:
         listing = existing.get(rec.stock_code)
         if listing is None:
-            repo.add(_listing(rec, companies[rec.company].id))
+            repo.add(_listing(rec, companies[rec.company]))
             report.created += 1
             continue
         changed = _update_listing(listing, rec)

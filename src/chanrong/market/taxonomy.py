@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -107,10 +107,15 @@ def _text(description: str) -> str:
     return unicodedata.normalize("NFKC", description).lower()
 
 
+@cache
+def _latin_word(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z]){re.escape(word)}(?![a-z])")
+
+
 def _has_word(text: str, word: str) -> bool:
     # Latin keywords ("ai", "mes") must stand alone, not sit inside "email" or "times".
     if word.isascii() and word.replace("-", "").isalnum():
-        return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text) is not None
+        return _latin_word(word).search(text) is not None
     return word in text
 
 
@@ -182,8 +187,10 @@ def classify_by_model(description: str) -> Classification:
     )
 
 
+@lru_cache(maxsize=4096)
 def classify(description: str) -> Classification:
-    """Rules when a keyword fires, else the local model."""
+    """Rules when a keyword fires, else the local model (answers are cached: imports repeat
+    descriptions)."""
     if not description.strip():
         raise ValueError("the business description is empty")
     return classify_by_rules(description) or classify_by_model(description)
