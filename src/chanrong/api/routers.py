@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from chanrong.api import reference
 from chanrong.governance import api as governance_api
 from chanrong.identity import api as identity_api
+from chanrong.lending import api as lending_api
 from chanrong.market import api as market_api
 from chanrong.supplychain import api as supplychain_api
 from chanrong.telemetry import api as telemetry_api
@@ -15,6 +16,7 @@ from chanrong.telemetry import api as telemetry_api
 PROTECTED: list[APIRouter] = [
     identity_api.router,
     reference.router,
+    lending_api.router,
     market_api.router,
     *governance_api.routers,
     supplychain_api.router,

@@ -10,6 +10,7 @@ from chanrong.cli import demo as demo_cmd
 from chanrong.cli.common import console, friendly_errors, settings
 from chanrong.governance.cli import catalog_app, consent_app, log_app
 from chanrong.identity.cli import apikey_app, org_app, user_app
+from chanrong.lending.cli import loans_app
 from chanrong.market.cli import market_app
 from chanrong.simulate.cli import simulate as simulate_cmd
 from chanrong.supplychain.cli import scf_app
@@ -26,6 +27,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(loans_app, name="loans")
 app.add_typer(log_app, name="log")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(consent_app, name="consent")

@@ -73,8 +73,10 @@ class MonitoringConfig:
     energy_collapse: float = 0.60
     core_share: float = 0.30
     core_lost_months: int = 2
+    core_min_active_months: int = 6
     delay_rise_days: float = 15.0
     delay_rise_high_days: float = 30.0
+    delay_noise_factor: float = 2.0
     silent_days: int = 10
     silent_high_days: int = 35
 
@@ -203,10 +205,18 @@ def detect_core_customer_lost(
     total = sum(prior.values())
     if total <= 0:
         return None
+    # A core customer orders steadily: a large share, in most of the prior months, so
+    # a lumpy buyer of a micro firm missing two months is not mistaken for a lost one.
+    active: dict[str, set[date]] = defaultdict(set)
+    for o in orders:
+        if prior_start <= o.period < recent_start:
+            active[o.buyer].add(o.period)
     lost = [
         (buyer, amount)
         for buyer, amount in prior.items()
-        if amount / total >= config.core_share and recent.get(buyer, 0) == 0
+        if amount / total >= config.core_share
+        and len(active[buyer]) >= config.core_min_active_months
+        and recent.get(buyer, 0) == 0
     ]
     if not lost:
         return None
@@ -235,7 +245,10 @@ def detect_payment_delays(points: Sequence[Point], config: MonitoringConfig) -> 
     recent = [p.value for p in points[-3:]]
     history = [p.value for p in points[-15:-3]]
     rise = statistics.fmean(recent) - statistics.fmean(history)
-    if rise < config.delay_rise_days or recent[-1] < recent[0]:
+    # A rise must clear both a fixed number of days and the borrower's own month-to-month
+    # noise, so an erratic payer is not flagged for being erratic.
+    noise = statistics.pstdev(history) * config.delay_noise_factor
+    if rise < max(config.delay_rise_days, noise) or recent[-1] < recent[0]:
         return None
     severity = Severity.HIGH if rise >= config.delay_rise_high_days else Severity.MEDIUM
     return Detection(

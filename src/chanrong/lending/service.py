@@ -914,6 +914,14 @@ def _bring_to(session: Session, loan: Loan, on: date) -> _Loaded:
     return loaded
 
 
+_ENTRY_KIND = {
+    RepaymentSource.BORROWER: "repayment",
+    RepaymentSource.SWEEP: "sweep",
+    RepaymentSource.PREPAYMENT: "prepayment",
+    RepaymentSource.OVERPAYMENT: "overpayment_applied",
+}
+
+
 def _record_payment(
     session: Session,
     loan: Loan,
@@ -936,7 +944,7 @@ def _record_payment(
         penalty_fen=penalty_fen,
         overpayment_fen=overpayment_fen,
         from_overpayment_fen=from_held,
-        kind="sweep" if source is RepaymentSource.SWEEP else source.value,
+        kind=_ENTRY_KIND[source],
     )
     book = _Book()
     entry_id = book.post(loan.id, entry, on, memo=reference[:200])
@@ -1350,6 +1358,27 @@ def sweep_collection(
         )
         left -= share
     return out
+
+
+def record_collection(
+    session: Session,
+    principal: Principal,
+    *,
+    borrower_org_id: str,
+    payment_ref: str,
+    amount_fen: int,
+    paid_on: date,
+) -> list[Repayment]:
+    """The platform reports a collected receivable over the API (operator officers only)."""
+    if not (principal.is_operator and principal.has_role(Role.OFFICER)):
+        raise Forbidden("collections are reported by the platform operator's officers")
+    return sweep_collection(
+        session,
+        borrower_org_id=borrower_org_id,
+        payment_ref=payment_ref,
+        amount_fen=amount_fen,
+        paid_on=paid_on,
+    )
 
 
 # ---------------------------------------------------------------- daily close

@@ -1,0 +1,578 @@
+"""``chanrong loans …``: products, quotes, the loan lifecycle, the daily close, early warnings.
+
+Commands act as a named user of an organisation (``--org`` id, USCC or name, and
+``--user``), so the same organisation and role rules apply as over the API.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from chanrong.cli.common import console, friendly_errors, unit_of_work
+from chanrong.core.errors import NotFound, ValidationFailed
+from chanrong.core.money import format_yuan
+from chanrong.identity import service as identity
+from chanrong.identity.domain import Principal
+from chanrong.lending import service
+
+loans_app = typer.Typer(
+    help="Loans 贷款: products, schedules, servicing, monitoring", no_args_is_help=True
+)
+
+OrgOpt = Annotated[str, typer.Option("--org", help="Acting organisation: id, USCC or name")]
+UserOpt = Annotated[str, typer.Option("--user", help="Acting user's username")]
+
+
+def _as(session: Session, org: str, user: str) -> Principal:
+    o = (
+        identity.find_organisation(session, org)
+        or identity.find_enterprise_by_uscc(session, org.upper())
+        or identity.find_organisation_by_name(session, org)
+    )
+    if o is None:
+        raise NotFound(f"org: no organisation {org!r}", field="org")
+    u = next((x for x in identity.list_users_unchecked(session, o.id) if x.username == user), None)
+    if u is None or not u.active:
+        raise NotFound(f"user: no active user {user!r} in {o.name}", field="user")
+    return identity.principal_of(u, o)
+
+
+def _day(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(
+            f"{field}: {value!r} is not a date like 2025-01-31", field=field
+        ) from None
+
+
+def _bar(value: int, peak: int, width: int = 30) -> str:
+    return "█" * (round(width * value / peak) if peak else 0)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+@loans_app.command("product-create")
+@friendly_errors
+def product_create(
+    org: OrgOpt,
+    user: UserOpt,
+    code: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option()],
+    method: Annotated[str, typer.Option(help="equal_instalment | equal_principal | interest_only")],
+    day_count: Annotated[str, typer.Option(help="act_360 | act_365")] = "act_365",
+    kind: Annotated[str, typer.Option(help="term | revolving")] = "term",
+    rate: Annotated[str | None, typer.Option(help="Fixed annual rate, %")] = None,
+    spread: Annotated[str | None, typer.Option(help="Points over LPR (LPR products)")] = None,
+    lpr_tenor: Annotated[str, typer.Option(help="1y | 5y")] = "1y",
+    repricing: Annotated[str, typer.Option(help="anniversary | jan1")] = "anniversary",
+    order: Annotated[str, typer.Option(help="Repayment allocation order")] = (
+        "penalty_interest_principal"
+    ),
+    max_amount: Annotated[str, typer.Option(help="Yuan")] = "10000000",
+    max_term: Annotated[int, typer.Option(help="Months")] = 36,
+) -> None:
+    """Define a loan product (bank officers)."""
+    with unit_of_work() as s:
+        p = service.create_product(
+            s,
+            _as(s, org, user),
+            code=code,
+            name=name,
+            kind=kind,
+            method=method,
+            day_count=day_count,
+            rate_type="fixed" if spread is None else "lpr",
+            fixed_rate=rate,
+            spread=spread,
+            lpr_tenor=lpr_tenor if spread is not None else None,
+            repricing=repricing if spread is not None else None,
+            allocation_order=order,
+            max_amount=max_amount,
+            max_term_months=max_term,
+        )
+        console.print(f"[green]created[/] product {p.code} ({p.method}, {p.day_count})")
+        typer.echo(p.id)
+
+
+@loans_app.command("lpr")
+@friendly_errors
+def lpr(
+    org: OrgOpt,
+    user: UserOpt,
+    tenor: Annotated[str, typer.Option(help="1y | 5y")],
+    effective_on: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+    rate: Annotated[str, typer.Option(help="Annual %, e.g. 3.10")],
+) -> None:
+    """Record a published LPR fixing."""
+    with unit_of_work() as s:
+        row = service.record_lpr(
+            s,
+            _as(s, org, user),
+            tenor=tenor,
+            effective_on=_day(effective_on, "effective_on"),
+            rate=rate,
+        )
+        console.print(f"[green]LPR {row.tenor}[/] {row.rate}% from {row.effective_on}")
+
+
+@loans_app.command("quote")
+@friendly_errors
+def quote(
+    org: OrgOpt,
+    user: UserOpt,
+    product: Annotated[str, typer.Option(help="Product id")],
+    amount: Annotated[str, typer.Option(help="Yuan")],
+    term: Annotated[int, typer.Option(help="Months")],
+    start: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+) -> None:
+    """Show the schedule a loan would have, before anyone accepts it."""
+    with unit_of_work() as s:
+        p, sched = service.quote(
+            s,
+            _as(s, org, user),
+            product_id=product,
+            amount=amount,
+            term_months=term,
+            start_on=_day(start, "start"),
+        )
+        peak = max(i.total_fen for i in sched.instalments)
+        t = Table("#", "due", "principal", "interest", "total", "", title=f"{p.name} — {p.method}")
+        for i in sched.instalments:
+            t.add_row(
+                str(i.number),
+                i.due.isoformat(),
+                format_yuan(i.principal_fen),
+                format_yuan(i.interest_fen),
+                format_yuan(i.total_fen),
+                f"[cyan]{_bar(i.principal_fen, peak)}[/][yellow]{_bar(i.interest_fen, peak)}[/]",
+            )
+        t.add_row(
+            "",
+            "",
+            format_yuan(sched.principal_fen),
+            format_yuan(sched.total_interest_fen),
+            format_yuan(sched.total_fen),
+            "",
+        )
+        console.print(t)
+
+
+@loans_app.command("book")
+@friendly_errors
+def book(
+    org: OrgOpt,
+    user: UserOpt,
+    product: Annotated[str, typer.Option(help="Product id")],
+    borrower: Annotated[str, typer.Option(help="Borrower organisation id")],
+    amount: Annotated[str, typer.Option(help="Yuan")],
+    term: Annotated[int, typer.Option(help="Months")],
+    purpose: Annotated[
+        str, typer.Option(help="raw_materials | equipment | working_capital | energy_saving")
+    ],
+    decision: Annotated[str | None, typer.Option(help="Approved credit decision id")] = None,
+    rate: Annotated[str | None, typer.Option(help="Annual % from the decision")] = None,
+    sweep: Annotated[str | None, typer.Option(help="回款自动还款 share, %")] = None,
+) -> None:
+    """Book a loan (bank officers); it waits for the borrower's acceptance."""
+    with unit_of_work() as s:
+        loan = service.book_loan(
+            s,
+            _as(s, org, user),
+            product_id=product,
+            borrower_org_id=borrower,
+            amount=amount,
+            term_months=term,
+            purpose=purpose,
+            decision_id=decision,
+            annual_rate=rate,
+            sweep_share_pct=sweep,
+        )
+        console.print(f"[green]booked[/] loan {loan.id} {format_yuan(loan.principal_fen)}")
+        typer.echo(loan.id)
+
+
+@loans_app.command("accept")
+@friendly_errors
+def accept(org: OrgOpt, user: UserOpt, loan: Annotated[str, typer.Argument()]) -> None:
+    """The borrower accepts a booked loan."""
+    with unit_of_work() as s:
+        service.accept_loan(s, _as(s, org, user), loan)
+        console.print(f"[green]accepted[/] {loan}")
+
+
+@loans_app.command("disburse")
+@friendly_errors
+def disburse(
+    org: OrgOpt,
+    user: UserOpt,
+    loan: Annotated[str, typer.Argument()],
+    on: Annotated[str, typer.Option()],
+) -> None:
+    """Disburse an accepted loan."""
+    with unit_of_work() as s:
+        x = service.disburse(s, _as(s, org, user), loan, on=_day(on, "on"))
+        console.print(f"[green]disbursed[/] {x.id} on {x.start_on}")
+
+
+@loans_app.command("repay")
+@friendly_errors
+def repay(
+    org: OrgOpt,
+    user: UserOpt,
+    loan: Annotated[str, typer.Argument()],
+    amount: Annotated[str, typer.Option(help="Yuan")],
+    on: Annotated[str, typer.Option()],
+    reference: Annotated[str, typer.Option(help="Bank transaction reference")],
+) -> None:
+    """Record a repayment."""
+    with unit_of_work() as s:
+        rep = service.repay(
+            s, _as(s, org, user), loan, amount=amount, paid_on=_day(on, "on"), reference=reference
+        )
+        console.print(f"[green]repaid[/] {format_yuan(rep.amount_fen)} ({rep.reference})")
+
+
+@loans_app.command("prepay")
+@friendly_errors
+def prepay(
+    org: OrgOpt,
+    user: UserOpt,
+    loan: Annotated[str, typer.Argument()],
+    amount: Annotated[str, typer.Option(help="Yuan; see `loans payoff` for the full amount")],
+    on: Annotated[str, typer.Option()],
+    reference: Annotated[str, typer.Option()],
+) -> None:
+    """Prepay part or all; the rest of the schedule is recalculated."""
+    with unit_of_work() as s:
+        rep = service.prepay(
+            s, _as(s, org, user), loan, amount=amount, on=_day(on, "on"), reference=reference
+        )
+        console.print(f"[green]prepaid[/] {format_yuan(rep.amount_fen)}")
+
+
+@loans_app.command("payoff")
+@friendly_errors
+def payoff(
+    org: OrgOpt,
+    user: UserOpt,
+    loan: Annotated[str, typer.Argument()],
+    on: Annotated[str, typer.Option()],
+) -> None:
+    """What closes the loan on a day."""
+    with unit_of_work() as s:
+        p = service.payoff_quote(s, _as(s, org, user), loan, on=_day(on, "on"))
+        console.print(
+            f"dues {format_yuan(p.dues_fen)}"
+            f" + interest to date {format_yuan(p.accrued_interest_fen)}"
+            f" + principal {format_yuan(p.principal_fen)} = [bold]{format_yuan(p.total_fen)}[/]"
+        )
+
+
+@loans_app.command("list")
+@friendly_errors
+def list_loans(org: OrgOpt, user: UserOpt) -> None:
+    """The bank's book, or the enterprise's borrowing."""
+    with unit_of_work() as s:
+        t = Table("id", "borrower", "principal", "status", "dpd", "bucket", "category")
+        for x in service.list_loans(s, _as(s, org, user)):
+            t.add_row(
+                x.id,
+                x.borrower_org_id,
+                format_yuan(x.principal_fen),
+                x.status,
+                str(x.dpd),
+                x.bucket,
+                x.category,
+            )
+        console.print(t)
+
+
+@loans_app.command("show")
+@friendly_errors
+def show(org: OrgOpt, user: UserOpt, loan: Annotated[str, typer.Argument()]) -> None:
+    """A loan's schedule with what is paid, its balances and its classification history."""
+    with unit_of_work() as s:
+        v = service.loan_view(s, _as(s, org, user), loan)
+        x = v.loan
+        console.print(
+            f"[bold]{x.id}[/] {x.status} · {x.method} · {x.annual_rate}% · dpd {x.dpd} · "
+            f"{x.bucket} · {x.category}"
+        )
+        t = Table("#", "due", "principal", "interest", "paid", "owed")
+        for i in v.instalments:
+            owed = i.owed_principal_fen + i.owed_interest_fen
+            t.add_row(
+                str(i.number),
+                i.due.isoformat(),
+                format_yuan(i.principal_fen),
+                format_yuan(i.interest_fen),
+                format_yuan(i.paid_principal_fen + i.paid_interest_fen),
+                f"[red]{format_yuan(owed)}[/]"
+                if owed and x.closed_through and i.due < x.closed_through
+                else format_yuan(owed),
+            )
+        console.print(t)
+        b = Table("account", "balance")
+        for k, val in v.balances.items():
+            b.add_row(k, format_yuan(val))
+        console.print(b)
+        for c in v.classifications:
+            console.print(f"{c.as_of} {c.from_category} → {c.to_category} ({c.rule}: {c.reason})")
+
+
+@loans_app.command("line-open")
+@friendly_errors
+def line_open(
+    org: OrgOpt,
+    user: UserOpt,
+    product: Annotated[str, typer.Option()],
+    borrower: Annotated[str, typer.Option()],
+    limit: Annotated[str, typer.Option(help="Yuan")],
+    opened_on: Annotated[str, typer.Option()],
+    expires_on: Annotated[str, typer.Option()],
+    purpose: Annotated[str, typer.Option()],
+    sweep: Annotated[str | None, typer.Option(help="回款自动还款 share, %")] = None,
+) -> None:
+    """Open a revolving credit line."""
+    with unit_of_work() as s:
+        line = service.open_credit_line(
+            s,
+            _as(s, org, user),
+            product_id=product,
+            borrower_org_id=borrower,
+            limit=limit,
+            opened_on=_day(opened_on, "opened_on"),
+            expires_on=_day(expires_on, "expires_on"),
+            purpose=purpose,
+            sweep_share_pct=sweep,
+        )
+        console.print(f"[green]line[/] {line.id} limit {format_yuan(line.limit_fen)}")
+        typer.echo(line.id)
+
+
+@loans_app.command("draw")
+@friendly_errors
+def draw(
+    org: OrgOpt,
+    user: UserOpt,
+    line: Annotated[str, typer.Argument()],
+    amount: Annotated[str, typer.Option()],
+    term: Annotated[int, typer.Option()],
+    on: Annotated[str, typer.Option()],
+) -> None:
+    """Draw on a credit line (the borrower)."""
+    with unit_of_work() as s:
+        loan = service.draw(
+            s, _as(s, org, user), line, amount=amount, term_months=term, on=_day(on, "on")
+        )
+        console.print(f"[green]drawn[/] {format_yuan(loan.principal_fen)} as loan {loan.id}")
+        typer.echo(loan.id)
+
+
+@loans_app.command("close")
+@friendly_errors
+def close(
+    org: OrgOpt,
+    user: UserOpt,
+    as_of: Annotated[str, typer.Option("--as-of", help="Last day to close")],
+    since: Annotated[str | None, typer.Option(help="Close each day from this one")] = None,
+) -> None:
+    """Daily close of the bank's book: accrual, delinquency, and the proof it balances."""
+    end = _day(as_of, "as_of")
+    start = _day(since, "since") if since else end
+    if start > end:
+        raise ValidationFailed("since: must not be after --as-of", field="since")
+    from datetime import timedelta
+
+    with unit_of_work() as s, _progress() as bar:
+        who = _as(s, org, user)
+        days = (end - start).days + 1
+        task = bar.add_task("closing", total=days)
+        report = None
+        for k in range(days):
+            day = start + timedelta(days=k)
+            bar.update(task, description=f"closing {day}")
+            report = service.close_books(s, who, as_of=day)
+            bar.advance(task)
+        assert report is not None
+    t = Table(
+        "as of", "loans", "interest", "penalty", "reclassified", "debits", "credits", "balanced"
+    )
+    t.add_row(
+        report.as_of.isoformat(),
+        str(report.loans),
+        format_yuan(report.interest_accrued_fen),
+        format_yuan(report.penalty_accrued_fen),
+        str(report.reclassified),
+        format_yuan(report.total_debit_fen),
+        format_yuan(report.total_credit_fen),
+        "[green]yes[/]" if report.balanced else "[red]NO[/]",
+    )
+    console.print(t)
+    if not report.balanced:
+        raise typer.Exit(code=1)
+
+
+@loans_app.command("alerts")
+@friendly_errors
+def alerts(
+    org: OrgOpt, user: UserOpt, status: Annotated[str | None, typer.Option()] = None
+) -> None:
+    """Early warnings on the bank's book (or about the calling enterprise)."""
+    with unit_of_work() as s:
+        t = Table("id", "loan", "kind", "severity", "status", "detected", "message")
+        for a in service.list_alerts(s, _as(s, org, user), status=status):
+            t.add_row(
+                a.id,
+                a.loan_id[-8:],
+                a.kind,
+                a.severity,
+                a.status,
+                a.detected_on.isoformat(),
+                a.message,
+            )
+        console.print(t)
+
+
+@loans_app.command("ack")
+@friendly_errors
+def ack(org: OrgOpt, user: UserOpt, alert: Annotated[str, typer.Argument()]) -> None:
+    """Acknowledge an alert."""
+    with unit_of_work() as s:
+        a = service.update_alert(s, _as(s, org, user), alert, action="acknowledge")
+        console.print(f"{a.id} → {a.status}")
+
+
+@loans_app.command("resolve")
+@friendly_errors
+def resolve(
+    org: OrgOpt,
+    user: UserOpt,
+    alert: Annotated[str, typer.Argument()],
+    note: Annotated[str, typer.Option()],
+) -> None:
+    """Resolve an alert, saying how."""
+    with unit_of_work() as s:
+        a = service.update_alert(s, _as(s, org, user), alert, action="resolve", note=note)
+        console.print(f"{a.id} → {a.status}")
+
+
+@loans_app.command("evaluate")
+@friendly_errors
+def evaluate(
+    park: Annotated[
+        Path | None, typer.Option(help="A park written by `chanrong simulate --out`")
+    ] = None,
+    enterprises: Annotated[int, typer.Option(help="Simulate a park of this many firms")] = 150,
+    months: Annotated[int, typer.Option()] = 24,
+    seed: Annotated[int, typer.Option()] = 7,
+    deteriorating: Annotated[float, typer.Option(help="Share of firms on a declining path")] = 0.3,
+) -> None:
+    """How many months before default the alerts fire, and the false-alarm rate (simulated park)."""
+    from chanrong.lending.park import ParkTables, read_park_dir
+    from chanrong.lending.park import evaluate as run
+    from chanrong.simulate.config import ParkConfig
+    from chanrong.simulate.service import simulate_park
+
+    with _progress() as bar:
+        if park is not None:
+            tables = read_park_dir(park)
+        else:
+            task = bar.add_task("simulating", total=None)
+            cfg = ParkConfig(
+                enterprises=enterprises,
+                months=months,
+                seed=seed,
+                interval_minutes=240,
+                deteriorating_share=deteriorating,
+            ).validated()
+            sim = simulate_park(cfg, keep_telemetry=False)
+            bar.update(task, total=1, completed=1)
+            tables = ParkTables(
+                sim.enterprises,
+                sim.orders,
+                sim.invoices,
+                sim.payments,
+                sim.energy,
+                sim.truth_enterprises,
+            )
+        task = bar.add_task("watching borrowers", total=tables.enterprises.num_rows)
+        report = run(tables, progress=lambda n, _t: bar.update(task, completed=n))
+    t = Table("measure", "value", title="贷后预警 on the simulated park")
+    t.add_row("months watched (after 8 months of baseline)", str(report.months_watched))
+    t.add_row("defaulted borrowers watched", str(len(report.defaulted)))
+    t.add_row("alerted before default", f"{len(report.caught)} ({report.detection_rate:.0%})")
+    t.add_row("median months from first alert to default", f"{report.median_lead_months}")
+    t.add_row(
+        "mean months from first alert to default",
+        f"{report.mean_lead_months:.1f}" if report.mean_lead_months is not None else "-",
+    )
+    t.add_row("healthy borrowers", str(len(report.healthy)))
+    t.add_row("false-alarm rate among healthy borrowers", f"{report.false_alarm_rate:.1%}")
+    console.print(t)
+    leads = [o.lead_months for o in report.caught if o.lead_months is not None]
+    if leads:
+        peak = max(leads.count(k) for k in set(leads))
+        h = Table("months before default", "borrowers", "", title="lead time")
+        for k in range(max(leads), -1, -1):
+            h.add_row(str(k), str(leads.count(k)), f"[green]{_bar(leads.count(k), peak, 20)}[/]")
+        console.print(h)
+
+
+@loans_app.command("demo")
+@friendly_errors
+def demo(seed: Annotated[int, typer.Option(help="Park seed")] = 11) -> None:
+    """A loan going delinquent after its borrower's machines slow down, and the alert first."""
+    from chanrong.lending.demo import DEMO_PARK, run_story
+
+    with unit_of_work() as s, _progress() as bar:
+        task = bar.add_task("preparing", total=None)
+
+        def tick(what: str, done: int, total: int) -> None:
+            bar.update(task, description=what, completed=done, total=total)
+
+        try:
+            story = run_story(s, config=DEMO_PARK.with_changes(seed=seed), progress=tick)
+        except LookupError as exc:
+            raise ValidationFailed(f"seed: {exc}", field="seed") from None
+    console.print(f"[bold]{story.name}[/] ({story.uscc}) — loan {story.loan_id}")
+    t = Table("date", "event", "detail")
+    for e in story.events:
+        style = "red" if "alert" in e.what or "delinquent" in e.what else ""
+        t.add_row(e.on.isoformat(), f"[{style}]{e.what}[/]" if style else e.what, e.detail)
+    console.print(t)
+    if story.evidence:
+        peak = max(float(str(p.get("baseline", 0))) for p in story.evidence) or 1.0
+        c = Table(
+            "month",
+            "output vs its seasonal baseline (yuan)",
+            title="the evidence of the first alert",
+        )
+        for p in story.evidence:
+            value = float(str(p["value"]))
+            base = float(str(p.get("baseline", 0)))
+            c.add_row(
+                str(p["period"]),
+                f"[cyan]{'█' * round(30 * value / peak)}[/] {value:,.0f} / {base:,.0f}",
+            )
+        console.print(c)
+    if story.lead_days is not None:
+        console.print(
+            f"the first alert came [bold]{story.lead_days} days[/] before the loan went delinquent"
+        )

@@ -1,0 +1,235 @@
+"""Borrower series from a simulated park, and how well the early warnings do on it.
+
+Reads the simulator's tables (in memory, or Parquet files written to the contract in
+docs/DEVELOPING.md) and turns each enterprise into the monthly ``BorrowerSeries`` the
+detectors read: output value and electricity from the energy bills, orders by buyer, and the
+days late of the payments it makes (or, when it pays nobody on the platform, of the payments
+its off-platform customers make to it).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from chanrong.core.errors import DataUnavailable
+from chanrong.lending.monitoring import (
+    BorrowerSeries,
+    MonitoringConfig,
+    Order,
+    Point,
+    Severity,
+    detect,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParkTables:
+    """The park tables the monitoring needs."""
+
+    enterprises: pa.Table
+    orders: pa.Table
+    invoices: pa.Table
+    payments: pa.Table
+    energy: pa.Table
+    truth: pa.Table
+
+
+def read_park_dir(root: Path) -> ParkTables:
+    """Read a park written by ``chanrong simulate --out``; say plainly what is missing."""
+    names = {
+        "enterprises": "enterprises.parquet",
+        "orders": "orders.parquet",
+        "invoices": "invoices.parquet",
+        "payments": "payments.parquet",
+        "energy": "energy.parquet",
+        "truth": "truth/enterprises.parquet",
+    }
+    missing = [f for f in names.values() if not (root / f).exists()]
+    if missing:
+        raise DataUnavailable(
+            f"park: {root} lacks {', '.join(missing)}; write one with `chanrong simulate --out`",
+            field="park",
+        )
+    return ParkTables(**{k: pq.read_table(root / f) for k, f in names.items()})
+
+
+def _month(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values).dt.to_period("M").dt.to_timestamp()
+
+
+def _points(frame: pd.DataFrame, column: str) -> list[Point]:
+    return [Point(ts.date(), float(v)) for ts, v in zip(frame["m"], frame[column], strict=True)]
+
+
+def borrower_series(park: ParkTables) -> dict[str, BorrowerSeries]:
+    """Each enterprise's monthly series, keyed by USCC."""
+    energy = park.energy.to_pandas()
+    energy["m"] = _month(energy["month"])
+    orders = park.orders.to_pandas()
+    orders["m"] = _month(orders["order_date"])
+    orders["buyer"] = orders["buyer_uscc"].fillna(orders["buyer_name"])
+    inv = park.invoices.to_pandas()[["invoice_id", "due_date"]]
+    pay = park.payments.to_pandas().merge(inv, on="invoice_id", how="left")
+    pay["late"] = (pd.to_datetime(pay["paid_date"]) - pd.to_datetime(pay["due_date"])).dt.days
+    pay["m"] = _month(pay["paid_date"])
+    by_payer = pay.dropna(subset=["payer_uscc"]).groupby(["payer_uscc", "m"])["late"].mean()
+    off = pay[pay["payer_uscc"].isna()].groupby(["payee_uscc", "m"])["late"].mean()
+    out: dict[str, BorrowerSeries] = {}
+    e_groups = dict(tuple(energy.sort_values("m").groupby("uscc")))
+    o_groups = dict(tuple(orders.groupby("seller_uscc")))
+    for uscc in park.enterprises.column("uscc").to_pylist():
+        e = e_groups.get(uscc)
+        output = energy_pts = []
+        if e is not None:
+            e = e.assign(output=e["output_value_fen"] / 100.0)
+            output = _points(e, "output")
+            energy_pts = _points(e, "electricity_kwh")
+        o = o_groups.get(uscc)
+        order_list = (
+            [
+                Order(ts.date(), str(b), int(a))
+                for ts, b, a in zip(o["m"], o["buyer"], o["amount_fen"], strict=True)
+            ]
+            if o is not None
+            else []
+        )
+        delays = by_payer.get(uscc) if uscc in by_payer.index.get_level_values(0) else None
+        if delays is None or len(delays) < 6:
+            delays = off.get(uscc) if uscc in off.index.get_level_values(0) else None
+        delay_pts = (
+            [Point(ts.date(), float(v)) for ts, v in delays.items()] if delays is not None else []
+        )
+        out[uscc] = BorrowerSeries(
+            output=output, energy=energy_pts, orders=order_list, payment_delay_days=delay_pts
+        )
+    return out
+
+
+def month_end(month: date) -> date:
+    nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class FirmOutcome:
+    uscc: str
+    defaulted: bool
+    deteriorating: bool
+    default_month: date | None
+    first_alert: date | None
+    first_kinds: tuple[str, ...]
+
+    @property
+    def lead_months(self) -> int | None:
+        """Whole months from the first alert to the default (None when no alert came first)."""
+        if self.default_month is None or self.first_alert is None:
+            return None
+        lead = (self.default_month.year - self.first_alert.year) * 12 + (
+            self.default_month.month - self.first_alert.month
+        )
+        return lead if lead >= 0 else None
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyWarningReport:
+    """How the detectors did on a park with known truth."""
+
+    outcomes: tuple[FirmOutcome, ...]
+    months_watched: int
+
+    @property
+    def defaulted(self) -> list[FirmOutcome]:
+        return [o for o in self.outcomes if o.defaulted]
+
+    @property
+    def healthy(self) -> list[FirmOutcome]:
+        return [o for o in self.outcomes if not o.defaulted and not o.deteriorating]
+
+    @property
+    def caught(self) -> list[FirmOutcome]:
+        return [o for o in self.defaulted if o.lead_months is not None]
+
+    @property
+    def detection_rate(self) -> float:
+        return len(self.caught) / len(self.defaulted) if self.defaulted else 0.0
+
+    @property
+    def median_lead_months(self) -> float | None:
+        leads = [o.lead_months for o in self.caught if o.lead_months is not None]
+        return float(statistics.median(leads)) if leads else None
+
+    @property
+    def mean_lead_months(self) -> float | None:
+        leads = [o.lead_months for o in self.caught if o.lead_months is not None]
+        return statistics.fmean(leads) if leads else None
+
+    @property
+    def false_alarm_rate(self) -> float:
+        """Share of healthy borrowers that got at least one alert while watched."""
+        h = self.healthy
+        return sum(o.first_alert is not None for o in h) / len(h) if h else 0.0
+
+
+def evaluate(
+    park: ParkTables,
+    *,
+    min_severity: Severity = Severity.MEDIUM,
+    warmup_months: int = 8,
+    config: MonitoringConfig | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> EarlyWarningReport:
+    """Run the detectors month by month (point in time) over every firm of the park.
+
+    A firm is watched from ``warmup_months`` after the park starts (its baseline needs a
+    history) until its default, or the end of the park.
+    """
+    series = borrower_series(park)
+    truth = park.truth.to_pandas().set_index("uscc")
+    months = sorted({p.period for s in series.values() for p in s.output} | {date.min})[1:]
+    watch = months[warmup_months:]
+    outcomes: list[FirmOutcome] = []
+    total = len(series)
+    for n, (uscc, s) in enumerate(series.items(), start=1):
+        row = truth.loc[uscc]
+        default_on = row["default_date"]
+        default_month = None
+        if bool(row["defaulted"]) and default_on is not None and not pd.isna(default_on):
+            d = pd.Timestamp(default_on).date()
+            default_month = date(d.year, d.month, 1)
+            if not watch or default_month < watch[0]:
+                continue  # defaulted before it could be watched: no baseline to judge by
+        first: date | None = None
+        kinds: tuple[str, ...] = ()
+        for m in watch:
+            if default_month is not None and m > default_month:
+                break
+            found = [
+                d
+                for d in detect(s, as_of=month_end(m), config=config)
+                if d.severity.rank >= min_severity.rank
+            ]
+            if found:
+                first = m
+                kinds = tuple(sorted({d.kind.value for d in found}))
+                break
+        outcomes.append(
+            FirmOutcome(
+                uscc=uscc,
+                defaulted=default_month is not None,
+                deteriorating=bool(row["deteriorating"]),
+                default_month=default_month,
+                first_alert=first,
+                first_kinds=kinds,
+            )
+        )
+        if progress:
+            progress(n, total)
+    return EarlyWarningReport(tuple(outcomes), len(watch))

@@ -1,0 +1,319 @@
+"""The lending lifecycle over HTTP, with the role and organisation denials."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from chanrong.governance import service as governance
+from chanrong.storage.database import Database
+from tests.builders import Park
+from tests.lending.builders import principal
+
+PRODUCT = {
+    "code": "EI-365",
+    "name": "流动资金贷款",
+    "kind": "term",
+    "method": "equal_instalment",
+    "day_count": "act_365",
+    "rate_type": "fixed",
+    "fixed_rate": "3.65",
+    "max_amount": "1000000",
+}
+
+
+def _product(client: TestClient, park: Park) -> str:
+    r = client.post("/lending/products", json=PRODUCT, headers=park["bank"]["officer"].headers)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def _loan(client: TestClient, park: Park, product_id: str, **extra: Any) -> str:
+    body = {
+        "product_id": product_id,
+        "borrower_org_id": park["enterprise"]["officer"].org_id,
+        "amount": "10000.00",
+        "term_months": 3,
+        "purpose": "raw_materials",
+        **extra,
+    }
+    r = client.post("/lending/loans", json=body, headers=park["bank"]["officer"].headers)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def test_whole_lifecycle_over_http(app_client: TestClient, park: Park) -> None:
+    bank = park["bank"]["officer"].headers
+    ent = park["enterprise"]["officer"].headers
+    pid = _product(app_client, park)
+    # The borrower sees the schedule before accepting.
+    q = app_client.post(
+        "/lending/quotes",
+        json={"product_id": pid, "amount": "10000", "term_months": 3, "start_on": "2025-01-10"},
+        headers=ent,
+    )
+    assert q.status_code == 200, q.text
+    assert [i["total"] for i in q.json()["instalments"]] == ["3353.63", "3353.63", "3352.80"]
+    loan_id = _loan(app_client, park, pid, decision_id="decision-123")
+    assert app_client.post(f"/lending/loans/{loan_id}/accept", headers=ent).json()["status"] == (
+        "accepted"
+    )
+    r = app_client.post(
+        f"/lending/loans/{loan_id}/disburse", json={"on": "2025-01-10"}, headers=bank
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "active"
+    r = app_client.post("/lending/close", json={"as_of": "2025-02-10"}, headers=bank)
+    assert r.status_code == 200
+    assert r.json()["balanced"] is True
+    assert r.json()["interest_accrued"] == "31.00"
+    r = app_client.post(
+        f"/lending/loans/{loan_id}/repayments",
+        json={"amount": "3353.63", "paid_on": "2025-02-10", "reference": "bank-txn-1"},
+        headers=bank,
+    )
+    assert r.status_code == 201, r.text
+    detail = app_client.get(f"/lending/loans/{loan_id}", headers=ent).json()
+    assert detail["instalments"][0]["paid_interest"] == "31.00"
+    assert detail["instalments"][0]["paid_principal"] == "3322.63"
+    assert detail["balances"]["loan_principal"] == "6677.37"
+    journal = app_client.get(f"/lending/loans/{loan_id}/journal", headers=bank).json()
+    assert [e["kind"] for e in journal] == ["disbursement", "interest_accrual", "repayment"]
+    for e in journal:
+        assert sum(float(x["debit"]) for x in e["lines"]) == sum(
+            float(x["credit"]) for x in e["lines"]
+        )
+    payoff = app_client.get(
+        f"/lending/loans/{loan_id}/payoff", params={"on": "2025-02-20"}, headers=bank
+    ).json()
+    # 6,677.37 × 10 days ÷ 10⁴ = 6.677… → 6.68
+    assert payoff["accrued_interest"] == "6.68"
+    r = app_client.post(
+        f"/lending/loans/{loan_id}/prepayments",
+        json={"amount": payoff["total"], "on": "2025-02-20", "reference": "payoff"},
+        headers=bank,
+    )
+    assert r.status_code == 201, r.text
+    assert app_client.get(f"/lending/loans/{loan_id}", headers=bank).json()["loan"]["status"] == (
+        "closed"
+    )
+
+
+def test_bad_input_names_the_field_and_writes_nothing(app_client: TestClient, park: Park) -> None:
+    bank = park["bank"]["officer"].headers
+    for body, field in [
+        ({**PRODUCT, "method": "balloon"}, "method"),
+        ({**PRODUCT, "rate_type": "fixed", "fixed_rate": None}, "fixed_rate"),
+        ({**PRODUCT, "fixed_rate": "120"}, "fixed_rate"),
+        ({**PRODUCT, "max_amount": "10.001"}, "max_amount"),
+        ({**PRODUCT, "rate_type": "lpr"}, "spread"),
+    ]:
+        r = app_client.post("/lending/products", json=body, headers=bank)
+        assert r.status_code == 422, (body, r.text)
+        assert r.json()["field"] == field, r.json()
+    assert app_client.get("/lending/products", headers=bank).json() == []
+    pid = _product(app_client, park)
+    base = {
+        "product_id": pid,
+        "borrower_org_id": park["enterprise"]["officer"].org_id,
+        "amount": "10000.00",
+        "term_months": 3,
+        "purpose": "raw_materials",
+    }
+    for body, field in [
+        ({**base, "amount": "0"}, "amount"),
+        ({**base, "amount": "2000000"}, "amount"),
+        ({**base, "term_months": 40}, "term_months"),
+        ({**base, "purpose": "stocks"}, "purpose"),
+        ({**base, "borrower_org_id": park["bank"]["officer"].org_id}, "borrower_org_id"),
+    ]:
+        r = app_client.post("/lending/loans", json=body, headers=bank)
+        assert r.status_code == 422, (body, r.text)
+        assert r.json()["field"] == field, r.json()
+    assert app_client.get("/lending/loans", headers=bank).json() == []
+
+
+def test_denials(app_client: TestClient, park: Park) -> None:
+    bank = park["bank"]
+    pid = _product(app_client, park)
+    # Only bank officers define products and book loans.
+    for who in (bank["viewer"], park["enterprise"]["admin"], park["insurer"]["officer"]):
+        r = app_client.post("/lending/products", json={**PRODUCT, "code": "X"}, headers=who.headers)
+        assert r.status_code == 403, r.text
+    loan_id = _loan(app_client, park, pid)
+    # Another bank's officer cannot see or act on this book: it looks missing.
+    other = park["other_bank"]["officer"].headers
+    assert app_client.get(f"/lending/loans/{loan_id}", headers=other).status_code == 404
+    r = app_client.post(
+        f"/lending/loans/{loan_id}/disburse", json={"on": "2025-01-10"}, headers=other
+    )
+    assert r.status_code == 404
+    # Another enterprise cannot see it either; the borrower's viewer cannot accept.
+    stranger = park["other_enterprise"]["admin"].headers
+    assert app_client.get(f"/lending/loans/{loan_id}", headers=stranger).status_code == 404
+    assert app_client.get("/lending/loans", headers=stranger).json() == []
+    viewer = park["enterprise"]["viewer"].headers
+    assert app_client.post(f"/lending/loans/{loan_id}/accept", headers=viewer).status_code == 403
+    # The bank cannot accept for the borrower, nor disburse before acceptance.
+    assert (
+        app_client.post(
+            f"/lending/loans/{loan_id}/accept", headers=bank["officer"].headers
+        ).status_code
+        == 403
+    )
+    r = app_client.post(
+        f"/lending/loans/{loan_id}/disburse",
+        json={"on": "2025-01-10"},
+        headers=bank["officer"].headers,
+    )
+    assert r.status_code == 409
+    assert r.json()["field"] == "status"
+    app_client.post(
+        f"/lending/loans/{loan_id}/accept", headers=park["enterprise"]["officer"].headers
+    )
+    # The borrower sees its loan but cannot post money movements on it.
+    ent = park["enterprise"]["officer"].headers
+    assert app_client.get(f"/lending/loans/{loan_id}", headers=ent).status_code == 200
+    r = app_client.post(
+        f"/lending/loans/{loan_id}/disburse", json={"on": "2025-01-10"}, headers=ent
+    )
+    assert r.status_code == 403
+    # Collections are reported by the platform operator only.
+    body = {
+        "borrower_org_id": park["enterprise"]["officer"].org_id,
+        "payment_ref": "p",
+        "amount": "10",
+        "paid_on": "2025-01-11",
+    }
+    assert (
+        app_client.post(
+            "/lending/collections", json=body, headers=bank["officer"].headers
+        ).status_code
+        == 403
+    )
+    assert (
+        app_client.post(
+            "/lending/collections", json=body, headers=park["operator"]["officer"].headers
+        ).status_code
+        == 200
+    )
+    # A bank viewer cannot run the close.
+    r = app_client.post(
+        "/lending/close", json={"as_of": "2025-01-11"}, headers=bank["viewer"].headers
+    )
+    assert r.status_code == 403
+
+
+SERIES = {
+    "output": [
+        {"period": f"{y}-{m:02d}-01", "value": 1000.0 if m != 2 else 400.0}
+        for y in (2023, 2024)
+        for m in range(1, 13)
+    ]
+    + [{"period": "2025-01-01", "value": 450.0}, {"period": "2025-02-01", "value": 180.0}],
+}
+
+
+def test_monitoring_needs_consent_and_alerts_have_a_lifecycle(
+    app_client: TestClient, park: Park, db: Database
+) -> None:
+    bank = park["bank"]["officer"].headers
+    pid = _product(app_client, park)
+    loan_id = _loan(app_client, park, pid)
+    app_client.post(
+        f"/lending/loans/{loan_id}/accept", headers=park["enterprise"]["officer"].headers
+    )
+    app_client.post(f"/lending/loans/{loan_id}/disburse", json={"on": "2025-01-10"}, headers=bank)
+    body = {"as_of": "2025-02-28", "series": SERIES}
+    r = app_client.post(f"/lending/loans/{loan_id}/monitor", json=body, headers=bank)
+    assert r.status_code == 403
+    assert r.json()["type"].endswith("consent-required")
+    assert app_client.get("/lending/alerts", headers=bank).json() == []
+    with db.unit_of_work() as s:
+        owner = principal(s, park["enterprise"]["officer"])
+        governance.grant_consent(
+            s,
+            owner,
+            grantee_org_id=park["bank"]["officer"].org_id,
+            categories=["production", "management"],
+            max_grade=2,
+            purpose="post_loan_monitoring",
+            valid_from=None,
+            valid_until=datetime(2099, 1, 1, tzinfo=UTC),
+        )
+    r = app_client.post(f"/lending/loans/{loan_id}/monitor", json=body, headers=bank)
+    assert r.status_code == 200, r.text
+    alerts = r.json()
+    assert [(a["kind"], a["severity"], a["status"]) for a in alerts] == [
+        ("output_drop", "high", "open")
+    ]
+    evidence = alerts[0]["evidence"]
+    assert evidence["series"][-1] == {"period": "2025-02", "value": 180.0, "baseline": 400.0}
+    aid = alerts[0]["id"]
+    # Running again refreshes the open alert rather than opening a second one.
+    again = app_client.post(f"/lending/loans/{loan_id}/monitor", json=body, headers=bank).json()
+    assert [a["id"] for a in again] == [aid]
+    # The borrower sees the alert about itself but cannot handle it.
+    ent = park["enterprise"]["officer"].headers
+    assert [a["id"] for a in app_client.get("/lending/alerts", headers=ent).json()] == [aid]
+    assert app_client.post(f"/lending/alerts/{aid}/acknowledge", headers=ent).status_code == 403
+    other = park["other_bank"]["officer"].headers
+    assert app_client.post(f"/lending/alerts/{aid}/acknowledge", headers=other).status_code == 404
+    r = app_client.post(f"/lending/alerts/{aid}/acknowledge", headers=bank)
+    assert r.json()["status"] == "acknowledged"
+    r = app_client.post(f"/lending/alerts/{aid}/acknowledge", headers=bank)
+    assert r.status_code == 409
+    r = app_client.post(
+        f"/lending/alerts/{aid}/resolve", json={"note": "visited; new order book"}, headers=bank
+    )
+    assert r.json()["status"] == "resolved"
+    assert app_client.get("/lending/alerts", params={"status": "open"}, headers=bank).json() == []
+    # An open high alert moves a performing loan to 关注 at the next close.
+    app_client.post(f"/lending/loans/{loan_id}/monitor", json=body, headers=bank)
+    app_client.post("/lending/close", json={"as_of": "2025-01-20"}, headers=bank)
+    detail = app_client.get(f"/lending/loans/{loan_id}", headers=bank).json()
+    assert detail["loan"]["category"] == "special_mention"
+    assert detail["classifications"][-1]["rule"] == "early_warning"
+
+
+def test_fund_use_check(app_client: TestClient, park: Park, db: Database) -> None:
+    bank = park["bank"]["officer"].headers
+    pid = _product(app_client, park)
+    loan_id = _loan(app_client, park, pid)
+    app_client.post(
+        f"/lending/loans/{loan_id}/accept", headers=park["enterprise"]["officer"].headers
+    )
+    app_client.post(f"/lending/loans/{loan_id}/disburse", json={"on": "2025-01-10"}, headers=bank)
+    with db.unit_of_work() as s:
+        governance.grant_consent(
+            s,
+            principal(s, park["enterprise"]["officer"]),
+            grantee_org_id=park["bank"]["officer"].org_id,
+            categories=["management"],
+            max_grade=2,
+            purpose="post_loan_monitoring",
+            valid_from=None,
+            valid_until=datetime(2099, 1, 1, tzinfo=UTC),
+        )
+    payments = [
+        {"payee": "钢材供应商", "payee_industry": "C31", "amount": "6000", "paid_on": "2025-01-15"},
+        {
+            "payee": "某房地产公司",
+            "payee_industry": "K70",
+            "amount": "3000",
+            "paid_on": "2025-01-20",
+        },
+        {"payee": "未知", "amount": "500", "paid_on": "2025-01-21"},
+        {"payee": "later", "payee_industry": "C31", "amount": "9000", "paid_on": "2025-06-01"},
+    ]
+    r = app_client.post(
+        f"/lending/loans/{loan_id}/fund-use", json={"payments": payments}, headers=bank
+    )
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert (out["consistent"], out["forbidden"], out["unknown"]) == ("6000.00", "3000.00", "500.00")
+    assert out["consistent_share"] == "0.6316"
+    alerts = app_client.get("/lending/alerts", headers=bank).json()
+    assert [(a["kind"], a["severity"]) for a in alerts] == [("fund_use", "high")]
