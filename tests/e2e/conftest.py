@@ -151,7 +151,14 @@ class Console:
         overflow = self.page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
-        assert overflow <= 1, f"page is {overflow}px wider than the viewport"
+        if overflow > 1:
+            wide = self.page.evaluate(
+                """() => [...document.querySelectorAll('body *')]
+                  .filter(e => e.getBoundingClientRect().right
+                    > document.documentElement.clientWidth + 1)
+                  .slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className)"""
+            )
+            raise AssertionError(f"{self.name}: page is {overflow}px too wide because of {wide}")
 
 
 def _open(browser: Browser, server: LiveServer, name: str, viewport: dict[str, int]) -> Console:
