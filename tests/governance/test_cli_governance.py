@@ -125,6 +125,23 @@ def test_consent_catalog_and_log_from_the_command_line(
     assert "entry 0 is in the signed tree of size 19" in ok
     consistency = _json(_run(["log", "consistency", "5"]))
     assert consistency["old_size"] == 5 and consistency["new_size"] == 19
+    # A bank that kept the head of size 19 checks a later head extends it.
+    _run(["consent", "grant", "--as-org", "甲工厂", "--as-user", ent_user, "--grantee",
+          bank.org_id, "--categories", "production", "--max-grade", "1",
+          "--purpose", "leasing_billing"])  # fmt: skip
+    newer = _json(_run(["log", "head"]))
+    (tmp_path / "newer.json").write_text(json.dumps(newer))
+    (tmp_path / "cons.json").write_text(json.dumps(_json(_run(["log", "consistency", "19"]))))
+    extends = _run(["log", "check-consistency", str(tmp_path / "cons.json"), "--old",
+                    str(tmp_path / "head.json"), "--new", str(tmp_path / "newer.json"),
+                    "--public-key", str(tmp_path / "key.pem")])  # fmt: skip
+    assert f"the tree of size {newer['size']} extends the one of size 19" in extends
+    forged = {**head, "root_hash": "00" * 32}
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    refused = _run(["log", "check-consistency", str(tmp_path / "cons.json"), "--old",
+                    str(tmp_path / "forged.json"), "--new", str(tmp_path / "newer.json"),
+                    "--public-key", str(tmp_path / "key.pem")], code=2)  # fmt: skip
+    assert "signature does not verify" in refused
     assert "log verified" in _run(["log", "verify", "--public-key", str(tmp_path / "key.pem")])
 
     # Someone edits an entry in the database: verify fails and says where.

@@ -191,6 +191,43 @@ def log_check_proof(
     console.print(f"[green]entry {p['index']} is in the signed tree of size {sth.size}[/]")
 
 
+@log_app.command("check-consistency")
+@friendly_errors
+def log_check_consistency(
+    proof: Annotated[Path, typer.Argument(help="Consistency proof JSON (from `log consistency`)")],
+    old: Annotated[Path, typer.Option(help="The older signed tree head you kept (JSON)")],
+    new: Annotated[Path, typer.Option(help="The newer signed tree head (JSON)")],
+    public_key: Annotated[Path, typer.Option(help="The platform's public key (PEM or base64)")],
+) -> None:
+    """Verify offline that a newer signed head extends an older one (nothing was rewritten)."""
+    key = _public_key(public_key)
+    p = _read_json(proof, "proof")
+    heads = [_sth_from(_read_json(old, "old")), _sth_from(_read_json(new, "new"))]
+    for name, sth in zip(("old", "new"), heads, strict=True):
+        if not keys.verify(key, sth.message(), bytes.fromhex(sth.signature)):
+            raise ValidationFailed(f"{name}: the tree head's signature does not verify", field=name)
+    try:
+        sizes = (int(p["old_size"]), int(p["new_size"]))
+        path = [bytes.fromhex(h) for h in p["path"]]
+    except (KeyError, ValueError, TypeError):
+        raise ValidationFailed("proof: not a consistency proof", field="proof") from None
+    if sizes != (heads[0].size, heads[1].size):
+        raise ValidationFailed("proof: made for other tree sizes than the heads", field="proof")
+    ok = merkle.verify_consistency(
+        heads[0].size,
+        heads[1].size,
+        bytes.fromhex(heads[0].root_hash),
+        bytes.fromhex(heads[1].root_hash),
+        path,
+    )
+    if not ok:
+        err_console.print("[bold red]the newer head does not extend the older one[/]")
+        raise typer.Exit(code=1)
+    console.print(
+        f"[green]the tree of size {heads[1].size} extends the one of size {heads[0].size}[/]"
+    )
+
+
 @log_app.command("verify-export")
 @friendly_errors
 def log_verify_export(
