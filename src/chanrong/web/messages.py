@@ -146,6 +146,17 @@ _M: dict[str, tuple[str, str]] = {
         "ingestion rate and data quality (telemetry)",
     ),
     "web.park.enterprise_list": ("企业名录", "Enterprises"),
+    "web.park.points": ("数据点", "Points"),
+    "web.park.points_today": ("今日接入数据点", "Points received today"),
+    "web.park.points_week": ("近 7 天数据点", "Points, last 7 days"),
+    "web.park.ingestion_chart": (
+        "每日接入数据点（全园区）",
+        "Points received per day (whole park)",
+    ),
+    "web.park.status": ("状态", "Status"),
+    "web.park.is_online": ("在线", "online"),
+    "web.park.is_offline": ("离线", "offline"),
+    "web.park.last_day": ("最近数据日", "Latest data day"),
     # governance vocabulary
     "web.purpose.credit_assessment": ("授信评估", "Credit assessment"),
     "web.purpose.post_loan_monitoring": ("贷后监控", "Post-loan monitoring"),
