@@ -165,7 +165,16 @@ def _share(part: int, whole: int) -> float:
 class MarketAnalytics:
     """One DuckDB connection over the exported tables; each method is one figure."""
 
-    def __init__(self, tables: Mapping[str, pa.Table]) -> None:
+    def __init__(
+        self,
+        tables: Mapping[str, pa.Table],
+        *,
+        years: list[tuple[int, int, int, int]] | None = None,
+    ) -> None:
+        """``tables`` as :func:`to_arrow` gives them; ``years`` (year, events, companies,
+        amount) when the events table holds only one year and the series was aggregated
+        upstream."""
+        self.years = years
         self.con = duckdb.connect(":memory:")
         for name, table in tables.items():
             self.con.register(name, table)
@@ -211,11 +220,16 @@ class MarketAnalytics:
         ]
 
     def by_year(self) -> list[Bucket]:
-        rows = self._rows(
-            """SELECT year(event_date) y, count(*), count(DISTINCT company_id),
-                      coalesce(sum(cny_low_fen), 0)
-               FROM events GROUP BY y ORDER BY y"""
-        )
+        rows = self.years
+        if rows is None:
+            rows = [
+                (int(y), int(n), int(c), int(a))
+                for y, n, c, a in self._rows(
+                    """SELECT year(event_date) y, count(*), count(DISTINCT company_id),
+                              coalesce(sum(cny_low_fen), 0)
+                       FROM events GROUP BY y ORDER BY y"""
+                )
+            ]
         total = sum(int(r[1]) for r in rows)
         return [
             Bucket(str(y), str(y), int(n), int(c), int(a), _share(int(n), total))

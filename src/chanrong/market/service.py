@@ -545,19 +545,23 @@ def reclassify(session: Session, company_id: str) -> MarketCompany:
 # -- analytics ---------------------------------------------------------------------------
 
 
-def _analytics(session: Session) -> MarketAnalytics:
+def _analytics(session: Session, year: int | None = None) -> MarketAnalytics:
+    """DuckDB over the exported tables. With ``year``, only that year's events travel (the
+    yearly series is aggregated in the database), which is what keeps a report quick when
+    the table holds many years."""
     repo = MarketRepository(session)
     return MarketAnalytics(
         to_arrow(
             {
-                "events": repo.export_events(),
-                "event_investors": repo.export_event_investors(),
-                "companies": repo.export_companies(),
+                "events": repo.export_events(year),
+                "event_investors": repo.export_event_investors(year),
+                "companies": repo.export_companies(year),
                 "listings": repo.export_listings(),
                 "financials": repo.export_financials(),
                 "proceeds": repo.export_proceeds(),
             }
-        )
+        ),
+        years=repo.events_by_year() if year is not None else None,
     )
 
 
@@ -569,9 +573,9 @@ def _year(year: int) -> int:
 
 def market_report(session: Session, year: int) -> MarketReport:
     """Every figure of one year's investment & financing report."""
-    analytics = _analytics(session)
+    analytics = _analytics(session, _year(year))
     try:
-        return analytics.report(_year(year))
+        return analytics.report(year)
     finally:
         analytics.close()
 
