@@ -45,12 +45,13 @@ class WorkerStats:
     flushes: int = 0
     rejected: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    last_flush_at: float = 0.0  # wall clock (time.time) when the last points were stored
 
 
 @dataclass
 class _Pending:
     mids: list[int] = field(default_factory=list)
-    by_org: dict[str, list[tuple[str, list[str], list[int], list[float]]]] = field(
+    by_org: dict[str, list[tuple[str, pa.Array, pa.Array, pa.Array]]] = field(
         default_factory=lambda: defaultdict(list)
     )
     points: int = 0
@@ -146,21 +147,17 @@ class MqttIngestWorker:
             return 0
         units = {v[0]: v[1] for v in self._orgs.values() if v is not None}
         for org_id, chunks in pending.by_org.items():
-            devices: list[str] = []
-            metrics: list[str] = []
-            stamps: list[int] = []
-            values: list[float] = []
-            for device_id, m, s, v in chunks:
-                devices.extend([device_id] * len(v))
-                metrics.extend(m)
-                stamps.extend(s)
-                values.extend(v)
             table = pa.table(
                 {
-                    "device_id": pa.array(devices, pa.string()),
-                    "metric": pa.array(metrics, pa.string()),
-                    "ts": pa.array(stamps, pa.timestamp("us", tz="UTC")),
-                    "value": pa.array(values, pa.float64()),
+                    "device_id": pa.chunked_array(
+                        [pa.repeat(device_id, len(v)) for device_id, _, _, v in chunks],
+                        pa.string(),
+                    ),
+                    "metric": pa.chunked_array([m for _, m, _, _ in chunks], pa.string()),
+                    "ts": pa.chunked_array([t for _, _, t, _ in chunks], pa.int64()).cast(
+                        pa.timestamp("us", tz="UTC")
+                    ),
+                    "value": pa.chunked_array([v for _, _, _, v in chunks], pa.float64()),
                 }
             )
             self.store.write(org_id, self.convert(table, units.get(org_id, {})))
@@ -168,6 +165,7 @@ class MqttIngestWorker:
             self.client.ack(mid, 1)
         self.stats.points += pending.points
         self.stats.flushes += 1
+        self.stats.last_flush_at = time.time()
         return pending.points
 
     def stop(self, *_: object) -> None:

@@ -1,0 +1,290 @@
+"""Telemetry intake throughput: the bulk Arrow/Parquet path and MQTT end to end with QoS 1.
+
+    .venv/bin/python benchmarks/ingest.py            # 10 M points bulk, 2 M points over MQTT
+    .venv/bin/python benchmarks/ingest.py --quick    # 1 M bulk, 200 k MQTT: a smoke run
+
+Bulk: a Parquet file of long-format points is read batch by batch, converted to the store's
+schema and units, and written durably (fsync'd, staged then renamed) into the org/day
+partitions — the path of an HTTP Parquet/Arrow upload. Baseline in the same run: DuckDB
+reading the same Parquet file into Arrow.
+
+MQTT: a publisher process sends JSON batches (``points_per_message`` readings each) at QoS 1
+to the Mosquitto broker on loopback; ingestion workers (separate processes, one shared-
+subscription group) decode, store durably and only then acknowledge. The clock runs from
+the first publish to the last durable flush. Baseline in the same run: the same messages
+delivered by the broker to a bare QoS 1 subscriber that only counts them.
+
+Needs the broker: ``eval "$(bash scripts/services.sh start)"`` (CHANRONG_TEST_MQTT_PORT).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import paho.mqtt.client as mqtt
+import pyarrow as pa
+import pyarrow.parquet as pq
+from paho.mqtt.enums import CallbackAPIVersion
+from rich.console import Console
+from rich.table import Table
+
+from chanrong.telemetry.adapters.mqtt import MqttIngestWorker
+from chanrong.telemetry.adapters.payload import encode_batch, telemetry_topic
+from chanrong.telemetry.service import to_canonical_units
+from chanrong.telemetry.store import TelemetryStore
+
+console = Console()
+ORG = "bench-org"
+USCC = "91330500MA00000010"
+T0_US = 1_709_251_200_000_000  # 2024-03-01T00:00:00Z
+
+
+@dataclass(frozen=True)
+class Result:
+    label: str
+    points: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.points / self.seconds if self.seconds else 0.0
+
+
+# -- bulk ---------------------------------------------------------------------------------------
+
+
+def make_parquet(path: Path, points: int, devices: int = 200) -> None:
+    """A month of one-minute readings from ``devices`` devices, written in 1 M-row groups."""
+    rng = np.random.default_rng(7)
+    names = pa.array([f"dev-{i:04d}" for i in range(devices)])
+    writer = None
+    step = 1_000_000
+    for start in range(0, points, step):
+        n = min(step, points - start)
+        idx = np.arange(start, start + n)
+        table = pa.table(
+            {
+                "device_id": names.take(pa.array(idx % devices)),
+                "metric": pa.array(np.where(idx % 2 == 0, "power_kw", "energy_kwh")),
+                "ts": pa.array(T0_US + (idx // devices) * 60_000_000, pa.int64()).cast(
+                    pa.timestamp("us", tz="UTC")
+                ),
+                "value": pa.array(rng.uniform(0, 100, n)),
+            }
+        )
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema, compression="zstd")
+        writer.write_table(table)
+    assert writer is not None
+    writer.close()
+
+
+def bulk_ingest(parquet: Path, root: Path) -> Result:
+    store = TelemetryStore(root)
+    points = pq.ParquetFile(parquet).metadata.num_rows
+    units = {"energy_kwh": "MWh"}  # exercise the unit conversion of the real upload path
+    t0 = time.perf_counter()
+    res = store.write_many(
+        ORG,
+        pq.ParquetFile(parquet).iter_batches(batch_size=1_000_000),
+        transform=lambda t: to_canonical_units(t, units),
+    )
+    seconds = time.perf_counter() - t0
+    assert res.points == points
+    return Result("bulk ingest (Parquet → store, fsync'd)", points, seconds)
+
+
+def duckdb_read(parquet: Path) -> Result:
+    points = pq.ParquetFile(parquet).metadata.num_rows
+    with duckdb.connect() as con:
+        t0 = time.perf_counter()
+        table = con.sql("SELECT * FROM read_parquet(?)", params=[str(parquet)]).to_arrow_table()
+        seconds = time.perf_counter() - t0
+    assert table.num_rows == points
+    return Result("DuckDB reads the same Parquet into Arrow", points, seconds)
+
+
+# -- MQTT ---------------------------------------------------------------------------------------
+
+
+def payloads(messages: int, per_message: int, devices: int = 50) -> list[tuple[str, bytes]]:
+    out = []
+    for m in range(messages):
+        dev = m % devices
+        base_ms = T0_US // 1000 + (m // devices) * per_message * 1000
+        pts = [("power_kw", base_ms + i * 1000, float(i % 113)) for i in range(per_message)]
+        out.append((telemetry_topic(USCC, f"dev-{dev:03d}"), encode_batch(pts)))
+    return out
+
+
+def _client(port: int, prefix: str) -> mqtt.Client:
+    c = mqtt.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=f"{prefix}-{uuid.uuid4().hex[:8]}",
+        protocol=mqtt.MQTTv5,
+    )
+    c.max_inflight_messages_set(1000)
+    c.max_queued_messages_set(0)
+    c.connect("127.0.0.1", port)
+    return c
+
+
+def publish(port: int, msgs: list[tuple[str, bytes]]) -> float:
+    """Publish every message at QoS 1 and wait for the broker's PUBACKs; returns start time."""
+    client = _client(port, "bench-pub")
+    client.loop_start()
+    start = time.time()
+    infos = [client.publish(topic, body, qos=1) for topic, body in msgs]
+    for info in infos:
+        info.wait_for_publish(timeout=120)
+    client.loop_stop()
+    client.disconnect()
+    return start
+
+
+def _worker_main(port: int, root: str, group: str, ready: object, out: object) -> None:
+    worker = MqttIngestWorker(
+        store=TelemetryStore(Path(root)),
+        resolve=lambda uscc: (ORG, {}) if uscc == USCC else None,
+        convert=to_canonical_units,
+        host="127.0.0.1",
+        port=port,
+        group=group,
+        client_id=f"bench-w-{uuid.uuid4().hex[:8]}",
+        flush_points=50_000,
+        flush_seconds=0.2,
+    )
+    stats = worker.run(idle_exit=2.0, on_ready=ready.set)  # type: ignore[attr-defined]
+    out.put((stats.points, stats.last_flush_at, stats.messages))  # type: ignore[attr-defined]
+
+
+def mqtt_ingest(port: int, msgs: list[tuple[str, bytes]], points: int, workers: int) -> Result:
+    root = Path(tempfile.mkdtemp(prefix="chanrong-bench-mqtt-"))
+    group = f"bench-{uuid.uuid4().hex[:8]}"
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    procs, readies = [], []
+    for _ in range(workers):
+        ready = ctx.Event()
+        p = ctx.Process(target=_worker_main, args=(port, str(root), group, ready, out))
+        p.start()
+        procs.append(p)
+        readies.append(ready)
+    for r in readies:
+        if not r.wait(60):
+            raise SystemExit("an ingestion worker did not subscribe")
+    start = publish(port, msgs)
+    results = [out.get(timeout=300) for _ in procs]
+    for p in procs:
+        p.join(30)
+    stored = sum(r[0] for r in results)
+    end = max(r[1] for r in results)
+    count = TelemetryStore(root).count(ORG)
+    shutil.rmtree(root, ignore_errors=True)
+    if stored != points or count != points:
+        raise SystemExit(f"MQTT path stored {stored} (distinct {count}) of {points} points")
+    return Result(
+        f"MQTT QoS 1 → store ({workers} worker{'s' * (workers > 1)})", points, end - start
+    )
+
+
+def bare_subscriber(port: int, msgs: list[tuple[str, bytes]], points: int) -> Result:
+    """The broker's own delivery rate: a QoS 1 subscriber that only counts messages."""
+    topic = f"bench-bare-{uuid.uuid4().hex[:8]}"
+    sub = _client(port, "bench-sub")
+    done = threading.Event()
+    subscribed = threading.Event()
+    seen = [0, 0.0]
+
+    def on_message(_c: mqtt.Client, _u: object, _m: mqtt.MQTTMessage) -> None:
+        seen[0] += 1
+        if seen[0] == len(msgs):
+            seen[1] = time.time()
+            done.set()
+
+    sub.on_message = on_message
+    sub.on_subscribe = lambda *_a: subscribed.set()
+    sub.subscribe(f"{topic}/#", qos=1)
+    sub.loop_start()
+    if not subscribed.wait(30):
+        raise SystemExit("bare subscriber did not subscribe")
+    renamed = [(f"{topic}/{t}", b) for t, b in msgs]
+    start = publish(port, renamed)
+    if not done.wait(300):
+        raise SystemExit(f"bare subscriber got {seen[0]} of {len(msgs)} messages")
+    sub.loop_stop()
+    sub.disconnect()
+    return Result("broker → bare QoS 1 subscriber (baseline)", points, seen[1] - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1 M bulk, 200 k MQTT points")
+    parser.add_argument("--bulk-points", type=int, default=None)
+    parser.add_argument("--mqtt-points", type=int, default=None)
+    parser.add_argument("--points-per-message", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="MQTT ingestion workers")
+    args = parser.parse_args()
+    bulk_n = args.bulk_points or (1_000_000 if args.quick else 10_000_000)
+    mqtt_n = args.mqtt_points or (200_000 if args.quick else 2_000_000)
+    per = args.points_per_message
+    port = int(
+        os.environ.get("CHANRONG_TEST_MQTT_PORT") or os.environ.get("CHANRONG_MQTT_PORT") or 0
+    )
+
+    rows: list[tuple[Result, str]] = []
+    work = Path(tempfile.mkdtemp(prefix="chanrong-bench-ingest-"))
+    try:
+        parquet = work / "points.parquet"
+        with console.status(f"writing {bulk_n:,} points to Parquet"):
+            make_parquet(parquet, bulk_n)
+        with console.status("bulk ingest"):
+            ours = bulk_ingest(parquet, work / "store")
+            base = duckdb_read(parquet)
+        rows.append((ours, f"{ours.rate / base.rate:.2f} × DuckDB read"))
+        rows.append((base, "baseline"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    if port:
+        msgs = payloads(mqtt_n // per, per)
+        n = len(msgs) * per
+        with console.status(f"MQTT: {len(msgs):,} messages of {per} points, bare subscriber"):
+            bare = bare_subscriber(port, msgs, n)
+        with console.status(f"MQTT: {len(msgs):,} messages through {args.workers} workers"):
+            ours_mqtt = mqtt_ingest(port, msgs, n, args.workers)
+        rows.append((ours_mqtt, f"{ours_mqtt.rate / bare.rate:.2f} × broker delivery"))
+        rows.append((bare, "baseline"))
+    else:
+        console.print("[yellow]MQTT skipped:[/] set CHANRONG_TEST_MQTT_PORT (scripts/services.sh)")
+
+    table = Table(title=f"telemetry intake ({os.cpu_count()} CPUs)")
+    table.add_column("path")
+    table.add_column("points", justify="right")
+    table.add_column("seconds", justify="right")
+    table.add_column("points/s", justify="right")
+    table.add_column("ratio", justify="right")
+    for r, ratio in rows:
+        table.add_row(r.label, f"{r.points:,}", f"{r.seconds:.2f}", f"{r.rate:,.0f}", ratio)
+    console.print(table)
+    bulk_ok = "met" if rows[0][0].rate >= 1_000_000 else "NOT met"
+    verdict = f"floors: bulk ≥ 1,000,000 points/s ({bulk_ok})"
+    if len(rows) > 2:
+        mqtt_ok = "met" if rows[2][0].rate >= 50_000 else "NOT met"
+        verdict += f"; MQTT ≥ 50,000 points/s ({mqtt_ok})"
+    console.print(verdict)
+
+
+if __name__ == "__main__":
+    main()
