@@ -147,6 +147,12 @@ def test_listings_financials_and_proceeds_link_by_stock_code(db: Database) -> No
     assert growth.revenue_growth == pytest.approx(0.2)
     assert growth.profit_growth == pytest.approx(-1.2)
     assert report.listings.listed_total == 2
+    with db.unit_of_work() as s:
+        lf = service.market_report(s, 2019).listings
+    assert (lf.new_listings, lf.ipo_proceeds_average_fen) == (1, 100_900_000_000)
+    assert [(b.label, b.companies, b.amount_fen, b.share) for b in lf.proceeds_uses] == [
+        ("研发中心", 1, 20_000_000_000, 1.0)
+    ]
 
 
 @pytest.mark.parametrize(

@@ -129,6 +129,8 @@ class ListingFigures:
     profit_growth_total: float | None
     revenue_growth_median: float | None
     growth: list[CompanyGrowth]
+    market_value_total_fen: int
+    proceeds_uses: list[Bucket]  # the year's new listings' planned uses, largest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,7 +386,27 @@ class MarketAnalytics:
         if rates:
             mid = len(rates) // 2
             median = rates[mid] if len(rates) % 2 else (rates[mid - 1] + rates[mid]) / 2
+        market_value = int(
+            self._one(
+                "SELECT coalesce(sum(market_value_fen), 0) FROM listings WHERE listing_date <= ?",
+                [end],
+            )[0]
+        )
+        uses = self._rows(
+            """SELECT p.project, count(*), count(DISTINCT p.listing_id), sum(p.amount_fen)
+               FROM proceeds p JOIN listings l USING (listing_id)
+               WHERE l.listing_date BETWEEN ? AND ?
+               GROUP BY p.project ORDER BY sum(p.amount_fen) DESC, p.project LIMIT 15""",
+            [start, end],
+        )
+        planned = sum(int(r[3]) for r in uses)
+        proceeds_uses = [
+            Bucket(str(p), str(p), int(n), int(c), int(a), _share(int(a), planned))
+            for p, n, c, a in uses
+        ]
         return ListingFigures(
+            market_value_total_fen=market_value,
+            proceeds_uses=proceeds_uses,
             listed_total=listed_total,
             new_listings=int(n_new),
             new_by_board=new_by_board,

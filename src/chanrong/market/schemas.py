@@ -167,6 +167,10 @@ class ListingFiguresOut(BaseModel):
     profit_growth_total: float | None
     revenue_growth_median: float | None
     growth: list[CompanyGrowthOut]
+    market_value_total_yuan: Decimal
+    proceeds_uses: list[BucketOut] = Field(
+        description="planned uses of the year's IPO proceeds; share is of the planned amount"
+    )
 
 
 class ReportOut(BaseModel):
