@@ -11,9 +11,11 @@ afterwards. A first, ten-times smaller park runs in the same process as the base
 generator streams in bounded chunks, the peak memory of the big park is about the same as the
 small one's (ratio near 1) although it makes ten times the readings.
 
-Memory: ``traced peak`` is the peak of Python and numpy allocations during the run
-(tracemalloc, reset per run); ``RSS peak`` is the process's maximum resident set so far
-(getrusage), which also counts Arrow's buffers and the interpreter.
+``readings/s`` is per wall-clock second; ``CPU s`` is the process's CPU time, which says
+more on a shared machine. Memory: ``traced peak`` is the peak of Python and numpy
+allocations during the run (tracemalloc, reset per run); ``RSS peak`` is the process's
+maximum resident set so far (getrusage), which also counts Arrow's buffers and the
+interpreter.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Run:
     label: str
     readings: int
     seconds: float
+    cpu_seconds: float
     traced_peak_mb: float
     rss_peak_mb: float
 
@@ -62,6 +65,7 @@ def run(cfg: ParkConfig, label: str, write: bool) -> Run:
     tracemalloc.start()
     tracemalloc.reset_peak()
     began = time.perf_counter()
+    cpu_began = time.process_time()
     with Progress(
         TextColumn(f"[bold]{label}"),
         BarColumn(),
@@ -88,9 +92,10 @@ def run(cfg: ParkConfig, label: str, write: bool) -> Run:
                 readings += batch.num_rows
                 bar.update(task, completed=done, points=readings)
     seconds = time.perf_counter() - began
+    cpu_seconds = time.process_time() - cpu_began
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return Run(label, readings, seconds, peak / 1e6, _rss_mb())
+    return Run(label, readings, seconds, cpu_seconds, peak / 1e6, _rss_mb())
 
 
 def main() -> None:
@@ -123,13 +128,22 @@ def main() -> None:
         run(big, f"{big.enterprises} ent", args.write),
     ]
     table = Table(title=f"simulate: {mode}")
-    for col in ("park", "readings", "seconds", "readings/s", "traced peak MB", "RSS peak MB"):
+    for col in (
+        "park",
+        "readings",
+        "seconds",
+        "CPU s",
+        "readings/s",
+        "traced peak MB",
+        "RSS peak MB",
+    ):
         table.add_column(col, justify="right")
     for r in runs:
         table.add_row(
             f"{r.label} x {big.months} mo",
             f"{r.readings:,}",
             f"{r.seconds:,.1f}",
+            f"{r.cpu_seconds:,.1f}",
             f"{r.per_second:,.0f}",
             f"{r.traced_peak_mb:,.1f}",
             f"{r.rss_peak_mb:,.0f}",
@@ -139,6 +153,7 @@ def main() -> None:
         "ratio big / baseline",
         f"{main_run.readings / max(1, base.readings):.1f}x",
         f"{main_run.seconds / max(1e-9, base.seconds):.1f}x",
+        f"{main_run.cpu_seconds / max(1e-9, base.cpu_seconds):.1f}x",
         f"{main_run.per_second / max(1e-9, base.per_second):.2f}x",
         f"{main_run.traced_peak_mb / max(1e-9, base.traced_peak_mb):.2f}x",
         f"{main_run.rss_peak_mb / max(1e-9, base.rss_peak_mb):.2f}x",

@@ -318,7 +318,7 @@ def write_park(
     Files are written to a sibling ``.partial`` directory and moved into place only when
     complete, so a failed or interrupted run never leaves a half-written park behind.
     """
-    out = Path(out_dir)
+    out = Path(out_dir).resolve()
     _check_out_dir(out, overwrite)
     plan = plan_park(config)
     partial = out.with_name(f".{out.name}.partial")
