@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from chanrong.governance.merkle import NodeKey
@@ -177,12 +177,12 @@ class GovernanceRepository:
         Two queries whatever the number of keys, so a proof costs two round trips.
         """
         leaves: list[int] = []
-        inner: list[NodeKey] = []
+        inner: dict[int, list[int]] = {}
         for level, idx in keys:
             if level == 0:
                 leaves.append(idx)
             else:
-                inner.append((level, idx))
+                inner.setdefault(level, []).append(idx)
         out: dict[NodeKey, bytes] = {}
         if leaves:
             found = self.session.execute(
@@ -192,9 +192,16 @@ class GovernanceRepository:
             )
             out.update({(0, int(i)): bytes(h) for i, h in found})
         if inner:
+            # One (level = ? AND idx IN …) term per level: both SQLite and PostgreSQL then use
+            # the primary key for each term; a row-value IN makes SQLite scan the whole table.
             rows = self.session.execute(
                 select(LogNodeRow.level, LogNodeRow.idx, LogNodeRow.hash).where(
-                    tuple_(LogNodeRow.level, LogNodeRow.idx).in_(inner)
+                    or_(
+                        *(
+                            and_(LogNodeRow.level == level, LogNodeRow.idx.in_(idxs))
+                            for level, idxs in inner.items()
+                        )
+                    )
                 )
             )
             out.update({(int(lv), int(i)): bytes(h) for lv, i, h in rows})
@@ -226,23 +233,37 @@ class GovernanceRepository:
             last = int(rows[-1][0])
 
     def iter_nodes(self, batch: int = 10000) -> Iterator[tuple[int, int, bytes]]:
-        """(level, idx, hash) ordered by level then idx."""
-        last = (0, -1)
+        """(level, idx, hash) ordered by level then idx, a level and a key range at a time."""
+        level = 1
         while True:
-            rows = self.session.execute(
-                select(LogNodeRow.level, LogNodeRow.idx, LogNodeRow.hash)
-                .where(
-                    (LogNodeRow.level > last[0])
-                    | ((LogNodeRow.level == last[0]) & (LogNodeRow.idx > last[1]))
-                )
-                .order_by(LogNodeRow.level, LogNodeRow.idx)
-                .limit(batch)
-            ).all()
-            if not rows:
+            last = -1
+            seen = False
+            while True:
+                rows = self.session.execute(
+                    select(LogNodeRow.idx, LogNodeRow.hash)
+                    .where(LogNodeRow.level == level, LogNodeRow.idx > last)
+                    .order_by(LogNodeRow.idx)
+                    .limit(batch)
+                ).all()
+                if not rows:
+                    break
+                seen = True
+                for idx, h in rows:
+                    yield level, int(idx), bytes(h)
+                last = int(rows[-1][0])
+            # Levels fill from the bottom up, so the first empty one ends the tree; a stray row
+            # above it is still found by the count check in the audit.
+            if not seen and not self._any_node_above(level):
                 return
-            for r in rows:
-                yield int(r[0]), int(r[1]), bytes(r[2])
-            last = (int(rows[-1][0]), int(rows[-1][1]))
+            level += 1
+
+    def _any_node_above(self, level: int) -> bool:
+        return (
+            self.session.execute(
+                select(LogNodeRow.level).where(LogNodeRow.level > level).limit(1)
+            ).first()
+            is not None
+        )
 
     def count_entries(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(LogEntryRow)) or 0)
