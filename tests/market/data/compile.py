@@ -26,7 +26,6 @@ from decimal import Decimal
 from pathlib import Path
 
 HERE = Path(__file__).parent
-SHARED = HERE.parents[3] / "shared" / "data" / "market"
 
 TOP_2019 = [
     ("红杉资本（中国）", 14), ("深创投", 14), ("中科创星", 11), ("同创伟业", 13),
@@ -200,7 +199,10 @@ def main() -> None:
         [{header_zh[k]: v for k, v in e.items()} for e in events_2024()],
         [header_zh[c] for c in cols],
     )
-    with (SHARED / "star_market_2019_listings.csv").open(encoding="utf-8") as f:
+    from chanrong.core.settings import get_settings
+
+    star_path = get_settings().shared_data_path("market", "star_market_2019_listings.csv")
+    with star_path.open(encoding="utf-8") as f:
         star = [
             {"stock_code": r["stock_code"], "company": r["short_name"], "board": r["board"],
              "listing_date": r["listing_date"]}
