@@ -139,3 +139,18 @@ def test_rules_reproduce_the_default_catalog_from_its_schemas() -> None:
         s = suggest(name, schema=dict(spec.schema))
         assert (s.category, s.grade) == (spec.category, spec.grade), name
     assert dict(DEFAULT_CATALOG["business.orders"].schema)["amount_fen"] == "int"
+
+
+def test_every_refusal_reads_in_both_languages() -> None:
+    from chanrong.core.i18n import t
+
+    for reason in Refusal:
+        zh, en = (
+            t(f"governance.refusal.{reason.value}"),
+            t(f"governance.refusal.{reason.value}", "en"),
+        )
+        assert zh != en and not zh.startswith("governance.")
+    assert (
+        t("governance.refusal.grade_3_aggregate_only", "en")
+        == "grade-3 data leaves only as aggregates"
+    )

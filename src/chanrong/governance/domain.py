@@ -14,6 +14,8 @@ from enum import Enum, IntEnum, StrEnum
 from typing import Any
 from uuid import UUID
 
+from chanrong.core.i18n import register
+
 
 class Purpose(StrEnum):
     """Why another organisation reads an enterprise's data (the purpose a grant is for)."""
@@ -318,3 +320,22 @@ def canonical_json(value: Any) -> str:
         default=_json_default,
         allow_nan=False,
     )
+
+
+register(
+    {
+        f"governance.refusal.{reason.value}": {"zh-CN": zh, "en": REFUSAL_TEXT[reason]}
+        for reason, zh in {
+            Refusal.NO_GRANT: "该企业未向贵机构授权",
+            Refusal.REVOKED: "该企业已撤回授权",
+            Refusal.EXPIRED: "授权已过期",
+            Refusal.NOT_YET_VALID: "授权尚未生效",
+            Refusal.WRONG_PURPOSE: "没有覆盖该用途的授权",
+            Refusal.CATEGORY: "没有覆盖该数据类别的授权",
+            Refusal.GRADE: "数据级别高于授权的最高级别",
+            Refusal.AGGREGATE_ONLY: "三级数据仅以汇总形式提供",
+            Refusal.NO_PURPOSE: "读取其他机构的数据须说明用途",
+            Refusal.UNKNOWN_DATASET: "该数据集不在数据目录中，无法授权",
+        }.items()
+    }
+)
