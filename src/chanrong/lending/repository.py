@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, insert, select
 from sqlalchemy.orm import Session
@@ -23,6 +23,33 @@ from chanrong.lending.orm import (
     LprFixing,
     Product,
     Repayment,
+)
+
+
+class InstalmentRow(NamedTuple):
+    """An instalment as plain values: the close reads hundreds of thousands of these."""
+
+    loan_id: str
+    version: int
+    number: int
+    start_on: date
+    due_on: date
+    principal_fen: int
+    interest_fen: int
+    accrual_start: date
+    carried_interest_fen: int
+
+
+_INSTALMENT_COLUMNS = (
+    Instalment.loan_id,
+    Instalment.version,
+    Instalment.number,
+    Instalment.start_on,
+    Instalment.due_on,
+    Instalment.principal_fen,
+    Instalment.interest_fen,
+    Instalment.accrual_start,
+    Instalment.carried_interest_fen,
 )
 
 # Paid so far: {(loan_id, instalment, component): fen}
@@ -100,37 +127,46 @@ class LendingRepository:
             stmt = stmt.where(Loan.line_id == line_id)
         return self.session.scalars(stmt).all()
 
-    def loans_to_close(self, as_of: date, lender_org_id: str | None) -> Sequence[Loan]:
+    def loan_ids_to_close(self, as_of: date, lender_org_id: str | None) -> list[str]:
         stmt = (
-            select(Loan)
+            select(Loan.id)
             .where(Loan.status == "active")
             .where((Loan.closed_through.is_(None)) | (Loan.closed_through < as_of))
             .order_by(Loan.id)
         )
         if lender_org_id:
             stmt = stmt.where(Loan.lender_org_id == lender_org_id)
-        return self.session.scalars(stmt).all()
+        return list(self.session.scalars(stmt).all())
 
-    def instalments(self, loan: Loan) -> Sequence[Instalment]:
-        return self.session.scalars(
-            select(Instalment)
+    def loans_by_ids(self, ids: Sequence[str]) -> list[Loan]:
+        out: list[Loan] = []
+        for chunk in _chunks(list(ids)):
+            out.extend(
+                self.session.scalars(select(Loan).where(Loan.id.in_(chunk)).order_by(Loan.id))
+            )
+        return out
+
+    def instalments(self, loan: Loan) -> list[InstalmentRow]:
+        rows = self.session.execute(
+            select(*_INSTALMENT_COLUMNS)
             .where(Instalment.loan_id == loan.id, Instalment.version == loan.schedule_version)
             .order_by(Instalment.number)
         ).all()
+        return [InstalmentRow(*r) for r in rows]
 
-    def instalments_of(self, loans: Sequence[Loan]) -> dict[str, list[Instalment]]:
+    def instalments_of(self, loans: Sequence[Loan]) -> dict[str, list[InstalmentRow]]:
         """Current-version instalments of many loans, in a few queries."""
-        out: dict[str, list[Instalment]] = defaultdict(list)
+        out: dict[str, list[InstalmentRow]] = defaultdict(list)
         versions = {loan.id: loan.schedule_version for loan in loans}
         for chunk in _chunks(list(versions)):
-            rows = self.session.scalars(
-                select(Instalment)
+            rows = self.session.execute(
+                select(*_INSTALMENT_COLUMNS)
                 .where(Instalment.loan_id.in_(chunk))
                 .order_by(Instalment.loan_id, Instalment.number)
             ).all()
-            for row in rows:
-                if row.version == versions[row.loan_id]:
-                    out[row.loan_id].append(row)
+            for r in rows:
+                if r[1] == versions[r[0]]:
+                    out[r[0]].append(InstalmentRow(*r))
         return out
 
     def paid(self, loan_ids: Sequence[str]) -> PaidIndex:

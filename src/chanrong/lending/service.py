@@ -72,7 +72,7 @@ from chanrong.lending.orm import (
 )
 from chanrong.lending.orm import Allocation as AllocationRow
 from chanrong.lending.orm import ClassificationChange as ClassificationRow
-from chanrong.lending.repository import LendingRepository, PaidIndex
+from chanrong.lending.repository import InstalmentRow, LendingRepository, PaidIndex
 from chanrong.lending.schedule import (
     MAX_TERM_MONTHS,
     DayCount,
@@ -771,7 +771,11 @@ class _Book:
 # ---------------------------------------------------------------- servicing state
 
 
-def _states(rows: Sequence[Instalment], paid: PaidIndex, loan_id: str) -> list[InstalmentState]:
+_PRINCIPAL = Component.PRINCIPAL.value
+_INTEREST = Component.INTEREST.value
+
+
+def _states(rows: Sequence[InstalmentRow], paid: PaidIndex, loan_id: str) -> list[InstalmentState]:
     return [
         InstalmentState(
             number=r.number,
@@ -779,8 +783,8 @@ def _states(rows: Sequence[Instalment], paid: PaidIndex, loan_id: str) -> list[I
             due=r.due_on,
             principal_fen=r.principal_fen,
             interest_fen=r.interest_fen,
-            paid_principal_fen=paid.get((loan_id, r.number, Component.PRINCIPAL.value), 0),
-            paid_interest_fen=paid.get((loan_id, r.number, Component.INTEREST.value), 0),
+            paid_principal_fen=paid.get((loan_id, r.number, _PRINCIPAL), 0),
+            paid_interest_fen=paid.get((loan_id, r.number, _INTEREST), 0),
         )
         for r in rows
     ]
@@ -790,7 +794,7 @@ def _penalty_owed(loan: Loan, paid: PaidIndex) -> int:
     return loan.accrued_penalty_fen - paid.get((loan.id, 0, Component.PENALTY.value), 0)
 
 
-def _interest_target(rows: Sequence[Instalment], as_of: date) -> int:
+def _interest_target(rows: Sequence[InstalmentRow], as_of: date) -> int:
     return sum(
         accrued_to(r.interest_fen, r.carried_interest_fen, r.accrual_start, r.due_on, as_of)
         for r in rows
@@ -808,12 +812,18 @@ class _ClosePlan:
 
 
 def _accrue(
-    loan: Loan, rows: Sequence[Instalment], paid: PaidIndex, as_of: date, book: _Book
+    loan: Loan,
+    rows: Sequence[InstalmentRow],
+    paid: PaidIndex,
+    as_of: date,
+    book: _Book,
+    states: list[InstalmentState] | None = None,
 ) -> _ClosePlan:
     """Accrue interest and penalty interest from the last close through ``as_of``."""
     plan = _ClosePlan()
     last = loan.closed_through or loan.start_on or as_of
-    states = _states(rows, paid, loan.id)
+    if states is None:
+        states = _states(rows, paid, loan.id)
     dc = DayCount(loan.day_count)
     exact = Decimal(0)
     day = last + timedelta(days=1)
@@ -852,13 +862,15 @@ def _accrue(
 
 def _reclassify(
     loan: Loan,
-    rows: Sequence[Instalment],
+    rows: Sequence[InstalmentRow],
     paid: PaidIndex,
     as_of: date,
     risk_signal: str | None,
+    states: list[InstalmentState] | None = None,
 ) -> ClassificationRow | None:
     """Update days past due, bucket and five-category class; a change is returned."""
-    states = _states(rows, paid, loan.id)
+    if states is None:
+        states = _states(rows, paid, loan.id)
     dpd = days_past_due(oldest_unpaid_due(states, as_of), as_of)
     loan.dpd = dpd
     loan.bucket = bucket(dpd).value
@@ -880,8 +892,15 @@ def _reclassify(
     return change
 
 
-def _settled(loan: Loan, rows: Sequence[Instalment], paid: PaidIndex) -> bool:
-    return all(s.settled for s in _states(rows, paid, loan.id)) and _penalty_owed(loan, paid) <= 0
+def _settled(
+    loan: Loan,
+    rows: Sequence[InstalmentRow],
+    paid: PaidIndex,
+    states: list[InstalmentState] | None = None,
+) -> bool:
+    if states is None:
+        states = _states(rows, paid, loan.id)
+    return all(x.settled for x in states) and _penalty_owed(loan, paid) <= 0
 
 
 # ---------------------------------------------------------------- money in
@@ -889,7 +908,7 @@ def _settled(loan: Loan, rows: Sequence[Instalment], paid: PaidIndex) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Loaded:
-    rows: list[Instalment]
+    rows: list[InstalmentRow]
     paid: PaidIndex
 
 
@@ -1116,7 +1135,7 @@ class Payoff:
         return self.dues_fen + self.accrued_interest_fen + self.principal_fen
 
 
-def _running(loaded: _Loaded, loan: Loan, on: date) -> tuple[Instalment, int] | None:
+def _running(loaded: _Loaded, loan: Loan, on: date) -> tuple[InstalmentRow, int] | None:
     """The instalment running on ``on`` and the principal still owed on it and after it."""
     states = _states(loaded.rows, loaded.paid, loan.id)
     future = [(r, s) for r, s in zip(loaded.rows, states, strict=True) if r.due_on > on]
@@ -1126,7 +1145,7 @@ def _running(loaded: _Loaded, loan: Loan, on: date) -> tuple[Instalment, int] | 
 
 
 def _accrued_on_running(
-    session: Session, loan: Loan, row: Instalment, balance: int, on: date
+    session: Session, loan: Loan, row: InstalmentRow, balance: int, on: date
 ) -> int:
     """Interest on ``balance`` from where the running instalment accrues to ``on``."""
     curve = _curve(session, loan, loan.start_on or on, row.due_on, loan.annual_rate)
@@ -1420,13 +1439,13 @@ def daily_close(
     in one pass. Each classification change and the close itself go to the verifiable log.
     """
     repo = LendingRepository(session)
-    loans = list(repo.loans_to_close(as_of, lender_org_id))
-    total = len(loans)
+    loan_ids = repo.loan_ids_to_close(as_of, lender_org_id)
+    total = len(loan_ids)
     interest = penalty = applied = reclassified = closed = 0
     log_items: list[tuple[str, str | None, str, dict[str, Any]]] = []
     for start in range(0, total, batch_size):
-        batch = loans[start : start + batch_size]
-        ids = [x.id for x in batch]
+        ids = loan_ids[start : start + batch_size]
+        batch = repo.loans_by_ids(ids)
         rows = repo.instalments_of(batch)
         paid = repo.paid(ids)
         held = repo.account_balance(ids, journal.Account.OVERPAYMENT.value)
@@ -1437,7 +1456,8 @@ def daily_close(
         repayments: list[dict[str, Any]] = []
         for loan in batch:
             loan_rows = rows.get(loan.id, [])
-            plan = _accrue(loan, loan_rows, paid, as_of, book)
+            states = _states(loan_rows, paid, loan.id)
+            plan = _accrue(loan, loan_rows, paid, as_of, book, states)
             interest += plan.interest_fen
             penalty += plan.penalty_fen
             money = -held.get(loan.id, 0)
@@ -1445,8 +1465,10 @@ def daily_close(
                 used = _apply_held(
                     loan, loan_rows, paid, as_of, money, book, repayments, allocations
                 )
-                applied += used
-            change = _reclassify(loan, loan_rows, paid, as_of, signals.get(loan.id))
+                if used:
+                    applied += used
+                    states = _states(loan_rows, paid, loan.id)
+            change = _reclassify(loan, loan_rows, paid, as_of, signals.get(loan.id), states)
             if change is not None:
                 changes.append(change)
                 reclassified += 1
@@ -1465,7 +1487,7 @@ def daily_close(
                         },
                     )
                 )
-            if _settled(loan, loan_rows, paid):
+            if _settled(loan, loan_rows, paid, states):
                 loan.status = LoanStatus.CLOSED.value
                 loan.closed_on = as_of
                 closed += 1
@@ -1474,6 +1496,9 @@ def daily_close(
         repo.insert_rows(AllocationRow, allocations)
         session.add_all(changes)
         session.flush()
+        # Done with this batch: let it go, so memory stays flat however large the book.
+        for obj in [*batch, *changes]:
+            session.expunge(obj)
         if progress:
             progress(min(start + batch_size, total), total)
     debit, credit = repo.trial_balance(lender_org_id)
@@ -1525,7 +1550,7 @@ def daily_close(
 
 def _apply_held(
     loan: Loan,
-    rows: Sequence[Instalment],
+    rows: Sequence[InstalmentRow],
     paid: PaidIndex,
     as_of: date,
     money: int,
