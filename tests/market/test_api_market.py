@@ -226,3 +226,13 @@ def test_an_empty_market_answers_zeroes_not_errors(
         assert (r.json()["events"], r.json()["average_deal_yuan"]) == (0, None)
     else:
         assert r.json() == []
+
+
+def test_names_in_the_html_report_are_escaped(app_client: TestClient, park: Park) -> None:
+    rows = [["2024-01-10", "<b>甲", "A轮", "1亿", "<img src=x onerror=alert(1)>", "浙江", ""]]
+    assert _upload(app_client, park["operator"]["officer"].headers, rows).status_code == 201
+    html = app_client.get(
+        "/market/report.html?year=2024", headers=park["analyst"]["viewer"].headers
+    ).text
+    assert "<img" not in html and "<b>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
