@@ -154,3 +154,39 @@ def test_unreachable_broker_is_a_plain_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "cannot reach the MQTT broker" in result.output
+
+
+def test_cli_stream_publishes_with_progress(mqtt_port: int) -> None:
+    prefix = f"test-{uuid.uuid4().hex[:10]}/chanrong/v1"
+    sub = Subscriber(mqtt_port, f"{prefix}/#")
+    try:
+        result = CliRunner().invoke(
+            app,
+            [
+                "simulate",
+                "--preset",
+                "tiny",
+                "--stream",
+                "--mqtt-port",
+                str(mqtt_port),
+                "--rate",
+                "0",
+                "--max-points",
+                "300",
+                "--topic-prefix",
+                prefix,
+                "--client-id",
+                f"test-cli-{uuid.uuid4().hex[:8]}",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert "published" in result.output
+        messages = int(
+            result.output.split(" readings in ")[1].split(" messages")[0].replace(",", "")
+        )
+        sub.wait_for(messages)
+    finally:
+        sub.close()
+    points = sum(len(p["points"]) for _, p in sub.messages)
+    assert 300 <= points < 330
+    assert all(t.startswith(prefix + "/9") for t, _ in sub.messages)

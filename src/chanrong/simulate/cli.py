@@ -117,6 +117,9 @@ def simulate(
         int | None, typer.Option(help="Stop streaming after this many readings")
     ] = None,
     client_id: Annotated[str, typer.Option(help="MQTT client id")] = "chanrong-simulator",
+    topic_prefix: Annotated[
+        str, typer.Option(help="Topic prefix before /{uscc}/{device_id}/telemetry")
+    ] = "chanrong/v1",
 ) -> None:
     """Simulate an industrial park (园区): Parquet files per stream plus a hidden truth."""
     from chanrong.simulate import service
@@ -140,6 +143,7 @@ def simulate(
                 rate=rate,
                 batch_slots=batch,
                 client_id=client_id,
+                topic_prefix=topic_prefix,
                 max_points=max_points,
                 progress=on_sent,
             )
