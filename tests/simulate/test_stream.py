@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -181,9 +182,9 @@ def test_cli_stream_publishes_with_progress(mqtt_port: int) -> None:
         )
         assert result.exit_code == 0, result.output
         assert "published" in result.output
-        messages = int(
-            result.output.split(" readings in ")[1].split(" messages")[0].replace(",", "")
-        )
+        found = re.search(r"([\d,]+)\s+readings\s+in\s+([\d,]+)\s+messages", result.output)
+        assert found, result.output
+        messages = int(found.group(2).replace(",", ""))
         sub.wait_for(messages)
     finally:
         sub.close()
