@@ -37,6 +37,8 @@ def test_keys_built_from_values_cover_every_value() -> None:
         "web.loan.cat": ["normal", "special_mention", "substandard", "doubtful", "loss"],
         "web.loan.status": ["booked", "accepted", "active", "closed"],
         "web.fin": ["requested", "quoted", "accepted", "declined", "cancelled"],
+        "web.app.status": ["referred", "approved", "declined"],
+        "web.app.outcome": ["approve", "decline", "refer"],
     }
     from chanrong.governance.service import Purpose
 

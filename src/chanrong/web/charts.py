@@ -88,14 +88,16 @@ def pie(parts: Mapping[str, Number]) -> dict[str, Any]:
     return option
 
 
-def gauge(value: Number, *, maximum: Number = 100, name: str = "") -> dict[str, Any]:
+def gauge(
+    value: Number, *, minimum: Number = 0, maximum: Number = 100, name: str = ""
+) -> dict[str, Any]:
     """A single score on a dial (for a credit score or a quality score)."""
     return {
         "animation": False,
         "series": [
             {
                 "type": "gauge",
-                "min": 0,
+                "min": minimum,
                 "max": maximum,
                 "progress": {"show": True},
                 "detail": {"valueAnimation": False, "fontSize": 22},

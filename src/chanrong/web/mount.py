@@ -22,6 +22,7 @@ from chanrong.web.auth import (
 )
 from chanrong.web.pages import (
     analyst,
+    applications,
     bank,
     certificates,
     consents,
@@ -44,6 +45,7 @@ ROUTERS = (
     enterprise.router,
     consents.router,
     loans.router,
+    applications.router,
     certificates.router,
     bank.router,
     operator.router,

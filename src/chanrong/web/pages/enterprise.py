@@ -7,11 +7,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from chanrong.carbon import service as carbon
+from chanrong.core.errors import NotFound
 from chanrong.core.i18n import t
+from chanrong.credit import service as credit
 from chanrong.governance import service as governance
 from chanrong.identity.domain import OrgKind
 from chanrong.telemetry import service as telemetry
-from chanrong.web import charts, profile
+from chanrong.web import charts, directory, forms, profile
 from chanrong.web.auth import Page, page_for
 from chanrong.web.render import render
 
@@ -69,13 +71,29 @@ def own_profile(request: Request, p: Page = Depends(enterprise_page)) -> HTMLRes
         purpose=None,
         locale=p.locale,
     )
+    decided = [a for a in credit.list_applications(p.session, principal) if a.score]
+    latest = max(decided, key=lambda a: a.created_at, default=None)
+    try:
+        snap = credit.get_profile(p.session, principal, principal.org_id)
+    except NotFound:
+        snap = None
+    score_chart = None
+    if latest is not None and latest.score:
+        score_chart = charts.gauge(
+            round(float(latest.score)), minimum=400, maximum=800, name=latest.grade or ""
+        )
     return render(
         request,
         "enterprise/profile.html",
         p,
         locale=p.locale,
         panels=panels,
-        score=None,
+        latest=latest,
+        score_chart=score_chart,
+        reasons=forms.reason_texts(latest, p.locale) if latest else [],
+        bank=directory.names(p.session, [latest.bank_org_id]) if latest else {},
+        features=credit.profile_view(snap, p.locale) if snap else [],
+        profile_as_of=snap.as_of if snap else None,
     )
 
 
@@ -113,9 +131,3 @@ def carbon_grade(request: Request, p: Page = Depends(enterprise_page)) -> HTMLRe
         trend_chart=trend,
         peers_chart=peers,
     )
-
-
-@router.get("/finance", response_class=HTMLResponse)
-def finance(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
-    """The enterprise's credit applications, loans and certificates."""
-    return _pending(request, p, "web.nav.finance")
