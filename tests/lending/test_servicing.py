@@ -306,3 +306,99 @@ def test_access_rules_and_state_errors(db: Database, park: Park) -> None:
         assert lending.list_loans(s, stranger) == []
         assert [x.id for x in lending.list_loans(s, borrower)] == [loan.id]
         assert lending.list_loans(s, other_bank) == []
+
+
+def test_lpr_priced_loan_reprices_on_its_anniversary(db: Database, park: Park) -> None:
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        borrower = principal(s, park["enterprise"]["officer"])
+        with pytest.raises(Forbidden):
+            lending.record_lpr(s, borrower, tenor="1y", effective_on=date(2024, 1, 22), rate="3.45")
+        lending.record_lpr(s, officer, tenor="1y", effective_on=date(2024, 1, 22), rate="3.45")
+        lending.record_lpr(s, officer, tenor="1y", effective_on=date(2024, 10, 21), rate="3.10")
+        with pytest.raises(Conflict):
+            lending.record_lpr(s, officer, tenor="1y", effective_on=date(2024, 10, 21), rate="3")
+        prod = lending.create_product(
+            s,
+            officer,
+            code="LPR-IO",
+            name="LPR+50bp 先息后本",
+            kind="term",
+            method="interest_only",
+            day_count="act_360",
+            rate_type="lpr",
+            spread="0.50",
+            lpr_tenor="1y",
+            repricing="anniversary",
+            max_amount="2000000",
+        )
+        with pytest.raises(ValidationFailed) as err:
+            lending.book_loan(
+                s,
+                officer,
+                product_id=prod.id,
+                borrower_org_id=borrower.org_id,
+                amount="1000000",
+                term_months=14,
+                purpose="equipment",
+                annual_rate="5",
+            )
+        assert err.value.field == "annual_rate"
+        loan = lending.book_loan(
+            s,
+            officer,
+            product_id=prod.id,
+            borrower_org_id=borrower.org_id,
+            amount="1000000",
+            term_months=14,
+            purpose="equipment",
+        )
+        lending.accept_loan(s, borrower, loan.id)
+        lending.disburse(s, officer, loan.id, on=date(2024, 3, 1))
+        rows = lending.loan_view(s, officer, loan.id).instalments
+        # 3.45 + 0.50 = 3.95 % until 2025-03-01, then 3.10 + 0.50 = 3.60 %:
+        # March 2024, 31 days: 1,000,000 × 3.95 % × 31 ÷ 360 = 3,401.39;
+        # March 2025, 31 days: 1,000,000 × 3.60 % × 31 ÷ 360 = 3,100.00.
+        assert rows[0].interest_fen == 340_139
+        assert rows[12].start == date(2025, 3, 1)
+        assert rows[12].interest_fen == 310_000
+        assert lending.get_loan(s, officer, loan.id).annual_rate == Decimal("3.95")
+
+
+def test_a_bounced_repayment_is_reversed_by_a_new_entry(db: Database, park: Park) -> None:
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        borrower = principal(s, park["enterprise"]["officer"])
+        loan = active_loan(s, officer, borrower)
+        lending.daily_close(s, as_of=date(2025, 2, 10))
+        first = lending.repay(
+            s, officer, loan.id, amount="3353.63", paid_on=date(2025, 2, 10), reference="t1"
+        )
+        lines_before = len(lending.loan_journal(s, officer, loan.id))
+        back = lending.reverse_repayment(
+            s, officer, loan.id, first.id, on=date(2025, 2, 12), reason="transfer bounced"
+        )
+        assert back.amount_fen == -335_363
+        view = lending.loan_view(s, officer, loan.id)
+        assert view.instalments[0].paid_principal_fen == 0
+        assert view.balances["loan_principal"] == 1_000_000
+        assert view.loan.dpd == 2 and view.loan.category == "special_mention"
+        journal_rows = lending.loan_journal(s, officer, loan.id)
+        assert len(journal_rows) == lines_before + 1
+        entry, lines = journal_rows[-1]
+        assert entry.kind == "reversal:repayment" and entry.reverses_id == first.entry_id
+        assert sum(x.debit_fen for x in lines) == sum(x.credit_fen for x in lines) == 335_363
+        with pytest.raises(Conflict):
+            lending.reverse_repayment(
+                s, officer, loan.id, first.id, on=date(2025, 2, 12), reason="again"
+            )
+        assert lending.daily_close(s, as_of=date(2025, 2, 13)).balanced
+        second = lending.repay(
+            s, officer, loan.id, amount="100", paid_on=date(2025, 2, 14), reference="t2"
+        )
+        lending.repay(s, officer, loan.id, amount="100", paid_on=date(2025, 2, 15), reference="t3")
+        with pytest.raises(Conflict) as err:
+            lending.reverse_repayment(
+                s, officer, loan.id, second.id, on=date(2025, 2, 15), reason="x"
+            )
+        assert "latest" in err.value.detail

@@ -46,6 +46,7 @@ from chanrong.lending.schemas import (
     RepaymentCreate,
     RepaymentOut,
     ResolveRequest,
+    ReversalCreate,
     ScheduleOut,
 )
 
@@ -245,6 +246,21 @@ def prepay(loan_id: str, body: PrepaymentCreate, ctx: Ctx = Depends(current)) ->
         amount=body.amount,
         on=body.on,
         reference=body.reference,
+    )
+    return _repayment(rep)
+
+
+@router.post(
+    "/loans/{loan_id}/repayments/{repayment_id}/reverse",
+    response_model=RepaymentOut,
+    status_code=201,
+)
+def reverse_repayment(
+    loan_id: str, repayment_id: str, body: ReversalCreate, ctx: Ctx = Depends(current)
+) -> RepaymentOut:
+    """Undo a repayment that did not stand, by an opposite entry (nothing is edited)."""
+    rep = service.reverse_repayment(
+        ctx.session, ctx.principal, loan_id, repayment_id, on=body.on, reason=body.reason
     )
     return _repayment(rep)
 

@@ -248,6 +248,24 @@ def repay(
         console.print(f"[green]repaid[/] {format_yuan(rep.amount_fen)} ({rep.reference})")
 
 
+@loans_app.command("reverse")
+@friendly_errors
+def reverse(
+    org: OrgOpt,
+    user: UserOpt,
+    loan: Annotated[str, typer.Argument()],
+    repayment: Annotated[str, typer.Option(help="Repayment id")],
+    on: Annotated[str, typer.Option()],
+    reason: Annotated[str, typer.Option()],
+) -> None:
+    """Undo a repayment that did not stand (a new, opposite entry)."""
+    with unit_of_work() as s:
+        back = service.reverse_repayment(
+            s, _as(s, org, user), loan, repayment, on=_day(on, "on"), reason=reason
+        )
+        console.print(f"[yellow]reversed[/] {format_yuan(-back.amount_fen)} ({back.reference})")
+
+
 @loans_app.command("prepay")
 @friendly_errors
 def prepay(

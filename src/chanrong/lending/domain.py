@@ -48,6 +48,7 @@ class RepaymentSource(StrEnum):
     SWEEP = "sweep"  # 回款自动还款
     PREPAYMENT = "prepayment"
     OVERPAYMENT = "overpayment"  # money held earlier, applied on a due date
+    REVERSAL = "reversal"  # a repayment undone (a bounced transfer), by a new entry
 
 
 class Purpose(StrEnum):

@@ -231,6 +231,14 @@ class LendingRepository:
             .order_by(Repayment.paid_on, Repayment.created_at)
         ).all()
 
+    def repayment(self, repayment_id: str) -> Repayment | None:
+        return self.session.get(Repayment, repayment_id)
+
+    def entry_lines(self, entry_id: str) -> Sequence[JournalLine]:
+        return self.session.scalars(
+            select(JournalLine).where(JournalLine.entry_id == entry_id).order_by(JournalLine.id)
+        ).all()
+
     def allocations(self, repayment_ids: Sequence[str]) -> Sequence[Allocation]:
         if not repayment_ids:
             return []

@@ -205,6 +205,11 @@ class PrepaymentCreate(_In):
     reference: str = Field(min_length=1, max_length=100)
 
 
+class ReversalCreate(_In):
+    on: date
+    reason: str = Field(min_length=1, max_length=200)
+
+
 class RepaymentOut(BaseModel):
     id: str
     loan_id: str

@@ -1114,6 +1114,115 @@ def repay(
     )
 
 
+def reverse_repayment(
+    session: Session,
+    principal: Principal,
+    loan_id: str,
+    repayment_id: str,
+    *,
+    on: date,
+    reason: str,
+) -> Repayment:
+    """Undo a repayment that did not stand (a bounced transfer) by an opposite entry.
+
+    Nothing is edited: a reversal entry, a negative repayment and negative allocations are
+    added, so the instalments it settled are owed again from ``on``. Only the loan's latest
+    repayment from the borrower or a sweep can be reversed (a prepayment rewrote the
+    schedule; undo it with a new loan decision instead).
+    """
+    loan = _book_loan_for(session, principal, loan_id)
+    reason = reason.strip()
+    if not 1 <= len(reason) <= 200:
+        raise ValidationFailed("reason: 1 to 200 characters", field="reason")
+    repo = LendingRepository(session)
+    rep = repo.repayment(repayment_id)
+    if rep is None or rep.loan_id != loan.id:
+        raise NotFound(f"repayment {repayment_id} not found")
+    if rep.source not in (RepaymentSource.BORROWER.value, RepaymentSource.SWEEP.value):
+        raise Conflict(f"repayment_id: a {rep.source} cannot be reversed", field="repayment_id")
+    later = [
+        r
+        for r in repo.repayments(loan.id)
+        if r.id != rep.id and (r.paid_on, r.created_at) > (rep.paid_on, rep.created_at)
+    ]
+    if repo.repayment_by_reference(loan.id, f"reversal:{rep.id}") is not None:
+        raise Conflict("repayment_id: already reversed", field="repayment_id")
+    if later:
+        raise Conflict(
+            "repayment_id: only the latest repayment can be reversed", field="repayment_id"
+        )
+    if on < rep.paid_on:
+        raise ValidationFailed("on: before the repayment itself", field="on")
+    if loan.status == LoanStatus.CLOSED.value:
+        loan.status = LoanStatus.ACTIVE.value
+        loan.closed_on = None
+    original = journal.JournalEntry(
+        "repayment",
+        tuple(
+            journal.Posting(journal.Account(x.account), x.debit_fen, x.credit_fen)
+            for x in repo.entry_lines(rep.entry_id)
+        ),
+    )
+    held_now = -repo.account_balance([loan.id], journal.Account.OVERPAYMENT.value).get(loan.id, 0)
+    held_then = sum(
+        p.credit_fen for p in original.postings if p.account is journal.Account.OVERPAYMENT
+    )
+    if held_then > held_now:
+        raise Conflict(
+            "repayment_id: the money it left in advance has since been applied; reverse that first",
+            field="repayment_id",
+        )
+    book = _Book()
+    entry_id = book.post(
+        loan.id, journal.reversal(original), on, memo=reason, reverses=rep.entry_id
+    )
+    book.flush(repo)
+    back = Repayment(
+        loan_id=loan.id,
+        amount_fen=-rep.amount_fen,
+        paid_on=on,
+        source=RepaymentSource.REVERSAL.value,
+        reference=f"reversal:{rep.id}",
+        entry_id=entry_id,
+    )
+    repo.add(back)
+    repo.insert_rows(
+        AllocationRow,
+        [
+            {
+                "id": new_id(),
+                "repayment_id": back.id,
+                "loan_id": loan.id,
+                "instalment": a.instalment,
+                "component": a.component,
+                "amount_fen": -a.amount_fen,
+            }
+            for a in repo.allocations([rep.id])
+        ],
+    )
+    session.flush()
+    _log(
+        session,
+        "loan.repayment_reversed",
+        principal.org_id,
+        loan,
+        {"repayment_id": rep.id, "amount_fen": rep.amount_fen, "on": on, "reason": reason},
+    )
+    loaded = _load(session, loan)
+    change = _reclassify(
+        loan,
+        loaded.rows,
+        loaded.paid,
+        max(on, loan.closed_through or on),
+        _risk_signal(session, loan),
+    )
+    if change is not None:
+        session.add(change)
+        _log_classification(session, loan, change)
+    session.flush()
+    return back
+
+
 def _reference(value: str) -> str:
     value = value.strip()
     if not 1 <= len(value) <= 100:
