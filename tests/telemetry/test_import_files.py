@@ -15,6 +15,7 @@ from chanrong.core.settings import get_settings
 from chanrong.storage.database import Database
 from chanrong.telemetry.orm import Invoice, Order
 from chanrong.telemetry.repository import TelemetryRepository
+from chanrong.telemetry.store import TelemetryStore
 from tests.telemetry.conftest import Plant
 
 runner = CliRunner()
@@ -196,3 +197,27 @@ def test_template_and_unusable_inputs(cli_env: Plant, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "'colour' is not a field of orders" in result.output
+
+
+def test_quality_from_the_command_line(cli_env: Plant) -> None:
+    from tests.telemetry.builders import points
+
+    values = [5.0] * 96
+    values[10] = -3.0  # impossible power
+    TelemetryStore(cli_env.telemetry_dir).write(cli_env.org_id, points("cnc-1", "power_kw", values))
+    result = runner.invoke(
+        app, ["quality", "run", "--org", cli_env.uscc, "--from", "2026-03-02", "--to", "2026-03-02"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2026-03-02" in result.output
+    assert "out_of_range 1/96" in result.output
+    result = runner.invoke(app, ["quality", "show", "--org", cli_env.org_id, "--scope", "device"])
+    assert result.exit_code == 0, result.output
+    assert "cnc-1" in result.output
+    assert "█" in result.output
+    result = runner.invoke(app, ["quality", "run", "--org", cli_env.uscc, "--day", "2026-02-30"])
+    assert result.exit_code == 2
+    assert "day: '2026-02-30' is not a date" in result.output
+    result = runner.invoke(app, ["telemetry", "compact", "--org", cli_env.uscc])
+    assert result.exit_code == 0, result.output
+    assert "96 distinct points" in result.output

@@ -3,7 +3,7 @@ and finds nothing in clean telemetry."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -14,7 +14,7 @@ import pytest
 from chanrong.simulate.config import FaultRates, ParkConfig
 from chanrong.simulate.service import Park, simulate_park
 from chanrong.telemetry.domain import CATALOG, Rule, quality_score
-from chanrong.telemetry.quality import check_day
+from chanrong.telemetry.quality import check_day, check_days
 from chanrong.telemetry.store import TelemetryStore
 
 # Rule that should catch each injected fault kind.
@@ -49,8 +49,12 @@ def _ingest_and_check(park: Park, root: Path, uscc: str) -> tuple[dict[Rule, int
     )
     store.write(uscc, mine)
     counts: dict[Rule, int] = dict.fromkeys(Rule, 0)
-    for day in store.days(uscc):
-        dq = check_day(store, uscc, day, CATALOG)
+    days = store.days(uscc)
+    checked = check_days(store, uscc, days[0], days[-1] + timedelta(days=1), CATALOG)
+    assert sorted(checked) == days
+    # The one-pass range gives the same answer as a single day checked on its own.
+    assert checked[days[9]].series == check_day(store, uscc, days[9], CATALOG).series
+    for dq in checked.values():
         for findings in dq.by_dataset.values():
             for f in findings:
                 counts[f.rule] += f.count

@@ -254,10 +254,15 @@ def quality_run(
     store = service.open_store(settings())
     with _progress() as progress:
         task = progress.add_task("scoring days", total=len(days))
-        for d in days:
-            with unit_of_work() as session:
-                service.compute_quality(session, store, org_id=org_id, day=d)
-            progress.advance(task)
+        with unit_of_work() as session:
+            service.compute_quality_range(
+                session,
+                store,
+                org_id=org_id,
+                start=days[0],
+                end=days[-1] + timedelta(days=1),
+                progress=lambda n: progress.advance(task, n),
+            )
     _show(org_id, days[0], days[-1] + timedelta(days=1), "enterprise")
 
 

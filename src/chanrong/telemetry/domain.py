@@ -276,6 +276,11 @@ def parse_record(spec: RecordSpec, raw: dict[str, object]) -> dict[str, object]:
     out: dict[str, object] = {}
     for f in spec.fields:
         value = raw.get(f.name)
+        if spec.kind == "energy_bills" and f.name == "month" and isinstance(value, str):
+            # A bill's month is often written 2026-02 or 2026/02.
+            parts = value.strip().replace("/", "-").split("-")
+            if len(parts) == 2 and all(p.isdigit() for p in parts):
+                value = f"{parts[0]}-{parts[1]}-01"
         if value is None or (isinstance(value, str) and not value.strip()):
             if f.required:
                 raise RecordError(f.name, "is required")

@@ -59,25 +59,26 @@ def _merge(findings: list[Finding]) -> list[Finding]:
 # received counts as a duplicate, not as late.
 _ARRIVAL_SQL = """
 WITH raw AS (
-  SELECT device_id, metric, ts, filename, file_row_number AS rn
+  SELECT device_id, metric, ts, CAST(ts AS DATE) AS day, filename, file_row_number AS rn
   FROM read_parquet(?, filename=true, file_row_number=true)
 ),
 ordered AS (
-  SELECT device_id, metric, ts,
+  SELECT device_id, metric, ts, day,
          row_number() OVER (PARTITION BY device_id, metric, ts ORDER BY filename, rn) AS nth,
-         max(ts) OVER (PARTITION BY device_id, metric ORDER BY filename, rn
+         max(ts) OVER (PARTITION BY device_id, metric, day ORDER BY filename, rn
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS seen
   FROM raw
 )
-SELECT device_id, metric, count(*) AS raw_n,
+SELECT device_id, metric, day, count(*) AS raw_n,
        count(*) FILTER (WHERE nth > 1) AS duplicate,
        count(*) FILTER (WHERE nth = 1 AND ts < seen) AS late
 FROM ordered GROUP BY ALL
 """
 
-# Deduplicated readings of the day and the day before (context for runs and levels).
+# Deduplicated readings of the days and the day before them (context for runs and levels).
 _POINTS_SQL = """
-SELECT device_id, metric, epoch_us(ts) AS ts_us, value, CAST(ts AS DATE) = ? AS in_day
+SELECT device_id, metric, epoch_us(ts) AS ts_us, value,
+       CAST(datediff('day', CAST(? AS DATE), CAST(ts AS DATE)) AS INTEGER) AS day_index
 FROM read_parquet(?, filename=true)
 QUALIFY row_number() OVER (PARTITION BY device_id, metric, ts ORDER BY filename DESC) = 1
 ORDER BY device_id, metric, ts
@@ -86,7 +87,7 @@ ORDER BY device_id, metric, ts
 DAY_US = 86_400_000_000
 
 
-def _median_step(series: np.ndarray, ts: np.ndarray, first: np.ndarray) -> np.ndarray:
+def _median_step(ts: np.ndarray, first: np.ndarray) -> np.ndarray:
     steps = np.diff(ts, prepend=ts[:1])
     steps[first] = 0
     return accuracy._group_median(
@@ -102,97 +103,120 @@ def check_day(
     *,
     registered: frozenset[str] = frozenset(),
 ) -> DayQuality:
-    """Run every telemetry rule over one day (with the day before as context).
+    """Run every telemetry rule over one day (with the day before as context)."""
+    return check_days(
+        store, org_id, day, day + timedelta(days=1), specs, registered=registered
+    ).get(day, DayQuality(day))
+
+
+def check_days(
+    store: TelemetryStore,
+    org_id: str,
+    start: date,
+    end: date,
+    specs: dict[str, MetricSpec],
+    *,
+    registered: frozenset[str] = frozenset(),
+) -> dict[date, DayQuality]:
+    """Run every telemetry rule over the days in [start, end) in one pass, the day before
+    ``start`` serving as context. Days without data are left out.
 
     ``specs`` give ranges and kinds; a series' expected interval is the registered one for
     metrics in ``registered`` (set by the enterprise), otherwise its own median step.
     """
-    result = DayQuality(day)
-    day_files = [str(f) for f in store.files(org_id, day)]
-    if not day_files:
-        return result
-    prev_files = [str(f) for f in store.files(org_id, day - timedelta(days=1))]
+    all_days = store.days(org_id)
+    days = [d for d in all_days if start <= d < end]
+    if not days:
+        return {}
+    before = start - timedelta(days=1)
+    context_files = [str(f) for f in store.files(org_id, before)]
+    day_files = [str(f) for d in days for f in store.files(org_id, d)]
     with duckdb.connect() as con:
         con.sql("SET TimeZone = 'UTC'")
         arrival = {
-            (r["device_id"], r["metric"]): r
+            (r["device_id"], r["metric"], r["day"]): r
             for r in con.sql(_ARRIVAL_SQL, params=[day_files]).to_arrow_table().to_pylist()
         }
-        pts = con.sql(_POINTS_SQL, params=[day, prev_files + day_files]).to_arrow_table()
-        energy = _energy_vs_output(con, pts)
+        pts = con.sql(_POINTS_SQL, params=[before, context_files + day_files]).to_arrow_table()
+        energy = _energy_vs_output(con, pts, before)
     device = pts.column("device_id").to_numpy(zero_copy_only=False)
     metric = pts.column("metric").to_numpy(zero_copy_only=False)
     ts = pts.column("ts_us").to_numpy()
     value = pts.column("value").to_numpy()
-    in_day = pts.column("in_day").to_numpy(zero_copy_only=False).astype(bool)
+    day_idx = pts.column("day_index").to_numpy().astype(np.int64)
     first = np.r_[True, (device[1:] != device[:-1]) | (metric[1:] != metric[:-1])]
     sid = np.cumsum(first) - 1
     starts = np.flatnonzero(first)
     names = [(str(device[i]), str(metric[i])) for i in starts]
     spec_of = [specs.get(m) or default_spec(m) for _, m in names]
-    is_counter = np.array([s.kind is MetricKind.COUNTER for s in spec_of])[sid]
-    low = np.array([np.nan if s.low is None else s.low for s in spec_of])[sid]
-    high = np.array([np.nan if s.high is None else s.high for s in spec_of])[sid]
+    is_counter = np.array([sp.kind is MetricKind.COUNTER for sp in spec_of])[sid]
+    low = np.array([np.nan if sp.low is None else sp.low for sp in spec_of])[sid]
+    high = np.array([np.nan if sp.high is None else sp.high for sp in spec_of])[sid]
     flags = accuracy.flag(sid, value, is_counter, low, high)
-    step = _median_step(sid, ts, first)
+    step = _median_step(ts, first)
     interval = np.array(
         [
-            s.expected_interval_s * 1_000_000 if m in registered else step[i]
-            for i, ((_, m), s) in enumerate(zip(names, spec_of, strict=True))
+            sp.expected_interval_s * 1_000_000 if m in registered else step[i]
+            for i, ((_, m), sp) in enumerate(zip(names, spec_of, strict=True))
         ]
     )
-    interval = np.where(np.isfinite(interval) & (interval > 0), interval, 60_000_000)
-    iv = interval[sid].astype(np.int64)
-    groups = len(names)
+    interval = np.where(np.isfinite(interval) & (interval > 0), interval, 60_000_000).astype(
+        np.int64
+    )
+    iv = interval[sid]
+    groups, width = len(names), (end - before).days
+    key = sid * width + day_idx  # one cell per (series, day)
+    cells = groups * width
+    in_range = day_idx >= 1
 
     def count(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(sid[mask & in_day], minlength=groups)
+        return np.bincount(key[mask & in_range], minlength=cells)
 
-    n_day = count(np.ones_like(in_day))
+    n_cell = count(np.ones_like(in_range))
     oor, unit, dec = (
         count(flags.out_of_range),
         count(flags.unit_suspect),
         count(flags.counter_decrease),
     )
     off_grid = count(ts % iv != 0)
-    had_context = np.bincount(sid[~in_day], minlength=groups) > 0
-    latest_day = max(store.days(org_id))
-    day_start = int(datetime.combine(day, time(0), tzinfo=UTC).timestamp()) * 1_000_000
-    device_findings: dict[str, list[Finding]] = defaultdict(list)
-    dataset_findings: dict[str, list[Finding]] = defaultdict(list)
-    # Distinct reporting slots per series in the day, and the slots expected: the whole day,
-    # except before a series' first reading ever and after the newest data.
-    rows_day = in_day
+    # Distinct reporting slots per (series, day), and the slots expected: the whole day,
+    # except before a series' first reading and after the newest data of the enterprise.
     slot = (ts + iv // 2) // iv
-    pairs = np.unique(np.stack([sid[rows_day], slot[rows_day]]), axis=1)
-    slots = np.bincount(pairs[0], minlength=groups)
-    first_ts = np.full(groups, np.iinfo(np.int64).max)
-    last_ts = np.zeros(groups, dtype=np.int64)
-    np.minimum.at(first_ts, sid[rows_day], ts[rows_day])
-    np.maximum.at(last_ts, sid[rows_day], ts[rows_day])
-    lo = np.where(had_context, day_start, first_ts)
-    hi = day_start + DAY_US if day < latest_day else last_ts + interval.astype(np.int64)
-    span = np.maximum(hi - lo, 0)
-    expected_all = np.maximum(slots, -(-span // interval.astype(np.int64)))
-    for i, (dev, met) in enumerate(names):
-        n = int(n_day[i])
-        if n == 0:
-            continue
+    pairs = np.unique(np.stack([key[in_range], slot[in_range]]), axis=1)
+    slots = np.bincount(pairs[0], minlength=cells)
+    first_cell = np.full(cells, np.iinfo(np.int64).max)
+    last_cell = np.zeros(cells, dtype=np.int64)
+    np.minimum.at(first_cell, key[in_range], ts[in_range])
+    np.maximum.at(last_cell, key[in_range], ts[in_range])
+    series_first = ts[starts]
+    latest_day = all_days[-1]
+    base_us = int(datetime.combine(before, time(0), tzinfo=UTC).timestamp()) * 1_000_000
+    result: dict[date, DayQuality] = {}
+    device_f: dict[date, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
+    dataset_f: dict[date, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
+    for cell in np.flatnonzero(n_cell):
+        i, di = divmod(int(cell), width)
+        day = before + timedelta(days=di)
+        dev, met = names[i]
+        n = int(n_cell[cell])
         step_us = int(interval[i])
-        expected = int(expected_all[i])
-        gap = expected - int(slots[i])
-        arr = arrival.get((dev, met), {"raw_n": n, "duplicate": 0, "late": 0})
+        day_start = base_us + di * DAY_US
+        lo = day_start if series_first[i] < day_start else int(first_cell[cell])
+        hi = day_start + DAY_US if day < latest_day else int(last_cell[cell]) + step_us
+        expected = max(int(slots[cell]), -(-max(hi - lo, 0) // step_us))
+        arr = arrival.get((dev, met, day), {"raw_n": n, "duplicate": 0, "late": 0})
         raw_n = int(arr["raw_n"])
         findings = [
-            Finding(Rule.OUT_OF_RANGE, int(oor[i]), n),
-            Finding(Rule.UNIT_SUSPECT, int(unit[i]), n),
-            Finding(Rule.COUNTER_DECREASE, int(dec[i]), n),
-            Finding(Rule.OFF_GRID, int(off_grid[i]), n),
-            Finding(Rule.GAP, gap, expected),
+            Finding(Rule.OUT_OF_RANGE, int(oor[cell]), n),
+            Finding(Rule.UNIT_SUSPECT, int(unit[cell]), n),
+            Finding(Rule.COUNTER_DECREASE, int(dec[cell]), n),
+            Finding(Rule.OFF_GRID, int(off_grid[cell]), n),
+            Finding(Rule.GAP, expected - int(slots[cell]), expected),
             Finding(Rule.DUPLICATE, int(arr["duplicate"]), raw_n),
             Finding(Rule.LATE, int(arr["late"]), raw_n),
         ]
-        result.series.append(
+        dq = result.setdefault(day, DayQuality(day))
+        dq.series.append(
             {
                 "device_id": dev,
                 "metric": met,
@@ -203,40 +227,46 @@ def check_day(
             }
             | {f.rule.value: f.count for f in findings}
         )
-        device_findings[dev].extend(findings)
-        dataset_findings[dataset_of(met)].extend(findings)
-    for dev, finding in energy.items():
-        device_findings[dev].append(finding)
-        dataset_findings["telemetry.equipment"].append(finding)
-    result.by_device = {d: _merge(fs) for d, fs in device_findings.items()}
-    result.by_dataset = {d: _merge(fs) for d, fs in dataset_findings.items()}
+        device_f[day][dev].extend(findings)
+        dataset_f[day][dataset_of(met)].extend(findings)
+    for (dev, day), finding in energy.items():
+        if day in result:
+            device_f[day][dev].append(finding)
+            dataset_f[day]["telemetry.equipment"].append(finding)
+    for day, dq in result.items():
+        dq.by_device = {d: _merge(fs) for d, fs in device_f[day].items()}
+        dq.by_dataset = {d: _merge(fs) for d, fs in dataset_f[day].items()}
     return result
 
 
 _ENERGY_SQL = """
 WITH h AS (
-  SELECT device_id, ts_us // 3600000000 AS hour,
+  SELECT device_id, day_index, ts_us // 3600000000 AS hour,
          max(value) FILTER (WHERE metric = 'output_count')
            - min(value) FILTER (WHERE metric = 'output_count') AS produced,
          max(value) FILTER (WHERE metric = 'power_kw') AS peak_kw,
          count(*) FILTER (WHERE metric = 'power_kw') AS power_n
-  FROM day_points WHERE in_day AND metric IN ('output_count', 'power_kw') GROUP BY ALL
+  FROM day_points WHERE day_index >= 1 AND metric IN ('output_count', 'power_kw') GROUP BY ALL
 )
-SELECT device_id, count(*) FILTER (WHERE produced > 0) AS productive,
+SELECT device_id, day_index, count(*) FILTER (WHERE produced > 0) AS productive,
        count(*) FILTER (WHERE produced > 0 AND power_n > 0 AND peak_kw <= 0) AS bad
-FROM h GROUP BY device_id HAVING count(*) FILTER (WHERE power_n > 0) > 0
+FROM h GROUP BY ALL HAVING count(*) FILTER (WHERE power_n > 0) > 0
 """
 
 
-def _energy_vs_output(con: duckdb.DuckDBPyConnection, pts: object) -> dict[str, Finding]:
-    """Per device that reports both: in how many productive hours did it draw no power?"""
+def _energy_vs_output(
+    con: duckdb.DuckDBPyConnection, pts: object, before: date
+) -> dict[tuple[str, date], Finding]:
+    """Per device and day: in how many productive hours did it draw no power?"""
     con.register("day_points", pts)
     rows = con.sql(_ENERGY_SQL).to_arrow_table().to_pylist()
     return {
-        r["device_id"]: Finding(Rule.ENERGY_VS_OUTPUT, int(r["bad"]), int(r["productive"]))
+        (r["device_id"], before + timedelta(days=int(r["day_index"]))): Finding(
+            Rule.ENERGY_VS_OUTPUT, int(r["bad"]), int(r["productive"])
+        )
         for r in rows
         if r["productive"]
     }
 
 
-__all__ = ["ENERGY_METRICS", "DayQuality", "check_day", "dataset_of"]
+__all__ = ["ENERGY_METRICS", "DayQuality", "check_day", "check_days", "dataset_of"]

@@ -7,7 +7,7 @@ organisation's data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -514,9 +514,55 @@ def compute_quality(
 
     Run it before the day is compacted: duplicates and late arrivals are visible only then.
     """
+    return compute_quality_range(
+        session, store, org_id=org_id, start=day, end=day + timedelta(days=1)
+    ).get(day, [])
+
+
+def compute_quality_range(
+    session: Session,
+    store: TelemetryStore,
+    *,
+    org_id: str,
+    start: date,
+    end: date,
+    progress: Callable[[int], None] | None = None,
+) -> dict[date, list[QualityScore]]:
+    """Score every day in [start, end) in one pass over the telemetry; keeps the scores.
+
+    Days with business records but no telemetry are scored on the records alone.
+    ``progress`` is told each day done (for a progress bar).
+    """
+    if start >= end:
+        raise ValidationFailed("end: must be after start", field="end")
     specs, _ = metric_specs(session, org_id)
-    registered = frozenset(s.metric for s in TelemetryRepository(session).metric_settings(org_id))
-    dq = quality.check_day(store, org_id, day, specs, registered=registered)
+    repo = TelemetryRepository(session)
+    registered = frozenset(s.metric for s in repo.metric_settings(org_id))
+    checked = quality.check_days(store, org_id, start, end, specs, registered=registered)
+    out: dict[date, list[QualityScore]] = {}
+    for day in iter_days(start, end):
+        dq = checked.get(day, quality.DayQuality(day))
+        scores = _scores_of(session, store, org_id, day, dq)
+        if scores or day in checked:
+            repo.replace_scores(org_id, day, scores)
+            out[day] = scores
+        if progress:
+            progress(1)
+    if out:
+        newest = max(out)
+        if newest >= max((s.day for s in repo.scores(org_id, start=newest)), default=newest):
+            # The catalog shows each dataset's latest score to those deciding on access.
+            for s in out[newest]:
+                if s.scope == "dataset":
+                    governance.set_quality_score(
+                        session, owner_org_id=org_id, dataset=s.subject, score=s.score
+                    )
+    return out
+
+
+def _scores_of(
+    session: Session, store: TelemetryStore, org_id: str, day: date, dq: quality.DayQuality
+) -> list[QualityScore]:
     by_dataset = dict(dq.by_dataset)
     inv = _invoice_vs_order(session, org_id, day)
     if inv is not None:
@@ -527,7 +573,6 @@ def compute_quality(
     scores: list[QualityScore] = []
 
     def add(scope: str, subject: str, findings: list[Finding]) -> None:
-        checked = max((f.checked for f in findings), default=0)
         scores.append(
             QualityScore(
                 org_id=org_id,
@@ -535,7 +580,7 @@ def compute_quality(
                 scope=scope,
                 subject=subject,
                 score=Decimal(str(quality_score(findings))),
-                checked=checked,
+                checked=max((f.checked for f in findings), default=0),
                 reasons=reasons(findings),
             )
         )
@@ -547,15 +592,6 @@ def compute_quality(
     all_findings = [f for fs in by_dataset.values() for f in fs]
     if all_findings:
         add("enterprise", "", quality._merge(all_findings))
-    repo = TelemetryRepository(session)
-    repo.replace_scores(org_id, day, scores)
-    if day >= max((s.day for s in repo.scores(org_id, start=day)), default=day):
-        # The catalog shows each dataset's latest score to those deciding on access.
-        for s in scores:
-            if s.scope == "dataset":
-                governance.set_quality_score(
-                    session, owner_org_id=org_id, dataset=s.subject, score=s.score
-                )
     return scores
 
 
