@@ -15,6 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 
 from chanrong.cli.common import console, friendly_errors
 from chanrong.core.errors import ValidationFailed
@@ -161,6 +162,17 @@ def simulate(
             bar.update(task, completed=done, total=total, points=points)
 
         summary_w = service.write_park(cfg, out, overwrite=overwrite, progress=on_chunk)
+    table = Table(title="injected faults (truth/faults.parquet)")
+    table.add_column("kind")
+    table.add_column("readings hit", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("asked", justify="right")
+    asked = cfg.faults.as_dict()
+    clean = max(1, summary_w.clean_points)
+    for kind, hit in summary_w.fault_points.items():
+        setting = f"{asked[kind]:.3%}" if kind in asked else "(genuine resets)"
+        table.add_row(kind, f"{hit:,}", f"{hit / clean:.3%}", setting)
+    console.print(table)
     console.print(
         f"[green]wrote[/] {summary_w.enterprises} enterprises, "
         f"{summary_w.telemetry_points:,} readings in {summary_w.telemetry_files:,} files, "

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -23,7 +24,7 @@ from chanrong.simulate import tables
 from chanrong.simulate.business import expected_output_fen, generate_business, generate_cloud_usage
 from chanrong.simulate.calendar import MonthGrid, date_ordinal, month_grid, month_starts
 from chanrong.simulate.config import ParkConfig
-from chanrong.simulate.faults import FaultyMonth, inject_faults
+from chanrong.simulate.faults import FAULT_RECORD_KINDS, FaultyMonth, inject_faults
 from chanrong.simulate.health import HealthTruth, simulate_health
 from chanrong.simulate.population import Enterprise, build_population
 from chanrong.simulate.telemetry import (
@@ -172,6 +173,7 @@ class _Collector:
         self.energy: dict[str, list] = {name: [] for name in tables.ENERGY.names}
         self.maintenance: dict[str, list] = {name: [] for name in tables.MAINTENANCE.names}
         self.points = 0
+        self.fault_points = np.zeros(len(FAULT_RECORD_KINDS), dtype=np.int64)
 
     def add(self, fm: FirmMonth) -> pa.RecordBatch:
         t = fm.clean.totals
@@ -190,7 +192,14 @@ class _Collector:
         for k, vals in tables.maintenance_rows(fm.firm.uscc, fm.clean).items():
             self.maintenance[k].extend(vals)
         self.points += int(fm.delivered.ts_us.size)
+        f = fm.delivered.faults
+        self.fault_points += np.bincount(
+            f.kind, weights=f.points, minlength=len(FAULT_RECORD_KINDS)
+        ).astype(np.int64)
         return tables.faults_batch(fm.firm.uscc, fm.clean, fm.delivered.faults)
+
+    def fault_points_by_kind(self) -> dict[str, int]:
+        return {k: int(n) for k, n in zip(FAULT_RECORD_KINDS, self.fault_points, strict=True)}
 
     def small_tables(self) -> dict[str, pa.Table]:
         plan = self.plan
@@ -274,6 +283,13 @@ class WriteSummary:
     telemetry_points: int
     telemetry_files: int
     faults: int
+    fault_points: dict[str, int]  # readings hit, by fault kind (and counter resets)
+
+    @property
+    def clean_points(self) -> int:
+        """Readings before gaps removed and duplicates added some."""
+        p = self.fault_points
+        return self.telemetry_points + p.get("gap", 0) - p.get("duplicate", 0)
 
 
 _FILE_OF = {
@@ -383,13 +399,20 @@ def _write(plan: ParkPlan, dest: Path, final: Path, progress: Progress | None) -
         "telemetry_points": col.points,
         "telemetry_files": files,
         "faults": fault_rows,
+        "fault_points": col.fault_points_by_kind(),
         "defaulted": int(plan.truth.defaulted.sum()),
     }
     (dest / "park.json").write_text(
         json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
     return WriteSummary(
-        final, len(plan.firms), int(plan.truth.defaulted.sum()), col.points, files, fault_rows
+        final,
+        len(plan.firms),
+        int(plan.truth.defaulted.sum()),
+        col.points,
+        files,
+        fault_rows,
+        col.fault_points_by_kind(),
     )
 
 
