@@ -139,6 +139,10 @@ def test_cli_writes_a_park_with_progress(tmp_path: Path) -> None:
     manifest = json.loads((out / "park.json").read_text())
     assert manifest["config"]["fault_rates"]["gap"] == 0.01
     assert manifest["config"]["interval_minutes"] == 360
+    assert "injected faults" in result.output and "gap" in result.output
+    recorded = pq.read_table(out / "truth" / "faults.parquet").to_pandas()
+    gap_points = int(recorded[recorded.kind == "gap"].points.sum())
+    assert manifest["fault_points"]["gap"] == gap_points > 0
 
 
 @pytest.mark.parametrize(
