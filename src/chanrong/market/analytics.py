@@ -38,9 +38,10 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("field", pa.string()),
         ]
     ),
-    "event_investors": pa.schema(
+    "event_links": pa.schema([("event_id", pa.string()), ("investor_id", pa.string())]),
+    "investors": pa.schema(
         [
-            ("event_id", pa.string()), ("investor_id", pa.string()), ("investor", pa.string()),
+            ("investor_id", pa.string()), ("investor", pa.string()),
             ("investor_kind", pa.string()), ("state_owned", pa.bool_()),
         ]
     ),
@@ -74,10 +75,21 @@ _EARLY = tuple(r.value for r in Round if r.stage is Stage.EARLY)
 _STAGE_OF = {r.value: r.stage.value for r in Round}
 
 
+def _array(values: list[Any], kind: pa.DataType) -> pa.Array:
+    if kind == pa.date32() and any(isinstance(v, str) for v in values[:1]):
+        return pa.array(values, pa.string()).cast(kind)  # ISO text, parsed in bulk
+    if kind == pa.bool_():
+        return pa.array([None if v is None else bool(v) for v in values], kind)
+    return pa.array(values, kind)
+
+
 def to_arrow(columns: Mapping[str, Mapping[str, list[Any]]]) -> dict[str, pa.Table]:
-    """Plain column lists (from the repository) as Arrow tables with fixed schemas."""
+    """Plain column lists (from the repository) as Arrow tables with fixed schemas; dates may
+    come as ISO text."""
     return {
-        name: pa.Table.from_pydict(dict(columns[name]), schema=schema)
+        name: pa.Table.from_arrays(
+            [_array(list(columns[name][f.name]), f.type) for f in schema], schema=schema
+        )
         for name, schema in SCHEMAS.items()
     }
 
@@ -180,6 +192,11 @@ class MarketAnalytics:
         self.con = duckdb.connect(":memory:")
         for name, table in tables.items():
             self.con.register(name, table)
+        self.con.execute(
+            """CREATE VIEW event_investors AS
+               SELECT l.event_id, l.investor_id, i.investor, i.investor_kind, i.state_owned
+               FROM event_links l JOIN investors i USING (investor_id)"""
+        )
         self.con.register(
             "stage_of",
             pa.table({"round": list(_STAGE_OF), "stage": list(_STAGE_OF.values())}),

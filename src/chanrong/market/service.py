@@ -554,7 +554,8 @@ def _analytics(session: Session, year: int | None = None) -> MarketAnalytics:
         to_arrow(
             {
                 "events": repo.export_events(year),
-                "event_investors": repo.export_event_investors(year),
+                "event_links": repo.export_event_links(year),
+                "investors": repo.export_investors(),
                 "companies": repo.export_companies(year),
                 "listings": repo.export_listings(),
                 "financials": repo.export_financials(),
