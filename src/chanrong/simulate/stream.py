@@ -53,10 +53,10 @@ def topic_for(uscc: str, device_id: str, prefix: str = TOPIC_PREFIX) -> str:
 
 def month_messages(
     chunks: list[FirmMonth], batch_slots: int, prefix: str = TOPIC_PREFIX
-) -> list[tuple[str, bytes, int]]:
+) -> Iterator[tuple[str, bytes, int]]:
     """(topic, payload, points) for one month of the park, in publishing order."""
     if not chunks:
-        return []
+        return
     grid = chunks[0].clean.grid
     window_us = batch_slots * grid.interval_minutes * 60_000_000
     first = int(grid.ts_us[0])
@@ -77,7 +77,6 @@ def month_messages(
     cuts = np.flatnonzero((np.diff(window) != 0) | (np.diff(device) != 0)) + 1
     starts = np.concatenate([[0], cuts])
     ends = np.concatenate([cuts, [ts.size]])
-    out = []
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
         t = topics[int(device[a])]
         device_id = t.split("/")[-2]
@@ -86,8 +85,7 @@ def month_messages(
             for m, s, v in zip(metric[a:b], ts_text[a:b], value[a:b], strict=True)
         ]
         payload = json.dumps({"device_id": device_id, "points": points}, separators=(",", ":"))
-        out.append((t, payload.encode(), b - a))
-    return out
+        yield t, payload.encode(), b - a
 
 
 def stream_park(
