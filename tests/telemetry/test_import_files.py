@@ -12,7 +12,9 @@ from typer.testing import CliRunner
 
 from chanrong.cli.main import app
 from chanrong.core.settings import get_settings
+from chanrong.simulate import ParkConfig, read_park, write_park
 from chanrong.storage.database import Database
+from chanrong.telemetry import service
 from chanrong.telemetry.orm import Invoice, Order
 from chanrong.telemetry.repository import TelemetryRepository
 from chanrong.telemetry.store import TelemetryStore
@@ -221,3 +223,46 @@ def test_quality_from_the_command_line(cli_env: Plant) -> None:
     result = runner.invoke(app, ["telemetry", "compact", "--org", cli_env.uscc])
     assert result.exit_code == 0, result.output
     assert "96 distinct points" in result.output
+
+
+def test_load_a_simulated_park(cli_env: Plant, tmp_path: Path) -> None:
+    config = ParkConfig(enterprises=3, months=1, interval_minutes=120, seed=5).validated()
+    write_park(config, tmp_path / "park")
+    result = runner.invoke(app, ["telemetry", "load-park", str(tmp_path / "park")])
+    assert result.exit_code == 0, result.output
+    assert "3 enterprises are not on the platform" in result.output
+    for _ in range(2):  # loading twice changes nothing
+        result = runner.invoke(
+            app, ["telemetry", "load-park", str(tmp_path / "park"), "--create-orgs"]
+        )
+        assert result.exit_code == 0, result.output
+    park = read_park(tmp_path / "park")
+    db = Database(cli_env.db_url)
+    store = TelemetryStore(cli_env.telemetry_dir)
+    with db.unit_of_work() as session:
+        for uscc in park.enterprises.column("uscc").to_pylist():
+            org_id = service.org_for_uscc(session, uscc)
+            assert org_id is not None
+            tel = park.telemetry.filter(pc.equal(park.telemetry.column("uscc"), uscc))
+            distinct = len(
+                {
+                    (d, m, t)
+                    for d, m, t in zip(
+                        tel.column("device_id").to_pylist(),
+                        tel.column("metric").to_pylist(),
+                        tel.column("ts").to_pylist(),
+                        strict=True,
+                    )
+                }
+            )
+            assert store.count(org_id) == distinct
+            repo = TelemetryRepository(session)
+            assert len(repo.devices(org_id)) == len(
+                [u for u in park.devices.column("uscc").to_pylist() if u == uscc]
+            )
+            orders = park.orders.filter(pc.equal(park.orders.column("seller_uscc"), uscc))
+            got = repo.records("orders", org_id)
+            assert sorted(o.amount_fen for o in got) == sorted(
+                orders.column("amount_fen").to_pylist()
+            )
+    db.dispose()
