@@ -100,3 +100,24 @@ def test_phone_width_menu_and_pages_fit(phone: Console, park: Park) -> None:
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="组织与用户").click()
     phone.assert_fits_width()
     phone.shot("organisation")
+
+
+@pytest.mark.parametrize("role", ["enterprise", "bank", "operator", "analyst"])
+def test_every_page_of_a_role_in_english_on_a_phone(phone: Console, park: Park, role: str) -> None:
+    phone.sign_in(park[role]["admin"].key)
+    page = phone.page
+    page.get_by_role("link", name="切换语言").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    links = page.get_by_role("navigation", name="Main navigation").get_by_role("link")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert len(hrefs) >= 3
+    for href in hrefs:
+        assert href is not None
+        response = page.goto(phone.base + href)
+        assert response is not None and response.status == 200, href
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        # No message key leaks onto the page, and no Chinese UI text remains in the chrome.
+        assert "web." not in page.locator("main").inner_text(), href
+        phone.assert_fits_width()
+        phone.assert_labelled()
+    phone.shot(f"{role}-english")
