@@ -402,3 +402,69 @@ def test_a_bounced_repayment_is_reversed_by_a_new_entry(db: Database, park: Park
                 s, officer, loan.id, second.id, on=date(2025, 2, 15), reason="x"
             )
         assert "latest" in err.value.detail
+
+
+def test_monitoring_reads_the_borrowers_platform_records_under_consent(
+    db: Database, park: Park
+) -> None:
+    from datetime import UTC, datetime
+
+    from chanrong.core.errors import ConsentRequired
+    from chanrong.governance import service as governance
+    from chanrong.telemetry import service as telemetry
+
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        borrower = principal(s, park["enterprise"]["officer"])
+        loan = active_loan(s, officer, borrower, start=date(2024, 6, 15), term_months=12)
+        rows = []
+        month = date(2023, 1, 1)
+        n = 0
+        while month <= date(2025, 2, 1):
+            n += 1
+            output = 1000 if month.month != 2 else 400
+            if month >= date(2025, 1, 1):
+                output = 450 if month.month == 1 else 180
+            rows.append(
+                (
+                    n,
+                    {
+                        "month": month.isoformat(),
+                        "electricity_kwh": "50000",
+                        "cost": "40000",
+                        "output_value": str(output * 100),
+                    },
+                )
+            )
+            month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        telemetry.import_records(
+            s, org_id=borrower.org_id, kind="energy_bills", rows=rows, source="test"
+        )
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        with pytest.raises(ConsentRequired):
+            lending.monitor_from_platform(s, officer, loan.id, as_of=date(2025, 2, 28))
+    with db.unit_of_work() as s:
+        governance.grant_consent(
+            s,
+            principal(s, park["enterprise"]["officer"]),
+            grantee_org_id=park["bank"]["officer"].org_id,
+            categories=["management"],
+            max_grade=2,
+            purpose="post_loan_monitoring",
+            valid_from=None,
+            valid_until=datetime(2099, 1, 1, tzinfo=UTC),
+        )
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        alerts = lending.monitor_from_platform(s, officer, loan.id, as_of=date(2025, 2, 28))
+        assert [(a.kind, a.severity) for a in alerts] == [("output_drop", "high")]
+        assert alerts[0].evidence["series"][-1] == {
+            "period": "2025-02",
+            "value": 18000.0,
+            "baseline": 40000.0,
+        }
+        # The reads were logged as cross-organisation accesses for 贷后监控.
+        access = governance.list_access(s, principal(s, park["enterprise"]["officer"]))
+        assert {a.dataset for a in access} >= {"business.energy_bills", "business.orders"}
+        assert {a.purpose for a in access} == {"post_loan_monitoring"}

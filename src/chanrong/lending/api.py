@@ -331,8 +331,14 @@ def close(body: CloseRequest, ctx: Ctx = Depends(current)) -> CloseOut:
 
 @router.post("/loans/{loan_id}/monitor", response_model=list[AlertOut])
 def monitor(loan_id: str, body: MonitorRequest, ctx: Ctx = Depends(current)) -> list[AlertOut]:
-    """Run the early-warning detectors over the borrower's series (needs monitoring consent)."""
+    """Run the early-warning detectors (needs the borrower's monitoring consent).
+
+    Without ``series`` the borrower's own business records on the platform are read.
+    """
     s = body.series
+    if s is None:
+        found = service.monitor_from_platform(ctx.session, ctx.principal, loan_id, as_of=body.as_of)
+        return [AlertOut.model_validate(a) for a in found]
     series = BorrowerSeries(
         output=[Point(p.period, p.value) for p in s.output],
         energy=[Point(p.period, p.value) for p in s.energy],

@@ -447,6 +447,25 @@ def close(
         raise typer.Exit(code=1)
 
 
+@loans_app.command("monitor")
+@friendly_errors
+def monitor(
+    org: OrgOpt,
+    user: UserOpt,
+    loan: Annotated[str, typer.Argument()],
+    as_of: Annotated[str, typer.Option("--as-of")],
+) -> None:
+    """Run the early warnings on the borrower's platform records (needs its consent)."""
+    with unit_of_work() as s:
+        found = service.monitor_from_platform(
+            s, _as(s, org, user), loan, as_of=_day(as_of, "as_of")
+        )
+        if not found:
+            console.print("[green]no warning[/]")
+        for a in found:
+            console.print(f"[red]{a.severity}[/] {a.kind}: {a.message} ({a.status})")
+
+
 @loans_app.command("alerts")
 @friendly_errors
 def alerts(

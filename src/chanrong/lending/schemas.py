@@ -313,7 +313,9 @@ class SeriesIn(_In):
 
 class MonitorRequest(_In):
     as_of: date
-    series: SeriesIn
+    series: SeriesIn | None = Field(
+        default=None, description="omit to read the borrower's own records on the platform"
+    )
 
 
 class AlertOut(BaseModel):
