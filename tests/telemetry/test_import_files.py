@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import pyarrow.compute as pc
 import pytest
 from openpyxl import Workbook
 from typer.testing import CliRunner
