@@ -42,8 +42,13 @@ def test_split_keeps_the_remainder_as_a_last_part() -> None:
 
 @pytest.mark.parametrize(
     ("parts", "field"),
-    [([], "parts"), ([1000], "parts"), ([0, 10], "parts.0"), ([10, -1], "parts.1"),
-     ([600, 500], "parts")],
+    [
+        ([], "parts"),
+        ([1000], "parts"),
+        ([0, 10], "parts.0"),
+        ([10, -1], "parts.1"),
+        ([600, 500], "parts"),
+    ],
 )
 def test_bad_splits_name_the_field(parts: list[int], field: str) -> None:
     with pytest.raises(ValidationFailed) as info:
@@ -59,7 +64,7 @@ def test_split_parts_always_sum_to_the_face(face: int, cuts: list[int]) -> None:
     try:
         parts = plan_split(face, cuts)
     except ValidationFailed:
-        assert sum(cuts) > face or sum(cuts) == face and len(cuts) < 2
+        assert sum(cuts) > face or (sum(cuts) == face and len(cuts) < 2)
         return
     assert sum(parts) == face
     assert all(p > 0 for p in parts)
@@ -112,8 +117,11 @@ def test_a_sound_tree_has_no_violations() -> None:
 
 def test_double_spending_and_broken_sums_are_found() -> None:
     root = cert("r", None, 1000, CertState.TRANSFERRED, Origin.ISSUE)
-    twice = [root, cert("a", "r", 1000, origin=Origin.TRANSFER),
-             cert("b", "r", 1000, origin=Origin.TRANSFER)]
+    twice = [
+        root,
+        cert("a", "r", 1000, origin=Origin.TRANSFER),
+        cert("b", "r", 1000, origin=Origin.TRANSFER),
+    ]
     problems = tree_violations(1000, twice)
     assert any("transferred 2 times" in p for p in problems)
     assert any("children sum to 2000" in p for p in problems)
@@ -122,8 +130,12 @@ def test_double_spending_and_broken_sums_are_found() -> None:
     assert any("children sum to 900" in p for p in tree_violations(1000, short))
     live_parent = [cert("r", None, 1000, origin=Origin.ISSUE), cert("a", "r", 1000)]
     assert any("live but has 1 children" in p for p in tree_violations(1000, live_parent))
-    assert any("root face" in p for p in tree_violations(999, [cert("r", None, 1000,
-                                                                   origin=Origin.ISSUE)]))
-    mixed = [cert("r", None, 1000, CertState.SPLIT, Origin.ISSUE),
-             cert("a", "r", 500), cert("b", "r", 500, origin=Origin.TRANSFER)]
+    assert any(
+        "root face" in p for p in tree_violations(999, [cert("r", None, 1000, origin=Origin.ISSUE)])
+    )
+    mixed = [
+        cert("r", None, 1000, CertState.SPLIT, Origin.ISSUE),
+        cert("a", "r", 500),
+        cert("b", "r", 500, origin=Origin.TRANSFER),
+    ]
     assert any("do not come from its split" in p for p in tree_violations(1000, mixed))

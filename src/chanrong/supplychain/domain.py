@@ -92,5 +92,16 @@ register(
         "scf.origin.split": {"zh-CN": "拆分", "en": "split"},
         "scf.origin.transfer": {"zh-CN": "转让", "en": "transfer"},
         "scf.origin.financing": {"zh-CN": "融资", "en": "financing"},
+        "scf.confirmed_on": {"zh-CN": "{day} 确权", "en": "confirmed {day}"},
+        "scf.due_on": {"zh-CN": "{day} 到期", "en": "due {day}"},
+        "scf.discount": {
+            "zh-CN": "年化 {rate}% {basis} {days}天，贴息 {discount}（{day}）",
+            "en": "{rate}% {basis} {days}d, discount {discount} on {day}",
+        },
+        "scf.paid_on": {"zh-CN": "✓ 兑付日 {day}", "en": "✓ paid {day}"},
+        "scf.settled_summary": {
+            "zh-CN": "已向 {holders} 个持有人兑付 {amount}",
+            "en": "settled {amount} to {holders} holders",
+        },
     }
 )

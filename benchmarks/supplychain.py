@@ -1,0 +1,156 @@
+"""Certificate operations per second at 32 concurrent clients, on SQLite and PostgreSQL.
+
+    .venv/bin/python benchmarks/supplychain.py            # 32 clients x 40 actions, both backends
+    .venv/bin/python benchmarks/supplychain.py --quick    # 32 clients x 4 actions, a smoke run
+    .venv/bin/python benchmarks/supplychain.py --backend sqlite --clients 32 --ops 100
+
+Each client is a thread with its own unit of work per action. Clients read the live
+certificates and pile onto the first few, acting as the holder they read: split, transfer,
+or finance (request, bank quote, accept: three transactions). Stale reads make them race for
+the same certificates, so many actions are refused; the table counts committed state changes
+per second, the refusals, and the invariant violations found afterwards (must be 0). A single
+client run on the same backend is the baseline the ratio compares against. PostgreSQL needs
+CHANRONG_TEST_POSTGRES_URL (``eval "$(bash scripts/services.sh start)"``); without it that row
+says so instead of failing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from chanrong.storage import migrate
+from chanrong.storage.database import Database
+from chanrong.supplychain.workload import WorkloadResult, run_workload
+
+console = Console()
+
+
+@contextmanager
+def database(backend: str, pool: int) -> Iterator[Database]:
+    """A fresh, migrated database on the chosen backend, removed afterwards."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="chanrong-bench-scf-") as tmp:
+            url = f"sqlite:///{Path(tmp) / 'scf.db'}"
+            migrate.upgrade(url)
+            db = Database(url, pool_size=pool, max_overflow=0)
+            try:
+                yield db
+            finally:
+                db.dispose()
+        return
+    base = os.environ["CHANRONG_TEST_POSTGRES_URL"]
+    admin_url = make_url(base).set(drivername="postgresql+psycopg")
+    name = f"chanrong_bench_scf_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        db = Database(url, pool_size=pool, max_overflow=0)
+        try:
+            yield db
+        finally:
+            db.dispose()
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def measure(backend: str, clients: int, ops: int, payables: int) -> WorkloadResult:
+    with (
+        database(backend, clients + 1) as db,
+        Progress(
+            TextColumn(f"{backend:>8} x{clients:<3}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar,
+    ):
+        task = bar.add_task("actions", total=clients * ops)
+        return run_workload(
+            db,
+            clients=clients,
+            ops_per_client=ops,
+            payables=payables,
+            seed=clients,
+            tick=lambda: bar.advance(task),
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small smoke run")
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--ops", type=int, default=None, help="actions per client")
+    parser.add_argument("--payables", type=int, default=None, help="certificate trees to share")
+    args = parser.parse_args()
+    ops = args.ops or (4 if args.quick else 40)
+    payables = args.payables or (3 if args.quick else 8)
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+
+    table = Table(
+        title=f"supply-chain certificates: {args.clients} concurrent clients x {ops} actions, "
+        f"{payables} trees",
+    )
+    for col in (
+        "backend",
+        "clients",
+        "attempts",
+        "committed",
+        "refused (lost races)",
+        "committed ops/s",
+        "vs 1 client",
+        "violations",
+        "unexpected errors",
+    ):
+        table.add_column(col, justify="right" if col != "backend" else "left")
+    bad = 0
+    for backend in backends:
+        if backend == "postgres" and not os.environ.get("CHANRONG_TEST_POSTGRES_URL"):
+            table.add_row(backend, "—", "not run: CHANRONG_TEST_POSTGRES_URL is not set", *[""] * 6)
+            continue
+        base = measure(backend, 1, ops, payables)
+        for res in (base, measure(backend, args.clients, ops, payables)):
+            bad += len(res.violations) + len(res.unexpected)
+            ratio = res.ops_per_second / base.ops_per_second if base.ops_per_second else 0.0
+            table.add_row(
+                backend,
+                str(res.clients),
+                f"{res.attempts:,}",
+                f"{sum(res.committed.values()):,}",
+                f"{sum(res.refused.values()):,}",
+                f"{res.ops_per_second:,.1f}",
+                "baseline" if res is base else f"{ratio:.2f}x",
+                str(len(res.violations)),
+                str(len(res.unexpected)),
+            )
+            for line in (res.violations + res.unexpected)[:5]:
+                console.print(f"[red]{backend}: {line}[/]")
+    console.print(table)
+    if bad:
+        console.print(f"[bold red]{bad} violations or unexpected errors[/]")
+        return 1
+    console.print("[green]0 invariant violations[/]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Supply-chain finance: confirmed payables as splittable, transferable, financed certificates."""

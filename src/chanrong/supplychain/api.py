@@ -1,0 +1,253 @@
+"""Supply-chain finance routes: payables, certificates, financing, settlement, lineage."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from chanrong.core.money import yuan_to_fen
+from chanrong.edge import Ctx, Idempotency, current, idempotency, require
+from chanrong.identity.domain import OrgKind, Role
+from chanrong.supplychain import service
+from chanrong.supplychain.certificates import CertState, FinancingState, PayableState
+from chanrong.supplychain.domain import LineageNode
+from chanrong.supplychain.schemas import (
+    CertificateOut,
+    ConfirmOut,
+    EventOut,
+    FinancingOut,
+    FinancingRequestIn,
+    LineageNodeOut,
+    LineageOut,
+    PayableCreate,
+    PayableOut,
+    PayableReject,
+    QuoteIn,
+    SettlementOut,
+    SplitIn,
+    TransferIn,
+)
+
+router = APIRouter(prefix="/supplychain", tags=["supplychain"])
+
+enterprise_officer = require(OrgKind.ENTERPRISE, role=Role.OFFICER)
+core_officer = require(OrgKind.ENTERPRISE, role=Role.OFFICER, core=True)
+bank_officer = require(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)
+
+
+@router.post("/payables", response_model=PayableOut, status_code=201)
+def submit_payable(
+    body: PayableCreate,
+    ctx: Ctx = Depends(enterprise_officer),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """A supplier submits its invoice to a core enterprise for confirmation (确权)."""
+    if (replay := idem.replay()) is not None:
+        return replay
+    payable = service.submit_payable(
+        ctx.session,
+        ctx.principal,
+        core_org_id=body.core_org_id,
+        amount_fen=yuan_to_fen(body.amount, field="amount"),
+        maturity_date=body.maturity_date,
+        contract_ref=body.contract_ref,
+        invoice_ref=body.invoice_ref,
+    )
+    return idem.save(201, PayableOut.of(payable).model_dump(mode="json"))
+
+
+@router.get("/payables", response_model=list[PayableOut])
+def list_payables(
+    state: PayableState | None = None, ctx: Ctx = Depends(current)
+) -> list[PayableOut]:
+    """Payables the caller submitted (as supplier) or owes (as core enterprise)."""
+    rows = service.list_payables(ctx.session, ctx.principal, state=state.value if state else None)
+    return [PayableOut.of(p) for p in rows]
+
+
+@router.get("/payables/{payable_id}", response_model=PayableOut)
+def get_payable(payable_id: str, ctx: Ctx = Depends(current)) -> PayableOut:
+    return PayableOut.of(service.get_payable(ctx.session, ctx.principal, payable_id))
+
+
+@router.post("/payables/{payable_id}/confirm", response_model=ConfirmOut, status_code=201)
+def confirm_payable(
+    payable_id: str,
+    ctx: Ctx = Depends(core_officer),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """The core enterprise confirms what it owes; the supplier receives the root certificate."""
+    if (replay := idem.replay()) is not None:
+        return replay
+    cert = service.confirm_payable(ctx.session, ctx.principal, payable_id)
+    payable = service.get_payable(ctx.session, ctx.principal, payable_id)
+    out = ConfirmOut(payable=PayableOut.of(payable), certificate=CertificateOut.of(cert))
+    return idem.save(201, out.model_dump(mode="json"))
+
+
+@router.post("/payables/{payable_id}/reject", response_model=PayableOut)
+def reject_payable(
+    payable_id: str, body: PayableReject, ctx: Ctx = Depends(core_officer)
+) -> PayableOut:
+    """The core enterprise refuses to confirm, saying why."""
+    return PayableOut.of(
+        service.reject_payable(ctx.session, ctx.principal, payable_id, reason=body.reason)
+    )
+
+
+@router.post("/payables/{payable_id}/settle", response_model=list[SettlementOut])
+def settle_payable(payable_id: str, ctx: Ctx = Depends(core_officer)) -> list[SettlementOut]:
+    """At maturity the core enterprise pays every current holder and the tree closes."""
+    rows = service.settle_payable(ctx.session, ctx.principal, payable_id)
+    return [SettlementOut.of(s) for s in rows]
+
+
+@router.get("/payables/{payable_id}/settlements", response_model=list[SettlementOut])
+def list_settlements(payable_id: str, ctx: Ctx = Depends(current)) -> list[SettlementOut]:
+    return [
+        SettlementOut.of(s) for s in service.settlements_of(ctx.session, ctx.principal, payable_id)
+    ]
+
+
+@router.get("/payables/{payable_id}/tree", response_model=LineageOut)
+def payable_tree(payable_id: str, ctx: Ctx = Depends(current)) -> LineageOut:
+    """The payable's certificate tree, as far as the caller may see it."""
+    return _lineage_out(service.payable_tree(ctx.session, ctx.principal, payable_id))
+
+
+@router.get("/certificates", response_model=list[CertificateOut])
+def list_certificates(
+    state: CertState | None = None, ctx: Ctx = Depends(current)
+) -> list[CertificateOut]:
+    """Certificates the caller holds (``state=live``) or held."""
+    rows = service.list_certificates(
+        ctx.session, ctx.principal, state=state.value if state else None
+    )
+    return [CertificateOut.of(c) for c in rows]
+
+
+@router.get("/certificates/{cert_id}", response_model=CertificateOut)
+def get_certificate(cert_id: str, ctx: Ctx = Depends(current)) -> CertificateOut:
+    return CertificateOut.of(service.get_certificate(ctx.session, ctx.principal, cert_id))
+
+
+@router.get("/certificates/{cert_id}/lineage", response_model=LineageOut)
+def certificate_lineage(cert_id: str, ctx: Ctx = Depends(current)) -> LineageOut:
+    """Root payable → splits → transfers → financing, with each step's place in the log."""
+    return _lineage_out(service.lineage(ctx.session, ctx.principal, cert_id))
+
+
+@router.post("/certificates/{cert_id}/split", response_model=list[CertificateOut], status_code=201)
+def split_certificate(
+    cert_id: str,
+    body: SplitIn,
+    ctx: Ctx = Depends(enterprise_officer),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """Split a held certificate; parts are yuan, any remainder stays with the holder."""
+    if (replay := idem.replay()) is not None:
+        return replay
+    parts = [yuan_to_fen(p, field=f"parts.{i}") for i, p in enumerate(body.parts)]
+    children = service.split_certificate(ctx.session, ctx.principal, cert_id, parts)
+    return idem.save(201, [CertificateOut.of(c).model_dump(mode="json") for c in children])
+
+
+@router.post("/certificates/{cert_id}/transfer", response_model=CertificateOut, status_code=201)
+def transfer_certificate(
+    cert_id: str,
+    body: TransferIn,
+    ctx: Ctx = Depends(enterprise_officer),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """Transfer a whole held certificate to a supplier; answers the recipient's certificate."""
+    if (replay := idem.replay()) is not None:
+        return replay
+    child = service.transfer_certificate(
+        ctx.session, ctx.principal, cert_id, to_org_id=body.to_org_id
+    )
+    return idem.save(201, CertificateOut.of(child).model_dump(mode="json"))
+
+
+@router.post(
+    "/certificates/{cert_id}/financing-requests", response_model=FinancingOut, status_code=201
+)
+def request_financing(
+    cert_id: str,
+    body: FinancingRequestIn,
+    ctx: Ctx = Depends(enterprise_officer),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """Offer a held certificate to a bank for discounting."""
+    if (replay := idem.replay()) is not None:
+        return replay
+    fin = service.request_financing(
+        ctx.session, ctx.principal, cert_id, bank_org_id=body.bank_org_id
+    )
+    return idem.save(201, FinancingOut.of(fin).model_dump(mode="json"))
+
+
+@router.get("/financing-requests", response_model=list[FinancingOut])
+def list_financings(
+    state: FinancingState | None = None, ctx: Ctx = Depends(current)
+) -> list[FinancingOut]:
+    """Requests the caller made, or (a bank) received."""
+    rows = service.list_financings(ctx.session, ctx.principal, state=state.value if state else None)
+    return [FinancingOut.of(f) for f in rows]
+
+
+@router.get("/financing-requests/{financing_id}", response_model=FinancingOut)
+def get_financing(financing_id: str, ctx: Ctx = Depends(current)) -> FinancingOut:
+    return FinancingOut.of(service.get_financing(ctx.session, ctx.principal, financing_id))
+
+
+@router.post("/financing-requests/{financing_id}/quote", response_model=FinancingOut)
+def quote_financing(
+    financing_id: str, body: QuoteIn, ctx: Ctx = Depends(bank_officer)
+) -> FinancingOut:
+    """The bank quotes an annual discount rate on the core enterprise's credit."""
+    fin = service.quote_financing(
+        ctx.session,
+        ctx.principal,
+        financing_id,
+        annual_rate_percent=body.annual_rate_percent,
+        day_count=body.day_count,
+    )
+    return FinancingOut.of(fin)
+
+
+@router.post("/financing-requests/{financing_id}/decline", response_model=FinancingOut)
+def decline_financing(financing_id: str, ctx: Ctx = Depends(bank_officer)) -> FinancingOut:
+    return FinancingOut.of(service.decline_financing(ctx.session, ctx.principal, financing_id))
+
+
+@router.post("/financing-requests/{financing_id}/accept", response_model=FinancingOut)
+def accept_financing(financing_id: str, ctx: Ctx = Depends(enterprise_officer)) -> FinancingOut:
+    """The holder accepts the quote: the bank holds the certificate and pays the proceeds."""
+    return FinancingOut.of(service.accept_financing(ctx.session, ctx.principal, financing_id))
+
+
+def _node_out(node: LineageNode, lineage: service.Lineage) -> LineageNodeOut:
+    return LineageNodeOut(
+        certificate=CertificateOut.of(lineage.certificates[node.cert.id]),
+        children=[_node_out(c, lineage) for c in node.children],
+    )
+
+
+def _lineage_out(lineage: service.Lineage) -> LineageOut:
+    return LineageOut(
+        payable=PayableOut.of(lineage.payable),
+        tree=_node_out(lineage.root, lineage),
+        events=[
+            EventOut(
+                kind=e.kind,
+                certificate_id=e.certificate_id,
+                actor_org_id=e.actor_org_id,
+                at=e.at,
+                log_index=e.log_index,
+                leaf_hash=e.leaf_hash,
+            )
+            for e in lineage.events
+        ],
+        financings=[FinancingOut.of(f) for f in lineage.financings],
+        settlements=[SettlementOut.of(s) for s in lineage.settlements],
+    )

@@ -1,0 +1,118 @@
+"""Supply-chain finance tables: payables, certificates, financing, settlements, events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chanrong.core.clock import utcnow
+from chanrong.core.ids import new_id
+from chanrong.storage.base import Base
+from chanrong.storage.types import UTCDateTime
+
+
+class Payable(Base):
+    """A supplier's invoice to a core enterprise, and its confirmation (应付账款确权)."""
+
+    __tablename__ = "scf_payables"
+    # One invoice becomes at most one payable: the first guard against double financing.
+    __table_args__ = (UniqueConstraint("supplier_org_id", "invoice_ref"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    identifier: Mapped[str] = mapped_column(String(255), unique=True)
+    supplier_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    core_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    face_fen: Mapped[int] = mapped_column(BigInteger)
+    maturity_date: Mapped[date] = mapped_column(Date)
+    contract_ref: Mapped[str] = mapped_column(String(100))
+    invoice_ref: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reject_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class Certificate(Base):
+    """A certificate (凭证): a claim on the core enterprise for ``face_fen`` at maturity."""
+
+    __tablename__ = "scf_certificates"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    identifier: Mapped[str] = mapped_column(String(255), unique=True)
+    payable_id: Mapped[str] = mapped_column(ForeignKey("scf_payables.id"), index=True)
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("scf_certificates.id"), index=True)
+    core_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    holder_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    face_fen: Mapped[int] = mapped_column(BigInteger)
+    maturity_date: Mapped[date] = mapped_column(Date)
+    origin: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Financing(Base):
+    """A holder's request to discount a certificate with a bank, the quote, the acceptance."""
+
+    __tablename__ = "scf_financings"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    certificate_id: Mapped[str] = mapped_column(ForeignKey("scf_certificates.id"), index=True)
+    requester_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    bank_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    annual_rate_percent: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))
+    day_count: Mapped[str | None] = mapped_column(String(8))
+    days: Mapped[int | None] = mapped_column(Integer)
+    discount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    proceeds_fen: Mapped[int | None] = mapped_column(BigInteger)
+    bank_certificate_id: Mapped[str | None] = mapped_column(ForeignKey("scf_certificates.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    quoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Settlement(Base):
+    """What the core enterprise paid one holder at maturity."""
+
+    __tablename__ = "scf_settlements"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    payable_id: Mapped[str] = mapped_column(ForeignKey("scf_payables.id"), index=True)
+    certificate_id: Mapped[str] = mapped_column(ForeignKey("scf_certificates.id"), unique=True)
+    payee_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    settled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CertificateEvent(Base):
+    """Every state change of a tree, with where it sits in the verifiable log."""
+
+    __tablename__ = "scf_events"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    payable_id: Mapped[str] = mapped_column(ForeignKey("scf_payables.id"), index=True)
+    certificate_id: Mapped[str | None] = mapped_column(ForeignKey("scf_certificates.id"))
+    kind: Mapped[str] = mapped_column(String(48))
+    actor_org_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    log_index: Mapped[int | None] = mapped_column(BigInteger)
+    leaf_hash: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)

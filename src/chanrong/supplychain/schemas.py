@@ -1,0 +1,222 @@
+"""Supply-chain finance API input and output. Money is Decimal yuan here, integer fen inside."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from chanrong.core.money import fen_to_yuan
+from chanrong.supplychain.certificates import (
+    CertState,
+    DayCount,
+    FinancingState,
+    Origin,
+    PayableState,
+)
+
+# Yuan go over the wire as strings ("1234.50") so no client parses money as a float.
+Yuan = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
+YuanIn = Annotated[
+    Decimal,
+    Field(description='Yuan with at most two decimals, as a string: "350000.00"'),
+]
+
+
+def yuan(fen: int | None) -> Decimal | None:
+    return None if fen is None else fen_to_yuan(fen)
+
+
+class PayableCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    core_org_id: str = Field(description="The core enterprise that owes the invoice")
+    amount: YuanIn
+    maturity_date: date
+    contract_ref: str = Field(min_length=1, max_length=100)
+    invoice_ref: str = Field(min_length=1, max_length=100)
+
+
+class PayableReject(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class PayableOut(BaseModel):
+    id: str
+    identifier: str
+    supplier_org_id: str
+    core_org_id: str
+    amount: Yuan
+    maturity_date: date
+    contract_ref: str
+    invoice_ref: str
+    state: PayableState
+    submitted_at: datetime
+    decided_at: datetime | None
+    settled_at: datetime | None
+    reject_reason: str | None
+
+    @classmethod
+    def of(cls, p: Any) -> PayableOut:
+        return cls(
+            id=p.id,
+            identifier=p.identifier,
+            supplier_org_id=p.supplier_org_id,
+            core_org_id=p.core_org_id,
+            amount=fen_to_yuan(p.face_fen),
+            maturity_date=p.maturity_date,
+            contract_ref=p.contract_ref,
+            invoice_ref=p.invoice_ref,
+            state=PayableState(p.state),
+            submitted_at=p.submitted_at,
+            decided_at=p.decided_at,
+            settled_at=p.settled_at,
+            reject_reason=p.reject_reason,
+        )
+
+
+class CertificateOut(BaseModel):
+    id: str
+    identifier: str = Field(description="Industrial-internet handle, e.g. 88.608.8889/SCF.…")
+    payable_id: str
+    parent_id: str | None
+    core_org_id: str
+    holder_org_id: str
+    face_value: Yuan
+    maturity_date: date
+    origin: Origin
+    state: CertState
+    created_at: datetime
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, c: Any) -> CertificateOut:
+        return cls(
+            id=c.id,
+            identifier=c.identifier,
+            payable_id=c.payable_id,
+            parent_id=c.parent_id,
+            core_org_id=c.core_org_id,
+            holder_org_id=c.holder_org_id,
+            face_value=fen_to_yuan(c.face_fen),
+            maturity_date=c.maturity_date,
+            origin=Origin(c.origin),
+            state=CertState(c.state),
+            created_at=c.created_at,
+            closed_at=c.closed_at,
+        )
+
+
+class ConfirmOut(BaseModel):
+    payable: PayableOut
+    certificate: CertificateOut
+
+
+class SplitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    parts: list[YuanIn] = Field(
+        min_length=1,
+        description="Face values to split off; what is left stays with the holder as one more part",
+    )
+
+
+class TransferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_org_id: str = Field(description="The enterprise (your supplier) receiving the certificate")
+
+
+class FinancingRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    bank_org_id: str
+
+
+class QuoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    annual_rate_percent: Decimal = Field(description='Annual discount rate in percent: "3.65"')
+    day_count: DayCount = DayCount.ACT_360
+
+
+class FinancingOut(BaseModel):
+    id: str
+    certificate_id: str
+    requester_org_id: str
+    bank_org_id: str
+    state: FinancingState
+    annual_rate_percent: Decimal | None
+    day_count: DayCount | None
+    days: int | None
+    discount: Yuan | None
+    proceeds: Yuan | None
+    bank_certificate_id: str | None
+    requested_at: datetime
+    quoted_at: datetime | None
+    decided_at: datetime | None
+
+    @classmethod
+    def of(cls, f: Any) -> FinancingOut:
+        return cls(
+            id=f.id,
+            certificate_id=f.certificate_id,
+            requester_org_id=f.requester_org_id,
+            bank_org_id=f.bank_org_id,
+            state=FinancingState(f.state),
+            annual_rate_percent=f.annual_rate_percent,
+            day_count=DayCount(f.day_count) if f.day_count else None,
+            days=f.days,
+            discount=yuan(f.discount_fen),
+            proceeds=yuan(f.proceeds_fen),
+            bank_certificate_id=f.bank_certificate_id,
+            requested_at=f.requested_at,
+            quoted_at=f.quoted_at,
+            decided_at=f.decided_at,
+        )
+
+
+class SettlementOut(BaseModel):
+    id: str
+    payable_id: str
+    certificate_id: str
+    payee_org_id: str
+    amount: Yuan
+    settled_at: datetime
+
+    @classmethod
+    def of(cls, s: Any) -> SettlementOut:
+        return cls(
+            id=s.id,
+            payable_id=s.payable_id,
+            certificate_id=s.certificate_id,
+            payee_org_id=s.payee_org_id,
+            amount=fen_to_yuan(s.amount_fen),
+            settled_at=s.settled_at,
+        )
+
+
+class EventOut(BaseModel):
+    kind: str
+    certificate_id: str | None
+    actor_org_id: str | None
+    at: datetime
+    log_index: int | None = Field(description="Position in the verifiable log")
+    leaf_hash: str | None
+
+
+class LineageNodeOut(BaseModel):
+    certificate: CertificateOut
+    children: list[LineageNodeOut]
+
+
+class LineageOut(BaseModel):
+    payable: PayableOut
+    tree: LineageNodeOut
+    events: list[EventOut]
+    financings: list[FinancingOut]
+    settlements: list[SettlementOut]

@@ -1,0 +1,54 @@
+"""``chanrong scf`` against a real SQLite file, as an operator would run it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chanrong.cli.main import app
+from chanrong.core.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("CHANRONG_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("CHANRONG_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path / "var"
+    get_settings.cache_clear()
+
+
+def test_story_prints_the_settled_tree_and_check_passes(var_dir: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(app, ["scf", "story", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "¥1,000,000.00" in out
+    for line in ("¥400,000.00", "¥350,000.00", "¥250,000.00"):
+        assert line in out
+    assert "Nanxun Castings" in out and "Deqing Fasteners" in out
+    assert "Huzhou Sci-Tech Bank" in out
+    assert "3.65% ACT/360 90d, discount ¥3,193.75 on " in out
+    assert out.count("✓ paid") == 3
+    assert "[settled]" in out
+    assert "settled ¥1,000,000.00 to 3 holders" in out
+    # Running it again tells a second story with the same organisations.
+    assert runner.invoke(app, ["scf", "story"]).exit_code == 0
+    result = runner.invoke(app, ["scf", "check"])
+    assert result.exit_code == 0, result.output
+    assert "2 certificate trees hold every invariant" in result.output
+
+
+def test_tree_of_an_unknown_payable_is_a_plain_error(var_dir: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["scf", "story"]).exit_code == 0
+    result = runner.invoke(app, ["scf", "tree", "--payable", "nope", "--as-org", "nope"])
+    assert result.exit_code == 2
+    assert "organisation nope not found" in result.output
+    assert "Traceback" not in result.output
