@@ -236,3 +236,14 @@ def test_names_in_the_html_report_are_escaped(app_client: TestClient, park: Park
     ).text
     assert "<img" not in html and "<b>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_the_html_report_in_english(app_client: TestClient, park: Park) -> None:
+    assert _upload(app_client, park["operator"]["officer"].headers, ROWS).status_code == 201
+    html = app_client.get(
+        "/market/report.html?year=2024&lang=en", headers=park["analyst"]["viewer"].headers
+    ).text
+    assert "Industrial-internet investment &amp; financing, 2024" in html
+    assert 'data-figure="events">3 events' in html
+    assert "Yangtze River Delta" in html and "Zhejiang" in html
+    assert "年工业互联网" not in html

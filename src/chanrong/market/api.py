@@ -169,10 +169,10 @@ def report(year: Annotated[int, Query(ge=1990, le=2100)], ctx: Ctx = Depends(rea
 def report_html(
     year: Annotated[int, Query(ge=1990, le=2100)], ctx: Ctx = Depends(read)
 ) -> HTMLResponse:
-    """The year's report as an HTML page with charts."""
+    """The year's report as an HTML page with charts (zh-CN, or en with ``?lang=en``)."""
     from chanrong.market.report import render_html
 
-    return HTMLResponse(render_html(service.market_report(ctx.session, year)))
+    return HTMLResponse(render_html(service.market_report(ctx.session, year), ctx.locale))
 
 
 @router.get("/match", response_model=list[MatchOut])

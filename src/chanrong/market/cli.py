@@ -91,11 +91,12 @@ def _bucket_table(title: str, buckets: list[Bucket]) -> Table:
     return table
 
 
-def _show(report: MarketReport) -> None:
+def _show(report: MarketReport, lang: str) -> None:
+    from chanrong.core.i18n import t
     from chanrong.market.report import summary_lines
 
-    summary = Table("figure", "value", title=f"{report.year} 工业互联网投融资")
-    for label, value in summary_lines(report):
+    summary = Table("figure", "value", title=t("market.title", lang, year=report.year))
+    for label, value in summary_lines(report, lang):
         summary.add_row(label, value)
     console.print(summary)
     console.print(_bucket_table("轮次 rounds", report.by_round))
@@ -124,6 +125,7 @@ def report_cmd(
     out: Annotated[Path, typer.Option(help="Directory for the HTML and PDF")] = Path("var/reports"),
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write a PDF")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON too")] = False,
+    lang: Annotated[str, typer.Option(help="zh-CN or en")] = "zh-CN",
 ) -> None:
     """Write the year's report (HTML with charts, and PDF) and print its figures."""
     from chanrong.market.report import render_html, write_pdf
@@ -136,14 +138,14 @@ def report_cmd(
         progress.update(task, advance=1, description="drawing HTML charts")
         out.mkdir(parents=True, exist_ok=True)
         html_path = out / f"market-report-{year}.html"
-        html_path.write_text(render_html(report), encoding="utf-8")
+        html_path.write_text(render_html(report, lang), encoding="utf-8")
         pdf_path = None
         if pdf:
             progress.update(task, advance=1, description="writing PDF")
             pdf_path = out / f"market-report-{year}.pdf"
-            write_pdf(report, pdf_path)
+            write_pdf(report, pdf_path, lang)
         progress.update(task, advance=1, description="done")
-    _show(report)
+    _show(report, lang)
     if as_json:
         print_json(ReportOut.of(report).model_dump(mode="json"))
     console.print(f"[green]wrote[/] {html_path}" + (f" and {pdf_path}" if pdf_path else ""))

@@ -21,8 +21,10 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from chanrong.core.i18n import DEFAULT_LOCALE, normalise_locale, t
 from chanrong.core.money import fen_to_yuan
 from chanrong.market.analytics import Bucket, MarketReport
+from chanrong.market.messages import label
 
 _CJK_FONT_FILES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -58,59 +60,58 @@ def _figure(width: float = 7.0, height: float = 3.4) -> tuple[Figure, Axes]:
     return fig, ax
 
 
+def _amounts(buckets: list[Bucket]) -> list[float]:
+    # Plotting only: the chart needs floats; the figures themselves stay in integer fen.
+    return [float(fen_to_yuan(b.amount_fen) / _YI) for b in buckets]
+
+
 def _bars(
-    title: str, buckets: list[Bucket], *, horizontal: bool = False, amount: bool = False
+    title: str,
+    buckets: list[Bucket],
+    labels: list[str],
+    locale: str,
+    *,
+    horizontal: bool = False,
+    amount: bool = False,
 ) -> Figure:
     fig, ax = _figure()
-    labels = [b.label for b in buckets]
-    values = [float(fen_to_yuan(b.amount_fen) / _YI) if amount else b.events for b in buckets]
+    values: list[float] = _amounts(buckets) if amount else [float(b.events) for b in buckets]
+    shown = [f"{v:,.1f}" if amount else f"{v:,.0f}" for v in values]
     if horizontal:
         ax.barh(labels[::-1], values[::-1], color=_COLOURS[0])
-        for i, v in enumerate(values[::-1]):
-            ax.text(v, i, f" {v:,.0f}" if not amount else f" {v:,.1f}", va="center", fontsize=8)
+        for i, (v, text) in enumerate(zip(values[::-1], shown[::-1], strict=True)):
+            ax.text(v, i, f" {text}", va="center", fontsize=8)
     else:
         ax.bar(labels, values, color=_COLOURS[0])
-        for i, v in enumerate(values):
-            ax.text(
-                i,
-                v,
-                f"{v:,.0f}" if not amount else f"{v:,.1f}",
-                ha="center",
-                va="bottom",
-                fontsize=8,
-            )
+        for i, (v, text) in enumerate(zip(values, shown, strict=True)):
+            ax.text(i, v, text, ha="center", va="bottom", fontsize=8)
         ax.tick_params(axis="x", labelrotation=30 if len(labels) > 6 else 0, labelsize=8)
     ax.set_title(title)
-    ax.set_ylabel("" if horizontal else ("亿元" if amount else "事件数"))
+    if not horizontal:
+        ax.set_ylabel(t("market.axis.yi" if amount else "market.axis.events", locale))
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
 
-def _by_year(report: MarketReport) -> Figure:
+def _by_year(report: MarketReport, locale: str) -> Figure:
     fig, ax = _figure()
     years = [b.label for b in report.by_year]
-    ax.bar(years, [b.events for b in report.by_year], color=_COLOURS[0], label="事件数")
-    ax.set_ylabel("事件数")
+    ax.bar(years, [b.events for b in report.by_year], color=_COLOURS[0])
+    ax.set_ylabel(t("market.axis.events", locale))
     ax2 = ax.twinx()
-    ax2.plot(
-        years,
-        [float(fen_to_yuan(b.amount_fen) / _YI) for b in report.by_year],
-        color=_COLOURS[1],
-        marker="o",
-        label="金额 (亿元)",
-    )
-    ax2.set_ylabel("亿元")
-    ax.set_title("历年投融资事件数与金额")
+    ax2.plot(years, _amounts(report.by_year), color=_COLOURS[1], marker="o")
+    ax2.set_ylabel(t("market.legend.amount", locale))
+    ax.set_title(t("market.chart.by_year", locale))
     ax.spines[["top"]].set_visible(False)
     return fig
 
 
-def _pie(title: str, buckets: list[Bucket]) -> Figure:
+def _pie(title: str, buckets: list[Bucket], labels: list[str]) -> Figure:
     fig, ax = _figure(6.0, 3.6)
-    shown = [b for b in buckets if b.events]
+    shown = [(b, name) for b, name in zip(buckets, labels, strict=True) if b.events]
     ax.pie(
-        [b.events for b in shown],
-        labels=[b.label for b in shown],
+        [b.events for b, _ in shown],
+        labels=[name for _, name in shown],
         autopct="%1.1f%%",
         colors=_COLOURS[: len(shown)] if len(shown) <= len(_COLOURS) else None,
         textprops={"fontsize": 8},
@@ -119,15 +120,16 @@ def _pie(title: str, buckets: list[Bucket]) -> Figure:
     return fig
 
 
-def _investors(report: MarketReport) -> Figure:
+def _investors(report: MarketReport, locale: str) -> Figure:
     fig, ax = _figure(7.0, 4.2)
     top = report.top_investors[:15][::-1]
     early = [i.early_deals for i in top]
     other = [i.deals - i.early_deals for i in top]
-    names = [i.investor + (" (国资)" if i.state_owned else "") for i in top]
-    ax.barh(names, early, color=_COLOURS[2], label="早期")
-    ax.barh(names, other, left=early, color=_COLOURS[0], label="其他阶段")
-    ax.set_title("最活跃投资机构 (投资事件数)")
+    mark = f" ({t('market.state_owned', locale)})"
+    names = [i.investor + (mark if i.state_owned else "") for i in top]
+    ax.barh(names, early, color=_COLOURS[2], label=t("market.legend.early", locale))
+    ax.barh(names, other, left=early, color=_COLOURS[0], label=t("market.legend.other", locale))
+    ax.set_title(t("market.chart.investors", locale))
     ax.legend(fontsize=8, loc="lower right")
     ax.tick_params(axis="y", labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)
@@ -141,42 +143,40 @@ class Chart:
     draw: Callable[[], Figure]
 
 
-def charts(report: MarketReport) -> list[Chart]:
-    """Every chart of the report, drawn lazily."""
+def _labels(kind: str, buckets: list[Bucket], locale: str) -> list[str]:
+    return [label(kind, b.key, b.label, locale) for b in buckets]
+
+
+def charts(report: MarketReport, locale: str = DEFAULT_LOCALE) -> list[Chart]:
+    """Every chart of the report, drawn lazily, with titles and labels in ``locale``."""
     lf = report.listings
+    year = report.year
+
+    def bars(key: str, kind: str, buckets: list[Bucket], **kw: bool) -> Chart:
+        title = t(f"market.chart.{key}", locale, year=year)
+        labels = _labels(kind, buckets, locale)
+        return Chart(key, title, lambda: _bars(title, buckets, labels, locale, **kw))
+
+    def pie(key: str, kind: str, buckets: list[Bucket]) -> Chart:
+        title = t(f"market.chart.{key}", locale, year=year)
+        labels = _labels(kind, buckets, locale)
+        return Chart(key, title, lambda: _pie(title, buckets, labels))
+
     items = [
-        Chart("by_year", "历年趋势", lambda: _by_year(report)),
-        Chart(
-            "by_month", "月度分布", lambda: _bars(f"{report.year}年各月投融资事件", report.by_month)
-        ),
-        Chart(
-            "by_round", "轮次分布", lambda: _bars("融资轮次分布", report.by_round, horizontal=True)
-        ),
-        Chart("by_stage", "阶段结构", lambda: _pie("融资阶段结构", report.by_stage)),
-        Chart("by_field", "领域分布", lambda: _pie("细分领域分布", report.by_field)),
-        Chart(
-            "field_amount",
-            "领域金额",
-            lambda: _bars("各领域融资金额 (亿元)", report.by_field, horizontal=True, amount=True),
-        ),
-        Chart("by_province", "地区分布", lambda: _bars("融资事件数前十省份", report.by_province)),
-        Chart("by_cluster", "城市群", lambda: _bars("主要城市群融资事件", report.by_cluster)),
-        Chart("investors", "活跃投资机构", lambda: _investors(report)),
+        Chart("by_year", t("market.chart.by_year", locale), lambda: _by_year(report, locale)),
+        bars("by_month", "month", report.by_month),
+        bars("by_round", "round", report.by_round, horizontal=True),
+        pie("by_stage", "stage", report.by_stage),
+        pie("by_field", "field", report.by_field),
+        bars("field_amount", "field", report.by_field, horizontal=True, amount=True),
+        bars("by_province", "province", report.by_province),
+        bars("by_cluster", "cluster", report.by_cluster),
+        Chart("investors", t("market.chart.investors", locale), lambda: _investors(report, locale)),
     ]
     if lf.listed_by_board:
-        items.append(
-            Chart(
-                "boards", "上市板块", lambda: _bars("上市公司板块分布 (年末)", lf.listed_by_board)
-            )
-        )
+        items.append(bars("boards", "board", lf.listed_by_board))
     if lf.new_by_board:
-        items.append(
-            Chart(
-                "new_boards",
-                "新上市",
-                lambda: _bars(f"{report.year}年新上市企业板块", lf.new_by_board),
-            )
-        )
+        items.append(bars("new_boards", "board", lf.new_by_board))
     return items
 
 
@@ -198,25 +198,43 @@ def _env() -> Environment:
     )
 
 
-def render_html(report: MarketReport) -> str:
-    """The report as one self-contained HTML page."""
+def render_html(report: MarketReport, locale: str = DEFAULT_LOCALE) -> str:
+    """The report as one self-contained HTML page in ``locale`` (zh-CN or en)."""
     import matplotlib as mpl
 
+    loc = normalise_locale(locale)
     with mpl.rc_context({"font.family": _fonts(), "svg.fonttype": "none"}):
-        drawn = [(c.title, svg(c.draw())) for c in charts(report)]
+        drawn = [(c.title, svg(c.draw())) for c in charts(report, loc)]
+
+    def tr(key: str, **params: object) -> str:
+        return t(key, loc, **params)
+
+    def name(kind: str, b: Bucket) -> str:
+        return label(kind, b.key, b.label, loc)
+
     return (
         _env()
         .get_template("report.html")
-        .render(r=report, charts=drawn, yi=yi, pct=pct, lf=report.listings)
+        .render(
+            r=report,
+            lf=report.listings,
+            charts=drawn,
+            yi=yi,
+            pct=pct,
+            t=tr,
+            name=name,
+            stage=lambda key: label("stage", key, key, loc),
+            lang=loc,
+        )
     )
 
 
-def _summary_page(report: MarketReport) -> Figure:
+def _summary_page(report: MarketReport, locale: str) -> Figure:
     fig = Figure(figsize=(8.27, 11.69))
     lines = [
-        (f"{report.year} 年工业互联网投融资报告", 18),
+        (t("market.title", locale, year=report.year), 18),
         ("", 10),
-        *[(f"{label}：{value}", 11) for label, value in summary_lines(report)],
+        *[(f"{name}: {value}", 11) for name, value in summary_lines(report, locale)],
     ]
     y = 0.95
     for text, size in lines:
@@ -225,61 +243,78 @@ def _summary_page(report: MarketReport) -> Figure:
     return fig
 
 
-def summary_lines(report: MarketReport) -> list[tuple[str, str]]:
+def summary_lines(report: MarketReport, locale: str = DEFAULT_LOCALE) -> list[tuple[str, str]]:
     """The headline figures as (label, value) pairs, for the PDF, the page and the console."""
     lf = report.listings
-    cluster = next((b for b in report.by_cluster if b.key == "yangtze_delta"), None)
+
+    def tr(key: str, **params: object) -> str:
+        return t(key, locale, **params)
+
+    def events(n: int, share: float) -> str:
+        return f"{tr('market.unit.events', n=n)} ({pct(share)})"
+
+    yrd = next((b for b in report.by_cluster if b.key == "yangtze_delta"), None)
     return [
-        ("投融资事件", f"{report.events} 起，涉及 {report.companies} 家企业"),
-        ("两轮及以上融资企业", f"{report.companies_two_or_more_rounds} 家"),
-        ("披露金额事件", f"{report.disclosed_events} 起 ({pct(report.disclosed_share)})"),
-        ("融资总额", f"{yi(report.amount_total_fen)} 亿元"),
-        ("平均单笔融资", f"{yi(report.average_deal_fen)} 亿元"),
         (
-            "早期 (A+及以前) 事件",
-            f"{report.early_stage_events} 起 ({pct(report.early_stage_share)})",
+            tr("market.sum.events"),
+            tr("market.sum.events_value", events=report.events, companies=report.companies),
         ),
-        ("国资参与事件", f"{report.state_owned_events} 起 ({pct(report.state_owned_share)})"),
         (
-            "长三角",
-            f"{cluster.events} 起 ({pct(cluster.share)})，{cluster.companies} 家企业"
-            if cluster
+            tr("market.sum.repeat"),
+            tr("market.unit.companies", n=report.companies_two_or_more_rounds),
+        ),
+        (tr("market.sum.disclosed"), events(report.disclosed_events, report.disclosed_share)),
+        (tr("market.sum.amount"), tr("market.unit.yi", v=yi(report.amount_total_fen))),
+        (tr("market.sum.average"), tr("market.unit.yi", v=yi(report.average_deal_fen))),
+        (tr("market.sum.early"), events(report.early_stage_events, report.early_stage_share)),
+        (tr("market.sum.state"), events(report.state_owned_events, report.state_owned_share)),
+        (
+            tr("market.sum.yrd"),
+            f"{events(yrd.events, yrd.share)}, {tr('market.unit.companies', n=yrd.companies)}"
+            if yrd
             else "—",
         ),
-        ("年末上市企业", f"{lf.listed_total} 家；当年新上市 {lf.new_listings} 家"),
         (
-            "首发募资",
-            f"合计 {yi(lf.ipo_proceeds_total_fen)} 亿元，"
-            f"平均 {yi(lf.ipo_proceeds_average_fen)} 亿元",
+            tr("market.sum.listed"),
+            tr("market.sum.listed_value", total=lf.listed_total, new=lf.new_listings),
         ),
-        ("上市企业营收增长", pct(lf.revenue_growth_total)),
-        ("上市企业净利润增长", pct(lf.profit_growth_total)),
+        (
+            tr("market.sum.ipo"),
+            tr(
+                "market.sum.ipo_value",
+                total=yi(lf.ipo_proceeds_total_fen),
+                average=yi(lf.ipo_proceeds_average_fen),
+            ),
+        ),
+        (tr("market.sum.revenue_growth"), pct(lf.revenue_growth_total)),
+        (tr("market.sum.profit_growth"), pct(lf.profit_growth_total)),
     ]
 
 
-def write_pdf(report: MarketReport, path: Path) -> None:
+def write_pdf(report: MarketReport, path: Path, locale: str = DEFAULT_LOCALE) -> None:
     """The summary page and every chart, one per page."""
     import matplotlib as mpl
 
-    title = f"{report.year} 工业互联网投融资报告"
+    loc = normalise_locale(locale)
+    title = t("market.title", loc, year=report.year)
     with (
         mpl.rc_context({"font.family": _fonts()}),
         PdfPages(path, metadata={"Title": title}) as pdf,
     ):
-        pdf.savefig(_summary_page(report))
-        for chart in charts(report):
+        pdf.savefig(_summary_page(report, loc))
+        for chart in charts(report, loc):
             pdf.savefig(chart.draw())
 
 
 def write_report(
-    report: MarketReport, out_dir: Path, *, pdf: bool = True
+    report: MarketReport, out_dir: Path, *, pdf: bool = True, locale: str = DEFAULT_LOCALE
 ) -> tuple[Path, Path | None]:
     """Write ``market-report-<year>.html`` (and ``.pdf``) into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / f"market-report-{report.year}.html"
-    html_path.write_text(render_html(report), encoding="utf-8")
+    html_path.write_text(render_html(report, locale), encoding="utf-8")
     pdf_path = None
     if pdf:
         pdf_path = out_dir / f"market-report-{report.year}.pdf"
-        write_pdf(report, pdf_path)
+        write_pdf(report, pdf_path, locale)
     return html_path, pdf_path
