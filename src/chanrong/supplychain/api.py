@@ -17,6 +17,7 @@ from chanrong.supplychain.schemas import (
     EventOut,
     FinancingOut,
     FinancingRequestIn,
+    FromInvoicesIn,
     LineageNodeOut,
     LineageOut,
     PayableCreate,
@@ -54,6 +55,25 @@ def submit_payable(
         invoice_ref=body.invoice_ref,
     )
     return idem.save(201, PayableOut.of(payable).model_dump(mode="json"))
+
+
+@router.post("/payables/from-invoices", response_model=list[PayableOut], status_code=201)
+def payables_from_invoices(
+    body: FromInvoicesIn,
+    ctx: Ctx = Depends(enterprise_officer),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """Submit the caller's ingested invoices to a core enterprise (those not yet submitted)."""
+    if (replay := idem.replay()) is not None:
+        return replay
+    rows = service.payables_from_invoices(
+        ctx.session,
+        ctx.principal,
+        core_org_id=body.core_org_id,
+        issued_from=body.issued_from,
+        issued_before=body.issued_before,
+    )
+    return idem.save(201, [PayableOut.of(p).model_dump(mode="json") for p in rows])
 
 
 @router.get("/payables", response_model=list[PayableOut])

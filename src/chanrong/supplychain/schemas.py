@@ -39,6 +39,14 @@ class PayableCreate(BaseModel):
     invoice_ref: str = Field(min_length=1, max_length=100)
 
 
+class FromInvoicesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    core_org_id: str = Field(description="Submit the invoices billed to this core enterprise")
+    issued_from: date | None = Field(default=None, description="Invoices issued on or after")
+    issued_before: date | None = Field(default=None, description="Invoices issued before")
+
+
 class PayableReject(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

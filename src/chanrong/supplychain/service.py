@@ -45,6 +45,7 @@ from chanrong.supplychain.orm import (
     Settlement,
 )
 from chanrong.supplychain.repository import SupplyChainRepository
+from chanrong.telemetry import service as telemetry
 
 LOG_KIND = "supplychain"
 DATASET = "derived.certificates"
@@ -205,6 +206,61 @@ def submit_payable(
         },
     )
     return payable
+
+
+def payables_from_invoices(
+    session: Session,
+    principal: Principal,
+    *,
+    core_org_id: str,
+    issued_from: date | None = None,
+    issued_before: date | None = None,
+    now: datetime | None = None,
+) -> list[Payable]:
+    """Submit the caller's ingested invoices to a core enterprise as payables to confirm.
+
+    Reads the supplier's own business invoices (from MQTT/HTTP/file ingestion in the
+    telemetry domain), keeps those billed to the core enterprise's USCC that are still to
+    fall due, and submits each not already submitted: invoice id as the invoice reference,
+    the order id as the contract reference, the invoice's due date as maturity.
+    """
+    _require_enterprise(principal)
+    _require_officer(principal)
+    at = _now(now)
+    core = identity.find_organisation(session, core_org_id)
+    if core is None or not core.is_core or core.uscc is None:
+        raise ValidationFailed(
+            "core_org_id: not a core enterprise on the platform", field="core_org_id"
+        )
+    rows = telemetry.records(
+        session,
+        principal,
+        org_id=principal.org_id,
+        kind="invoices",
+        start=issued_from,
+        end=issued_before,
+    )
+    repo = SupplyChainRepository(session)
+    today = shanghai_date(at)
+    out = []
+    for inv in rows:
+        if inv.buyer_uscc != core.uscc or inv.due_date <= today or inv.amount_fen <= 0:
+            continue
+        if repo.payable_by_invoice(principal.org_id, inv.invoice_id) is not None:
+            continue
+        out.append(
+            submit_payable(
+                session,
+                principal,
+                core_org_id=core.id,
+                amount_fen=inv.amount_fen,
+                maturity_date=inv.due_date,
+                contract_ref=(inv.order_id or inv.invoice_id)[:100],
+                invoice_ref=inv.invoice_id[:100],
+                now=at,
+            )
+        )
+    return out
 
 
 def _payable_for_core(
