@@ -327,3 +327,62 @@ def test_quality_scores_over_the_api(app_client: TestClient, park: Park) -> None
         _url(park, f"/quality/compute?day={day}"), headers=park["bank"]["admin"].headers
     )
     assert r.status_code == 403
+
+
+def test_a_large_parquet_upload_is_read_in_pieces(
+    app_client: TestClient, park: Park, settings: object
+) -> None:
+    from tests.telemetry.builders import many_points
+
+    table = many_points(300_000, devices=50)  # 6,000 minutes: five days
+    sink = io.BytesIO()
+    pq.write_table(table, sink, row_group_size=40_000)
+    assert pq.ParquetFile(io.BytesIO(sink.getvalue())).num_row_groups == 8
+    officer = park["enterprise"]["officer"].headers
+    r = app_client.post(
+        _url(park, "/points"),
+        content=sink.getvalue(),
+        headers={**officer, "Content-Type": "application/vnd.apache.parquet"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["points"] == 300_000
+    assert len(r.json()["days"]) == 5
+    store = TelemetryStore(settings.effective_telemetry_dir)  # type: ignore[attr-defined]
+    assert store.count(park["enterprise"]["admin"].org_id) == 300_000
+
+
+def test_excel_records_over_http(app_client: TestClient, park: Park) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["payment_id", "invoice_id", "paid_date", "amount"])
+    ws.append(["P-1", "I-1", "2026-03-05", "1130.10"])
+    ws.append(["P-2", "I-2", "not a day", "5"])
+    body = io.BytesIO()
+    wb.save(body)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    officer = park["enterprise"]["officer"].headers
+    r = app_client.post(
+        _url(park, "/records/payments?filename=pay.xlsx"),
+        content=body.getvalue(),
+        headers={**officer, "Content-Type": xlsx},
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"] == [
+        {"row": 3, "column": "paid_date", "reason": "'not a day' is not a date (use YYYY-MM-DD)"}
+    ]
+    ws.delete_rows(3)
+    body = io.BytesIO()
+    wb.save(body)
+    r = app_client.post(
+        _url(park, "/records/payments?filename=pay.xlsx"),
+        content=body.getvalue(),
+        headers={**officer, "Content-Type": xlsx},
+    )
+    assert r.status_code == 201, r.text
+    got = app_client.get(_url(park, "/records/payments"), headers=officer).json()["records"]
+    assert [(p["payment_id"], p["amount"], p["paid_date"]) for p in got] == [
+        ("P-1", "1130.10", "2026-03-05")
+    ]
