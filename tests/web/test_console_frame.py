@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from chanrong.core.settings import Settings
 from chanrong.storage.database import Database
 from tests.builders import Park, add_member, add_org
 from tests.web.console import HTML, csrf_of, page_csrf, sign_in
@@ -229,3 +230,48 @@ def test_revoked_key_session_still_expires_with_its_token(
     assert r.status_code == 303
     assert "expired=1" in r.headers["location"]
     assert 'chanrong_token=""' in r.headers["set-cookie"]
+
+
+def test_session_slides_on_page_reads_but_not_on_forms(
+    app_client: TestClient, park: Park, settings: Settings, db: Database
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from chanrong.identity import service as identity
+    from chanrong.identity.tokens import issue_token
+
+    with db.unit_of_work() as s:
+        principal = identity.authenticate_api_key(s, park["bank"]["officer"].key)
+    old = issue_token(
+        principal,
+        secret=settings.jwt_secret,
+        ttl_seconds=settings.jwt_ttl_seconds,
+        now=datetime.now(UTC) - timedelta(seconds=settings.jwt_ttl_seconds * 0.6),
+    )
+    app_client.cookies.set("chanrong_token", old)
+    r = app_client.get("/console", headers={**HTML, "HX-Request": "true"})
+    assert r.status_code == 200
+    assert "chanrong_token" not in r.headers.get("set-cookie", "")
+    r = app_client.get("/console", headers=HTML)
+    assert r.status_code == 200
+    cookie = r.headers["set-cookie"]
+    new = cookie.split("chanrong_token=", 1)[1].split(";", 1)[0]
+    assert new and new != old
+    assert "samesite=strict" in cookie.lower()
+    # The page's form token belongs to the new session.
+    app_client.cookies.set("chanrong_token", new)
+    token = csrf_of(r.text)
+    r = app_client.post(
+        "/console/sign-out", data={"csrf_token": token}, headers=HTML, follow_redirects=False
+    )
+    assert r.status_code == 303
+    # A fresh token is not renewed.
+    fresh = issue_token(
+        principal,
+        secret=settings.jwt_secret,
+        ttl_seconds=settings.jwt_ttl_seconds,
+        now=datetime.now(UTC),
+    )
+    app_client.cookies.set("chanrong_token", fresh)
+    r = app_client.get("/console", headers=HTML)
+    assert "chanrong_token" not in r.headers.get("set-cookie", "")

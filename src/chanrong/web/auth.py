@@ -14,15 +14,19 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import jwt
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from chanrong.core.clock import utcnow
 from chanrong.core.errors import Forbidden, NotFound, Unauthenticated
 from chanrong.core.i18n import DEFAULT_LOCALE, normalise_locale
+from chanrong.core.settings import Settings
 from chanrong.edge import Ctx, SessionDep, current
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Role
+from chanrong.identity.tokens import issue_token
 
 TOKEN_COOKIE = "chanrong_token"  # noqa: S105 (a cookie name, not a secret)
 LANG_COOKIE = "lang"
@@ -72,6 +76,8 @@ class Page:
     csrf: str
     org_name: str
     user_name: str
+    # A fresh access token to store in the cookie (a sliding session), or "" to keep the old.
+    renewed_token: str = ""
 
     @property
     def session(self) -> Session:
@@ -92,13 +98,41 @@ def _page(request: Request, session: Session) -> Page:
     except NotFound:
         # A token can outlive its user or organisation record; treat it as signed out.
         raise SignInRequired("your account no longer exists; sign in again") from None
+    if not user.active:
+        raise SignInRequired("your account has been deactivated")
+    renewed = ""
+    if _due_for_renewal(request, token, ctx.settings):
+        # Re-read roles from the database rather than copy them from the old token, so a
+        # sliding session never outlives a change of roles.
+        fresh = identity.principal_of(user, org)
+        renewed = issue_token(
+            fresh,
+            secret=ctx.settings.jwt_secret,
+            ttl_seconds=ctx.settings.jwt_ttl_seconds,
+            now=utcnow(),
+        )
+        csrf = csrf_for(renewed, ctx.settings.jwt_secret)
     return Page(
         ctx=ctx,
         locale=console_locale(request),
         csrf=csrf,
         org_name=org.name,
         user_name=user.display_name,
+        renewed_token=renewed,
     )
+
+
+def _due_for_renewal(request: Request, token: str, settings: Settings) -> bool:
+    """Renew on full-page reads once half the token's life has passed. Not on htmx requests
+    or form posts: the page they came from holds a CSRF token bound to the current one."""
+    if request.method != "GET" or request.headers.get("HX-Request") == "true":
+        return False
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return False
+    left = float(claims.get("exp", 0)) - utcnow().timestamp()
+    return left < settings.jwt_ttl_seconds / 2
 
 
 def page(request: Request, session: Session = SessionDep) -> Page:

@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from chanrong.core.clock import to_shanghai
 from chanrong.core.i18n import t
 from chanrong.core.money import format_yuan
-from chanrong.web.auth import CSRF_FIELD, CSRF_HEADER, Page
+from chanrong.web.auth import CSRF_FIELD, CSRF_HEADER, Page, set_session_cookie
 from chanrong.web.nav import is_current, nav_for
 
 HERE = Path(__file__).parent
@@ -110,6 +110,8 @@ def render(
     base.update(context)
     response = templates.TemplateResponse(request, template, base, status_code=status_code)
     response.headers.update(SECURITY_HEADERS)
+    if p is not None and p.renewed_token:
+        set_session_cookie(response, request, p.renewed_token, p.ctx.settings.jwt_ttl_seconds)
     if headers:
         response.headers.update(headers)
     return response
