@@ -74,3 +74,8 @@ def test_import_report_classify_and_match_from_the_command_line(
     assert "no market company no-such-id" in out
     out = _run(["market", "match", "--stage", "seedling"], code=2)
     assert "stage" in out
+    out = _run(["market", "template", "listings"])
+    assert out.strip().endswith(
+        "stock_code,company,exchange,board,listing_date,ipo_proceeds,market_value,province,"
+        "city,description,field,tags"
+    )

@@ -118,6 +118,25 @@ def _show(report: MarketReport, lang: str) -> None:
     console.print(_bucket_table("上市板块 boards (year end)", report.listings.listed_by_board))
 
 
+@market_app.command("template")
+def template_cmd(
+    dataset: Annotated[
+        Dataset, typer.Argument(help="events | investors | listings | financials | proceeds")
+    ],
+) -> None:
+    """Print the CSV header of a data set and the header spellings each column accepts."""
+    from chanrong.market.tabular import COLUMNS
+
+    spec = COLUMNS[dataset]
+    table = Table("column", "required", "also accepted as", title=f"{dataset.value} columns")
+    for column, (required, aliases) in spec.items():
+        table.add_row(
+            column, "yes" if required else "", ", ".join(a for a in aliases if a != column)
+        )
+    console.print(table)
+    typer.echo(",".join(spec))
+
+
 @market_app.command("report")
 @friendly_errors
 def report_cmd(
