@@ -282,8 +282,9 @@ def generate_month(
 
     pi = {d.device_id: i for i, d in enumerate(prod)}
     ci = {d.device_id: i for i, d in enumerate(comp)}
-    stitches_incr = rng.poisson(out_incr * 450.0 + running * dt_h * 300.0)
-    cuts_incr = rng.poisson(out_incr * 6.0)
+    if kind == "sewing_machine":
+        stitches_incr = rng.poisson(out_incr * 450.0 + running * dt_h * 300.0)
+        cuts_incr = rng.poisson(out_incr * 6.0)
     for k, d in enumerate(devices):
         if d.device_id in pi:
             i = pi[d.device_id]
