@@ -116,3 +116,20 @@ def test_every_range_has_low_at_most_high(low: int, extra: int) -> None:
     parsed = parse_amount(f"{low}万-{low + extra}万元")
     assert parsed.low_minor is not None and parsed.high_minor is not None
     assert parsed.low_minor <= parsed.high_minor
+
+
+AMOUNT_ALPHABET = st.sampled_from(
+    list("0123456789.,-~至到超近约数几级以上下余多不足亿万千百十元美港$€¥kmb +一二两")
+)
+
+
+@given(st.text(alphabet=AMOUNT_ALPHABET, max_size=12) | st.text(max_size=12))
+def test_any_text_parses_or_says_why_never_crashes(text: str) -> None:
+    try:
+        parsed = parse_amount(text)
+    except AmountError as exc:
+        reason = str(exc)
+        assert reason, "an AmountError must say why"
+        return
+    if parsed.low_minor is not None and parsed.high_minor is not None:
+        assert 0 <= parsed.low_minor <= parsed.high_minor
