@@ -317,3 +317,43 @@ def test_fund_use_check(app_client: TestClient, park: Park, db: Database) -> Non
     assert out["consistent_share"] == "0.6316"
     alerts = app_client.get("/lending/alerts", headers=bank).json()
     assert [(a["kind"], a["severity"]) for a in alerts] == [("fund_use", "high")]
+
+
+def test_credit_line_drawdown_is_idempotent(app_client: TestClient, park: Park) -> None:
+    bank = park["bank"]["officer"].headers
+    ent = park["enterprise"]["officer"].headers
+    body = {**PRODUCT, "code": "RC", "kind": "revolving", "method": "interest_only"}
+    pid = app_client.post("/lending/products", json=body, headers=bank).json()["id"]
+    line = app_client.post(
+        "/lending/lines",
+        json={
+            "product_id": pid,
+            "borrower_org_id": park["enterprise"]["officer"].org_id,
+            "limit": "100000",
+            "opened_on": "2025-01-01",
+            "expires_on": "2026-01-01",
+            "purpose": "working_capital",
+        },
+        headers={**bank, "Idempotency-Key": "line-1"},
+    )
+    assert line.status_code == 201, line.text
+    line_id = line.json()["id"]
+    draw = {"amount": "30000", "term_months": 3, "on": "2025-01-05"}
+    h = {**ent, "Idempotency-Key": "draw-1"}
+    first = app_client.post(f"/lending/lines/{line_id}/drawdowns", json=draw, headers=h)
+    again = app_client.post(f"/lending/lines/{line_id}/drawdowns", json=draw, headers=h)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert app_client.get(f"/lending/lines/{line_id}", headers=ent).json()["available"] == (
+        "70000.00"
+    )
+    # The bank cannot draw for the borrower; another enterprise cannot see the line.
+    r = app_client.post(f"/lending/lines/{line_id}/drawdowns", json=draw, headers=bank)
+    assert r.status_code == 403
+    other = park["other_enterprise"]["officer"].headers
+    assert app_client.get(f"/lending/lines/{line_id}", headers=other).status_code == 404
+    r = app_client.post(
+        f"/lending/lines/{line_id}/drawdowns", json={**draw, "amount": "70000.01"}, headers=ent
+    )
+    assert r.status_code == 422 and r.json()["field"] == "amount"

@@ -271,10 +271,14 @@ def payoff(loan_id: str, on: date, ctx: Ctx = Depends(current)) -> PayoffOut:
 
 
 @router.post("/lines", response_model=LineOut, status_code=201)
-def open_line(body: LineCreate, ctx: Ctx = Depends(current)) -> LineOut:
+def open_line(
+    body: LineCreate, ctx: Ctx = Depends(current), idem: Idempotency = Depends(idempotency)
+) -> JSONResponse:
     """Open a revolving credit line (bank officers)."""
+    if (replay := idem.replay()) is not None:
+        return replay
     line = service.open_credit_line(ctx.session, ctx.principal, **body.model_dump(mode="python"))
-    return _line(ctx, line)
+    return idem.save(201, _line(ctx, line).model_dump(mode="json"))
 
 
 @router.get("/lines/{line_id}", response_model=LineOut)
@@ -283,8 +287,18 @@ def get_line(line_id: str, ctx: Ctx = Depends(current)) -> LineOut:
 
 
 @router.post("/lines/{line_id}/drawdowns", response_model=LoanOut, status_code=201)
-def draw(line_id: str, body: DrawRequest, ctx: Ctx = Depends(current)) -> LoanOut:
-    """The borrower draws on its line; the drawdown is disbursed at once."""
+def draw(
+    line_id: str,
+    body: DrawRequest,
+    ctx: Ctx = Depends(current),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """The borrower draws on its line; the drawdown is disbursed at once.
+
+    Send an ``Idempotency-Key``: a retried drawdown then answers the first one.
+    """
+    if (replay := idem.replay()) is not None:
+        return replay
     loan = service.draw(
         ctx.session,
         ctx.principal,
@@ -293,7 +307,7 @@ def draw(line_id: str, body: DrawRequest, ctx: Ctx = Depends(current)) -> LoanOu
         term_months=body.term_months,
         on=body.on,
     )
-    return LoanOut.of(loan)
+    return idem.save(201, LoanOut.of(loan).model_dump(mode="json"))
 
 
 @router.post("/collections", response_model=list[RepaymentOut])

@@ -38,7 +38,8 @@ class Repricing(StrEnum):
 
 
 class LoanStatus(StrEnum):
-    BOOKED = "booked"  # approved and booked, not yet disbursed
+    BOOKED = "booked"  # approved and booked, waiting for the borrower
+    ACCEPTED = "accepted"  # the borrower accepted the schedule; ready to disburse
     ACTIVE = "active"
     CLOSED = "closed"
 

@@ -496,7 +496,7 @@ def accept_loan(session: Session, principal: Principal, loan_id: str) -> Loan:
         raise Forbidden("this action needs the officer role")
     if loan.status != LoanStatus.BOOKED.value:
         raise Conflict(f"status: a {loan.status} loan cannot be accepted", field="status")
-    loan.status = "accepted"
+    loan.status = LoanStatus.ACCEPTED.value
     session.flush()
     _log(session, "loan.accepted", principal.org_id, loan, {"user_id": principal.user_id})
     return loan
@@ -505,7 +505,7 @@ def accept_loan(session: Session, principal: Principal, loan_id: str) -> Loan:
 def disburse(session: Session, principal: Principal, loan_id: str, *, on: date) -> Loan:
     """Pay the loan out on ``on``: fix its schedule, post the disbursement."""
     loan = _book_loan_for(session, principal, loan_id)
-    if loan.status != "accepted":
+    if loan.status != LoanStatus.ACCEPTED.value:
         raise Conflict(
             f"status: the loan is {loan.status}; the borrower must accept it first", field="status"
         )
@@ -643,7 +643,11 @@ def line_available_fen(session: Session, line: CreditLine) -> int:
     repo = LendingRepository(session)
     loans = [x for x in repo.loans(line_id=line.id) if x.status != LoanStatus.CLOSED.value]
     outstanding = repo.account_balance([x.id for x in loans], journal.Account.LOAN_PRINCIPAL.value)
-    pending = sum(x.principal_fen for x in loans if x.status in ("booked", "accepted"))
+    pending = sum(
+        x.principal_fen
+        for x in loans
+        if x.status in (LoanStatus.BOOKED.value, LoanStatus.ACCEPTED.value)
+    )
     return line.limit_fen - sum(outstanding.values()) - pending
 
 
@@ -1770,7 +1774,7 @@ def loan_view(session: Session, principal: Principal, loan_id: str) -> LoanView:
     """A loan with its schedule (paid and owed), balances from the journal, and its history."""
     loan = _visible_loan(session, principal, loan_id)
     repo = LendingRepository(session)
-    if loan.status in (LoanStatus.BOOKED.value, "accepted"):
+    if loan.status in (LoanStatus.BOOKED.value, LoanStatus.ACCEPTED.value):
         return LoanView(loan, [], {}, None, [])
     loaded = _load(session, loan)
     lines = repo.lines([e.id for e in repo.entries(loan.id)])
