@@ -3,7 +3,7 @@ finance, settle, with the lineage and its place in the verifiable log."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,6 +13,7 @@ from chanrong.governance import service as governance
 from chanrong.storage.database import Database
 from chanrong.supplychain import service
 from chanrong.supplychain.certificates import DayCount
+from tests.builders import Park
 from tests.supplychain.builders import START, acting, build_chain, confirmed_certificate
 
 
@@ -225,3 +226,33 @@ def test_demo_story(db: Database) -> None:
         fin = service.get_financing(s, acting(s, chain.bank), story.financing_id)
         assert (fin.state, fin.discount_fen) == ("accepted", 319_375)
         assert service.tree_violations(s, story.payable_id) == []
+
+
+def test_settlement_sweeps_into_the_payees_loan(db: Database, park: Park) -> None:
+    """回款自动还款: a settled certificate repays the holder's loan by its agreed sweep share."""
+    from chanrong.lending import service as lending
+    from tests.lending.builders import active_loan, principal
+
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        borrower = principal(s, park["enterprise"]["officer"])
+        loan = active_loan(s, officer, borrower, sweep_share_pct="30", start=date(2025, 1, 10))
+        core = acting(s, park["core"]["admin"].org_id)
+        on = datetime(2025, 1, 15, 2, tzinfo=UTC)
+        p = service.submit_payable(
+            s,
+            borrower,
+            core_org_id=core.org_id,
+            amount_fen=500_000,
+            maturity_date=date(2025, 2, 10),
+            contract_ref="HT",
+            invoice_ref="SW-1",
+            now=on,
+        )
+        service.confirm_payable(s, core, p.id, now=on)
+        paid = service.settle_payable(s, core, p.id, now=datetime(2025, 2, 10, 2, tzinfo=UTC))
+        assert [x.amount_fen for x in paid] == [500_000]
+        view = lending.loan_view(s, officer, loan.id)
+        first = view.instalments[0]
+        # 30 % of ¥5,000.00 = ¥1,500.00 went to the first instalment.
+        assert first.paid_interest_fen + first.paid_principal_fen == 150_000

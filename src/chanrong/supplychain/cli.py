@@ -95,6 +95,21 @@ def render_tree(session: Session, lineage: service.Lineage, *, locale: str | Non
     return top
 
 
+def print_story(session: Session, story: service.Story, *, locale: str | None = None) -> None:
+    """Print what ``service.demo_story`` did as a Rich tree (for ``chanrong demo`` too)."""
+    core = service.principal_for_org(session, story.core_org_id)
+    console.print(
+        render_tree(session, service.payable_tree(session, core, story.payable_id), locale=locale)
+    )
+    summary = t(
+        "scf.settled_summary",
+        locale,
+        amount=format_yuan(story.settled_fen),
+        holders=len(story.settlements),
+    )
+    console.print(summary)
+
+
 def _story_org(
     session: Session, key: str, name: str, body: str | None, extra: dict[str, Any]
 ) -> str:
@@ -133,16 +148,7 @@ def story(
                 tier2_org_ids=(ids["tier2a"], ids["tier2b"]),
                 bank_org_id=ids["bank"],
             )
-        core = service.principal_for_org(session, ids["core"])
-        lineage = service.payable_tree(session, core, result.payable_id)
-        console.print(render_tree(session, lineage, locale=lang))
-        summary = t(
-            "scf.settled_summary",
-            lang,
-            amount=format_yuan(result.settled_fen),
-            holders=len(result.settlements),
-        )
-        console.print(summary)
+        print_story(session, result, locale=lang)
 
 
 @scf_app.command("tree")

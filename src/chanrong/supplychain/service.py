@@ -21,6 +21,7 @@ from chanrong.core.ids import new_id
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.identity.domain import InstitutionType, OrgKind, Principal, Role
+from chanrong.lending import service as lending
 from chanrong.supplychain import certificates as rules
 from chanrong.supplychain.certificates import (
     CertState,
@@ -829,6 +830,22 @@ def settle_payable(
             )
         )
     repo.add(*out)
+    # A settled certificate is a receivable collected through the platform: enterprise
+    # payees' loans with an agreed sweep share are repaid from it (回款自动还款).
+    enterprises = {
+        o.id
+        for o in (identity.find_organisation(session, p) for p in {s.payee_org_id for s in out})
+        if o is not None and o.kind == OrgKind.ENTERPRISE.value
+    }
+    for paid in out:
+        if paid.payee_org_id in enterprises:
+            lending.sweep_collection(
+                session,
+                borrower_org_id=paid.payee_org_id,
+                payment_ref=f"scf-settlement:{paid.id}",
+                amount_fen=paid.amount_fen,
+                paid_on=shanghai_date(at),
+            )
     _record(
         repo,
         kind="payable.settled",
@@ -909,6 +926,7 @@ class Story:
     """What ``demo_story`` did, for printing."""
 
     payable_id: str
+    core_org_id: str
     root_certificate_id: str
     financing_id: str
     settled_fen: int
@@ -966,6 +984,7 @@ def demo_story(
     paid = settle_payable(session, core, payable.id, now=pay_day)
     return Story(
         payable_id=payable.id,
+        core_org_id=core_org_id,
         root_certificate_id=root.id,
         financing_id=fin.id,
         settled_fen=sum(s.amount_fen for s in paid),
