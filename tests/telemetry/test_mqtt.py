@@ -202,3 +202,69 @@ def test_sigkill_mid_stream_loses_nothing_and_stores_nothing_twice(
     assert {ts for _, ts in keys} == expected_ts
     store.compact(plant.org_id)
     assert store.physical_rows(plant.org_id) == total
+
+
+def test_sparkplug_b_data_with_aliases_from_the_birth(plant: Plant, mqtt_port: int) -> None:
+    from chanrong.telemetry.adapters import sparkplug
+
+    store = TelemetryStore(plant.telemetry_dir)
+
+    def resolve(uscc: str) -> tuple[str, dict[str, str]] | None:
+        return (plant.org_id, {}) if uscc == plant.uscc else None
+
+    worker = MqttIngestWorker(
+        store=store,
+        resolve=resolve,
+        convert=service.to_canonical_units,
+        host="127.0.0.1",
+        port=mqtt_port,
+        group=unique("g"),
+        client_id=unique("w"),
+        flush_seconds=0.05,
+    )
+    ready = threading.Event()
+    thread = threading.Thread(target=lambda: worker.run(idle_exit=2, on_ready=ready.set))
+    thread.start()
+    assert ready.wait(20)
+    # A BIRTH names the metrics and their aliases; DDATA then sends aliases only.
+    payload_cls = sparkplug._payload_class()
+    birth = payload_cls(timestamp=T0_MS, seq=0)
+    birth.metrics.add(name="power_kw", alias=1, timestamp=T0_MS, datatype=10, double_value=3.5)
+    birth.metrics.add(name="output_count", alias=2, timestamp=T0_MS, datatype=8, long_value=100)
+    birth.metrics.add(name="label", alias=3, timestamp=T0_MS, datatype=12, string_value="x")
+    data = payload_cls(timestamp=T0_MS + 60_000, seq=1)
+    data.metrics.add(alias=1, timestamp=T0_MS + 60_000, datatype=10, double_value=4.25)
+    data.metrics.add(alias=2, timestamp=T0_MS + 60_000, datatype=8, long_value=101)
+    data.metrics.add(alias=9, timestamp=T0_MS + 60_000, datatype=10, double_value=1.0)  # unknown
+    node = sparkplug.encode([("power_kw", T0_MS, 9.0)], timestamp=T0_MS)
+    base = f"spBv1.0/{plant.uscc}"
+    pub = publisher(mqtt_port)
+    publish_all(pub, [(f"{base}/DBIRTH/gw-1/press-9", birth.SerializeToString())])
+    time.sleep(0.3)  # the BIRTH first, as an edge node sends it
+    for topic, body, qos in (
+        (f"{base}/DDATA/gw-1/press-9", data.SerializeToString(), 0),
+        (f"{base}/NDATA/gw-1", node, 1),
+        (f"{base}/DDATA/gw-1/press-9", b"\xff\xff garbage", 1),
+    ):
+        info = pub.publish(topic, body, qos=qos)
+        info.wait_for_publish(timeout=10)
+    pub.loop_stop()
+    pub.disconnect()
+    thread.join(30)
+    press = store.query(plant.org_id, devices=["press-9"])
+    got = list(
+        zip(
+            press.column("metric").to_pylist(),
+            [t.isoformat() for t in press.column("ts").to_pylist()],
+            press.column("value").to_pylist(),
+            strict=True,
+        )
+    )
+    assert got == [
+        ("output_count", "2026-03-02T00:00:00+00:00", 100.0),
+        ("output_count", "2026-03-02T00:01:00+00:00", 101.0),
+        ("power_kw", "2026-03-02T00:00:00+00:00", 3.5),
+        ("power_kw", "2026-03-02T00:01:00+00:00", 4.25),
+    ]
+    assert store.query(plant.org_id, devices=["gw-1"]).column("value").to_pylist() == [9.0]
+    assert worker.stats.rejected == 1

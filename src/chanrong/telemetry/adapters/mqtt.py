@@ -1,5 +1,8 @@
 """MQTT 5 ingestion worker: a shared subscription, QoS 1, acknowledged only once stored.
 
+Reads the JSON batches of ``chanrong/v1/{uscc}/{device_id}/telemetry`` and Sparkplug B
+(``spBv1.0/{uscc}/DDATA/{node}/{device}``).
+
 Several workers in one share group split the load. Messages are buffered and written to the
 store in one fsync'd file per organisation and flush; only then are their PUBACKs sent. A
 worker killed before acknowledging gets its messages redelivered (to its resumed session),
@@ -24,6 +27,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from chanrong.telemetry.adapters import sparkplug
 from chanrong.telemetry.adapters.payload import PayloadError, decode_batch, parse_topic
 from chanrong.telemetry.store import TelemetryStore
 
@@ -50,7 +54,7 @@ class WorkerStats:
 
 @dataclass
 class _Pending:
-    mids: list[int] = field(default_factory=list)
+    mids: list[tuple[int, int]] = field(default_factory=list)  # (mid, qos)
     by_org: dict[str, list[tuple[str, pa.Array, pa.Array, pa.Array]]] = field(
         default_factory=lambda: defaultdict(list)
     )
@@ -73,8 +77,11 @@ class MqttIngestWorker:
         client_id: str,
         flush_points: int = 20_000,
         flush_seconds: float = 0.2,
+        sparkplug: bool = True,
     ) -> None:
         self.store = store
+        self.sparkplug = sparkplug
+        self._aliases: dict[tuple[str, str, str], dict[int, str]] = {}
         self.resolve = resolve
         self.convert = convert
         self.group = group
@@ -105,7 +112,17 @@ class MqttIngestWorker:
     ) -> None:
         if reason.is_failure:
             raise ConnectionError(f"MQTT broker refused the connection: {reason}")
-        client.subscribe(share_topic(self.group), qos=1)
+        topics = [(share_topic(self.group), 1)]
+        if self.sparkplug:
+            g = self.group
+            topics += [
+                (f"$share/{g}/{sparkplug.NAMESPACE}/+/DDATA/+/+", 1),
+                (f"$share/{g}/{sparkplug.NAMESPACE}/+/NDATA/+", 1),
+                # Every worker keeps the alias names a BIRTH announces.
+                (f"{sparkplug.NAMESPACE}/+/DBIRTH/+/+", 1),
+                (f"{sparkplug.NAMESPACE}/+/NBIRTH/+", 1),
+            ]
+        client.subscribe(topics)
 
     def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, codes: Any, _p: Any) -> None:
         if any(c.is_failure for c in codes):
@@ -116,15 +133,20 @@ class MqttIngestWorker:
         pending = self._pending
         if not pending.mids:
             pending.since = time.monotonic()
-        pending.mids.append(msg.mid)
+        pending.mids.append((msg.mid, msg.qos))
         self.stats.messages += 1
         try:
-            parts = parse_topic(msg.topic)
-            target = self._org(parts.uscc)
+            if msg.topic.startswith(sparkplug.NAMESPACE + "/"):
+                uscc, device_id, arrays = self._sparkplug(msg.topic, bytes(msg.payload))
+            else:
+                parts = parse_topic(msg.topic)
+                uscc, device_id = parts.uscc, parts.device_id
+                arrays = decode_batch(bytes(msg.payload))
+            target = self._org(uscc)
             if target is None:
-                raise PayloadError(f"uscc: no enterprise {parts.uscc} is registered")
-            metrics, stamps, values = decode_batch(bytes(msg.payload))
-        except PayloadError as exc:
+                raise PayloadError(f"uscc: no enterprise {uscc} is registered")
+            metrics, stamps, values = arrays
+        except (PayloadError, sparkplug.SparkplugError) as exc:
             # A message that can never be stored is acknowledged and counted, not redelivered
             # forever.
             self.stats.rejected += 1
@@ -132,8 +154,21 @@ class MqttIngestWorker:
             self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
             log.warning("rejected MQTT message on %s: %s", msg.topic, exc)
             return
-        pending.by_org[target[0]].append((parts.device_id, metrics, stamps, values))
-        pending.points += len(values)
+        if len(values):
+            pending.by_org[target[0]].append((device_id, metrics, stamps, values))
+            pending.points += len(values)
+
+    def _sparkplug(self, topic: str, body: bytes) -> tuple[str, str, tuple[pa.Array, ...]]:
+        t = sparkplug.parse_topic(topic)
+        if t.message_type not in sparkplug.DATA_TYPES + sparkplug.BIRTH_TYPES:
+            raise sparkplug.SparkplugError(f"topic: {t.message_type} messages carry no data")
+        key = (t.group_id, t.edge_node_id, t.device_id or "")
+        aliases = self._aliases.setdefault(key, {})
+        if t.message_type in sparkplug.BIRTH_TYPES:
+            aliases.clear()
+        arrays, named = sparkplug.decode(body, aliases)
+        aliases.update(named)
+        return t.group_id, t.device, arrays
 
     def _org(self, uscc: str) -> tuple[str, dict[str, str]] | None:
         if uscc not in self._orgs:
@@ -161,8 +196,9 @@ class MqttIngestWorker:
                 }
             )
             self.store.write(org_id, self.convert(table, units.get(org_id, {})))
-        for mid in pending.mids:
-            self.client.ack(mid, 1)
+        for mid, qos in pending.mids:
+            if qos > 0:
+                self.client.ack(mid, qos)
         self.stats.points += pending.points
         self.stats.flushes += 1
         self.stats.last_flush_at = time.time()
