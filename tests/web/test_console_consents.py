@@ -79,6 +79,16 @@ def test_enterprise_grants_bank_sees_charts_then_revoke_cuts_access(
     assert access.text.count("<td>bank</td>") >= 3
     assert "telemetry.equipment" in access.text
     assert "business.orders" in access.text
+    # Each read links to its log entry, whose inclusion proof checks out against the root.
+    index = re.findall(r'href="/console/log/(\d+)"', access.text)[0]
+    entry = app_client.get(f"/console/log/{index}", headers=HTML)
+    assert entry.status_code == 200
+    assert 'id="proof-result">已验证' in entry.text
+    assert "data.access" in entry.text
+    # An organisation that is no party to the entry cannot open it.
+    other = TestClient(app_client.app)
+    sign_in(other, park["other_bank"]["officer"].key)
+    assert other.get(f"/console/log/{index}", headers=HTML).status_code == 404
 
     token = page_csrf(app_client, "/console/enterprise/consents")
     r = app_client.post(

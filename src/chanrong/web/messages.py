@@ -454,6 +454,20 @@ _M: dict[str, tuple[str, str]] = {
         "最近一次授信决策（{bank}，{day}）",
         "Latest credit decision ({bank}, {day})",
     ),
+    # log entry
+    "web.logentry.title": ("日志条目 #{index}", "Log entry #{index}"),
+    "web.logentry.verified": (
+        "已验证：条目数据与叶哈希一致，审计路径可推出 {size} 条目日志的根哈希。",
+        "Verified: the data matches its leaf hash and the audit path leads to the root of the "
+        "{size}-entry log.",
+    ),
+    "web.logentry.failed": (
+        "验证失败：条目或审计路径与日志根哈希不符。",
+        "Verification failed: the entry or its path does not match the log root.",
+    ),
+    "web.logentry.leaf": ("叶哈希", "Leaf hash"),
+    "web.logentry.path": ("审计路径（RFC 9162）", "Audit path (RFC 9162)"),
+    "web.logentry.data": ("条目内容", "Entry data"),
 }
 
 register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})

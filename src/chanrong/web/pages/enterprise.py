@@ -73,8 +73,15 @@ def own_profile(request: Request, p: Page = Depends(enterprise_page)) -> HTMLRes
     )
     decided = [a for a in credit.list_applications(p.session, principal) if a.score]
     latest = max(decided, key=lambda a: a.created_at, default=None)
+    governance.authorize_read(
+        p.session,
+        principal,
+        owner_org_id=principal.org_id,
+        dataset="derived.profile",
+        purpose=None,
+    )
     try:
-        snap = credit.get_profile(p.session, principal, principal.org_id)
+        snap = credit.latest_profile(p.session, principal.org_id)
     except NotFound:
         snap = None
     score_chart = None
