@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import String, cast, distinct, extract, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from chanrong.core.clock import utcnow
 from chanrong.market.orm import (
     MarketCompany,
     MarketEvent,
@@ -119,8 +120,6 @@ class MarketRepository:
         self.session.flush()
 
     def insert_companies(self, rows: list[dict[str, Any]]) -> None:
-        from chanrong.core.clock import utcnow
-
         now = utcnow()
         for chunk in _chunks(rows, 1000):
             self.session.execute(insert(MarketCompany), [{**r, "created_at": now} for r in chunk])

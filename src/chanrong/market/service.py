@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from chanrong.core.clock import utcnow
 from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.core.ids import new_id
 from chanrong.market.analytics import MarketAnalytics, MarketReport, to_arrow
@@ -279,8 +280,6 @@ def _import_events(
 
 
 def _event_row(event_id: str, company_id: str, rec: EventRecord) -> dict[str, Any]:
-    from chanrong.core.clock import utcnow
-
     return {
         "id": event_id,
         "event_date": rec.event_date,
