@@ -302,3 +302,45 @@ def add_and_member(db: Database, kind: str, **kw: Any) -> Any:
     with db.unit_of_work() as s:
         org = add_org(s, kind, **kw)
         return add_member(s, org, "officer")
+
+
+def test_reject_and_decline(app_client: TestClient, park: Park) -> None:
+    c = app_client
+    sup, core, bank = park["enterprise"], park["core"], park["bank"]
+    pid = _payable(c, park, n=7).json()["id"]
+    url = f"/supplychain/payables/{pid}/reject"
+    _problem(c.post(url, json={"reason": "x"}, headers=sup["officer"].headers), 403)
+    _problem(c.post(url, json={}, headers=core["officer"].headers), 422, "reason")
+    r = c.post(url, json={"reason": "goods returned"}, headers=core["officer"].headers)
+    assert r.status_code == 200, r.text
+    assert (r.json()["state"], r.json()["reject_reason"]) == ("rejected", "goods returned")
+    _problem(c.post(f"/supplychain/payables/{pid}/confirm", headers=core["officer"].headers), 409)
+    _problem(c.get(f"/supplychain/payables/{pid}/tree", headers=core["officer"].headers), 409)
+
+    pid = _payable(c, park, n=8).json()["id"]
+    root = c.post(f"/supplychain/payables/{pid}/confirm", headers=core["officer"].headers).json()
+    cid = root["certificate"]["id"]
+    r = c.post(
+        f"/supplychain/certificates/{cid}/financing-requests",
+        json={"bank_org_id": bank["admin"].org_id},
+        headers=sup["officer"].headers,
+    )
+    fid = r.json()["id"]
+    _problem(  # one open request per bank and certificate
+        c.post(
+            f"/supplychain/certificates/{cid}/financing-requests",
+            json={"bank_org_id": bank["admin"].org_id},
+            headers=sup["officer"].headers,
+        ),
+        409,
+        "bank_org_id",
+    )
+    inbox = c.get("/supplychain/financing-requests?state=requested", headers=bank["viewer"].headers)
+    assert [f["id"] for f in inbox.json()] == [fid]
+    r = c.post(f"/supplychain/financing-requests/{fid}/decline", headers=bank["officer"].headers)
+    assert r.status_code == 200 and r.json()["state"] == "declined"
+    _problem(
+        c.post(f"/supplychain/financing-requests/{fid}/accept", headers=sup["officer"].headers), 409
+    )
+    got = c.get(f"/supplychain/certificates/{cid}", headers=sup["viewer"].headers).json()
+    assert got["state"] == "live"  # declined financing leaves the certificate with its holder
