@@ -221,9 +221,18 @@ def test_quality_from_the_command_line(cli_env: Plant) -> None:
     result = runner.invoke(app, ["quality", "run", "--org", cli_env.uscc, "--day", "2026-02-30"])
     assert result.exit_code == 2
     assert "day: '2026-02-30' is not a date" in result.output
+    store = TelemetryStore(cli_env.telemetry_dir)
+    store.write(cli_env.org_id, points("cnc-1", "power_kw", values[:10]))  # sent again
     result = runner.invoke(app, ["telemetry", "compact", "--org", cli_env.uscc])
     assert result.exit_code == 0, result.output
-    assert "96 distinct points" in result.output
+    assert "106 rows → 96 distinct points" in result.output
+    store.write(cli_env.org_id, points("cnc-1", "power_kw", values[:5]))
+    result = runner.invoke(
+        app, ["quality", "run", "--org", cli_env.uscc, "--day", "2026-03-02", "--compact"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "duplicate 5/101" in result.output  # scored before the merge
+    assert store.physical_rows(cli_env.org_id) == 96
 
 
 def test_load_a_simulated_park(cli_env: Plant, tmp_path: Path) -> None:

@@ -268,3 +268,45 @@ def test_sparkplug_b_data_with_aliases_from_the_birth(plant: Plant, mqtt_port: i
     ]
     assert store.query(plant.org_id, devices=["gw-1"]).column("value").to_pylist() == [9.0]
     assert worker.stats.rejected == 1
+
+
+def test_two_workers_in_a_share_group_split_the_stream(plant: Plant, mqtt_port: int) -> None:
+    store = TelemetryStore(plant.telemetry_dir)
+    group = unique("g")
+    workers = [
+        MqttIngestWorker(
+            store=store,
+            resolve=lambda u: (plant.org_id, {}) if u == plant.uscc else None,
+            convert=service.to_canonical_units,
+            host="127.0.0.1",
+            port=mqtt_port,
+            group=group,
+            client_id=unique("w"),
+            flush_seconds=0.05,
+        )
+        for _ in range(2)
+    ]
+    readies = [threading.Event() for _ in workers]
+    threads = [
+        threading.Thread(target=lambda w=w, r=r: w.run(idle_exit=2, on_ready=r.set))
+        for w, r in zip(workers, readies, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    assert all(r.wait(20) for r in readies)
+    pub = publisher(mqtt_port)
+    publish_all(
+        pub,
+        [
+            (telemetry_topic(plant.uscc, f"dev-{m % 4}"), encode_batch(series("d", 50, m * 50)))
+            for m in range(40)
+        ],
+    )
+    pub.loop_stop()
+    pub.disconnect()
+    for t in threads:
+        t.join(30)
+    split = [w.stats.messages for w in workers]
+    assert sum(split) == 40
+    assert min(split) > 0, f"one worker got everything: {split}"
+    assert store.count(plant.org_id) == 40 * 50

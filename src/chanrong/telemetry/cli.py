@@ -247,8 +247,11 @@ def quality_run(
     day: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
     start: Annotated[str | None, typer.Option("--from", help="First day YYYY-MM-DD")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day YYYY-MM-DD (inclusive)")] = None,
+    compact: Annotated[
+        bool, typer.Option("--compact", help="Then merge the scored days' files (after scoring)")
+    ] = False,
 ) -> None:
-    """Compute and keep daily quality scores (run before compaction)."""
+    """Compute and keep daily quality scores (run before compaction, or pass --compact)."""
     days = _days(_date(day, "day"), _date(start, "from"), _date(end, "to"))
     org_id = _org_id(org)
     store = service.open_store(settings())
@@ -263,6 +266,12 @@ def quality_run(
                 end=days[-1] + timedelta(days=1),
                 progress=lambda n: progress.advance(task, n),
             )
+        if compact:
+            # Only now: duplicates and late arrivals are visible in the raw files only.
+            merge = progress.add_task("compacting days", total=len(days))
+            for d in days:
+                store.compact(org_id, d)
+                progress.advance(merge)
     _show(org_id, days[0], days[-1] + timedelta(days=1), "enterprise")
 
 
