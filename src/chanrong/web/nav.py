@@ -15,6 +15,7 @@ from chanrong.identity.domain import OrgKind, Principal
 class NavItem:
     key: str  # message key of the label
     href: str
+    also: tuple[str, ...] = ()  # other paths that belong to this section
 
 
 _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
@@ -25,13 +26,22 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
         NavItem("web.nav.carbon", "/console/enterprise/carbon"),
         NavItem("web.nav.access", "/console/enterprise/access"),
         NavItem("web.nav.consents", "/console/enterprise/consents"),
-        NavItem("web.nav.finance", "/console/enterprise/finance"),
+        NavItem(
+            "web.nav.finance",
+            "/console/enterprise/finance",
+            (
+                "/console/enterprise/loans",
+                "/console/enterprise/certificates",
+                "/console/applications",
+                "/console/loans",
+            ),
+        ),
     ),
     OrgKind.FINANCIAL_INSTITUTION: (
         NavItem("web.nav.home", "/console"),
-        NavItem("web.nav.applications", "/console/bank/applications"),
+        NavItem("web.nav.applications", "/console/bank/applications", ("/console/applications",)),
         NavItem("web.nav.enterprises", "/console/bank/enterprises"),
-        NavItem("web.nav.loans", "/console/bank/loans"),
+        NavItem("web.nav.loans", "/console/bank/loans", ("/console/loans",)),
         NavItem("web.nav.certificates", "/console/bank/certificates"),
     ),
     OrgKind.PLATFORM_OPERATOR: (
@@ -58,4 +68,4 @@ def is_current(item: NavItem, path: str) -> bool:
     """Whether ``path`` is inside the section ``item`` leads to (home only matches exactly)."""
     if item.href == "/console":
         return path.rstrip("/") == "/console"
-    return path == item.href or path.startswith(item.href + "/")
+    return any(path == base or path.startswith(base + "/") for base in (item.href, *item.also))

@@ -1,0 +1,43 @@
+"""The role-aware menu (pure): which sections each organisation kind sees, which is current."""
+
+from __future__ import annotations
+
+from chanrong.identity.domain import OrgKind, Principal, Role
+from chanrong.web.nav import is_current, nav_for
+
+
+def _principal(kind: OrgKind) -> Principal:
+    return Principal(user_id="u", org_id="o", org_kind=kind, roles=frozenset({Role.VIEWER}))
+
+
+def test_each_kind_sees_only_its_sections_and_its_organisation() -> None:
+    hrefs = {k: [i.href for i in nav_for(_principal(k))] for k in OrgKind}
+    assert "/console/enterprise/consents" in hrefs[OrgKind.ENTERPRISE]
+    assert "/console/bank/applications" in hrefs[OrgKind.FINANCIAL_INSTITUTION]
+    assert "/console/operator/catalog" in hrefs[OrgKind.PLATFORM_OPERATOR]
+    assert "/console/analyst/market" in hrefs[OrgKind.ANALYST]
+    for kind, links in hrefs.items():
+        assert links[0] == "/console"
+        assert links[-1] == "/console/organisation"
+        others = {"enterprise", "bank", "operator", "analyst"} - {
+            {
+                OrgKind.ENTERPRISE: "enterprise",
+                OrgKind.FINANCIAL_INSTITUTION: "bank",
+                OrgKind.PLATFORM_OPERATOR: "operator",
+                OrgKind.ANALYST: "analyst",
+            }[kind]
+        }
+        assert not any(link.startswith(f"/console/{o}/") for o in others for link in links)
+
+
+def test_current_section_covers_its_sub_pages_but_home_only_itself() -> None:
+    items = {i.href: i for i in nav_for(_principal(OrgKind.ENTERPRISE))}
+    finance = items["/console/enterprise/finance"]
+    assert is_current(finance, "/console/enterprise/loans")
+    assert is_current(finance, "/console/enterprise/certificates")
+    assert not is_current(finance, "/console/enterprise/financed")
+    home = items["/console"]
+    assert is_current(home, "/console")
+    assert not is_current(home, "/console/enterprise/loans")
+    bank = {i.href: i for i in nav_for(_principal(OrgKind.FINANCIAL_INSTITUTION))}
+    assert is_current(bank["/console/bank/applications"], "/console/applications/123")
