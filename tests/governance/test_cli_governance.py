@@ -28,7 +28,11 @@ runner = CliRunner()
 def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("CHANRONG_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("CHANRONG_DATABASE_URL", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")  # tables are checked by content, not wrapped
+    # Tables are checked by content, so make them wide (xdist workers fix 80 columns at import).
+    from chanrong.cli import common
+
+    monkeypatch.setattr(common.console, "width", 200)
+    monkeypatch.setattr(common.err_console, "width", 200)
     get_settings.cache_clear()
     yield tmp_path / "var"
     get_settings.cache_clear()
