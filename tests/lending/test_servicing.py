@@ -464,6 +464,15 @@ def test_monitoring_reads_the_borrowers_platform_records_under_consent(
             "value": 18000.0,
             "baseline": 40000.0,
         }
+        # A pass over the book: this loan is watched, a second borrower without a grant
+        # is listed rather than read.
+        other = principal(s, park["other_enterprise"]["officer"])
+        second = product(s, officer, code="OTHER")
+        active_loan(s, officer, other, prod=second, start=date(2024, 6, 15))
+        report = lending.monitor_book(s, officer, as_of=date(2025, 2, 28))
+        assert report.watched == 1
+        assert len(report.without_consent) == 1
+        assert [a.id for a in report.alerts] == [alerts[0].id]
         # The reads were logged as cross-organisation accesses for 贷后监控.
         access = governance.list_access(s, principal(s, park["enterprise"]["officer"]))
         assert {a.dataset for a in access} >= {"business.energy_bills", "business.orders"}

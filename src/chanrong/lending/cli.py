@@ -466,6 +466,27 @@ def monitor(
             console.print(f"[red]{a.severity}[/] {a.kind}: {a.message} ({a.status})")
 
 
+@loans_app.command("watch")
+@friendly_errors
+def watch(org: OrgOpt, user: UserOpt, as_of: Annotated[str, typer.Option("--as-of")]) -> None:
+    """Run the early warnings over the whole active book (borrowers who granted consent)."""
+    with unit_of_work() as s, _progress() as bar:
+        task = bar.add_task("watching", total=None)
+        report = service.monitor_book(
+            s,
+            _as(s, org, user),
+            as_of=_day(as_of, "as_of"),
+            progress=lambda n, total: bar.update(task, completed=n, total=total),
+        )
+    t = Table("loan", "kind", "severity", "message")
+    for a in report.alerts:
+        t.add_row(a.loan_id, a.kind, a.severity, a.message)
+    console.print(t)
+    console.print(
+        f"watched {report.watched} loans; {len(report.without_consent)} without a monitoring grant"
+    )
+
+
 @loans_app.command("alerts")
 @friendly_errors
 def alerts(
