@@ -174,6 +174,12 @@ def test_operator_overrides_a_classification(app_client: TestClient, park: Park)
     assert r.status_code == 404
     r = app_client.put(url, headers=park["operator"]["admin"].headers, json={"field": "x"})
     assert r.status_code == 422 and r.json()["field"] == "field"
+    # Without a business description there is nothing to classify from: the override stays.
+    assert app_client.delete(url, headers=park["bank"]["admin"].headers).status_code == 403
+    r = app_client.delete(url, headers=park["operator"]["officer"].headers)
+    assert r.status_code == 422 and r.json()["field"] == "description"
+    again = app_client.get(f"/market/companies/{company['id']}", headers=viewer).json()
+    assert again["field_method"] == "operator"
 
 
 def test_classify_and_match(app_client: TestClient, park: Park) -> None:

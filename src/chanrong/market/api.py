@@ -146,6 +146,12 @@ def override_classification(
     return CompanyOut.model_validate(company)
 
 
+@router.delete("/companies/{company_id}/classification", response_model=CompanyOut)
+def drop_override(company_id: str, ctx: Ctx = Depends(edit)) -> CompanyOut:
+    """Drop the operator's override and classify the company from its description again."""
+    return CompanyOut.model_validate(service.reclassify(ctx.session, company_id))
+
+
 @router.get("/investors", response_model=list[InvestorOut])
 def list_investors(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100, ctx: Ctx = Depends(read)

@@ -196,6 +196,15 @@ def override_cmd(
         console.print(f"[green]{c.name}[/] → {c.field} tags={c.tags} (operator)")
 
 
+@market_app.command("reclassify")
+@friendly_errors
+def reclassify_cmd(company: Annotated[str, typer.Argument(help="Company id")]) -> None:
+    """Drop an override and classify the company from its description again."""
+    with unit_of_work() as session:
+        c = service.reclassify(session, company)
+        console.print(f"[green]{c.name}[/] → {c.field} tags={c.tags} ({c.field_method})")
+
+
 @market_app.command("match")
 @friendly_errors
 def match_cmd(
