@@ -291,3 +291,23 @@ def test_a_checkpoint_signed_by_another_key_is_rejected(
     with db.unit_of_work() as s:
         report = governance.verify_log(s, signer.private_key.public_key(), checkpoints=[foreign])
     assert report.counts.get("signature", 0) >= 1
+
+
+def test_a_split_view_two_signed_heads_of_one_size_is_a_fork(
+    db: Database, signer: keys.Signer
+) -> None:
+    """The platform itself showing two different trees of the same size is caught too."""
+    with db.unit_of_work() as s:
+        fill_log(s, 9)
+        first = governance.sign_tree_head(s, signer)
+    with db.unit_of_work() as s:
+        _rewrite_data(s, 1, fix_hash=True)
+        _rebuild_tree(s)
+        second = governance.sign_tree_head(s, signer)
+    assert first.size == second.size == 9 and first.root_hash != second.root_hash
+    with db.unit_of_work() as s:
+        report = governance.verify_log(s, signer.private_key.public_key())
+    assert report.counts == {"fork": 2}
+    details = " / ".join(p.detail for p in report.problems)
+    assert "two signed tree heads of size 9 differ" in details
+    assert "rewritten" in details
