@@ -42,3 +42,11 @@ def test_bad_year_is_a_clear_error_and_enterprises_are_refused(
     ent = TestClient(app_client.app)
     sign_in(ent, park["enterprise"]["admin"].key)
     assert ent.get("/console/analyst/market", headers=HTML).status_code == 403
+
+
+def test_big_amounts_read_as_yi_yuan_or_billions() -> None:
+    from chanrong.web.render import big_yuan
+
+    assert big_yuan(5_530_000_000_000, "zh-CN") == "553.00 亿元"
+    assert big_yuan(5_530_000_000_000, "en") == "¥55.30 bn"
+    assert big_yuan(None, "en") == "—"

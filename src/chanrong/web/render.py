@@ -59,6 +59,16 @@ def yuan(value: int | Decimal | str | None) -> str:
     return f"¥{Decimal(str(value)):,.2f}"
 
 
+def big_yuan(fen: int | None, locale: str) -> str:
+    """Large amounts as 亿元 (zh-CN) or billions of yuan (en), two places, exact to that."""
+    if fen is None:
+        return "—"
+    yuan = Decimal(fen) / 100
+    if locale == "zh-CN":
+        return f"{yuan / Decimal(100_000_000):,.2f} 亿元"
+    return f"¥{yuan / Decimal(1_000_000_000):,.2f} bn"
+
+
 def chart_json(option: dict[str, Any]) -> str:
     """An ECharts option as JSON for a ``data-chart`` attribute (Jinja escapes the quotes)."""
     return json.dumps(option, ensure_ascii=False, default=str, separators=(",", ":"))
@@ -106,6 +116,7 @@ def render(
         "csrf_headers": json.dumps({CSRF_HEADER: p.csrf}) if p else "",
         "path": request.url.path,
         "is_htmx": request.headers.get("HX-Request") == "true",
+        "big_yuan": lambda fen: big_yuan(fen, locale),
     }
     base.update(context)
     response = templates.TemplateResponse(request, template, base, status_code=status_code)
