@@ -148,3 +148,27 @@ def test_non_utc_input_is_stored_in_utc(store: TelemetryStore) -> None:
     got = store.query("o")
     assert got.schema.field("ts").type == pa.timestamp("us", tz="UTC")
     assert pc.min(got.column("ts")).as_py() == datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+
+
+def test_a_read_that_loses_a_file_to_compaction_is_run_again() -> None:
+    import duckdb
+
+    from chanrong.telemetry.store import _retrying
+
+    calls: list[int] = []
+
+    def read() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            duckdb.sql("SELECT * FROM read_parquet('/nonexistent/chanrong-gone.parquet')")
+        return 7
+
+    assert _retrying(read) == 7
+    assert len(calls) == 2
+
+    def always_gone() -> int:
+        duckdb.sql("SELECT * FROM read_parquet('/nonexistent/chanrong-gone.parquet')")
+        return 0
+
+    with pytest.raises(duckdb.IOException):
+        _retrying(always_gone)

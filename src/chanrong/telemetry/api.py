@@ -137,9 +137,11 @@ async def upload_points(
     service.require_own_enterprise(ctx.principal, org_id)
     kind = _content_type(request)
     if kind == "application/json":
-        raw = await request.body()
-        if len(raw) > MAX_JSON_BYTES:
-            raise PayloadTooLarge(f"body: JSON uploads up to {MAX_JSON_BYTES} bytes", field="body")
+        spooled = await _spool(request, MAX_JSON_BYTES)
+        try:
+            raw = spooled.read()
+        finally:
+            spooled.close()
         batches: Any = [_json_points(raw)]
         body = None
     else:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -308,26 +309,33 @@ class TelemetryStore:
         metrics: Sequence[str] | None = None,
     ) -> pa.Table:
         """Deduplicated points in [start, end), ordered by device, metric and time."""
-        rel = self.relation_sql(org_id, start=start, end=end, devices=devices, metrics=metrics)
-        if rel is None:
-            return SCHEMA.empty_table()
-        sql, params = rel
-        with duckdb.connect() as con:
-            con.sql("SET TimeZone = 'UTC'")
-            out = con.sql(
-                f"SELECT * FROM ({sql}) ORDER BY device_id, metric, ts", params=params
-            ).to_arrow_table()
-        return out.cast(SCHEMA)
+
+        def read() -> pa.Table:
+            rel = self.relation_sql(org_id, start=start, end=end, devices=devices, metrics=metrics)
+            if rel is None:
+                return SCHEMA.empty_table()
+            sql, params = rel
+            with duckdb.connect() as con:
+                con.sql("SET TimeZone = 'UTC'")
+                return con.sql(
+                    f"SELECT * FROM ({sql}) ORDER BY device_id, metric, ts", params=params
+                ).to_arrow_table()
+
+        return _retrying(read).cast(SCHEMA)
 
     def count(self, org_id: str) -> int:
         """Distinct points stored for ``org_id``."""
-        rel = self.relation_sql(org_id)
-        if rel is None:
-            return 0
-        sql, params = rel
-        with duckdb.connect() as con:
-            rows = con.sql(f"SELECT count(*) FROM ({sql})", params=params).fetchall()
-        return int(rows[0][0])
+
+        def read() -> int:
+            rel = self.relation_sql(org_id)
+            if rel is None:
+                return 0
+            sql, params = rel
+            with duckdb.connect() as con:
+                rows = con.sql(f"SELECT count(*) FROM ({sql})", params=params).fetchall()
+            return int(rows[0][0])
+
+        return _retrying(read)
 
     def physical_rows(self, org_id: str) -> int:
         """Rows on disk, duplicates included (what compaction reduces)."""
@@ -352,12 +360,21 @@ class TelemetryStore:
         ``increase`` sums the rises of a counter and treats a drop as a reset to zero, so
         energy and runtime totals survive meter resets.
         """
-        rel = self.relation_sql(org_id, start=start, end=end, devices=devices, metrics=metrics)
-        if rel is None:
-            return _DAILY_SCHEMA.empty_table()
-        sql, params = rel
-        query = f"""
-            WITH p AS ({sql}),
+
+        def read() -> pa.Table:
+            rel = self.relation_sql(org_id, start=start, end=end, devices=devices, metrics=metrics)
+            if rel is None:
+                return _DAILY_SCHEMA.empty_table()
+            sql, params = rel
+            with duckdb.connect() as con:
+                con.sql("SET TimeZone = 'UTC'")
+                return con.sql(_DAILY_SQL.format(points=sql), params=params).to_arrow_table()
+
+        return _retrying(read).cast(_DAILY_SCHEMA)
+
+
+_DAILY_SQL = """
+            WITH p AS ({points}),
             d AS (
               SELECT *, value - lag(value) OVER w AS diff, CAST(ts AS DATE) AS day
               FROM p WINDOW w AS (PARTITION BY device_id, metric ORDER BY ts)
@@ -367,11 +384,7 @@ class TelemetryStore:
                    coalesce(sum(CASE WHEN diff >= 0 THEN diff WHEN diff < 0 THEN value END), 0)
                      AS increase
             FROM d GROUP BY ALL ORDER BY device_id, metric, day
-        """
-        with duckdb.connect() as con:
-            con.sql("SET TimeZone = 'UTC'")
-            out = con.sql(query, params=params).to_arrow_table()
-        return out.cast(_DAILY_SCHEMA)
+"""
 
 
 _DAILY_SCHEMA = pa.schema(
@@ -388,6 +401,20 @@ _DAILY_SCHEMA = pa.schema(
         ("increase", pa.float64()),
     ]
 )
+
+
+T = TypeVar("T")
+
+
+def _retrying(read: Callable[[], T], attempts: int = 3) -> T:
+    """Run a read again when a file it listed was removed meanwhile by a compaction."""
+    for attempt in range(attempts):
+        try:
+            return read()
+        except duckdb.IOException:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _dedup_sql(source: str, cond: str) -> str:
