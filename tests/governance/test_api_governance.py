@@ -310,3 +310,20 @@ def test_standard_datasets_are_registered_once_with_their_schemas(
         app_client.post(url, params=params, headers=park["bank"]["admin"].headers).status_code
         == 403
     )
+
+
+def test_access_list_filters_by_time_and_refuses_naive_times(
+    app_client: TestClient, park: Park
+) -> None:
+    ent = park["enterprise"]["viewer"]
+    r = app_client.get(
+        "/governance/access", params={"since": "2026-01-01T00:00:00"}, headers=ent.headers
+    )
+    assert r.status_code == 422 and "since" in r.text
+    future = (utcnow() + timedelta(days=1)).isoformat()
+    r = app_client.get("/governance/access", params={"since": future}, headers=ent.headers)
+    assert r.status_code == 200 and r.json() == []
+    assert (
+        app_client.get("/governance/access", params={"limit": 0}, headers=ent.headers).status_code
+        == 422
+    )

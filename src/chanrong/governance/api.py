@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
+from pydantic import AwareDatetime
 
 from chanrong.edge import Ctx, Idempotency, current, idempotency, require
 from chanrong.governance import keys, service
@@ -106,7 +106,7 @@ def revoke_grant(
 @access.get("/access", response_model=list[AccessOut])
 def list_access(
     owner_org_id: str | None = Query(default=None, description="Operator only: whose list"),
-    since: datetime | None = None,
+    since: AwareDatetime | None = Query(default=None, description="Only reads from then on"),
     limit: int = Query(default=500, ge=1, le=5000),
     ctx: Ctx = Depends(current),
 ) -> list[AccessOut]:

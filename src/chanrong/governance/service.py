@@ -492,6 +492,8 @@ def list_access(
         raise NotFound(f"organisation {owner} not found")
     if not 1 <= limit <= 5000:
         raise ValidationFailed("limit: 1 to 5000", field="limit")
+    if since is not None and since.tzinfo is None:
+        raise ValidationFailed("since: give a time zone, e.g. +08:00", field="since")
     return GovernanceRepository(session).accesses(owner, since=since, limit=limit)
 
 
