@@ -260,17 +260,17 @@ class SupplyChainRepository:
             .order_by(CertificateEvent.at, CertificateEvent.id)
         ).all()
 
-    def live_in(self, payable_ids: Sequence[str]) -> Sequence[tuple[str, str]]:
-        """(certificate id, holder) of the live certificates of these payables."""
+    def live_in(self, payable_ids: Sequence[str]) -> Sequence[tuple[str, str, int]]:
+        """(certificate id, holder, face fen) of the live certificates of these payables."""
         rows = self.session.execute(
-            select(Certificate.id, Certificate.holder_org_id)
+            select(Certificate.id, Certificate.holder_org_id, Certificate.face_fen)
             .where(
                 Certificate.payable_id.in_(payable_ids),
                 Certificate.state == CertState.LIVE.value,
             )
             .order_by(Certificate.id)
         )
-        return [(r[0], r[1]) for r in rows]
+        return [(r[0], r[1], int(r[2])) for r in rows]
 
     def all_payable_ids(self) -> Sequence[str]:
         return self.session.scalars(select(Payable.id).order_by(Payable.id)).all()

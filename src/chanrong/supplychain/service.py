@@ -900,8 +900,8 @@ def tree_violations(session: Session, payable_id: str) -> list[str]:
     return problems
 
 
-def live_certificates(session: Session, payable_ids: Sequence[str]) -> list[tuple[str, str]]:
-    """(certificate id, holder org id) of every live certificate of these payables (trusted)."""
+def live_certificates(session: Session, payable_ids: Sequence[str]) -> list[tuple[str, str, int]]:
+    """(id, holder org id, face fen) of every live certificate of these payables (trusted)."""
     return list(SupplyChainRepository(session).live_in(payable_ids))
 
 

@@ -114,6 +114,7 @@ def _client(
     result: WorkloadResult,
     lock: threading.Lock,
     tick: Callable[[], None],
+    hot: int | None,
 ) -> None:
     rng = random.Random(seed)
     now = START + timedelta(hours=1)
@@ -137,21 +138,25 @@ def _client(
         return out
 
     for _ in range(ops):
-        live = _act(db, lambda s: service.live_certificates(s, payable_ids))
-        assert isinstance(live, list)
+        found = _act(db, lambda s: service.live_certificates(s, payable_ids))
+        assert isinstance(found, list)
+        # Banks hold what they financed to maturity: the clients are the enterprises.
+        live = [row for row in found if row[1] != cast.bank]
         if not live:
             break
-        # The first few live certificates: clients pile onto the same ones.
-        cert_id, holder = live[rng.randrange(min(len(live), 4))]
+        # ``hot``: only the first few live certificates, so clients pile onto the same ones.
+        pool = min(len(live), hot) if hot else len(live)
+        cert_id, holder, face = live[rng.randrange(pool)]
         action = rng.choices(("split", "transfer", "finance"), weights=(4, 3, 3))[0]
-        if action == "split":
+        if action == "split" and face >= 2:
+            part = rng.randint(1, face - 1)
             attempt(
                 "split",
-                lambda s, c=cert_id, h=holder: service.split_certificate(
-                    s, service.principal_for_org(s, h), c, [rng.randint(1, 100)], now=now
+                lambda s, c=cert_id, h=holder, part=part: service.split_certificate(
+                    s, service.principal_for_org(s, h), c, [part], now=now
                 ),
             )
-        elif action == "transfer":
+        elif action in ("split", "transfer"):
             to = rng.choice([e for e in cast.enterprises if e != holder])
             attempt(
                 "transfer",
@@ -159,7 +164,7 @@ def _client(
                     s, service.principal_for_org(s, h), c, to_org_id=t, now=now
                 ),
             )
-        elif holder != cast.bank:
+        else:
             fin = attempt(
                 "finance request",
                 lambda s, c=cert_id, h=holder: service.request_financing(
@@ -219,9 +224,13 @@ def run_workload(
     payables: int = 4,
     face_fen: int = 10_000_000,
     seed: int = 0,
+    hot: int | None = 4,
     tick: Callable[[], None] = lambda: None,
 ) -> WorkloadResult:
     """Hammer ``payables`` fresh certificate trees with ``clients`` threads; check the trees.
+
+    ``hot`` limits each pick to the first ``hot`` live certificates (heavy overlap); None
+    lets clients pick any live certificate (overlap only by chance).
 
     ``tick`` is called after each client action (a progress bar hook). Timing covers the
     hammering and the settlement rush, not the set-up or the final invariant check.
@@ -235,7 +244,7 @@ def run_workload(
     threads = [
         threading.Thread(
             target=_client,
-            args=(db, cast, payable_ids, ops_per_client, seed * 1000 + i, result, lock, tick),
+            args=(db, cast, payable_ids, ops_per_client, seed * 1000 + i, result, lock, tick, hot),
             name=f"scf-client-{i}",
         )
         for i in range(clients)
