@@ -128,3 +128,24 @@ def test_cross_checks_invoice_vs_order_and_bill_vs_meter(
         entry = governance.describe_dataset(session, org, "business.invoices")
         assert entry is not None
         assert entry.quality_score == Decimal("86.67")
+
+
+def test_pipeline_records_for_platform_processes(db: Database, park: Park) -> None:
+    org = park["enterprise"]["admin"].org_id
+    with db.unit_of_work() as session:
+        rows = [(2, {"month": "2026-01", "electricity_kwh": "1200.5", "cost": "900"})]
+        assert service.import_records(
+            session, org_id=org, kind="energy_bills", rows=rows, source="t"
+        ).ok
+        got = service.pipeline_records(
+            session, kind="energy_bills", org_id=org, start=date(2026, 1, 1), end=date(2026, 2, 1)
+        )
+        assert [(b.month, b.electricity_kwh, b.cost_fen) for b in got] == [
+            (date(2026, 1, 1), Decimal("1200.5000"), 90000)
+        ]
+        assert (
+            service.pipeline_records(
+                session, kind="energy_bills", org_id=org, start=date(2026, 2, 1)
+            )
+            == []
+        )
