@@ -121,15 +121,21 @@ class MarketRepository:
 
     def insert_companies(self, rows: list[dict[str, Any]]) -> None:
         now = utcnow()
-        for chunk in _chunks(rows, 1000):
-            self.session.execute(insert(MarketCompany), [{**r, "created_at": now} for r in chunk])
+        self._bulk(MarketCompany, [{**r, "created_at": now} for r in rows])
 
     def insert_events(self, events: list[dict[str, Any]], links: list[dict[str, Any]]) -> None:
         """Bulk insert: one statement per chunk rather than one ORM object per event."""
-        for chunk in _chunks(events, 1000):
-            self.session.execute(insert(MarketEvent), list(chunk))
-        for chunk in _chunks(links, 2000):
-            self.session.execute(insert(MarketEventInvestor), list(chunk))
+        self._bulk(MarketEvent, events)
+        self._bulk(MarketEventInvestor, links)
+
+    def _bulk(self, orm_class: Any, rows: list[dict[str, Any]]) -> None:
+        # A Core INSERT on the table is a plain executemany; the ORM's bulk path would track
+        # every row it does not need to.
+        if not rows:
+            return
+        conn = self.session.connection()
+        for chunk in _chunks(rows, 5000):
+            conn.execute(insert(orm_class.__table__), list(chunk))
 
     # -- exports for the analytics, as plain columns -------------------------------------
     def _core(self, stmt: Any) -> Any:

@@ -167,30 +167,37 @@ def import_rows(
     return _import_proceeds(repo, rows)
 
 
-def _classify_into(
-    company: MarketCompany,
+def _classification(
+    current: dict[str, Any],
     description: str | None,
     field_override: Field | None,
     tags: frozenset[Tag] | None,
-) -> None:
-    """Set a company's field: the row's own field wins, else classify the description."""
-    if description and not company.description:
-        company.description = description
+) -> dict[str, Any]:
+    """The column changes that set a company's field: the row's own field wins, else the
+    description is classified — unless the operator has decided, or a field is already set."""
+    changes: dict[str, Any] = {}
+    if description and not current["description"]:
+        changes["description"] = description
     if field_override is not None:
-        company.field = field_override.value
-        company.field_method = Method.OPERATOR.value
-        company.field_confidence_bp = 10_000
+        changes.update(
+            field=field_override.value,
+            field_method=Method.OPERATOR.value,
+            field_confidence_bp=10_000,
+        )
         if tags is not None:
-            company.tags = sorted(t.value for t in tags)
-        return
-    if company.field_method == Method.OPERATOR.value or not company.description:
-        return
-    if company.field is None:
-        result = classify(company.description)
-        company.field = result.field.value
-        company.field_method = result.method.value
-        company.field_confidence_bp = round(result.confidence * 10_000)
-        company.tags = sorted(t.value for t in (tags if tags is not None else result.tags))
+            changes["tags"] = sorted(t.value for t in tags)
+        return changes
+    text = changes.get("description") or current["description"]
+    if current["field_method"] == Method.OPERATOR.value or not text or current["field"]:
+        return changes
+    result = classify(text)
+    changes.update(
+        field=result.field.value,
+        field_method=result.method.value,
+        field_confidence_bp=round(result.confidence * 10_000),
+        tags=sorted(t.value for t in (tags if tags is not None else result.tags)),
+    )
+    return changes
 
 
 def _companies(
@@ -199,23 +206,26 @@ def _companies(
     report: ImportReport,
 ) -> dict[str, str]:
     """Find or create companies, answering name → id; ``wanted``: name → (province,
-    description, field, tags). New companies are inserted in bulk: an import may bring
-    tens of thousands."""
+    description, field, tags). New companies are inserted in bulk as plain rows: an import
+    may bring tens of thousands."""
     found = repo.companies_by_name(wanted)
     ids = {name: c.id for name, c in found.items()}
     new_rows: list[dict[str, Any]] = []
     for name, (province, description, fld, tags) in wanted.items():
         company = found.get(name)
         if company is None:
-            company = MarketCompany(id=new_id(), name=name, province_code=province, tags=[])
-            _classify_into(company, description, fld, tags)
-            new_rows.append({col: getattr(company, col) for col in _COMPANY_COLUMNS})
-            ids[name] = company.id
+            row: dict[str, Any] = dict.fromkeys(_COMPANY_COLUMNS)
+            row.update(id=new_id(), name=name, province_code=province, tags=[])
+            row.update(_classification(row, description, fld, tags))
+            new_rows.append(row)
+            ids[name] = row["id"]
             report.new_companies.append(name)
             continue
         if company.province_code is None and province:
             company.province_code = province
-        _classify_into(company, description, fld, tags)
+        current = {col: getattr(company, col) for col in _COMPANY_COLUMNS}
+        for col, value in _classification(current, description, fld, tags).items():
+            setattr(company, col, value)
     repo.insert_companies(new_rows)
     repo.flush()
     return ids
