@@ -139,3 +139,32 @@ def test_double_spending_and_broken_sums_are_found() -> None:
         cert("b", "r", 500, origin=Origin.TRANSFER),
     ]
     assert any("do not come from its split" in p for p in tree_violations(1000, mixed))
+
+
+@given(
+    face=st.integers(min_value=1, max_value=10**13),
+    rate=st.decimals(min_value=Decimal("0.01"), max_value=Decimal(36), places=2),
+    days=st.integers(min_value=1, max_value=366 * 3),
+    basis=st.sampled_from(list(DayCount)),
+)
+def test_discount_is_exact_to_the_fen_and_below_the_face(
+    face: int, rate: Decimal, days: int, basis: DayCount
+) -> None:
+    exact = Decimal(face) * rate * days / (100 * basis.year_days)
+    if exact >= face - Decimal("0.5"):  # half-up rounding would take the whole face
+        with pytest.raises(ValidationFailed, match="annual_rate_percent"):
+            discount_fen(face, rate, days, basis)
+        return
+    d = discount_fen(face, rate, days, basis)
+    assert 0 <= d < face
+    assert abs(Decimal(d) - exact) <= Decimal("0.5")
+
+
+def test_maturity_within_three_years() -> None:
+    from chanrong.supplychain.certificates import check_maturity
+
+    today = date(2026, 1, 1)
+    check_maturity(date(2028, 12, 31), today)
+    with pytest.raises(ValidationFailed) as info:
+        check_maturity(date(2030, 1, 1), today)
+    assert info.value.field == "maturity_date"

@@ -73,6 +73,7 @@ CONSUMED = {
 
 MAX_SPLIT_PARTS = 50
 MAX_RATE_PERCENT = Decimal(36)  # above this a quote is surely a typo (and usurious)
+MAX_TERM_DAYS = 366 * 3  # a confirmed payable longer than three years is not trade credit
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +109,13 @@ def check_can_act(cert: CertView, actor_org_id: str, today: date) -> None:
 
 
 def check_maturity(maturity: date, today: date, *, field: str = "maturity_date") -> None:
-    """A payable must mature after the day it is submitted or confirmed."""
+    """A payable must mature after the day it is submitted, and within ``MAX_TERM_DAYS``."""
     if maturity <= today:
         raise ValidationFailed(f"{field}: must be after {today.isoformat()}", field=field)
+    if (maturity - today).days > MAX_TERM_DAYS:
+        raise ValidationFailed(
+            f"{field}: at most {MAX_TERM_DAYS} days after {today.isoformat()}", field=field
+        )
 
 
 def plan_split(face_fen: int, parts_fen: Sequence[int]) -> tuple[int, ...]:
@@ -162,7 +167,13 @@ def discount_fen(face_fen: int, annual_rate_percent: Decimal, days: int, basis: 
     if days <= 0:
         raise Conflict("the certificate has matured; it can no longer be financed")
     exact = Decimal(face_fen) * annual_rate_percent / 100 * days / basis.year_days
-    return round_fen(exact)
+    discount = round_fen(exact)
+    if discount >= face_fen:
+        raise ValidationFailed(
+            "annual_rate_percent: the discount would take the whole face value",
+            field="annual_rate_percent",
+        )
+    return discount
 
 
 def tree_violations(payable_face_fen: int, nodes: Iterable[CertView]) -> list[str]:
