@@ -38,6 +38,9 @@ Resolver = Callable[[str], "tuple[str, dict[str, str]] | None"]
 Convert = Callable[[pa.Table, dict[str, str]], pa.Table]
 
 
+UNKNOWN_RETRY_S = 30.0
+
+
 def share_topic(group: str) -> str:
     return f"$share/{group}/chanrong/v1/+/+/telemetry"
 
@@ -90,6 +93,7 @@ class MqttIngestWorker:
         self.stats = WorkerStats()
         self._pending = _Pending()
         self._orgs: dict[str, tuple[str, dict[str, str]] | None] = {}
+        self._unknown_until: dict[str, float] = {}
         self._stop = False
         self._subscribed = False
         self.client = mqtt.Client(
@@ -171,9 +175,18 @@ class MqttIngestWorker:
         return t.group_id, t.device, arrays
 
     def _org(self, uscc: str) -> tuple[str, dict[str, str]] | None:
-        if uscc not in self._orgs:
-            self._orgs[uscc] = self.resolve(uscc)
-        return self._orgs[uscc]
+        found = self._orgs.get(uscc)
+        if found is not None:
+            return found
+        # An enterprise onboarded while the worker runs is found within UNKNOWN_RETRY_S.
+        if self._unknown_until.get(uscc, 0.0) > time.monotonic():
+            return None
+        found = self.resolve(uscc)
+        if found is None:
+            self._unknown_until[uscc] = time.monotonic() + UNKNOWN_RETRY_S
+        else:
+            self._orgs[uscc] = found
+        return found
 
     def flush(self) -> int:
         """Store what is buffered, durably, then acknowledge it. Returns points stored."""
