@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import os
 import socket
 from datetime import date, timedelta
 from pathlib import Path
@@ -129,6 +128,9 @@ def ingest_mqtt(
     client_id: Annotated[
         str | None, typer.Option(help="Stable id: a restarted worker resumes its session")
     ] = None,
+    instance: Annotated[
+        int, typer.Option(help="Worker number on this host (default id: host, group, number)")
+    ] = 0,
     host: Annotated[str | None, typer.Option(help="Broker host")] = None,
     port: Annotated[int | None, typer.Option(help="Broker port")] = None,
     flush_points: Annotated[int, typer.Option(help="Store after this many points")] = 50_000,
@@ -159,7 +161,9 @@ def ingest_mqtt(
         host=host or s.mqtt_host,
         port=port or s.mqtt_port,
         group=group,
-        client_id=client_id or f"chanrong-ingest-{socket.gethostname()}-{os.getpid()}",
+        # The default id is stable across restarts, so a worker started again after a crash
+        # resumes the session holding what its predecessor had not acknowledged.
+        client_id=client_id or f"chanrong-ingest-{socket.gethostname()}-{group}-{instance}",
         flush_points=flush_points,
         flush_seconds=flush_ms / 1000,
     )
