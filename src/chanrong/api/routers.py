@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from chanrong.api import reference
+from chanrong.credit import api as credit_api
 from chanrong.governance import api as governance_api
 from chanrong.identity import api as identity_api
 from chanrong.lending import api as lending_api
@@ -21,6 +22,7 @@ PROTECTED: list[APIRouter] = [
     *governance_api.routers,
     supplychain_api.router,
     telemetry_api.router,
+    credit_api.router,
 ]
 
 # Routers that authenticate by other means (they issue credentials).

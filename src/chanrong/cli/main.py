@@ -8,6 +8,7 @@ import typer
 
 from chanrong.cli import demo as demo_cmd
 from chanrong.cli.common import console, friendly_errors, settings
+from chanrong.credit.cli import app as credit_app
 from chanrong.governance.cli import catalog_app, consent_app, log_app
 from chanrong.identity.cli import apikey_app, org_app, user_app
 from chanrong.lending.cli import loans_app
@@ -34,6 +35,7 @@ app.add_typer(consent_app, name="consent")
 app.add_typer(scf_app, name="scf")
 app.command("demo")(demo_cmd.demo)
 app.add_typer(market_app, name="market")
+app.add_typer(credit_app, name="credit")
 app.command("import")(telemetry_cli.import_file)
 app.command("import-template")(telemetry_cli.import_template)
 app.add_typer(telemetry_cli.ingest_app, name="ingest")

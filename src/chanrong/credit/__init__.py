@@ -1,0 +1,1 @@
+"""Credit: operating features, champion scorecard and challenger, model registry, decisions."""

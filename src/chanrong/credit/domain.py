@@ -1,0 +1,264 @@
+"""Credit products as data and the pure decision rules: knock-outs, grade, limit, rate.
+
+No framework imports. Money is integer fen inside, rates are Decimal annual percentages.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from enum import StrEnum
+from typing import Any
+
+from chanrong.core.errors import ValidationFailed
+
+# Score scaling shared by every model: 600 points at good:bad odds of 50, 20 points per doubling.
+BASE_POINTS, BASE_ODDS, PDO = 600.0, 50.0, 20.0
+
+
+class Outcome(StrEnum):
+    APPROVE = "approve"
+    DECLINE = "decline"
+    REFER = "refer"
+
+
+class KnockOut(StrEnum):
+    NO_LIVE_GRANT = "no_live_grant"
+    LOW_DATA_QUALITY = "low_data_quality"
+    RECENT_DEFAULT = "recent_default"
+    NO_PROFILE = "no_profile"
+
+
+def score_of_pd(pd_: float) -> float:
+    """The points score of a PD on the shared scale (higher = safer)."""
+    p = min(max(pd_, 1e-9), 1 - 1e-9)
+    return BASE_POINTS + PDO / math.log(2) * math.log(((1 - p) / p) / BASE_ODDS)
+
+
+@dataclass(frozen=True)
+class GradeBand:
+    grade: str
+    min_score: float
+    spread_bp: int  # added to LPR, basis points
+    limit_factor: Decimal  # share of the evidence-based limit granted at this grade
+    outcome: Outcome  # what this grade gets when no knock-out applies
+
+
+@dataclass(frozen=True)
+class LimitFormula:
+    """Limit = min(cap, revenue·a + open orders·b + receivables·c) × grade factor, in fen."""
+
+    revenue_share: Decimal
+    orders_share: Decimal
+    receivables_share: Decimal
+    floor_fen: int
+    cap_fen: int
+    round_to_fen: int = 100_000  # whole thousands of yuan
+
+    def base_fen(self, revenue_fen: int, orders_fen: int, receivables_fen: int) -> int:
+        raw = (
+            Decimal(max(revenue_fen, 0)) * self.revenue_share
+            + Decimal(max(orders_fen, 0)) * self.orders_share
+            + Decimal(max(receivables_fen, 0)) * self.receivables_share
+        )
+        return min(int(raw), self.cap_fen)
+
+    def granted_fen(self, base_fen: int, factor: Decimal) -> int:
+        amount = int(Decimal(base_fen) * factor)
+        amount -= amount % self.round_to_fen
+        return min(amount, self.cap_fen)
+
+
+@dataclass(frozen=True)
+class CreditProduct:
+    """A credit product configured as data."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    model: str  # registry name; its champion scores applications
+    lpr_pct: Decimal  # one-year LPR, annual %
+    day_count: str
+    term_months: int
+    min_quality: Decimal  # data quality score 0..1 below which we do not decide
+    default_lookback_days: int
+    grades: tuple[GradeBand, ...]
+    limit: LimitFormula
+    review_band: tuple[float, float] = (0.0, 0.0)  # scores in [lo, hi) always go to an officer
+    datasets: tuple[str, ...] = ("derived.profile",)
+
+    def grade_for(self, score: float) -> GradeBand:
+        for band in sorted(self.grades, key=lambda b: -b.min_score):
+            if score >= band.min_score:
+                return band
+        return min(self.grades, key=lambda b: b.min_score)
+
+    def rate_pct(self, band: GradeBand) -> Decimal:
+        rate = self.lpr_pct + Decimal(band.spread_bp) / Decimal(100)
+        return rate.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": {"zh-CN": self.name_zh, "en": self.name_en},
+            "model": self.model,
+            "lpr_pct": str(self.lpr_pct),
+            "day_count": self.day_count,
+            "term_months": self.term_months,
+            "min_quality": str(self.min_quality),
+            "default_lookback_days": self.default_lookback_days,
+            "review_band": list(self.review_band),
+            "grades": [
+                {
+                    "grade": g.grade,
+                    "min_score": g.min_score,
+                    "spread_bp": g.spread_bp,
+                    "limit_factor": str(g.limit_factor),
+                    "outcome": g.outcome.value,
+                }
+                for g in self.grades
+            ],
+            "limit": {
+                "revenue_share": str(self.limit.revenue_share),
+                "orders_share": str(self.limit.orders_share),
+                "receivables_share": str(self.limit.receivables_share),
+                "floor_fen": self.limit.floor_fen,
+                "cap_fen": self.limit.cap_fen,
+            },
+        }
+
+
+def product_from_dict(d: dict[str, Any]) -> CreditProduct:
+    """Build a product from its data form, naming the field that is wrong."""
+    try:
+        lim = d["limit"]
+        return CreditProduct(
+            code=str(d["code"]),
+            name_zh=str(d["name"]["zh-CN"]),
+            name_en=str(d["name"]["en"]),
+            model=str(d["model"]),
+            lpr_pct=Decimal(str(d["lpr_pct"])),
+            day_count=str(d.get("day_count", "ACT/365")),
+            term_months=int(d["term_months"]),
+            min_quality=Decimal(str(d["min_quality"])),
+            default_lookback_days=int(d["default_lookback_days"]),
+            review_band=(float(d["review_band"][0]), float(d["review_band"][1])),
+            grades=tuple(
+                GradeBand(
+                    grade=str(g["grade"]),
+                    min_score=float(g["min_score"]),
+                    spread_bp=int(g["spread_bp"]),
+                    limit_factor=Decimal(str(g["limit_factor"])),
+                    outcome=Outcome(g["outcome"]),
+                )
+                for g in d["grades"]
+            ),
+            limit=LimitFormula(
+                revenue_share=Decimal(str(lim["revenue_share"])),
+                orders_share=Decimal(str(lim["orders_share"])),
+                receivables_share=Decimal(str(lim["receivables_share"])),
+                floor_fen=int(lim["floor_fen"]),
+                cap_fen=int(lim["cap_fen"]),
+            ),
+        )
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise ValidationFailed(f"product: malformed definition ({exc})", field="product") from None
+
+
+# The default product: 秒批经营贷 — an operating-data loan decided in seconds.
+DEFAULT_PRODUCT = CreditProduct(
+    code="op-loan",
+    name_zh="秒批经营贷",
+    name_en="Instant operating loan",
+    model="sme-operating",
+    lpr_pct=Decimal("3.00"),
+    day_count="ACT/365",
+    term_months=12,
+    min_quality=Decimal("0.80"),
+    default_lookback_days=365,
+    review_band=(595.0, 605.0),
+    grades=(
+        GradeBand("A", 640, 50, Decimal("1.00"), Outcome.APPROVE),
+        GradeBand("B", 620, 90, Decimal("0.85"), Outcome.APPROVE),
+        GradeBand("C", 600, 150, Decimal("0.70"), Outcome.APPROVE),
+        GradeBand("D", 580, 240, Decimal("0.50"), Outcome.REFER),
+        GradeBand("E", 560, 350, Decimal("0.30"), Outcome.REFER),
+        GradeBand("F", -1e9, 0, Decimal("0"), Outcome.DECLINE),
+    ),
+    limit=LimitFormula(
+        revenue_share=Decimal("0.20"),
+        orders_share=Decimal("0.30"),
+        receivables_share=Decimal("0.50"),
+        floor_fen=5_000_000,  # 5 万元
+        cap_fen=1_000_000_000,  # 1000 万元
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the decision looks at besides the model: grant, quality, history, amounts."""
+
+    has_live_grant: bool
+    quality: Decimal | None
+    last_default_on: date | None
+    revenue_12m_fen: int
+    open_orders_fen: int
+    receivables_fen: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    knockouts: tuple[KnockOut, ...]
+    grade: str | None
+    score: float | None
+    pd: float | None
+    limit_fen: int
+    rate_pct: Decimal | None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def knockouts(product: CreditProduct, ev: Evidence, as_of: date) -> tuple[KnockOut, ...]:
+    """The eligibility rules that fail, in a fixed order."""
+    out: list[KnockOut] = []
+    if not ev.has_live_grant:
+        out.append(KnockOut.NO_LIVE_GRANT)
+        return tuple(out)
+    if ev.quality is None or ev.quality < product.min_quality:
+        out.append(KnockOut.LOW_DATA_QUALITY)
+    if (
+        ev.last_default_on is not None
+        and 0 <= (as_of - ev.last_default_on).days <= product.default_lookback_days
+    ):
+        out.append(KnockOut.RECENT_DEFAULT)
+    return tuple(out)
+
+
+def decide(product: CreditProduct, ev: Evidence, *, pd_: float | None, as_of: date) -> Decision:
+    """Knock-outs first; then grade by score, limit from evidence, rate from the grid."""
+    kos = knockouts(product, ev, as_of)
+    if pd_ is None and not kos:
+        kos = (KnockOut.NO_PROFILE,)
+    if kos:
+        return Decision(Outcome.DECLINE, kos, None, None, pd_, 0, None)
+    assert pd_ is not None
+    score = score_of_pd(pd_)
+    band = product.grade_for(score)
+    base = product.limit.base_fen(ev.revenue_12m_fen, ev.open_orders_fen, ev.receivables_fen)
+    limit = product.limit.granted_fen(base, band.limit_factor)
+    outcome = band.outcome
+    notes: list[str] = []
+    lo, hi = product.review_band
+    if outcome is Outcome.APPROVE and lo <= score < hi:
+        outcome = Outcome.REFER
+        notes.append("review_band")
+    if outcome is not Outcome.DECLINE and limit < product.limit.floor_fen:
+        outcome = Outcome.DECLINE
+        notes.append("limit_below_floor")
+    rate = product.rate_pct(band) if outcome is not Outcome.DECLINE else None
+    if outcome is Outcome.DECLINE:
+        limit = 0
+    return Decision(outcome, (), band.grade, score, pd_, limit, rate, tuple(notes))

@@ -1,0 +1,75 @@
+"""Discrimination and calibration measures shared by training, validation and benchmarks."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+from sklearn.metrics import roc_auc_score
+
+
+def auc(y: ArrayLike, risk: ArrayLike) -> float:
+    """Area under the ROC curve, with ``risk`` larger for worse cases."""
+    return float(roc_auc_score(np.asarray(y), np.asarray(risk)))
+
+
+def gini(y: ArrayLike, risk: ArrayLike) -> float:
+    """Gini (accuracy ratio) = 2·AUC − 1."""
+    return 2.0 * auc(y, risk) - 1.0
+
+
+def ks(y: ArrayLike, risk: ArrayLike) -> float:
+    """Kolmogorov–Smirnov: the largest gap between the bad and good cumulative distributions."""
+    yy = np.asarray(y).astype(bool)
+    rr = np.asarray(risk, dtype=float)
+    order = np.argsort(-rr, kind="mergesort")
+    ys, rs = yy[order], rr[order]
+    # Evaluate only at the last row of each tied risk value so ties do not inflate KS.
+    last = np.r_[rs[1:] != rs[:-1], True]
+    bad = np.cumsum(ys)[last] / max(ys.sum(), 1)
+    good = np.cumsum(~ys)[last] / max((~ys).sum(), 1)
+    return float(np.max(np.abs(bad - good))) if len(bad) else 0.0
+
+
+def brier(y: ArrayLike, pd_: ArrayLike) -> float:
+    """Mean squared error of the probability of default."""
+    yy = np.asarray(y, dtype=float)
+    return float(np.mean((np.asarray(pd_, dtype=float) - yy) ** 2))
+
+
+def ece(y: ArrayLike, pd_: ArrayLike, *, bins: int = 10) -> float:
+    """Expected calibration error over equal-count bins of predicted PD."""
+    yy = np.asarray(y, dtype=float)
+    pp = np.asarray(pd_, dtype=float)
+    order = np.argsort(pp, kind="mergesort")
+    total = 0.0
+    for chunk in np.array_split(order, bins):
+        if len(chunk):
+            total += len(chunk) * abs(pp[chunk].mean() - yy[chunk].mean())
+    return total / max(len(yy), 1)
+
+
+def calibration_table(
+    y: ArrayLike, pd_: ArrayLike, *, bins: int = 10
+) -> list[tuple[float, float, int]]:
+    """(mean predicted PD, observed bad rate, count) per equal-count bin, lowest PD first."""
+    yy = np.asarray(y, dtype=float)
+    pp = np.asarray(pd_, dtype=float)
+    order = np.argsort(pp, kind="mergesort")
+    return [
+        (float(pp[c].mean()), float(yy[c].mean()), len(c))
+        for c in np.array_split(order, bins)
+        if len(c)
+    ]
+
+
+def psi(expected: ArrayLike, actual: ArrayLike, *, bins: int = 10) -> float:
+    """Population stability index of ``actual`` against ``expected`` on expected's deciles."""
+    e = np.asarray(expected, dtype=float)
+    a = np.asarray(actual, dtype=float)
+    edges = np.unique(np.quantile(e, np.linspace(0, 1, bins + 1)[1:-1]))
+    e_share = np.bincount(np.searchsorted(edges, e, side="right"), minlength=len(edges) + 1)
+    a_share = np.bincount(np.searchsorted(edges, a, side="right"), minlength=len(edges) + 1)
+    # A small floor keeps empty bins from making the index infinite.
+    ep = np.maximum(e_share / max(len(e), 1), 1e-4)
+    ap = np.maximum(a_share / max(len(a), 1), 1e-4)
+    return float(np.sum((ap - ep) * np.log(ap / ep)))

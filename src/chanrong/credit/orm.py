@@ -1,0 +1,66 @@
+"""Credit tables: profile snapshots and credit applications with their decisions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chanrong.core.clock import utcnow
+from chanrong.core.ids import new_id
+from chanrong.storage.base import Base
+from chanrong.storage.types import UTCDateTime
+
+
+class ProfileSnapshot(Base):
+    """An enterprise's operating profile (企业画像) as of a date: features and limit evidence."""
+
+    __tablename__ = "credit_profiles"
+    __table_args__ = (Index("ix_credit_profiles_org_as_of", "org_id", "as_of"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    as_of: Mapped[date] = mapped_column(Date)
+    features: Mapped[dict[str, Any]] = mapped_column(JSON)
+    revenue_12m_fen: Mapped[int] = mapped_column(BigInteger)
+    open_orders_fen: Mapped[int] = mapped_column(BigInteger)
+    receivables_fen: Mapped[int] = mapped_column(BigInteger)
+    last_default_on: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Application(Base):
+    """A credit application and the decision on it, with everything needed to replay it."""
+
+    __tablename__ = "credit_applications"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    enterprise_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    bank_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    applied_by: Mapped[str] = mapped_column(String(36))
+    product_code: Mapped[str] = mapped_column(String(40))
+    as_of: Mapped[date] = mapped_column(Date)
+    requested_fen: Mapped[int | None] = mapped_column(BigInteger)
+    outcome: Mapped[str] = mapped_column(String(10))  # the automatic decision
+    status: Mapped[str] = mapped_column(String(12), index=True)  # approved/declined/referred
+    knockouts: Mapped[list[str]] = mapped_column(JSON)
+    grade: Mapped[str | None] = mapped_column(String(4))
+    score: Mapped[str | None] = mapped_column(String(24))  # exact decimal text of the float
+    pd: Mapped[str | None] = mapped_column(String(24))
+    limit_fen: Mapped[int] = mapped_column(BigInteger)
+    rate_pct: Mapped[Any] = mapped_column(Numeric(7, 2), nullable=True)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    inputs_sha256: Mapped[str] = mapped_column(String(64))
+    model_ref: Mapped[str | None] = mapped_column(String(120))
+    model_manifest_sha256: Mapped[str | None] = mapped_column(String(64))
+    log_index: Mapped[int] = mapped_column(Integer)
+    log_leaf_hash: Mapped[str] = mapped_column(String(64))
+    officer_id: Mapped[str | None] = mapped_column(String(36))
+    officer_note: Mapped[str | None] = mapped_column(String(500))
+    officer_log_index: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,47 @@
+"""Every credit query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chanrong.credit.orm import Application, ProfileSnapshot
+
+
+class CreditRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, obj: ProfileSnapshot | Application) -> None:
+        self.session.add(obj)
+        self.session.flush()
+
+    def latest_profile(self, org_id: str, as_of: date | None = None) -> ProfileSnapshot | None:
+        """The newest snapshot dated on or before ``as_of`` (any date when None)."""
+        q = select(ProfileSnapshot).where(ProfileSnapshot.org_id == org_id)
+        if as_of is not None:
+            q = q.where(ProfileSnapshot.as_of <= as_of)
+        q = q.order_by(ProfileSnapshot.as_of.desc(), ProfileSnapshot.created_at.desc()).limit(1)
+        return self.session.scalars(q).first()
+
+    def application(self, app_id: str) -> Application | None:
+        return self.session.get(Application, app_id)
+
+    def applications(
+        self,
+        *,
+        bank_org_id: str | None = None,
+        enterprise_org_id: str | None = None,
+        status: str | None = None,
+    ) -> Sequence[Application]:
+        q = select(Application)
+        if bank_org_id is not None:
+            q = q.where(Application.bank_org_id == bank_org_id)
+        if enterprise_org_id is not None:
+            q = q.where(Application.enterprise_org_id == enterprise_org_id)
+        if status is not None:
+            q = q.where(Application.status == status)
+        return self.session.scalars(q.order_by(Application.created_at.desc())).all()

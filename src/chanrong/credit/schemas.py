@@ -1,0 +1,95 @@
+"""Credit API input and output."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ApplicationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enterprise_org_id: str = Field(min_length=1, max_length=36)
+    product_code: str = Field(default="op-loan", min_length=1, max_length=40)
+    requested_amount: Decimal | None = Field(
+        default=None, description="Amount asked for, yuan with at most 2 decimals"
+    )
+    as_of: date | None = Field(default=None, description="Decision date (default today, UTC)")
+
+
+class ReasonOut(BaseModel):
+    code: str
+    feature: str | None
+    weight: float
+    text: dict[str, str]
+
+
+class LogRef(BaseModel):
+    index: int
+    leaf_hash: str
+
+
+class ApplicationOut(BaseModel):
+    id: str
+    enterprise_org_id: str
+    bank_org_id: str
+    product_code: str
+    as_of: date
+    decision: Literal["approve", "decline", "refer"]
+    status: Literal["approved", "declined", "referred"]
+    knockouts: list[str]
+    grade: str | None
+    score: float | None
+    pd: float | None
+    limit: Decimal = Field(description="Granted limit, yuan")
+    rate_pct: Decimal | None = Field(description="Annual rate, percent (LPR + spread)")
+    requested_amount: Decimal | None
+    reasons: list[ReasonOut]
+    model: str | None
+    model_manifest_sha256: str | None
+    inputs_sha256: str
+    log: LogRef
+    officer_note: str | None
+    officer_log_index: int | None
+    decided_at: datetime | None
+    created_at: datetime
+
+
+class OfficerDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["approve", "decline"]
+    note: str = Field(min_length=1, max_length=500)
+
+
+class ReplayOut(BaseModel):
+    matches: bool
+    inputs_intact: bool
+    logged: bool
+    differences: list[str]
+
+
+class FeatureOut(BaseModel):
+    feature: str
+    label: str
+    value: float | None
+
+
+class ProfileOut(BaseModel):
+    org_id: str
+    as_of: date
+    features: list[FeatureOut]
+    revenue_12m: Decimal
+    open_orders: Decimal
+    receivables: Decimal
+    latest_decision: ApplicationOut | None = Field(
+        default=None, description="For the enterprise itself: its latest decision and why"
+    )
+
+
+class ProductOut(BaseModel):
+    code: str
+    definition: dict[str, Any]

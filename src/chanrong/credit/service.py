@@ -1,0 +1,661 @@
+"""Credit use cases: profiles, model training on a park, instant decisions, officer review.
+
+Services flush, never commit. Every decision goes to the verifiable log with a hash of its
+inputs and the exact model version, so it can be replayed and checked later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from chanrong.core.clock import utcnow
+from chanrong.core.errors import (
+    Conflict,
+    ConsentRequired,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
+from chanrong.core.settings import Settings
+from chanrong.credit import features as feats
+from chanrong.credit.boosting import BoostedModel
+from chanrong.credit.domain import (
+    DEFAULT_PRODUCT,
+    CreditProduct,
+    Decision,
+    Evidence,
+    KnockOut,
+    Outcome,
+    decide,
+    product_from_dict,
+)
+from chanrong.credit.orm import Application, ProfileSnapshot
+from chanrong.credit.reasons import Reason, boosted_reasons, feature_label, scorecard_reasons
+from chanrong.credit.registry import Model, ModelEntry, ModelRegistry
+from chanrong.credit.repository import CreditRepository
+from chanrong.credit.scorecard import ScorecardTable
+from chanrong.governance import service as governance
+from chanrong.governance.service import Purpose
+from chanrong.identity import service as identity
+from chanrong.identity.domain import OrgKind, Principal, Role
+
+PROFILE_DATASET = "derived.profile"
+STATUS = {Outcome.APPROVE: "approved", Outcome.DECLINE: "declined", Outcome.REFER: "referred"}
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+def model_registry(settings: Settings) -> ModelRegistry:
+    """The registry under ``<var_dir>/models``."""
+    return ModelRegistry(settings.var_dir / "models")
+
+
+def products(settings: Settings) -> dict[str, CreditProduct]:
+    """Products as data: ``<var_dir>/credit_products.json`` if present, else the default."""
+    path = settings.var_dir / "credit_products.json"
+    if not path.exists():
+        return {DEFAULT_PRODUCT.code: DEFAULT_PRODUCT}
+    raw = json.loads(path.read_text("utf-8"))
+    items = [product_from_dict(d) for d in raw]
+    return {p.code: p for p in items}
+
+
+def product(settings: Settings, code: str) -> CreditProduct:
+    found = products(settings).get(code)
+    if found is None:
+        raise ValidationFailed(f"product_code: no product {code!r}", field="product_code")
+    return found
+
+
+_model_cache: dict[tuple[str, str, str], tuple[tuple[int, ...], Model]] = {}
+
+
+def load_model(registry: ModelRegistry, ref: str) -> tuple[ModelEntry, Model]:
+    """Load (and verify) a model; re-verified whenever any of its files changes on disk."""
+    entry = registry.entry(ref)
+    folder = registry.root / entry.name / str(entry.version)
+    stamp = (
+        tuple(
+            int(s)
+            for p in sorted(folder.glob("*"))
+            for s in (p.stat().st_mtime_ns, p.stat().st_size)
+        )
+        if folder.exists()
+        else ()
+    )
+    key = (str(registry.root), entry.ref, entry.manifest_sha256)
+    cached = _model_cache.get(key)
+    if cached is not None and cached[0] == stamp and stamp:
+        return entry, cached[1]
+    model = registry.load(entry.ref)
+    _model_cache[key] = (stamp, model)
+    return entry, model
+
+
+# --- profiles ---------------------------------------------------------------------------------
+
+
+def _clean(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) or math.isinf(f) else f
+
+
+def record_profile(
+    session: Session,
+    *,
+    org_id: str,
+    as_of: date,
+    features: Mapping[str, Any],
+    revenue_12m_fen: int,
+    open_orders_fen: int,
+    receivables_fen: int,
+    last_default_on: date | None = None,
+    source: str = "",
+) -> ProfileSnapshot:
+    """Store one profile snapshot (trusted callers: the profile builder, tests, the demo)."""
+    org = identity.find_organisation(session, org_id)
+    if org is None or org.kind != OrgKind.ENTERPRISE.value:
+        raise NotFound(f"enterprise {org_id} not found", field="org_id")
+    unknown = set(features) - set(feats.FEATURES)
+    if unknown:
+        raise ValidationFailed(f"features: unknown {sorted(unknown)}", field="features")
+    snap = ProfileSnapshot(
+        org_id=org_id,
+        as_of=as_of,
+        features={k: _clean(features.get(k)) for k in feats.FEATURES},
+        revenue_12m_fen=int(revenue_12m_fen),
+        open_orders_fen=int(open_orders_fen),
+        receivables_fen=int(receivables_fen),
+        last_default_on=last_default_on,
+        source=source[:200],
+    )
+    CreditRepository(session).add(snap)
+    return snap
+
+
+def build_profiles_from_park(
+    session: Session,
+    park_dir: Path,
+    as_of: date,
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[ProfileSnapshot]:
+    """Compute every enterprise's profile from a park's Parquet (DuckDB) and store those
+    whose USCC belongs to a registered organisation."""
+    frame = feats.compute_profiles(feats.duckdb_park(park_dir), [as_of])
+    out = []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        org = identity.find_enterprise_by_uscc(session, str(row.uscc))
+        if org is not None:
+            values = row._asdict()
+            out.append(
+                record_profile(
+                    session,
+                    org_id=org.id,
+                    as_of=as_of,
+                    features={k: values[k] for k in feats.FEATURES},
+                    revenue_12m_fen=int(values["revenue_12m_fen"]),
+                    open_orders_fen=int(values["open_orders_fen"]),
+                    receivables_fen=int(values["receivables_fen"]),
+                    source=f"park:{park_dir.name}",
+                )
+            )
+        if on_progress:
+            on_progress(i + 1, len(frame))
+    return out
+
+
+def latest_profile(session: Session, org_id: str) -> ProfileSnapshot:
+    """The newest profile; callers have passed the policy check (``enterprise_read``)."""
+    snap = CreditRepository(session).latest_profile(org_id)
+    if snap is None:
+        raise NotFound(f"no profile for enterprise {org_id} yet")
+    return snap
+
+
+def profile_view(snap: ProfileSnapshot, locale: str) -> list[dict[str, Any]]:
+    """Each characteristic with its display name, for people to read."""
+    return [
+        {"feature": k, "label": feature_label(k, locale), "value": snap.features.get(k)}
+        for k in feats.FEATURES
+    ]
+
+
+# --- scoring ----------------------------------------------------------------------------------
+
+
+def score_rows(
+    model: Model, x: pd.DataFrame, *, top: int = 4
+) -> tuple[np.ndarray, list[list[Reason]]]:
+    """PD per row and the reasons against each row, for either kind of model."""
+    if isinstance(model, ScorecardTable):
+        return model.pd(x), scorecard_reasons(model, x, top=top)
+    assert isinstance(model, BoostedModel)
+    return model.pd(x), boosted_reasons(model, x, top=top)
+
+
+def _frame(features: Mapping[str, Any], names: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame([{n: (np.nan if features.get(n) is None else features[n]) for n in names}])
+
+
+def _sha(obj: Any) -> str:
+    blob = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Scored:
+    decision: Decision
+    reasons: list[Reason]
+
+
+def _evaluate(prod: CreditProduct, inputs: Mapping[str, Any], model: Model | None) -> Scored:
+    """The decision from logged inputs alone (used both to decide and to replay)."""
+    quality = inputs["quality"]
+    ev = Evidence(
+        has_live_grant=bool(inputs["has_live_grant"]),
+        quality=Decimal(quality) if quality is not None else None,
+        last_default_on=date.fromisoformat(inputs["last_default_on"])
+        if inputs["last_default_on"]
+        else None,
+        revenue_12m_fen=int(inputs["evidence"]["revenue_12m_fen"]),
+        open_orders_fen=int(inputs["evidence"]["open_orders_fen"]),
+        receivables_fen=int(inputs["evidence"]["receivables_fen"]),
+    )
+    as_of = date.fromisoformat(inputs["as_of"])
+    pd_value: float | None = None
+    reasons: list[Reason] = []
+    from chanrong.credit.domain import knockouts as rules
+
+    if model is not None and inputs["features"] is not None and not rules(prod, ev, as_of):
+        x = _frame(inputs["features"], list(model.features))
+        pds, rs = score_rows(model, x)
+        pd_value, reasons = float(pds[0]), rs[0]
+    decision = decide(prod, ev, pd_=pd_value, as_of=as_of)
+    requested = inputs.get("requested_fen")
+    if requested is not None and decision.limit_fen > int(requested):
+        decision = Decision(
+            decision.outcome,
+            decision.knockouts,
+            decision.grade,
+            decision.score,
+            decision.pd,
+            int(requested),
+            decision.rate_pct,
+            decision.notes,
+        )
+    return Scored(decision, reasons)
+
+
+def _yuan_to_fen(value: Decimal | str | None, field: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        d = Decimal(str(value))
+    except InvalidOperation:
+        raise ValidationFailed(f"{field}: not a number", field=field) from None
+    if not d.is_finite() or d <= 0 or d != d.quantize(Decimal("0.01")):
+        raise ValidationFailed(
+            f"{field}: a positive amount in yuan with at most 2 decimals", field=field
+        )
+    return int(d * 100)
+
+
+def apply(
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    *,
+    enterprise_org_id: str,
+    product_code: str,
+    requested_yuan: Decimal | str | None = None,
+    as_of: date | None = None,
+) -> Application:
+    """Decide a credit application in one step: approve, decline or refer, logged."""
+    if principal.org_kind is not OrgKind.FINANCIAL_INSTITUTION or not principal.has_role(
+        Role.OFFICER
+    ):
+        raise Forbidden("credit applications are decided by a financial institution's officer")
+    prod = product(settings, product_code)
+    requested_fen = _yuan_to_fen(requested_yuan, "requested_amount")
+    today = utcnow().date()
+    as_of = as_of or today
+    if as_of > today:
+        raise ValidationFailed("as_of: must not be in the future", field="as_of")
+    org = identity.find_organisation(session, enterprise_org_id)
+    if org is None or org.kind != OrgKind.ENTERPRISE.value:
+        raise NotFound(f"enterprise {enterprise_org_id} not found", field="enterprise_org_id")
+
+    has_grant = True
+    grant_refusal: str | None = None
+    try:
+        governance.authorize_read(
+            session,
+            principal,
+            owner_org_id=enterprise_org_id,
+            dataset=PROFILE_DATASET,
+            purpose=Purpose.CREDIT_ASSESSMENT,
+        )
+    except ConsentRequired as exc:
+        has_grant, grant_refusal = False, str(exc.extra.get("reason", "consent_required"))
+
+    snap = CreditRepository(session).latest_profile(enterprise_org_id, as_of) if has_grant else None
+    entry: ModelEntry | None = None
+    model: Model | None = None
+    if snap is not None:
+        try:
+            entry, model = load_model(model_registry(settings), prod.model)
+        except NotFound:
+            raise Conflict(
+                f"product_code: model {prod.model} has no champion version yet",
+                field="product_code",
+            ) from None
+    inputs: dict[str, Any] = {
+        "as_of": as_of.isoformat(),
+        "product": prod.as_dict(),
+        "has_live_grant": has_grant,
+        "grant_refusal": grant_refusal,
+        "profile_id": snap.id if snap else None,
+        "profile_as_of": snap.as_of.isoformat() if snap else None,
+        "features": dict(snap.features) if snap else None,
+        "quality": str(Decimal(str(snap.features["data_quality"])).quantize(Decimal("0.0001")))
+        if snap and snap.features.get("data_quality") is not None
+        else None,
+        "last_default_on": snap.last_default_on.isoformat()
+        if snap and snap.last_default_on
+        else None,
+        "evidence": {
+            "revenue_12m_fen": snap.revenue_12m_fen if snap else 0,
+            "open_orders_fen": snap.open_orders_fen if snap else 0,
+            "receivables_fen": snap.receivables_fen if snap else 0,
+        },
+        "requested_fen": requested_fen,
+        "model_ref": entry.ref if entry else None,
+        "model_manifest_sha256": entry.manifest_sha256 if entry else None,
+    }
+    scored = _evaluate(prod, inputs, model)
+    d = scored.decision
+    reasons = [r.as_dict() for r in scored.reasons]
+    if d.knockouts:
+        reasons = [
+            {"code": f"KO_{k.value}", "feature": None, "weight": 0, "text": _knockout_text(k)}
+            for k in d.knockouts
+        ]
+    app = Application(
+        enterprise_org_id=enterprise_org_id,
+        bank_org_id=principal.org_id,
+        applied_by=principal.user_id,
+        product_code=prod.code,
+        as_of=as_of,
+        requested_fen=requested_fen,
+        outcome=d.outcome.value,
+        status=STATUS[d.outcome],
+        knockouts=[k.value for k in d.knockouts],
+        grade=d.grade,
+        score=repr(d.score) if d.score is not None else None,
+        pd=repr(d.pd) if d.pd is not None else None,
+        limit_fen=d.limit_fen,
+        rate_pct=d.rate_pct,
+        reasons=reasons,
+        inputs=inputs,
+        inputs_sha256=_sha(inputs),
+        model_ref=inputs["model_ref"],
+        model_manifest_sha256=inputs["model_manifest_sha256"],
+        log_index=-1,
+        log_leaf_hash="",
+        decided_at=utcnow() if d.outcome is not Outcome.REFER else None,
+    )
+    repo = CreditRepository(session)
+    repo.add(app)
+    ref = governance.append_log(
+        session,
+        kind="credit.decided",
+        actor_org_id=principal.org_id,
+        subject=f"{enterprise_org_id}:credit_application:{app.id}",
+        payload=_log_payload(app),
+    )
+    app.log_index, app.log_leaf_hash = ref.index, ref.leaf_hash
+    session.flush()
+    return app
+
+
+def _log_payload(app: Application) -> dict[str, Any]:
+    return {
+        "application_id": app.id,
+        "enterprise_org_id": app.enterprise_org_id,
+        "bank_org_id": app.bank_org_id,
+        "product_code": app.product_code,
+        "outcome": app.outcome,
+        "knockouts": list(app.knockouts),
+        "grade": app.grade,
+        "pd": app.pd,
+        "limit_fen": app.limit_fen,
+        "rate_pct": str(app.rate_pct) if app.rate_pct is not None else None,
+        "model_ref": app.model_ref,
+        "model_manifest_sha256": app.model_manifest_sha256,
+        "inputs_sha256": app.inputs_sha256,
+    }
+
+
+_KO_TEXT = {
+    KnockOut.NO_LIVE_GRANT: (
+        "企业未授予有效的数据授权",
+        "no live consent grant from the enterprise",
+    ),
+    KnockOut.LOW_DATA_QUALITY: ("数据质量低于产品门槛", "data quality below the product threshold"),
+    KnockOut.RECENT_DEFAULT: ("近期有违约记录", "a default within the look-back period"),
+    KnockOut.NO_PROFILE: ("尚无经营画像", "no operating profile yet"),
+}
+
+
+def _knockout_text(k: KnockOut) -> dict[str, str]:
+    zh, en = _KO_TEXT[k]
+    return {"zh-CN": zh, "en": en}
+
+
+# --- reading and reviewing ---------------------------------------------------------------------
+
+
+def _visible(principal: Principal, app: Application) -> bool:
+    return principal.org_id in (app.bank_org_id, app.enterprise_org_id)
+
+
+def get_application(session: Session, principal: Principal, app_id: str) -> Application:
+    """The bank that decided it and the enterprise that applied see it; others get 404."""
+    app = CreditRepository(session).application(app_id)
+    if app is None or not _visible(principal, app):
+        raise NotFound(f"application {app_id} not found")
+    return app
+
+
+def list_applications(
+    session: Session, principal: Principal, *, status: str | None = None
+) -> Sequence[Application]:
+    """A bank's decided applications, or an enterprise's own."""
+    if status is not None and status not in STATUS.values():
+        raise ValidationFailed(f"status: one of {', '.join(STATUS.values())}", field="status")
+    repo = CreditRepository(session)
+    if principal.org_kind is OrgKind.FINANCIAL_INSTITUTION:
+        return repo.applications(bank_org_id=principal.org_id, status=status)
+    if principal.org_kind is OrgKind.ENTERPRISE:
+        return repo.applications(enterprise_org_id=principal.org_id, status=status)
+    raise Forbidden("applications are seen by the bank and the applicant only")
+
+
+def officer_decision(
+    session: Session, principal: Principal, app_id: str, *, outcome: str, note: str
+) -> Application:
+    """A bank officer approves or declines a referred application; logged."""
+    app = get_application(session, principal, app_id)
+    if principal.org_id != app.bank_org_id or not principal.has_role(Role.OFFICER):
+        raise Forbidden("only an officer of the deciding bank reviews this application")
+    if outcome not in (Outcome.APPROVE.value, Outcome.DECLINE.value):
+        raise ValidationFailed("outcome: approve or decline", field="outcome")
+    if not note.strip():
+        raise ValidationFailed("note: say why", field="note")
+    if app.status != STATUS[Outcome.REFER]:
+        raise Conflict(
+            f"status: application is {app.status}, only referred ones are reviewed", field="status"
+        )
+    app.status = STATUS[Outcome(outcome)]
+    app.officer_id = principal.user_id
+    app.officer_note = note.strip()[:500]
+    app.decided_at = utcnow()
+    if outcome == Outcome.DECLINE.value:
+        app.limit_fen = 0
+    ref = governance.append_log(
+        session,
+        kind="credit.reviewed",
+        actor_org_id=principal.org_id,
+        subject=f"{app.enterprise_org_id}:credit_application:{app.id}",
+        payload={
+            "application_id": app.id,
+            "outcome": outcome,
+            "officer_id": principal.user_id,
+            "note": app.officer_note,
+            "decision_log_index": app.log_index,
+        },
+    )
+    app.officer_log_index = ref.index
+    session.flush()
+    return app
+
+
+@dataclass(frozen=True)
+class Replay:
+    matches: bool
+    inputs_intact: bool
+    logged: bool
+    differences: list[str]
+
+
+def replay(session: Session, principal: Principal, settings: Settings, app_id: str) -> Replay:
+    """Recompute a decision from its logged inputs and model version and compare."""
+    app = get_application(session, principal, app_id)
+    diffs: list[str] = []
+    inputs_ok = _sha(app.inputs) == app.inputs_sha256
+    if not inputs_ok:
+        diffs.append("inputs no longer match their SHA-256")
+    entry = governance.get_log_entry(session, principal, app.log_index)
+    payload = json.loads(entry.data).get("payload", {})
+    logged = (
+        payload.get("inputs_sha256") == app.inputs_sha256
+        and payload.get("application_id") == app.id
+    )
+    if not logged:
+        diffs.append("log entry does not carry this application's inputs hash")
+    prod = product_from_dict(app.inputs["product"])
+    model: Model | None = None
+    if app.model_ref:
+        entry_m, model = load_model(model_registry(settings), app.model_ref)
+        if entry_m.manifest_sha256 != app.model_manifest_sha256:
+            diffs.append("model manifest changed since the decision")
+    again = _evaluate(prod, app.inputs, model).decision
+    if again.outcome.value != app.outcome:
+        diffs.append(f"outcome {again.outcome.value} != {app.outcome}")
+    if (repr(again.pd) if again.pd is not None else None) != app.pd:
+        diffs.append(f"pd {again.pd!r} != {app.pd}")
+    if again.grade != app.grade:
+        diffs.append(f"grade {again.grade} != {app.grade}")
+    if (
+        app.outcome != Outcome.DECLINE.value
+        and again.limit_fen != app.limit_fen
+        and app.officer_id is None
+    ):
+        diffs.append(f"limit {again.limit_fen} != {app.limit_fen}")
+    return Replay(matches=not diffs, inputs_intact=inputs_ok, logged=logged, differences=diffs)
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+def decided_at_or_created(app: Application) -> datetime:
+    return app.decided_at or app.created_at
+
+
+def list_applications_unchecked(session: Session) -> Sequence[Application]:
+    """Every application, for trusted callers (the CLI, tests)."""
+    return CreditRepository(session).applications()
+
+
+# --- models: training, promotion, validation ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParkTraining:
+    """What training on a park produced: both models and their next-period AUC."""
+
+    champion: ModelEntry
+    challenger: ModelEntry
+    train_rows: int
+    test_rows: int
+    champion_auc: float
+    challenger_auc: float
+
+
+def park_training_frames(
+    park_dir: Path,
+    *,
+    train_dates: Sequence[date],
+    test_dates: Sequence[date],
+    horizon_days: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Labelled profiles for a training period and the next (test) period of a park."""
+    from chanrong.credit.outcomes import label_profiles
+
+    t = feats.duckdb_park(park_dir)
+    profiles = feats.compute_profiles(t, [*train_dates, *test_dates])
+    truth = pd.read_parquet(park_dir / "truth" / "enterprises.parquet")
+    labelled = label_profiles(profiles, truth, horizon_days=horizon_days)
+    train = labelled[labelled["as_of"].isin(set(train_dates))].reset_index(drop=True)
+    test = labelled[labelled["as_of"].isin(set(test_dates))].reset_index(drop=True)
+    return train, test
+
+
+def train_on_frames(
+    settings: Settings,
+    name: str,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    *,
+    seed: int = 42,
+    description: str = "",
+) -> ParkTraining:
+    """Fit champion and challenger on ``train``, measure on ``test``, register both."""
+    from chanrong.credit.boosting import fit_boosted
+    from chanrong.credit.metrics import auc
+    from chanrong.credit.registry import frame_fingerprint
+    from chanrong.credit.scorecard import fit_scorecard
+
+    cols = list(feats.FEATURES)
+    x, y = train[cols], train["bad"].to_numpy()
+    xt, yt = test[cols], test["bad"].to_numpy()
+    if len(set(y)) < 2:
+        raise ValidationFailed(
+            "train: the training period has no defaulters to learn from", field="train"
+        )
+    sc = fit_scorecard(x, y, seed=seed)
+    gb = fit_boosted(x, y, seed=seed)
+    sc_auc = auc(yt, sc.pd(xt)) if len(set(yt)) == 2 else float("nan")
+    gb_auc = auc(yt, gb.pd(xt)) if len(set(yt)) == 2 else float("nan")
+    reg = model_registry(settings)
+    fp = frame_fingerprint(x, y)
+    e1 = reg.register(
+        name,
+        sc,
+        training_fingerprint=fp,
+        metrics={"next_period_auc": sc_auc, "rows": len(y)},
+        description=description,
+    )
+    e2 = reg.register(
+        f"{name}-challenger",
+        gb,
+        training_fingerprint=fp,
+        metrics={"next_period_auc": gb_auc, "rows": len(y)},
+        description=description,
+    )
+    return ParkTraining(e1, e2, len(y), len(yt), sc_auc, gb_auc)
+
+
+def promote(
+    session: Session, settings: Settings, ref: str, *, to: str, actor_org_id: str | None = None
+) -> ModelEntry:
+    """Move a model version to ``approved`` or ``champion`` (an explicit, logged act)."""
+    from chanrong.credit.registry import Approval
+
+    try:
+        state = Approval(to)
+    except ValueError:
+        raise ValidationFailed("to: approved, champion or retired", field="to") from None
+    entry = model_registry(settings).set_state(ref, state)
+    governance.append_log(
+        session,
+        kind="credit.model_state",
+        actor_org_id=actor_org_id,
+        subject=f"model:{entry.ref}",
+        payload={
+            "model": entry.ref,
+            "state": entry.state.value,
+            "manifest_sha256": entry.manifest_sha256,
+        },
+    )
+    return entry
