@@ -275,3 +275,25 @@ def test_session_slides_on_page_reads_but_not_on_forms(
     app_client.cookies.set("chanrong_token", fresh)
     r = app_client.get("/console", headers=HTML)
     assert "chanrong_token" not in r.headers.get("set-cookie", "")
+
+
+def test_home_shows_what_needs_attention_for_each_role(
+    app_client: TestClient, park: Park, db: Database
+) -> None:
+    from chanrong.governance import service as governance
+
+    with db.unit_of_work() as s:
+        governance.ensure_default_catalog(s, park["enterprise"]["admin"].org_id)
+    expected = {
+        "operator": ("待确认分类分级的数据集", '<div class="v">15</div>'),
+        "bank": ("待人工审批的申请", '<div class="v">0</div>'),
+        "enterprise": ("有效的数据授权", '<div class="v">0</div>'),
+    }
+    for role, (label, value) in expected.items():
+        client = TestClient(app_client.app)
+        sign_in(client, park[role]["viewer"].key)
+        r = client.get("/console", headers=HTML)
+        assert r.status_code == 200, role
+        summary = r.text.split('id="summary"', 1)[1].split("</div>\n", 1)[0]
+        assert label in r.text, role
+        assert value in r.text, (role, summary[:300])

@@ -17,6 +17,7 @@ from chanrong.edge import SessionDep
 from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal
 from chanrong.identity.tokens import issue_token
+from chanrong.web import summary
 from chanrong.web.auth import (
     LANG_COOKIE,
     PRESESSION_COOKIE,
@@ -152,4 +153,5 @@ def sign_out(p: Page = Depends(action)) -> RedirectResponse:
 def home(request: Request, p: Page = Depends(page)) -> HTMLResponse:
     """The signed-in user's overview: who they are and the sections of their role."""
     roles = ", ".join(t(f"web.role.{r.value}", p.locale) for r in sorted(p.ctx.principal.roles))
-    return render(request, "home.html", p, locale=p.locale, roles=roles)
+    figures = summary.figures(p.session, p.ctx.principal)
+    return render(request, "home.html", p, locale=p.locale, roles=roles, figures=figures)
