@@ -1,7 +1,7 @@
 """Lending use cases: products, loans, money movements, the daily close, monitoring.
 
 Services flush, never commit. Every money movement is a balanced journal entry written
-through ``_Book``; balances are sums over the journal; each state change another party relies
+through ``Book``; balances are sums over the journal; each state change another party relies
 on (booking, acceptance, disbursement, repayment, classification, alert) is appended to the
 verifiable log through ``chanrong.governance.service.append_log``.
 """
@@ -9,7 +9,7 @@ verifiable log through ``chanrong.governance.service.append_log``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -28,10 +28,6 @@ from chanrong.lending import journal
 from chanrong.lending.allocation import AllocationOrder, Component, allocate
 from chanrong.lending.delinquency import (
     Category,
-    bucket,
-    classify,
-    days_past_due,
-    penalty_interest,
 )
 from chanrong.lending.domain import FundUse as FundUseReport
 from chanrong.lending.domain import (
@@ -47,9 +43,17 @@ from chanrong.lending.domain import (
     check_fund_use,
     dues,
     lpr_curve,
-    oldest_unpaid_due,
-    overdue_fen,
     sweep_share,
+)
+from chanrong.lending.ledger import (
+    Book,
+    accrue,
+    apply_held,
+    instalment_states,
+    penalty_owed,
+    reclassify,
+    settled,
+    subledger_checks,
 )
 from chanrong.lending.monitoring import (
     AlertKind,
@@ -81,7 +85,6 @@ from chanrong.lending.schedule import (
     RateCurve,
     RepaymentMethod,
     Schedule,
-    accrued_to,
     add_months,
     build_schedule,
     check_rate,
@@ -536,7 +539,7 @@ def _activate(session: Session, loan: Loan, on: date) -> None:
     loan.closed_through = on
     loan.status = LoanStatus.ACTIVE.value
     _write_schedule(session, loan, schedule.instalments, {})
-    book = _Book()
+    book = Book()
     book.post(loan.id, journal.disbursement(loan.principal_fen), on, memo="放款")
     book.flush(LendingRepository(session))
 
@@ -727,192 +730,6 @@ def get_loan(session: Session, principal: Principal, loan_id: str) -> Loan:
 # ---------------------------------------------------------------- the ledger writer
 
 
-@dataclass
-class _Book:
-    """Collects journal entries and writes them in bulk."""
-
-    entries: list[dict[str, Any]] = field(default_factory=list)
-    lines: list[dict[str, Any]] = field(default_factory=list)
-
-    def post(
-        self,
-        loan_id: str,
-        entry: journal.JournalEntry,
-        on: date,
-        *,
-        memo: str = "",
-        reverses: str | None = None,
-    ) -> str:
-        entry_id = new_id()
-        self.entries.append(
-            {
-                "id": entry_id,
-                "loan_id": loan_id,
-                "kind": entry.kind,
-                "effective_on": on,
-                "reverses_id": reverses,
-                "memo": memo,
-                "created_at": utcnow(),
-            }
-        )
-        for p in entry.postings:
-            self.lines.append(
-                {
-                    "id": new_id(),
-                    "entry_id": entry_id,
-                    "loan_id": loan_id,
-                    "account": p.account.value,
-                    "debit_fen": p.debit_fen,
-                    "credit_fen": p.credit_fen,
-                }
-            )
-        return entry_id
-
-    def flush(self, repo: LendingRepository) -> None:
-        repo.insert_rows(JournalEntry, self.entries)
-        repo.insert_rows(JournalLine, self.lines)
-        self.entries.clear()
-        self.lines.clear()
-
-
-# ---------------------------------------------------------------- servicing state
-
-
-_PRINCIPAL = Component.PRINCIPAL.value
-_INTEREST = Component.INTEREST.value
-
-
-def _states(rows: Sequence[InstalmentRow], paid: PaidIndex, loan_id: str) -> list[InstalmentState]:
-    return [
-        InstalmentState(
-            number=r.number,
-            start=r.start_on,
-            due=r.due_on,
-            principal_fen=r.principal_fen,
-            interest_fen=r.interest_fen,
-            paid_principal_fen=paid.get((loan_id, r.number, _PRINCIPAL), 0),
-            paid_interest_fen=paid.get((loan_id, r.number, _INTEREST), 0),
-        )
-        for r in rows
-    ]
-
-
-def _penalty_owed(loan: Loan, paid: PaidIndex) -> int:
-    return loan.accrued_penalty_fen - paid.get((loan.id, 0, Component.PENALTY.value), 0)
-
-
-def _interest_target(rows: Sequence[InstalmentRow], as_of: date) -> int:
-    return sum(
-        accrued_to(r.interest_fen, r.carried_interest_fen, r.accrual_start, r.due_on, as_of)
-        for r in rows
-    )
-
-
-@dataclass
-class _ClosePlan:
-    """What closing one loan through a date produced."""
-
-    interest_fen: int = 0
-    penalty_fen: int = 0
-    classification: ClassificationRow | None = None
-    closed: bool = False
-
-
-def _accrue(
-    loan: Loan,
-    rows: Sequence[InstalmentRow],
-    paid: PaidIndex,
-    as_of: date,
-    book: _Book,
-    states: list[InstalmentState] | None = None,
-) -> _ClosePlan:
-    """Accrue interest and penalty interest from the last close through ``as_of``."""
-    plan = _ClosePlan()
-    last = loan.closed_through or loan.start_on or as_of
-    if states is None:
-        states = _states(rows, paid, loan.id)
-    dc = DayCount(loan.day_count)
-    exact = Decimal(0)
-    day = last + timedelta(days=1)
-    # Day by day, because a due date inside the window changes what is overdue.
-    while day <= as_of:
-        p, i = overdue_fen(states, day)
-        if p or i:
-            exact += penalty_interest(
-                overdue_principal_fen=p,
-                overdue_interest_fen=i,
-                annual_rate=loan.annual_rate,
-                markup_pct=loan.penalty_markup_pct,
-                days=1,
-                day_count=dc,
-            )
-        day += timedelta(days=1)
-    penalty = round_fen(exact)
-    if penalty > 0:
-        book.post(loan.id, journal.penalty_accrual(penalty), as_of, memo="罚息计提")
-        loan.accrued_penalty_fen += penalty
-        plan.penalty_fen = penalty
-    delta = _interest_target(rows, as_of) - loan.accrued_interest_fen
-    if delta > 0:
-        book.post(loan.id, journal.interest_accrual(delta), as_of, memo="利息计提")
-    elif delta < 0:
-        # A prepayment can leave a fen accrued ahead of the recomputed schedule: undo it.
-        book.post(
-            loan.id, journal.reversal(journal.interest_accrual(-delta)), as_of, memo="计提调整"
-        )
-    loan.accrued_interest_fen += delta
-    plan.interest_fen = delta
-    if as_of > last:
-        loan.closed_through = as_of
-    return plan
-
-
-def _reclassify(
-    loan: Loan,
-    rows: Sequence[InstalmentRow],
-    paid: PaidIndex,
-    as_of: date,
-    risk_signal: str | None,
-    states: list[InstalmentState] | None = None,
-) -> ClassificationRow | None:
-    """Update days past due, bucket and five-category class; a change is returned."""
-    if states is None:
-        states = _states(rows, paid, loan.id)
-    dpd = days_past_due(oldest_unpaid_due(states, as_of), as_of)
-    loan.dpd = dpd
-    loan.bucket = bucket(dpd).value
-    c = classify(dpd, risk_signal=risk_signal)
-    if c.category.value == loan.category:
-        return None
-    change = ClassificationRow(
-        id=new_id(),
-        loan_id=loan.id,
-        as_of=as_of,
-        from_category=loan.category,
-        to_category=c.category.value,
-        rule=c.rule,
-        reason=c.reason[:200],
-        dpd=dpd,
-        created_at=utcnow(),
-    )
-    loan.category = c.category.value
-    return change
-
-
-def _settled(
-    loan: Loan,
-    rows: Sequence[InstalmentRow],
-    paid: PaidIndex,
-    states: list[InstalmentState] | None = None,
-) -> bool:
-    if states is None:
-        states = _states(rows, paid, loan.id)
-    return all(x.settled for x in states) and _penalty_owed(loan, paid) <= 0
-
-
-# ---------------------------------------------------------------- money in
-
-
 @dataclass(frozen=True, slots=True)
 class _Loaded:
     rows: list[InstalmentRow]
@@ -934,8 +751,8 @@ def _bring_to(session: Session, loan: Loan, on: date) -> _Loaded:
             field="paid_on",
         )
     loaded = _load(session, loan)
-    book = _Book()
-    _accrue(loan, loaded.rows, loaded.paid, on, book)
+    book = Book()
+    accrue(loan, loaded.rows, loaded.paid, on, book)
     book.flush(LendingRepository(session))
     return loaded
 
@@ -972,7 +789,7 @@ def _record_payment(
         from_overpayment_fen=from_held,
         kind=_ENTRY_KIND[source],
     )
-    book = _Book()
+    book = Book()
     entry_id = book.post(loan.id, entry, on, memo=reference[:200])
     book.flush(repo)
     rep = Repayment(
@@ -1005,11 +822,11 @@ def _record_payment(
 
 def _after_payment(session: Session, loan: Loan, on: date, actor: str | None) -> None:
     loaded = _load(session, loan)
-    change = _reclassify(loan, loaded.rows, loaded.paid, on, _risk_signal(session, loan))
+    change = reclassify(loan, loaded.rows, loaded.paid, on, _risk_signal(session, loan))
     if change is not None:
         session.add(change)
         _log_classification(session, loan, change)
-    if _settled(loan, loaded.rows, loaded.paid):
+    if settled(loan, loaded.rows, loaded.paid):
         loan.status = LoanStatus.CLOSED.value
         loan.closed_on = on
         _log(session, "loan.closed", actor, loan, {"on": on.isoformat()})
@@ -1059,9 +876,9 @@ def _apply(
         return existing
     loaded = _bring_to(session, loan, on)
     owed = dues(
-        _states(loaded.rows, loaded.paid, loan.id),
+        instalment_states(loaded.rows, loaded.paid, loan.id),
         as_of=on,
-        penalty_owed_fen=_penalty_owed(loan, loaded.paid),
+        penalty_owed_fen=penalty_owed(loan, loaded.paid),
     )
     alloc = allocate(amount_fen, owed, AllocationOrder(loan.allocation_order))
     rep = _record_payment(
@@ -1179,7 +996,7 @@ def reverse_repayment(
             "repayment_id: the money it left in advance has since been applied; reverse that first",
             field="repayment_id",
         )
-    book = _Book()
+    book = Book()
     entry_id = book.post(
         loan.id, journal.reversal(original), on, memo=reason, reverses=rep.entry_id
     )
@@ -1216,7 +1033,7 @@ def reverse_repayment(
         {"repayment_id": rep.id, "amount_fen": rep.amount_fen, "on": on, "reason": reason},
     )
     loaded = _load(session, loan)
-    change = _reclassify(
+    change = reclassify(
         loan,
         loaded.rows,
         loaded.paid,
@@ -1253,7 +1070,7 @@ class Payoff:
 
 def _running(loaded: _Loaded, loan: Loan, on: date) -> tuple[InstalmentRow, int] | None:
     """The instalment running on ``on`` and the principal still owed on it and after it."""
-    states = _states(loaded.rows, loaded.paid, loan.id)
+    states = instalment_states(loaded.rows, loaded.paid, loan.id)
     future = [(r, s) for r, s in zip(loaded.rows, states, strict=True) if r.due_on > on]
     if not future:
         return None
@@ -1271,8 +1088,8 @@ def _accrued_on_running(
 
 
 def _payoff(session: Session, loan: Loan, on: date, loaded: _Loaded) -> Payoff:
-    states = _states(loaded.rows, loaded.paid, loan.id)
-    owed = dues(states, as_of=on, penalty_owed_fen=_penalty_owed(loan, loaded.paid))
+    states = instalment_states(loaded.rows, loaded.paid, loan.id)
+    owed = dues(states, as_of=on, penalty_owed_fen=penalty_owed(loan, loaded.paid))
     running = _running(loaded, loan, on)
     if running is None:
         return Payoff(on, sum(d.amount_fen for d in owed), 0, 0)
@@ -1318,8 +1135,8 @@ def prepay(
             actor=principal.org_id,
         )
     loaded = _bring_to(session, loan, on)
-    states = _states(loaded.rows, loaded.paid, loan.id)
-    owed = dues(states, as_of=on, penalty_owed_fen=_penalty_owed(loan, loaded.paid))
+    states = instalment_states(loaded.rows, loaded.paid, loan.id)
+    owed = dues(states, as_of=on, penalty_owed_fen=penalty_owed(loan, loaded.paid))
     alloc = allocate(fen, owed, AllocationOrder(loan.allocation_order))
     left = alloc.unallocated_fen
     parts = [(p.instalment, p.component, p.amount_fen) for p in alloc.parts]
@@ -1411,8 +1228,8 @@ def prepay(
     )
     # Re-accrue on the new schedule through ``on`` (may adjust by a fen either way).
     new = _load(session, loan)
-    book = _Book()
-    _accrue(loan, new.rows, new.paid, on, book)
+    book = Book()
+    accrue(loan, new.rows, new.paid, on, book)
     book.flush(repo)
     _log(
         session,
@@ -1467,10 +1284,10 @@ def sweep_collection(
             continue
         # Accrue to the payment day first, so a day's penalty is part of what is owed.
         loaded = _bring_to(session, loan, paid_on)
-        states = _states(loaded.rows, loaded.paid, loan.id)
+        states = instalment_states(loaded.rows, loaded.paid, loan.id)
         owed_now = sum(
             d.amount_fen
-            for d in dues(states, as_of=paid_on, penalty_owed_fen=_penalty_owed(loan, loaded.paid))
+            for d in dues(states, as_of=paid_on, penalty_owed_fen=penalty_owed(loan, loaded.paid))
         )
         nxt = next((s for s in states if s.due > paid_on and not s.settled), None)
         owed = owed_now + (nxt.owed_principal_fen + nxt.owed_interest_fen if nxt else 0)
@@ -1566,25 +1383,25 @@ def daily_close(
         paid = repo.paid(ids)
         held = repo.account_balance(ids, journal.Account.OVERPAYMENT.value)
         signals = repo.open_alert_loans(ids, Severity.HIGH.value)
-        book = _Book()
+        book = Book()
         changes: list[ClassificationRow] = []
         allocations: list[dict[str, Any]] = []
         repayments: list[dict[str, Any]] = []
         for loan in batch:
             loan_rows = rows.get(loan.id, [])
-            states = _states(loan_rows, paid, loan.id)
-            plan = _accrue(loan, loan_rows, paid, as_of, book, states)
+            states = instalment_states(loan_rows, paid, loan.id)
+            plan = accrue(loan, loan_rows, paid, as_of, book, states)
             interest += plan.interest_fen
             penalty += plan.penalty_fen
             money = -held.get(loan.id, 0)
             if money > 0:
-                used = _apply_held(
+                used = apply_held(
                     loan, loan_rows, paid, as_of, money, book, repayments, allocations
                 )
                 if used:
                     applied += used
-                    states = _states(loan_rows, paid, loan.id)
-            change = _reclassify(loan, loan_rows, paid, as_of, signals.get(loan.id), states)
+                    states = instalment_states(loan_rows, paid, loan.id)
+            change = reclassify(loan, loan_rows, paid, as_of, signals.get(loan.id), states)
             if change is not None:
                 changes.append(change)
                 reclassified += 1
@@ -1603,7 +1420,7 @@ def daily_close(
                         },
                     )
                 )
-            if _settled(loan, loan_rows, paid, states):
+            if settled(loan, loan_rows, paid, states):
                 loan.status = LoanStatus.CLOSED.value
                 loan.closed_on = as_of
                 closed += 1
@@ -1618,7 +1435,7 @@ def daily_close(
         if progress:
             progress(min(start + batch_size, total), total)
     debit, credit = repo.trial_balance(lender_org_id)
-    checks = _subledger_checks(repo, lender_org_id)
+    checks = subledger_checks(repo, lender_org_id)
     report = CloseReport(
         as_of=as_of,
         loans=total,
@@ -1664,88 +1481,6 @@ def daily_close(
     return report
 
 
-def _apply_held(
-    loan: Loan,
-    rows: Sequence[InstalmentRow],
-    paid: PaidIndex,
-    as_of: date,
-    money: int,
-    book: _Book,
-    repayments: list[dict[str, Any]],
-    allocations: list[dict[str, Any]],
-) -> int:
-    """Apply money held ahead of its due date to what fell due (no cash moves)."""
-    owed = dues(
-        _states(rows, paid, loan.id), as_of=as_of, penalty_owed_fen=_penalty_owed(loan, paid)
-    )
-    alloc = allocate(money, owed, AllocationOrder(loan.allocation_order))
-    if alloc.allocated_fen == 0:
-        return 0
-    entry = journal.repayment(
-        principal_fen=alloc.total(Component.PRINCIPAL),
-        interest_fen=alloc.total(Component.INTEREST),
-        penalty_fen=alloc.total(Component.PENALTY),
-        from_overpayment_fen=alloc.allocated_fen,
-        kind="overpayment_applied",
-    )
-    entry_id = book.post(loan.id, entry, as_of, memo="预收款冲抵")
-    rep_id = new_id()
-    repayments.append(
-        {
-            "id": rep_id,
-            "loan_id": loan.id,
-            "amount_fen": alloc.allocated_fen,
-            "paid_on": as_of,
-            "source": RepaymentSource.OVERPAYMENT.value,
-            "reference": f"held:{as_of.isoformat()}",
-            "entry_id": entry_id,
-            "created_at": utcnow(),
-        }
-    )
-    for p in alloc.parts:
-        allocations.append(
-            {
-                "id": new_id(),
-                "repayment_id": rep_id,
-                "loan_id": loan.id,
-                "instalment": p.instalment,
-                "component": p.component.value,
-                "amount_fen": p.amount_fen,
-            }
-        )
-        key = (loan.id, p.instalment, p.component.value)
-        paid[key] = paid.get(key, 0) + p.amount_fen
-    return alloc.allocated_fen
-
-
-def _subledger_checks(
-    repo: LendingRepository, lender_org_id: str | None
-) -> dict[str, tuple[int, int]]:
-    """Journal balance vs the same figure from loans and allocations, per account."""
-    acc = repo.account_totals(lender_org_id)
-    sub = repo.subledger_totals(lender_org_id)
-    paid_all = sub["paid_principal"] + sub["paid_interest"] + sub["paid_penalty"]
-    a = journal.Account
-    return {
-        a.LOAN_PRINCIPAL.value: (
-            acc.get(a.LOAN_PRINCIPAL.value, 0),
-            sub["disbursed"] - sub["paid_principal"],
-        ),
-        a.INTEREST_RECEIVABLE.value: (
-            acc.get(a.INTEREST_RECEIVABLE.value, 0),
-            sub["interest_accrued"] - sub["paid_interest"],
-        ),
-        a.PENALTY_RECEIVABLE.value: (
-            acc.get(a.PENALTY_RECEIVABLE.value, 0),
-            sub["penalty_accrued"] - sub["paid_penalty"],
-        ),
-        a.INTEREST_INCOME.value: (-acc.get(a.INTEREST_INCOME.value, 0), sub["interest_accrued"]),
-        a.PENALTY_INCOME.value: (-acc.get(a.PENALTY_INCOME.value, 0), sub["penalty_accrued"]),
-        a.OVERPAYMENT.value: (-acc.get(a.OVERPAYMENT.value, 0), sub["received"] - paid_all),
-        a.SETTLEMENT.value: (acc.get(a.SETTLEMENT.value, 0), sub["received"] - sub["disbursed"]),
-    }
-
-
 def close_books(
     session: Session,
     principal: Principal,
@@ -1787,7 +1522,7 @@ def loan_view(session: Session, principal: Principal, loan_id: str) -> LoanView:
         payoff = _payoff(session, loan, view_day, loaded)
     return LoanView(
         loan,
-        _states(loaded.rows, loaded.paid, loan.id),
+        instalment_states(loaded.rows, loaded.paid, loan.id),
         {k.value: v for k, v in bal.items()},
         payoff,
         list(repo.classifications(loan.id)),
