@@ -76,6 +76,9 @@ def test_confirm_split_transfer_finance_settle(db: Database) -> None:
             "financing.requested",
             "financing.quoted",
             "certificate.financed",
+            "certificate.settled",
+            "certificate.settled",
+            "certificate.settled",
             "payable.settled",
         ]
         op = acting(s, add_operator(s))
@@ -84,6 +87,16 @@ def test_confirm_split_transfer_finance_settle(db: Database) -> None:
             entry = governance.get_log_entry(s, op, e.log_index)
             assert entry.kind == f"supplychain.{e.kind}"
             assert entry.actor_org_id == e.actor_org_id
+        # The recipient of a transfer and each payee may read the entries that concern them.
+        moved = next(e for e in lin.events if e.kind == "certificate.transferred")
+        recipient = acting(s, moved.payload["to_org_id"])
+        assert governance.get_log_entry(s, recipient, moved.log_index).index == moved.log_index  # type: ignore[arg-type]
+        for e in lin.events:
+            if e.kind == "certificate.settled":
+                payee = acting(s, e.payload["payee_org_id"])
+                assert governance.get_log_entry(s, payee, e.log_index) is not None  # type: ignore[arg-type]
+        with pytest.raises(NotFound):
+            governance.get_log_entry(s, acting(s, chain.outsider), moved.log_index)  # type: ignore[arg-type]
         assert len(list(lin.root.walk())) == 7  # root, 3 parts, 2 transfers, 1 financing
 
 

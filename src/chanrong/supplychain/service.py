@@ -92,17 +92,19 @@ def _record(
     at: datetime,
     payload: dict[str, Any],
     certificate_id: str | None = None,
+    concerns: str | None = None,
 ) -> CertificateEvent:
     """Append to the verifiable log and keep the entry's position beside the tree.
 
-    The log's subject convention is ``<org id>:<what>``: the acting organisation may then read
-    the entry; the handle after the colon names the certificate.
+    The log's subject convention is ``<org id>:<what>``: besides the actor, the organisation
+    the entry concerns (``concerns``: the new holder, the bank asked, the payee) may read it;
+    the handle after the colon names the certificate.
     """
     ref = governance.append_log(
         repo.session,
         kind=f"{LOG_KIND}.{kind}",
         actor_org_id=actor_org_id,
-        subject=f"{actor_org_id or 'platform'}:{subject}"[:200],
+        subject=f"{concerns or actor_org_id or 'platform'}:{subject}"[:200],
         payload=payload,
         at=at,
     )
@@ -197,6 +199,7 @@ def submit_payable(
         subject=payable.identifier,
         actor_org_id=principal.org_id,
         at=at,
+        concerns=core.id,
         payload={
             "payable_id": payable.id,
             "core_org_id": core.id,
@@ -316,6 +319,7 @@ def confirm_payable(
         subject=root.identifier,
         actor_org_id=principal.org_id,
         at=at,
+        concerns=root.holder_org_id,
         payload={
             "payable_id": payable.id,
             "certificate_id": root.id,
@@ -359,6 +363,7 @@ def reject_payable(
         subject=payable.identifier,
         actor_org_id=principal.org_id,
         at=at,
+        concerns=payable.supplier_org_id,
         payload={"payable_id": payable.id, "reason": reason[:500]},
     )
     return payable
@@ -491,6 +496,7 @@ def transfer_certificate(
         subject=cert.identifier,
         actor_org_id=principal.org_id,
         at=at,
+        concerns=target.id,
         payload={
             "certificate_id": cert.id,
             "from_org_id": principal.org_id,
@@ -609,6 +615,7 @@ def request_financing(
         subject=cert.identifier,
         actor_org_id=principal.org_id,
         at=at,
+        concerns=bank.id,
         payload={"financing_id": fin.id, "bank_org_id": bank.id, "face_fen": cert.face_fen},
     )
     return fin
@@ -669,6 +676,7 @@ def quote_financing(
         subject=cert.identifier,
         actor_org_id=principal.org_id,
         at=at,
+        concerns=fin.requester_org_id,
         payload={
             "financing_id": fin.id,
             "annual_rate_percent": str(annual_rate_percent),
@@ -703,6 +711,7 @@ def decline_financing(
         subject=cert.identifier,
         actor_org_id=principal.org_id,
         at=at,
+        concerns=fin.requester_org_id,
         payload={"financing_id": fin.id},
     )
     return fin
@@ -762,6 +771,7 @@ def accept_financing(
         subject=cert.identifier,
         actor_org_id=principal.org_id,
         at=at,
+        concerns=fin.bank_org_id,
         payload={
             "financing_id": fin.id,
             "bank_org_id": fin.bank_org_id,
@@ -846,6 +856,22 @@ def settle_payable(
                 amount_fen=paid.amount_fen,
                 paid_on=shanghai_date(at),
             )
+    for paid in out:
+        _record(
+            repo,
+            kind="certificate.settled",
+            payable_id=payable.id,
+            certificate_id=paid.certificate_id,
+            subject=next(c.identifier for c in live if c.id == paid.certificate_id),
+            actor_org_id=principal.org_id,
+            concerns=paid.payee_org_id,
+            at=at,
+            payload={
+                "settlement_id": paid.id,
+                "payee_org_id": paid.payee_org_id,
+                "amount_fen": paid.amount_fen,
+            },
+        )
     _record(
         repo,
         kind="payable.settled",
