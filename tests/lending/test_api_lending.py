@@ -357,3 +357,77 @@ def test_credit_line_drawdown_is_idempotent(app_client: TestClient, park: Park) 
         f"/lending/lines/{line_id}/drawdowns", json={**draw, "amount": "70000.01"}, headers=ent
     )
     assert r.status_code == 422 and r.json()["field"] == "amount"
+
+
+def _decision(db: Database, park: Park, *, status: str = "approved") -> str:
+    from datetime import date
+    from decimal import Decimal
+
+    from chanrong.credit.orm import Application
+
+    with db.unit_of_work() as s:
+        app = Application(
+            enterprise_org_id=park["enterprise"]["officer"].org_id,
+            bank_org_id=park["bank"]["officer"].org_id,
+            applied_by=park["enterprise"]["officer"].user_id,
+            product_code="sme-working-capital",
+            as_of=date(2025, 1, 1),
+            requested_fen=5_000_000,
+            outcome="approve" if status == "approved" else "decline",
+            status=status,
+            knockouts=[],
+            grade="B",
+            score="612.5",
+            pd="0.021",
+            limit_fen=3_000_000,
+            rate_pct=Decimal("4.20"),
+            reasons=[],
+            inputs={},
+            inputs_sha256="0" * 64,
+            model_ref=None,
+            model_manifest_sha256=None,
+            log_index=0,
+            log_leaf_hash="0" * 64,
+        )
+        s.add(app)
+        s.flush()
+        return app.id
+
+
+def test_loan_from_an_approved_decision(app_client: TestClient, park: Park, db: Database) -> None:
+    bank = park["bank"]["officer"].headers
+    pid = _product(app_client, park)
+    decision = _decision(db, park)
+    body = {"decision_id": decision, "product_id": pid, "term_months": 3, "purpose": "equipment"}
+    r = app_client.post(
+        "/lending/loans/from-decision", json={**body, "amount": "20000"}, headers=bank
+    )
+    assert r.status_code == 201, r.text
+    loan = r.json()
+    # Borrower and rate come from the decision.
+    assert loan["borrower_org_id"] == park["enterprise"]["officer"].org_id
+    assert (loan["annual_rate"], loan["decision_id"], loan["principal"]) == (
+        "4.20",
+        decision,
+        "20000.00",
+    )
+    # Loans on one decision never exceed its 30,000.00 limit; the rest can be booked.
+    r = app_client.post(
+        "/lending/loans/from-decision", json={**body, "amount": "10000.01"}, headers=bank
+    )
+    assert r.status_code == 422 and r.json()["field"] == "amount"
+    r = app_client.post("/lending/loans/from-decision", json=body, headers=bank)
+    assert r.status_code == 201 and r.json()["principal"] == "10000.00"
+    # Another bank cannot use it; a declined decision books nothing.
+    other = park["other_bank"]["officer"].headers
+    r = app_client.post(
+        "/lending/loans/from-decision",
+        json={**body, "product_id": pid},
+        headers=other,
+    )
+    assert r.status_code == 404
+    declined = _decision(db, park, status="declined")
+    r = app_client.post(
+        "/lending/loans/from-decision", json={**body, "decision_id": declined}, headers=bank
+    )
+    assert r.status_code == 409 and r.json()["field"] == "decision_id"

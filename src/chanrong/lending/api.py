@@ -34,6 +34,7 @@ from chanrong.lending.schemas import (
     LineOut,
     LoanCreate,
     LoanDetail,
+    LoanFromDecision,
     LoanOut,
     LprCreate,
     LprOut,
@@ -156,6 +157,19 @@ def book_loan(
     if (replay := idem.replay()) is not None:
         return replay
     loan = service.book_loan(ctx.session, ctx.principal, **body.model_dump(mode="python"))
+    return idem.save(201, LoanOut.of(loan).model_dump(mode="json"))
+
+
+@router.post("/loans/from-decision", response_model=LoanOut, status_code=201)
+def book_from_decision(
+    body: LoanFromDecision,
+    ctx: Ctx = Depends(current),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """Book a loan from the bank's approved credit decision (borrower, limit, rate from it)."""
+    if (replay := idem.replay()) is not None:
+        return replay
+    loan = service.book_from_decision(ctx.session, ctx.principal, **body.model_dump(mode="python"))
     return idem.save(201, LoanOut.of(loan).model_dump(mode="json"))
 
 

@@ -207,6 +207,34 @@ def book(
         typer.echo(loan.id)
 
 
+@loans_app.command("book-decision")
+@friendly_errors
+def book_decision(
+    org: OrgOpt,
+    user: UserOpt,
+    decision: Annotated[str, typer.Option(help="Approved credit application id")],
+    product: Annotated[str, typer.Option(help="Product id")],
+    term: Annotated[int, typer.Option(help="Months")],
+    purpose: Annotated[str, typer.Option()],
+    amount: Annotated[str | None, typer.Option(help="Yuan; default the rest of the limit")] = None,
+) -> None:
+    """Book a loan from an approved credit decision (borrower, limit and rate from it)."""
+    with unit_of_work() as s:
+        loan = service.book_from_decision(
+            s,
+            _as(s, org, user),
+            decision_id=decision,
+            product_id=product,
+            term_months=term,
+            purpose=purpose,
+            amount=amount,
+        )
+        console.print(
+            f"[green]booked[/] loan {loan.id} {format_yuan(loan.principal_fen)} at {loan.annual_rate}%"
+        )
+        typer.echo(loan.id)
+
+
 @loans_app.command("accept")
 @friendly_errors
 def accept(org: OrgOpt, user: UserOpt, loan: Annotated[str, typer.Argument()]) -> None:

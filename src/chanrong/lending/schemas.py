@@ -112,6 +112,15 @@ class LoanCreate(_In):
     sweep_share_pct: Decimal | None = Field(default=None, description="回款自动还款 share, %")
 
 
+class LoanFromDecision(_In):
+    decision_id: str = Field(description="an approved credit application of this bank")
+    product_id: str
+    term_months: int = Field(ge=1, le=600)
+    purpose: Purpose
+    amount: Yuan | None = Field(default=None, description="default: the rest of the limit")
+    sweep_share_pct: Decimal | None = None
+
+
 class LoanOut(BaseModel):
     id: str
     product_id: str

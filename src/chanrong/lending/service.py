@@ -20,6 +20,7 @@ from chanrong.core.clock import utcnow
 from chanrong.core.errors import Conflict, ConsentRequired, Forbidden, NotFound, ValidationFailed
 from chanrong.core.ids import new_id
 from chanrong.core.money import round_fen, to_decimal, yuan_to_fen
+from chanrong.credit import service as credit
 from chanrong.governance import service as governance
 from chanrong.governance.service import Purpose as DataPurpose
 from chanrong.identity import service as identity
@@ -410,6 +411,64 @@ def book_loan(
         annual_rate=annual_rate,
         sweep_share_pct=sweep_share_pct,
         line_id=line_id,
+        kind=ProductKind.TERM,
+    )
+
+
+def book_from_decision(
+    session: Session,
+    principal: Principal,
+    *,
+    decision_id: str,
+    product_id: str,
+    term_months: int,
+    purpose: str,
+    amount: Decimal | str | None = None,
+    sweep_share_pct: Decimal | str | None = None,
+) -> Loan:
+    """Book a loan from the bank's own approved credit decision.
+
+    The borrower, the limit and (for a fixed-rate product) the rate come from the decision;
+    loans booked on one decision never add up to more than its limit. Without ``amount``
+    the rest of the limit is booked.
+    """
+    _require_bank_officer(principal)
+    app = credit.get_application(session, principal, decision_id)
+    if app.bank_org_id != principal.org_id:
+        raise NotFound(f"application {decision_id} not found")
+    if app.status != "approved":
+        raise Conflict(
+            f"decision_id: the decision is {app.status}, not approved", field="decision_id"
+        )
+    product = get_product(session, principal, product_id)
+    repo = LendingRepository(session)
+    used = sum(
+        x.principal_fen
+        for x in repo.loans(lender_org_id=principal.org_id, borrower_org_id=app.enterprise_org_id)
+        if x.decision_id == app.id
+    )
+    remaining = app.limit_fen - used
+    fen = remaining if amount is None else _amount_fen(amount, "amount")
+    if not 0 < fen <= remaining:
+        raise ValidationFailed(
+            f"amount: {max(remaining, 0) / 100:.2f} of the approved limit is left",
+            field="amount",
+        )
+    rate = None
+    if app.rate_pct is not None and product.rate_type == RateType.FIXED.value:
+        rate = Decimal(str(app.rate_pct))
+    return _new_loan(
+        session,
+        principal,
+        product=product,
+        borrower_org_id=app.enterprise_org_id,
+        amount=fen,
+        term_months=term_months,
+        purpose=purpose,
+        decision_id=app.id,
+        annual_rate=rate,
+        sweep_share_pct=sweep_share_pct,
+        line_id=None,
         kind=ProductKind.TERM,
     )
 
