@@ -230,7 +230,8 @@ def book_decision(
             amount=amount,
         )
         console.print(
-            f"[green]booked[/] loan {loan.id} {format_yuan(loan.principal_fen)} at {loan.annual_rate}%"
+            f"[green]booked[/] loan {loan.id} {format_yuan(loan.principal_fen)}"
+            f" at {loan.annual_rate}%"
         )
         typer.echo(loan.id)
 
