@@ -107,17 +107,15 @@ class GovernanceRepository:
         """Take the append lock and read the head: (size, frontier as hex).
 
         A no-op UPDATE takes the row lock on PostgreSQL and the database write lock on SQLite,
-        so concurrent appenders queue here; the SELECT after it then sees the latest commit
-        (READ COMMITTED starts a fresh snapshot per statement).
+        so concurrent appenders queue here; RETURNING hands back the row as it is once the lock
+        is held (PostgreSQL re-reads the latest committed version after waiting).
         """
-        self.session.execute(
+        row = self.session.execute(
             update(LogHeadRow)
             .where(LogHeadRow.id == HEAD_ID)
             .values(size=LogHeadRow.size)
+            .returning(LogHeadRow.size, LogHeadRow.frontier)
             .execution_options(synchronize_session=False)
-        )
-        row = self.session.execute(
-            select(LogHeadRow.size, LogHeadRow.frontier).where(LogHeadRow.id == HEAD_ID)
         ).one()
         return int(row.size), list(row.frontier)
 
