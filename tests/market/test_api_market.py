@@ -253,3 +253,37 @@ def test_the_html_report_in_english(app_client: TestClient, park: Park) -> None:
     assert 'data-figure="events">3 events' in html
     assert "Yangtze River Delta" in html and "Zhejiang" in html
     assert "年工业互联网" not in html
+
+
+def test_imports_and_overrides_are_in_the_verifiable_log(
+    app_client: TestClient, park: Park
+) -> None:
+    import hashlib
+    import json
+
+    officer = park["operator"]["officer"]
+    body = csv_bytes(EVENT_HEADER, ROWS)
+    assert _upload(app_client, officer.headers, ROWS).status_code == 201
+    entries = app_client.get(
+        "/log/entries?kind=market.imported", headers=park["operator"]["viewer"].headers
+    ).json()
+    (entry,) = entries
+    assert (entry["actor_org_id"], entry["subject"]) == (officer.org_id, "market:events")
+    data = json.loads(entry["data"])["payload"]
+    assert data["sha256"] == hashlib.sha256(body).hexdigest()
+    assert (data["rows"], data["created"]) == (3, 3)
+    # A rejected import writes nothing, not even a log entry.
+    _upload(app_client, officer.headers, [["x", "y", "z", "", "", "", ""]])
+    again = app_client.get(
+        "/log/entries?kind=market.imported", headers=park["operator"]["viewer"].headers
+    ).json()
+    assert len(again) == 1
+    company = app_client.get("/market/companies?q=甲", headers=officer.headers).json()[0]
+    url = f"/market/companies/{company['id']}/classification"
+    assert (
+        app_client.put(url, headers=officer.headers, json={"field": "security"}).status_code == 200
+    )
+    (classified,) = app_client.get(
+        "/log/entries?kind=market.classified", headers=park["operator"]["viewer"].headers
+    ).json()
+    assert json.loads(classified["data"])["payload"]["field"] == "security"

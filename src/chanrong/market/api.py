@@ -89,7 +89,7 @@ async def import_file(
     if filename is None:
         ctype = request.headers.get("content-type", "").split(";")[0].strip()
         filename = "upload.xlsx" if ctype == XLSX_TYPE else "upload.csv"
-    report = service.import_file(ctx.session, ds, data, filename)
+    report = service.import_file(ctx.session, ds, data, filename, actor_org_id=ctx.principal.org_id)
     return idem.save(201, _out(report))
 
 
@@ -105,7 +105,8 @@ def import_rows(
     if (replay := idem.replay()) is not None:
         return replay
     records = [{k: "" if v is None else str(v) for k, v in r.items()} for r in body.rows]
-    return idem.save(201, _out(service.import_records(ctx.session, ds, records)))
+    report = service.import_records(ctx.session, ds, records, actor_org_id=ctx.principal.org_id)
+    return idem.save(201, _out(report))
 
 
 @router.post("/events", response_model=ImportOut, status_code=201)
@@ -115,7 +116,9 @@ def create_event(
     """Record one financing event (the same checks as a one-row import)."""
     if (replay := idem.replay()) is not None:
         return replay
-    report = service.import_records(ctx.session, Dataset.EVENTS, [body.as_row()])
+    report = service.import_records(
+        ctx.session, Dataset.EVENTS, [body.as_row()], actor_org_id=ctx.principal.org_id
+    )
     return idem.save(201, _out(report))
 
 
@@ -141,7 +144,7 @@ def override_classification(
 ) -> CompanyOut:
     """Set a company's field and tags by hand; imports never reclassify it afterwards."""
     company = service.override_classification(
-        ctx.session, company_id, field=body.field, tags=body.tags
+        ctx.session, company_id, field=body.field, tags=body.tags, actor_org_id=ctx.principal.org_id
     )
     return CompanyOut.model_validate(company)
 
@@ -149,7 +152,8 @@ def override_classification(
 @router.delete("/companies/{company_id}/classification", response_model=CompanyOut)
 def drop_override(company_id: str, ctx: Ctx = Depends(edit)) -> CompanyOut:
     """Drop the operator's override and classify the company from its description again."""
-    return CompanyOut.model_validate(service.reclassify(ctx.session, company_id))
+    company = service.reclassify(ctx.session, company_id, actor_org_id=ctx.principal.org_id)
+    return CompanyOut.model_validate(company)
 
 
 @router.get("/investors", response_model=list[InvestorOut])

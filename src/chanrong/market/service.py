@@ -8,6 +8,7 @@ Services flush, never commit: the edge owns the transaction.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from chanrong.core.clock import utcnow
 from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.core.ids import new_id
+from chanrong.governance import service as governance
 from chanrong.market.analytics import MarketAnalytics, MarketReport, to_arrow
 from chanrong.market.domain import InvestorKind, MarketRuleError, resolve_place
 from chanrong.market.orm import (
@@ -122,18 +124,47 @@ def import_file(
     data: bytes,
     filename: str,
     *,
+    actor_org_id: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import a CSV or Excel file of ``dataset``."""
+    """Import a CSV or Excel file of ``dataset``; the import (with the file's SHA-256) is
+    appended to the verifiable log, so what the figures were built from can be shown."""
     try:
         rows = read_table(dataset, data, filename)
     except TableError as exc:
         raise ValidationFailed(f"file: {exc.reason}", field=exc.column or "file") from None
-    return import_rows(session, dataset, rows, progress=progress)
+    report = import_rows(session, dataset, rows, progress=progress)
+    _log_import(session, report, actor_org_id, sha256=hashlib.sha256(data).hexdigest())
+    return report
+
+
+def _log_import(
+    session: Session, report: ImportReport, actor_org_id: str | None, *, sha256: str | None
+) -> None:
+    payload: dict[str, Any] = {
+        "dataset": report.dataset.value,
+        "rows": report.rows,
+        "created": report.created,
+        "updated": report.updated,
+        "skipped": report.skipped,
+    }
+    if sha256:
+        payload["sha256"] = sha256
+    governance.append_log(
+        session,
+        kind="market.imported",
+        actor_org_id=actor_org_id,
+        subject=f"market:{report.dataset.value}",
+        payload=payload,
+    )
 
 
 def import_records(
-    session: Session, dataset: Dataset, records: list[dict[str, Any]]
+    session: Session,
+    dataset: Dataset,
+    records: list[dict[str, Any]],
+    *,
+    actor_org_id: str | None = None,
 ) -> ImportReport:
     """Import rows given as JSON objects (the API's batch form); rows are numbered from 1."""
     if not records:
@@ -142,7 +173,9 @@ def import_records(
         rows = rows_from_dicts(dataset, records)
     except TableError as exc:
         raise ValidationFailed(exc.reason, field=exc.column or "rows") from None
-    return import_rows(session, dataset, rows)
+    report = import_rows(session, dataset, rows)
+    _log_import(session, report, actor_org_id, sha256=None)
+    return report
 
 
 def import_rows(
@@ -517,9 +550,15 @@ def _field(raw: str) -> Field:
 
 
 def override_classification(
-    session: Session, company_id: str, *, field: str, tags: str | list[str] | None = None
+    session: Session,
+    company_id: str,
+    *,
+    field: str,
+    tags: str | list[str] | None = None,
+    actor_org_id: str | None = None,
 ) -> MarketCompany:
-    """The operator sets a company's field (and tags); later imports never reclassify it."""
+    """The operator sets a company's field (and tags); later imports never reclassify it.
+    The change is appended to the verifiable log."""
     company = get_company(session, company_id)
     fld = _field(field)
     company.field = fld.value
@@ -532,10 +571,28 @@ def override_classification(
             raise ValidationFailed(f"tags: {exc}", field="tags") from None
         company.tags = sorted(t.value for t in parsed)
     session.flush()
+    _log_classification(session, company, actor_org_id)
     return company
 
 
-def reclassify(session: Session, company_id: str) -> MarketCompany:
+def _log_classification(session: Session, company: MarketCompany, actor: str | None) -> None:
+    governance.append_log(
+        session,
+        kind="market.classified",
+        actor_org_id=actor,
+        subject=f"market:company:{company.id}",
+        payload={
+            "company": company.name,
+            "field": company.field,
+            "tags": list(company.tags),
+            "method": company.field_method,
+        },
+    )
+
+
+def reclassify(
+    session: Session, company_id: str, *, actor_org_id: str | None = None
+) -> MarketCompany:
     """Drop an operator override and classify the company from its description again."""
     company = get_company(session, company_id)
     if not company.description:
@@ -548,6 +605,7 @@ def reclassify(session: Session, company_id: str) -> MarketCompany:
     company.field_confidence_bp = round(result.confidence * 10_000)
     company.tags = sorted(t.value for t in result.tags)
     session.flush()
+    _log_classification(session, company, actor_org_id)
     return company
 
 
