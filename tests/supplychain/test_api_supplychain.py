@@ -337,6 +337,11 @@ def test_reject_and_decline(app_client: TestClient, park: Park) -> None:
     )
     inbox = c.get("/supplychain/financing-requests?state=requested", headers=bank["viewer"].headers)
     assert [f["id"] for f in inbox.json()] == [fid]
+    # What the bank prices: the core enterprise's credit, the face value, the maturity.
+    first = inbox.json()[0]
+    assert (first["core_org_id"], first["face_value"]) == (core["admin"].org_id, "1000000.00")
+    assert first["certificate_identifier"] == root["certificate"]["identifier"]
+    assert first["maturity_date"] == root["certificate"]["maturity_date"]
     r = c.post(f"/supplychain/financing-requests/{fid}/decline", headers=bank["officer"].headers)
     assert r.status_code == 200 and r.json()["state"] == "declined"
     _problem(

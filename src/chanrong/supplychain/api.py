@@ -212,12 +212,14 @@ def list_financings(
 ) -> list[FinancingOut]:
     """Requests the caller made, or (a bank) received."""
     rows = service.list_financings(ctx.session, ctx.principal, state=state.value if state else None)
-    return [FinancingOut.of(f) for f in rows]
+    certs = service.certificates_of(ctx.session, rows)
+    return [FinancingOut.of(f, certs.get(f.certificate_id)) for f in rows]
 
 
 @router.get("/financing-requests/{financing_id}", response_model=FinancingOut)
 def get_financing(financing_id: str, ctx: Ctx = Depends(current)) -> FinancingOut:
-    return FinancingOut.of(service.get_financing(ctx.session, ctx.principal, financing_id))
+    fin = service.get_financing(ctx.session, ctx.principal, financing_id)
+    return FinancingOut.of(fin, service.certificates_of(ctx.session, [fin]).get(fin.certificate_id))
 
 
 @router.post("/financing-requests/{financing_id}/quote", response_model=FinancingOut)

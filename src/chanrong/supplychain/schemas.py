@@ -167,10 +167,19 @@ class FinancingOut(BaseModel):
     requested_at: datetime
     quoted_at: datetime | None
     decided_at: datetime | None
+    # What the bank prices (filled on the request listings): whose credit, how much, how long.
+    certificate_identifier: str | None = None
+    core_org_id: str | None = Field(default=None, description="Whose credit the rate prices")
+    face_value: Yuan | None = None
+    maturity_date: date | None = None
 
     @classmethod
-    def of(cls, f: Any) -> FinancingOut:
+    def of(cls, f: Any, cert: Any = None) -> FinancingOut:
         return cls(
+            certificate_identifier=cert.identifier if cert is not None else None,
+            core_org_id=cert.core_org_id if cert is not None else None,
+            face_value=fen_to_yuan(cert.face_fen) if cert is not None else None,
+            maturity_date=cert.maturity_date if cert is not None else None,
             id=f.id,
             certificate_id=f.certificate_id,
             requester_org_id=f.requester_org_id,

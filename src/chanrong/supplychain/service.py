@@ -794,6 +794,17 @@ def list_financings(
     return SupplyChainRepository(session).financings_of(principal.org_id, state=state)
 
 
+def certificates_of(session: Session, fins: Sequence[Financing]) -> dict[str, Certificate]:
+    """The certificates financing requests are about (the caller already sees the requests)."""
+    repo = SupplyChainRepository(session)
+    out = {}
+    for cert_id in {f.certificate_id for f in fins}:
+        cert = repo.certificate(cert_id)
+        if cert is not None:
+            out[cert_id] = cert
+    return out
+
+
 def get_financing(session: Session, principal: Principal, financing_id: str) -> Financing:
     fin = SupplyChainRepository(session).financing(financing_id)
     if fin is None or principal.org_id not in (fin.bank_org_id, fin.requester_org_id):
