@@ -570,10 +570,19 @@ def evaluate(
     months: Annotated[int, typer.Option()] = 24,
     seed: Annotated[int, typer.Option()] = 7,
     deteriorating: Annotated[float, typer.Option(help="Share of firms on a declining path")] = 0.3,
+    min_severity: Annotated[str, typer.Option(help="low | medium | high")] = "medium",
 ) -> None:
     """How many months before default the alerts fire, and the false-alarm rate (simulated park)."""
+    from chanrong.lending.monitoring import Severity
     from chanrong.lending.park import ParkTables, read_park_dir
     from chanrong.lending.park import evaluate as run
+
+    try:
+        level = Severity(min_severity)
+    except ValueError:
+        raise ValidationFailed(
+            "min_severity: one of low, medium, high", field="min_severity"
+        ) from None
     from chanrong.simulate.config import ParkConfig
     from chanrong.simulate.service import simulate_park
 
@@ -600,12 +609,15 @@ def evaluate(
                 sim.truth_enterprises,
             )
         task = bar.add_task("watching borrowers", total=tables.enterprises.num_rows)
-        report = run(tables, progress=lambda n, _t: bar.update(task, completed=n))
-    t = Table("measure", "value", title="贷后预警 on the simulated park")
+        report = run(
+            tables, min_severity=level, progress=lambda n, _t: bar.update(task, completed=n)
+        )
+    t = Table("measure", "value", title=f"贷后预警 on the simulated park (alerts ≥ {level.value})")
     t.add_row("months watched (after 8 months of baseline)", str(report.months_watched))
     t.add_row("defaulted borrowers watched", str(len(report.defaulted)))
     t.add_row("alerted before default", f"{len(report.caught)} ({report.detection_rate:.0%})")
-    t.add_row("median months from first alert to default", f"{report.median_lead_months}")
+    median = report.median_lead_months
+    t.add_row("median months from first alert to default", "-" if median is None else f"{median:g}")
     t.add_row(
         "mean months from first alert to default",
         f"{report.mean_lead_months:.1f}" if report.mean_lead_months is not None else "-",
