@@ -349,3 +349,45 @@ def test_reject_and_decline(app_client: TestClient, park: Park) -> None:
     )
     got = c.get(f"/supplychain/certificates/{cid}", headers=sup["viewer"].headers).json()
     assert got["state"] == "live"  # declined financing leaves the certificate with its holder
+
+
+def test_refused_actions_write_nothing(app_client: TestClient, park: Park, db: Database) -> None:
+    from sqlalchemy import func, select
+
+    from chanrong.governance import service as governance
+    from chanrong.supplychain.orm import Certificate, CertificateEvent
+
+    c = app_client
+    sup, core = park["enterprise"], park["core"]
+    pid = _payable(c, park, n=9).json()["id"]
+    cid = c.post(f"/supplychain/payables/{pid}/confirm", headers=core["officer"].headers).json()[
+        "certificate"
+    ]["id"]
+
+    def counts() -> tuple[int, int, int]:
+        with db.unit_of_work() as s:
+            certs = s.scalar(select(func.count()).select_from(Certificate)) or 0
+            events = s.scalar(select(func.count()).select_from(CertificateEvent)) or 0
+            return certs, events, governance.current_root(s).size
+
+    before = counts()
+    refused = [
+        c.post(
+            f"/supplychain/certificates/{cid}/split",
+            json={"parts": ["2000000.00"]},
+            headers=sup["officer"].headers,
+        ),
+        c.post(
+            f"/supplychain/certificates/{cid}/transfer",
+            json={"to_org_id": park["bank"]["admin"].org_id},
+            headers=sup["officer"].headers,
+        ),
+        c.post(
+            f"/supplychain/certificates/{cid}/split",
+            json={"parts": ["1.00"]},
+            headers=core["officer"].headers,
+        ),
+        c.post(f"/supplychain/payables/{pid}/settle", headers=core["officer"].headers),
+    ]
+    assert [r.status_code for r in refused] == [422, 422, 403, 409]
+    assert counts() == before
