@@ -119,7 +119,8 @@ def test_partial_grant_shows_only_the_covered_panels(
     assert r.status_code == 200
     assert 'id="chart-orders"' in r.text
     assert 'id="chart-utilisation"' not in r.text
-    assert r.text.count("没有对贵机构的有效数据授权") == 3  # utilisation, output, energy
+    # Utilisation, output and energy (production) and the credit profile (external) are refused.
+    assert r.text.count("没有对贵机构的有效数据授权") == 4
 
 
 def test_grant_form_errors_name_the_field_and_grant_nothing(
@@ -171,3 +172,22 @@ def test_viewers_and_other_organisations_cannot_grant_or_revoke(
     listing = TestClient(app_client.app)
     sign_in(listing, bank.key)
     assert "state-live" in listing.get("/console/bank/enterprises", headers=HTML).text
+
+
+def test_bank_sees_the_credit_profile_and_carbon_grade_when_granted(
+    app_client: TestClient, park: Park, db: Database
+) -> None:
+    from chanrong.identity import service as identity
+    from tests.web.credit_builders import grant_for_credit, record_profile
+
+    ent, bank = park["enterprise"]["officer"], park["bank"]["officer"]
+    with db.unit_of_work() as s:
+        record_profile(s, ent.org_id, utilisation=0.7)
+        grant_for_credit(s, identity.authenticate_api_key(s, ent.key), bank.org_id)
+    sign_in(app_client, bank.key)
+    r = app_client.get(f"/console/bank/enterprises/{ent.org_id}", headers=HTML)
+    assert r.status_code == 200
+    assert 'id="features"' in r.text
+    assert "设备开工率" in r.text and ">0.7<" in r.text
+    assert 'id="carbon-grade">—<' in r.text  # granted, but no assessment yet
+    assert "未授权" not in r.text

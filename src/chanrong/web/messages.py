@@ -239,6 +239,12 @@ _M: dict[str, tuple[str, str]] = {
         "该企业在所选期间没有数据。",
         "No data for this enterprise in the period.",
     ),
+    "web.bank.credit_profile": ("信用画像特征", "Credit profile characteristics"),
+    "web.bank.no_profile": (
+        "平台尚未为该企业生成信用画像。",
+        "The platform has not built a credit profile for this enterprise yet.",
+    ),
+    "web.bank.not_granted": ("未授权", "not granted"),
     "web.bank.period": ("最近 {days} 天", "Last {days} days"),
     # enterprise: devices and quality
     "web.dev.id": ("设备", "Device"),

@@ -18,10 +18,13 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy.orm import Session
 
-from chanrong.core.errors import ConsentRequired
+from chanrong.carbon import service as carbon
+from chanrong.core.errors import ConsentRequired, NotFound
 from chanrong.core.i18n import t
 from chanrong.core.money import fen_to_yuan
 from chanrong.core.settings import Settings
+from chanrong.credit import service as credit
+from chanrong.governance import service as governance
 from chanrong.identity.domain import Principal
 from chanrong.telemetry import service as telemetry
 from chanrong.web import charts
@@ -145,3 +148,41 @@ def operating_panels(
     attempt("orders", "web.bank.orders", orders)
     attempt("payments", "web.bank.payments", payments)
     return panels
+
+
+@dataclass
+class Derived:
+    """The credit profile's characteristics and the carbon grade, each read under the check."""
+
+    features: list[dict[str, Any]] | None = None  # None: not granted or no profile yet
+    features_refused: bool = False
+    carbon_grade: int | None = None
+    carbon_refused: bool = False
+
+
+def derived_facts(
+    session: Session, principal: Principal, *, org_id: str, purpose: str | None, locale: str
+) -> Derived:
+    """What the platform derived about ``org_id`` that ``principal`` may read for ``purpose``."""
+    out = Derived()
+    wanted = governance.Purpose(purpose) if purpose else None
+    try:
+        governance.authorize_read(
+            session, principal, owner_org_id=org_id, dataset="derived.profile", purpose=wanted
+        )
+    except ConsentRequired:
+        out.features_refused = True
+    else:
+        try:
+            out.features = credit.profile_view(credit.latest_profile(session, org_id), locale)
+        except NotFound:
+            out.features = None
+    try:
+        governance.authorize_read(
+            session, principal, owner_org_id=org_id, dataset=carbon.DATASET, purpose=wanted
+        )
+    except ConsentRequired:
+        out.carbon_refused = True
+    else:
+        out.carbon_grade = carbon.latest_grade(session, org_id)
+    return out

@@ -73,7 +73,10 @@ def enterprise_profile(
             status_code=exc.status,
             message=problem_text(exc, p.locale),
         )
-    refused = all(panel.refused for panel in panels)
+    derived = profile.derived_facts(
+        p.session, p.ctx.principal, org_id=org_id, purpose=purpose, locale=p.locale
+    )
+    refused = all(panel.refused for panel in panels) and derived.features_refused
     if refused:
         # Do not reveal even the name of an enterprise that has not granted access.
         name = ""
@@ -87,4 +90,5 @@ def enterprise_profile(
         name=name,
         refused=refused,
         org_id=org_id,
+        derived=derived,
     )
