@@ -32,12 +32,20 @@ _STYLE = {
 }
 
 # Organisations the story uses when it runs on its own (``chanrong scf story``).
-STORY_ORGS: tuple[tuple[str, str, str | None, dict[str, Any]], ...] = (
-    ("core", "浙北机电集团 Zhebei Electromechanical Group", "MA2B0C1D", {"is_core": True}),
-    ("tier1", "吴兴精密零件 Wuxing Precision Parts", "MA2B0C2E", {}),
-    ("tier2a", "南浔铸件 Nanxun Castings", "MA2B0C4G", {}),
-    ("tier2b", "德清紧固件 Deqing Fasteners", "MA2B0C5H", {}),
-    ("bank", "湖州科创银行 Huzhou Sci-Tech Bank", None, {"institution_type": "bank"}),
+# (key, name, USCC region, USCC organisation-code body, extra attributes); the core enterprise,
+# the tier-1 supplier and the bank are the ones ``chanrong demo`` seeds, so both stories meet.
+STORY_ORGS: tuple[tuple[str, str, str, str | None, dict[str, Any]], ...] = (
+    (
+        "core",
+        "浙北机电集团 Zhebei Electromechanical Group",
+        "330500",
+        "MA2B0C1D",
+        {"is_core": True},
+    ),
+    ("tier1", "吴兴精密零件 Wuxing Precision Parts", "330502", "MA2B0C2E", {}),
+    ("tier2a", "南浔铸件 Nanxun Castings", "330503", "MA2B0C4G", {}),
+    ("tier2b", "德清紧固件 Deqing Fasteners", "330521", "MA2B0C5H", {}),
+    ("bank", "湖州科创银行 Huzhou Sci-Tech Bank", "330500", None, {"institution_type": "bank"}),
 )
 
 
@@ -111,9 +119,9 @@ def print_story(session: Session, story: service.Story, *, locale: str | None = 
 
 
 def _story_org(
-    session: Session, key: str, name: str, body: str | None, extra: dict[str, Any]
+    session: Session, name: str, region: str, body: str | None, extra: dict[str, Any]
 ) -> str:
-    uscc = make_uscc("9", "1", "330500", body).code if body else None
+    uscc = make_uscc("9", "1", region, body).code if body else None
     org = identity.find_enterprise_by_uscc(session, uscc) if uscc else None
     org = org or identity.find_organisation_by_name(session, name)
     if org is None:
@@ -137,8 +145,8 @@ def story(
     """Run the supply-chain story: confirm, split to two tier-2 suppliers, finance, settle."""
     with unit_of_work() as session:
         ids = {
-            key: _story_org(session, key, name, body, extra)
-            for key, name, body, extra in STORY_ORGS
+            key: _story_org(session, name, region, body, extra)
+            for key, name, region, body, extra in STORY_ORGS
         }
         with console.status("confirming, splitting, financing and settling…"):
             result = service.demo_story(
