@@ -252,6 +252,9 @@ def test_monitoring_needs_consent_and_alerts_have_a_lifecycle(
     evidence = alerts[0]["evidence"]
     assert evidence["series"][-1] == {"period": "2025-02", "value": 180.0, "baseline": 400.0}
     aid = alerts[0]["id"]
+    assert alerts[0]["message"] == "产出低于自身季节基线 55%"
+    en = app_client.get("/lending/alerts", headers={**bank, "Accept-Language": "en"}).json()
+    assert en[0]["message"] == "Output 55% below its own seasonal baseline"
     # Running again refreshes the open alert rather than opening a second one.
     again = app_client.post(f"/lending/loans/{loan_id}/monitor", json=body, headers=bank).json()
     assert [a["id"] for a in again] == [aid]

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
+from chanrong.core.i18n import t
 from chanrong.core.money import fen_to_yuan, yuan_to_fen
 from chanrong.edge import Ctx, Idempotency, current, idempotency
 from chanrong.lending import service
@@ -79,6 +80,15 @@ def _line(ctx: Ctx, line: Any) -> LineOut:
         expires_on=line.expires_on,
         purpose=line.purpose,
     )
+
+
+def _alert(ctx: Ctx, alert: Any) -> AlertOut:
+    """An alert with its message in the caller's language."""
+    out = AlertOut.model_validate(alert)
+    msg = alert.evidence.get("i18n") if isinstance(alert.evidence, dict) else None
+    if msg:
+        out.message = t(msg["key"], ctx.locale, **msg["params"])
+    return out
 
 
 def _payoff(p: service.Payoff) -> PayoffOut:
@@ -366,7 +376,7 @@ def monitor(loan_id: str, body: MonitorRequest, ctx: Ctx = Depends(current)) -> 
     s = body.series
     if s is None:
         found = service.monitor_from_platform(ctx.session, ctx.principal, loan_id, as_of=body.as_of)
-        return [AlertOut.model_validate(a) for a in found]
+        return [_alert(ctx, a) for a in found]
     series = BorrowerSeries(
         output=[Point(p.period, p.value) for p in s.output],
         energy=[Point(p.period, p.value) for p in s.energy],
@@ -379,7 +389,7 @@ def monitor(loan_id: str, body: MonitorRequest, ctx: Ctx = Depends(current)) -> 
     alerts = service.monitor_loan(
         ctx.session, ctx.principal, loan_id, series=series, as_of=body.as_of
     )
-    return [AlertOut.model_validate(a) for a in alerts]
+    return [_alert(ctx, a) for a in alerts]
 
 
 @router.post("/loans/{loan_id}/fund-use", response_model=FundUseOut)
@@ -415,16 +425,16 @@ def list_alerts(
 ) -> list[AlertOut]:
     """Alerts on the bank's book, or about the calling enterprise."""
     alerts = service.list_alerts(ctx.session, ctx.principal, status=status, loan_id=loan_id)
-    return [AlertOut.model_validate(a) for a in alerts]
+    return [_alert(ctx, a) for a in alerts]
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=AlertOut)
 def acknowledge(alert_id: str, ctx: Ctx = Depends(current)) -> AlertOut:
     a = service.update_alert(ctx.session, ctx.principal, alert_id, action="acknowledge")
-    return AlertOut.model_validate(a)
+    return _alert(ctx, a)
 
 
 @router.post("/alerts/{alert_id}/resolve", response_model=AlertOut)
 def resolve(alert_id: str, body: ResolveRequest, ctx: Ctx = Depends(current)) -> AlertOut:
     a = service.update_alert(ctx.session, ctx.principal, alert_id, action="resolve", note=body.note)
-    return AlertOut.model_validate(a)
+    return _alert(ctx, a)

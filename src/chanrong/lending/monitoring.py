@@ -16,6 +16,37 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from chanrong.core.i18n import register, t
+
+register(
+    {
+        "lending.alert.output_drop": {
+            "zh-CN": "产出低于自身季节基线 {drop}",
+            "en": "Output {drop} below its own seasonal baseline",
+        },
+        "lending.alert.energy_collapse": {
+            "zh-CN": "用电量较季节基线下降 {drop}",
+            "en": "Electricity use {drop} below its seasonal baseline",
+        },
+        "lending.alert.core_customer_lost": {
+            "zh-CN": "核心客户 {buyer} 近 {months} 个月无订单 (此前占比 {share})",
+            "en": "Core customer {buyer} ordered nothing for {months} months (was {share})",
+        },
+        "lending.alert.payment_delays_rising": {
+            "zh-CN": "平均延迟天数上升 {days} 天",
+            "en": "Payments {days} days later on average",
+        },
+        "lending.alert.data_silent": {
+            "zh-CN": "数据已中断 {days} 天",
+            "en": "No data for {days} days",
+        },
+        "lending.alert.fund_use": {
+            "zh-CN": "资金用途不符: {count} 笔",
+            "en": "Loan money paid against its declared purpose: {count} payments",
+        },
+    }
+)
+
 
 class Severity(StrEnum):
     LOW = "low"
@@ -83,10 +114,20 @@ class MonitoringConfig:
 
 @dataclass(frozen=True, slots=True)
 class Detection:
+    """What a detector found; the message is kept as a catalog key and its parameters."""
+
     kind: AlertKind
     severity: Severity
-    message: str
+    params: dict[str, str]
     evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message_key(self) -> str:
+        return f"lending.alert.{self.kind.value}"
+
+    def message(self, locale: str | None = None) -> str:
+        """The message in ``locale`` (zh-CN by default)."""
+        return t(self.message_key, locale, **self.params)
 
 
 def _month_key(d: date) -> str:
@@ -159,7 +200,7 @@ def detect_output_drop(points: Sequence[Point], config: MonitoringConfig) -> Det
     return Detection(
         AlertKind.OUTPUT_DROP,
         severity,
-        f"产出低于自身季节基线 {d.drop:.0%}",
+        {"drop": f"{d.drop:.0%}"},
         {
             "type": "line",
             "series": d.chart,
@@ -176,7 +217,7 @@ def detect_energy_collapse(points: Sequence[Point], config: MonitoringConfig) ->
     return Detection(
         AlertKind.ENERGY_COLLAPSE,
         Severity.HIGH,
-        f"用电量较季节基线下降 {d.drop:.0%}",
+        {"drop": f"{d.drop:.0%}"},
         {
             "type": "line",
             "series": d.chart,
@@ -233,7 +274,11 @@ def detect_core_customer_lost(
     return Detection(
         AlertKind.CORE_CUSTOMER_LOST,
         Severity.HIGH,
-        f"核心客户 {buyer} 近 {config.core_lost_months} 个月无订单 (此前占比 {amount / total:.0%})",
+        {
+            "buyer": buyer,
+            "months": str(config.core_lost_months),
+            "share": f"{amount / total:.0%}",
+        },
         {"type": "bar", "unit": "yuan", "buyer": buyer, "series": chart},
     )
 
@@ -254,7 +299,7 @@ def detect_payment_delays(points: Sequence[Point], config: MonitoringConfig) -> 
     return Detection(
         AlertKind.PAYMENT_DELAYS_RISING,
         severity,
-        f"平均延迟天数上升 {rise:.0f} 天",
+        {"days": f"{rise:.0f}"},
         {
             "type": "line",
             "unit": "days",
@@ -276,7 +321,7 @@ def detect_silence(
     return Detection(
         AlertKind.DATA_SILENT,
         severity,
-        f"数据已中断 {gap} 天",
+        {"days": str(gap)},
         {"type": "gap", "last_seen": last_seen.isoformat(), "as_of": as_of.isoformat()},
     )
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from chanrong.core.clock import utcnow
 from chanrong.core.errors import Conflict, ConsentRequired, Forbidden, NotFound, ValidationFailed
+from chanrong.core.i18n import t
 from chanrong.core.ids import new_id
 from chanrong.core.money import round_fen, to_decimal, yuan_to_fen
 from chanrong.credit import service as credit
@@ -1632,7 +1633,7 @@ def monitor_loan(
         )
     detections = detect(series, as_of=as_of, config=config)
     return [
-        _raise_alert(session, loan, d.kind, d.severity, d.message, d.evidence, as_of)
+        _raise_alert(session, loan, d.kind, d.severity, d.params, d.evidence, as_of)
         for d in detections
     ]
 
@@ -1709,7 +1710,7 @@ def monitor_from_platform(
     series = platform_series(session, principal, loan, as_of=as_of)
     detections = detect(series, as_of=as_of, config=config)
     return [
-        _raise_alert(session, loan, d.kind, d.severity, d.message, d.evidence, as_of)
+        _raise_alert(session, loan, d.kind, d.severity, d.params, d.evidence, as_of)
         for d in detections
     ]
 
@@ -1757,10 +1758,14 @@ def _raise_alert(
     loan: Loan,
     kind: AlertKind,
     severity: Severity,
-    message: str,
+    params: dict[str, str],
     evidence: dict[str, Any],
     as_of: date,
 ) -> Alert:
+    key = f"lending.alert.{kind.value}"
+    message = t(key, None, **params)
+    # The catalog key travels with the evidence so each reader sees the message in its language.
+    evidence = {**evidence, "i18n": {"key": key, "params": params}}
     repo = LendingRepository(session)
     existing = repo.open_alert(loan.id, kind.value)
     if existing is not None:
@@ -1884,7 +1889,7 @@ def check_fund_use_of(
             loan,
             AlertKind.FUND_USE,
             severity,
-            f"资金用途不符: {len(report.findings)} 笔",
+            {"count": str(len(report.findings))},
             {
                 "type": "bar",
                 "unit": "yuan",
