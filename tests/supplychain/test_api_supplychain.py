@@ -391,3 +391,39 @@ def test_refused_actions_write_nothing(app_client: TestClient, park: Park, db: D
     ]
     assert [r.status_code for r in refused] == [422, 422, 403, 409]
     assert counts() == before
+
+
+def test_resolve_a_handle(app_client: TestClient, park: Park) -> None:
+    c = app_client
+    sup, core = park["enterprise"], park["core"]
+    pid = _payable(c, park, n=11).json()["id"]
+    cert = c.post(f"/supplychain/payables/{pid}/confirm", headers=core["officer"].headers).json()[
+        "certificate"
+    ]
+    got = c.get(
+        "/supplychain/handles", params={"handle": cert["identifier"]}, headers=sup["viewer"].headers
+    )
+    assert got.status_code == 200 and got.json()["id"] == cert["id"]
+    _problem(
+        c.get(
+            "/supplychain/handles",
+            params={"handle": cert["identifier"]},
+            headers=park["other_enterprise"]["viewer"].headers,
+        ),
+        404,
+    )
+    _problem(
+        c.get(
+            "/supplychain/handles",
+            params={"handle": cert["identifier"] + ".1"},
+            headers=sup["viewer"].headers,
+        ),
+        404,
+    )
+    _problem(
+        c.get(
+            "/supplychain/handles", params={"handle": "not-a-handle"}, headers=sup["viewer"].headers
+        ),
+        422,
+        "handle",
+    )

@@ -146,6 +146,12 @@ def list_certificates(
     return [CertificateOut.of(c) for c in rows]
 
 
+@router.get("/handles", response_model=CertificateOut)
+def resolve_handle(handle: str, ctx: Ctx = Depends(current)) -> CertificateOut:
+    """标识解析: look a certificate up by its handle (``?handle=88.608.8889/SCF.…``)."""
+    return CertificateOut.of(service.resolve_handle(ctx.session, ctx.principal, handle))
+
+
 @router.get("/certificates/{cert_id}", response_model=CertificateOut)
 def get_certificate(cert_id: str, ctx: Ctx = Depends(current)) -> CertificateOut:
     return CertificateOut.of(service.get_certificate(ctx.session, ctx.principal, cert_id))

@@ -35,6 +35,7 @@ from chanrong.supplychain.domain import LineageNode, build_tree, visible_ids
 from chanrong.supplychain.identifiers import (
     DEFAULT_PREFIX,
     child_handle,
+    parse_handle,
     root_handle,
     serial_from_id,
 )
@@ -513,6 +514,19 @@ def get_certificate(session: Session, principal: Principal, cert_id: str) -> Cer
     cert = repo.certificate(cert_id)
     if cert is None or not _visible(repo, principal, cert):
         raise NotFound(f"certificate {cert_id} not found")
+    return cert
+
+
+def resolve_handle(session: Session, principal: Principal, handle: str) -> Certificate:
+    """标识解析: the certificate behind an industrial-internet handle, if the caller may see it."""
+    try:
+        parse_handle(handle.strip())
+    except ValueError as exc:
+        raise ValidationFailed(f"handle: {exc}", field="handle") from None
+    repo = SupplyChainRepository(session)
+    cert = repo.certificate_by_identifier(handle.strip())
+    if cert is None or not _visible(repo, principal, cert):
+        raise NotFound(f"no certificate with handle {handle.strip()}")
     return cert
 
 
