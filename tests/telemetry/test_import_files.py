@@ -233,6 +233,10 @@ def test_quality_from_the_command_line(cli_env: Plant) -> None:
     assert result.exit_code == 0, result.output
     assert "duplicate 5/101" in result.output  # scored before the merge
     assert store.physical_rows(cli_env.org_id) == 96
+    assert store.organisations() == [cli_env.org_id]
+    result = runner.invoke(app, ["quality", "run", "--org", "all", "--day", "2026-03-02"])
+    assert result.exit_code == 0, result.output
+    assert "scored 1 days of 1 enterprises" in result.output
 
 
 def test_load_a_simulated_park(cli_env: Plant, tmp_path: Path) -> None:

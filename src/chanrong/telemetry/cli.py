@@ -247,7 +247,9 @@ def _days(day: date | None, start: date | None, end: date | None) -> list[date]:
 @quality_app.command("run")
 @friendly_errors
 def quality_run(
-    org: Annotated[str, typer.Option(help="Organisation id or USCC")],
+    org: Annotated[
+        str, typer.Option(help="Organisation id or USCC, or 'all' for every enterprise with data")
+    ],
     day: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
     start: Annotated[str | None, typer.Option("--from", help="First day YYYY-MM-DD")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day YYYY-MM-DD (inclusive)")] = None,
@@ -257,26 +259,32 @@ def quality_run(
 ) -> None:
     """Compute and keep daily quality scores (run before compaction, or pass --compact)."""
     days = _days(_date(day, "day"), _date(start, "from"), _date(end, "to"))
-    org_id = _org_id(org)
     store = service.open_store(settings())
+    org_ids = store.organisations() if org == "all" else [_org_id(org)]
     with _progress() as progress:
-        task = progress.add_task("scoring days", total=len(days))
-        with unit_of_work() as session:
-            service.compute_quality_range(
-                session,
-                store,
-                org_id=org_id,
-                start=days[0],
-                end=days[-1] + timedelta(days=1),
-                progress=lambda n: progress.advance(task, n),
-            )
-        if compact:
-            # Only now: duplicates and late arrivals are visible in the raw files only.
-            merge = progress.add_task("compacting days", total=len(days))
-            for d in days:
-                store.compact(org_id, d)
-                progress.advance(merge)
-    _show(org_id, days[0], days[-1] + timedelta(days=1), "enterprise")
+        task = progress.add_task("scoring days", total=len(days) * len(org_ids))
+        for org_id in org_ids:
+            # One transaction per enterprise: an interruption keeps what was scored.
+            with unit_of_work() as session:
+                if not service.organisation_exists(session, org_id):
+                    progress.advance(task, len(days))
+                    continue
+                service.compute_quality_range(
+                    session,
+                    store,
+                    org_id=org_id,
+                    start=days[0],
+                    end=days[-1] + timedelta(days=1),
+                    progress=lambda n: progress.advance(task, n),
+                )
+            if compact:
+                # Only now: duplicates and late arrivals are visible in the raw files only.
+                for d in days:
+                    store.compact(org_id, d)
+    if org != "all":
+        _show(org_ids[0], days[0], days[-1] + timedelta(days=1), "enterprise")
+    else:
+        console.print(f"[green]scored[/] {len(days)} days of {len(org_ids)} enterprises")
 
 
 @quality_app.command("show")

@@ -122,6 +122,12 @@ class TelemetryStore:
             raise StoreError(f"org_id: {org_id!r} is not a valid organisation id")
         return self.root / f"org={org_id}"
 
+    def organisations(self) -> list[str]:
+        """Ids of the organisations with any telemetry in the store."""
+        if not self.root.exists():
+            return []
+        return sorted(p.name[4:] for p in self.root.glob("org=*") if p.is_dir())
+
     def days(self, org_id: str) -> list[date]:
         """Days that hold data for ``org_id``, oldest first."""
         base = self.org_dir(org_id)
