@@ -218,3 +218,15 @@ def test_evaluate_prints_lead_time_and_false_alarms(var_dir: Path) -> None:
     )
     assert "false-alarm rate among healthy borrowers" in out
     assert "median months from first alert to default" in out
+
+
+@pytest.mark.slow
+def test_demo_shows_the_alert_before_the_delinquency(var_dir: Path) -> None:
+    _ok(["db", "upgrade"])
+    out = _ok(["loans", "demo"])
+    lines = out.splitlines()
+    first_alert = next(i for i, line in enumerate(lines) if "alert: output_drop" in line)
+    delinquent = next(i for i, line in enumerate(lines) if "delinquent" in line)
+    assert first_alert < delinquent
+    assert "substandard" in out
+    assert "days before the loan went delinquent" in out
