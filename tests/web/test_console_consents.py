@@ -79,6 +79,7 @@ def test_enterprise_grants_bank_sees_charts_then_revoke_cuts_access(
     assert access.text.count("<td>bank</td>") >= 3
     assert "telemetry.equipment" in access.text
     assert "business.orders" in access.text
+    assert 'id="access-who"' in access.text and 'id="access-datasets"' in access.text
     # Each read links to its log entry, whose inclusion proof checks out against the root.
     index = re.findall(r'href="/console/log/(\d+)"', access.text)[0]
     entry = app_client.get(f"/console/log/{index}", headers=HTML)

@@ -208,6 +208,9 @@ _M: dict[str, tuple[str, str]] = {
     ),
     "web.grant.log": ("日志 #{index}", "log #{index}"),
     # access list
+    "web.access.reads": ("读取次数", "Reads"),
+    "web.access.by_who": ("谁读取了数据（次数）", "Who read your data (reads)"),
+    "web.access.by_dataset": ("被读取的数据集", "Datasets read"),
     "web.access.when": ("时间", "When"),
     "web.access.who": ("访问方", "Who"),
     "web.access.dataset": ("数据集", "Dataset"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from chanrong.core.errors import ChanrongError, ValidationFailed
 from chanrong.core.i18n import t
 from chanrong.governance import service as governance
 from chanrong.identity.domain import OrgKind, Role
-from chanrong.web import directory
+from chanrong.web import charts, directory
 from chanrong.web.auth import Page, action_for, page_for
 from chanrong.web.forms import problem_text
 from chanrong.web.render import render
@@ -135,4 +136,20 @@ def access(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse
     """Who read the enterprise's data, when, which dataset and why (newest first)."""
     rows = governance.list_access(p.session, p.ctx.principal, limit=500)
     names = directory.names(p.session, {r.accessor_org_id for r in rows})
-    return render(request, "enterprise/access.html", p, locale=p.locale, rows=rows, names=names)
+    by_who = Counter(names[r.accessor_org_id] for r in rows)
+    by_dataset = Counter(r.dataset for r in rows)
+    who_chart = charts.bar(
+        [w for w, _ in by_who.most_common(10)][::-1],
+        {t("web.access.reads", p.locale): [n for _, n in by_who.most_common(10)][::-1]},
+        horizontal=True,
+    )
+    return render(
+        request,
+        "enterprise/access.html",
+        p,
+        locale=p.locale,
+        rows=rows,
+        names=names,
+        who_chart=who_chart if rows else None,
+        dataset_chart=charts.pie(dict(by_dataset.most_common())) if rows else None,
+    )
