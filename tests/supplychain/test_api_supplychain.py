@@ -135,6 +135,8 @@ def test_flow_and_denials(app_client: TestClient, park: Park, db: Database) -> N
     )
     held = c.get("/supplychain/certificates?state=live", headers=t2["viewer"].headers).json()
     assert [h["id"] for h in held] == [mine["id"]]
+    for who in (outsider_org, bank["viewer"], core["viewer"]):  # the core owes, it holds nothing
+        assert c.get("/supplychain/certificates", headers=who.headers).json() == []
 
     # -- lineage: the tier-2 sees its path from the root, not its siblings' ----------------
     lin = c.get(f"/supplychain/certificates/{mine['id']}/lineage", headers=t2["viewer"].headers)
