@@ -192,3 +192,11 @@ def test_bank_sees_the_credit_profile_and_carbon_grade_when_granted(
     assert "设备开工率" in r.text and ">0.7<" in r.text
     assert 'id="carbon-grade">—<' in r.text  # granted, but no assessment yet
     assert "未授权" not in r.text
+
+
+def test_unknown_purpose_is_a_clear_error(app_client: TestClient, park: Park) -> None:
+    sign_in(app_client, park["bank"]["officer"].key)
+    ent = park["enterprise"]["admin"].org_id
+    r = app_client.get(f"/console/bank/enterprises/{ent}?purpose=gossip", headers=HTML)
+    assert r.status_code == 422
+    assert "字段 purpose" in r.text
