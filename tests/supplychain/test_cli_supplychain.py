@@ -52,3 +52,38 @@ def test_tree_of_an_unknown_payable_is_a_plain_error(var_dir: Path) -> None:
     assert result.exit_code == 2
     assert "organisation nope not found" in result.output
     assert "Traceback" not in result.output
+
+
+def test_from_invoices_names_the_bad_field(var_dir: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    out = runner.invoke(
+        app,
+        ["org", "create", "--name", "S", "--kind", "enterprise", "--uscc", "91310000631696382C"],
+    )
+    supplier = out.output.strip().splitlines()[-1]
+    result = runner.invoke(
+        app, ["scf", "from-invoices", "--supplier", supplier, "--core", supplier]
+    )
+    assert result.exit_code == 2
+    assert "core_org_id: not a core enterprise" in result.output
+    core = (
+        runner.invoke(
+            app,
+            [
+                "org",
+                "create",
+                "--name",
+                "C",
+                "--kind",
+                "enterprise",
+                "--core",
+                "--uscc",
+                "9144030071526726XG",
+            ],
+        )
+        .output.strip()
+        .splitlines()[-1]
+    )
+    result = runner.invoke(app, ["scf", "from-invoices", "--supplier", supplier, "--core", core])
+    assert result.exit_code == 0, result.output
+    assert "0 payables submitted" in result.output

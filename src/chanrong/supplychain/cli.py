@@ -174,6 +174,28 @@ def tree(
         )
 
 
+@scf_app.command("from-invoices")
+@friendly_errors
+def from_invoices(
+    supplier: Annotated[str, typer.Option(help="Supplier organisation id (whose invoices)")],
+    core: Annotated[str, typer.Option(help="Core enterprise organisation id (the buyer)")],
+) -> None:
+    """Submit a supplier's ingested invoices to a core enterprise as payables to confirm."""
+    from rich.table import Table
+
+    with unit_of_work() as session:
+        actor = service.principal_for_org(session, supplier)
+        with console.status("reading invoices and submitting payables…"):
+            made = service.payables_from_invoices(session, actor, core_org_id=core)
+        table = Table("payable", "invoice", "amount", "maturity")
+        for p in made:
+            table.add_row(
+                p.identifier, p.invoice_ref, format_yuan(p.face_fen), str(p.maturity_date)
+            )
+        console.print(table)
+        console.print(f"{len(made)} payables submitted for confirmation")
+
+
 @scf_app.command("check")
 @friendly_errors
 def check() -> None:
