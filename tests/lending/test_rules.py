@@ -118,3 +118,16 @@ def test_unbalanced_or_empty_entries_are_refused() -> None:
         journal.entry("x", {}, {})
     with pytest.raises(journal.UnbalancedEntry):
         journal.Posting(journal.Account.SETTLEMENT, debit_fen=1, credit_fen=1)
+
+
+def test_non_performing_loans_upgrade_only_after_observation() -> None:
+    npl = Category.SUBSTANDARD
+    still_late = classify(45, previous=npl)
+    assert (still_late.category, still_late.rule) == (npl, "no_upgrade_while_overdue")
+    watching = classify(0, previous=Category.DOUBTFUL, performing_days=179)
+    assert (watching.category, watching.rule) == (Category.DOUBTFUL, "observation_period")
+    cured = classify(0, previous=npl, performing_days=180)
+    assert (cured.category, cured.rule) == (Category.NORMAL, "cured_after_observation")
+    # Getting worse is never held back, and 关注 upgrades at once.
+    assert classify(300, previous=npl).category is Category.DOUBTFUL
+    assert classify(0, previous=Category.SPECIAL_MENTION).category is Category.NORMAL

@@ -78,6 +78,10 @@ class ClassificationPolicy:
     substandard_after: int = 90
     doubtful_after: int = 270
     loss_after: int = 360
+    # A non-performing loan (次级 or worse) moves up only after all overdue amounts are repaid
+    # and it then performs for this long (the measures say two repayment periods or six
+    # months, whichever is longer; six months for monthly loans).
+    upgrade_after_days: int = 180
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +94,43 @@ class Classification:
 
 
 def classify(
-    dpd: int, *, risk_signal: str | None = None, policy: ClassificationPolicy | None = None
+    dpd: int,
+    *,
+    risk_signal: str | None = None,
+    policy: ClassificationPolicy | None = None,
+    previous: Category | None = None,
+    performing_days: int | None = None,
 ) -> Classification:
     """The five-category class of a loan ``dpd`` days past due.
 
     ``risk_signal`` names an open early warning that may hurt repayment (a 关注 trigger even
-    when nothing is overdue yet).
+    when nothing is overdue yet). ``previous`` is the loan's class so far: a non-performing
+    loan is not upgraded until it has been current for ``performing_days`` ≥ the policy's
+    observation period.
     """
     p = policy or ClassificationPolicy()
+    found = _by_dpd(dpd, risk_signal, p)
+    if (
+        previous is not None
+        and previous.rank >= Category.SUBSTANDARD.rank
+        and found.category.rank < previous.rank
+    ):
+        if dpd > 0:
+            return Classification(previous, "no_upgrade_while_overdue", f"仍逾期 {dpd} 天")
+        days = performing_days or 0
+        if days < p.upgrade_after_days:
+            return Classification(
+                previous,
+                "observation_period",
+                f"逾期已结清, 正常还款 {days} 天, 观察期 {p.upgrade_after_days} 天",
+            )
+        return Classification(
+            found.category, "cured_after_observation", f"结清后正常还款 {days} 天"
+        )
+    return found
+
+
+def _by_dpd(dpd: int, risk_signal: str | None, p: ClassificationPolicy) -> Classification:
     if dpd > p.loss_after:
         return Classification(Category.LOSS, "dpd_over_loss", f"逾期 {dpd} 天 > {p.loss_after}")
     if dpd > p.doubtful_after:

@@ -19,7 +19,13 @@ from chanrong.core.ids import new_id
 from chanrong.core.money import round_fen
 from chanrong.lending import journal
 from chanrong.lending.allocation import AllocationOrder, Component, allocate
-from chanrong.lending.delinquency import bucket, classify, days_past_due, penalty_interest
+from chanrong.lending.delinquency import (
+    Category,
+    bucket,
+    classify,
+    days_past_due,
+    penalty_interest,
+)
 from chanrong.lending.domain import (
     InstalmentState,
     RepaymentSource,
@@ -194,7 +200,13 @@ def reclassify(
     dpd = days_past_due(oldest_unpaid_due(states, as_of), as_of)
     loan.dpd = dpd
     loan.bucket = bucket(dpd).value
-    c = classify(dpd, risk_signal=risk_signal)
+    previous = Category(loan.category)
+    if dpd > 0:
+        loan.cured_on = None
+    elif loan.cured_on is None and previous.rank >= Category.SUBSTANDARD.rank:
+        loan.cured_on = as_of
+    performing = (as_of - loan.cured_on).days if loan.cured_on else None
+    c = classify(dpd, risk_signal=risk_signal, previous=previous, performing_days=performing)
     if c.category.value == loan.category:
         return None
     change = ClassificationRow(

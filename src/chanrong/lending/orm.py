@@ -135,6 +135,8 @@ class Loan(Base):
     dpd: Mapped[int] = mapped_column(Integer, default=0)
     bucket: Mapped[str] = mapped_column(String(8), default="current")
     category: Mapped[str] = mapped_column(String(20), default="normal")
+    # The day a non-performing loan was last brought current (starts its observation period).
+    cured_on: Mapped[date | None] = mapped_column(Date)
     # Accrual booked so far (the close checks these against the journal).
     accrued_interest_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     accrued_penalty_fen: Mapped[int] = mapped_column(BigInteger, default=0)
