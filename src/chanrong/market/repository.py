@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -20,6 +21,23 @@ from chanrong.market.orm import (
     MarketListing,
     MarketProceedsUse,
 )
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while bulk rows are built.
+
+    Hundreds of thousands of short-lived tuples and dicts (which hold no cycles) would
+    otherwise set it off again and again; exports and imports run markedly faster without.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
 
 # Bound parameters per statement stay well under SQLite's and PostgreSQL's limits.
 _CHUNK = 500
@@ -154,17 +172,12 @@ class MarketRepository:
         conn = self.session.connection()
         sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        # Millions of short-lived tuples would trigger the cyclic garbage collector again and
-        # again (they hold no cycles); pausing it here roughly halves the export time.
-        was_enabled = gc.isenabled()
-        gc.disable()
         try:
-            cursor.execute(sql)
-            return list(cursor.fetchall())
+            with gc_paused():
+                cursor.execute(sql)
+                return list(cursor.fetchall())
         finally:
             cursor.close()
-            if was_enabled:
-                gc.enable()
 
     def events_by_year(self) -> list[tuple[int, int, int, int]]:
         """(year, events, companies, amount fen) for every year, aggregated in the database."""
@@ -288,11 +301,6 @@ def _in_year(stmt: Any, year: int | None) -> Any:
 def _columns(rows: list[tuple[Any, ...]], names: list[str]) -> dict[str, list[Any]]:
     if not rows:
         return {n: [] for n in names}
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         # Transposing with zip runs in C: far quicker than appending value by value.
         return {n: list(col) for n, col in zip(names, zip(*rows, strict=True), strict=True)}
-    finally:
-        if was_enabled:
-            gc.enable()

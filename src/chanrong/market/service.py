@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
@@ -28,7 +29,7 @@ from chanrong.market.orm import (
     MarketListing,
     MarketProceedsUse,
 )
-from chanrong.market.repository import MarketRepository
+from chanrong.market.repository import MarketRepository, gc_paused
 from chanrong.market.rounds import Stage
 from chanrong.market.rows import (
     EventRecord,
@@ -190,7 +191,8 @@ def import_rows(
         raise ValidationFailed("file: no data rows", field="file")
     repo = MarketRepository(session)
     if dataset is Dataset.EVENTS:
-        return _import_events(repo, rows, progress)
+        with gc_paused():
+            return _import_events(repo, rows, progress)
     if dataset is Dataset.INVESTORS:
         return _import_investors(repo, rows)
     if dataset is Dataset.LISTINGS:
@@ -301,6 +303,7 @@ def _import_events(
     existing = repo.event_keys(companies.values())
     events: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
+    now = utcnow()
     for i, rec in enumerate(records, start=1):
         company_id = companies[rec.company]
         key = (company_id, rec.event_date, rec.round.value)
@@ -308,7 +311,7 @@ def _import_events(
             report.skipped += 1
             continue
         event_id = new_id()
-        events.append(_event_row(event_id, company_id, rec))
+        events.append(_event_row(event_id, company_id, rec, now))
         links.extend(
             {"event_id": event_id, "investor_id": investors[n].id, "lead": j == 0}
             for j, n in enumerate(rec.investors)
@@ -322,7 +325,9 @@ def _import_events(
     return report
 
 
-def _event_row(event_id: str, company_id: str, rec: EventRecord) -> dict[str, Any]:
+def _event_row(
+    event_id: str, company_id: str, rec: EventRecord, created_at: datetime
+) -> dict[str, Any]:
     return {
         "id": event_id,
         "event_date": rec.event_date,
@@ -337,7 +342,7 @@ def _event_row(event_id: str, company_id: str, rec: EventRecord) -> dict[str, An
         "cny_high_fen": rec.cny_high_fen,
         "province_code": rec.place.province_code,
         "city": rec.place.city,
-        "created_at": utcnow(),
+        "created_at": created_at,
     }
 
 
