@@ -140,6 +140,7 @@ class LoanOut(BaseModel):
     dpd: int
     bucket: str
     category: str
+    cured_on: date | None = Field(description="brought current; observation period runs from here")
     closed_through: date | None
     closed_on: date | None
     created_at: datetime
@@ -165,6 +166,7 @@ class LoanOut(BaseModel):
             dpd=loan.dpd,
             bucket=loan.bucket,
             category=loan.category,
+            cured_on=loan.cured_on,
             closed_through=loan.closed_through,
             closed_on=loan.closed_on,
             created_at=loan.created_at,
