@@ -1,0 +1,150 @@
+"""Model pipeline on real data without a database: loading, scorecard table, challenger,
+reasons, registry integrity and promotion."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chanrong.core.errors import Conflict, ValidationFailed
+from chanrong.core.settings import get_settings
+from chanrong.credit import metrics
+from chanrong.credit.boosting import BoostedModel, fit_boosted
+from chanrong.credit.datasets import load_dataset
+from chanrong.credit.reasons import boosted_reasons, scorecard_reasons
+from chanrong.credit.registry import Approval, ModelIntegrityError, ModelRegistry, frame_fingerprint
+from chanrong.credit.scorecard import ScorecardTable, _optbinning_scorecard, fit_scorecard
+from tests.credit.builders import synthetic_training, trained_scorecard
+
+
+def _hmeq() -> tuple[pd.DataFrame, np.ndarray]:
+    d = load_dataset(get_settings().shared_data_path("credit", "hmeq.csv"))
+    return d.x.iloc[:1000].reset_index(drop=True), d.y[:1000]
+
+
+def test_loader_reads_every_shared_format_with_bad_as_one() -> None:
+    folder = get_settings().shared_data_path("credit")
+    seen = {}
+    for name in ("hmeq.csv", "statlog_australian.dat", "polish_bankruptcy_5year.arff"):
+        d = load_dataset(folder / name)
+        seen[name] = (d.x.shape, int(d.y.sum()), d.label)
+    assert seen["hmeq.csv"] == ((5960, 12), 1189, "BAD")
+    assert seen["statlog_australian.dat"] == ((690, 14), 307, "class")
+    assert seen["polish_bankruptcy_5year.arff"] == ((5910, 64), 410, "bankruptcy")
+
+
+def test_loader_on_an_unseen_file_detects_text_labels_and_rejects_bad_ones(tmp_path: Path) -> None:
+    f = tmp_path / "loans.csv"
+    f.write_text("income;region;Outcome\n10;north;paid\n3;south;defaulted\n8;;paid\n", "utf-8")
+    d = load_dataset(f, label="Outcome")
+    assert d.y.tolist() == [0, 1, 0]
+    assert d.x["region"].isna().tolist() == [False, False, True]
+    three = tmp_path / "three.csv"
+    three.write_text("a,target\n1,x\n2,y\n3,z\n", "utf-8")
+    with pytest.raises(ValidationFailed) as err:
+        load_dataset(three)
+    assert err.value.field == "label" and "exactly two" in err.value.detail
+
+
+def test_scorecard_table_reproduces_optbinning_and_survives_json() -> None:
+    x, y = _hmeq()
+    table = fit_scorecard(x, y, seed=1, inner_folds=2)
+    trends = {c.name: c.trend for c in table.characteristics if c.kind == "numerical"}
+    sc = _optbinning_scorecard(x, y, {n: "auto_asc_desc" for n in trends}, 1)
+    if table.meta["trend_plan"] == "monotonic":
+        np.testing.assert_allclose(table.score(x), sc.score(x), rtol=0, atol=1e-9)
+    again = ScorecardTable.from_json(json.loads(json.dumps(table.to_json())))
+    np.testing.assert_array_equal(again.score(x), table.score(x))
+    pd_ = table.pd(x)
+    assert metrics.auc(y, pd_) > 0.8
+    assert abs(pd_.mean() - y.mean()) < 0.03  # calibrated on out-of-fold scores
+    # Points never zig-zag: each numeric characteristic is monotone or bends at most once.
+    for c in table.characteristics:
+        if c.kind == "numerical" and len(c.points) > 2:
+            signs = np.sign(np.diff(c.points))
+            signs = signs[signs != 0]
+            turns = int(np.sum(np.diff(signs) != 0))
+            assert turns <= 1, c.name
+
+
+def test_scorecard_reasons_rank_the_points_lost() -> None:
+    table = trained_scorecard()
+    x, _ = synthetic_training(n=50, seed=9)
+    reasons = scorecard_reasons(table, x, top=3)
+    bd = table.breakdown(x)
+    for r, row in enumerate(reasons):
+        assert len(row) <= 3
+        lost = {c.name: c.best_points - bd.points[c.name][r] for c in table.characteristics}
+        assert [x.feature for x in row] == sorted(lost, key=lambda k: -lost[k])[: len(row)]
+        for reason in row:
+            assert reason.weight == pytest.approx(lost[reason.feature])
+            assert "分" in reason.text_zh and "points" in reason.text_en
+
+
+def test_challenger_respects_constraints_and_explains_with_contributions() -> None:
+    x, y = synthetic_training(n=900, seed=4)
+    model = fit_boosted(x, y, seed=42)
+    assert model.constraints["payment_punctuality"] == -1  # more punctual, less risk
+    # Raising a −1-constrained characteristic never raises the log-odds.
+    probe = pd.concat([x.iloc[:20]] * 5, ignore_index=True)
+    probe["payment_punctuality"] = np.repeat([0.2, 0.4, 0.6, 0.8, 1.0], 20)
+    raw = model.raw(probe).reshape(5, 20)
+    assert (np.diff(raw, axis=0) <= 1e-9).all()
+    contrib = model.contributions(x.iloc[:10])
+    np.testing.assert_allclose(contrib.sum(axis=1), model.raw(x.iloc[:10]), atol=1e-6)
+    rows = boosted_reasons(model, x.iloc[:10], top=2)
+    for row in rows:
+        weights = [reason.weight for reason in row]
+        assert weights == sorted(weights, reverse=True) and all(w > 0 for w in weights)
+        assert all(reason.code.startswith("GB_") for reason in row)
+    again = BoostedModel.from_parts(model.header(), model.model_text)
+    np.testing.assert_array_equal(again.pd(x.iloc[:50]), model.pd(x.iloc[:50]))
+
+
+def test_registry_stores_data_files_and_refuses_tampered_or_missing_ones(tmp_path: Path) -> None:
+    reg = ModelRegistry(tmp_path)
+    x, y = synthetic_training()
+    e = reg.register(
+        "m", trained_scorecard(), training_fingerprint=frame_fingerprint(x, y), metrics={}
+    )
+    folder = tmp_path / "m" / "1"
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "scorecard.json"]
+    manifest = reg.manifest(e.ref)
+    assert manifest["training_data_sha256"] == frame_fingerprint(x, y)
+    assert manifest["features"] == list(trained_scorecard().features)
+    assert isinstance(reg.load(e.ref), ScorecardTable)
+    # Promotion is explicit and ordered: a candidate cannot jump to champion.
+    with pytest.raises(Conflict):
+        reg.set_state(e.ref, Approval.CHAMPION)
+    reg.set_state(e.ref, Approval.APPROVED)
+    assert reg.set_state(e.ref, Approval.CHAMPION).state is Approval.CHAMPION
+    e2 = reg.register("m", trained_scorecard(), training_fingerprint="x", metrics={})
+    reg.set_state(e2.ref, Approval.APPROVED)
+    reg.set_state(e2.ref, Approval.CHAMPION)
+    assert reg.entry("m").version == 2 and reg.entry("m@1").state is Approval.RETIRED
+
+    manifest_file = tmp_path / "m" / "2" / "manifest.json"
+    manifest_file.write_text(manifest_file.read_text("utf-8").replace('"m"', '"n"', 1), "utf-8")
+    with pytest.raises(ModelIntegrityError, match=r"manifest\.json"):
+        reg.load("m@2")
+    (folder / "scorecard.json").unlink()
+    with pytest.raises(ModelIntegrityError, match="missing"):
+        reg.load("m@1")
+
+
+def test_boosted_model_is_stored_as_lightgbm_text(tmp_path: Path) -> None:
+    x, y = synthetic_training(n=400, seed=5)
+    reg = ModelRegistry(tmp_path)
+    e = reg.register("gb", fit_boosted(x, y), training_fingerprint="fp", metrics={})
+    text = (tmp_path / "gb" / "1" / "booster.txt").read_text("utf-8")
+    assert text.startswith("tree") and "pickle" not in text
+    model = reg.load(e.ref)
+    assert isinstance(model, BoostedModel)
+    booster = tmp_path / "gb" / "1" / "booster.txt"
+    booster.write_text(text.replace("leaf_value=", "leaf_value=1", 1), "utf-8")
+    with pytest.raises(ModelIntegrityError, match=r"booster\.txt"):
+        reg.load(e.ref)
