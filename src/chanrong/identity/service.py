@@ -304,3 +304,19 @@ def find_organisation_by_name(session: Session, name: str) -> Organisation | Non
 def all_organisations(session: Session) -> Sequence[Organisation]:
     """Every organisation, for trusted callers (the CLI)."""
     return IdentityRepository(session).orgs()
+
+
+def system_principal(session: Session, org_id: str, *, user_id: str = "system") -> Principal:
+    """An officer acting for ``org_id`` with no user behind it: for trusted callers only
+    (the demo, CLI pipelines, benchmarks), never for a request."""
+    org = IdentityRepository(session).org(org_id)
+    if org is None:
+        raise NotFound(f"organisation {org_id} not found", field="org_id")
+    return Principal(
+        user_id=user_id,
+        org_id=org.id,
+        org_kind=OrgKind(org.kind),
+        roles=frozenset({Role.OFFICER}),
+        institution_type=InstitutionType(org.institution_type) if org.institution_type else None,
+        is_core=org.is_core,
+    )

@@ -125,17 +125,7 @@ def _record(
 
 def principal_for_org(session: Session, org_id: str, *, user_id: str = "system") -> Principal:
     """An officer acting for ``org_id``: for trusted callers (CLI, demo, benchmarks)."""
-    org = identity.find_organisation(session, org_id)
-    if org is None:
-        raise NotFound(f"organisation {org_id} not found", field="org_id")
-    return Principal(
-        user_id=user_id,
-        org_id=org.id,
-        org_kind=OrgKind(org.kind),
-        roles=frozenset({Role.OFFICER}),
-        institution_type=InstitutionType(org.institution_type) if org.institution_type else None,
-        is_core=org.is_core,
-    )
+    return identity.system_principal(session, org_id, user_id=user_id)
 
 
 # -- payables --------------------------------------------------------------------------
