@@ -43,7 +43,7 @@ def test_loan_book_schedule_and_borrower_acceptance(
     assert f'data-loan="{running_id}"' in r.text
     assert "还款中" in r.text and "已审批待接受" in r.text
     assert 'id="kpi-delinquent">1<' in r.text
-    assert '<td class="num">33</td><td>M2</td>' in r.text
+    assert '<td class="num" data-label="逾期天数">33</td><td data-label="逾期档">M2</td>' in r.text
     detail = app_client.get(f"/console/loans/{running_id}", headers=HTML)
     assert detail.status_code == 200
     assert detail.text.count('<tr><td class="num">') == 3  # three monthly instalments
