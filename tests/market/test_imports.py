@@ -237,3 +237,25 @@ def test_operator_override_survives_reimport_and_reclassify_restores_rules(db: D
     with pytest.raises(ValidationFailed) as caught, db.unit_of_work() as s:
         service.override_classification(s, company_id, field="农业")
     assert caught.value.field == "field"
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.total = -1
+        self.done = 0
+
+    def start(self, total: int) -> None:
+        self.total = total
+
+    def advance(self, rows: int) -> None:
+        self.done += rows
+
+
+def test_progress_counts_every_checked_row(db: Database) -> None:
+    rows = [[f"2024-01-{d:02d}", f"企业{d}", "A轮", "1亿", "", "上海", ""] for d in range(1, 29)]
+    recorder = _Recorder()
+    with db.unit_of_work() as s:
+        service.import_file(
+            s, Dataset.EVENTS, csv_bytes(EVENT_HEADER, rows), "e.csv", progress=recorder
+        )
+    assert (recorder.total, recorder.done) == (28, 28)

@@ -30,6 +30,20 @@ def _progress() -> Progress:
     )
 
 
+class _RowsBar:
+    """A Rich progress bar fed by the import as it checks rows."""
+
+    def __init__(self, progress: Progress, description: str) -> None:
+        self.progress = progress
+        self.task = progress.add_task(description, total=None)
+
+    def start(self, total: int) -> None:
+        self.progress.update(self.task, total=total)
+
+    def advance(self, rows: int) -> None:
+        self.progress.advance(self.task, rows)
+
+
 @market_app.command("import")
 @friendly_errors
 def import_cmd(
@@ -46,11 +60,9 @@ def import_cmd(
     data = file.read_bytes()
     try:
         with _progress() as progress, unit_of_work() as session:
-            task = progress.add_task(f"importing {file.name}", total=None)
-            report = service.import_file(
-                session, dataset, data, file.name, progress=lambda n: progress.advance(task, n)
-            )
-            progress.update(task, total=report.rows, completed=report.rows)
+            bar = _RowsBar(progress, f"checking {file.name}")
+            report = service.import_file(session, dataset, data, file.name, progress=bar)
+            progress.update(bar.task, description=f"imported {file.name}")
     except service.ImportRejected as exc:
         _print_errors(exc, errors_out)
         raise typer.Exit(code=2) from None

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -93,17 +93,34 @@ class ImportReport:
 R = TypeVar("R")
 
 
+class ImportProgress(Protocol):
+    """Told the number of rows, then how many have been checked (for a progress bar)."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, rows: int) -> None: ...
+
+
+_STEP = 1000
+
+
 def _check_all(
-    rows: list[Row], check: Callable[[Row], R | list[RowError]]
+    rows: list[Row],
+    check: Callable[[Row], R | list[RowError]],
+    progress: ImportProgress | None = None,
 ) -> tuple[list[R], list[RowError]]:
     records: list[R] = []
     errors: list[RowError] = []
-    for row in rows:
+    for i, row in enumerate(rows, start=1):
+        if progress and i % _STEP == 0:
+            progress.advance(_STEP)
         result = check(row)
         if isinstance(result, list):
             errors.extend(result)
         else:
             records.append(result)
+    if progress:
+        progress.advance(len(rows) % _STEP)
     return records, errors
 
 
@@ -126,7 +143,7 @@ def import_file(
     filename: str,
     *,
     actor_org_id: str | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: ImportProgress | None = None,
 ) -> ImportReport:
     """Import a CSV or Excel file of ``dataset``; the import (with the file's SHA-256) is
     appended to the verifiable log, so what the figures were built from can be shown."""
@@ -184,22 +201,24 @@ def import_rows(
     dataset: Dataset,
     rows: list[Row],
     *,
-    progress: Callable[[int], None] | None = None,
+    progress: ImportProgress | None = None,
 ) -> ImportReport:
     """Check every row, reject the import if any fails, else write it."""
     if not rows:
         raise ValidationFailed("file: no data rows", field="file")
     repo = MarketRepository(session)
+    if progress:
+        progress.start(len(rows))
     if dataset is Dataset.EVENTS:
         with gc_paused():
             return _import_events(repo, rows, progress)
     if dataset is Dataset.INVESTORS:
-        return _import_investors(repo, rows)
+        return _import_investors(repo, rows, progress)
     if dataset is Dataset.LISTINGS:
-        return _import_listings(repo, rows)
+        return _import_listings(repo, rows, progress)
     if dataset is Dataset.FINANCIALS:
-        return _import_financials(repo, rows)
-    return _import_proceeds(repo, rows)
+        return _import_financials(repo, rows, progress)
+    return _import_proceeds(repo, rows, progress)
 
 
 def _classification(
@@ -273,9 +292,9 @@ _COMPANY_COLUMNS = (
 
 
 def _import_events(
-    repo: MarketRepository, rows: list[Row], progress: Callable[[int], None] | None
+    repo: MarketRepository, rows: list[Row], progress: ImportProgress | None
 ) -> ImportReport:
-    records, errors = _check_all(rows, check_event)
+    records, errors = _check_all(rows, check_event, progress)
     errors += _duplicates(records, lambda r: (r.company, r.event_date, r.round), "round")
     if errors:
         raise ImportRejected(Dataset.EVENTS, sorted(errors, key=lambda e: e.row))
@@ -304,7 +323,7 @@ def _import_events(
     events: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
     now = utcnow()
-    for i, rec in enumerate(records, start=1):
+    for rec in records:
         company_id = companies[rec.company]
         key = (company_id, rec.event_date, rec.round.value)
         if key in existing:
@@ -316,11 +335,7 @@ def _import_events(
             {"event_id": event_id, "investor_id": investors[n].id, "lead": j == 0}
             for j, n in enumerate(rec.investors)
         )
-        if progress and i % 1000 == 0:
-            progress(1000)
     repo.insert_events(events, links)
-    if progress:
-        progress(len(records) % 1000)
     report.created = len(events)
     return report
 
@@ -346,8 +361,10 @@ def _event_row(
     }
 
 
-def _import_investors(repo: MarketRepository, rows: list[Row]) -> ImportReport:
-    records, errors = _check_all(rows, check_investor)
+def _import_investors(
+    repo: MarketRepository, rows: list[Row], progress: ImportProgress | None
+) -> ImportReport:
+    records, errors = _check_all(rows, check_investor, progress)
     errors += _duplicates(records, lambda r: r.name, "name")
     if errors:
         raise ImportRejected(Dataset.INVESTORS, sorted(errors, key=lambda e: e.row))
@@ -373,8 +390,10 @@ def _investor(rec: InvestorRecord) -> MarketInvestor:
     )
 
 
-def _import_listings(repo: MarketRepository, rows: list[Row]) -> ImportReport:
-    records, errors = _check_all(rows, check_listing_row)
+def _import_listings(
+    repo: MarketRepository, rows: list[Row], progress: ImportProgress | None
+) -> ImportReport:
+    records, errors = _check_all(rows, check_listing_row, progress)
     errors += _duplicates(records, lambda r: r.stock_code, "stock_code")
     errors += _duplicates(records, lambda r: r.company, "company")
     existing = repo.listings_by_code(r.stock_code for r in records)
@@ -460,8 +479,10 @@ def _known_codes(
     return listings, errors
 
 
-def _import_financials(repo: MarketRepository, rows: list[Row]) -> ImportReport:
-    records, errors = _check_all(rows, check_financials)
+def _import_financials(
+    repo: MarketRepository, rows: list[Row], progress: ImportProgress | None
+) -> ImportReport:
+    records, errors = _check_all(rows, check_financials, progress)
     errors += _duplicates(records, lambda r: (r.stock_code, r.year), "year")
     listings, unknown = _known_codes(repo, records)
     errors += unknown
@@ -491,8 +512,10 @@ def _import_financials(repo: MarketRepository, rows: list[Row]) -> ImportReport:
     return report
 
 
-def _import_proceeds(repo: MarketRepository, rows: list[Row]) -> ImportReport:
-    records, errors = _check_all(rows, check_proceeds)
+def _import_proceeds(
+    repo: MarketRepository, rows: list[Row], progress: ImportProgress | None
+) -> ImportReport:
+    records, errors = _check_all(rows, check_proceeds, progress)
     errors += _duplicates(records, lambda r: (r.stock_code, r.project), "project")
     listings, unknown = _known_codes(repo, records)
     errors += unknown
