@@ -40,6 +40,9 @@ from chanrong.market.rounds import Round, RoundError, Stage, normalise_round
         ("并购", Round.ACQUISITION),
         ("未披露", Round.UNDISCLOSED),
         ("a_plus", Round.A_PLUS),
+        ("Pre-A+轮", Round.PRE_A),
+        ("种子+轮", Round.SEED),
+        ("股权融资", Round.UNDISCLOSED),
     ],
 )
 def test_rounds_normalise(text: str, expected: Round) -> None:

@@ -87,7 +87,8 @@ _BY_VALUE = {r.value: r for r in Round}
 _WORDS: dict[str, Round] = {
     "种子": Round.SEED, "SEED": Round.SEED, "PRE天使": Round.SEED, "PREANGEL": Round.SEED,
     "天使": Round.ANGEL, "ANGEL": Round.ANGEL, "天使+": Round.ANGEL, "ANGEL+": Round.ANGEL,
-    "PREA": Round.PRE_A, "PREB": Round.PRE_B, "PREC": Round.B_PLUS,
+    "PREA": Round.PRE_A, "PREA+": Round.PRE_A, "PREB": Round.PRE_B, "PREB+": Round.PRE_B,
+    "PREC": Round.B_PLUS, "种子+": Round.SEED,
     "PREIPO": Round.PRE_IPO,
     "战略投资": Round.STRATEGIC, "战略": Round.STRATEGIC, "战投": Round.STRATEGIC,
     "STRATEGIC": Round.STRATEGIC, "STRATEGICINVESTMENT": Round.STRATEGIC,
@@ -99,6 +100,8 @@ _WORDS: dict[str, Round] = {
     "ACQUISITION": Round.ACQUISITION,
     "未披露": Round.UNDISCLOSED, "未知": Round.UNDISCLOSED, "不明确": Round.UNDISCLOSED,
     "UNDISCLOSED": Round.UNDISCLOSED,
+    # "股权融资" (an equity round, stage not stated) is a real round of unknown stage.
+    "股权": Round.UNDISCLOSED,
 }  # fmt: skip
 
 _LETTER = {"A": Round.A, "B": Round.B, "C": Round.C, "D": Round.D}
