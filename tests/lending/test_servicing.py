@@ -480,3 +480,46 @@ def test_monitoring_reads_the_borrowers_platform_records_under_consent(
         access = governance.list_access(s, principal(s, park["enterprise"]["officer"]))
         assert {a.dataset for a in access} >= {"business.energy_bills", "business.orders"}
         assert {a.purpose for a in access} == {"post_loan_monitoring"}
+
+
+def test_concurrent_repayments_on_one_loan_are_applied_one_after_the_other(
+    db: Database, park: Park
+) -> None:
+    import threading
+
+    if db.dialect == "sqlite":
+        pytest.skip("SQLite runs one writer at a time; the row lock matters on PostgreSQL")
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        borrower = principal(s, park["enterprise"]["officer"])
+        loan_id = active_loan(s, officer, borrower).id
+        lending.daily_close(s, as_of=date(2025, 2, 10))
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def pay(ref: str) -> None:
+        try:
+            with db.unit_of_work() as s:
+                who = principal(s, park["bank"]["officer"])
+                barrier.wait()
+                lending.repay(
+                    s, who, loan_id, amount="3353.63", paid_on=date(2025, 2, 10), reference=ref
+                )
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=pay, args=(r,)) for r in ("a", "b")]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        view = lending.loan_view(s, officer, loan_id)
+        # One payment settled instalment 1; the other is held for instalment 2, not applied
+        # a second time to instalment 1.
+        first = view.instalments[0]
+        assert (first.paid_principal_fen, first.paid_interest_fen) == (332_263, 3100)
+        assert view.balances["overpayment"] == 335_363
+        assert lending.daily_close(s, as_of=date(2025, 2, 11)).balanced

@@ -103,8 +103,13 @@ class LendingRepository:
 
     def loan(self, loan_id: str, *, for_update: bool = False) -> Loan | None:
         if for_update:
+            # Lock the row and reload it: two payments on one loan are applied one after the
+            # other, each seeing what the other settled (PostgreSQL; SQLite writes serially).
             return self.session.scalars(
-                select(Loan).where(Loan.id == loan_id).with_for_update()
+                select(Loan)
+                .where(Loan.id == loan_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
             ).one_or_none()
         return self.session.get(Loan, loan_id)
 

@@ -144,17 +144,20 @@ def _require_bank_officer(principal: Principal) -> None:
         raise Forbidden("this action needs the officer role")
 
 
-def _visible_loan(session: Session, principal: Principal, loan_id: str) -> Loan:
+def _visible_loan(
+    session: Session, principal: Principal, loan_id: str, *, lock: bool = False
+) -> Loan:
     """A loan its lender or its borrower may see; anyone else gets a 404."""
-    loan = LendingRepository(session).loan(loan_id)
+    loan = LendingRepository(session).loan(loan_id, for_update=lock)
     if loan is None or principal.org_id not in (loan.lender_org_id, loan.borrower_org_id):
         raise NotFound(f"loan {loan_id} not found")
     return loan
 
 
 def _book_loan_for(session: Session, principal: Principal, loan_id: str) -> Loan:
-    """A loan of the caller's own book, for an officer of the lending bank."""
-    loan = _visible_loan(session, principal, loan_id)
+    """A loan of the caller's own book, for an officer of the lending bank, locked for the
+    rest of the transaction (every caller goes on to change it)."""
+    loan = _visible_loan(session, principal, loan_id, lock=True)
     if principal.org_id != loan.lender_org_id:
         raise Forbidden("only the lending bank acts on this loan")
     _require_bank_officer(principal)
@@ -1335,6 +1338,7 @@ def sweep_collection(
     for loan in repo.loans(borrower_org_id=borrower_org_id, status=LoanStatus.ACTIVE.value):
         if loan.sweep_share_pct <= 0 or left <= 0:
             continue
+        repo.loan(loan.id, for_update=True)
         done = repo.repayment_by_reference(loan.id, ref)
         if done is not None:
             out.append(done)
