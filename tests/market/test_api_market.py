@@ -161,6 +161,9 @@ def test_operator_overrides_a_classification(app_client: TestClient, park: Park)
     assert app_client.put(url, headers=park["bank"]["admin"].headers, json=body).status_code == 403
     r = app_client.put(url, headers=park["operator"]["officer"].headers, json=body)
     assert r.status_code == 200
+    report = app_client.get("/market/report?year=2024", headers=viewer).json()
+    assert {b["key"]: b["events"] for b in report["by_field"]}["security"] == 1
+    assert report["tagged"]["ai"] == 1
     assert (r.json()["field"], r.json()["field_method"], r.json()["tags"]) == (
         "security",
         "operator",
