@@ -434,3 +434,35 @@ def test_loan_from_an_approved_decision(app_client: TestClient, park: Park, db: 
         "/lending/loans/from-decision", json={**body, "decision_id": declined}, headers=bank
     )
     assert r.status_code == 409 and r.json()["field"] == "decision_id"
+
+
+def test_reversal_over_http(app_client: TestClient, park: Park) -> None:
+    bank = park["bank"]["officer"].headers
+    pid = _product(app_client, park)
+    loan_id = _loan(app_client, park, pid)
+    app_client.post(
+        f"/lending/loans/{loan_id}/accept", headers=park["enterprise"]["officer"].headers
+    )
+    app_client.post(f"/lending/loans/{loan_id}/disburse", json={"on": "2025-01-10"}, headers=bank)
+    app_client.post("/lending/close", json={"as_of": "2025-02-10"}, headers=bank)
+    rep = app_client.post(
+        f"/lending/loans/{loan_id}/repayments",
+        json={"amount": "3353.63", "paid_on": "2025-02-10", "reference": "t1"},
+        headers=bank,
+    ).json()
+    path = f"/lending/loans/{loan_id}/repayments/{rep['id']}/reverse"
+    r = app_client.post(path, json={"on": "2025-02-11", "reason": ""}, headers=bank)
+    assert r.status_code == 422 and r.json()["field"] == "reason"
+    ent = park["enterprise"]["officer"].headers
+    r = app_client.post(path, json={"on": "2025-02-11", "reason": "bounced"}, headers=ent)
+    assert r.status_code == 403
+    r = app_client.post(path, json={"on": "2025-02-11", "reason": "bounced"}, headers=bank)
+    assert r.status_code == 201, r.text
+    assert r.json()["amount"] == "-3353.63"
+    kinds = [
+        e["kind"] for e in app_client.get(f"/lending/loans/{loan_id}/journal", headers=bank).json()
+    ]
+    assert kinds[-2:] == ["repayment", "reversal:repayment"]
+    detail = app_client.get(f"/lending/loans/{loan_id}", headers=bank).json()
+    assert detail["instalments"][0]["paid_principal"] == "0.00"
+    assert detail["loan"]["dpd"] == 1
