@@ -5,9 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from chanrong.api import reference
+from chanrong.carbon import api as carbon_api
 from chanrong.credit import api as credit_api
 from chanrong.governance import api as governance_api
 from chanrong.identity import api as identity_api
+from chanrong.insurance import api as insurance_api
+from chanrong.leasing import api as leasing_api
 from chanrong.lending import api as lending_api
 from chanrong.market import api as market_api
 from chanrong.supplychain import api as supplychain_api
@@ -22,6 +25,9 @@ PROTECTED: list[APIRouter] = [
     *governance_api.routers,
     supplychain_api.router,
     telemetry_api.router,
+    carbon_api.router,
+    leasing_api.router,
+    insurance_api.router,
     credit_api.router,
 ]
 

@@ -6,11 +6,13 @@ from typing import Annotated
 
 import typer
 
+from chanrong.carbon.cli import app as carbon_app
 from chanrong.cli import demo as demo_cmd
 from chanrong.cli.common import console, friendly_errors, settings
 from chanrong.credit.cli import app as credit_app
 from chanrong.governance.cli import catalog_app, consent_app, log_app
 from chanrong.identity.cli import apikey_app, org_app, user_app
+from chanrong.insurance.cli import app as insurance_app
 from chanrong.lending.cli import loans_app
 from chanrong.market.cli import market_app
 from chanrong.simulate.cli import simulate as simulate_cmd
@@ -43,6 +45,8 @@ app.add_typer(telemetry_cli.connect_app, name="connect")
 app.add_typer(telemetry_cli.quality_app, name="quality")
 app.add_typer(telemetry_cli.telemetry_app, name="telemetry")
 app.command("simulate")(simulate_cmd)
+app.add_typer(carbon_app, name="carbon")
+app.add_typer(insurance_app, name="insurance")
 
 
 @db_app.command("upgrade")
