@@ -125,7 +125,7 @@ def add_profile(
         last_default_on=last_default_on,
         source="test",
     )
-    return snap.id
+    return str(snap.id)
 
 
 def consent(session: Session, enterprise: Member, bank_org_id: str, **kw: Any) -> None:
