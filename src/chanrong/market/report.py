@@ -100,6 +100,7 @@ def _by_year(report: MarketReport, locale: str) -> Figure:
     ax.set_ylabel(t("market.axis.events", locale))
     ax2 = ax.twinx()
     ax2.plot(years, _amounts(report.by_year), color=_COLOURS[1], marker="o")
+    ax2.set_ylim(bottom=0)
     ax2.set_ylabel(t("market.legend.amount", locale))
     ax.set_title(t("market.chart.by_year", locale))
     ax.spines[["top"]].set_visible(False)
@@ -224,6 +225,7 @@ def render_html(report: MarketReport, locale: str = DEFAULT_LOCALE) -> str:
             t=tr,
             name=name,
             stage=lambda key: label("stage", key, key, loc),
+            yiu=lambda fen: "—" if fen is None else tr("market.unit.yi", v=yi(fen)),
             lang=loc,
         )
     )
