@@ -210,6 +210,15 @@ def main() -> None:
                 return service.market_report(s, args.year)
 
         report = measure(phases, "report figures (Arrow + DuckDB)", compute, f"year {args.year}")
+
+        def match() -> list[dict[str, object]]:
+            with db.unit_of_work() as s:
+                return service.match_investors(
+                    s, field="intelligent_equipment", stage="early", province="浙江"
+                )
+
+        matches = measure(phases, "matchmaking (all years)", match)
+        phases[-1].note = f"top: {matches[0]['investor']}" if matches else "no match"
         html = measure(phases, "HTML with SVG charts", lambda: render_html(report))
         phases[-1].note = f"{len(html) / 1024:,.0f} KiB"
         if not args.no_pdf:
