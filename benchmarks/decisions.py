@@ -1,0 +1,310 @@
+"""Decision latency and throughput of ``POST /credit/applications``, and batch scoring speed.
+
+The API runs in its own uvicorn process on loopback (SQLite under a temp directory, or
+PostgreSQL with ``--postgres URL``); an httpx client sends applications at a fixed rate
+(open loop) and measures each answer. Batch scoring compares the stored JSON scorecard table
+against optbinning's own ``Scorecard`` on the same rows, in this process.
+
+    .venv/bin/python benchmarks/decisions.py            # 200 req/s for 20 s, 200k rows
+    .venv/bin/python benchmarks/decisions.py --quick    # smoke run: 50 req/s for 3 s, 20k rows
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from chanrong.core.clock import utcnow
+from chanrong.core.settings import Settings
+from chanrong.credit import service
+from chanrong.credit.boosting import fit_boosted
+from chanrong.credit.features import FEATURES
+from chanrong.credit.registry import Approval, frame_fingerprint
+from chanrong.credit.scorecard import _optbinning_scorecard, fit_scorecard
+from chanrong.governance import service as governance
+from chanrong.identity import service as identity
+from chanrong.storage import migrate
+from chanrong.storage.database import Database
+
+console = Console()
+
+
+def synthetic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Operating features with a monotone link to default."""
+    rng = np.random.default_rng(seed)
+    f = pd.DataFrame(
+        {
+            "utilisation": rng.uniform(0.05, 0.95, n),
+            "utilisation_trend": rng.normal(0, 0.15, n),
+            "runtime_growth": rng.normal(0, 0.3, n),
+            "output_volatility": rng.uniform(0.05, 0.9, n),
+            "energy_intensity": rng.uniform(100, 900, n),
+            "order_growth": rng.normal(0, 0.35, n),
+            "customer_concentration": rng.uniform(0.05, 0.9, n),
+            "receivable_turnover": rng.uniform(1, 8, n),
+            "dso_days": rng.uniform(30, 300, n),
+            "payment_punctuality": rng.uniform(0.2, 1.0, n),
+            "cloud_growth": rng.normal(0, 0.3, n),
+            "data_coverage": rng.uniform(0.85, 1.0, n),
+            "data_quality": rng.uniform(0.85, 1.0, n),
+            "tenure_days": rng.uniform(100, 1500, n),
+        }
+    )[list(FEATURES)]
+    logit = (
+        -2.2
+        - 3.0 * (f.utilisation - 0.5)
+        - 2.0 * f.order_growth
+        + 2.5 * (f.output_volatility - 0.5)
+        + 0.01 * (f.dso_days - 150)
+        - 2.5 * (f.payment_punctuality - 0.6)
+    )
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return f, y
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def seed_database(settings: Settings, enterprises: int) -> tuple[str, list[str]]:
+    """A bank officer's API key and enterprises with profiles and live grants."""
+    url = settings.effective_database_url
+    migrate.upgrade(url)
+    db = Database(url)
+    x, _ = synthetic(enterprises, seed=11)
+    with db.unit_of_work() as s:
+        bank = identity.create_organisation(
+            s, name="bench bank", kind="financial_institution", institution_type="bank"
+        )
+        officer = identity.create_user(s, org_id=bank.id, username="officer", roles=["officer"])
+        _, key = identity.create_api_key(s, user_id=officer.id, name="bench")
+        orgs = []
+        for i in range(enterprises):
+            from chanrong.core.uscc import make_uscc
+
+            org = identity.create_organisation(
+                s,
+                name=f"企业{i}",
+                kind="enterprise",
+                uscc=make_uscc("9", "1", "330500", f"MB{i:06d}").code,
+            )
+            cfo = identity.create_user(s, org_id=org.id, username="cfo", roles=["officer"])
+            service.record_profile(
+                s,
+                org_id=org.id,
+                as_of=utcnow().date() - timedelta(days=1),
+                features=x.iloc[i].to_dict(),
+                revenue_12m_fen=2_000_000_000,
+                open_orders_fen=400_000_000,
+                receivables_fen=300_000_000,
+                source="benchmark",
+            )
+            governance.grant_consent(
+                s,
+                identity.principal_of(cfo, org),
+                grantee_org_id=bank.id,
+                categories=["external"],
+                max_grade=2,
+                purpose="credit_assessment",
+                valid_from=None,
+                valid_until=utcnow() + timedelta(days=30),
+            )
+            orgs.append(org.id)
+    db.dispose()
+    return key, orgs
+
+
+async def open_loop(
+    base: str, key: str, orgs: list[str], rate: float, seconds: float
+) -> tuple[list[float], int, float]:
+    """Send at a fixed rate regardless of answers; returns latencies (ms), errors, wall time."""
+    latencies: list[float] = []
+    errors = 0
+    headers = {"Authorization": f"Bearer {key}"}
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, limits=limits, timeout=30
+    ) as client:
+
+        async def one(i: int) -> None:
+            nonlocal errors
+            t0 = time.perf_counter()
+            r = await client.post(
+                "/credit/applications", json={"enterprise_org_id": orgs[i % len(orgs)]}
+            )
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if r.status_code != 201:
+                errors += 1
+
+        total = int(rate * seconds)
+        start = time.perf_counter()
+        tasks = []
+        for i in range(total):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(i)))
+        await asyncio.gather(*tasks)
+        wall = time.perf_counter() - start
+    return latencies, errors, wall
+
+
+def batch_scoring(rows: int) -> list[tuple[str, float, float]]:
+    """(scorer, rows/s, seconds) scoring the same rows."""
+    x, y = synthetic(2000, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = fit_scorecard(x, y, seed=42)
+        trends = {c.name: c.trend for c in table.characteristics}
+        plan = {
+            n: ("auto_heuristic" if t in ("peak", "valley") else "auto_asc_desc")
+            for n, t in trends.items()
+        }
+        reference = _optbinning_scorecard(x, y, plan, 42)
+        boosted = fit_boosted(x, y, seed=42)
+    big, _ = synthetic(rows, seed=4)
+    out = []
+    scorers: tuple[tuple[str, Callable[[], object]], ...] = (
+        ("JSON scorecard table (chanrong)", lambda: table.pd(big)),
+        ("optbinning Scorecard.predict_proba", lambda: reference.predict_proba(big)),
+        ("optbinning Scorecard.score", lambda: reference.score(big)),
+        ("LightGBM challenger (text model)", lambda: boosted.pd(big)),
+    )
+    for name, fn in scorers:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fn()  # warm up
+            t0 = time.perf_counter()
+            fn()
+            dt = time.perf_counter() - t0
+        out.append((name, rows / dt, dt))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--rate", type=float, default=200.0)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--postgres", default="", help="PostgreSQL URL instead of SQLite")
+    args = ap.parse_args()
+    if args.quick:
+        args.rate, args.seconds, args.rows = 50.0, 3.0, 20_000
+    with tempfile.TemporaryDirectory() as tmp:
+        var = Path(tmp)
+        url = args.postgres or f"sqlite:///{var / 'bench.db'}"
+        settings = Settings(database_url=url, var_dir=var, jwt_secret="bench-" + "x" * 40)
+        with console.status("training the champion and seeding enterprises…"):
+            x, y = synthetic(1500, seed=1)
+            reg = service.model_registry(settings)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                entry = reg.register(
+                    "sme-operating",
+                    fit_scorecard(x, y),
+                    training_fingerprint=frame_fingerprint(x, y),
+                    metrics={},
+                )
+            reg.set_state(entry.ref, Approval.APPROVED)
+            reg.set_state(entry.ref, Approval.CHAMPION)
+            key, orgs = seed_database(settings, 50)
+        port = free_port()
+        env = {
+            **os.environ,
+            "CHANRONG_DATABASE_URL": url,
+            "CHANRONG_VAR_DIR": str(var),
+            "CHANRONG_JWT_SECRET": settings.jwt_secret,
+            "CHANRONG_LOG_LEVEL": "WARNING",
+        }
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "chanrong.api.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code < 500:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            asyncio.run(open_loop(base, key, orgs, 20, 1))  # warm up
+            lat, errors, wall = asyncio.run(open_loop(base, key, orgs, args.rate, args.seconds))
+        finally:
+            server.terminate()
+            server.wait(10)
+        arr = np.array(lat)
+        backend = "PostgreSQL" if args.postgres else "SQLite"
+        t = Table(
+            title=f"POST /credit/applications, open loop at {args.rate:.0f} req/s "
+            f"for {args.seconds:.0f} s ({backend})"
+        )
+        for c in (
+            "requests",
+            "errors",
+            "achieved req/s",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "max ms",
+            "p99 < 50 ms",
+        ):
+            t.add_column(c, justify="right")
+        p99 = float(np.percentile(arr, 99))
+        t.add_row(
+            str(len(arr)),
+            str(errors),
+            f"{len(arr) / wall:.1f}",
+            f"{np.percentile(arr, 50):.1f}",
+            f"{np.percentile(arr, 90):.1f}",
+            f"{p99:.1f}",
+            f"{arr.max():.1f}",
+            "yes" if p99 < 50 else "no",
+        )
+        console.print(t)
+    with console.status("batch scoring…"):
+        res = batch_scoring(args.rows)
+    t = Table(title=f"batch scoring of {args.rows:,} rows (14 operating features)")
+    for c in ("scorer", "rows/s", "seconds", "vs optbinning predict_proba"):
+        t.add_column(c, justify="right" if c != "scorer" else "left")
+    ref = res[1][1]
+    for name, rps, dt in res:
+        t.add_row(name, f"{rps:,.0f}", f"{dt:.3f}", f"{rps / ref:.2f}×")
+    console.print(t)
+
+
+if __name__ == "__main__":
+    main()
