@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from chanrong.market.domain import BOARD_ZH, CLUSTERS, province_name
+from chanrong.market.domain import BOARD_ZH, CLUSTERS, growth_rate, province_name
 from chanrong.market.rounds import ORDER, Round, Stage
 from chanrong.market.taxonomy import FIELD_ZH, Field
 
@@ -389,8 +389,8 @@ class MarketAnalytics:
                 str(name),
                 int(rev),
                 int(prof),
-                _growth(int(prev_rev), int(rev)),
-                _growth(int(prev_prof), int(prof)),
+                growth_rate(int(prev_rev), int(rev)),
+                growth_rate(int(prev_prof), int(prof)),
             )
             for code, name, rev, prof, prev_rev, prev_prof in growth_rows
         ]
@@ -433,8 +433,8 @@ class MarketAnalytics:
             ipo_proceeds_total_fen=int(proceeds),
             ipo_proceeds_average_fen=int(proceeds) // int(with_proceeds) if with_proceeds else None,
             new_listing_codes=codes,
-            revenue_growth_total=_growth(rev_before, rev_now),
-            profit_growth_total=_growth(prof_before, prof_now),
+            revenue_growth_total=growth_rate(rev_before, rev_now),
+            profit_growth_total=growth_rate(prof_before, prof_now),
             revenue_growth_median=median,
             growth=growth,
         )
@@ -573,9 +573,3 @@ class MarketAnalytics:
 
 def _counts(b: Bucket) -> tuple[int, int, int, float]:
     return b.events, b.companies, b.amount_fen, b.share
-
-
-def _growth(previous: int, current: int) -> float | None:
-    if previous <= 0:
-        return None
-    return (current - previous) / previous

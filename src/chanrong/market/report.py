@@ -306,17 +306,3 @@ def write_pdf(report: MarketReport, path: Path, locale: str = DEFAULT_LOCALE) ->
         pdf.savefig(_summary_page(report, loc))
         for chart in charts(report, loc):
             pdf.savefig(chart.draw())
-
-
-def write_report(
-    report: MarketReport, out_dir: Path, *, pdf: bool = True, locale: str = DEFAULT_LOCALE
-) -> tuple[Path, Path | None]:
-    """Write ``market-report-<year>.html`` (and ``.pdf``) into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    html_path = out_dir / f"market-report-{report.year}.html"
-    html_path.write_text(render_html(report, locale), encoding="utf-8")
-    pdf_path = None
-    if pdf:
-        pdf_path = out_dir / f"market-report-{report.year}.pdf"
-        write_pdf(report, pdf_path, locale)
-    return html_path, pdf_path
