@@ -336,8 +336,7 @@ def quote(
     fen = _amount_fen(amount, "amount")
     _check_terms(product, fen, term_months)
     rate = _loan_rate(session, product, start_on, annual_rate)
-    loan_like = _PricingView(product.spread, product.lpr_tenor, product.repricing)
-    curve = _curve(session, loan_like, start_on, add_months(start_on, term_months), rate)  # type: ignore[arg-type]
+    curve = _curve(session, product, start_on, add_months(start_on, term_months), rate)
     schedule = build_schedule(
         fen,
         start=start_on,
@@ -347,13 +346,6 @@ def quote(
         term_months=term_months,
     )
     return product, schedule
-
-
-@dataclass(frozen=True, slots=True)
-class _PricingView:
-    spread: Decimal | None
-    lpr_tenor: str | None
-    repricing: str | None
 
 
 def _check_terms(product: Product, fen: int, term_months: int) -> None:
