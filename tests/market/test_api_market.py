@@ -290,3 +290,46 @@ def test_imports_and_overrides_are_in_the_verifiable_log(
         "/log/entries?kind=market.classified", headers=park["operator"]["viewer"].headers
     ).json()
     assert json.loads(classified["data"])["payload"]["field"] == "security"
+
+
+def test_events_and_listings_are_listed_with_filters(app_client: TestClient, park: Park) -> None:
+    officer = park["operator"]["officer"].headers
+    assert _upload(app_client, officer, ROWS).status_code == 201
+    listings = csv_bytes(
+        ["stock_code", "company", "board", "listing_date", "ipo_proceeds"],
+        [["688001", "华兴源创", "科创板", "2019-07-22", "10.09亿元"]],
+    )
+    r = app_client.post("/market/imports/listings", headers=officer, content=listings)
+    assert r.status_code == 201
+    viewer = park["bank"]["viewer"].headers
+    events = app_client.get("/market/events?year=2024", headers=viewer).json()
+    assert [e["company"] for e in events] == ["丙装备", "乙软件", "甲智能"]  # newest first
+    usd = events[0]
+    assert (usd["currency"], usd["amount_low"], usd["cny_low_yuan"]) == (
+        "USD",
+        "10000000",
+        "71217000.00",
+    )
+    first = app_client.get("/market/events?round=A轮", headers=viewer).json()
+    assert [(e["company"], e["investors"]) for e in first] == [
+        ("甲智能", ["红杉资本（中国）", "深创投"])
+    ]
+    assert first[0]["amount_high"] is None  # 超亿元: no upper bound
+    by_place = app_client.get("/market/events?province=上海", headers=viewer).json()
+    assert [e["company"] for e in by_place] == ["乙软件"]
+    r = app_client.get("/market/events?round=Z轮", headers=viewer)
+    assert r.status_code == 422 and r.json()["field"] == "round"
+    r = app_client.get("/market/events?province=火星", headers=viewer)
+    assert r.status_code == 422 and r.json()["field"] == "province"
+    (listing,) = app_client.get("/market/listings?board=科创板", headers=viewer).json()
+    assert (listing["stock_code"], listing["exchange"], listing["ipo_proceeds_yuan"]) == (
+        "688001",
+        "sse",
+        "1009000000.00",
+    )
+    assert app_client.get("/market/listings?board=主板", headers=viewer).json() == []
+    r = app_client.get("/market/listings?board=新三板", headers=viewer)
+    assert r.status_code == 422 and r.json()["field"] == "board"
+    enterprise = park["enterprise"]["viewer"].headers
+    assert app_client.get("/market/events", headers=enterprise).status_code == 403
+    assert app_client.get("/market/listings", headers=enterprise).status_code == 403

@@ -22,12 +22,16 @@ from chanrong.market.schemas import (
     ClassifyIn,
     CompanyOut,
     EventIn,
+    EventOut,
     ImportOut,
     InvestorOut,
+    ListingOut,
     MatchOut,
     OverrideIn,
     ReportOut,
     RowsIn,
+    event_out,
+    listing_out,
 )
 from chanrong.market.service import ImportReport
 from chanrong.market.tabular import Dataset
@@ -120,6 +124,42 @@ def create_event(
         ctx.session, Dataset.EVENTS, [body.as_row()], actor_org_id=ctx.principal.org_id
     )
     return idem.save(201, _out(report))
+
+
+@router.get("/events", response_model=list[EventOut])
+def list_events(
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    round_: Annotated[str | None, Query(alias="round", max_length=40)] = None,
+    province: Annotated[str | None, Query(max_length=40)] = None,
+    company_id: Annotated[str | None, Query(max_length=36)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    ctx: Ctx = Depends(read),
+) -> list[EventOut]:
+    """Financing events, newest first; the round may be written as in a report ("A+轮")."""
+    views = service.list_events(
+        ctx.session,
+        year=year,
+        round_=round_,
+        province=province,
+        company_id=company_id,
+        limit=limit,
+        offset=offset,
+    )
+    return [event_out(v.event, v.company, v.investors) for v in views]
+
+
+@router.get("/listings", response_model=list[ListingOut])
+def list_listings(
+    board: Annotated[str | None, Query(max_length=20)] = None,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    ctx: Ctx = Depends(read),
+) -> list[ListingOut]:
+    """Listed companies by listing date, optionally of one board (主板, 科创板 …) or year."""
+    found = service.list_listings(ctx.session, board=board, year=year, limit=limit, offset=offset)
+    return [listing_out(x, company) for x, company in found]
 
 
 @router.get("/companies", response_model=list[CompanyOut])

@@ -123,6 +123,66 @@ class MarketRepository:
             stmt = stmt.where(MarketCompany.name.contains(query, autoescape=True))
         return self.session.scalars(stmt).all()
 
+    def events(
+        self,
+        *,
+        year: int | None,
+        round_: str | None,
+        province_code: str | None,
+        company_id: str | None,
+        limit: int,
+        offset: int,
+    ) -> list[tuple[MarketEvent, str]]:
+        """Events with their company's name, newest first."""
+        stmt = (
+            select(MarketEvent, MarketCompany.name)
+            .join(MarketCompany, MarketCompany.id == MarketEvent.company_id)
+            .order_by(MarketEvent.event_date.desc(), MarketEvent.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        stmt = _in_year(stmt, year)
+        if round_:
+            stmt = stmt.where(MarketEvent.round == round_)
+        if province_code:
+            stmt = stmt.where(MarketEvent.province_code == province_code)
+        if company_id:
+            stmt = stmt.where(MarketEvent.company_id == company_id)
+        return [(e, n) for e, n in self.session.execute(stmt)]
+
+    def investors_of(self, event_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Investor names per event, lead first."""
+        found: dict[str, list[str]] = {}
+        for chunk in _chunks(list(event_ids)):
+            stmt = (
+                select(MarketEventInvestor.event_id, MarketInvestor.name)
+                .join(MarketInvestor, MarketInvestor.id == MarketEventInvestor.investor_id)
+                .where(MarketEventInvestor.event_id.in_(chunk))
+                .order_by(MarketEventInvestor.lead.desc(), MarketInvestor.name)
+            )
+            for event_id, name in self.session.execute(stmt):
+                found.setdefault(event_id, []).append(name)
+        return found
+
+    def listings(
+        self, *, board: str | None, year: int | None, limit: int, offset: int
+    ) -> list[tuple[MarketListing, str]]:
+        """Listings with their company's name, by listing date."""
+        stmt = (
+            select(MarketListing, MarketCompany.name)
+            .join(MarketCompany, MarketCompany.id == MarketListing.company_id)
+            .order_by(MarketListing.listing_date, MarketListing.stock_code)
+            .limit(limit)
+            .offset(offset)
+        )
+        if board:
+            stmt = stmt.where(MarketListing.board == board)
+        if year is not None:
+            stmt = stmt.where(
+                MarketListing.listing_date.between(date(year, 1, 1), date(year, 12, 31))
+            )
+        return [(x, n) for x, n in self.session.execute(stmt)]
+
     def investors(self, *, limit: int = 100) -> Sequence[MarketInvestor]:
         return self.session.scalars(
             select(MarketInvestor).order_by(MarketInvestor.name).limit(limit)

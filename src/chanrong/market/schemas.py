@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from chanrong.core.money import fen_to_yuan
+from chanrong.market.amounts import MINOR_PER_MAJOR
 from chanrong.market.analytics import MarketReport
 from chanrong.market.taxonomy import Classification
 
@@ -54,6 +55,36 @@ class EventIn(BaseModel):
         if self.tags is not None:
             row["tags"] = ",".join(self.tags)
         return row
+
+
+class EventOut(BaseModel):
+    id: str
+    event_date: date
+    company_id: str
+    company: str
+    round: str
+    amount_text: str
+    amount_kind: str
+    currency: str
+    amount_low: Decimal | None = Field(description="lower bound, in the event's currency")
+    amount_high: Decimal | None = Field(description="upper bound; null when open-ended")
+    cny_low_yuan: Decimal | None
+    cny_high_yuan: Decimal | None
+    province_code: str
+    city: str | None
+    investors: list[str]
+
+
+class ListingOut(BaseModel):
+    id: str
+    company_id: str
+    company: str
+    stock_code: str
+    exchange: str
+    board: str
+    listing_date: date
+    ipo_proceeds_yuan: Decimal | None
+    market_value_yuan: Decimal | None
 
 
 class CompanyOut(BaseModel):
@@ -201,6 +232,50 @@ class ReportOut(BaseModel):
     @classmethod
     def of(cls, report: MarketReport) -> ReportOut:
         return cls.model_validate(_yuan(dataclasses.asdict(report)))
+
+
+def _major(minor: int | None, currency: str) -> Decimal | None:
+    if minor is None:
+        return None
+    return Decimal(minor) / MINOR_PER_MAJOR[currency]
+
+
+def event_out(event: Any, company: str, investors: list[str]) -> EventOut:
+    """An ORM event with its company and investors, money in major units (yuan for CNY)."""
+    return EventOut(
+        id=event.id,
+        event_date=event.event_date,
+        company_id=event.company_id,
+        company=company,
+        round=event.round,
+        amount_text=event.amount_text,
+        amount_kind=event.amount_kind,
+        currency=event.currency,
+        amount_low=_major(event.amount_low_minor, event.currency),
+        amount_high=_major(event.amount_high_minor, event.currency),
+        cny_low_yuan=None if event.cny_low_fen is None else fen_to_yuan(event.cny_low_fen),
+        cny_high_yuan=None if event.cny_high_fen is None else fen_to_yuan(event.cny_high_fen),
+        province_code=event.province_code,
+        city=event.city,
+        investors=investors,
+    )
+
+
+def listing_out(listing: Any, company: str) -> ListingOut:
+    def yuan(fen: int | None) -> Decimal | None:
+        return None if fen is None else fen_to_yuan(fen)
+
+    return ListingOut(
+        id=listing.id,
+        company_id=listing.company_id,
+        company=company,
+        stock_code=listing.stock_code,
+        exchange=listing.exchange,
+        board=listing.board,
+        listing_date=listing.listing_date,
+        ipo_proceeds_yuan=yuan(listing.ipo_proceeds_fen),
+        market_value_yuan=yuan(listing.market_value_fen),
+    )
 
 
 def _yuan(value: Any) -> Any:

@@ -21,16 +21,17 @@ from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.core.ids import new_id
 from chanrong.governance import service as governance
 from chanrong.market.analytics import MarketAnalytics, MarketReport, to_arrow
-from chanrong.market.domain import InvestorKind, MarketRuleError, resolve_place
+from chanrong.market.domain import InvestorKind, MarketRuleError, parse_board, resolve_place
 from chanrong.market.orm import (
     MarketCompany,
+    MarketEvent,
     MarketFinancials,
     MarketInvestor,
     MarketListing,
     MarketProceedsUse,
 )
 from chanrong.market.repository import MarketRepository, gc_paused
-from chanrong.market.rounds import Stage
+from chanrong.market.rounds import RoundError, Stage, normalise_round
 from chanrong.market.rows import (
     EventRecord,
     FinancialsRecord,
@@ -564,6 +565,71 @@ def list_companies(
     if field:
         field = _field(field).value
     return MarketRepository(session).companies(field=field, query=query, limit=limit)
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    """One financing event as listed: its company and investors by name."""
+
+    event: MarketEvent
+    company: str
+    investors: list[str]
+
+
+def list_events(
+    session: Session,
+    *,
+    year: int | None = None,
+    round_: str | None = None,
+    province: str | None = None,
+    company_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[EventView]:
+    """Financing events, newest first, filtered by year, round (as written), province."""
+    rnd = None
+    if round_:
+        try:
+            rnd = normalise_round(round_).value
+        except RoundError as exc:
+            raise ValidationFailed(f"round: {exc}", field="round") from None
+    code = None
+    if province:
+        try:
+            code = resolve_place(province).province_code
+        except MarketRuleError as exc:
+            raise ValidationFailed(f"province: {exc.reason}", field="province") from None
+    repo = MarketRepository(session)
+    rows = repo.events(
+        year=_year(year) if year is not None else None,
+        round_=rnd,
+        province_code=code,
+        company_id=company_id,
+        limit=limit,
+        offset=offset,
+    )
+    names = repo.investors_of([e.id for e, _ in rows])
+    return [EventView(e, company, names.get(e.id, [])) for e, company in rows]
+
+
+def list_listings(
+    session: Session,
+    *,
+    board: str | None = None,
+    year: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[tuple[MarketListing, str]]:
+    """Listed companies (with the company name), by listing date."""
+    key = None
+    if board:
+        try:
+            key = parse_board(board).value
+        except MarketRuleError as exc:
+            raise ValidationFailed(f"board: {exc.reason}", field="board") from None
+    return MarketRepository(session).listings(
+        board=key, year=_year(year) if year is not None else None, limit=limit, offset=offset
+    )
 
 
 def list_investors(session: Session, *, limit: int = 100) -> Sequence[MarketInvestor]:
