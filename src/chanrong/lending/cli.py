@@ -625,6 +625,17 @@ def evaluate(
     t.add_row("healthy borrowers", str(len(report.healthy)))
     t.add_row("false-alarm rate among healthy borrowers", f"{report.false_alarm_rate:.1%}")
     console.print(t)
+    from collections import Counter
+
+    caught = Counter(k for o in report.caught for k in o.first_kinds)
+    false = Counter(k for o in report.healthy if o.first_alert for k in o.first_kinds)
+    if caught or false:
+        by_kind = Table(
+            "detector", "first alert before a default", "false alarms", title="by detector"
+        )
+        for kind in sorted(set(caught) | set(false)):
+            by_kind.add_row(kind, str(caught.get(kind, 0)), str(false.get(kind, 0)))
+        console.print(by_kind)
     leads = [o.lead_months for o in report.caught if o.lead_months is not None]
     if leads:
         peak = max(leads.count(k) for k in set(leads))
