@@ -183,7 +183,7 @@ def _optbinning_scorecard(
 ) -> Any:
     from optbinning import Scorecard
 
-    est = LogisticRegressionCV(Cs=8, cv=3, scoring="roc_auc", max_iter=2000, random_state=seed)
+    est = _estimator(seed)
     sc = Scorecard(
         binning_process=_binning_process(x, trends),
         estimator=est,
@@ -197,13 +197,26 @@ def _optbinning_scorecard(
     return sc
 
 
-def candidate_trends(x: pd.DataFrame, y: np.ndarray) -> dict[str, dict[str, str]]:
-    """Two trend plans: every numeric characteristic monotonic, or unimodal where it pays."""
+def _woe(bp: Any, x: pd.DataFrame) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out: pd.DataFrame = bp.transform(
+            x, metric="woe", metric_missing="empirical", metric_special="empirical"
+        )
+    return out
+
+
+def candidate_trends(
+    x: pd.DataFrame, y: np.ndarray
+) -> tuple[dict[str, dict[str, str]], dict[str, pd.DataFrame]]:
+    """Two trend plans — every numeric characteristic monotonic, or unimodal where that adds
+    information value — and each plan's WoE matrix (binned once per trend, on all rows)."""
     from optbinning import BinningProcess
 
     cats = set(_categorical_columns(x))
     nums = [str(c) for c in x.columns if str(c) not in cats]
     ivs: dict[str, pd.Series] = {}
+    woes: dict[str, pd.DataFrame] = {}
     for trend in ("auto_asc_desc", "auto_heuristic"):
         bp = BinningProcess(
             [str(c) for c in x.columns],
@@ -214,6 +227,7 @@ def candidate_trends(x: pd.DataFrame, y: np.ndarray) -> dict[str, dict[str, str]
             warnings.simplefilter("ignore")
             bp.fit(x, y)
         ivs[trend] = bp.summary().set_index("name")["iv"]
+        woes[trend] = _woe(bp, x)
     mono = {n: "auto_asc_desc" for n in nums}
     bent = {
         n: (
@@ -223,7 +237,11 @@ def candidate_trends(x: pd.DataFrame, y: np.ndarray) -> dict[str, dict[str, str]
         )
         for n in nums
     }
-    return {"monotonic": mono, "unimodal_where_it_pays": bent}
+    bent_woe = woes["auto_asc_desc"].copy()
+    for n, t in bent.items():
+        bent_woe[n] = woes[t][n]
+    plans = {"monotonic": mono, "unimodal_where_it_pays": bent}
+    return plans, {"monotonic": woes["auto_asc_desc"], "unimodal_where_it_pays": bent_woe}
 
 
 def _table_from(sc: Any, calibration: PlattCalibration, meta: dict[str, Any]) -> ScorecardTable:
@@ -264,26 +282,46 @@ def _table_from(sc: Any, calibration: PlattCalibration, meta: dict[str, Any]) ->
     )
 
 
+def _estimator(seed: int) -> LogisticRegressionCV:
+    return LogisticRegressionCV(Cs=8, cv=3, scoring="roc_auc", max_iter=2000, random_state=seed)
+
+
 def fit_scorecard(
     x: pd.DataFrame, y: np.ndarray, *, seed: int = 42, inner_folds: int = 3
 ) -> ScorecardTable:
-    """Fit the champion: pick the trend plan by inner CV, calibrate PD on out-of-fold scores."""
+    """Fit the champion: pick the trend plan by inner CV, calibrate PD on out-of-fold log-odds.
+
+    Bins are fitted once per trend on all training rows; the inner folds refit only the
+    regression, which keeps training affordable on wide data (64 ratios) at a small optimism.
+    """
     y = np.asarray(y).astype(int)
-    plans = candidate_trends(x, y)
+    plans, woes = candidate_trends(x, y)
     folds = StratifiedKFold(inner_folds, shuffle=True, random_state=seed)
     best: tuple[float, str, np.ndarray] | None = None
-    for plan_name, trends in plans.items():
+    for plan_name, woe in plans_and(woes):
         oof = np.zeros(len(y))
-        for tr, te in folds.split(x, y):
-            sc = _optbinning_scorecard(x.iloc[tr], y[tr], trends, seed)
-            oof[te] = sc.score(x.iloc[te])
-        quality = auc(y, -oof)
+        for tr, te in folds.split(woe, y):
+            lr = _estimator(seed).fit(woe.iloc[tr], y[tr])
+            oof[te] = lr.decision_function(woe.iloc[te])
+        quality = auc(y, oof)
         if best is None or quality > best[0] + 1e-9:
             best = (quality, plan_name, oof)
     assert best is not None
     inner_auc, plan_name, oof = best
     final = _optbinning_scorecard(x, y, plans[plan_name], seed)
-    calibration = fit_platt(oof, y)
+    # Points are an affine function of the final regression's log-odds; map the out-of-fold
+    # Platt fit (on log-odds) onto points so PD is a function of the stored score alone.
+    z = final.estimator_.decision_function(_woe(final.binning_process_, x))
+    slope_pts, offset_pts = np.polyfit(z, final.score(x), 1)
+    on_logit = fit_platt(oof, y)
+    calibration = PlattCalibration(
+        intercept=on_logit.intercept - on_logit.slope * offset_pts / slope_pts,
+        slope=on_logit.slope / slope_pts,
+    )
     meta = {"trend_plan": plan_name, "inner_cv_auc": round(inner_auc, 6), "seed": seed}
-    table = _table_from(final, calibration, meta)
-    return table
+    return _table_from(final, calibration, meta)
+
+
+def plans_and(woes: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame]]:
+    """Plans in a fixed order (monotonic first, so ties keep the simpler plan)."""
+    return [(k, woes[k]) for k in ("monotonic", "unimodal_where_it_pays")]
