@@ -94,6 +94,7 @@ class ParsedAmount:
 
     @property
     def disclosed(self) -> bool:
+        """False only for an undisclosed amount (a range or a floor is disclosed)."""
         return self.kind is not AmountKind.UNDISCLOSED
 
     @property

@@ -203,6 +203,7 @@ class MarketAnalytics:
         )
 
     def close(self) -> None:
+        """Release the DuckDB connection."""
         self.con.close()
 
     def _rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -239,6 +240,7 @@ class MarketAnalytics:
         ]
 
     def by_year(self) -> list[Bucket]:
+        """Events, companies and amount per year, over every year held."""
         rows = self.years
         if rows is None:
             rows = [
@@ -256,6 +258,7 @@ class MarketAnalytics:
         ]
 
     def by_month(self, year: int) -> list[Bucket]:
+        """The year's twelve months, empty months included."""
         found = {b.key: b for b in self._buckets("month(event_date)", year, {})}
         empty = (0, 0, 0, 0.0)
         return [
@@ -264,12 +267,14 @@ class MarketAnalytics:
         ]
 
     def by_round(self, year: int) -> list[Bucket]:
+        """The year's events per round, in round order."""
         labels = {r.value: r.label_zh for r in Round}
         order = {r.value: i for i, r in enumerate(ORDER)}
         buckets = self._buckets("round", year, labels)
         return sorted(buckets, key=lambda b: order.get(b.key, 99))
 
     def by_stage(self, year: int) -> list[Bucket]:
+        """The year's events per stage (early, growth, late, strategic …)."""
         labels = {
             "early": "早期 (A+及以前)", "growth": "成长期 (Pre-B–C+)", "late": "后期 (D及以后)",
             "strategic": "战略投资", "public": "IPO及定增", "acquisition": "并购",
@@ -278,13 +283,16 @@ class MarketAnalytics:
         return self._buckets("(SELECT stage FROM stage_of s WHERE s.round = e.round)", year, labels)
 
     def by_field(self, year: int) -> list[Bucket]:
+        """The year's events per field of the taxonomy."""
         return self._buckets("field", year, {f.value: f.label_zh for f in Field})
 
     def by_province(self, year: int, top: int = 10) -> list[Bucket]:
+        """The ``top`` provinces by the year's events."""
         buckets = self._buckets("province_code", year, {})
         return [Bucket(b.key, province_name(b.key), *_counts(b)) for b in buckets[:top]]
 
     def by_cluster(self, year: int) -> list[Bucket]:
+        """The year's events per city cluster (Yangtze River Delta …)."""
         cases = " ".join(
             f"WHEN province_code IN ({', '.join(repr(p) for p in sorted(members))}) THEN '{key}'"
             for key, (_, members) in CLUSTERS.items()
@@ -297,6 +305,7 @@ class MarketAnalytics:
         ]
 
     def top_investors(self, year: int, top: int = 20) -> list[InvestorActivity]:
+        """The year's most active investors, with their early deals and preferred stage."""
         rows = self._rows(
             """
             SELECT ei.investor, bool_or(ei.state_owned), count(DISTINCT e.event_id),
@@ -324,6 +333,7 @@ class MarketAnalytics:
         return out
 
     def listing_figures(self, year: int) -> ListingFigures:
+        """Listed companies at year end, the year's new listings, IPO proceeds and growth."""
         end = date(year, 12, 31)
         start = date(year, 1, 1)
         listed_total = int(

@@ -169,12 +169,14 @@ def list_companies(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ctx: Ctx = Depends(read),
 ) -> list[CompanyOut]:
+    """Companies, optionally of one field or whose name contains ``q``."""
     companies = service.list_companies(ctx.session, field=field, query=q, limit=limit)
     return [CompanyOut.model_validate(c) for c in companies]
 
 
 @router.get("/companies/{company_id}", response_model=CompanyOut)
 def get_company(company_id: str, ctx: Ctx = Depends(read)) -> CompanyOut:
+    """One company with its field, tags and how they were decided."""
     return CompanyOut.model_validate(service.get_company(ctx.session, company_id))
 
 
@@ -200,6 +202,7 @@ def drop_override(company_id: str, ctx: Ctx = Depends(edit)) -> CompanyOut:
 def list_investors(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100, ctx: Ctx = Depends(read)
 ) -> list[InvestorOut]:
+    """Investors with their kind and state-owned flag."""
     return [InvestorOut.model_validate(i) for i in service.list_investors(ctx.session, limit=limit)]
 
 

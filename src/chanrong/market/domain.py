@@ -85,6 +85,7 @@ def parse_board(raw: str, column: str = "board") -> Board:
 
 
 def parse_exchange(raw: str, column: str = "exchange") -> Exchange:
+    """An exchange as written (上交所, SZSE, 港交所 …)."""
     key = raw.strip().lower().replace(" ", "")
     if key in _EXCHANGE_WORDS:
         return _EXCHANGE_WORDS[key]
@@ -199,6 +200,7 @@ def resolve_place(province: str, city: str | None = None, column: str = "provinc
 
 
 def province_name(code: str) -> str:
+    """The Chinese name of a province code (the code itself when unknown)."""
     row = regions().get(code)
     return row["name_zh"] if row else code
 

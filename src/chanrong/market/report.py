@@ -51,6 +51,7 @@ def yi(fen: int | None) -> str:
 
 
 def pct(share: float | None) -> str:
+    """A share as a percentage with one decimal, or a dash."""
     return "—" if share is None else f"{share * 100:.1f}%"
 
 

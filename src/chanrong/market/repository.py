@@ -54,6 +54,7 @@ class MarketRepository:
 
     # -- look-ups by natural key ---------------------------------------------------------
     def companies_by_name(self, names: Iterable[str]) -> dict[str, MarketCompany]:
+        """Companies by exact name."""
         found: dict[str, MarketCompany] = {}
         for chunk in _chunks(sorted(set(names))):
             stmt = select(MarketCompany).where(MarketCompany.name.in_(chunk))
@@ -61,6 +62,7 @@ class MarketRepository:
         return found
 
     def investors_by_name(self, names: Iterable[str]) -> dict[str, MarketInvestor]:
+        """Investors by exact name."""
         found: dict[str, MarketInvestor] = {}
         for chunk in _chunks(sorted(set(names))):
             stmt = select(MarketInvestor).where(MarketInvestor.name.in_(chunk))
@@ -68,6 +70,7 @@ class MarketRepository:
         return found
 
     def listings_by_code(self, codes: Iterable[str]) -> dict[str, MarketListing]:
+        """Listings by stock code."""
         found: dict[str, MarketListing] = {}
         for chunk in _chunks(sorted(set(codes))):
             stmt = select(MarketListing).where(MarketListing.stock_code.in_(chunk))
@@ -75,6 +78,7 @@ class MarketRepository:
         return found
 
     def listings_by_company(self, company_ids: Iterable[str]) -> dict[str, MarketListing]:
+        """Listings by company id."""
         found: dict[str, MarketListing] = {}
         for chunk in _chunks(sorted(set(company_ids))):
             stmt = select(MarketListing).where(MarketListing.company_id.in_(chunk))
@@ -82,6 +86,7 @@ class MarketRepository:
         return found
 
     def event_keys(self, company_ids: Iterable[str]) -> set[tuple[str, date, str]]:
+        """The (company, date, round) keys of these companies' events."""
         keys: set[tuple[str, date, str]] = set()
         for chunk in _chunks(sorted(set(company_ids))):
             stmt = select(MarketEvent.company_id, MarketEvent.event_date, MarketEvent.round).where(
@@ -93,6 +98,7 @@ class MarketRepository:
     def financials_by_key(
         self, keys: Iterable[tuple[str, int]]
     ) -> dict[tuple[str, int], MarketFinancials]:
+        """Yearly financials by (listing id, year)."""
         found: dict[tuple[str, int], MarketFinancials] = {}
         for chunk in _chunks(sorted(set(keys))):
             stmt = select(MarketFinancials).where(
@@ -102,6 +108,7 @@ class MarketRepository:
         return found
 
     def proceeds_of(self, listing_ids: Iterable[str]) -> set[tuple[str, str]]:
+        """The (listing id, project) pairs already recorded."""
         keys: set[tuple[str, str]] = set()
         for chunk in _chunks(sorted(set(listing_ids))):
             stmt = select(MarketProceedsUse.listing_id, MarketProceedsUse.project).where(
@@ -111,11 +118,13 @@ class MarketRepository:
         return keys
 
     def company(self, company_id: str) -> MarketCompany | None:
+        """One company by id."""
         return self.session.get(MarketCompany, company_id)
 
     def companies(
         self, *, field: str | None = None, query: str | None = None, limit: int = 100
     ) -> Sequence[MarketCompany]:
+        """Companies by name, optionally of one field or containing ``query``."""
         stmt = select(MarketCompany).order_by(MarketCompany.name).limit(limit)
         if field:
             stmt = stmt.where(MarketCompany.field == field)
@@ -184,21 +193,26 @@ class MarketRepository:
         return [(x, n) for x, n in self.session.execute(stmt)]
 
     def investors(self, *, limit: int = 100) -> Sequence[MarketInvestor]:
+        """Investors by name."""
         return self.session.scalars(
             select(MarketInvestor).order_by(MarketInvestor.name).limit(limit)
         ).all()
 
     def count_events(self) -> int:
+        """How many events are held."""
         return int(self.session.scalar(select(func.count()).select_from(MarketEvent)) or 0)
 
     # -- writes ---------------------------------------------------------------------------
     def add(self, obj: object) -> None:
+        """Add a new ORM object to the session."""
         self.session.add(obj)
 
     def flush(self) -> None:
+        """Send pending changes to the database (the edge commits)."""
         self.session.flush()
 
     def insert_companies(self, rows: list[dict[str, Any]]) -> None:
+        """Insert new companies in bulk."""
         now = utcnow()
         self._bulk(MarketCompany, [{**r, "created_at": now} for r in rows])
 
@@ -284,6 +298,7 @@ class MarketRepository:
         return _columns(self._raw(_in_year(stmt, year)), ["event_id", "investor_id"])
 
     def export_investors(self) -> dict[str, list[Any]]:
+        """Every investor, for the analytics."""
         stmt = select(
             MarketInvestor.id, MarketInvestor.name, MarketInvestor.kind, MarketInvestor.state_owned
         )
@@ -311,6 +326,7 @@ class MarketRepository:
         )
 
     def export_listings(self) -> dict[str, list[Any]]:
+        """Every listing with its company's province and field."""
         stmt = select(
             MarketListing.id,
             MarketListing.company_id,
@@ -332,6 +348,7 @@ class MarketRepository:
         )  # fmt: skip
 
     def export_financials(self) -> dict[str, list[Any]]:
+        """Every yearly revenue and profit."""
         stmt = select(
             MarketFinancials.listing_id,
             MarketFinancials.year,
@@ -341,6 +358,7 @@ class MarketRepository:
         return _columns(self._raw(stmt), ["listing_id", "year", "revenue_fen", "profit_fen"])
 
     def export_proceeds(self) -> dict[str, list[Any]]:
+        """Every planned use of IPO proceeds."""
         stmt = select(
             MarketProceedsUse.listing_id, MarketProceedsUse.project, MarketProceedsUse.amount_fen
         )

@@ -50,14 +50,17 @@ class Round(StrEnum):
 
     @property
     def stage(self) -> Stage:
+        """The stage this round belongs to."""
         return _STAGE[self]
 
     @property
     def is_early(self) -> bool:
+        """Seed to A+: the reports' early stage."""
         return self.stage is Stage.EARLY
 
     @property
     def label_zh(self) -> str:
+        """The round as the reports write it (A+轮, 战略投资 …)."""
         return _LABEL_ZH[self]
 
 

@@ -269,6 +269,7 @@ _KIND_WORDS = {
 
 
 def parse_flag(raw: str) -> bool:
+    """A yes/no cell (是/否, true/false, 1/0); anything else raises ValueError."""
     key = raw.strip().lower()
     if key in _TRUE:
         return True

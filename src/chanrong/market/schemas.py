@@ -50,6 +50,7 @@ class EventIn(BaseModel):
     tags: list[str] | None = None
 
     def as_row(self) -> dict[str, Any]:
+        """The event as one import row keyed by column name."""
         row = self.model_dump(exclude_none=True)
         row["investors"] = "、".join(self.investors)
         if self.tags is not None:
@@ -127,6 +128,7 @@ class ClassificationOut(BaseModel):
 
     @classmethod
     def of(cls, c: Classification) -> ClassificationOut:
+        """The API form of a classification."""
         return cls(
             field=c.field.value,
             field_zh=c.field.label_zh,
@@ -231,6 +233,7 @@ class ReportOut(BaseModel):
 
     @classmethod
     def of(cls, report: MarketReport) -> ReportOut:
+        """The API form of a report, money in yuan."""
         return cls.model_validate(_yuan(dataclasses.asdict(report)))
 
 
@@ -262,6 +265,8 @@ def event_out(event: Any, company: str, investors: list[str]) -> EventOut:
 
 
 def listing_out(listing: Any, company: str) -> ListingOut:
+    """An ORM listing with its company, money in yuan."""
+
     def yuan(fen: int | None) -> Decimal | None:
         return None if fen is None else fen_to_yuan(fen)
 

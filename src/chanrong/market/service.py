@@ -97,9 +97,11 @@ R = TypeVar("R")
 class ImportProgress(Protocol):
     """Told the number of rows, then how many have been checked (for a progress bar)."""
 
-    def start(self, total: int) -> None: ...
+    def start(self, total: int) -> None:
+        """The import has ``total`` rows."""
 
-    def advance(self, rows: int) -> None: ...
+    def advance(self, rows: int) -> None:
+        """``rows`` more rows have been checked."""
 
 
 _STEP = 1000
@@ -552,6 +554,7 @@ def classify_description(description: str) -> Classification:
 
 
 def get_company(session: Session, company_id: str) -> MarketCompany:
+    """One market company, or NotFound."""
     company = MarketRepository(session).company(company_id)
     if company is None:
         raise NotFound(f"no market company {company_id}")
@@ -633,6 +636,7 @@ def list_listings(
 
 
 def list_investors(session: Session, *, limit: int = 100) -> Sequence[MarketInvestor]:
+    """Investors by name."""
     return MarketRepository(session).investors(limit=limit)
 
 

@@ -30,6 +30,7 @@ class Field(StrEnum):
 
     @property
     def label_zh(self) -> str:
+        """The field's name in the reports."""
         return FIELD_ZH[self]
 
 
@@ -120,6 +121,7 @@ def _has_word(text: str, word: str) -> bool:
 
 
 def tags_of(description: str) -> frozenset[Tag]:
+    """The AI and 5G tags a description earns."""
     text = _text(description)
     return frozenset(
         tag for tag, words in TAG_RULES.items() if any(_has_word(text, w) for w in words)
