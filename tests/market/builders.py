@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from importlib import resources
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from chanrong.market import service
-from chanrong.market.tabular import Dataset
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(str(resources.files("chanrong.market").joinpath("data", "reports")))
 
 EVENT_HEADER = ["date", "company", "round", "amount", "investors", "province", "city"]
 
@@ -40,10 +40,4 @@ def xlsx_bytes(header: list[str], rows: list[list[object]]) -> bytes:
 
 def load_report_data(session: Session) -> None:
     """Import the data set compiled from the sector reports (see data/compile.py)."""
-    for dataset, name in [
-        (Dataset.INVESTORS, "investors.csv"),
-        (Dataset.EVENTS, "events_2019.csv"),
-        (Dataset.EVENTS, "events_2024.csv"),
-        (Dataset.LISTINGS, "star_2019.csv"),
-    ]:
-        service.import_file(session, dataset, (DATA / name).read_bytes(), name)
+    service.load_report_data(session)

@@ -780,3 +780,27 @@ def match_investors(
         return analytics.match(field=fld, stage=stg, province_code=code, top=top)
     finally:
         analytics.close()
+
+
+REPORT_DATA = (
+    (Dataset.INVESTORS, "investors.csv"),
+    (Dataset.EVENTS, "events_2019.csv"),
+    (Dataset.EVENTS, "events_2024.csv"),
+    (Dataset.LISTINGS, "star_2019.csv"),
+)
+
+
+def load_report_data(session: Session, *, actor_org_id: str | None = None) -> list[ImportReport]:
+    """Import the data set shipped with the package, compiled from the AII reports' public
+    facts (tests/market/data/compile.py): the 16 STAR listings of 2019 are real rows; the 2019
+    and 2024 events are reconstructed, with placeholder company names, to agree with the
+    reports' stated aggregates. Importing twice changes nothing."""
+    from importlib import resources
+
+    base = resources.files("chanrong.market").joinpath("data", "reports")
+    return [
+        import_file(
+            session, dataset, base.joinpath(name).read_bytes(), name, actor_org_id=actor_org_id
+        )
+        for dataset, name in REPORT_DATA
+    ]

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[3] / "src" / "chanrong" / "market" / "data" / "reports"
 
 TOP_2019 = [
     ("红杉资本（中国）", 14), ("深创投", 14), ("中科创星", 11), ("同创伟业", 13),
