@@ -147,11 +147,15 @@ async def open_loop(
         async def one(i: int) -> None:
             nonlocal errors
             t0 = time.perf_counter()
-            r = await client.post(
-                "/credit/applications", json={"enterprise_org_id": orgs[i % len(orgs)]}
-            )
+            try:
+                r = await client.post(
+                    "/credit/applications", json={"enterprise_org_id": orgs[i % len(orgs)]}
+                )
+                ok = r.status_code == 201
+            except httpx.HTTPError:
+                ok = False  # a dropped or timed-out connection counts as an error
             latencies.append((time.perf_counter() - t0) * 1000)
-            if r.status_code != 201:
+            if not ok:
                 errors += 1
 
         total = int(rate * seconds)

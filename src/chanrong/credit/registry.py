@@ -15,6 +15,7 @@ the same name becomes ``retired``).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -109,14 +110,22 @@ class ModelRegistry:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        self._cached: tuple[tuple[int, int], dict[str, Any]] | None = None
 
     # --- index --------------------------------------------------------------------------
     def _index(self) -> dict[str, Any]:
         path = self.root / "index.json"
-        if not path.exists():
+        try:
+            st = path.stat()
+        except FileNotFoundError:
             return {"models": {}}
-        data: dict[str, Any] = json.loads(path.read_text("utf-8"))
-        return data
+        # Decisions look the champion up on every request; re-read only when the file changed.
+        stamp = (st.st_mtime_ns, st.st_size)
+        if self._cached is None or self._cached[0] != stamp:
+            self._cached = (stamp, json.loads(path.read_text("utf-8")))
+        # Writers mutate what they get; hand out a copy so the cache stays as read.
+        copied: dict[str, Any] = copy.deepcopy(self._cached[1])
+        return copied
 
     def _save_index(self, index: Mapping[str, Any]) -> None:
         _write_atomic(self.root / "index.json", _dumps(index))

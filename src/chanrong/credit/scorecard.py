@@ -283,7 +283,15 @@ def _table_from(sc: Any, calibration: PlattCalibration, meta: dict[str, Any]) ->
 
 
 def _estimator(seed: int) -> LogisticRegressionCV:
-    return LogisticRegressionCV(Cs=8, cv=3, scoring="roc_auc", max_iter=2000, random_state=seed)
+    return LogisticRegressionCV(
+        Cs=8,
+        cv=3,
+        scoring="roc_auc",
+        max_iter=2000,
+        random_state=seed,
+        l1_ratios=(0.0,),  # plain L2, stated so scikit-learn 1.10 keeps the same model
+        use_legacy_attributes=False,
+    )
 
 
 def fit_scorecard(

@@ -58,9 +58,15 @@ STATUS = {Outcome.APPROVE: "approved", Outcome.DECLINE: "declined", Outcome.REFE
 # --- configuration ----------------------------------------------------------------------------
 
 
+_registries: dict[Path, ModelRegistry] = {}
+
+
 def model_registry(settings: Settings) -> ModelRegistry:
-    """The registry under ``<var_dir>/models``."""
-    return ModelRegistry(settings.var_dir / "models")
+    """The registry under ``<var_dir>/models`` (one instance per directory and process)."""
+    root = (settings.var_dir / "models").resolve()
+    if root not in _registries:
+        _registries[root] = ModelRegistry(root)
+    return _registries[root]
 
 
 def products(settings: Settings) -> dict[str, CreditProduct]:
