@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from chanrong.core.uscc import make_uscc
+from chanrong.core.uscc import CHARSET, make_uscc
 from chanrong.identity import service as identity
 
 _seq = itertools.count(1)
@@ -20,9 +21,9 @@ REAL_USCCS = {
 
 
 def fresh_uscc(region: str = "330500") -> str:
-    """A valid USCC not used before in this process."""
-    n = next(_seq)
-    return make_uscc("9", "1", region, f"MA{n:06d}").code
+    """A valid USCC, random so parallel test workers sharing a broker never pick the same."""
+    body = "MA" + "".join(secrets.choice(CHARSET) for _ in range(6))
+    return make_uscc("9", "1", region, body).code
 
 
 @dataclass

@@ -249,3 +249,43 @@ def test_denials(client: TestClient, db: Database, settings: Settings, park: Par
         ).status_code
         == 200
     )
+
+
+def test_a_counter_spike_is_disputed_not_billed(
+    client: TestClient, db: Database, settings: Settings, park: Park
+) -> None:
+    """A unit mix-up makes the counter leap a thousandfold for one reading: the leap is far
+    above what a sewing head can do in an hour, so it is disputed, and the fall back is a
+    reset; neither is charged."""
+    lessee_org, _ = _setup(db, settings, park)
+    with db.unit_of_work() as s:
+        telemetry.upsert_device(s, org_id=lessee_org, device_id="sew-02", kind="sewing_machine")
+        hours = [SEPT + timedelta(hours=h) for h in range(48)]
+        vals = [1000.0 + 600 * h for h in range(48)]
+        vals[20] *= 1000
+        telemetry.ingest_points(
+            s,
+            telemetry.open_store(settings),
+            org_id=lessee_org,
+            source="http",
+            batches=[points("sew-02", "stitches", vals, stamps=hours)],
+        )
+    lessor = park["lessor"]["officer"]
+    body = {
+        "lessee_org_id": lessee_org,
+        "device_id": "sew-02",
+        "unit": "stitches",
+        "price_per_unit": "0.0002",
+        "minimum_charge": "0",
+        "cost": "1000",
+        "design_life_units": 10**9,
+        "start_date": "2026-09-01",
+        "end_date": "2027-08-31",
+    }
+    c = client.post("/leasing/contracts", json=body, headers=lessor.headers).json()
+    assert c["max_units_per_hour"] == "500000"
+    bill = client.post(
+        f"/leasing/contracts/{c['id']}/bills", json={"period": "2026-09"}, headers=lessor.headers
+    ).json()
+    assert bill["usage"] == str(600 * (47 - 2))
+    assert bill["disputed_periods"] == 1

@@ -25,6 +25,8 @@ class LeaseContract(Base):
     price_millifen_per_unit: Mapped[int] = mapped_column(BigInteger)
     minimum_fen: Mapped[int] = mapped_column(BigInteger)
     max_gap_minutes: Mapped[int] = mapped_column(Integer)
+    # The most use an hour can prove; a counter jumping faster is a data fault, not use.
+    max_units_per_hour: Mapped[str] = mapped_column(String(40))
     grace_days: Mapped[int] = mapped_column(Integer)
     cost_fen: Mapped[int] = mapped_column(BigInteger)
     design_life_units: Mapped[int] = mapped_column(BigInteger)

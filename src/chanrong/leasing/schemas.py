@@ -22,6 +22,9 @@ class ContractCreate(BaseModel):
     end_date: date
     grace_days: int = 10
     max_gap_minutes: int = 120
+    max_units_per_hour: Decimal | None = Field(
+        default=None, description="use an hour can prove; faster jumps are disputed"
+    )
 
 
 class ContractOut(BaseModel):
@@ -36,6 +39,7 @@ class ContractOut(BaseModel):
     minimum_fen: int
     grace_days: int
     max_gap_minutes: int
+    max_units_per_hour: str
     cost_fen: int
     design_life_units: int
     start_date: date

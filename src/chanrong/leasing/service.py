@@ -24,6 +24,13 @@ from chanrong.telemetry import service as telemetry
 from chanrong.telemetry.store import TelemetryStore
 
 BILLABLE_UNITS = ("runtime_h", "output_count", "stitches")
+# Default ceilings on provable use per hour: a runtime counter cannot gain more than an hour
+# an hour (with clock tolerance); industrial sewing heads top out near 6,000 stitches a minute.
+DEFAULT_MAX_PER_HOUR = {
+    "runtime_h": Decimal("1.05"),
+    "output_count": Decimal(100_000),
+    "stitches": Decimal(500_000),
+}
 PURPOSE = "leasing_billing"
 PAYMENT_TERM_DAYS = 10
 
@@ -87,6 +94,7 @@ def create_contract(
     end_date: date,
     grace_days: int = 10,
     max_gap_minutes: int = 120,
+    max_units_per_hour: Decimal | str | None = None,
 ) -> LeaseContract:
     """A lessor leases a device of the lessee, priced per unit of use with a monthly minimum.
 
@@ -114,6 +122,13 @@ def create_contract(
         raise ValidationFailed(
             f"device_id: {device_id!r} is not a device of the lessee", field="device_id"
         )
+    ceiling = (
+        DEFAULT_MAX_PER_HOUR[unit]
+        if max_units_per_hour is None
+        else to_decimal(max_units_per_hour, field="max_units_per_hour")
+    )
+    if ceiling <= 0:
+        raise ValidationFailed("max_units_per_hour: must be positive", field="max_units_per_hour")
     minimum_fen = yuan_to_fen(minimum_charge, field="minimum_charge")
     cost_fen = yuan_to_fen(cost, field="cost")
     if minimum_fen < 0 or cost_fen <= 0:
@@ -126,6 +141,7 @@ def create_contract(
         price_millifen_per_unit=_millifen(to_decimal(price_per_unit, field="price_per_unit")),
         minimum_fen=minimum_fen,
         max_gap_minutes=max_gap_minutes,
+        max_units_per_hour=_text(ceiling),
         grace_days=grace_days,
         cost_fen=cost_fen,
         design_life_units=design_life_units,
@@ -210,7 +226,11 @@ def issue_bill(
         raise ValidationFailed("period: a month can be billed only after it ends", field="period")
     lookback = timedelta(minutes=c.max_gap_minutes)
     readings = counter_readings(session, principal, store, c, _at(first) - lookback, _at(nxt))
-    usage = usage_from_counter(readings, max_gap=timedelta(minutes=c.max_gap_minutes))
+    usage = usage_from_counter(
+        readings,
+        max_gap=timedelta(minutes=c.max_gap_minutes),
+        max_rate_per_hour=Decimal(c.max_units_per_hour),
+    )
     b = bill(usage, tariff_of(c))
     ref = governance.append_log(
         session,

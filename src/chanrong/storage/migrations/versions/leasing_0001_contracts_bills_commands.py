@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("price_millifen_per_unit", sa.BigInteger(), nullable=False),
         sa.Column("minimum_fen", sa.BigInteger(), nullable=False),
         sa.Column("max_gap_minutes", sa.Integer(), nullable=False),
+        sa.Column("max_units_per_hour", sa.String(40), nullable=False),
         sa.Column("grace_days", sa.Integer(), nullable=False),
         sa.Column("cost_fen", sa.BigInteger(), nullable=False),
         sa.Column("design_life_units", sa.BigInteger(), nullable=False),
