@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-## make demo: create .venv, install, migrate the embedded SQLite database, run the demo.
+## make demo: create .venv, install, migrate the embedded SQLite database, run the demo
+## (a simulated park on the platform, each capability's story, then the API and console).
 demo: $(STAMP)
-	$(BIN)/chanrong demo
+	bash scripts/system-deps.sh demo
+	eval "$$(bash scripts/services.sh start-mqtt)" && $(BIN)/chanrong demo
 
 ## make test: lint (ruff, mypy, import-linter) and the whole pytest suite on SQLite and PostgreSQL.
 test: $(STAMP) system-deps lint pytest

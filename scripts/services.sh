@@ -59,9 +59,13 @@ case "$ACTION" in
     echo "export CHANRONG_TEST_POSTGRES_URL=postgresql://chanrong@127.0.0.1:$PG_PORT/postgres"
     echo "export CHANRONG_TEST_MQTT_PORT=$MQTT_PORT"
     ;;
+  start-mqtt)
+    mqtt_start
+    echo "export CHANRONG_MQTT_PORT=$MQTT_PORT"
+    ;;
   stop)
     [ -n "$PGBIN" ] && as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true
     [ -f "$BASE/mqtt/pid" ] && kill "$(cat "$BASE/mqtt/pid")" 2>/dev/null || true
     ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|start-mqtt|stop" >&2; exit 2 ;;
 esac

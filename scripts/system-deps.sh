@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Install the system packages the test suite needs (Debian), only those that are missing.
+# Install the system packages chanrong needs (Debian), only those that are missing.
+#   system-deps.sh          everything the test suite needs
+#   system-deps.sh demo     what `make demo` needs (the MQTT broker and CJK fonts)
 set -euo pipefail
+WHAT=${1:-all}
 need=()
-command -v pg_ctlcluster >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+if [ "$WHAT" = all ]; then
+  command -v pg_ctlcluster >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fi
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -74,17 +74,6 @@ def test_bad_input_is_a_plain_error_naming_the_field(var_dir: Path) -> None:
     assert "91310000631696382D" not in _ok(["org", "list"])
 
 
-def test_demo_seeds_every_role_and_prints_keys(var_dir: Path) -> None:
-    out = _ok(["demo", "--no-serve"])
-    for role in ("operator", "core", "supplier", "bank", "insurer", "lessor", "analyst"):
-        assert role in out
-    assert out.count("crk_") >= 8
-    assert "http://127.0.0.1:8000" in out
-    # Running it again reuses the park and issues fresh keys.
-    again = _ok(["demo", "--no-serve"])
-    assert again.count("crk_") >= 8
-
-
 def test_installed_entry_point_runs(tmp_path: Path) -> None:
     env = {**os.environ, "CHANRONG_VAR_DIR": str(tmp_path / "var")}
     exe = Path(sys.executable).with_name("chanrong")

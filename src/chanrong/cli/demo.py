@@ -1,18 +1,39 @@
-"""``chanrong demo``: seed a small park and start the API, on embedded defaults."""
+"""``chanrong demo``: a simulated park on the platform, every capability's story told on it,
+then the API and console, on embedded defaults."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.panel import Panel
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from chanrong.cli.common import console, friendly_errors, settings, unit_of_work
-from chanrong.core.uscc import make_uscc
+from chanrong.cli.common import console, friendly_errors, settings
+from chanrong.core.clock import shanghai_date, utcnow
+from chanrong.core.money import format_yuan
+from chanrong.core.settings import Settings
+from chanrong.demo import stories
+from chanrong.demo.featured import Featured, pick
+from chanrong.demo.park import load_park
 from chanrong.identity import service as identity
 from chanrong.storage import migrate
+from chanrong.storage.database import Database
+from chanrong.telemetry import service as telemetry
 
 DEMO_PASSWORD = "chanrong-demo"  # noqa: S105 (published demo sign-in)
 
@@ -22,51 +43,19 @@ class DemoOrg:
     key: str
     name: str
     kind: str
-    uscc: str | None = None
-    is_core: bool = False
     institution_type: str | None = None
     analyst_type: str | None = None
-    industry: str | None = None
     region: str | None = None
     roles: str = "admin"
 
 
-def _uscc(region: str, body: str) -> str:
-    return make_uscc("9", "1", region, body).code
-
-
-DEMO_ORGS = (
+INSTITUTIONS = (
     DemoOrg(
         "operator",
         "湖州工业互联网平台 Huzhou IIoT Platform",
         "platform_operator",
-        uscc=None,
         region="330500",
-    ),
-    DemoOrg(
-        "core",
-        "浙北机电集团 Zhebei Electromechanical Group",
-        "enterprise",
-        uscc=_uscc("330500", "MA2B0C1D"),
-        is_core=True,
-        industry="C34",
-        region="330500",
-    ),
-    DemoOrg(
-        "supplier",
-        "吴兴精密零件 Wuxing Precision Parts",
-        "enterprise",
-        uscc=_uscc("330502", "MA2B0C2E"),
-        industry="C33",
-        region="330500",
-    ),
-    DemoOrg(
-        "sewing",
-        "织里童装制衣 Zhili Kidswear",
-        "enterprise",
-        uscc=_uscc("330502", "MA2B0C3F"),
-        industry="C18",
-        region="330500",
+        roles="admin",
     ),
     DemoOrg(
         "bank",
@@ -103,36 +92,194 @@ DEMO_ORGS = (
 )
 
 
-def seed_park(session: Session) -> list[tuple[DemoOrg, str, str, str]]:
-    """Create (or find) the demo organisations and users; issue each a fresh API key.
+@dataclass
+class SignIn:
+    role: str
+    organisation: str
+    username: str
+    key: str
 
-    Returns (org, org id, username, raw key) rows. Safe to run again: keys are shown once,
-    so a second run issues new ones.
-    """
-    rows = []
-    for d in DEMO_ORGS:
-        org = identity.find_enterprise_by_uscc(session, d.uscc) if d.uscc else None
-        org = org or identity.find_organisation_by_name(session, d.name)
-        if org is None:
-            org = identity.create_organisation(
-                session,
-                name=d.name,
-                kind=d.kind,
-                uscc=d.uscc,
-                is_core=d.is_core,
-                institution_type=d.institution_type,
-                analyst_type=d.analyst_type,
-                industry_code=d.industry,
-                region_code=d.region,
-            )
+
+def seed_institutions(session: Session) -> tuple[dict[str, str], list[SignIn]]:
+    """Create (or find) the platform operator, bank, insurer, lessor and analyst with a user
+    each, and issue each a fresh API key (keys are shown once, so a rerun issues new ones)."""
+    ids: dict[str, str] = {}
+    signins = []
+    for d in INSTITUTIONS:
+        org = identity.find_organisation_by_name(session, d.name) or identity.create_organisation(
+            session,
+            name=d.name,
+            kind=d.kind,
+            institution_type=d.institution_type,
+            analyst_type=d.analyst_type,
+            region_code=d.region,
+        )
         username = f"{d.key}-{d.roles}"
         users = {u.username: u for u in identity.list_users_unchecked(session, org.id)}
         user = users.get(username) or identity.create_user(
             session, org_id=org.id, username=username, roles=d.roles, password=DEMO_PASSWORD
         )
         _, raw = identity.create_api_key(session, user_id=user.id, name="demo")
-        rows.append((d, org.id, username, raw))
-    return rows
+        ids[d.key] = org.id
+        signins.append(SignIn(d.key, d.name, username, raw))
+    return ids, signins
+
+
+def enterprise_signin(session: Session, role: str, org_id: str) -> SignIn:
+    org = identity.find_organisation(session, org_id)
+    assert org is not None
+    admin = next(u for u in identity.list_users_unchecked(session, org_id) if u.username == "admin")
+    _, raw = identity.create_api_key(session, user_id=admin.id, name="demo")
+    return SignIn(role, org.name, "admin", raw)
+
+
+def _park_config(today: date) -> object:
+    from chanrong.simulate import preset
+
+    # Six whole months ending with last month, so bills and alerts are about recent times.
+    return preset("demo").with_changes(start=stories.month_start(today, 6))
+
+
+@contextmanager
+def _bar() -> Iterator[Callable[[str, int, int], None]]:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def tick(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = progress.add_task(what, total=total)
+            progress.update(tasks[what], completed=done, total=total)
+
+        yield tick
+
+
+def _tell(told: stories.Told) -> None:
+    console.print(Panel("\n".join(told.lines), title=told.title, expand=False))
+
+
+def build(s: Settings, today: date) -> tuple[list[SignIn], Featured, dict[str, str]]:
+    """Everything the demo sets up; returns the sign-ins to print."""
+    from chanrong.simulate import write_park
+
+    url = s.effective_database_url
+    with console.status("migrating the database…"):
+        migrate.upgrade(url)
+    db = Database(url)
+    try:
+        with db.unit_of_work() as session:
+            inst, signins = seed_institutions(session)
+        park_dir = s.var_dir / "demo-park"
+        cfg = _park_config(today)
+        with console.status("simulating the park (30 firms, 6 months, hourly readings)…"):
+            write_park(cfg, park_dir, overwrite=True)  # type: ignore[arg-type]
+        store = telemetry.open_store(s)
+        with _bar() as tick:
+            loaded = load_park(
+                db,
+                store,
+                park_dir,
+                password=DEMO_PASSWORD,
+                progress=lambda n, total: tick("loading the park", n, total),
+            )
+        console.print(
+            f"park loaded: {len(loaded.org_by_uscc)} enterprises, "
+            f"{loaded.points:,} telemetry points"
+        )
+        featured = _featured(park_dir)
+        org = loaded.org_by_uscc
+        with db.unit_of_work() as session:
+            n = stories.grant_institutions(session, list(org.values()), inst)
+            console.print(
+                f"{n} consent grants from the park's enterprises to the bank, insurer and lessor"
+            )
+            for role, uscc in (
+                ("core enterprise", featured.core),
+                ("tier-1 supplier", featured.tier1),
+                ("sewing firm (lessee)", featured.sewing),
+            ):
+                signins.append(enterprise_signin(session, role, org[uscc]))
+        _stories(db, s, today, featured, org, inst, park_dir)
+        return signins, featured, org
+    finally:
+        db.dispose()
+
+
+def _featured(park_dir: Path) -> Featured:
+    import pyarrow.parquet as pq
+
+    return pick(
+        pq.read_table(park_dir / "enterprises.parquet"),
+        pq.read_table(park_dir / "devices.parquet"),
+        pq.read_table(park_dir / "truth" / "enterprises.parquet"),
+    )
+
+
+def _stories(
+    db: Database,
+    s: Settings,
+    today: date,
+    f: Featured,
+    org: dict[str, str],
+    inst: dict[str, str],
+    park_dir: Path,
+) -> None:
+    months = [stories.month_start(today, k) for k in range(6, 0, -1)]
+    with db.unit_of_work() as session, console.status("grading carbon efficiency…"):
+        told = stories.carbon_story(session, months, org[f.core])
+    _tell(told)
+    with db.unit_of_work() as session:
+        _tell(
+            stories.leasing_story(
+                session,
+                s,
+                lessor_org=inst["lessor"],
+                lessee_org=org[f.sewing],
+                lessee_uscc=f.sewing,
+                device_id=f.sewing_device,
+                today=today,
+            )
+        )
+    with db.unit_of_work() as session:
+        _tell(
+            stories.insurance_story(
+                session, s, insurer_org=inst["insurer"], org_id=org[f.tier1], today=today
+            )
+        )
+    with db.unit_of_work() as session:
+        from chanrong.supplychain import service as scf
+        from chanrong.supplychain.cli import print_story
+
+        story = scf.demo_story(
+            session,
+            core_org_id=org[f.core],
+            tier1_org_id=org[f.tier1],
+            tier2_org_ids=(org[f.tier2[0]], org[f.tier2[1]]),
+            bank_org_id=inst["bank"],
+        )
+        console.print(
+            "[bold]供应链金融 supply-chain finance[/]: confirm → split → finance → settle"
+        )
+        print_story(session, story)
+    console.print("[bold]贷后监测 lending[/]: a loan whose borrower's machines slow down")
+    from chanrong.lending.cli import demo as loans_demo
+
+    loans_demo(seed=11)
+    with db.unit_of_work() as session, console.status("importing the sector's financing facts…"):
+        from chanrong.market import service as market
+
+        market.load_report_data(session, actor_org_id=inst["operator"])
+        r2024 = market.market_report(session, 2024)
+    console.print(
+        f"[bold]投融资 market[/]: 2024 — {r2024.events} financing events, "
+        f"{format_yuan(r2024.amount_total_fen)} disclosed, early-stage share "
+        f"{r2024.early_stage_share:.1%}, state-owned participation {r2024.state_owned_share:.1%}"
+    )
 
 
 @friendly_errors
@@ -140,23 +287,20 @@ def demo(
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the API after")] = True,
     port: Annotated[int | None, typer.Option(help="API port")] = None,
 ) -> None:
-    """Seed a small demo park of organisations and users, print sign-ins, start the API."""
+    """Simulate a park, put it on the platform, tell each capability's story, start the API."""
     s = settings()
-    url = s.effective_database_url
-    with console.status("migrating the database…"):
-        migrate.upgrade(url)
-    with console.status("seeding the demo park…"), unit_of_work() as session:
-        rows = seed_park(session)
+    today = shanghai_date(utcnow())
+    signins, _featured_firms, _ = build(s, today)
     api_port = port or s.api_port
     base = f"http://{s.api_host}:{api_port}"
-    table = Table(title="demo sign-ins 演示账号", show_lines=False)
-    for col in ("role", "organisation", "username / password", "API key"):
+    table = Table(title="demo sign-ins 演示账号 (password: chanrong-demo)")
+    for col in ("role", "organisation", "username", "API key"):
         table.add_column(col, overflow="fold")
-    for d, _org_id, username, raw in rows:
-        table.add_row(d.key, d.name, f"{username} / {DEMO_PASSWORD}", raw)
+    for si in signins:
+        table.add_row(si.role, si.organisation, si.username, si.key)
     console.print(table)
     console.print(f"API:      {base}   (OpenAPI: {base}/docs)")
-    console.print(f"try:      curl -H 'Authorization: Bearer {rows[0][3]}' {base}/organisations")
+    console.print(f"console:  {base}/console/sign-in")
     if serve:
         import uvicorn
 
