@@ -13,7 +13,7 @@ import pandas as pd
 
 from chanrong.core.i18n import register, t
 from chanrong.credit.boosting import BoostedModel
-from chanrong.credit.scorecard import ScorecardTable
+from chanrong.credit.scorecard import PointsBreakdown, ScorecardTable
 
 register(
     {
@@ -64,10 +64,14 @@ def _value_text(value: object) -> str:
 
 
 def scorecard_reasons(
-    table: ScorecardTable, x: pd.DataFrame, *, top: int = 4
+    table: ScorecardTable,
+    x: pd.DataFrame,
+    *,
+    top: int = 4,
+    breakdown: PointsBreakdown | None = None,
 ) -> list[list[Reason]]:
     """Per row, up to ``top`` characteristics ordered by points lost (only those that lost any)."""
-    bd = table.breakdown(x)
+    bd = breakdown if breakdown is not None else table.breakdown(x)
     out: list[list[Reason]] = []
     chars = table.characteristics
     lost = np.column_stack([ch.best_points - bd.points[ch.name] for ch in chars])

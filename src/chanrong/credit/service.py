@@ -213,7 +213,8 @@ def score_rows(
 ) -> tuple[np.ndarray, list[list[Reason]]]:
     """PD per row and the reasons against each row, for either kind of model."""
     if isinstance(model, ScorecardTable):
-        return model.pd(x), scorecard_reasons(model, x, top=top)
+        bd = model.breakdown(x)
+        return model.calibration.pd(bd.score), scorecard_reasons(model, x, top=top, breakdown=bd)
     assert isinstance(model, BoostedModel)
     return model.pd(x), boosted_reasons(model, x, top=top)
 
