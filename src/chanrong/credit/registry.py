@@ -217,8 +217,8 @@ class ModelRegistry:
         self._save_index(index)
         return self.entry(f"{name}@{version}")
 
-    def set_state(self, ref: str, state: Approval) -> ModelEntry:
-        """Move a version to ``state``; promoting to champion retires the previous champion."""
+    def check_transition(self, ref: str, state: Approval) -> ModelEntry:
+        """The entry, if it may move to ``state``; ``Conflict`` naming the states otherwise."""
         entry = self.entry(ref)
         allowed = {
             Approval.CANDIDATE: {Approval.APPROVED, Approval.RETIRED},
@@ -231,6 +231,11 @@ class ModelRegistry:
                 f"state: {entry.ref} is {entry.state.value}; cannot become {state.value}",
                 field="state",
             )
+        return entry
+
+    def set_state(self, ref: str, state: Approval) -> ModelEntry:
+        """Move a version to ``state``; promoting to champion retires the previous champion."""
+        entry = self.check_transition(ref, state)
         # Verify before promoting: a damaged model must never become the champion.
         self.load(entry.ref)
         index = self._index()

@@ -653,7 +653,10 @@ def promote(
         state = Approval(to)
     except ValueError:
         raise ValidationFailed("to: approved, champion or retired", field="to") from None
-    entry = model_registry(settings).set_state(ref, state)
+    reg = model_registry(settings)
+    entry = reg.check_transition(ref, state)
+    reg.load(entry.ref)  # a damaged model is refused before anything is recorded
+    # Log first: if the database refuses, the registry file is left untouched.
     governance.append_log(
         session,
         kind="credit.model_state",
@@ -661,8 +664,9 @@ def promote(
         subject=f"model:{entry.ref}",
         payload={
             "model": entry.ref,
-            "state": entry.state.value,
+            "state": state.value,
             "manifest_sha256": entry.manifest_sha256,
         },
     )
+    entry = reg.set_state(entry.ref, state)
     return entry
