@@ -19,10 +19,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 import warnings
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -76,6 +78,38 @@ def synthetic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     )
     y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
     return f, y
+
+
+def _admin(server_url: str) -> Any:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(server_url).set(drivername="postgresql+psycopg")
+    return create_engine(admin, isolation_level="AUTOCOMMIT")
+
+
+def throwaway_postgres(server_url: str) -> str:
+    """Create an empty database on the server for this run and return its URL."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    name = f"chanrong_bench_{uuid.uuid4().hex[:10]}"
+    engine = _admin(server_url)
+    with engine.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    url = make_url(server_url).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def drop_postgres(server_url: str, url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    engine = _admin(server_url)
+    with engine.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def free_port() -> int:
@@ -209,13 +243,20 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=200.0)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--rows", type=int, default=200_000)
-    ap.add_argument("--postgres", default="", help="PostgreSQL URL instead of SQLite")
+    ap.add_argument(
+        "--postgres",
+        default="",
+        help="PostgreSQL server URL: a throwaway database is created there instead of SQLite",
+    )
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = ap.parse_args()
     if args.quick:
         args.rate, args.seconds, args.rows = 50.0, 3.0, 20_000
     with tempfile.TemporaryDirectory() as tmp:
         var = Path(tmp)
-        url = args.postgres or f"sqlite:///{var / 'bench.db'}"
+        url = (
+            throwaway_postgres(args.postgres) if args.postgres else f"sqlite:///{var / 'bench.db'}"
+        )
         settings = Settings(database_url=url, var_dir=var, jwt_secret="bench-" + "x" * 40)
         with console.status("training the champion and seeding enterprises…"):
             x, y = synthetic(1500, seed=1)
@@ -253,6 +294,8 @@ def main() -> None:
                 "--log-level",
                 "warning",
                 "--no-access-log",
+                "--workers",
+                str(args.workers),
             ],
             env=env,
             stdout=subprocess.DEVNULL,
@@ -270,11 +313,13 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(10)
+            if args.postgres:
+                drop_postgres(args.postgres, url)
         arr = np.array(lat)
         backend = "PostgreSQL" if args.postgres else "SQLite"
         t = Table(
             title=f"POST /credit/applications, open loop at {args.rate:.0f} req/s "
-            f"for {args.seconds:.0f} s ({backend})"
+            f"for {args.seconds:.0f} s ({backend}, {args.workers} worker(s))"
         )
         for c in (
             "requests",
