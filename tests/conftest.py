@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("CHANRONG_ARGON2_PROFILE", "test")
+# Rich sizes its console when chanrong.cli is imported; a wide one keeps CLI output on one line.
+os.environ.setdefault("COLUMNS", "200")
 
 import pytest
 from fastapi.testclient import TestClient
@@ -41,7 +43,10 @@ def _worker() -> str:
 
 @pytest.fixture(scope="session")
 def mqtt_port() -> int:
-    """The loopback Mosquitto broker started by `make test` (scripts/services.sh)."""
+    """The loopback Mosquitto broker started by `make test` (scripts/services.sh).
+
+    Tests that subscribe with wildcards are marked ``mqtt`` and run in a session of their own,
+    one after another (see the Makefile): they would otherwise count each other's messages."""
     port = int(os.environ.get("CHANRONG_TEST_MQTT_PORT", "0") or 0)
     if port:
         try:
