@@ -39,7 +39,6 @@ FEATURES: tuple[str, ...] = (
     "tenure_days",
 )
 EVIDENCE: tuple[str, ...] = ("revenue_12m_fen", "open_orders_fen", "receivables_fen")
-PRODUCTION_KINDS = ("cnc", "injection_moulder", "sewing_machine", "press")
 RECENT_DAYS = 90
 
 register(
@@ -120,11 +119,12 @@ def profile_expr(t: ParkTables, as_of: date) -> ir.Table:
     )
 
     # Telemetry: running share now and before, coverage and plausibility of readings.
-    dev = t.devices.select("device_id", dev_uscc=t.devices.uscc, kind=t.devices.kind)
+    dev = t.devices.select("device_id", dev_uscc=t.devices.uscc)
     tel = t.telemetry.filter((t.telemetry.ts < ts_end) & (t.telemetry.ts >= ts_prior))
     tel = tel.join(dev, tel.device_id == dev.device_id)
     recent = tel.ts >= ts_recent
-    is_state = (tel.metric == "run_state") & tel.kind.isin(PRODUCTION_KINDS)
+    # Machines are the devices that report a run state (meters never do).
+    is_state = tel.metric == "run_state"
     running = is_state & (tel.value == 2.0)
     tele = tel.group_by(uscc=tel.dev_uscc).aggregate(
         st_recent=(is_state & recent).ifelse(1, 0).sum(),
@@ -270,17 +270,22 @@ def park_tables(con: Any, park_dir: Path | str) -> ParkTables:
     if any(tel_dir.rglob("*.parquet")):
         tel = con.read_parquet(str(tel_dir), table_name="park_telemetry")
     else:
-        tel = ibis.memtable(
-            pd.DataFrame(
-                {
-                    "device_id": pd.Series(dtype=str),
-                    "metric": pd.Series(dtype=str),
-                    "ts": pd.Series(dtype="datetime64[us, UTC]"),
-                    "value": pd.Series(dtype=float),
-                }
-            )
-        )
+        tel = empty_telemetry()
     return ParkTables(telemetry=tel.select("device_id", "metric", "ts", "value"), **tabs)
+
+
+def empty_telemetry() -> ir.Table:
+    """A telemetry table with no readings (an enterprise that has sent none yet)."""
+    return ibis.memtable(
+        pd.DataFrame(
+            {
+                "device_id": pd.Series(dtype=str),
+                "metric": pd.Series(dtype=str),
+                "ts": pd.Series(dtype="datetime64[us, UTC]"),
+                "value": pd.Series(dtype=float),
+            }
+        )
+    )
 
 
 def duckdb_park(park_dir: Path | str) -> ParkTables:
