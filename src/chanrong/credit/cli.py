@@ -158,3 +158,25 @@ def profiles(
 
         stored = service.build_profiles_from_park(session, park, day, on_progress=tick)
     console.print(f"[green]stored[/] {len(stored)} profiles as of {day}")
+
+
+@app.command("profile")
+@friendly_errors
+def profile(
+    org: Annotated[str, typer.Option(help="Enterprise organisation id")],
+    as_of: Annotated[str, typer.Option(help="Profile date")],
+) -> None:
+    """Compute and store one enterprise's profile from the platform's own data."""
+    from chanrong.credit.features import FEATURES
+    from chanrong.credit.reasons import feature_label
+
+    day = _date(as_of, "as_of")
+    with unit_of_work() as session, console.status("profile (Ibis on DuckDB)…"):
+        snap = service.build_profile_from_platform(session, settings(), org, day)
+        table = Table("feature", "特征", "value")
+        for name in FEATURES:
+            value = snap.features.get(name)
+            table.add_row(
+                name, feature_label(name, "zh-CN"), "—" if value is None else f"{value:.4g}"
+            )
+    console.print(table)
