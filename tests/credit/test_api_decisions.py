@@ -247,3 +247,50 @@ def test_tampered_or_missing_model_files_refuse_to_decide(
     _apply(app_client, park)
     with db.unit_of_work() as s:
         assert len(service.list_applications_unchecked(s)) == 1
+
+
+def test_green_pricing_by_carbon_grade_shows_in_the_decision(
+    app_client: TestClient, db: Database, settings: Settings, park: Park
+) -> None:
+    """A grade-1 carbon code takes 30 bp off the rate (the bank's grant covers the external
+    category the code is in); before the enterprise has a code, the same profile gets the
+    plain rate. The replay reproduces the green rate from the logged inputs."""
+    from chanrong.carbon.orm import CarbonAssessment
+    from chanrong.carbon.repository import CarbonRepository
+
+    _ready(db, settings, park, GOOD)
+    plain = _apply(app_client, park, requested_amount="3000000.00")
+    assert plain["carbon_grade"] is None
+    assert plain["green_adjust_bp"] == 0
+    ent = park["enterprise"]["officer"]
+    with db.unit_of_work() as s:
+        CarbonRepository(s).replace_period(
+            date(2025, 5, 1),
+            [
+                CarbonAssessment(
+                    org_id=ent.org_id,
+                    period=date(2025, 5, 1),
+                    industry_code="C34",
+                    emissions_t="55",
+                    by_carrier_t={},
+                    value_added_fen=100_000_000,
+                    intensity="0.55",
+                    industry_intensity="1.1",
+                    k="0.5",
+                    level="low",
+                    grade=1,
+                    benchmark_scope="C34",
+                    peers=3,
+                    factor_versions=[],
+                    log_index=0,
+                )
+            ],
+        )
+    green = _apply(app_client, park, requested_amount="3000000.00")
+    assert green["carbon_grade"] == 1
+    assert green["green_adjust_bp"] == -30
+    assert Decimal(str(green["rate_pct"])) == Decimal(str(plain["rate_pct"])) - Decimal("0.30")
+    rep = app_client.get(
+        f"/credit/applications/{green['id']}/replay", headers=park["bank"]["officer"].headers
+    ).json()
+    assert rep["matches"] is True

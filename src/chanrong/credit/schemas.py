@@ -45,7 +45,11 @@ class ApplicationOut(BaseModel):
     score: float | None
     pd: float | None
     limit: Decimal = Field(description="Granted limit, yuan")
-    rate_pct: Decimal | None = Field(description="Annual rate, percent (LPR + spread)")
+    rate_pct: Decimal | None = Field(
+        description="Annual rate, percent (LPR + spread, with the green adjustment)"
+    )
+    carbon_grade: int | None = Field(description="碳效等级 read under the bank's grant, 1 best")
+    green_adjust_bp: int = Field(description="Green pricing applied to the rate, basis points")
     requested_amount: Decimal | None
     reasons: list[ReasonOut]
     model: str | None

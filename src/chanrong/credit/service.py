@@ -10,7 +10,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from chanrong.carbon import service as carbon
 from chanrong.core.clock import utcnow
 from chanrong.core.errors import (
     Conflict,
@@ -257,6 +258,13 @@ def _evaluate(prod: CreditProduct, inputs: Mapping[str, Any], model: Model | Non
         pds, rs = score_rows(model, x)
         pd_value, reasons = float(pds[0]), rs[0]
     decision = decide(prod, ev, pd_=pd_value, as_of=as_of)
+    green = prod.green_adjust_bp(inputs.get("carbon_grade"))
+    if green and decision.rate_pct is not None:
+        decision = replace(
+            decision,
+            rate_pct=(decision.rate_pct + Decimal(green) / 100).quantize(Decimal("0.01")),
+            notes=(*decision.notes, f"green_pricing:{green}bp"),
+        )
     requested = inputs.get("requested_fen")
     if requested is not None and decision.limit_fen > int(requested):
         decision = Decision(
@@ -270,6 +278,30 @@ def _evaluate(prod: CreditProduct, inputs: Mapping[str, Any], model: Model | Non
             decision.notes,
         )
     return Scored(decision, reasons)
+
+
+def _carbon_grade(session: Session, principal: Principal, org_id: str) -> int | None:
+    """The enterprise's latest carbon-efficiency grade, when the bank may read it (green
+    pricing); without a grant covering it the rate simply gets no green adjustment."""
+    try:
+        governance.authorize_read(
+            session,
+            principal,
+            owner_org_id=org_id,
+            dataset="derived.carbon",
+            purpose=Purpose.CREDIT_ASSESSMENT,
+        )
+    except ConsentRequired:
+        return None
+    return carbon.latest_grade(session, org_id)
+
+
+def green_adjustment(app: Application) -> tuple[int | None, int]:
+    """(carbon grade, basis points) the decision's rate was adjusted by, from its inputs."""
+    grade = app.inputs.get("carbon_grade")
+    product_data = app.inputs.get("product", {})
+    table = {int(g): int(bp) for g, bp in dict(product_data.get("green_bp", {})).items()}
+    return grade, table.get(grade, 0) if grade is not None and app.rate_pct else 0
 
 
 def _yuan_to_fen(value: Decimal | str | None, field: str) -> int | None:
@@ -338,6 +370,7 @@ def apply(
     inputs: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "product": prod.as_dict(),
+        "carbon_grade": _carbon_grade(session, principal, enterprise_org_id) if has_grant else None,
         "has_live_grant": has_grant,
         "grant_refusal": grant_refusal,
         "profile_id": snap.id if snap else None,
