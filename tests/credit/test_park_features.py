@@ -4,7 +4,7 @@ one period ranks the next period's defaulters."""
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -105,3 +105,19 @@ def test_model_trained_on_one_period_ranks_the_next(park_dir: Path, tmp_path: Pa
     manifest = service.model_registry(settings).manifest(result.champion.ref)
     assert manifest["features"] == list(FEATURES)
     assert manifest["metrics"]["next_period_auc"] == pytest.approx(result.champion_auc)
+
+
+def test_cloud_usage_indicators_by_hand(tmp_path: Path) -> None:
+    """Level and stability of cloud usage over the last 90 days, recomputed here by hand."""
+    root = tmp_path / "park"
+    write_park(ParkConfig(enterprises=4, months=6, interval_minutes=1440, seed=5), root)
+    as_of = date(2024, 6, 15)
+    got = compute_profiles(duckdb_park(root), [as_of]).set_index("uscc")
+    cu = pd.read_parquet(root / "cloud_usage.parquet")
+    cu = cu[(cu["day"] < as_of) & (cu["day"] >= as_of - timedelta(days=90))]
+    for uscc, rows in cu.groupby("uscc"):
+        level = rows["compute_hours"].mean()
+        stability = max(1 - rows["compute_hours"].std(ddof=0) / level, 0.0)
+        assert abs(got.loc[uscc, "cloud_level"] - level) < 1e-9
+        assert abs(got.loc[uscc, "cloud_stability"] - stability) < 1e-9
+        assert 0 <= got.loc[uscc, "cloud_stability"] <= 1

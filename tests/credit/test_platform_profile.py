@@ -31,6 +31,8 @@ OWN = (
     "receivable_turnover",
     "dso_days",
     "cloud_growth",
+    "cloud_level",
+    "cloud_stability",
     "data_coverage",
     "revenue_12m_fen",
     "open_orders_fen",

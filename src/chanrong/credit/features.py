@@ -34,6 +34,8 @@ FEATURES: tuple[str, ...] = (
     "dso_days",
     "payment_punctuality",
     "cloud_growth",
+    "cloud_level",
+    "cloud_stability",
     "data_coverage",
     "data_quality",
     "tenure_days",
@@ -69,6 +71,14 @@ register(
             "en": "Payment punctuality",
         },
         "credit.feature.cloud_growth": {"zh-CN": "上云用量增长", "en": "Cloud-usage growth"},
+        "credit.feature.cloud_level": {
+            "zh-CN": "上云用量水平 (日均算力时)",
+            "en": "Cloud-usage level (compute hours a day)",
+        },
+        "credit.feature.cloud_stability": {
+            "zh-CN": "上云用量稳定性",
+            "en": "Cloud-usage stability",
+        },
         "credit.feature.data_coverage": {"zh-CN": "数据覆盖率", "en": "Data coverage"},
         "credit.feature.data_quality": {"zh-CN": "数据质量", "en": "Data quality"},
         "credit.feature.tenure_days": {"zh-CN": "入驻平台天数", "en": "Tenure on the platform"},
@@ -225,9 +235,22 @@ def profile_expr(t: ParkTables, as_of: date) -> ir.Table:
         c_prior=(cu.day < r0).ifelse(cu.compute_hours, 0.0).sum(),
     )
     cloud = cloud.select("uscc", cloud_growth=_growth(cloud.c_recent, cloud.c_prior))
+    # 云量贷 indicators over the recent window: the level (mean compute hours a day) and the
+    # stability (1 − coefficient of variation of the daily hours, floored at 0).
+    cr = cu.filter(cu.day >= r0)
+    cstats = cr.group_by("uscc").aggregate(
+        c_mean=cr.compute_hours.mean(), c_sd=cr.compute_hours.std(how="pop")
+    )
+    cstats = cstats.select(
+        "uscc",
+        cloud_level=cstats.c_mean,
+        cloud_stability=(cstats.c_mean > 0).ifelse(
+            ibis.greatest(1.0 - cstats.c_sd / cstats.c_mean, 0.0), ibis.null("float64")
+        ),
+    )
 
     out = firms
-    for part in (tele, energy, orders, recv, punct, cloud):
+    for part in (tele, energy, orders, recv, punct, cloud, cstats):
         out = out.left_join(part, "uscc").drop("uscc_right")
     out = out.mutate(
         as_of=d0,
