@@ -63,6 +63,8 @@ def synthetic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
             "dso_days": rng.uniform(30, 300, n),
             "payment_punctuality": rng.uniform(0.2, 1.0, n),
             "cloud_growth": rng.normal(0, 0.3, n),
+            "cloud_level": rng.uniform(0, 100, n),
+            "cloud_stability": rng.uniform(0.2, 1.0, n),
             "data_coverage": rng.uniform(0.85, 1.0, n),
             "data_quality": rng.uniform(0.85, 1.0, n),
             "tenure_days": rng.uniform(100, 1500, n),
