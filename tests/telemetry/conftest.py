@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,22 +13,6 @@ import pytest
 
 from chanrong.storage.database import Database
 from tests.builders import add_org, fresh_uscc
-
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-@pytest.fixture(scope="session")
-def mqtt_port() -> int:
-    port = int(os.environ.get("CHANRONG_TEST_MQTT_PORT", "0") or 0)
-    if port:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=2).close()
-            return port
-        except OSError:
-            pass
-    if IN_CI:
-        pytest.fail("Mosquitto is not running: run the suite through `make test`")
-    pytest.skip('Mosquitto not available (eval "$(bash scripts/services.sh start)")')
 
 
 @dataclass
