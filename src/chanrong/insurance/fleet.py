@@ -9,12 +9,15 @@ make a machine look overworked.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from chanrong.insurance.quality import DeviceStats
 
@@ -62,3 +65,36 @@ def device_stats(s: DeviceSeries, *, max_hold: timedelta = timedelta(hours=1)) -
         if len(running_power):
             load = _d(float(np.median(running_power)) / s.rated_kw)
     return DeviceStats(s.device_id, _d(running), failures, _d(down), _d(scheduled), load)
+
+
+def stats_by_device(
+    points: pa.Table, rated_kw: Mapping[str, float | None]
+) -> dict[str, DeviceStats]:
+    """Operating statistics of each device in ``rated_kw`` from long-format telemetry
+    (``device_id``, ``metric``, ``ts``, ``value``); devices without readings get empty stats."""
+    wanted = pc.is_in(points.column("metric"), pa.array(["run_state", "power_kw"]))
+    t = points.filter(wanted).select(["device_id", "metric", "ts", "value"])
+    t = t.sort_by([("device_id", "ascending"), ("ts", "ascending")])
+    dev = t.column("device_id").to_numpy(zero_copy_only=False)
+    met = t.column("metric").to_numpy(zero_copy_only=False)
+    ts = pc.cast(t.column("ts"), pa.int64()).to_numpy().astype(np.float64) / 1e6
+    val = t.column("value").to_numpy()
+    empty = np.empty(0, dtype=np.float64)
+    out = {
+        d: device_stats(DeviceSeries(d, empty, empty, empty, empty, kw))
+        for d, kw in rated_kw.items()
+    }
+    # Rows are sorted by device: each device is one run between consecutive boundaries.
+    cuts = np.flatnonzero(dev[1:] != dev[:-1]) + 1 if len(dev) else np.empty(0, np.int64)
+    starts = np.concatenate(([0], cuts)) if len(dev) else cuts
+    ends = np.append(cuts, len(dev)) if len(dev) else cuts
+    for s, e in zip(starts, ends, strict=True):
+        d = str(dev[s])
+        if d not in rated_kw:
+            continue
+        m = met[s:e]
+        st, pw = m == "run_state", m == "power_kw"
+        out[d] = device_stats(
+            DeviceSeries(d, ts[s:e][st], val[s:e][st], ts[s:e][pw], val[s:e][pw], rated_kw[d])
+        )
+    return out

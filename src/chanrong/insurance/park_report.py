@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from scipy.stats import spearmanr
 from sklearn.metrics import roc_auc_score
 
-from chanrong.insurance.fleet import DeviceSeries, device_stats
+from chanrong.insurance.fleet import stats_by_device
 from chanrong.insurance.quality import device_index
 
 MACHINES = ("cnc", "injection_moulder", "sewing_machine", "compressor", "press")
@@ -33,25 +33,7 @@ class Separation:
 def device_indices(devices: pa.Table, telemetry: pa.Table) -> dict[str, Decimal]:
     """Index of every machine from the park's telemetry."""
     rated = {r["device_id"]: r["rated_kw"] for r in devices.to_pylist() if r["kind"] in MACHINES}
-    wanted = pc.is_in(telemetry.column("metric"), pa.array(["run_state", "power_kw"]))
-    t = telemetry.filter(wanted).select(["device_id", "metric", "ts", "value"])
-    t = t.sort_by([("device_id", "ascending"), ("ts", "ascending")])
-    dev = t.column("device_id").to_numpy(zero_copy_only=False)
-    met = t.column("metric").to_numpy(zero_copy_only=False)
-    ts = pc.cast(t.column("ts"), pa.int64()).to_numpy().astype(np.float64) / 1e6
-    val = t.column("value").to_numpy()
-    starts = np.flatnonzero(np.concatenate(([True], dev[1:] != dev[:-1])))
-    ends = np.append(starts[1:], len(dev))
-    out: dict[str, Decimal] = {}
-    for s, e in zip(starts, ends, strict=True):
-        d = str(dev[s])
-        if d not in rated:
-            continue
-        m = met[s:e]
-        st, pw = m == "run_state", m == "power_kw"
-        series = DeviceSeries(d, ts[s:e][st], val[s:e][st], ts[s:e][pw], val[s:e][pw], rated[d])
-        out[d] = device_index(device_stats(series)).index
-    return out
+    return {d: device_index(s).index for d, s in stats_by_device(telemetry, rated).items()}
 
 
 def separation(indices: dict[str, Decimal], maintenance: pa.Table) -> Separation:

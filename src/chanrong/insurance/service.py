@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from chanrong.core.errors import Forbidden, ValidationFailed
 from chanrong.core.money import yuan_to_fen
 from chanrong.governance import service as governance
 from chanrong.identity.domain import InstitutionType, OrgKind, Principal, Role
-from chanrong.insurance.fleet import DeviceSeries, device_stats
+from chanrong.insurance.fleet import stats_by_device
 from chanrong.insurance.orm import InsuranceQuote
 from chanrong.insurance.quality import (
     EnterpriseRisk,
@@ -77,18 +76,9 @@ def equipment_quality(
         metrics=["run_state", "power_kw"],
         purpose=PURPOSE,
     )
-    dev = np.asarray(points.column("device_id").to_pylist(), dtype=object)
-    met = np.asarray(points.column("metric").to_pylist(), dtype=object)
-    ts = np.asarray([t.timestamp() for t in points.column("ts").to_pylist()], dtype=np.float64)
-    val = np.asarray(points.column("value").to_pylist(), dtype=np.float64)
-    indices, hours = [], []
-    for d in devices:
-        mine = dev == d.device_id
-        st, pw = mine & (met == "run_state"), mine & (met == "power_kw")
-        series = DeviceSeries(d.device_id, ts[st], val[st], ts[pw], val[pw], d.rated_kw)
-        stats = device_stats(series)
-        indices.append(device_index(stats, table=table))
-        hours.append(stats.running_hours)
+    stats = stats_by_device(points, {d.device_id: d.rated_kw for d in devices})
+    indices = [device_index(s, table=table) for s in stats.values()]
+    hours = [s.running_hours for s in stats.values()]
     risk = enterprise_risk(indices, hours, table) if indices else None
     return EquipmentQuality(org_id, start, end, indices, hours, risk)
 
