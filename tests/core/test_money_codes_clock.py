@@ -83,3 +83,19 @@ def test_catalog_defaults_to_chinese_and_falls_back() -> None:
     assert t("app.name") == "产融"
     assert t("app.name", "en-US") == "Chanrong"
     assert t("no.such.key", "en") == "no.such.key"
+
+
+def test_month_helpers_cross_year_ends_and_name_the_field() -> None:
+    from datetime import date
+
+    from chanrong.core.clock import month_bounds, month_start, parse_month
+
+    assert month_start(date(2026, 1, 20), -2) == date(2025, 11, 1)
+    assert month_start(date(2026, 11, 22), 30) == date(2029, 5, 1)
+    assert month_bounds(date(2026, 12, 1)) == (date(2026, 12, 1), date(2027, 1, 1))
+    assert parse_month("2026-02") == date(2026, 2, 1)
+    with pytest.raises(ValidationFailed) as info:
+        parse_month("2026-13", field="month")
+    assert info.value.field == "month"
+    with pytest.raises(ValidationFailed, match="YYYY-MM"):
+        month_bounds(date(2026, 2, 3))

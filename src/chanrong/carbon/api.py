@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends
 
 from chanrong.carbon import service
 from chanrong.carbon.schemas import AssessOut, AssessRequest, CarbonCodeOut, CarbonProfileOut
-from chanrong.core.errors import ValidationFailed
+from chanrong.core.clock import parse_month
 from chanrong.edge import Ctx, current
 from chanrong.governance.routing import DataRead, data_route, enterprise_read
 
 router = APIRouter(prefix="/carbon", tags=["carbon"])
 
 
-def _period(value: str) -> date:
-    try:
-        return date.fromisoformat(f"{value}-01")
-    except ValueError:
-        raise ValidationFailed("period: give the month as YYYY-MM", field="period") from None
-
-
 @router.post("/assessments", response_model=AssessOut)
 def assess(body: AssessRequest, ctx: Ctx = Depends(current)) -> AssessOut:
     """Compute every enterprise's carbon code for a month (platform operator officers)."""
-    period = _period(body.period)
+    period = parse_month(body.period)
     rows = service.assess_month(ctx.session, ctx.principal, period)
     grades: dict[int, int] = {}
     for r in rows:
@@ -56,4 +47,4 @@ def codes(
 @router.get("/park/{period}", response_model=dict[int, int])
 def park(period: str, ctx: Ctx = Depends(current)) -> dict[int, int]:
     """How many enterprises hold each grade in a month (operator and analysts)."""
-    return service.park_distribution(ctx.session, ctx.principal, _period(period))
+    return service.park_distribution(ctx.session, ctx.principal, parse_month(period))

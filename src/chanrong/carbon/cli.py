@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,7 @@ from rich.table import Table
 
 from chanrong.carbon import park_report, service
 from chanrong.cli.common import console, friendly_errors, unit_of_work
-from chanrong.core.errors import ValidationFailed
+from chanrong.core.clock import parse_month
 
 app = typer.Typer(help="Carbon-efficiency code 工业碳效码", no_args_is_help=True)
 
@@ -20,10 +19,7 @@ app = typer.Typer(help="Carbon-efficiency code 工业碳效码", no_args_is_help
 @friendly_errors
 def assess(period: Annotated[str, typer.Option(help="Month, YYYY-MM")]) -> None:
     """Compute every enterprise's carbon code for a month from its energy bills."""
-    try:
-        first = date.fromisoformat(f"{period}-01")
-    except ValueError:
-        raise ValidationFailed("period: give the month as YYYY-MM", field="period") from None
+    first = parse_month(period)
     with unit_of_work() as session:
         rows = service.assess_month_as_pipeline(session, first)
     counts = {g: sum(r.grade == g for r in rows) for g in range(1, 6)}

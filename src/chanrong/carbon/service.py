@@ -13,7 +13,8 @@ from chanrong.carbon.domain import DEFAULT_METHOD, CarbonMethod, EnergyUse
 from chanrong.carbon.orm import CarbonAssessment
 from chanrong.carbon.park import Assessment, PeriodInput, assess_period
 from chanrong.carbon.repository import CarbonRepository
-from chanrong.core.errors import Forbidden, ValidationFailed
+from chanrong.core.clock import month_bounds
+from chanrong.core.errors import Forbidden
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Principal, Role
@@ -22,14 +23,8 @@ from chanrong.telemetry import service as telemetry
 DATASET = "derived.carbon"
 
 
-def _month(period: date) -> tuple[date, date]:
-    if period.day != 1:
-        raise ValidationFailed("period: give the month as YYYY-MM", field="period")
-    return period, date(period.year + (period.month == 12), period.month % 12 + 1, 1)
-
-
 def _inputs(session: Session, period: date) -> list[PeriodInput]:
-    first, nxt = _month(period)
+    first, nxt = month_bounds(period)
     rows = []
     for org in identity.all_organisations(session):
         if org.kind != OrgKind.ENTERPRISE.value or not org.industry_code:
@@ -75,7 +70,7 @@ def assess_month_as_pipeline(
     session: Session, period: date, *, method: CarbonMethod = DEFAULT_METHOD
 ) -> list[CarbonAssessment]:
     """The assessment for trusted callers (the demo, scheduled jobs)."""
-    first, _ = _month(period)
+    first, _ = month_bounds(period)
     results: list[Assessment] = assess_period(
         _inputs(session, first), year=first.year, method=method
     )
@@ -147,5 +142,5 @@ def park_distribution(session: Session, principal: Principal, period: date) -> d
     """Grade counts for a month: an aggregate, for the operator and analysts."""
     if principal.org_kind not in (OrgKind.PLATFORM_OPERATOR, OrgKind.ANALYST):
         raise Forbidden("park-wide carbon statistics are for the operator and analysts")
-    first, _ = _month(period)
+    first, _ = month_bounds(period)
     return CarbonRepository(session).grade_counts(first)

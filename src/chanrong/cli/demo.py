@@ -24,7 +24,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from chanrong.cli.common import console, friendly_errors, settings
-from chanrong.core.clock import shanghai_date, utcnow
+from chanrong.core.clock import month_start, shanghai_date, utcnow
 from chanrong.core.money import format_yuan
 from chanrong.core.settings import Settings
 from chanrong.demo import stories
@@ -137,7 +137,7 @@ def _park_config(today: date) -> object:
     from chanrong.simulate import preset
 
     # Six whole months ending with last month, so bills and alerts are about recent times.
-    return preset("demo").with_changes(start=stories.month_start(today, 6))
+    return preset("demo").with_changes(start=month_start(today, -6))
 
 
 @contextmanager
@@ -229,7 +229,7 @@ def _stories(
     inst: dict[str, str],
     park_dir: Path,
 ) -> None:
-    months = [stories.month_start(today, k) for k in range(6, 0, -1)]
+    months = [month_start(today, -k) for k in range(6, 0, -1)]
     with db.unit_of_work() as session, console.status("grading carbon efficiency…"):
         told = stories.carbon_story(session, months, org[f.core])
     _tell(told)

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from chanrong.core.errors import ValidationFailed
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -58,3 +60,24 @@ def to_shanghai(value: datetime) -> datetime:
 def shanghai_date(value: datetime) -> date:
     """The calendar day in Beijing on which an instant falls (business days are local)."""
     return to_shanghai(value).date()
+
+
+def month_start(d: date, shift: int = 0) -> date:
+    """The first day of ``d``'s month, moved by ``shift`` months (negative: earlier)."""
+    y, m = divmod(d.year * 12 + d.month - 1 + shift, 12)
+    return date(y, m + 1, 1)
+
+
+def month_bounds(first: date, *, field: str = "period") -> tuple[date, date]:
+    """[first, first of the next month) for a month given by its first day."""
+    if first.day != 1:
+        raise ValidationFailed(f"{field}: give the month as YYYY-MM", field=field)
+    return first, month_start(first, 1)
+
+
+def parse_month(value: str, *, field: str = "period") -> date:
+    """``YYYY-MM`` as the month's first day, or a ``ValidationFailed`` naming the field."""
+    try:
+        return date.fromisoformat(f"{value}-01")
+    except ValueError:
+        raise ValidationFailed(f"{field}: give the month as YYYY-MM", field=field) from None

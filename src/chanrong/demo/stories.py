@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from chanrong.carbon import service as carbon
+from chanrong.core.clock import month_start
 from chanrong.core.money import format_yuan
 from chanrong.core.settings import Settings
 from chanrong.governance import service as governance
@@ -37,12 +38,6 @@ class Told:
 
     def say(self, line: str) -> None:
         self.lines.append(line)
-
-
-def month_start(d: date, back: int = 0) -> date:
-    """The first day of the month ``back`` months before ``d``'s month (negative: after)."""
-    y, m = divmod(d.year * 12 + d.month - 1 - back, 12)
-    return date(y, m + 1, 1)
 
 
 def grant_institutions(
@@ -110,7 +105,7 @@ def leasing_story(
     told = Told("按需付费租赁 usage-based leasing and remote lock")
     lessor = identity.system_principal(session, lessor_org)
     store = telemetry.open_store(settings)
-    first, second = month_start(today, 2), month_start(today, 1)
+    first, second = month_start(today, -2), month_start(today, -1)
     contract = leasing.create_contract(
         session,
         lessor,
@@ -121,8 +116,8 @@ def leasing_story(
         minimum_charge=Decimal("50"),
         cost=Decimal("48000"),
         design_life_units=2_000_000_000,
-        start_date=month_start(today, 6),
-        end_date=month_start(today, -30),
+        start_date=month_start(today, -6),
+        end_date=month_start(today, 30),
         grace_days=5,
     )
     told.say(f"lessor leases {device_id} at ¥0.0002 per stitch, ¥50 monthly minimum")
@@ -174,7 +169,7 @@ def insurance_story(
         telemetry.open_store(settings),
         org_id=org_id,
         base_premium=Decimal("20000"),
-        start=month_start(today, 3),
+        start=month_start(today, -3),
         end=month_start(today, 0),
     )
     told.say(

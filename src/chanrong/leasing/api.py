@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from chanrong.core.clock import shanghai_date, utcnow
-from chanrong.core.errors import ValidationFailed
+from chanrong.core.clock import parse_month, shanghai_date, utcnow
 from chanrong.edge import Ctx, Idempotency, current, idempotency
 from chanrong.leasing import service
 from chanrong.leasing.commands import MqttCommander
@@ -54,18 +52,11 @@ def get_contract(contract_id: str, ctx: Ctx = Depends(current)) -> ContractOut:
     return ContractOut.model_validate(service.get_contract(ctx.session, ctx.principal, contract_id))
 
 
-def _period(value: str) -> date:
-    try:
-        return date.fromisoformat(f"{value}-01")
-    except ValueError:
-        raise ValidationFailed("period: give the month as YYYY-MM", field="period") from None
-
-
 @router.post("/contracts/{contract_id}/bills", response_model=BillOut, status_code=201)
 def issue_bill(contract_id: str, body: BillCreate, ctx: Ctx = Depends(current)) -> BillOut:
     """Bill a finished month from the device's counter (idempotent per month: 409 if billed)."""
     store = telemetry.open_store(ctx.settings)
-    b = service.issue_bill(ctx.session, ctx.principal, store, contract_id, _period(body.period))
+    b = service.issue_bill(ctx.session, ctx.principal, store, contract_id, parse_month(body.period))
     return BillOut.model_validate(b)
 
 

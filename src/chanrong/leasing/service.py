@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from chanrong.core.clock import utcnow
+from chanrong.core.clock import month_bounds, utcnow
 from chanrong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chanrong.core.ids import new_id
 from chanrong.core.money import to_decimal, yuan_to_fen
@@ -174,13 +174,6 @@ def get_contract(session: Session, principal: Principal, contract_id: str) -> Le
     return _visible(session, principal, contract_id)
 
 
-def _month_bounds(period: date) -> tuple[date, date]:
-    if period.day != 1:
-        raise ValidationFailed("period: give the month as YYYY-MM", field="period")
-    nxt = date(period.year + (period.month == 12), period.month % 12 + 1, 1)
-    return period, nxt
-
-
 def _at(d: date) -> datetime:
     return datetime.combine(d, time(0), tzinfo=UTC)
 
@@ -216,7 +209,7 @@ def issue_bill(
     """Bill one month from the device's counter. Use crossing into the month from the last
     reading before it counts in this month; resets and gaps are never charged."""
     c = _own_contract(session, principal, contract_id)
-    first, nxt = _month_bounds(period)
+    first, nxt = month_bounds(period)
     if nxt <= c.start_date or first > c.end_date:
         raise ValidationFailed("period: outside the contract's term", field="period")
     repo = LeasingRepository(session)
