@@ -29,6 +29,7 @@ from chanrong.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from chanrong.core.ids import new_id
 from chanrong.core.settings import Settings
 from chanrong.credit import features as feats
 from chanrong.credit.boosting import BoostedModel
@@ -280,7 +281,9 @@ def _evaluate(prod: CreditProduct, inputs: Mapping[str, Any], model: Model | Non
     return Scored(decision, reasons)
 
 
-def _carbon_grade(session: Session, principal: Principal, org_id: str) -> int | None:
+def _carbon_grade(
+    session: Session, principal: Principal, org_id: str, batch: governance.LogBatch
+) -> int | None:
     """The enterprise's latest carbon-efficiency grade, when the bank may read it (green
     pricing); without a grant covering it the rate simply gets no green adjustment."""
     try:
@@ -290,6 +293,7 @@ def _carbon_grade(session: Session, principal: Principal, org_id: str) -> int | 
             owner_org_id=org_id,
             dataset="derived.carbon",
             purpose=Purpose.CREDIT_ASSESSMENT,
+            batch=batch,
         )
     except ConsentRequired:
         return None
@@ -343,6 +347,9 @@ def apply(
     if org is None or org.kind != OrgKind.ENTERPRISE.value:
         raise NotFound(f"enterprise {enterprise_org_id} not found", field="enterprise_org_id")
 
+    # Reads are checked now but logged together with the decision at the end, so the log's
+    # append lock (and SQLite's write lock) is held for the writes only, not for the scoring.
+    batch = governance.LogBatch()
     has_grant = True
     grant_refusal: str | None = None
     try:
@@ -352,6 +359,7 @@ def apply(
             owner_org_id=enterprise_org_id,
             dataset=PROFILE_DATASET,
             purpose=Purpose.CREDIT_ASSESSMENT,
+            batch=batch,
         )
     except ConsentRequired as exc:
         has_grant, grant_refusal = False, str(exc.extra.get("reason", "consent_required"))
@@ -370,7 +378,9 @@ def apply(
     inputs: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "product": prod.as_dict(),
-        "carbon_grade": _carbon_grade(session, principal, enterprise_org_id) if has_grant else None,
+        "carbon_grade": _carbon_grade(session, principal, enterprise_org_id, batch)
+        if has_grant
+        else None,
         "has_live_grant": has_grant,
         "grant_refusal": grant_refusal,
         "profile_id": snap.id if snap else None,
@@ -400,6 +410,7 @@ def apply(
             for k in d.knockouts
         ]
     app = Application(
+        id=new_id(),
         enterprise_org_id=enterprise_org_id,
         bank_org_id=principal.org_id,
         applied_by=principal.user_id,
@@ -423,17 +434,18 @@ def apply(
         log_leaf_hash="",
         decided_at=utcnow() if d.outcome is not Outcome.REFER else None,
     )
-    repo = CreditRepository(session)
-    repo.add(app)
-    ref = governance.append_log(
+    ref = governance.append_batch(
         session,
-        kind="credit.decided",
-        actor_org_id=principal.org_id,
-        subject=f"{enterprise_org_id}:credit_application:{app.id}",
-        payload=_log_payload(app),
-    )
+        batch,
+        (
+            "credit.decided",
+            principal.org_id,
+            f"{enterprise_org_id}:credit_application:{app.id}",
+            _log_payload(app),
+        ),
+    )[-1]
     app.log_index, app.log_leaf_hash = ref.index, ref.leaf_hash
-    session.flush()
+    CreditRepository(session).add(app)
     return app
 
 

@@ -36,6 +36,10 @@ class GovernanceRepository:
         self.session.add(obj)
         self.session.flush()
 
+    def add_all(self, rows: Iterable[AccessRecordRow]) -> None:
+        self.session.add_all(list(rows))
+        self.session.flush()
+
     # --- catalog ----------------------------------------------------------------------------
 
     def entry(self, owner_org_id: str, name: str) -> CatalogEntry | None:

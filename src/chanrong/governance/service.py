@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from chanrong.core.clock import ensure_aware, utcnow
 from chanrong.core.errors import Conflict, ConsentRequired, Forbidden, NotFound, ValidationFailed
+from chanrong.core.ids import new_id
 from chanrong.governance import merkle
 from chanrong.governance.audit import AuditReport, HeadToCheck, LogAuditor
 from chanrong.governance.classification import Suggestion, suggest
@@ -51,8 +52,10 @@ __all__ = [
     "AccessRecord",
     "Category",
     "Grade",
+    "LogBatch",
     "LogEntryRef",
     "Purpose",
+    "append_batch",
     "append_log",
     "authorize_read",
 ]
@@ -89,6 +92,30 @@ class AccessRecord:
     id: str | None = None
 
 
+LogItem = tuple[str, str | None, str, Mapping[str, Any]]  # kind, actor org, subject, payload
+
+
+@dataclass
+class LogBatch:
+    """Log entries a use case gathers and appends together when its work is done.
+
+    A decision that reads two datasets and records its outcome would otherwise take the log's
+    append lock three times and hold it (with the database write lock on SQLite) while it
+    scores; with a batch, ``authorize_read`` queues its access entries here and
+    ``append_batch`` writes them with the use case's own entries under one lock at the end.
+    Entries that never get appended are lost with the transaction, exactly as an unlogged
+    read must be: the caller appends the batch in the same transaction or fails.
+    """
+
+    items: list[LogItem] = field(default_factory=list)
+    access_rows: list[tuple[int, AccessRecordRow]] = field(default_factory=list)
+
+    def add(self, item: LogItem) -> int:
+        """Queue one entry; returns its position in the batch."""
+        self.items.append(item)
+        return len(self.items) - 1
+
+
 MAX_KIND = 64
 MAX_SUBJECT = 200
 
@@ -109,13 +136,33 @@ def append_log(
     organisation it concerns followed by ``:`` (that organisation may then read the entry).
     Appends are serialised by a lock on the log head, so indices are gap-free under load.
     """
+    at = ensure_aware(at) if at else utcnow()
+    return append_many(session, [_checked_item(kind, actor_org_id, subject, payload)], at=at)[0]
+
+
+def _checked_item(
+    kind: str, actor_org_id: str | None, subject: str, payload: Mapping[str, Any]
+) -> LogItem:
     kind = kind.strip()
     if not kind or len(kind) > MAX_KIND:
         raise ValidationFailed(f"kind: 1 to {MAX_KIND} characters", field="kind")
     if not subject or len(subject) > MAX_SUBJECT:
         raise ValidationFailed(f"subject: 1 to {MAX_SUBJECT} characters", field="subject")
-    at = ensure_aware(at) if at else utcnow()
-    return append_many(session, [(kind, actor_org_id, subject, dict(payload))], at=at)[0]
+    return (kind, actor_org_id, subject, dict(payload))
+
+
+def append_batch(
+    session: Session, batch: LogBatch, *extra: LogItem, at: datetime | None = None
+) -> list[LogEntryRef]:
+    """Append a batch's queued entries, then ``extra`` ones, under one lock; records each
+    queued read in the owner's access list. Returns the refs in that order."""
+    items = [*batch.items, *(_checked_item(*item) for item in extra)]
+    refs = append_many(session, items, at=at)
+    for position, row in batch.access_rows:
+        row.log_index = refs[position].index
+    GovernanceRepository(session).add_all(row for _, row in batch.access_rows)
+    batch.items, batch.access_rows = [], []
+    return refs
 
 
 def append_many(
@@ -207,6 +254,7 @@ def authorize_read(
     purpose: Purpose | None,
     aggregate: bool = False,
     now: datetime | None = None,
+    batch: LogBatch | None = None,
 ) -> AccessRecord:
     """The one policy check for reading an enterprise's data or anything derived from it.
 
@@ -214,7 +262,9 @@ def authorize_read(
     aggregates only. Anyone else needs a live grant from the owner covering the dataset's
     category and grade for ``purpose``; grade-3 data leaves only with ``aggregate=True``.
     Refusals raise ``ConsentRequired`` (403) with ``reason``; each granted read is appended to
-    the verifiable log and to the owner's access list in the caller's transaction.
+    the verifiable log and to the owner's access list in the caller's transaction; with
+    ``batch`` the entry is queued there instead (the record's ``log`` is then None) and lands
+    when the caller runs ``append_batch``.
     """
     if principal.org_id == owner_org_id:
         return AccessRecord(
@@ -251,12 +301,11 @@ def authorize_read(
         )
         if refusal is not None:
             _refuse(refusal, owner_org_id, dataset)
-    ref = append_log(
-        session,
-        kind="data.access",
-        actor_org_id=principal.org_id,
-        subject=f"{owner_org_id}:{dataset}",
-        payload={
+    item: LogItem = (
+        "data.access",
+        principal.org_id,
+        f"{owner_org_id}:{dataset}",
+        {
             "owner_org_id": owner_org_id,
             "accessor_org_id": principal.org_id,
             "accessor_user_id": principal.user_id,
@@ -267,9 +316,9 @@ def authorize_read(
             "aggregate": aggregate,
             "grant_id": grant.grant_id if grant else None,
         },
-        at=now,
     )
     row = AccessRecordRow(
+        id=new_id(),
         owner_org_id=owner_org_id,
         accessor_org_id=principal.org_id,
         accessor_user_id=principal.user_id,
@@ -279,10 +328,16 @@ def authorize_read(
         purpose=purpose.value if purpose else "platform_operation",
         aggregate=aggregate,
         grant_id=grant.grant_id if grant else None,
-        log_index=ref.index,
+        log_index=-1,
         at=now,
     )
-    repo.add(row)
+    ref: LogEntryRef | None = None
+    if batch is None:
+        ref = append_many(session, [item], at=now)[0]
+        row.log_index = ref.index
+        repo.add(row)
+    else:
+        batch.access_rows.append((batch.add(item), row))
     return AccessRecord(
         owner_org_id=owner_org_id,
         accessor_org_id=principal.org_id,
