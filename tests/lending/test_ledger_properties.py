@@ -83,6 +83,10 @@ def test_prepayment_keeps_the_schedule_whole(
         return
     k = next(i for i, row in enumerate(s.instalments) if row.due > on)
     outstanding = p - sum(r.principal_fen for r in s.instalments[:k])
+    if outstanding == 0:
+        # A loan of a few fen rounds its last rows to zero principal: nothing left to prepay.
+        assert all(r.principal_fen == 0 for r in s.instalments[k:])
+        return
     prepaid = data.draw(st.integers(1, outstanding))
     r = recalculate_after_prepayment(
         s, on=on, principal_fen=prepaid, method=method, day_count=dc, rate=rate
