@@ -13,7 +13,7 @@ import pandas as pd
 
 from chanrong.core.i18n import register, t
 from chanrong.credit.boosting import BoostedModel
-from chanrong.credit.scorecard import PointsBreakdown, ScorecardTable
+from chanrong.credit.scorecard import Columns, PointsBreakdown, ScorecardTable
 
 register(
     {
@@ -65,7 +65,7 @@ def _value_text(value: object) -> str:
 
 def scorecard_reasons(
     table: ScorecardTable,
-    x: pd.DataFrame,
+    x: Columns,
     *,
     top: int = 4,
     breakdown: PointsBreakdown | None = None,
@@ -75,7 +75,7 @@ def scorecard_reasons(
     out: list[list[Reason]] = []
     chars = table.characteristics
     lost = np.column_stack([ch.best_points - bd.points[ch.name] for ch in chars])
-    for r in range(len(x)):
+    for r in range(len(bd.score)):
         order = np.argsort(-lost[r], kind="mergesort")[:top]
         row: list[Reason] = []
         for j in order:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -46,11 +46,14 @@ class Characteristic:
     def best_points(self) -> float:
         return max((*self.points, self.missing_points))
 
-    def bin_of(self, values: pd.Series) -> np.ndarray:
+    def bin_of(self, values: pd.Series | np.ndarray) -> np.ndarray:
         """Bin index per value; ``len(points)`` means missing (or an unseen category)."""
         n = len(self.points)
         if self.kind == "numerical":
-            x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+            if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+                x = values  # already numbers: skip pandas, which dominates one-row scoring
+            else:
+                x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
             idx = np.searchsorted(np.asarray(self.splits, dtype=float), x, side="right")
             return np.where(np.isnan(x), n, idx)
         lookup = {c: i for i, cats in enumerate(self.categories) for c in cats}
@@ -97,6 +100,23 @@ def _is_missing(v: object) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
 
 
+# Rows to score: a frame, or columns of equal length by name (a decision scores one row, and
+# building a DataFrame for it costs more than the scoring).
+Columns: TypeAlias = DataFrame | Mapping[str, np.ndarray]
+
+
+def one_row(features: Mapping[str, Any], names: Sequence[str]) -> dict[str, np.ndarray]:
+    """One row of features as scoring columns; None becomes missing."""
+    out: dict[str, np.ndarray] = {}
+    for n in names:
+        v = features.get(n)
+        if v is None or isinstance(v, int | float):
+            out[n] = np.array([np.nan if v is None else v], dtype=float)
+        else:
+            out[n] = np.array([v], dtype=object)
+    return out
+
+
 @dataclass(frozen=True)
 class PointsBreakdown:
     """Per row: the total score and what each characteristic contributed."""
@@ -119,12 +139,13 @@ class ScorecardTable:
     def features(self) -> list[str]:
         return [c.name for c in self.characteristics]
 
-    def breakdown(self, x: DataFrame) -> PointsBreakdown:
+    def breakdown(self, x: Columns) -> PointsBreakdown:
         """Score rows and keep each characteristic's points and bin (for reasons)."""
-        missing = [c.name for c in self.characteristics if c.name not in x.columns]
+        missing = [c.name for c in self.characteristics if c.name not in x]
         if missing:
             raise KeyError(f"missing characteristics: {', '.join(missing)}")
-        score = np.full(len(x), self.intercept, dtype=float)
+        rows = len(x) if isinstance(x, DataFrame) else len(x[self.characteristics[0].name])
+        score = np.full(rows, self.intercept, dtype=float)
         points: dict[str, np.ndarray] = {}
         bins: dict[str, np.ndarray] = {}
         for ch in self.characteristics:

@@ -47,7 +47,7 @@ from chanrong.credit.orm import Application, ProfileSnapshot
 from chanrong.credit.reasons import Reason, boosted_reasons, feature_label, scorecard_reasons
 from chanrong.credit.registry import Model, ModelEntry, ModelRegistry
 from chanrong.credit.repository import CreditRepository
-from chanrong.credit.scorecard import ScorecardTable
+from chanrong.credit.scorecard import Columns, ScorecardTable, one_row
 from chanrong.governance import service as governance
 from chanrong.governance.service import Purpose
 from chanrong.identity import service as identity
@@ -211,18 +211,15 @@ def profile_view(snap: ProfileSnapshot, locale: str) -> list[dict[str, Any]]:
 
 
 def score_rows(
-    model: Model, x: pd.DataFrame, *, top: int = 4
+    model: Model, x: pd.DataFrame | Columns, *, top: int = 4
 ) -> tuple[np.ndarray, list[list[Reason]]]:
     """PD per row and the reasons against each row, for either kind of model."""
     if isinstance(model, ScorecardTable):
         bd = model.breakdown(x)
         return model.calibration.pd(bd.score), scorecard_reasons(model, x, top=top, breakdown=bd)
     assert isinstance(model, BoostedModel)
-    return model.pd(x), boosted_reasons(model, x, top=top)
-
-
-def _frame(features: Mapping[str, Any], names: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame([{n: (np.nan if features.get(n) is None else features[n]) for n in names}])
+    frame = x if isinstance(x, pd.DataFrame) else pd.DataFrame(dict(x))
+    return model.pd(frame), boosted_reasons(model, frame, top=top)
 
 
 def _sha(obj: Any) -> str:
@@ -255,8 +252,7 @@ def _evaluate(prod: CreditProduct, inputs: Mapping[str, Any], model: Model | Non
     from chanrong.credit.domain import knockouts as rules
 
     if model is not None and inputs["features"] is not None and not rules(prod, ev, as_of):
-        x = _frame(inputs["features"], list(model.features))
-        pds, rs = score_rows(model, x)
+        pds, rs = score_rows(model, one_row(inputs["features"], list(model.features)))
         pd_value, reasons = float(pds[0]), rs[0]
     decision = decide(prod, ev, pd_=pd_value, as_of=as_of)
     green = prod.green_adjust_bp(inputs.get("carbon_grade"))
