@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chanrong.core.clock import utcnow
@@ -30,6 +40,25 @@ class ProfileSnapshot(Base):
     last_default_on: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DefaultEvent(Base):
+    """A default on the enterprise's record: a loan on the platform turning non-performing
+    (90+ days past due, 次级 or worse) or one reported from outside. Decisions knock out an
+    enterprise whose latest default falls within the product's look-back period."""
+
+    __tablename__ = "credit_default_events"
+    __table_args__ = (
+        UniqueConstraint("source", "reference", "occurred_on"),
+        Index("ix_credit_default_events_org_on", "org_id", "occurred_on"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Application(Base):

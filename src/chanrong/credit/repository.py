@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chanrong.credit.orm import Application, ProfileSnapshot
+from chanrong.credit.orm import Application, DefaultEvent, ProfileSnapshot
 
 
 class CreditRepository:
@@ -26,6 +26,29 @@ class CreditRepository:
             q = q.where(ProfileSnapshot.as_of <= as_of)
         q = q.order_by(ProfileSnapshot.as_of.desc(), ProfileSnapshot.created_at.desc()).limit(1)
         return self.session.scalars(q).first()
+
+    def add_default(self, event: DefaultEvent) -> bool:
+        """Store a default event unless the same (source, reference, day) is already there."""
+        exists = self.session.scalars(
+            select(DefaultEvent.id).where(
+                DefaultEvent.source == event.source,
+                DefaultEvent.reference == event.reference,
+                DefaultEvent.occurred_on == event.occurred_on,
+            )
+        ).first()
+        if exists is not None:
+            return False
+        self.session.add(event)
+        self.session.flush()
+        return True
+
+    def last_default_on(self, org_id: str, as_of: date) -> date | None:
+        """The latest default on or before ``as_of``."""
+        return self.session.scalar(
+            select(func.max(DefaultEvent.occurred_on)).where(
+                DefaultEvent.org_id == org_id, DefaultEvent.occurred_on <= as_of
+            )
+        )
 
     def application(self, app_id: str) -> Application | None:
         return self.session.get(Application, app_id)

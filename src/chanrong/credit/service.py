@@ -43,7 +43,7 @@ from chanrong.credit.domain import (
     decide,
     product_from_dict,
 )
-from chanrong.credit.orm import Application, ProfileSnapshot
+from chanrong.credit.orm import Application, DefaultEvent, ProfileSnapshot
 from chanrong.credit.reasons import Reason, boosted_reasons, feature_label, scorecard_reasons
 from chanrong.credit.registry import Model, ModelEntry, ModelRegistry
 from chanrong.credit.repository import CreditRepository
@@ -157,6 +157,39 @@ def record_profile(
     )
     CreditRepository(session).add(snap)
     return snap
+
+
+def record_default(
+    session: Session, *, org_id: str, occurred_on: date, source: str, reference: str
+) -> bool:
+    """Put a default on an enterprise's record (trusted callers: lending, when a loan turns
+    non-performing; an import of reported defaults). Recording the same (source, reference,
+    day) twice is a no-op; returns whether anything was added."""
+    org = identity.find_organisation(session, org_id)
+    if org is None or org.kind != OrgKind.ENTERPRISE.value:
+        raise NotFound(f"enterprise {org_id} not found", field="org_id")
+    if not source or len(source) > 32:
+        raise ValidationFailed("source: 1 to 32 characters", field="source")
+    if not reference or len(reference) > 200:
+        raise ValidationFailed("reference: 1 to 200 characters", field="reference")
+    return CreditRepository(session).add_default(
+        DefaultEvent(
+            id=new_id(), org_id=org_id, occurred_on=occurred_on, source=source, reference=reference
+        )
+    )
+
+
+def _last_default(session: Session, snap: ProfileSnapshot, as_of: date) -> date | None:
+    """The later of the profile's reported default and any default recorded since."""
+    found = [
+        d
+        for d in (
+            snap.last_default_on,
+            CreditRepository(session).last_default_on(snap.org_id, as_of),
+        )
+        if d
+    ]
+    return max(found) if found else None
 
 
 def build_profiles_from_park(
@@ -371,6 +404,7 @@ def apply(
                 f"product_code: model {prod.model} has no champion version yet",
                 field="product_code",
             ) from None
+    last_default = _last_default(session, snap, as_of) if snap is not None else None
     inputs: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "product": prod.as_dict(),
@@ -385,9 +419,7 @@ def apply(
         "quality": str(Decimal(str(snap.features["data_quality"])).quantize(Decimal("0.0001")))
         if snap and snap.features.get("data_quality") is not None
         else None,
-        "last_default_on": snap.last_default_on.isoformat()
-        if snap and snap.last_default_on
-        else None,
+        "last_default_on": last_default.isoformat() if last_default else None,
         "evidence": {
             "revenue_12m_fen": snap.revenue_12m_fen if snap else 0,
             "open_orders_fen": snap.open_orders_fen if snap else 0,

@@ -892,7 +892,23 @@ def _risk_signal(session: Session, loan: Loan) -> str | None:
     return LendingRepository(session).open_alert_loans([loan.id], Severity.HIGH.value).get(loan.id)
 
 
+def _note_default(session: Session, loan: Loan, change: ClassificationRow) -> None:
+    """A loan turning non-performing (次级 or worse: 90+ days past due, or a risk signal) is a
+    default on the borrower's credit record, which credit decisions knock out on."""
+    if Category(change.to_category).rank >= Category.SUBSTANDARD.rank > Category(
+        change.from_category
+    ).rank:
+        credit.record_default(
+            session,
+            org_id=loan.borrower_org_id,
+            occurred_on=change.as_of,
+            source="lending",
+            reference=f"loan/{loan.id}",
+        )
+
+
 def _log_classification(session: Session, loan: Loan, change: ClassificationRow) -> None:
+    _note_default(session, loan, change)
     _log(
         session,
         "loan.classified",
@@ -1461,6 +1477,7 @@ def daily_close(
             if change is not None:
                 changes.append(change)
                 reclassified += 1
+                _note_default(session, loan, change)
                 log_items.append(
                     (
                         "loan.classified",
