@@ -69,7 +69,7 @@ def synthetic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
             "data_quality": rng.uniform(0.85, 1.0, n),
             "tenure_days": rng.uniform(100, 1500, n),
         }
-    )[list(FEATURES)]
+    )
     logit = (
         -2.2
         - 3.0 * (f.utilisation - 0.5)
@@ -79,7 +79,10 @@ def synthetic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
         - 2.5 * (f.payment_punctuality - 0.6)
     )
     y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
-    return f, y
+    # Drawn after the labels, so the older columns and the outcomes stay as they were.
+    f["carbon_efficiency"] = rng.lognormal(0.0, 0.5, n)
+    f["equipment_quality"] = rng.uniform(20, 100, n)
+    return f[list(FEATURES)], y
 
 
 def _admin(server_url: str) -> Any:

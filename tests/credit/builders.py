@@ -35,6 +35,8 @@ GOOD: dict[str, float] = {
     "cloud_growth": 0.2,
     "cloud_level": 40.0,
     "cloud_stability": 0.8,
+    "carbon_efficiency": 0.8,
+    "equipment_quality": 85.0,
     "data_coverage": 0.99,
     "data_quality": 0.99,
     "tenure_days": 900.0,
@@ -85,6 +87,9 @@ def synthetic_training(n: int = 900, seed: int = 3) -> tuple[pd.DataFrame, np.nd
         - 2.5 * (f.payment_punctuality - 0.6)
     )
     y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    # Drawn after the labels, so the older columns and the outcomes stay as they were.
+    f["carbon_efficiency"] = rng.lognormal(0.0, 0.5, n)
+    f["equipment_quality"] = rng.uniform(20, 100, n)
     return f[list(FEATURES)], y
 
 

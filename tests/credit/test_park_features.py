@@ -22,6 +22,8 @@ from chanrong.simulate.service import write_park
 
 PARK = ParkConfig(enterprises=90, months=18, interval_minutes=1440, seed=5, deteriorating_share=0.4)
 CUT = date(2024, 10, 1)
+ENERGY_QUANTITIES = ("electricity_kwh", "gas_m3", "coal_t", "steam_t")
+MACHINE_KINDS = ("cnc", "injection_moulder", "sewing_machine", "compressor", "press")
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +51,8 @@ def _cut_copy(src: Path, dst: Path, cut: date) -> None:
         for c in later.columns:
             if c.endswith("_fen"):
                 later[c] = later[c] * 1000
+            elif c in ENERGY_QUANTITIES:  # a different factor, so carbon intensity moves too
+                later[c] = later[c] * 7
         pq.write_table(
             pa_table(pd.concat([keep, later], ignore_index=True), src / name), dst / name
         )
@@ -81,6 +85,9 @@ def test_a_profile_as_of_d_never_uses_data_from_d_on(park_dir: Path, tmp_path: P
     c = compute_profiles(duckdb_park(park_dir), [date(2024, 12, 1)])
     d = compute_profiles(duckdb_park(altered), [date(2024, 12, 1)])
     assert not np.allclose(c["utilisation"].fillna(0), d["utilisation"].fillna(0))
+    for name in ("carbon_efficiency", "equipment_quality"):
+        assert a[name].notna().sum() > 10, name
+        assert not np.allclose(c[name].fillna(0), d[name].fillna(0)), name
     assert (a["as_of"] == CUT).all() and len(a) > 50
     assert a["utilisation"].between(0, 1).all()
     assert a["data_coverage"].between(0, 1).all()
@@ -121,3 +128,43 @@ def test_cloud_usage_indicators_by_hand(tmp_path: Path) -> None:
         assert abs(got.loc[uscc, "cloud_level"] - level) < 1e-9
         assert abs(got.loc[uscc, "cloud_stability"] - stability) < 1e-9
         assert 0 <= got.loc[uscc, "cloud_stability"] <= 1
+
+
+def test_equipment_quality_is_worse_where_machines_fail_and_firms_deteriorate(
+    park_dir: Path,
+) -> None:
+    """On the simulated park, the index separates the firms the simulator sets on a
+    deteriorating path, and falls with the equipment failures it injected (its truth)."""
+    as_of = CUT
+    got = compute_profiles(duckdb_park(park_dir), [as_of]).set_index("uscc")
+    truth = pd.read_parquet(park_dir / "truth" / "enterprises.parquet").set_index("uscc")
+    window = (
+        pd.Timestamp(as_of - timedelta(days=90), tz="UTC"),
+        pd.Timestamp(as_of, tz="UTC"),
+    )
+    stops = pd.read_parquet(park_dir / "maintenance.parquet")
+    failed = stops[
+        (stops["kind"] == "failure") & (stops["start"] >= window[0]) & (stops["start"] < window[1])
+    ]
+    devices = pd.read_parquet(park_dir / "devices.parquet")
+    machines = devices[devices["kind"].isin(MACHINE_KINDS)].groupby("uscc").size()
+    frame = pd.DataFrame(
+        {
+            "quality": got["equipment_quality"],
+            "deteriorating": truth["deteriorating"].reindex(got.index),
+            "failures_per_machine": failed.groupby("uscc").size().reindex(got.index).fillna(0)
+            / machines.reindex(got.index),
+        }
+    )
+    assert frame["quality"].notna().all() and frame["quality"].between(0, 100).all()
+    by_path = frame.groupby("deteriorating")["quality"].mean()
+    rho = frame["quality"].corr(frame["failures_per_machine"], method="spearman")
+    thirds = frame.groupby(pd.qcut(frame["failures_per_machine"], 3), observed=True)["quality"]
+    print(
+        f"equipment quality: deteriorating {by_path[True]:.1f} vs healthy {by_path[False]:.1f}; "
+        f"Spearman with failures per machine {rho:.2f}; by failure tercile "
+        + ", ".join(f"{v:.1f}" for v in thirds.mean())
+    )
+    assert by_path[True] < by_path[False] - 8
+    assert rho < -0.5
+    assert thirds.mean().is_monotonic_decreasing

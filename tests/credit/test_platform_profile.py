@@ -19,7 +19,9 @@ from chanrong.telemetry import service as telemetry
 from chanrong.telemetry.adapters import park as park_files
 
 # Features that read only the enterprise's own records (punctuality reads its buyers' invoices,
-# tenure counts from onboarding on the platform, so those two differ by design).
+# tenure counts from onboarding on the platform, so those two differ by design), and carbon
+# efficiency, whose industry benchmark reads its peers' bills: equal here because the platform
+# holds every firm of the park.
 OWN = (
     "utilisation",
     "utilisation_trend",
@@ -33,6 +35,8 @@ OWN = (
     "cloud_growth",
     "cloud_level",
     "cloud_stability",
+    "carbon_efficiency",
+    "equipment_quality",
     "data_coverage",
     "revenue_12m_fen",
     "open_orders_fen",
@@ -50,12 +54,15 @@ def test_platform_profile_matches_the_park_files(
         root,
     )
     tables = {name: park_files.read_table(root, name) for name in park_files.TABLES}
-    firm = tables["enterprises"].to_pylist()[0]
+    firms = tables["enterprises"].to_pylist()
+    firm = firms[0]
     store = telemetry.open_store(settings)
     with db.unit_of_work() as s:
-        org_id = telemetry.load_park_enterprise(
-            s, store, root, firm, tables, create_org=True
-        ).org_id
+        loaded = [
+            telemetry.load_park_enterprise(s, store, root, f, tables, create_org=True)
+            for f in firms
+        ]
+    org_id = loaded[0].org_id
     assert org_id is not None
     as_of = date(2024, 4, 10)
     with db.unit_of_work() as s:
@@ -75,3 +82,5 @@ def test_platform_profile_matches_the_park_files(
         else:
             assert have == pytest.approx(float(want), rel=1e-9), name
     assert got["utilisation"] is not None and 0 < got["utilisation"] < 1
+    assert got["equipment_quality"] is not None and 0 < got["equipment_quality"] <= 100
+    assert got["carbon_efficiency"] is not None and got["carbon_efficiency"] > 0

@@ -19,7 +19,10 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from chanrong.carbon.factors import factor_for
+from chanrong.carbon.park import DEFAULT_VALUE_ADDED_RATIO, EAST_CHINA_PROVINCES
 from chanrong.core.i18n import register
+from chanrong.insurance.quality import IndexWeights
 
 # Characteristics fed to the models (the evidence columns below are for limits, not scores).
 FEATURES: tuple[str, ...] = (
@@ -36,12 +39,31 @@ FEATURES: tuple[str, ...] = (
     "cloud_growth",
     "cloud_level",
     "cloud_stability",
+    "carbon_efficiency",
+    "equipment_quality",
     "data_coverage",
     "data_quality",
     "tenure_days",
 )
 EVIDENCE: tuple[str, ...] = ("revenue_12m_fen", "open_orders_fen", "receivables_fen")
 RECENT_DAYS = 90
+
+# Carbon efficiency: the energy-bill columns of each carrier the carbon domain's published
+# factors cover (chanrong.carbon.domain.CARRIERS), and the smallest division that still forms
+# its own industry benchmark (as chanrong.carbon.park.assess_period does by default).
+CARBON_COLUMNS: Mapping[str, str] = {
+    "electricity": "electricity_kwh",
+    "natural_gas": "gas_m3",
+    "coal": "coal_t",
+    "steam": "steam_t",
+}
+CARBON_MIN_PEERS = 3
+
+# Equipment quality: the insurance index's weights (chanrong.insurance.quality, a pure module
+# the import contracts let every domain read) so both indices lose points for the same things.
+QUALITY_WEIGHTS = IndexWeights()
+MIN_RUN_KH = 0.1  # as the insurance index: no device is rated on fewer than 100 running hours
+MIN_HOLD_S = 3600  # a reading holds at most an hour, or the device's usual reporting interval
 
 register(
     {
@@ -79,6 +101,14 @@ register(
             "zh-CN": "上云用量稳定性",
             "en": "Cloud-usage stability",
         },
+        "credit.feature.carbon_efficiency": {
+            "zh-CN": "碳效比 (碳排放强度 / 行业基准)",
+            "en": "Carbon efficiency (intensity / industry benchmark)",
+        },
+        "credit.feature.equipment_quality": {
+            "zh-CN": "设备质量指数",
+            "en": "Equipment quality index",
+        },
         "credit.feature.data_coverage": {"zh-CN": "数据覆盖率", "en": "Data coverage"},
         "credit.feature.data_quality": {"zh-CN": "数据质量", "en": "Data quality"},
         "credit.feature.tenure_days": {"zh-CN": "入驻平台天数", "en": "Tenure on the platform"},
@@ -110,6 +140,139 @@ def _ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.NumericValue:
 
 def _growth(recent: ir.NumericValue, prior: ir.NumericValue) -> ir.NumericValue:
     return (prior > 0).ifelse(recent.cast("float64") / prior - 1.0, ibis.null("float64"))
+
+
+def _kg_per_unit(carrier: str, year: int, grid: str) -> float:
+    """The carbon domain's published factor for a carrier, year and grid, in kgCO2 per unit."""
+    return float(factor_for(carrier, year, grid).kg_per_unit())
+
+
+def carbon_efficiency_expr(t: ParkTables, bills: ir.Table, years: Sequence[int]) -> ir.Table:
+    """``uscc``, ``carbon_efficiency``: K of the Huzhou carbon-efficiency method (工业碳效码)
+    over the monthly energy ``bills`` of the window, per enterprise.
+
+    Emissions (tCO2) of each bill use the factors ``chanrong.carbon`` publishes for the bill's
+    year and the enterprise's grid (East China for provinces 31–35, else national), passed in
+    as literals; value added is output value × ``DEFAULT_VALUE_ADDED_RATIO``, as the carbon
+    assessment assumes when none is reported. L = Σ tCO2 / Σ value added (10,000 yuan) over the
+    window; the benchmark is the same ratio pooled over every enterprise of the park in the
+    same GB/T 4754 division with value added in the window (the manufacturing section when the
+    division has fewer than ``CARBON_MIN_PEERS``); K = L / benchmark. The carbon domain grades
+    each month apart; pooling the window here lets a month with energy but no output count
+    against the enterprise instead of being dropped.
+
+    Why K and not L: raw intensity mostly says which industry a firm is in (a dye works emits
+    far more per yuan than an electronics assembler), so it is not monotone in credit risk
+    across a mixed park; K compares like with like. Higher K means more energy burnt per yuan
+    of output than peers — wasted cost, idle plant still drawing base load, exposure to carbon
+    pricing — so risk is expected to rise with K (1 = the industry average).
+    """
+    ent = t.enterprises.filter(t.enterprises.industry_code.notnull())
+    ent = ent.select(
+        "uscc",
+        "industry_code",
+        east=ent.region_code.substr(0, 2).isin(sorted(EAST_CHINA_PROVINCES)).fill_null(False),
+    )
+    b = bills.join(ent, "uscc")
+    year = b.month.year()
+
+    def factor(carrier: str) -> ir.NumericValue:
+        by_year = []
+        for y in years:
+            east, national = (_kg_per_unit(carrier, y, g) for g in ("east_china", "national"))
+            value = ibis.literal(east) if east == national else b.east.ifelse(east, national)
+            by_year.append((year == y, value))
+        return ibis.cases(*by_year, else_=ibis.null("float64"))
+
+    kg = sum(
+        (b[col].fill_null(0.0) * factor(carrier) for carrier, col in CARBON_COLUMNS.items()),
+        start=ibis.literal(0.0),
+    )
+    firm = b.group_by(["uscc", "industry_code"]).aggregate(
+        co2_t=(kg / 1000.0).sum(),
+        va_fen=(b.output_value_fen.cast("float64") * float(DEFAULT_VALUE_ADDED_RATIO)).sum(),
+    )
+    firm = firm.filter(firm.va_fen > 0).mutate(
+        division=firm.industry_code.substr(0, 3), section=firm.industry_code.substr(0, 1)
+    )
+    div = firm.group_by("division").aggregate(
+        d_co2=firm.co2_t.sum(), d_va=firm.va_fen.sum(), d_n=firm.uscc.count()
+    )
+    sec = firm.group_by("section").aggregate(s_co2=firm.co2_t.sum(), s_va=firm.va_fen.sum())
+    k = firm.join(div, "division").join(sec, "section")
+    # Both intensities in tCO2 per fen cancel in K; the factor 10⁶ (fen per 10,000 yuan) too.
+    bench = (k.d_n >= CARBON_MIN_PEERS).ifelse(k.d_co2 / k.d_va, k.s_co2 / k.s_va)
+    return k.select("uscc", carbon_efficiency=(bench > 0).ifelse(k.co2_t / k.va_fen / bench, None))
+
+
+def equipment_quality_expr(t: ParkTables, start: ir.Value, end: ir.Value) -> ir.Table:
+    """``uscc``, ``equipment_quality``: the enterprise-level equipment quality index (0–100,
+    higher is better) over the telemetry stamped in [start, end).
+
+    It mirrors the insurance equipment quality index (``chanrong.insurance.quality`` /
+    ``insurance.service.equipment_quality``) as an Ibis expression: per machine (a device that
+    reports a run state), 100 − 12 per failure per 1,000 running hours − 60 × the share of
+    scheduled (not off) time in fault − 80 per unit of median load above 0.85 of its rating,
+    clipped to 0–100; the enterprise's index is the running-hour-weighted mean of its machines
+    (their plain mean when none ran). A failure is a run of fault readings (run_state 3);
+    each run-state reading holds until the next one, for at most an hour as in the insurance
+    index — or the machine's usual reporting interval when that is longer, so a machine read
+    once a day is not rated on a 24th of its running time. States outside 0–3 and
+    implausible power (negative, or above three times the rating) are left out, as there.
+    Load is read from the power reading stamped with a "running" state reading.
+
+    Risk is expected to fall as the index rises: failures and downtime are lost output, and
+    machines an enterprise no longer maintains are an early sign of strain.
+    """
+    w = QUALITY_WEIGHTS
+    tel = t.telemetry.filter((t.telemetry.ts >= start) & (t.telemetry.ts < end))
+    st = tel.filter((tel.metric == "run_state") & tel.value.isin([0.0, 1.0, 2.0, 3.0]))
+    # Ties on ts (duplicates, skewed clocks) are broken by the value, so every backend agrees.
+    order = ibis.window(group_by="device_id", order_by=["ts", "value"])
+    st = st.mutate(secs=st.ts.epoch_seconds().cast("int64"), prev=st.value.lag().over(order))
+    st = st.mutate(gap=st.secs.lead().over(order) - st.secs)
+    usual = (
+        st.filter(st.gap > 0)
+        .group_by("device_id")
+        .aggregate(usual_s=st.gap.cast("float64").median())
+    )
+    st = st.left_join(usual, "device_id").drop("device_id_right")
+    cap = ibis.greatest(st.usual_s.fill_null(float(MIN_HOLD_S)), float(MIN_HOLD_S))
+    st = st.mutate(hold_h=ibis.least(st.gap.fill_null(0).cast("float64"), cap) / 3600.0)
+    entered_fault = (st.value == 3.0) & (st.prev.isnull() | (st.prev != 3.0))
+    machine = st.group_by("device_id").aggregate(
+        run_h=(st.value == 2.0).ifelse(st.hold_h, 0.0).sum(),
+        down_h=(st.value == 3.0).ifelse(st.hold_h, 0.0).sum(),
+        sched_h=(st.value != 0.0).ifelse(st.hold_h, 0.0).sum(),
+        failures=entered_fault.ifelse(1, 0).sum(),
+    )
+
+    running = st.filter(st.value == 2.0).select("device_id", "ts").distinct()
+    rated = t.devices.select("device_id", rated_kw=t.devices.rated_kw.cast("float64"))
+    pw = tel.filter(tel.metric == "power_kw").select("device_id", "ts", kw=tel.value)
+    pw = pw.join(running, ["device_id", "ts"]).join(rated, "device_id")
+    pw = pw.filter((pw.rated_kw > 0) & (pw.kw >= 0) & (pw.kw <= 3 * pw.rated_kw))
+    load = pw.group_by("device_id").aggregate(load=(pw.kw / pw.rated_kw).median())
+
+    m = machine.left_join(load, "device_id").drop("device_id_right")
+    kh = ibis.greatest(m.run_h / 1000.0, MIN_RUN_KH)
+    down = (m.sched_h > 0).ifelse(m.down_h / m.sched_h, 0.0).clip(lower=0.0, upper=1.0)
+    stress = ibis.greatest(m.load.fill_null(0.0) - float(w.overload_from), 0.0)
+    index = (
+        100.0
+        - m.failures / kh * float(w.per_failure_per_kh)
+        - down * float(w.per_downtime_share)
+        - stress * float(w.per_overload)
+    ).clip(lower=0.0, upper=100.0)
+    owner = t.devices.select("device_id", "uscc")
+    m = m.mutate(index=index).join(owner, "device_id")
+    firm = m.group_by("uscc").aggregate(
+        weighted=(m.index * m.run_h).sum(), hours=m.run_h.sum(), plain=m.index.mean()
+    )
+    return firm.select(
+        "uscc",
+        equipment_quality=(firm.hours > 0).ifelse(firm.weighted / firm.hours, firm.plain),
+    )
 
 
 def profile_expr(t: ParkTables, as_of: date) -> ir.Table:
@@ -174,6 +337,10 @@ def profile_expr(t: ParkTables, as_of: date) -> ir.Table:
         # kWh per 10,000 yuan of output value.
         energy_intensity=_ratio(energy.kwh * 1_000_000.0, energy.out_sum),
     )
+    # The same bills in carbon terms, against the industry (factors of the bills' years).
+    bill_years = range((as_of - timedelta(days=183)).year, as_of.year + 1)
+    carbon = carbon_efficiency_expr(t, en, bill_years)
+    equipment = equipment_quality_expr(t, ts_recent, ts_end)
 
     # Orders: growth and concentration of buyers over the last year.
     o = t.orders.filter((t.orders.order_date < d0) & (t.orders.order_date >= y0))
@@ -250,7 +417,7 @@ def profile_expr(t: ParkTables, as_of: date) -> ir.Table:
     )
 
     out = firms
-    for part in (tele, energy, orders, recv, punct, cloud, cstats):
+    for part in (tele, energy, carbon, equipment, orders, recv, punct, cloud, cstats):
         out = out.left_join(part, "uscc").drop("uscc_right")
     out = out.mutate(
         as_of=d0,

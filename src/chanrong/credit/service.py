@@ -818,7 +818,19 @@ def platform_tables(session: Session, settings: Settings, org_id: str) -> feats.
         tel = tel.select("device_id", "metric", "ts", "value")
     else:
         tel = feats.empty_telemetry()
-    devices = tel.select("device_id").distinct().mutate(uscc=ibis.literal(uscc))
+    # Machines' ratings (for the equipment quality index's load) from the enterprise's own
+    # device register; a device that reports without being registered has no rating.
+    registered = telemetry.devices_of(session, identity.system_principal(session, org_id), org_id)
+    ratings = pd.DataFrame(
+        {
+            "device_id": pd.Series([d.device_id for d in registered], dtype=str),
+            "rated_kw": pd.Series([d.rated_kw for d in registered], dtype="float64"),
+        }
+    )
+    seen = tel.select("device_id").distinct()
+    devices = seen.left_join(ibis.memtable(ratings), "device_id").select(
+        "device_id", "rated_kw", uscc=ibis.literal(uscc)
+    )
     orders = _records_frame(session, org_id, "orders").assign(seller_uscc=uscc)
     invoices = _records_frame(session, org_id, "invoices").assign(seller_uscc=uscc)
     payments = _records_frame(session, org_id, "payments").assign(payee_uscc=uscc)
@@ -838,7 +850,42 @@ def platform_tables(session: Session, settings: Settings, org_id: str) -> feats.
     first_ts = tel.ts.min().to_pyarrow().as_py()
     if first_ts is not None:
         firsts.append(first_ts.date())
-    enterprises = pd.DataFrame({"uscc": [uscc], "onboarded_on": [min(firsts)]})
+    # The carbon-efficiency benchmark pools the energy bills of the platform's enterprises
+    # per industry, as the carbon assessment does (only the ratio K reaches this profile).
+    # Peers carry no onboarding date: they enter the benchmark, never the profile's rows.
+    firms: list[dict[str, Any]] = [
+        {
+            "uscc": uscc,
+            "onboarded_on": min(firsts),
+            "industry_code": org.industry_code,
+            "region_code": org.region_code,
+        }
+    ]
+    bills = [energy]
+    for peer in identity.all_organisations(session):
+        if peer.id == org_id or peer.kind != OrgKind.ENTERPRISE.value:
+            continue
+        if not peer.uscc or not peer.industry_code:
+            continue
+        theirs = _records_frame(session, peer.id, "energy_bills")
+        if len(theirs):
+            bills.append(theirs.assign(uscc=peer.uscc))
+            firms.append(
+                {
+                    "uscc": peer.uscc,
+                    "onboarded_on": None,
+                    "industry_code": peer.industry_code,
+                    "region_code": peer.region_code,
+                }
+            )
+    enterprises = pd.DataFrame(
+        {
+            "uscc": pd.Series([f["uscc"] for f in firms], dtype=str),
+            "onboarded_on": pd.Series([f["onboarded_on"] for f in firms], dtype=object),
+            "industry_code": pd.Series([f["industry_code"] for f in firms], dtype=str),
+            "region_code": pd.Series([f["region_code"] for f in firms], dtype=str),
+        }
+    )
     return feats.ParkTables(
         enterprises=ibis.memtable(enterprises),
         devices=devices,
@@ -846,7 +893,7 @@ def platform_tables(session: Session, settings: Settings, org_id: str) -> feats.
         orders=ibis.memtable(orders),
         invoices=ibis.memtable(invoices),
         payments=ibis.memtable(payments),
-        energy=ibis.memtable(energy),
+        energy=ibis.memtable(pd.concat(bills, ignore_index=True) if len(bills) > 1 else energy),
         cloud_usage=ibis.memtable(cloud),
     )
 
