@@ -170,10 +170,10 @@ def authenticate_api_key(session: Session, raw: str, *, now: datetime | None = N
     prefix = secrets.split_api_key(raw)
     if prefix is None:
         raise Unauthenticated("credential is neither an API key nor a valid access token")
-    repo = IdentityRepository(session)
-    key = repo.key_by_prefix(prefix)
-    if key is None:
+    found = IdentityRepository(session).key_with_owner(prefix)
+    if found is None:
         raise Unauthenticated("unknown API key")
+    key, user, org = found
     now = now or utcnow()
     if key.revoked_at is not None:
         raise Unauthenticated("API key has been revoked")
@@ -183,7 +183,9 @@ def authenticate_api_key(session: Session, raw: str, *, now: datetime | None = N
         if not secrets.verify_secret(key.key_hash, raw):
             raise Unauthenticated("unknown API key")
         secrets.key_cache.add(key.id, raw)
-    return _live_principal(repo, key.user_id)
+    if not user.active:
+        raise Unauthenticated("the user behind this credential is not active")
+    return principal_of(user, org)
 
 
 def authenticate_password(
