@@ -109,6 +109,8 @@ class LogBatch:
 
     items: list[LogItem] = field(default_factory=list)
     access_rows: list[tuple[int, AccessRecordRow]] = field(default_factory=list)
+    # Grants between (owner, accessor) read once per use case: one decision does not change them.
+    grants: dict[tuple[str, str], list[GrantTerms]] = field(default_factory=dict)
 
     def add(self, item: LogItem) -> int:
         """Queue one entry; returns its position in the batch."""
@@ -295,7 +297,12 @@ def authorize_read(
         if purpose is None:
             _refuse(Refusal.NO_PURPOSE, owner_org_id, dataset)
         assert purpose is not None
-        terms = [_terms(g) for g in repo.grants_between(owner_org_id, principal.org_id)]
+        pair = (owner_org_id, principal.org_id)
+        terms = batch.grants.get(pair) if batch is not None else None
+        if terms is None:
+            terms = [_terms(g) for g in repo.grants_between(*pair)]
+            if batch is not None:
+                batch.grants[pair] = terms
         grant, refusal = decide(
             terms, category=category, grade=grade, purpose=purpose, aggregate=aggregate, now=now
         )
