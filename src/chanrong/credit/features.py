@@ -63,7 +63,7 @@ CARBON_MIN_PEERS = 3
 # the import contracts let every domain read) so both indices lose points for the same things.
 QUALITY_WEIGHTS = IndexWeights()
 MIN_RUN_KH = 0.1  # as the insurance index: no device is rated on fewer than 100 running hours
-MIN_HOLD_S = 3600  # a reading holds at most an hour, or the device's usual reporting interval
+MIN_HOLD_S = 3600  # a reading holds at most an hour, or the gap before it when that is longer
 
 register(
     {
@@ -216,8 +216,9 @@ def equipment_quality_expr(t: ParkTables, start: ir.Value, end: ir.Value) -> ir.
     clipped to 0–100; the enterprise's index is the running-hour-weighted mean of its machines
     (their plain mean when none ran). A failure is a run of fault readings (run_state 3);
     each run-state reading holds until the next one, for at most an hour as in the insurance
-    index — or the machine's usual reporting interval when that is longer, so a machine read
-    once a day is not rated on a 24th of its running time. States outside 0–3 and
+    index — or as long as the gap before it when that is longer (the machine's own cadence),
+    so a machine read once a day is not rated on a 24th of its running time while a silence
+    after a reading is still not credited. States outside 0–3 and
     implausible power (negative, or above three times the rating) are left out, as there.
     Load is read from the power reading stamped with a "running" state reading.
 
@@ -229,16 +230,15 @@ def equipment_quality_expr(t: ParkTables, start: ir.Value, end: ir.Value) -> ir.
     st = tel.filter((tel.metric == "run_state") & tel.value.isin([0.0, 1.0, 2.0, 3.0]))
     # Ties on ts (duplicates, skewed clocks) are broken by the value, so every backend agrees.
     order = ibis.window(group_by="device_id", order_by=["ts", "value"])
-    st = st.mutate(secs=st.ts.epoch_seconds().cast("int64"), prev=st.value.lag().over(order))
-    st = st.mutate(gap=st.secs.lead().over(order) - st.secs)
-    usual = (
-        st.filter(st.gap > 0)
-        .group_by("device_id")
-        .aggregate(usual_s=st.gap.cast("float64").median())
+    st = st.mutate(secs=st.ts.epoch_seconds().cast("int64"))
+    st = st.mutate(
+        prev=st.value.lag().over(order),
+        prev_s=st.secs.lag().over(order),
+        next_s=st.secs.lead().over(order),
     )
-    st = st.left_join(usual, "device_id").drop("device_id_right")
-    cap = ibis.greatest(st.usual_s.fill_null(float(MIN_HOLD_S)), float(MIN_HOLD_S))
-    st = st.mutate(hold_h=ibis.least(st.gap.fill_null(0).cast("float64"), cap) / 3600.0)
+    gap = st.next_s - st.secs
+    cap = ibis.greatest((st.secs - st.prev_s).fill_null(gap), MIN_HOLD_S)
+    st = st.mutate(hold_h=ibis.least(gap.fill_null(0), cap).cast("float64") / 3600.0)
     entered_fault = (st.value == 3.0) & (st.prev.isnull() | (st.prev != 3.0))
     machine = st.group_by("device_id").aggregate(
         run_h=(st.value == 2.0).ifelse(st.hold_h, 0.0).sum(),
@@ -247,7 +247,9 @@ def equipment_quality_expr(t: ParkTables, start: ir.Value, end: ir.Value) -> ir.
         failures=entered_fault.ifelse(1, 0).sum(),
     )
 
-    running = st.filter(st.value == 2.0).select("device_id", "ts").distinct()
+    # Read straight from the readings, so the windowed table above is not computed twice.
+    is_running = (tel.metric == "run_state") & (tel.value == 2.0)
+    running = tel.filter(is_running).select("device_id", "ts").distinct()
     rated = t.devices.select("device_id", rated_kw=t.devices.rated_kw.cast("float64"))
     pw = tel.filter(tel.metric == "power_kw").select("device_id", "ts", kw=tel.value)
     pw = pw.join(running, ["device_id", "ts"]).join(rated, "device_id")
