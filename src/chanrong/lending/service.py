@@ -895,9 +895,11 @@ def _risk_signal(session: Session, loan: Loan) -> str | None:
 def _note_default(session: Session, loan: Loan, change: ClassificationRow) -> None:
     """A loan turning non-performing (次级 or worse: 90+ days past due, or a risk signal) is a
     default on the borrower's credit record, which credit decisions knock out on."""
-    if Category(change.to_category).rank >= Category.SUBSTANDARD.rank > Category(
-        change.from_category
-    ).rank:
+    if (
+        Category(change.to_category).rank
+        >= Category.SUBSTANDARD.rank
+        > Category(change.from_category).rank
+    ):
         credit.record_default(
             session,
             org_id=loan.borrower_org_id,
