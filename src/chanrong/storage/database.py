@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,29 +34,74 @@ _WRITES = re.compile(
     re.IGNORECASE,
 )
 _HOLDS = "chanrong_holds_write_queue"
-_queues: dict[str, threading.Lock] = {}
+
+
+class _WriteQueue:
+    """Writers to one SQLite file, in this process and others, waiting their turn.
+
+    SQLite lets one writer in at a time and makes the others poll: its busy handler sleeps
+    1, 2, 5 … up to 100 ms between tries, so under concurrent requests a writer that could
+    have started a millisecond later waited tens of milliseconds (and with two worker
+    processes the decision route saturated at a third of its single-process rate). A
+    connection takes this queue before its transaction's first write and leaves it at commit
+    or rollback: threads of one process queue on a lock, and one thread per process at a time
+    takes an advisory ``flock`` on a file beside the database, tried every few hundred
+    microseconds. The kernel drops the file lock if a process dies holding it.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._threads = threading.Lock()
+        self._file = f"{path}-writer.lock"
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _descriptor(self) -> int:
+        # An inherited descriptor shares its lock with the parent: each process opens its own.
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self._file, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def acquire(self) -> bool:
+        """Wait for the turn to write, up to the busy timeout; False if it never came (the
+        write then goes ahead and SQLite reports the lock it cannot get)."""
+        deadline = time.monotonic() + _BUSY_TIMEOUT_S
+        if not self._threads.acquire(timeout=_BUSY_TIMEOUT_S):
+            return False
+        fd = self._descriptor()
+        pause = 0.0002
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    self._threads.release()
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
+
+    def release(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+
+_queues: dict[str, _WriteQueue] = {}
 _queues_guard = threading.Lock()
 
 
 def _write_queue(engine: Engine, path: str) -> None:
-    """Make this process's writers to one SQLite file wait their turn on a lock.
-
-    SQLite lets one writer in at a time and makes the others poll: its busy handler sleeps
-    1, 2, 5 … up to 100 ms between tries, so under concurrent requests a writer that could
-    have started a millisecond later waits tens of milliseconds. Here a connection takes a
-    process-wide lock before its transaction's first write and drops it at commit or
-    rollback, so the next writer wakes the moment the previous one is done. Writers in other
-    processes still meet SQLite's own busy handling.
-    """
+    """Put this engine's writers in the write queue of its database file."""
     with _queues_guard:
-        queue = _queues.setdefault(path, threading.Lock())
+        queue = _queues.setdefault(path, _WriteQueue(path))
 
     def before_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if conn.info.get(_HOLDS) or not _WRITES.match(statement):
             return
-        # The lock is not reentrant; a thread writing through two connections at once would
-        # deadlock in SQLite anyway, so after the busy timeout it goes on and lets SQLite say so.
-        if queue.acquire(timeout=_BUSY_TIMEOUT_S):
+        # Not reentrant: a thread writing through two connections at once would deadlock in
+        # SQLite anyway, so after the busy timeout it goes on and lets SQLite say so.
+        if queue.acquire():
             conn.info[_HOLDS] = True
 
     def release(info: dict[str, Any]) -> None:
