@@ -73,15 +73,12 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
 ) -> None:
     """Run the HTTP API (and console)."""
-    import uvicorn
-
+    from chanrong.api.serving import serve as run_server
     from chanrong.core.logs import configure_logging
 
     s = settings()
     configure_logging(json=s.log_json, level=s.log_level)
-    uvicorn.run(
-        "chanrong.api.app:create_app",
-        factory=True,
+    run_server(
         host=host or s.api_host,
         port=port or s.api_port,
         workers=workers,

@@ -1,0 +1,80 @@
+"""`chanrong serve`: sockets with Nagle's algorithm off, and several workers each listening on
+the shared port (SO_REUSEPORT), answering, and all stopping on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from chanrong.api.serving import listening_socket
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _listeners(port: int) -> int:
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+            count += 1
+    return count
+
+
+def test_accepted_connections_have_nodelay() -> None:
+    server = listening_socket("127.0.0.1", 0, reuse_port=False)
+    server.listen()
+    port = server.getsockname()[1]
+    assert server.proto == socket.IPPROTO_TCP
+    with socket.create_connection(("127.0.0.1", port)):
+        conn, _ = server.accept()
+        # Inherited from the listening socket: without it, a response's body waits for the
+        # client's delayed ACK (40 ms).
+        assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        conn.close()
+    server.close()
+
+
+def test_two_workers_listen_answer_and_stop(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CHANRONG_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "CHANRONG_VAR_DIR": str(tmp_path),
+        "CHANRONG_JWT_SECRET": "serve-test-" + "x" * 40,
+        "CHANRONG_LOG_LEVEL": "WARNING",
+    }
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chanrong.cli.main", *args], env=env, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while _listeners(port) < 2 and time.monotonic() < deadline:
+            assert proc.poll() is None, "serve exited early"
+            time.sleep(0.2)
+        assert _listeners(port) == 2
+        # Fresh connections each time, so both workers' sockets get some.
+        for _ in range(20):
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).json() == {
+                "status": "ok"
+            }
+        r = httpx.get(f"http://127.0.0.1:{port}/credit/applications", timeout=10)
+        assert r.status_code == 401
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert _listeners(port) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
