@@ -77,7 +77,11 @@ def create_application(
         requested_yuan=body.requested_amount,
         as_of=body.as_of,
     )
-    return idem.save(201, _out(app).model_dump(mode="json"))
+    response = idem.save(201, _out(app).model_dump(mode="json"))
+    # Commit in this thread: the unit of work would commit after a hop through the event loop,
+    # with the database write lock (taken at the decision's log append) held all the while.
+    ctx.session.commit()
+    return response
 
 
 @router.get("/applications", response_model=list[ApplicationOut])
