@@ -1,9 +1,9 @@
 """Decision latency and throughput of ``POST /credit/applications``, and batch scoring speed.
 
-The API runs in its own uvicorn process on loopback (SQLite under a temp directory, or
-PostgreSQL with ``--postgres URL``); an httpx client sends applications at a fixed rate
-(open loop) and measures each answer. Batch scoring compares the stored JSON scorecard table
-against optbinning's own ``Scorecard`` on the same rows, in this process.
+The API runs as ``chanrong serve`` on loopback (two workers by default; SQLite under a temp
+directory, or PostgreSQL with ``--postgres URL``); an aiohttp client sends applications at a
+fixed rate (open loop) and measures each answer. Batch scoring compares the stored JSON
+scorecard table against optbinning's own ``Scorecard`` on the same rows, in this process.
 
     .venv/bin/python benchmarks/decisions.py            # 200 req/s for 20 s, 200k rows
     .venv/bin/python benchmarks/decisions.py --quick    # smoke run: 50 req/s for 3 s, 20k rows
@@ -288,7 +288,10 @@ def main() -> None:
         default="",
         help="PostgreSQL server URL: a throwaway database is created there instead of SQLite",
     )
-    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--workers", type=int, default=2, help="API worker processes (one per core)")
+    ap.add_argument(
+        "--threads", type=int, default=2, help="request threads per worker (CHANRONG_API_THREADS)"
+    )
     args = ap.parse_args()
     if args.quick:
         args.rate, args.seconds, args.rows = 50.0, 3.0, 20_000
@@ -319,6 +322,7 @@ def main() -> None:
             "CHANRONG_VAR_DIR": str(var),
             "CHANRONG_JWT_SECRET": settings.jwt_secret,
             "CHANRONG_LOG_LEVEL": "WARNING",
+            "CHANRONG_API_THREADS": str(args.threads),
         }
         # `chanrong serve`, as deployed: one process or several sharing the socket.
         server = subprocess.Popen(
@@ -368,7 +372,8 @@ def main() -> None:
         backend = "PostgreSQL" if args.postgres else "SQLite"
         t = Table(
             title=f"POST /credit/applications, open loop at {args.rate:.0f} req/s "
-            f"for {args.seconds:.0f} s ({backend}, {args.workers} worker(s))"
+            f"for {args.seconds:.0f} s ({backend}, "
+            f"{args.workers} worker(s) × {args.threads} threads)"
         )
         for c in (
             "requests",
@@ -395,7 +400,7 @@ def main() -> None:
         console.print(t)
     with console.status("batch scoring…"):
         res = batch_scoring(args.rows)
-    t = Table(title=f"batch scoring of {args.rows:,} rows (14 operating features)")
+    t = Table(title=f"batch scoring of {args.rows:,} rows ({len(FEATURES)} operating features)")
     for c in ("scorer", "rows/s", "seconds", "vs optbinning predict_proba"):
         t.add_column(c, justify="right" if c != "scorer" else "left")
     ref = res[1][1]

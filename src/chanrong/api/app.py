@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from anyio import to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -33,7 +37,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     """Build the API for ``settings`` (default: the environment) and an optional database."""
     settings = settings or get_settings()
     db = db or Database(settings.effective_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="chanrong 产融 API",
         version="0.1.0",
         description=(

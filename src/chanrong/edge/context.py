@@ -71,6 +71,10 @@ def current(
     cookie_token = request.cookies.get("chanrong_token")
     raw = creds.credentials if creds else cookie_token
     principal = authenticate(request, session, raw)
+    # End the read that authenticated, handing its connection back to the pool: the route runs
+    # later in another worker thread, and a request holding a connection while it waits for a
+    # thread let a burst of requests hold every connection while every thread waited for one.
+    session.commit()
     request.state.principal = principal
     return Ctx(
         principal=principal,
