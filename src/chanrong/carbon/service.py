@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -25,14 +26,16 @@ DATASET = "derived.carbon"
 
 def _inputs(session: Session, period: date) -> list[PeriodInput]:
     first, nxt = month_bounds(period)
+    by_org: dict[str, list[Any]] = {}
+    for bill in telemetry.pipeline_records(
+        session, kind="energy_bills", org_id=None, start=first, end=nxt
+    ):
+        by_org.setdefault(bill.org_id, []).append(bill)
     rows = []
     for org in identity.all_organisations(session):
         if org.kind != OrgKind.ENTERPRISE.value or not org.industry_code:
             continue
-        bills = telemetry.pipeline_records(
-            session, kind="energy_bills", org_id=org.id, start=first, end=nxt
-        )
-        for b in bills:
+        for b in by_org.get(org.id, []):
             use = EnergyUse(
                 electricity_kwh=Decimal(b.electricity_kwh),
                 gas_m3=Decimal(b.gas_m3 or 0),

@@ -784,8 +784,11 @@ _FLOATS = {
 def _records_frame(session: Session, org_id: str, kind: str) -> pd.DataFrame:
     from chanrong.telemetry import service as telemetry
 
+    return _frame_of(telemetry.pipeline_records(session, kind=kind, org_id=org_id), kind)
+
+
+def _frame_of(rows: Sequence[Any], kind: str) -> pd.DataFrame:
     cols = _RECORD_COLUMNS[kind]
-    rows = telemetry.pipeline_records(session, kind=kind, org_id=org_id)
     frame = pd.DataFrame([{c: getattr(r, c) for c in cols} for r in rows], columns=list(cols))
     for c in cols:
         if c in _FLOATS:
@@ -862,14 +865,16 @@ def platform_tables(session: Session, settings: Settings, org_id: str) -> feats.
         }
     ]
     bills = [energy]
+    by_org: dict[str, list[Any]] = {}
+    for bill in telemetry.pipeline_records(session, kind="energy_bills", org_id=None):
+        by_org.setdefault(bill.org_id, []).append(bill)
     for peer in identity.all_organisations(session):
         if peer.id == org_id or peer.kind != OrgKind.ENTERPRISE.value:
             continue
         if not peer.uscc or not peer.industry_code:
             continue
-        theirs = _records_frame(session, peer.id, "energy_bills")
-        if len(theirs):
-            bills.append(theirs.assign(uscc=peer.uscc))
+        if by_org.get(peer.id):
+            bills.append(_frame_of(by_org[peer.id], "energy_bills").assign(uscc=peer.uscc))
             firms.append(
                 {
                     "uscc": peer.uscc,

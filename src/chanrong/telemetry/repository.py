@@ -79,11 +79,14 @@ class TelemetryRepository:
         return found
 
     def records(
-        self, kind: str, org_id: str, *, start: date | None = None, end: date | None = None
+        self, kind: str, org_id: str | None, *, start: date | None = None, end: date | None = None
     ) -> Sequence[Any]:
+        """Records of one kind dated in [start, end): one organisation's, or (None) all."""
         table = RECORD_TABLES[kind]
         date_col = getattr(table, _DATES[kind])
-        stmt = select(table).where(table.org_id == org_id)
+        stmt = select(table)
+        if org_id is not None:
+            stmt = stmt.where(table.org_id == org_id)
         if start:
             stmt = stmt.where(date_col >= start)
         if end:

@@ -667,13 +667,14 @@ def pipeline_records(
     session: Session,
     *,
     kind: str,
-    org_id: str,
+    org_id: str | None,
     start: date | None = None,
     end: date | None = None,
 ) -> Sequence[Any]:
     """Business records for platform pipelines that compute a dataset the enterprise owns
-    (its carbon code, its quality score). No caller check: what such a pipeline derives is
-    itself shared only through the governance policy check."""
+    (its carbon code, its quality score): one organisation's, or with ``org_id=None`` every
+    organisation's in one query (park-wide benchmarks). No caller check: what such a pipeline
+    derives is itself shared only through the governance policy check."""
     if kind not in RECORD_SPECS:
         raise ValidationFailed(
             f"kind: {kind!r} is not one of {', '.join(RECORD_SPECS)}", field="kind"
