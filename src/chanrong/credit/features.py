@@ -323,9 +323,8 @@ def profile_expr(t: ParkTables, as_of: date) -> ir.Table:
     )
 
     # Monthly energy bills: months fully before as_of only.
-    en = t.energy.filter(
-        (t.energy.month < d0) & (t.energy.month >= ibis.date(as_of - timedelta(days=183)))
-    )
+    bills_from = as_of - timedelta(days=183)
+    en = t.energy.filter((t.energy.month < d0) & (t.energy.month >= ibis.date(bills_from)))
     en = en.filter(en.month.cast("date") <= ibis.date(as_of - timedelta(days=28)))
     energy = en.group_by("uscc").aggregate(
         out_mean=en.output_value_fen.cast("float64").mean(),
@@ -340,7 +339,7 @@ def profile_expr(t: ParkTables, as_of: date) -> ir.Table:
         energy_intensity=_ratio(energy.kwh * 1_000_000.0, energy.out_sum),
     )
     # The same bills in carbon terms, against the industry (factors of the bills' years).
-    bill_years = range((as_of - timedelta(days=183)).year, as_of.year + 1)
+    bill_years = range(bills_from.year, as_of.year + 1)
     carbon = carbon_efficiency_expr(t, en, bill_years)
     equipment = equipment_quality_expr(t, ts_recent, ts_end)
 
