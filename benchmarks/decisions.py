@@ -34,6 +34,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from chanrong.api.serving import listeners
 from chanrong.core.clock import utcnow
 from chanrong.core.settings import Settings
 from chanrong.credit import service
@@ -123,21 +124,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def listeners(port: int) -> int:
-    """How many sockets listen on ``port`` (Linux): each worker binds its own."""
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            local, state = line.split()[1], line.split()[3]
-            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
-                count += 1
-    return count
 
 
 def seed_database(settings: Settings, enterprises: int) -> tuple[str, list[str]]:

@@ -13,22 +13,13 @@ from pathlib import Path
 
 import httpx
 
-from chanrong.api.serving import listening_socket
+from chanrong.api.serving import listeners, listening_socket
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _listeners(port: int) -> int:
-    count = 0
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-            count += 1
-    return count
 
 
 def test_accepted_connections_have_nodelay() -> None:
@@ -60,10 +51,10 @@ def test_two_workers_listen_answer_and_stop(tmp_path: Path) -> None:
     )
     try:
         deadline = time.monotonic() + 90
-        while _listeners(port) < 2 and time.monotonic() < deadline:
+        while listeners(port) < 2 and time.monotonic() < deadline:
             assert proc.poll() is None, "serve exited early"
             time.sleep(0.2)
-        assert _listeners(port) == 2
+        assert listeners(port) == 2
         # Fresh connections each time, so both workers' sockets get some.
         for _ in range(20):
             assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).json() == {
@@ -73,7 +64,7 @@ def test_two_workers_listen_answer_and_stop(tmp_path: Path) -> None:
         assert r.status_code == 401
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
-        assert _listeners(port) == 0
+        assert listeners(port) == 0
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import socket
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -38,6 +39,22 @@ def listening_socket(host: str, port: int, *, reuse_port: bool) -> socket.socket
     sock.bind((host, port))
     sock.set_inheritable(True)
     return sock
+
+
+def listeners(port: int) -> int:
+    """How many sockets listen on TCP ``port`` on this machine (Linux ``/proc``): with several
+    workers each binds its own, so this says when all of them are up."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                count += 1
+    return count
 
 
 def _config(log_level: str) -> uvicorn.Config:
