@@ -3,6 +3,7 @@ the shared port (SO_REUSEPORT), answering, and all stopping on SIGTERM."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -12,8 +13,11 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+from fastapi import FastAPI
 
-from chanrong.api.serving import listeners, listening_socket
+from chanrong.api.serving import listeners, listening_socket, served_app
+from chanrong.core.settings import get_settings
 
 
 def _free_port() -> int:
@@ -69,3 +73,23 @@ def test_two_workers_listen_answer_and_stop(tmp_path: Path) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_served_app_freezes_its_startup_heap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A serving process's imports are frozen out of the collector (a full collection over them
+    # paused a worker for 200 ms); objects made afterwards are still collected.
+    monkeypatch.setenv("CHANRONG_DATABASE_URL", f"sqlite:///{tmp_path / 'frozen.db'}")
+    monkeypatch.setenv("CHANRONG_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("CHANRONG_JWT_SECRET", "freeze-test-" + "x" * 40)
+    get_settings.cache_clear()
+    before = gc.get_freeze_count()
+    try:
+        app = served_app()
+        assert isinstance(app, FastAPI)
+        assert gc.get_freeze_count() > before + 10_000
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        get_settings.cache_clear()

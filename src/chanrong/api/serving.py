@@ -15,16 +15,38 @@ over the workers, and every socket says IPPROTO_TCP and has TCP_NODELAY set.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 import socket
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
-APP = "chanrong.api.app:create_app"
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+APP = "chanrong.api.serving:served_app"
+
+
+def served_app() -> FastAPI:
+    """The API as a serving process runs it: built, then its start-up heap frozen.
+
+    Importing the platform leaves some 360,000 long-lived objects (pandas, scikit-learn,
+    LightGBM, SQLAlchemy's mappers), and every full collection walked all of them: a 210 ms
+    pause once every few thousand requests, which alone broke the decision route's p99.
+    Frozen objects are left out of collections; what requests create is collected as before.
+    Tests build many apps in one process and do not freeze.
+    """
+    # Imported here: the supervising process of several workers never builds an app itself.
+    from chanrong.api.app import create_app
+
+    app = create_app()
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def listening_socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
