@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from chanrong.carbon.orm import CarbonAssessment
+
+# Read by every credit decision (green pricing), so built once.
+_LATEST = (
+    select(CarbonAssessment)
+    .where(CarbonAssessment.org_id == bindparam("org"))
+    .order_by(CarbonAssessment.period.desc())
+    .limit(1)
+)
 
 
 class CarbonRepository:
@@ -29,12 +37,7 @@ class CarbonRepository:
         ).all()
 
     def latest(self, org_id: str) -> CarbonAssessment | None:
-        return self.session.scalars(
-            select(CarbonAssessment)
-            .where(CarbonAssessment.org_id == org_id)
-            .order_by(CarbonAssessment.period.desc())
-            .limit(1)
-        ).first()
+        return self.session.scalars(_LATEST, {"org": org_id}).first()
 
     def grade_counts(self, period: date, scope: str | None = None) -> dict[int, int]:
         stmt = (

@@ -5,10 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from chanrong.credit.orm import Application, DefaultEvent, ProfileSnapshot
+
+# Built once: every decision runs these, and building a statement cost more than running it.
+_LATEST = (
+    select(ProfileSnapshot)
+    .where(ProfileSnapshot.org_id == bindparam("org"))
+    .order_by(ProfileSnapshot.as_of.desc(), ProfileSnapshot.created_at.desc())
+    .limit(1)
+)
+_LATEST_AS_OF = _LATEST.where(ProfileSnapshot.as_of <= bindparam("as_of"))
+_LAST_DEFAULT = select(func.max(DefaultEvent.occurred_on)).where(
+    DefaultEvent.org_id == bindparam("org"), DefaultEvent.occurred_on <= bindparam("as_of")
+)
 
 
 class CreditRepository:
@@ -21,11 +33,9 @@ class CreditRepository:
 
     def latest_profile(self, org_id: str, as_of: date | None = None) -> ProfileSnapshot | None:
         """The newest snapshot dated on or before ``as_of`` (any date when None)."""
-        q = select(ProfileSnapshot).where(ProfileSnapshot.org_id == org_id)
-        if as_of is not None:
-            q = q.where(ProfileSnapshot.as_of <= as_of)
-        q = q.order_by(ProfileSnapshot.as_of.desc(), ProfileSnapshot.created_at.desc()).limit(1)
-        return self.session.scalars(q).first()
+        if as_of is None:
+            return self.session.scalars(_LATEST, {"org": org_id}).first()
+        return self.session.scalars(_LATEST_AS_OF, {"org": org_id, "as_of": as_of}).first()
 
     def add_default(self, event: DefaultEvent) -> bool:
         """Store a default event unless the same (source, reference, day) is already there."""
@@ -44,11 +54,7 @@ class CreditRepository:
 
     def last_default_on(self, org_id: str, as_of: date) -> date | None:
         """The latest default on or before ``as_of``."""
-        return self.session.scalar(
-            select(func.max(DefaultEvent.occurred_on)).where(
-                DefaultEvent.org_id == org_id, DefaultEvent.occurred_on <= as_of
-            )
-        )
+        return self.session.scalar(_LAST_DEFAULT, {"org": org_id, "as_of": as_of})
 
     def application(self, app_id: str) -> Application | None:
         return self.session.get(Application, app_id)

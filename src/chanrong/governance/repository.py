@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from chanrong.governance.merkle import NodeKey
@@ -24,6 +24,42 @@ from chanrong.governance.orm import (
 HEAD_ID = 1
 _ENTRIES = cast(Table, LogEntryRow.__table__)
 _NODES = cast(Table, LogNodeRow.__table__)
+_ACCESS = cast(Table, AccessRecordRow.__table__)
+_INSERT_ENTRIES = insert(_ENTRIES)
+_INSERT_NODES = insert(_NODES)
+_INSERT_ACCESS = insert(_ACCESS)
+
+# The queries every decision runs, built once: building a statement and its cache key cost more
+# than SQLite took to answer it.
+_ENTRY = select(CatalogEntry).where(
+    CatalogEntry.owner_org_id == bindparam("owner"), CatalogEntry.name == bindparam("name")
+)
+_GRANTS_BETWEEN = (
+    select(ConsentGrant)
+    .where(
+        ConsentGrant.owner_org_id == bindparam("owner"),
+        ConsentGrant.grantee_org_id == bindparam("grantee"),
+    )
+    .order_by(ConsentGrant.created_at, ConsentGrant.id)
+)
+_LOCK_HEAD = (
+    update(LogHeadRow)
+    .where(LogHeadRow.id == HEAD_ID)
+    .values(size=LogHeadRow.size)
+    .returning(LogHeadRow.size, LogHeadRow.frontier)
+    .execution_options(synchronize_session=False)
+)
+_WRITE_HEAD = (
+    update(LogHeadRow)
+    .where(LogHeadRow.id == HEAD_ID)
+    .values(
+        size=bindparam("size"),
+        frontier=bindparam("frontier", type_=LogHeadRow.frontier.type),
+        root_hash=bindparam("root", type_=LogHeadRow.root_hash.type),
+        updated_at=bindparam("at", type_=LogHeadRow.updated_at.type),
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 class GovernanceRepository:
@@ -36,18 +72,17 @@ class GovernanceRepository:
         self.session.add(obj)
         self.session.flush()
 
-    def add_all(self, rows: Iterable[AccessRecordRow]) -> None:
-        self.session.add_all(list(rows))
-        self.session.flush()
+    def insert_access(self, rows: Iterable[AccessRecordRow]) -> None:
+        """Insert access records built by the caller (Core insert: the ORM's unit of work cost
+        more than the rest of the log append)."""
+        values = [{c.key: getattr(row, c.key) for c in _ACCESS.columns} for row in rows]
+        if values:
+            self.session.execute(_INSERT_ACCESS, values)
 
     # --- catalog ----------------------------------------------------------------------------
 
     def entry(self, owner_org_id: str, name: str) -> CatalogEntry | None:
-        return self.session.scalars(
-            select(CatalogEntry).where(
-                CatalogEntry.owner_org_id == owner_org_id, CatalogEntry.name == name
-            )
-        ).one_or_none()
+        return self.session.scalars(_ENTRY, {"owner": owner_org_id, "name": name}).one_or_none()
 
     def entry_by_id(self, entry_id: str) -> CatalogEntry | None:
         return self.session.get(CatalogEntry, entry_id)
@@ -72,12 +107,7 @@ class GovernanceRepository:
 
     def grants_between(self, owner_org_id: str, grantee_org_id: str) -> Sequence[ConsentGrant]:
         return self.session.scalars(
-            select(ConsentGrant)
-            .where(
-                ConsentGrant.owner_org_id == owner_org_id,
-                ConsentGrant.grantee_org_id == grantee_org_id,
-            )
-            .order_by(ConsentGrant.created_at, ConsentGrant.id)
+            _GRANTS_BETWEEN, {"owner": owner_org_id, "grantee": grantee_org_id}
         ).all()
 
     def grants(
@@ -114,13 +144,7 @@ class GovernanceRepository:
         so concurrent appenders queue here; RETURNING hands back the row as it is once the lock
         is held (PostgreSQL re-reads the latest committed version after waiting).
         """
-        row = self.session.execute(
-            update(LogHeadRow)
-            .where(LogHeadRow.id == HEAD_ID)
-            .values(size=LogHeadRow.size)
-            .returning(LogHeadRow.size, LogHeadRow.frontier)
-            .execution_options(synchronize_session=False)
-        ).one()
+        row = self.session.execute(_LOCK_HEAD).one()
         return int(row.size), list(row.frontier)
 
     def read_head(self) -> tuple[int, list[str], bytes]:
@@ -133,21 +157,17 @@ class GovernanceRepository:
 
     def write_head(self, size: int, frontier: list[str], root: bytes, at: datetime) -> None:
         self.session.execute(
-            update(LogHeadRow)
-            .where(LogHeadRow.id == HEAD_ID)
-            .values(size=size, frontier=frontier, root_hash=root, updated_at=at)
-            .execution_options(synchronize_session=False)
+            _WRITE_HEAD, {"size": size, "frontier": frontier, "root": root, "at": at}
         )
 
     def insert_entries(self, rows: list[dict[str, Any]]) -> None:
         # Core insert on the table: the ORM's bulk path costs more than hashing the entries.
-        self.session.execute(insert(_ENTRIES), rows)
+        self.session.execute(_INSERT_ENTRIES, rows)
 
     def insert_nodes(self, nodes: list[tuple[NodeKey, bytes]]) -> None:
         if nodes:
             self.session.execute(
-                insert(_NODES),
-                [{"level": lv, "idx": idx, "hash": h} for (lv, idx), h in nodes],
+                _INSERT_NODES, [{"level": lv, "idx": idx, "hash": h} for (lv, idx), h in nodes]
             )
 
     def log_entry(self, index: int) -> LogEntryRow | None:

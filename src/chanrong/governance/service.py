@@ -162,7 +162,7 @@ def append_batch(
     refs = append_many(session, items, at=at)
     for position, row in batch.access_rows:
         row.log_index = refs[position].index
-    GovernanceRepository(session).add_all(row for _, row in batch.access_rows)
+    GovernanceRepository(session).insert_access(row for _, row in batch.access_rows)
     batch.items, batch.access_rows = [], []
     return refs
 

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from chanrong.identity.orm import ApiKey, Organisation, User
+
+# Every API call authenticates: the key, its user and organisation in one statement built once
+# (building it and its cache key cost more than SQLite took to answer it).
+_KEY_WITH_OWNER = (
+    select(ApiKey, User, Organisation)
+    .join(User, User.id == ApiKey.user_id)
+    .join(Organisation, Organisation.id == User.org_id)
+    .where(ApiKey.prefix == bindparam("prefix"))
+)
 
 
 class IdentityRepository:
@@ -62,12 +71,7 @@ class IdentityRepository:
     def key_with_owner(self, prefix: str) -> tuple[ApiKey, User, Organisation] | None:
         """The key, its user and the user's organisation in one round trip (every API call
         authenticates, so this is the hottest query there is)."""
-        row = self.session.execute(
-            select(ApiKey, User, Organisation)
-            .join(User, User.id == ApiKey.user_id)
-            .join(Organisation, Organisation.id == User.org_id)
-            .where(ApiKey.prefix == prefix)
-        ).one_or_none()
+        row = self.session.execute(_KEY_WITH_OWNER, {"prefix": prefix}).one_or_none()
         return None if row is None else (row[0], row[1], row[2])
 
     def keys(self, org_id: str) -> Sequence[ApiKey]:
