@@ -77,9 +77,13 @@ def create_application(
         requested_yuan=body.requested_amount,
         as_of=body.as_of,
     )
+    # Commit in this thread, as soon as the decision is written: the unit of work would commit
+    # after a hop through the event loop, with the database's write lock (taken at the log
+    # append) held all the while. The answer is stored with the decision when the caller sent
+    # an Idempotency-Key, so only then is it built inside the transaction.
+    if not idem.key:
+        ctx.session.commit()
     response = idem.save(201, _out(app).model_dump(mode="json"))
-    # Commit in this thread: the unit of work would commit after a hop through the event loop,
-    # with the database write lock (taken at the decision's log append) held all the while.
     ctx.session.commit()
     return response
 

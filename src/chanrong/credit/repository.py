@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from chanrong.credit.orm import Application, DefaultEvent, ProfileSnapshot
+from chanrong.storage.bulk import insert_rows
 
 # Built once: every decision runs these, and building a statement cost more than running it.
 _LATEST = (
@@ -30,6 +31,11 @@ class CreditRepository:
     def add(self, obj: ProfileSnapshot | Application) -> None:
         self.session.add(obj)
         self.session.flush()
+
+    def insert_decided(self, app: Application) -> None:
+        """Insert a just-decided application past the unit of work: it is written once, inside
+        the database's write lock, and the flush cost more than the insert."""
+        insert_rows(self.session, [app])
 
     def latest_profile(self, org_id: str, as_of: date | None = None) -> ProfileSnapshot | None:
         """The newest snapshot dated on or before ``as_of`` (any date when None)."""

@@ -431,6 +431,7 @@ def apply(
     }
     scored = _evaluate(prod, inputs, model)
     d = scored.decision
+    now = utcnow()
     reasons = [r.as_dict() for r in scored.reasons]
     if d.knockouts:
         reasons = [
@@ -460,7 +461,8 @@ def apply(
         model_manifest_sha256=inputs["model_manifest_sha256"],
         log_index=-1,
         log_leaf_hash="",
-        decided_at=utcnow() if d.outcome is not Outcome.REFER else None,
+        decided_at=now if d.outcome is not Outcome.REFER else None,
+        created_at=now,
     )
     ref = governance.append_batch(
         session,
@@ -473,7 +475,7 @@ def apply(
         ),
     )[-1]
     app.log_index, app.log_leaf_hash = ref.index, ref.leaf_hash
-    CreditRepository(session).add(app)
+    CreditRepository(session).insert_decided(app)
     return app
 
 

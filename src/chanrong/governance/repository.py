@@ -20,14 +20,13 @@ from chanrong.governance.orm import (
     LogNodeRow,
     SignedTreeHeadRow,
 )
+from chanrong.storage.bulk import insert_rows
 
 HEAD_ID = 1
 _ENTRIES = cast(Table, LogEntryRow.__table__)
 _NODES = cast(Table, LogNodeRow.__table__)
-_ACCESS = cast(Table, AccessRecordRow.__table__)
 _INSERT_ENTRIES = insert(_ENTRIES)
 _INSERT_NODES = insert(_NODES)
-_INSERT_ACCESS = insert(_ACCESS)
 
 # The queries every decision runs, built once: building a statement and its cache key cost more
 # than SQLite took to answer it.
@@ -73,11 +72,8 @@ class GovernanceRepository:
         self.session.flush()
 
     def insert_access(self, rows: Iterable[AccessRecordRow]) -> None:
-        """Insert access records built by the caller (Core insert: the ORM's unit of work cost
-        more than the rest of the log append)."""
-        values = [{c.key: getattr(row, c.key) for c in _ACCESS.columns} for row in rows]
-        if values:
-            self.session.execute(_INSERT_ACCESS, values)
+        """Insert access records built by the caller, past the unit of work (hot path)."""
+        insert_rows(self.session, rows)
 
     # --- catalog ----------------------------------------------------------------------------
 
