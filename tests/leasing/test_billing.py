@@ -61,9 +61,24 @@ def test_implausible_jumps_are_disputed_not_charged() -> None:
     assert u.disputed == D(499)
 
 
-def test_negative_readings_are_refused() -> None:
-    with pytest.raises(ValueError, match="negative"):
-        usage_from_counter([_r(0, "1"), _r(1, "-1")], max_gap=H)
+def test_a_negative_reading_is_set_aside_and_named_not_billed() -> None:
+    """A counter cannot read below zero: the bad packet is dropped, the readings around it
+    still prove the use between them, and the bill names the reading it ignored."""
+    u = usage_from_counter([_r(0, "1"), _r(1, "-1"), _r(2, "3"), _r(3, "4")], max_gap=3 * H)
+    assert u.billable == D(3)
+    assert u.disputed == D(0)
+    assert [(i.start, i.reason, i.delta) for i in u.excluded] == [(T0 + H, "invalid", D(-1))]
+    assert u.rejected_readings == list(u.excluded)
+    assert u.disputed_periods == []
+    b = bill(u, Tariff("stitches", D("2")))
+    assert (b.amount_fen, b.rejected_readings, b.disputed) == (6, 1, False)
+
+
+def test_a_dropped_reading_can_open_a_gap() -> None:
+    """Setting a reading aside leaves its neighbours further apart; the gap rule still holds."""
+    u = usage_from_counter([_r(0, "0"), _r(1, "-5"), _r(2, "2")], max_gap=H)
+    assert (u.billable, u.disputed) == (D(0), D(2))
+    assert [i.reason for i in u.excluded] == ["gap", "invalid"]
 
 
 steps = st.lists(

@@ -4,6 +4,10 @@ A lessee pays only for use the counters prove. Two situations prove nothing and 
 charged: a counter reset (the reading falls), and a gap (consecutive readings further apart
 than the contract allows). Use seen across a gap is reported as *disputed* for the parties to
 settle; use across a reset is lost to the lessor, by design in the lessee's favour.
+
+A reading no counter can show (a negative value) is a transmission or device fault, not use: it
+is set aside and named, and the bill is computed from the readings around it, so one bad packet
+neither stops the month's bill nor charges anything.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ class Interval:
     start: datetime
     end: datetime
     delta: Decimal
-    reason: str  # "reset" | "gap" | "implausible"
+    reason: str  # "reset" | "gap" | "implausible" | "invalid" (one reading set aside)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +41,12 @@ class Usage:
 
     @property
     def disputed_periods(self) -> list[Interval]:
-        return [i for i in self.excluded if i.reason != "reset"]
+        return [i for i in self.excluded if i.reason in ("gap", "implausible")]
+
+    @property
+    def rejected_readings(self) -> list[Interval]:
+        """Readings set aside as impossible (start == end == the reading's time)."""
+        return [i for i in self.excluded if i.reason == "invalid"]
 
 
 def usage_from_counter(
@@ -46,14 +55,15 @@ def usage_from_counter(
     max_gap: timedelta,
     max_rate_per_hour: Decimal | None = None,
 ) -> Usage:
-    """Billable use between the first and last reading of one counter."""
+    """Billable use between the first and last valid reading of one counter."""
     ordered = sorted({r.ts: r for r in readings}.values(), key=lambda r: r.ts)
+    excluded: list[Interval] = [
+        Interval(r.ts, r.ts, r.value, "invalid") for r in ordered if r.value < 0
+    ]
+    valid = [r for r in ordered if r.value >= 0]
     billable = Decimal(0)
     disputed = Decimal(0)
-    excluded: list[Interval] = []
-    for prev, cur in itertools.pairwise(ordered):
-        if cur.value < 0 or prev.value < 0:
-            raise ValueError("counter readings cannot be negative")
+    for prev, cur in itertools.pairwise(valid):
         delta = cur.value - prev.value
         if delta < 0:
             excluded.append(Interval(prev.ts, cur.ts, Decimal(0), "reset"))
@@ -69,7 +79,7 @@ def usage_from_counter(
             excluded.append(Interval(prev.ts, cur.ts, delta, "implausible"))
             continue
         billable += delta
-    return Usage(billable, disputed, tuple(excluded))
+    return Usage(billable, disputed, tuple(sorted(excluded, key=lambda i: i.start)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +99,7 @@ class Bill:
     amount_fen: int
     disputed_usage: Decimal
     disputed_periods: tuple[Interval, ...]
+    rejected_readings: int = 0
 
     @property
     def disputed(self) -> bool:
@@ -107,6 +118,7 @@ def bill(usage: Usage, tariff: Tariff) -> Bill:
         amount_fen=max(charge, tariff.minimum_fen),
         disputed_usage=usage.disputed,
         disputed_periods=tuple(usage.disputed_periods),
+        rejected_readings=len(usage.rejected_readings),
     )
 
 

@@ -237,6 +237,7 @@ def issue_bill(
             "amount_fen": b.amount_fen,
             "disputed_usage": _text(b.disputed_usage),
             "disputed_periods": len(b.disputed_periods),
+            "rejected_readings": b.rejected_readings,
         },
     )
     row = LeaseBill(
