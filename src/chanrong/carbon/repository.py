@@ -9,12 +9,14 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from chanrong.carbon.orm import CarbonAssessment
+from chanrong.storage.statements import connection, table_of
 
-# Read by every credit decision (green pricing), so built once.
-_LATEST = (
-    select(CarbonAssessment)
-    .where(CarbonAssessment.org_id == bindparam("org"))
-    .order_by(CarbonAssessment.period.desc())
+_ASSESSMENTS = table_of(CarbonAssessment)
+# Read by every credit decision (green pricing): a Core statement built once.
+_LATEST_GRADE = (
+    select(_ASSESSMENTS.c.grade)
+    .where(_ASSESSMENTS.c.org_id == bindparam("org"))
+    .order_by(_ASSESSMENTS.c.period.desc())
     .limit(1)
 )
 
@@ -36,8 +38,9 @@ class CarbonRepository:
             .order_by(CarbonAssessment.period)
         ).all()
 
-    def latest(self, org_id: str) -> CarbonAssessment | None:
-        return self.session.scalars(_LATEST, {"org": org_id}).first()
+    def latest_grade(self, org_id: str) -> int | None:
+        grade = connection(self.session).execute(_LATEST_GRADE, {"org": org_id}).scalar()
+        return None if grade is None else int(grade)
 
     def grade_counts(self, period: date, scope: str | None = None) -> dict[int, int]:
         stmt = (

@@ -137,8 +137,7 @@ def enterprise_codes(session: Session, org_id: str) -> CarbonProfile:
 
 def latest_grade(session: Session, org_id: str) -> int | None:
     """The enterprise's most recent carbon grade, for credit features and green pricing."""
-    row = CarbonRepository(session).latest(org_id)
-    return row.grade if row else None
+    return CarbonRepository(session).latest_grade(org_id)
 
 
 def park_distribution(session: Session, principal: Principal, period: date) -> dict[int, int]:

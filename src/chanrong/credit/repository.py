@@ -10,17 +10,39 @@ from sqlalchemy.orm import Session
 
 from chanrong.credit.orm import Application, DefaultEvent, ProfileSnapshot
 from chanrong.storage.bulk import insert_rows
+from chanrong.storage.statements import AnyRow, connection, table_of
 
-# Built once: every decision runs these, and building a statement cost more than running it.
 _LATEST = (
     select(ProfileSnapshot)
     .where(ProfileSnapshot.org_id == bindparam("org"))
     .order_by(ProfileSnapshot.as_of.desc(), ProfileSnapshot.created_at.desc())
     .limit(1)
 )
-_LATEST_AS_OF = _LATEST.where(ProfileSnapshot.as_of <= bindparam("as_of"))
-_LAST_DEFAULT = select(func.max(DefaultEvent.occurred_on)).where(
-    DefaultEvent.org_id == bindparam("org"), DefaultEvent.occurred_on <= bindparam("as_of")
+
+_PROFILES, _DEFAULTS = table_of(ProfileSnapshot), table_of(DefaultEvent)
+# What a decision reads of an enterprise in one Core statement built once (every decision runs
+# it; building it, and the ORM's execution around it, cost more than SQLite took to answer):
+# the newest profile on or before the date, and the latest default recorded by then.
+_EVIDENCE = (
+    select(
+        _PROFILES.c.id,
+        _PROFILES.c.as_of,
+        _PROFILES.c.features,
+        _PROFILES.c.revenue_12m_fen,
+        _PROFILES.c.open_orders_fen,
+        _PROFILES.c.receivables_fen,
+        _PROFILES.c.last_default_on,
+        select(func.max(_DEFAULTS.c.occurred_on))
+        .where(
+            _DEFAULTS.c.org_id == _PROFILES.c.org_id,
+            _DEFAULTS.c.occurred_on <= bindparam("as_of"),
+        )
+        .scalar_subquery()
+        .label("recorded_default_on"),
+    )
+    .where(_PROFILES.c.org_id == bindparam("org"), _PROFILES.c.as_of <= bindparam("as_of"))
+    .order_by(_PROFILES.c.as_of.desc(), _PROFILES.c.created_at.desc())
+    .limit(1)
 )
 
 
@@ -37,11 +59,20 @@ class CreditRepository:
         the database's write lock, and the flush cost more than the insert."""
         insert_rows(self.session, [app])
 
-    def latest_profile(self, org_id: str, as_of: date | None = None) -> ProfileSnapshot | None:
-        """The newest snapshot dated on or before ``as_of`` (any date when None)."""
-        if as_of is None:
-            return self.session.scalars(_LATEST, {"org": org_id}).first()
-        return self.session.scalars(_LATEST_AS_OF, {"org": org_id, "as_of": as_of}).first()
+    def latest_profile(self, org_id: str) -> ProfileSnapshot | None:
+        """The newest snapshot."""
+        return self.session.scalars(_LATEST, {"org": org_id}).first()
+
+    def decision_evidence(self, org_id: str, as_of: date) -> AnyRow | None:
+        """The newest profile dated on or before ``as_of`` with the latest recorded default
+        by then, or None without a profile. Columns: id, as_of, features, revenue_12m_fen,
+        open_orders_fen, receivables_fen, last_default_on (as the profile reported it),
+        recorded_default_on (from default events)."""
+        return (
+            connection(self.session)
+            .execute(_EVIDENCE, {"org": org_id, "as_of": as_of})
+            .one_or_none()
+        )
 
     def add_default(self, event: DefaultEvent) -> bool:
         """Store a default event unless the same (source, reference, day) is already there."""
@@ -57,10 +88,6 @@ class CreditRepository:
         self.session.add(event)
         self.session.flush()
         return True
-
-    def last_default_on(self, org_id: str, as_of: date) -> date | None:
-        """The latest default on or before ``as_of``."""
-        return self.session.scalar(_LAST_DEFAULT, {"org": org_id, "as_of": as_of})
 
     def application(self, app_id: str) -> Application | None:
         return self.session.get(Application, app_id)

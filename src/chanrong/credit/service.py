@@ -52,6 +52,7 @@ from chanrong.governance import service as governance
 from chanrong.governance.service import Purpose
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Principal, Role
+from chanrong.storage.statements import AnyRow
 
 PROFILE_DATASET = "derived.profile"
 STATUS = {Outcome.APPROVE: "approved", Outcome.DECLINE: "declined", Outcome.REFER: "referred"}
@@ -179,16 +180,9 @@ def record_default(
     )
 
 
-def _last_default(session: Session, snap: ProfileSnapshot, as_of: date) -> date | None:
-    """The later of the profile's reported default and any default recorded since."""
-    found = [
-        d
-        for d in (
-            snap.last_default_on,
-            CreditRepository(session).last_default_on(snap.org_id, as_of),
-        )
-        if d
-    ]
+def _last_default(evidence: AnyRow) -> date | None:
+    """The later of the profile's reported default and any default recorded by the as-of date."""
+    found = [d for d in (evidence.last_default_on, evidence.recorded_default_on) if d]
     return max(found) if found else None
 
 
@@ -372,8 +366,7 @@ def apply(
     as_of = as_of or today
     if as_of > today:
         raise ValidationFailed("as_of: must not be in the future", field="as_of")
-    org = identity.find_organisation(session, enterprise_org_id)
-    if org is None or org.kind != OrgKind.ENTERPRISE.value:
+    if identity.organisation_kind(session, enterprise_org_id) is not OrgKind.ENTERPRISE:
         raise NotFound(f"enterprise {enterprise_org_id} not found", field="enterprise_org_id")
 
     # Reads are checked now but logged together with the decision at the end, so the log's
@@ -393,7 +386,9 @@ def apply(
     except ConsentRequired as exc:
         has_grant, grant_refusal = False, str(exc.extra.get("reason", "consent_required"))
 
-    snap = CreditRepository(session).latest_profile(enterprise_org_id, as_of) if has_grant else None
+    snap = (
+        CreditRepository(session).decision_evidence(enterprise_org_id, as_of) if has_grant else None
+    )
     entry: ModelEntry | None = None
     model: Model | None = None
     if snap is not None:
@@ -404,7 +399,7 @@ def apply(
                 f"product_code: model {prod.model} has no champion version yet",
                 field="product_code",
             ) from None
-    last_default = _last_default(session, snap, as_of) if snap is not None else None
+    last_default = _last_default(snap) if snap is not None else None
     inputs: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "product": prod.as_dict(),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from chanrong.governance.merkle import NodeKey
@@ -21,43 +21,56 @@ from chanrong.governance.orm import (
     SignedTreeHeadRow,
 )
 from chanrong.storage.bulk import insert_rows
+from chanrong.storage.statements import AnyRow, connection, table_of
 
 HEAD_ID = 1
-_ENTRIES = cast(Table, LogEntryRow.__table__)
-_NODES = cast(Table, LogNodeRow.__table__)
+_ENTRIES = table_of(LogEntryRow)
+_NODES = table_of(LogNodeRow)
+_HEAD = table_of(LogHeadRow)
+_CATALOG = table_of(CatalogEntry)
+_GRANTS = table_of(ConsentGrant)
 _INSERT_ENTRIES = insert(_ENTRIES)
 _INSERT_NODES = insert(_NODES)
 
-# The queries every decision runs, built once: building a statement and its cache key cost more
-# than SQLite took to answer it.
-_ENTRY = select(CatalogEntry).where(
-    CatalogEntry.owner_org_id == bindparam("owner"), CatalogEntry.name == bindparam("name")
+# What every policy check and log append runs, as Core statements built once: building a
+# statement and its cache key, and the ORM's execution around it, cost more than SQLite took
+# to answer.
+_CLASSIFICATION = select(_CATALOG.c.category, _CATALOG.c.grade).where(
+    _CATALOG.c.owner_org_id == bindparam("owner"), _CATALOG.c.name == bindparam("name")
 )
-_GRANTS_BETWEEN = (
-    select(ConsentGrant)
-    .where(
-        ConsentGrant.owner_org_id == bindparam("owner"),
-        ConsentGrant.grantee_org_id == bindparam("grantee"),
+_GRANT_TERMS = (
+    select(
+        _GRANTS.c.id,
+        _GRANTS.c.owner_org_id,
+        _GRANTS.c.grantee_org_id,
+        _GRANTS.c.categories,
+        _GRANTS.c.max_grade,
+        _GRANTS.c.purpose,
+        _GRANTS.c.valid_from,
+        _GRANTS.c.valid_until,
+        _GRANTS.c.revoked_at,
     )
-    .order_by(ConsentGrant.created_at, ConsentGrant.id)
+    .where(
+        _GRANTS.c.owner_org_id == bindparam("owner"),
+        _GRANTS.c.grantee_org_id == bindparam("grantee"),
+    )
+    .order_by(_GRANTS.c.created_at, _GRANTS.c.id)
 )
 _LOCK_HEAD = (
-    update(LogHeadRow)
-    .where(LogHeadRow.id == HEAD_ID)
-    .values(size=LogHeadRow.size)
-    .returning(LogHeadRow.size, LogHeadRow.frontier)
-    .execution_options(synchronize_session=False)
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD_ID)
+    .values(size=_HEAD.c.size)
+    .returning(_HEAD.c.size, _HEAD.c.frontier)
 )
 _WRITE_HEAD = (
-    update(LogHeadRow)
-    .where(LogHeadRow.id == HEAD_ID)
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD_ID)
     .values(
         size=bindparam("size"),
-        frontier=bindparam("frontier", type_=LogHeadRow.frontier.type),
-        root_hash=bindparam("root", type_=LogHeadRow.root_hash.type),
-        updated_at=bindparam("at", type_=LogHeadRow.updated_at.type),
+        frontier=bindparam("frontier", type_=_HEAD.c.frontier.type),
+        root_hash=bindparam("root", type_=_HEAD.c.root_hash.type),
+        updated_at=bindparam("at", type_=_HEAD.c.updated_at.type),
     )
-    .execution_options(synchronize_session=False)
 )
 
 
@@ -78,7 +91,20 @@ class GovernanceRepository:
     # --- catalog ----------------------------------------------------------------------------
 
     def entry(self, owner_org_id: str, name: str) -> CatalogEntry | None:
-        return self.session.scalars(_ENTRY, {"owner": owner_org_id, "name": name}).one_or_none()
+        return self.session.scalars(
+            select(CatalogEntry).where(
+                CatalogEntry.owner_org_id == owner_org_id, CatalogEntry.name == name
+            )
+        ).one_or_none()
+
+    def classification(self, owner_org_id: str, name: str) -> tuple[str, int] | None:
+        """(category, grade) of an enterprise's catalog entry, or None when it has none."""
+        row = (
+            connection(self.session)
+            .execute(_CLASSIFICATION, {"owner": owner_org_id, "name": name})
+            .one_or_none()
+        )
+        return None if row is None else (str(row.category), int(row.grade))
 
     def entry_by_id(self, entry_id: str) -> CatalogEntry | None:
         return self.session.get(CatalogEntry, entry_id)
@@ -101,10 +127,15 @@ class GovernanceRepository:
     def grant(self, grant_id: str) -> ConsentGrant | None:
         return self.session.get(ConsentGrant, grant_id)
 
-    def grants_between(self, owner_org_id: str, grantee_org_id: str) -> Sequence[ConsentGrant]:
-        return self.session.scalars(
-            _GRANTS_BETWEEN, {"owner": owner_org_id, "grantee": grantee_org_id}
-        ).all()
+    def grant_terms_between(self, owner_org_id: str, grantee_org_id: str) -> Sequence[AnyRow]:
+        """Every grant from owner to grantee, oldest first, as the columns the policy check
+        reads: id, owner_org_id, grantee_org_id, categories, max_grade, purpose, valid_from,
+        valid_until, revoked_at."""
+        return (
+            connection(self.session)
+            .execute(_GRANT_TERMS, {"owner": owner_org_id, "grantee": grantee_org_id})
+            .all()
+        )
 
     def grants(
         self, *, owner_org_id: str | None = None, grantee_org_id: str | None = None
@@ -140,7 +171,7 @@ class GovernanceRepository:
         so concurrent appenders queue here; RETURNING hands back the row as it is once the lock
         is held (PostgreSQL re-reads the latest committed version after waiting).
         """
-        row = self.session.execute(_LOCK_HEAD).one()
+        row = connection(self.session).execute(_LOCK_HEAD).one()
         return int(row.size), list(row.frontier)
 
     def read_head(self) -> tuple[int, list[str], bytes]:
@@ -152,17 +183,17 @@ class GovernanceRepository:
         return int(row.size), list(row.frontier), bytes(row.root_hash)
 
     def write_head(self, size: int, frontier: list[str], root: bytes, at: datetime) -> None:
-        self.session.execute(
+        connection(self.session).execute(
             _WRITE_HEAD, {"size": size, "frontier": frontier, "root": root, "at": at}
         )
 
     def insert_entries(self, rows: list[dict[str, Any]]) -> None:
         # Core insert on the table: the ORM's bulk path costs more than hashing the entries.
-        self.session.execute(_INSERT_ENTRIES, rows)
+        connection(self.session).execute(_INSERT_ENTRIES, rows)
 
     def insert_nodes(self, nodes: list[tuple[NodeKey, bytes]]) -> None:
         if nodes:
-            self.session.execute(
+            connection(self.session).execute(
                 _INSERT_NODES, [{"level": lv, "idx": idx, "hash": h} for (lv, idx), h in nodes]
             )
 

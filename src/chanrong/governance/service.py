@@ -46,6 +46,7 @@ from chanrong.governance.orm import (
 from chanrong.governance.repository import GovernanceRepository
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Principal, Role
+from chanrong.storage.statements import AnyRow
 
 __all__ = [
     "DEFAULT_CATALOG",
@@ -224,16 +225,16 @@ def append_many(
 def _classification(
     repo: GovernanceRepository, owner_org_id: str, dataset: str
 ) -> tuple[Category, Grade] | None:
-    entry = repo.entry(owner_org_id, dataset)
-    if entry is not None:
-        return Category(entry.category), Grade(entry.grade)
+    found = repo.classification(owner_org_id, dataset)
+    if found is not None:
+        return Category(found[0]), Grade(found[1])
     spec = DEFAULT_CATALOG.get(dataset)
     if spec is not None:
         return spec.category, spec.grade
     return None
 
 
-def _terms(grant: ConsentGrant) -> GrantTerms:
+def _terms(grant: AnyRow) -> GrantTerms:
     return GrantTerms(
         grant_id=grant.id,
         owner_org_id=grant.owner_org_id,
@@ -300,7 +301,7 @@ def authorize_read(
         pair = (owner_org_id, principal.org_id)
         terms = batch.grants.get(pair) if batch is not None else None
         if terms is None:
-            terms = [_terms(g) for g in repo.grants_between(*pair)]
+            terms = [_terms(g) for g in repo.grant_terms_between(*pair)]
             if batch is not None:
                 batch.grants[pair] = terms
         grant, refusal = decide(

@@ -8,15 +8,32 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from chanrong.identity.orm import ApiKey, Organisation, User
+from chanrong.storage.statements import AnyRow, connection, table_of
 
-# Every API call authenticates: the key, its user and organisation in one statement built once
-# (building it and its cache key cost more than SQLite took to answer it).
+_KEYS, _USERS, _ORGS = table_of(ApiKey), table_of(User), table_of(Organisation)
+
+# Every API call authenticates: the key, its user and organisation in one Core statement built
+# once (building it and its cache key, and the ORM loading entities, cost more than SQLite took
+# to answer it).
 _KEY_WITH_OWNER = (
-    select(ApiKey, User, Organisation)
-    .join(User, User.id == ApiKey.user_id)
-    .join(Organisation, Organisation.id == User.org_id)
-    .where(ApiKey.prefix == bindparam("prefix"))
+    select(
+        _KEYS.c.id.label("key_id"),
+        _KEYS.c.key_hash,
+        _KEYS.c.revoked_at,
+        _KEYS.c.expires_at,
+        _USERS.c.id.label("user_id"),
+        _USERS.c.roles,
+        _USERS.c.active,
+        _ORGS.c.id.label("org_id"),
+        _ORGS.c.kind,
+        _ORGS.c.institution_type,
+        _ORGS.c.is_core,
+    )
+    .join(_USERS, _USERS.c.id == _KEYS.c.user_id)
+    .join(_ORGS, _ORGS.c.id == _USERS.c.org_id)
+    .where(_KEYS.c.prefix == bindparam("prefix"))
 )
+_ORG_KIND = select(_ORGS.c.kind).where(_ORGS.c.id == bindparam("org"))
 
 
 class IdentityRepository:
@@ -68,11 +85,17 @@ class IdentityRepository:
     def key_by_prefix(self, prefix: str) -> ApiKey | None:
         return self.session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).one_or_none()
 
-    def key_with_owner(self, prefix: str) -> tuple[ApiKey, User, Organisation] | None:
-        """The key, its user and the user's organisation in one round trip (every API call
-        authenticates, so this is the hottest query there is)."""
-        row = self.session.execute(_KEY_WITH_OWNER, {"prefix": prefix}).one_or_none()
-        return None if row is None else (row[0], row[1], row[2])
+    def key_with_owner(self, prefix: str) -> AnyRow | None:
+        """What authenticating a key needs of the key, its user and the user's organisation,
+        in one round trip (every API call authenticates: this is the hottest query there is).
+        Columns: key_id, key_hash, revoked_at, expires_at, user_id, roles, active, org_id,
+        kind, institution_type, is_core."""
+        return connection(self.session).execute(_KEY_WITH_OWNER, {"prefix": prefix}).one_or_none()
+
+    def org_kind(self, org_id: str) -> str | None:
+        """An organisation's kind, or None when there is no such organisation."""
+        kind = connection(self.session).execute(_ORG_KIND, {"org": org_id}).scalar_one_or_none()
+        return None if kind is None else str(kind)
 
     def keys(self, org_id: str) -> Sequence[ApiKey]:
         return self.session.scalars(

@@ -146,13 +146,24 @@ def create_api_key(
 
 
 def principal_of(user: User, org: Organisation) -> Principal:
+    return _principal(user.id, user.roles, org.id, org.kind, org.institution_type, org.is_core)
+
+
+def _principal(
+    user_id: str,
+    roles: Sequence[str],
+    org_id: str,
+    kind: str,
+    institution_type: str | None,
+    is_core: bool | None,
+) -> Principal:
     return Principal(
-        user_id=user.id,
-        org_id=org.id,
-        org_kind=OrgKind(org.kind),
-        roles=frozenset(Role(r) for r in user.roles),
-        institution_type=InstitutionType(org.institution_type) if org.institution_type else None,
-        is_core=org.is_core,
+        user_id=user_id,
+        org_id=org_id,
+        org_kind=OrgKind(kind),
+        roles=frozenset(Role(r) for r in roles),
+        institution_type=InstitutionType(institution_type) if institution_type else None,
+        is_core=bool(is_core),
     )
 
 
@@ -170,22 +181,23 @@ def authenticate_api_key(session: Session, raw: str, *, now: datetime | None = N
     prefix = secrets.split_api_key(raw)
     if prefix is None:
         raise Unauthenticated("credential is neither an API key nor a valid access token")
-    found = IdentityRepository(session).key_with_owner(prefix)
-    if found is None:
+    key = IdentityRepository(session).key_with_owner(prefix)
+    if key is None:
         raise Unauthenticated("unknown API key")
-    key, user, org = found
     now = now or utcnow()
     if key.revoked_at is not None:
         raise Unauthenticated("API key has been revoked")
     if key.expires_at is not None and key.expires_at <= now:
         raise Unauthenticated("API key has expired")
-    if not secrets.key_cache.hit(key.id, raw):
+    if not secrets.key_cache.hit(key.key_id, raw):
         if not secrets.verify_secret(key.key_hash, raw):
             raise Unauthenticated("unknown API key")
-        secrets.key_cache.add(key.id, raw)
-    if not user.active:
+        secrets.key_cache.add(key.key_id, raw)
+    if not key.active:
         raise Unauthenticated("the user behind this credential is not active")
-    return principal_of(user, org)
+    return _principal(
+        key.user_id, key.roles, key.org_id, key.kind, key.institution_type, key.is_core
+    )
 
 
 def authenticate_password(
@@ -288,6 +300,13 @@ def organisation_names(session: Session, org_ids: Sequence[str]) -> dict[str, st
 def find_organisation(session: Session, org_id: str) -> Organisation | None:
     """Unchecked look-up for other domains' services (they apply their own access rules)."""
     return IdentityRepository(session).org(org_id)
+
+
+def organisation_kind(session: Session, org_id: str) -> OrgKind | None:
+    """What kind of organisation ``org_id`` is, or None when there is none (unchecked, like
+    ``find_organisation``, for a caller that needs nothing else of it)."""
+    kind = IdentityRepository(session).org_kind(org_id)
+    return None if kind is None else OrgKind(kind)
 
 
 def find_enterprise_by_uscc(session: Session, uscc: str) -> Organisation | None:

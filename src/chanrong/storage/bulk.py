@@ -9,6 +9,7 @@ from sqlalchemy import Insert, Table, insert, inspect
 from sqlalchemy.orm import Session
 
 from chanrong.storage.base import Base
+from chanrong.storage.statements import connection
 
 _inserts: dict[Table, Insert] = {}
 
@@ -33,9 +34,12 @@ def insert_rows(session: Session, rows: Iterable[Base]) -> None:
             if attr.key in state.dict
         }
         groups.setdefault((table, tuple(values)), []).append(values)
+    if not groups:
+        return
+    conn = connection(session)
     for (table, _keys), batch in groups.items():
         stmt = _inserts.get(table)
         if stmt is None:
             # Built once per table: a statement's cache key is computed on first use and kept.
             stmt = _inserts.setdefault(table, insert(table))
-        session.execute(stmt, batch)
+        conn.execute(stmt, batch)
