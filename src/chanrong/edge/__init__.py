@@ -4,7 +4,16 @@ Domain ``api.py`` modules import from here; the transaction of a request is open
 committed here and nowhere else.
 """
 
-from chanrong.edge.context import Ctx, SessionDep, current, db_session, require
+from chanrong.edge.context import Ctx, SessionDep, call_context, current, db_session, require
 from chanrong.edge.idempotency import Idempotency, idempotency
 
-__all__ = ["Ctx", "Idempotency", "SessionDep", "current", "db_session", "idempotency", "require"]
+__all__ = [
+    "Ctx",
+    "Idempotency",
+    "SessionDep",
+    "call_context",
+    "current",
+    "db_session",
+    "idempotency",
+    "require",
+]

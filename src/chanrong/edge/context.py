@@ -98,18 +98,14 @@ def authenticate(request: Request, session: Session, credentials: str | None) ->
     return read_token(credentials, secret=settings.jwt_secret)
 
 
-def current(
-    request: Request,
-    session: Session = SessionDep,
-    creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
-) -> Ctx:
-    """The authenticated call context; every non-public route depends on this."""
-    cookie_token = request.cookies.get("chanrong_token")
-    raw = creds.credentials if creds else cookie_token
+def call_context(request: Request, session: Session, bearer: str | None) -> Ctx:
+    """Authenticate the call (the bearer credential, else the console's session cookie) and
+    build its context."""
+    raw = bearer or request.cookies.get("chanrong_token")
     principal = authenticate(request, session, raw)
-    # End the read that authenticated, handing its connection back to the pool: the route runs
-    # later in another worker thread, and a request holding a connection while it waits for a
-    # thread let a burst of requests hold every connection while every thread waited for one.
+    # End the read that authenticated, handing its connection back to the pool: a route may run
+    # later in a worker thread, and a request holding a connection while it waits for a thread
+    # let a burst of requests hold every connection while every thread waited for one.
     session.commit()
     request.state.principal = principal
     return Ctx(
@@ -119,6 +115,21 @@ def current(
         locale=_locale(request),
         request_id=getattr(request.state, "request_id", ""),
     )
+
+
+async def current(
+    request: Request,
+    session: Session = SessionDep,
+    creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
+) -> Ctx:
+    """The authenticated call context; every non-public route depends on this.
+
+    Async, so authenticating runs on the event loop: it is one indexed read (an API key) or a
+    signature check (an access token), and sending it to a worker thread cost more than the
+    read: the hop itself, and a GIL hand-over to and from every other busy thread of the
+    process around the database call.
+    """
+    return call_context(request, session, creds.credentials if creds else None)
 
 
 def require(

@@ -23,7 +23,7 @@ from chanrong.core.clock import utcnow
 from chanrong.core.errors import Forbidden, NotFound, Unauthenticated
 from chanrong.core.i18n import DEFAULT_LOCALE, normalise_locale
 from chanrong.core.settings import Settings
-from chanrong.edge import Ctx, SessionDep, current
+from chanrong.edge import Ctx, SessionDep, call_context
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Role
 from chanrong.identity.tokens import issue_token
@@ -86,7 +86,7 @@ class Page:
 
 def _page(request: Request, session: Session) -> Page:
     try:
-        ctx = current(request, session, None)
+        ctx = call_context(request, session, None)
     except Unauthenticated as exc:
         raise SignInRequired(exc.detail) from None
     token = request.cookies.get(TOKEN_COOKIE, "")
