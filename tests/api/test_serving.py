@@ -40,8 +40,7 @@ def test_accepted_connections_have_nodelay() -> None:
     server.close()
 
 
-def test_two_workers_listen_answer_and_stop(tmp_path: Path) -> None:
-    port = _free_port()
+def _serve_two_workers(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "CHANRONG_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
@@ -53,11 +52,17 @@ def test_two_workers_listen_answer_and_stop(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "chanrong.cli.main", *args], env=env, start_new_session=True
     )
+    deadline = time.monotonic() + 90
+    while listeners(port) < 2 and time.monotonic() < deadline:
+        assert proc.poll() is None, "serve exited early"
+        time.sleep(0.2)
+    return proc
+
+
+def test_two_workers_listen_answer_and_stop(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = _serve_two_workers(tmp_path, port)
     try:
-        deadline = time.monotonic() + 90
-        while listeners(port) < 2 and time.monotonic() < deadline:
-            assert proc.poll() is None, "serve exited early"
-            time.sleep(0.2)
         assert listeners(port) == 2
         # Fresh connections each time, so both workers' sockets get some.
         for _ in range(20):
@@ -73,6 +78,40 @@ def test_two_workers_listen_answer_and_stop(tmp_path: Path) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
+    """SIGKILL runs no handler in the supervisor: the kernel's parent-death signal stops the
+    workers, so none is left serving the port."""
+    port = _free_port()
+    proc = _serve_two_workers(tmp_path, port)
+    try:
+        assert listeners(port) == 2
+        workers = [
+            int(pid)
+            for pid in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        ]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while listeners(port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert listeners(port) == 0
+        for pid in workers:
+            # Gone, or a zombie awaiting its (now init's) wait: either way not running.
+            status = Path(f"/proc/{pid}/status")
+            assert not status.exists() or "zombie" in status.read_text()
+    finally:
+        if _group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_served_app_freezes_its_startup_heap(

@@ -10,13 +10,16 @@ latency budget here, so several workers are run this way instead:
   worker ran at 100 % while the other idled.
 
 Here each worker binds its own socket with SO_REUSEPORT, so the kernel spreads connections
-over the workers, and every socket says IPPROTO_TCP and has TCP_NODELAY set.
+over the workers, and every socket says IPPROTO_TCP and has TCP_NODELAY set; a worker also
+stops when its supervisor dies, however it died.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
+import os
 import signal
 import socket
 from pathlib import Path
@@ -83,7 +86,29 @@ def _config(log_level: str) -> uvicorn.Config:
     return uvicorn.Config(APP, factory=True, log_level=log_level)
 
 
-def _worker(host: str, port: int, log_level: str) -> None:
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def exit_with_parent(parent_pid: int) -> bool:
+    """Have the kernel send this process SIGTERM when ``parent_pid`` (its parent) dies.
+
+    A supervisor stopped by SIGKILL or a crash runs no handler, and its workers would go on
+    serving the port with nobody to stop them; a restarted supervisor then shares the port with
+    orphans running old code. Linux only; returns False where the call is not available.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if os.getppid() != parent_pid:  # it died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+    return True
+
+
+def _worker(host: str, port: int, log_level: str, parent_pid: int) -> None:
+    exit_with_parent(parent_pid)
     sock = listening_socket(host, port, reuse_port=True)
     uvicorn.Server(_config(log_level)).run(sockets=[sock])
 
@@ -102,7 +127,9 @@ def serve(*, host: str, port: int, workers: int = 1, log_level: str = "info") ->
     listening_socket(host, port, reuse_port=True).close()
     spawn = multiprocessing.get_context("spawn")
     procs = [
-        spawn.Process(target=_worker, args=(host, port, log_level), name=f"chanrong-api-{i}")
+        spawn.Process(
+            target=_worker, args=(host, port, log_level, os.getpid()), name=f"chanrong-api-{i}"
+        )
         for i in range(workers)
     ]
 
