@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,3 +32,19 @@ def test_credit_models_quick_prints_every_model() -> None:
     for model in ("champion", "challenger", "optbinning", "toad"):
         assert model in run.stdout
     assert "statlog_australian: champion AUC" in run.stdout
+
+
+def test_decisions_quick_drives_the_served_route_without_errors() -> None:
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "decisions.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "POST /credit/applications" in run.stdout
+    # One run of 150 requests (50/s for 3 s), every one answered 201.
+    assert re.search(r"│\s+1\s+│\s+150\s+│\s+0\s+│", run.stdout), run.stdout
+    assert "JSON scorecard table (chanrong)" in run.stdout

@@ -113,7 +113,8 @@ class ModelRegistry:
         self._cached: tuple[tuple[int, int], dict[str, Any]] | None = None
 
     # --- index --------------------------------------------------------------------------
-    def _index(self) -> dict[str, Any]:
+    def _current_index(self) -> dict[str, Any]:
+        """The index as on disk, shared with the cache: for reading only."""
         path = self.root / "index.json"
         try:
             st = path.stat()
@@ -123,8 +124,11 @@ class ModelRegistry:
         stamp = (st.st_mtime_ns, st.st_size)
         if self._cached is None or self._cached[0] != stamp:
             self._cached = (stamp, json.loads(path.read_text("utf-8")))
-        # Writers mutate what they get; hand out a copy so the cache stays as read.
-        copied: dict[str, Any] = copy.deepcopy(self._cached[1])
+        return self._cached[1]
+
+    def _index(self) -> dict[str, Any]:
+        """A copy of the index for a writer to change and save (the cache stays as read)."""
+        copied: dict[str, Any] = copy.deepcopy(self._current_index())
         return copied
 
     def _save_index(self, index: Mapping[str, Any]) -> None:
@@ -133,7 +137,7 @@ class ModelRegistry:
     def entries(self, name: str | None = None) -> list[ModelEntry]:
         """Every registered version (of one name), oldest first."""
         out = []
-        for key, rec in self._index()["models"].items():
+        for key, rec in self._current_index()["models"].items():
             n, _, v = key.rpartition("@")
             if name is None or n == name:
                 out.append(
@@ -143,7 +147,7 @@ class ModelRegistry:
                         rec["kind"],
                         Approval(rec["state"]),
                         rec["manifest_sha256"],
-                        rec.get("manifest", {}),
+                        dict(rec.get("manifest", {})),
                     )
                 )
         return sorted(out, key=lambda e: (e.name, e.version))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -66,20 +67,33 @@ _registries: dict[Path, ModelRegistry] = {}
 
 def model_registry(settings: Settings) -> ModelRegistry:
     """The registry under ``<var_dir>/models`` (one instance per directory and process)."""
-    root = (settings.var_dir / "models").resolve()
-    if root not in _registries:
-        _registries[root] = ModelRegistry(root)
-    return _registries[root]
+    found = _registries.get(settings.var_dir)
+    if found is None:
+        # Resolved once per configured directory (every decision asks): two spellings of one
+        # directory share the registry and its cache.
+        root = (settings.var_dir / "models").resolve()
+        found = next((r for r in _registries.values() if r.root == root), None)
+        found = _registries[settings.var_dir] = found or ModelRegistry(root)
+    return found
+
+
+_products_read: dict[Path, tuple[tuple[int, int], dict[str, CreditProduct]]] = {}
 
 
 def products(settings: Settings) -> dict[str, CreditProduct]:
     """Products as data: ``<var_dir>/credit_products.json`` if present, else the default."""
     path = settings.var_dir / "credit_products.json"
-    if not path.exists():
+    try:
+        st = path.stat()
+    except FileNotFoundError:
         return {DEFAULT_PRODUCT.code: DEFAULT_PRODUCT}
-    raw = json.loads(path.read_text("utf-8"))
-    items = [product_from_dict(d) for d in raw]
-    return {p.code: p for p in items}
+    # Every decision reads its product: parse the file again only when it changed.
+    stamp = (st.st_mtime_ns, st.st_size)
+    cached = _products_read.get(path)
+    if cached is None or cached[0] != stamp:
+        raw = json.loads(path.read_text("utf-8"))
+        cached = _products_read[path] = (stamp, {p.code: p for p in map(product_from_dict, raw)})
+    return dict(cached[1])
 
 
 def product(settings: Settings, code: str) -> CreditProduct:
@@ -96,15 +110,12 @@ def load_model(registry: ModelRegistry, ref: str) -> tuple[ModelEntry, Model]:
     """Load (and verify) a model; re-verified whenever any of its files changes on disk."""
     entry = registry.entry(ref)
     folder = registry.root / entry.name / str(entry.version)
-    stamp = (
-        tuple(
-            int(s)
-            for p in sorted(folder.glob("*"))
-            for s in (p.stat().st_mtime_ns, p.stat().st_size)
-        )
-        if folder.exists()
-        else ()
-    )
+    try:
+        with os.scandir(folder) as files:
+            stat = sorted((f.name, f.stat()) for f in files)
+        stamp = tuple(n for _, st in stat for n in (st.st_mtime_ns, st.st_size))
+    except FileNotFoundError:
+        stamp = ()
     key = (str(registry.root), entry.ref, entry.manifest_sha256)
     cached = _model_cache.get(key)
     if cached is not None and cached[0] == stamp and stamp:

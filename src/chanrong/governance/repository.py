@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,6 @@ from chanrong.governance.orm import (
     LogNodeRow,
     SignedTreeHeadRow,
 )
-from chanrong.storage.bulk import insert_rows
 from chanrong.storage.statements import AnyRow, connection, table_of
 
 HEAD_ID = 1
@@ -31,6 +30,7 @@ _CATALOG = table_of(CatalogEntry)
 _GRANTS = table_of(ConsentGrant)
 _INSERT_ENTRIES = insert(_ENTRIES)
 _INSERT_NODES = insert(_NODES)
+_INSERT_ACCESS = insert(table_of(AccessRecordRow))
 
 # What every policy check and log append runs, as Core statements built once: building a
 # statement and its cache key, and the ORM's execution around it, cost more than SQLite took
@@ -84,9 +84,10 @@ class GovernanceRepository:
         self.session.add(obj)
         self.session.flush()
 
-    def insert_access(self, rows: Iterable[AccessRecordRow]) -> None:
-        """Insert access records built by the caller, past the unit of work (hot path)."""
-        insert_rows(self.session, rows)
+    def insert_access(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert access records (column → value) past the unit of work: a hot path."""
+        if rows:
+            connection(self.session).execute(_INSERT_ACCESS, rows)
 
     # --- catalog ----------------------------------------------------------------------------
 
