@@ -309,35 +309,24 @@ def authorize_read(
         )
         if refusal is not None:
             _refuse(refusal, owner_org_id, dataset)
-    item: LogItem = (
-        "data.access",
-        principal.org_id,
-        f"{owner_org_id}:{dataset}",
-        {
-            "owner_org_id": owner_org_id,
-            "accessor_org_id": principal.org_id,
-            "accessor_user_id": principal.user_id,
-            "dataset": dataset,
-            "category": category.value,
-            "grade": int(grade),
-            "purpose": purpose.value if purpose else None,
-            "aggregate": aggregate,
-            "grant_id": grant.grant_id if grant else None,
-        },
-    )
-    # The owner's access-list row, written once: a plain row for a Core insert (an ORM object
-    # costs more to build and write than the read it records).
-    row: dict[str, Any] = {
-        "id": new_id(),
+    payload: dict[str, Any] = {
         "owner_org_id": owner_org_id,
         "accessor_org_id": principal.org_id,
         "accessor_user_id": principal.user_id,
         "dataset": dataset,
         "category": category.value,
         "grade": int(grade),
-        "purpose": purpose.value if purpose else "platform_operation",
+        "purpose": purpose.value if purpose else None,
         "aggregate": aggregate,
         "grant_id": grant.grant_id if grant else None,
+    }
+    item: LogItem = ("data.access", principal.org_id, f"{owner_org_id}:{dataset}", payload)
+    # The owner's access-list row holds what the log entry records, and where it landed: a
+    # plain row for a Core insert (an ORM object cost more to build and write than the read).
+    row: dict[str, Any] = {
+        **payload,
+        "id": new_id(),
+        "purpose": payload["purpose"] or "platform_operation",
         "log_index": -1,
         "at": now,
     }
