@@ -148,6 +148,7 @@ class Console:
 
     def assert_fits_width(self) -> None:
         """Nothing overflows the viewport sideways (tables scroll inside their own box)."""
+        self.page.wait_for_load_state("load")
         overflow = self.page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )

@@ -98,6 +98,8 @@ def test_phone_width_menu_and_pages_fit(phone: Console, park: Park) -> None:
     phone.assert_fits_width()
     phone.shot("operator-park")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="组织与用户").click()
+    # Measured on the new page, not on the old one while it navigates away.
+    expect(page).to_have_url(re.compile(r"/console/organisation$"))
     phone.assert_fits_width()
     phone.shot("organisation")
 
