@@ -89,22 +89,21 @@ def _config(log_level: str) -> uvicorn.Config:
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def exit_with_parent(parent_pid: int) -> bool:
+def exit_with_parent(parent_pid: int) -> None:
     """Have the kernel send this process SIGTERM when ``parent_pid`` (its parent) dies.
 
     A supervisor stopped by SIGKILL or a crash runs no handler, and its workers would go on
     serving the port with nobody to stop them; a restarted supervisor then shares the port with
-    orphans running old code. Linux only; returns False where the call is not available.
+    orphans running old code. Linux only; elsewhere nothing happens.
     """
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
-            return False
+            return
     except (OSError, AttributeError):
-        return False
+        return
     if os.getppid() != parent_pid:  # it died before the request took effect
         os.kill(os.getpid(), signal.SIGTERM)
-    return True
 
 
 def _worker(host: str, port: int, log_level: str, parent_pid: int) -> None:

@@ -6,6 +6,7 @@ inputs and the exact model version, so it can be replayed and checked later.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -62,19 +63,20 @@ STATUS = {Outcome.APPROVE: "approved", Outcome.DECLINE: "declined", Outcome.REFE
 # --- configuration ----------------------------------------------------------------------------
 
 
-_registries: dict[Path, ModelRegistry] = {}
+@functools.cache
+def _models_root(var_dir: Path) -> Path:
+    # Resolved once per configured directory: every decision asks for the registry.
+    return (var_dir / "models").resolve()
+
+
+@functools.cache
+def _registry_at(root: Path) -> ModelRegistry:
+    return ModelRegistry(root)
 
 
 def model_registry(settings: Settings) -> ModelRegistry:
     """The registry under ``<var_dir>/models`` (one instance per directory and process)."""
-    found = _registries.get(settings.var_dir)
-    if found is None:
-        # Resolved once per configured directory (every decision asks): two spellings of one
-        # directory share the registry and its cache.
-        root = (settings.var_dir / "models").resolve()
-        found = next((r for r in _registries.values() if r.root == root), None)
-        found = _registries[settings.var_dir] = found or ModelRegistry(root)
-    return found
+    return _registry_at(_models_root(settings.var_dir))
 
 
 _products_read: dict[Path, tuple[tuple[int, int], dict[str, CreditProduct]]] = {}

@@ -32,6 +32,9 @@ _INSERT_ENTRIES = insert(_ENTRIES)
 _INSERT_NODES = insert(_NODES)
 _INSERT_ACCESS = insert(table_of(AccessRecordRow))
 
+_ENTRY = select(CatalogEntry).where(
+    CatalogEntry.owner_org_id == bindparam("owner"), CatalogEntry.name == bindparam("name")
+)
 # What every policy check and log append runs, as Core statements built once: building a
 # statement and its cache key, and the ORM's execution around it, cost more than SQLite took
 # to answer.
@@ -92,11 +95,7 @@ class GovernanceRepository:
     # --- catalog ----------------------------------------------------------------------------
 
     def entry(self, owner_org_id: str, name: str) -> CatalogEntry | None:
-        return self.session.scalars(
-            select(CatalogEntry).where(
-                CatalogEntry.owner_org_id == owner_org_id, CatalogEntry.name == name
-            )
-        ).one_or_none()
+        return self.session.scalars(_ENTRY, {"owner": owner_org_id, "name": name}).one_or_none()
 
     def classification(self, owner_org_id: str, name: str) -> tuple[str, int] | None:
         """(category, grade) of an enterprise's catalog entry, or None when it has none."""
