@@ -29,7 +29,7 @@ def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("CHANRONG_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("CHANRONG_DATABASE_URL", raising=False)
     # Tables are checked by content, so make them wide (xdist workers fix 80 columns at import).
-    from chanrong.cli import common
+    from chanrong.edge import commands as common
 
     monkeypatch.setattr(common.console, "width", 200)
     monkeypatch.setattr(common.err_console, "width", 200)

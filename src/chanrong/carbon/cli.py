@@ -9,8 +9,8 @@ import typer
 from rich.table import Table
 
 from chanrong.carbon import park_report, service
-from chanrong.cli.common import console, friendly_errors, unit_of_work
 from chanrong.core.clock import parse_month
+from chanrong.edge.commands import console, friendly_errors, unit_of_work
 
 app = typer.Typer(help="Carbon-efficiency code 工业碳效码", no_args_is_help=True)
 

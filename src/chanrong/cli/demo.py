@@ -23,13 +23,13 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from chanrong.cli.common import console, friendly_errors, settings
 from chanrong.core.clock import month_start, shanghai_date, utcnow
 from chanrong.core.money import format_yuan
 from chanrong.core.settings import Settings
 from chanrong.demo import stories
 from chanrong.demo.featured import Featured, pick
 from chanrong.demo.park import load_park
+from chanrong.edge.commands import console, friendly_errors, settings
 from chanrong.identity import service as identity
 from chanrong.storage import migrate
 from chanrong.storage.database import Database

@@ -8,8 +8,8 @@ import typer
 
 from chanrong.carbon.cli import app as carbon_app
 from chanrong.cli import demo as demo_cmd
-from chanrong.cli.common import console, friendly_errors, settings
 from chanrong.credit.cli import app as credit_app
+from chanrong.edge.commands import console, friendly_errors, settings
 from chanrong.governance.cli import catalog_app, consent_app, log_app
 from chanrong.identity.cli import apikey_app, org_app, user_app
 from chanrong.insurance.cli import app as insurance_app

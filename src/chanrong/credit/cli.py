@@ -10,9 +10,9 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from chanrong.cli.common import console, friendly_errors, settings, unit_of_work
 from chanrong.core.errors import ValidationFailed
 from chanrong.credit import service
+from chanrong.edge.commands import console, friendly_errors, settings, unit_of_work
 
 app = typer.Typer(help="Credit models and profiles 信用模型与画像", no_args_is_help=True)
 

@@ -1,6 +1,8 @@
-"""The request edge shared by every domain router: session per request, caller, idempotency.
+"""The edge shared by every entry point: the request's session, caller and idempotency
+(``context``, ``idempotency``) and what every CLI command shares (``commands``).
 
-Domain ``api.py`` modules import from here; the transaction of a request is opened and
+Domain ``api.py`` and ``cli.py`` modules import from here; the transaction of a request is
+opened and
 committed here and nowhere else.
 """
 

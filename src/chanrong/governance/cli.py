@@ -11,7 +11,9 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from chanrong.cli.common import (
+from chanrong.core.clock import utcnow
+from chanrong.core.errors import NotFound, ValidationFailed
+from chanrong.edge.commands import (
     console,
     err_console,
     friendly_errors,
@@ -19,8 +21,6 @@ from chanrong.cli.common import (
     settings,
     unit_of_work,
 )
-from chanrong.core.clock import utcnow
-from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.governance import export, keys, merkle, service
 from chanrong.governance.classification import suggest
 from chanrong.governance.domain import CATEGORY_LABELS, NATIONAL_LEVEL_OF_GRADE, Category, Grade

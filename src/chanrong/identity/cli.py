@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from chanrong.cli.common import console, friendly_errors, unit_of_work
+from chanrong.edge.commands import console, friendly_errors, unit_of_work
 from chanrong.identity import service
 
 org_app = typer.Typer(help="Organisations 机构", no_args_is_help=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from chanrong.cli.common import console, friendly_errors
+from chanrong.edge.commands import console, friendly_errors
 from chanrong.insurance import park_report
 
 app = typer.Typer(help="Equipment insurance 设备保险", no_args_is_help=True)

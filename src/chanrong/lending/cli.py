@@ -15,9 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from chanrong.cli.common import console, friendly_errors, unit_of_work
 from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.core.money import format_yuan
+from chanrong.edge.commands import console, friendly_errors, unit_of_work
 from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal
 from chanrong.lending import service

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from chanrong.cli.common import console, err_console, friendly_errors, print_json, unit_of_work
+from chanrong.edge.commands import console, err_console, friendly_errors, print_json, unit_of_work
 from chanrong.market import service
 from chanrong.market.analytics import Bucket, MarketReport
 from chanrong.market.tabular import Dataset

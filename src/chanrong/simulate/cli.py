@@ -17,8 +17,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from chanrong.cli.common import console, friendly_errors
 from chanrong.core.errors import ValidationFailed
+from chanrong.edge.commands import console, friendly_errors
 from chanrong.simulate.config import FAULT_KINDS, FaultRates, ParkConfig, preset
 
 

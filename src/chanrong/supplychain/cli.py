@@ -10,11 +10,11 @@ from rich.markup import escape
 from rich.tree import Tree
 from sqlalchemy.orm import Session
 
-from chanrong.cli.common import console, friendly_errors, unit_of_work
 from chanrong.core.clock import shanghai_date
 from chanrong.core.i18n import t
 from chanrong.core.money import format_yuan
 from chanrong.core.uscc import make_uscc
+from chanrong.edge.commands import console, friendly_errors, unit_of_work
 from chanrong.identity import service as identity
 from chanrong.supplychain import service
 from chanrong.supplychain.domain import LineageNode

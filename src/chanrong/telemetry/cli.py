@@ -13,8 +13,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from chanrong.cli.common import console, err_console, friendly_errors, settings, unit_of_work
 from chanrong.core.errors import NotFound, ValidationFailed
+from chanrong.edge.commands import console, err_console, friendly_errors, settings, unit_of_work
 from chanrong.telemetry import service
 from chanrong.telemetry.adapters import files, opcua
 from chanrong.telemetry.adapters.mqtt import MqttIngestWorker, WorkerStats, share_topic
