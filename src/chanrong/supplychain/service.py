@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from chanrong.core.clock import SHANGHAI, ensure_aware, shanghai_date, utcnow
+from chanrong.core.clock import ensure_aware, shanghai_date, utcnow
 from chanrong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chanrong.core.ids import new_id
 from chanrong.governance import service as governance
@@ -957,77 +957,3 @@ def all_violations(session: Session) -> list[str]:
     for pid in payable_ids(session):
         out.extend(tree_violations(session, pid))
     return out
-
-
-# -- the demo story ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Story:
-    """What ``demo_story`` did, for printing."""
-
-    payable_id: str
-    core_org_id: str
-    root_certificate_id: str
-    financing_id: str
-    settled_fen: int
-    settlements: tuple[tuple[str, int], ...]  # (payee org id, fen)
-
-
-def demo_story(
-    session: Session,
-    *,
-    core_org_id: str,
-    tier1_org_id: str,
-    tier2_org_ids: tuple[str, str],
-    bank_org_id: str,
-    start: datetime | None = None,
-    invoice_ref: str | None = None,
-) -> Story:
-    """Confirm → split to two tier-2 suppliers → one finances that day → settle at maturity.
-
-    A ¥1,000,000 payable maturing in 90 days: the tier-1 supplier keeps ¥400,000 and passes
-    ¥350,000 and ¥250,000 on; the first tier-2 supplier discounts its part with the bank at
-    3.65 % ACT/360 the same day; at maturity every holder, the bank included, is paid.
-    """
-    at = _now(start)
-    day = shanghai_date(at)
-    maturity = day + timedelta(days=90)
-    supplier = principal_for_org(session, tier1_org_id)
-    core = principal_for_org(session, core_org_id)
-    t2a = principal_for_org(session, tier2_org_ids[0])
-    bank = principal_for_org(session, bank_org_id)
-    payable = submit_payable(
-        session,
-        supplier,
-        core_org_id=core_org_id,
-        amount_fen=100_000_000,
-        maturity_date=maturity,
-        contract_ref="HT-2026-0311",
-        invoice_ref=invoice_ref or f"FP-{at:%Y%m%d%H%M%S%f}",
-        now=at,
-    )
-    root = confirm_payable(session, core, payable.id, now=at)
-    parts = split_certificate(session, supplier, root.id, [35_000_000, 25_000_000], now=at)
-    first = transfer_certificate(session, supplier, parts[0].id, to_org_id=tier2_org_ids[0], now=at)
-    transfer_certificate(session, supplier, parts[1].id, to_org_id=tier2_org_ids[1], now=at)
-    fin = request_financing(session, t2a, first.id, bank_org_id=bank_org_id, now=at)
-    quote_financing(
-        session,
-        bank,
-        fin.id,
-        annual_rate_percent=Decimal("3.65"),
-        day_count=DayCount.ACT_360,
-        now=at,
-    )
-    accept_financing(session, t2a, fin.id, now=at)
-    pay_day = datetime.combine(maturity, time(10, 0), tzinfo=SHANGHAI)
-    paid = settle_payable(session, core, payable.id, now=pay_day)
-    return Story(
-        payable_id=payable.id,
-        core_org_id=core_org_id,
-        root_certificate_id=root.id,
-        financing_id=fin.id,
-        settled_fen=sum(s.amount_fen for s in paid),
-        settlements=tuple((s.payee_org_id, s.amount_fen) for s in paid),
-    )
