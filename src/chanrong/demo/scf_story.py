@@ -18,7 +18,6 @@ from chanrong.core.clock import SHANGHAI, ensure_aware, shanghai_date, utcnow
 from chanrong.core.uscc import make_uscc
 from chanrong.identity import service as identity
 from chanrong.supplychain import service as scf
-from chanrong.supplychain.certificates import DayCount
 
 # Organisations the story uses when it runs on its own (``chanrong scf story``).
 # (key, name, USCC region, USCC organisation-code body, extra attributes); the core enterprise,
@@ -123,7 +122,7 @@ def demo_story(
         bank,
         fin.id,
         annual_rate_percent=Decimal("3.65"),
-        day_count=DayCount.ACT_360,
+        day_count=scf.DayCount.ACT_360,
         now=at,
     )
     scf.accept_financing(session, t2a, fin.id, now=at)
