@@ -32,9 +32,9 @@ from rich.table import Table
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from chanrong.demo.scf_workload import WorkloadResult, run_workload
 from chanrong.storage import migrate
 from chanrong.storage.database import Database
-from chanrong.supplychain.workload import WorkloadResult, run_workload
 
 console = Console()
 

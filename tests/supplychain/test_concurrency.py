@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from chanrong.demo.scf_workload import run_workload
 from chanrong.storage.database import Database
 from chanrong.supplychain.orm import Certificate, Financing
-from chanrong.supplychain.workload import run_workload
 
 
 def test_32_clients_on_overlapping_certificates(db_url: str) -> None:

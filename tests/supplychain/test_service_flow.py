@@ -219,28 +219,6 @@ def test_one_invoice_is_one_payable(db: Database) -> None:
         assert info.value.field == "invoice_ref"
 
 
-def test_demo_story(db: Database) -> None:
-    with db.unit_of_work() as s:
-        chain = build_chain(s)
-        story = service.demo_story(
-            s,
-            core_org_id=chain.core,
-            tier1_org_id=chain.tier1,
-            tier2_org_ids=(chain.tier2a, chain.tier2b),
-            bank_org_id=chain.bank,
-            start=datetime(2026, 3, 2, 2, tzinfo=UTC),
-        )
-        assert story.settled_fen == 100_000_000
-        assert dict(story.settlements) == {
-            chain.tier1: 40_000_000,
-            chain.bank: 35_000_000,
-            chain.tier2b: 25_000_000,
-        }
-        fin = service.get_financing(s, acting(s, chain.bank), story.financing_id)
-        assert (fin.state, fin.discount_fen) == ("accepted", 319_375)
-        assert service.tree_violations(s, story.payable_id) == []
-
-
 def test_settlement_sweeps_into_the_payees_loan(db: Database, park: Park) -> None:
     """回款自动还款: a settled certificate repays the holder's loan by its agreed sweep share."""
     from chanrong.lending import service as lending

@@ -252,10 +252,10 @@ def _stories(
             )
         )
     with db.unit_of_work() as session:
-        from chanrong.supplychain import service as scf
-        from chanrong.supplychain.cli import print_story
+        from chanrong.cli.supplychain_demo import print_story
+        from chanrong.demo.scf_story import demo_story
 
-        story = scf.demo_story(
+        story = demo_story(
             session,
             core_org_id=org[f.core],
             tier1_org_id=org[f.tier1],

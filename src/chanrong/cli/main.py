@@ -8,6 +8,7 @@ import typer
 
 from chanrong.carbon.cli import app as carbon_app
 from chanrong.cli import demo as demo_cmd
+from chanrong.cli import supplychain_demo
 from chanrong.credit.cli import app as credit_app
 from chanrong.edge.commands import console, friendly_errors, settings
 from chanrong.governance.cli import catalog_app, consent_app, log_app
@@ -34,6 +35,8 @@ app.add_typer(loans_app, name="loans")
 app.add_typer(log_app, name="log")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(consent_app, name="consent")
+# ``scf story`` is the demo's: it lives above the domain, which never imports the demo.
+scf_app.command("story")(supplychain_demo.story)
 app.add_typer(scf_app, name="scf")
 app.command("demo")(demo_cmd.demo)
 app.add_typer(market_app, name="market")

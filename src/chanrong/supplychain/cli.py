@@ -1,9 +1,10 @@
-"""``chanrong scf`` commands: certificate trees as Rich trees, the demo story, invariant checks."""
+"""``chanrong scf`` commands: certificate trees as Rich trees, payables from invoices, invariant
+checks. (``scf story``, the demo's telling, lives in ``chanrong.cli.supplychain_demo``.)"""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -13,7 +14,6 @@ from sqlalchemy.orm import Session
 from chanrong.core.clock import shanghai_date
 from chanrong.core.i18n import t
 from chanrong.core.money import format_yuan
-from chanrong.core.uscc import make_uscc
 from chanrong.edge.commands import console, friendly_errors, unit_of_work
 from chanrong.identity import service as identity
 from chanrong.supplychain import service
@@ -30,23 +30,6 @@ _STYLE = {
     "financed": "magenta",
     "settled": "bold green",
 }
-
-# Organisations the story uses when it runs on its own (``chanrong scf story``).
-# (key, name, USCC region, USCC organisation-code body, extra attributes); the core enterprise,
-# the tier-1 supplier and the bank are the ones ``chanrong demo`` seeds, so both stories meet.
-STORY_ORGS: tuple[tuple[str, str, str, str | None, dict[str, Any]], ...] = (
-    (
-        "core",
-        "浙北机电集团 Zhebei Electromechanical Group",
-        "330500",
-        "MA2B0C1D",
-        {"is_core": True},
-    ),
-    ("tier1", "吴兴精密零件 Wuxing Precision Parts", "330502", "MA2B0C2E", {}),
-    ("tier2a", "南浔铸件 Nanxun Castings", "330503", "MA2B0C4G", {}),
-    ("tier2b", "德清紧固件 Deqing Fasteners", "330521", "MA2B0C5H", {}),
-    ("bank", "湖州科创银行 Huzhou Sci-Tech Bank", "330500", None, {"institution_type": "bank"}),
-)
 
 
 def render_tree(session: Session, lineage: service.Lineage, *, locale: str | None = None) -> Tree:
@@ -101,62 +84,6 @@ def render_tree(session: Session, lineage: service.Lineage, *, locale: str | Non
 
     add(top, lineage.root)
     return top
-
-
-def print_story(session: Session, story: service.Story, *, locale: str | None = None) -> None:
-    """Print what ``service.demo_story`` did as a Rich tree (for ``chanrong demo`` too)."""
-    core = service.principal_for_org(session, story.core_org_id)
-    console.print(
-        render_tree(session, service.payable_tree(session, core, story.payable_id), locale=locale)
-    )
-    summary = t(
-        "scf.settled_summary",
-        locale,
-        amount=format_yuan(story.settled_fen),
-        holders=len(story.settlements),
-    )
-    console.print(summary)
-
-
-def _story_org(
-    session: Session, name: str, region: str, body: str | None, extra: dict[str, Any]
-) -> str:
-    uscc = make_uscc("9", "1", region, body).code if body else None
-    org = identity.find_enterprise_by_uscc(session, uscc) if uscc else None
-    org = org or identity.find_organisation_by_name(session, name)
-    if org is None:
-        kind = "enterprise" if body else "financial_institution"
-        org = identity.create_organisation(
-            session,
-            name=name,
-            kind=kind,
-            uscc=uscc,
-            region_code="330500",
-            **extra,  # type: ignore[arg-type]
-        )
-    return org.id
-
-
-@scf_app.command("story")
-@friendly_errors
-def story(
-    lang: Annotated[str, typer.Option(help="zh-CN or en")] = "zh-CN",
-) -> None:
-    """Run the supply-chain story: confirm, split to two tier-2 suppliers, finance, settle."""
-    with unit_of_work() as session:
-        ids = {
-            key: _story_org(session, name, region, body, extra)
-            for key, name, region, body, extra in STORY_ORGS
-        }
-        with console.status("confirming, splitting, financing and settling…"):
-            result = service.demo_story(
-                session,
-                core_org_id=ids["core"],
-                tier1_org_id=ids["tier1"],
-                tier2_org_ids=(ids["tier2a"], ids["tier2b"]),
-                bank_org_id=ids["bank"],
-            )
-        print_story(session, result, locale=lang)
 
 
 @scf_app.command("tree")

@@ -25,7 +25,6 @@ from chanrong.core.uscc import make_uscc
 from chanrong.identity import service as identity
 from chanrong.storage.database import Database
 from chanrong.supplychain import service
-from chanrong.supplychain.certificates import DayCount
 
 START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 TERM_DAYS = 60
@@ -181,7 +180,7 @@ def _client(
                         service.principal_for_org(s, cast.bank),
                         f,
                         annual_rate_percent=r,
-                        day_count=DayCount.ACT_360,
+                        day_count=service.DayCount.ACT_360,
                         now=now,
                     ),
                 )

@@ -1,0 +1,117 @@
+"""Settlement (兑付): at maturity the core enterprise pays every current holder, the tree
+closes, and an enterprise payee's loans are repaid from what it received (回款自动还款)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from chanrong.core.clock import shanghai_date
+from chanrong.core.errors import Conflict, NotFound
+from chanrong.identity import service as identity
+from chanrong.identity.domain import OrgKind, Principal
+from chanrong.lending import service as lending
+from chanrong.supplychain import access
+from chanrong.supplychain.certificates import CertState, PayableState
+from chanrong.supplychain.orm import Settlement
+from chanrong.supplychain.repository import SupplyChainRepository
+from chanrong.supplychain.writes import record, stamp, writer
+
+
+def settle_payable(
+    session: Session, principal: Principal, payable_id: str, *, now: datetime | None = None
+) -> list[Settlement]:
+    """At maturity the core enterprise pays every current holder and the tree closes."""
+    at = stamp(now)
+    repo = writer(session)
+    payable = access.payable_for_core(repo, principal, payable_id)
+    if payable.state != PayableState.CONFIRMED.value:
+        raise Conflict(f"the payable is {payable.state}; only a confirmed payable is settled")
+    if shanghai_date(at) < payable.maturity_date:
+        raise Conflict(f"the payable matures on {payable.maturity_date.isoformat()}")
+    live = repo.tree(payable.id, lock_live=True)
+    total = sum(c.face_fen for c in live)
+    if total != payable.face_fen:
+        # The invariants make this impossible; refuse to pay rather than pay the wrong sum.
+        raise Conflict(f"live certificates sum to {total} fen, not {payable.face_fen}")
+    repo.move_payable(
+        payable,
+        expected=PayableState.CONFIRMED.value,
+        new=PayableState.SETTLED.value,
+        settled_at=at,
+    )
+    out = []
+    for cert in live:
+        repo.consume(cert, actor_org_id=cert.holder_org_id, new=CertState.SETTLED, at=at)
+        out.append(
+            Settlement(
+                payable_id=payable.id,
+                certificate_id=cert.id,
+                payee_org_id=cert.holder_org_id,
+                amount_fen=cert.face_fen,
+                settled_at=at,
+            )
+        )
+    repo.add(*out)
+    # A settled certificate is a receivable collected through the platform: enterprise
+    # payees' loans with an agreed sweep share are repaid from it (回款自动还款).
+    enterprises = {
+        o.id
+        for o in (identity.find_organisation(session, p) for p in {s.payee_org_id for s in out})
+        if o is not None and o.kind == OrgKind.ENTERPRISE.value
+    }
+    for paid in out:
+        if paid.payee_org_id in enterprises:
+            lending.sweep_collection(
+                session,
+                borrower_org_id=paid.payee_org_id,
+                payment_ref=f"scf-settlement:{paid.id}",
+                amount_fen=paid.amount_fen,
+                paid_on=shanghai_date(at),
+            )
+    for cert, paid in zip(live, out, strict=True):
+        record(
+            repo,
+            cert,
+            kind="certificate.settled",
+            actor_org_id=principal.org_id,
+            concerns=paid.payee_org_id,
+            at=at,
+            payload={
+                "settlement_id": paid.id,
+                "payee_org_id": paid.payee_org_id,
+                "amount_fen": paid.amount_fen,
+            },
+        )
+    record(
+        repo,
+        payable,
+        kind="payable.settled",
+        actor_org_id=principal.org_id,
+        at=at,
+        payload={
+            "payable_id": payable.id,
+            "face_fen": payable.face_fen,
+            "payees": [
+                {"certificate_id": s.certificate_id, "org_id": s.payee_org_id, "fen": s.amount_fen}
+                for s in out
+            ],
+        },
+    )
+    return out
+
+
+def settlements_of(session: Session, principal: Principal, payable_id: str) -> list[Settlement]:
+    """What was paid for a payable: all of it to the core, each payee its own otherwise."""
+    repo = SupplyChainRepository(session)
+    payable = repo.payable(payable_id)
+    rows = list(repo.settlements(payable_id)) if payable else []
+    if payable is None or (
+        principal.org_id not in (payable.core_org_id, payable.supplier_org_id)
+        and not any(s.payee_org_id == principal.org_id for s in rows)
+    ):
+        raise NotFound(f"payable {payable_id} not found")
+    if principal.org_id == payable.core_org_id:
+        return rows
+    return [s for s in rows if s.payee_org_id == principal.org_id]

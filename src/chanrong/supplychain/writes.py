@@ -1,0 +1,96 @@
+"""The steps every supply-chain write use case shares.
+
+A write use case opens the repository for writing (``begin_write``: the write lock up front on
+SQLite, row locks as it reads on PostgreSQL), reckons with one timestamp, mints the child
+certificates its consumption makes, and appends what happened to the verifiable log, keeping
+the entry's position beside the tree (``record``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from chanrong.core.clock import ensure_aware, utcnow
+from chanrong.governance import service as governance
+from chanrong.supplychain.certificates import CertState, Origin
+from chanrong.supplychain.identifiers import child_handle
+from chanrong.supplychain.orm import Certificate, CertificateEvent, Payable
+from chanrong.supplychain.repository import SupplyChainRepository
+
+LOG_KIND = "supplychain"
+
+
+def stamp(now: datetime | None) -> datetime:
+    """The use case's one timestamp: ``now`` when given (tests, the demo), else the clock."""
+    return ensure_aware(now) if now is not None else utcnow()
+
+
+def writer(session: Session) -> SupplyChainRepository:
+    """The repository, with the write lock taken before anything is read."""
+    repo = SupplyChainRepository(session)
+    repo.begin_write()
+    return repo
+
+
+def child(
+    parent: Certificate, position: int, *, holder: str, face: int, origin: Origin, at: datetime
+) -> Certificate:
+    """A live certificate made by consuming ``parent`` (its ``position``-th child)."""
+    return Certificate(
+        identifier=child_handle(parent.identifier, position),
+        payable_id=parent.payable_id,
+        parent_id=parent.id,
+        core_org_id=parent.core_org_id,
+        holder_org_id=holder,
+        face_fen=face,
+        maturity_date=parent.maturity_date,
+        origin=origin.value,
+        state=CertState.LIVE.value,
+        created_at=at,
+    )
+
+
+def record(
+    repo: SupplyChainRepository,
+    about: Payable | Certificate,
+    *,
+    kind: str,
+    actor_org_id: str,
+    at: datetime,
+    payload: dict[str, Any],
+    concerns: str | None = None,
+) -> CertificateEvent:
+    """Append what happened to a payable or one of its certificates to the verifiable log,
+    and keep the entry's position beside the tree.
+
+    The log's subject convention is ``<org id>:<what>``: besides the actor, the organisation
+    the entry concerns (``concerns``: the new holder, the bank asked, the payee) may read it;
+    the handle after the colon names the payable or certificate.
+    """
+    if isinstance(about, Certificate):
+        payable_id, certificate_id = about.payable_id, about.id
+    else:
+        payable_id, certificate_id = about.id, None
+    ref = governance.append_log(
+        repo.session,
+        kind=f"{LOG_KIND}.{kind}",
+        actor_org_id=actor_org_id,
+        subject=f"{concerns or actor_org_id or 'platform'}:{about.identifier}"[:200],
+        payload=payload,
+        at=at,
+    )
+    event = CertificateEvent(
+        payable_id=payable_id,
+        certificate_id=certificate_id,
+        kind=kind,
+        actor_org_id=actor_org_id,
+        at=at,
+        log_index=ref.index,
+        leaf_hash=ref.leaf_hash,
+        payload=payload,
+    )
+    repo.add(event)
+    return event
