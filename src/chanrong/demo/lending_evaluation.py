@@ -127,12 +127,15 @@ def borrower_series(park: ParkTables) -> dict[str, BorrowerSeries]:
 
 
 def month_end(month: date) -> date:
+    """The last day of ``month``'s calendar month."""
     nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     return date.fromordinal(nxt.toordinal() - 1)
 
 
 @dataclass(frozen=True, slots=True)
 class FirmOutcome:
+    """One firm of the park: its truth, and when (and why) it was first alerted."""
+
     uscc: str
     defaulted: bool
     deteriorating: bool

@@ -40,6 +40,8 @@ DEMO_PARK = ParkConfig(
 
 @dataclass
 class Event:
+    """One line of the story's timeline."""
+
     on: date
     what: str
     detail: str
@@ -47,6 +49,8 @@ class Event:
 
 @dataclass
 class Story:
+    """The loan's timeline, with its first alert and first delinquency marked."""
+
     uscc: str
     name: str
     loan_id: str
