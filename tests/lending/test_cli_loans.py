@@ -210,23 +210,3 @@ def test_cli_errors_are_plain_and_name_the_field(var_dir: Path) -> None:
     assert r.exit_code == 2 and "org" in r.output
     r = runner.invoke(app, ["loans", "close", "--org", "B", "--user", "o", "--as-of", "2025-13-01"])
     assert r.exit_code == 2 and "as_of" in r.output
-
-
-def test_evaluate_prints_lead_time_and_false_alarms(var_dir: Path) -> None:
-    out = _ok(
-        ["loans", "evaluate", "--enterprises", "24", "--months", "14", "--deteriorating", "0.5"]
-    )
-    assert "false-alarm rate among healthy borrowers" in out
-    assert "median months from first alert to default" in out
-
-
-@pytest.mark.slow
-def test_demo_shows_the_alert_before_the_delinquency(var_dir: Path) -> None:
-    _ok(["db", "upgrade"])
-    out = _ok(["loans", "demo"])
-    lines = out.splitlines()
-    first_alert = next(i for i, line in enumerate(lines) if "alert: output_drop" in line)
-    delinquent = next(i for i, line in enumerate(lines) if "delinquent" in line)
-    assert first_alert < delinquent
-    assert "substandard" in out
-    assert "days before the loan went delinquent" in out

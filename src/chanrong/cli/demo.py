@@ -267,7 +267,7 @@ def _stories(
         )
         print_story(session, story)
     console.print("[bold]贷后监测 lending[/]: a loan whose borrower's machines slow down")
-    from chanrong.lending.cli import demo as loans_demo
+    from chanrong.cli.lending_demo import demo as loans_demo
 
     loans_demo(seed=11)
     with db.unit_of_work() as session, console.status("importing the sector's financing facts…"):

@@ -8,7 +8,7 @@ import typer
 
 from chanrong.carbon.cli import app as carbon_app
 from chanrong.cli import demo as demo_cmd
-from chanrong.cli import supplychain_demo
+from chanrong.cli import lending_demo, supplychain_demo
 from chanrong.credit.cli import app as credit_app
 from chanrong.edge.commands import console, friendly_errors, settings
 from chanrong.governance.cli import catalog_app, consent_app, log_app
@@ -32,6 +32,9 @@ app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(loans_app, name="loans")
+# Lending on a simulated park: demo and evaluation, kept out of the lending domain.
+loans_app.command("evaluate")(lending_demo.evaluate)
+loans_app.command("demo")(lending_demo.demo)
 app.add_typer(log_app, name="log")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(consent_app, name="consent")

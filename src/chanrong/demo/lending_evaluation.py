@@ -1,10 +1,12 @@
-"""Borrower series from a simulated park, and how well the early warnings do on it.
+"""Borrower series from a simulated park, and how well lending's early warnings do on it.
 
-Reads the simulator's tables (in memory, or Parquet files written to the contract in
-docs/DEVELOPING.md) and turns each enterprise into the monthly ``BorrowerSeries`` the
-detectors read: output value and electricity from the energy bills, orders by buyer, and the
-days late of the payments it makes (or, when it pays nobody on the platform, of the payments
-its off-platform customers make to it).
+For evaluation and the demo only (``chanrong loans evaluate``, the lending story); the
+detectors themselves are ``chanrong.lending.monitoring``. Reads the simulator's tables (in
+memory, or Parquet files written to the contract in docs/DEVELOPING.md) and turns each
+enterprise into the monthly ``BorrowerSeries`` the detectors read: output value and
+electricity from the energy bills, orders by buyer, and the days late of the payments it
+makes (or, when it pays nobody on the platform, of the payments its off-platform customers
+make to it).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from chanrong.lending.monitoring import (
     Severity,
     detect,
 )
+from chanrong.simulate.config import ParkConfig
+from chanrong.simulate.service import simulate_park
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,15 @@ def read_park_dir(root: Path) -> ParkTables:
             field="park",
         )
     return ParkTables(**{k: pq.read_table(root / f) for k, f in names.items()})
+
+
+def simulated_tables(config: ParkConfig) -> ParkTables:
+    """Simulate a park without its telemetry (the detectors read business records) and keep
+    the tables the monitoring needs."""
+    sim = simulate_park(config, keep_telemetry=False)
+    return ParkTables(
+        sim.enterprises, sim.orders, sim.invoices, sim.payments, sim.energy, sim.truth_enterprises
+    )
 
 
 def _month(values: pd.Series) -> pd.Series:
@@ -114,12 +127,15 @@ def borrower_series(park: ParkTables) -> dict[str, BorrowerSeries]:
 
 
 def month_end(month: date) -> date:
+    """The last day of ``month``'s calendar month."""
     nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     return date.fromordinal(nxt.toordinal() - 1)
 
 
 @dataclass(frozen=True, slots=True)
 class FirmOutcome:
+    """One firm of the park: its truth, and when (and why) it was first alerted."""
+
     uscc: str
     defaulted: bool
     deteriorating: bool

@@ -1,5 +1,8 @@
 """The lending story on a simulated park: a loan whose borrower's machines slow down.
 
+Told by ``chanrong loans demo`` and as part of ``chanrong demo``; it acts through
+``chanrong.lending.service`` as the bank and the firm would.
+
 A bank lends to a firm of the park that (by the simulator's hidden truth) later defaults.
 The firm grants a monitoring consent; the bank watches its monthly data, closes its books
 day by day, and the firm repays on time until it cannot. The story is the timeline: which
@@ -16,15 +19,19 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from chanrong.core.ids import new_id
+from chanrong.demo.lending_evaluation import (
+    ParkTables,
+    borrower_series,
+    month_end,
+    simulated_tables,
+)
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal
 from chanrong.lending import service as lending
 from chanrong.lending.monitoring import AlertKind, BorrowerSeries, Severity, detect
-from chanrong.lending.park import ParkTables, borrower_series, month_end
 from chanrong.lending.schedule import add_months
 from chanrong.simulate.config import ParkConfig
-from chanrong.simulate.service import simulate_park
 
 DEMO_PARK = ParkConfig(
     enterprises=60, months=24, interval_minutes=240, seed=11, deteriorating_share=0.35
@@ -33,6 +40,8 @@ DEMO_PARK = ParkConfig(
 
 @dataclass
 class Event:
+    """One line of the story's timeline."""
+
     on: date
     what: str
     detail: str
@@ -40,6 +49,8 @@ class Event:
 
 @dataclass
 class Story:
+    """The loan's timeline, with its first alert and first delinquency marked."""
+
     uscc: str
     name: str
     loan_id: str
@@ -99,10 +110,7 @@ def run_story(
     """Build the park, book the loan, and live through it day by day."""
     if progress:
         progress("simulating the park", 0, 1)
-    sim = simulate_park(config, keep_telemetry=False)
-    park = ParkTables(
-        sim.enterprises, sim.orders, sim.invoices, sim.payments, sim.energy, sim.truth_enterprises
-    )
+    park = simulated_tables(config)
     series = borrower_series(park)
     loan_start = date(add_months(config.start, 9).year, add_months(config.start, 9).month, 15)
     picked = pick_borrower(park, series, loan_start=loan_start)
@@ -111,8 +119,8 @@ def run_story(
     uscc, default_date = picked
     names = dict(
         zip(
-            sim.enterprises.column("uscc").to_pylist(),
-            sim.enterprises.column("name").to_pylist(),
+            park.enterprises.column("uscc").to_pylist(),
+            park.enterprises.column("name").to_pylist(),
             strict=True,
         )
     )
