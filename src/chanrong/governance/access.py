@@ -109,15 +109,9 @@ def authorize_read(
     when the caller runs ``append_batch``.
     """
     if principal.org_id == owner_org_id:
+        # Its own data: no category or grade looked up, nothing logged.
         return AccessRecord(
-            owner_org_id=owner_org_id,
-            accessor_org_id=principal.org_id,
-            dataset=dataset,
-            category=None,
-            grade=None,
-            purpose=purpose,
-            aggregate=aggregate,
-            own=True,
+            owner_org_id, owner_org_id, dataset, None, None, purpose, aggregate, own=True
         )
     now = ensure_aware(now) if now else utcnow()
     repo = GovernanceRepository(session)

@@ -81,6 +81,23 @@ def _can_manage_catalog(principal: Principal, owner_org_id: str) -> bool:
     return principal.is_operator or principal.org_id == owner_org_id
 
 
+def _require_registrar(
+    session: Session, principal: Principal | None, owner_org_id: str, *, what: str
+) -> None:
+    """The caller may register ``what`` in the catalog of ``owner_org_id``, an enterprise.
+
+    ``principal`` None is a trusted platform process: only the enterprise is checked.
+    """
+    if principal is not None:
+        if not _can_manage_catalog(principal, owner_org_id):
+            raise NotFound(f"organisation {owner_org_id} not found")
+        if not principal.has_role(Role.OFFICER):
+            raise Forbidden(f"registering {what} needs the officer role")
+    owner = identity.find_organisation(session, owner_org_id)
+    if owner is None or owner.kind != OrgKind.ENTERPRISE.value:
+        raise NotFound(f"enterprise {owner_org_id} not found", field="owner_org_id")
+
+
 def register_dataset(
     session: Session,
     principal: Principal | None,
@@ -101,14 +118,7 @@ def register_dataset(
     name = name.strip()
     if not name or len(name) > 100:
         raise ValidationFailed("name: 1 to 100 characters", field="name")
-    if principal is not None:
-        if not _can_manage_catalog(principal, owner_org_id):
-            raise NotFound(f"organisation {owner_org_id} not found")
-        if not principal.has_role(Role.OFFICER):
-            raise Forbidden("registering a dataset needs the officer role")
-    owner = identity.find_organisation(session, owner_org_id)
-    if owner is None or owner.kind != OrgKind.ENTERPRISE.value:
-        raise NotFound(f"enterprise {owner_org_id} not found", field="owner_org_id")
+    _require_registrar(session, principal, owner_org_id, what="a dataset")
     repo = GovernanceRepository(session)
     if repo.entry(owner_org_id, name) is not None:
         raise Conflict(f"name: {name} is already in this enterprise's catalog", field="name")
@@ -167,13 +177,7 @@ def register_default_catalog(
     session: Session, principal: Principal, owner_org_id: str
 ) -> list[CatalogEntry]:
     """The enterprise's officer or the operator registers every standard dataset at once."""
-    if not _can_manage_catalog(principal, owner_org_id):
-        raise NotFound(f"organisation {owner_org_id} not found")
-    if not principal.has_role(Role.OFFICER):
-        raise Forbidden("registering datasets needs the officer role")
-    owner = identity.find_organisation(session, owner_org_id)
-    if owner is None or owner.kind != OrgKind.ENTERPRISE.value:
-        raise NotFound(f"enterprise {owner_org_id} not found", field="owner_org_id")
+    _require_registrar(session, principal, owner_org_id, what="datasets")
     return ensure_default_catalog(session, owner_org_id)
 
 

@@ -23,7 +23,7 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -234,13 +234,7 @@ def export_package(
         header=header,
         log_entry_data=entry.data,
         log_index=ref.index,
-        tree_head={
-            "size": sth.size,
-            "root_hash": sth.root_hash,
-            "timestamp_ms": sth.timestamp_ms,
-            "key_id": sth.key_id,
-            "signature": sth.signature,
-        },
+        tree_head=asdict(sth),
         inclusion_path=proof.path,
     )
     return ExportResult(

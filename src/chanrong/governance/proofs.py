@@ -7,7 +7,7 @@ in ``merkle`` and the pure re-check in ``audit``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -99,14 +99,17 @@ def tree_heads(session: Session) -> list[SignedTreeHead]:
     return [_sth(r) for r in GovernanceRepository(session).tree_heads()]
 
 
-def _root_at(repo: GovernanceRepository, size: int, head_size: int, head_root: bytes) -> bytes:
-    if size == head_size:
-        return head_root
-    if size == 0:
-        return merkle.EMPTY_ROOT
-    pieces = merkle.perfect_pieces(0, size)
-    nodes = repo.node_hashes(pieces)
-    return merkle.range_hash(0, size, nodes)
+def _past_root_keys(size: int, head_size: int) -> set[merkle.NodeKey]:
+    """The stored subtrees the root of the first ``size`` leaves is hashed from (none when
+    ``size`` is the head's: its root is stored with it)."""
+    return set() if size == head_size else set(merkle.perfect_pieces(0, size))
+
+
+def _root_at(
+    size: int, head_size: int, head_root: bytes, nodes: Mapping[merkle.NodeKey, bytes]
+) -> bytes:
+    """The root of the first ``size`` leaves: the head's, or hashed from ``nodes``."""
+    return head_root if size == head_size else merkle.range_hash(0, size, nodes)
 
 
 def _check_size(value: int, head_size: int, name: str) -> None:
@@ -125,10 +128,9 @@ def inclusion_proof(session: Session, index: int, tree_size: int | None = None) 
     if not 0 <= index < size:
         raise ValidationFailed(f"index: must be below the tree size {size}", field="index")
     ranges = merkle.inclusion_ranges(index, size)
-    keys = merkle.keys_for(ranges) | {(0, index)}
-    keys |= set(merkle.perfect_pieces(0, size)) if size != head_size else set()
+    keys = merkle.keys_for(ranges) | {(0, index)} | _past_root_keys(size, head_size)
     nodes = repo.node_hashes(keys)
-    root = head_root if size == head_size else merkle.range_hash(0, size, nodes)
+    root = _root_at(size, head_size, head_root, nodes)
     return InclusionProof(
         index=index,
         tree_size=size,
@@ -149,10 +151,8 @@ def consistency_proof(
     _check_size(old_size, new, "old_size")
     ranges = merkle.consistency_ranges(old_size, new) if old_size < new else []
     keys = merkle.keys_for(ranges) | set(merkle.perfect_pieces(0, old_size))
-    if new != head_size:
-        keys |= set(merkle.perfect_pieces(0, new))
-    nodes = repo.node_hashes(keys)
-    new_root = head_root if new == head_size else merkle.range_hash(0, new, nodes)
+    nodes = repo.node_hashes(keys | _past_root_keys(new, head_size))
+    new_root = _root_at(new, head_size, head_root, nodes)
     return ConsistencyProof(
         old_size=old_size,
         new_size=new,
