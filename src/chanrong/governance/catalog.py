@@ -242,6 +242,7 @@ def list_catalog(
 
 
 def get_catalog_entry(session: Session, principal: Principal, entry_id: str) -> CatalogEntry:
+    """One entry, for its enterprise or the operator (anyone else: not found)."""
     entry = GovernanceRepository(session).entry_by_id(entry_id)
     if entry is None or not _can_manage_catalog(principal, entry.owner_org_id):
         raise NotFound(f"catalog entry {entry_id} not found")

@@ -90,6 +90,8 @@ def build_package(
 
 @dataclass
 class PackageReport:
+    """What ``verify_package`` found: ``ok`` with no ``problems``, and the manifest it read."""
+
     ok: bool
     manifest: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -158,6 +160,8 @@ def _check_log_evidence(manifest: dict[str, Any], public_key: Ed25519PublicKey) 
 
 @dataclass(frozen=True, slots=True)
 class ExportResult:
+    """A made package: its zip bytes, its ``data.export`` log entry, the grants that allowed it."""
+
     package: bytes
     log: LogEntryRef
     grant_ids: list[str]

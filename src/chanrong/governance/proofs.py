@@ -28,6 +28,8 @@ from chanrong.identity.domain import Principal
 
 @dataclass(frozen=True, slots=True)
 class SignedTreeHead:
+    """A tree head signed with the platform's key (RFC 9162 style), hashes and signature in hex."""
+
     size: int
     root_hash: str  # hex
     timestamp_ms: int
@@ -40,6 +42,8 @@ class SignedTreeHead:
 
 @dataclass(frozen=True, slots=True)
 class InclusionProof:
+    """The audit path showing entry ``index`` is in the tree of ``tree_size`` leaves (hex)."""
+
     index: int
     tree_size: int
     leaf_hash: str
@@ -49,6 +53,8 @@ class InclusionProof:
 
 @dataclass(frozen=True, slots=True)
 class ConsistencyProof:
+    """The path showing the tree of ``old_size`` leaves is a prefix of the one of ``new_size``."""
+
     old_size: int
     new_size: int
     old_root: str
@@ -96,6 +102,7 @@ def sign_tree_head(
 
 
 def tree_heads(session: Session) -> list[SignedTreeHead]:
+    """Every tree head the platform has signed, oldest first."""
     return [_sth(r) for r in GovernanceRepository(session).tree_heads()]
 
 
