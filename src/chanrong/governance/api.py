@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -294,13 +295,13 @@ def public_key(ctx: Ctx = Depends(current)) -> PublicKeyOut:
 def tree_head(ctx: Ctx = Depends(current)) -> TreeHeadOut:
     """The current tree head, signed."""
     sth = service.sign_tree_head(ctx.session, _signer(ctx))
-    return TreeHeadOut(**_fields(sth))
+    return TreeHeadOut(**asdict(sth))
 
 
 @log.get("/heads", response_model=list[TreeHeadOut])
 def tree_heads(ctx: Ctx = Depends(current)) -> list[TreeHeadOut]:
     """Every tree head the platform has signed, oldest first."""
-    return [TreeHeadOut(**_fields(h)) for h in service.tree_heads(ctx.session)]
+    return [TreeHeadOut(**asdict(h)) for h in service.tree_heads(ctx.session)]
 
 
 @log.get("/entries", response_model=list[LogEntryOut])
@@ -326,7 +327,7 @@ def inclusion(
 ) -> InclusionProofOut:
     """RFC 9162 inclusion proof of the entry in the tree of ``tree_size`` (default: now)."""
     proof = service.entry_inclusion_proof(ctx.session, ctx.principal, index, tree_size)
-    return InclusionProofOut(**_fields(proof))
+    return InclusionProofOut(**asdict(proof))
 
 
 @log.get("/consistency", response_model=ConsistencyProofOut)
@@ -337,11 +338,7 @@ def consistency(
 ) -> ConsistencyProofOut:
     """RFC 9162 consistency proof between two tree sizes (default new size: now)."""
     proof = service.consistency_proof(ctx.session, old_size, new_size)
-    return ConsistencyProofOut(**_fields(proof))
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in obj.__slots__}
+    return ConsistencyProofOut(**asdict(proof))
 
 
 def _entry(row: Any) -> LogEntryOut:

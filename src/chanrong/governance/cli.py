@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -77,7 +78,7 @@ def log_head() -> None:
     """Sign and print the current tree head (JSON; keep it to check consistency later)."""
     with unit_of_work() as session:
         sth = service.sign_tree_head(session, _signer())
-    print_json(_slots(sth))
+    print_json(asdict(sth))
 
 
 @log_app.command("public-key")
@@ -98,7 +99,7 @@ def log_proof(
     """Print an RFC 9162 inclusion proof for an entry (JSON)."""
     with unit_of_work() as session:
         proof = service.inclusion_proof(session, index, tree_size)
-    print_json(_slots(proof))
+    print_json(asdict(proof))
 
 
 @log_app.command("consistency")
@@ -110,7 +111,7 @@ def log_consistency(
     """Print an RFC 9162 consistency proof between two tree sizes (JSON)."""
     with unit_of_work() as session:
         proof = service.consistency_proof(session, old_size, new_size)
-    print_json(_slots(proof))
+    print_json(asdict(proof))
 
 
 @log_app.command("verify")
@@ -250,10 +251,6 @@ def log_verify_export(
         f"[green]package verified[/]: {len(m['files'])} files, grant {m.get('grant_id')}, "
         f"log entry {m['log_entry']['index']} in signed tree of size {m['tree_head']['size']}"
     )
-
-
-def _slots(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in obj.__slots__}
 
 
 def _sth_from(data: dict[str, Any]) -> service.SignedTreeHead:

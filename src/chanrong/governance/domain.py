@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum, IntEnum, StrEnum
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
+from chanrong.core.errors import ValidationFailed
 from chanrong.core.i18n import register
+
+E = TypeVar("E", bound=Enum)
 
 
 class Purpose(StrEnum):
@@ -296,6 +299,17 @@ def decide(
         if _REFUSAL_RANK.index(why) > _REFUSAL_RANK.index(best):
             best = why
     return None, best
+
+
+def parse_enum(enum_cls: type[E], value: object, field_name: str) -> E:
+    """``value`` as a member of ``enum_cls``, or a 422 naming ``field_name`` and the choices."""
+    try:
+        return enum_cls(value)
+    except ValueError:
+        allowed = ", ".join(str(e.value) for e in enum_cls)
+        raise ValidationFailed(
+            f"{field_name}: {value!r} is not one of {allowed}", field=field_name
+        ) from None
 
 
 def _json_default(value: Any) -> Any:

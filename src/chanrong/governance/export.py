@@ -1,5 +1,8 @@
 """Signed export packages: a zip a bank can verify offline with the platform's public key.
 
+``export_package`` makes one for a caller (policy check, log entry, signed head, proof);
+the rest is the format, which needs no database: building it and checking it offline.
+
 Layout::
 
     manifest.json   canonical JSON: files with SHA-256, grant, the export's log entry (its exact
@@ -19,15 +22,24 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.orm import Session
 
+from chanrong.core.clock import ensure_aware, utcnow
+from chanrong.core.errors import ValidationFailed
 from chanrong.governance import merkle
-from chanrong.governance.domain import canonical_json
+from chanrong.governance.access import authorize_read
+from chanrong.governance.domain import Purpose, canonical_json
 from chanrong.governance.keys import Signer, key_id_of, public_raw_of, verify
+from chanrong.governance.log import LogEntryRef, append_log
+from chanrong.governance.proofs import inclusion_proof, sign_tree_head
+from chanrong.governance.repository import GovernanceRepository
+from chanrong.identity.domain import Principal
 
 FORMAT = "chanrong-export-v1"
 MANIFEST = "manifest.json"
@@ -78,6 +90,8 @@ def build_package(
 
 @dataclass
 class PackageReport:
+    """What ``verify_package`` found: ``ok`` with no ``problems``, and the manifest it read."""
+
     ok: bool
     manifest: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -139,3 +153,97 @@ def _check_log_evidence(manifest: dict[str, Any], public_key: Ed25519PublicKey) 
     if not merkle.verify_inclusion(index, size, leaf, path, root):
         problems.append("the export's log entry is not included in the signed tree head")
     return problems
+
+
+# --- making a package for a caller ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """A made package: its zip bytes, its ``data.export`` log entry, the grants that allowed it."""
+
+    package: bytes
+    log: LogEntryRef
+    grant_ids: list[str]
+    filename: str
+
+
+def export_package(
+    session: Session,
+    principal: Principal,
+    signer: Signer,
+    *,
+    owner_org_id: str,
+    datasets: Sequence[str],
+    purpose: Purpose | None,
+    files: Mapping[str, bytes],
+    aggregate: bool = False,
+    now: datetime | None = None,
+) -> ExportResult:
+    """Package ``files`` of an enterprise's ``datasets`` for the caller, signed and logged.
+
+    Every dataset passes ``authorize_read``; the export itself is a ``data.export`` log entry
+    naming each file's SHA-256, and the package carries that entry, a signed tree head over
+    it and its inclusion proof, so the recipient can verify it offline (``verify_package``).
+    """
+    if not datasets:
+        raise ValidationFailed("datasets: name at least one dataset", field="datasets")
+    if not files:
+        raise ValidationFailed("files: nothing to export", field="files")
+    try:
+        digests = file_digests(files)
+    except ValueError as exc:
+        raise ValidationFailed(f"files: {exc}", field="files") from None
+    now = ensure_aware(now) if now else utcnow()
+    records = [
+        authorize_read(
+            session,
+            principal,
+            owner_org_id=owner_org_id,
+            dataset=ds,
+            purpose=purpose,
+            aggregate=aggregate,
+            now=now,
+        )
+        for ds in sorted(set(datasets))
+    ]
+    grant_ids = sorted({r.grant_id for r in records if r.grant_id})
+    header = {
+        "owner_org_id": owner_org_id,
+        "recipient_org_id": principal.org_id,
+        "purpose": purpose.value if purpose else None,
+        "datasets": sorted(set(datasets)),
+        "grant_id": grant_ids[0] if len(grant_ids) == 1 else None,
+        "grant_ids": grant_ids,
+        "created_at": now.isoformat(),
+    }
+    ref = append_log(
+        session,
+        kind="data.export",
+        actor_org_id=principal.org_id,
+        subject=f"{owner_org_id}:export",
+        payload={
+            **header,
+            "files": [{"name": d["name"], "sha256": d["sha256"]} for d in digests],
+        },
+        at=now,
+    )
+    sth = sign_tree_head(session, signer, now=now)
+    proof = inclusion_proof(session, ref.index, sth.size)
+    entry = GovernanceRepository(session).log_entry(ref.index)
+    assert entry is not None
+    package = build_package(
+        files,
+        signer=signer,
+        header=header,
+        log_entry_data=entry.data,
+        log_index=ref.index,
+        tree_head=asdict(sth),
+        inclusion_path=proof.path,
+    )
+    return ExportResult(
+        package=package,
+        log=ref,
+        grant_ids=grant_ids,
+        filename=f"chanrong-export-{owner_org_id[:8]}-{ref.index}.zip",
+    )

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from chanrong.governance.merkle import NodeKey
@@ -317,9 +317,6 @@ class GovernanceRepository:
             is not None
         )
 
-    def count_entries(self) -> int:
-        return int(self.session.scalar(select(func.count()).select_from(LogEntryRow)) or 0)
-
     def add_tree_head(self, row: SignedTreeHeadRow) -> None:
         self.session.add(row)
         self.session.flush()
@@ -337,11 +334,3 @@ class GovernanceRepository:
                 SignedTreeHeadRow.size, SignedTreeHeadRow.timestamp_ms
             )
         ).all()
-
-    def tree_head_at(self, size: int) -> SignedTreeHeadRow | None:
-        return self.session.scalars(
-            select(SignedTreeHeadRow)
-            .where(SignedTreeHeadRow.size == size)
-            .order_by(SignedTreeHeadRow.timestamp_ms.desc())
-            .limit(1)
-        ).first()
