@@ -15,8 +15,19 @@ from chanrong.telemetry import tasks as telemetry_tasks
 DOMAIN_TASKS = (carbon_tasks, credit_tasks, leasing_tasks, lending_tasks, telemetry_tasks)
 
 
+def _names(value: str) -> list[str]:
+    return [m.strip() for m in value.split(",") if m.strip()]
+
+
 def load(settings: Settings) -> dict[str, Job]:
-    """Every job the worker runs: the domains', plus those of ``CHANRONG_JOBS_MODULES``."""
-    for module in filter(None, (m.strip() for m in settings.jobs_modules.split(","))):
+    """Every job this deployment runs: the domains', plus those of ``CHANRONG_JOBS_MODULES``,
+    narrowed to ``CHANRONG_JOBS_ENABLED`` (names, or prefixes ending in a dot) if it is set.
+    Every worker sharing a database must run with the same two settings."""
+    for module in _names(settings.jobs_modules):
         importlib.import_module(module)
-    return dict(sorted(registered().items()))
+    enabled = _names(settings.jobs_enabled)
+    return {
+        name: j
+        for name, j in sorted(registered().items())
+        if not enabled or any(name == e or (e.endswith(".") and name.startswith(e)) for e in enabled)
+    }

@@ -67,7 +67,8 @@ def upgrade() -> None:
         bind.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {QUEUE_SCHEMA}")
         # The queue's SQL names no schema: create its objects inside its own.
         bind.exec_driver_sql(f"SET LOCAL search_path TO {QUEUE_SCHEMA}")
-        bind.exec_driver_sql(SchemaManager.get_schema())
+        # The driver formats parameters even when there are none: a literal % is written %%.
+        bind.exec_driver_sql(SchemaManager.get_schema().replace("%", "%%"))
         bind.exec_driver_sql("SET LOCAL search_path TO DEFAULT")
 
 
