@@ -39,7 +39,7 @@ class Workers:
             "CHANRONG_DATABASE_URL": db_url,
             "CHANRONG_VAR_DIR": str(var_dir),
             "CHANRONG_JOBS_MODULES": "tests.jobs.sample_tasks",
-            "CHANRONG_JOBS_ENABLED": "sample.",
+            "CHANRONG_JOBS_ENABLED": "sample.daily",
             "CHANRONG_JOBS_TICK_SECONDS": "1",
             "CHANRONG_JOBS_HEARTBEAT_SECONDS": "1",
             "PYTHONPATH": str(ROOT),
@@ -168,6 +168,7 @@ def test_a_close_killed_mid_way_is_retried_once_and_the_books_prove(
     block.write_text("hold")
     w = workers_for(
         db_url,
+        CHANRONG_JOBS_ENABLED="sample.slow_close",
         CHANRONG_TEST_LENDER=lender,
         CHANRONG_TEST_MARK=str(mark),
         CHANRONG_TEST_BLOCK=str(block),
