@@ -80,9 +80,7 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
         queue.publish(s, queue.PAYMENTS_LANDED, ent.org_id)
         officer = lb.principal(s, park["bank"]["officer"])
         borrower = lb.principal(s, ent)
-        lb.active_loan(
-            s, officer, borrower, start=today - timedelta(days=21), sweep_share_pct="30"
-        )
+        lb.active_loan(s, officer, borrower, start=today - timedelta(days=21), sweep_share_pct="30")
         p = identity.authenticate_api_key(s, ent.key)
         governance.grant_consent(
             s,
@@ -133,9 +131,10 @@ def test_one_worker_runs_every_job(db: Database, settings: Settings, park: Park)
     ran = {r.name for r in rows}
     assert ran == set(jobs), f"never ran: {set(jobs) - ran}"
     by = {(r.name, r.subject): r for r in rows}
-    assert by[("telemetry.compact", org_id)].period == (
-        shanghai_date(utcnow()) - timedelta(days=1)
-    ).isoformat()
+    assert (
+        by[("telemetry.compact", org_id)].period
+        == (shanghai_date(utcnow()) - timedelta(days=1)).isoformat()
+    )
     assert by[("credit.profile_on_data", org_id)].detail.startswith("profile as of")
     assert by[("lending.collections_sweep", org_id)].detail == "1 payment(s) seen, 1 sweep(s)"
     assert len(swept) == 1 and swept[0].amount_fen > 0
@@ -162,12 +161,13 @@ def test_jobs_run_by_hand(
     get_settings.cache_clear()
     try:
         runner = CliRunner()
-        first = runner.invoke(app, ["jobs", "run", "carbon.monthly_assessment", "--period", "2026-01"])
+        carbon = ["jobs", "run", "carbon.monthly_assessment", "--period"]
+        first = runner.invoke(app, [*carbon, "2026-01"])
         assert first.exit_code == 0, first.output
         assert "succeeded" in first.output
-        again = runner.invoke(app, ["jobs", "run", "carbon.monthly_assessment", "--period", "2026-01"])
+        again = runner.invoke(app, [*carbon, "2026-01"])
         assert again.exit_code == 0 and "done" in again.output
-        bad = runner.invoke(app, ["jobs", "run", "carbon.monthly_assessment", "--period", "2026-1-5"])
+        bad = runner.invoke(app, [*carbon, "2026-1-5"])
         assert bad.exit_code == 2 and "period" in bad.output
         unknown = runner.invoke(app, ["jobs", "run", "no.such.job"])
         assert unknown.exit_code == 2 and "no job 'no.such.job'" in unknown.output

@@ -160,7 +160,10 @@ def book(db: Database, park: Park) -> tuple[str, int]:
 
 
 def test_a_close_killed_mid_way_is_retried_once_and_the_books_prove(
-    db_url: str, db: Database, book: tuple[str, int], tmp_path: Path,
+    db_url: str,
+    db: Database,
+    book: tuple[str, int],
+    tmp_path: Path,
     workers_for: Callable[..., Workers],
 ) -> None:
     lender, loans = book

@@ -50,7 +50,8 @@ class Settings(BaseSettings):
     jobs_heartbeat_seconds: float = Field(default=10.0, gt=0, le=300)
     jobs_modules: str = Field(default="", description="Comma-separated modules with more jobs.")
     jobs_enabled: str = Field(
-        default="", description="Comma-separated job names or prefixes ('lending.') to run; empty: all."
+        default="",
+        description="Comma-separated job names or prefixes ('lending.') to run; empty: all.",
     )
 
     @property

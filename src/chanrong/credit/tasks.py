@@ -34,8 +34,13 @@ def _refresh(ctx: JobContext, as_of: date) -> str:
     return f"profile as of {snap.as_of.isoformat()}"
 
 
-@job("credit.profile_nightly", cadence=Cadence.DAILY, cron="0 2 * * *", subjects=enterprises,
-     lease=timedelta(minutes=10))
+@job(
+    "credit.profile_nightly",
+    cadence=Cadence.DAILY,
+    cron="0 2 * * *",
+    subjects=enterprises,
+    lease=timedelta(minutes=10),
+)
 def profile_nightly(ctx: JobContext) -> str:
     """Rebuild an enterprise's profile (企业画像) as of the day just ended."""
     return _refresh(ctx, ctx.day)

@@ -29,5 +29,6 @@ def load(settings: Settings) -> dict[str, Job]:
     return {
         name: j
         for name, j in sorted(registered().items())
-        if not enabled or any(name == e or (e.endswith(".") and name.startswith(e)) for e in enabled)
+        if not enabled
+        or any(name == e or (e.endswith(".") and name.startswith(e)) for e in enabled)
     }

@@ -18,6 +18,7 @@ Two tasks:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,7 +76,9 @@ class Engine:
     """A procrastinate app wired to chanrong's jobs."""
 
     def __init__(self, db: Database, settings: Settings, jobs: dict[str, Job]) -> None:
-        self.db, self.settings, self.jobs = db, settings, jobs
+        self.db = db
+        self.settings = settings
+        self.jobs: dict[str, Job] = jobs
         self.worker = runner.worker_name()
         self.heartbeat = settings.jobs_heartbeat_seconds
         connector = procrastinate.PsycopgConnector(
@@ -115,9 +118,7 @@ class Engine:
         return out.status
 
     async def _tick(self, timestamp: int) -> None:
-        await asyncio.to_thread(
-            runner.tick, self.db, self.settings, self.jobs, worker=self.worker
-        )
+        await asyncio.to_thread(runner.tick, self.db, self.settings, self.jobs, worker=self.worker)
         await self.dispatch()
         await self.requeue_stalled()
 
@@ -128,7 +129,10 @@ class Engine:
         def due() -> list[tuple[str, str, str]]:
             with self.db.unit_of_work() as s:
                 rows = runs.due_runs(
-                    s, now=now, limit=2000, include_expired=False,
+                    s,
+                    now=now,
+                    limit=2000,
+                    include_expired=False,
                     redispatch_after=REDISPATCH_AFTER,
                 )
                 runs.mark_dispatched(s, [r.id for r in rows], now)
@@ -147,8 +151,8 @@ class Engine:
 
     async def requeue_stalled(self) -> int:
         """Queue again the jobs a dead worker was running (its heartbeats stopped)."""
-        stalled = await self.app.job_manager.get_stalled_jobs(
-            seconds_since_heartbeat=self.heartbeat * 3
+        stalled = list(
+            await self.app.job_manager.get_stalled_jobs(seconds_since_heartbeat=self.heartbeat * 3)
         )
         for job in stalled:
             try:
@@ -175,15 +179,14 @@ class Engine:
                     install_signal_handlers=stop is None,
                 )
             )
-            log.info("worker started", engine="procrastinate", jobs=len(self.jobs),
-                     worker=self.worker)
+            log.info(
+                "worker started", engine="procrastinate", jobs=len(self.jobs), worker=self.worker
+            )
             if stop is not None:
                 while not worker.done() and not stop.is_set():
                     await asyncio.sleep(0.2)
                 if not worker.done():
                     worker.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await worker
-            except asyncio.CancelledError:
-                pass
             log.info("worker stopped", engine="procrastinate", worker=self.worker)

@@ -99,7 +99,8 @@ class Job:
 
     def backoff(self, attempts: int) -> timedelta:
         """How long after its ``attempts``-th failure a run is tried again (doubling, ≤ 1 h)."""
-        return min(self.retry_base * (2 ** max(attempts - 1, 0)), timedelta(hours=1))
+        wait: timedelta = self.retry_base * (2 ** max(attempts - 1, 0))
+        return min(wait, timedelta(hours=1))
 
     def last_firing(self, now: datetime) -> datetime | None:
         """The latest scheduled time at or before ``now`` (None for event-driven jobs)."""

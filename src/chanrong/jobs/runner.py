@@ -106,9 +106,7 @@ def fan_out_job(job: Job, settings: Settings) -> Job:
     subject due in the period (one run under subject ``*``), in one commit."""
 
     def fan(ctx: JobContext) -> str:
-        found = (
-            list(job.subjects(ctx.session, settings, ctx.period)) if job.subjects else [WHOLE]
-        )
+        found = list(job.subjects(ctx.session, settings, ctx.period)) if job.subjects else [WHOLE]
         ensure_runs(ctx.session, job.name, ctx.period, found, due_at=_due_at(ctx, job))
         return f"{len(found)} subject(s)"
 
@@ -138,8 +136,9 @@ def fan_out(
     manual: bool = False,
 ) -> Outcome:
     """Record the period's runs of a periodic job, once (its own run, subject ``*``)."""
-    return run_one(db, settings, fan_out_job(job, settings), period, FAN_OUT, worker=worker,
-                   manual=manual)
+    return run_one(
+        db, settings, fan_out_job(job, settings), period, FAN_OUT, worker=worker, manual=manual
+    )
 
 
 def tick(

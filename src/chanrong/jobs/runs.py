@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import CursorResult, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from chanrong.core.clock import utcnow
@@ -83,11 +83,13 @@ def claim(
             ensure_runs(s, job.name, period, [subject], due_at=at)
             row = find(s, job.name, period, subject)
             assert row is not None
-        claimable = [JobRun.status.in_((RunStatus.PENDING, RunStatus.FAILED))]
+        claimable: list[ColumnElement[bool]] = [
+            JobRun.status.in_((RunStatus.PENDING, RunStatus.FAILED))
+        ]
         claimable.append(and_(JobRun.status == RunStatus.RUNNING, JobRun.lease_until < at))
         if manual:
             claimable.append(JobRun.status == RunStatus.DEAD)
-        cond = [JobRun.id == row.id, or_(*claimable)]
+        cond: list[ColumnElement[bool]] = [JobRun.id == row.id, or_(*claimable)]
         if not manual:
             cond.append(JobRun.not_before <= at)
         taken = s.execute(
@@ -130,9 +132,7 @@ def finish(session: Session, c: Claim, detail: str | None, *, now: datetime | No
     (its lease ran out and another worker took the run) raises, so its work rolls back."""
     done = session.execute(
         update(JobRun)
-        .where(
-            JobRun.id == c.run_id, JobRun.claim == c.token, JobRun.status == RunStatus.RUNNING
-        )
+        .where(JobRun.id == c.run_id, JobRun.claim == c.token, JobRun.status == RunStatus.RUNNING)
         .values(
             status=RunStatus.SUCCEEDED,
             finished_at=now or utcnow(),
@@ -283,7 +283,7 @@ def due_runs(
     """Runs ready to start: pending or failed whose time has come, and (``include_expired``)
     running ones whose worker's lease ran out. ``redispatch_after`` leaves out runs handed
     to the queue more recently than that."""
-    ready = [
+    ready: list[ColumnElement[bool]] = [
         and_(
             JobRun.status.in_((RunStatus.PENDING, RunStatus.FAILED)),
             JobRun.not_before <= now,

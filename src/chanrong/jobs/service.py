@@ -84,15 +84,15 @@ def overview(
         .group_by(JobRun.name, JobRun.status)
     ):
         counts.setdefault(name, {})[status] = int(n)
-    last: dict[str, tuple[str, datetime | None]] = {}
-    for name, period, done in session.execute(
+    last: dict[str, tuple[str | None, datetime | None]] = {}
+    for job_name, max_period, done in session.execute(
         select(JobRun.name, func.max(JobRun.period), func.max(JobRun.finished_at))
         .where(JobRun.subject != FAN_OUT)
         .group_by(JobRun.name)
     ):
-        last[name] = (period, done)
-    waiting: dict[str, tuple[int, datetime]] = {}
-    for name, n, oldest in session.execute(
+        last[job_name] = (max_period, done)
+    waiting: dict[str, tuple[int, datetime | None]] = {}
+    for wait_name, n_due, first_due in session.execute(
         select(JobRun.name, func.count(), func.min(JobRun.due_at))
         .where(
             JobRun.status.in_((RunStatus.PENDING, RunStatus.FAILED)),
@@ -100,7 +100,7 @@ def overview(
         )
         .group_by(JobRun.name)
     ):
-        waiting[name] = (int(n), oldest)
+        waiting[wait_name] = (int(n_due), first_due)
     succeeded_at = dict(
         session.execute(
             select(JobRun.name, func.max(JobRun.finished_at))

@@ -48,8 +48,13 @@ def active_loans(session: Session, settings: Settings, period: str) -> Iterable[
                 yield f"{lender}/{loan.id}"
 
 
-@job("lending.daily_close", cadence=Cadence.DAILY, cron="30 0 * * *", subjects=lenders,
-     lease=timedelta(minutes=10))
+@job(
+    "lending.daily_close",
+    cadence=Cadence.DAILY,
+    cron="30 0 * * *",
+    subjects=lenders,
+    lease=timedelta(minutes=10),
+)
 def daily_close(ctx: JobContext) -> str:
     """Daily close of a bank's book for the day just ended, with its balance proof."""
     report = service.daily_close(ctx.session, as_of=ctx.day, lender_org_id=ctx.subject)

@@ -29,8 +29,13 @@ def enterprises(session: Session, _settings: Settings, _period: str) -> Iterable
             yield org.id
 
 
-@job("telemetry.daily_quality", cadence=Cadence.DAILY, cron="0 1 * * *", subjects=enterprises,
-     lease=timedelta(minutes=10))
+@job(
+    "telemetry.daily_quality",
+    cadence=Cadence.DAILY,
+    cron="0 1 * * *",
+    subjects=enterprises,
+    lease=timedelta(minutes=10),
+)
 def daily_quality(ctx: JobContext) -> str:
     """Score one enterprise's data quality for the day just ended, then queue its compaction."""
     store = service.open_store(ctx.settings)
@@ -44,4 +49,7 @@ def daily_quality(ctx: JobContext) -> str:
 def compact(ctx: JobContext) -> str:
     """Merge one enterprise's scored day into one deduplicated file (after its quality run)."""
     res = service.open_store(ctx.settings).compact(ctx.subject, ctx.day)
-    return f"{res.partitions} day(s), {res.files_before} file(s): {res.rows_before} → {res.rows_after} rows"
+    return (
+        f"{res.partitions} day(s), {res.files_before} file(s): "
+        f"{res.rows_before} → {res.rows_after} rows"
+    )
