@@ -182,3 +182,23 @@ def test_jobs_run_by_hand(
             select(JobRun).where(JobRun.name == "carbon.monthly_assessment", JobRun.subject == "-")
         ).all()
     assert (run.period, run.status, run.attempts) == ("2026-01", "succeeded", 1)
+
+
+@sqlite_only
+def test_the_demo_starts_the_worker_beside_the_api_and_stops_it(
+    db: Database, settings: Settings
+) -> None:
+    import time
+
+    from chanrong.cli.demo import worker_beside
+
+    with worker_beside(settings) as proc:
+        deadline = time.monotonic() + 60
+        fanned: list[JobRun] = []
+        while time.monotonic() < deadline and not fanned:
+            assert proc.poll() is None, "the worker exited"
+            with db.unit_of_work() as s:
+                fanned = list(s.scalars(select(JobRun).where(JobRun.subject == "*")))
+            time.sleep(0.3)
+        assert fanned, "the worker never ticked"
+    assert proc.returncode is not None  # stopped with the block

@@ -153,7 +153,7 @@ def tick(
     periodic job's latest period if that has not happened yet (a worker that was down when
     a job fell due catches up on its start)."""
     at = now or utcnow()
-    runs.absorb_events(db, now=at)
+    runs.absorb_events(db)
     out = []
     for job in jobs.values():
         fired = job.last_firing(at)

@@ -214,14 +214,13 @@ def window_key(at: datetime) -> str:
     return at.strftime("w%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def absorb_events(db: Database, *, now: datetime | None = None, limit: int = 2000) -> int:
+def absorb_events(db: Database, *, limit: int = 2000) -> int:
     """Turn published events into debounced runs of the jobs subscribed to them.
 
     Each event is taken by exactly one worker (a delete that returns what it removed). An
     event joins the subject's open window (a pending run not started yet), pushing its start
     back by the debounce but never past the window's limit; otherwise it opens a new window.
     """
-    at_now = now or utcnow()
     with db.unit_of_work() as s:
         ids = select(JobEvent.id).order_by(JobEvent.at).limit(limit).scalar_subquery()
         taken = s.execute(
@@ -234,11 +233,11 @@ def absorb_events(db: Database, *, now: datetime | None = None, limit: int = 200
             if not jobs:
                 log.warning("event without subscriber", topic=topic, subject=subject)
             for j in jobs:
-                _debounce(s, j, subject, at, at_now)
+                _debounce(s, j, subject, at)
         return len(taken)
 
 
-def _debounce(s: Session, j: Job, subject: str, at: datetime, now: datetime) -> None:
+def _debounce(s: Session, j: Job, subject: str, at: datetime) -> None:
     open_window = s.scalars(
         select(JobRun)
         .where(
@@ -262,8 +261,9 @@ def _debounce(s: Session, j: Job, subject: str, at: datetime, now: datetime) -> 
         )
         if _rowcount(pushed) == 1:
             return
-    key = window_key(max(at, now))
-    ensure_runs(s, j.name, key, [subject], due_at=at, not_before=max(at, now) + j.debounce)
+    key = window_key(at)
+    # Quiet for the debounce after its last event (an event seen late may be due at once).
+    ensure_runs(s, j.name, key, [subject], due_at=at, not_before=at + j.debounce)
     s.execute(
         update(JobRun)
         .where(JobRun.name == j.name, JobRun.period == key, JobRun.subject == subject)
