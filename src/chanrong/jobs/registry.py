@@ -13,7 +13,7 @@ Pure declarations: this module imports no engine, no database driver and no doma
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -53,7 +53,6 @@ class JobContext:
     subject: str
     attempt: int
     now: datetime
-    _after: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     @property
     def day(self) -> date:
