@@ -3,6 +3,9 @@ then the API and console, on embedded defaults."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -282,6 +285,35 @@ def _stories(
     )
 
 
+@contextmanager
+def worker_beside(s: Settings) -> Iterator[subprocess.Popen[bytes]]:
+    """The worker (``chanrong worker``) in a process of its own while the block runs: it
+    stops (SIGTERM, then SIGKILL) when the block ends, and dies with this process."""
+    from chanrong.api.serving import exit_with_parent
+
+    env = {
+        **os.environ,
+        "CHANRONG_VAR_DIR": str(s.var_dir),
+        "CHANRONG_DATABASE_URL": s.effective_database_url,
+    }
+    parent = os.getpid()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chanrong.cli.main", "worker"],
+        env=env,
+        preexec_fn=lambda: exit_with_parent(parent),
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 @friendly_errors
 def demo(
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the API after")] = True,
@@ -306,4 +338,9 @@ def demo(
 
         from chanrong.api.app import create_app
 
-        uvicorn.run(create_app(s), host=s.api_host, port=api_port, log_level="warning")
+        with worker_beside(s) as worker:
+            console.print(
+                f"worker:   pid {worker.pid} runs the platform's jobs "
+                "(chanrong jobs status; console: /console/operator/jobs)"
+            )
+            uvicorn.run(create_app(s), host=s.api_host, port=api_port, log_level="warning")

@@ -14,6 +14,8 @@ from chanrong.edge.commands import console, friendly_errors, settings
 from chanrong.governance.cli import catalog_app, consent_app, log_app
 from chanrong.identity.cli import apikey_app, org_app, user_app
 from chanrong.insurance.cli import app as insurance_app
+from chanrong.jobs.cli import jobs_app
+from chanrong.jobs.cli import worker as worker_cmd
 from chanrong.lending.cli import loans_app
 from chanrong.market.cli import market_app
 from chanrong.simulate.cli import simulate as simulate_cmd
@@ -53,6 +55,8 @@ app.add_typer(telemetry_cli.telemetry_app, name="telemetry")
 app.command("simulate")(simulate_cmd)
 app.add_typer(carbon_app, name="carbon")
 app.add_typer(insurance_app, name="insurance")
+app.add_typer(jobs_app, name="jobs")
+app.command("worker")(worker_cmd)
 
 
 @db_app.command("upgrade")

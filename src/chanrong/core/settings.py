@@ -43,6 +43,16 @@ class Settings(BaseSettings):
     # (the database write lock) gets stretched by them: on two cores, 2 threads per process
     # kept p99 near 20 ms at 200 decisions/s where 40 let a backlog build.
     api_threads: int = Field(default=40, ge=1, le=1000)
+    # The worker (`chanrong worker`): how often each worker looks for due work, how often a
+    # worker on PostgreSQL tells the queue it is alive (three missed beats and its jobs are
+    # retried elsewhere), and extra modules declaring jobs beside the domains' tasks.py.
+    jobs_tick_seconds: int = Field(default=10, ge=1, le=60)
+    jobs_heartbeat_seconds: float = Field(default=10.0, gt=0, le=300)
+    jobs_modules: str = Field(default="", description="Comma-separated modules with more jobs.")
+    jobs_enabled: str = Field(
+        default="",
+        description="Comma-separated job names or prefixes ('lending.') to run; empty: all.",
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -27,6 +27,7 @@ from chanrong.web.pages import (
     certificates,
     consents,
     enterprise,
+    jobs,
     loans,
     log_entry,
     operator,
@@ -51,6 +52,7 @@ ROUTERS = (
     log_entry.router,
     bank.router,
     operator.router,
+    jobs.router,
     analyst.router,
 )
 

@@ -49,6 +49,7 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
         NavItem("web.nav.park", "/console/operator/park"),
         NavItem("web.nav.catalog", "/console/operator/catalog"),
         NavItem("web.nav.log", "/console/operator/log"),
+        NavItem("web.nav.jobs", "/console/operator/jobs"),
     ),
     OrgKind.ANALYST: (
         NavItem("web.nav.home", "/console"),

@@ -1,0 +1,81 @@
+"""What the rest of the platform calls to hand work to the worker, inside its own transaction.
+
+``publish`` is the event hook: the door where data lands (telemetry's ingest service) calls
+``publish(session, DATA_LANDED, org_id)`` — and ``PAYMENTS_LANDED`` too when payment records
+came in — in the same transaction that stores the data. Nothing runs then: the row commits or
+rolls back with the data, and the worker turns events into debounced runs of every job that
+subscribes to the topic (``triggers=`` in ``<domain>/tasks.py``). ``enqueue`` asks for one
+job's run for one subject and period directly (a job that must follow another one's commit).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from chanrong.core.clock import utcnow
+from chanrong.core.ids import new_id
+from chanrong.jobs.orm import JobEvent, JobRun, RunStatus
+
+# Topics (kept here so publishers and subscribers spell them alike).
+DATA_LANDED = "data.landed"  # subject: the enterprise's org id; any telemetry or records
+PAYMENTS_LANDED = "payments.landed"  # subject: the payee's org id; payment records arrived
+
+
+def publish(session: Session, topic: str, subject: str, *, at: datetime | None = None) -> None:
+    """Record that ``topic`` happened for ``subject``; the worker debounces it into runs."""
+    session.add(JobEvent(topic=topic, subject=subject, at=at or utcnow()))
+    session.flush()
+
+
+def ensure_runs(
+    session: Session,
+    name: str,
+    period: str,
+    subjects: list[str],
+    *,
+    due_at: datetime,
+    not_before: datetime | None = None,
+) -> None:
+    """Record a pending run per subject unless one exists for (name, period, subject)."""
+    if not subjects:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "id": new_id(),
+            "name": name,
+            "period": period,
+            "subject": s,
+            "status": RunStatus.PENDING,
+            "attempts": 0,
+            "due_at": due_at,
+            "not_before": not_before or due_at,
+            "created_at": now,
+        }
+        for s in dict.fromkeys(subjects)
+    ]
+    dialect = session.get_bind().dialect.name
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(JobRun)
+    # Whoever recorded the run first wins; a second fan-out or enqueue changes nothing.
+    for start in range(0, len(rows), 500):
+        session.execute(
+            stmt.on_conflict_do_nothing(index_elements=["name", "period", "subject"]),
+            rows[start : start + 500],
+        )
+
+
+def enqueue(
+    session: Session,
+    name: str,
+    subject: str,
+    period: str,
+    *,
+    not_before: datetime | None = None,
+) -> None:
+    """Ask for ``name``'s run for ``subject`` in ``period`` (once: asking again changes
+    nothing), in the caller's transaction."""
+    now = utcnow()
+    ensure_runs(session, name, period, [subject], due_at=now, not_before=not_before or now)

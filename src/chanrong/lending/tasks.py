@@ -1,0 +1,109 @@
+"""Lending's jobs for the worker: the daily close, post-loan monitoring, the collections sweep.
+
+Each opens nothing itself: the worker hands it a unit of work for one subject and period and
+commits the work together with the record that it was done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from chanrong.core.errors import ConsentRequired
+from chanrong.core.settings import Settings
+from chanrong.identity import service as identity
+from chanrong.identity.domain import InstitutionType, OrgKind
+from chanrong.jobs.queue import PAYMENTS_LANDED
+from chanrong.jobs.registry import Cadence, JobContext, job
+from chanrong.lending import service
+from chanrong.telemetry import service as telemetry
+
+# A payment record that lands more than this long after it was paid is left for the bank
+# to apply by hand: sweeping old money into a loan would rewrite days already closed.
+SWEEP_LOOKBACK = timedelta(days=7)
+
+
+class BooksDoNotBalance(RuntimeError):
+    """The close ran but its proof failed: nothing of it is kept, and the run fails."""
+
+
+def lenders(session: Session, _settings: Settings, _period: str) -> Iterable[str]:
+    """Every bank on the platform (each closes its own book)."""
+    for org in identity.all_organisations(session):
+        if (
+            org.kind == OrgKind.FINANCIAL_INSTITUTION.value
+            and org.institution_type == InstitutionType.BANK.value
+        ):
+            yield org.id
+
+
+def active_loans(session: Session, settings: Settings, period: str) -> Iterable[str]:
+    """``<lender org id>/<loan id>`` for every active loan of every bank."""
+    for lender in lenders(session, settings, period):
+        officer = identity.system_principal(session, lender)
+        for loan in service.list_loans(session, officer):
+            if loan.status == "active" and loan.lender_org_id == lender:
+                yield f"{lender}/{loan.id}"
+
+
+@job(
+    "lending.daily_close",
+    cadence=Cadence.DAILY,
+    cron="30 0 * * *",
+    subjects=lenders,
+    lease=timedelta(minutes=10),
+)
+def daily_close(ctx: JobContext) -> str:
+    """Daily close of a bank's book for the day just ended, with its balance proof."""
+    report = service.daily_close(ctx.session, as_of=ctx.day, lender_org_id=ctx.subject)
+    if not report.balanced:
+        raise BooksDoNotBalance(
+            f"debits {report.total_debit_fen} ≠ credits {report.total_credit_fen} "
+            f"or a sub-ledger disagrees: {report.checks}"
+        )
+    return (
+        f"{report.loans} loans, interest {report.interest_accrued_fen} fen, "
+        f"{report.reclassified} reclassified, {report.closed} closed; balanced"
+    )
+
+
+@job("lending.watch", cadence=Cadence.DAILY, cron="0 6 * * *", subjects=active_loans)
+def watch(ctx: JobContext) -> str:
+    """Post-loan monitoring of one active loan on its borrower's platform records."""
+    lender, loan_id = ctx.subject.split("/", 1)
+    officer = identity.system_principal(ctx.session, lender)
+    try:
+        found = service.monitor_from_platform(ctx.session, officer, loan_id, as_of=ctx.day)
+    except ConsentRequired as exc:
+        # As in `loans watch`: a borrower without a monitoring grant is listed, not read.
+        return f"not watched: no monitoring grant ({exc.extra.get('reason', 'refused')})"
+    return f"{len(found)} alert(s)" if found else "no warning"
+
+
+@job(
+    "lending.collections_sweep",
+    cadence=Cadence.EVENT,
+    triggers=(PAYMENTS_LANDED,),
+    debounce=timedelta(seconds=30),
+)
+def collections_sweep(ctx: JobContext) -> str:
+    """回款自动还款: sweep a borrower's newly landed customer payments into its loans."""
+    payments = telemetry.pipeline_records(
+        ctx.session, kind="payments", org_id=ctx.subject, start=ctx.today - SWEEP_LOOKBACK
+    )
+    swept = 0
+    for p in payments:
+        # sweep_collection is idempotent per payment reference: a payment swept by an
+        # earlier window is not swept again.
+        swept += len(
+            service.sweep_collection(
+                ctx.session,
+                borrower_org_id=ctx.subject,
+                payment_ref=f"payment:{p.payment_id}",
+                amount_fen=p.amount_fen,
+                paid_on=p.paid_date,
+            )
+        )
+    return f"{len(payments)} payment(s) seen, {swept} sweep(s)"

@@ -1,0 +1,55 @@
+"""Telemetry's jobs for the worker: each enterprise's daily data quality, then compaction.
+
+Quality is scored before a day is compacted (duplicates and late arrivals are visible only
+until then): the quality run enqueues the compaction in its own commit, so a day is never
+compacted before its scores are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from chanrong.core.settings import Settings
+from chanrong.identity import service as identity
+from chanrong.identity.domain import OrgKind
+from chanrong.jobs.queue import enqueue
+from chanrong.jobs.registry import Cadence, JobContext, job
+from chanrong.telemetry import service
+
+COMPACT = "telemetry.compact"
+
+
+def enterprises(session: Session, _settings: Settings, _period: str) -> Iterable[str]:
+    """Every enterprise registered on the platform."""
+    for org in identity.all_organisations(session):
+        if org.kind == OrgKind.ENTERPRISE.value:
+            yield org.id
+
+
+@job(
+    "telemetry.daily_quality",
+    cadence=Cadence.DAILY,
+    cron="0 1 * * *",
+    subjects=enterprises,
+    lease=timedelta(minutes=10),
+)
+def daily_quality(ctx: JobContext) -> str:
+    """Score one enterprise's data quality for the day just ended, then queue its compaction."""
+    store = service.open_store(ctx.settings)
+    scores = service.compute_quality(ctx.session, store, org_id=ctx.subject, day=ctx.day)
+    enqueue(ctx.session, COMPACT, ctx.subject, ctx.period)
+    overall = next((s.score for s in scores if s.scope == "enterprise"), None)
+    return f"{len(scores)} score(s), enterprise {overall}" if scores else "no data that day"
+
+
+@job(COMPACT, cadence=Cadence.EVENT, lease=timedelta(minutes=10))
+def compact(ctx: JobContext) -> str:
+    """Merge one enterprise's scored day into one deduplicated file (after its quality run)."""
+    res = service.open_store(ctx.settings).compact(ctx.subject, ctx.day)
+    return (
+        f"{res.partitions} day(s), {res.files_before} file(s): "
+        f"{res.rows_before} → {res.rows_after} rows"
+    )

@@ -1,0 +1,204 @@
+"""On the embedded SQLite default one worker runs every job the domains declare, against a
+park with data, a loan, a lease and landed payments; ``chanrong jobs run`` runs one by hand."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+from typer.testing import CliRunner
+
+from chanrong.cli.main import app
+from chanrong.core.clock import month_start, shanghai_date, utcnow
+from chanrong.core.settings import Settings
+from chanrong.governance import service as governance
+from chanrong.identity import service as identity
+from chanrong.jobs import catalog, local, queue
+from chanrong.jobs.orm import JobRun
+from chanrong.leasing import service as leasing
+from chanrong.lending.orm import Repayment
+from chanrong.storage.database import Database
+from chanrong.telemetry import service as telemetry
+from tests.builders import Park
+from tests.lending import builders as lb
+from tests.web.builders import seed_operating_data
+
+sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
+    """The enterprise sends data up to yesterday, has a loan with a sweep share, leases a
+    machine, and a customer paid it yesterday."""
+    ent = park["enterprise"]["admin"]
+    today = shanghai_date(utcnow())
+    yesterday = today - timedelta(days=1)
+    last_month = month_start(today, -1)
+    with db.unit_of_work() as s:
+        seed_operating_data(
+            s,
+            settings,
+            ent.org_id,
+            start=datetime.combine(today - timedelta(days=5), datetime.min.time(), UTC),
+        )
+        assert telemetry.import_records(
+            s,
+            org_id=ent.org_id,
+            kind="energy_bills",
+            source="test",
+            rows=[
+                (
+                    1,
+                    {
+                        "month": last_month.strftime("%Y-%m"),
+                        "electricity_kwh": "36000",
+                        "cost": "25000.00",
+                        "output_value": "900000.00",
+                    },
+                )
+            ],
+        ).ok
+        assert telemetry.import_records(
+            s,
+            org_id=ent.org_id,
+            kind="payments",
+            source="test",
+            rows=[
+                (
+                    1,
+                    {
+                        "payment_id": "PAY-1",
+                        "invoice_id": "INV-1",
+                        "paid_date": yesterday.isoformat(),
+                        "amount": "5000.00",
+                    },
+                )
+            ],
+        ).ok
+        queue.publish(s, queue.DATA_LANDED, ent.org_id)
+        queue.publish(s, queue.PAYMENTS_LANDED, ent.org_id)
+        officer = lb.principal(s, park["bank"]["officer"])
+        borrower = lb.principal(s, ent)
+        lb.active_loan(s, officer, borrower, start=today - timedelta(days=21), sweep_share_pct="30")
+        p = identity.authenticate_api_key(s, ent.key)
+        governance.grant_consent(
+            s,
+            p,
+            grantee_org_id=park["lessor"]["officer"].org_id,
+            categories=["production"],
+            max_grade=2,
+            purpose="leasing_billing",
+            valid_from=None,
+            valid_until=utcnow() + timedelta(days=365),
+        )
+        lessor = lb.principal(s, park["lessor"]["officer"])
+        leasing.create_contract(
+            s,
+            lessor,
+            lessee_org_id=ent.org_id,
+            device_id="cnc-1",
+            unit="runtime_h",
+            price_per_unit="12.5",
+            minimum_charge="100.00",
+            cost="200000.00",
+            design_life_units=40000,
+            start_date=month_start(today, -2),
+            end_date=month_start(today, 10),
+        )
+    return ent.org_id
+
+
+@sqlite_only
+def test_one_worker_runs_every_job(db: Database, settings: Settings, park: Park) -> None:
+    org_id = _park_with_work(db, settings, park)
+    jobs = catalog.load(settings)
+    stop = threading.Event()
+    local.serve(db, settings, jobs, stop=stop, until_idle=True)
+    with db.unit_of_work() as s:
+        # The events' windows are debounced: let their time come, as it would.
+        s.execute(
+            update(JobRun)
+            .where(JobRun.status == "pending")
+            .values(not_before=utcnow() - timedelta(seconds=1))
+        )
+    local.serve(db, settings, jobs, stop=stop, until_idle=True)
+    with db.unit_of_work() as s:
+        rows = list(s.scalars(select(JobRun).where(JobRun.subject != "*")))
+        swept = s.scalars(select(Repayment).where(Repayment.source == "sweep")).all()
+    bad = [(r.name, r.subject, r.status, r.error) for r in rows if r.status != "succeeded"]
+    assert bad == []
+    ran = {r.name for r in rows}
+    assert ran == set(jobs), f"never ran: {set(jobs) - ran}"
+    by = {(r.name, r.subject): r for r in rows}
+    assert (
+        by[("telemetry.compact", org_id)].period
+        == (shanghai_date(utcnow()) - timedelta(days=1)).isoformat()
+    )
+    assert by[("credit.profile_on_data", org_id)].detail.startswith("profile as of")
+    assert by[("lending.collections_sweep", org_id)].detail == "1 payment(s) seen, 1 sweep(s)"
+    assert len(swept) == 1 and swept[0].amount_fen > 0
+    assert "graded" in by[("carbon.monthly_assessment", "-")].detail
+    bills = [r for r in rows if r.name == "leasing.billing"]
+    assert len(bills) == 1 and "fen" in (bills[0].detail or "")
+    # A second pass finds everything done: nothing runs twice.
+    local.serve(db, settings, jobs, stop=stop, until_idle=True)
+    with db.unit_of_work() as s:
+        again = list(s.scalars(select(JobRun).where(JobRun.subject != "*")))
+    assert sorted((r.name, r.period, r.subject, r.attempts) for r in again) == sorted(
+        (r.name, r.period, r.subject, r.attempts) for r in rows
+    )
+
+
+@sqlite_only
+def test_jobs_run_by_hand(
+    db: Database, settings: Settings, park: Park, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHANRONG_DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("CHANRONG_VAR_DIR", str(settings.var_dir))
+    from chanrong.core.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        carbon = ["jobs", "run", "carbon.monthly_assessment", "--period"]
+        first = runner.invoke(app, [*carbon, "2026-01"])
+        assert first.exit_code == 0, first.output
+        assert "succeeded" in first.output
+        again = runner.invoke(app, [*carbon, "2026-01"])
+        assert again.exit_code == 0 and "done" in again.output
+        bad = runner.invoke(app, [*carbon, "2026-1-5"])
+        assert bad.exit_code == 2 and "period" in bad.output
+        unknown = runner.invoke(app, ["jobs", "run", "no.such.job"])
+        assert unknown.exit_code == 2 and "no job 'no.such.job'" in unknown.output
+        status = runner.invoke(app, ["jobs", "status", "--job", "carbon.monthly_assessment"])
+        assert status.exit_code == 0 and "2026-01" in status.output
+        listed = runner.invoke(app, ["jobs", "list", "--json"])
+        assert '"lending.daily_close"' in listed.output
+    finally:
+        get_settings.cache_clear()
+    with db.unit_of_work() as s:
+        [run] = s.scalars(
+            select(JobRun).where(JobRun.name == "carbon.monthly_assessment", JobRun.subject == "-")
+        ).all()
+    assert (run.period, run.status, run.attempts) == ("2026-01", "succeeded", 1)
+
+
+@sqlite_only
+def test_the_demo_starts_the_worker_beside_the_api_and_stops_it(
+    db: Database, settings: Settings
+) -> None:
+    import time
+
+    from chanrong.cli.demo import worker_beside
+
+    with worker_beside(settings) as proc:
+        deadline = time.monotonic() + 60
+        fanned: list[JobRun] = []
+        while time.monotonic() < deadline and not fanned:
+            assert proc.poll() is None, "the worker exited"
+            with db.unit_of_work() as s:
+                fanned = list(s.scalars(select(JobRun).where(JobRun.subject == "*")))
+            time.sleep(0.3)
+        assert fanned, "the worker never ticked"
+    assert proc.returncode is not None  # stopped with the block
