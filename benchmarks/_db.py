@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from chanrong.storage import migrate
@@ -36,33 +36,29 @@ def postgres_server() -> str:
     return base
 
 
-def _admin(server_url: str) -> Engine:
-    # CREATE/DROP DATABASE cannot run inside a transaction.
+def _on_server(server_url: str, statement: str) -> None:
+    """Run one statement on the server's own database, outside a transaction (CREATE and
+    DROP DATABASE cannot run inside one)."""
     admin_url = make_url(server_url).set(drivername="postgresql+psycopg")
-    return create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            c.execute(text(statement))
+    finally:
+        admin.dispose()
 
 
 def throwaway_postgres(server_url: str, prefix: str = "chanrong_bench") -> str:
     """Create an empty database ``<prefix>_<random>`` on the server and return its URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = _admin(server_url)
-    try:
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
+    _on_server(server_url, f'CREATE DATABASE "{name}"')
     url = make_url(server_url).set(drivername="postgresql+psycopg", database=name)
     return url.render_as_string(hide_password=False)
 
 
 def drop_postgres(server_url: str, url: str) -> None:
     """Drop the database at ``url`` from the server, ending any connection still open to it."""
-    admin = _admin(server_url)
-    try:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    _on_server(server_url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
 @contextmanager

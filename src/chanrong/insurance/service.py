@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from chanrong.core.clock import utc_midnight
 from chanrong.core.errors import Forbidden, ValidationFailed
 from chanrong.core.money import yuan_to_fen
 from chanrong.governance import service as governance
@@ -42,10 +43,6 @@ class EquipmentQuality:
     risk: EnterpriseRisk | None
 
 
-def _at(d: date) -> datetime:
-    return datetime.combine(d, time(0), tzinfo=UTC)
-
-
 def equipment_quality(
     session: Session,
     principal: Principal,
@@ -71,8 +68,8 @@ def equipment_quality(
         principal,
         store,
         org_id=org_id,
-        start=_at(start),
-        end=_at(end),
+        start=utc_midnight(start),
+        end=utc_midnight(end),
         metrics=["run_state", "power_kw"],
         purpose=PURPOSE,
     )

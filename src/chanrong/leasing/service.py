@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from chanrong.core.clock import month_bounds, utcnow
+from chanrong.core.clock import month_bounds, utc_midnight, utcnow
 from chanrong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chanrong.core.ids import new_id
 from chanrong.core.money import to_decimal, yuan_to_fen
@@ -174,10 +174,6 @@ def get_contract(session: Session, principal: Principal, contract_id: str) -> Le
     return _visible(session, principal, contract_id)
 
 
-def _at(d: date) -> datetime:
-    return datetime.combine(d, time(0), tzinfo=UTC)
-
-
 def counter_readings(
     session: Session,
     principal: Principal,
@@ -215,10 +211,12 @@ def issue_bill(
     repo = LeasingRepository(session)
     if repo.bill_for(c.id, first) is not None:
         raise Conflict(f"period: {first:%Y-%m} is already billed", field="period")
-    if _at(nxt) > utcnow():
+    if utc_midnight(nxt) > utcnow():
         raise ValidationFailed("period: a month can be billed only after it ends", field="period")
     lookback = timedelta(minutes=c.max_gap_minutes)
-    readings = counter_readings(session, principal, store, c, _at(first) - lookback, _at(nxt))
+    readings = counter_readings(
+        session, principal, store, c, utc_midnight(first) - lookback, utc_midnight(nxt)
+    )
     usage = usage_from_counter(
         readings,
         max_gap=timedelta(minutes=c.max_gap_minutes),

@@ -96,12 +96,7 @@ def list_events(
             rnd = normalise_round(round_).value
         except RoundError as exc:
             raise ValidationFailed(f"round: {exc}", field="round") from None
-    code = None
-    if province:
-        try:
-            code = resolve_place(province).province_code
-        except MarketRuleError as exc:
-            raise ValidationFailed(f"province: {exc.reason}", field="province") from None
+    code = _province_code(province)
     repo = MarketRepository(session)
     rows = repo.events(
         year=_year(year) if year is not None else None,
@@ -138,6 +133,16 @@ def list_listings(
 def list_investors(session: Session, *, limit: int = 100) -> Sequence[MarketInvestor]:
     """Investors by name."""
     return MarketRepository(session).investors(limit=limit)
+
+
+def _province_code(province: str | None) -> str | None:
+    """The GB/T 2260 code of a province filter as written (name, short name or code)."""
+    if not province:
+        return None
+    try:
+        return resolve_place(province).province_code
+    except MarketRuleError as exc:
+        raise ValidationFailed(f"province: {exc.reason}", field="province") from None
 
 
 def _field(raw: str) -> Field:
@@ -267,12 +272,7 @@ def match_investors(
             raise ValidationFailed(
                 f"stage: {stage!r} is not one of {allowed}", field="stage"
             ) from None
-    code = None
-    if province:
-        try:
-            code = resolve_place(province).province_code
-        except MarketRuleError as exc:
-            raise ValidationFailed(f"province: {exc.reason}", field="province") from None
+    code = _province_code(province)
     if not 1 <= top <= 100:
         raise ValidationFailed("top: between 1 and 100", field="top")
     analytics = _analytics(session)
