@@ -7,9 +7,9 @@ commit: the edge owns the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from chanrong.market.orm import (
     MarketListing,
 )
 from chanrong.market.repository import MarketRepository
-from chanrong.market.rounds import RoundError, Stage, normalise_round
+from chanrong.market.rounds import Stage, normalise_round
 from chanrong.market.tabular import Dataset
 from chanrong.market.taxonomy import (
     Classification,
@@ -90,18 +90,12 @@ def list_events(
     offset: int = 0,
 ) -> list[EventView]:
     """Financing events, newest first, filtered by year, round (as written), province."""
-    rnd = None
-    if round_:
-        try:
-            rnd = normalise_round(round_).value
-        except RoundError as exc:
-            raise ValidationFailed(f"round: {exc}", field="round") from None
-    code = _province_code(province)
+    rnd = _parsed("round", normalise_round, round_).value if round_ else None
     repo = MarketRepository(session)
     rows = repo.events(
         year=_year(year) if year is not None else None,
         round_=rnd,
-        province_code=code,
+        province_code=_province_code(province),
         company_id=company_id,
         limit=limit,
         offset=offset,
@@ -119,12 +113,7 @@ def list_listings(
     offset: int = 0,
 ) -> list[tuple[MarketListing, str]]:
     """Listed companies (with the company name), by listing date."""
-    key = None
-    if board:
-        try:
-            key = parse_board(board).value
-        except MarketRuleError as exc:
-            raise ValidationFailed(f"board: {exc.reason}", field="board") from None
+    key = _parsed("board", parse_board, board).value if board else None
     return MarketRepository(session).listings(
         board=key, year=_year(year) if year is not None else None, limit=limit, offset=offset
     )
@@ -135,21 +124,27 @@ def list_investors(session: Session, *, limit: int = 100) -> Sequence[MarketInve
     return MarketRepository(session).investors(limit=limit)
 
 
+T = TypeVar("T")
+
+
+def _parsed(column: str, parse: Callable[[str], T], raw: str) -> T:
+    """``parse(raw)``, its refusal turned into a 422 naming ``column`` (the query parameter or
+    body field the value came from)."""
+    try:
+        return parse(raw)
+    except MarketRuleError as exc:
+        raise ValidationFailed(f"{column}: {exc.reason}", field=column) from None
+    except ValueError as exc:
+        raise ValidationFailed(f"{column}: {exc}", field=column) from None
+
+
 def _province_code(province: str | None) -> str | None:
     """The GB/T 2260 code of a province filter as written (name, short name or code)."""
-    if not province:
-        return None
-    try:
-        return resolve_place(province).province_code
-    except MarketRuleError as exc:
-        raise ValidationFailed(f"province: {exc.reason}", field="province") from None
+    return _parsed("province", resolve_place, province).province_code if province else None
 
 
 def _field(raw: str) -> Field:
-    try:
-        return parse_field(raw)
-    except ValueError as exc:
-        raise ValidationFailed(f"field: {exc}", field="field") from None
+    return _parsed("field", parse_field, raw)
 
 
 def override_classification(
@@ -168,10 +163,7 @@ def override_classification(
     company.field_method = Method.OPERATOR.value
     company.field_confidence_bp = 10_000
     if tags is not None:
-        try:
-            parsed = parse_tags(tags if isinstance(tags, str) else ",".join(tags))
-        except ValueError as exc:
-            raise ValidationFailed(f"tags: {exc}", field="tags") from None
+        parsed = _parsed("tags", parse_tags, tags if isinstance(tags, str) else ",".join(tags))
         company.tags = sorted(t.value for t in parsed)
     session.flush()
     _log_classification(session, company, actor_org_id)
