@@ -10,10 +10,11 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from chanrong.core.clock import utc_midnight
-from chanrong.core.errors import Forbidden, ValidationFailed
+from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import yuan_to_fen
 from chanrong.governance import service as governance
-from chanrong.identity.domain import InstitutionType, OrgKind, Principal, Role
+from chanrong.identity import service as identity
+from chanrong.identity.domain import InstitutionType, Principal
 from chanrong.insurance.fleet import stats_by_device
 from chanrong.insurance.orm import InsuranceQuote
 from chanrong.insurance.quality import (
@@ -81,13 +82,9 @@ def equipment_quality(
 
 
 def _require_insurer(principal: Principal) -> None:
-    if (
-        principal.org_kind is not OrgKind.FINANCIAL_INSTITUTION
-        or principal.institution_type is not InstitutionType.INSURER
-    ):
-        raise Forbidden("only an insurer can price equipment insurance")
-    if not principal.has_role(Role.OFFICER):
-        raise Forbidden("this action needs the officer role")
+    identity.require_institution_officer(
+        principal, InstitutionType.INSURER, "only an insurer can price equipment insurance"
+    )
 
 
 def quote(

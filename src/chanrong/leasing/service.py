@@ -10,12 +10,12 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from chanrong.core.clock import month_bounds, utc_midnight, utcnow
-from chanrong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chanrong.core.errors import Conflict, NotFound, ValidationFailed
 from chanrong.core.ids import new_id
 from chanrong.core.money import to_decimal, yuan_to_fen
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
-from chanrong.identity.domain import InstitutionType, OrgKind, Principal, Role
+from chanrong.identity.domain import InstitutionType, OrgKind, Principal
 from chanrong.leasing.billing import Reading, Tariff, bill, residual_value_fen, usage_from_counter
 from chanrong.leasing.commands import Commander
 from chanrong.leasing.orm import DeviceCommand, LeaseBill, LeaseContract, LeasePayment
@@ -36,13 +36,9 @@ PAYMENT_TERM_DAYS = 10
 
 
 def _require_lessor(principal: Principal) -> None:
-    if (
-        principal.org_kind is not OrgKind.FINANCIAL_INSTITUTION
-        or principal.institution_type is not InstitutionType.LESSOR
-    ):
-        raise Forbidden("only a lessor can manage lease contracts")
-    if not principal.has_role(Role.OFFICER):
-        raise Forbidden("this action needs the officer role")
+    identity.require_institution_officer(
+        principal, InstitutionType.LESSOR, "only a lessor can manage lease contracts"
+    )
 
 
 def _visible(session: Session, principal: Principal, contract_id: str) -> LeaseContract:
