@@ -21,12 +21,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 import warnings
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import httpx
@@ -35,6 +33,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from _db import drop_postgres, throwaway_postgres
 from chanrong.api.serving import listeners
 from chanrong.core.clock import utcnow
 from chanrong.core.settings import Settings
@@ -87,38 +86,6 @@ def synthetic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     f["carbon_efficiency"] = rng.lognormal(0.0, 0.5, n)
     f["equipment_quality"] = rng.uniform(20, 100, n)
     return f[list(FEATURES)], y
-
-
-def _admin(server_url: str) -> Any:
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    admin = make_url(server_url).set(drivername="postgresql+psycopg")
-    return create_engine(admin, isolation_level="AUTOCOMMIT")
-
-
-def throwaway_postgres(server_url: str) -> str:
-    """Create an empty database on the server for this run and return its URL."""
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    name = f"chanrong_bench_{uuid.uuid4().hex[:10]}"
-    engine = _admin(server_url)
-    with engine.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    url = make_url(server_url).set(drivername="postgresql+psycopg", database=name)
-    return url.render_as_string(hide_password=False)
-
-
-def drop_postgres(server_url: str, url: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    engine = _admin(server_url)
-    with engine.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    engine.dispose()
 
 
 def free_port() -> int:

@@ -16,66 +16,32 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import resource
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, insert, select
 
+from _db import migrated_url
 from chanrong.core.ids import new_id
 from chanrong.core.uscc import make_uscc
 from chanrong.identity import service as identity
 from chanrong.lending import journal
 from chanrong.lending.orm import Instalment, JournalEntry, JournalLine, Loan, Product
 from chanrong.lending.schedule import DayCount, RepaymentMethod, accrued_to, build_schedule
-from chanrong.storage import migrate
 from chanrong.storage.database import Database
 
 console = Console()
 AS_OF = date(2025, 6, 30)
 METHODS = list(RepaymentMethod)
-
-
-@contextmanager
-def database(backend: str) -> Iterator[str]:
-    """A fresh, migrated database URL on the chosen backend, removed afterwards."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="chanrong-bench-lending-") as tmp:
-            url = f"sqlite:///{Path(tmp) / 'lending.db'}"
-            migrate.upgrade(url)
-            yield url
-        return
-    base = os.environ.get("CHANRONG_TEST_POSTGRES_URL")
-    if not base:
-        sys.exit("--backend postgres needs CHANRONG_TEST_POSTGRES_URL (scripts/services.sh start)")
-    admin_url = make_url(base).set(drivername="postgresql+psycopg")
-    name = f"chanrong_bench_lending_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _post(
@@ -294,7 +260,7 @@ def main() -> None:
         close_only(args.close_only)
         return
     n = 2_000 if args.quick else args.loans
-    with database(args.backend) as url:
+    with migrated_url(args.backend, "lending") as url:
         t0 = time.perf_counter()
         counts = build_book(url, n)
         setup = time.perf_counter() - t0

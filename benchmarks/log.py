@@ -14,67 +14,25 @@ log without stored subtrees would have to do, and the ratio compares the two in 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import resource
 import statistics
-import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
+from _db import migrated_database
 from chanrong.governance import keys, merkle
 from chanrong.governance import service as governance
 from chanrong.governance.orm import LogEntryRow
-from chanrong.storage import migrate
 from chanrong.storage.database import Database
 
 console = Console()
-
-
-@contextmanager
-def database(backend: str) -> Iterator[Database]:
-    """A fresh, migrated database on the chosen backend, removed afterwards."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="chanrong-bench-log-") as tmp:
-            url = f"sqlite:///{Path(tmp) / 'log.db'}"
-            migrate.upgrade(url)
-            db = Database(url)
-            try:
-                yield db
-            finally:
-                db.dispose()
-        return
-    base = os.environ.get("CHANRONG_TEST_POSTGRES_URL")
-    if not base:
-        sys.exit("--backend postgres needs CHANRONG_TEST_POSTGRES_URL (scripts/services.sh start)")
-    admin_url = make_url(base).set(drivername="postgresql+psycopg")
-    name = f"chanrong_bench_log_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
-        db = Database(url)
-        try:
-            yield db
-        finally:
-            db.dispose()
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _payload(i: int) -> dict[str, object]:
@@ -159,7 +117,7 @@ def main() -> None:
     rng = random.Random(9162)
     rows: list[tuple[str, str, str, str]] = []
 
-    with database(args.backend) as db:
+    with migrated_database(args.backend, "log") as db:
         fill_s = fill(db, args.entries, args.batch)
         rows.append(
             (f"append, batches of {args.batch}", f"{args.entries / fill_s:,.0f} /s", "", "")

@@ -16,15 +16,11 @@ the process's peak resident memory after it, and how much the phase raised that 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import resource
-import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,15 +28,12 @@ from typing import TypeVar
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from _db import migrated_database
 from chanrong.market import service
 from chanrong.market.analytics import MarketReport
 from chanrong.market.report import render_html, write_pdf
 from chanrong.market.tabular import Dataset, Row
-from chanrong.storage import migrate
-from chanrong.storage.database import Database
 
 console = Console()
 T = TypeVar("T")
@@ -110,41 +103,6 @@ def investor_rows() -> list[Row]:
     ]
 
 
-@contextmanager
-def database(backend: str) -> Iterator[Database]:
-    """A fresh, migrated database on the chosen backend, removed afterwards."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="chanrong-bench-market-") as tmp:
-            url = f"sqlite:///{Path(tmp) / 'market.db'}"
-            migrate.upgrade(url)
-            db = Database(url)
-            try:
-                yield db
-            finally:
-                db.dispose()
-        return
-    base = os.environ.get("CHANRONG_TEST_POSTGRES_URL")
-    if not base:
-        sys.exit("--backend postgres needs CHANRONG_TEST_POSTGRES_URL (scripts/services.sh start)")
-    admin_url = make_url(base).set(drivername="postgresql+psycopg")
-    name = f"chanrong_bench_market_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
-        db = Database(url)
-        try:
-            yield db
-        finally:
-            db.dispose()
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @dataclass
 class Phase:
     name: str
@@ -196,7 +154,7 @@ def main() -> None:
         "generate rows",
         lambda: synthetic_events(n, last_year=args.year, years=args.years),
     )
-    with database(args.backend) as db, tempfile.TemporaryDirectory() as out:
+    with migrated_database(args.backend, "market") as db, tempfile.TemporaryDirectory() as out:
 
         def load() -> None:
             with db.unit_of_work() as s:

@@ -20,61 +20,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from _db import migrated_database
 from chanrong.demo.scf_workload import WorkloadResult, run_workload
-from chanrong.storage import migrate
-from chanrong.storage.database import Database
 
 console = Console()
 
 
-@contextmanager
-def database(backend: str, pool: int) -> Iterator[Database]:
-    """A fresh, migrated database on the chosen backend, removed afterwards."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="chanrong-bench-scf-") as tmp:
-            url = f"sqlite:///{Path(tmp) / 'scf.db'}"
-            migrate.upgrade(url)
-            db = Database(url, pool_size=pool, max_overflow=0)
-            try:
-                yield db
-            finally:
-                db.dispose()
-        return
-    base = os.environ["CHANRONG_TEST_POSTGRES_URL"]
-    admin_url = make_url(base).set(drivername="postgresql+psycopg")
-    name = f"chanrong_bench_scf_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
-        db = Database(url, pool_size=pool, max_overflow=0)
-        try:
-            yield db
-        finally:
-            db.dispose()
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def measure(backend: str, clients: int, ops: int, payables: int, hot: int | None) -> WorkloadResult:
     with (
-        database(backend, clients + 1) as db,
+        migrated_database(backend, "scf", pool_size=clients + 1, max_overflow=0) as db,
         Progress(
             TextColumn(f"{backend:>8} x{clients:<3} {'hot' if hot else 'spread'}"),
             BarColumn(),

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from chanrong.api.app import create_app
 from chanrong.core.settings import Settings
+from chanrong.demo.device_gateway import SimulatedGateway
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
-from chanrong.leasing.gateway import SimulatedGateway
 from chanrong.storage.database import Database
 from chanrong.telemetry import service as telemetry
 from tests.builders import Member, Park, add_member, add_org

@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from chanrong.carbon.cli import app as carbon_app
+from chanrong.cli import carbon_demo, insurance_demo, lending_demo, supplychain_demo
 from chanrong.cli import demo as demo_cmd
-from chanrong.cli import lending_demo, supplychain_demo
 from chanrong.credit.cli import app as credit_app
 from chanrong.edge.commands import console, friendly_errors, settings
 from chanrong.governance.cli import catalog_app, consent_app, log_app
@@ -57,6 +57,10 @@ app.add_typer(carbon_app, name="carbon")
 app.add_typer(insurance_app, name="insurance")
 app.add_typer(jobs_app, name="jobs")
 app.command("worker")(worker_cmd)
+# Commands that simulate a park are demo code, kept out of the domains' own cli modules (no
+# domain imports the simulator or the demo); they join the domains' groups here.
+carbon_app.command("report")(carbon_demo.report)
+insurance_app.command("report")(insurance_demo.report)
 
 
 @db_app.command("upgrade")

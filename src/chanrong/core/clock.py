@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -60,6 +60,12 @@ def to_shanghai(value: datetime) -> datetime:
 def shanghai_date(value: datetime) -> date:
     """The calendar day in Beijing on which an instant falls (business days are local)."""
     return to_shanghai(value).date()
+
+
+def utc_midnight(d: date) -> datetime:
+    """The instant ``d`` begins in UTC: the bound of a day range over UTC-stamped data (the
+    telemetry store partitions and reads by UTC day)."""
+    return datetime.combine(d, time(0), tzinfo=UTC)
 
 
 def month_start(d: date, shift: int = 0) -> date:

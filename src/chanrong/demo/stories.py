@@ -18,12 +18,12 @@ from chanrong.carbon import service as carbon
 from chanrong.core.clock import month_start
 from chanrong.core.money import format_yuan
 from chanrong.core.settings import Settings
+from chanrong.demo.device_gateway import SimulatedGateway
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.insurance import service as insurance
 from chanrong.leasing import service as leasing
 from chanrong.leasing.commands import MqttCommander
-from chanrong.leasing.gateway import SimulatedGateway
 from chanrong.telemetry import service as telemetry
 
 ALL_CATEGORIES = ["rd", "production", "operations", "management", "external"]

@@ -17,7 +17,7 @@ from chanrong.core.settings import Settings
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Principal, Role
 from chanrong.identity.tokens import read_token
-from chanrong.storage.database import Database
+from chanrong.storage.database import Database, commit_and_close, rollback_and_close
 
 _bearer = HTTPBearer(auto_error=False, description="API key or access token")
 
@@ -35,33 +35,16 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
-        await to_thread.run_sync(_rollback_and_close, session)
+        await to_thread.run_sync(rollback_and_close, session)
         raise
     if _has_work(session):
-        await to_thread.run_sync(_commit_and_close, session)
+        await to_thread.run_sync(commit_and_close, session)
     else:
         session.close()
 
 
 def _has_work(session: Session) -> bool:
     return bool(session.in_transaction() or session.new or session.dirty or session.deleted)
-
-
-def _commit_and_close(session: Session) -> None:
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-def _rollback_and_close(session: Session) -> None:
-    try:
-        session.rollback()
-    finally:
-        session.close()
 
 
 # "function" scope: the commit runs when the route returns, before the response is sent, so a

@@ -239,6 +239,20 @@ def list_organisations(
     return repo.orgs(kind=kind, org_id=principal.org_id)
 
 
+def require_institution_officer(
+    principal: Principal, institution_type: InstitutionType, refusal: str
+) -> None:
+    """Admit an officer (or admin) of a financial institution of ``institution_type``; anyone
+    else is refused with ``refusal`` (what the action is for), or told it needs the role."""
+    if (
+        principal.org_kind is not OrgKind.FINANCIAL_INSTITUTION
+        or principal.institution_type is not institution_type
+    ):
+        raise Forbidden(refusal)
+    if not principal.has_role(Role.OFFICER):
+        raise Forbidden("this action needs the officer role")
+
+
 def require_org_admin(principal: Principal, org_id: str) -> None:
     """Only the organisation's own admins (or the operator's admins) manage its people."""
     if not can_see_org(principal, org_id):

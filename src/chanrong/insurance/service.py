@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from chanrong.core.errors import Forbidden, ValidationFailed
+from chanrong.core.clock import utc_midnight
+from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import yuan_to_fen
 from chanrong.governance import service as governance
-from chanrong.identity.domain import InstitutionType, OrgKind, Principal, Role
+from chanrong.identity import service as identity
+from chanrong.identity.domain import InstitutionType, Principal
 from chanrong.insurance.fleet import stats_by_device
 from chanrong.insurance.orm import InsuranceQuote
 from chanrong.insurance.quality import (
@@ -42,10 +44,6 @@ class EquipmentQuality:
     risk: EnterpriseRisk | None
 
 
-def _at(d: date) -> datetime:
-    return datetime.combine(d, time(0), tzinfo=UTC)
-
-
 def equipment_quality(
     session: Session,
     principal: Principal,
@@ -71,8 +69,8 @@ def equipment_quality(
         principal,
         store,
         org_id=org_id,
-        start=_at(start),
-        end=_at(end),
+        start=utc_midnight(start),
+        end=utc_midnight(end),
         metrics=["run_state", "power_kw"],
         purpose=PURPOSE,
     )
@@ -84,13 +82,9 @@ def equipment_quality(
 
 
 def _require_insurer(principal: Principal) -> None:
-    if (
-        principal.org_kind is not OrgKind.FINANCIAL_INSTITUTION
-        or principal.institution_type is not InstitutionType.INSURER
-    ):
-        raise Forbidden("only an insurer can price equipment insurance")
-    if not principal.has_role(Role.OFFICER):
-        raise Forbidden("this action needs the officer role")
+    identity.require_institution_officer(
+        principal, InstitutionType.INSURER, "only an insurer can price equipment insurance"
+    )
 
 
 def quote(

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from chanrong.core.clock import month_bounds, utcnow
-from chanrong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chanrong.core.clock import month_bounds, utc_midnight, utcnow
+from chanrong.core.errors import Conflict, NotFound, ValidationFailed
 from chanrong.core.ids import new_id
 from chanrong.core.money import to_decimal, yuan_to_fen
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
-from chanrong.identity.domain import InstitutionType, OrgKind, Principal, Role
+from chanrong.identity.domain import InstitutionType, OrgKind, Principal
 from chanrong.leasing.billing import Reading, Tariff, bill, residual_value_fen, usage_from_counter
 from chanrong.leasing.commands import Commander
 from chanrong.leasing.orm import DeviceCommand, LeaseBill, LeaseContract, LeasePayment
@@ -36,13 +36,9 @@ PAYMENT_TERM_DAYS = 10
 
 
 def _require_lessor(principal: Principal) -> None:
-    if (
-        principal.org_kind is not OrgKind.FINANCIAL_INSTITUTION
-        or principal.institution_type is not InstitutionType.LESSOR
-    ):
-        raise Forbidden("only a lessor can manage lease contracts")
-    if not principal.has_role(Role.OFFICER):
-        raise Forbidden("this action needs the officer role")
+    identity.require_institution_officer(
+        principal, InstitutionType.LESSOR, "only a lessor can manage lease contracts"
+    )
 
 
 def _visible(session: Session, principal: Principal, contract_id: str) -> LeaseContract:
@@ -174,10 +170,6 @@ def get_contract(session: Session, principal: Principal, contract_id: str) -> Le
     return _visible(session, principal, contract_id)
 
 
-def _at(d: date) -> datetime:
-    return datetime.combine(d, time(0), tzinfo=UTC)
-
-
 def counter_readings(
     session: Session,
     principal: Principal,
@@ -215,10 +207,12 @@ def issue_bill(
     repo = LeasingRepository(session)
     if repo.bill_for(c.id, first) is not None:
         raise Conflict(f"period: {first:%Y-%m} is already billed", field="period")
-    if _at(nxt) > utcnow():
+    if utc_midnight(nxt) > utcnow():
         raise ValidationFailed("period: a month can be billed only after it ends", field="period")
     lookback = timedelta(minutes=c.max_gap_minutes)
-    readings = counter_readings(session, principal, store, c, _at(first) - lookback, _at(nxt))
+    readings = counter_readings(
+        session, principal, store, c, utc_midnight(first) - lookback, utc_midnight(nxt)
+    )
     usage = usage_from_counter(
         readings,
         max_gap=timedelta(minutes=c.max_gap_minutes),

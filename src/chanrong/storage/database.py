@@ -133,6 +133,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def commit_and_close(session: Session) -> None:
+    """End a unit of work: commit it, or roll it back if the commit fails; close either way."""
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def rollback_and_close(session: Session) -> None:
+    """Abandon a unit of work: roll it back and close the session, even if the rollback fails."""
+    try:
+        session.rollback()
+    finally:
+        session.close()
+
+
 class Database:
     """One database: its engine and the sessions cut from it."""
 
@@ -151,12 +170,10 @@ class Database:
         session = self.sessions()
         try:
             yield session
-            session.commit()
         except BaseException:
-            session.rollback()
+            rollback_and_close(session)
             raise
-        finally:
-            session.close()
+        commit_and_close(session)
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

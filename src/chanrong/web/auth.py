@@ -140,16 +140,22 @@ def page(request: Request, session: Session = SessionDep) -> Page:
     return _page(request, session)
 
 
+def _admitted(p: Page, kinds: tuple[OrgKind, ...], role: Role, what: str) -> Page:
+    """``p`` if its caller's organisation is of one of ``kinds`` (any when empty) and holds
+    ``role``; otherwise refused, naming ``what`` ("page", "action") was refused."""
+    principal = p.ctx.principal
+    if kinds and principal.org_kind not in kinds:
+        raise NotForRole(f"this {what} is for another kind of organisation")
+    if not principal.has_role(role):
+        raise NotForRole(f"this needs the {role.value} role")
+    return p
+
+
 def page_for(*kinds: OrgKind, role: Role = Role.VIEWER) -> Callable[..., Page]:
     """A dependency admitting console users of the given organisation kinds and minimum role."""
 
     def dependency(p: Page = Depends(page)) -> Page:
-        principal = p.ctx.principal
-        if kinds and principal.org_kind not in kinds:
-            raise NotForRole("this page is for another kind of organisation")
-        if not principal.has_role(role):
-            raise NotForRole(f"this needs the {role.value} role")
-        return p
+        return _admitted(p, kinds, role, "page")
 
     return dependency
 
@@ -178,12 +184,7 @@ def action_for(*kinds: OrgKind, role: Role = Role.VIEWER) -> Callable[..., Page]
     """``action`` restricted to organisation kinds and a minimum role."""
 
     def dependency(p: Page = Depends(action)) -> Page:
-        principal = p.ctx.principal
-        if kinds and principal.org_kind not in kinds:
-            raise NotForRole("this action is for another kind of organisation")
-        if not principal.has_role(role):
-            raise NotForRole(f"this needs the {role.value} role")
-        return p
+        return _admitted(p, kinds, role, "action")
 
     return dependency
 

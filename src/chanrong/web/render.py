@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -126,3 +127,29 @@ def render(
     if headers:
         response.headers.update(headers)
     return response
+
+
+class PageView(Protocol):
+    """A page drawn from its own context, optionally with a status and what an action said."""
+
+    def __call__(
+        self, request: Request, p: Page, *, status_code: int = 200, **extra: Any
+    ) -> HTMLResponse: ...
+
+
+def page_view(template: str, context: Callable[[Page], Mapping[str, Any]]) -> PageView:
+    """The page ``template`` drawn from ``context(p)``: shown by its GET route and re-rendered
+    by the forms on it with ``ok=`` or (after a refusal) ``**failed(p, exc)``."""
+
+    def view(request: Request, p: Page, *, status_code: int = 200, **extra: Any) -> HTMLResponse:
+        return render(
+            request,
+            template,
+            p,
+            locale=p.locale,
+            status_code=status_code,
+            **context(p),
+            **extra,
+        )
+
+    return view

@@ -15,7 +15,7 @@ from chanrong.identity.domain import OrgKind
 from chanrong.market import service as market
 from chanrong.web import charts
 from chanrong.web.auth import Page, page_for
-from chanrong.web.forms import problem_text
+from chanrong.web.failures import error_page
 from chanrong.web.render import render
 
 router = APIRouter(prefix="/console/analyst", include_in_schema=False)
@@ -70,15 +70,7 @@ def dashboard(
                 chosen = int(with_events[-1].label)
                 report = market.market_report(p.session, chosen)
     except ChanrongError as exc:
-        p.session.rollback()
-        return render(
-            request,
-            "error.html",
-            p,
-            locale=p.locale,
-            status_code=exc.status,
-            message=problem_text(exc, p.locale),
-        )
+        return error_page(request, p, exc)
     years = [int(b.label) for b in report.by_year if b.label.isdigit()]
     return render(
         request,

@@ -17,7 +17,7 @@ from chanrong.governance import service as governance
 from chanrong.identity.domain import OrgKind, Role
 from chanrong.web import charts, directory, forms
 from chanrong.web.auth import Page, action_for, page, page_for
-from chanrong.web.forms import problem_text
+from chanrong.web.failures import error_page, failed
 from chanrong.web.render import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -96,8 +96,7 @@ def apply(
             requested_yuan=_yuan(requested_amount),
         )
     except ChanrongError as exc:
-        p.session.rollback()
-        return _queue(request, p, status_code=exc.status, error=problem_text(exc, p.locale))
+        return _queue(request, p, **failed(p, exc))
     return RedirectResponse(f"/console/applications/{app.id}", status_code=303)
 
 
@@ -131,15 +130,7 @@ def detail(request: Request, app_id: str, p: Page = Depends(page)) -> HTMLRespon
     try:
         return _detail(request, p, app_id)
     except ChanrongError as exc:
-        p.session.rollback()
-        return render(
-            request,
-            "error.html",
-            p,
-            locale=p.locale,
-            status_code=exc.status,
-            message=problem_text(exc, p.locale),
-        )
+        return error_page(request, p, exc)
 
 
 @router.post("/bank/applications/{app_id}/review", response_class=HTMLResponse)
@@ -154,10 +145,7 @@ def review(
     try:
         credit.officer_decision(p.session, p.ctx.principal, app_id, outcome=outcome, note=note)
     except ChanrongError as exc:
-        p.session.rollback()
-        return _detail(
-            request, p, app_id, status_code=exc.status, error=problem_text(exc, p.locale)
-        )
+        return _detail(request, p, app_id, **failed(p, exc))
     return _detail(request, p, app_id, ok=t(f"web.app.reviewed.{outcome}", p.locale))
 
 

@@ -8,11 +8,11 @@ from fastapi.responses import HTMLResponse
 
 from chanrong.core.clock import utcnow
 from chanrong.core.errors import ChanrongError
-from chanrong.governance import service as governance
 from chanrong.identity.domain import OrgKind
 from chanrong.web import directory, profile
 from chanrong.web.auth import Page, page_for
-from chanrong.web.forms import problem_text
+from chanrong.web.failures import error_page
+from chanrong.web.grants import grant_rows
 from chanrong.web.render import render
 
 router = APIRouter(prefix="/console/bank", include_in_schema=False)
@@ -34,13 +34,8 @@ def applications(request: Request, p: Page = Depends(bank_page)) -> HTMLResponse
 @router.get("/enterprises", response_class=HTMLResponse)
 def enterprises(request: Request, p: Page = Depends(bank_page)) -> HTMLResponse:
     """Enterprises that granted the institution access, with each grant's terms and state."""
-    grants = governance.list_grants(p.session, p.ctx.principal)
-    now = utcnow()
-    rows = [
-        {"grant": g, "status": governance.grant_status(g, now)}
-        for g in sorted(grants, key=lambda g: g.created_at, reverse=True)
-    ]
-    names = directory.names(p.session, {g.owner_org_id for g in grants})
+    rows = grant_rows(p.session, p.ctx.principal, utcnow())
+    names = directory.names(p.session, {r["grant"].owner_org_id for r in rows})
     return render(request, "bank/enterprises.html", p, locale=p.locale, rows=rows, names=names)
 
 
@@ -64,15 +59,7 @@ def enterprise_profile(
             locale=p.locale,
         )
     except ChanrongError as exc:
-        p.session.rollback()
-        return render(
-            request,
-            "error.html",
-            p,
-            locale=p.locale,
-            status_code=exc.status,
-            message=problem_text(exc, p.locale),
-        )
+        return error_page(request, p, exc)
     derived = profile.derived_facts(
         p.session, p.ctx.principal, org_id=org_id, purpose=purpose, locale=p.locale
     )

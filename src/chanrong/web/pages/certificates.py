@@ -16,7 +16,7 @@ from chanrong.supplychain import service as supplychain
 from chanrong.supplychain.certificates import DayCount
 from chanrong.web import directory
 from chanrong.web.auth import Page, action_for, page_for
-from chanrong.web.forms import problem_text
+from chanrong.web.failures import failed
 from chanrong.web.render import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -105,8 +105,7 @@ def decide(
         else:
             raise ValidationFailed("action: quote or decline", field="action")
     except ChanrongError as exc:
-        p.session.rollback()
-        return _bank(request, p, status_code=exc.status, error=problem_text(exc, p.locale))
+        return _bank(request, p, **failed(p, exc))
     return _bank(request, p, ok=t("web.cert.saved", p.locale))
 
 
@@ -155,8 +154,7 @@ def request_financing(
     try:
         supplychain.request_financing(p.session, p.ctx.principal, cert_id, bank_org_id=bank_org_id)
     except ChanrongError as exc:
-        p.session.rollback()
-        return _holder(request, p, status_code=exc.status, error=problem_text(exc, p.locale))
+        return _holder(request, p, **failed(p, exc))
     return _holder(request, p, status_code=201, ok=t("web.cert.requested", p.locale))
 
 
@@ -168,6 +166,5 @@ def accept_quote(
     try:
         supplychain.accept_financing(p.session, p.ctx.principal, financing_id)
     except ChanrongError as exc:
-        p.session.rollback()
-        return _holder(request, p, status_code=exc.status, error=problem_text(exc, p.locale))
+        return _holder(request, p, **failed(p, exc))
     return _holder(request, p, ok=t("web.cert.accepted", p.locale))

@@ -16,7 +16,8 @@ from chanrong.governance import service as governance
 from chanrong.identity.domain import OrgKind, Role
 from chanrong.web import charts, directory
 from chanrong.web.auth import Page, action_for, page_for
-from chanrong.web.forms import problem_text
+from chanrong.web.failures import failed
+from chanrong.web.grants import grant_rows
 from chanrong.web.render import render
 
 router = APIRouter(prefix="/console/enterprise", include_in_schema=False)
@@ -28,13 +29,9 @@ CATEGORIES = ["rd", "production", "operations", "management", "external"]
 
 
 def _grants_context(p: Page) -> dict[str, Any]:
-    grants = governance.list_grants(p.session, p.ctx.principal)
     now = utcnow()
-    rows = [
-        {"grant": g, "status": governance.grant_status(g, now)}
-        for g in sorted(grants, key=lambda g: g.created_at, reverse=True)
-    ]
-    grantee_names = directory.names(p.session, {g.grantee_org_id for g in grants})
+    rows = grant_rows(p.session, p.ctx.principal, now)
+    grantee_names = directory.names(p.session, {r["grant"].grantee_org_id for r in rows})
     return {
         "rows": rows,
         "names": grantee_names,
@@ -108,8 +105,7 @@ def grant(
             note=note,
         )
     except ChanrongError as exc:
-        p.session.rollback()
-        return _render(request, p, status_code=exc.status, error=problem_text(exc, p.locale))
+        return _render(request, p, **failed(p, exc))
     name = directory.names(p.session, [g.grantee_org_id])[g.grantee_org_id]
     return _render(request, p, status_code=201, ok=t("web.grant.granted", p.locale, org=name))
 
@@ -125,8 +121,7 @@ def revoke(
     try:
         g = governance.revoke_consent(p.session, p.ctx.principal, grant_id, reason=reason)
     except ChanrongError as exc:
-        p.session.rollback()
-        return _render(request, p, status_code=exc.status, error=problem_text(exc, p.locale))
+        return _render(request, p, **failed(p, exc))
     name = directory.names(p.session, [g.grantee_org_id])[g.grantee_org_id]
     return _render(request, p, ok=t("web.grant.revoked", p.locale, org=name))
 

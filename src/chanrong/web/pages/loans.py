@@ -15,8 +15,8 @@ from chanrong.identity.domain import OrgKind, Role
 from chanrong.lending import service as lending
 from chanrong.web import charts, directory
 from chanrong.web.auth import Page, action_for, page_for
-from chanrong.web.forms import problem_text
-from chanrong.web.render import render
+from chanrong.web.failures import error_page, failed
+from chanrong.web.render import page_view, render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 bank_page = page_for(OrgKind.FINANCIAL_INSTITUTION)
@@ -55,16 +55,7 @@ def _book_context(p: Page) -> dict[str, Any]:
     }
 
 
-def _book(request: Request, p: Page, *, status_code: int = 200, **extra: Any) -> HTMLResponse:
-    return render(
-        request,
-        "bank/loans.html",
-        p,
-        locale=p.locale,
-        status_code=status_code,
-        **_book_context(p),
-        **extra,
-    )
+_book = page_view("bank/loans.html", _book_context)
 
 
 @router.get("/bank/loans", response_class=HTMLResponse)
@@ -85,8 +76,7 @@ def handle_alert(
     try:
         lending.update_alert(p.session, p.ctx.principal, alert_id, action=action, note=note)
     except ChanrongError as exc:
-        p.session.rollback()
-        return _book(request, p, status_code=exc.status, error=problem_text(exc, p.locale))
+        return _book(request, p, **failed(p, exc))
     return _book(request, p, ok=t("web.alert.saved", p.locale))
 
 
@@ -96,15 +86,7 @@ def loan_detail(request: Request, loan_id: str, p: Page = Depends(either_page)) 
     try:
         view = lending.loan_view(p.session, p.ctx.principal, loan_id)
     except ChanrongError as exc:
-        p.session.rollback()
-        return render(
-            request,
-            "error.html",
-            p,
-            locale=p.locale,
-            status_code=exc.status,
-            message=problem_text(exc, p.locale),
-        )
+        return error_page(request, p, exc)
     loan = view.loan
     names = directory.names(p.session, [loan.borrower_org_id, loan.lender_org_id])
     return render(request, "loan.html", p, locale=p.locale, view=view, loan=loan, names=names)
@@ -138,6 +120,5 @@ def accept(request: Request, loan_id: str, p: Page = Depends(borrower_officer)) 
     try:
         lending.accept_loan(p.session, p.ctx.principal, loan_id)
     except ChanrongError as exc:
-        p.session.rollback()
-        return _mine(request, p, status_code=exc.status, error=problem_text(exc, p.locale))
+        return _mine(request, p, **failed(p, exc))
     return _mine(request, p, ok=t("web.loan.accepted", p.locale))

@@ -16,7 +16,7 @@ from chanrong.governance import merkle
 from chanrong.governance import service as governance
 from chanrong.web import directory
 from chanrong.web.auth import Page, page
-from chanrong.web.forms import problem_text
+from chanrong.web.failures import error_page
 from chanrong.web.render import render
 
 router = APIRouter(prefix="/console/log", include_in_schema=False)
@@ -29,15 +29,7 @@ def entry(request: Request, index: int, p: Page = Depends(page)) -> HTMLResponse
         row = governance.get_log_entry(p.session, p.ctx.principal, index)
         proof = governance.entry_inclusion_proof(p.session, p.ctx.principal, index)
     except ChanrongError as exc:
-        p.session.rollback()
-        return render(
-            request,
-            "error.html",
-            p,
-            locale=p.locale,
-            status_code=exc.status,
-            message=problem_text(exc, p.locale),
-        )
+        return error_page(request, p, exc)
     stored_leaf = bytes(row.leaf_hash)
     data_ok = merkle.leaf_hash(row.data.encode("utf-8")) == stored_leaf
     path_ok = merkle.verify_inclusion(

@@ -15,7 +15,7 @@ from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Role
 from chanrong.web import charts, directory, park_activity
 from chanrong.web.auth import Page, action_for, page_for
-from chanrong.web.forms import problem_text
+from chanrong.web.failures import failed
 from chanrong.web.render import render
 
 router = APIRouter(prefix="/console/operator", include_in_schema=False)
@@ -117,8 +117,7 @@ def classify(
             reason=reason,
         )
     except ChanrongError as exc:
-        p.session.rollback()
-        return _catalog(request, p, status_code=exc.status, error=problem_text(exc, p.locale))
+        return _catalog(request, p, **failed(p, exc))
     return _catalog(request, p, ok=t("web.catalog.saved", p.locale, name=entry.name))
 
 

@@ -12,8 +12,8 @@ from chanrong.core.i18n import t
 from chanrong.identity import service as identity
 from chanrong.identity.domain import Role
 from chanrong.web.auth import Page, action, page
-from chanrong.web.forms import problem_text
-from chanrong.web.render import render
+from chanrong.web.failures import failed
+from chanrong.web.render import page_view
 
 router = APIRouter(prefix="/console/organisation", include_in_schema=False)
 
@@ -28,16 +28,7 @@ def _context(p: Page) -> dict[str, Any]:
     return {"org": org, "users": users, "keys": keys, "user_names": names, "is_admin": is_admin}
 
 
-def _page(request: Request, p: Page, *, status_code: int = 200, **extra: Any) -> HTMLResponse:
-    return render(
-        request,
-        "organisation.html",
-        p,
-        locale=p.locale,
-        status_code=status_code,
-        **_context(p),
-        **extra,
-    )
+_page = page_view("organisation.html", _context)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -68,8 +59,7 @@ def add_user(
             password=password or None,
         )
     except ChanrongError as exc:
-        p.session.rollback()
-        return _page(request, p, status_code=exc.status, error=problem_text(exc, p.locale))
+        return _page(request, p, **failed(p, exc))
     return _page(
         request, p, status_code=201, ok=t("web.org.user.added", p.locale, username=username)
     )
@@ -85,8 +75,7 @@ def issue_key(
             p.session, p.ctx.principal, p.ctx.principal.user_id, name=name or "console"
         )
     except ChanrongError as exc:
-        p.session.rollback()
-        return _page(request, p, status_code=exc.status, error=problem_text(exc, p.locale))
+        return _page(request, p, **failed(p, exc))
     return _page(request, p, status_code=201, new_key=raw)
 
 
@@ -96,6 +85,5 @@ def revoke_key(request: Request, key_id: str, p: Page = Depends(action)) -> HTML
     try:
         identity.revoke_key(p.session, p.ctx.principal, key_id)
     except ChanrongError as exc:
-        p.session.rollback()
-        return _page(request, p, status_code=exc.status, error=problem_text(exc, p.locale))
+        return _page(request, p, **failed(p, exc))
     return _page(request, p)

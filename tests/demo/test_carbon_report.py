@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from chanrong.carbon.park_report import assess_tables, chart
+from chanrong.demo.carbon_report import assess_tables, chart
 from chanrong.simulate import preset, simulate_park
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chanrong.insurance.park_report import device_indices, separation
+from chanrong.demo.insurance_report import device_indices, separation
 from chanrong.simulate import preset, simulate_park
 
 
