@@ -10,7 +10,9 @@ from rich.table import Table
 from chanrong.edge.commands import console, friendly_errors
 from chanrong.insurance import park_report
 
-app = typer.Typer(help="Equipment insurance 设备保险", no_args_is_help=True)
+app = typer.Typer(
+    help="Equipment insurance 设备保险", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
 
 
 @app.command("report")
