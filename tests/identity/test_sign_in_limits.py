@@ -13,10 +13,11 @@ from fastapi.testclient import TestClient
 
 from chanrong.api.app import create_app
 from chanrong.core.clock import utcnow
-from chanrong.core.errors import TooManyRequests
+from chanrong.core.errors import TooManyRequests, Unauthenticated
 from chanrong.core.settings import Settings
 from chanrong.identity import secrets as identity_secrets
 from chanrong.identity import service as identity
+from chanrong.identity import sessions
 from chanrong.identity.domain import SignInLimits
 from chanrong.storage.database import Database
 from tests.builders import Park, add_member, add_org
@@ -74,7 +75,7 @@ def test_five_failures_lock_the_account_even_for_the_right_password(
     limits = SignInLimits()
     with db.unit_of_work() as s:
         with pytest.raises(TooManyRequests):
-            identity.authenticate_password(
+            sessions.authenticate_password(
                 s,
                 organisation=account["organisation"],
                 username=account["username"],
@@ -83,7 +84,7 @@ def test_five_failures_lock_the_account_even_for_the_right_password(
                 limits=limits,
                 now=utcnow() + timedelta(seconds=limits.window_seconds - 30),
             )
-        principal = identity.authenticate_password(
+        principal = sessions.authenticate_password(
             s,
             organisation=account["organisation"],
             username=account["username"],
@@ -187,3 +188,35 @@ def test_every_sign_in_pays_one_verification_whether_the_account_exists_or_not(
     before = counting.verified
     assert _attempt(app_client, account, RIGHT).status_code == 429
     assert counting.verified == before
+
+
+def test_concurrent_guesses_are_counted_before_any_is_judged(
+    account: dict[str, str], db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eight guesses in flight at once (threads or worker processes): each is counted and
+    committed before its password is checked, so no more than the limit are ever verified."""
+    counting = _CountingHasher(identity_secrets._hasher)
+    monkeypatch.setattr(identity_secrets, "_hasher", counting)
+    attempts = []
+    for i in range(8):
+        with db.unit_of_work() as s:
+            attempts.append(
+                sessions.begin_password_attempt(
+                    s,
+                    organisation=account["organisation"],
+                    username=account["username"],
+                    address=f"10.0.0.{i}",
+                )
+            )
+    outcomes = []
+    for attempt in attempts:
+        with db.unit_of_work() as s:
+            try:
+                sessions.finish_password_attempt(s, attempt, password="in-flight guess")
+            except TooManyRequests:
+                outcomes.append(429)
+            except Unauthenticated:
+                outcomes.append(401)
+    assert outcomes.count(401) == counting.verified
+    assert counting.verified <= 5
+    assert outcomes.count(429) >= 3

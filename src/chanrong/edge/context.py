@@ -16,6 +16,7 @@ from chanrong.core.errors import Forbidden, Unauthenticated
 from chanrong.core.i18n import normalise_locale
 from chanrong.core.settings import Settings
 from chanrong.identity import service as identity
+from chanrong.identity import sessions
 from chanrong.identity.domain import Caller, OrgKind, Principal, Role
 from chanrong.identity.tokens import read_token
 from chanrong.storage.database import Database
@@ -101,7 +102,7 @@ def authenticate(request: Request, session: Session, credentials: str | None) ->
         return Caller(identity.authenticate_api_key(session, credentials))
     settings: Settings = request.app.state.settings
     claims = read_token(credentials, secret=settings.token_secret)
-    return identity.authenticate_session(
+    return sessions.authenticate_session(
         session, session_id=claims.session_id, user_id=claims.user_id
     )
 

@@ -10,9 +10,9 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from chanrong.core.clock import utcnow
-from chanrong.core.errors import Unauthenticated
+from chanrong.core.errors import TooManyRequests
 from chanrong.core.settings import Settings
-from chanrong.identity import service as identity
+from chanrong.identity import sessions
 from chanrong.identity.domain import Principal, SignInLimits
 from chanrong.identity.tokens import issue_token
 
@@ -34,29 +34,25 @@ def sign_in_limits(settings: Settings) -> SignInLimits:
 def password_sign_in(
     request: Request, session: Session, *, organisation: str, username: str, password: str
 ) -> Principal:
-    """Check a password sign-in; a wrong one is counted before ``Unauthenticated`` goes on.
+    """Check a password sign-in, counted as a failure unless it succeeds.
 
-    The failure is committed here, at the edge, because the error rolls the request's own
-    transaction back: without this a guesser's attempts would never be counted. A locked
-    account or address is ``TooManyRequests`` (429, Retry-After) and is not counted again."""
+    The count is committed here, at the edge, before the password is checked, because a
+    wrong password raises ``Unauthenticated``, which rolls the request's transaction back:
+    without this a guesser's attempts would never be counted. A locked account or address is
+    ``TooManyRequests`` (429, Retry-After) and is not counted."""
     settings: Settings = request.app.state.settings
     limits = sign_in_limits(settings)
     address = client_address(request)
+    attempt = sessions.begin_password_attempt(
+        session, organisation=organisation, username=username, address=address, limits=limits
+    )
+    # Committed before the password is checked: every process sees this attempt counted
+    # while it is judged, so a burst of concurrent guesses cannot all slip under the limit.
+    session.commit()
     try:
-        return identity.authenticate_password(
-            session,
-            organisation=organisation,
-            username=username,
-            password=password,
-            address=address,
-            limits=limits,
-        )
-    except Unauthenticated:
-        session.rollback()
-        identity.record_sign_in_failure(
-            session, organisation=organisation, username=username, address=address, limits=limits
-        )
-        session.commit()
+        return sessions.finish_password_attempt(session, attempt, password=password)
+    except TooManyRequests:
+        session.commit()  # the refused attempt is taken back out of the count
         raise
 
 
@@ -77,7 +73,7 @@ def open_session(
     now = utcnow()
     ttl = timedelta(seconds=settings.jwt_ttl_seconds)
     ends = now + (timedelta(seconds=settings.session_max_seconds) if console else ttl)
-    row = identity.start_session(
+    row = sessions.start_session(
         session,
         principal,
         expires_at=ends,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from chanrong.core.errors import Conflict, ValidationFailed
 from chanrong.edge import Ctx, Idempotency, SessionDep, current, idempotency, require
 from chanrong.edge.signin import open_session, password_sign_in
-from chanrong.identity import service
+from chanrong.identity import service, sessions
 from chanrong.identity.domain import OrgKind, Role
 from chanrong.identity.schemas import (
     ApiKeyCreate,
@@ -68,7 +68,7 @@ def sign_out(ctx: Ctx = Depends(current)) -> Response:
             "POST /api-keys/{key_id}/revoke",
             field="Authorization",
         )
-    service.end_session(ctx.session, ctx.session_id)
+    sessions.end_session(ctx.session, ctx.session_id)
     return Response(status_code=204)
 
 

@@ -74,15 +74,16 @@ _TOUCH_SESSION = (
 _PRUNE_SESSIONS = delete(_SESSIONS).where(
     _SESSIONS.c.user_id == bindparam("user"), _SESSIONS.c.expires_at < bindparam("before")
 )
-# The newest failures of one subject inside the window, at most as many as the limit.
+# The newest failures of one subject inside the window, at most as many as asked for.
 _RECENT_FAILURES = (
-    select(_FAILURES.c.at)
+    select(_FAILURES.c.id, _FAILURES.c.at)
     .where(_FAILURES.c.subject == bindparam("subject"), _FAILURES.c.at > bindparam("since"))
     .order_by(_FAILURES.c.at.desc())
     .limit(bindparam("limit", type_=Integer))
 )
 _ADD_FAILURE = insert(_FAILURES)
 _FORGET_FAILURES = delete(_FAILURES).where(_FAILURES.c.subject == bindparam("subject"))
+_DROP_FAILURES = delete(_FAILURES).where(_FAILURES.c.id.in_(bindparam("ids", expanding=True)))
 _PRUNE_FAILURES = delete(_FAILURES).where(_FAILURES.c.at <= bindparam("before"))
 
 
@@ -172,17 +173,24 @@ class IdentityRepository:
         """Forget a user's sessions that ended before ``before``."""
         connection(self.session).execute(_PRUNE_SESSIONS, {"user": user_id, "before": before})
 
-    def recent_failures(self, subject: str, since: datetime, limit: int) -> list[datetime]:
-        """The newest failures of ``subject`` after ``since`` (newest first, at most ``limit``)."""
+    def recent_failures(
+        self, subject: str, since: datetime, limit: int
+    ) -> list[tuple[str, datetime]]:
+        """(id, at) of the newest failures of ``subject`` after ``since``, newest first, at
+        most ``limit``."""
         rows = connection(self.session).execute(
             _RECENT_FAILURES, {"subject": subject, "since": since, "limit": limit}
         )
-        return [row.at for row in rows]
+        return [(row.id, row.at) for row in rows]
 
-    def add_failures(self, subjects: Sequence[str], at: datetime) -> None:
-        connection(self.session).execute(
-            _ADD_FAILURE, [{"id": new_id(), "subject": s, "at": at} for s in subjects]
-        )
+    def add_failures(self, subjects: Sequence[str], at: datetime) -> list[str]:
+        """One row per subject at ``at``; returns their ids in the same order."""
+        rows = [{"id": new_id(), "subject": s, "at": at} for s in subjects]
+        connection(self.session).execute(_ADD_FAILURE, rows)
+        return [str(r["id"]) for r in rows]
+
+    def drop_failures(self, ids: Sequence[str]) -> None:
+        connection(self.session).execute(_DROP_FAILURES, {"ids": list(ids)})
 
     def forget_failures(self, subject: str) -> None:
         connection(self.session).execute(_FORGET_FAILURES, {"subject": subject})

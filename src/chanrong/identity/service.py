@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import math
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 from typing import TypeVar
 
@@ -17,7 +15,6 @@ from chanrong.core.errors import (
     Conflict,
     Forbidden,
     NotFound,
-    TooManyRequests,
     Unauthenticated,
     ValidationFailed,
 )
@@ -25,16 +22,14 @@ from chanrong.core.uscc import validate_uscc
 from chanrong.identity import secrets
 from chanrong.identity.domain import (
     AnalystType,
-    Caller,
     InstitutionType,
     OrgKind,
     Principal,
     Role,
-    SignInLimits,
     check_org_shape,
     parse_roles,
 )
-from chanrong.identity.orm import ApiKey, AuthSession, Organisation, User
+from chanrong.identity.orm import ApiKey, Organisation, User
 from chanrong.identity.repository import IdentityRepository
 
 E = TypeVar("E", bound=Enum)
@@ -157,10 +152,12 @@ def create_api_key(
 
 
 def principal_of(user: User, org: Organisation) -> Principal:
-    return _principal(user.id, user.roles, org.id, org.kind, org.institution_type, org.is_core)
+    return principal_from_columns(
+        user.id, user.roles, org.id, org.kind, org.institution_type, org.is_core
+    )
 
 
-def _principal(
+def principal_from_columns(
     user_id: str,
     roles: Sequence[str],
     org_id: str,
@@ -168,6 +165,7 @@ def _principal(
     institution_type: str | None,
     is_core: bool | None,
 ) -> Principal:
+    """A principal from the columns an authentication statement read (user, organisation)."""
     return Principal(
         user_id=user_id,
         org_id=org_id,
@@ -178,7 +176,9 @@ def _principal(
     )
 
 
-def _live_principal(repo: IdentityRepository, user_id: str) -> Principal:
+def live_principal(session: Session, user_id: str) -> Principal:
+    """The principal of an active user, else ``Unauthenticated``."""
+    repo = IdentityRepository(session)
     user = repo.user(user_id)
     if user is None or not user.active:
         raise Unauthenticated("the user behind this credential is not active")
@@ -213,171 +213,10 @@ def verify_api_key(
         secrets.key_cache.add(key.key_id, raw)
     if not key.active:
         raise Unauthenticated("the user behind this credential is not active")
-    principal = _principal(
+    principal = principal_from_columns(
         key.user_id, key.roles, key.org_id, key.kind, key.institution_type, key.is_core
     )
     return principal, str(key.key_id)
-
-
-def start_session(
-    session: Session,
-    principal: Principal,
-    *,
-    expires_at: datetime,
-    api_key_id: str | None = None,
-    address: str | None = None,
-    now: datetime | None = None,
-) -> AuthSession:
-    """Open a session for a caller who just proved who they are (password or API key).
-
-    Access tokens name the session; it stands until ``expires_at``, sign-out, or the
-    revocation of ``api_key_id``. The user's sessions that ended over 30 days ago are
-    forgotten here, so the table holds about a month of sign-ins per user."""
-    now = now or utcnow()
-    repo = IdentityRepository(session)
-    repo.prune_sessions(principal.user_id, now - timedelta(days=30))
-    row = AuthSession(
-        user_id=principal.user_id,
-        api_key_id=api_key_id,
-        via="api_key" if api_key_id else "password",
-        created_at=now,
-        expires_at=ensure_aware(expires_at),
-        last_address=(address or None) and address[:64],
-    )
-    repo.add(row)
-    return row
-
-
-def authenticate_session(
-    session: Session, *, session_id: str, user_id: str, now: datetime | None = None
-) -> Caller:
-    """The caller behind an access token's session, read from the database (one statement):
-    ``Unauthenticated`` once the session is signed out, expired or unknown, its API key
-    revoked or expired, or its user deactivated."""
-    row = IdentityRepository(session).session_with_owner(session_id)
-    if row is None or row.user_id != user_id:
-        raise Unauthenticated("this session does not exist; sign in again")
-    now = now or utcnow()
-    if row.revoked_at is not None:
-        raise Unauthenticated("this session has been signed out; sign in again")
-    if row.expires_at <= now:
-        raise Unauthenticated("this session has expired; sign in again")
-    if row.key_revoked_at is not None:
-        raise Unauthenticated("the API key this session was opened with has been revoked")
-    if row.key_expires_at is not None and row.key_expires_at <= now:
-        raise Unauthenticated("the API key this session was opened with has expired")
-    if not row.active:
-        raise Unauthenticated("the user behind this credential is not active")
-    principal = _principal(
-        row.user_id, row.roles, row.org_id, row.kind, row.institution_type, row.is_core
-    )
-    return Caller(principal, session_id=session_id, session_expires_at=row.expires_at)
-
-
-def end_session(session: Session, session_id: str, *, now: datetime | None = None) -> bool:
-    """Sign a session out; its tokens are refused from the next request on. False when it was
-    already signed out (signing out twice is harmless)."""
-    return IdentityRepository(session).end_session(session_id, now or utcnow())
-
-
-def note_session_address(session: Session, session_id: str, address: str | None) -> None:
-    """Remember where a session was last used from (on token renewal, not every request)."""
-    IdentityRepository(session).touch_session(session_id, (address or None) and address[:64])
-
-
-def _account_subject(org_key: str, username: str) -> str:
-    # Hashed: people type passwords into the username box, and this table must not keep them.
-    digest = hashlib.sha256(f"{org_key}\0{username}".encode()).hexdigest()[:40]
-    return f"user:{digest}"
-
-
-def _address_subject(address: str | None) -> str:
-    return f"addr:{(address or 'unknown')[:300]}"
-
-
-def _resolve_org(repo: IdentityRepository, organisation: str) -> Organisation | None:
-    org = repo.org(organisation) or repo.org_by_uscc(organisation.upper())
-    return org or repo.org_by_name(organisation)
-
-
-def _sign_in_subjects(
-    repo: IdentityRepository, organisation: str, username: str, address: str | None
-) -> tuple[Organisation | None, str, str]:
-    org = _resolve_org(repo, organisation)
-    # An unknown organisation is counted under what was typed, so a 429 never tells whether
-    # the organisation or account exists.
-    org_key = org.id if org else f"?{organisation.strip().casefold()}"
-    return org, _account_subject(org_key, username), _address_subject(address)
-
-
-def _check_not_locked(
-    repo: IdentityRepository,
-    subjects: Sequence[tuple[str, int]],
-    limits: SignInLimits,
-    now: datetime,
-) -> None:
-    since = now - timedelta(seconds=limits.window_seconds)
-    for subject, limit in subjects:
-        recent = repo.recent_failures(subject, since, limit)
-        if len(recent) >= limit:
-            # The count falls below the limit when the limit-th newest failure leaves the window.
-            frees_at = recent[-1] + timedelta(seconds=limits.window_seconds)
-            wait = max(1, math.ceil((frees_at - now).total_seconds()))
-            raise TooManyRequests(
-                f"too many failed sign-ins; try again in {wait} seconds", retry_after=wait
-            )
-
-
-def authenticate_password(
-    session: Session,
-    *,
-    organisation: str,
-    username: str,
-    password: str,
-    address: str | None = None,
-    limits: SignInLimits | None = None,
-    now: datetime | None = None,
-) -> Principal:
-    """Sign in with organisation (id, USCC or exact name), username and password.
-
-    Refused with ``TooManyRequests`` (before any password is checked) while the account or
-    the client address has ``limits`` failures in the window; a wrong password is
-    ``Unauthenticated`` (the caller records it with ``record_sign_in_failure``). Exactly one
-    argon2 verification runs whether or not the organisation and user exist (against a dummy
-    hash when not), so the answer's timing does not tell which usernames exist."""
-    limits = limits or SignInLimits()
-    now = now or utcnow()
-    repo = IdentityRepository(session)
-    org, account, addr = _sign_in_subjects(repo, organisation, username, address)
-    _check_not_locked(
-        repo, ((account, limits.per_account), (addr, limits.per_address)), limits, now
-    )
-    user = repo.user_by_name(org.id, username) if org else None
-    stored = user.password_hash if user is not None else None
-    matches = secrets.verify_secret(stored or secrets.dummy_hash(), password)
-    if user is None or stored is None or not matches:
-        raise Unauthenticated("organisation, username or password is wrong")
-    repo.forget_failures(account)
-    return _live_principal(repo, user.id)
-
-
-def record_sign_in_failure(
-    session: Session,
-    *,
-    organisation: str,
-    username: str,
-    address: str | None,
-    limits: SignInLimits | None = None,
-    now: datetime | None = None,
-) -> None:
-    """Count one failed password sign-in against the account and the client address (and
-    forget failures too old for any window)."""
-    limits = limits or SignInLimits()
-    now = now or utcnow()
-    repo = IdentityRepository(session)
-    _, account, addr = _sign_in_subjects(repo, organisation, username, address)
-    repo.prune_failures(now - timedelta(seconds=limits.window_seconds))
-    repo.add_failures([account, addr], now)
 
 
 def can_see_org(principal: Principal, org_id: str) -> bool:

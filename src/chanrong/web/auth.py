@@ -29,6 +29,7 @@ from chanrong.core.settings import Settings
 from chanrong.edge import Ctx, SessionDep, call_context
 from chanrong.edge.signin import client_address, renewed_token
 from chanrong.identity import service as identity
+from chanrong.identity import sessions
 from chanrong.identity.domain import OrgKind, Role
 
 TOKEN_COOKIE = "chanrong_token"  # noqa: S105 (a cookie name, not a secret)
@@ -120,7 +121,7 @@ def _page(request: Request, session: Session) -> Page:
         if fresh is not None:
             renewed, max_age = fresh
             csrf = csrf_for(renewed, settings.token_secret)
-            identity.note_session_address(session, ctx.session_id, client_address(request))
+            sessions.note_session_address(session, ctx.session_id, client_address(request))
     return Page(
         ctx=ctx,
         locale=console_locale(request),

@@ -15,6 +15,7 @@ from chanrong.core.i18n import normalise_locale, t
 from chanrong.edge import SessionDep
 from chanrong.edge.signin import open_session, password_sign_in
 from chanrong.identity import service as identity
+from chanrong.identity import sessions
 from chanrong.identity.domain import Principal
 from chanrong.web import summary
 from chanrong.web.auth import (
@@ -159,7 +160,7 @@ def sign_out(p: Page = Depends(action)) -> RedirectResponse:
     """End the console session: its row is marked signed out, so the cookie's token (or a
     copy of it) is refused from the next request on, and the cookie is dropped."""
     if p.ctx.session_id is not None:
-        identity.end_session(p.session, p.ctx.session_id)
+        sessions.end_session(p.session, p.ctx.session_id)
     response = RedirectResponse(SIGN_IN_PATH, status_code=303)
     clear_session_cookie(response)
     return response
