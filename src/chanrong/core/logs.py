@@ -191,6 +191,9 @@ class _OurHandler(logging.StreamHandler[TextIO]):
 
 # Loggers that come with their own handlers elsewhere; here they only propagate to the root.
 _ROUTED = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi", "fastapi")
+# Libraries that narrate routine work at INFO (each migration step, each HTTP call): heard
+# from at WARNING unless DEBUG is asked for, so a command's own output stays readable.
+_CHATTY = ("alembic", "httpx", "httpcore")
 
 
 def configure_logging(
@@ -260,6 +263,8 @@ def configure_logging(
         routed = logging.getLogger(name)
         routed.handlers.clear()
         routed.propagate = True
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(level_no if level_no <= logging.DEBUG else logging.WARNING)
 
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
