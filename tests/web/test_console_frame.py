@@ -200,6 +200,23 @@ def test_sign_out_drops_the_session(app_client: TestClient, park: Park) -> None:
     assert "signed out" in r.json()["detail"]
 
 
+def test_revoking_the_key_ends_the_console_session_it_opened(
+    app_client: TestClient, park: Park
+) -> None:
+    officer = park["bank"]["officer"]
+    sign_in(app_client, officer.key)
+    assert app_client.get("/console", headers=HTML).status_code == 200
+    keys = app_client.get(
+        f"/organisations/{officer.org_id}/api-keys", headers=park["bank"]["admin"].headers
+    ).json()
+    key_id = next(k["id"] for k in keys if k["user_id"] == officer.user_id)
+    r = app_client.post(f"/api-keys/{key_id}/revoke", headers=park["bank"]["admin"].headers)
+    assert r.status_code == 200
+    r = app_client.get("/console", headers=HTML, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("/console/sign-in")
+
+
 def test_english_switch_and_safe_redirects(app_client: TestClient, park: Park) -> None:
     sign_in(app_client, park["operator"]["viewer"].key)
     r = app_client.get(
