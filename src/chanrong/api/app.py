@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from chanrong.api import observability, problems
 from chanrong.api.routers import PROTECTED, PUBLIC
+from chanrong.core.logs import register_url_password
 from chanrong.core.settings import Settings, get_settings
 from chanrong.storage import migrate
 from chanrong.storage.database import Database
@@ -36,6 +37,10 @@ PUBLIC_PATHS = frozenset(
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Build the API for ``settings`` (default: the environment) and an optional database."""
     settings = settings or get_settings()
+    # Resolved now, not at the first request: a refused secret stops start-up in plain words,
+    # and the installation's generated one is created (once, shared by every worker) here.
+    _ = settings.token_secret
+    register_url_password(settings.effective_database_url)
     db = db or Database(settings.effective_database_url)
 
     @asynccontextmanager

@@ -27,6 +27,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from chanrong.core.clock import month_start, shanghai_date, utcnow
+from chanrong.core.logs import configure_logging
 from chanrong.core.money import format_yuan
 from chanrong.core.settings import Settings
 from chanrong.demo import stories
@@ -321,6 +322,9 @@ def demo(
 ) -> None:
     """Simulate a park, put it on the platform, tell each capability's story, start the API."""
     s = settings()
+    # Before anything can log: an error while serving is one redacted line with a plain
+    # traceback (never a pretty one with local variables, which held the API keys).
+    configure_logging(s)
     today = shanghai_date(utcnow())
     signins, _featured_firms, _ = build(s, today)
     api_port = port or s.api_port
@@ -343,4 +347,8 @@ def demo(
                 f"worker:   pid {worker.pid} runs the platform's jobs "
                 "(chanrong jobs status; console: /console/operator/jobs)"
             )
-            uvicorn.run(create_app(s), host=s.api_host, port=api_port, log_level="warning")
+            # Logging was configured by the command's callback (chanrong.core.logs): no handlers
+            # of uvicorn's own, so its errors are redacted and rendered without locals too.
+            uvicorn.run(
+                create_app(s), host=s.api_host, port=api_port, log_level="warning", log_config=None
+            )

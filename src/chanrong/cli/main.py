@@ -28,7 +28,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-db_app = typer.Typer(help="Database schema", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Database schema", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
@@ -63,6 +65,17 @@ carbon_app.command("report")(carbon_demo.report)
 insurance_app.command("report")(insurance_demo.report)
 
 
+@app.callback()
+@friendly_errors
+def _configure() -> None:
+    """产融 chanrong: industrial operating data as trusted evidence for finance."""
+    from chanrong.core.logs import configure_logging
+
+    # Every command (serve, demo, the workers, one-off commands) logs the same way: one
+    # redacting handler, JSON lines under CHANRONG_LOG_JSON, never tracebacks with locals.
+    configure_logging(settings())
+
+
 @db_app.command("upgrade")
 @friendly_errors
 def db_upgrade() -> None:
@@ -88,10 +101,8 @@ def serve(
 ) -> None:
     """Run the HTTP API (and console)."""
     from chanrong.api.serving import serve as run_server
-    from chanrong.core.logs import configure_logging
 
     s = settings()
-    configure_logging(json=s.log_json, level=s.log_level)
     run_server(
         host=host or s.api_host,
         port=port or s.api_port,

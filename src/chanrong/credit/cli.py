@@ -14,7 +14,11 @@ from chanrong.core.errors import ValidationFailed
 from chanrong.credit import service
 from chanrong.edge.commands import console, friendly_errors, settings, unit_of_work
 
-app = typer.Typer(help="Credit models and profiles 信用模型与画像", no_args_is_help=True)
+app = typer.Typer(
+    help="Credit models and profiles 信用模型与画像",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 
 
 def _progress() -> Progress:

@@ -28,9 +28,17 @@ from chanrong.governance.domain import CATEGORY_LABELS, NATIONAL_LEVEL_OF_GRADE,
 from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal
 
-log_app = typer.Typer(help="Verifiable log 可信日志", no_args_is_help=True)
-catalog_app = typer.Typer(help="Data catalog 数据目录 (分类分级)", no_args_is_help=True)
-consent_app = typer.Typer(help="Consent grants 授权", no_args_is_help=True)
+log_app = typer.Typer(
+    help="Verifiable log 可信日志", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
+catalog_app = typer.Typer(
+    help="Data catalog 数据目录 (分类分级)",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+consent_app = typer.Typer(
+    help="Consent grants 授权", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
 
 
 def _signer() -> keys.Signer:

@@ -15,7 +15,9 @@ from chanrong.jobs.registry import describe
 from chanrong.storage.database import Database
 
 jobs_app = typer.Typer(
-    help="The worker's jobs 定时与事件任务: list, status, run", no_args_is_help=True
+    help="The worker's jobs 定时与事件任务: list, status, run",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
 )
 
 

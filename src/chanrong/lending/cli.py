@@ -22,7 +22,9 @@ from chanrong.identity.domain import Principal
 from chanrong.lending import service
 
 loans_app = typer.Typer(
-    help="Loans 贷款: products, schedules, servicing, monitoring", no_args_is_help=True
+    help="Loans 贷款: products, schedules, servicing, monitoring",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
 )
 
 OrgOpt = Annotated[str, typer.Option("--org", help="Acting organisation: id, USCC or name")]

@@ -15,7 +15,11 @@ from chanrong.market import service
 from chanrong.market.analytics import Bucket, MarketReport
 from chanrong.market.tabular import Dataset
 
-market_app = typer.Typer(help="Investment & financing intelligence 投融资", no_args_is_help=True)
+market_app = typer.Typer(
+    help="Investment & financing intelligence 投融资",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 
 
 def _progress() -> Progress:

@@ -20,7 +20,9 @@ from chanrong.supplychain import service
 from chanrong.supplychain.domain import LineageNode
 
 scf_app = typer.Typer(
-    help="Supply-chain finance 供应链金融: certificates 凭证", no_args_is_help=True
+    help="Supply-chain finance 供应链金融: certificates 凭证",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
 )
 
 _STYLE = {

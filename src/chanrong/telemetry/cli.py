@@ -19,10 +19,22 @@ from chanrong.telemetry import service
 from chanrong.telemetry.adapters import files, opcua
 from chanrong.telemetry.adapters.mqtt import MqttIngestWorker, WorkerStats, share_topic
 
-ingest_app = typer.Typer(help="Streaming ingestion workers 数据接入", no_args_is_help=True)
-connect_app = typer.Typer(help="Connect industrial sources 设备连接", no_args_is_help=True)
-quality_app = typer.Typer(help="Data quality 数据质量", no_args_is_help=True)
-telemetry_app = typer.Typer(help="Telemetry store 遥测存储", no_args_is_help=True)
+ingest_app = typer.Typer(
+    help="Streaming ingestion workers 数据接入",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+connect_app = typer.Typer(
+    help="Connect industrial sources 设备连接",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+quality_app = typer.Typer(
+    help="Data quality 数据质量", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
+telemetry_app = typer.Typer(
+    help="Telemetry store 遥测存储", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
 
 
 def _org_id(value: str) -> str:

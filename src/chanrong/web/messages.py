@@ -85,6 +85,10 @@ _M: dict[str, tuple[str, str]] = {
         "登录已过期，请重新登录。",
         "Your session has ended; please sign in again.",
     ),
+    "web.signin.locked": (
+        "登录失败次数过多，请在 {seconds} 秒后重试。",
+        "Too many failed sign-ins; try again in {seconds} seconds.",
+    ),
     # home
     "web.home.title": ("概览", "Overview"),
     "web.home.welcome": ("欢迎，{user}", "Welcome, {user}"),

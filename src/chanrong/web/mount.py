@@ -64,9 +64,8 @@ def _wants_html(request: Request) -> bool:
 def _problem(request: Request, exc: ChanrongError) -> JSONResponse:
     body = exc.to_problem()
     body.setdefault("instance", request.url.path)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     return JSONResponse(
-        body, status_code=exc.status, media_type="application/problem+json", headers=headers
+        body, status_code=exc.status, media_type="application/problem+json", headers=exc.headers()
     )
 
 
