@@ -39,10 +39,9 @@ from chanrong.api.serving import listeners
 from chanrong.core.clock import utcnow
 from chanrong.core.settings import Settings
 from chanrong.credit import service
-from chanrong.credit.boosting import fit_boosted
 from chanrong.credit.features import FEATURES
+from chanrong.credit.fitting import fit_boosted, fit_scorecard, optbinning_scorecard
 from chanrong.credit.registry import Approval, frame_fingerprint
-from chanrong.credit.scorecard import _optbinning_scorecard, fit_scorecard
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.storage import migrate
@@ -258,7 +257,7 @@ def batch_scoring(rows: int) -> list[tuple[str, float, float]]:
             n: ("auto_heuristic" if t in ("peak", "valley") else "auto_asc_desc")
             for n, t in trends.items()
         }
-        reference = _optbinning_scorecard(x, y, plan, 42)
+        reference = optbinning_scorecard(x, y, plan, 42)
         boosted = fit_boosted(x, y, seed=42)
     big, _ = synthetic(rows, seed=4)
     out = []

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from chanrong.core.settings import Settings
 from chanrong.credit import service
 from chanrong.credit.features import FEATURES
+from chanrong.credit.fitting import fit_scorecard
 from chanrong.credit.registry import Approval, ModelEntry, frame_fingerprint
-from chanrong.credit.scorecard import ScorecardTable, fit_scorecard
+from chanrong.credit.scorecard import ScorecardTable
 from tests.builders import Member
 from tests.governance.builders import grant
 

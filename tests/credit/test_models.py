@@ -13,11 +13,12 @@ import pytest
 from chanrong.core.errors import Conflict, ValidationFailed
 from chanrong.core.settings import get_settings
 from chanrong.credit import metrics
-from chanrong.credit.boosting import BoostedModel, fit_boosted
+from chanrong.credit.boosting import BoostedModel
 from chanrong.credit.datasets import load_dataset
+from chanrong.credit.fitting import fit_boosted, fit_scorecard, optbinning_scorecard
 from chanrong.credit.reasons import boosted_reasons, scorecard_reasons
 from chanrong.credit.registry import Approval, ModelIntegrityError, ModelRegistry, frame_fingerprint
-from chanrong.credit.scorecard import ScorecardTable, _optbinning_scorecard, fit_scorecard
+from chanrong.credit.scorecard import ScorecardTable
 from tests.credit.builders import synthetic_training, trained_scorecard
 
 
@@ -54,7 +55,7 @@ def test_scorecard_table_reproduces_optbinning_and_survives_json() -> None:
     x, y = _hmeq()
     table = fit_scorecard(x, y, seed=1, inner_folds=2)
     trends = {c.name: c.trend for c in table.characteristics if c.kind == "numerical"}
-    sc = _optbinning_scorecard(x, y, {n: "auto_asc_desc" for n in trends}, 1)
+    sc = optbinning_scorecard(x, y, {n: "auto_asc_desc" for n in trends}, 1)
     if table.meta["trend_plan"] == "monotonic":
         np.testing.assert_allclose(table.score(x), sc.score(x), rtol=0, atol=1e-9)
     again = ScorecardTable.from_json(json.loads(json.dumps(table.to_json())))

@@ -691,10 +691,9 @@ def train_on_frames(
     description: str = "",
 ) -> ParkTraining:
     """Fit champion and challenger on ``train``, measure on ``test``, register both."""
-    from chanrong.credit.boosting import fit_boosted
+    from chanrong.credit.fitting import fit_boosted, fit_scorecard
     from chanrong.credit.metrics import auc
     from chanrong.credit.registry import frame_fingerprint
-    from chanrong.credit.scorecard import fit_scorecard
 
     cols = list(feats.FEATURES)
     x, y = train[cols], train["bad"].to_numpy()
