@@ -26,7 +26,7 @@ from chanrong.credit.domain import (
     decide,
 )
 from chanrong.credit.record import SHAPE, from_record, record_sha256, to_record
-from tests.credit.builders import GOOD, trained_scorecard
+from tests.credit.builders import GOOD, synthetic_scorecard
 
 V1 = json.loads((Path(__file__).parent / "data" / "decisions_v1.json").read_text("utf-8"))
 
@@ -66,7 +66,7 @@ def test_an_unknown_record_shape_is_refused() -> None:
 def test_decisions_recorded_in_shape_1_are_decided_again_the_same(case: dict[str, Any]) -> None:
     recorded = from_record(case["inputs"])
     assert recorded.pd is None and recorded.reasons == ()  # shape 1 kept only the facts
-    inputs, reasons = scored(recorded, trained_scorecard())
+    inputs, reasons = scored(recorded, synthetic_scorecard())
     d = decide(inputs)
     assert d.outcome.value == case["outcome"]
     assert [k.value for k in d.knockouts] == case["knockouts"]
