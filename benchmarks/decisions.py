@@ -29,7 +29,6 @@ from pathlib import Path
 import aiohttp
 import httpx
 import numpy as np
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
@@ -38,54 +37,15 @@ from chanrong.api.serving import listeners
 from chanrong.core.clock import utcnow
 from chanrong.core.settings import Settings
 from chanrong.credit import service
-from chanrong.credit.boosting import fit_boosted
 from chanrong.credit.features import FEATURES
-from chanrong.credit.registry import Approval, frame_fingerprint
-from chanrong.credit.scorecard import _optbinning_scorecard, fit_scorecard
+from chanrong.credit.fitting import fit_boosted, fit_scorecard, optbinning_scorecard
+from chanrong.demo.credit_workload import install_champion, synthetic_features
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.storage import migrate
 from chanrong.storage.database import Database
 
 console = Console()
-
-
-def synthetic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """Operating features with a monotone link to default."""
-    rng = np.random.default_rng(seed)
-    f = pd.DataFrame(
-        {
-            "utilisation": rng.uniform(0.05, 0.95, n),
-            "utilisation_trend": rng.normal(0, 0.15, n),
-            "runtime_growth": rng.normal(0, 0.3, n),
-            "output_volatility": rng.uniform(0.05, 0.9, n),
-            "energy_intensity": rng.uniform(100, 900, n),
-            "order_growth": rng.normal(0, 0.35, n),
-            "customer_concentration": rng.uniform(0.05, 0.9, n),
-            "receivable_turnover": rng.uniform(1, 8, n),
-            "dso_days": rng.uniform(30, 300, n),
-            "payment_punctuality": rng.uniform(0.2, 1.0, n),
-            "cloud_growth": rng.normal(0, 0.3, n),
-            "cloud_level": rng.uniform(0, 100, n),
-            "cloud_stability": rng.uniform(0.2, 1.0, n),
-            "data_coverage": rng.uniform(0.85, 1.0, n),
-            "data_quality": rng.uniform(0.85, 1.0, n),
-            "tenure_days": rng.uniform(100, 1500, n),
-        }
-    )
-    logit = (
-        -2.2
-        - 3.0 * (f.utilisation - 0.5)
-        - 2.0 * f.order_growth
-        + 2.5 * (f.output_volatility - 0.5)
-        + 0.01 * (f.dso_days - 150)
-        - 2.5 * (f.payment_punctuality - 0.6)
-    )
-    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
-    # Drawn after the labels, so the older columns and the outcomes stay as they were.
-    f["carbon_efficiency"] = rng.lognormal(0.0, 0.5, n)
-    f["equipment_quality"] = rng.uniform(20, 100, n)
-    return f[list(FEATURES)], y
 
 
 def free_port() -> int:
@@ -99,7 +59,7 @@ def seed_database(settings: Settings, enterprises: int) -> tuple[str, list[str]]
     url = settings.effective_database_url
     migrate.upgrade(url)
     db = Database(url)
-    x, _ = synthetic(enterprises, seed=11)
+    x, _ = synthetic_features(enterprises, seed=11)
     with db.unit_of_work() as s:
         bank = identity.create_organisation(
             s, name="bench bank", kind="financial_institution", institution_type="bank"
@@ -216,7 +176,7 @@ def tree_cpu_seconds(pid: int) -> float:
 
 def batch_scoring(rows: int) -> list[tuple[str, float, float]]:
     """(scorer, rows/s, seconds) scoring the same rows."""
-    x, y = synthetic(2000, seed=3)
+    x, y = synthetic_features(2000, seed=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         table = fit_scorecard(x, y, seed=42)
@@ -225,9 +185,9 @@ def batch_scoring(rows: int) -> list[tuple[str, float, float]]:
             n: ("auto_heuristic" if t in ("peak", "valley") else "auto_asc_desc")
             for n, t in trends.items()
         }
-        reference = _optbinning_scorecard(x, y, plan, 42)
+        reference = optbinning_scorecard(x, y, plan, 42)
         boosted = fit_boosted(x, y, seed=42)
-    big, _ = synthetic(rows, seed=4)
+    big, _ = synthetic_features(rows, seed=4)
     out = []
     scorers: tuple[tuple[str, Callable[[], object]], ...] = (
         ("JSON scorecard table (chanrong)", lambda: table.pd(big)),
@@ -272,18 +232,10 @@ def main() -> None:
         )
         settings = Settings(database_url=url, var_dir=var, jwt_secret="bench-" + "x" * 40)
         with console.status("training the champion and seeding enterprises…"):
-            x, y = synthetic(1500, seed=1)
-            reg = service.model_registry(settings)
+            # The credit tests' champion on the credit tests' kind of rows (one builder).
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                entry = reg.register(
-                    "sme-operating",
-                    fit_scorecard(x, y),
-                    training_fingerprint=frame_fingerprint(x, y),
-                    metrics={},
-                )
-            reg.set_state(entry.ref, Approval.APPROVED)
-            reg.set_state(entry.ref, Approval.CHAMPION)
+                install_champion(settings)
             key, orgs = seed_database(settings, 50)
         port = free_port()
         env = {

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from chanrong.cli.main import app
 from chanrong.core.settings import Settings, get_settings
 from chanrong.credit import service
-from tests.credit.builders import install_champion, trained_scorecard
+from tests.credit.builders import install_champion, synthetic_scorecard
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_train_park_names_the_bad_option(cli_env: Settings, tmp_path: Path) -> N
 
 def test_models_are_listed_and_promotion_is_explicit(cli_env: Settings) -> None:
     reg = service.model_registry(cli_env)
-    entry = reg.register("m", trained_scorecard(), training_fingerprint="fp", metrics={})
+    entry = reg.register("m", synthetic_scorecard(), training_fingerprint="fp", metrics={})
     runner = CliRunner()
     r = runner.invoke(app, ["credit", "promote", entry.ref, "--to", "champion"])
     assert r.exit_code == 2 and "cannot become champion" in r.output

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from chanrong.carbon.cli import app as carbon_app
-from chanrong.cli import carbon_demo, insurance_demo, lending_demo, supplychain_demo
+from chanrong.cli import carbon_demo, credit_demo, insurance_demo, lending_demo, supplychain_demo
 from chanrong.cli import demo as demo_cmd
 from chanrong.credit.cli import app as credit_app
 from chanrong.edge.commands import console, friendly_errors, settings
@@ -47,6 +47,7 @@ scf_app.command("story")(supplychain_demo.story)
 app.add_typer(scf_app, name="scf")
 app.command("demo")(demo_cmd.demo)
 app.add_typer(market_app, name="market")
+credit_demo.attach(credit_app)  # the park commands: above the domains, under `credit`
 app.add_typer(credit_app, name="credit")
 app.command("import")(telemetry_cli.import_file)
 app.command("import-template")(telemetry_cli.import_template)

@@ -26,7 +26,6 @@ router = APIRouter(prefix="/credit", tags=["credit 信用"])
 
 
 def _out(app: Application) -> ApplicationOut:
-    carbon_grade, green_bp = service.green_adjustment(app)
     return ApplicationOut(
         id=app.id,
         enterprise_org_id=app.enterprise_org_id,
@@ -41,8 +40,8 @@ def _out(app: Application) -> ApplicationOut:
         pd=float(app.pd) if app.pd is not None else None,
         limit=service.fen_to_yuan(app.limit_fen),
         rate_pct=app.rate_pct,
-        carbon_grade=carbon_grade,
-        green_adjust_bp=green_bp,
+        carbon_grade=app.carbon_grade,
+        green_adjust_bp=app.green_adjust_bp,
         requested_amount=service.fen_to_yuan(app.requested_fen)
         if app.requested_fen is not None
         else None,

@@ -1,4 +1,4 @@
-"""Credit products as data and the pure decision rules: knock-outs, grade, limit, rate.
+"""Credit products as data and the pure decision: its inputs, knock-outs, grade, limit, rate.
 
 No framework imports. Money is integer fen inside, rates are Decimal annual percentages.
 """
@@ -6,6 +6,7 @@ No framework imports. Money is integer fen inside, rates are Decimal annual perc
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -212,16 +213,53 @@ DEFAULT_PRODUCT = CreditProduct(
 )
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """What the decision looks at besides the model: grant, quality, history, amounts."""
+STATUS = {Outcome.APPROVE: "approved", Outcome.DECLINE: "declined", Outcome.REFER: "referred"}
 
-    has_live_grant: bool
-    quality: Decimal | None
-    last_default_on: date | None
+
+@dataclass(frozen=True)
+class ProfileEvidence:
+    """The operating profile a decision read: its characteristics and the amounts its limit is
+    drawn from (the newest profile dated on or before the decision's as-of date)."""
+
+    id: str
+    as_of: date
+    features: Mapping[str, float | None]
     revenue_12m_fen: int
     open_orders_fen: int
     receivables_fen: int
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """The exact model version that scored (or would have scored) the application."""
+
+    ref: str  # name@version in the registry
+    manifest_sha256: str
+
+
+@dataclass(frozen=True)
+class DecisionInputs:
+    """Everything a decision looks at, and nothing else: ``decide(inputs)`` is a function of it.
+
+    This is what is recorded with the decision (``record.to_record``; the verifiable log
+    carries its SHA-256) and what a replay reads back. The model's PD and reasons are inputs
+    here: the model ran before the rules, and only when no knock-out applied.
+    """
+
+    as_of: date
+    product: CreditProduct  # as it was defined when deciding
+    requested_fen: int | None
+    # Knock-out facts: consent, data quality, defaults on record by the as-of date.
+    has_live_grant: bool
+    grant_refusal: str | None  # why the consent check refused, when it did
+    quality: Decimal | None  # the profile's data-quality score, 4 places
+    last_default_on: date | None
+    profile: ProfileEvidence | None  # None without consent or without any profile yet
+    carbon_grade: int | None  # 碳效码 grade 1 (best) … 5, when the bank may read it
+    model: ModelVersion | None  # the product's champion (None when there was nothing to score)
+    pd: float | None = None  # None when not scored
+    # (code, weight) of each reason against the applicant the model gave, strongest first.
+    reasons: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -234,35 +272,44 @@ class Decision:
     limit_fen: int
     rate_pct: Decimal | None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    green_adjust_bp: int = 0  # already in ``rate_pct``
 
 
-def knockouts(product: CreditProduct, ev: Evidence, as_of: date) -> tuple[KnockOut, ...]:
-    """The eligibility rules that fail, in a fixed order."""
+def knockouts(inputs: DecisionInputs) -> tuple[KnockOut, ...]:
+    """The eligibility rules that fail, in a fixed order (before any model is asked)."""
+    product = inputs.product
     out: list[KnockOut] = []
-    if not ev.has_live_grant:
+    if not inputs.has_live_grant:
         out.append(KnockOut.NO_LIVE_GRANT)
         return tuple(out)
-    if ev.quality is None or ev.quality < product.min_quality:
+    if inputs.quality is None or inputs.quality < product.min_quality:
         out.append(KnockOut.LOW_DATA_QUALITY)
     if (
-        ev.last_default_on is not None
-        and 0 <= (as_of - ev.last_default_on).days <= product.default_lookback_days
+        inputs.last_default_on is not None
+        and 0 <= (inputs.as_of - inputs.last_default_on).days <= product.default_lookback_days
     ):
         out.append(KnockOut.RECENT_DEFAULT)
     return tuple(out)
 
 
-def decide(product: CreditProduct, ev: Evidence, *, pd_: float | None, as_of: date) -> Decision:
-    """Knock-outs first; then grade by score, limit from evidence, rate from the grid."""
-    kos = knockouts(product, ev, as_of)
-    if pd_ is None and not kos:
+def decide(inputs: DecisionInputs) -> Decision:
+    """The whole decision: knock-outs first; then grade by score, limit from the profile's
+    evidence, review band and floor, rate from the grid with green pricing by carbon grade,
+    and the limit capped at the amount asked for."""
+    product = inputs.product
+    kos = knockouts(inputs)
+    pd_ = inputs.pd
+    profile = inputs.profile
+    if not kos and (pd_ is None or profile is None):
         kos = (KnockOut.NO_PROFILE,)
     if kos:
         return Decision(Outcome.DECLINE, kos, None, None, pd_, 0, None)
-    assert pd_ is not None
+    assert pd_ is not None and profile is not None
     score = score_of_pd(pd_)
     band = product.grade_for(score)
-    base = product.limit.base_fen(ev.revenue_12m_fen, ev.open_orders_fen, ev.receivables_fen)
+    base = product.limit.base_fen(
+        profile.revenue_12m_fen, profile.open_orders_fen, profile.receivables_fen
+    )
     limit = product.limit.granted_fen(base, band.limit_factor)
     outcome = band.outcome
     notes: list[str] = []
@@ -276,4 +323,13 @@ def decide(product: CreditProduct, ev: Evidence, *, pd_: float | None, as_of: da
     rate = product.rate_pct(band) if outcome is not Outcome.DECLINE else None
     if outcome is Outcome.DECLINE:
         limit = 0
-    return Decision(outcome, (), band.grade, score, pd_, limit, rate, tuple(notes))
+    green = product.green_adjust_bp(inputs.carbon_grade) if rate is not None else 0
+    if green:
+        assert rate is not None
+        rate = (rate + Decimal(green) / 100).quantize(Decimal("0.01"))
+        notes.append(f"green_pricing:{green}bp")
+    # The limit granted never exceeds what was asked for (after the floor: a small ask is
+    # granted as asked, not declined for being small).
+    if inputs.requested_fen is not None and limit > inputs.requested_fen:
+        limit = inputs.requested_fen
+    return Decision(outcome, (), band.grade, score, pd_, limit, rate, tuple(notes), green)

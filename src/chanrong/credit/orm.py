@@ -81,6 +81,10 @@ class Application(Base):
     pd: Mapped[str | None] = mapped_column(String(24))
     limit_fen: Mapped[int] = mapped_column(BigInteger)
     rate_pct: Mapped[Any] = mapped_column(Numeric(7, 2), nullable=True)
+    # Green pricing as decided: the carbon grade the decision read and the basis points it
+    # moved the rate by (already in rate_pct), kept so nothing recomputes them to show them.
+    carbon_grade: Mapped[int | None] = mapped_column(Integer)
+    green_adjust_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
     inputs_sha256: Mapped[str] = mapped_column(String(64))
