@@ -1,4 +1,7 @@
-"""``chanrong import``, ``ingest mqtt``, ``connect opcua``, ``quality`` and ``telemetry``."""
+"""``chanrong import``, ``ingest mqtt``, ``connect opcua``, ``quality`` and ``telemetry``.
+
+(``telemetry load-park``, which loads a simulated park, is the demo's: ``chanrong.cli.park``.)
+"""
 
 from __future__ import annotations
 
@@ -347,43 +350,3 @@ def compact(
         f"[green]compacted[/] {res.partitions} days: {res.files_before} files, "
         f"{res.rows_before:,} rows → {res.rows_after:,} distinct points"
     )
-
-
-@telemetry_app.command("load-park")
-@friendly_errors
-def load_park(
-    park_dir: Annotated[Path, typer.Argument(help="Output of `chanrong simulate --out`")],
-    create_orgs: Annotated[
-        bool, typer.Option("--create-orgs", help="Onboard enterprises not yet on the platform")
-    ] = False,
-) -> None:
-    """Load a simulated park: organisations, devices, telemetry and business records."""
-    from chanrong.telemetry.adapters import park
-
-    try:
-        tables = {name: park.read_table(park_dir, name) for name in park.TABLES}
-    except park.ParkFormatError as exc:
-        raise ValidationFailed(str(exc), field="park") from None
-    enterprises = tables["enterprises"].to_pylist()
-    store = service.open_store(settings())
-    loaded = skipped = points = 0
-    with _progress() as progress:
-        task = progress.add_task("loading enterprises", total=len(enterprises))
-        for e in enterprises:
-            # One transaction per enterprise: an interruption keeps what was loaded, and
-            # loading again is harmless.
-            with unit_of_work() as session:
-                res = service.load_park_enterprise(
-                    session, store, park_dir, e, tables, create_org=create_orgs
-                )
-            if res.org_id is None:
-                skipped += 1
-            else:
-                loaded += 1
-                points += res.points
-            progress.advance(task)
-    console.print(f"[green]loaded[/] {loaded} enterprises, {points:,} telemetry points")
-    if skipped:
-        console.print(
-            f"[yellow]{skipped} enterprises are not on the platform[/] (use --create-orgs)"
-        )

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -24,7 +23,6 @@ from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Principal, Role
 from chanrong.telemetry import quality
-from chanrong.telemetry.adapters import park
 from chanrong.telemetry.domain import (
     CATALOG,
     DEVICE_KINDS,
@@ -680,90 +678,3 @@ def pipeline_records(
             f"kind: {kind!r} is not one of {', '.join(RECORD_SPECS)}", field="kind"
         )
     return TelemetryRepository(session).records(kind, org_id, start=start, end=end)
-
-
-# -- a simulated park --------------------------------------------------------------------------
-
-
-@dataclass
-class EnterpriseLoad:
-    """What loading one simulated enterprise did."""
-
-    uscc: str
-    org_id: str | None
-    created: bool = False
-    devices: int = 0
-    points: int = 0
-    records: dict[str, int] | None = None
-
-
-def load_park_enterprise(
-    session: Session,
-    store: TelemetryStore,
-    root: Path,
-    enterprise: dict[str, Any],
-    tables: dict[str, pa.Table],
-    *,
-    create_org: bool,
-) -> EnterpriseLoad:
-    """Load one enterprise of a simulated park: its organisation (created if asked),
-    devices, telemetry and business records, as if it had sent them itself.
-
-    Idempotent: loading again finds the organisation, updates devices and records by key
-    and stores no telemetry point twice.
-    """
-    uscc = str(enterprise["uscc"])
-    org_id = org_for_uscc(session, uscc)
-    created = False
-    if org_id is None:
-        if not create_org:
-            return EnterpriseLoad(uscc, None)
-        org = identity.create_organisation(
-            session,
-            name=str(enterprise["name"]),
-            kind="enterprise",
-            uscc=uscc,
-            is_core=bool(enterprise["is_core"]),
-            industry_code=enterprise.get("industry_code"),
-            region_code=enterprise.get("region_code"),
-        )
-        org_id, created = org.id, True
-    out = EnterpriseLoad(uscc, org_id, created, records={})
-    for d in park.of(tables["devices"], "uscc", uscc).to_pylist():
-        upsert_device(
-            session,
-            org_id=org_id,
-            device_id=d["device_id"],
-            kind=d["kind"],
-            identifier=d["identifier"],
-            rated_kw=d["rated_kw"],
-            installed_on=d["installed_on"],
-        )
-        out.devices += 1
-    res = ingest_points(
-        session,
-        store,
-        org_id=org_id,
-        batches=park.telemetry_batches(root, uscc),
-        source="file",
-        filename=f"{root.name}/telemetry",
-    )
-    out.points = res.points
-    for kind, (table_name, owner) in park.OWNER.items():
-        rows = park.record_rows(kind, park.of(tables[table_name], owner, uscc))
-        report = import_records(
-            session,
-            org_id=org_id,
-            kind=kind,
-            rows=rows,
-            source="file",
-            filename=f"{root.name}/{park.TABLES[table_name]}",
-        )
-        if not report.ok:
-            e = report.errors[0]
-            raise ValidationFailed(
-                f"park: {kind} row {e.row} of {uscc}: {e.column}: {e.reason}", field="park"
-            )
-        assert out.records is not None
-        out.records[kind] = report.rows_accepted
-    return out
