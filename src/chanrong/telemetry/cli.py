@@ -18,7 +18,8 @@ from rich.table import Table
 
 from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.edge.commands import console, err_console, friendly_errors, settings, unit_of_work
-from chanrong.telemetry import service
+from chanrong.storage.database import Database
+from chanrong.telemetry import connectors, service
 from chanrong.telemetry.adapters import files, opcua
 from chanrong.telemetry.adapters.mqtt import MqttIngestWorker, WorkerStats, share_topic
 
@@ -144,23 +145,10 @@ def ingest_mqtt(
 ) -> None:
     """Run an ingestion worker: MQTT 5 shared subscription, QoS 1, ack after durable store."""
     s = settings()
-    from sqlalchemy.orm import Session
-
-    from chanrong.storage.database import Database
-
     db = Database(s.effective_database_url)
-
-    def resolve(uscc: str) -> tuple[str, dict[str, str]] | None:
-        with Session(db.engine) as session:
-            org_id = service.org_for_uscc(session, uscc)
-            if org_id is None:
-                return None
-            return org_id, service.metric_specs(session, org_id)[1]
-
     worker = MqttIngestWorker(
-        store=service.open_store(s),
-        resolve=resolve,
-        convert=service.to_canonical_units,
+        land=connectors.landing(db, service.open_store(s)),
+        resolve=connectors.resolver(db),
         host=host or s.mqtt_host,
         port=port or s.mqtt_port,
         group=group,
@@ -190,7 +178,8 @@ def ingest_mqtt(
         db.dispose()
     console.print(
         f"[green]stopped[/]: {stats.points:,} points stored from {stats.messages:,} messages "
-        f"in {stats.flushes:,} flushes; {stats.rejected} rejected"
+        f"in {stats.flushes:,} flushes; {stats.rejected} messages and "
+        f"{stats.quarantined} readings rejected"
     )
 
 
@@ -209,22 +198,18 @@ def connect_opcua(
     except opcua.MappingError as exc:
         raise ValidationFailed(str(exc), field=str(exc).split(":", 1)[0]) from None
     org_id = _org_id(m.org)
-    store = service.open_store(settings())
+    s = settings()
+    db = Database(s.effective_database_url)
     stored = [0]
 
-    def sink(table: object) -> None:
-        with unit_of_work() as session:
-            res = service.ingest_points(
-                session,
-                store,
-                org_id=org_id,
-                batches=[table],
-                source="opcua",
-                units=m.units,  # type: ignore[list-item]
-            )
-        stored[0] += res.points
-        console.print(f"stored {res.points} points (total {stored[0]})")
+    def told(report: service.IngestReport) -> None:
+        stored[0] += report.points
+        refused = f", {report.rows_rejected} refused" if report.rows_rejected else ""
+        console.print(f"stored {report.points} points{refused} (total {stored[0]})")
 
+    sink = connectors.opcua_sink(
+        db, service.open_store(s), org_id=org_id, units=m.units, on_stored=told
+    )
     console.print(f"[green]connected[/] to {m.endpoint}: {len(m.nodes)} nodes")
     try:
         total = asyncio.run(
@@ -236,6 +221,8 @@ def connect_opcua(
         raise ValidationFailed(
             f"endpoint: cannot reach {m.endpoint} ({exc})", field="endpoint"
         ) from None
+    finally:
+        db.dispose()
     console.print(f"[green]done[/]: {total} points stored")
 
 
