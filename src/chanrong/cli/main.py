@@ -9,6 +9,7 @@ import typer
 from chanrong.carbon.cli import app as carbon_app
 from chanrong.cli import carbon_demo, credit_demo, insurance_demo, lending_demo, supplychain_demo
 from chanrong.cli import demo as demo_cmd
+from chanrong.cli import park as park_cmd
 from chanrong.credit.cli import app as credit_app
 from chanrong.edge.commands import console, friendly_errors, settings
 from chanrong.governance.cli import catalog_app, consent_app, log_app
@@ -55,6 +56,8 @@ app.add_typer(telemetry_cli.ingest_app, name="ingest")
 app.add_typer(telemetry_cli.connect_app, name="connect")
 app.add_typer(telemetry_cli.quality_app, name="quality")
 app.add_typer(telemetry_cli.telemetry_app, name="telemetry")
+# The demo's park loader sits under `telemetry` beside compact; the domain does not import it.
+telemetry_cli.telemetry_app.command("load-park")(park_cmd.load_park)
 app.command("simulate")(simulate_cmd)
 app.add_typer(carbon_app, name="carbon")
 app.add_typer(insurance_app, name="insurance")

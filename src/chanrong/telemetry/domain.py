@@ -225,9 +225,11 @@ RECORD_SPECS: dict[str, RecordSpec] = {
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """Why one cell of an uploaded row was refused: row number as the user counts it."""
+    """Why one cell of an uploaded row was refused: row number as the user counts it, or
+    None when the refusal concerns the upload as a whole (a column missing, a piece that
+    cannot be read) and names no row."""
 
-    row: int
+    row: int | None
     column: str
     reason: str
 

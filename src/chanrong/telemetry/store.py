@@ -97,6 +97,45 @@ def conform(data: pa.Table | pa.RecordBatch) -> pa.Table:
     return out
 
 
+KEY = ("device_id", "metric", "ts")
+
+
+def count_duplicates(table: pa.Table) -> int:
+    """Readings of ``table`` that repeat the key (device_id, metric, ts) of another one in it.
+
+    A table strictly ordered by time then device and metric (an export, a simulator's file)
+    or by device, metric then time holds none, which a pass over neighbours shows; only
+    otherwise are the keys grouped, which costs about as much again as writing the table.
+    """
+    if len(table) < 2:
+        return 0
+    for order in (("ts", "device_id", "metric"), KEY):
+        if _strictly_increasing(table, order):
+            return 0
+    distinct: int = table.select(list(KEY)).group_by(list(KEY)).aggregate([]).num_rows
+    return len(table) - distinct
+
+
+def _strictly_increasing(table: pa.Table, order: Sequence[str]) -> bool:
+    """Whether each row's key, compared column by column in ``order``, exceeds the last."""
+    n = len(table)
+    first = table.column(order[0])
+    # Most tables that are not ordered fail on their first column: one comparison says so.
+    if not pc.all(pc.greater_equal(first.slice(1), first.slice(0, n - 1))).as_py():
+        return False
+    rising: pa.ChunkedArray | None = None
+    tied: pa.ChunkedArray | None = None
+    for name in order:
+        col = table.column(name)
+        prev, cur = col.slice(0, n - 1), col.slice(1)
+        gt = pc.greater(cur, prev)
+        step = gt if tied is None else pc.and_(tied, gt)
+        rising = step if rising is None else pc.or_(rising, step)
+        eq = pc.equal(cur, prev)
+        tied = eq if tied is None else pc.and_(tied, eq)
+    return bool(pc.all(rising).as_py())
+
+
 def _by_day(table: pa.Table) -> list[tuple[date, pa.Table]]:
     day_col = pc.cast(table.column("ts"), pa.date32())
     lo, hi = pc.min(day_col).as_py(), pc.max(day_col).as_py()
