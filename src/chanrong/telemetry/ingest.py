@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.core.events import DomainEvent
 from chanrong.identity.domain import Principal
+from chanrong.jobs import queue as jobs_queue
 from chanrong.telemetry.devices import metric_specs
 from chanrong.telemetry.domain import RowError, UnitError, conversion_factor, default_spec
 from chanrong.telemetry.orm import IngestBatch
@@ -34,6 +35,7 @@ TELEMETRY = "telemetry"
 # What a worker refreshing profiles or running collection sweeps listens for: the
 # enterprise's data (telemetry or business records of some kind) arrived and was stored.
 DATA_LANDED = "telemetry.data_landed"
+PAYMENTS = "payments"  # the record kind whose landing wakes the collections sweep
 
 ACCEPTED, PARTIAL, REJECTED = "accepted", "partial", "rejected"
 
@@ -146,6 +148,11 @@ def record_batch(
             },
             at=batch.created_at,
         )
+        # The worker's outbox, in this transaction: a profile refresh (debounced) follows any
+        # landing; a payment landing also wakes the collections sweep of the payee's loans.
+        jobs_queue.publish(session, jobs_queue.DATA_LANDED, org_id, at=batch.created_at)
+        if kind == PAYMENTS:
+            jobs_queue.publish(session, jobs_queue.PAYMENTS_LANDED, org_id, at=batch.created_at)
     return IngestReport(
         batch_id=batch.id,
         org_id=org_id,
