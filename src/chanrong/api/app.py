@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from anyio import to_thread
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from chanrong.api import observability, problems
+from chanrong.api.queries import known_query_parameters
 from chanrong.api.routers import PROTECTED, PUBLIC
 from chanrong.core.logs import register_url_password
 from chanrong.core.settings import Settings, get_settings
@@ -64,10 +65,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     problems.install(app)
     observability.install(app, metrics)
 
+    # An unknown query parameter is refused on every API route, never ignored.
+    strict = [Depends(known_query_parameters)]
     for router in PUBLIC:
-        app.include_router(router)
+        app.include_router(router, dependencies=strict)
     for router in PROTECTED:
-        app.include_router(router)
+        app.include_router(router, dependencies=strict)
     console.install(app)
 
     @app.get("/healthz", tags=["ops"])
