@@ -77,7 +77,13 @@ def _announce(reports: Sequence[service.IngestReport], on_landed: Landed | None)
 
 def landing(db: Database, store: TelemetryStore, *, on_landed: Landed | None = None) -> Land:
     """The MQTT worker's door: one transaction per flush, every arrival through
-    ``service.ingest_points``; returns (so the worker acknowledges) once committed."""
+    ``service.ingest_points``; returns (so the worker acknowledges) once committed.
+
+    Reaches the database at once: a worker that could not record its batches fails before
+    it subscribes, not at its first flush.
+    """
+    with db.engine.connect():
+        pass
 
     def land(arrivals: Sequence[Arrival]) -> int:
         with db.unit_of_work() as session:

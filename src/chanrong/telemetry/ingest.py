@@ -78,10 +78,11 @@ class IngestReport:
 
 class IngestRejected(ValidationFailed):
     """An arrival refused as a whole. Its batch is recorded (flushed) before this is raised:
-    a caller that catches it and commits keeps the refusal on record, with its counts."""
+    a caller that catches it and commits keeps the refusal on record, with its counts; left
+    to propagate, it is an ordinary 422 and the unit of work rolls the batch back."""
 
     def __init__(self, report: IngestReport, detail: str, *, field: str) -> None:
-        super().__init__(detail, field=field, extra={"batch_id": report.batch_id})
+        super().__init__(detail, field=field)
         self.report = report
 
 
