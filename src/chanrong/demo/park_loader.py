@@ -25,19 +25,12 @@ import pyarrow.dataset as ds
 from sqlalchemy.orm import Session
 
 from chanrong.core.errors import ValidationFailed
+from chanrong.core.park_files import PARK_FILES
 from chanrong.identity import service as identity
 from chanrong.telemetry import service as telemetry
 from chanrong.telemetry.store import TelemetryStore
 
-TABLES = {
-    "enterprises": "enterprises.parquet",
-    "devices": "devices.parquet",
-    "orders": "orders.parquet",
-    "invoices": "invoices.parquet",
-    "payments": "payments.parquet",
-    "energy": "energy.parquet",
-    "cloud_usage": "cloud_usage.parquet",
-}
+TABLES = PARK_FILES
 # Which column names the enterprise a record belongs to, per kind of business record.
 OWNER = {
     "orders": ("orders", "seller_uscc"),

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from chanrong.core.errors import ValidationFailed
+from chanrong.core.park_files import PARK_FILES
 from chanrong.simulate import tables
 from chanrong.simulate.business import expected_output_fen, generate_business, generate_cloud_usage
 from chanrong.simulate.calendar import MonthGrid, date_ordinal, month_grid, month_starts
@@ -293,13 +294,7 @@ class WriteSummary:
 
 
 _FILE_OF = {
-    "enterprises": "enterprises.parquet",
-    "devices": "devices.parquet",
-    "orders": "orders.parquet",
-    "invoices": "invoices.parquet",
-    "payments": "payments.parquet",
-    "energy": "energy.parquet",
-    "cloud_usage": "cloud_usage.parquet",
+    **PARK_FILES,
     "maintenance": "maintenance.parquet",
     "truth_enterprises": "truth/enterprises.parquet",
     "truth_health": "truth/health_monthly.parquet",
