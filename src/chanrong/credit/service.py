@@ -17,6 +17,7 @@ inputs and the exact model version, so it can be replayed and checked later.
 from __future__ import annotations
 
 from chanrong.credit.decisions import Replay, apply, apply_for_self, replay
+from chanrong.credit.domain import CreditProduct
 from chanrong.credit.models import promote, validate_model
 from chanrong.credit.outcomes import Label, OutcomeSource, labels_from_default_dates, month_starts
 from chanrong.credit.platform_profiles import build_profile_from_platform, platform_tables
@@ -41,6 +42,7 @@ from chanrong.credit.training import Trained, labelled, train_on_frames, trainin
 
 __all__ = [
     "PROFILE_DATASET",
+    "CreditProduct",
     "Label",
     "OutcomeSource",
     "Replay",
