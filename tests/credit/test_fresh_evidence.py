@@ -1,6 +1,8 @@
 """Fresh evidence: a product decides only on a profile young enough for it. An older one is
-rebuilt from the platform's data in the application's own transaction, or the application is
-referred ``stale_profile``; no profile at all is ``no_profile`` (never ``low_data_quality``)."""
+rebuilt from the platform's data in the application's own transaction (the enterprise's own
+application, in a worker thread), or the application is referred ``stale_profile`` (always on
+the banks' event-loop route, where a rebuild would stall every other decision); no profile at
+all is ``no_profile`` (never ``low_data_quality``)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from chanrong.storage.database import Database
 from chanrong.telemetry import service as telemetry
 from tests.builders import Park
 from tests.credit.builders import add_profile, consent, install_champion
+from tests.lending import builders as lb
 
 
 def _apply(client: TestClient, park: Park) -> dict[str, Any]:
@@ -107,7 +110,21 @@ def test_a_stale_profile_is_rebuilt_from_the_platform_data_before_deciding(
             ],
         )
         assert report.ok
-    out = _apply(app_client, park)
+    # The bank's own route never rebuilds on the event loop: it refers.
+    assert _apply(app_client, park)["knockouts"] == ["stale_profile"]
+    with db.unit_of_work() as s:
+        lb.product(s, lb.principal(s, park["bank"]["officer"]), code="op-loan")
+    r = app_client.post(
+        "/credit/enterprise-applications",
+        json={
+            "bank_org_id": park["bank"]["officer"].org_id,
+            "product_code": "op-loan",
+            "requested_amount": "100000.00",
+        },
+        headers=park["enterprise"]["officer"].headers,
+    )
+    assert r.status_code == 201, r.text
+    out = r.json()["application"]
     assert "stale_profile" not in out["knockouts"]
     with db.unit_of_work() as s:
         (app,) = [a for a in service.list_applications_unchecked(s) if a.id == out["id"]]

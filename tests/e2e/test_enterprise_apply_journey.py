@@ -79,8 +79,6 @@ def test_sme_applies_accepts_and_sees_its_repayment_schedule(
         due = (Decimal(first.principal_fen + first.interest_fen) / 100).quantize(Decimal("0.01"))
         lending.repay(s, officer, loan_id, amount=due, paid_on=first.due, reference="E2E-1")
     page.reload()
-    expect(page.locator("#schedule tbody tr").first.locator("td").last).to_contain_text(
-        f"{due:,}"
-    )
+    expect(page.locator("#schedule tbody tr").first.locator("td").last).to_contain_text(f"{due:,}")
     ent.assert_fits_width()
     ent.shot("repaid")

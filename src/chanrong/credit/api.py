@@ -83,6 +83,11 @@ async def create_application(
     # (`chanrong serve --workers`, one per core), as with synchronous workers.
     if (replay := idem.replay()) is not None:
         return replay
+    # No profile refresh on the event loop: rebuilding one from the platform's data takes
+    # seconds (benchmarks/profile_refresh.py), and would stall every decision this worker
+    # serves. A stale profile is referred ``stale_profile`` here; the worker keeps profiles
+    # fresh (credit.profile_on_data, credit.profile_nightly), and the enterprise's own route
+    # and the console, which run in worker threads, refresh before deciding.
     app = service.apply(
         ctx.session,
         ctx.principal,
@@ -91,6 +96,7 @@ async def create_application(
         product_code=body.product_code,
         requested_yuan=body.requested_amount,
         as_of=body.as_of,
+        refresh=False,
     )
     # Commit as soon as the decision is written, so the database's write lock (taken at the log
     # append) is held for the writes only. The answer is stored with the decision when the
