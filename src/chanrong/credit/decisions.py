@@ -27,6 +27,7 @@ from chanrong.core.ids import new_id
 from chanrong.core.settings import Settings
 from chanrong.credit.domain import (
     STATUS,
+    CreditProduct,
     DecisionInputs,
     KnockOut,
     ModelVersion,
@@ -36,6 +37,7 @@ from chanrong.credit.domain import (
     knockouts,
 )
 from chanrong.credit.orm import Application
+from chanrong.credit.platform_profiles import build_profile_from_platform
 from chanrong.credit.products import load_model, model_registry, product
 from chanrong.credit.profiles import PROFILE_DATASET
 from chanrong.credit.reasons import Reason
@@ -49,6 +51,7 @@ from chanrong.governance.service import Purpose
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Principal, Role
 from chanrong.storage.statements import AnyRow
+from chanrong.telemetry import service as telemetry
 
 _QUALITY_PLACES = Decimal("0.0001")
 
@@ -118,6 +121,11 @@ def _yuan_to_fen(value: Decimal | str | None, field: str) -> int | None:
     return int(d * 100)
 
 
+# Who the bank's automatic decisioning acts as when an enterprise applies itself: the bank's
+# published product decides, no officer of it is behind the reads it logs.
+AUTO_DECISION_USER = "auto-decision"
+
+
 def apply(
     session: Session,
     principal: Principal,
@@ -127,12 +135,103 @@ def apply(
     product_code: str,
     requested_yuan: Decimal | str | None = None,
     as_of: date | None = None,
+    refresh: bool = True,
 ) -> Application:
-    """Decide a credit application in one step: approve, decline or refer, logged."""
+    """Decide a credit application in one step: approve, decline or refer, logged.
+
+    ``refresh``: when the newest profile is older than the product accepts (or there is none)
+    and the platform holds data for the enterprise, build a fresh one first, in this
+    transaction; otherwise refer ``stale_profile`` (or decline ``no_profile``).
+    """
     if principal.org_kind is not OrgKind.FINANCIAL_INSTITUTION or not principal.has_role(
         Role.OFFICER
     ):
         raise Forbidden("credit applications are decided by a financial institution's officer")
+    return _decide(
+        session,
+        principal,
+        settings,
+        enterprise_org_id=enterprise_org_id,
+        applied_by=principal.user_id,
+        product_code=product_code,
+        requested_yuan=requested_yuan,
+        as_of=as_of,
+        refresh=refresh,
+    )
+
+
+def apply_for_self(
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    *,
+    bank_org_id: str,
+    product_code: str,
+    requested_yuan: Decimal | str | None,
+) -> Application:
+    """An enterprise (its admin or officer) applies to a bank's product for itself, today.
+
+    The bank's automatic decisioning decides it as the bank (its reads are the bank's, under
+    the enterprise's grant), exactly as when an officer of the bank applies; the applicant is
+    recorded as the enterprise's user. The caller grants the consent first (``lending.offers``).
+    """
+    if principal.org_kind is not OrgKind.ENTERPRISE or not principal.has_role(Role.OFFICER):
+        raise Forbidden("an enterprise's admin or officer applies for the enterprise")
+    if identity.organisation_kind(session, bank_org_id) is not OrgKind.FINANCIAL_INSTITUTION:
+        raise NotFound(f"bank {bank_org_id} not found", field="bank_org_id")
+    bank = identity.system_principal(session, bank_org_id, user_id=AUTO_DECISION_USER)
+    return _decide(
+        session,
+        bank,
+        settings,
+        enterprise_org_id=principal.org_id,
+        applied_by=principal.user_id,
+        product_code=product_code,
+        requested_yuan=requested_yuan,
+        as_of=None,
+        refresh=True,
+    )
+
+
+def _fresh_evidence(
+    session: Session,
+    settings: Settings,
+    repo: CreditRepository,
+    *,
+    org_id: str,
+    as_of: date,
+    prod: CreditProduct,
+    refresh: bool,
+) -> AnyRow | None:
+    """The newest profile on or before ``as_of``; rebuilt from the platform's data first when
+    it is missing or too old for the product and the enterprise has data on the platform."""
+    snap = repo.decision_evidence(org_id, as_of)
+    if snap is not None and not prod.is_stale(snap.as_of, as_of):
+        return snap
+    if not refresh or not telemetry.has_landed_data(session, org_id):
+        return snap
+    try:
+        build_profile_from_platform(session, settings, org_id, as_of)
+    except ValidationFailed as exc:
+        # Data only from after the as-of date: nothing to build on, decide on what there is.
+        if exc.field != "as_of":
+            raise
+        return snap
+    return repo.decision_evidence(org_id, as_of)
+
+
+def _decide(
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    *,
+    enterprise_org_id: str,
+    applied_by: str,
+    product_code: str,
+    requested_yuan: Decimal | str | None,
+    as_of: date | None,
+    refresh: bool,
+) -> Application:
     prod = product(settings, product_code)
     requested_fen = _yuan_to_fen(requested_yuan, "requested_amount")
     today = utcnow().date()
@@ -160,7 +259,17 @@ def apply(
         has_grant, grant_refusal = False, str(exc.extra.get("reason", "consent_required"))
 
     snap = (
-        CreditRepository(session).decision_evidence(enterprise_org_id, as_of) if has_grant else None
+        _fresh_evidence(
+            session,
+            settings,
+            CreditRepository(session),
+            org_id=enterprise_org_id,
+            as_of=as_of,
+            prod=prod,
+            refresh=refresh,
+        )
+        if has_grant
+        else None
     )
     model: Model | None = None
     version: ModelVersion | None = None
@@ -203,7 +312,7 @@ def apply(
         id=new_id(),
         enterprise_org_id=enterprise_org_id,
         bank_org_id=principal.org_id,
-        applied_by=principal.user_id,
+        applied_by=applied_by,
         product_code=prod.code,
         as_of=as_of,
         requested_fen=requested_fen,
@@ -268,6 +377,11 @@ _KO_TEXT = {
     KnockOut.LOW_DATA_QUALITY: ("数据质量低于产品门槛", "data quality below the product threshold"),
     KnockOut.RECENT_DEFAULT: ("近期有违约记录", "a default within the look-back period"),
     KnockOut.NO_PROFILE: ("尚无经营画像", "no operating profile yet"),
+    KnockOut.STALE_PROFILE: (
+        "经营画像已过期且无法刷新，转人工审核",
+        "the operating profile is older than the product accepts and could not be refreshed; "
+        "referred to an officer",
+    ),
 }
 
 

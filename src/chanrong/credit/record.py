@@ -80,9 +80,13 @@ def from_record(data: Mapping[str, Any]) -> DecisionInputs:
     )
     model_ref = data["model_ref"]
     pd_ = data.get("pd")
+    # Products recorded before they declared a maximum evidence age decided on any profile:
+    # read back without the limit, so those decisions replay as they were made.
+    product_data = dict(data["product"])
+    product_data.setdefault("max_evidence_age_days", None)
     return DecisionInputs(
         as_of=date.fromisoformat(data["as_of"]),
-        product=product_from_dict(data["product"]),
+        product=product_from_dict(product_data),
         requested_fen=int(data["requested_fen"]) if data.get("requested_fen") is not None else None,
         has_live_grant=bool(data["has_live_grant"]),
         grant_refusal=data.get("grant_refusal"),

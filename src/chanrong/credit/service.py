@@ -16,7 +16,8 @@ inputs and the exact model version, so it can be replayed and checked later.
 
 from __future__ import annotations
 
-from chanrong.credit.decisions import Replay, apply, replay
+from chanrong.credit.decisions import Replay, apply, apply_for_self, replay
+from chanrong.credit.domain import CreditProduct
 from chanrong.credit.models import promote, validate_model
 from chanrong.credit.outcomes import Label, OutcomeSource, labels_from_default_dates, month_starts
 from chanrong.credit.platform_profiles import build_profile_from_platform, platform_tables
@@ -41,11 +42,13 @@ from chanrong.credit.training import Trained, labelled, train_on_frames, trainin
 
 __all__ = [
     "PROFILE_DATASET",
+    "CreditProduct",
     "Label",
     "OutcomeSource",
     "Replay",
     "Trained",
     "apply",
+    "apply_for_self",
     "build_profile_from_platform",
     "build_profiles_from_park",
     "decided_at_or_created",

@@ -205,8 +205,18 @@ def new_loan(
     return loan
 
 
-def accept_loan(session: Session, principal: Principal, loan_id: str) -> Loan:
+def accept_loan(
+    session: Session, principal: Principal, loan_id: str, *, terms_sha256: str | None = None
+) -> Loan:
     """The borrower accepts the booked loan and the schedule it was shown."""
+    return accept(session, principal, loan_id, terms_sha256=terms_sha256)[0]
+
+
+def accept(
+    session: Session, principal: Principal, loan_id: str, *, terms_sha256: str | None = None
+) -> tuple[Loan, int]:
+    """Accept a booked loan as its borrower; with ``terms_sha256`` the acceptance's log entry
+    names the terms document accepted. Returns the loan and the entry's index."""
     loan = visible_loan(session, principal, loan_id)
     if principal.org_id != loan.borrower_org_id:
         raise Forbidden("only the borrower accepts a loan")
@@ -216,8 +226,10 @@ def accept_loan(session: Session, principal: Principal, loan_id: str) -> Loan:
         raise Conflict(f"status: a {loan.status} loan cannot be accepted", field="status")
     loan.status = LoanStatus.ACCEPTED.value
     session.flush()
-    log_loan_event(session, "loan.accepted", principal.org_id, loan, {"user_id": principal.user_id})
-    return loan
+    payload: dict[str, str] = {"user_id": principal.user_id}
+    if terms_sha256 is not None:
+        payload["terms_sha256"] = terms_sha256
+    return loan, log_loan_event(session, "loan.accepted", principal.org_id, loan, payload)
 
 
 def disburse(session: Session, principal: Principal, loan_id: str, *, on: date) -> Loan:

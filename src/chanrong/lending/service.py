@@ -7,6 +7,7 @@ cases themselves live in modules named for what they hold:
 |---|---|
 | ``products`` | products, LPR fixings, quotes, the terms a request must fit |
 | ``loans`` | booking (directly or from a credit decision), acceptance, disbursement |
+| ``offers`` | the enterprise's own journey: offers, applying with consent, accepting |
 | ``lines`` | revolving credit lines and drawdowns |
 | ``repayments`` | repayments, reversals, sweeps from collected receivables |
 | ``prepayment`` | payoff quotes and prepayments that rewrite the schedule |
@@ -34,6 +35,16 @@ from chanrong.lending.loans import (
     get_loan,
     list_loans,
 )
+from chanrong.lending.offers import (
+    Acceptance,
+    ConsentTerms,
+    EnterpriseApplication,
+    Offer,
+    accept_offer,
+    apply_for_offer,
+    list_offers,
+    terms_sha256,
+)
 from chanrong.lending.prepayment import Payoff, payoff_quote, prepay
 from chanrong.lending.products import create_product, get_product, list_products, quote, record_lpr
 from chanrong.lending.repayments import (
@@ -55,11 +66,17 @@ from chanrong.lending.watch import (
 
 __all__ = [
     "MONITORING_DATASETS",
+    "Acceptance",
     "CloseReport",
+    "ConsentTerms",
+    "EnterpriseApplication",
     "LoanView",
+    "Offer",
     "Payoff",
     "WatchReport",
     "accept_loan",
+    "accept_offer",
+    "apply_for_offer",
     "book_from_decision",
     "book_loan",
     "check_fund_use_of",
@@ -74,6 +91,7 @@ __all__ = [
     "line_available_fen",
     "list_alerts",
     "list_loans",
+    "list_offers",
     "list_products",
     "loan_journal",
     "loan_view",
@@ -90,5 +108,6 @@ __all__ = [
     "repay",
     "reverse_repayment",
     "sweep_collection",
+    "terms_sha256",
     "update_alert",
 ]

@@ -286,6 +286,12 @@ def get_batch(session: Session, principal: Principal, org_id: str, batch_id: str
     return batch
 
 
+def has_landed_data(session: Session, org_id: str) -> bool:
+    """Whether any data for the enterprise has landed through the ingestion door (a batch
+    with at least one row accepted): what a profile could be built from."""
+    return TelemetryRepository(session).has_accepted_batch(org_id)
+
+
 def batch_fields(report: IngestReport) -> dict[str, Any]:
     """The batch record's counts, as a JSON-ready mapping (for answers and logs)."""
     return {

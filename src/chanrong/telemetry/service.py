@@ -31,6 +31,7 @@ from chanrong.telemetry.ingest import (
     IngestReport,
     batch_fields,
     get_batch,
+    has_landed_data,
     ingest_points,
     to_canonical_units,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "daily_metrics",
     "devices_of",
     "get_batch",
+    "has_landed_data",
     "import_records",
     "ingest_points",
     "iter_days",

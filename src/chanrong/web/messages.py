@@ -331,6 +331,46 @@ _M: dict[str, tuple[str, str]] = {
     "web.finance.applications": ("融资申请", "Applications"),
     "web.finance.loans": ("贷款", "Loans"),
     "web.finance.certificates": ("应收账款凭证", "Certificates"),
+    "web.finance.apply": ("申请贷款", "Apply"),
+    # the enterprise's own application (offers, consent, decision, acceptance)
+    "web.offer.lead": (
+        "各银行的信贷产品。申请时即按下列条款向该银行授权数据，决定立即返回。",
+        "The banks' credit products. Applying grants the bank the data access below, and the "
+        "decision comes back at once.",
+    ),
+    "web.offer.none": (
+        "暂无银行提供可在线申请的产品。",
+        "No bank offers a product to apply for online yet.",
+    ),
+    "web.offer.term": ("期限（月）", "Term (months)"),
+    "web.offer.max_amount": ("最高金额", "Maximum amount"),
+    "web.offer.rate": ("利率", "Rate"),
+    "web.offer.rate_from": ("LPR {lpr}% 加点，按评级定价", "LPR {lpr}% plus a spread by grade"),
+    "web.offer.auto_limit": ("自动放款额度", "Paid out without an officer up to"),
+    "web.offer.consent": ("申请即授权", "Applying grants"),
+    "web.offer.consent_text": (
+        "授权 {bank} 以「{purpose}」为目的读取下列数据"
+        "（分级不高于 {grade} 级），有效期 {days} 天：",
+        "{bank} may read the data below (up to grade {grade}) for {purpose}, for {days} days:",
+    ),
+    "web.offer.purpose.credit_assessment": ("授信评估", "credit assessment"),
+    "web.offer.category": ("{category} 类 · {grade} 级", "category {category} · grade {grade}"),
+    "web.offer.also_covers": (
+        "同一授权范围还包括：",
+        "The same scope also covers:",
+    ),
+    "web.offer.submit": ("授权并申请", "Grant access and apply"),
+    "web.offer.decision": ("审批结果", "Decision"),
+    "web.offer.granted": (
+        "已向 {bank} 授权，有效期 {days} 天。",
+        "Access granted to {bank} for {days} days.",
+    ),
+    "web.offer.accept_lead": (
+        "接受即按上述还款计划签订借款合同；条款的哈希与双方确认写入可验证日志。",
+        "Accepting signs the loan on the schedule above; the terms' hash and both parties' "
+        "acceptance go to the verifiable log.",
+    ),
+    "web.offer.accept": ("接受报价", "Accept offer"),
     "web.profile.operating": ("经营画像", "Operating profile"),
     "web.profile.features": ("画像特征（截至 {day}）", "Profile characteristics (as of {day})"),
     "web.carbon.grade": ("碳效等级", "Carbon grade"),
