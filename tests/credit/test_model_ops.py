@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import select
 
 from chanrong.core.clock import utcnow
 from chanrong.core.errors import ValidationFailed
