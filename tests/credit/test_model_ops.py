@@ -315,3 +315,41 @@ def test_the_monitoring_job_raises_an_alert_on_a_shifted_population(
         assert float(row.psi or 0) > 0.25
         assert row.csi["utilisation"] > 0.25 and row.csi["payment_punctuality"] > 0.25
     assert outcome.status == "succeeded" and (outcome.detail or "").startswith("alert: PSI")
+
+
+@sqlite_only
+def test_lending_hands_over_the_decisions_disbursed_loans_were_booked_on(
+    db: Database, settings: Settings, park: Park
+) -> None:
+    from decimal import Decimal
+
+    from chanrong.identity import service as identity
+    from chanrong.lending import service as lending
+    from tests.builders import add_member
+    from tests.lending.builders import product
+
+    install_monitored_champion(settings)
+    with db.unit_of_work() as s:
+        officer = principal(s, park["bank"]["officer"])
+        prod = product(s, officer)
+        loans = []
+        for days in (20, 10):
+            d = decide_one(s, settings, officer, as_of=TODAY - timedelta(days=days), features=GOOD)
+            app = s.get(Application, d.application_id)
+            assert app is not None and app.status == "approved", app and app.status
+            loan = lending.book_from_decision(
+                s,
+                officer,
+                decision_id=d.application_id,
+                product_id=prod.id,
+                term_months=3,
+                purpose="raw_materials",
+                amount=Decimal("10000.00"),
+            )
+            loans.append((d, loan))
+        # The first is accepted and disbursed; the second stays booked (it carried no risk).
+        (first, loan), _ = loans
+        borrower = identity.authenticate_api_key(s, add_member(s, first.org_id, "officer").key)
+        lending.accept_loan(s, borrower, loan.id)
+        lending.disburse(s, officer, loan.id, on=TODAY - timedelta(days=19))
+        assert lending.booked_decisions(s) == {first.application_id: loan.id}

@@ -37,12 +37,13 @@ def as_date(value: str, field: str) -> date:
 @friendly_errors
 def models() -> None:
     """List registered model versions and their approval state."""
-    table = Table("model", "kind", "state", "features", "manifest SHA-256")
+    table = Table("model", "kind", "state", "source", "features", "manifest SHA-256")
     for e in service.model_registry(settings()).entries():
         table.add_row(
             e.ref,
             e.kind,
             e.state.value,
+            str(e.manifest.get("source", "—")),
             str(len(e.manifest.get("features", []))),
             e.manifest_sha256[:16] + "…",
         )
