@@ -22,6 +22,7 @@ from chanrong.lending.orm import Repayment
 from chanrong.storage.database import Database
 from chanrong.telemetry import service as telemetry
 from tests.builders import Park
+from tests.credit.book import install_monitored_champion
 from tests.lending import builders as lb
 from tests.web.builders import seed_operating_data
 
@@ -30,7 +31,8 @@ sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
     """The enterprise sends data up to yesterday, has a loan with a sweep share, leases a
-    machine, and a customer paid it yesterday."""
+    machine, and a customer paid it yesterday; a credit model is champion (monitored daily)."""
+    install_monitored_champion(settings)
     ent = park["enterprise"]["admin"]
     today = shanghai_date(utcnow())
     yesterday = today - timedelta(days=1)
@@ -139,6 +141,7 @@ def test_one_worker_runs_every_job(db: Database, settings: Settings, park: Park)
     assert by[("lending.collections_sweep", org_id)].detail == "1 payment(s) seen, 1 sweep(s)"
     assert len(swept) == 1 and swept[0].amount_fen > 0
     assert "graded" in by[("carbon.monthly_assessment", "-")].detail
+    assert by[("credit.model_monitoring", "sme-operating@1")].detail.startswith("stable: PSI —")
     bills = [r for r in rows if r.name == "leasing.billing"]
     assert len(bills) == 1 and "fen" in (bills[0].detail or "")
     # A second pass finds everything done: nothing runs twice.

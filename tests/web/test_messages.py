@@ -40,8 +40,15 @@ def test_keys_built_from_values_cover_every_value() -> None:
         "web.app.status": ["referred", "approved", "declined"],
         "web.app.outcome": ["approve", "decline", "refer"],
     }
+    from chanrong.credit.registry import Approval
+    from chanrong.credit.stability import Level
+    from chanrong.credit.training import SOURCES
     from chanrong.governance.service import Purpose
 
+    families["web.models.state"] = [a.value for a in Approval]
+    families["web.models.level"] = [lv.value for lv in Level]
+    families["web.models.alert"] = [Level.WARNING.value, Level.ALERT.value]
+    families["web.models.source"] = [*SOURCES, "unrecorded"]
     families["web.purpose"] = [p.value for p in Purpose] + ["platform_operation"]
     for family, values in families.items():
         for value in values:

@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from chanrong.carbon.cli import app as carbon_app
-from chanrong.cli import carbon_demo, credit_demo, insurance_demo, lending_demo, supplychain_demo
+from chanrong.cli import (
+    carbon_demo,
+    credit_demo,
+    credit_models,
+    insurance_demo,
+    lending_demo,
+    supplychain_demo,
+)
 from chanrong.cli import demo as demo_cmd
 from chanrong.cli import park as park_cmd
 from chanrong.credit.cli import app as credit_app
@@ -49,6 +56,7 @@ app.add_typer(scf_app, name="scf")
 app.command("demo")(demo_cmd.demo)
 app.add_typer(market_app, name="market")
 credit_demo.attach(credit_app)  # the park commands: above the domains, under `credit`
+credit_models.attach(credit_app)  # training on platform outcomes reads lending's bookings
 app.add_typer(credit_app, name="credit")
 app.command("import")(telemetry_cli.import_file)
 app.command("import-template")(telemetry_cli.import_template)

@@ -37,12 +37,13 @@ def as_date(value: str, field: str) -> date:
 @friendly_errors
 def models() -> None:
     """List registered model versions and their approval state."""
-    table = Table("model", "kind", "state", "features", "manifest SHA-256")
+    table = Table("model", "kind", "state", "source", "features", "manifest SHA-256")
     for e in service.model_registry(settings()).entries():
         table.add_row(
             e.ref,
             e.kind,
             e.state.value,
+            str(e.manifest.get("source", "—")),
             str(len(e.manifest.get("features", []))),
             e.manifest_sha256[:16] + "…",
         )
@@ -80,4 +81,32 @@ def profile(
             table.add_row(
                 name, feature_label(name, "zh-CN"), "—" if value is None else f"{value:.4g}"
             )
+    console.print(table)
+
+
+@app.command("monitor")
+@friendly_errors
+def monitor(
+    ref: Annotated[str, typer.Argument(help="name@version")],
+    as_of: Annotated[str, typer.Option(help="Last day of the window (default today)")] = "",
+    window: Annotated[int, typer.Option(help="Days of live applications")] = 30,
+) -> None:
+    """PSI of a model's score and CSI of each characteristic: live applications against the
+    development sample (stored; warning above 0.1, alert above 0.25)."""
+    from chanrong.core.clock import shanghai_date, utcnow
+
+    day = as_date(as_of, "as_of") if as_of else shanghai_date(utcnow())
+    with unit_of_work() as session:
+        row = service.monitor(session, settings(), ref, as_of=day, window_days=window)
+        psi = None if row.psi is None else float(row.psi)
+        csi = dict(row.csi)
+        level, n = row.level, row.applications
+    colour = {"stable": "green", "warning": "yellow", "alert": "red"}[level]
+    console.print(
+        f"{ref}: [{colour}]{level}[/] — PSI "
+        f"{'—' if psi is None else f'{psi:.4f}'} on {n} applications, {window} days to {day}"
+    )
+    table = Table("characteristic", "CSI")
+    for name, value in sorted(csi.items(), key=lambda kv: -kv[1]):
+        table.add_row(name, f"{value:.4f}")
     console.print(table)

@@ -33,19 +33,20 @@ from chanrong.credit.domain import (
     ModelVersion,
     Outcome,
     ProfileEvidence,
+    ShadowScore,
     decide,
     knockouts,
 )
 from chanrong.credit.orm import Application
 from chanrong.credit.platform_profiles import build_profile_from_platform
-from chanrong.credit.products import load_model, model_registry, product
+from chanrong.credit.products import load_model, model_registry, product, shadow_model
 from chanrong.credit.profiles import PROFILE_DATASET
 from chanrong.credit.reasons import Reason
 from chanrong.credit.record import from_record, record_sha256, to_record
-from chanrong.credit.registry import Model
+from chanrong.credit.registry import Model, ModelEntry
 from chanrong.credit.repository import CreditRepository
 from chanrong.credit.reviews import get_application
-from chanrong.credit.scoring import score_one
+from chanrong.credit.scoring import pd_one, score_one
 from chanrong.governance import service as governance
 from chanrong.governance.service import Purpose
 from chanrong.identity import service as identity
@@ -64,6 +65,18 @@ def scored(facts: DecisionInputs, model: Model | None) -> tuple[DecisionInputs, 
     pd_, reasons = score_one(model, facts.profile.features)
     codes = tuple((r.code, round(r.weight, 4)) for r in reasons)
     return replace(facts, pd=pd_, reasons=codes), reasons
+
+
+def shadow_scored(
+    inputs: DecisionInputs, challenger: tuple[ModelEntry, Model] | None
+) -> DecisionInputs:
+    """The inputs with the challenger's PD on the same profile, when the champion scored them
+    (the challenger is asked exactly what the champion was). Recorded, never decided on."""
+    if challenger is None or inputs.pd is None or inputs.profile is None:
+        return inputs
+    entry, model = challenger
+    pd_ = pd_one(model, inputs.profile.features)
+    return replace(inputs, shadow=ShadowScore(ModelVersion(entry.ref, entry.manifest_sha256), pd_))
 
 
 def _last_default(evidence: AnyRow) -> date | None:
@@ -297,6 +310,8 @@ def _decide(
         model=version,
     )
     inputs, model_reasons = scored(facts, model)
+    if inputs.pd is not None:
+        inputs = shadow_scored(inputs, shadow_model(model_registry(settings), prod.model))
     d = decide(inputs)
     record = to_record(inputs)
     now = utcnow()
@@ -331,6 +346,9 @@ def _decide(
         inputs_sha256=record_sha256(record),
         model_ref=version.ref if version else None,
         model_manifest_sha256=version.manifest_sha256 if version else None,
+        shadow_model_ref=inputs.shadow.model.ref if inputs.shadow else None,
+        shadow_pd=repr(inputs.shadow.pd) if inputs.shadow else None,
+        shadow_score=repr(inputs.shadow.score) if inputs.shadow else None,
         log_index=-1,
         log_leaf_hash="",
         decided_at=now if d.outcome is not Outcome.REFER else None,

@@ -317,6 +317,19 @@ class ModelVersion:
 
 
 @dataclass(frozen=True)
+class ShadowScore:
+    """What an approved challenger answered on the same inputs: recorded beside the decision
+    for comparison and monitoring, never read by ``decide``."""
+
+    model: ModelVersion
+    pd: float
+
+    @property
+    def score(self) -> float:
+        return score_of_pd(self.pd)
+
+
+@dataclass(frozen=True)
 class DecisionInputs:
     """Everything a decision looks at, and nothing else: ``decide(inputs)`` is a function of it.
 
@@ -339,6 +352,8 @@ class DecisionInputs:
     pd: float | None = None  # None when not scored
     # (code, weight) of each reason against the applicant the model gave, strongest first.
     reasons: tuple[tuple[str, float], ...] = ()
+    # The approved challenger's PD on the same profile (shadow scoring); ``decide`` ignores it.
+    shadow: ShadowScore | None = None
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,11 @@ class Application(Base):
     inputs_sha256: Mapped[str] = mapped_column(String(64))
     model_ref: Mapped[str | None] = mapped_column(String(120))
     model_manifest_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The approved challenger's answer on the same inputs (shadow scoring): recorded for
+    # comparison and monitoring, never used for the outcome.
+    shadow_model_ref: Mapped[str | None] = mapped_column(String(120))
+    shadow_pd: Mapped[str | None] = mapped_column(String(24))
+    shadow_score: Mapped[str | None] = mapped_column(String(24))
     log_index: Mapped[int] = mapped_column(Integer)
     log_leaf_hash: Mapped[str] = mapped_column(String(64))
     officer_id: Mapped[str | None] = mapped_column(String(36))
@@ -97,3 +102,23 @@ class Application(Base):
     officer_log_index: Mapped[int | None] = mapped_column(Integer)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ModelMonitoring(Base):
+    """One day's stability figures of a model version: the PSI of its score and the CSI of
+    each characteristic of the live applications in a window against the development sample,
+    and the level they reached (stable / warning above 0.1 / alert above 0.25)."""
+
+    __tablename__ = "credit_model_monitoring"
+    __table_args__ = (UniqueConstraint("model_ref", "as_of"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    model_ref: Mapped[str] = mapped_column(String(120), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    window_days: Mapped[int] = mapped_column(Integer)
+    applications: Mapped[int] = mapped_column(Integer)
+    psi: Mapped[str | None] = mapped_column(String(24))  # exact decimal text of the float
+    csi: Mapped[dict[str, Any]] = mapped_column(JSON)
+    live_score: Mapped[list[float]] = mapped_column(JSON)
+    level: Mapped[str] = mapped_column(String(10))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

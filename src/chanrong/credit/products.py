@@ -15,7 +15,7 @@ from pathlib import Path
 from chanrong.core.errors import ValidationFailed
 from chanrong.core.settings import Settings
 from chanrong.credit.domain import DEFAULT_PRODUCT, CreditProduct, product_from_dict
-from chanrong.credit.registry import Model, ModelEntry, ModelRegistry
+from chanrong.credit.registry import Approval, Model, ModelEntry, ModelRegistry
 
 
 @functools.cache
@@ -81,3 +81,24 @@ def load_model(registry: ModelRegistry, ref: str) -> tuple[ModelEntry, Model]:
     model = registry.load(entry.ref)
     _model_cache[key] = (stamp, model)
     return entry, model
+
+
+def challenger_names(model: str) -> tuple[str, str]:
+    """The names a product's challenger may be registered under: a version of the model
+    itself, or of ``<model>-challenger`` (as training registers the LightGBM one)."""
+    return model, f"{model}-challenger"
+
+
+def shadow_model(registry: ModelRegistry, model: str) -> tuple[ModelEntry, Model] | None:
+    """The product's challenger — the newest ``approved`` version of the model or of its
+    ``-challenger`` — loaded, or None when none is approved."""
+    approved = [
+        e
+        for name in challenger_names(model)
+        for e in registry.entries(name)
+        if e.state is Approval.APPROVED
+    ]
+    if not approved:
+        return None
+    newest = max(approved, key=lambda e: (e.manifest.get("created_at", ""), e.name, e.version))
+    return load_model(registry, newest.ref)

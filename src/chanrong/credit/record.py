@@ -4,7 +4,9 @@ The stored form is hashed (its SHA-256 goes to the verifiable log with the decis
 back by the replay, so it is written in one canonical shape and read in every shape ever
 written:
 
-- shape 2 (``"record": 2``): the inputs with the model's PD and reasons;
+- shape 2 (``"record": 2``): the inputs with the model's PD and reasons, and — only when an
+  approved challenger shadow-scored them — ``shadow`` (its model version and PD; a record
+  without a shadow is written exactly as before it existed);
 - shape 1 (no ``"record"`` key; decisions made before the inputs were one typed value): the
   same keys without ``pd`` and ``reasons`` — the replay scores them again, as it always did.
 
@@ -25,6 +27,7 @@ from chanrong.credit.domain import (
     DecisionInputs,
     ModelVersion,
     ProfileEvidence,
+    ShadowScore,
     product_from_dict,
 )
 
@@ -34,7 +37,7 @@ SHAPE = 2
 def to_record(inputs: DecisionInputs) -> dict[str, Any]:
     """The JSON-ready form of the inputs (always the current shape)."""
     p = inputs.profile
-    return {
+    record: dict[str, Any] = {
         "record": SHAPE,
         "as_of": inputs.as_of.isoformat(),
         "product": inputs.product.as_dict(),
@@ -57,6 +60,13 @@ def to_record(inputs: DecisionInputs) -> dict[str, Any]:
         "pd": inputs.pd,
         "reasons": [[code, weight] for code, weight in inputs.reasons],
     }
+    if inputs.shadow is not None:
+        record["shadow"] = {
+            "model_ref": inputs.shadow.model.ref,
+            "model_manifest_sha256": inputs.shadow.model.manifest_sha256,
+            "pd": inputs.shadow.pd,
+        }
+    return record
 
 
 def from_record(data: Mapping[str, Any]) -> DecisionInputs:
@@ -84,6 +94,7 @@ def from_record(data: Mapping[str, Any]) -> DecisionInputs:
     # read back without the limit, so those decisions replay as they were made.
     product_data = dict(data["product"])
     product_data.setdefault("max_evidence_age_days", None)
+    shadow = data.get("shadow")
     return DecisionInputs(
         as_of=date.fromisoformat(data["as_of"]),
         product=product_from_dict(product_data),
@@ -101,6 +112,12 @@ def from_record(data: Mapping[str, Any]) -> DecisionInputs:
         else None,
         pd=float(pd_) if pd_ is not None else None,
         reasons=tuple((str(code), float(weight)) for code, weight in data.get("reasons", ())),
+        shadow=ShadowScore(
+            ModelVersion(str(shadow["model_ref"]), str(shadow["model_manifest_sha256"])),
+            float(shadow["pd"]),
+        )
+        if shadow
+        else None,
     )
 
 

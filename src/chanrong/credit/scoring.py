@@ -35,3 +35,22 @@ def score_one(
     """PD and reasons of one profile's characteristics (a missing one scores as missing)."""
     pds, reasons = score_rows(model, one_row(features, list(model.features)), top=top)
     return float(pds[0]), reasons[0]
+
+
+def pd_one(model: Model, features: Mapping[str, float | None]) -> float:
+    """The PD alone of one profile (no reasons): what a shadow model is asked on every
+    decision, so the booster is handed a plain array rather than a frame."""
+    if isinstance(model, ScorecardTable):
+        bd = model.breakdown(one_row(features, list(model.features)))
+        return float(model.calibration.pd(bd.score)[0])
+    assert isinstance(model, BoostedModel)
+    row = np.empty((1, len(model.features)), dtype=float)
+    for i, name in enumerate(model.features):
+        value = features.get(name)
+        if name in model.categories:
+            codes = model.categories[name]
+            row[0, i] = float(codes.index(str(value))) if str(value) in codes else np.nan
+        else:
+            row[0, i] = np.nan if value is None else float(value)
+    raw = np.asarray(model.booster.predict(row, raw_score=True), dtype=float)
+    return float(model.calibration.pd(raw)[0])

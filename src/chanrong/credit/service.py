@@ -8,7 +8,10 @@ The use cases live in modules named for what they hold; this module only gathers
 - ``decisions`` — instant decisions from one ``DecisionInputs`` value, and their replay
 - ``reviews``   — reading decided applications and an officer's review of referred ones
 - ``models``    — registry use cases: promotion (logged) and validation reports
-- ``training``  — champion and challenger fitted on labelled outcomes (``OutcomeSource``)
+- ``training``  — champion and challenger fitted on labelled outcomes (``OutcomeSource``),
+  among them the platform's own (``platform_outcomes``)
+- ``monitoring`` — PSI / CSI of live applications against each model's development sample;
+  the shadow challenger's agreement with the champion
 
 Services flush, never commit. Every decision goes to the verifiable log with a hash of its
 inputs and the exact model version, so it can be replayed and checked later.
@@ -19,7 +22,17 @@ from __future__ import annotations
 from chanrong.credit.decisions import Replay, apply, apply_for_self, replay
 from chanrong.credit.domain import CreditProduct
 from chanrong.credit.models import promote, validate_model
+from chanrong.credit.monitoring import (
+    Agreement,
+    history,
+    model_summaries,
+    monitor,
+    monitored_refs,
+    require_institution,
+    shadow_agreement,
+)
 from chanrong.credit.outcomes import Label, OutcomeSource, labels_from_default_dates, month_starts
+from chanrong.credit.platform_outcomes import PlatformCounts, PlatformOutcomes
 from chanrong.credit.platform_profiles import build_profile_from_platform, platform_tables
 from chanrong.credit.products import load_model, model_registry, product, products
 from chanrong.credit.profiles import (
@@ -38,13 +51,24 @@ from chanrong.credit.reviews import (
     list_applications_unchecked,
     officer_decision,
 )
-from chanrong.credit.training import Trained, labelled, train_on_frames, training_frames
+from chanrong.credit.training import (
+    PlatformTraining,
+    Trained,
+    labelled,
+    train_from_platform,
+    train_on_frames,
+    training_frames,
+)
 
 __all__ = [
     "PROFILE_DATASET",
+    "Agreement",
     "CreditProduct",
     "Label",
     "OutcomeSource",
+    "PlatformCounts",
+    "PlatformOutcomes",
+    "PlatformTraining",
     "Replay",
     "Trained",
     "apply",
@@ -54,6 +78,7 @@ __all__ = [
     "decided_at_or_created",
     "fen_to_yuan",
     "get_application",
+    "history",
     "labelled",
     "labels_from_default_dates",
     "latest_profile",
@@ -61,6 +86,9 @@ __all__ = [
     "list_applications_unchecked",
     "load_model",
     "model_registry",
+    "model_summaries",
+    "monitor",
+    "monitored_refs",
     "month_starts",
     "officer_decision",
     "platform_tables",
@@ -71,6 +99,9 @@ __all__ = [
     "record_default",
     "record_profile",
     "replay",
+    "require_institution",
+    "shadow_agreement",
+    "train_from_platform",
     "train_on_frames",
     "training_frames",
     "validate_model",

@@ -9,19 +9,25 @@ a model is fitted, so serving processes never load it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from chanrong.core.errors import ValidationFailed
 from chanrong.core.settings import Settings
+from chanrong.credit.domain import score_of_pd
 from chanrong.credit.features import FEATURES
 from chanrong.credit.outcomes import Label, OutcomeSource
+from chanrong.credit.platform_outcomes import PlatformCounts, PlatformOutcomes
 from chanrong.credit.products import model_registry
 from chanrong.credit.registry import ModelEntry, frame_fingerprint
+from chanrong.credit.stability import development_distribution
+
+SOURCES = ("platform", "simulated-park")
 
 KEYS = ["enterprise", "as_of"]
 
@@ -76,12 +82,21 @@ def train_on_frames(
     *,
     seed: int = 42,
     description: str = "",
+    source: str = "simulated-park",
+    counts: Mapping[str, int] | None = None,
 ) -> Trained:
     """Fit champion and challenger on ``train``, measure on ``test``, register both
-    (as ``name`` and ``name-challenger``, candidates until promoted)."""
+    (as ``name`` and ``name-challenger``, candidates until promoted).
+
+    Each manifest records ``source`` (what the outcomes were: ``platform`` or
+    ``simulated-park``), the rows and defaulters of both periods (with any ``counts`` the
+    source adds) and the development distribution of the score and of every characteristic
+    on the training rows, which monitoring compares live applications with."""
     from chanrong.credit.fitting import fit_boosted, fit_scorecard
     from chanrong.credit.metrics import auc
 
+    if source not in SOURCES:
+        raise ValidationFailed(f"source: one of {', '.join(SOURCES)}", field="source")
     cols = list(FEATURES)
     x, y = train[cols], train["bad"].to_numpy()
     xt, yt = test[cols], test["bad"].to_numpy()
@@ -95,18 +110,99 @@ def train_on_frames(
     gb_auc = auc(yt, gb.pd(xt)) if len(set(yt)) == 2 else float("nan")
     reg = model_registry(settings)
     fp = frame_fingerprint(x, y)
-    e1 = reg.register(
+    n: dict[str, int] = {
+        "train_rows": len(y),
+        "train_bads": int(y.sum()),
+        "test_rows": len(yt),
+        "test_bads": int(yt.sum()),
+        **(counts or {}),
+    }
+    characteristics = {c: x[c].to_numpy(dtype=float) for c in cols}
+    entries = []
+    for model_name, model, model_auc in ((name, sc, sc_auc), (f"{name}-challenger", gb, gb_auc)):
+        scores = np.array([score_of_pd(float(p)) for p in model.pd(x)])
+        entries.append(
+            reg.register(
+                model_name,
+                model,
+                training_fingerprint=fp,
+                metrics={"next_period_auc": model_auc, "rows": len(y)},
+                description=description,
+                source=source,
+                counts=n,
+                development=development_distribution(scores, characteristics),
+            )
+        )
+    return Trained(entries[0], entries[1], len(y), len(yt), sc_auc, gb_auc)
+
+
+@dataclass(frozen=True)
+class PlatformTraining:
+    """A training run on the platform's own outcomes: what was registered and what was found."""
+
+    trained: Trained
+    counts: PlatformCounts
+    train_until: date  # the last application date of the training period
+
+
+def train_from_platform(
+    session: Session,
+    settings: Settings,
+    booked: Mapping[str, str],
+    *,
+    today: date,
+    horizon_days: int = 365,
+    name: str = "sme-operating",
+    min_outcomes: int = 100,
+    min_bads: int = 10,
+    test_share: float = 0.3,
+    seed: int = 42,
+) -> PlatformTraining:
+    """Train champion and challenger on the platform's booked decisions and their defaults
+    (``PlatformOutcomes``): the earlier applications train, the later ones (about
+    ``test_share`` of them, whole days) measure; refused, naming the counts, when there are
+    fewer than ``min_outcomes`` labelled outcomes or ``min_bads`` defaulters."""
+    if not 1 <= horizon_days <= 3660:
+        raise ValidationFailed("horizon: 1 to 3660 days", field="horizon")
+    source = PlatformOutcomes(session, booked, today=today)
+    frame = labelled(source, source.dates(), horizon_days=horizon_days)
+    c = source.counts
+    found = (
+        f"{c.booked} booked decisions, {c.observed} with a recorded profile, "
+        f"{c.censored} younger than {horizon_days} days without a default (censored), "
+        f"{len(frame)} labelled outcomes of which {c.bads} defaulted"
+    )
+    if len(frame) < min_outcomes or c.bads < min_bads:
+        raise ValidationFailed(
+            f"source: too few outcomes to train on — {found}; "
+            f"need at least {min_outcomes} outcomes and {min_bads} defaulters",
+            field="source",
+        )
+    frame = frame.sort_values("as_of", kind="stable").reset_index(drop=True)
+    # Out of time: the test period starts on the day of the first row past the cut, so one
+    # day's applications are never split between the periods.
+    cut_day = frame["as_of"].iloc[min(len(frame) - 1, int(len(frame) * (1 - test_share)))]
+    train = frame[frame["as_of"] < cut_day].reset_index(drop=True)
+    test = frame[frame["as_of"] >= cut_day].reset_index(drop=True)
+    if train.empty or int(train["bad"].sum()) == 0:
+        raise ValidationFailed(
+            f"source: no defaulter before {cut_day.isoformat()} to learn from — {found}",
+            field="source",
+        )
+    trained = train_on_frames(
+        settings,
         name,
-        sc,
-        training_fingerprint=fp,
-        metrics={"next_period_auc": sc_auc, "rows": len(y)},
-        description=description,
+        train,
+        test,
+        seed=seed,
+        description=f"platform outcomes as of {today.isoformat()}, horizon {horizon_days} days",
+        source="platform",
+        counts={
+            "booked": c.booked,
+            "censored": c.censored,
+            "outcomes": len(frame),
+            "bads": c.bads,
+            "horizon_days": horizon_days,
+        },
     )
-    e2 = reg.register(
-        f"{name}-challenger",
-        gb,
-        training_fingerprint=fp,
-        metrics={"next_period_auc": gb_auc, "rows": len(y)},
-        description=description,
-    )
-    return Trained(e1, e2, len(y), len(yt), sc_auc, gb_auc)
+    return PlatformTraining(trained, c, train["as_of"].max())

@@ -272,6 +272,17 @@ def activate(session: Session, loan: Loan, on: date) -> None:
     book.flush(LendingRepository(session))
 
 
+def booked_decisions(session: Session) -> dict[str, str]:
+    """Every credit decision a disbursed loan was booked on, platform-wide: decision id → the
+    first such loan's id (what credit trains on: ``credit.service.PlatformOutcomes``). Trusted
+    callers only (training); a loan never disbursed carried no risk and is left out."""
+    out: dict[str, str] = {}
+    for loan in LendingRepository(session).loans():
+        if loan.decision_id and loan.start_on is not None:
+            out.setdefault(loan.decision_id, loan.id)
+    return out
+
+
 def list_loans(session: Session, principal: Principal) -> Sequence[Loan]:
     """A bank sees its own book; an enterprise its own borrowing; others nothing."""
     repo = LendingRepository(session)

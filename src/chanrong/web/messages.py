@@ -54,6 +54,7 @@ _M: dict[str, tuple[str, str]] = {
     "web.nav.enterprises": ("授权企业画像", "Enterprises under grant"),
     "web.nav.loans": ("贷款台账", "Loan book"),
     "web.nav.certificates": ("凭证融资", "Certificates for financing"),
+    "web.nav.models": ("信用模型", "Credit models"),
     "web.nav.park": ("园区概览", "Park overview"),
     "web.nav.catalog": ("数据目录", "Data catalog"),
     "web.nav.log": ("可验证日志", "Verifiable log"),
@@ -554,6 +555,70 @@ _M: dict[str, tuple[str, str]] = {
     "web.jobs.status.succeeded": ("已完成", "succeeded"),
     "web.jobs.status.failed": ("失败待重试", "failed, to retry"),
     "web.jobs.status.dead": ("已放弃", "gave up"),
+    # credit models (bank)
+    "web.models.lead": (
+        "平台统一的信用模型（各机构共用）：状态、训练数据来源与指纹、开发样本指标、"
+        "线上申请相对开发样本的稳定性，以及影子挑战者与冠军模型在本机构近期决策上的一致性。",
+        "The platform's credit models (shared by every institution): state, what they learnt "
+        "from and its fingerprint, development metrics, the stability of live applications "
+        "against the development sample, and how the shadow challenger agrees with the "
+        "champion on your institution's recent decisions.",
+    ),
+    "web.models.registered": ("模型版本", "Model versions"),
+    "web.models.model": ("模型", "Model"),
+    "web.models.kind": ("类型", "Kind"),
+    "web.models.state": ("状态", "State"),
+    "web.models.state.candidate": ("候选", "candidate"),
+    "web.models.state.approved": ("已批准（影子评分）", "approved (shadow scoring)"),
+    "web.models.state.champion": ("冠军（决策使用）", "champion (decides)"),
+    "web.models.state.retired": ("已退役", "retired"),
+    "web.models.source": ("训练来源", "Learnt from"),
+    "web.models.source.platform": ("平台自有贷款结果", "the platform's own loan outcomes"),
+    "web.models.source.simulated-park": ("模拟园区", "a simulated park"),
+    "web.models.source.unrecorded": ("未记录", "not recorded"),
+    "web.models.fingerprint": ("训练数据指纹", "Training data SHA-256"),
+    "web.models.rows": ("训练样本", "Training rows"),
+    "web.models.bads": ("违约样本", "Defaulters"),
+    "web.models.auc": ("下期 AUC", "Next-period AUC"),
+    "web.models.stability": ("稳定性监测（PSI / CSI）", "Stability (PSI / CSI)"),
+    "web.models.stability_lead": (
+        "每日按开发样本的分箱计算近 30 天线上申请的评分 PSI 与各特征 CSI："
+        "高于 0.1 预警，高于 0.25 告警。",
+        "Daily, the PSI of the score and the CSI of each characteristic of the last 30 days' "
+        "live applications, on the development sample's bins: a warning above 0.1, an alert "
+        "above 0.25.",
+    ),
+    "web.models.day": ("日期", "Day"),
+    "web.models.applications": ("申请数", "Applications"),
+    "web.models.worst_csi": ("变化最大的特征 (CSI)", "Most shifted characteristic (CSI)"),
+    "web.models.level": ("级别", "Level"),
+    "web.models.level.stable": ("稳定", "stable"),
+    "web.models.level.warning": ("预警", "warning"),
+    "web.models.level.alert": ("告警", "alert"),
+    "web.models.alert.alert": (
+        "告警：{model} 的线上申请人群已偏移（PSI {psi}，{day}）。",
+        "Alert: the population {model} scores has shifted (PSI {psi}, {day}).",
+    ),
+    "web.models.alert.warning": (
+        "预警：{model} 的线上申请人群有所变化（PSI {psi}，{day}）。",
+        "Warning: the population {model} scores is moving (PSI {psi}, {day}).",
+    ),
+    "web.models.worst": ("变化最大：{name}（CSI {csi}）。", "Most shifted: {name} (CSI {csi})."),
+    "web.models.shadow": ("影子挑战者与冠军模型", "Shadow challenger and champion"),
+    "web.models.agreement": (
+        "近期 {n} 笔决策中，{same} 笔两个模型的等级给出相同的自动结果（{pct}%）。",
+        "Of {n} recent decisions, {same} got the same automatic outcome from both models' "
+        "grades ({pct}%).",
+    ),
+    "web.models.no_shadow": (
+        "尚无影子评分：批准一个挑战者模型后，每笔决策都会由它影子评分（仅记录，不影响结果）。",
+        "No shadow scores yet: once a challenger is approved it scores every decision in the "
+        "shadow (recorded, never used for the outcome).",
+    ),
+    "web.models.champion": ("冠军 · 等级", "Champion · grade"),
+    "web.models.challenger": ("挑战者 · 等级", "Challenger · grade"),
+    "web.models.score": ("评分", "Score"),
+    "web.models.same": ("结果一致", "Same outcome"),
     # log entry
     "web.logentry.title": ("日志条目 #{index}", "Log entry #{index}"),
     "web.logentry.verified": (

@@ -43,6 +43,7 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
         NavItem("web.nav.enterprises", "/console/bank/enterprises"),
         NavItem("web.nav.loans", "/console/bank/loans", ("/console/loans",)),
         NavItem("web.nav.certificates", "/console/bank/certificates"),
+        NavItem("web.nav.models", "/console/bank/models"),
     ),
     OrgKind.PLATFORM_OPERATOR: (
         NavItem("web.nav.home", "/console"),
