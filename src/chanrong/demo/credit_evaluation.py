@@ -209,18 +209,26 @@ def evaluate_seeds(
     interval_minutes: int,
     workdir: Path,
     horizon_days: int = HORIZON_DAYS,
+    deteriorating_share: float = 0.10,
     min_firms: int = MIN_FIRMS,
     on_step: Callable[[str], None] | None = None,
 ) -> list[ParkEvaluation]:
-    """Simulate one park per seed under ``workdir`` and evaluate each."""
+    """Simulate one park per seed under ``workdir`` (kept there: a second run reuses it) and
+    evaluate each."""
     from chanrong.simulate import ParkConfig, write_park
 
     out = []
     for seed in seeds:
         cfg = ParkConfig(
-            enterprises=firms, months=months, interval_minutes=interval_minutes, seed=seed
+            enterprises=firms,
+            months=months,
+            interval_minutes=interval_minutes,
+            seed=seed,
+            deteriorating_share=deteriorating_share,
         ).validated()
-        park = workdir / f"park-seed-{seed}"
+        park = workdir / (
+            f"park-{firms}x{months}-{interval_minutes}min-{deteriorating_share:g}-seed-{seed}"
+        )
         if on_step:
             on_step(f"seed {seed}: simulating {firms} firms × {months} months")
         if not (park / "park.json").is_file():
