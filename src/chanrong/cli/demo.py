@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,9 +31,10 @@ from chanrong.core.clock import month_start, shanghai_date, utcnow
 from chanrong.core.logs import configure_logging
 from chanrong.core.money import format_yuan
 from chanrong.core.settings import Settings
-from chanrong.demo import stories
+from chanrong.demo import credit_live, stories
 from chanrong.demo.featured import Featured, pick
 from chanrong.demo.park import load_park
+from chanrong.demo.park_cut import cut_park
 from chanrong.edge.commands import console, friendly_errors, settings
 from chanrong.identity import service as identity
 from chanrong.storage import migrate
@@ -140,8 +142,11 @@ def enterprise_signin(session: Session, role: str, org_id: str) -> SignIn:
 def _park_config(today: date) -> object:
     from chanrong.simulate import preset
 
-    # Six whole months ending with last month, so bills and alerts are about recent times.
-    return preset("demo").with_changes(start=month_start(today, -6))
+    # Six whole months ending with last month, so bills and alerts are about recent times,
+    # then this month and the next ones: what happens after today, cut off before loading.
+    return preset("demo").with_changes(
+        start=month_start(today, -6), months=6 + 1 + credit_live.FUTURE_MONTHS
+    )
 
 
 @contextmanager
@@ -179,9 +184,14 @@ def build(s: Settings, today: date) -> tuple[list[SignIn], Featured, dict[str, s
         with db.unit_of_work() as session:
             inst, signins = seed_institutions(session)
         park_dir = s.var_dir / "demo-park"
+        decide_on = min(today, utcnow().date())
         cfg = _park_config(today)
         with console.status("simulating the park (30 firms, 6 months, hourly readings)…"):
-            write_park(cfg, park_dir, overwrite=True)  # type: ignore[arg-type]
+            # Simulated past today and cut at today: the platform sees the park's past, the
+            # hidden truth also knows who defaults next (what live decisions are measured on).
+            full = s.var_dir / "demo-park-full"
+            write_park(cfg, full, overwrite=True)  # type: ignore[arg-type]
+            cut_park(full, park_dir, today)
         store = telemetry.open_store(s)
         with _bar() as tick:
             loaded = load_park(
@@ -208,10 +218,63 @@ def build(s: Settings, today: date) -> tuple[list[SignIn], Featured, dict[str, s
                 ("sewing firm (lessee)", featured.sewing),
             ):
                 signins.append(enterprise_signin(session, role, org[uscc]))
+        _credit(db, s, decide_on, org, inst, park_dir)
         _stories(db, s, today, featured, org, inst, park_dir)
         return signins, featured, org
     finally:
         db.dispose()
+
+
+def _credit(
+    db: Database,
+    s: Settings,
+    decide_on: date,
+    org: dict[str, str],
+    inst: dict[str, str],
+    park_dir: Path,
+) -> None:
+    """The credit story: a champion trained on another park's past, every firm profiled from
+    the platform's data, the bank applying for each, the decisions against the truth."""
+    from chanrong.cli.credit_demo import summary_table
+    from chanrong.simulate import write_park
+
+    started = time.monotonic()
+    train_park = s.var_dir / "demo-train-park"
+    train_cfg = credit_live.training_config(decide_on, seed=7, deteriorating_share=0.3)
+    with console.status(
+        f"simulating a training park ({credit_live.TRAIN_FIRMS} firms, "
+        f"{credit_live.TRAIN_MONTHS} months before {decide_on:%Y-%m}, 4-hourly readings)…"
+    ):
+        write_park(train_cfg, train_park, overwrite=True)  # type: ignore[arg-type]
+    console.print("training the champion scorecard and the LightGBM challenger…")
+    with _bar() as tick:
+        done = credit_live.demo_credit(
+            db,
+            s,
+            decide_on=decide_on,
+            train_park=train_park,
+            truth_park=park_dir,
+            org_by_uscc=org,
+            bank_org_id=inst["bank"],
+            operator_org_id=inst["operator"],
+            say=console.print,
+            tick=lambda n, total: tick("profiles from the platform's data", n, total),
+        )
+    m = done.trained.model
+    console.print(
+        f"[bold]授信 credit[/]: {m.champion.ref} (scorecard) and {m.challenger.ref} (LightGBM) "
+        f"trained on {m.train_rows} firm-months ({done.trained.train_bad} defaulted within "
+        f"180 days); next-period AUC {m.champion_auc:.3f} / {m.challenger_auc:.3f}; champion "
+        f"{done.champion.ref}; {done.profiles} profiles as of {decide_on}"
+        + (f" ({len(done.without_profile)} firms without data)" if done.without_profile else "")
+    )
+    console.print(
+        summary_table(
+            done.summary,
+            title=f"湖州科创银行 applies for every park firm, {decide_on} (秒批经营贷)",
+        )
+    )
+    console.print(f"credit story: {time.monotonic() - started:.0f} s")
 
 
 def _featured(park_dir: Path) -> Featured:
