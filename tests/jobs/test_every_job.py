@@ -78,6 +78,24 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
                 )
             ],
         ).ok
+        assert telemetry.import_records(
+            s,
+            org_id=ent.org_id,
+            kind="outgoing_payments",
+            source="test",
+            rows=[
+                (
+                    1,
+                    {
+                        "payment_id": "OUT-1",
+                        "payee_name": "钢材供应商",
+                        "paid_date": yesterday.isoformat(),
+                        "amount": "3000.00",
+                        "channel": "transfer",
+                    },
+                )
+            ],
+        ).ok
         queue.publish(s, queue.DATA_LANDED, ent.org_id)
         queue.publish(s, queue.PAYMENTS_LANDED, ent.org_id)
         officer = lb.principal(s, park["bank"]["officer"])
@@ -138,8 +156,15 @@ def test_one_worker_runs_every_job(db: Database, settings: Settings, park: Park)
         == (shanghai_date(utcnow()) - timedelta(days=1)).isoformat()
     )
     assert by[("credit.profile_on_data", org_id)].detail.startswith("profile as of")
-    assert by[("lending.collections_sweep", org_id)].detail == "1 payment(s) seen, 1 sweep(s)"
+    assert (
+        by[("lending.collections_sweep", org_id)].detail
+        == "1 payment(s) seen, 0 collected, 1 sweep(s)"
+    )
     assert len(swept) == 1 and swept[0].amount_fen > 0
+    # No monitoring grant from the borrower to the bank in this park: listed, not read.
+    assert by[("lending.fund_use", org_id)].detail == (
+        "0 loan(s) checked, 0 alert(s); not read, no monitoring grant: 1 loan(s)"
+    )
     assert "graded" in by[("carbon.monthly_assessment", "-")].detail
     assert by[("credit.model_monitoring", "sme-operating@1")].detail.startswith("stable: PSI —")
     bills = [r for r in rows if r.name == "leasing.billing"]

@@ -107,7 +107,12 @@ DEFAULT_SCHEMAS: dict[str, dict[str, str]] = {
     },
     "business.payments": {
         "payment_id": "str", "invoice_id": "str", "payer_uscc": "str",
-        "paid_date": "date", "amount_fen": "int",
+        "paid_date": "date", "amount_fen": "int", "account": "str",
+    },
+    "business.outgoing_payments": {
+        "payment_id": "str", "payee_name": "str", "payee_uscc": "str", "payee_account": "str",
+        "payee_industry": "str", "paid_date": "date", "amount_fen": "int", "channel": "str",
+        "purpose": "str",
     },
     "business.energy_bills": {
         "month": "date", "electricity_kwh": "decimal", "gas_m3": "decimal", "coal_t": "decimal",
@@ -159,6 +164,13 @@ DEFAULT_CATALOG: dict[str, DatasetSpec] = {
             "telemetry",
         ),
         _spec("business.payments", Category.MANAGEMENT, 2, "回款 (payments received)", "telemetry"),
+        _spec(
+            "business.outgoing_payments",
+            Category.MANAGEMENT,
+            2,
+            "对外支付 (payments made)",
+            "telemetry",
+        ),
         _spec(
             "business.energy_bills",
             Category.MANAGEMENT,

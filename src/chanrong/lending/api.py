@@ -16,7 +16,7 @@ from chanrong.core.i18n import t
 from chanrong.core.money import fen_to_yuan, yuan_to_fen
 from chanrong.edge import Ctx, Idempotency, current, idempotency
 from chanrong.lending import service
-from chanrong.lending.domain import OutgoingPayment
+from chanrong.lending.fund_use import FundUseConfig
 from chanrong.lending.monitoring import BorrowerSeries, Order, Point
 from chanrong.lending.schemas import (
     AlertOut,
@@ -26,6 +26,7 @@ from chanrong.lending.schemas import (
     CollectionCreate,
     DisburseRequest,
     DrawRequest,
+    FundFindingOut,
     FundUseOut,
     FundUseRequest,
     InstalmentOut,
@@ -45,6 +46,7 @@ from chanrong.lending.schemas import (
     ProductCreate,
     ProductOut,
     QuoteRequest,
+    RelatedPartiesIn,
     RepaymentCreate,
     RepaymentOut,
     ResolveRequest,
@@ -394,29 +396,62 @@ def monitor(loan_id: str, body: MonitorRequest, ctx: Ctx = Depends(current)) -> 
 
 @router.post("/loans/{loan_id}/fund-use", response_model=FundUseOut)
 def fund_use(loan_id: str, body: FundUseRequest, ctx: Ctx = Depends(current)) -> FundUseOut:
-    """Declared purpose against the borrower's payments after disbursement (needs consent)."""
-    payments = [
-        OutgoingPayment(
-            p.payee,
-            p.payee_industry,
-            yuan_to_fen(p.amount, field="payments.amount"),
-            p.paid_on,
-        )
-        for p in body.payments
-    ]
-    r = service.check_fund_use_of(
-        ctx.session, ctx.principal, loan_id, payments=payments, window_days=body.window_days
+    """Where the loan money went: the borrower's outgoing payments on the platform (its
+    ``outgoing_payments`` records, read under its monitoring consent) traced against the
+    rules; each rule that fires opens an alert with the payments as evidence. The worker
+    runs the same check whenever outgoing payments land; this runs it now."""
+    cfg = FundUseConfig(
+        window_days=body.window_days,
+        fast_days=body.fast_days,
+        fast_share=body.fast_share_pct / 100,
     )
+    r = service.check_fund_use_of(ctx.session, ctx.principal, loan_id, as_of=body.as_of, config=cfg)
+    tr = r.traced
     return FundUseOut(
         purpose=r.purpose,
         disbursed=fen_to_yuan(r.disbursed_fen),
-        consistent=fen_to_yuan(r.consistent_fen),
-        unknown=fen_to_yuan(r.unknown_fen),
-        inconsistent=fen_to_yuan(r.inconsistent_fen),
-        forbidden=fen_to_yuan(r.forbidden_fen),
-        consistent_share=r.consistent_share,
-        findings=list(r.findings),
+        payments_read=r.payments_read,
+        traced=fen_to_yuan(tr.traced_fen),
+        consistent=fen_to_yuan(tr.consistent_fen),
+        unknown=fen_to_yuan(tr.unknown_fen),
+        inconsistent=fen_to_yuan(tr.inconsistent_fen),
+        forbidden=fen_to_yuan(tr.forbidden_fen),
+        consistent_share=tr.consistent_share,
+        findings=[
+            FundFindingOut(
+                rule=h.rule.value,
+                severity="high" if h.high else "medium",
+                amount=fen_to_yuan(h.amount_fen),
+                note=h.note,
+                payments=[
+                    {
+                        "payment_id": p.reference,
+                        "payee_name": p.payee_name,
+                        "paid_date": p.paid_on.isoformat(),
+                        "amount": str(fen_to_yuan(p.amount_fen)),
+                        "loan_money": str(fen_to_yuan(fen)),
+                        "channel": p.channel,
+                    }
+                    for p, fen in h.payments
+                ],
+            )
+            for h in tr.hits
+        ],
+        alert_ids=[a.id for a in r.alerts],
     )
+
+
+@router.put("/loans/{loan_id}/related-parties", response_model=LoanOut)
+def related_parties(loan_id: str, body: RelatedPartiesIn, ctx: Ctx = Depends(current)) -> LoanOut:
+    """The bank declares the borrower's related parties (关联方); loan money paid to them
+    is a fund-use finding."""
+    loan = service.declare_related_parties(
+        ctx.session,
+        ctx.principal,
+        loan_id,
+        [p.model_dump() for p in body.related_parties],
+    )
+    return LoanOut.of(loan)
 
 
 @router.get("/alerts", response_model=list[AlertOut])

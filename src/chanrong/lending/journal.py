@@ -21,6 +21,9 @@ class Account(StrEnum):
     INTEREST_INCOME = "interest_income"  # 利息收入 (income)
     PENALTY_INCOME = "penalty_income"  # 罚息收入 (income)
     OVERPAYMENT = "overpayment"  # 预收款: paid ahead of any due (liability)
+    # 回款账户待划转: a customer payment into the loan's collection account that is the
+    # enterprise's, between its arrival and its release (liability; nil once released).
+    COLLECTION_CLEARING = "collection_clearing"
 
 
 DEBIT_NORMAL = frozenset(
@@ -135,6 +138,24 @@ def repayment(
             Account.PENALTY_RECEIVABLE: penalty_fen,
             Account.OVERPAYMENT: overpayment_fen,
         },
+    )
+
+
+def collection_received(amount_fen: int) -> JournalEntry:
+    """Collected money the loan does not take arrives: held for the enterprise."""
+    return entry(
+        "collection_received",
+        {Account.SETTLEMENT: amount_fen},
+        {Account.COLLECTION_CLEARING: amount_fen},
+    )
+
+
+def collection_released(amount_fen: int) -> JournalEntry:
+    """That part is paid on to the enterprise: the clearing account is nil again."""
+    return entry(
+        "collection_released",
+        {Account.COLLECTION_CLEARING: amount_fen},
+        {Account.SETTLEMENT: amount_fen},
     )
 
 

@@ -10,10 +10,12 @@ cases themselves live in modules named for what they hold:
 | ``offers`` | the enterprise's own journey: offers, applying with consent, accepting |
 | ``lines`` | revolving credit lines and drawdowns |
 | ``repayments`` | repayments, reversals, sweeps from collected receivables |
+| ``collection_accounts`` | customer payments into a loan's collection account: applied, released |
 | ``prepayment`` | payoff quotes and prepayments that rewrite the schedule |
 | ``close`` | the daily close and its proof that the books balance |
 | ``views`` | a loan's schedule, balances, history and journal |
 | ``watch`` / ``alerts`` | post-loan monitoring under consent; the alerts it raises |
+| ``fund_watch`` / ``fund_use`` | where the loan money went (outgoing payments on the platform) |
 | ``postings`` / ``events`` | the ledger writer; entries in the verifiable log |
 | ``access`` / ``inputs`` | who may see and act on what; parsing the caller's input |
 
@@ -26,6 +28,14 @@ from __future__ import annotations
 
 from chanrong.lending.alerts import list_alerts, update_alert
 from chanrong.lending.close import CloseReport, close_books, daily_close
+from chanrong.lending.collection_accounts import Collected, collect_payment
+from chanrong.lending.fund_watch import (
+    FundSweep,
+    FundUseReport,
+    check_fund_use_of,
+    declare_related_parties,
+    fund_use_of_borrower,
+)
 from chanrong.lending.lines import draw, get_line, line_available_fen, open_credit_line
 from chanrong.lending.loans import (
     accept_loan,
@@ -58,7 +68,6 @@ from chanrong.lending.views import LoanView, loan_journal, loan_view
 from chanrong.lending.watch import (
     MONITORING_DATASETS,
     WatchReport,
-    check_fund_use_of,
     monitor_book,
     monitor_from_platform,
     monitor_loan,
@@ -69,8 +78,11 @@ __all__ = [
     "MONITORING_DATASETS",
     "Acceptance",
     "CloseReport",
+    "Collected",
     "ConsentTerms",
     "EnterpriseApplication",
+    "FundSweep",
+    "FundUseReport",
     "LoanView",
     "Offer",
     "Payoff",
@@ -83,10 +95,13 @@ __all__ = [
     "booked_decisions",
     "check_fund_use_of",
     "close_books",
+    "collect_payment",
     "create_product",
     "daily_close",
+    "declare_related_parties",
     "disburse",
     "draw",
+    "fund_use_of_borrower",
     "get_line",
     "get_loan",
     "get_product",

@@ -2,8 +2,8 @@
 
 Reads the borrower's data (series given by the bank, or its platform records) through
 governance with purpose 贷后监控, runs the pure detectors of ``monitoring`` and raises
-alerts; also checks the use of funds against the declared purpose. Without a live grant
-nothing is read or written.
+alerts (the use of funds is tracked in ``fund_watch``). Without a live grant nothing is
+read or written.
 """
 
 from __future__ import annotations
@@ -15,21 +15,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from chanrong.core.errors import Conflict, ConsentRequired
+from chanrong.core.errors import ConsentRequired
 from chanrong.governance import service as governance
 from chanrong.governance.service import Purpose as DataPurpose
 from chanrong.identity.domain import Principal
 from chanrong.lending.access import loan_for_lender, require_bank_officer
 from chanrong.lending.alerts import raise_alert
-from chanrong.lending.domain import FundUse as FundUseReport
-from chanrong.lending.domain import LoanStatus, OutgoingPayment, Purpose, check_fund_use
+from chanrong.lending.domain import LoanStatus
 from chanrong.lending.monitoring import (
-    AlertKind,
     BorrowerSeries,
     MonitoringConfig,
     Order,
     Point,
-    Severity,
     detect,
 )
 from chanrong.lending.orm import Alert, Loan
@@ -192,56 +189,3 @@ def monitor_book(
         if progress:
             progress(n, len(loans))
     return WatchReport(len(loans) - len(refused), found, refused)
-
-
-def check_fund_use_of(
-    session: Session,
-    principal: Principal,
-    loan_id: str,
-    *,
-    payments: Sequence[OutgoingPayment],
-    window_days: int = 90,
-) -> FundUseReport:
-    """Declared purpose vs the borrower's payments after disbursement (under consent).
-
-    A finding opens a ``fund_use`` alert carrying the payments as evidence.
-    """
-    loan = loan_for_lender(session, principal, loan_id)
-    if loan.start_on is None:
-        raise Conflict("status: the loan has not been disbursed", field="status")
-    governance.authorize_read(
-        session,
-        principal,
-        owner_org_id=loan.borrower_org_id,
-        dataset="business.payments",
-        purpose=DataPurpose.POST_LOAN_MONITORING,
-    )
-    report = check_fund_use(
-        Purpose(loan.purpose),
-        loan.principal_fen,
-        payments,
-        since=loan.start_on,
-        window_days=window_days,
-    )
-    if report.findings:
-        severity = Severity.HIGH if report.forbidden_fen else Severity.MEDIUM
-        raise_alert(
-            session,
-            loan,
-            AlertKind.FUND_USE,
-            severity,
-            {"count": str(len(report.findings))},
-            {
-                "type": "bar",
-                "unit": "yuan",
-                "series": [
-                    {"label": "consistent", "value": report.consistent_fen / 100},
-                    {"label": "unknown", "value": report.unknown_fen / 100},
-                    {"label": "inconsistent", "value": report.inconsistent_fen / 100},
-                    {"label": "forbidden", "value": report.forbidden_fen / 100},
-                ],
-                "findings": list(report.findings),
-            },
-            loan.closed_through or loan.start_on,
-        )
-    return report

@@ -36,6 +36,7 @@ TELEMETRY = "telemetry"
 # enterprise's data (telemetry or business records of some kind) arrived and was stored.
 DATA_LANDED = "telemetry.data_landed"
 PAYMENTS = "payments"  # the record kind whose landing wakes the collections sweep
+OUTGOING_PAYMENTS = "outgoing_payments"  # ... and the one that wakes fund-use tracking
 
 ACCEPTED, PARTIAL, REJECTED = "accepted", "partial", "rejected"
 
@@ -154,6 +155,10 @@ def record_batch(
         jobs_queue.publish(session, jobs_queue.DATA_LANDED, org_id, at=batch.created_at)
         if kind == PAYMENTS:
             jobs_queue.publish(session, jobs_queue.PAYMENTS_LANDED, org_id, at=batch.created_at)
+        if kind == OUTGOING_PAYMENTS:
+            jobs_queue.publish(
+                session, jobs_queue.OUTGOING_PAYMENTS_LANDED, org_id, at=batch.created_at
+            )
     return IngestReport(
         batch_id=batch.id,
         org_id=org_id,

@@ -143,6 +143,25 @@ class Payment(_Record, Base):
     payer_uscc: Mapped[str | None] = mapped_column(String(18))
     paid_date: Mapped[date] = mapped_column(Date)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
+    # The account paid into; a loan's collection account (回款账户) makes it a repayment.
+    account: Mapped[str | None] = mapped_column(String(200), index=True)
+
+
+class OutgoingPayment(_Record, Base):
+    """Money the enterprise paid out (what post-loan fund-use tracking reads)."""
+
+    __tablename__ = "business_outgoing_payments"
+    __table_args__ = (UniqueConstraint("org_id", "payment_id"),)
+
+    payment_id: Mapped[str] = mapped_column(String(200))
+    payee_name: Mapped[str] = mapped_column(String(200))
+    payee_uscc: Mapped[str | None] = mapped_column(String(18))
+    payee_account: Mapped[str | None] = mapped_column(String(200))
+    payee_industry: Mapped[str | None] = mapped_column(String(8))
+    paid_date: Mapped[date] = mapped_column(Date)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str | None] = mapped_column(String(200))
 
 
 class EnergyBill(_Record, Base):
@@ -168,11 +187,15 @@ class CloudUsage(_Record, Base):
     storage_gb: Mapped[Decimal] = mapped_column(Quantity)
 
 
-RECORD_TABLES: dict[str, type[Order | Invoice | Receivable | Payment | EnergyBill | CloudUsage]] = {
+RECORD_TABLES: dict[
+    str,
+    type[Order | Invoice | Receivable | Payment | OutgoingPayment | EnergyBill | CloudUsage],
+] = {
     "orders": Order,
     "invoices": Invoice,
     "receivables": Receivable,
     "payments": Payment,
+    "outgoing_payments": OutgoingPayment,
     "energy_bills": EnergyBill,
     "cloud_usage": CloudUsage,
 }

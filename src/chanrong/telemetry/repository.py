@@ -135,6 +135,7 @@ _KEYS = {
     "invoices": "invoice_id",
     "receivables": "receivable_id",
     "payments": "payment_id",
+    "outgoing_payments": "payment_id",
     "energy_bills": "month",
     "cloud_usage": "day",
 }
@@ -143,6 +144,7 @@ _DATES = {
     "invoices": "issue_date",
     "receivables": "due_date",
     "payments": "paid_date",
+    "outgoing_payments": "paid_date",
     "energy_bills": "month",
     "cloud_usage": "day",
 }
