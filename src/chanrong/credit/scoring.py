@@ -52,5 +52,6 @@ def pd_one(model: Model, features: Mapping[str, float | None]) -> float:
             row[0, i] = float(codes.index(str(value))) if str(value) in codes else np.nan
         else:
             row[0, i] = np.nan if value is None else float(value)
-    raw = np.asarray(model.booster.predict(row, raw_score=True), dtype=float)
+    # One thread: for one row, OpenMP's start-up across threads costs far more than the trees.
+    raw = np.asarray(model.booster.predict(row, raw_score=True, num_threads=1), dtype=float)
     return float(model.calibration.pd(raw)[0])
