@@ -235,7 +235,7 @@ def _credit(
 ) -> None:
     """The credit story: a champion trained on another park's past, every firm profiled from
     the platform's data, the bank applying for each, the decisions against the truth."""
-    from chanrong.cli.credit_demo import summary_table
+    from chanrong.cli.credit_demo import summary_lines, summary_table
     from chanrong.simulate import write_park
 
     started = time.monotonic()
@@ -274,6 +274,8 @@ def _credit(
             title=f"湖州科创银行 applies for every park firm, {decide_on} (秒批经营贷)",
         )
     )
+    for line in summary_lines(done.summary):
+        console.print(line)
     console.print(f"credit story: {time.monotonic() - started:.0f} s")
 
 
