@@ -245,7 +245,7 @@ def _credit(
         f"simulating a training park ({credit_live.TRAIN_FIRMS} firms, "
         f"{credit_live.TRAIN_MONTHS} months before {decide_on:%Y-%m}, 4-hourly readings)…"
     ):
-        write_park(train_cfg, train_park, overwrite=True)  # type: ignore[arg-type]
+        write_park(train_cfg, train_park, overwrite=True)
     console.print("training the champion scorecard and the LightGBM challenger…")
     with _bar() as tick:
         done = credit_live.demo_credit(
