@@ -28,6 +28,16 @@ def test_demo_builds_the_park_and_tells_every_story(
     out = result.output
     assert result.exit_code == 0, out
     assert "park loaded: 30 enterprises" in out
+    # The credit story: a promoted champion, a profile per firm, every firm decided.
+    assert "champion sme-operating@1 promoted" in out
+    assert "30 profiles as of" in out
+    assert "applies for every park firm" in out
+    healthy = re.search(r"│ healthy\s+│\s+(\d+) │\s+(\d+) │\s+(\d+) │\s+(\d+) │", out)
+    assert healthy, out
+    assert int(healthy[2]) > 0  # approvals among the healthy firms
+    assert "AUC of the decisions' PD against default within 180 days" in out
+    assert "top reasons against (refer / decline): " in out
+    assert "knock-out: no_profile" not in out and "knock-out: low_data_quality" not in out
     assert re.search(r"\d+ consent grants", out)
     assert out.count("firms graded") == 6
     assert "lock sent, device acknowledged; contract locked" in out

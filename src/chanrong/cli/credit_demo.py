@@ -166,15 +166,19 @@ def summary_table(summary: LiveSummary, *, title: str) -> Table:
             str(c["decline"]),
             _pct(summary.approval_rate(group)),
         )
+    return table
+
+
+def summary_lines(summary: LiveSummary) -> list[str]:
+    """The AUC of the decisions' PD against the truth and the strongest reasons against."""
     reasons = ", ".join(f"{_reason_label(code)} ×{n}" for code, n in summary.top_reasons)
     auc = "—" if math.isnan(summary.auc) else f"{summary.auc:.3f}"
-    table.caption = (
+    return [
         f"AUC of the decisions' PD against default within {summary.horizon_days} days of "
-        f"{summary.as_of} (truth): {auc} over {summary.scored} firms, "
-        f"{summary.later_defaults} of which defaulted\n"
-        f"top reasons against (refer / decline): {reasons or '—'}"
-    )
-    return table
+        f"{summary.as_of} (the simulator's truth): {auc} over {summary.scored} performing "
+        f"firms, {summary.later_defaults} of which defaulted",
+        f"top reasons against (refer / decline): {reasons or '—'}",
+    ]
 
 
 def _parse_seeds(text: str) -> list[int]:

@@ -235,7 +235,7 @@ def _credit(
 ) -> None:
     """The credit story: a champion trained on another park's past, every firm profiled from
     the platform's data, the bank applying for each, the decisions against the truth."""
-    from chanrong.cli.credit_demo import summary_table
+    from chanrong.cli.credit_demo import summary_lines, summary_table
     from chanrong.simulate import write_park
 
     started = time.monotonic()
@@ -245,7 +245,7 @@ def _credit(
         f"simulating a training park ({credit_live.TRAIN_FIRMS} firms, "
         f"{credit_live.TRAIN_MONTHS} months before {decide_on:%Y-%m}, 4-hourly readings)…"
     ):
-        write_park(train_cfg, train_park, overwrite=True)  # type: ignore[arg-type]
+        write_park(train_cfg, train_park, overwrite=True)
     console.print("training the champion scorecard and the LightGBM challenger…")
     with _bar() as tick:
         done = credit_live.demo_credit(
@@ -274,6 +274,8 @@ def _credit(
             title=f"湖州科创银行 applies for every park firm, {decide_on} (秒批经营贷)",
         )
     )
+    for line in summary_lines(done.summary):
+        console.print(line)
     console.print(f"credit story: {time.monotonic() - started:.0f} s")
 
 

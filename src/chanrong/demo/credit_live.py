@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,9 @@ from chanrong.credit.registry import ModelEntry
 from chanrong.demo.park_outcomes import TRUTH, ParkOutcomes
 from chanrong.identity import service as identity
 from chanrong.storage.database import Database
+
+if TYPE_CHECKING:
+    from chanrong.simulate import ParkConfig
 
 MODEL = "sme-operating"
 PRODUCT = "op-loan"
@@ -48,10 +52,8 @@ TRAIN_SEED_OFFSET = 1000
 # 180-day horizon inside the park.
 HISTORY_MONTHS = 6
 
-Progress = Callable[[str], None]
 
-
-def training_config(decision_date: date, *, seed: int, deteriorating_share: float) -> object:
+def training_config(decision_date: date, *, seed: int, deteriorating_share: float) -> ParkConfig:
     """The training park of the demo: it ends on the first of the decision date's month."""
     from chanrong.simulate import ParkConfig
 
