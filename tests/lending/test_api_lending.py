@@ -305,6 +305,15 @@ def test_fund_use_reads_the_enterprises_outgoing_payments(
         headers=bank,
     )
     assert bad.status_code == 422 and bad.json()["field"] == "related_parties"
+    # Only the lending bank declares them: not the borrower, and another bank sees no loan.
+    body = {"related_parties": []}
+    url = f"/lending/loans/{loan_id}/related-parties"
+    assert app_client.put(url, json=body, headers=ent.headers).status_code == 403
+    other = park["other_bank"]["officer"].headers
+    assert app_client.put(url, json=body, headers=other).status_code == 404
+    assert app_client.get(f"/lending/loans/{loan_id}", headers=bank).json()["loan"][
+        "related_parties"
+    ] == [{"name": "影子贸易有限公司", "uscc": related}]
     # The enterprise's outgoing payments arrive through its intake (here a CSV upload).
     csv = (
         "payment_id,payee_name,payee_uscc,payee_industry,paid_date,amount,channel,purpose\n"
