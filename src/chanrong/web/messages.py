@@ -354,8 +354,7 @@ _M: dict[str, tuple[str, str]] = {
         "（分级不高于 {grade} 级），有效期 {days} 天：",
         "{bank} may read the data below (up to grade {grade}) for {purpose}, for {days} days:",
     ),
-    "web.offer.purpose.credit_assessment": ("授信评估", "credit assessment"),
-    "web.offer.category": ("{category} 类 · {grade} 级", "category {category} · grade {grade}"),
+    "web.offer.category": ("{category} · {grade} 级", "{category} · grade {grade}"),
     "web.offer.also_covers": (
         "同一授权范围还包括：",
         "The same scope also covers:",
