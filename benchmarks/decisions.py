@@ -39,6 +39,7 @@ from chanrong.core.settings import Settings
 from chanrong.credit import service
 from chanrong.credit.features import FEATURES
 from chanrong.credit.fitting import fit_boosted, fit_scorecard, optbinning_scorecard
+from chanrong.credit.registry import Approval, frame_fingerprint
 from chanrong.demo.credit_workload import install_champion, synthetic_features
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
@@ -206,9 +207,28 @@ def batch_scoring(rows: int) -> list[tuple[str, float, float]]:
     return out
 
 
+def install_challenger(settings: Settings) -> None:
+    """A LightGBM challenger on the champion's rows, approved: every scored decision is also
+    shadow-scored by it, as in production once a challenger is approved."""
+    x, y = synthetic_features()
+    reg = service.model_registry(settings)
+    entry = reg.register(
+        "sme-operating-challenger",
+        fit_boosted(x, y, seed=1),
+        training_fingerprint=frame_fingerprint(x, y),
+        metrics={"note": "benchmark challenger"},
+    )
+    reg.set_state(entry.ref, Approval.APPROVED)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument(
+        "--no-challenger",
+        action="store_true",
+        help="no approved challenger: decisions are not shadow-scored (for comparison)",
+    )
     ap.add_argument("--rate", type=float, default=200.0)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--rows", type=int, default=200_000)
@@ -236,6 +256,8 @@ def main() -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 install_champion(settings)
+                if not args.no_challenger:
+                    install_challenger(settings)
             key, orgs = seed_database(settings, 50)
         port = free_port()
         env = {
@@ -302,7 +324,8 @@ def main() -> None:
         t = Table(
             title=f"POST /credit/applications, open loop at {args.rate:.0f} req/s "
             f"for {args.seconds:.0f} s, {args.runs} run(s) ({backend}, "
-            f"{args.workers} worker(s) × {args.threads} threads)"
+            f"{args.workers} worker(s) × {args.threads} threads; "
+            f"{'no challenger' if args.no_challenger else 'LightGBM challenger shadow-scoring'})"
         )
         for c in (
             "run",
