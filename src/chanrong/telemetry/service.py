@@ -25,6 +25,8 @@ from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Principal, Role
 from chanrong.telemetry import quality
 from chanrong.telemetry.adapters import park
+from chanrong.telemetry.daily import device_days as device_days  # re-exported
+from chanrong.telemetry.daily import device_days_of as device_days_of  # re-exported
 from chanrong.telemetry.domain import (
     CATALOG,
     DEVICE_KINDS,
