@@ -65,6 +65,7 @@ class AlertKind(StrEnum):
     PAYMENT_DELAYS_RISING = "payment_delays_rising"  # 付款/回款延迟上升
     DATA_SILENT = "data_silent"  # 数据中断
     FUND_USE = "fund_use"  # 资金用途不符
+    EQUIPMENT_SLOWDOWN = "equipment_slowdown"  # 设备运行走弱 (daily telemetry)
 
 
 @dataclass(frozen=True, slots=True)
