@@ -12,7 +12,7 @@ cases themselves live in modules named for what they hold:
 | ``prepayment`` | payoff quotes and prepayments that rewrite the schedule |
 | ``close`` | the daily close and its proof that the books balance |
 | ``views`` | a loan's schedule, balances, history and journal |
-| ``watch`` / ``alerts`` | post-loan monitoring under consent; the alerts it raises |
+| ``watch`` / ``alerts`` | post-loan monitoring under consent (records and machines); its alerts |
 | ``postings`` / ``events`` | the ledger writer; entries in the verifiable log |
 | ``access`` / ``inputs`` | who may see and act on what; parsing the caller's input |
 
@@ -45,19 +45,25 @@ from chanrong.lending.repayments import (
 from chanrong.lending.views import LoanView, loan_journal, loan_view
 from chanrong.lending.watch import (
     MONITORING_DATASETS,
+    LoanWatch,
+    TelemetryRead,
     WatchReport,
     check_fund_use_of,
     monitor_book,
     monitor_from_platform,
     monitor_loan,
     platform_series,
+    telemetry_series,
+    watch_loan,
 )
 
 __all__ = [
     "MONITORING_DATASETS",
     "CloseReport",
     "LoanView",
+    "LoanWatch",
     "Payoff",
+    "TelemetryRead",
     "WatchReport",
     "accept_loan",
     "book_from_decision",
@@ -90,5 +96,7 @@ __all__ = [
     "repay",
     "reverse_repayment",
     "sweep_collection",
+    "telemetry_series",
     "update_alert",
+    "watch_loan",
 ]

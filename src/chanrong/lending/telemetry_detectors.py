@@ -214,7 +214,7 @@ class TelemetryConfig:
             Signal.ENERGY_PER_UNIT: 0.02,
         }
     )
-    evidence_days: int = 120
+    evidence_days: int = 90
 
 
 @dataclass(frozen=True, slots=True)
