@@ -20,6 +20,7 @@ from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal
 from chanrong.lending import service as lending
+from chanrong.lending.schedule import add_months
 from chanrong.lending.telemetry_detectors import DEVICE_KINDS, METRICS
 from chanrong.simulate import ParkConfig, iter_telemetry, plan_park
 from chanrong.storage.database import Database
@@ -52,6 +53,8 @@ def borrower() -> Borrower:
         if f.default_date is not None
         and f.telemetry is not None
         and f.telemetry + timedelta(days=20) < f.default_date
+        # Not on the first day watched: the day before must be judged too.
+        and f.telemetry > add_months(PARK.start, 8) + timedelta(days=1)
     )
     assert picked.telemetry is not None and picked.default_date is not None
     firm = next(f for f in plan_park(PARK).firms if f.uscc == picked.uscc)

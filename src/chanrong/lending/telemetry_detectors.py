@@ -451,7 +451,7 @@ def detect_slowdown(
     held = int(run[-1])
     days = np.arange(start, end)
     window = slice(len(days) - cfg.persistence_days, len(days))
-    recent = {s: float(np.nanmedian(j.shortfall[window])) for s, j in judged.items()}
+    recent = {s: float(_row_medians(j.shortfall[window][None, :])[0]) for s, j in judged.items()}
     # Shown as the change of the figure: running hours −20 %, energy per unit +9 %.
     change = {s: -v if s.low_is_bad else v for s, v in recent.items()}
     severity = Severity.HIGH if float(zc[-1]) >= cfg.high_threshold else Severity.MEDIUM

@@ -91,9 +91,11 @@ def _evidence(alert: Any, locale: str) -> dict[str, Any]:
             lines[t("web.alert.baseline", locale)] = [_number(p.get("baseline")) for p in pts]
         elif _number(ev.get("baseline")) is not None:
             lines[t("web.alert.baseline", locale)] = [_number(ev["baseline"])] * len(pts)
-        option = (charts.line if kind == "line" else charts.bar)(
-            x, lines, unit=str(ev.get("unit", ""))
-        )
+        unit = str(ev.get("unit", ""))
+        if kind == "line":
+            option = charts.line(x, lines, unit=unit)
+        else:
+            option = charts.bar(x, lines, unit=unit)
         charts_out.append((f"alert-{alert.id}-series", option, t("web.alert.evidence", locale)))
     elif kind == "gap":
         notes.append(t("web.alert.last_seen", locale, day=str(ev.get("last_seen"))))
