@@ -450,9 +450,7 @@ def test_monitoring_reads_the_borrowers_platform_records_under_consent(
     with db.unit_of_work() as s:
         officer = principal(s, park["bank"]["officer"])
         with pytest.raises(ConsentRequired):
-            lending.monitor_from_platform(
-                s, officer, loan.id, as_of=date(2025, 2, 28), store=store
-            )
+            lending.monitor_from_platform(s, officer, loan.id, as_of=date(2025, 2, 28), store=store)
     with db.unit_of_work() as s:
         governance.grant_consent(
             s,

@@ -129,9 +129,7 @@ def test_the_machines_warn_before_the_loan_goes_delinquent_and_only_under_consen
         )
         assert before.telemetry is lending.TelemetryRead.READ
         assert [a.kind for a in before.alerts] == []
-        result = lending.watch_loan(
-            s, officer, loans["bank"], as_of=borrower.alert_on, store=store
-        )
+        result = lending.watch_loan(s, officer, loans["bank"], as_of=borrower.alert_on, store=store)
         assert result.telemetry is lending.TelemetryRead.READ
         (alert,) = [a for a in result.alerts if a.kind == "equipment_slowdown"]
         assert alert.detected_on == borrower.alert_on < borrower.default_on

@@ -78,8 +78,13 @@ def _evidence(alert: Any, locale: str) -> dict[str, Any]:
             charts_out.append((f"alert-{alert.id}-{sig.get('signal')}", option, label))
         if triggered:
             notes.append(
-                t("web.alert.triggered", locale, days=len(triggered), first=triggered[0],
-                  last=triggered[-1])
+                t(
+                    "web.alert.triggered",
+                    locale,
+                    days=len(triggered),
+                    first=triggered[0],
+                    last=triggered[-1],
+                )
             )
     elif kind in ("line", "bar") and ev.get("series"):
         pts = ev["series"]
