@@ -53,6 +53,7 @@ from chanrong.lending.schemas import (
     ReversalCreate,
     ScheduleOut,
 )
+from chanrong.telemetry import service as telemetry
 
 router = APIRouter(prefix="/lending", tags=["lending"])
 
@@ -373,11 +374,18 @@ def close(body: CloseRequest, ctx: Ctx = Depends(current)) -> CloseOut:
 def monitor(loan_id: str, body: MonitorRequest, ctx: Ctx = Depends(current)) -> list[AlertOut]:
     """Run the early-warning detectors (needs the borrower's monitoring consent).
 
-    Without ``series`` the borrower's own business records on the platform are read.
+    Without ``series`` the borrower's own business records on the platform are read, and its
+    machines' telemetry day by day where the grant reaches production data.
     """
     s = body.series
     if s is None:
-        found = service.monitor_from_platform(ctx.session, ctx.principal, loan_id, as_of=body.as_of)
+        found = service.monitor_from_platform(
+            ctx.session,
+            ctx.principal,
+            loan_id,
+            as_of=body.as_of,
+            store=telemetry.open_store(ctx.settings),
+        )
         return [_alert(ctx, a) for a in found]
     series = BorrowerSeries(
         output=[Point(p.period, p.value) for p in s.output],

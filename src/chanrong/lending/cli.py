@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.core.money import format_yuan
-from chanrong.edge.commands import console, friendly_errors, unit_of_work
+from chanrong.edge.commands import console, friendly_errors, settings, unit_of_work
 from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal
 from chanrong.lending import service
+from chanrong.telemetry import service as telemetry
 
 loans_app = typer.Typer(
     help="Loans 贷款: products, schedules, servicing, monitoring",
@@ -490,13 +491,19 @@ def monitor(
 ) -> None:
     """Run the early warnings on the borrower's platform records (needs its consent)."""
     with unit_of_work() as s:
-        found = service.monitor_from_platform(
-            s, _as(s, org, user), loan, as_of=_day(as_of, "as_of")
+        result = service.watch_loan(
+            s,
+            _as(s, org, user),
+            loan,
+            as_of=_day(as_of, "as_of"),
+            store=telemetry.open_store(settings()),
         )
-        if not found:
+        if not result.alerts:
             console.print("[green]no warning[/]")
-        for a in found:
+        for a in result.alerts:
             console.print(f"[red]{a.severity}[/] {a.kind}: {a.message} ({a.status})")
+        if result.telemetry is not service.TelemetryRead.READ:
+            console.print(f"[yellow]telemetry not judged: {result.telemetry.value}[/]")
 
 
 @loans_app.command("watch")
@@ -509,6 +516,7 @@ def watch(org: OrgOpt, user: UserOpt, as_of: Annotated[str, typer.Option("--as-o
             s,
             _as(s, org, user),
             as_of=_day(as_of, "as_of"),
+            store=telemetry.open_store(settings()),
             progress=lambda n, total: bar.update(task, completed=n, total=total),
         )
     t = Table("loan", "kind", "severity", "message")
@@ -516,7 +524,8 @@ def watch(org: OrgOpt, user: UserOpt, as_of: Annotated[str, typer.Option("--as-o
         t.add_row(a.loan_id, a.kind, a.severity, a.message)
     console.print(t)
     console.print(
-        f"watched {report.watched} loans; {len(report.without_consent)} without a monitoring grant"
+        f"watched {report.watched} loans; {len(report.without_consent)} without a monitoring grant;"
+        f" {len(report.without_telemetry)} whose grant does not reach their machines' data"
     )
 
 

@@ -85,6 +85,7 @@ class AlertKind(StrEnum):
     FUND_BACK_TO_BORROWER = "fund_back_to_borrower"  # 回流借款人
     FUND_CASH = "fund_cash"  # 提现
     FUND_TOO_FAST = "fund_too_fast"  # 快进快出
+    EQUIPMENT_SLOWDOWN = "equipment_slowdown"  # 设备运行走弱 (daily telemetry)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ cases themselves live in modules named for what they hold:
 | ``views`` | a loan's schedule, balances, history and journal |
 | ``watch`` / ``alerts`` | post-loan monitoring under consent; the alerts it raises |
 | ``fund_watch`` / ``fund_use`` | where the loan money went (outgoing payments on the platform) |
+| ``watch`` / ``alerts`` | post-loan monitoring under consent (records and machines); its alerts |
 | ``postings`` / ``events`` | the ledger writer; entries in the verifiable log |
 | ``access`` / ``inputs`` | who may see and act on what; parsing the caller's input |
 
@@ -67,11 +68,15 @@ from chanrong.lending.repayments import (
 from chanrong.lending.views import LoanView, loan_journal, loan_view
 from chanrong.lending.watch import (
     MONITORING_DATASETS,
+    LoanWatch,
+    TelemetryRead,
     WatchReport,
     monitor_book,
     monitor_from_platform,
     monitor_loan,
     platform_series,
+    telemetry_series,
+    watch_loan,
 )
 
 __all__ = [
@@ -84,8 +89,10 @@ __all__ = [
     "FundSweep",
     "FundUseReport",
     "LoanView",
+    "LoanWatch",
     "Offer",
     "Payoff",
+    "TelemetryRead",
     "WatchReport",
     "accept_loan",
     "accept_offer",
@@ -125,6 +132,8 @@ __all__ = [
     "repay",
     "reverse_repayment",
     "sweep_collection",
+    "telemetry_series",
     "terms_sha256",
     "update_alert",
+    "watch_loan",
 ]

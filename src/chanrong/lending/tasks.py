@@ -76,11 +76,18 @@ def watch(ctx: JobContext) -> str:
     lender, loan_id = ctx.subject.split("/", 1)
     officer = identity.system_principal(ctx.session, lender)
     try:
-        found = service.monitor_from_platform(ctx.session, officer, loan_id, as_of=ctx.day)
+        result = service.watch_loan(
+            ctx.session,
+            officer,
+            loan_id,
+            as_of=ctx.day,
+            store=telemetry.open_store(ctx.settings),
+        )
     except ConsentRequired as exc:
         # As in `loans watch`: a borrower without a monitoring grant is listed, not read.
         return f"not watched: no monitoring grant ({exc.extra.get('reason', 'refused')})"
-    return f"{len(found)} alert(s)" if found else "no warning"
+    found = f"{len(result.alerts)} alert(s)" if result.alerts else "no warning"
+    return f"{found}; telemetry {result.telemetry.value}"
 
 
 @job(

@@ -18,6 +18,7 @@ from chanrong.telemetry.access import (
     organisation_exists,
     require_own_enterprise,
 )
+from chanrong.telemetry.daily import device_days, device_days_of
 from chanrong.telemetry.devices import (
     devices_of,
     metric_specs,
@@ -54,6 +55,8 @@ __all__ = [
     "compute_quality",
     "compute_quality_range",
     "daily_metrics",
+    "device_days",
+    "device_days_of",
     "devices_of",
     "get_batch",
     "has_landed_data",

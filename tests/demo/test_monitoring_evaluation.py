@@ -1,0 +1,95 @@
+"""Scoring the early warnings against the simulator's truth, and the benchmark's smoke run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from chanrong.core.errors import ValidationFailed
+from chanrong.demo.monitoring_evaluation import (
+    Detectors,
+    FirmAlerts,
+    SeedResult,
+    parse_seeds,
+    score,
+    summarise,
+)
+from tests.benchmark_run import run_benchmark
+
+
+def firm(
+    *,
+    default: date | None = None,
+    deteriorating: bool = False,
+    monthly: date | None = None,
+    telemetry: date | None = None,
+) -> FirmAlerts:
+    return FirmAlerts(
+        uscc="x",
+        defaulted=default is not None,
+        deteriorating=deteriorating,
+        default_date=default,
+        monthly=monthly,
+        telemetry=telemetry,
+    )
+
+
+def test_leads_count_only_alerts_on_or_before_the_default_and_combined_takes_the_first() -> None:
+    firms = [
+        # Telemetry 91 days (3 months) ahead, the monthly bill a month later.
+        firm(default=date(2025, 6, 1), telemetry=date(2025, 3, 2), monthly=date(2025, 3, 31)),
+        # The monthly alert came after the default date: not a warning.
+        firm(default=date(2025, 6, 10), monthly=date(2025, 6, 30)),
+        firm(default=date(2025, 8, 1)),  # never alerted
+        firm(monthly=date(2025, 1, 31)),  # a healthy firm alerted: a false alarm
+        firm(),
+        firm(deteriorating=True, telemetry=date(2025, 2, 1)),  # neither healthy nor defaulted
+    ]
+    monthly, tele, both = (score(firms, d) for d in Detectors)
+    assert (monthly.defaulters, monthly.alerted, monthly.healthy, monthly.false_alarms) == (
+        3,
+        1,
+        2,
+        1,
+    )
+    assert monthly.median_lead_months == pytest.approx(62 / 30.4375)
+    assert (tele.alerted, tele.false_alarms) == (1, 0)
+    assert tele.median_lead_months == pytest.approx(91 / 30.4375)
+    assert both.alerted == 1 and both.median_lead_months == tele.median_lead_months
+    assert both.false_alarm_rate == 0.5 and both.alerted_share == pytest.approx(1 / 3)
+
+
+def test_summary_reports_mean_and_worst_and_the_goals_on_the_worst_seed() -> None:
+    def result(park: str, lead: float | None, false_alarms: int) -> SeedResult:
+        firms = [firm(default=date(2025, 6, 1), telemetry=date(2025, 6, 1))]
+        s = score(firms, Detectors.TELEMETRY)
+        s = type(s)(s.defaulters, s.alerted, lead, 10, false_alarms)
+        return SeedResult(park, dict.fromkeys(Detectors, s))
+
+    good = [result("11", 4.0, 0), result("12", 3.5, 0)]
+    s = summarise(good, Detectors.TELEMETRY)
+    assert (s.mean_lead, s.worst_lead, s.worst_false_alarms) == (3.75, 3.5, 0.0)
+    assert s.meets_goals
+    # One seed short of the lead, or one with too many false alarms, fails the goal.
+    assert not summarise([*good, result("13", 2.9, 0)], Detectors.TELEMETRY).meets_goals
+    worse = summarise([*good, result("13", 5.0, 1)], Detectors.TELEMETRY)
+    assert worse.worst_false_alarms == 0.1 and not worse.meets_goals
+    # A seed without any alerted defaulter has no lead: it counts as none at all.
+    assert summarise([*good, result("14", None, 0)], Detectors.TELEMETRY).worst_lead == 0.0
+
+
+def test_seeds_are_parsed_or_refused_naming_the_option() -> None:
+    assert parse_seeds("11, 12,13") == (11, 12, 13)
+    for bad in ("", "11,x", "-1", "4,4"):
+        with pytest.raises(ValidationFailed) as err:
+            parse_seeds(bad)
+        assert err.value.field == "seeds"
+
+
+def test_benchmark_quick_prints_the_table_per_park_and_over_parks() -> None:
+    out = run_benchmark("monitoring.py", "--quick", "--seeds", "31,32", timeout=600)
+    assert "2 park(s) of 20 firms x 13 months" in out
+    assert "per park" in out and "over 2 park(s): 31, 32" in out
+    for words in ("monthly", "telemetry", "combined", "time per park"):
+        assert words in out
