@@ -18,13 +18,12 @@ from chanrong.demo.monitoring_evaluation import (
     DEFAULT_SEEDS,
     EVALUATION_PARK,
     TRAINING_SEEDS,
-    Detectors,
     SeedResult,
     evaluate_park,
     evaluate_seeds,
     parse_seeds,
     read_park_with_telemetry,
-    score,
+    score_all,
     seeds_table,
     summary_table,
 )
@@ -74,7 +73,7 @@ def evaluate(
             firms = evaluate_park(
                 data, min_severity=level, progress=lambda n, t: tick(park.name, n, t)
             )
-            results.append(SeedResult(park.name, {d: score(firms, d) for d in Detectors}))
+            results.append(SeedResult(park.name, score_all(data, firms)))
         else:
             chosen = parse_seeds(seeds)
             cfg = EVALUATION_PARK.with_changes(
