@@ -53,8 +53,9 @@ def evaluate(
     ] = EVALUATION_PARK.deteriorating_share,
     min_severity: Annotated[str, typer.Option(help="low | medium | high")] = "medium",
 ) -> None:
-    """Defaulters alerted, months of warning before default and false alarms, for the monthly,
-    the telemetry and the combined early warnings, per simulated park and as mean and worst."""
+    """Defaulters alerted, months of warning before default (median over all defaulters, a
+    miss counting 0) and false alarms, for the monthly, the telemetry and the combined early
+    warnings and the hidden-health reference, per simulated park and as mean and worst."""
     try:
         level = Severity(min_severity)
     except ValueError:
