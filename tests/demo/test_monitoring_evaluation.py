@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
 from chanrong.core.errors import ValidationFailed
@@ -116,3 +117,30 @@ def test_benchmark_quick_prints_the_table_per_park_and_over_parks() -> None:
     assert "per park" in out and "over 2 park(s): 31, 32" in out
     for words in ("monthly", "telemetry", "combined", "(reference)", "time per park"):
         assert words in out
+
+
+def test_fit_score_separates_the_defaulters_last_months_from_healthy_days() -> None:
+    from chanrong.demo.monitoring_evaluation import (
+        EVALUATION_PARK,
+        _labelled_days,
+        fit_score,
+        simulate_with_telemetry,
+    )
+    from chanrong.lending.telemetry_detectors import SCORE_FEATURES, TelemetryConfig, risk_score
+
+    park = simulate_with_telemetry(
+        EVALUATION_PARK.with_changes(enterprises=24, months=16, deteriorating_share=0.6, seed=41)
+    )
+    weights = fit_score([park])
+    assert len(weights) == len(SCORE_FEATURES) + 1
+    cfg = TelemetryConfig(score_weights=weights)
+    rows = list(_labelled_days(park, cfg, 8))
+    x = np.vstack([r[0] for r in rows])
+    y = np.concatenate([r[1] for r in rows])
+    assert 0 < y.sum() < y.size  # both kinds of days were there to learn from
+    score = risk_score(x, cfg)
+    # In-sample the fitted score puts the defaulters' days well above the healthy ones'; the
+    # all-zero weights cannot tell them apart.
+    assert score[y == 1].mean() > score[y == 0].mean() + 1.0
+    flat = risk_score(x, TelemetryConfig(score_weights=(0.0,) * len(weights)))
+    assert flat[y == 1].mean() == flat[y == 0].mean()
