@@ -222,7 +222,8 @@ class TelemetryConfig:
     the score at or past ``score_threshold`` and the signals' mean shortfall at least
     ``min_shortfall`` usual spreads on each of the last ``persistence_days`` days (so every
     alert is a firm off its own baseline, as its evidence says, and not merely a weak one).
-    ``threshold`` only draws the band around each signal's baseline in the evidence.
+    ``threshold`` only draws the band around each signal's baseline in the evidence; an alert
+    is of high severity once the score reaches ``high_score`` (log-odds 4.5: about 99 %).
     """
 
     window_days: int = 28
