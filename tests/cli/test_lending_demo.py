@@ -23,7 +23,7 @@ def test_evaluate_prints_lead_time_and_false_alarms_per_seed_and_over_seeds(
 ) -> None:
     args = ["loans", "evaluate", "--enterprises", "20", "--months", "13", "--deteriorating", "0.5"]
     out = _ok([*args, "--seeds", "21,22"])
-    for words in ("monthly", "telemetry", "combined", "median lead", "false alarms"):
+    for words in ("monthly", "telemetry", "combined", "(reference)", "median lead", "alerted only"):
         assert words in out
     assert "over 2 park(s): 21, 22" in out
     assert "mean / worst" in out and "false alarms < 10%" in out
@@ -63,3 +63,4 @@ def test_evaluate_reads_a_park_directory_with_its_telemetry(var_dir: Path, tmp_p
     out = _ok(["loans", "evaluate", "--park", str(tmp_path / "small-park")])
     assert "over 1 park(s): small-park" in out
     assert "telemetry" in out and "combined" in out
+    assert "(reference)" in out  # a written park has its hidden health: the reference row

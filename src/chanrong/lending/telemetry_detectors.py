@@ -19,11 +19,15 @@ Each signal is judged against the firm's own past, never against other firms:
 * **closed days** — a day on which no production machine ran (weekends, holidays, the
   festival shutdown) is not judged at all: it says when the firm works, not how well.
 
-The three standardised shortfalls are averaged (a signal without a judgement that day is
-left out), and an alert needs the average past ``threshold`` on every one of the last
-``persistence_days`` days, so a bad day or a bad week does not raise one. Baselines are
-rebuilt each Monday from the history up to then, which is also how the evaluation replays
-a park day by day without looking ahead.
+The three standardised shortfalls, with the firm's utilisation over the last four weeks and
+over its half-year before the gap (the share of switched-on time its machines ran: an
+ailing firm leaves them idling, whatever its size or shifts), go into a warning score: a
+logistic model fitted on simulated tuning parks (seeds 1–5) to tell a firm's last six months
+before default from healthy firms' days, read as log-odds. An alert needs the score past
+``score_threshold`` and the shortfalls past ``min_shortfall`` on average on every one of the
+last ``persistence_days`` days, so a bad day does not raise one, and a firm that is merely
+weak but steady is not "off its baseline". Baselines are rebuilt each Monday from the history
+up to then, which is also how the evaluation replays a park day by day without looking ahead.
 """
 
 from __future__ import annotations
@@ -69,6 +73,9 @@ DEVICE_KINDS = (*sorted(PRODUCTION_KINDS), ELECTRICITY_METER)
 MAX_RUN_HOURS_PER_DAY = 24 * 1.01
 
 FloatArray = npt.NDArray[np.float64]
+# Fitted by ``fit_score`` on seeds 1–5 (see TelemetryConfig): intercept, then SCORE_FEATURES.
+SCORE_WEIGHTS = (43.3359, 0.2346, 0.4007, 0.1998, -18.8842, -33.8887)
+SCORE_HORIZON_DAYS = 180
 
 
 class Signal(StrEnum):
@@ -194,9 +201,30 @@ def firm_series(rows: DeviceDays) -> DailySeries | None:
     )
 
 
+# The features of the warning score, in the order of ``TelemetryConfig.score_weights``.
+SCORE_FEATURES = (
+    "running_hours_z",  # each signal's shortfall against the firm's own seasonal baseline,
+    "utilisation_z",  # in units of its usual spread (positive: worse), clipped to [-5, 8]
+    "energy_per_unit_z",
+    "utilisation_level",  # the share of switched-on readings spent running, last 4 weeks
+    "utilisation_baseline",  # the same share over the firm's half-year before the gap
+)
+
+
 @dataclass(frozen=True, slots=True)
 class TelemetryConfig:
-    """Windows and thresholds; chosen on training parks (seeds 1–5), never the evaluated ones."""
+    """Windows and thresholds; chosen on training parks (seeds 1–5), never the evaluated ones.
+
+    The warning score is a logistic model: ``score_weights`` are its intercept and one
+    weight per ``SCORE_FEATURES`` entry, fitted on the tuning parks by
+    ``chanrong.demo.monitoring_evaluation.fit_score`` (target: the firm defaults within
+    ``SCORE_HORIZON_DAYS``, against healthy firms); the score is its log-odds. An alert needs
+    the score at or past ``score_threshold`` and the signals' mean shortfall at least
+    ``min_shortfall`` usual spreads on each of the last ``persistence_days`` days (so every
+    alert is a firm off its own baseline, as its evidence says, and not merely a weak one).
+    ``threshold`` only draws the band around each signal's baseline in the evidence; an alert
+    is of high severity once the score reaches ``high_score`` (log-odds 4.5: about 99 %).
+    """
 
     window_days: int = 28
     gap_days: int = 56
@@ -204,9 +232,12 @@ class TelemetryConfig:
     min_history_days: int = 84
     min_weekday_values: int = 6
     season_days: int = 28
-    persistence_days: int = 28
+    persistence_days: int = 7
     threshold: float = 2.25
-    high_threshold: float = 4.0
+    score_weights: tuple[float, ...] = SCORE_WEIGHTS
+    score_threshold: float = 2.0
+    min_shortfall: float = 1.0
+    high_score: float = 4.5
     floors: Mapping[Signal, float] = field(
         default_factory=lambda: {
             Signal.RUNNING_HOURS: 0.06,
@@ -383,13 +414,63 @@ def combined_z(judged: Mapping[Signal, SignalDays]) -> FloatArray:
 
 
 def _held(zc: FloatArray, threshold: float) -> npt.NDArray[np.int64]:
-    """For each day, how many days in a row up to it the combined z has been past threshold."""
+    """For each day, how many days in a row up to it the figure has been past threshold."""
     run = np.zeros(zc.size, dtype=np.int64)
     count = 0
     for i, v in enumerate(zc):
         count = count + 1 if v >= threshold else 0  # NaN compares False: the run breaks
         run[i] = count
     return run
+
+
+def score_features(
+    series: DailySeries, judged: Mapping[Signal, SignalDays], cfg: TelemetryConfig
+) -> FloatArray:
+    """The warning score's inputs (rows: the judged days; columns: ``SCORE_FEATURES``).
+
+    A signal not judged that day contributes a shortfall of 0 (no evidence either way); a
+    day without a utilisation level or baseline, or with no signal judged, is all NaN.
+    """
+    start = next(iter(judged.values())).start
+    n = next(iter(judged.values())).z.size
+    util = series.values[Signal.UTILISATION]
+    w = cfg.window_days
+    # The level over the last window, and the baseline over the history before the gap:
+    # the same windows as the signals' own baselines, so a slow decline cannot hide in it.
+    lo = max(0, start - cfg.gap_days - cfg.history_days)
+    hi = start + n
+    level = _rolling_median(util[lo:hi], w, w // 3)
+    history = _rolling_median(util[lo:hi], cfg.history_days, cfg.min_history_days // 2)
+    at = np.arange(start, hi) - lo
+    before = at - cfg.gap_days
+    base = np.where(before >= 0, history[np.maximum(before, 0)], np.nan)
+    zs = np.vstack([np.clip(judged[s].z, -5.0, 8.0) for s in Signal])
+    none = np.all(np.isnan(zs), axis=0)
+    out = np.column_stack([*np.nan_to_num(zs, nan=0.0), level[at], base])
+    out[none | np.isnan(level[at]) | np.isnan(base)] = np.nan
+    return out
+
+
+def risk_score(features: FloatArray, cfg: TelemetryConfig) -> FloatArray:
+    """The log-odds that the firm is on its way to default (NaN: not judged that day)."""
+    weights = np.asarray(cfg.score_weights, dtype=np.float64)
+    if weights.size != len(SCORE_FEATURES) + 1:
+        raise ValueError(f"score_weights: need {len(SCORE_FEATURES) + 1} numbers")
+    if features.size == 0:
+        return np.full(features.shape[0], np.nan)
+    out: FloatArray = weights[0] + features @ weights[1:]
+    return out
+
+
+def _judge(
+    series: DailySeries, a: int, b: int, cfg: TelemetryConfig
+) -> tuple[dict[Signal, SignalDays], FloatArray, FloatArray]:
+    """Judge days [a, b): each signal, the warning score, and the score where the signals'
+    mean shortfall is too small to count (NaN there, so a run of alert days breaks)."""
+    judged = {s: signal_days(series, s, a, b, cfg) for s in Signal}
+    score = risk_score(score_features(series, judged, cfg), cfg)
+    counted = np.where(combined_z(judged) >= cfg.min_shortfall, score, np.nan)
+    return judged, score, counted
 
 
 def first_alert(
@@ -407,11 +488,10 @@ def first_alert(
     b = min(series.days, series.index(end) + 1)
     if b <= a:
         return None
-    judged = {s: signal_days(series, s, a, b, cfg) for s in Signal}
-    zc = combined_z(judged)
-    hit = _held(zc, cfg.threshold) >= cfg.persistence_days
+    _, score, counted = _judge(series, a, b, cfg)
+    hit = _held(counted, cfg.score_threshold) >= cfg.persistence_days
     if severity is Severity.HIGH:
-        hit &= zc >= cfg.high_threshold
+        hit &= score >= cfg.high_score
     first = max(0, series.index(start) - a)
     hits = np.nonzero(hit[first:])[0]
     return series.day(a + first + int(hits[0])) if hits.size else None
@@ -443,9 +523,9 @@ def detect_slowdown(
     if end <= 0 or end > series.days:
         return None
     start = max(0, end - max(cfg.evidence_days, cfg.persistence_days))
-    judged = {s: signal_days(series, s, start, end, cfg) for s in Signal}
+    judged, score, counted = _judge(series, start, end, cfg)
     zc = combined_z(judged)
-    run = _held(zc, cfg.threshold)
+    run = _held(counted, cfg.score_threshold)
     if run.size == 0 or run[-1] < cfg.persistence_days:
         return None
     held = int(run[-1])
@@ -454,7 +534,7 @@ def detect_slowdown(
     recent = {s: float(_row_medians(j.shortfall[window][None, :])[0]) for s, j in judged.items()}
     # Shown as the change of the figure: running hours −20 %, energy per unit +9 %.
     change = {s: -v if s.low_is_bad else v for s, v in recent.items()}
-    severity = Severity.HIGH if float(zc[-1]) >= cfg.high_threshold else Severity.MEDIUM
+    severity = Severity.HIGH if float(score[-1]) >= cfg.high_score else Severity.MEDIUM
     triggered = [series.day(int(d)).isoformat() for d in days[len(days) - held :]]
     signals = []
     for s, j in judged.items():
@@ -491,11 +571,12 @@ def detect_slowdown(
             "type": "daily",
             "as_of": as_of.isoformat(),
             "window_days": cfg.window_days,
-            "threshold": cfg.threshold,
+            "threshold": cfg.score_threshold,
+            "score": _num(score[-1]),
             "z": _num(zc[-1]),
             "triggered": triggered,
             "combined": [
-                {"day": series.day(int(d)).isoformat(), "z": _num(zc[i])}
+                {"day": series.day(int(d)).isoformat(), "z": _num(zc[i]), "score": _num(score[i])}
                 for i, d in enumerate(days)
             ],
             "signals": signals,
