@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 
 from chanrong.core.money import round_fen
@@ -142,6 +142,11 @@ class Refusal(StrEnum):
     NOT_POSITIVE = "principal_not_positive"
 
 
+def floor_fen(value: Decimal) -> int:
+    """A cap in whole fen: rounded down, so a payout never passes it by a fraction."""
+    return int(value.to_integral_value(rounding=ROUND_FLOOR))
+
+
 def admission(scheme: Scheme, position: Position, principal_fen: int) -> Refusal | None:
     """None when a loan of ``principal_fen`` may enter now, else why not."""
     if principal_fen <= 0:
@@ -236,7 +241,7 @@ def split_default(scheme: Scheme, position: Position, unpaid_fen: int) -> Split:
         covered = unpaid_fen
         if s.loss_rate_stop is not None:
             # Only defaulted principal that keeps the loss rate at or under the stop is covered.
-            room = round_fen(Decimal(position.enrolled_fen) * s.loss_rate_stop)
+            room = floor_fen(Decimal(position.enrolled_fen) * s.loss_rate_stop)
             covered = max(0, min(unpaid_fen, room - position.defaulted_fen))
             if covered < unpaid_fen:
                 limited[s.party] = "loss_rate_stop"
@@ -249,7 +254,7 @@ def split_default(scheme: Scheme, position: Position, unpaid_fen: int) -> Split:
                 "fee_multiple_cap",
                 None
                 if s.fee_multiple_cap is None
-                else round_fen(Decimal(position.cap_fees_fen) * s.fee_multiple_cap) - paid,
+                else floor_fen(Decimal(position.cap_fees_fen) * s.fee_multiple_cap) - paid,
             ),
         ):
             if cap is not None and want > max(cap, 0):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from chanrong.core import ledger
 
@@ -40,8 +41,12 @@ DEBIT_NORMAL = frozenset(
 # The double-entry rule is shared with every ledger (chanrong.core.ledger); these names keep
 # lending's callers and tests as they were, typed on the loan ledger's accounts.
 UnbalancedEntry = ledger.UnbalancedEntry
-Posting = ledger.Posting[Account]
-JournalEntry = ledger.JournalEntry[Account]
+if TYPE_CHECKING:
+    Posting = ledger.Posting[Account]
+    JournalEntry = ledger.JournalEntry[Account]
+else:  # a subscripted generic cannot construct a frozen slotted dataclass at run time
+    Posting = ledger.Posting
+    JournalEntry = ledger.JournalEntry
 
 
 def entry(kind: str, debits: Mapping[Account, int], credits: Mapping[Account, int]) -> JournalEntry:
