@@ -183,6 +183,17 @@ def collect_fees(session: Session, guarantee_id: str, through: date) -> list[Fee
     return out
 
 
+def charge_fees(
+    session: Session, principal: Principal, guarantee_id: str, *, through: date
+) -> list[FeeRow]:
+    """The guarantor's officer charges the fees due through ``through`` now."""
+    require_guarantor(principal)
+    g = _visible(session, principal, guarantee_id)
+    if g.guarantor_org_id != principal.org_id:
+        raise Forbidden("only the guarantor charges its fees")
+    return collect_fees(session, g.id, through)
+
+
 def file_claim(session: Session, principal: Principal, guarantee_id: str, *, on: date) -> ClaimRow:
     """The bank claims on a defaulted loan (≥ 90 days past due or non-performing after its
     daily close): the unpaid principal from the loan's journal is split by the scheme; the

@@ -308,6 +308,15 @@ def enrol_now(
     return find_eligible(session, programme_id, as_of=as_of)
 
 
+def pay_now(
+    session: Session, principal: Principal, programme_id: str, period: date
+) -> list[SubsidyPaymentRow]:
+    """The government body's officer pays one month now (the worker does it monthly)."""
+    get_programme(session, principal, programme_id)
+    require_government(session, principal)
+    return pay_period(session, programme_id, period)
+
+
 def open_programmes(session: Session) -> Sequence[ProgrammeRow]:
     """Programmes still paying (for the worker)."""
     return [p for p in GuaranteeRepository(session).programmes() if p.status == "open"]

@@ -20,6 +20,7 @@ from chanrong.guarantee.books import balances, cash_total
 from chanrong.guarantee.guarantees import (
     DEFAULT_DPD,
     accept_guarantee,
+    charge_fees,
     claim_of,
     collect_fees,
     fees_of,
@@ -39,6 +40,7 @@ from chanrong.guarantee.programmes import (
     get_programme,
     list_programmes,
     open_programmes,
+    pay_now,
     pay_period,
     programme_report,
 )
@@ -60,6 +62,7 @@ __all__ = [
     "accept_guarantee",
     "balances",
     "cash_total",
+    "charge_fees",
     "claim_of",
     "collect_fees",
     "create_programme",
@@ -75,6 +78,7 @@ __all__ = [
     "list_programmes",
     "list_schemes",
     "open_programmes",
+    "pay_now",
     "pay_period",
     "position_of",
     "programme_report",
