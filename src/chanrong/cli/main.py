@@ -11,6 +11,7 @@ from chanrong.cli import (
     carbon_demo,
     credit_demo,
     credit_models,
+    guarantee_demo,
     insurance_demo,
     lending_demo,
     supplychain_demo,
@@ -77,6 +78,7 @@ app.command("worker")(worker_cmd)
 carbon_app.command("report")(carbon_demo.report)
 insurance_app.command("report")(insurance_demo.report)
 app.add_typer(guarantee_app, name="guarantee")
+guarantee_app.command("demo")(guarantee_demo.demo)
 
 
 @app.callback()
