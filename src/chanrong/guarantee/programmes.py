@@ -121,7 +121,8 @@ def list_programmes(session: Session, principal: Principal) -> Sequence[Programm
     return []
 
 
-def _bank_loans(session: Session) -> list[tuple[str, Any]]:
+def bank_loans(session: Session) -> list[tuple[str, Any]]:
+    """Every bank's loans, each with its bank (trusted callers: pipelines, aggregates)."""
     out: list[tuple[str, Any]] = []
     for org in identity.all_organisations(session):
         if (
@@ -161,7 +162,7 @@ def find_eligible(session: Session, programme_id: str, *, as_of: date) -> list[E
     rule = Eligibility.from_json(prog.eligibility)
     have = repo.enrolled_loans(prog.id)
     new = []
-    for bank_id, loan in _bank_loans(session):
+    for bank_id, loan in bank_loans(session):
         if loan.id in have or loan.status != "active" or loan.start_on is None:
             continue
         if not prog.starts_on <= loan.start_on <= min(prog.ends_on, as_of):

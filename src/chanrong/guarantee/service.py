@@ -9,6 +9,7 @@ worker call. ``from chanrong.guarantee import service`` is the one way in from o
 | ``schemes`` | setting up a scheme, its position and each party's losses, recoveries and fees |
 | ``guarantees`` | request, accept (or the breaker refuses), fees, claims (代偿), recoveries |
 | ``programmes`` | subsidy programmes: eligible loans, periods paid until the budget is spent |
+| ``pilot`` | the government body's pilot dashboard (aggregates only) |
 | ``access`` | who may do what (guarantor, bank, government body) |
 
 Services flush, never commit.
@@ -31,6 +32,7 @@ from chanrong.guarantee.guarantees import (
     recoveries_of,
     request_guarantee,
 )
+from chanrong.guarantee.pilot import Pilot, pilot_figures
 from chanrong.guarantee.presets import PRESETS
 from chanrong.guarantee.programmes import (
     ProgrammeReport,
@@ -57,6 +59,7 @@ from chanrong.guarantee.schemes import (
 __all__ = [
     "DEFAULT_DPD",
     "PRESETS",
+    "Pilot",
     "ProgrammeReport",
     "SchemeReport",
     "accept_guarantee",
@@ -80,6 +83,7 @@ __all__ = [
     "open_programmes",
     "pay_now",
     "pay_period",
+    "pilot_figures",
     "position_of",
     "programme_report",
     "record_recovery",
