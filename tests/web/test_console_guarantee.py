@@ -62,7 +62,9 @@ def test_guarantor_accepts_sees_the_claim_and_records_a_recovery(
     assert r.status_code == 200
     assert 'data-figure="compensation">¥80,000.00<' in r.text
     assert 'data-figure="sharer-pool">¥169.86<' in r.text and "受担保费倍数上限限制" in r.text
-    assert f'href="/console/log/{claim.log_index}"' in r.text
+    assert f'href="/console/log/{claim.payout_log_index}"' in r.text
+    # The guarantor may open (and verify) its own 代偿 entry in the verifiable log.
+    assert c.get(f"/console/log/{claim.payout_log_index}", headers=HTML).status_code == 200
     # A bad amount re-renders the page naming the field, nothing recorded.
     r = c.post(
         f"/console/guarantor/claims/{claim.id}/recoveries",

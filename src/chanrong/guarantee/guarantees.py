@@ -263,6 +263,7 @@ def file_claim(session: Session, principal: Principal, guarantee_id: str, *, on:
         sharers=dict(split.sharers),
         limited_by=dict(split.limited_by),
         log_index=refs[0].index,
+        payout_log_index=refs[1].index,
     )
     repo.add(claim)
     session.flush()

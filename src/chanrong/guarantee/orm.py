@@ -90,7 +90,8 @@ class ClaimRow(Base):
     guarantor_fen: Mapped[int] = mapped_column(BigInteger)
     sharers: Mapped[dict[str, int]] = mapped_column(JSON)  # party → fen reimbursed
     limited_by: Mapped[dict[str, str]] = mapped_column(JSON)
-    log_index: Mapped[int] = mapped_column(BigInteger)
+    log_index: Mapped[int] = mapped_column(BigInteger)  # the bank's claim entry
+    payout_log_index: Mapped[int] = mapped_column(BigInteger)  # the guarantor's 代偿 entry
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

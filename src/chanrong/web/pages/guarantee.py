@@ -227,7 +227,7 @@ def _programme(request: Request, p: Page, programme_id: str, **extra: Any) -> HT
         p,
         locale=p.locale,
         r=r,
-        chart=chart,
+        month_chart=chart,
         names=names,
         paid_by_loan=paid_by_loan,
         can_act=p.ctx.principal.org_kind is OrgKind.ANALYST
@@ -291,4 +291,4 @@ def pilot(request: Request, p: Page = Depends(gov_page)) -> HTMLResponse:
             amount: [_yuan_float(v) / 10_000 for _, v in f.by_month.values()],
         },
     )
-    return render(request, "guarantee/pilot.html", p, locale=p.locale, f=f, chart=chart)
+    return render(request, "guarantee/pilot.html", p, locale=p.locale, f=f, month_chart=chart)

@@ -310,6 +310,7 @@ def upgrade() -> None:
         sa.Column("sharers", sa.JSON(), nullable=False),
         sa.Column("limited_by", sa.JSON(), nullable=False),
         sa.Column("log_index", sa.BigInteger(), nullable=False),
+        sa.Column("payout_log_index", sa.BigInteger(), nullable=False),
         sa.Column("created_at", chanrong.storage.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["guarantee_id"],
