@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chanrong.core.errors import Forbidden, ValidationFailed
 from chanrong.core.money import fen_to_yuan
@@ -184,3 +186,39 @@ def test_only_a_government_body_defines_programmes(db: Database) -> None:
         with pytest.raises(ValidationFailed) as err:
             service.create_programme(s, gp.gov, **{**kw, "value": Decimal("1.5")})  # type: ignore[arg-type]
         assert err.value.field == "value"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    mode=st.sampled_from(list(SubsidyMode)),
+    value=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1"), places=2),
+    budget=st.integers(min_value=0, max_value=10**7),
+    periods=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=10**9),  # outstanding
+            st.integers(min_value=0, max_value=10**6),  # interest paid
+            st.integers(min_value=0, max_value=31),  # days
+        ),
+        max_size=40,
+    ),
+)
+def test_subsidies_never_pass_the_budget_or_the_interest(
+    mode: SubsidyMode, value: Decimal, budget: int, periods: list[tuple[int, int, int]]
+) -> None:
+    spent = 0
+    gov = borrower = 0
+    for outstanding, interest, days in periods:
+        s = period_subsidy(
+            mode,
+            value,
+            outstanding_fen=outstanding,
+            interest_paid_fen=interest,
+            days=days,
+            budget_left_fen=budget - spent,
+        )
+        assert 0 <= s.amount_fen <= min(interest, s.computed_fen)
+        spent += s.amount_fen
+        gov -= s.amount_fen
+        borrower += s.amount_fen
+        assert spent <= budget
+    assert gov + borrower == 0 and borrower == spent
