@@ -101,3 +101,32 @@ def test_breaker_stops_new_loans(db: Database) -> None:
             guaranteed_loan(s, gp, scheme, start=date(2025, 7, 1))
         assert err.value.extra == {"reason": "loss_rate_breaker"}
         assert service.position_of(s, scheme).enrolled_fen == 10_000_000
+
+
+def test_partner_standing_from_the_guarantors_book(db: Database) -> None:
+    from chanrong.credit import service as credit
+
+    with db.unit_of_work() as s:
+        gp = guarantee_park(s)
+        guaranteed_loan(s, gp, pingshan(s, gp))
+        # The borrower's size is unknown (no profile): not counted as small, so not eligible;
+        # its ¥100,000 loan is a single loan under ¥5 M (100 %).
+        st = service.partner_standing(s, gp.guarantor_officer.org_id)
+        assert (st.book.total_fen, st.book.small_agri_fen, st.book.single_small_loans_fen) == (
+            10_000_000,
+            0,
+            10_000_000,
+        )
+        assert (st.unknown_size_fen, st.shortfalls) == (10_000_000, ["small_agri_share"])
+        # ¥10 M of revenue over 12 months: a small industrial firm; now eligible.
+        credit.record_profile(
+            s,
+            org_id=gp.borrower.org_id,
+            as_of=date(2025, 1, 1),
+            features={},
+            revenue_12m_fen=1_000_000_000,
+            open_orders_fen=0,
+            receivables_fen=0,
+        )
+        st = service.partner_standing(s, gp.guarantor_officer.org_id)
+        assert (st.book.small_agri_fen, st.eligible) == (10_000_000, True)

@@ -80,6 +80,8 @@ def test_guarantor_accepts_sees_the_claim_and_records_a_recovery(
     assert r.status_code == 200 and "pool ¥16.99" in r.text and "guarantor ¥7,983.01" in r.text
     r = c.get("/console/guarantor/schemes", headers=HTML)
     assert "代偿率已超过熔断线" in r.text and 'data-figure="loss-rate">100.00%<' in r.text
+    # The borrower's size is unknown to the platform: the partner test is not met.
+    assert 'data-figure="partner">不符合<' in r.text
     c.get("/console/lang", params={"to": "en", "next": "/console/guarantor/schemes"})
     r = c.get("/console/guarantor/schemes", headers=HTML)
     assert "The loss rate is past the breaker" in r.text and "Risk-sharing schemes" in r.text

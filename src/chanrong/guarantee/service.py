@@ -9,6 +9,7 @@ worker call. ``from chanrong.guarantee import service`` is the one way in from o
 | ``schemes`` | setting up a scheme, its position and each party's losses, recoveries and fees |
 | ``guarantees`` | request, accept (or the breaker refuses), fees, claims (代偿), recoveries |
 | ``programmes`` | subsidy programmes: eligible loans, periods paid until the budget is spent |
+| ``partners`` | a guarantor's business mix against the national fund's partner rules |
 | ``pilot`` | the government body's pilot dashboard (aggregates only) |
 | ``access`` | who may do what (guarantor, bank, government body) |
 
@@ -32,6 +33,7 @@ from chanrong.guarantee.guarantees import (
     recoveries_of,
     request_guarantee,
 )
+from chanrong.guarantee.partners import PartnerStanding, partner_standing
 from chanrong.guarantee.pilot import Pilot, pilot_figures
 from chanrong.guarantee.presets import PRESETS
 from chanrong.guarantee.programmes import (
@@ -59,6 +61,7 @@ from chanrong.guarantee.schemes import (
 __all__ = [
     "DEFAULT_DPD",
     "PRESETS",
+    "PartnerStanding",
     "Pilot",
     "ProgrammeReport",
     "SchemeReport",
@@ -81,6 +84,7 @@ __all__ = [
     "list_programmes",
     "list_schemes",
     "open_programmes",
+    "partner_standing",
     "pay_now",
     "pay_period",
     "pilot_figures",

@@ -701,6 +701,19 @@ _M: dict[str, tuple[str, str]] = {
     "web.guar.recovered_col": ("已回收", "Recovered"),
     "web.guar.net_loss": ("净损失", "Net loss"),
     "web.guar.fee_total": ("{name} 费用合计", "{name} fees"),
+    "web.guar.partner": ("国家融资担保基金合作资格", "National-fund partner eligibility"),
+    "web.guar.partner_mix": (
+        "支小支农业务占比 {small}%（须 ≥ 80%），单户 500 万元及以下占比 {single}%（须 ≥ 50%）",
+        "Small/micro and agriculture {small}% (≥ 80% required), single loans ≤ ¥5 M {single}% "
+        "(≥ 50% required)",
+    ),
+    "web.guar.partner_ok": ("符合", "eligible"),
+    "web.guar.partner_short": ("不符合", "not eligible"),
+    "web.guar.partner_unknown": (
+        "其中 {amount} 的借款企业规模未知（平台无其营收），未计入小微。",
+        "{amount} went to borrowers of unknown size (no revenue on the platform), not counted "
+        "as small.",
+    ),
     "web.subsidy.name": ("项目名称", "Programme"),
     "web.subsidy.rule": ("贴息方式", "Subsidy"),
     "web.subsidy.mode.share": ("按利息的 {value} 比例贴息", "{value} of the interest paid"),

@@ -16,7 +16,7 @@ from chanrong.core.errors import ChanrongError, ValidationFailed
 from chanrong.core.i18n import t
 from chanrong.core.money import fen_to_yuan, yuan_to_fen
 from chanrong.guarantee import service as guarantee
-from chanrong.identity.domain import OrgKind, Role
+from chanrong.identity.domain import InstitutionType, OrgKind, Role
 from chanrong.web import charts, directory
 from chanrong.web.auth import Page, action_for, page_for
 from chanrong.web.failures import error_page, failed
@@ -137,8 +137,17 @@ def schemes(request: Request, p: Page = Depends(fi_page)) -> HTMLResponse:
         )
         for r in reports
     }
+    standing = None
+    if p.ctx.principal.institution_type is InstitutionType.GUARANTOR:
+        standing = guarantee.partner_standing(p.session, p.ctx.principal.org_id)
     return render(
-        request, "guarantee/schemes.html", p, locale=p.locale, reports=reports, chart_of=chart_of
+        request,
+        "guarantee/schemes.html",
+        p,
+        locale=p.locale,
+        reports=reports,
+        chart_of=chart_of,
+        standing=standing,
     )
 
 
