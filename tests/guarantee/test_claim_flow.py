@@ -130,3 +130,13 @@ def test_partner_standing_from_the_guarantors_book(db: Database) -> None:
         )
         st = service.partner_standing(s, gp.guarantor_officer.org_id)
         assert (st.book.small_agri_fen, st.eligible) == (10_000_000, True)
+
+
+def test_loans_outside_the_cooperation_period_are_refused(db: Database) -> None:
+    with db.unit_of_work() as s:
+        gp = guarantee_park(s)
+        scheme = pingshan(s, gp)  # 2025-01-01 – 2027-12-31
+        with pytest.raises(Conflict) as err:
+            guaranteed_loan(s, gp, scheme, start=date(2028, 1, 10))
+        assert err.value.extra == {"reason": "outside_period"}
+        assert service.position_of(s, scheme).enrolled_fen == 0

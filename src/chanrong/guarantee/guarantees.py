@@ -113,6 +113,13 @@ def accept_guarantee(session: Session, principal: Principal, guarantee_id: str) 
     repo = GuaranteeRepository(session)
     row = repo.scheme(g.scheme_id, lock=True)
     assert row is not None
+    if not row.starts_on <= g.starts_on <= row.ends_on:
+        # Only loans made within the scheme's cooperation period may enter it.
+        raise Conflict(
+            f"scheme: the loan starts outside {row.starts_on} – {row.ends_on}",
+            field="scheme",
+            extra={"reason": "outside_period"},
+        )
     refusal = admission(scheme_of(row), position_of(session, row), g.principal_fen)
     if refusal is not None:
         raise Conflict(
