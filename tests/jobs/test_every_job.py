@@ -4,16 +4,19 @@ park with data, a loan, a lease and landed payments; ``chanrong jobs run`` runs 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from chanrong.cli.main import app
 from chanrong.core.clock import month_start, shanghai_date, utcnow
 from chanrong.core.settings import Settings
 from chanrong.governance import service as governance
+from chanrong.guarantee import service as guarantee
 from chanrong.identity import service as identity
 from chanrong.jobs import catalog, local, queue
 from chanrong.jobs.orm import JobRun
@@ -21,7 +24,7 @@ from chanrong.leasing import service as leasing
 from chanrong.lending.orm import Repayment
 from chanrong.storage.database import Database
 from chanrong.telemetry import service as telemetry
-from tests.builders import Park
+from tests.builders import Park, add_member, add_org
 from tests.credit.book import install_monitored_champion
 from tests.lending import builders as lb
 from tests.web.builders import seed_operating_data
@@ -100,7 +103,10 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
         queue.publish(s, queue.PAYMENTS_LANDED, ent.org_id)
         officer = lb.principal(s, park["bank"]["officer"])
         borrower = lb.principal(s, ent)
-        lb.active_loan(s, officer, borrower, start=today - timedelta(days=21), sweep_share_pct="30")
+        loan = lb.active_loan(
+            s, officer, borrower, start=today - timedelta(days=21), sweep_share_pct="30"
+        )
+        _guarantee_and_subsidise(s, park, loan.id, today)
         p = identity.authenticate_api_key(s, ent.key)
         governance.grant_consent(
             s,
@@ -127,6 +133,42 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
             end_date=month_start(today, 10),
         )
     return ent.org_id
+
+
+def _guarantee_and_subsidise(s: Session, park: Park, loan_id: str, today: date) -> None:
+    """The loan is guaranteed under a scheme (monthly fees) and a programme subsidises it."""
+    org = add_org(s, "financial_institution", institution_type="guarantor")
+    guarantor = lb.principal(s, add_member(s, org, "officer"))
+    gov = lb.principal(s, park["analyst"]["officer"])
+    start = month_start(today, -3)
+    guarantee.create_scheme(
+        s,
+        gov,
+        preset="pingshan-pool",
+        code="jobs",
+        starts_on=start,
+        ends_on=month_start(today, 24),
+        sharer_orgs={"pool": gov.org_id},
+    )
+    g = guarantee.request_guarantee(
+        s,
+        lb.principal(s, park["bank"]["officer"]),
+        loan_id=loan_id,
+        guarantor_org_id=org,
+        scheme_code="jobs",
+    )
+    guarantee.accept_guarantee(s, guarantor, g.id)
+    guarantee.create_programme(
+        s,
+        gov,
+        name="jobs",
+        mode="share",
+        value=Decimal("0.5"),
+        eligibility={},
+        starts_on=start,
+        ends_on=month_start(today, 24),
+        budget_fen=100_000,
+    )
 
 
 @sqlite_only

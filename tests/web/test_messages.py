@@ -50,6 +50,17 @@ def test_keys_built_from_values_cover_every_value() -> None:
     families["web.models.alert"] = [Level.WARNING.value, Level.ALERT.value]
     families["web.models.source"] = [*SOURCES, "unrecorded"]
     families["web.purpose"] = [p.value for p in Purpose] + ["platform_operation"]
+    families["web.guar.status"] = ["requested", "active", "claimed"]
+    families["web.guar.cap"] = [
+        "loss_rate_stop",
+        "fee_multiple_cap",
+        "total_cap",
+        "per_loan_cap",
+        "guarantee_cap",
+        "compensation",
+    ]
+    families["web.subsidy.mode"] = ["rate", "share"]
+    families["web.subsidy.status"] = ["open", "exhausted", "ended"]
     for family, values in families.items():
         for value in values:
             for loc in i18n.LOCALES:

@@ -11,6 +11,7 @@ from chanrong.cli import (
     carbon_demo,
     credit_demo,
     credit_models,
+    guarantee_demo,
     insurance_demo,
     lending_demo,
     supplychain_demo,
@@ -20,6 +21,7 @@ from chanrong.cli import park as park_cmd
 from chanrong.credit.cli import app as credit_app
 from chanrong.edge.commands import console, friendly_errors, settings
 from chanrong.governance.cli import catalog_app, consent_app, log_app
+from chanrong.guarantee.cli import app as guarantee_app
 from chanrong.identity.cli import apikey_app, org_app, user_app
 from chanrong.insurance.cli import app as insurance_app
 from chanrong.jobs.cli import jobs_app
@@ -75,6 +77,8 @@ app.command("worker")(worker_cmd)
 # domain imports the simulator or the demo); they join the domains' groups here.
 carbon_app.command("report")(carbon_demo.report)
 insurance_app.command("report")(insurance_demo.report)
+app.add_typer(guarantee_app, name="guarantee")
+guarantee_app.command("demo")(guarantee_demo.demo)
 
 
 @app.callback()

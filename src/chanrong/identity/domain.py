@@ -20,6 +20,7 @@ class InstitutionType(StrEnum):
     BANK = "bank"
     INSURER = "insurer"
     LESSOR = "lessor"
+    GUARANTOR = "guarantor"
 
 
 class AnalystType(StrEnum):

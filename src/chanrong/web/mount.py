@@ -27,6 +27,7 @@ from chanrong.web.pages import (
     certificates,
     consents,
     enterprise,
+    guarantee,
     jobs,
     loans,
     log_entry,
@@ -58,6 +59,7 @@ ROUTERS = (
     operator.router,
     jobs.router,
     analyst.router,
+    guarantee.router,
 )
 
 
