@@ -6,6 +6,7 @@ Amounts are in yuan in the working and fen in the calls (× 100).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 import pytest
@@ -161,7 +162,7 @@ def test_sensitivity_orders_by_swing() -> None:
     """Cost approach: ±10 % on the return moves 1,000,000 × 0.72 × ±0.01 = ±¥7,200; ±10 % on
     quality moves ¥1,100,000 × 0.8 × ±0.09 = ±¥79,200, so quality leads the tornado."""
 
-    def value(a: dict[str, Decimal]) -> int:  # type: ignore[type-arg]
+    def value(a: Mapping[str, Decimal]) -> int:
         return cost_approach(
             100_000_000, a["reasonable_return"], {"quality": a["quality"], "use": a["use"]}
         ).value_fen
