@@ -163,9 +163,10 @@ def test_sensitivity_orders_by_swing() -> None:
     quality moves ¥1,100,000 × 0.8 × ±0.09 = ±¥79,200, so quality leads the tornado."""
 
     def value(a: Mapping[str, Decimal]) -> int:
-        return cost_approach(
+        r = cost_approach(
             100_000_000, a["reasonable_return"], {"quality": a["quality"], "use": a["use"]}
-        ).value_fen
+        )
+        return int(r.value_fen)
 
     rows = sensitivity(
         value, {"reasonable_return": D("0.10"), "quality": D("0.9"), "use": D("0.8")}
