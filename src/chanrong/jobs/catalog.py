@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+from chanrong.assets import tasks as assets_tasks
 from chanrong.carbon import tasks as carbon_tasks
 from chanrong.core.settings import Settings
 from chanrong.credit import tasks as credit_tasks
@@ -12,7 +13,14 @@ from chanrong.leasing import tasks as leasing_tasks
 from chanrong.lending import tasks as lending_tasks
 from chanrong.telemetry import tasks as telemetry_tasks
 
-DOMAIN_TASKS = (carbon_tasks, credit_tasks, leasing_tasks, lending_tasks, telemetry_tasks)
+DOMAIN_TASKS = (
+    carbon_tasks,
+    credit_tasks,
+    leasing_tasks,
+    lending_tasks,
+    telemetry_tasks,
+    assets_tasks,
+)
 
 
 def _names(value: str) -> list[str]:
