@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from chanrong.core.settings import Settings
 from chanrong.jobs import catalog
 from chanrong.jobs.runner import run_manually
-from chanrong.core.settings import Settings
 from chanrong.storage.database import Database
 from tests.assets.builders import DATASET, catalog_with_reads, land
 from tests.builders import Park
