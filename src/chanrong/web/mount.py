@@ -23,6 +23,7 @@ from chanrong.web.auth import (
 from chanrong.web.pages import (
     analyst,
     applications,
+    assets,
     bank,
     certificates,
     consents,
@@ -58,6 +59,7 @@ ROUTERS = (
     operator.router,
     jobs.router,
     analyst.router,
+    assets.router,
 )
 
 
