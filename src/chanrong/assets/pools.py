@@ -386,7 +386,9 @@ def revalue(
         ref = governance.append_log(
             session,
             kind="assets.margin_alert",
-            actor_org_id=None,
+            # The revaluation serves the bank's line: as its actor the bank may read the
+            # entry and its proof, as the subject's organisation the enterprise may.
+            actor_org_id=pool.bank_org_id,
             subject=f"{pool.org_id}:asset.pool:{pool.id}",
             payload={
                 "bank": pool.bank_org_id,
