@@ -106,6 +106,15 @@ def test_report_for_owner_and_not_for_others(
             == 404
         )
     assert app_client.get(f"/assets/valuations/{v['id']}/report.html").status_code == 401
+    pdf = app_client.get(f"/assets/valuations/{v['id']}/report.pdf", headers=ent.headers)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert (
+        app_client.get(
+            f"/assets/valuations/{v['id']}/report.pdf",
+            headers=park["other_enterprise"]["officer"].headers,
+        ).status_code
+        == 404
+    )
 
 
 def test_denials_and_bad_input(app_client: TestClient, db: Database, park: Park) -> None:

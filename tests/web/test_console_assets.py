@@ -24,6 +24,9 @@ def test_enterprise_and_bank_pages(
     assert f"/console/valuations/{story.valuation_id}" in r.text
     rep = app_client.get(f"/console/valuations/{story.valuation_id}", headers=HTML)
     assert rep.status_code == 200 and "资产评估报告" in rep.text
+    pdf = app_client.get(f"/console/valuations/{story.valuation_id}/pdf", headers=HTML)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
     app_client.cookies.set("chanrong_locale", "en")
     rep = app_client.get(f"/console/valuations/{story.valuation_id}?lang=en", headers=HTML)
     assert rep.status_code == 200
@@ -50,3 +53,6 @@ def test_bank_sees_alert_other_bank_does_not(
     assert r.status_code == 200 and story.alert_id not in r.text
     assert other.get(f"/console/pools/{story.pool_id}", headers=HTML).status_code == 404
     assert other.get(f"/console/valuations/{story.valuation_id}", headers=HTML).status_code == 404
+    assert (
+        other.get(f"/console/valuations/{story.valuation_id}/pdf", headers=HTML).status_code == 404
+    )

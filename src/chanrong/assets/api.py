@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from chanrong.assets import service
 from chanrong.assets.schemas import (
@@ -216,7 +216,19 @@ def valuation(valuation_id: str, ctx: Ctx = Depends(current)) -> ValuationOut:
 def valuation_report(valuation_id: str, ctx: Ctx = Depends(current)) -> HTMLResponse:
     """The valuation report as an HTML page in the caller's language."""
     v = service.get_valuation(ctx.session, ctx.principal, valuation_id)
-    return HTMLResponse(service.render_report(v, ctx.locale))
+    pdf = f"/assets/valuations/{v.id}/report.pdf"
+    return HTMLResponse(service.render_report(v, ctx.locale, pdf_href=pdf))
+
+
+@router.get("/valuations/{valuation_id}/report.pdf", response_class=Response)
+def valuation_report_pdf(valuation_id: str, ctx: Ctx = Depends(current)) -> Response:
+    """The valuation report as PDF (summary page and sensitivity chart)."""
+    v = service.get_valuation(ctx.session, ctx.principal, valuation_id)
+    return Response(
+        service.render_pdf(v, ctx.locale),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="valuation-{v.id}.pdf"'},
+    )
 
 
 # --- pools ----------------------------------------------------------------------------------

@@ -26,8 +26,8 @@ def _env() -> Environment:
     )
 
 
-def render_report(v: Valuation, locale: str | None = None) -> str:
-    """The valuation as an HTML page in ``locale``."""
+def render_report(v: Valuation, locale: str | None = None, *, pdf_href: str = "") -> str:
+    """The valuation as an HTML page in ``locale`` (``pdf_href``: where its PDF downloads)."""
     loc = normalise_locale(locale)
     widest = max((int(s["swing_fen"]) for s in v.sensitivity), default=0)
     weights = v.reconciliation.get("weights", {})
@@ -48,5 +48,6 @@ def render_report(v: Valuation, locale: str | None = None) -> str:
             weight=lambda a: f"{Decimal(weights.get(a, '0')):.2f}",
             bar=lambda swing: 0 if widest == 0 else int(BAR_PX * swing / widest),
             log_href=lambda i: LOG_HREF.format(index=i),
+            pdf_href=pdf_href or f"/console/valuations/{v.id}/pdf",
         )
     )

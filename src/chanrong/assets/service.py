@@ -51,6 +51,7 @@ from chanrong.assets.pools import (
     substitute_asset,
 )
 from chanrong.assets.report import render_report
+from chanrong.assets.report_pdf import render_pdf
 from chanrong.assets.valuation import Approach, Comparable
 
 __all__ = [
@@ -85,6 +86,7 @@ __all__ = [
     "pool_pledges",
     "register_ip",
     "release_asset",
+    "render_pdf",
     "render_report",
     "revalue",
     "revalue_pool",

@@ -5,7 +5,7 @@ and pools; the bank's pools with their borrowing base and margin alerts; the val
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from chanrong.assets import service as assets
 from chanrong.core.errors import ChanrongError
@@ -101,3 +101,14 @@ def valuation_report(
     except ChanrongError as exc:
         return error_page(request, p, exc)
     return HTMLResponse(assets.render_report(v, p.locale))
+
+
+@router.get("/valuations/{valuation_id}/pdf", response_class=Response)
+def valuation_report_pdf(valuation_id: str, p: Page = Depends(party_page)) -> Response:
+    """The valuation report as PDF, for the same readers as the page."""
+    v = assets.get_valuation(p.session, p.ctx.principal, valuation_id)
+    return Response(
+        assets.render_pdf(v, p.locale),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="valuation-{v.id}.pdf"'},
+    )
