@@ -213,3 +213,8 @@ def ip_pledges(session: Session, principal: Principal, ip_id: str) -> Sequence[I
     """A right's pledge registrations, oldest first."""
     ip = get_ip(session, principal, ip_id)
     return AssetsRepository(session).ip_pledges(ip.id)
+
+
+def normalise_ip_number(kind: str, number: str) -> str:
+    """The canonical number of a right of ``kind`` (checked where the format allows)."""
+    return normalise_number(IpKind(_enum(IpKind, kind, "kind")), number)

@@ -30,7 +30,15 @@ from chanrong.assets.data_register import (
     list_register,
     set_treatment,
 )
-from chanrong.assets.ip_rights import get_ip, ip_pledges, list_ip, register_ip, status_on, update_ip
+from chanrong.assets.ip_rights import (
+    get_ip,
+    ip_pledges,
+    list_ip,
+    normalise_ip_number,
+    register_ip,
+    status_on,
+    update_ip,
+)
 from chanrong.assets.pools import (
     AssetSpec,
     Revalued,
@@ -79,6 +87,7 @@ __all__ = [
     "list_pools",
     "list_register",
     "list_valuations",
+    "normalise_ip_number",
     "open_pool",
     "pledge_asset",
     "pool_by_id",

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from chanrong.assets.cli import app as assets_app
 from chanrong.carbon.cli import app as carbon_app
 from chanrong.cli import (
     carbon_demo,
@@ -71,6 +72,7 @@ app.add_typer(carbon_app, name="carbon")
 app.add_typer(insurance_app, name="insurance")
 app.add_typer(jobs_app, name="jobs")
 app.command("worker")(worker_cmd)
+app.add_typer(assets_app, name="assets")
 # Commands that simulate a park are demo code, kept out of the domains' own cli modules (no
 # domain imports the simulator or the demo); they join the domains' groups here.
 carbon_app.command("report")(carbon_demo.report)
