@@ -9,6 +9,7 @@ import typer
 from chanrong.assets.cli import app as assets_app
 from chanrong.carbon.cli import app as carbon_app
 from chanrong.cli import (
+    assets_demo,
     carbon_demo,
     credit_demo,
     credit_models,
@@ -77,6 +78,7 @@ app.add_typer(assets_app, name="assets")
 # domain imports the simulator or the demo); they join the domains' groups here.
 carbon_app.command("report")(carbon_demo.report)
 insurance_app.command("report")(insurance_demo.report)
+assets_app.command("evaluate")(assets_demo.evaluate)
 
 
 @app.callback()
