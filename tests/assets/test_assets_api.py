@@ -375,3 +375,54 @@ def test_pool_margin_alert_and_no_double_pledge(
         ).status_code
         == 201
     )
+
+
+def test_measured_share_and_missing_quality(
+    app_client: TestClient, db: Database, park: Park
+) -> None:
+    """A share measured from a model's lift (AUC 0.80 / 0.74 / 0.5 → 20 %) is marked measured;
+    a dataset without a quality score needs a stated assumption (422 naming it)."""
+    res, _ = _valued(app_client, db, park)
+    ent = park["enterprise"]["officer"]
+    lift = {
+        "metric": "auc",
+        "with_data": "0.80",
+        "without_data": "0.74",
+        "baseline": "0.5",
+        "source": "scorecard sme-operating@1 on the 2025 test set",
+    }
+    r = app_client.post(
+        f"/assets/register/{res['id']}/valuations",
+        headers=ent.headers,
+        json={"as_of": AS_OF, "business_flows": ["100000"] * 3, "lift": lift},
+    )
+    assert r.status_code == 201, r.text
+    share = next(a for a in r.json()["approaches"] if a["approach"] == "income_share")
+    assert share["measured"] == ["share"] and share["assumptions"]["share"] == "0.2"
+    assert share["value_fen"] == 2 * 2_486_852  # twice the 10 % share's value
+    other = next(
+        x
+        for x in app_client.get("/assets/register", headers=ent.headers).json()
+        if x["quality_score"] is None
+    )
+    app_client.post(
+        f"/assets/register/{other['id']}/costs",
+        headers=ent.headers,
+        json={
+            "kind": "storage",
+            "amount": "100",
+            "incurred_on": "2026-01-01",
+            "evidence": "cloud bill",
+        },
+    )
+    r = app_client.post(
+        f"/assets/register/{other['id']}/valuations", headers=ent.headers, json={"as_of": AS_OF}
+    )
+    assert r.status_code == 422 and r.json()["field"] == "quality_assumed"
+    r = app_client.post(
+        f"/assets/register/{other['id']}/valuations",
+        headers=ent.headers,
+        json={"as_of": AS_OF, "quality_assumed": "0.7"},
+    )
+    assert r.status_code == 201
+    assert r.json()["evidence"]["quality_source"] == "assumption"
