@@ -54,3 +54,16 @@ def test_pool_items_on_a_day() -> None:
         for i in pool_items(date(2024, 3, 31), invoices, paid, orders, {"O1": date(2024, 3, 5)})
     }
     assert later == {"receivable:I2"}  # I1 paid in full, O1 invoiced
+
+
+def test_alert_rule_needs_the_months_in_a_row() -> None:
+    from decimal import Decimal
+
+    from chanrong.demo.assets_evaluation import Rule, _alert_on
+
+    days = [date(2024, m, 28) for m in range(1, 6)]
+    series = list(zip(days, [100, 70, 90, 70, 60], strict=True))
+    assert _alert_on(series, 100, Rule(Decimal("0.8"), 1)) == days[1]
+    assert _alert_on(series, 100, Rule(Decimal("0.8"), 2)) == days[4]
+    assert _alert_on(series, 100, Rule(Decimal("0.5"), 1)) is None
+    assert _alert_on(series, 0, Rule(Decimal("0.8"), 1)) is None  # nothing drawn, no alert

@@ -96,15 +96,46 @@ def pool_items(
     return items
 
 
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """When the margin alert fires: drawn at ``draw_share`` of the opening base, alert after
+    the base is below the drawn balance for ``persist`` month-ends in a row."""
+
+    draw_share: Decimal
+    persist: int = 1
+
+    def __str__(self) -> str:
+        return f"drawn {self.draw_share * 100:.0f} %, {self.persist} month(s)"
+
+
+DEFAULT_RULES = (
+    Rule(Decimal("0.8"), 1),
+    Rule(Decimal("0.8"), 2),
+    Rule(Decimal("0.6"), 1),
+    Rule(Decimal("0.6"), 2),
+    Rule(Decimal("0.5"), 2),
+)
+
+
+def _alert_on(series: Sequence[tuple[date, int]], opening: int, rule: Rule) -> date | None:
+    drawn = int(Decimal(opening) * rule.draw_share)
+    run = 0
+    for day, base in series:
+        run = run + 1 if drawn > 0 and base < drawn else 0
+        if run >= rule.persist:
+            return day
+    return None
+
+
 def evaluate_seed(
     seed: int,
     *,
     enterprises: int = 60,
     months: int = 18,
     start_months: int = 6,
-    draw_share: Decimal = Decimal("0.8"),
-) -> SeedResult:
-    """One simulated park, scored against its truth."""
+    rules: Sequence[Rule] = DEFAULT_RULES,
+) -> dict[Rule, SeedResult]:
+    """One simulated park (simulated once), scored against its truth under each rule."""
     cfg = ParkConfig(
         enterprises=enterprises,
         months=months,
@@ -129,37 +160,40 @@ def evaluate_seed(
         ord_by.setdefault(o["seller_uscc"], []).append(o)
     ends = _month_ends(cfg.start, months)
     opened_on = ends[start_months - 1]
-    defaulters = alerted = healthy = healthy_alerted = 0
-    leads: list[int] = []
+    scored: list[tuple[dict[str, Any], int, list[tuple[date, int]]]] = []
     for f in firms:
         u = f["uscc"]
         t = truth[u]
         if t["defaulted"] and t["default_date"] is not None and t["default_date"] <= opened_on:
             continue  # defaulted before a pool could open
-        opening = borrowing_base(
-            pool_items(opened_on, inv_by.get(u, []), paid, ord_by.get(u, []), invoiced_on)
-        ).base_fen
-        drawn = int(Decimal(opening) * draw_share)
-        alert_on = None
-        for day in ends[start_months:]:
-            items = pool_items(day, inv_by.get(u, []), paid, ord_by.get(u, []), invoiced_on)
-            if drawn > 0 and borrowing_base(items).base_fen < drawn:
-                alert_on = day
-                break
-        if t["defaulted"]:
-            defaulters += 1
-            if alert_on is not None and alert_on < t["default_date"]:
-                alerted += 1
-                leads.append((t["default_date"] - alert_on).days)
-        elif not t["deteriorating"]:
-            healthy += 1
-            healthy_alerted += alert_on is not None
-    return SeedResult(
-        seed,
-        len(firms),
-        defaulters,
-        alerted,
-        statistics.median(leads) if leads else None,
-        healthy,
-        healthy_alerted,
-    )
+        invs, ords = inv_by.get(u, []), ord_by.get(u, [])
+        opening = borrowing_base(pool_items(opened_on, invs, paid, ords, invoiced_on)).base_fen
+        series = [
+            (day, borrowing_base(pool_items(day, invs, paid, ords, invoiced_on)).base_fen)
+            for day in ends[start_months:]
+        ]
+        scored.append((t, opening, series))
+    out = {}
+    for rule in rules:
+        defaulters = alerted = healthy = healthy_alerted = 0
+        leads: list[int] = []
+        for t, opening, series in scored:
+            alert_on = _alert_on(series, opening, rule)
+            if t["defaulted"]:
+                defaulters += 1
+                if alert_on is not None and alert_on < t["default_date"]:
+                    alerted += 1
+                    leads.append((t["default_date"] - alert_on).days)
+            elif not t["deteriorating"]:
+                healthy += 1
+                healthy_alerted += alert_on is not None
+        out[rule] = SeedResult(
+            seed,
+            len(firms),
+            defaulters,
+            alerted,
+            statistics.median(leads) if leads else None,
+            healthy,
+            healthy_alerted,
+        )
+    return out
