@@ -426,3 +426,80 @@ def test_measured_share_and_missing_quality(
     )
     assert r.status_code == 201
     assert r.json()["evidence"]["quality_source"] == "assumption"
+
+
+def test_ip_pledge_registration_states_and_lapse(app_client: TestClient, park: Park) -> None:
+    """Pledged into a pool, a patent's registration is registered; the bank enforces it (the
+    enterprise may not); another is released; a patent whose fees lapse lends nothing."""
+    ent, bank = park["enterprise"]["officer"], park["bank"]["officer"]
+    pool = app_client.post(
+        "/assets/pools",
+        json={"enterprise_org_id": ent.org_id, "limit": "1000000"},
+        headers=bank.headers,
+    ).json()
+    ids = []
+    for number in ("201710601862.3", "95115608.X"):
+        body = {
+            "kind": "invention_patent",
+            "number": number,
+            "title": "t",
+            "owner_name": "o",
+            "filed_on": "2017-07-20" if number.startswith("2017") else "1995-11-01",
+            "fees_paid_until": "2026-12-31",
+        }
+        ip = app_client.post("/assets/ip", json=body, headers=ent.headers).json()
+        r = app_client.post(
+            f"/assets/ip/{ip['id']}/valuations",
+            headers=ent.headers,
+            json={"as_of": AS_OF, "revenues": ["1000000"] * 3, "royalty_rate": "0.05"},
+        )
+        ids.append(ip["id"])
+    # The 1995 patent expired in 2015: valued at nothing, and refused as a pledge.
+    assert (
+        r.json()["value_fen"] == 0 and r.json()["evidence"]["status_on_valuation_day"] == "expired"
+    )
+    refused = app_client.post(
+        f"/assets/pools/{pool['id']}/pledges",
+        headers=ent.headers,
+        json={"asset_type": "ip", "asset_ref": ids[1], "on": AS_OF},
+    )
+    assert refused.status_code == 409 and refused.json()["field"] == "asset_ref"
+    p = app_client.post(
+        f"/assets/pools/{pool['id']}/pledges",
+        headers=ent.headers,
+        json={
+            "asset_type": "ip",
+            "asset_ref": ids[0],
+            "on": AS_OF,
+            "registration_no": "Y2026980000123",
+        },
+    ).json()
+    regs = app_client.get(f"/assets/ip/{ids[0]}/pledges", headers=ent.headers).json()
+    assert [(g["state"], g["registration_no"]) for g in regs] == [("registered", "Y2026980000123")]
+    # Fees unpaid past the grace period: the right has lapsed by 2027-07-01 and lends nothing.
+    rv = app_client.post(
+        f"/assets/pools/{pool['id']}/revalue", json={"as_of": "2027-07-01"}, headers=bank.headers
+    ).json()
+    assert rv["lines"][0]["reasons"] == ["not_in_force"] and rv["base_fen"] == 0
+    assert (
+        app_client.post(
+            f"/assets/pools/{pool['id']}/pledges/{p['id']}/enforce",
+            json={"on": "2027-07-02"},
+            headers=ent.headers,
+        ).status_code
+        == 403
+    )
+    r = app_client.post(
+        f"/assets/pools/{pool['id']}/pledges/{p['id']}/enforce",
+        json={"on": "2027-07-02"},
+        headers=bank.headers,
+    )
+    assert r.status_code == 200 and r.json()["status"] == "enforced"
+    regs = app_client.get(f"/assets/ip/{ids[0]}/pledges", headers=ent.headers).json()
+    assert regs[0]["state"] == "enforced" and regs[0]["close_log_index"] is not None
+    again = app_client.post(
+        f"/assets/pools/{pool['id']}/pledges/{p['id']}/release",
+        json={"on": "2027-07-03"},
+        headers=bank.headers,
+    )
+    assert again.status_code == 409

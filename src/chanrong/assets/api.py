@@ -301,6 +301,15 @@ def release(
     return PledgeOut.model_validate(p)
 
 
+@router.post("/pools/{pool_id}/pledges/{pledge_id}/enforce", response_model=PledgeOut)
+def enforce(
+    pool_id: str, pledge_id: str, body: ReleaseIn, ctx: Ctx = Depends(bank_officer)
+) -> PledgeOut:
+    """The bank enforces its security over a pledged asset (质权实现)."""
+    p = service.enforce_pledge(ctx.session, ctx.principal, pool_id, pledge_id, on=body.on)
+    return PledgeOut.model_validate(p)
+
+
 @router.post(
     "/pools/{pool_id}/pledges/{pledge_id}/substitute", response_model=PledgeOut, status_code=201
 )

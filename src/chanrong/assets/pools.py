@@ -234,12 +234,12 @@ def _pledge(
 def _release(
     session: Session, principal: Principal, pool: Pool, pledge: Pledge, *, on: date, why: str
 ) -> None:
-    pledge.status = "released"
+    pledge.status = "enforced" if why == "enforced" else "released"
     pledge.active_key = None
     pledge.released_at = utcnow()
     if pledge.asset_type == AssetType.IP.value:
         ip_rights.close_ip_pledge(
-            session, pledge.asset_ref, to="released", on=on, actor_org_id=pool.bank_org_id
+            session, pledge.asset_ref, to=pledge.status, on=on, actor_org_id=pool.bank_org_id
         )
     ref = governance.append_log(
         session,
@@ -292,6 +292,20 @@ def release_asset(
     else:
         raise Forbidden("only the bank, or the enterprise's officers, release pledged assets")
     _release(session, principal, pool, p, on=on, why="released")
+    return p
+
+
+def enforce_pledge(
+    session: Session, principal: Principal, pool_id: str, pledge_id: str, *, on: date
+) -> Pledge:
+    """The bank enforces its security over a pledged asset (质权实现): the asset leaves the pool
+    as enforced (an IP right's pledge registration moves to enforced), logged."""
+    pool = get_pool(session, principal, pool_id)
+    if principal.org_id != pool.bank_org_id:
+        raise Forbidden("only the pool's bank enforces its pledges")
+    _bank_officer(principal)
+    p = _active_pledge(session, pool, pledge_id)
+    _release(session, principal, pool, p, on=on, why="enforced")
     return p
 
 
