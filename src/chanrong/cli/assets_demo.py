@@ -51,3 +51,27 @@ def evaluate(
             f"{_pct(statistics.mean(fa) if fa else None)} / {_pct(max(fa) if fa else None)}",
         )
     console.print(table)
+
+
+@friendly_errors
+def story(
+    bank: Annotated[str, typer.Option(help="The demo bank's organisation id")],
+    as_of: Annotated[str, typer.Option(help="Valuation day, YYYY-MM-DD")],
+    pool_every: Annotated[int, typer.Option(help="Open a pool for every n-th enterprise")] = 3,
+) -> None:
+    """Register and value every enterprise's data resources; pools for a share of them."""
+    from datetime import date
+
+    from chanrong.core.money import format_yuan
+    from chanrong.demo.assets_story import tell
+    from chanrong.edge.commands import unit_of_work
+
+    with unit_of_work() as session:
+        s = tell(session, bank_org_id=bank, as_of=date.fromisoformat(as_of), pool_every=pool_every)
+    console.print(
+        f"{s.registered} data resources registered, {s.valued} valued "
+        f"({format_yuan(s.value_fen)} in all); {len(s.pools)} pools opened; "
+        f"{len(s.refused)} pledges refused"
+    )
+    for line in s.refused[:20]:
+        console.print(f"  refused {line}")

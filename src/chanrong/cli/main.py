@@ -79,6 +79,7 @@ app.add_typer(assets_app, name="assets")
 carbon_app.command("report")(carbon_demo.report)
 insurance_app.command("report")(insurance_demo.report)
 assets_app.command("evaluate")(assets_demo.evaluate)
+assets_app.command("demo")(assets_demo.story)
 
 
 @app.callback()
