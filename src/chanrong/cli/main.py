@@ -80,6 +80,7 @@ carbon_app.command("report")(carbon_demo.report)
 insurance_app.command("report")(insurance_demo.report)
 assets_app.command("evaluate")(assets_demo.evaluate)
 assets_app.command("demo")(assets_demo.story)
+assets_app.command("lift")(assets_demo.lift)
 
 
 @app.callback()
