@@ -263,9 +263,9 @@ def pool(pool_id: str, ctx: Ctx = Depends(current)) -> PoolOut:
 
 
 @router.get("/pools/{pool_id}/pledges", response_model=list[PledgeOut])
-def pledges(pool_id: str, ctx: Ctx = Depends(current), all: bool = False) -> list[PledgeOut]:
-    """The pool's pledged assets (``all=true`` includes released ones)."""
-    rows = service.pool_pledges(ctx.session, ctx.principal, pool_id, active_only=not all)
+def pledges(pool_id: str, ctx: Ctx = Depends(current), released: bool = False) -> list[PledgeOut]:
+    """The pool's pledged assets (``released=true`` includes released ones)."""
+    rows = service.pool_pledges(ctx.session, ctx.principal, pool_id, active_only=not released)
     return [PledgeOut.model_validate(p) for p in rows]
 
 

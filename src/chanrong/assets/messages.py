@@ -15,7 +15,10 @@ register(
         "assets.report.approaches": {"zh-CN": "评估方法", "en": "Approaches"},
         "assets.report.weight": {"zh-CN": "权重", "en": "Weight"},
         "assets.report.assumptions": {"zh-CN": "假设", "en": "Assumptions"},
-        "assets.report.working": {"zh-CN": "计算过程", "en": "Working"},
+        "assets.report.working": {
+            "zh-CN": "计算过程（金额单位：分）",
+            "en": "Working (amounts in fen)",
+        },
         "assets.report.sensitivity": {
             "zh-CN": "敏感性分析（各假设 ±10%）",
             "en": "Sensitivity (each assumption ±10 %)",
