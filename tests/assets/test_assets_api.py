@@ -197,6 +197,13 @@ def test_ip_number_checked_and_valued(app_client: TestClient, park: Park) -> Non
     assert r.status_code == 201, r.text
     assert r.json()["value_fen"] == 9_325_695  # the hand-worked RFR example, 3 years in force
     assert r.json()["evidence"]["remaining_life_years"] == 11
+    html = app_client.get(f"/assets/valuations/{r.json()['id']}/report.html", headers=ent.headers)
+    assert "201710601862.3" in html.text and "许可费节省法" in html.text
+    en = app_client.get(
+        f"/assets/valuations/{r.json()['id']}/report.html",
+        headers={**ent.headers, "Accept-Language": "en"},
+    )
+    assert "Relief from royalty" in en.text
 
 
 def test_pool_margin_alert_and_no_double_pledge(
