@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from chanrong.assets import service as assets
 from chanrong.cli.main import app
 from chanrong.core.clock import month_start, shanghai_date, utcnow
 from chanrong.core.settings import Settings
@@ -132,6 +133,8 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
             start_date=month_start(today, -2),
             end_date=month_start(today, 10),
         )
+        # An asset pool, so the nightly revaluation has a subject.
+        assets.open_pool(s, officer, enterprise_org_id=ent.org_id, limit_fen=1_000_000)
     return ent.org_id
 
 
@@ -208,6 +211,9 @@ def test_one_worker_runs_every_job(db: Database, settings: Settings, park: Park)
         "0 loan(s) checked, 0 alert(s); not read, no monitoring grant: 1 loan(s)"
     )
     assert "graded" in by[("carbon.monthly_assessment", "-")].detail
+    assert [r.detail for r in rows if r.name == "assets.revalue_pools"] == [
+        "base 0 fen, available 0 fen"
+    ]
     assert by[("credit.model_monitoring", "sme-operating@1")].detail.startswith("stable: PSI —")
     bills = [r for r in rows if r.name == "leasing.billing"]
     assert len(bills) == 1 and "fen" in (bills[0].detail or "")

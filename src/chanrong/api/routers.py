@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from chanrong.api import reference
+from chanrong.assets import api as assets_api
 from chanrong.carbon import api as carbon_api
 from chanrong.credit import api as credit_api
 from chanrong.governance import api as governance_api
@@ -33,6 +34,7 @@ PROTECTED: list[APIRouter] = [
     leasing_api.router,
     insurance_api.router,
     guarantee_api.router,
+    assets_api.router,
 ]
 
 # Routers that authenticate by other means (they issue credentials).

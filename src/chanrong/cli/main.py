@@ -6,8 +6,10 @@ from typing import Annotated
 
 import typer
 
+from chanrong.assets.cli import app as assets_app
 from chanrong.carbon.cli import app as carbon_app
 from chanrong.cli import (
+    assets_demo,
     carbon_demo,
     credit_demo,
     credit_models,
@@ -73,12 +75,16 @@ app.add_typer(carbon_app, name="carbon")
 app.add_typer(insurance_app, name="insurance")
 app.add_typer(jobs_app, name="jobs")
 app.command("worker")(worker_cmd)
+app.add_typer(assets_app, name="assets")
 # Commands that simulate a park are demo code, kept out of the domains' own cli modules (no
 # domain imports the simulator or the demo); they join the domains' groups here.
 carbon_app.command("report")(carbon_demo.report)
 insurance_app.command("report")(insurance_demo.report)
 app.add_typer(guarantee_app, name="guarantee")
 guarantee_app.command("demo")(guarantee_demo.demo)
+assets_app.command("evaluate")(assets_demo.evaluate)
+assets_app.command("demo")(assets_demo.story)
+assets_app.command("lift")(assets_demo.lift)
 
 
 @app.callback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+from chanrong.assets import tasks as assets_tasks
 from chanrong.carbon import tasks as carbon_tasks
 from chanrong.core.settings import Settings
 from chanrong.credit import tasks as credit_tasks
@@ -20,6 +21,7 @@ DOMAIN_TASKS = (
     lending_tasks,
     telemetry_tasks,
     guarantee_tasks,
+    assets_tasks,
 )
 
 

@@ -23,6 +23,7 @@ from chanrong.web.auth import (
 from chanrong.web.pages import (
     analyst,
     applications,
+    assets,
     bank,
     certificates,
     consents,
@@ -60,6 +61,7 @@ ROUTERS = (
     jobs.router,
     analyst.router,
     guarantee.router,
+    assets.router,
 )
 
 

@@ -36,6 +36,11 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
                 "/console/loans",
             ),
         ),
+        NavItem(
+            "web.nav.assets",
+            "/console/enterprise/assets",
+            ("/console/valuations", "/console/pools"),
+        ),
     ),
     OrgKind.FINANCIAL_INSTITUTION: (
         NavItem("web.nav.home", "/console"),
@@ -44,6 +49,7 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
         NavItem("web.nav.loans", "/console/bank/loans", ("/console/loans",)),
         NavItem("web.nav.certificates", "/console/bank/certificates"),
         NavItem("web.nav.models", "/console/bank/models"),
+        NavItem("web.nav.pools", "/console/bank/pools", ("/console/pools", "/console/valuations")),
     ),
     OrgKind.PLATFORM_OPERATOR: (
         NavItem("web.nav.home", "/console"),
