@@ -20,6 +20,7 @@ from chanrong.jobs.orm import JobRun
 from chanrong.leasing import service as leasing
 from chanrong.lending.orm import Repayment
 from chanrong.storage.database import Database
+from chanrong.supplychain import service as scf
 from chanrong.telemetry import service as telemetry
 from tests.builders import Park
 from tests.credit.book import install_monitored_champion
@@ -112,6 +113,21 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
             valid_from=None,
             valid_until=utcnow() + timedelta(days=365),
         )
+        # A certificate the core enterprise left unpaid at maturity (yesterday).
+        issued = datetime.combine(today - timedelta(days=30), datetime.min.time(), UTC)
+        payable = scf.submit_payable(
+            s,
+            scf.principal_for_org(s, ent.org_id),
+            core_org_id=park["core"]["officer"].org_id,
+            amount_fen=1_000_000,
+            maturity_date=yesterday,
+            contract_ref="HT-JOBS",
+            invoice_ref="INV-JOBS",
+            now=issued,
+        )
+        scf.confirm_payable(
+            s, scf.principal_for_org(s, park["core"]["officer"].org_id), payable.id, now=issued
+        )
         lessor = lb.principal(s, park["lessor"]["officer"])
         leasing.create_contract(
             s,
@@ -167,6 +183,8 @@ def test_one_worker_runs_every_job(db: Database, settings: Settings, park: Park)
     )
     assert "graded" in by[("carbon.monthly_assessment", "-")].detail
     assert by[("credit.model_monitoring", "sme-operating@1")].detail.startswith("stable: PSI —")
+    [overdue] = [r for r in rows if r.name == "supplychain.mark_overdue"]
+    assert overdue.detail == "marked overdue"
     bills = [r for r in rows if r.name == "leasing.billing"]
     assert len(bills) == 1 and "fen" in (bills[0].detail or "")
     # A second pass finds everything done: nothing runs twice.

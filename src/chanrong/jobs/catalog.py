@@ -10,9 +10,17 @@ from chanrong.credit import tasks as credit_tasks
 from chanrong.jobs.registry import Job, registered
 from chanrong.leasing import tasks as leasing_tasks
 from chanrong.lending import tasks as lending_tasks
+from chanrong.supplychain import tasks as supplychain_tasks
 from chanrong.telemetry import tasks as telemetry_tasks
 
-DOMAIN_TASKS = (carbon_tasks, credit_tasks, leasing_tasks, lending_tasks, telemetry_tasks)
+DOMAIN_TASKS = (
+    carbon_tasks,
+    credit_tasks,
+    leasing_tasks,
+    lending_tasks,
+    telemetry_tasks,
+    supplychain_tasks,
+)
 
 
 def _names(value: str) -> list[str]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from chanrong.core.clock import shanghai_date
 from chanrong.core.errors import Conflict, Forbidden
 from chanrong.identity.domain import Principal
-from chanrong.supplychain import access
+from chanrong.supplychain import access, journal, limits
 from chanrong.supplychain import certificates as rules
 from chanrong.supplychain.certificates import CertState, DayCount, FinancingState, Origin
 from chanrong.supplychain.orm import Certificate, Financing
@@ -70,9 +70,14 @@ def quote_financing(
     *,
     annual_rate_percent: Decimal,
     day_count: DayCount,
+    recourse: bool = False,
     now: datetime | None = None,
 ) -> Financing:
-    """The bank quotes a discount rate on the core enterprise's credit."""
+    """The bank quotes a discount rate on the core enterprise's credit, with or without
+    recourse to the seller should the core enterprise not pay at maturity.
+
+    A quote the bank's exposure limit on that core enterprise could not take is refused
+    here already (and checked again at acceptance, when it counts)."""
     at = stamp(now)
     rules.check_rate(annual_rate_percent)
     repo = writer(session)
@@ -82,12 +87,14 @@ def quote_financing(
     cert = _offered(repo, fin)
     days = rules.days_between(shanghai_date(at), cert.maturity_date)
     discount = rules.discount_fen(cert.face_fen, annual_rate_percent, days, day_count)
+    limits.check_room(repo, fin.bank_org_id, cert.core_org_id, cert.face_fen)
     repo.move_financing(
         fin,
         expected=FinancingState.REQUESTED,
         new=FinancingState.QUOTED,
         annual_rate_percent=annual_rate_percent,
         day_count=day_count.value,
+        recourse=recourse,
         days=days,
         discount_fen=discount,
         proceeds_fen=cert.face_fen - discount,
@@ -106,6 +113,7 @@ def quote_financing(
             "day_count": day_count.value,
             "days": days,
             "discount_fen": discount,
+            "recourse": recourse,
         },
     )
     return fin
@@ -162,6 +170,9 @@ def accept_financing(
     discount = rules.discount_fen(
         cert.face_fen, Decimal(fin.annual_rate_percent), days, DayCount(fin.day_count)
     )
+    # Under the write lock (the limit row locked on PostgreSQL): two acceptances cannot
+    # both fit into the last of the headroom.
+    limits.check_room(repo, fin.bank_org_id, cert.core_org_id, cert.face_fen, lock=True)
     repo.consume(
         cert, actor_org_id=principal.org_id, new=CertState.FINANCED, at=at, keep_financing=fin.id
     )
@@ -179,6 +190,14 @@ def accept_financing(
         bank_certificate_id=bank_cert.id,
         decided_at=at,
     )
+    journal.post(
+        session,
+        payable_id=cert.payable_id,
+        certificate_id=bank_cert.id,
+        kind="financing",
+        at=at,
+        lines=journal.financing(fin.bank_org_id, principal.org_id, cert.face_fen, discount),
+    )
     record(
         repo,
         cert,
@@ -195,6 +214,7 @@ def accept_financing(
             "days": days,
             "discount_fen": discount,
             "proceeds_fen": cert.face_fen - discount,
+            "recourse": fin.recourse,
             "new_identifier": bank_cert.identifier,
         },
     )

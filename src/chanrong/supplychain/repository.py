@@ -17,18 +17,21 @@ verifiable log's head (inside ``append_log``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from chanrong.core.errors import Conflict
-from chanrong.supplychain.certificates import CertState, FinancingState
+from chanrong.supplychain.certificates import OUTSTANDING, CertState, FinancingState
 from chanrong.supplychain.orm import (
     Certificate,
     CertificateEvent,
+    ExposureLimit,
     Financing,
+    JournalEntry,
+    JournalLine,
     Payable,
     Settlement,
 )
@@ -114,7 +117,8 @@ class SupplyChainRepository:
         ).one_or_none()
 
     def tree(self, payable_id: str, *, lock_live: bool = False) -> Sequence[Certificate]:
-        """Every certificate of a payable, oldest first (live ones locked when asked)."""
+        """Every certificate of a payable, oldest first; with ``lock_live`` only the
+        outstanding ones (live or overdue), locked."""
         stmt = (
             select(Certificate)
             .where(Certificate.payable_id == payable_id)
@@ -124,7 +128,7 @@ class SupplyChainRepository:
         if lock_live:
             # Lock in id order so two settlements of one tree cannot deadlock.
             stmt = (
-                stmt.where(Certificate.state == CertState.LIVE.value)
+                stmt.where(Certificate.state.in_([s.value for s in OUTSTANDING]))
                 .order_by(None)
                 .order_by(Certificate.id)
                 .with_for_update(key_share=True)
@@ -149,8 +153,10 @@ class SupplyChainRepository:
         new: CertState,
         at: datetime,
         keep_financing: str | None = None,
+        was: CertState = CertState.LIVE,
     ) -> None:
-        """Live → ``new``, only if still live, still held by the actor, still this version.
+        """Live (or ``was``) → ``new``, only if still so, still held by the actor, still this
+        version.
 
         Open financing requests on the certificate (but ``keep_financing``, the one being
         accepted) are cancelled in the same transaction: what they offered no longer exists.
@@ -159,7 +165,7 @@ class SupplyChainRepository:
             update(Certificate)
             .where(
                 Certificate.id == cert.id,
-                Certificate.state == CertState.LIVE.value,
+                Certificate.state == was.value,
                 Certificate.holder_org_id == actor_org_id,
                 Certificate.version == cert.version,
             )
@@ -274,3 +280,110 @@ class SupplyChainRepository:
 
     def all_payable_ids(self) -> Sequence[str]:
         return self.session.scalars(select(Payable.id).order_by(Payable.id)).all()
+
+    # -- maturity: overdue certificates and recourse ------------------------------------
+
+    def live_matured(self, day: date) -> Sequence[str]:
+        """Ids of live certificates that matured on or before ``day`` (unpaid, so due to be
+        marked overdue)."""
+        return self.session.scalars(
+            select(Certificate.id)
+            .where(Certificate.state == CertState.LIVE.value, Certificate.maturity_date <= day)
+            .order_by(Certificate.id)
+        ).all()
+
+    def mark_overdue(self, cert: Certificate, *, day: date, at: datetime) -> bool:
+        """Live → overdue, if still live; False when someone settled or marked it first."""
+        stmt = (
+            update(Certificate)
+            .where(
+                Certificate.id == cert.id,
+                Certificate.state == CertState.LIVE.value,
+                Certificate.version == cert.version,
+            )
+            .values(
+                state=CertState.OVERDUE.value,
+                version=cert.version + 1,
+                overdue_since=day,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if self._rowcount(stmt) != 1:
+            return False
+        self.session.refresh(cert)
+        return True
+
+    def overdue_for(self, org_id: str) -> Sequence[Certificate]:
+        """Overdue certificates ``org_id`` holds, owes (core enterprise), or financed with
+        recourse and may be turned back to."""
+        financed = select(Financing.bank_certificate_id).where(
+            Financing.requester_org_id == org_id,
+            Financing.state == FinancingState.ACCEPTED.value,
+        )
+        return self.session.scalars(
+            select(Certificate)
+            .where(
+                Certificate.state == CertState.OVERDUE.value,
+                or_(
+                    Certificate.holder_org_id == org_id,
+                    Certificate.core_org_id == org_id,
+                    Certificate.id.in_(financed),
+                ),
+            )
+            .order_by(Certificate.maturity_date, Certificate.identifier)
+        ).all()
+
+    def financing_of_bank_certificate(self, cert_id: str) -> Financing | None:
+        """The accepted financing that made ``cert_id`` (the bank's certificate)."""
+        return self.session.scalars(
+            select(Financing).where(
+                Financing.bank_certificate_id == cert_id,
+                Financing.state == FinancingState.ACCEPTED.value,
+            )
+        ).one_or_none()
+
+    # -- exposure limits ----------------------------------------------------------------
+
+    def limit(
+        self, bank_org_id: str, core_org_id: str, *, lock: bool = False
+    ) -> ExposureLimit | None:
+        stmt = select(ExposureLimit).where(
+            ExposureLimit.bank_org_id == bank_org_id, ExposureLimit.core_org_id == core_org_id
+        )
+        if lock:
+            stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
+        return self.session.scalars(stmt).one_or_none()
+
+    def limits_of(self, bank_org_id: str) -> Sequence[ExposureLimit]:
+        return self.session.scalars(
+            select(ExposureLimit)
+            .where(ExposureLimit.bank_org_id == bank_org_id)
+            .order_by(ExposureLimit.set_at, ExposureLimit.id)
+        ).all()
+
+    def exposure(self, bank_org_id: str, core_org_id: str) -> int:
+        """Face of the core enterprise's certificates the bank holds outstanding, in fen."""
+        total = self.session.scalar(
+            select(func.coalesce(func.sum(Certificate.face_fen), 0)).where(
+                Certificate.holder_org_id == bank_org_id,
+                Certificate.core_org_id == core_org_id,
+                Certificate.state.in_([s.value for s in OUTSTANDING]),
+            )
+        )
+        return int(total or 0)
+
+    # -- journal ------------------------------------------------------------------------
+
+    def journal_by_account(self, payable_id: str) -> dict[tuple[str, str], int]:
+        """Debit-minus-credit per (organisation, account) of one payable's journal."""
+        rows = self.session.execute(
+            select(
+                JournalLine.org_id,
+                JournalLine.account,
+                func.sum(JournalLine.debit_fen) - func.sum(JournalLine.credit_fen),
+            )
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .where(JournalEntry.payable_id == payable_id)
+            .group_by(JournalLine.org_id, JournalLine.account)
+        )
+        return {(r[0], r[1]): int(r[2]) for r in rows}

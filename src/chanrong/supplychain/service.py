@@ -9,7 +9,11 @@ in modules named for what they hold; this module only gathers them:
 - ``payables``: submit (one by one or from ingested invoices), confirm (确权), reject, read
 - ``holdings``: split and transfer a held certificate; read certificates and handles
 - ``financing``: request, quote, decline, accept; read requests
-- ``settlement``: pay every holder at maturity; read what was paid
+- ``settlement``: pay every holder at maturity (or late, when overdue); read what was paid
+- ``maturity``: mark certificates unpaid at maturity overdue, list them, recourse to the seller
+- ``limits``: each bank's exposure limit per core enterprise (授信额度) and its headroom
+- ``journal``: the double-entry journal of money moved (confirmation, financing, recourse,
+  settlement)
 - ``lineage``: a certificate's tree as the caller may see it
 - ``invariants``: the stored trees checked against the certificate invariants (trusted)
 - ``access`` (who may see and act) and ``writes`` (locks, children, the log) serve them all.
@@ -47,7 +51,15 @@ from chanrong.supplychain.invariants import (
     payable_ids,
     tree_violations,
 )
+from chanrong.supplychain.journal import balances as journal_balances
+from chanrong.supplychain.limits import Exposure, exposure_limits, set_exposure_limit
 from chanrong.supplychain.lineage import Lineage, lineage, payable_tree
+from chanrong.supplychain.maturity import (
+    execute_recourse,
+    mark_overdue,
+    matured_unpaid,
+    overdue_certificates,
+)
 from chanrong.supplychain.payables import (
     confirm_payable,
     get_payable,
@@ -66,6 +78,7 @@ __all__ = [
     "LOG_KIND",
     "CertState",
     "DayCount",
+    "Exposure",
     "FinancingState",
     "Lineage",
     "Origin",
@@ -75,14 +88,20 @@ __all__ = [
     "certificates_of",
     "confirm_payable",
     "decline_financing",
+    "execute_recourse",
+    "exposure_limits",
     "get_certificate",
     "get_financing",
     "get_payable",
+    "journal_balances",
     "lineage",
     "list_certificates",
     "list_financings",
     "list_payables",
     "live_certificates",
+    "mark_overdue",
+    "matured_unpaid",
+    "overdue_certificates",
     "payable_ids",
     "payable_tree",
     "payables_from_invoices",
@@ -91,6 +110,7 @@ __all__ = [
     "reject_payable",
     "request_financing",
     "resolve_handle",
+    "set_exposure_limit",
     "settle_payable",
     "settlements_of",
     "split_certificate",
