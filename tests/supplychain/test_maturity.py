@@ -148,7 +148,7 @@ def test_exposure_limit_refuses_financing_beyond_headroom(db: Database) -> None:
         lim = service.set_exposure_limit(s, bank, core_org_id=chain.core, limit_fen=50_000_000)
         assert (lim.limit_fen, lim.used_fen, lim.headroom_fen) == (50_000_000, 0, 50_000_000)
         root = confirmed_certificate(s, chain, face_fen=FACE, days=90)
-        a, b, c = service.split_certificate(
+        a, b, _c = service.split_certificate(
             s, acting(s, chain.tier1), root.id, [40_000_000, 30_000_000], now=START
         )
         _financed(s, chain, a, recourse=False)
@@ -158,7 +158,7 @@ def test_exposure_limit_refuses_financing_beyond_headroom(db: Database) -> None:
             s, acting(s, chain.tier1), b.id, bank_org_id=chain.bank, now=START
         )
     with db.unit_of_work() as s:
-        with pytest.raises(Conflict, match="headroom ¥100,000.00") as err:
+        with pytest.raises(Conflict, match=r"headroom ¥100,000\.00") as err:
             service.quote_financing(
                 s,
                 acting(s, chain.bank),
@@ -185,9 +185,8 @@ def test_exposure_limit_refuses_financing_beyond_headroom(db: Database) -> None:
         service.set_exposure_limit(
             s, acting(s, chain.bank), core_org_id=chain.core, limit_fen=60_000_000
         )
-    with db.unit_of_work() as s:
-        with pytest.raises(Conflict, match="headroom ¥200,000.00"):
-            service.accept_financing(s, acting(s, chain.tier1), fin.id, now=START)
+    with db.unit_of_work() as s, pytest.raises(Conflict, match=r"headroom ¥200,000\.00"):
+        service.accept_financing(s, acting(s, chain.tier1), fin.id, now=START)
     with db.unit_of_work() as s:
         service.set_exposure_limit(
             s, acting(s, chain.bank), core_org_id=chain.core, limit_fen=70_000_000

@@ -15,6 +15,8 @@ from chanrong.supplychain.schemas import (
     CertificateOut,
     ConfirmOut,
     EventOut,
+    ExposureLimitIn,
+    ExposureOut,
     FinancingOut,
     FinancingRequestIn,
     FromInvoicesIn,
@@ -34,6 +36,7 @@ router = APIRouter(prefix="/supplychain", tags=["supplychain"])
 enterprise_officer = require(OrgKind.ENTERPRISE, role=Role.OFFICER)
 core_officer = require(OrgKind.ENTERPRISE, role=Role.OFFICER, core=True)
 bank_officer = require(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)
+bank_viewer = require(OrgKind.FINANCIAL_INSTITUTION)
 
 
 @router.post("/payables", response_model=PayableOut, status_code=201)
@@ -239,6 +242,7 @@ def quote_financing(
         financing_id,
         annual_rate_percent=body.annual_rate_percent,
         day_count=body.day_count,
+        recourse=body.recourse,
     )
     return FinancingOut.of(fin)
 
@@ -252,6 +256,45 @@ def decline_financing(financing_id: str, ctx: Ctx = Depends(bank_officer)) -> Fi
 def accept_financing(financing_id: str, ctx: Ctx = Depends(enterprise_officer)) -> FinancingOut:
     """The holder accepts the quote: the bank holds the certificate and pays the proceeds."""
     return FinancingOut.of(service.accept_financing(ctx.session, ctx.principal, financing_id))
+
+
+@router.get("/overdue", response_model=list[CertificateOut])
+def list_overdue(ctx: Ctx = Depends(current)) -> list[CertificateOut]:
+    """Overdue certificates the caller holds, owes (core enterprise) or sold with a bank."""
+    return [CertificateOut.of(c) for c in service.overdue_certificates(ctx.session, ctx.principal)]
+
+
+@router.post("/certificates/{cert_id}/recourse", response_model=CertificateOut, status_code=201)
+def execute_recourse(
+    cert_id: str,
+    ctx: Ctx = Depends(bank_officer),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """追索: the bank holding an overdue certificate financed with recourse is repaid by the
+    seller; answers the seller's (still overdue) certificate."""
+    if (replay := idem.replay()) is not None:
+        return replay
+    back = service.execute_recourse(ctx.session, ctx.principal, cert_id)
+    return idem.save(201, CertificateOut.of(back).model_dump(mode="json"))
+
+
+@router.post("/exposure-limits", response_model=ExposureOut)
+def set_exposure_limit(body: ExposureLimitIn, ctx: Ctx = Depends(bank_officer)) -> ExposureOut:
+    """A bank sets its exposure limit on a core enterprise (授信额度)."""
+    return ExposureOut.of(
+        service.set_exposure_limit(
+            ctx.session,
+            ctx.principal,
+            core_org_id=body.core_org_id,
+            limit_fen=yuan_to_fen(body.limit, field="limit"),
+        )
+    )
+
+
+@router.get("/exposure-limits", response_model=list[ExposureOut])
+def list_exposure_limits(ctx: Ctx = Depends(bank_viewer)) -> list[ExposureOut]:
+    """The caller bank's limits with what it holds outstanding and the headroom."""
+    return [ExposureOut.of(e) for e in service.exposure_limits(ctx.session, ctx.principal)]
 
 
 def _node_out(node: LineageNode, lineage: service.Lineage) -> LineageNodeOut:

@@ -100,6 +100,9 @@ class CertificateOut(BaseModel):
     state: CertState
     created_at: datetime
     closed_at: datetime | None
+    overdue_since: date | None = Field(
+        default=None, description="The day it was found unpaid at maturity (when overdue)"
+    )
 
     @classmethod
     def of(cls, c: Any) -> CertificateOut:
@@ -116,6 +119,7 @@ class CertificateOut(BaseModel):
             state=CertState(c.state),
             created_at=c.created_at,
             closed_at=c.closed_at,
+            overdue_since=c.overdue_since,
         )
 
 
@@ -150,6 +154,10 @@ class QuoteIn(BaseModel):
 
     annual_rate_percent: Decimal = Field(description='Annual discount rate in percent: "3.65"')
     day_count: DayCount = DayCount.ACT_360
+    recourse: bool = Field(
+        default=False,
+        description="With recourse to the seller if the core enterprise does not pay (有追索权)",
+    )
 
 
 class FinancingOut(BaseModel):
@@ -164,6 +172,7 @@ class FinancingOut(BaseModel):
     discount: Yuan | None
     proceeds: Yuan | None
     bank_certificate_id: str | None
+    recourse: bool
     requested_at: datetime
     quoted_at: datetime | None
     decided_at: datetime | None
@@ -191,6 +200,7 @@ class FinancingOut(BaseModel):
             discount=yuan(f.discount_fen),
             proceeds=yuan(f.proceeds_fen),
             bank_certificate_id=f.bank_certificate_id,
+            recourse=bool(f.recourse),
             requested_at=f.requested_at,
             quoted_at=f.quoted_at,
             decided_at=f.decided_at,
@@ -237,3 +247,28 @@ class LineageOut(BaseModel):
     events: list[EventOut]
     financings: list[FinancingOut]
     settlements: list[SettlementOut]
+
+
+class ExposureLimitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    core_org_id: str = Field(description="The core enterprise whose certificates the limit caps")
+    limit: YuanIn = Field(description='The most held outstanding at once, yuan: "5000000.00"')
+
+
+class ExposureOut(BaseModel):
+    core_org_id: str
+    limit: Yuan
+    outstanding: Yuan = Field(description="Face of this core's certificates held, live or overdue")
+    headroom: Yuan = Field(description="What may still be financed on this core enterprise")
+    set_at: datetime
+
+    @classmethod
+    def of(cls, e: Any) -> ExposureOut:
+        return cls(
+            core_org_id=e.core_org_id,
+            limit=fen_to_yuan(e.limit_fen),
+            outstanding=fen_to_yuan(e.used_fen),
+            headroom=fen_to_yuan(e.headroom_fen),
+            set_at=e.set_at,
+        )
