@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from chanrong.core.clock import shanghai_date
 from chanrong.core.errors import Conflict, Forbidden
+from chanrong.core.ids import new_id
 from chanrong.identity.domain import Principal
 from chanrong.supplychain import access, journal, limits
 from chanrong.supplychain import certificates as rules
@@ -44,13 +45,16 @@ def request_financing(
     if repo.open_request(cert.id, bank.id) is not None:
         raise Conflict("this certificate is already offered to that bank", field="bank_org_id")
     fin = Financing(
+        id=new_id(),
+        version=1,
+        recourse=False,
         certificate_id=cert.id,
         requester_org_id=principal.org_id,
         bank_org_id=bank.id,
         state=FinancingState.REQUESTED.value,
         requested_at=at,
     )
-    repo.add(fin)
+    repo.insert(fin)
     record(
         repo,
         cert,
@@ -160,9 +164,12 @@ def accept_financing(
     # Locks are always taken certificate first, then financing (as ``consume`` does when it
     # cancels open requests); the other order deadlocks against a concurrent transfer.
     cert = access.certificate_to_act_on(repo, principal, fin.certificate_id, today)
-    locked = repo.financing(financing_id, lock=True)
-    assert locked is not None
-    fin = locked
+    if repo.locks_rows:
+        # Re-read under the row lock (PostgreSQL); on SQLite the write lock taken before
+        # the first read already holds every row still.
+        locked = repo.financing(financing_id, lock=True)
+        assert locked is not None
+        fin = locked
     if fin.state != FinancingState.QUOTED.value:
         raise Conflict(f"the financing request is {fin.state}, not quoted")
     assert fin.annual_rate_percent is not None and fin.day_count is not None
@@ -179,7 +186,7 @@ def accept_financing(
     bank_cert = child(
         cert, 1, holder=fin.bank_org_id, face=cert.face_fen, origin=Origin.FINANCING, at=at
     )
-    repo.add(bank_cert)
+    repo.insert(bank_cert)
     repo.move_financing(
         fin,
         expected=FinancingState.QUOTED,

@@ -114,7 +114,7 @@ def execute_recourse(
     back = child(cert, 1, holder=seller, face=cert.face_fen, origin=Origin.RECOURSE, at=at)
     back.state = CertState.OVERDUE.value
     back.overdue_since = cert.overdue_since or shanghai_date(at)
-    repo.add(back)
+    repo.insert(back)
     journal.post(
         session,
         payable_id=cert.payable_id,

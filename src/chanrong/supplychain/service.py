@@ -52,6 +52,7 @@ from chanrong.supplychain.invariants import (
     tree_violations,
 )
 from chanrong.supplychain.journal import balances as journal_balances
+from chanrong.supplychain.journal import entry_violations as journal_violations
 from chanrong.supplychain.limits import Exposure, exposure_limits, set_exposure_limit
 from chanrong.supplychain.lineage import Lineage, lineage, payable_tree
 from chanrong.supplychain.maturity import (
@@ -94,6 +95,7 @@ __all__ = [
     "get_financing",
     "get_payable",
     "journal_balances",
+    "journal_violations",
     "lineage",
     "list_certificates",
     "list_financings",

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from chanrong.core.clock import shanghai_date
 from chanrong.core.errors import Conflict, NotFound
+from chanrong.core.ids import new_id
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Principal
 from chanrong.lending import service as lending
@@ -56,6 +57,7 @@ def settle_payable(
         )
         out.append(
             Settlement(
+                id=new_id(),
                 payable_id=payable.id,
                 certificate_id=cert.id,
                 payee_org_id=cert.holder_org_id,
@@ -63,7 +65,7 @@ def settle_payable(
                 settled_at=at,
             )
         )
-    repo.add(*out)
+    repo.insert(*out)
     for paid in out:
         journal.post(
             session,
