@@ -12,8 +12,11 @@ from chanrong.supplychain import service
 from chanrong.supplychain.certificates import CertState, FinancingState, PayableState
 from chanrong.supplychain.domain import LineageNode
 from chanrong.supplychain.schemas import (
+    AnswerIn,
     CertificateOut,
     ConfirmOut,
+    ContractIn,
+    ContractOut,
     EventOut,
     ExposureLimitIn,
     ExposureOut,
@@ -28,6 +31,8 @@ from chanrong.supplychain.schemas import (
     QuoteIn,
     SettlementOut,
     SplitIn,
+    StatementIn,
+    StatementOut,
     TransferIn,
 )
 
@@ -295,6 +300,96 @@ def set_exposure_limit(body: ExposureLimitIn, ctx: Ctx = Depends(bank_officer)) 
 def list_exposure_limits(ctx: Ctx = Depends(bank_viewer)) -> list[ExposureOut]:
     """The caller bank's limits with what it holds outstanding and the headroom."""
     return [ExposureOut.of(e) for e in service.exposure_limits(ctx.session, ctx.principal)]
+
+
+@router.post("/contracts", response_model=ContractOut, status_code=201)
+def create_contract(
+    body: ContractIn,
+    ctx: Ctx = Depends(enterprise_officer),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """Record a trade contract with another enterprise; payment terms that break the rules
+    on paying SMEs come back in ``flags``."""
+    if (replay := idem.replay()) is not None:
+        return replay
+    contract = service.create_contract(
+        ctx.session,
+        ctx.principal,
+        counterparty_org_id=body.counterparty_org_id,
+        we_are=body.we_are,
+        reference=body.reference,
+        goods=body.goods,
+        quantity=body.quantity,
+        unit_price_fen=yuan_to_fen(body.unit_price, field="unit_price"),
+        delivery_terms=body.delivery_terms,
+        payment_days=body.payment_days,
+        pay_when_paid=body.pay_when_paid,
+    )
+    return idem.save(201, ContractOut.of(contract).model_dump(mode="json"))
+
+
+@router.get("/contracts", response_model=list[ContractOut])
+def list_contracts(ctx: Ctx = Depends(current)) -> list[ContractOut]:
+    """Contracts the caller's enterprise is a party to."""
+    return [ContractOut.of(c) for c in service.list_contracts(ctx.session, ctx.principal)]
+
+
+@router.get("/contracts/{contract_id}", response_model=ContractOut)
+def get_contract(contract_id: str, ctx: Ctx = Depends(current)) -> ContractOut:
+    return ContractOut.of(service.get_contract(ctx.session, ctx.principal, contract_id))
+
+
+@router.post("/contracts/{contract_id}/statements", response_model=StatementOut, status_code=201)
+def issue_statement(
+    contract_id: str,
+    body: StatementIn,
+    ctx: Ctx = Depends(enterprise_officer),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """The seller issues a reconciliation statement (对账单) for a period."""
+    if (replay := idem.replay()) is not None:
+        return replay
+    lines = [
+        service.LineIn(
+            reference=x.reference,
+            description=x.description,
+            amount_fen=yuan_to_fen(x.amount, field=f"lines.{i}.amount"),
+        )
+        for i, x in enumerate(body.lines)
+    ]
+    st = service.issue_statement(
+        ctx.session,
+        ctx.principal,
+        contract_id,
+        period_start=body.period_start,
+        period_end=body.period_end,
+        lines=lines,
+    )
+    return idem.save(201, StatementOut.of(st).model_dump(mode="json"))
+
+
+@router.get("/contracts/{contract_id}/statements", response_model=list[StatementOut])
+def list_statements(contract_id: str, ctx: Ctx = Depends(current)) -> list[StatementOut]:
+    return [
+        StatementOut.of(s) for s in service.statements_of(ctx.session, ctx.principal, contract_id)
+    ]
+
+
+@router.get("/statements/{statement_id}", response_model=StatementOut)
+def get_statement(statement_id: str, ctx: Ctx = Depends(current)) -> StatementOut:
+    return StatementOut.of(service.get_statement(ctx.session, ctx.principal, statement_id))
+
+
+@router.post("/statement-lines/{line_id}/answer", response_model=StatementOut)
+def answer_line(
+    line_id: str, body: AnswerIn, ctx: Ctx = Depends(enterprise_officer)
+) -> StatementOut:
+    """The buyer confirms a line or disputes it, saying why."""
+    return StatementOut.of(
+        service.answer_line(
+            ctx.session, ctx.principal, line_id, confirm=body.confirm, reason=body.reason
+        )
+    )
 
 
 def _node_out(node: LineageNode, lineage: service.Lineage) -> LineageNodeOut:

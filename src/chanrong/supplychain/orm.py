@@ -162,3 +162,54 @@ class JournalLine(Base):
     account: Mapped[str] = mapped_column(String(32))
     debit_fen: Mapped[int] = mapped_column(BigInteger)
     credit_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class TradeContract(Base):
+    """A trade contract between two enterprises: goods, price, delivery and payment terms,
+    and the payment-term rules it breaks (flagged at creation)."""
+
+    __tablename__ = "scf_trade_contracts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    seller_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    buyer_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(100))
+    goods: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    unit_price_fen: Mapped[int] = mapped_column(BigInteger)
+    delivery_terms: Mapped[str] = mapped_column(String(200))
+    payment_days: Mapped[int] = mapped_column(Integer)
+    pay_when_paid: Mapped[bool] = mapped_column(Boolean)
+    flags: Mapped[list[str]] = mapped_column(JSON)
+    created_by_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReconStatement(Base):
+    """A reconciliation statement (对账单) the seller issues on a contract for a period."""
+
+    __tablename__ = "scf_recon_statements"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("scf_trade_contracts.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReconLine(Base):
+    """One line of a statement: what was delivered and billed, and the buyer's answer."""
+
+    __tablename__ = "scf_recon_lines"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    statement_id: Mapped[str] = mapped_column(ForeignKey("scf_recon_statements.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(200))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16))
+    dispute_reason: Mapped[str | None] = mapped_column(String(500))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

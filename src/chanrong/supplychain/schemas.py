@@ -272,3 +272,120 @@ class ExposureOut(BaseModel):
             headroom=fen_to_yuan(e.headroom_fen),
             set_at=e.set_at,
         )
+
+
+class ContractIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    counterparty_org_id: str = Field(description="The other enterprise")
+    we_are: str = Field(description="seller or buyer: the caller's side of the contract")
+    reference: str = Field(min_length=1, max_length=100)
+    goods: str = Field(min_length=1, max_length=200)
+    quantity: int = Field(gt=0)
+    unit_price: YuanIn
+    delivery_terms: str = Field(min_length=1, max_length=200)
+    payment_days: int = Field(ge=0, le=365, description="Days after delivery the buyer pays")
+    pay_when_paid: bool = Field(
+        default=False, description="Payment depends on the buyer being paid (背靠背)"
+    )
+
+
+class ContractOut(BaseModel):
+    id: str
+    seller_org_id: str
+    buyer_org_id: str
+    reference: str
+    goods: str
+    quantity: int
+    unit_price: Yuan
+    amount: Yuan
+    delivery_terms: str
+    payment_days: int
+    pay_when_paid: bool
+    flags: list[str] = Field(description="Payment-term rules broken (flagged, not refused)")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, c: Any) -> ContractOut:
+        return cls(
+            id=c.id,
+            seller_org_id=c.seller_org_id,
+            buyer_org_id=c.buyer_org_id,
+            reference=c.reference,
+            goods=c.goods,
+            quantity=c.quantity,
+            unit_price=fen_to_yuan(c.unit_price_fen),
+            amount=fen_to_yuan(c.unit_price_fen * c.quantity),
+            delivery_terms=c.delivery_terms,
+            payment_days=c.payment_days,
+            pay_when_paid=c.pay_when_paid,
+            flags=list(c.flags),
+            created_at=c.created_at,
+        )
+
+
+class LineInModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str = Field(min_length=1, max_length=100, description="Delivery or invoice ref")
+    description: str = Field(min_length=1, max_length=200)
+    amount: YuanIn
+
+
+class StatementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period_start: date
+    period_end: date
+    lines: list[LineInModel] = Field(min_length=1, max_length=200)
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    confirm: bool
+    reason: str = Field(default="", max_length=500, description="Why, when disputing")
+
+
+class LineOut(BaseModel):
+    id: str
+    position: int
+    reference: str
+    description: str
+    amount: Yuan
+    state: str
+    dispute_reason: str | None
+
+
+class StatementOut(BaseModel):
+    id: str
+    contract_id: str
+    period_start: date
+    period_end: date
+    state: str
+    total: Yuan
+    lines: list[LineOut]
+
+    @classmethod
+    def of(cls, st: Any) -> StatementOut:
+        s, lines = st.statement, st.lines
+        return cls(
+            id=s.id,
+            contract_id=s.contract_id,
+            period_start=s.period_start,
+            period_end=s.period_end,
+            state=s.state,
+            total=fen_to_yuan(sum(x.amount_fen for x in lines)),
+            lines=[
+                LineOut(
+                    id=x.id,
+                    position=x.position,
+                    reference=x.reference,
+                    description=x.description,
+                    amount=fen_to_yuan(x.amount_fen),
+                    state=x.state,
+                    dispute_reason=x.dispute_reason,
+                )
+                for x in lines
+            ],
+        )

@@ -12,6 +12,8 @@ in modules named for what they hold; this module only gathers them:
 - ``settlement``: pay every holder at maturity (or late, when overdue); read what was paid
 - ``maturity``: mark certificates unpaid at maturity overdue, list them, recourse to the seller
 - ``limits``: each bank's exposure limit per core enterprise (授信额度) and its headroom
+- ``contracts``: trade contracts between enterprises (payment terms flagged at creation) and
+  reconciliation statements (对账单) the buyer confirms or disputes line by line
 - ``journal``: the double-entry journal of money moved (confirmation, financing, recourse,
   settlement)
 - ``lineage``: a certificate's tree as the caller may see it
@@ -28,6 +30,17 @@ from chanrong.supplychain.certificates import (
     FinancingState,
     Origin,
     PayableState,
+)
+from chanrong.supplychain.contracts import (
+    LineIn,
+    Statement,
+    answer_line,
+    create_contract,
+    get_contract,
+    get_statement,
+    issue_statement,
+    list_contracts,
+    statements_of,
 )
 from chanrong.supplychain.financing import (
     accept_financing,
@@ -81,23 +94,31 @@ __all__ = [
     "DayCount",
     "Exposure",
     "FinancingState",
+    "LineIn",
     "Lineage",
     "Origin",
     "PayableState",
+    "Statement",
     "accept_financing",
     "all_violations",
+    "answer_line",
     "certificates_of",
     "confirm_payable",
+    "create_contract",
     "decline_financing",
     "execute_recourse",
     "exposure_limits",
     "get_certificate",
+    "get_contract",
     "get_financing",
     "get_payable",
+    "get_statement",
+    "issue_statement",
     "journal_balances",
     "journal_violations",
     "lineage",
     "list_certificates",
+    "list_contracts",
     "list_financings",
     "list_payables",
     "live_certificates",
@@ -116,6 +137,7 @@ __all__ = [
     "settle_payable",
     "settlements_of",
     "split_certificate",
+    "statements_of",
     "submit_payable",
     "transfer_certificate",
     "tree_violations",
