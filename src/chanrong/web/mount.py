@@ -26,6 +26,7 @@ from chanrong.web.pages import (
     bank,
     certificates,
     consents,
+    contracts,
     enterprise,
     jobs,
     loans,
@@ -58,6 +59,7 @@ ROUTERS = (
     operator.router,
     jobs.router,
     analyst.router,
+    contracts.router,
 )
 
 
