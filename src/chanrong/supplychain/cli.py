@@ -225,3 +225,75 @@ def recourse(
             f"{format_yuan(back.face_fen)} repaid by the seller; it holds {back.identifier} "
             f"(overdue) again"
         )
+
+
+@scf_app.command("contracts")
+@friendly_errors
+def contracts(
+    as_org: Annotated[str, typer.Option("--as-org", help="Enterprise organisation id")],
+) -> None:
+    """An enterprise's trade contracts with their flagged payment terms and statements."""
+    from rich.table import Table
+
+    with unit_of_work() as session:
+        me = service.principal_for_org(session, as_org)
+        rows = service.list_contracts(session, me)
+        names = identity.organisation_names(
+            session, [c.seller_org_id for c in rows] + [c.buyer_org_id for c in rows]
+        )
+        table = Table("contract", "seller", "buyer", "amount", "pay in", "flags", "statements")
+        for c in rows:
+            statements = service.statements_of(session, me, c.id)
+            table.add_row(
+                f"{c.reference}\n[dim]{c.id}[/]",
+                names.get(c.seller_org_id, c.seller_org_id),
+                names.get(c.buyer_org_id, c.buyer_org_id),
+                format_yuan(c.unit_price_fen * c.quantity),
+                f"{c.payment_days} d" + (" · pay-when-paid" if c.pay_when_paid else ""),
+                "\n".join(f"[red]{f}[/]" for f in c.flags) or "[green]—[/]",
+                "\n".join(f"{s.statement.id} {s.statement.state}" for s in statements) or "—",
+            )
+        console.print(table)
+
+
+@scf_app.command("statement")
+@friendly_errors
+def statement(
+    statement_id: Annotated[str, typer.Option("--id", help="Statement id")],
+    as_org: Annotated[str, typer.Option("--as-org", help="Seller or buyer organisation id")],
+) -> None:
+    """A reconciliation statement (对账单) line by line, with each line's answer."""
+    from rich.table import Table
+
+    with unit_of_work() as session:
+        st = service.get_statement(
+            session, service.principal_for_org(session, as_org), statement_id
+        )
+        table = Table(
+            "line", "reference", "description", "amount", "state", title=st.statement.state
+        )
+        for x in st.lines:
+            reason = f" · {x.dispute_reason}" if x.dispute_reason else ""
+            table.add_row(
+                x.id, x.reference, x.description, format_yuan(x.amount_fen), x.state + reason
+            )
+        console.print(table)
+
+
+@scf_app.command("answer-line")
+@friendly_errors
+def answer_line(
+    line: Annotated[str, typer.Option(help="Statement line id")],
+    as_org: Annotated[str, typer.Option("--as-org", help="The buyer's organisation id")],
+    dispute: Annotated[str, typer.Option(help="Dispute, with this reason (else confirm)")] = "",
+) -> None:
+    """The buyer confirms a statement line, or disputes it with ``--dispute REASON``."""
+    with unit_of_work() as session:
+        st = service.answer_line(
+            session,
+            service.principal_for_org(session, as_org),
+            line,
+            confirm=not dispute,
+            reason=dispute,
+        )
+        console.print(f"statement {st.statement.id}: {st.statement.state}")
