@@ -128,6 +128,33 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
         scf.confirm_payable(
             s, scf.principal_for_org(s, park["core"]["officer"].org_id), payable.id, now=issued
         )
+        # A statement the core confirmed and should have paid by yesterday.
+        contract = scf.create_contract(
+            s,
+            scf.principal_for_org(s, ent.org_id),
+            counterparty_org_id=park["core"]["officer"].org_id,
+            we_are="seller",
+            reference="HT-JOBS",
+            goods="bolts",
+            quantity=1,
+            unit_price_fen=1_000,
+            delivery_terms="EXW",
+            payment_days=0,
+        )
+        statement = scf.issue_statement(
+            s,
+            scf.principal_for_org(s, ent.org_id),
+            contract.id,
+            period_start=yesterday - timedelta(days=30),
+            period_end=yesterday - timedelta(days=1),
+            lines=[scf.LineIn("GRN-JOBS", "lot", 1_000)],
+        )
+        scf.answer_line(
+            s,
+            scf.principal_for_org(s, park["core"]["officer"].org_id),
+            statement.lines[0].id,
+            confirm=True,
+        )
         lessor = lb.principal(s, park["lessor"]["officer"])
         leasing.create_contract(
             s,
@@ -185,6 +212,8 @@ def test_one_worker_runs_every_job(db: Database, settings: Settings, park: Park)
     assert by[("credit.model_monitoring", "sme-operating@1")].detail.startswith("stable: PSI —")
     [overdue] = [r for r in rows if r.name == "supplychain.mark_overdue"]
     assert overdue.detail == "marked overdue"
+    [late] = [r for r in rows if r.name == "supplychain.flag_late_payments"]
+    assert late.detail == "flagged to the seller"
     bills = [r for r in rows if r.name == "leasing.billing"]
     assert len(bills) == 1 and "fen" in (bills[0].detail or "")
     # A second pass finds everything done: nothing runs twice.

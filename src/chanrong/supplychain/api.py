@@ -392,6 +392,12 @@ def answer_line(
     )
 
 
+@router.post("/statements/{statement_id}/paid", response_model=StatementOut)
+def record_payment(statement_id: str, ctx: Ctx = Depends(enterprise_officer)) -> StatementOut:
+    """The buyer records that it paid a confirmed statement."""
+    return StatementOut.of(service.record_payment(ctx.session, ctx.principal, statement_id))
+
+
 def _node_out(node: LineageNode, lineage: service.Lineage) -> LineageNodeOut:
     return LineageNodeOut(
         certificate=CertificateOut.of(lineage.certificates[node.cert.id]),

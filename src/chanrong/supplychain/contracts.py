@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -180,6 +180,7 @@ def issue_statement(
         period_end=period_end,
         state=StatementState.OPEN.value,
         issued_at=at,
+        due_on=period_end + timedelta(days=contract.payment_days),
     )
     repo = TradeRepository(session)
     repo.add(statement)
@@ -282,3 +283,72 @@ def answer_line(
         },
     )
     return Statement(found, contract, lines)
+
+
+def record_payment(
+    session: Session, principal: Principal, statement_id: str, *, now: datetime | None = None
+) -> Statement:
+    """The buyer records that it paid a confirmed statement (logged for the seller)."""
+    at = stamp(now)
+    writer(session)
+    st = get_statement(session, principal, statement_id)
+    if principal.org_id != st.contract.buyer_org_id:
+        raise Forbidden("only the buyer records its payment")
+    access.require_officer(principal)
+    if st.statement.state != StatementState.CONFIRMED.value:
+        raise Conflict(f"the statement is {st.statement.state}; only a confirmed one is paid")
+    if st.statement.paid_at is not None:
+        raise Conflict("the statement is already paid")
+    st.statement.paid_at = at
+    session.flush()
+    total = sum(x.amount_fen for x in st.lines)
+    _log(
+        session,
+        "statement.paid",
+        principal.org_id,
+        st.contract.seller_org_id,
+        f"statement/{st.statement.id}",
+        {"statement_id": st.statement.id, "amount_fen": total, "due_on": str(st.statement.due_on)},
+    )
+    return st
+
+
+def due_unpaid_statements(session: Session, day: date) -> list[str]:
+    """Confirmed statements unpaid after their due day (trusted: the worker's finder)."""
+    return list(TradeRepository(session).due_unpaid(day))
+
+
+def flag_late_payment(session: Session, statement_id: str, *, day: date) -> bool:
+    """Flag a confirmed statement the buyer has not paid by ``day`` (its due day or later) to
+    the seller, in the verifiable log (trusted: the worker). Once per statement."""
+    writer(session)
+    repo = TradeRepository(session)
+    statement = repo.statement(statement_id, lock=True)
+    if statement is None:
+        raise NotFound(f"statement {statement_id} not found")
+    if (
+        statement.state != StatementState.CONFIRMED.value
+        or statement.paid_at is not None
+        or statement.payment_overdue_on is not None
+        or statement.due_on > day
+    ):
+        return False
+    contract = repo.contract(statement.contract_id)
+    assert contract is not None  # a foreign key
+    statement.payment_overdue_on = day
+    session.flush()
+    _log(
+        session,
+        "statement.payment_overdue",
+        contract.buyer_org_id,
+        contract.seller_org_id,
+        f"statement/{statement.id}",
+        {
+            "statement_id": statement.id,
+            "contract_id": contract.id,
+            "buyer_org_id": contract.buyer_org_id,
+            "due_on": statement.due_on.isoformat(),
+            "amount_fen": sum(x.amount_fen for x in repo.lines(statement.id)),
+        },
+    )
+    return True

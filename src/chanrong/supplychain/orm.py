@@ -197,6 +197,10 @@ class ReconStatement(Base):
     state: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, default=1)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The buyer pays a confirmed statement within the contract's payment days of period_end.
+    due_on: Mapped[date] = mapped_column(Date)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    payment_overdue_on: Mapped[date | None] = mapped_column(Date)  # flagged to the seller
 
 
 class ReconLine(Base):

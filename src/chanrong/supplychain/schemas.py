@@ -364,6 +364,9 @@ class StatementOut(BaseModel):
     period_end: date
     state: str
     total: Yuan
+    due_on: date = Field(description="The buyer pays a confirmed statement by this day")
+    paid_at: datetime | None
+    payment_overdue_on: date | None = Field(description="When it was flagged unpaid")
     lines: list[LineOut]
 
     @classmethod
@@ -376,6 +379,9 @@ class StatementOut(BaseModel):
             period_end=s.period_end,
             state=s.state,
             total=fen_to_yuan(sum(x.amount_fen for x in lines)),
+            due_on=s.due_on,
+            paid_at=s.paid_at,
+            payment_overdue_on=s.payment_overdue_on,
             lines=[
                 LineOut(
                     id=x.id,

@@ -4,6 +4,7 @@ PostgreSQL; on SQLite ``SupplyChainRepository.begin_write`` has taken the write 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -47,6 +48,19 @@ class TradeRepository:
             select(ReconLine)
             .where(ReconLine.statement_id == statement_id)
             .order_by(ReconLine.position)
+        ).all()
+
+    def due_unpaid(self, day: date) -> Sequence[str]:
+        """Confirmed statements due on or before ``day``, unpaid and not yet flagged."""
+        return self.session.scalars(
+            select(ReconStatement.id)
+            .where(
+                ReconStatement.state == "confirmed",
+                ReconStatement.due_on <= day,
+                ReconStatement.paid_at.is_(None),
+                ReconStatement.payment_overdue_on.is_(None),
+            )
+            .order_by(ReconStatement.id)
         ).all()
 
     def line(self, line_id: str) -> ReconLine | None:

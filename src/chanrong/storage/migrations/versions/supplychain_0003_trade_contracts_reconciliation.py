@@ -61,6 +61,9 @@ def upgrade() -> None:
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("issued_at", UTC(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("paid_at", UTC(), nullable=True),
+        sa.Column("payment_overdue_on", sa.Date(), nullable=True),
         _fk("scf_recon_statements", "contract_id", "scf_trade_contracts"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_scf_recon_statements")),
     )
