@@ -113,6 +113,21 @@ def test_reconciliation_in_the_console(app_client: TestClient, park: Park, db: D
     assert r.status_code == 200 and "有异议 · 短少 20 件" in r.text
     states: list[Any] = re.findall(r'class="state">([^<]+)<', r.text)
     assert "有异议" in states
+    # The December statement (one line) confirmed: the buyer records its payment.
+    december = re.findall(r'data-line="([^"]+)"', r.text)
+    pending = [x for x in december if x not in (first, second)]
+    r = buyer.post(
+        f"/console/enterprise/statement-lines/{pending[0]}",
+        data={"action": "confirm", "csrf_token": btoken},
+        headers=HTML,
+    )
+    assert r.status_code == 200 and "应付日 2027-03-31" in r.text
+    paid_url = re.findall(r'action="(/console/enterprise/statements/[^"]+/paid)"', r.text)
+    assert len(paid_url) == 1
+    r = seller.post(paid_url[0], data={"csrf_token": token}, headers=HTML)
+    assert r.status_code == 403
+    r = buyer.post(paid_url[0], data={"csrf_token": btoken}, headers=HTML)
+    assert r.status_code == 200 and "已登记付款" in r.text and "已付款" in r.text
     outsider = sign_in(TestClient(app_client.app), park["other_enterprise"]["officer"].key)
     assert contract_id not in outsider.get("/console/enterprise/contracts", headers=HTML).text
     bank = sign_in(TestClient(app_client.app), park["bank"]["officer"].key)

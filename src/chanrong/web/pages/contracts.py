@@ -113,3 +113,15 @@ def answer_line(
     except ChanrongError as exc:
         return _page(request, p, **failed(p, exc))
     return _page(request, p, ok=t("web.trade.answered", p.locale))
+
+
+@router.post("/enterprise/statements/{statement_id}/paid", response_class=HTMLResponse)
+def record_payment(
+    request: Request, statement_id: str, p: Page = Depends(enterprise_officer)
+) -> HTMLResponse:
+    """The buyer records that it paid a confirmed statement."""
+    try:
+        supplychain.record_payment(p.session, p.ctx.principal, statement_id)
+    except ChanrongError as exc:
+        return _page(request, p, **failed(p, exc))
+    return _page(request, p, ok=t("web.trade.paid_saved", p.locale))
