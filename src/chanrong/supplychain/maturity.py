@@ -36,13 +36,17 @@ def mark_overdue(session: Session, cert_id: str, *, day: date, now: datetime | N
     """
     at = stamp(now)
     repo = writer(session)
-    cert = repo.certificate(cert_id, lock=True)
-    if cert is None:
+    found = repo.certificate(cert_id)
+    if found is None:
         raise NotFound(f"certificate {cert_id} not found")
+    # Locks in the order every use case takes them (payable, then certificate), so marking
+    # cannot deadlock against a settlement of the same tree on PostgreSQL.
+    payable = repo.payable(found.payable_id, lock=True)
+    assert payable is not None  # a foreign key
+    cert = repo.certificate(cert_id, lock=True)
+    assert cert is not None
     if cert.state != CertState.LIVE.value or not rules.is_overdue_on(cert.maturity_date, day):
         return False
-    payable = repo.payable(cert.payable_id, lock=True)
-    assert payable is not None  # a foreign key
     if not repo.mark_overdue(cert, day=day, at=at):
         return False
     if payable.state == PayableState.CONFIRMED.value:
