@@ -24,6 +24,7 @@ from chanrong.jobs.orm import JobRun
 from chanrong.leasing import service as leasing
 from chanrong.lending.orm import Repayment
 from chanrong.storage.database import Database
+from chanrong.supplychain import service as scf
 from chanrong.telemetry import service as telemetry
 from tests.builders import Park, add_member, add_org
 from tests.credit.book import install_monitored_champion
@@ -118,6 +119,48 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
             purpose="leasing_billing",
             valid_from=None,
             valid_until=utcnow() + timedelta(days=365),
+        )
+        # A certificate the core enterprise left unpaid at maturity (yesterday).
+        issued = datetime.combine(today - timedelta(days=30), datetime.min.time(), UTC)
+        payable = scf.submit_payable(
+            s,
+            scf.principal_for_org(s, ent.org_id),
+            core_org_id=park["core"]["officer"].org_id,
+            amount_fen=1_000_000,
+            maturity_date=yesterday,
+            contract_ref="HT-JOBS",
+            invoice_ref="INV-JOBS",
+            now=issued,
+        )
+        scf.confirm_payable(
+            s, scf.principal_for_org(s, park["core"]["officer"].org_id), payable.id, now=issued
+        )
+        # A statement the core confirmed and should have paid by yesterday.
+        contract = scf.create_contract(
+            s,
+            scf.principal_for_org(s, ent.org_id),
+            counterparty_org_id=park["core"]["officer"].org_id,
+            we_are="seller",
+            reference="HT-JOBS",
+            goods="bolts",
+            quantity=1,
+            unit_price_fen=1_000,
+            delivery_terms="EXW",
+            payment_days=0,
+        )
+        statement = scf.issue_statement(
+            s,
+            scf.principal_for_org(s, ent.org_id),
+            contract.id,
+            period_start=yesterday - timedelta(days=30),
+            period_end=yesterday - timedelta(days=1),
+            lines=[scf.LineIn("GRN-JOBS", "lot", 1_000)],
+        )
+        scf.answer_line(
+            s,
+            scf.principal_for_org(s, park["core"]["officer"].org_id),
+            statement.lines[0].id,
+            confirm=True,
         )
         lessor = lb.principal(s, park["lessor"]["officer"])
         leasing.create_contract(
@@ -215,6 +258,10 @@ def test_one_worker_runs_every_job(db: Database, settings: Settings, park: Park)
         "base 0 fen, available 0 fen"
     ]
     assert by[("credit.model_monitoring", "sme-operating@1")].detail.startswith("stable: PSI —")
+    [overdue] = [r for r in rows if r.name == "supplychain.mark_overdue"]
+    assert overdue.detail == "marked overdue"
+    [late] = [r for r in rows if r.name == "supplychain.flag_late_payments"]
+    assert late.detail == "flagged to the seller"
     bills = [r for r in rows if r.name == "leasing.billing"]
     assert len(bills) == 1 and "fen" in (bills[0].detail or "")
     # A second pass finds everything done: nothing runs twice.

@@ -12,6 +12,7 @@ from chanrong.guarantee import tasks as guarantee_tasks
 from chanrong.jobs.registry import Job, registered
 from chanrong.leasing import tasks as leasing_tasks
 from chanrong.lending import tasks as lending_tasks
+from chanrong.supplychain import tasks as supplychain_tasks
 from chanrong.telemetry import tasks as telemetry_tasks
 
 DOMAIN_TASKS = (
@@ -22,6 +23,7 @@ DOMAIN_TASKS = (
     telemetry_tasks,
     guarantee_tasks,
     assets_tasks,
+    supplychain_tasks,
 )
 
 

@@ -27,6 +27,7 @@ from chanrong.web.pages import (
     bank,
     certificates,
     consents,
+    contracts,
     enterprise,
     guarantee,
     jobs,
@@ -62,6 +63,7 @@ ROUTERS = (
     analyst.router,
     guarantee.router,
     assets.router,
+    contracts.router,
 )
 
 

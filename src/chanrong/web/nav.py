@@ -34,6 +34,7 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
                 "/console/enterprise/certificates",
                 "/console/applications",
                 "/console/loans",
+                "/console/enterprise/contracts",
             ),
         ),
         NavItem(
