@@ -64,7 +64,6 @@ def test_a_usd_amount_is_converted_at_the_years_rate() -> None:
         ("amount", "很多钱", "cannot read"),
         ("amount", "1亿美元港元", "two currencies"),
         ("amount", "9" * 101, "longer than 100"),
-        ("province", "", "is required"),
         ("province", "火星", "not a province"),
         ("province", "990000", "not a province"),
         ("city", "c" * 51, "longer than 50"),
@@ -81,8 +80,16 @@ def test_each_event_rule_names_row_column_and_reason(column: str, value: str, re
 
 
 def test_all_errors_of_a_row_are_reported_together() -> None:
-    errors = _errors(check_event(Row(3, {**GOOD_EVENT, "date": "x", "round": "?", "province": ""})))
+    bad = {**GOOD_EVENT, "date": "x", "round": "?", "province": "火星"}
+    errors = _errors(check_event(Row(3, bad)))
     assert [c for _, c, _ in errors] == ["date", "round", "province"]
+
+
+def test_an_empty_province_is_unknown_not_an_error_and_not_invented() -> None:
+    rec = check_event(Row(3, {**GOOD_EVENT, "province": "", "city": "", "amount": ""}))
+    assert not isinstance(rec, list)
+    assert rec.place is None
+    assert rec.amount.low_minor is None and rec.cny_low_fen is None
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,7 @@ class EventRecord:
     cny_low_fen: int | None
     cny_high_fen: int | None
     investors: tuple[str, ...]
-    place: Place
+    place: Place | None  # None: the province is not known (kept unknown, never invented)
     description: str | None
     field: Field | None
     tags: frozenset[Tag] | None
@@ -243,12 +243,12 @@ def check_event(row: Row) -> EventRecord | list[RowError]:
     for name in investors:
         if len(name) > 200:
             c.fail("investors", f"investor name longer than 200 characters: {name[:20]}…")
-    place = _place(c, required=True)
+    place = _place(c, required=False)
     description = c.text("description", required=False, max_len=2000)
     fld, tags = _field_and_tags(c)
     if c.errors:
         return c.errors
-    assert when and company and rnd and amount and place
+    assert when and company and rnd and amount
     return EventRecord(
         row.number, when, company, rnd, amount, low, high, investors, place, description, fld, tags
     )
