@@ -126,7 +126,7 @@ def list_events(
     filters = EventFilters(
         investor_id=investor_id,
         company=company or None,
-        field=_field(sector).value if sector else None,
+        field=_parsed("sector", parse_field, sector).value if sector else None,
         province_code=code,
         round_=rnd,
         year_from=_year(year_from) if year_from is not None else None,
