@@ -144,7 +144,9 @@ def test_batches_roll_back_and_templates_are_reused(app_client: TestClient, park
     rb = app_client.post(f"/market/imports/{batch_id}/rollback", headers=officer)
     assert rb.status_code == 200 and rb.json()["rolled_back_at"]
     assert app_client.get("/market/events", headers=viewer).json() == []
-    assert app_client.get(f"/market/investors/{INVESTOR}/profile", headers=viewer).status_code == 404
+    assert (
+        app_client.get(f"/market/investors/{INVESTOR}/profile", headers=viewer).status_code == 404
+    )
     assert app_client.get("/market/companies", headers=viewer).json() == []
     again = app_client.post(f"/market/imports/{batch_id}/rollback", headers=officer)
     assert again.status_code == 409

@@ -65,6 +65,4 @@ def test_json_rows_name_the_unknown_key_or_take_the_mapping() -> None:
     rows = rows_from_dicts(Dataset.EVENTS, [record], {"investor": "investors"})
     assert rows[0].values["investors"] == "某资本"
     with pytest.raises(TableError, match="two fields mean 'investors'"):
-        rows_from_dicts(
-            Dataset.EVENTS, [{**record, "investors": "x"}], {"investor": "investors"}
-        )
+        rows_from_dicts(Dataset.EVENTS, [{**record, "investors": "x"}], {"investor": "investors"})

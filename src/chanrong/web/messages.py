@@ -645,6 +645,13 @@ _M: dict[str, tuple[str, str]] = {
     "web.logentry.leaf": ("叶哈希", "Leaf hash"),
     "web.logentry.path": ("审计路径（RFC 9162）", "Audit path (RFC 9162)"),
     "web.logentry.data": ("条目内容", "Entry data"),
+    # analyst: market, unknown values (market23)
+    "web.market.average_deal": ("平均单笔（已知金额）", "Average deal (known amounts)"),
+    "web.market.unknowns": (
+        "金额未知 {amount} 起 · 省份未知 {province} 起；占比按已知值计算，未知值不作估计",
+        "Amount unknown in {amount} events · province unknown in {province}; shares are of "
+        "known values, unknowns are not estimated",
+    ),
 }
 
 register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})

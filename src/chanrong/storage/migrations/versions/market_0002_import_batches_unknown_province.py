@@ -36,9 +36,7 @@ def upgrade() -> None:
         sa.Column("rolled_back_at", chanrong.storage.types.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_market_import_batches")),
     )
-    op.create_index(
-        op.f("ix_market_import_batches_dataset"), "market_import_batches", ["dataset"]
-    )
+    op.create_index(op.f("ix_market_import_batches_dataset"), "market_import_batches", ["dataset"])
     op.create_table(
         "market_import_templates",
         sa.Column("id", sa.String(36), nullable=False),
