@@ -11,9 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.dependencies.models import Dependant
 from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.routing import APIRoute
 
 from chanrong.core.errors import ValidationFailed
 from chanrong.edge import Ctx, Idempotency, idempotency, require
@@ -42,30 +40,7 @@ from chanrong.market.schemas import (
 from chanrong.market.service import ImportReport
 from chanrong.market.tabular import Dataset, TableError, parse_mapping
 
-
-def _query_names(dependant: Dependant) -> set[str]:
-    names = {p.alias for p in dependant.query_params}
-    for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return names
-
-
-def reject_unknown_query(request: Request) -> None:
-    """A query parameter the route does not declare is a 422 naming it: an ignored filter
-    would answer with unfiltered data as if it had applied."""
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        return
-    known = _query_names(route.dependant) | {"lang"}  # lang: read by the context, not declared
-    for name in request.query_params:
-        if name not in known:
-            allowed = ", ".join(sorted(known - {"lang"})) or "none"
-            raise ValidationFailed(
-                f"{name}: not a parameter of this route (parameters: {allowed})", field=name
-            )
-
-
-router = APIRouter(prefix="/market", tags=["market"], dependencies=[Depends(reject_unknown_query)])
+router = APIRouter(prefix="/market", tags=["market"])
 
 read = require(OrgKind.ANALYST, OrgKind.PLATFORM_OPERATOR, OrgKind.FINANCIAL_INSTITUTION)
 edit = require(OrgKind.PLATFORM_OPERATOR, role=Role.OFFICER)
