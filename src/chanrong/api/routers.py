@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from chanrong.api import reference
 from chanrong.carbon import api as carbon_api
 from chanrong.credit import api as credit_api
+from chanrong.funds import api as funds_api
 from chanrong.governance import api as governance_api
 from chanrong.identity import api as identity_api
 from chanrong.insurance import api as insurance_api
@@ -31,6 +32,7 @@ PROTECTED: list[APIRouter] = [
     carbon_api.router,
     leasing_api.router,
     insurance_api.router,
+    funds_api.router,
 ]
 
 # Routers that authenticate by other means (they issue credentials).
