@@ -218,8 +218,10 @@ def check_event(row: Row) -> EventRecord | list[RowError]:
     when = _date(c, "date")
     company = c.text("company", required=True, max_len=200)
     rnd: Round | None = None
+    raw_round = row.values.get("round", "")
     try:
-        rnd = normalise_round(row.values.get("round", ""))
+        # An empty cell (or no round column) is the round not being known: 未披露.
+        rnd = normalise_round(raw_round) if raw_round.strip() else Round.UNDISCLOSED
     except RoundError as exc:
         c.fail("round", str(exc))
     amount: ParsedAmount | None = None

@@ -39,7 +39,8 @@ COLUMNS: dict[Dataset, dict[str, tuple[bool, tuple[str, ...]]]] = {
     Dataset.EVENTS: {
         "date": (True, ("date", "event_date", "日期", "融资日期", "融资时间", "时间")),
         "company": (True, ("company", "公司", "企业", "公司名称", "企业名称", "融资企业")),
-        "round": (True, ("round", "轮次", "融资轮次")),
+        # A table may print no round: the round is then unknown (未披露), never guessed.
+        "round": (False, ("round", "轮次", "融资轮次")),
         "amount": (False, ("amount", "金额", "融资金额")),
         "investors": (False, ("investors", "投资方", "投资机构")),
         # Public tables often print no province: it may be unknown (stored as NULL).
