@@ -652,6 +652,10 @@ _M: dict[str, tuple[str, str]] = {
         "Amount unknown in {amount} events · province unknown in {province}; shares are of "
         "known values, unknowns are not estimated",
     ),
+    "web.market.by_year_round": ("按年份与轮次", "By year and round"),
+    "web.market.co_investors": ("共同投资方", "Co-investors"),
+    "web.market.deal_list": ("投资事件明细", "Deals"),
+    "web.market.unknown": ("未知", "unknown"),
 }
 
 register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})
