@@ -1,8 +1,9 @@
 """Fund routes: performance figures from cash flows posted with the request.
 
-Funds, LPs and their records are not stored yet; this computes a fund's figures from the
-flows the caller gives. Readers are those who evaluate funds: analysts (government and
-research), financial institutions and the platform operator; enterprises are refused.
+``POST /funds/performance`` computes the figures from flows the caller gives; funds recorded
+here (with their calls, distributions and NAVs) belong to the organisation that recorded them.
+Callers are those who manage or evaluate funds: analysts (government and research), financial
+institutions and the platform operator; enterprises are refused. Recording needs an officer.
 """
 
 from __future__ import annotations
@@ -12,13 +13,24 @@ from fastapi import APIRouter, Depends
 from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import yuan_to_fen
 from chanrong.edge import Ctx, require
+from chanrong.funds import service
 from chanrong.funds.performance import CashFlow, FundMetricError, performance
-from chanrong.funds.schemas import PerformanceIn, PerformanceOut
-from chanrong.identity.domain import OrgKind
+from chanrong.funds.schemas import (
+    FundFlowIn,
+    FundIn,
+    FundOut,
+    NavIn,
+    PerformanceIn,
+    PerformanceOut,
+    RecordedOut,
+)
+from chanrong.identity.domain import OrgKind, Role
 
 router = APIRouter(prefix="/funds", tags=["funds"])
 
-read = require(OrgKind.ANALYST, OrgKind.PLATFORM_OPERATOR, OrgKind.FINANCIAL_INSTITUTION)
+KINDS = (OrgKind.ANALYST, OrgKind.PLATFORM_OPERATOR, OrgKind.FINANCIAL_INSTITUTION)
+read = require(*KINDS)
+edit = require(*KINDS, role=Role.OFFICER)
 
 
 @router.post("/performance", response_model=PerformanceOut)
@@ -35,3 +47,51 @@ def fund_performance(body: PerformanceIn, ctx: Ctx = Depends(read)) -> Performan
         return PerformanceOut.of(performance(flows, nav, body.nav_date, index))
     except FundMetricError as exc:
         raise ValidationFailed(str(exc), field=exc.field) from None
+
+
+@router.post("", response_model=FundOut, status_code=201)
+def create_fund(body: FundIn, ctx: Ctx = Depends(edit)) -> FundOut:
+    """Record a fund of the caller's organisation."""
+    fund = service.create_fund(
+        ctx.session, ctx.principal.org_id, name=body.name, kind=body.kind, vintage=body.vintage
+    )
+    return FundOut.model_validate(fund)
+
+
+@router.get("", response_model=list[FundOut])
+def list_funds(ctx: Ctx = Depends(read)) -> list[FundOut]:
+    """The caller's organisation's funds."""
+    return [FundOut.model_validate(f) for f in service.funds_of(ctx.session, ctx.principal.org_id)]
+
+
+@router.post("/{fund_id}/flows", response_model=RecordedOut, status_code=201)
+def add_flow(fund_id: str, body: FundFlowIn, ctx: Ctx = Depends(edit)) -> RecordedOut:
+    """Record a capital call (negative) or distribution (positive)."""
+    flow = service.add_flow(
+        ctx.session,
+        ctx.principal.org_id,
+        fund_id,
+        on=body.date,
+        amount_fen=yuan_to_fen(body.amount_yuan, field="amount_yuan"),
+        lp=body.lp,
+    )
+    return RecordedOut(id=flow.id)
+
+
+@router.post("/{fund_id}/navs", response_model=RecordedOut, status_code=201)
+def add_nav(fund_id: str, body: NavIn, ctx: Ctx = Depends(edit)) -> RecordedOut:
+    """Record a NAV statement."""
+    nav = service.add_nav(
+        ctx.session,
+        ctx.principal.org_id,
+        fund_id,
+        on=body.date,
+        nav_fen=yuan_to_fen(body.nav_yuan, field="nav_yuan"),
+    )
+    return RecordedOut(id=nav.id)
+
+
+@router.get("/{fund_id}/performance", response_model=PerformanceOut)
+def recorded_performance(fund_id: str, ctx: Ctx = Depends(read)) -> PerformanceOut:
+    """IRR, DPI, RVPI and TVPI at the latest NAV from the recorded flows (no rate: 422)."""
+    return PerformanceOut.of(service.fund_performance(ctx.session, ctx.principal.org_id, fund_id))

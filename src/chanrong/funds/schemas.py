@@ -66,3 +66,41 @@ class PerformanceOut(BaseModel):
             ks_pme=p.ks_pme,
             direct_alpha=p.direct_alpha,
         )
+
+
+class FundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field(max_length=24, description="guide_fund | sub_fund | vc | pe")
+    vintage: int = Field(ge=1990, le=2100)
+
+
+class FundOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    kind: str
+    vintage: int
+
+
+class FundFlowIn(BaseModel):
+    """A capital call (negative yuan) or a distribution (positive), with the LP if known."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: date
+    amount_yuan: Decimal
+    lp: str | None = Field(default=None, max_length=200)
+
+
+class NavIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: date
+    nav_yuan: Decimal = Field(ge=0)
+
+
+class RecordedOut(BaseModel):
+    id: str
