@@ -842,6 +842,17 @@ _M: dict[str, tuple[str, str]] = {
         "担保损失（按参与方，扣除回收）",
         "Guarantee losses by party, net of recoveries",
     ),
+    # analyst: market, unknown values (market23)
+    "web.market.average_deal": ("平均单笔（已知金额）", "Average deal (known amounts)"),
+    "web.market.unknowns": (
+        "金额未知 {amount} 起 · 省份未知 {province} 起；占比按已知值计算，未知值不作估计",
+        "Amount unknown in {amount} events · province unknown in {province}; shares are of "
+        "known values, unknowns are not estimated",
+    ),
+    "web.market.by_year_round": ("按年份与轮次", "By year and round"),
+    "web.market.co_investors": ("共同投资方", "Co-investors"),
+    "web.market.deal_list": ("投资事件明细", "Deals"),
+    "web.market.unknown": ("未知", "unknown"),
 }
 
 register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})
