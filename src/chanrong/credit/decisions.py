@@ -137,6 +137,8 @@ def _yuan_to_fen(value: Decimal | str | None, field: str) -> int | None:
 # Who the bank's automatic decisioning acts as when an enterprise applies itself: the bank's
 # published product decides, no officer of it is behind the reads it logs.
 AUTO_DECISION_USER = "auto-decision"
+# The longest term an application may ask for (a bank's product may allow less).
+MAX_TERM_MONTHS = 360
 
 
 def apply(
@@ -149,6 +151,7 @@ def apply(
     requested_yuan: Decimal | str | None = None,
     as_of: date | None = None,
     refresh: bool = True,
+    term_months: int | None = None,
 ) -> Application:
     """Decide a credit application in one step: approve, decline or refer, logged.
 
@@ -170,6 +173,7 @@ def apply(
         requested_yuan=requested_yuan,
         as_of=as_of,
         refresh=refresh,
+        term_months=term_months,
     )
 
 
@@ -181,6 +185,7 @@ def apply_for_self(
     bank_org_id: str,
     product_code: str,
     requested_yuan: Decimal | str | None,
+    term_months: int | None = None,
 ) -> Application:
     """An enterprise (its admin or officer) applies to a bank's product for itself, today.
 
@@ -203,6 +208,7 @@ def apply_for_self(
         requested_yuan=requested_yuan,
         as_of=None,
         refresh=True,
+        term_months=term_months,
     )
 
 
@@ -233,30 +239,22 @@ def _fresh_evidence(
     return repo.decision_evidence(org_id, as_of)
 
 
-def _decide(
+def gather_inputs(
     session: Session,
     principal: Principal,
     settings: Settings,
     *,
     enterprise_org_id: str,
-    applied_by: str,
-    product_code: str,
-    requested_yuan: Decimal | str | None,
-    as_of: date | None,
+    prod: CreditProduct,
+    requested_fen: int | None,
+    as_of: date,
     refresh: bool,
-) -> Application:
-    prod = product(settings, product_code)
-    requested_fen = _yuan_to_fen(requested_yuan, "requested_amount")
-    today = utcnow().date()
-    as_of = as_of or today
-    if as_of > today:
-        raise ValidationFailed("as_of: must not be in the future", field="as_of")
-    if identity.organisation_kind(session, enterprise_org_id) is not OrgKind.ENTERPRISE:
-        raise NotFound(f"enterprise {enterprise_org_id} not found", field="enterprise_org_id")
-
-    # Reads are checked now but logged together with the decision at the end, so the log's
-    # append lock (and SQLite's write lock) is held for the writes only, not for the scoring.
-    batch = governance.LogBatch()
+    batch: governance.LogBatch,
+) -> tuple[DecisionInputs, list[Reason], ModelVersion | None]:
+    """Everything a decision looks at, scored by the product's champion (and shadow-scored by
+    its challenger): the consent check, the freshest evidence (refreshed first when
+    ``refresh``), the carbon grade. Reads are checked and queued on ``batch``, to be logged
+    with whatever the caller writes."""
     has_grant = True
     grant_refusal: str | None = None
     try:
@@ -312,6 +310,47 @@ def _decide(
     inputs, model_reasons = scored(facts, model)
     if inputs.pd is not None:
         inputs = shadow_scored(inputs, shadow_model(model_registry(settings), prod.model))
+    return inputs, model_reasons, version
+
+
+def _decide(
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    *,
+    enterprise_org_id: str,
+    applied_by: str,
+    product_code: str,
+    requested_yuan: Decimal | str | None,
+    as_of: date | None,
+    refresh: bool,
+    term_months: int | None = None,
+) -> Application:
+    prod = product(settings, product_code)
+    requested_fen = _yuan_to_fen(requested_yuan, "requested_amount")
+    if term_months is not None and not 1 <= term_months <= MAX_TERM_MONTHS:
+        raise ValidationFailed(f"term_months: 1 to {MAX_TERM_MONTHS} months", field="term_months")
+    today = utcnow().date()
+    as_of = as_of or today
+    if as_of > today:
+        raise ValidationFailed("as_of: must not be in the future", field="as_of")
+    if identity.organisation_kind(session, enterprise_org_id) is not OrgKind.ENTERPRISE:
+        raise NotFound(f"enterprise {enterprise_org_id} not found", field="enterprise_org_id")
+
+    # Reads are checked now but logged together with the decision at the end, so the log's
+    # append lock (and SQLite's write lock) is held for the writes only, not for the scoring.
+    batch = governance.LogBatch()
+    inputs, model_reasons, version = gather_inputs(
+        session,
+        principal,
+        settings,
+        enterprise_org_id=enterprise_org_id,
+        prod=prod,
+        requested_fen=requested_fen,
+        as_of=as_of,
+        refresh=refresh,
+        batch=batch,
+    )
     d = decide(inputs)
     record = to_record(inputs)
     now = utcnow()
@@ -331,6 +370,7 @@ def _decide(
         product_code=prod.code,
         as_of=as_of,
         requested_fen=requested_fen,
+        term_months=term_months,
         outcome=d.outcome.value,
         status=STATUS[d.outcome],
         knockouts=[k.value for k in d.knockouts],
@@ -381,6 +421,7 @@ def _log_payload(app: Application) -> dict[str, Any]:
         "pd": app.pd,
         "limit_fen": app.limit_fen,
         "rate_pct": str(app.rate_pct) if app.rate_pct is not None else None,
+        "term_months": app.term_months,
         "model_ref": app.model_ref,
         "model_manifest_sha256": app.model_manifest_sha256,
         "inputs_sha256": app.inputs_sha256,
