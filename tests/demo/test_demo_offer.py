@@ -27,7 +27,7 @@ def test_the_demo_offer_is_seen_applied_for_and_paid_out_within_the_automatic_li
         add_profile(s, ent.org_id, as_of=utcnow().date() - timedelta(days=1))
         seeded = credit_live.seed_offer(s, settings, bank.org_id)
         # A rerun of the demo finds it again rather than failing on the code.
-        assert credit_live.seed_offer(s, settings, bank.org_id).id == seeded.id
+        assert credit_live.seed_offer(s, settings, bank.org_id) == seeded
     prod = credit.product(settings, credit_live.PRODUCT)
 
     r = app_client.get("/credit/offers", headers=ent.headers)

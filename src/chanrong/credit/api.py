@@ -130,9 +130,11 @@ def decide_referred(
     body: OfficerDecision,
     ctx: Ctx = Depends(require(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)),
 ) -> ApplicationOut:
-    """An officer approves or declines a referred application (logged)."""
-    app = service.officer_decision(
-        ctx.session, ctx.principal, app_id, outcome=body.outcome, note=body.note
+    """An officer approves or declines a referred application (logged). Approving a
+    ``stale_profile`` referral decides it again on the refreshed profile (rebuilt from the
+    platform's data if need be: a plain ``def``, so off the event loop) for its limit and rate."""
+    app = service.review_referred(
+        ctx.session, ctx.principal, ctx.settings, app_id, outcome=body.outcome, note=body.note
     )
     return _out(app)
 

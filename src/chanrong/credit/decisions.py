@@ -503,6 +503,34 @@ def replay(session: Session, principal: Principal, settings: Settings, app_id: s
         and app.officer_id is None
     ):
         diffs.append(f"limit {d.limit_fen} != {app.limit_fen}")
-    if d.rate_pct != (Decimal(str(app.rate_pct)) if app.rate_pct is not None else None):
+    if app.review_inputs is not None:
+        # An officer's approval decided again on refreshed evidence: the limit and rate the
+        # application carries are that decision's, checked the same way.
+        diffs += _replay_review(app, settings)
+    elif d.rate_pct != (Decimal(str(app.rate_pct)) if app.rate_pct is not None else None):
         diffs.append(f"rate {d.rate_pct} != {app.rate_pct}")
     return Replay(matches=not diffs, inputs_intact=inputs_ok, logged=logged, differences=diffs)
+
+
+def _replay_review(app: Application, settings: Settings) -> list[str]:
+    """What differs when the review's recorded inputs are scored and decided again."""
+    assert app.review_inputs is not None
+    if record_sha256(app.review_inputs) != app.review_inputs_sha256:
+        return ["review inputs no longer match their SHA-256"]
+    try:
+        recorded = from_record(app.review_inputs)
+    except (KeyError, TypeError, ValueError, ArithmeticError, ValidationFailed) as exc:
+        return [f"review inputs cannot be read back ({exc})"]
+    model: Model | None = None
+    if recorded.model is not None:
+        _, model = load_model(model_registry(settings), recorded.model.ref)
+    again, _ = scored(replace(recorded, pd=None, reasons=()), model)
+    diffs = []
+    if (again.pd, again.reasons) != (recorded.pd, recorded.reasons):
+        diffs.append("the review's PD or reasons differ from the recorded ones")
+    d = decide(again)
+    if d.limit_fen != app.limit_fen:
+        diffs.append(f"review limit {d.limit_fen} != {app.limit_fen}")
+    if d.rate_pct != (Decimal(str(app.rate_pct)) if app.rate_pct is not None else None):
+        diffs.append(f"review rate {d.rate_pct} != {app.rate_pct}")
+    return diffs

@@ -32,7 +32,6 @@ from chanrong.credit.registry import ModelEntry
 from chanrong.demo.park_outcomes import TRUTH, ParkOutcomes
 from chanrong.identity import service as identity
 from chanrong.lending import service as lending
-from chanrong.lending.orm import Product
 from chanrong.storage.database import Database
 
 if TYPE_CHECKING:
@@ -135,16 +134,17 @@ def make_champion(
     return credit.promote(session, settings, entry.ref, to="champion", actor_org_id=actor_org_id)
 
 
-def seed_offer(session: Session, settings: Settings, bank_org_id: str) -> Product:
+def seed_offer(session: Session, settings: Settings, bank_org_id: str) -> str:
     """The bank's lending product behind the demo's credit product (``op-loan``), so an
     enterprise sees it among the offers and can apply for itself: a fixed-rate term loan whose
-    rate the decision sets, up to the credit product's cap. Found again on a rerun."""
+    rate the decision sets, up to the credit product's cap. Found again on a rerun. Returns
+    its id."""
     prod = credit.product(settings, PRODUCT)
     officer = identity.system_principal(session, bank_org_id, user_id="demo-officer")
     for found in lending.list_products(session, officer):
         if found.code == prod.lending_code:
-            return found
-    return lending.create_product(
+            return str(found.id)
+    made = lending.create_product(
         session,
         officer,
         code=prod.lending_code,
@@ -158,6 +158,7 @@ def seed_offer(session: Session, settings: Settings, bank_org_id: str) -> Produc
         max_term_months=36,
         max_amount=Decimal(prod.limit.cap_fen) / 100,
     )
+    return str(made.id)
 
 
 def profile_all(
@@ -364,8 +365,8 @@ def demo_credit(
         )
     say(f"champion {champion.ref} promoted (candidate → approved → champion, logged)")
     with db.unit_of_work() as session:
-        offered = seed_offer(session, settings, bank_org_id)
-    say(f"the bank offers {offered.code} ({offered.name}) to the park's enterprises")
+        seed_offer(session, settings, bank_org_id)
+    say(f"the bank offers {PRODUCT} to the park's enterprises (they apply for themselves)")
     with db.unit_of_work() as session:
         stored, none = profile_all(session, settings, org_by_uscc.values(), decide_on, tick=tick)
     with db.unit_of_work() as session:
