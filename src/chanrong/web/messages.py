@@ -428,7 +428,8 @@ _M: dict[str, tuple[str, str]] = {
     "web.loan.collection.paid_on": ("付款日", "Paid on"),
     "web.loan.collection.reference": ("付款编号", "Reference"),
     "web.loan.collection.amount": ("收款金额", "Received"),
-    "web.loan.collection.applied": ("自动还款", "Repaid"),
+    # Paid ahead of a due date it is held and applied on that date (collection_accounts).
+    "web.loan.collection.applied": ("用于还款", "Applied to the loan"),
     "web.loan.collection.released": ("释放给企业", "Released to the enterprise"),
     "web.loan.collection.total": ("合计", "Total"),
     "web.loan.history": ("分类变动", "Classification history"),
