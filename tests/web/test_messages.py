@@ -50,7 +50,6 @@ def test_keys_built_from_values_cover_every_value() -> None:
     families["web.models.alert"] = [Level.WARNING.value, Level.ALERT.value]
     families["web.models.source"] = [*SOURCES, "unrecorded"]
     families["web.purpose"] = [p.value for p in Purpose] + ["platform_operation"]
-    families["web.offer.purpose"] = ["credit_assessment"]  # what a credit offer asks for
     for family, values in families.items():
         for value in values:
             for loc in i18n.LOCALES:
