@@ -7,6 +7,10 @@ scorecard table against optbinning's own ``Scorecard`` on the same rows, in this
 
     .venv/bin/python benchmarks/decisions.py            # 3 runs at 200 req/s for 20 s, 200k rows
     .venv/bin/python benchmarks/decisions.py --quick    # smoke run: 50 req/s for 3 s, 20k rows
+    .venv/bin/python benchmarks/decisions.py --worker --refresh-cost   # the worker beside the
+        # server (its CPU reported apart), then what an on-demand profile refresh costs a
+        # decision (``profile_refresh.py``'s measure on a small park: fresh, stale referred,
+        # stale rebuilt first)
 """
 
 from __future__ import annotations
@@ -221,6 +225,16 @@ def install_challenger(settings: Settings) -> None:
     reg.set_state(entry.ref, Approval.APPROVED)
 
 
+def refresh_cost() -> None:
+    """What an on-demand profile refresh costs a decision: ``profile_refresh.py``'s measure
+    (a 2-enterprise, 3-month park loaded through the ingestion door, in process on SQLite)."""
+    import profile_refresh
+
+    with console.status("on-demand refresh: simulating and loading a small park…"):
+        table = profile_refresh.measure(enterprises=2, months=3, rounds=2)
+    console.print(table)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
@@ -241,6 +255,16 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="API worker processes (one per core)")
     ap.add_argument(
         "--threads", type=int, default=2, help="request threads per worker (CHANRONG_API_THREADS)"
+    )
+    ap.add_argument(
+        "--worker",
+        action="store_true",
+        help="run `chanrong worker` (every job enabled) beside the server during the load",
+    )
+    ap.add_argument(
+        "--refresh-cost",
+        action="store_true",
+        help="then measure decisions on stale evidence refreshed first against fresh ones",
     )
     args = ap.parse_args()
     if args.quick:
@@ -287,6 +311,19 @@ def main() -> None:
             start_new_session=True,
         )
         base = f"http://127.0.0.1:{port}"
+        # The platform's worker beside the API, as `make demo` runs it: its periodic jobs (the
+        # nightly profiles of the seeded enterprises, the close, monitoring) start at once.
+        worker = (
+            subprocess.Popen(
+                [sys.executable, "-m", "chanrong.cli.main", "worker"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            if args.worker
+            else None
+        )
         try:
             # Every worker up before the first connection: connections stay with the worker
             # that accepted them, so an early start would load one worker only.
@@ -308,9 +345,19 @@ def main() -> None:
             runs = []
             for _ in range(args.runs):
                 cpu0 = tree_cpu_seconds(server.pid)
+                wcpu0 = tree_cpu_seconds(worker.pid) if worker else 0.0
                 lat, errors, wall = asyncio.run(open_loop(base, key, orgs, args.rate, args.seconds))
-                runs.append((lat, errors, wall, tree_cpu_seconds(server.pid) - cpu0))
+                wcpu = tree_cpu_seconds(worker.pid) - wcpu0 if worker else 0.0
+                runs.append((lat, errors, wall, tree_cpu_seconds(server.pid) - cpu0, wcpu))
+            alive = worker is None or worker.poll() is None
         finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(worker.pid, signal.SIGKILL)
+                    worker.wait()
             server.terminate()
             try:
                 server.wait(15)
@@ -325,7 +372,8 @@ def main() -> None:
             title=f"POST /credit/applications, open loop at {args.rate:.0f} req/s "
             f"for {args.seconds:.0f} s, {args.runs} run(s) ({backend}, "
             f"{args.workers} worker(s) × {args.threads} threads; "
-            f"{'no challenger' if args.no_challenger else 'LightGBM challenger shadow-scoring'})"
+            f"{'no challenger' if args.no_challenger else 'LightGBM challenger shadow-scoring'}"
+            f"{'; worker beside the server' if args.worker else ''})"
         )
         for c in (
             "run",
@@ -337,10 +385,11 @@ def main() -> None:
             "p99 ms",
             "max ms",
             "server CPU ms/req",
+            "worker CPU s",
             "p99 < 50 ms",
         ):
             t.add_column(c, justify="right")
-        for n, (lat, errors, wall, cpu) in enumerate(runs, 1):
+        for n, (lat, errors, wall, cpu, wcpu) in enumerate(runs, 1):
             arr = np.array(lat)
             p99 = float(np.percentile(arr, 99))
             t.add_row(
@@ -353,9 +402,14 @@ def main() -> None:
                 f"{p99:.1f}",
                 f"{arr.max():.1f}",
                 f"{cpu * 1000 / len(arr):.2f}",
+                f"{wcpu:.2f}" if args.worker else "—",
                 "yes" if p99 < 50 and errors == 0 else "no",
             )
         console.print(t)
+        if not alive:
+            console.print("[red]the worker exited during the run[/]")
+    if args.refresh_cost:
+        refresh_cost()
     with console.status("batch scoring…"):
         res = batch_scoring(args.rows)
     t = Table(title=f"batch scoring of {args.rows:,} rows ({len(FEATURES)} operating features)")

@@ -115,15 +115,20 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.enterprises, args.months, args.rounds = 2, 3, 2
+    console.print(measure(enterprises=args.enterprises, months=args.months, rounds=args.rounds))
+
+
+def measure(*, enterprises: int, months: int, rounds: int) -> Table:
+    """The table of decision times on fresh, stale-referred and stale-rebuilt evidence."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "park"
         write_park(
             ParkConfig(
-                enterprises=args.enterprises,
-                months=args.months,
+                enterprises=enterprises,
+                months=months,
                 interval_minutes=240,
                 seed=5,
-                start=month_start(utcnow().date(), -args.months),
+                start=month_start(utcnow().date(), -months),
                 faults=FaultRates.none(),
             ),
             root,
@@ -137,7 +142,7 @@ def main() -> None:
         install_champion(settings)
         db = Database(settings.effective_database_url)
         bank_id, orgs = _seed(db, settings, root)
-        table = Table(title=f"credit.apply, {len(orgs)} enterprises × {args.rounds} rounds (ms)")
+        table = Table(title=f"credit.apply, {len(orgs)} enterprises × {rounds} rounds (ms)")
         for col in ("evidence", "decisions", "median", "p95", "outcomes"):
             table.add_column(col)
         for mode, label in (
@@ -145,7 +150,7 @@ def main() -> None:
             ("refer", "stale, referred stale_profile"),
             ("refresh", "stale, rebuilt from platform data"),
         ):
-            ms, outcomes = _time(db, settings, bank_id, orgs, args.rounds, mode=mode)
+            ms, outcomes = _time(db, settings, bank_id, orgs, rounds, mode=mode)
             ms.sort()
             p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
             table.add_row(
@@ -156,7 +161,7 @@ def main() -> None:
                 ", ".join(f"{k}={v}" for k, v in sorted(outcomes.items())),
             )
         db.dispose()
-        console.print(table)
+    return table
 
 
 if __name__ == "__main__":

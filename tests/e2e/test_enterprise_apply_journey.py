@@ -1,13 +1,14 @@
 """Done-when: an SME applies for itself in Chromium: it picks a bank's product, reads the
 consent applying grants, applies, sees the decision with the schedule and the reasons, accepts
-the offer and then watches its loan's repayment schedule (with a repayment the bank recorded)."""
+the offer and then watches its loan: a customer payment into its collection account, posted
+through the intake, repays it through the worker alone and the surplus is released to it."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
-from decimal import Decimal
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -16,6 +17,7 @@ from chanrong.lending import service as lending
 from tests.builders import Park, build_park
 from tests.credit.builders import add_profile, install_champion
 from tests.e2e.conftest import Console, LiveServer
+from tests.jobs.test_collections_worker import worker_pass
 from tests.lending import builders as lb
 
 pytestmark = pytest.mark.browser
@@ -70,15 +72,41 @@ def test_sme_applies_accepts_and_sees_its_repayment_schedule(
     expect(page.locator("#schedule tbody tr")).to_have_count(6)
     ent.shot("loan")
 
-    # The bank records the first repayment; the enterprise's view shows it paid.
+    expect(page.locator("#collection-account")).not_to_be_empty()
+    expect(page.locator("#no-collections")).to_be_visible()
+
+    # A customer pays into the loan's collection account through the intake (as an ERP
+    # would post it); the worker alone repays the loan from it and releases the surplus.
     loan_id = page.url.rsplit("/", 1)[1]
+    ent_key = park["enterprise"]["officer"]
     with live_server.db.unit_of_work() as s:
-        officer = lb.principal(s, park["bank"]["officer"])
-        view = lending.loan_view(s, officer, loan_id)
+        view = lending.loan_view(s, lb.principal(s, park["bank"]["officer"]), loan_id)
         first = view.instalments[0]
-        due = (Decimal(first.principal_fen + first.interest_fen) / 100).quantize(Decimal("0.01"))
-        lending.repay(s, officer, loan_id, amount=due, paid_on=first.due, reference="E2E-1")
+        account = str(view.loan.collection_account)
+    owed = first.principal_fen + first.interest_fen
+    surplus = 2_500_000
+    r = httpx.post(
+        f"{live_server.url}/telemetry/orgs/{ent_key.org_id}/records/payments",
+        json={
+            "records": [
+                {
+                    "payment_id": "CUST-0001",
+                    "invoice_id": "INV-1",
+                    "paid_date": utcnow().date().isoformat(),
+                    "amount": f"{(owed + surplus) / 100:.2f}",
+                    "account": account,
+                }
+            ]
+        },
+        headers=ent_key.headers,
+    )
+    assert r.status_code == 201, r.text
+    worker_pass(live_server.db, live_server.settings)
     page.reload()
-    expect(page.locator("#schedule tbody tr").first.locator("td").last).to_contain_text(f"{due:,}")
+    expect(page.locator("#collections tbody tr")).to_have_count(1)
+    expect(page.locator("#collections")).to_contain_text("CUST-0001")
+    expect(page.locator("#collected-applied")).to_contain_text(f"{owed / 100:,.2f}")
+    expect(page.locator("#collected-released")).to_contain_text(f"{surplus / 100:,.2f}")
+    ent.assert_labelled()
     ent.assert_fits_width()
     ent.shot("repaid")

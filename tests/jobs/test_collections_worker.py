@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -81,6 +82,7 @@ def test_a_payment_posted_through_intake_repays_through_the_worker(
         [row] = s.scalars(select(Collection).where(Collection.loan_id == loan_id)).all()
         assert row.amount_fen == owed + surplus == row.applied_fen + row.released_fen
         assert row.applied_fen >= owed and row.reference == "collect:payment:BANK-20260101-0001"
+        row_applied = row.applied_fen
         runs = {r.name: r for r in s.scalars(select(JobRun).where(JobRun.subject != "*"))}
         assert "1 collected" in (runs["lending.collections_sweep"].detail or "")
         # The worker's daily close of the bank's book ran and proved it (it fails otherwise).
@@ -88,6 +90,19 @@ def test_a_payment_posted_through_intake_repays_through_the_worker(
         assert "balanced" in (runs["lending.daily_close"].detail or "")
         report = lending.daily_close(s, as_of=today, lender_org_id=park["bank"]["officer"].org_id)
         assert report.balanced, report.checks
+
+    # The enterprise sees the payment on its loan: what it repaid and the surplus released.
+    seen = app_client.get(f"/lending/loans/{loan_id}", headers=ent.headers)
+    assert seen.status_code == 200, seen.text
+    [c] = seen.json()["collections"]
+    assert c["reference"] == "collect:payment:BANK-20260101-0001"
+    assert c["amount"] == f"{(owed + surplus) / 100:.2f}"
+    assert Decimal(c["applied"]) + Decimal(c["released"]) == Decimal(c["amount"])
+    assert Decimal(c["applied"]) * 100 == row_applied
+    other = app_client.get(
+        f"/lending/loans/{loan_id}", headers=park["other_bank"]["officer"].headers
+    )
+    assert other.status_code == 404
 
     # The same record posted again (a re-sent file) repays nothing twice.
     r = app_client.post(

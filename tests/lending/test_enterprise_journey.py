@@ -19,7 +19,7 @@ from chanrong.governance import service as governance
 from chanrong.lending import service as lending
 from chanrong.storage.database import Database
 from tests.builders import Park
-from tests.credit.builders import add_profile, install_champion
+from tests.credit.builders import add_profile, consent, install_champion
 from tests.lending import builders as lb
 
 
@@ -212,3 +212,69 @@ def test_who_may_not_apply_or_accept(
     assert view.status_code == 403
     unknown = app_client.post(url, json={"nope": 1}, headers=park["enterprise"]["officer"].headers)
     assert unknown.status_code == 422
+
+
+def test_the_term_asked_for_is_stored_and_the_accepted_loan_runs_for_it(
+    app_client: TestClient, db: Database, settings: Settings, park: Park
+) -> None:
+    _ready(db, settings, park)
+    ent = park["enterprise"]["officer"]
+    r = app_client.post(
+        "/credit/enterprise-applications",
+        json={
+            "bank_org_id": park["bank"]["officer"].org_id,
+            "product_code": "op-loan",
+            "requested_amount": "240000.00",
+            "term_months": 9,
+        },
+        headers=ent.headers,
+    )
+    assert r.status_code == 201, r.text
+    out = r.json()
+    app = out["application"]
+    assert app["term_months"] == out["term_months"] == 9 and len(out["schedule"]) == 9
+    assert app["rate_pct"] is not None and Decimal(app["limit"]) == Decimal("240000.00")
+    # The decision as the bank reads it back carries the term, with the reasons in both languages.
+    seen = app_client.get(
+        f"/credit/applications/{app['id']}", headers=park["bank"]["officer"].headers
+    ).json()
+    assert seen["term_months"] == 9
+    assert all(x["text"]["zh-CN"] and x["text"]["en"] for x in seen["reasons"])
+    # Accepted without naming a term again, the loan runs for the term asked for.
+    acc = app_client.post(
+        f"/credit/applications/{app['id']}/accept", json={}, headers=ent.headers
+    ).json()
+    assert acc["terms"]["term_months"] == 9 and len(acc["terms"]["schedule"]) == 9
+    assert [i["due_on"] for i in acc["terms"]["schedule"]] == [i["due_on"] for i in out["schedule"]]
+
+
+def test_a_term_out_of_range_is_refused_naming_the_field(
+    app_client: TestClient, db: Database, settings: Settings, park: Park
+) -> None:
+    _ready(db, settings, park)
+    bank = park["bank"]["officer"]
+    r = app_client.post(
+        "/credit/enterprise-applications",
+        json={
+            "bank_org_id": bank.org_id,
+            "product_code": "op-loan",
+            "requested_amount": "100000.00",
+            "term_months": 0,
+        },
+        headers=park["enterprise"]["officer"].headers,
+    )
+    assert r.status_code == 422 and "term_months" in r.text, r.text
+    with db.unit_of_work() as s:
+        consent(s, park["enterprise"]["officer"], bank.org_id)
+    r = app_client.post(
+        "/credit/applications",
+        json={"enterprise_org_id": park["enterprise"]["officer"].org_id, "term_months": 400},
+        headers=bank.headers,
+    )
+    assert r.status_code == 422 and "term_months" in r.text, r.text
+    r = app_client.post(
+        "/credit/applications",
+        json={"enterprise_org_id": park["enterprise"]["officer"].org_id, "term_months": 18},
+        headers=bank.headers,
+    )
+    assert r.status_code == 201 and r.json()["term_months"] == 18, r.text

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from chanrong.core.clock import utcnow
 from chanrong.core.settings import Settings
 from chanrong.governance import service as governance
+from chanrong.lending import service as lending
 from chanrong.storage.database import Database
 from tests.builders import Park
 from tests.credit.builders import add_profile, install_champion
@@ -81,6 +82,28 @@ def test_enterprise_applies_sees_schedule_and_accepts_in_the_console(
     loan = app_client.get(accepted.headers["location"], headers=HTML)
     assert loan.status_code == 200
     assert "还款中" in loan.text and 'id="schedule"' in loan.text
+    assert 'id="collection-account"' in loan.text and 'id="no-collections"' in loan.text
+    # A customer payment into the collection account: the enterprise's page shows what it
+    # repaid and the surplus released to it.
+    loan_id = accepted.headers["location"].rsplit("/", 1)[1]
+    with db.unit_of_work() as s:
+        view = lending.loan_view(s, lb.principal(s, bank), loan_id)
+        first = view.instalments[0]
+        got = lending.collect_payment(
+            s,
+            borrower_org_id=ent.org_id,
+            account=str(view.loan.collection_account),
+            payment_ref="payment:PAY-1",
+            amount_fen=first.principal_fen + first.interest_fen + 1_000_000,
+            paid_on=utcnow().date(),
+        )
+        assert got.outcome == "collected" and got.collection is not None
+        applied, released = got.collection.applied_fen, got.collection.released_fen
+    assert released == 1_000_000 and applied == first.principal_fen + first.interest_fen
+    loan = app_client.get(accepted.headers["location"], headers=HTML)
+    assert 'id="collections"' in loan.text and "collect:payment:PAY-1" in loan.text
+    assert re.search(r'id="collected-applied">¥?' + re.escape(f"{applied / 100:,.2f}"), loan.text)
+    assert re.search(r'id="collected-released">¥?10,000\.00', loan.text)
     # Accepted once: the application page offers no second acceptance.
     app_id = action.group(1).split("/")[-2]
     detail = app_client.get(f"/console/applications/{app_id}", headers=HTML)

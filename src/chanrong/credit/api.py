@@ -55,6 +55,7 @@ def _out(app: Application) -> ApplicationOut:
         requested_amount=service.fen_to_yuan(app.requested_fen)
         if app.requested_fen is not None
         else None,
+        term_months=app.term_months,
         reasons=[ReasonOut.model_validate(r) for r in app.reasons],
         model=app.model_ref,
         model_manifest_sha256=app.model_manifest_sha256,
@@ -62,6 +63,7 @@ def _out(app: Application) -> ApplicationOut:
         log=LogRef(index=app.log_index, leaf_hash=app.log_leaf_hash),
         officer_note=app.officer_note,
         officer_log_index=app.officer_log_index,
+        review_inputs_sha256=app.review_inputs_sha256,
         decided_at=app.decided_at,
         created_at=app.created_at,
     )
@@ -97,6 +99,7 @@ async def create_application(
         requested_yuan=body.requested_amount,
         as_of=body.as_of,
         refresh=False,
+        term_months=body.term_months,
     )
     # Commit as soon as the decision is written, so the database's write lock (taken at the log
     # append) is held for the writes only. The answer is stored with the decision when the
@@ -127,9 +130,11 @@ def decide_referred(
     body: OfficerDecision,
     ctx: Ctx = Depends(require(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)),
 ) -> ApplicationOut:
-    """An officer approves or declines a referred application (logged)."""
-    app = service.officer_decision(
-        ctx.session, ctx.principal, app_id, outcome=body.outcome, note=body.note
+    """An officer approves or declines a referred application (logged). Approving a
+    ``stale_profile`` referral decides it again on the refreshed profile (rebuilt from the
+    platform's data if need be: a plain ``def``, so off the event loop) for its limit and rate."""
+    app = service.review_referred(
+        ctx.session, ctx.principal, ctx.settings, app_id, outcome=body.outcome, note=body.note
     )
     return _out(app)
 

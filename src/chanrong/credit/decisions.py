@@ -137,6 +137,8 @@ def _yuan_to_fen(value: Decimal | str | None, field: str) -> int | None:
 # Who the bank's automatic decisioning acts as when an enterprise applies itself: the bank's
 # published product decides, no officer of it is behind the reads it logs.
 AUTO_DECISION_USER = "auto-decision"
+# The longest term an application may ask for (a bank's product may allow less).
+MAX_TERM_MONTHS = 360
 
 
 def apply(
@@ -149,6 +151,7 @@ def apply(
     requested_yuan: Decimal | str | None = None,
     as_of: date | None = None,
     refresh: bool = True,
+    term_months: int | None = None,
 ) -> Application:
     """Decide a credit application in one step: approve, decline or refer, logged.
 
@@ -170,6 +173,7 @@ def apply(
         requested_yuan=requested_yuan,
         as_of=as_of,
         refresh=refresh,
+        term_months=term_months,
     )
 
 
@@ -181,6 +185,7 @@ def apply_for_self(
     bank_org_id: str,
     product_code: str,
     requested_yuan: Decimal | str | None,
+    term_months: int | None = None,
 ) -> Application:
     """An enterprise (its admin or officer) applies to a bank's product for itself, today.
 
@@ -203,6 +208,7 @@ def apply_for_self(
         requested_yuan=requested_yuan,
         as_of=None,
         refresh=True,
+        term_months=term_months,
     )
 
 
@@ -233,30 +239,22 @@ def _fresh_evidence(
     return repo.decision_evidence(org_id, as_of)
 
 
-def _decide(
+def gather_inputs(
     session: Session,
     principal: Principal,
     settings: Settings,
     *,
     enterprise_org_id: str,
-    applied_by: str,
-    product_code: str,
-    requested_yuan: Decimal | str | None,
-    as_of: date | None,
+    prod: CreditProduct,
+    requested_fen: int | None,
+    as_of: date,
     refresh: bool,
-) -> Application:
-    prod = product(settings, product_code)
-    requested_fen = _yuan_to_fen(requested_yuan, "requested_amount")
-    today = utcnow().date()
-    as_of = as_of or today
-    if as_of > today:
-        raise ValidationFailed("as_of: must not be in the future", field="as_of")
-    if identity.organisation_kind(session, enterprise_org_id) is not OrgKind.ENTERPRISE:
-        raise NotFound(f"enterprise {enterprise_org_id} not found", field="enterprise_org_id")
-
-    # Reads are checked now but logged together with the decision at the end, so the log's
-    # append lock (and SQLite's write lock) is held for the writes only, not for the scoring.
-    batch = governance.LogBatch()
+    batch: governance.LogBatch,
+) -> tuple[DecisionInputs, list[Reason], ModelVersion | None]:
+    """Everything a decision looks at, scored by the product's champion (and shadow-scored by
+    its challenger): the consent check, the freshest evidence (refreshed first when
+    ``refresh``), the carbon grade. Reads are checked and queued on ``batch``, to be logged
+    with whatever the caller writes."""
     has_grant = True
     grant_refusal: str | None = None
     try:
@@ -312,6 +310,47 @@ def _decide(
     inputs, model_reasons = scored(facts, model)
     if inputs.pd is not None:
         inputs = shadow_scored(inputs, shadow_model(model_registry(settings), prod.model))
+    return inputs, model_reasons, version
+
+
+def _decide(
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    *,
+    enterprise_org_id: str,
+    applied_by: str,
+    product_code: str,
+    requested_yuan: Decimal | str | None,
+    as_of: date | None,
+    refresh: bool,
+    term_months: int | None = None,
+) -> Application:
+    prod = product(settings, product_code)
+    requested_fen = _yuan_to_fen(requested_yuan, "requested_amount")
+    if term_months is not None and not 1 <= term_months <= MAX_TERM_MONTHS:
+        raise ValidationFailed(f"term_months: 1 to {MAX_TERM_MONTHS} months", field="term_months")
+    today = utcnow().date()
+    as_of = as_of or today
+    if as_of > today:
+        raise ValidationFailed("as_of: must not be in the future", field="as_of")
+    if identity.organisation_kind(session, enterprise_org_id) is not OrgKind.ENTERPRISE:
+        raise NotFound(f"enterprise {enterprise_org_id} not found", field="enterprise_org_id")
+
+    # Reads are checked now but logged together with the decision at the end, so the log's
+    # append lock (and SQLite's write lock) is held for the writes only, not for the scoring.
+    batch = governance.LogBatch()
+    inputs, model_reasons, version = gather_inputs(
+        session,
+        principal,
+        settings,
+        enterprise_org_id=enterprise_org_id,
+        prod=prod,
+        requested_fen=requested_fen,
+        as_of=as_of,
+        refresh=refresh,
+        batch=batch,
+    )
     d = decide(inputs)
     record = to_record(inputs)
     now = utcnow()
@@ -331,6 +370,7 @@ def _decide(
         product_code=prod.code,
         as_of=as_of,
         requested_fen=requested_fen,
+        term_months=term_months,
         outcome=d.outcome.value,
         status=STATUS[d.outcome],
         knockouts=[k.value for k in d.knockouts],
@@ -381,6 +421,7 @@ def _log_payload(app: Application) -> dict[str, Any]:
         "pd": app.pd,
         "limit_fen": app.limit_fen,
         "rate_pct": str(app.rate_pct) if app.rate_pct is not None else None,
+        "term_months": app.term_months,
         "model_ref": app.model_ref,
         "model_manifest_sha256": app.model_manifest_sha256,
         "inputs_sha256": app.inputs_sha256,
@@ -462,6 +503,34 @@ def replay(session: Session, principal: Principal, settings: Settings, app_id: s
         and app.officer_id is None
     ):
         diffs.append(f"limit {d.limit_fen} != {app.limit_fen}")
-    if d.rate_pct != (Decimal(str(app.rate_pct)) if app.rate_pct is not None else None):
+    if app.review_inputs is not None:
+        # An officer's approval decided again on refreshed evidence: the limit and rate the
+        # application carries are that decision's, checked the same way.
+        diffs += _replay_review(app, settings)
+    elif d.rate_pct != (Decimal(str(app.rate_pct)) if app.rate_pct is not None else None):
         diffs.append(f"rate {d.rate_pct} != {app.rate_pct}")
     return Replay(matches=not diffs, inputs_intact=inputs_ok, logged=logged, differences=diffs)
+
+
+def _replay_review(app: Application, settings: Settings) -> list[str]:
+    """What differs when the review's recorded inputs are scored and decided again."""
+    assert app.review_inputs is not None
+    if record_sha256(app.review_inputs) != app.review_inputs_sha256:
+        return ["review inputs no longer match their SHA-256"]
+    try:
+        recorded = from_record(app.review_inputs)
+    except (KeyError, TypeError, ValueError, ArithmeticError, ValidationFailed) as exc:
+        return [f"review inputs cannot be read back ({exc})"]
+    model: Model | None = None
+    if recorded.model is not None:
+        _, model = load_model(model_registry(settings), recorded.model.ref)
+    again, _ = scored(replace(recorded, pd=None, reasons=()), model)
+    diffs = []
+    if (again.pd, again.reasons) != (recorded.pd, recorded.reasons):
+        diffs.append("the review's PD or reasons differ from the recorded ones")
+    d = decide(again)
+    if d.limit_fen != app.limit_fen:
+        diffs.append(f"review limit {d.limit_fen} != {app.limit_fen}")
+    if d.rate_pct != (Decimal(str(app.rate_pct)) if app.rate_pct is not None else None):
+        diffs.append(f"review rate {d.rate_pct} != {app.rate_pct}")
+    return diffs

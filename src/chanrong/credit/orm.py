@@ -73,6 +73,8 @@ class Application(Base):
     product_code: Mapped[str] = mapped_column(String(40))
     as_of: Mapped[date] = mapped_column(Date)
     requested_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # The term asked for (months); None when the applicant left it to the product's default.
+    term_months: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(10))  # the automatic decision
     status: Mapped[str] = mapped_column(String(12), index=True)  # approved/declined/referred
     knockouts: Mapped[list[str]] = mapped_column(JSON)
@@ -97,6 +99,11 @@ class Application(Base):
     shadow_score: Mapped[str | None] = mapped_column(String(24))
     log_index: Mapped[int] = mapped_column(Integer)
     log_leaf_hash: Mapped[str] = mapped_column(String(64))
+    # An officer approving a ``stale_profile`` referral decides on the refreshed profile: the
+    # inputs of that decision (same record shape as ``inputs``), whose limit and rate the
+    # application then carries; the automatic decision's own columns stay as decided.
+    review_inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    review_inputs_sha256: Mapped[str | None] = mapped_column(String(64))
     officer_id: Mapped[str | None] = mapped_column(String(36))
     officer_note: Mapped[str | None] = mapped_column(String(500))
     officer_log_index: Mapped[int | None] = mapped_column(Integer)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -44,11 +45,8 @@ def list_applications(
     raise Forbidden("applications are seen by the bank and the applicant only")
 
 
-def officer_decision(
-    session: Session, principal: Principal, app_id: str, *, outcome: str, note: str
-) -> Application:
-    """A bank officer approves or declines a referred application; logged."""
-    app = get_application(session, principal, app_id)
+def check_review(app: Application, principal: Principal, *, outcome: str, note: str) -> None:
+    """Who may review a referred application, and what a review must say."""
     if principal.org_id != app.bank_org_id or not principal.has_role(Role.OFFICER):
         raise Forbidden("only an officer of the deciding bank reviews this application")
     if outcome not in (Outcome.APPROVE.value, Outcome.DECLINE.value):
@@ -59,25 +57,48 @@ def officer_decision(
         raise Conflict(
             f"status: application is {app.status}, only referred ones are reviewed", field="status"
         )
+
+
+def officer_decision(
+    session: Session,
+    principal: Principal,
+    app_id: str,
+    *,
+    outcome: str,
+    note: str,
+    batch: governance.LogBatch | None = None,
+    review: dict[str, Any] | None = None,
+) -> Application:
+    """A bank officer approves or declines a referred application; logged (with the reads
+    queued on ``batch`` and, for an approval decided again on refreshed evidence, ``review``:
+    what that decision gave, ``credit.referrals``)."""
+    app = get_application(session, principal, app_id)
+    check_review(app, principal, outcome=outcome, note=note)
     app.status = STATUS[Outcome(outcome)]
     app.officer_id = principal.user_id
     app.officer_note = note.strip()[:500]
     app.decided_at = utcnow()
     if outcome == Outcome.DECLINE.value:
         app.limit_fen = 0
-    ref = governance.append_log(
+    payload: dict[str, Any] = {
+        "application_id": app.id,
+        "outcome": outcome,
+        "officer_id": principal.user_id,
+        "note": app.officer_note,
+        "decision_log_index": app.log_index,
+    }
+    if review is not None:
+        payload["review"] = review
+    ref = governance.append_batch(
         session,
-        kind="credit.reviewed",
-        actor_org_id=principal.org_id,
-        subject=f"{app.enterprise_org_id}:credit_application:{app.id}",
-        payload={
-            "application_id": app.id,
-            "outcome": outcome,
-            "officer_id": principal.user_id,
-            "note": app.officer_note,
-            "decision_log_index": app.log_index,
-        },
-    )
+        batch or governance.LogBatch(),
+        (
+            "credit.reviewed",
+            principal.org_id,
+            f"{app.enterprise_org_id}:credit_application:{app.id}",
+            payload,
+        ),
+    )[-1]
     app.officer_log_index = ref.index
     session.flush()
     return app

@@ -18,6 +18,9 @@ class ApplicationCreate(BaseModel):
         default=None, description="Amount asked for, yuan with at most 2 decimals"
     )
     as_of: date | None = Field(default=None, description="Decision date (default today, UTC)")
+    term_months: int | None = Field(
+        default=None, description="Term asked for, months (default: the product's term)"
+    )
 
 
 class ReasonOut(BaseModel):
@@ -51,6 +54,7 @@ class ApplicationOut(BaseModel):
     carbon_grade: int | None = Field(description="碳效等级 read under the bank's grant, 1 best")
     green_adjust_bp: int = Field(description="Green pricing applied to the rate, basis points")
     requested_amount: Decimal | None
+    term_months: int | None = Field(description="Term asked for, months (None: the product's)")
     reasons: list[ReasonOut]
     model: str | None
     model_manifest_sha256: str | None
@@ -58,6 +62,11 @@ class ApplicationOut(BaseModel):
     log: LogRef
     officer_note: str | None
     officer_log_index: int | None
+    review_inputs_sha256: str | None = Field(
+        default=None,
+        description="An officer's approval of a stale-profile referral: the SHA-256 of the "
+        "refreshed decision's inputs its limit and rate come from",
+    )
     decided_at: datetime | None
     created_at: datetime
 

@@ -7,6 +7,8 @@ The use cases live in modules named for what they hold; this module only gathers
 - ``platform_profiles`` — profiles computed from the platform's own data
 - ``decisions`` — instant decisions from one ``DecisionInputs`` value, and their replay
 - ``reviews``   — reading decided applications and an officer's review of referred ones
+- ``referrals`` — the review as officers run it: a stale-profile referral approved is decided
+  again on the refreshed profile for its limit and rate
 - ``models``    — registry use cases: promotion (logged) and validation reports
 - ``training``  — champion and challenger fitted on labelled outcomes (``OutcomeSource``),
   among them the platform's own (``platform_outcomes``)
@@ -43,13 +45,13 @@ from chanrong.credit.profiles import (
     record_default,
     record_profile,
 )
+from chanrong.credit.referrals import review_referred
 from chanrong.credit.reviews import (
     decided_at_or_created,
     fen_to_yuan,
     get_application,
     list_applications,
     list_applications_unchecked,
-    officer_decision,
 )
 from chanrong.credit.training import (
     PlatformTraining,
@@ -90,7 +92,6 @@ __all__ = [
     "monitor",
     "monitored_refs",
     "month_starts",
-    "officer_decision",
     "platform_tables",
     "product",
     "products",
@@ -100,6 +101,7 @@ __all__ = [
     "record_profile",
     "replay",
     "require_institution",
+    "review_referred",
     "shadow_agreement",
     "train_from_platform",
     "train_on_frames",

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,7 @@ from chanrong.credit.metrics import auc
 from chanrong.credit.registry import ModelEntry
 from chanrong.demo.park_outcomes import TRUTH, ParkOutcomes
 from chanrong.identity import service as identity
+from chanrong.lending import service as lending
 from chanrong.storage.database import Database
 
 if TYPE_CHECKING:
@@ -130,6 +132,33 @@ def make_champion(
     log); the previous champion of the name retires."""
     credit.promote(session, settings, entry.ref, to="approved", actor_org_id=actor_org_id)
     return credit.promote(session, settings, entry.ref, to="champion", actor_org_id=actor_org_id)
+
+
+def seed_offer(session: Session, settings: Settings, bank_org_id: str) -> str:
+    """The bank's lending product behind the demo's credit product (``op-loan``), so an
+    enterprise sees it among the offers and can apply for itself: a fixed-rate term loan whose
+    rate the decision sets, up to the credit product's cap. Found again on a rerun. Returns
+    its id."""
+    prod = credit.product(settings, PRODUCT)
+    officer = identity.system_principal(session, bank_org_id, user_id="demo-officer")
+    for found in lending.list_products(session, officer):
+        if found.code == prod.lending_code:
+            return str(found.id)
+    made = lending.create_product(
+        session,
+        officer,
+        code=prod.lending_code,
+        name=f"{prod.name_zh} {prod.name_en}",
+        kind="term",
+        method="equal_instalment",
+        day_count="act_365",
+        rate_type="fixed",
+        # The product's own rate; a decision's rate (grade and green pricing) replaces it.
+        fixed_rate="4.35",
+        max_term_months=36,
+        max_amount=Decimal(prod.limit.cap_fen) / 100,
+    )
+    return str(made.id)
 
 
 def profile_all(
@@ -335,6 +364,9 @@ def demo_credit(
             session, settings, trained.model.champion, actor_org_id=operator_org_id
         )
     say(f"champion {champion.ref} promoted (candidate → approved → champion, logged)")
+    with db.unit_of_work() as session:
+        seed_offer(session, settings, bank_org_id)
+    say(f"the bank offers {PRODUCT} to the park's enterprises (they apply for themselves)")
     with db.unit_of_work() as session:
         stored, none = profile_all(session, settings, org_by_uscc.values(), decide_on, tick=tick)
     with db.unit_of_work() as session:

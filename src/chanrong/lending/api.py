@@ -24,6 +24,7 @@ from chanrong.lending.schemas import (
     CloseOut,
     CloseRequest,
     CollectionCreate,
+    CollectionOut,
     DisburseRequest,
     DrawRequest,
     FundFindingOut,
@@ -214,6 +215,18 @@ def get_loan(loan_id: str, ctx: Ctx = Depends(current)) -> LoanDetail:
         balances={k: fen_to_yuan(v) for k, v in view.balances.items()},
         payoff=_payoff(view.payoff) if view.payoff else None,
         classifications=[ClassificationOut.model_validate(c) for c in view.classifications],
+        collections=[
+            CollectionOut(
+                reference=c.reference,
+                payer=c.payer,
+                paid_on=c.paid_on,
+                booked_on=c.booked_on,
+                amount=fen_to_yuan(c.amount_fen),
+                applied=fen_to_yuan(c.applied_fen),
+                released=fen_to_yuan(c.released_fen),
+            )
+            for c in view.collections
+        ],
     )
 
 

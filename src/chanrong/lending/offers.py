@@ -249,6 +249,7 @@ def apply_for_offer(
         bank_org_id=bank_org_id,
         product_code=offer.product.code,
         requested_yuan=requested_yuan,
+        term_months=term,
     )
     schedule = None
     if app.status == "approved" and app.limit_fen > 0:
@@ -364,7 +365,10 @@ def accept_offer(
     ):
         raise Conflict("status: this offer has already been accepted", field="status")
     offer = _offer(session, principal, settings, app.bank_org_id, app.product_code)
-    term = offer.product.term_months if term_months is None else term_months
+    # The term the application asked for (and its schedule was quoted on), unless changed now.
+    term = term_months if term_months is not None else app.term_months
+    if term is None:
+        term = offer.product.term_months
     bank = identity.system_principal(session, app.bank_org_id, user_id=AUTO_USER)
     today = utcnow().date()
     loan = new_loan(

@@ -202,12 +202,27 @@ class PayoffOut(BaseModel):
     total: Yuan
 
 
+class CollectionOut(BaseModel):
+    """A customer payment into the loan's collection account: repaid and released."""
+
+    reference: str
+    payer: str | None
+    paid_on: date
+    booked_on: date
+    amount: Yuan
+    applied: Yuan = Field(description="What repaid the loan")
+    released: Yuan = Field(description="The surplus released to the enterprise")
+
+
 class LoanDetail(BaseModel):
     loan: LoanOut
     instalments: list[InstalmentOut]
     balances: dict[str, Yuan]
     payoff: PayoffOut | None
     classifications: list[ClassificationOut]
+    collections: list[CollectionOut] = Field(
+        default_factory=list, description="回款账户: customer payments and what each repaid"
+    )
 
 
 class DisburseRequest(_In):

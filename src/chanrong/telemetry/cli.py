@@ -169,6 +169,8 @@ def ingest_mqtt(
         client_id=client_id or f"chanrong-ingest-{socket.gethostname()}-{group}-{instance}",
         flush_points=flush_points,
         flush_seconds=flush_ms / 1000,
+        # Business records too (payments into collection accounts, outgoing payments, …).
+        record_kinds=connectors.RECORD_KINDS,
     )
     console.print(
         f"[green]ingesting[/] group {group} from {host or s.mqtt_host}:{port or s.mqtt_port}"

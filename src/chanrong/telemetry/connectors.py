@@ -20,14 +20,17 @@ from sqlalchemy.orm import Session
 from chanrong.core.events import DomainEvent
 from chanrong.storage.database import Database
 from chanrong.telemetry import service
-from chanrong.telemetry.adapters.mqtt import Arrival, Land, Resolver
+from chanrong.telemetry.adapters.mqtt import Arrival, Land, RecordsArrival, Resolver
 from chanrong.telemetry.adapters.opcua import Sink
+from chanrong.telemetry.domain import RECORD_SPECS, RowError
 from chanrong.telemetry.store import TelemetryStore
 
 log = logging.getLogger(__name__)
 
 Landed = Callable[[DomainEvent], None]
 OPCUA_SOURCE = "opcua"
+# The business-record kinds an MQTT worker takes (``MqttIngestWorker(record_kinds=...)``).
+RECORD_KINDS = frozenset(RECORD_SPECS)
 
 
 def resolver(db: Database) -> Resolver:
@@ -67,6 +70,23 @@ def _ingest(
         return exc.report
 
 
+def _import(session: Session, a: RecordsArrival) -> service.IngestReport:
+    """One message of business records through the door that takes HTTP and file uploads:
+    all stored or none, its batch recorded either way (a refusal keeps its row errors)."""
+    errors = []
+    if a.error is not None:
+        field, _, why = a.error.partition(":")
+        errors.append(RowError(None, field.strip(), why.strip() or a.error))
+    report = service.import_records(
+        session, org_id=a.org_id, kind=a.kind, rows=a.rows, source=a.source, row_errors=errors
+    )
+    if not report.ok:
+        log.warning(
+            "refused %s records of %s over MQTT: %s", a.kind, a.org_id, report.rejected_by_reason
+        )
+    return report
+
+
 def _announce(reports: Sequence[service.IngestReport], on_landed: Landed | None) -> None:
     if on_landed is None:
         return
@@ -85,10 +105,12 @@ def landing(db: Database, store: TelemetryStore, *, on_landed: Landed | None = N
     with db.engine.connect():
         pass
 
-    def land(arrivals: Sequence[Arrival]) -> int:
+    def land(arrivals: Sequence[Arrival | RecordsArrival]) -> int:
         with db.unit_of_work() as session:
             reports = [
-                _ingest(
+                _import(session, a)
+                if isinstance(a, RecordsArrival)
+                else _ingest(
                     session,
                     store,
                     org_id=a.org_id,
@@ -99,7 +121,7 @@ def landing(db: Database, store: TelemetryStore, *, on_landed: Landed | None = N
                 for a in arrivals
             ]
         _announce(reports, on_landed)
-        return sum(r.rows_accepted for r in reports)
+        return sum(r.points for r in reports)
 
     return land
 

@@ -416,6 +416,22 @@ _M: dict[str, tuple[str, str]] = {
     "web.loan.interest": ("利息", "Interest"),
     "web.loan.paid": ("已还", "Paid"),
     "web.loan.balances": ("账户余额（来自分录）", "Balances (from the journal)"),
+    "web.loan.collection_account": ("回款账户", "Collection account"),
+    "web.loan.collections": (
+        "回款账户收款与自动还款",
+        "Collection account: payments and repayments",
+    ),
+    "web.loan.collections.none": (
+        "回款账户尚未收到客户付款。",
+        "No customer payment has reached the collection account yet.",
+    ),
+    "web.loan.collection.paid_on": ("付款日", "Paid on"),
+    "web.loan.collection.reference": ("付款编号", "Reference"),
+    "web.loan.collection.amount": ("收款金额", "Received"),
+    # Paid ahead of a due date it is held and applied on that date (collection_accounts).
+    "web.loan.collection.applied": ("用于还款", "Applied to the loan"),
+    "web.loan.collection.released": ("释放给企业", "Released to the enterprise"),
+    "web.loan.collection.total": ("合计", "Total"),
     "web.loan.history": ("分类变动", "Classification history"),
     "web.loan.of": ("贷款 {id}", "Loan {id}"),
     "web.loan.status.booked": ("已审批待接受", "booked"),

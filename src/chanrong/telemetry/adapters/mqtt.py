@@ -1,7 +1,9 @@
 """MQTT 5 ingestion worker: a shared subscription, QoS 1, acknowledged only once stored.
 
 Reads the JSON batches of ``chanrong/v1/{uscc}/{device_id}/telemetry`` and Sparkplug B
-(``spBv1.0/{uscc}/DDATA/{node}/{device}``).
+(``spBv1.0/{uscc}/DDATA/{node}/{device}``), and, when given the record kinds to take, business
+records on ``chanrong/v1/{uscc}/records/{kind}`` (each message one all-or-nothing import, like
+an HTTP upload: a customer payment into a loan's collection account arrives this way too).
 
 Several workers in one share group split the load. Messages are decoded and buffered; on
 each flush what arrived for each enterprise from each source (JSON or Sparkplug B), with
@@ -34,7 +36,10 @@ from chanrong.telemetry.adapters import sparkplug
 from chanrong.telemetry.adapters.payload import (
     PayloadError,
     decode_batch,
+    decode_records,
     encode_batch,
+    is_records_topic,
+    parse_records_topic,
     parse_topic,
 )
 
@@ -55,11 +60,24 @@ class Arrival:
     rejected: dict[str, int]  # rows refused while decoding, by the field at fault
 
 
+@dataclass(frozen=True, slots=True)
+class RecordsArrival:
+    """One message of business records for one enterprise: imported all or nothing. A message
+    that could not be read comes with no rows and ``error`` (``field: why``), so its refusal
+    is recorded as the enterprise's batch."""
+
+    org_id: str
+    kind: str
+    rows: list[tuple[int, dict[str, object]]]  # (row number from 1, raw values by field)
+    source: str = "mqtt"
+    error: str | None = None
+
+
 # The organisation id of the enterprise with this USCC, or None when there is none.
 Resolver = Callable[[str], "str | None"]
 # The ingestion door: stores the arrivals durably and records their batches; returns once
 # that is committed, with the readings stored.
-Land = Callable[[Sequence[Arrival]], int]
+Land = Callable[[Sequence["Arrival | RecordsArrival"]], int]
 
 
 UNKNOWN_RETRY_S = 30.0
@@ -69,11 +87,16 @@ def share_topic(group: str) -> str:
     return f"$share/{group}/chanrong/v1/+/+/telemetry"
 
 
+def records_share_topic(group: str) -> str:
+    return f"$share/{group}/chanrong/v1/+/records/+"
+
+
 @dataclass
 class WorkerStats:
     messages: int = 0
     points: int = 0
     flushes: int = 0
+    record_messages: int = 0  # messages of business records handed to the door
     rejected: int = 0  # messages that could not be read at all
     quarantined: int = 0  # readings of readable messages that could not be stored
     unattributed: int = 0  # rejected messages naming no registered enterprise (no batch)
@@ -87,6 +110,7 @@ Chunk = tuple[str, pa.Array, pa.Array, pa.Array]  # device_id, metrics, epoch µ
 @dataclass
 class _Pending:
     mids: list[tuple[int, int]] = field(default_factory=list)  # (mid, qos)
+    records: list[RecordsArrival] = field(default_factory=list)
     chunks: dict[tuple[str, str], list[Chunk]] = field(default_factory=lambda: defaultdict(list))
     rejected: dict[tuple[str, str], dict[str, int]] = field(
         default_factory=lambda: defaultdict(dict)
@@ -142,8 +166,11 @@ class MqttIngestWorker:
         flush_points: int = 20_000,
         flush_seconds: float = 0.2,
         sparkplug: bool = True,
+        record_kinds: frozenset[str] = frozenset(),
     ) -> None:
         self.land = land
+        # Business records are taken only of the kinds named (none: not subscribed at all).
+        self.record_kinds = record_kinds
         self.sparkplug = sparkplug
         self._aliases: dict[tuple[str, str, str], dict[int, str]] = {}
         self.resolve = resolve
@@ -180,6 +207,8 @@ class MqttIngestWorker:
         if reason.is_failure:
             raise ConnectionError(f"MQTT broker refused the connection: {reason}")
         topics = [(share_topic(self.group), 1)]
+        if self.record_kinds:
+            topics.append((records_share_topic(self.group), 1))
         if self.sparkplug:
             g = self.group
             topics += [
@@ -202,6 +231,9 @@ class MqttIngestWorker:
             pending.since = time.monotonic()
         pending.mids.append((msg.mid, msg.qos))
         self.stats.messages += 1
+        if is_records_topic(msg.topic):
+            self._records(msg.topic, bytes(msg.payload))
+            return
         is_spb = msg.topic.startswith(sparkplug.NAMESPACE + "/")
         source = SPARKPLUG_SOURCE if is_spb else JSON_SOURCE
         try:
@@ -236,6 +268,29 @@ class MqttIngestWorker:
         if len(values):
             pending.chunks[key].append((device_id, metrics, stamps, values))
             pending.points += len(values)
+
+    def _records(self, topic: str, body: bytes) -> None:
+        try:
+            t = parse_records_topic(topic)
+            if t.kind not in self.record_kinds:
+                raise PayloadError(f"kind: {t.kind!r} is not a record kind taken here")
+            org_id = self._org(t.uscc)
+            if org_id is None:
+                raise PayloadError(f"uscc: no enterprise {t.uscc} is registered")
+        except PayloadError as exc:
+            # No enterprise or kind to record it against: counted and logged here only.
+            self.stats.unattributed += 1
+            self._reject(topic, exc, None)
+            return
+        self.stats.record_messages += 1
+        try:
+            rows = decode_records(body)
+        except PayloadError as exc:
+            # Recorded as the enterprise's refused batch by the door, and acknowledged.
+            self._reject(topic, exc, None)
+            self._pending.records.append(RecordsArrival(org_id, t.kind, [], error=str(exc)))
+            return
+        self._pending.records.append(RecordsArrival(org_id, t.kind, rows))
 
     def _reject(self, topic: str, exc: Exception, key: tuple[str, str] | None) -> None:
         reason = str(exc).split(":", 1)[0]
@@ -278,7 +333,7 @@ class MqttIngestWorker:
         pending, self._pending = self._pending, _Pending()
         if not pending.mids:
             return 0
-        arrivals = pending.arrivals()
+        arrivals: list[Arrival | RecordsArrival] = [*pending.arrivals(), *pending.records]
         stored = self.land(arrivals) if arrivals else 0
         for mid, qos in pending.mids:
             if qos > 0:

@@ -155,7 +155,9 @@ def review(
 ) -> HTMLResponse:
     """An officer approves or declines a referred application, saying why (logged)."""
     try:
-        credit.officer_decision(p.session, p.ctx.principal, app_id, outcome=outcome, note=note)
+        credit.review_referred(
+            p.session, p.ctx.principal, p.ctx.settings, app_id, outcome=outcome, note=note
+        )
     except ChanrongError as exc:
         return _detail(request, p, app_id, **failed(p, exc))
     return _detail(request, p, app_id, ok=t(f"web.app.reviewed.{outcome}", p.locale))
