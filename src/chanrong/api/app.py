@@ -9,7 +9,7 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from chanrong.api import observability, problems
+from chanrong.api import limits, observability, problems
 from chanrong.api.queries import known_query_parameters
 from chanrong.api.routers import PROTECTED, PUBLIC
 from chanrong.core.logs import register_url_password
@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     metrics = observability.Metrics()
     app.state.metrics = metrics
     problems.install(app)
+    # Inside the observer, so a refused body still gets a request id and is counted.
+    limits.install(app)
     observability.install(app, metrics)
 
     # An unknown query parameter is refused on every API route, never ignored.

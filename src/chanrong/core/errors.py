@@ -126,3 +126,12 @@ class ConfigurationError(ChanrongError):
     type_slug = "configuration"
     status = 500
     title = "Configuration error"
+
+
+class PayloadTooLarge(ChanrongError):
+    """An upload past a size limit (the body, its rows or cells, its unzipped size);
+    ``extra["limit"]`` names the limit and ``extra["max"]`` its value."""
+
+    type_slug = "payload-too-large"
+    status = 413
+    title = "Upload too large"
