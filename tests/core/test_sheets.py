@@ -89,3 +89,20 @@ def test_csv_rows_and_the_128_kib_field() -> None:
     with pytest.raises(PayloadTooLarge) as rows:
         list(csv_rows("a\n" * 11, SheetLimits(max_rows=10)))
     assert rows.value.extra == {"limit": "max_rows", "max": 10}
+
+
+def test_formulas_are_neutralised_on_export() -> None:
+    from chanrong.core.sheets import safe_cell, write_csv
+
+    assert safe_cell('=HYPERLINK("http://x","y")') == '\'=HYPERLINK("http://x","y")'
+    assert [safe_cell(v) for v in ("+1", "-cmd", "@SUM(A1)", "\t=1", "甲", 5)] == [
+        "'+1",
+        "'-cmd",
+        "'@SUM(A1)",
+        "'\t=1",
+        "甲",
+        5,
+    ]
+    out = io.StringIO()
+    write_csv(out, ["row", "reason"], [(2, "=HYPERLINK(1)"), (3, "fine")])
+    assert out.getvalue().splitlines() == ["row,reason", "2,'=HYPERLINK(1)", "3,fine"]

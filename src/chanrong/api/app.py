@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from chanrong.api import limits, observability, problems
+from chanrong.api.inputs import sane_inputs
 from chanrong.api.queries import known_query_parameters
 from chanrong.api.routers import PROTECTED, PUBLIC
 from chanrong.core.logs import register_url_password
@@ -68,7 +69,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     observability.install(app, metrics)
 
     # An unknown query parameter is refused on every API route, never ignored.
-    strict = [Depends(known_query_parameters)]
+    # Nor is an out-of-range integer or a control character in any parameter or JSON body.
+    strict = [Depends(known_query_parameters), Depends(sane_inputs)]
     for router in PUBLIC:
         app.include_router(router, dependencies=strict)
     for router in PROTECTED:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TextIO
 
 from chanrong.core.errors import PayloadTooLarge, ValidationFailed
 
@@ -150,3 +151,24 @@ def xlsx_rows(
             yield row
     finally:
         wb.close()
+
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Sheets
+# (``=HYPERLINK(…)``, ``+cmd|…``, ``@SUM(…)``); tab and carriage return hide the prefix.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A value to write into a CSV or spreadsheet cell that a spreadsheet will not run as a
+    formula: text starting like one gets a leading apostrophe (OWASP's CSV-injection
+    advice); numbers and other values are left as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(fh: TextIO, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Write a CSV whose every text cell is neutralised with :func:`safe_cell`."""
+    w = csv.writer(fh)
+    w.writerow([safe_cell(h) for h in header])
+    w.writerows([safe_cell(v) for v in row] for row in rows)

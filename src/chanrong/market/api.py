@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from chanrong.core.errors import ValidationFailed
+from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.edge import Ctx, Idempotency, idempotency, require
 from chanrong.identity.domain import OrgKind, Role
 from chanrong.market import service
@@ -223,7 +223,12 @@ def report_html(
     """The year's report as an HTML page with charts (zh-CN, or en with ``?lang=en``)."""
     from chanrong.market.report import render_html
 
-    return HTMLResponse(render_html(service.market_report(ctx.session, year), ctx.locale))
+    found = service.market_report(ctx.session, year)
+    if found.events == 0:
+        # The figures are zeroes (GET /market/report answers them); a page of empty charts
+        # is no report, and its shares have nothing to divide.
+        raise NotFound(f"year: no financing events are recorded for {year}", field="year")
+    return HTMLResponse(render_html(found, ctx.locale))
 
 
 @router.get("/match", response_model=list[MatchOut])
