@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from chanrong.api import limits, observability, problems
+from chanrong.api.business import business_routes
 from chanrong.api.inputs import sane_inputs
 from chanrong.api.queries import known_query_parameters
 from chanrong.api.routers import PROTECTED, PUBLIC
@@ -73,8 +74,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     strict = [Depends(known_query_parameters), Depends(sane_inputs)]
     for router in PUBLIC:
         app.include_router(router, dependencies=strict)
+    # Banks, insurers and lessors each write only on the routes of their business.
+    protected = [*strict, Depends(business_routes)]
     for router in PROTECTED:
-        app.include_router(router, dependencies=strict)
+        app.include_router(router, dependencies=protected)
     console.install(app)
 
     @app.get("/healthz", tags=["ops"])

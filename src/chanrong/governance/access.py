@@ -26,6 +26,7 @@ from chanrong.governance.domain import (
     Purpose,
     Refusal,
     decide,
+    purpose_allows,
 )
 from chanrong.governance.log import LogBatch, LogEntryRef, LogItem, append_many
 from chanrong.governance.orm import AccessRecordRow
@@ -131,6 +132,8 @@ def authorize_read(
         if purpose is None:
             _refuse(Refusal.NO_PURPOSE, owner_org_id, dataset)
         assert purpose is not None
+        if not purpose_allows(purpose, dataset):
+            _refuse(Refusal.DATASET_NOT_FOR_PURPOSE, owner_org_id, dataset)
         pair = (owner_org_id, principal.org_id)
         terms = batch.grants.get(pair) if batch is not None else None
         if terms is None:
@@ -188,7 +191,9 @@ def authorize_read(
 def _refuse(reason: Refusal, owner_org_id: str, dataset: str) -> None:
     raise ConsentRequired(
         f"{dataset}: {REFUSAL_TEXT[reason]}",
-        field="purpose" if reason in (Refusal.NO_PURPOSE, Refusal.WRONG_PURPOSE) else None,
+        field="purpose"
+        if reason in (Refusal.NO_PURPOSE, Refusal.WRONG_PURPOSE, Refusal.DATASET_NOT_FOR_PURPOSE)
+        else None,
         extra={"reason": reason.value, "dataset": dataset, "owner_org_id": owner_org_id},
     )
 

@@ -12,7 +12,16 @@ from pydantic import AwareDatetime
 from chanrong.edge import Ctx, Idempotency, current, idempotency, require
 from chanrong.governance import keys, service
 from chanrong.governance.classification import suggest
-from chanrong.governance.domain import NATIONAL_LEVEL_OF_GRADE, Grade, Purpose, canonical_json
+from chanrong.governance.domain import (
+    DEFAULT_CATALOG,
+    NATIONAL_LEVEL_OF_GRADE,
+    PURPOSE_DATASETS,
+    Category,
+    Grade,
+    Purpose,
+    canonical_json,
+    datasets_for,
+)
 from chanrong.governance.orm import CatalogEntry, ConsentGrant
 from chanrong.governance.routing import DataRead, data_route, enterprise_read
 from chanrong.governance.schemas import (
@@ -29,6 +38,8 @@ from chanrong.governance.schemas import (
     InclusionProofOut,
     LogEntryOut,
     PublicKeyOut,
+    PurposeDatasetOut,
+    PurposeOut,
     SuggestionOut,
     SuggestRequest,
     TreeHeadOut,
@@ -46,6 +57,11 @@ routers = [consents, catalog, log, access]
 def _grant_out(grant: ConsentGrant) -> GrantOut:
     out = GrantOut.model_validate(grant)
     out.status = service.grant_status(grant)
+    out.datasets = datasets_for(
+        Purpose(grant.purpose),
+        frozenset(Category(c) for c in grant.categories),
+        Grade(grant.max_grade),
+    )
     return out
 
 
@@ -85,6 +101,26 @@ def create_grant(
         note=body.note,
     )
     return idem.save(201, _grant_out(grant).model_dump(mode="json"))
+
+
+@consents.get("/purposes", response_model=list[PurposeOut])
+def list_purposes(ctx: Ctx = Depends(current)) -> list[PurposeOut]:
+    """The purpose × dataset table: which catalog datasets each purpose may read."""
+    return [
+        PurposeOut(
+            purpose=purpose,
+            datasets=[
+                PurposeDatasetOut(
+                    name=name,
+                    category=DEFAULT_CATALOG[name].category,
+                    grade=int(DEFAULT_CATALOG[name].grade),
+                    description=DEFAULT_CATALOG[name].description,
+                )
+                for name in sorted(PURPOSE_DATASETS[purpose])
+            ],
+        )
+        for purpose in Purpose
+    ]
 
 
 @consents.get("/{grant_id}", response_model=GrantOut)
