@@ -12,6 +12,7 @@ from chanrong.governance.domain import PURPOSE_DATASETS, Purpose
 from chanrong.storage.database import Database
 from tests.builders import Park
 from tests.governance.builders import grant, principal
+from tests.web.console import HTML, sign_in
 
 
 def test_an_insurance_grant_does_not_reach_the_credit_profile(db: Database, park: Park) -> None:
@@ -58,18 +59,6 @@ def test_the_enterprise_sees_the_table_when_it_grants(app_client: TestClient, pa
             "categories": ["production", "external"],
             "max_grade": 2,
             "purpose": "insurance_pricing",
-            "valid_until": "2099-01-01T00:00:00Z",
-        },
-        headers=officer,
-    )
-    assert r.status_code == 422  # more than ten years
-    r = app_client.post(
-        "/consents",
-        json={
-            "grantee_org_id": park["insurer"]["admin"].org_id,
-            "categories": ["production", "external"],
-            "max_grade": 2,
-            "purpose": "insurance_pricing",
             "valid_until": "2030-01-01T00:00:00Z",
         },
         headers=officer,
@@ -105,3 +94,31 @@ def test_a_bank_cannot_quote_insurance_nor_bill_a_lease(app_client: TestClient, 
         r = app_client.post(path, json={}, headers=bank)
         assert r.status_code == 403, (path, r.text)
         assert r.json()["institution_types"] in (["insurer"], ["lessor"])
+
+
+def test_refused_attempts_are_shown_to_the_enterprise(app_client: TestClient, park: Park) -> None:
+    owner = park["enterprise"]["admin"]
+    bank = park["bank"]["officer"]
+    r = app_client.get(
+        f"/telemetry/orgs/{owner.org_id}/points?purpose=credit_assessment", headers=bank.headers
+    )
+    assert r.status_code == 403, r.text
+    denied = app_client.get("/governance/access/denied", headers=owner.headers).json()
+    assert [(d["accessor_org_id"], d["reason"], d["purpose"]) for d in denied] == [
+        (bank.org_id, "no_grant", "credit_assessment")
+    ]
+    assert denied[0]["dataset"] == "telemetry.equipment"
+    assert denied[0]["route"].endswith("/points")
+    # Only the enterprise (and the operator) see its list; the bank does not.
+    other = app_client.get(
+        f"/governance/access/denied?owner_org_id={owner.org_id}", headers=bank.headers
+    )
+    assert other.status_code == 404
+    assert app_client.get("/governance/access/denied", headers=bank.headers).json() == []
+    # The console's access page lists it too, in both languages.
+    sign_in(app_client, owner.key)
+    for lang, text in (("zh-CN", "该企业未向贵机构授权"), ("en", "has not granted")):
+        page = app_client.get(f"/console/enterprise/access?lang={lang}", headers=HTML)
+        assert page.status_code == 200, page.text
+        assert 'id="denied-list"' in page.text
+        assert text in page.text

@@ -32,6 +32,7 @@ from chanrong.governance.schemas import (
     ConsistencyProofOut,
     DatasetCreate,
     DatasetView,
+    DenialOut,
     GrantCreate,
     GrantOut,
     GrantRevoke,
@@ -153,6 +154,23 @@ def list_access(
     out = []
     for r in rows:
         item = AccessOut.model_validate(r)
+        item.accessor_name = names.get(r.accessor_org_id)
+        out.append(item)
+    return out
+
+
+@access.get("/access/denied", response_model=list[DenialOut])
+def list_denials(
+    owner_org_id: str | None = Query(default=None, description="Operator only: whose list"),
+    limit: int = Query(default=500, ge=1, le=5000),
+    ctx: Ctx = Depends(current),
+) -> list[DenialOut]:
+    """Who tried to read the enterprise's data and was refused, why, and when (newest first)."""
+    rows = service.list_denials(ctx.session, ctx.principal, owner_org_id, limit=limit)
+    names = identity.organisation_names(ctx.session, [r.accessor_org_id for r in rows])
+    out = []
+    for r in rows:
+        item = DenialOut.model_validate(r)
         item.accessor_name = names.get(r.accessor_org_id)
         out.append(item)
     return out

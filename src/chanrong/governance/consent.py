@@ -21,7 +21,6 @@ from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Principal, Role
 
 MAX_GRANT_LEAD = timedelta(days=366)
-MAX_GRANT_SPAN = timedelta(days=3660)
 
 
 def _require_enterprise_officer(principal: Principal, owner_org_id: str) -> None:
@@ -59,16 +58,11 @@ def grant_consent(
         raise ValidationFailed("valid_until: must be after valid_from", field="valid_until")
     if end <= now:
         raise ValidationFailed("valid_until: must be in the future", field="valid_until")
-    # A grant is given for a present purpose: one starting years ahead, or lasting beyond
-    # any loan's life, is a typo or an attempt to outlive review.
+    # A grant is given for a present purpose: one starting over a year ahead is a typo or
+    # an attempt to slip a grant past the enterprise's review.
     if start > now + MAX_GRANT_LEAD:
         raise ValidationFailed(
             f"valid_from: at most {MAX_GRANT_LEAD.days} days ahead", field="valid_from"
-        )
-    if end - start > MAX_GRANT_SPAN:
-        raise ValidationFailed(
-            f"valid_until: at most {MAX_GRANT_SPAN.days} days after valid_from",
-            field="valid_until",
         )
     if len(note) > 500:
         raise ValidationFailed("note: at most 500 characters", field="note")

@@ -68,6 +68,23 @@ class PurposeOut(BaseModel):
     datasets: list[PurposeDatasetOut]
 
 
+class DenialOut(BaseModel):
+    """A refused attempt to read the enterprise's data."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    owner_org_id: str
+    accessor_org_id: str
+    accessor_name: str | None = None
+    accessor_user_id: str | None
+    dataset: str
+    purpose: str | None
+    reason: str
+    route: str
+    at: datetime
+
+
 class AccessOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

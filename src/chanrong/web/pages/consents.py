@@ -138,12 +138,15 @@ def access(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse
         {t("web.access.reads", p.locale): [n for _, n in by_who.most_common(10)][::-1]},
         horizontal=True,
     )
+    denials = governance.list_denials(p.session, p.ctx.principal, limit=500)
+    names.update(directory.names(p.session, {d.accessor_org_id for d in denials}))
     return render(
         request,
         "enterprise/access.html",
         p,
         locale=p.locale,
         rows=rows,
+        denials=denials,
         names=names,
         who_chart=who_chart if rows else None,
         dataset_chart=charts.pie(dict(by_dataset.most_common())) if rows else None,
