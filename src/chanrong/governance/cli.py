@@ -133,7 +133,18 @@ def log_verify(
         typer.Option(help="A signed tree head kept outside the platform (JSON); repeatable"),
     ] = None,
 ) -> None:
-    """Re-check the whole log: entries, subtrees, head and every signed tree head."""
+    """Re-check the whole log: entries, subtrees, head, every signed tree head, and the
+    consent grants and access records bound to it. Needs a trusted anchor."""
+    if public_key is None and not checkpoint:
+        # The platform's own key file and stored heads sit beside the database: whoever can
+        # rewrite one can rewrite the other, so they prove nothing on their own.
+        err_console.print(
+            "[bold red]no trusted anchor[/]: pass --public-key (the platform key you "
+            "obtained and kept, e.g. from `chanrong log public-key`) or --checkpoint (a "
+            "signed tree head kept outside the platform); the key and heads stored on this "
+            "installation cannot vouch for its own database. Nothing was verified."
+        )
+        raise typer.Exit(code=2)
     key = _public_key(public_key)
     heads = [_sth_from(_read_json(p, "checkpoint")) for p in checkpoint or []]
     with (
