@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from chanrong.core.errors import ValidationFailed
 from chanrong.core.settings import Settings
 from chanrong.storage.database import Database
 from tests.builders import Park
@@ -154,3 +155,14 @@ def test_lock_enforcement_with_the_broker_down_is_503_and_leaves_nothing(
             f"/leasing/contracts/{contract['id']}/commands", headers=lessor.headers
         ).json()
         assert commands == []
+
+
+def test_long_digit_identifiers_are_not_mistaken_for_numbers() -> None:
+    from chanrong.api.inputs import check_json
+
+    # A 20-digit e-invoice number and a 23-digit account number are text, not amounts.
+    check_json({"invoice_no": "24312000000012345678", "account": "12345678901234567890123"})
+    for bad in ("1e30", "99999999999999999999.5"):
+        with pytest.raises(ValidationFailed) as refused:
+            check_json({"amount": bad})
+        assert refused.value.field == "amount"

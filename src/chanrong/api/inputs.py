@@ -32,9 +32,11 @@ INT64_MAX = 2**63 - 1
 _BAD_TEXT = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
+# A decimal number written as text ("1e30", "1000…0.5"): Decimal fields parse these. Plain
+# digit strings are left alone: 20-digit invoice and bank-account numbers are identifiers.
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+(?:\.\d*)?[eE][+-]?\d+)")
+_INTEGER = re.compile(r"[+-]?\d+")
 # An ISO 8601 date or date-time (what pydantic and FastAPI parse as one).
-# A number written as text ("1e30", "123…"): Decimal fields parse these.
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _ISO_DATE = re.compile(r"(\d{4})-\d{2}-\d{2}(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
 MIN_YEAR, MAX_YEAR = 1900, 2199
 _MAX_DEPTH = 64
@@ -59,7 +61,7 @@ def check_text(value: str, field: str) -> None:
             field=field,
         )
     stripped = value.strip()
-    if len(stripped) <= 400 and _NUMBER.fullmatch(stripped) and abs(Decimal(stripped)) > INT64_MAX:
+    if len(stripped) <= 400 and _DECIMAL.fullmatch(stripped) and abs(Decimal(stripped)) > INT64_MAX:
         raise ValidationFailed(f"{field}: {stripped} is out of range (|n| < 2^63)", field=field)
     if len(value) <= 40 and (date := _ISO_DATE.fullmatch(stripped)) is not None:
         year = int(date.group(1))
@@ -93,12 +95,41 @@ def check_json(value: Any, field: str = "body", depth: int = 0) -> None:
             check_json(item, f"{field}.{i}", depth + 1)
 
 
+_int_params: dict[int, frozenset[str]] = {}
+
+
+def _integer_parameters(route: Any) -> frozenset[str]:
+    """The names of the query and path parameters ``route`` declares as integers (cached)."""
+    if route is None:
+        return frozenset()
+    key = id(route)
+    found = _int_params.get(key)
+    if found is None:
+        names: set[str] = set()
+        stack = [getattr(route, "dependant", None)]
+        while stack:
+            dep = stack.pop()
+            if dep is None:
+                continue
+            for param in (*dep.query_params, *dep.path_params):
+                annotation = getattr(param.field_info, "annotation", None)
+                if annotation is int or int in getattr(annotation, "__args__", ()):
+                    names.add(param.alias)
+            stack.extend(dep.dependencies)
+        found = _int_params[key] = frozenset(names)
+    return found
+
+
 async def sane_inputs(request: Request) -> None:
     """Refuse out-of-range integers and forbidden characters in parameters and JSON bodies."""
     route = request.scope.get("route")
+    integers = _integer_parameters(route)
     for name, raw in (*request.path_params.items(), *request.query_params.multi_items()):
-        # Also any number past 64 bits: no parameter (offset, index, id) can hold one.
-        check_text(str(raw), name)
+        value = str(raw)
+        check_text(value, name)
+        # An integer parameter (offset, index, size) past 64 bits fails in the driver.
+        if name in integers and _INTEGER.fullmatch(value.strip()) and abs(int(value)) > INT64_MAX:
+            raise ValidationFailed(f"{name}: {value} is out of range (|n| < 2^63)", field=name)
     # FastAPI has already parsed the JSON body of a route that declares one; a route that
     # streams its own body (uploads) is left to read it, and checks it itself.
     if getattr(route, "body_field", None) is None:
