@@ -122,3 +122,19 @@ def test_refused_attempts_are_shown_to_the_enterprise(app_client: TestClient, pa
         assert page.status_code == 200, page.text
         assert 'id="denied-list"' in page.text
         assert text in page.text
+
+
+def test_the_grant_form_shows_the_purpose_table(app_client: TestClient, park: Park) -> None:
+    sign_in(app_client, park["enterprise"]["officer"].key)
+    for lang, label in (
+        ("zh-CN", "各用途可读取的数据集"),
+        ("en", "Datasets each purpose may read"),
+    ):
+        page = app_client.get(f"/console/enterprise/consents?lang={lang}", headers=HTML)
+        assert page.status_code == 200, page.text
+        table = page.text[page.text.index('id="purpose-datasets"') :]
+        assert label in page.text
+        insurance = table[table.index(
+            "保险定价" if lang == "zh-CN" else "Insurance pricing"
+        ) :].split("</tr>")[0]  # fmt: skip
+        assert "telemetry.equipment" in insurance and "derived.profile" not in insurance

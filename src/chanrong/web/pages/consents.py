@@ -13,6 +13,7 @@ from chanrong.core.clock import SHANGHAI, utcnow
 from chanrong.core.errors import ChanrongError, ValidationFailed
 from chanrong.core.i18n import t
 from chanrong.governance import service as governance
+from chanrong.governance.domain import DEFAULT_CATALOG, PURPOSE_DATASETS, Purpose
 from chanrong.identity.domain import OrgKind, Role
 from chanrong.web import charts, directory
 from chanrong.web.auth import Page, action_for, page_for
@@ -40,6 +41,11 @@ def _grants_context(p: Page) -> dict[str, Any]:
         "categories": CATEGORIES,
         "can_act": p.ctx.principal.has_role(Role.OFFICER),
         "default_until": (now.astimezone(SHANGHAI).date() + timedelta(days=180)).isoformat(),
+        # The purpose × dataset table, shown beside the form: what each purpose may read.
+        "purpose_table": [
+            (purpose.value, [DEFAULT_CATALOG[d] for d in sorted(PURPOSE_DATASETS[purpose])])
+            for purpose in Purpose
+        ],
     }
 
 
