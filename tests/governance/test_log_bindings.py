@@ -97,3 +97,22 @@ def test_editing_or_deleting_an_access_record_is_detected(
     with db.unit_of_work() as s:
         s.query(AccessRecordRow).delete()
     assert "access record is missing" in _run(["log", "verify", "--public-key", str(key)], code=1)
+
+
+def test_after_a_key_rotation_old_heads_still_verify(
+    world: tuple[Database, Path, str, str], tmp_path: Path
+) -> None:
+    _, old_key, _, _ = world
+    _run(["log", "head"])  # signed with the first key
+    out = _run(["log", "rotate-key"])
+    new_key = tmp_path / "new.pem"
+    new_key.write_text(out[out.index("-----BEGIN") :])
+    assert new_key.read_text() != old_key.read_text()
+    _run(["log", "head"])  # the same tree, now signed with the new key too
+    only_new = _run(["log", "verify", "--public-key", str(new_key)], code=1)
+    assert "signature" in only_new
+    both = _run(["log", "verify", "--public-key", str(old_key), "--public-key", str(new_key)])
+    assert "log verified" in both
+    # The retired key can sign nothing more: its private half is gone.
+    retired = list((get_settings().var_dir / "keys" / "retired").glob("*.pem"))
+    assert len(retired) == 1 and "PRIVATE" not in retired[0].read_text()

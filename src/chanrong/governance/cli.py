@@ -126,7 +126,8 @@ def log_consistency(
 @friendly_errors
 def log_verify(
     public_key: Annotated[
-        Path | None, typer.Option(help="Public key file (PEM or base64); default: this platform's")
+        list[Path] | None,
+        typer.Option(help="The platform's public key (PEM or base64); repeat for rotated keys"),
     ] = None,
     checkpoint: Annotated[
         list[Path] | None,
@@ -145,7 +146,7 @@ def log_verify(
             "installation cannot vouch for its own database. Nothing was verified."
         )
         raise typer.Exit(code=2)
-    key = _public_key(public_key)
+    given = [_public_key(p) for p in public_key] if public_key else [_public_key(None)]
     heads = [_sth_from(_read_json(p, "checkpoint")) for p in checkpoint or []]
     with (
         unit_of_work() as session,
@@ -163,7 +164,7 @@ def log_verify(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = service.verify_log(session, key, checkpoints=heads, progress=progress)
+        report = service.verify_log(session, given, checkpoints=heads, progress=progress)
     summary = (
         f"{report.entries_checked} entries, {report.nodes_checked} subtrees, "
         f"{report.heads_checked} signed heads; root {report.root}"
@@ -561,3 +562,13 @@ def log_witness(
     body = keys.open_note(note, name, key)
     cosigned = keys.sign_note(body, witness_name, witness)
     typer.echo(note + cosigned[len(body) + 1 :], nl=False)
+
+
+@log_app.command("rotate-key")
+@friendly_errors
+def log_rotate_key() -> None:
+    """Start a new signing key; the old public key is kept under var/keys/retired/ so the
+    heads it signed still verify (pass both to `log verify --public-key`)."""
+    signer, retired = keys.rotate(settings().var_dir)
+    console.print(f"new signing key {signer.key_id}; the retired public key is in {retired}")
+    typer.echo(signer.public_pem, nl=False)

@@ -87,6 +87,30 @@ def load_or_create(var_dir: Path) -> Signer:
     return Signer(key)
 
 
+def retired_dir(var_dir: Path) -> Path:
+    return var_dir / "keys" / "retired"
+
+
+def rotate(var_dir: Path) -> tuple[Signer, Path]:
+    """Retire the signing key and start a new one: the old public key is kept (PEM, named by
+    its key id) so heads it signed still verify; its private half is destroyed, so nothing
+    new can be signed with it. Returns the new signer and the retired public key's file."""
+    old = load_or_create(var_dir)
+    target = retired_dir(var_dir) / f"{old.key_id}.pem"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(old.public_pem)
+    key_path(var_dir).unlink()
+    return load_or_create(var_dir), target
+
+
+def retired_public_keys(var_dir: Path) -> list[Ed25519PublicKey]:
+    """The public keys this installation signed with before its last rotations."""
+    folder = retired_dir(var_dir)
+    if not folder.is_dir():
+        return []
+    return [parse_public_key(p.read_bytes()) for p in sorted(folder.glob("*.pem"))]
+
+
 def parse_public_key(text: str | bytes) -> Ed25519PublicKey:
     """A public key given as PEM or as base64 of the 32 raw bytes."""
     raw = text.encode() if isinstance(text, str) else text

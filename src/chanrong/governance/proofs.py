@@ -182,7 +182,7 @@ ProgressFn = Callable[[int, int], None]
 
 def verify_log(
     session: Session,
-    public_key: Ed25519PublicKey,
+    public_key: Ed25519PublicKey | Sequence[Ed25519PublicKey],
     *,
     checkpoints: Sequence[SignedTreeHead] = (),
     progress: ProgressFn | None = None,
@@ -194,8 +194,9 @@ def verify_log(
     """
     repo = GovernanceRepository(session)
     head_size, frontier_hex, head_root = repo.read_head()
-    pub_raw = public_raw_of(public_key)
-    key_id = key_id_of(pub_raw)
+    # Several keys after a rotation: each head is checked with the key it names.
+    given = list(public_key) if isinstance(public_key, Sequence) else [public_key]
+    by_id = {key_id_of(public_raw_of(k)): k for k in given}
     heads = [
         HeadToCheck(
             size=h.size,
@@ -211,7 +212,8 @@ def verify_log(
 
     def check(head: HeadToCheck) -> bool:
         message = merkle.tree_head_message(head.size, head.root, head.timestamp_ms)
-        return head.key_id == key_id and verify_signature(public_key, message, head.signature)
+        key = by_id.get(head.key_id)
+        return key is not None and verify_signature(key, message, head.signature)
 
     auditor = LogAuditor(
         head_size=head_size,
