@@ -9,7 +9,9 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from chanrong.api import observability, problems
+from chanrong.api import limits, observability, problems
+from chanrong.api.business import business_routes
+from chanrong.api.inputs import sane_inputs
 from chanrong.api.queries import known_query_parameters
 from chanrong.api.routers import PROTECTED, PUBLIC
 from chanrong.core.logs import register_url_password
@@ -63,14 +65,19 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     metrics = observability.Metrics()
     app.state.metrics = metrics
     problems.install(app)
+    # Inside the observer, so a refused body still gets a request id and is counted.
+    limits.install(app)
     observability.install(app, metrics)
 
     # An unknown query parameter is refused on every API route, never ignored.
-    strict = [Depends(known_query_parameters)]
+    # Nor is an out-of-range integer or a control character in any parameter or JSON body.
+    strict = [Depends(known_query_parameters), Depends(sane_inputs)]
     for router in PUBLIC:
         app.include_router(router, dependencies=strict)
+    # Banks, insurers and lessors each write only on the routes of their business.
+    protected = [*strict, Depends(business_routes)]
     for router in PROTECTED:
-        app.include_router(router, dependencies=strict)
+        app.include_router(router, dependencies=protected)
     console.install(app)
 
     @app.get("/healthz", tags=["ops"])

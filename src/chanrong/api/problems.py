@@ -8,9 +8,11 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from chanrong.core.errors import ChanrongError
+from chanrong.core.errors import ChanrongError, ConsentRequired
+from chanrong.governance import service as governance
 
 PROBLEM = "application/problem+json"
 log = structlog.get_logger("chanrong.api")
@@ -48,11 +50,27 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or ".".join(str(p) for p in loc)
 
 
+def _keep_denial(request: Request, exc: ConsentRequired) -> None:
+    """Record a refused read for the enterprise whose data it was, in a transaction of its
+    own: the request's transaction has rolled back. A failure here is logged, and the
+    caller still gets its 403."""
+    principal = request.scope.get("state", {}).get("principal")
+    if principal is None:
+        return
+    try:
+        with request.app.state.db.unit_of_work() as session:
+            governance.record_denial(session, principal, exc, route=request.url.path)
+    except Exception:  # the answer is the refusal whatever happens to its record
+        log.exception("denial_not_recorded", path=request.url.path)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn exceptions into problem documents."""
 
     @app.exception_handler(ChanrongError)
     async def _domain(request: Request, exc: ChanrongError) -> JSONResponse:
+        if isinstance(exc, ConsentRequired):
+            await run_in_threadpool(_keep_denial, request, exc)
         return problem(exc.status, exc.to_problem(), request, exc.headers())
 
     @app.exception_handler(RequestValidationError)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -107,6 +108,61 @@ def db_upgrade() -> None:
     url = settings().effective_database_url
     migrate.upgrade(url)
     console.print(f"[green]database at latest schema[/] ({_redact(url)})")
+
+
+@db_app.command("backup")
+@friendly_errors
+def db_backup(
+    out: Annotated[Path, typer.Argument(help="The backup file to write (.tar.gz)")],
+) -> None:
+    """Back up the database, the telemetry store and the keys into one file."""
+    from chanrong.core.keyfile import keys_dir
+    from chanrong.storage import backup
+    from chanrong.storage.database import Database
+
+    s = settings()
+    db = Database(s.effective_database_url)
+    try:
+        summary = backup.backup(
+            db.engine, out, telemetry_dir=s.effective_telemetry_dir, keys_dir=keys_dir(s.var_dir)
+        )
+    finally:
+        db.dispose()
+    console.print(
+        f"[green]backed up[/] {sum(summary.rows.values())} rows in {len(summary.rows)} tables "
+        f"and {summary.files} files to {out} (it holds the keys: keep it private)"
+    )
+
+
+@db_app.command("restore")
+@friendly_errors
+def db_restore(
+    src: Annotated[Path, typer.Argument(help="A backup made by `chanrong db backup`")],
+    replace: Annotated[
+        bool, typer.Option(help="Overwrite a database, store or keys that hold data")
+    ] = False,
+) -> None:
+    """Restore a backup into this installation (run `chanrong db upgrade` first)."""
+    from chanrong.core.keyfile import keys_dir
+    from chanrong.storage import backup
+    from chanrong.storage.database import Database
+
+    s = settings()
+    db = Database(s.effective_database_url)
+    try:
+        summary = backup.restore(
+            db.engine,
+            src,
+            telemetry_dir=s.effective_telemetry_dir,
+            keys_dir=keys_dir(s.var_dir),
+            replace=replace,
+        )
+    finally:
+        db.dispose()
+    console.print(
+        f"[green]restored[/] {sum(summary.rows.values())} rows in {len(summary.rows)} tables "
+        f"and {summary.files} files from {src}; check it with `chanrong log verify --public-key …`"
+    )
 
 
 def _redact(url: str) -> str:

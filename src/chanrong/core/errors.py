@@ -126,3 +126,28 @@ class ConfigurationError(ChanrongError):
     type_slug = "configuration"
     status = 500
     title = "Configuration error"
+
+
+class PayloadTooLarge(ChanrongError):
+    """An upload past a size limit (the body, its rows or cells, its unzipped size);
+    ``extra["limit"]`` names the limit and ``extra["max"]`` its value."""
+
+    type_slug = "payload-too-large"
+    status = 413
+    title = "Upload too large"
+
+
+class ServiceUnavailable(ChanrongError):
+    """A service the request needs (the MQTT broker, …) cannot be reached now; nothing was
+    done, and the request may be repeated after ``retry_after`` seconds."""
+
+    type_slug = "unavailable"
+    status = 503
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 30, field: str | None = None) -> None:
+        super().__init__(detail, field=field, extra={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -24,6 +24,7 @@ from chanrong.carbon import service as carbon
 from chanrong.core.clock import utcnow
 from chanrong.core.errors import Conflict, ConsentRequired, Forbidden, NotFound, ValidationFailed
 from chanrong.core.ids import new_id
+from chanrong.core.money import MAX_YUAN
 from chanrong.core.settings import Settings
 from chanrong.credit.domain import (
     STATUS,
@@ -127,7 +128,7 @@ def _yuan_to_fen(value: Decimal | str | None, field: str) -> int | None:
         d = Decimal(str(value))
     except InvalidOperation:
         raise ValidationFailed(f"{field}: not a number", field=field) from None
-    if not d.is_finite() or d <= 0 or d != d.quantize(Decimal("0.01")):
+    if not d.is_finite() or d <= 0 or d > MAX_YUAN or d != d.quantize(Decimal("0.01")):
         raise ValidationFailed(
             f"{field}: a positive amount in yuan with at most 2 decimals", field=field
         )

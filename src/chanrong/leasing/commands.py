@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from chanrong.core.errors import ServiceUnavailable
 from chanrong.core.ids import new_id
 
 
@@ -72,7 +73,16 @@ class MqttCommander:
         )
         client.on_subscribe = on_subscribe
         client.on_message = on_message
-        client.connect(self.host, self.port)
+        try:
+            client.connect(self.host, self.port)
+        except OSError as exc:
+            # The broker is down: nothing was sent, so the enforcement (and its log entry) is
+            # rolled back and answered 503, to be repeated.
+            raise ServiceUnavailable(
+                f"broker: cannot reach the MQTT broker at {self.host}:{self.port} "
+                f"({type(exc).__name__}); no command was sent",
+                field="broker",
+            ) from None
         client.loop_start()
         try:
             client.subscribe(ack_topic(uscc, device_id), qos=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from chanrong.core import sheets
 from chanrong.edge.commands import console, err_console, friendly_errors, print_json, unit_of_work
 from chanrong.market import service
 from chanrong.market.analytics import Bucket, MarketReport
@@ -121,9 +121,10 @@ def _print_errors(exc: service.ImportRejected, errors_out: Path | None) -> None:
         err_console.print(f"… and {len(exc.errors) - 50} more")
     if errors_out:
         with errors_out.open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["row", "column", "reason"])
-            w.writerows([e.row, e.column, e.reason] for e in exc.errors)
+            # Reasons quote the file's cells: written so no spreadsheet runs one as a formula.
+            sheets.write_csv(
+                f, ["row", "column", "reason"], ([e.row, e.column, e.reason] for e in exc.errors)
+            )
         err_console.print(f"all {len(exc.errors)} errors written to {errors_out}")
 
 

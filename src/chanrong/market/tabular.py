@@ -6,15 +6,16 @@ its aliases. Rows carry the number the user sees in a spreadsheet (the header is
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
+
+from chanrong.core import sheets
+from chanrong.core.errors import ValidationFailed
 
 
 class Dataset(StrEnum):
@@ -227,22 +228,16 @@ def read_table(
             text = data.decode("gb18030")
         except UnicodeDecodeError:
             raise TableError(f"{filename}: not UTF-8 or GB18030 text") from None
-    grid = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text))]
+    grid = [[c.strip() for c in r] for r in sheets.csv_rows(text)]
     return _rows(dataset, grid, mapping)
 
 
 def _excel_grid(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
+    # Unzipped size, rows, cells and field length are bounded by chanrong.core.sheets.
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise TableError(f"not a readable Excel workbook ({type(exc).__name__})") from None
-    try:
-        ws = wb.worksheets[0]
-        return [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
+        return [[_cell(v) for v in row] for row in sheets.xlsx_rows(data)]
+    except ValidationFailed as exc:  # unreadable; a limit passed (413) propagates as is
+        raise TableError(exc.detail.removeprefix("file: ")) from None
 
 
 def rows_from_dicts(

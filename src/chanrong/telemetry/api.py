@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from chanrong.core.errors import ChanrongError, ValidationFailed
+from chanrong.core.errors import PayloadTooLarge, ValidationFailed
 from chanrong.edge import Ctx, Idempotency, current, idempotency
 from chanrong.telemetry import service
 from chanrong.telemetry.adapters import uploads
@@ -35,12 +35,6 @@ router = APIRouter(prefix="/telemetry", tags=["telemetry"])
 
 MAX_UPLOAD_BYTES = 2 * 1024**3
 MAX_JSON_BYTES = 64 * 1024**2
-
-
-class PayloadTooLarge(ChanrongError):
-    type_slug = "payload-too-large"
-    status = 413
-    title = "Upload too large"
 
 
 async def _spool(request: Request, limit: int) -> IO[bytes]:
@@ -233,15 +227,9 @@ async def upload_records(
         data = spool.read()
     finally:
         spool.close()
-    rows = uploads.record_rows(_content_type(request), data, kind, filename)
-    report = service.import_records(
-        ctx.session,
-        org_id=org_id,
-        kind=kind,
-        rows=rows,
-        source="http",
-        created_by=ctx.principal.user_id,
-        filename=filename,
+    # Parsing a spreadsheet and checking its rows is CPU work: off the event loop.
+    report = await run_in_threadpool(
+        _import_records, ctx, org_id, kind, _content_type(request), data, filename
     )
     errors = [RowErrorOut(row=e.row, column=e.column, reason=e.reason) for e in report.errors]
     out = ImportOut(**service.batch_fields(report), errors=errors)
@@ -257,6 +245,21 @@ async def upload_records(
         **out.model_dump(mode="json"),
     }
     return JSONResponse(problem, status_code=422, media_type="application/problem+json")
+
+
+def _import_records(
+    ctx: Ctx, org_id: str, kind: str, content_type: str, data: bytes, filename: str | None
+) -> service.IngestReport:
+    rows = uploads.record_rows(content_type, data, kind, filename)
+    return service.import_records(
+        ctx.session,
+        org_id=org_id,
+        kind=kind,
+        rows=rows,
+        source="http",
+        created_by=ctx.principal.user_id,
+        filename=filename,
+    )
 
 
 @router.get("/orgs/{org_id}/records/{kind}")

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import socket
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from chanrong.core import sheets
 from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.edge.commands import console, err_console, friendly_errors, settings, unit_of_work
 from chanrong.storage.database import Database
@@ -119,9 +119,12 @@ def import_file(
         err_console.print(f"… and {len(report.errors) - 50} more (use --errors-csv)")
     if errors_csv:
         with errors_csv.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["row", "column", "reason"])
-            w.writerows((e.row, e.column, e.reason) for e in report.errors)
+            # Reasons quote the file's cells: written so no spreadsheet runs one as a formula.
+            sheets.write_csv(
+                fh,
+                ["row", "column", "reason"],
+                ((e.row, e.column, e.reason) for e in report.errors),
+            )
         err_console.print(f"error report written to {errors_csv}")
     raise typer.Exit(code=1)
 

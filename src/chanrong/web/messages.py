@@ -869,6 +869,22 @@ _M: dict[str, tuple[str, str]] = {
     "web.market.co_investors": ("共同投资方", "Co-investors"),
     "web.market.deal_list": ("投资事件明细", "Deals"),
     "web.market.unknown": ("未知", "unknown"),
+    # refused attempts on the enterprise's data (access page)
+    "web.access.denied_title": ("被拒绝的读取尝试", "Refused attempts to read your data"),
+    "web.access.denied_lead": (
+        "其他机构在没有有效授权时试图读取贵企业的数据，均被拒绝并记录于此。",
+        "Reads of your data that another organisation attempted without a grant covering "
+        "them: each was refused and is listed here.",
+    ),
+    "web.access.reason": ("拒绝原因", "Why refused"),
+    "web.access.route": ("请求", "Request"),
+    # purpose × dataset table (grant form)
+    "web.grant.purpose_table": ("各用途可读取的数据集", "Datasets each purpose may read"),
+    "web.grant.purpose_lead": (
+        "授权只允许所选用途所需的数据集；类别与级别在此范围内再加限制。",
+        "A grant reaches only the datasets its purpose needs; the categories and grade you "
+        "choose narrow them further.",
+    ),
 }
 
 register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})
