@@ -61,6 +61,13 @@ def test_keys_built_from_values_cover_every_value() -> None:
     ]
     families["web.subsidy.mode"] = ["rate", "share"]
     families["web.subsidy.status"] = ["open", "exhausted", "ended"]
+    from chanrong.supplychain.certificates import CertState
+    from chanrong.supplychain.trade_terms import LineState, StatementState, TermFlag
+
+    families["web.cstate"] = [s.value for s in CertState]
+    families["web.trade.flag"] = [f.value for f in TermFlag]
+    families["web.trade.sstate"] = [s.value for s in StatementState]
+    families["web.trade.lstate"] = [s.value for s in LineState]
     for family, values in families.items():
         for value in values:
             for loc in i18n.LOCALES:
