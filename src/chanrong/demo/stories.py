@@ -106,9 +106,21 @@ def leasing_story(
     lessor = identity.system_principal(session, lessor_org)
     store = telemetry.open_store(settings)
     first, second = month_start(today, -2), month_start(today, -1)
+    start = month_start(today, -6)
+    # The park's history is simulated: the lease was proposed and accepted the day it began.
+    signed = datetime(start.year, start.month, start.day, 2, tzinfo=UTC)
+    leasing.register_asset(
+        session,
+        lessor,
+        lessee_org_id=lessee_org,
+        device_id=device_id,
+        relation="owns",
+        reference=f"DEMO-{device_id}",
+    )
     contract = leasing.create_contract(
         session,
         lessor,
+        now=signed,
         lessee_org_id=lessee_org,
         device_id=device_id,
         unit="stitches",
@@ -116,9 +128,12 @@ def leasing_story(
         minimum_charge=Decimal("50"),
         cost=Decimal("48000"),
         design_life_units=2_000_000_000,
-        start_date=month_start(today, -6),
+        start_date=start,
         end_date=month_start(today, 30),
         grace_days=5,
+    )
+    leasing.accept_contract(
+        session, identity.system_principal(session, lessee_org), contract.id, now=signed
     )
     told.say(f"lessor leases {device_id} at ¥0.0002 per stitch, ¥50 monthly minimum")
     bills = [leasing.issue_bill(session, lessor, store, contract.id, m) for m in (first, second)]

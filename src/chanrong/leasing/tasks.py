@@ -27,11 +27,17 @@ def _lessors(session: Session) -> Iterable[str]:
 
 
 def contracts_to_bill(session: Session, _settings: Settings, period: str) -> Iterable[str]:
-    """``<lessor>/<contract>`` for each contract whose term covers the month."""
+    """``<lessor>/<contract>`` for each accepted contract whose term covers the month."""
     first, nxt = month_bounds(parse_period(Cadence.MONTHLY, period))
     for lessor in _lessors(session):
         for c in service.list_contracts(session, identity.system_principal(session, lessor)):
-            if c.lessor_org_id == lessor and c.start_date < nxt and c.end_date >= first:
+            if (
+                c.lessor_org_id == lessor
+                and c.state in service.RUNNING
+                and c.accepted_at is not None
+                and c.start_date < nxt
+                and c.end_date >= first
+            ):
                 yield f"{lessor}/{c.id}"
 
 
