@@ -15,6 +15,7 @@ from chanrong.demo.device_gateway import SimulatedGateway
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.leasing.schemas import ContractOut
+from chanrong.leasing.signing import CommandVerifier, load_or_create_signer
 from chanrong.storage.database import Database
 from chanrong.telemetry import service as telemetry
 from tests.builders import Park, add_member, add_org
@@ -114,7 +115,11 @@ def test_bill_lock_pay_unlock(
     )
     assert again.status_code == 409
 
-    gateway = SimulatedGateway(mqtt_port, uscc, "sew-01")
+    # The gateway obeys only commands signed with the platform's command key.
+    key = load_or_create_signer(settings.var_dir).public_key
+    gateway = SimulatedGateway(
+        mqtt_port, uscc, "sew-01", verifier=CommandVerifier(key, uscc, "sew-01")
+    )
     try:
         r = client.post(f"/leasing/contracts/{contract['id']}/enforce", headers=lessor.headers)
         assert r.status_code == 200, r.text
@@ -135,6 +140,8 @@ def test_bill_lock_pay_unlock(
         assert r.json()["contract"]["state"] == "active"
         assert not gateway.locked
         assert [c["command"] for c in gateway.received] == ["lock", "unlock"]
+        assert gateway.refused == []
+        assert all(c["device_id"] == "sew-01" and c["signature"] for c in gateway.received)
     finally:
         gateway.close()
 

@@ -24,6 +24,7 @@ from chanrong.identity import service as identity
 from chanrong.insurance import service as insurance
 from chanrong.leasing import service as leasing
 from chanrong.leasing.commands import MqttCommander
+from chanrong.leasing.signing import CommandVerifier, load_or_create_signer
 from chanrong.telemetry import service as telemetry
 
 ALL_CATEGORIES = ["rd", "production", "operations", "management", "external"]
@@ -149,9 +150,16 @@ def leasing_story(
             "remote lock skipped (make demo starts Mosquitto)"
         )
         return told
-    gateway = SimulatedGateway(settings.mqtt_port, lessee_uscc, device_id, host=settings.mqtt_host)
+    signer = load_or_create_signer(settings.var_dir)
+    gateway = SimulatedGateway(
+        settings.mqtt_port,
+        lessee_uscc,
+        device_id,
+        host=settings.mqtt_host,
+        verifier=CommandVerifier(signer.public_key, lessee_uscc, device_id),
+    )
     try:
-        commander = MqttCommander(settings.mqtt_host, settings.mqtt_port)
+        commander = MqttCommander(settings.mqtt_host, settings.mqtt_port, signer=signer)
         e = leasing.enforce(session, lessor, commander, contract.id, today)
         if e.command:
             told.say(

@@ -23,6 +23,7 @@ from chanrong.leasing.schemas import (
     PaymentCreate,
     ResidualOut,
 )
+from chanrong.leasing.signing import load_or_create_signer
 from chanrong.telemetry import service as telemetry
 
 router = APIRouter(prefix="/leasing", tags=["leasing"])
@@ -122,7 +123,7 @@ def record_payment(
 def enforce(contract_id: str, ctx: Ctx = Depends(current)) -> EnforcementOut:
     """Lock the device if the lessee is in arrears past grace; unlock it once settled."""
     s = ctx.settings
-    commander = MqttCommander(s.mqtt_host, s.mqtt_port)
+    commander = MqttCommander(s.mqtt_host, s.mqtt_port, signer=load_or_create_signer(s.var_dir))
     # Server time only: a caller must not be able to move the clock to lock early.
     today = shanghai_date(utcnow())
     e = service.enforce(ctx.session, ctx.principal, commander, contract_id, today)
@@ -138,7 +139,7 @@ def lock(contract_id: str, ctx: Ctx = Depends(current)) -> EnforcementOut:
     """Lock the device now: 409 naming the reason unless the accepted contract is in arrears
     past grace."""
     s = ctx.settings
-    commander = MqttCommander(s.mqtt_host, s.mqtt_port)
+    commander = MqttCommander(s.mqtt_host, s.mqtt_port, signer=load_or_create_signer(s.var_dir))
     e = service.lock(ctx.session, ctx.principal, commander, contract_id, shanghai_date(utcnow()))
     return EnforcementOut(
         contract=ContractOut.model_validate(e.contract),

@@ -297,7 +297,9 @@ def _send(
         reason=reason,
         command_id=command_id,
     )
-    status = "acknowledged" if result.acknowledged else "unanswered"
+    status = (
+        "acknowledged" if result.acknowledged else "refused" if result.refused else "unanswered"
+    )
     ref = governance.append_log(
         session,
         kind=f"device.{command}",
@@ -308,6 +310,7 @@ def _send(
             "device_id": c.device_id,
             "status": status,
             "reason": reason,
+            **({"refused": result.refused} if result.refused else {}),
         },
     )
     row = DeviceCommand(

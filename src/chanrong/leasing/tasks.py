@@ -14,6 +14,7 @@ from chanrong.identity.domain import InstitutionType, OrgKind
 from chanrong.jobs.registry import Cadence, JobContext, job, parse_period
 from chanrong.leasing import service
 from chanrong.leasing.commands import MqttCommander
+from chanrong.leasing.signing import load_or_create_signer
 from chanrong.telemetry import service as telemetry
 
 
@@ -74,7 +75,11 @@ def enforcement(ctx: JobContext) -> str:
     """Lock a leased device whose lessee is in arrears, unlock it once paid (over MQTT)."""
     lessor, contract_id = ctx.subject.split("/", 1)
     officer = identity.system_principal(ctx.session, lessor)
-    commander = MqttCommander(ctx.settings.mqtt_host, ctx.settings.mqtt_port)
+    commander = MqttCommander(
+        ctx.settings.mqtt_host,
+        ctx.settings.mqtt_port,
+        signer=load_or_create_signer(ctx.settings.var_dir),
+    )
     e = service.enforce(ctx.session, officer, commander, contract_id, ctx.day)
     if e.command is None:
         return f"no change ({e.contract.state}), overdue {e.overdue_fen} fen"
