@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
 from chanrong.api.app import create_app
@@ -23,6 +24,7 @@ from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.leasing import service as leasing
 from chanrong.leasing.commands import MqttCommander
+from chanrong.leasing.signing import CommandSigner, CommandVerifier, load_or_create_signer
 from chanrong.storage.database import Database
 from chanrong.telemetry import service as telemetry
 from tests.builders import Member, Park, add_member, add_org
@@ -301,5 +303,49 @@ def test_a_lock_needs_arrears_past_grace(
         assert lock_on(date(2026, 10, 22)) is None  # past grace: locked
         assert gateway.locked
         assert lock_on(date(2026, 10, 23)) == "already_locked"
+    finally:
+        gateway.close()
+
+
+def test_a_command_the_gateway_refuses_is_recorded_and_changes_nothing(
+    client: TestClient, db: Database, settings: Settings, park: Park, mqtt_port: int
+) -> None:
+    """The gateway trusts only the platform's key; a lock signed with another key is refused,
+    the refusal is recorded and logged, and the contract stays active."""
+    _, uscc = _setup(db, settings, park)
+    lessor = park["lessor"]["officer"]
+    with db.unit_of_work() as s:
+        c = running_lease(
+            s,
+            identity.authenticate_api_key(s, lessor.key),
+            identity.authenticate_api_key(s, park["enterprise"]["admin"].key),
+            device_id="sew-01",
+            start=date(2026, 9, 1),
+            end=date(2027, 8, 31),
+        )
+        cid = c.id
+    client.post(
+        f"/leasing/contracts/{cid}/bills", json={"period": "2026-09"}, headers=lessor.headers
+    )
+    platform = load_or_create_signer(settings.var_dir)
+    gateway = SimulatedGateway(
+        mqtt_port, uscc, "sew-01", verifier=CommandVerifier(platform.public_key, uscc, "sew-01")
+    )
+    try:
+        impostor = CommandSigner(Ed25519PrivateKey.generate())
+        with db.unit_of_work() as s:
+            p = identity.authenticate_api_key(s, lessor.key)
+            e = leasing.enforce(
+                s,
+                p,
+                MqttCommander("127.0.0.1", mqtt_port, timeout_s=3, signer=impostor),
+                cid,
+                date(2026, 11, 1),
+            )
+            assert e.command is not None and e.command.status == "refused"
+            assert e.contract.state == "active"
+            entry = governance.get_log_entry(s, p, e.command.log_index)
+            assert "bad_signature" in entry.data
+        assert not gateway.locked and gateway.refused == ["bad_signature"]
     finally:
         gateway.close()
