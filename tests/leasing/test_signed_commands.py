@@ -3,6 +3,7 @@ the signed lock over the real broker with a forged command refused and reported.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -11,9 +12,12 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from fastapi.testclient import TestClient
 from paho.mqtt.enums import CallbackAPIVersion
 
+from chanrong.api.app import create_app
+from chanrong.core.settings import Settings
 from chanrong.demo.device_gateway import SimulatedGateway
 from chanrong.leasing.commands import MqttCommander, command_topic
 from chanrong.leasing.signing import (
@@ -22,7 +26,8 @@ from chanrong.leasing.signing import (
     CommandVerifier,
     load_or_create_signer,
 )
-from tests.builders import fresh_uscc
+from chanrong.storage.database import Database
+from tests.builders import Park, fresh_uscc
 
 NOW = datetime(2026, 10, 22, 1, tzinfo=UTC)
 SIGNER = CommandSigner(Ed25519PrivateKey.generate())
@@ -177,3 +182,19 @@ def test_signed_lock_over_the_broker_and_a_forgery_refused(mqtt_port: int) -> No
         attacker.disconnect()
     finally:
         gateway.close()
+
+
+def test_a_gateway_is_provisioned_with_the_platform_command_key(
+    settings: Settings, db: Database, park: Park
+) -> None:
+    """The key the API publishes verifies what the platform signs with its own command key."""
+    app = create_app(settings, db)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/leasing/command-key").status_code == 401
+        r = client.get("/leasing/command-key", headers=park["enterprise"]["admin"].headers)
+    assert r.status_code == 200
+    key = Ed25519PublicKey.from_public_bytes(base64.b64decode(r.json()["public_key_b64"]))
+    body = load_or_create_signer(settings.var_dir).sign(
+        uscc="u", device_id="d", command="unlock", reason="paid", command_id="c"
+    )
+    assert CommandVerifier(key, "u", "d").verify(json.dumps(body)).command == "unlock"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
@@ -146,6 +148,14 @@ def lock(contract_id: str, ctx: Ctx = Depends(current)) -> EnforcementOut:
         command=CommandOut.model_validate(e.command) if e.command else None,
         overdue_fen=e.overdue_fen,
     )
+
+
+@router.get("/command-key")
+def command_key(ctx: Ctx = Depends(current)) -> dict[str, str]:
+    """The platform's public command key, for provisioning a device gateway's verifier."""
+    signer = load_or_create_signer(ctx.settings.var_dir)
+    raw = signer.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return {"algorithm": "Ed25519", "public_key_b64": base64.b64encode(raw).decode()}
 
 
 @router.get("/contracts/{contract_id}/commands", response_model=list[CommandOut])
