@@ -21,13 +21,13 @@ from chanrong.guarantee import service as guarantee
 from chanrong.identity import service as identity
 from chanrong.jobs import catalog, local, queue
 from chanrong.jobs.orm import JobRun
-from chanrong.leasing import service as leasing
 from chanrong.lending.orm import Repayment
 from chanrong.storage.database import Database
 from chanrong.supplychain import service as scf
 from chanrong.telemetry import service as telemetry
 from tests.builders import Park, add_member, add_org
 from tests.credit.book import install_monitored_champion
+from tests.leasing.builders import running_lease
 from tests.lending import builders as lb
 from tests.web.builders import seed_operating_data
 
@@ -163,18 +163,18 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
             confirm=True,
         )
         lessor = lb.principal(s, park["lessor"]["officer"])
-        leasing.create_contract(
+        running_lease(
             s,
             lessor,
-            lessee_org_id=ent.org_id,
+            borrower,
             device_id="cnc-1",
             unit="runtime_h",
             price_per_unit="12.5",
             minimum_charge="100.00",
             cost="200000.00",
             design_life_units=40000,
-            start_date=month_start(today, -2),
-            end_date=month_start(today, 10),
+            start=month_start(today, -2),
+            end=month_start(today, 10),
         )
         # An asset pool, so the nightly revaluation has a subject.
         assets.open_pool(s, officer, enterprise_org_id=ent.org_id, limit_fen=1_000_000)
