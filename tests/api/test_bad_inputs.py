@@ -139,9 +139,9 @@ def test_lock_enforcement_with_the_broker_down_is_503_and_leaves_nothing(
     # A port nothing listens on: the broker is down.
     app = create_app(settings.model_copy(update={"mqtt_port": 1}), db)
     with TestClient(app) as client:
-        lessee_org, _ = _setup(db, settings, park)
+        _setup(db, settings, park)
         lessor = park["lessor"]["officer"]
-        contract = _contract(client, lessor, lessee_org)
+        contract = _contract(db, park)  # accepted by the lessee, so only the broker is missing
         r = client.post(
             f"/leasing/contracts/{contract['id']}/bills",
             json={"period": "2026-09"},
