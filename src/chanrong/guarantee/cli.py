@@ -9,21 +9,24 @@ so the same organisation and role rules apply as over the API. The simulated run
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from chanrong.core.clock import month_bounds, parse_month
-from chanrong.core.errors import NotFound, ValidationFailed
+from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import format_yuan, yuan_to_fen
-from chanrong.edge.commands import console, friendly_errors, unit_of_work
+from chanrong.edge.commands import (
+    acting_principal,
+    console,
+    friendly_errors,
+    parse_day,
+    unit_of_work,
+)
 from chanrong.guarantee import service
-from chanrong.identity import service as identity
-from chanrong.identity.domain import Principal
 
 app = typer.Typer(
     help="Guarantees 融资担保: schemes, claims, recoveries, interest subsidies",
@@ -35,27 +38,8 @@ OrgOpt = Annotated[str, typer.Option("--org", help="Acting organisation: id, USC
 UserOpt = Annotated[str, typer.Option("--user", help="Acting user's username")]
 
 
-def _as(session: Session, org: str, user: str) -> Principal:
-    o = (
-        identity.find_organisation(session, org)
-        or identity.find_enterprise_by_uscc(session, org.upper())
-        or identity.find_organisation_by_name(session, org)
-    )
-    if o is None:
-        raise NotFound(f"org: no organisation {org!r}", field="org")
-    u = next((x for x in identity.list_users_unchecked(session, o.id) if x.username == user), None)
-    if u is None or not u.active:
-        raise NotFound(f"user: no active user {user!r} in {o.name}", field="user")
-    return identity.principal_of(u, o)
-
-
-def _day(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed(
-            f"{field}: {value!r} is not a date like 2025-01-31", field=field
-        ) from None
+_as = acting_principal
+_day = parse_day
 
 
 @app.command("scheme-create")

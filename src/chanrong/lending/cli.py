@@ -6,19 +6,22 @@ Commands act as a named user of an organisation (``--org`` id, USCC or name, and
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from chanrong.core.errors import NotFound, ValidationFailed
+from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import format_yuan
-from chanrong.edge.commands import console, friendly_errors, settings, unit_of_work
-from chanrong.identity import service as identity
-from chanrong.identity.domain import Principal
+from chanrong.edge.commands import (
+    acting_principal,
+    console,
+    friendly_errors,
+    parse_day,
+    settings,
+    unit_of_work,
+)
 from chanrong.lending import service
 from chanrong.telemetry import service as telemetry
 
@@ -32,27 +35,8 @@ OrgOpt = Annotated[str, typer.Option("--org", help="Acting organisation: id, USC
 UserOpt = Annotated[str, typer.Option("--user", help="Acting user's username")]
 
 
-def _as(session: Session, org: str, user: str) -> Principal:
-    o = (
-        identity.find_organisation(session, org)
-        or identity.find_enterprise_by_uscc(session, org.upper())
-        or identity.find_organisation_by_name(session, org)
-    )
-    if o is None:
-        raise NotFound(f"org: no organisation {org!r}", field="org")
-    u = next((x for x in identity.list_users_unchecked(session, o.id) if x.username == user), None)
-    if u is None or not u.active:
-        raise NotFound(f"user: no active user {user!r} in {o.name}", field="user")
-    return identity.principal_of(u, o)
-
-
-def _day(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed(
-            f"{field}: {value!r} is not a date like 2025-01-31", field=field
-        ) from None
+_as = acting_principal
+_day = parse_day
 
 
 def text_bar(value: int, peak: int, width: int = 30) -> str:
