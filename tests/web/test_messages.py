@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 import chanrong.web.mount
 from chanrong.core import i18n
 
@@ -76,3 +78,10 @@ def test_keys_built_from_values_cover_every_value() -> None:
     for path in WEB.rglob("*.html"):
         used |= set(PREFIXED.findall(path.read_text(encoding="utf-8")))
     assert used <= set(families), used - set(families)
+
+
+def test_a_key_registered_again_with_other_words_is_refused() -> None:
+    i18n.register({"web.test.once": {"zh-CN": "一次", "en": "once"}})
+    i18n.register({"web.test.once": {"zh-CN": "一次", "en": "once"}})
+    with pytest.raises(ValueError, match=r"web\.test\.once"):
+        i18n.register({"web.test.once": {"zh-CN": "一次", "en": "twice"}})

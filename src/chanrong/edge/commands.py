@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,6 +21,10 @@ from chanrong.storage.database import Database
 
 console = Console()
 err_console = Console(stderr=True)
+
+# The acting organisation and user of a command run on someone's behalf (see acting_principal).
+OrgOpt = Annotated[str, typer.Option("--org", help="Acting organisation: id, USCC or name")]
+UserOpt = Annotated[str, typer.Option("--user", help="Acting user's username")]
 
 P = ParamSpec("P")
 R = TypeVar("R")

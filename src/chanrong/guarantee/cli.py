@@ -20,6 +20,8 @@ from chanrong.core.clock import month_bounds, parse_month
 from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import format_yuan, yuan_to_fen
 from chanrong.edge.commands import (
+    OrgOpt,
+    UserOpt,
     acting_principal,
     console,
     friendly_errors,
@@ -33,9 +35,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-
-OrgOpt = Annotated[str, typer.Option("--org", help="Acting organisation: id, USCC or name")]
-UserOpt = Annotated[str, typer.Option("--user", help="Acting user's username")]
 
 
 _as = acting_principal

@@ -15,6 +15,8 @@ from rich.table import Table
 from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import format_yuan
 from chanrong.edge.commands import (
+    OrgOpt,
+    UserOpt,
     acting_principal,
     console,
     friendly_errors,
@@ -30,9 +32,6 @@ loans_app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-
-OrgOpt = Annotated[str, typer.Option("--org", help="Acting organisation: id, USCC or name")]
-UserOpt = Annotated[str, typer.Option("--user", help="Acting user's username")]
 
 
 _as = acting_principal

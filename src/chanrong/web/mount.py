@@ -11,7 +11,17 @@ from fastapi.staticfiles import StaticFiles
 
 from chanrong.core.errors import ChanrongError
 from chanrong.core.i18n import t
-from chanrong.web import messages  # noqa: F401  (registers the console's messages)
+
+# Importing the catalogs registers the console's words; each area keeps its own.
+from chanrong.web import (  # noqa: F401
+    assets_messages,
+    credit_messages,
+    guarantee_messages,
+    lending_messages,
+    market_messages,
+    messages,
+    supplychain_messages,
+)
 from chanrong.web.auth import (
     SIGN_IN_PATH,
     CsrfFailed,
