@@ -88,6 +88,14 @@ INSTITUTIONS = (
         roles="officer",
     ),
     DemoOrg(
+        "guarantor",
+        "湖州融资担保 Huzhou Financing Guarantee",
+        "financial_institution",
+        institution_type="guarantor",
+        region="330500",
+        roles="officer",
+    ),
+    DemoOrg(
         "analyst",
         "湖州市经信局 Huzhou Bureau of Economy and IT",
         "analyst",
@@ -107,8 +115,9 @@ class SignIn:
 
 
 def seed_institutions(session: Session) -> tuple[dict[str, str], list[SignIn]]:
-    """Create (or find) the platform operator, bank, insurer, lessor and analyst with a user
-    each, and issue each a fresh API key (keys are shown once, so a rerun issues new ones)."""
+    """Create (or find) the platform operator, bank, insurer, lessor, guarantor and analyst with
+    a user each, and issue each a fresh API key (keys are shown once, so a rerun issues new
+    ones)."""
     ids: dict[str, str] = {}
     signins = []
     for d in INSTITUTIONS:
@@ -335,6 +344,7 @@ def _stories(
             "[bold]供应链金融 supply-chain finance[/]: confirm → split → finance → settle"
         )
         print_story(session, story)
+    _guarantee_and_assets(db, today, inst)
     console.print("[bold]贷后监测 lending[/]: a loan whose borrower's machines slow down")
     from chanrong.cli.lending_demo import demo as loans_demo
 
@@ -348,6 +358,32 @@ def _stories(
         f"[bold]投融资 market[/]: 2024 — {r2024.events} financing events, "
         f"{format_yuan(r2024.amount_total_fen)} disclosed, early-stage share "
         f"{r2024.early_stage_share:.1%}, state-owned participation {r2024.state_owned_share:.1%}"
+    )
+
+
+def _guarantee_and_assets(db: Database, today: date, inst: dict[str, str]) -> None:
+    """Guaranteed lending under the two schemes (the demo's bank, guarantor and government
+    body act, so their console pages hold it), then the park's data valued and pooled."""
+    from chanrong.cli.guarantee_demo import print_story as print_guarantees
+    from chanrong.demo.assets_story import tell
+    from chanrong.demo.guarantee_story import run_story
+
+    with db.unit_of_work() as session, console.status("a year of guaranteed lending…"):
+        story = run_story(
+            session,
+            start=month_start(today, -12),
+            bank=identity.system_principal(session, inst["bank"]),
+            guarantor=identity.system_principal(session, inst["guarantor"]),
+            government=identity.system_principal(session, inst["analyst"]),
+        )
+    console.print("[bold]融资担保 guarantees[/]: 代偿, risk sharing, recoveries, 贴息")
+    print_guarantees(story)
+    with db.unit_of_work() as session, console.status("valuing the park's data assets…"):
+        told = tell(session, bank_org_id=inst["bank"], as_of=today)
+    console.print(
+        f"[bold]数据资产 data assets[/]: {told.registered} data resources registered, "
+        f"{told.valued} valued ({format_yuan(told.value_fen)} in all); {len(told.pools)} "
+        f"asset pools opened for the bank; {len(told.refused)} pledges refused"
     )
 
 

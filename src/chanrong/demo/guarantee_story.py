@@ -96,14 +96,21 @@ def run_story(
     start: date = date(2025, 1, 1),
     months: int = 12,
     progress: Callable[[str, int, int], None] | None = None,
+    bank: Principal | None = None,
+    guarantor: Principal | None = None,
+    government: Principal | None = None,
 ) -> GuaranteeStory:
-    """Run the park's guaranteed lending for ``months`` months from ``start`` (a 1st)."""
+    """Run the park's guaranteed lending for ``months`` months from ``start`` (a 1st).
+
+    ``bank``, ``guarantor`` and ``government`` are the parties to act as (``chanrong demo``
+    passes its own, so their console sign-ins see the story); any not given is created.
+    """
     rng = random.Random(seed)
-    bank = _org(session, "示范银行", "financial_institution", institution_type="bank")
-    guarantor = _org(
+    bank = bank or _org(session, "示范银行", "financial_institution", institution_type="bank")
+    guarantor = guarantor or _org(
         session, "区融资担保公司", "financial_institution", institution_type="guarantor"
     )
-    gov = _org(session, "坪山区政府", "analyst", analyst_type="government")
+    gov = government or _org(session, "坪山区政府", "analyst", analyst_type="government")
     fund = _org(session, "国家融资担保基金", "analyst", analyst_type="government")
     end = month_bounds(start)[0].replace(
         year=start.year + (start.month - 1 + months) // 12,
