@@ -96,6 +96,21 @@ def test_a_bank_cannot_quote_insurance_nor_bill_a_lease(app_client: TestClient, 
         assert r.json()["institution_types"] in (["insurer"], ["lessor"])
 
 
+def test_a_refusal_naming_no_real_enterprise_is_refused_and_kept_nowhere(
+    db: Database, park: Park
+) -> None:
+    # Found by schema fuzzing: a guessed enterprise id made keeping the denial fail on the
+    # foreign key (logged as an error on every such request).
+    what = {"dataset": "derived.equipment_quality", "reason": "purpose_required"}
+    refusal = ConsentRequired("no grant", extra={"owner_org_id": "no-such-enterprise", **what})
+    with db.unit_of_work() as s:
+        bank = principal(s, park["bank"]["officer"])
+        assert governance.record_denial(s, bank, refusal, route="/x") is None
+        owner = park["enterprise"]["admin"].org_id
+        real = ConsentRequired("no grant", extra={"owner_org_id": owner, **what})
+        assert governance.record_denial(s, bank, real, route="/x") is not None
+
+
 def test_refused_attempts_are_shown_to_the_enterprise(app_client: TestClient, park: Park) -> None:
     owner = park["enterprise"]["admin"]
     bank = park["bank"]["officer"]

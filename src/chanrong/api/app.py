@@ -9,7 +9,7 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from chanrong.api import limits, observability, problems
+from chanrong.api import limits, observability, openapi_problems, problems
 from chanrong.api.business import business_routes
 from chanrong.api.inputs import sane_inputs
 from chanrong.api.queries import known_query_parameters
@@ -107,4 +107,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     def metrics_route() -> Response:
         return metrics.render()
 
+    openapi_problems.declare(app, PUBLIC_PATHS, throttled={"/auth/token"})
     return app

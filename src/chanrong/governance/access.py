@@ -31,6 +31,7 @@ from chanrong.governance.domain import (
 from chanrong.governance.log import LogBatch, LogEntryRef, LogItem, append_many
 from chanrong.governance.orm import AccessDenialRow, AccessRecordRow
 from chanrong.governance.repository import GovernanceRepository
+from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal
 from chanrong.storage.statements import AnyRow
 
@@ -244,13 +245,16 @@ def record_denial(
 
     Called at the edge in a transaction of its own, after the refused request rolled back
     (the refusal raised inside it). Nothing is kept for a refusal that names no enterprise,
-    for the operator, or for a caller's own data.
+    for the operator, for a caller's own data, or for an enterprise that does not exist (a
+    guessed id: there is no one to show it to).
     """
     owner = refusal.extra.get("owner_org_id")
     dataset = refusal.extra.get("dataset")
     if not isinstance(owner, str) or not isinstance(dataset, str):
         return None
     if principal.org_id == owner or principal.is_operator:
+        return None
+    if identity.organisation_kind(session, owner) is None:
         return None
     purpose = refusal.extra.get("purpose")
     row = AccessDenialRow(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from datetime import date, datetime
-from typing import IO, Annotated
+from typing import IO, Annotated, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -55,10 +55,18 @@ def _content_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+def _batch_of_problem(batch: dict[str, Any]) -> dict[str, Any]:
+    """A refused batch's fields inside a problem document, whose ``status`` is the HTTP
+    status (RFC 9457): the batch's own status goes as ``batch_status``."""
+    out = {k: v for k, v in batch.items() if k != "status"}
+    out["batch_status"] = batch["status"]
+    return out
+
+
 def _refused(exc: service.IngestRejected) -> JSONResponse:
     """422 for an arrival the door refused; returned (not raised) so the request's unit of
     work commits the refused batch, which the answer names with its counts."""
-    problem = {**exc.to_problem(), **service.batch_fields(exc.report)}
+    problem = {**exc.to_problem(), **_batch_of_problem(service.batch_fields(exc.report))}
     problem["errors"] = [
         RowErrorOut(row=e.row, column=e.column, reason=e.reason).model_dump()
         for e in exc.report.errors
@@ -242,7 +250,7 @@ async def upload_records(
         "status": 422,
         "detail": f"{len(report.errors)} rows have errors; nothing was imported",
         "field": report.errors[0].column,
-        **out.model_dump(mode="json"),
+        **_batch_of_problem(out.model_dump(mode="json")),
     }
     return JSONResponse(problem, status_code=422, media_type="application/problem+json")
 
