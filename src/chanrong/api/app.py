@@ -107,5 +107,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     def metrics_route() -> Response:
         return metrics.render()
 
-    openapi_problems.declare(app, PUBLIC_PATHS, throttled={"/auth/token"})
+    openapi_problems.declare(app, PUBLIC_PATHS, sign_in={"/auth/token"})
     return app

@@ -67,8 +67,9 @@ def statuses(method: str, public: bool) -> list[int]:
     return sorted(out)
 
 
-def declare(app: FastAPI, public_paths: Collection[str], throttled: Collection[str]) -> None:
-    """Make ``app.openapi()`` list the problem responses of every operation."""
+def declare(app: FastAPI, public_paths: Collection[str], sign_in: Collection[str]) -> None:
+    """Make ``app.openapi()`` list the problem responses of every operation; the public
+    ``sign_in`` routes refuse a wrong credential (401) and throttle failures (429)."""
     build: Callable[[], dict[str, Any]] = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -82,8 +83,8 @@ def declare(app: FastAPI, public_paths: Collection[str], throttled: Collection[s
                 if method not in {"get", "post", "put", "patch", "delete"}:
                     continue
                 codes = statuses(method, path in public_paths)
-                if path in throttled:
-                    codes.append(429)
+                if path in sign_in:
+                    codes += [401, 429]
                 responses = op.setdefault("responses", {})
                 for code in codes:
                     # Replaces FastAPI's own 422 too: ours is a problem document.

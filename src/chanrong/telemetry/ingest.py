@@ -10,6 +10,7 @@ Flushes, never commits.
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.orm import Session
 
-from chanrong.core.errors import NotFound, ValidationFailed
+from chanrong.core.errors import NotFound, ServiceUnavailable, ValidationFailed
 from chanrong.core.events import DomainEvent
 from chanrong.identity.domain import Principal
 from chanrong.jobs import queue as jobs_queue
@@ -247,6 +248,15 @@ def ingest_points(
 
     try:
         res = store.write_many(org_id, pieces(), transform=prepare)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        # Nothing was stored (staged files are removed) and the request's transaction rolls
+        # back: the sender keeps the data and repeats it (MQTT: the message stays unacked).
+        raise ServiceUnavailable(
+            "telemetry store: no space left on the device; nothing was stored, send again later",
+            retry_after=60,
+        ) from exc
     except (StoreError, ValidationFailed) as exc:
         # The field at fault: a store error's message starts with the column it names.
         where = exc.field if isinstance(exc, ValidationFailed) else None

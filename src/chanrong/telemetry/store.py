@@ -258,13 +258,18 @@ class TelemetryStore:
         directory.mkdir(parents=True, exist_ok=True)
         final = directory / f"{stem or uuid6.uuid7().hex}{suffix}"
         tmp = final.with_name(final.name + ".tmp")
-        pq.write_table(table, tmp, compression=self.compression, write_statistics=True)
-        if durable:
-            fd = os.open(tmp, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        try:
+            pq.write_table(table, tmp, compression=self.compression, write_statistics=True)
+            if durable:
+                fd = os.open(tmp, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        except BaseException:
+            # A write cut short (a full disk) leaves no partial file behind.
+            tmp.unlink(missing_ok=True)
+            raise
         return tmp, final
 
     # -- compaction -------------------------------------------------------------------------
