@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as db_errors
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -108,6 +109,30 @@ def install(app: FastAPI) -> None:
             },
             request,
         )
+
+    async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # The database is down, restarting, or (SQLite) held by a writer past the busy
+        # timeout; the request's transaction rolled back, so repeating it is safe. Said once
+        # per request as a warning, without the traceback (which rendering would cost the loop).
+        log.warning(
+            "database_unavailable",
+            path=request.url.path,
+            error=type(getattr(exc, "orig", None) or exc).__name__,
+        )
+        return problem(
+            503,
+            {
+                "type": "https://chanrong.dev/problems/unavailable",
+                "title": "Service unavailable",
+                "status": 503,
+                "detail": "the database is unavailable for now; nothing was done, retry later",
+            },
+            request,
+            {"Retry-After": "5"},
+        )
+
+    app.add_exception_handler(db_errors.OperationalError, _database_unavailable)
+    app.add_exception_handler(db_errors.TimeoutError, _database_unavailable)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
