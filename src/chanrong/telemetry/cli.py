@@ -143,7 +143,13 @@ def import_template(
 @ingest_app.command("mqtt")
 @friendly_errors
 def ingest_mqtt(
-    group: Annotated[str, typer.Option(help="Shared-subscription group")] = "chanrong-ingest",
+    group: Annotated[
+        str,
+        typer.Option(
+            help="Shared-subscription group; '' for one exclusive worker, whose session "
+            "survives a broker restart whole (Mosquitto does not restore shared ones)"
+        ),
+    ] = "chanrong-ingest",
     client_id: Annotated[
         str | None, typer.Option(help="Stable id: a restarted worker resumes its session")
     ] = None,

@@ -83,12 +83,25 @@ Land = Callable[[Sequence["Arrival | RecordsArrival"]], int]
 UNKNOWN_RETRY_S = 30.0
 
 
+def shared(group: str, topic_filter: str) -> str:
+    """The filter within the shared-subscription ``group``, or the plain filter when the group
+    is empty (one exclusive worker).
+
+    Why both: Mosquitto 2.0 restores a persistent session's plain subscriptions after a
+    restart but not its shared ones, so what is published between the broker's restart and a
+    shared worker's resubscription is acknowledged to the sender and then dropped
+    (tests/telemetry/test_broker_restart.py shows both). An exclusive worker loses nothing
+    across a broker restart; shared workers scale across machines.
+    """
+    return f"$share/{group}/{topic_filter}" if group else topic_filter
+
+
 def share_topic(group: str) -> str:
-    return f"$share/{group}/chanrong/v1/+/+/telemetry"
+    return shared(group, "chanrong/v1/+/+/telemetry")
 
 
 def records_share_topic(group: str) -> str:
-    return f"$share/{group}/chanrong/v1/+/records/+"
+    return shared(group, "chanrong/v1/+/records/+")
 
 
 @dataclass
@@ -212,8 +225,8 @@ class MqttIngestWorker:
         if self.sparkplug:
             g = self.group
             topics += [
-                (f"$share/{g}/{sparkplug.NAMESPACE}/+/DDATA/+/+", 1),
-                (f"$share/{g}/{sparkplug.NAMESPACE}/+/NDATA/+", 1),
+                (shared(g, f"{sparkplug.NAMESPACE}/+/DDATA/+/+"), 1),
+                (shared(g, f"{sparkplug.NAMESPACE}/+/NDATA/+"), 1),
                 # Every worker keeps the alias names a BIRTH announces.
                 (f"{sparkplug.NAMESPACE}/+/DBIRTH/+/+", 1),
                 (f"{sparkplug.NAMESPACE}/+/NBIRTH/+", 1),
@@ -366,8 +379,9 @@ class MqttIngestWorker:
                     # The broker went away: what is buffered is not acknowledged and will
                     # be redelivered, so drop it and reconnect.
                     self._pending = _Pending()
-                    time.sleep(0.5)
-                    self.client.reconnect()
+                    self._reconnect()
+                    # Time spent waiting for the broker is not idleness.
+                    last_activity = time.monotonic()
                     continue
                 now = time.monotonic()
                 if self._subscribed and not ready_told:
@@ -392,6 +406,20 @@ class MqttIngestWorker:
                 signal.signal(signal.SIGTERM, previous)
             self.client.disconnect()
         return self.stats
+
+    def _reconnect(self) -> None:
+        """Reconnect until the broker answers or the worker is stopped, backing off from
+        0.5 s to 5 s: a broker restart must not end the worker (it would need a person)."""
+        delay = 0.5
+        while not self._stop:
+            time.sleep(delay)
+            try:
+                self.client.reconnect()
+            except OSError as exc:  # refused, reset or unreachable: not back yet
+                log.warning("MQTT broker unreachable (%s); retrying in %.1f s", exc, delay)
+                delay = min(delay * 2, 5.0)
+            else:
+                return
 
     def _handle_signal(self, _signum: int, _frame: FrameType | None) -> None:
         self._stop = True
