@@ -277,6 +277,22 @@ def lock(
     )
 
 
+def unlock(
+    session: Session, principal: Principal, commander: Commander, contract_id: str
+) -> Enforcement:
+    """The lessor unlocks a locked device now, arrears or not (unlocking only helps the
+    lessee); 409 with ``extra.reason`` ``not_locked`` when the device is not locked."""
+    c = own_contract(session, principal, contract_id)
+    if c.state != "locked":
+        raise Conflict(
+            f"lease contract {c.id}: cannot unlock (not_locked)",
+            field="state",
+            extra={"reason": "not_locked"},
+        )
+    owed = sum(b.amount_fen - b.paid_fen for b in LeasingRepository(session).bills(c.id))
+    return _send(session, principal, commander, c, "unlock", "unlocked by the lessor", owed)
+
+
 def _send(
     session: Session,
     principal: Principal,

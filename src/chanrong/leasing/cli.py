@@ -1,0 +1,225 @@
+"""``chanrong lease …``: a lessor's assets and contracts, the lessee's answer, bills, payments
+and the remote lock.
+
+Commands act as a named user of an organisation (``--org`` id, USCC or name, and ``--user``),
+so the same organisation and role rules apply as over the API; every rule lives in
+``chanrong.leasing.service``. Bad input is an error naming the field, exit code 2.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from chanrong.core.clock import parse_month, shanghai_date, utcnow
+from chanrong.core.money import format_yuan
+from chanrong.edge.commands import (
+    acting_principal,
+    console,
+    friendly_errors,
+    parse_day,
+    settings,
+    unit_of_work,
+)
+from chanrong.leasing import service
+from chanrong.leasing.commands import MqttCommander
+from chanrong.leasing.signing import load_or_create_signer
+from chanrong.telemetry import service as telemetry
+
+app = typer.Typer(
+    help="Leasing 融资租赁: assets, contracts, bills, remote lock",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+OrgOpt = Annotated[str, typer.Option("--org", help="Acting organisation: id, USCC or name")]
+UserOpt = Annotated[str, typer.Option("--user", help="Acting user's username")]
+
+
+def _commander() -> MqttCommander:
+    s = settings()
+    return MqttCommander(s.mqtt_host, s.mqtt_port, signer=load_or_create_signer(s.var_dir))
+
+
+@app.command("asset-register")
+@friendly_errors
+def asset_register(
+    org: OrgOpt,
+    user: UserOpt,
+    lessee: Annotated[str, typer.Option(help="The lessee's organisation id")],
+    device: Annotated[str, typer.Option(help="The device id at the lessee's site")],
+    reference: Annotated[str, typer.Option(help="Invoice or finance contract number")],
+    relation: Annotated[str, typer.Option(help="owns | finances")] = "owns",
+) -> None:
+    """A lessor registers a device at the lessee's site as an asset it owns or finances."""
+    with unit_of_work() as s:
+        a = service.register_asset(
+            s,
+            acting_principal(s, org, user),
+            lessee_org_id=lessee,
+            device_id=device,
+            relation=relation,
+            reference=reference,
+        )
+        console.print(f"asset {a.device_id} registered ({a.relation}), log #{a.log_index}")
+
+
+@app.command("propose")
+@friendly_errors
+def propose(
+    org: OrgOpt,
+    user: UserOpt,
+    lessee: Annotated[str, typer.Option(help="The lessee's organisation id")],
+    device: Annotated[str, typer.Option(help="A device registered as the lessor's asset")],
+    unit: Annotated[str, typer.Option(help="stitches | runtime_h | output_count")],
+    price: Annotated[str, typer.Option(help="Yuan per unit of use")],
+    minimum: Annotated[str, typer.Option(help="Monthly minimum charge, yuan")],
+    cost: Annotated[str, typer.Option(help="The device's cost, yuan")],
+    design_life: Annotated[int, typer.Option(help="Design life in units of use")],
+    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD (not before today)")],
+    end: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD")],
+    grace_days: Annotated[int, typer.Option(help="Days past due before a lock")] = 10,
+) -> None:
+    """A lessor proposes a lease of one of its registered assets; the lessee must accept."""
+    with unit_of_work() as s:
+        c = service.create_contract(
+            s,
+            acting_principal(s, org, user),
+            lessee_org_id=lessee,
+            device_id=device,
+            unit=unit,
+            price_per_unit=price,
+            minimum_charge=minimum,
+            cost=cost,
+            design_life_units=design_life,
+            start_date=parse_day(start, "start"),
+            end_date=parse_day(end, "end"),
+            grace_days=grace_days,
+        )
+        console.print(f"contract {c.id} proposed on {c.device_id} ({c.state})")
+
+
+@app.command("accept")
+@friendly_errors
+def accept(contract_id: str, org: OrgOpt, user: UserOpt) -> None:
+    """The lessee accepts a proposed lease."""
+    with unit_of_work() as s:
+        c = service.accept_contract(s, acting_principal(s, org, user), contract_id)
+        console.print(f"contract {c.id} {c.state}")
+
+
+@app.command("decline")
+@friendly_errors
+def decline(contract_id: str, org: OrgOpt, user: UserOpt) -> None:
+    """The lessee declines a proposed lease."""
+    with unit_of_work() as s:
+        c = service.decline_contract(s, acting_principal(s, org, user), contract_id)
+        console.print(f"contract {c.id} {c.state}")
+
+
+@app.command("contracts")
+@friendly_errors
+def contracts(org: OrgOpt, user: UserOpt) -> None:
+    """Contracts where the organisation is the lessor or the lessee."""
+    with unit_of_work() as s:
+        t = Table("contract", "device", "unit", "state", "start", "end")
+        for c in service.list_contracts(s, acting_principal(s, org, user)):
+            t.add_row(c.id, c.device_id, c.unit, c.state, str(c.start_date), str(c.end_date))
+        console.print(t)
+
+
+@app.command("show")
+@friendly_errors
+def show(contract_id: str, org: OrgOpt, user: UserOpt) -> None:
+    """One contract: its terms, state, bills and device commands."""
+    with unit_of_work() as s:
+        p = acting_principal(s, org, user)
+        c = service.get_contract(s, p, contract_id)
+        console.print(f"contract {c.id}: {c.state}")
+        console.print(f"device {c.device_id}, billed on {c.unit}")
+        console.print(
+            f"term {c.start_date} → {c.end_date}, minimum {format_yuan(c.minimum_fen)}/month, "
+            f"grace {c.grace_days} days"
+        )
+        for b in service.list_bills(s, p, c.id):
+            console.print(
+                f"bill {b.id} {b.period:%Y-%m}: {format_yuan(b.amount_fen)}, "
+                f"paid {format_yuan(b.paid_fen)}, due {b.due_date}"
+            )
+        for cmd in service.list_commands(s, p, c.id):
+            console.print(f"command {cmd.command} {cmd.status} at {cmd.sent_at:%Y-%m-%d %H:%M}")
+
+
+@app.command("bill")
+@friendly_errors
+def bill(
+    contract_id: str,
+    org: OrgOpt,
+    user: UserOpt,
+    period: Annotated[str, typer.Option(help="The month, YYYY-MM")],
+) -> None:
+    """Bill a finished month (YYYY-MM) from the device's counter."""
+    with unit_of_work() as s:
+        month = parse_month(period)
+        store = telemetry.open_store(settings())
+        b = service.issue_bill(s, acting_principal(s, org, user), store, contract_id, month)
+        console.print(
+            f"bill {b.id} {b.period:%Y-%m}: usage {b.usage}, {format_yuan(b.amount_fen)}, "
+            f"due {b.due_date}"
+        )
+
+
+@app.command("bills")
+@friendly_errors
+def bills(contract_id: str, org: OrgOpt, user: UserOpt) -> None:
+    """A contract's bills (lessor or lessee)."""
+    with unit_of_work() as s:
+        t = Table("bill", "period", "usage", "amount", "paid", "due")
+        for b in service.list_bills(s, acting_principal(s, org, user), contract_id):
+            t.add_row(
+                b.id,
+                f"{b.period:%Y-%m}",
+                b.usage,
+                format_yuan(b.amount_fen),
+                format_yuan(b.paid_fen),
+                str(b.due_date),
+            )
+        console.print(t)
+
+
+@app.command("pay")
+@friendly_errors
+def pay(
+    bill_id: str,
+    org: OrgOpt,
+    user: UserOpt,
+    amount: Annotated[str, typer.Option(help="Yuan received")],
+) -> None:
+    """The lessor records money received against a bill (yuan)."""
+    with unit_of_work() as s:
+        b = service.record_payment(s, acting_principal(s, org, user), bill_id, amount)
+        console.print(f"bill {b.id}: paid {format_yuan(b.paid_fen)} of {format_yuan(b.amount_fen)}")
+
+
+@app.command("lock")
+@friendly_errors
+def lock(contract_id: str, org: OrgOpt, user: UserOpt) -> None:
+    """Lock the device: only an accepted contract in arrears past grace (server's date)."""
+    with unit_of_work() as s:
+        e = service.lock(
+            s, acting_principal(s, org, user), _commander(), contract_id, shanghai_date(utcnow())
+        )
+        assert e.command is not None
+        console.print(f"lock {e.command.status}; contract {e.contract.state}")
+
+
+@app.command("unlock")
+@friendly_errors
+def unlock(contract_id: str, org: OrgOpt, user: UserOpt) -> None:
+    """Unlock a locked device now."""
+    with unit_of_work() as s:
+        e = service.unlock(s, acting_principal(s, org, user), _commander(), contract_id)
+        assert e.command is not None
+        console.print(f"unlock {e.command.status}; contract {e.contract.state}")
