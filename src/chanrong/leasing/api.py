@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from chanrong.core.clock import parse_month, shanghai_date, utcnow
+from chanrong.core.errors import NotFound
 from chanrong.edge import Ctx, Idempotency, current, idempotency
 from chanrong.leasing import service
 from chanrong.leasing.commands import MqttCommander
@@ -22,8 +23,12 @@ from chanrong.leasing.schemas import (
     ContractCreate,
     ContractOut,
     EnforcementOut,
+    JournalLineOut,
+    PartiesOut,
+    PartyOut,
     PaymentCreate,
     ResidualOut,
+    SignIn,
 )
 from chanrong.leasing.signing import load_or_create_signer
 from chanrong.telemetry import service as telemetry
@@ -59,7 +64,13 @@ def create_contract(
     """A lessor proposes to lease one of its registered assets, priced per unit of use."""
     if (replay := idem.replay()) is not None:
         return replay
-    c = service.create_contract(ctx.session, ctx.principal, **body.model_dump())
+    fields = body.model_dump(exclude={"parties"})
+    parties = (
+        None
+        if body.parties is None
+        else [service.PartyShare(p.role, p.org_id, p.bps, p.fixed_fen) for p in body.parties]
+    )
+    c = service.create_contract(ctx.session, ctx.principal, parties=parties, **fields)
     return idem.save(201, ContractOut.model_validate(c).model_dump(mode="json"))
 
 
@@ -179,3 +190,36 @@ def residual_value(
         condition=r.condition,
         residual_fen=r.residual_fen,
     )
+
+
+@router.get("/contracts/{contract_id}/parties", response_model=PartiesOut)
+def parties(contract_id: str, ctx: Ctx = Depends(current)) -> PartiesOut:
+    """A multi-party lease's parties, shares, signatures and the hash each signs (404 for a
+    lessor–lessee lease)."""
+    p = service.parties_of(ctx.session, ctx.principal, contract_id)
+    if p is None:
+        raise NotFound(f"lease contract {contract_id} has no parties", field="contract_id")
+    return PartiesOut(
+        contract_hash=p.contract_hash,
+        remainder_role=p.remainder_role,
+        parties=[PartyOut.model_validate(x) for x in p.parties],
+    )
+
+
+@router.post("/contracts/{contract_id}/sign", response_model=ContractOut)
+def sign(contract_id: str, body: SignIn, ctx: Ctx = Depends(current)) -> ContractOut:
+    """A party signs the contract's hash for its role; the last signature (after the lessee's
+    acceptance) makes it active."""
+    c = service.sign_contract(
+        ctx.session, ctx.principal, contract_id, role=body.role, contract_hash=body.contract_hash
+    )
+    return ContractOut.model_validate(c)
+
+
+@router.get("/contracts/{contract_id}/journal", response_model=list[JournalLineOut])
+def journal(contract_id: str, ctx: Ctx = Depends(current)) -> list[JournalLineOut]:
+    """The settlement journal of the contract's payments: every party's balanced lines."""
+    return [
+        JournalLineOut.model_validate(x)
+        for x in service.journal_of(ctx.session, ctx.principal, contract_id)
+    ]

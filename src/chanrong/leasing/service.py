@@ -16,6 +16,7 @@ from chanrong.core.money import yuan_to_fen
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal
+from chanrong.leasing import parties
 from chanrong.leasing.billing import Reading, Tariff, bill, residual_value_fen, usage_from_counter
 from chanrong.leasing.commands import Commander
 from chanrong.leasing.contracts import (
@@ -33,19 +34,25 @@ from chanrong.leasing.contracts import (
     visible,
 )
 from chanrong.leasing.orm import DeviceCommand, LeaseBill, LeaseContract, LeasePayment
+from chanrong.leasing.parties import journal_of, parties_of, sign_contract
 from chanrong.leasing.products import PRODUCTS, bill_ceiling_fen
 from chanrong.leasing.repository import LeasingRepository
+from chanrong.leasing.settlement import PartyShare
 from chanrong.telemetry import service as telemetry
 from chanrong.telemetry.store import TelemetryStore
 
 __all__ = [
+    "PartyShare",
     "accept_contract",
     "create_contract",
     "decline_contract",
     "get_contract",
+    "journal_of",
     "list_assets",
     "list_contracts",
+    "parties_of",
     "register_asset",
+    "sign_contract",
 ]
 
 BILLABLE_UNITS = tuple(PRODUCTS)
@@ -177,15 +184,20 @@ def record_payment(
         raise ValidationFailed("amount: must be positive", field="amount")
     if fen > b.amount_fen - b.paid_fen:
         raise ValidationFailed("amount: more than is outstanding on the bill", field="amount")
+    # A multi-party lease divides every payment among its parties (清分), in the log and the
+    # journal alike.
+    shares = parties.shares_for(session, c, fen)
     ref = governance.append_log(
         session,
         kind="lease.paid",
         actor_org_id=principal.org_id,
         subject=f"{c.lessee_org_id}:lease:{c.id}",
-        payload={"bill_id": b.id, "amount_fen": fen},
+        payload={"bill_id": b.id, "amount_fen": fen, **({"shares": shares} if shares else {})},
     )
     b.paid_fen += fen
-    repo.add(LeasePayment(bill_id=b.id, amount_fen=fen, log_index=ref.index))
+    payment = LeasePayment(bill_id=b.id, amount_fen=fen, log_index=ref.index)
+    repo.add(payment)
+    parties.settle_payment(session, c, payment)
     return b
 
 
