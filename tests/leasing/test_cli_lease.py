@@ -134,6 +134,12 @@ def test_propose_accept_show_and_errors_name_the_field(var_dir: Path) -> None:
     _fails(["lease", "lock", cid, *LESSOR], "no_arrears")
     _fails(["lease", "unlock", cid, *LESSOR], "not_locked")
     _fails(["lease", "bill", cid, *LESSOR, "--period", "Sept"], "period: give the month")
+    # The command broker's accounts: one for the leased device, limited to its own topic.
+    out = _ok(["lease", "broker-access", "--out", str(var_dir / "broker")])
+    assert "1 device accounts" in out
+    acl = (var_dir / "broker" / "acl").read_text()
+    assert f"user {ids['uscc']}.sew-01\ntopic read chanrong/v1/{ids['uscc']}/sew-01/command" in acl
+    assert (var_dir / "broker" / "devices.json").stat().st_mode & 0o077 == 0
 
 
 def test_lock_and_unlock_over_the_real_broker(

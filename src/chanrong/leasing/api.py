@@ -13,7 +13,7 @@ from chanrong.core.clock import parse_month, shanghai_date, utcnow
 from chanrong.core.errors import NotFound
 from chanrong.edge import Ctx, Idempotency, current, idempotency
 from chanrong.leasing import service
-from chanrong.leasing.commands import MqttCommander
+from chanrong.leasing.commands import platform_commander
 from chanrong.leasing.schemas import (
     AssetCreate,
     AssetOut,
@@ -135,8 +135,7 @@ def record_payment(
 @router.post("/contracts/{contract_id}/enforce", response_model=EnforcementOut)
 def enforce(contract_id: str, ctx: Ctx = Depends(current)) -> EnforcementOut:
     """Lock the device if the lessee is in arrears past grace; unlock it once settled."""
-    s = ctx.settings
-    commander = MqttCommander(s.mqtt_host, s.mqtt_port, signer=load_or_create_signer(s.var_dir))
+    commander = platform_commander(ctx.settings)
     # Server time only: a caller must not be able to move the clock to lock early.
     today = shanghai_date(utcnow())
     e = service.enforce(ctx.session, ctx.principal, commander, contract_id, today)
@@ -151,8 +150,7 @@ def enforce(contract_id: str, ctx: Ctx = Depends(current)) -> EnforcementOut:
 def lock(contract_id: str, ctx: Ctx = Depends(current)) -> EnforcementOut:
     """Lock the device now: 409 naming the reason unless the accepted contract is in arrears
     past grace."""
-    s = ctx.settings
-    commander = MqttCommander(s.mqtt_host, s.mqtt_port, signer=load_or_create_signer(s.var_dir))
+    commander = platform_commander(ctx.settings)
     e = service.lock(ctx.session, ctx.principal, commander, contract_id, shanghai_date(utcnow()))
     return EnforcementOut(
         contract=ContractOut.model_validate(e.contract),

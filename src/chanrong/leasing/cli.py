@@ -8,6 +8,8 @@ so the same organisation and role rules apply as over the API; every rule lives 
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,8 +26,8 @@ from chanrong.edge.commands import (
     unit_of_work,
 )
 from chanrong.leasing import service
-from chanrong.leasing.commands import MqttCommander
-from chanrong.leasing.signing import load_or_create_signer
+from chanrong.leasing.broker_access import new_accounts, write_broker_access
+from chanrong.leasing.commands import MqttCommander, platform_commander
 from chanrong.telemetry import service as telemetry
 
 app = typer.Typer(
@@ -39,8 +41,7 @@ UserOpt = Annotated[str, typer.Option("--user", help="Acting user's username")]
 
 
 def _commander() -> MqttCommander:
-    s = settings()
-    return MqttCommander(s.mqtt_host, s.mqtt_port, signer=load_or_create_signer(s.var_dir))
+    return platform_commander(settings())
 
 
 @app.command("asset-register")
@@ -223,3 +224,20 @@ def unlock(contract_id: str, org: OrgOpt, user: UserOpt) -> None:
         e = service.unlock(s, acting_principal(s, org, user), _commander(), contract_id)
         assert e.command is not None
         console.print(f"unlock {e.command.status}; contract {e.contract.state}")
+
+
+@app.command("broker-access")
+@friendly_errors
+def broker_access(
+    out: Annotated[Path, typer.Option(help="Directory for passwd, acl and devices.json")],
+) -> None:
+    """Write the command broker's per-device accounts and topic ACL for every leased device
+    (an operator's step on the host: the files hold fresh secrets, devices.json is 0600)."""
+    with unit_of_work() as s:
+        devices = service.leased_devices(s)
+    accounts = new_accounts(devices)
+    files = write_broker_access(out, accounts, secrets.token_urlsafe(32))
+    console.print(
+        f"{len(accounts)} device accounts; passwd {files['passwd']}, acl {files['acl']}, "
+        f"credentials {files['devices']} (give each gateway its own entry)"
+    )

@@ -114,3 +114,12 @@ class LeasingRepository:
             .order_by(LeaseJournalEntry.created_at, LeaseJournalEntry.id, LeaseJournalLine.id)
         ).all()
         return [(e, line) for e, line in rows]
+
+    def leased_devices(self) -> Sequence[tuple[str, str]]:
+        """``(lessee_org_id, device_id)`` of every contract that is or may become running."""
+        rows = self.session.execute(
+            select(LeaseContract.lessee_org_id, LeaseContract.device_id)
+            .where(LeaseContract.state.in_(("proposed", "accepted", "active", "locked")))
+            .distinct()
+        ).all()
+        return [(org, device) for org, device in rows]

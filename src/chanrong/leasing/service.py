@@ -383,3 +383,14 @@ def residual_value(
         c.cost_fen, used=used, design_life=Decimal(c.design_life_units), condition=condition
     )
     return Residual(used, c.design_life_units, condition, value)
+
+
+def leased_devices(session: Session) -> list[tuple[str, str]]:
+    """``(uscc, device_id)`` of every device under a live or pending lease: the accounts the
+    command broker needs (an operator's step on the host, not a request's)."""
+    out = []
+    for org_id, device_id in LeasingRepository(session).leased_devices():
+        org = identity.find_organisation(session, org_id)
+        if org is not None and org.uscc:
+            out.append((org.uscc, device_id))
+    return sorted(out)
