@@ -129,6 +129,9 @@ def test_propose_accept_show_and_errors_name_the_field(var_dir: Path) -> None:
     _fails(["lease", "accept", cid, *LESSEE], "not proposed")
     shown = _ok(["lease", "show", cid, *LESSEE])
     assert f"contract {cid}: active" in shown and "grace 10 days" in shown
+    # Nothing metered yet: the full cost, condition unknown (from telemetry, never typed in).
+    assert "residual value ¥48,000.00: used 0 of 500000000 stitches, condition 1.0000" in shown
+    assert "faults unknown" in shown
     assert cid in _ok(["lease", "contracts", *LESSOR])
     # Accepted but nothing owed: no lock, and nothing to unlock.
     _fails(["lease", "lock", cid, *LESSOR], "no_arrears")

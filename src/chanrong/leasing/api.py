@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import base64
-from decimal import Decimal
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from chanrong.core.clock import parse_month, shanghai_date, utcnow
@@ -20,6 +19,7 @@ from chanrong.leasing.schemas import (
     BillCreate,
     BillOut,
     CommandOut,
+    ConditionOut,
     ContractCreate,
     ContractOut,
     EnforcementOut,
@@ -176,16 +176,15 @@ def list_commands(contract_id: str, ctx: Ctx = Depends(current)) -> list[Command
 
 
 @router.get("/contracts/{contract_id}/residual-value", response_model=ResidualOut)
-def residual_value(
-    contract_id: str,
-    condition: Decimal = Query(default=Decimal(1), ge=0, le=1),
-    ctx: Ctx = Depends(current),
-) -> ResidualOut:
-    r = service.residual_value(ctx.session, ctx.principal, contract_id, condition=condition)
+def residual_value(contract_id: str, ctx: Ctx = Depends(current)) -> ResidualOut:
+    """Residual value from the device's own telemetry: metered use against design life and
+    its condition (running hours, faults, load history); no caller-supplied condition."""
+    store = telemetry.open_store(ctx.settings)
+    r = service.residual_value(ctx.session, ctx.principal, store, contract_id)
     return ResidualOut(
         used_units=r.used_units,
         design_life_units=r.design_life_units,
-        condition=r.condition,
+        condition=ConditionOut.model_validate(r.condition),
         residual_fen=r.residual_fen,
     )
 

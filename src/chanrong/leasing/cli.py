@@ -151,6 +151,15 @@ def show(contract_id: str, org: OrgOpt, user: UserOpt) -> None:
             )
         for cmd in service.list_commands(s, p, c.id):
             console.print(f"command {cmd.command} {cmd.status} at {cmd.sent_at:%Y-%m-%d %H:%M}")
+        r = service.residual_value(s, p, telemetry.open_store(settings()), c.id)
+        cond = r.condition
+        console.print(
+            f"residual value {format_yuan(r.residual_fen)}: used {r.used_units} of "
+            f"{r.design_life_units} {c.unit}, condition {cond.score} (running hours "
+            f"{cond.running_hours if cond.running_hours is not None else 'unknown'}, faults "
+            f"{cond.faults if cond.faults is not None else 'unknown'}, high-load share "
+            f"{cond.high_load_share if cond.high_load_share is not None else 'unknown'})"
+        )
 
 
 @app.command("bill")

@@ -111,10 +111,26 @@ class EnforcementOut(BaseModel):
     overdue_fen: int
 
 
+class ConditionOut(BaseModel):
+    """The device's condition from its own telemetry (null: never reported, costs nothing)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    running_hours: Decimal | None
+    faults: int | None
+    fault_hours: Decimal | None
+    high_load_share: Decimal | None
+    fault_penalty: Decimal
+    fault_time_penalty: Decimal
+    load_penalty: Decimal
+    score: Decimal
+    unknown: list[str]
+
+
 class ResidualOut(BaseModel):
     used_units: Decimal
     design_life_units: int
-    condition: Decimal
+    condition: ConditionOut
     residual_fen: int
 
 

@@ -19,6 +19,7 @@ from chanrong.identity.domain import Principal
 from chanrong.leasing import parties
 from chanrong.leasing.billing import Reading, Tariff, bill, residual_value_fen, usage_from_counter
 from chanrong.leasing.commands import Commander
+from chanrong.leasing.condition import Condition, assess
 from chanrong.leasing.contracts import (
     PURPOSE,
     accept_contract,
@@ -369,20 +370,70 @@ def list_commands(
 class Residual:
     used_units: Decimal
     design_life_units: int
-    condition: Decimal
+    condition: Condition
     residual_fen: int
 
 
-def residual_value(
-    session: Session, principal: Principal, contract_id: str, *, condition: Decimal = Decimal(1)
-) -> Residual:
-    """Residual value from billed use so far (the use both parties have seen) and condition."""
-    c = visible(session, principal, contract_id)
-    used = sum((Decimal(b.usage) for b in LeasingRepository(session).bills(c.id)), Decimal(0))
-    value = residual_value_fen(
-        c.cost_fen, used=used, design_life=Decimal(c.design_life_units), condition=condition
+# How far back before the lease the device's own history is read for its condition.
+HISTORY = timedelta(days=3 * 365)
+
+
+def _readings(
+    session: Session,
+    principal: Principal,
+    store: TelemetryStore,
+    c: LeaseContract,
+    metric: str,
+    start: datetime,
+    end: datetime,
+) -> list[Reading]:
+    table = telemetry.query_points(
+        session,
+        principal,
+        store,
+        org_id=c.lessee_org_id,
+        start=start,
+        end=end,
+        devices=[c.device_id],
+        metrics=[metric],
+        purpose=PURPOSE,
     )
-    return Residual(used, c.design_life_units, condition, value)
+    ts = table.column("ts").to_pylist()
+    values = table.column("value").to_pylist()
+    return [Reading(t, Decimal(repr(v))) for t, v in zip(ts, values, strict=True)]
+
+
+def residual_value(
+    session: Session,
+    principal: Principal,
+    store: TelemetryStore,
+    contract_id: str,
+    *,
+    now: datetime | None = None,
+) -> Residual:
+    """Residual value from the device's own telemetry: the use its counter shows (of the
+    contract's unit, against the design life) and its condition — running hours, faults and
+    load history (``chanrong.leasing.condition``). Read under the lessee's leasing consent."""
+    c = visible(session, principal, contract_id)
+    end = now or utcnow()
+    start = utc_midnight(c.start_date) - HISTORY
+    if start >= end:  # a lease proposed for the future, valued today
+        start = end - HISTORY
+    gap = timedelta(minutes=c.max_gap_minutes)
+    used = usage_from_counter(
+        _readings(session, principal, store, c, c.unit, start, end),
+        max_gap=gap,
+        max_rate_per_hour=Decimal(c.max_units_per_hour),
+    ).billable
+    cond = assess(
+        runtime=_readings(session, principal, store, c, "runtime_h", start, end),
+        run_state=_readings(session, principal, store, c, "run_state", start, end),
+        power=_readings(session, principal, store, c, "power_kw", start, end),
+    )
+    value = residual_value_fen(
+        c.cost_fen, used=used, design_life=Decimal(c.design_life_units), condition=cond.score
+    )
+    return Residual(Decimal(text(used)), c.design_life_units, cond, value)
 
 
 def leased_devices(session: Session) -> list[tuple[str, str]]:
