@@ -31,6 +31,7 @@ from chanrong.web.pages import (
     enterprise,
     guarantee,
     jobs,
+    leasing,
     loans,
     log_entry,
     models,
@@ -64,6 +65,7 @@ ROUTERS = (
     guarantee.router,
     assets.router,
     contracts.router,
+    leasing.router,
 )
 
 
