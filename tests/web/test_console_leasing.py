@@ -53,6 +53,7 @@ def test_lessor_locks_and_unlocks_from_the_contract_page(
     page = f"/console/leases/{contract['id']}"
     r = c.get(page, headers=HTML)
     assert r.status_code == 200 and "远程锁机" in r.text and "按设备自身遥测" in r.text
+    assert "<td>0.0002</td>" in r.text  # the price as exact decimal yuan
     key = load_or_create_signer(settings.var_dir).public_key
     gateway = SimulatedGateway(
         mqtt_port, uscc, "sew-01", verifier=CommandVerifier(key, uscc, "sew-01")
@@ -157,7 +158,7 @@ def test_a_party_signs_a_multi_party_lease_on_its_page(
         ).id
     c = sign_in(app_client, park["enterprise"]["admin"].key)
     r = c.get(f"/console/leases/{cid}", headers=HTML)
-    assert "各方与清分" in r.text and "缝纫机厂" in r.text and "80.0%" in r.text
+    assert "各方与清分" in r.text and "缝纫机厂" in r.text and "80.00%" in r.text
     r = c.post(f"/console/leases/{cid}/accept", data={"csrf_token": csrf_of(r.text)}, headers=HTML)
     assert "已接受，待各方签署" in r.text
     # A tampered hash is refused, naming the field; the page's own hash signs.

@@ -81,6 +81,9 @@ _M: dict[str, tuple[str, str]] = {
     "web.lease.device.locked": ("已锁定", "Locked"),
     "web.lease.device.running": ("可运行", "Unlocked"),
     "web.lease.device.pending": ("未启用", "Not yet leased"),
+    "web.lease.cmd.acknowledged": ("设备已确认", "Acknowledged"),
+    "web.lease.cmd.refused": ("设备拒绝执行", "Refused by the device"),
+    "web.lease.cmd.unanswered": ("设备未应答", "Unanswered"),
 }
 
 register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})

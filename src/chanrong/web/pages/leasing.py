@@ -6,6 +6,7 @@ carry the CSRF token."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -120,6 +121,8 @@ def _contract(
         locale=p.locale,
         status_code=status_code,
         c=c,
+        # Exact decimal yuan (a float would print a tiny price as 1e-05).
+        price=format((Decimal(c.price_millifen_per_unit) / 100_000).normalize(), "f"),
         bills=bills,
         commands=commands,
         parties=parties,
