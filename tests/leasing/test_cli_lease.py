@@ -201,3 +201,44 @@ def test_lock_and_unlock_over_the_real_broker(
         assert "command lock acknowledged" in shown and "command unlock acknowledged" in shown
     finally:
         gateway.close()
+
+
+def test_a_multi_party_lease_from_the_command_line(var_dir: Path) -> None:
+    ids = _park()
+    with unit_of_work() as s:
+        maker = add_org(s, "enterprise", name="厂商")
+        identity.create_user(s, org_id=maker, username="o", roles=["officer"])
+    register = ["lease", "asset-register", *LESSOR, "--lessee", ids["ent"], "--device", "sew-01"]
+    _ok([*register, "--reference", "FL-9"])
+    base = [
+        "lease", "propose", *LESSOR, "--lessee", ids["ent"], "--device", "sew-01",
+        "--unit", "stitches", "--price", "0.0002", "--minimum", "50", "--cost", "48000",
+        "--design-life", "500000000", "--start", TOMORROW.isoformat(),
+        "--end", (TOMORROW + timedelta(days=365)).isoformat(),
+    ]  # fmt: skip
+    parties = [
+        "--party", f"funder={ids['lessor']}:bps=7000",
+        "--party", f"manufacturer={maker}:bps=3000",
+        "--party", f"dealer={maker}:fen=1000",
+        "--party", f"lessee={ids['ent']}",
+    ]  # fmt: skip
+    _fails([*base, *parties, "--remainder", "dealer"], "remainder_role")
+    _fails([*base, "--party", "funder", "--remainder", "funder"], "party")
+    out = _ok([*base, *parties, "--remainder", "funder"])
+    m = re.search(r"contract (\S+) proposed", out)
+    assert m, out
+    cid = m.group(1)
+    shown = _ok(["lease", "parties", cid, *LESSEE])
+    h = re.search(r"contract hash ([0-9a-f]{64})", shown)
+    assert h and "manufacturer" in shown and "not signed" in shown
+    maker_as = ["--org", "厂商", "--user", "o"]
+    _fails(["lease", "sign", cid, *maker_as, "--role", "manufacturer", "--hash", "0" * 64], "hash")
+    for role in ("manufacturer", "dealer"):
+        assert "proposed" in _ok(
+            ["lease", "sign", cid, *maker_as, "--role", role, "--hash", h.group(1)]
+        )
+    _ok(["lease", "sign", cid, *LESSOR, "--role", "funder", "--hash", h.group(1)])
+    assert "accepted" in _ok(["lease", "accept", cid, *LESSEE])
+    out = _ok(["lease", "sign", cid, *LESSEE, "--role", "lessee", "--hash", h.group(1)])
+    assert f"contract {cid} signed by the lessee; active" in out
+    assert "signed, log #" in _ok(["lease", "parties", cid, *maker_as])

@@ -5,12 +5,14 @@ accepted, and every payment journalled double-entry across the parties."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chanrong.core.clock import shanghai_date, utcnow
 from chanrong.core.errors import Conflict, Forbidden, ValidationFailed
 from chanrong.core.ledger import Posting, trial_balance
 from chanrong.core.settings import Settings
@@ -27,7 +29,7 @@ from chanrong.leasing.settlement import (
 )
 from chanrong.storage.database import Database
 from chanrong.telemetry import service as telemetry
-from tests.builders import Park, add_org
+from tests.builders import Park, add_member, add_org
 from tests.leasing.test_leasing_flow import _setup
 
 
@@ -225,3 +227,78 @@ def test_parties_sign_the_hash_then_payments_are_divided_and_journalled(
 
 def _posting(account: str, debit: int, credit: int) -> Posting[Account]:
     return Posting(Account(account), debit_fen=debit, credit_fen=credit)
+
+
+def test_multi_party_lease_over_the_api(
+    app_client: TestClient, db: Database, settings: Settings, park: Park
+) -> None:
+    lessee_org, _ = _setup(db, settings, park)
+    lessor, lessee = park["lessor"]["officer"], park["enterprise"]["admin"]
+    with db.unit_of_work() as s:
+        maker = add_member(s, add_org(s, "enterprise", name="厂商"), "officer")
+        dealer = add_member(s, add_org(s, "enterprise", name="代理商"), "officer")
+    r = app_client.post(
+        "/leasing/assets",
+        json={
+            "lessee_org_id": lessee_org,
+            "device_id": "sew-01",
+            "relation": "owns",
+            "reference": "INV-9",
+        },
+        headers=lessor.headers,
+    )
+    assert r.status_code == 201, r.text
+    tomorrow = shanghai_date(utcnow()) + timedelta(days=1)
+    parties = [
+        {"role": "funder", "org_id": lessor.org_id, "bps": 6000},
+        {"role": "manufacturer", "org_id": maker.org_id, "bps": 4000},
+        {"role": "dealer", "org_id": dealer.org_id, "fixed_fen": 2000},
+        {"role": "lessee", "org_id": lessee_org},
+    ]
+    body = {
+        "lessee_org_id": lessee_org,
+        "device_id": "sew-01",
+        "unit": "stitches",
+        "price_per_unit": "0.0002",
+        "minimum_charge": "50.00",
+        "cost": "48000.00",
+        "design_life_units": 500_000_000,
+        "start_date": tomorrow.isoformat(),
+        "end_date": (tomorrow + timedelta(days=365)).isoformat(),
+        "remainder_role": "funder",
+    }
+    bad = [{**parties[0], "bps": 5000}, *parties[1:]]
+    r = app_client.post("/leasing/contracts", json={**body, "parties": bad}, headers=lessor.headers)
+    assert r.status_code == 422 and "parties" in r.text and "9000" in r.text
+    r = app_client.post(
+        "/leasing/contracts", json={**body, "parties": parties}, headers=lessor.headers
+    )
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    assert r.json()["remainder_role"] == "funder"
+    view = app_client.get(f"/leasing/contracts/{cid}/parties", headers=maker.headers)
+    assert view.status_code == 200, view.text
+    h = view.json()["contract_hash"]
+    assert len(h) == 64 and [p["signed_at"] for p in view.json()["parties"]] == [None] * 4
+    r = app_client.post(
+        f"/leasing/contracts/{cid}/sign",
+        json={"role": "manufacturer", "contract_hash": "f" * 64},
+        headers=maker.headers,
+    )
+    assert r.status_code == 422 and r.json()["field"] == "contract_hash"
+    for who, role in ((lessor, "funder"), (maker, "manufacturer"), (dealer, "dealer")):
+        r = app_client.post(
+            f"/leasing/contracts/{cid}/sign",
+            json={"role": role, "contract_hash": h},
+            headers=who.headers,
+        )
+        assert r.status_code == 200 and r.json()["state"] == "proposed", r.text
+    r = app_client.post(f"/leasing/contracts/{cid}/accept", headers=lessee.headers)
+    assert r.json()["state"] == "accepted"
+    r = app_client.post(
+        f"/leasing/contracts/{cid}/sign",
+        json={"role": "lessee", "contract_hash": h},
+        headers=lessee.headers,
+    )
+    assert r.status_code == 200 and r.json()["state"] == "active"
+    assert app_client.get(f"/leasing/contracts/{cid}/journal", headers=dealer.headers).json() == []

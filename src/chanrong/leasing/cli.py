@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from chanrong.core.clock import parse_month, shanghai_date, utcnow
+from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import format_yuan
 from chanrong.edge.commands import (
     acting_principal,
@@ -82,8 +83,20 @@ def propose(
     start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD (not before today)")],
     end: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD")],
     grace_days: Annotated[int, typer.Option(help="Days past due before a lock")] = 10,
+    party: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Multi-party lease: ROLE=ORG[:bps=N|:fen=N] for funder, manufacturer, dealer "
+            "and lessee (repeat)"
+        ),
+    ] = None,
+    remainder: Annotated[
+        str | None, typer.Option(help="The party taking each payment's rounding remainder")
+    ] = None,
 ) -> None:
-    """A lessor proposes a lease of one of its registered assets; the lessee must accept."""
+    """A lessor proposes a lease of one of its registered assets; the lessee must accept
+    (and, with --party, every party must sign the contract's hash)."""
+    parties = None if not party else [_party(x) for x in party]
     with unit_of_work() as s:
         c = service.create_contract(
             s,
@@ -98,8 +111,77 @@ def propose(
             start_date=parse_day(start, "start"),
             end_date=parse_day(end, "end"),
             grace_days=grace_days,
+            parties=parties,
+            remainder_role=remainder,
         )
         console.print(f"contract {c.id} proposed on {c.device_id} ({c.state})")
+
+
+def _party(text: str) -> service.PartyShare:
+    """``ROLE=ORG``, ``ROLE=ORG:bps=N`` or ``ROLE=ORG:fen=N`` as a party's share."""
+    role, _, rest = text.partition("=")
+    org, _, share = rest.partition(":")
+    kind, _, number = share.partition("=")
+    if not role or not org or (share and (kind not in ("bps", "fen") or not number.isdigit())):
+        raise ValidationFailed(
+            f"party: {text!r} is not ROLE=ORG, ROLE=ORG:bps=N or ROLE=ORG:fen=N", field="party"
+        )
+    n = int(number) if number else 0
+    return service.PartyShare(
+        role, org, bps=n if kind == "bps" else 0, fixed_fen=n if kind == "fen" else 0
+    )
+
+
+@app.command("parties")
+@friendly_errors
+def parties(contract_id: str, org: OrgOpt, user: UserOpt) -> None:
+    """A multi-party lease's parties, shares, signatures and the hash each party signs."""
+    with unit_of_work() as s:
+        view = service.parties_of(s, acting_principal(s, org, user), contract_id)
+        if view is None:
+            raise ValidationFailed(
+                "contract_id: a lessor–lessee lease has no parties", field="contract_id"
+            )
+        console.print(f"contract hash {view.contract_hash}")
+        console.print(f"rounding remainder to the {view.remainder_role}")
+        for x in view.parties:
+            share = format_yuan(x.fixed_fen) if x.fixed_fen else f"{x.share_bps} bps"
+            signed = f"signed, log #{x.sign_log_index}" if x.signed_at else "not signed"
+            console.print(f"{x.role} {x.org_id}: {share}, {signed}")
+
+
+@app.command("sign")
+@friendly_errors
+def sign(
+    contract_id: str,
+    org: OrgOpt,
+    user: UserOpt,
+    role: Annotated[str, typer.Option(help="The role signed for")],
+    contract_hash: Annotated[str, typer.Option("--hash", help="The hash `lease parties` shows")],
+) -> None:
+    """A party signs the contract's hash for its role (a leaf of the verifiable log)."""
+    with unit_of_work() as s:
+        c = service.sign_contract(
+            s, acting_principal(s, org, user), contract_id, role=role, contract_hash=contract_hash
+        )
+        console.print(f"contract {c.id} signed by the {role}; {c.state}")
+
+
+@app.command("journal")
+@friendly_errors
+def journal(contract_id: str, org: OrgOpt, user: UserOpt) -> None:
+    """The settlement journal (清分) of a multi-party lease's payments."""
+    with unit_of_work() as s:
+        t = Table("payment", "role", "account", "debit", "credit")
+        for ln in service.journal_of(s, acting_principal(s, org, user), contract_id):
+            t.add_row(
+                ln.payment_id[-8:],
+                ln.role,
+                ln.account,
+                format_yuan(ln.debit_fen) if ln.debit_fen else "",
+                format_yuan(ln.credit_fen) if ln.credit_fen else "",
+            )
+        console.print(t)
 
 
 @app.command("accept")
