@@ -159,6 +159,7 @@ def test_a_party_signs_a_multi_party_lease_on_its_page(
     c = sign_in(app_client, park["enterprise"]["admin"].key)
     r = c.get(f"/console/leases/{cid}", headers=HTML)
     assert "各方与清分" in r.text and "缝纫机厂" in r.text and "80.00%" in r.text
+    assert "清分分录" in r.text  # the settlement journal (empty until a payment)
     r = c.post(f"/console/leases/{cid}/accept", data={"csrf_token": csrf_of(r.text)}, headers=HTML)
     assert "已接受，待各方签署" in r.text
     # A tampered hash is refused, naming the field; the page's own hash signs.

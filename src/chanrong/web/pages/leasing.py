@@ -105,6 +105,7 @@ def _contract(
         bills = leasing.list_bills(p.session, principal, c.id)
         commands = leasing.list_commands(p.session, principal, c.id)
         parties = leasing.parties_of(p.session, principal, c.id)
+        journal = leasing.journal_of(p.session, principal, c.id) if parties else []
         residual = leasing.residual_value(
             p.session, principal, telemetry.open_store(p.ctx.settings), c.id
         )
@@ -126,6 +127,7 @@ def _contract(
         bills=bills,
         commands=commands,
         parties=parties,
+        journal=journal,
         residual=residual,
         names=directory.names(p.session, ids),
         can_lock=is_officer
