@@ -52,6 +52,32 @@ CONF
   echo "mosquitto did not start; see $BASE/mqtt/mosquitto.log" >&2; exit 1
 }
 
+# A second broker that enforces per-device accounts and topic limits, from the files
+# `chanrong lease broker-access --out DIR` writes (passwd hashed by mosquitto_passwd, acl).
+mqtt_acl_start() {
+  local bin dir=${2:-$BASE/mqtt-acl} port=${CHANRONG_MQTT_ACL_PORT:-18831}
+  bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+  [ -f "$dir/passwd" ] && [ -f "$dir/acl" ] || {
+    echo "no $dir/passwd and $dir/acl: run chanrong lease broker-access --out $dir" >&2; exit 1; }
+  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then return; fi
+  cat > "$dir/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+allow_anonymous false
+password_file $dir/passwd
+acl_file $dir/acl
+persistence false
+pid_file $dir/pid
+log_dest file $dir/mosquitto.log
+CONF
+  if [ "$(id -u)" -eq 0 ]; then chown -R mosquitto "$dir" 2>/dev/null || true; fi
+  "$bin" -c "$dir/mosquitto.conf" -d
+  for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return
+    sleep 0.1
+  done
+  echo "mosquitto (acl) did not start; see $dir/mosquitto.log" >&2; exit 1
+}
+
 case "$ACTION" in
   start)
     pg_start
@@ -63,9 +89,19 @@ case "$ACTION" in
     mqtt_start
     echo "export CHANRONG_MQTT_PORT=$MQTT_PORT"
     ;;
+  start-mqtt-acl)
+    mqtt_acl_start "$@"
+    echo "export CHANRONG_MQTT_PORT=${CHANRONG_MQTT_ACL_PORT:-18831}"
+    echo "export CHANRONG_MQTT_USERNAME=chanrong-platform"
+    echo "# the platform's password is in ${2:-$BASE/mqtt-acl}/devices.json (set CHANRONG_MQTT_PASSWORD)"
+    ;;
+  stop-mqtt-acl)
+    dir=${2:-$BASE/mqtt-acl}
+    [ -f "$dir/pid" ] && kill "$(cat "$dir/pid")" 2>/dev/null || true
+    ;;
   stop)
     [ -n "$PGBIN" ] && as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true
     [ -f "$BASE/mqtt/pid" ] && kill "$(cat "$BASE/mqtt/pid")" 2>/dev/null || true
     ;;
-  *) echo "usage: $0 start|start-mqtt|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|start-mqtt|start-mqtt-acl [DIR]|stop-mqtt-acl [DIR]|stop" >&2; exit 2 ;;
 esac

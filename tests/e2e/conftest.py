@@ -7,6 +7,7 @@ Screenshots land in ``test-artifacts/e2e/`` (gitignored; CI keeps them as artefa
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -63,6 +64,8 @@ def live_server(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
         database_url=f"sqlite:///{path}",
         var_dir=tmp_path / "var",
         jwt_secret="e2e-secret-0123456789abcdef0123456789abcdef",
+        # The test broker when one runs (leasing's lock and unlock go over MQTT).
+        mqtt_port=int(os.environ.get("CHANRONG_TEST_MQTT_PORT") or 1883),
     )
     db = Database(settings.effective_database_url)
     port = _free_port()

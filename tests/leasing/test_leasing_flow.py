@@ -160,10 +160,20 @@ def test_bill_lock_pay_unlock(
             for c in cmds
         ]
     assert kinds == ["device.lock", "device.unlock"]
+    # Residual value from the device's own telemetry: its metered use of the contract's unit;
+    # it reported no run states, runtime or power, so its condition is unknown and costs
+    # nothing. A condition supplied by the caller is not a parameter any more.
+    r = client.get(f"/leasing/contracts/{contract['id']}/residual-value", headers=lessor.headers)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["used_units"] == "427200"
+    assert out["condition"]["score"] == "1.0000"
+    assert out["condition"]["unknown"] == ["running_hours", "faults", "high_load_share"]
+    assert out["residual_fen"] == round(4_800_000 * (1 - 427200 / 500_000_000))
     r = client.get(
         f"/leasing/contracts/{contract['id']}/residual-value?condition=0.9", headers=lessor.headers
     )
-    assert r.json()["residual_fen"] == round(4_800_000 * (1 - 427200 / 500_000_000) * 0.9)
+    assert r.status_code == 422 and "condition" in r.text
 
 
 def test_unanswered_lock_leaves_the_contract_active(

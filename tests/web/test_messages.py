@@ -63,6 +63,16 @@ def test_keys_built_from_values_cover_every_value() -> None:
     ]
     families["web.subsidy.mode"] = ["rate", "share"]
     families["web.subsidy.status"] = ["open", "exhausted", "ended"]
+    from chanrong.leasing.settlement import ROLES as LEASE_ROLES
+
+    families["web.lease"] = ["lock", "unlock"]
+    families["web.lease.device"] = ["locked", "running", "pending"]
+    families["web.lease.cmd"] = ["acknowledged", "refused", "unanswered"]
+    from chanrong.leasing.settlement import Account as LeaseAccount
+
+    families["web.lease.acct"] = [a.value for a in LeaseAccount]
+    families["web.lease.role"] = list(LEASE_ROLES)
+    families["web.lease.state"] = ["proposed", "accepted", "active", "locked", "declined", "ended"]
     from chanrong.supplychain.certificates import CertState
     from chanrong.supplychain.trade_terms import LineState, StatementState, TermFlag
 

@@ -65,3 +65,28 @@ def test_a_guarantor_gets_its_own_sections_and_analysts_the_subsidy_pages() -> N
     assert "/console/analyst/programmes" in analyst and "/console/analyst/pilot" in analyst
     bank = [i.href for i in nav_for(_principal(OrgKind.FINANCIAL_INSTITUTION))]
     assert not any(h.startswith("/console/guarantor/") for h in bank)
+
+
+def test_a_lessor_gets_its_leasing_sections_and_an_enterprise_its_leases() -> None:
+    from chanrong.identity.domain import InstitutionType
+
+    lessor = Principal(
+        user_id="u",
+        org_id="o",
+        org_kind=OrgKind.FINANCIAL_INSTITUTION,
+        roles=frozenset({Role.VIEWER}),
+        institution_type=InstitutionType.LESSOR,
+    )
+    items = nav_for(lessor)
+    assert [i.href for i in items] == [
+        "/console",
+        "/console/lessor/contracts",
+        "/console/lessor/bills",
+        "/console/organisation",
+    ]
+    # A contract's own page belongs to the contracts section.
+    assert is_current(items[1], "/console/leases/abc")
+    ent = [i.href for i in nav_for(_principal(OrgKind.ENTERPRISE))]
+    assert "/console/enterprise/leases" in ent
+    bank = [i.href for i in nav_for(_principal(OrgKind.FINANCIAL_INSTITUTION))]
+    assert not any("lease" in h for h in bank)

@@ -29,6 +29,7 @@ from chanrong.identity.cli import apikey_app, org_app, user_app
 from chanrong.insurance.cli import app as insurance_app
 from chanrong.jobs.cli import jobs_app
 from chanrong.jobs.cli import worker as worker_cmd
+from chanrong.leasing.cli import app as lease_app
 from chanrong.lending.cli import loans_app
 from chanrong.market.cli import market_app
 from chanrong.simulate.cli import simulate as simulate_cmd
@@ -86,6 +87,7 @@ guarantee_app.command("demo")(guarantee_demo.demo)
 assets_app.command("evaluate")(assets_demo.evaluate)
 assets_app.command("demo")(assets_demo.story)
 assets_app.command("lift")(assets_demo.lift)
+app.add_typer(lease_app, name="lease")
 
 
 @app.callback()

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     locale: str = "zh-CN"
     mqtt_host: str = "127.0.0.1"
     mqtt_port: int = 1883
+    # The platform's own account on a broker with per-device accounts and topic limits
+    # (`chanrong lease broker-access`); unset for an open development broker.
+    mqtt_username: str | None = None
+    mqtt_password: str | None = Field(default=None, repr=False)
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     # Worker threads per API process for the sync routes (anyio's default is 40). Under load

@@ -34,6 +34,8 @@ class SimulatedGateway:
         host: str = "127.0.0.1",
         answer: bool = True,
         verifier: CommandVerifier | None = None,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         self.uscc, self.device_id, self.answer = uscc, device_id, answer
         # With a verifier the gateway obeys only platform-signed, fresh commands for itself.
@@ -47,13 +49,22 @@ class SimulatedGateway:
             client_id=f"gw-{device_id}-{new_id()[-8:]}",
             protocol=mqtt.MQTTv5,
         )
-        self.client.on_subscribe = lambda *_: self._ready.set()
+        self._granted: list[bool] = []
+
+        def on_subscribe(_c: Any, _u: Any, _m: Any, codes: list[Any], _p: Any = None) -> None:
+            self._granted.extend(not c.is_failure for c in codes)
+            self._ready.set()
+
+        self.client.on_subscribe = on_subscribe
         self.client.on_message = self._on_message
+        if username is not None:  # a broker with per-device accounts
+            self.client.username_pw_set(username, password)
         self.client.connect(host, port)
         self.client.loop_start()
         self.client.subscribe(command_topic(uscc, device_id), qos=1)
-        if not self._ready.wait(5):
-            raise GatewayError("gateway could not subscribe")
+        if not self._ready.wait(5) or not all(self._granted):
+            self.close()
+            raise GatewayError("gateway could not subscribe to its command topic")
 
     def _on_message(self, _c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
         if self.verifier is not None:

@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 import base64
-from decimal import Decimal
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from chanrong.core.clock import parse_month, shanghai_date, utcnow
+from chanrong.core.errors import NotFound
 from chanrong.edge import Ctx, Idempotency, current, idempotency
 from chanrong.leasing import service
-from chanrong.leasing.commands import MqttCommander
+from chanrong.leasing.commands import platform_commander
 from chanrong.leasing.schemas import (
     AssetCreate,
     AssetOut,
     BillCreate,
     BillOut,
     CommandOut,
+    ConditionOut,
     ContractCreate,
     ContractOut,
     EnforcementOut,
+    JournalLineOut,
+    PartiesOut,
+    PartyOut,
     PaymentCreate,
     ResidualOut,
+    SignIn,
 )
 from chanrong.leasing.signing import load_or_create_signer
 from chanrong.telemetry import service as telemetry
@@ -59,7 +64,13 @@ def create_contract(
     """A lessor proposes to lease one of its registered assets, priced per unit of use."""
     if (replay := idem.replay()) is not None:
         return replay
-    c = service.create_contract(ctx.session, ctx.principal, **body.model_dump())
+    fields = body.model_dump(exclude={"parties"})
+    parties = (
+        None
+        if body.parties is None
+        else [service.PartyShare(p.role, p.org_id, p.bps, p.fixed_fen) for p in body.parties]
+    )
+    c = service.create_contract(ctx.session, ctx.principal, parties=parties, **fields)
     return idem.save(201, ContractOut.model_validate(c).model_dump(mode="json"))
 
 
@@ -124,8 +135,7 @@ def record_payment(
 @router.post("/contracts/{contract_id}/enforce", response_model=EnforcementOut)
 def enforce(contract_id: str, ctx: Ctx = Depends(current)) -> EnforcementOut:
     """Lock the device if the lessee is in arrears past grace; unlock it once settled."""
-    s = ctx.settings
-    commander = MqttCommander(s.mqtt_host, s.mqtt_port, signer=load_or_create_signer(s.var_dir))
+    commander = platform_commander(ctx.settings)
     # Server time only: a caller must not be able to move the clock to lock early.
     today = shanghai_date(utcnow())
     e = service.enforce(ctx.session, ctx.principal, commander, contract_id, today)
@@ -140,8 +150,7 @@ def enforce(contract_id: str, ctx: Ctx = Depends(current)) -> EnforcementOut:
 def lock(contract_id: str, ctx: Ctx = Depends(current)) -> EnforcementOut:
     """Lock the device now: 409 naming the reason unless the accepted contract is in arrears
     past grace."""
-    s = ctx.settings
-    commander = MqttCommander(s.mqtt_host, s.mqtt_port, signer=load_or_create_signer(s.var_dir))
+    commander = platform_commander(ctx.settings)
     e = service.lock(ctx.session, ctx.principal, commander, contract_id, shanghai_date(utcnow()))
     return EnforcementOut(
         contract=ContractOut.model_validate(e.contract),
@@ -167,15 +176,47 @@ def list_commands(contract_id: str, ctx: Ctx = Depends(current)) -> list[Command
 
 
 @router.get("/contracts/{contract_id}/residual-value", response_model=ResidualOut)
-def residual_value(
-    contract_id: str,
-    condition: Decimal = Query(default=Decimal(1), ge=0, le=1),
-    ctx: Ctx = Depends(current),
-) -> ResidualOut:
-    r = service.residual_value(ctx.session, ctx.principal, contract_id, condition=condition)
+def residual_value(contract_id: str, ctx: Ctx = Depends(current)) -> ResidualOut:
+    """Residual value from the device's own telemetry: metered use against design life and
+    its condition (running hours, faults, load history); no caller-supplied condition."""
+    store = telemetry.open_store(ctx.settings)
+    r = service.residual_value(ctx.session, ctx.principal, store, contract_id)
     return ResidualOut(
         used_units=r.used_units,
         design_life_units=r.design_life_units,
-        condition=r.condition,
+        condition=ConditionOut.model_validate(r.condition),
         residual_fen=r.residual_fen,
     )
+
+
+@router.get("/contracts/{contract_id}/parties", response_model=PartiesOut)
+def parties(contract_id: str, ctx: Ctx = Depends(current)) -> PartiesOut:
+    """A multi-party lease's parties, shares, signatures and the hash each signs (404 for a
+    lessor–lessee lease)."""
+    p = service.parties_of(ctx.session, ctx.principal, contract_id)
+    if p is None:
+        raise NotFound(f"lease contract {contract_id} has no parties", field="contract_id")
+    return PartiesOut(
+        contract_hash=p.contract_hash,
+        remainder_role=p.remainder_role,
+        parties=[PartyOut.model_validate(x) for x in p.parties],
+    )
+
+
+@router.post("/contracts/{contract_id}/sign", response_model=ContractOut)
+def sign(contract_id: str, body: SignIn, ctx: Ctx = Depends(current)) -> ContractOut:
+    """A party signs the contract's hash for its role; the last signature (after the lessee's
+    acceptance) makes it active."""
+    c = service.sign_contract(
+        ctx.session, ctx.principal, contract_id, role=body.role, contract_hash=body.contract_hash
+    )
+    return ContractOut.model_validate(c)
+
+
+@router.get("/contracts/{contract_id}/journal", response_model=list[JournalLineOut])
+def journal(contract_id: str, ctx: Ctx = Depends(current)) -> list[JournalLineOut]:
+    """The settlement journal of the contract's payments: every party's balanced lines."""
+    return [
+        JournalLineOut.model_validate(x)
+        for x in service.journal_of(ctx.session, ctx.principal, contract_id)
+    ]

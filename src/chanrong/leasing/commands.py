@@ -21,7 +21,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from chanrong.core.errors import ServiceUnavailable
 from chanrong.core.ids import new_id
-from chanrong.leasing.signing import CommandSigner
+from chanrong.core.settings import Settings
+from chanrong.leasing.signing import CommandSigner, load_or_create_signer
 
 
 def command_topic(uscc: str, device_id: str) -> str:
@@ -57,11 +58,17 @@ class MqttCommander:
         *,
         timeout_s: float = 5.0,
         signer: CommandSigner | None = None,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.timeout_s = timeout_s
         self.signer = signer
+        # The platform's own account on a broker that enforces per-device access
+        # (``chanrong.leasing.broker_access``); none on an open development broker.
+        self.username = username
+        self.password = password
 
     def send(
         self, *, uscc: str, device_id: str, command: str, reason: str, command_id: str
@@ -93,6 +100,8 @@ class MqttCommander:
         )
         client.on_subscribe = on_subscribe
         client.on_message = on_message
+        if self.username is not None:
+            client.username_pw_set(self.username, self.password)
         try:
             client.connect(self.host, self.port)
         except OSError as exc:
@@ -127,3 +136,14 @@ class MqttCommander:
         finally:
             client.loop_stop()
             client.disconnect()
+
+
+def platform_commander(settings: Settings) -> MqttCommander:
+    """The platform's commander: its broker, its account there (if any) and its command key."""
+    return MqttCommander(
+        settings.mqtt_host,
+        settings.mqtt_port,
+        signer=load_or_create_signer(settings.var_dir),
+        username=settings.mqtt_username,
+        password=settings.mqtt_password,
+    )

@@ -19,9 +19,10 @@ from chanrong.core.money import to_decimal, yuan_to_fen
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.identity.domain import InstitutionType, OrgKind, Principal, Role
-from chanrong.leasing.orm import LeaseAsset, LeaseContract
+from chanrong.leasing.orm import LeaseAsset, LeaseContract, LeaseParty
 from chanrong.leasing.products import check_terms, product_for
 from chanrong.leasing.repository import LeasingRepository
+from chanrong.leasing.settlement import PartyShare, check_shares
 from chanrong.telemetry import service as telemetry
 
 PURPOSE = "leasing_billing"
@@ -36,11 +37,19 @@ def require_lessor(principal: Principal) -> None:
 
 
 def visible(session: Session, principal: Principal, contract_id: str) -> LeaseContract:
-    """The contract if the caller is its lessor or lessee; 404 otherwise."""
-    c = LeasingRepository(session).contract(contract_id)
-    if c is None or principal.org_id not in (c.lessor_org_id, c.lessee_org_id):
+    """The contract if the caller is its lessor, lessee or a named party; 404 otherwise."""
+    repo = LeasingRepository(session)
+    c = repo.contract(contract_id)
+    if c is None:
         raise NotFound(f"lease contract {contract_id} not found")
-    return c
+    if principal.org_id in (c.lessor_org_id, c.lessee_org_id):
+        return c
+    # A multi-party lease is also visible to its funder, manufacturer and dealer.
+    if c.remainder_role is not None and any(
+        p.org_id == principal.org_id for p in repo.parties(c.id)
+    ):
+        return c
+    raise NotFound(f"lease contract {contract_id} not found")
 
 
 def own_contract(session: Session, principal: Principal, contract_id: str) -> LeaseContract:
@@ -151,12 +160,17 @@ def create_contract(
     grace_days: int = 10,
     max_gap_minutes: int = 120,
     max_units_per_hour: Decimal | str | None = None,
+    parties: Sequence[PartyShare] | None = None,
+    remainder_role: str | None = None,
     now: datetime | None = None,
 ) -> LeaseContract:
     """A lessor proposes to lease one of its registered assets, priced per unit of use.
 
-    The contract starts ``proposed``; it runs only when the lessee accepts it. ``now`` is for
-    trusted in-process callers (tests, the demo's simulated history); routes never pass it.
+    The contract starts ``proposed``; it runs only when the lessee accepts it. With
+    ``parties`` (funder, manufacturer, dealer, lessee and each one's share of every payment,
+    ``chanrong.leasing.settlement``) it is a multi-party lease: it runs only once the lessee
+    has accepted and every party has signed its hash. ``now`` is for trusted in-process callers
+    (tests, the demo's simulated history); routes never pass it.
     """
     require_lessor(principal)
     today = shanghai_date(now or utcnow())
@@ -203,7 +217,12 @@ def create_contract(
         raise ValidationFailed(
             f"device_id: {device_id!r} is not a device of the lessee", field="device_id"
         )
+    if parties is not None:
+        _check_parties(session, principal, lessee_org_id, parties, remainder_role)
+    elif remainder_role is not None:
+        raise ValidationFailed("remainder_role: only with parties", field="remainder_role")
     contract = LeaseContract(
+        remainder_role=remainder_role if parties is not None else None,
         lessor_org_id=principal.org_id,
         lessee_org_id=lessee_org_id,
         device_id=device_id,
@@ -220,6 +239,16 @@ def create_contract(
         state="proposed",
     )
     LeasingRepository(session).add(contract)
+    for p in parties or ():
+        LeasingRepository(session).add(
+            LeaseParty(
+                contract_id=contract.id,
+                role=p.role,
+                org_id=p.org_id,
+                share_bps=p.bps,
+                fixed_fen=p.fixed_fen,
+            )
+        )
     governance.append_log(
         session,
         kind="lease.proposed",
@@ -234,9 +263,54 @@ def create_contract(
             "grace_days": grace_days,
             "start_date": start_date.isoformat(),
             "end_date": end_date.isoformat(),
+            **(
+                {
+                    "parties": [
+                        {"role": p.role, "org_id": p.org_id, "bps": p.bps, "fixed_fen": p.fixed_fen}
+                        for p in parties
+                    ],
+                    "remainder_role": remainder_role,
+                }
+                if parties is not None
+                else {}
+            ),
         },
     )
     return contract
+
+
+def _check_parties(
+    session: Session,
+    principal: Principal,
+    lessee_org_id: str,
+    parties: Sequence[PartyShare],
+    remainder_role: str | None,
+) -> None:
+    """A multi-party lease names every role once, with shares that divide every payment
+    exactly; the lessee is the contract's lessee and the lessor is one of the payees."""
+    if remainder_role is None:
+        raise ValidationFailed(
+            "remainder_role: a multi-party lease says who takes the rounding remainder",
+            field="remainder_role",
+        )
+    check_shares(parties, remainder_role)
+    for p in parties:
+        if identity.find_organisation(session, p.org_id) is None:
+            raise ValidationFailed(f"parties: no organisation {p.org_id!r}", field="parties")
+    by_role = {p.role: p for p in parties}
+    if by_role["lessee"].org_id != lessee_org_id:
+        raise ValidationFailed(
+            "parties: the lessee party is the contract's lessee", field="parties"
+        )
+    if principal.org_id not in {p.org_id for p in parties if p.role != "lessee"}:
+        raise ValidationFailed("parties: the lessor is one of the paid parties", field="parties")
+
+
+def all_signed(session: Session, c: LeaseContract) -> bool:
+    """Whether every party of a multi-party lease has signed (a two-party lease: always)."""
+    if c.remainder_role is None:
+        return True
+    return all(p.signed_at is not None for p in LeasingRepository(session).parties(c.id))
 
 
 def _lessee_contract(session: Session, principal: Principal, contract_id: str) -> LeaseContract:
@@ -274,7 +348,8 @@ def accept_contract(
             field="device_id",
             extra={"reason": "asset_not_registered"},
         )
-    c.state = "active"
+    # A multi-party lease waits, accepted, until the last party has signed.
+    c.state = "active" if all_signed(session, c) else "accepted"
     c.accepted_at = at
     session.flush()
     governance.append_log(

@@ -32,11 +32,15 @@ class LeaseContract(Base):
     design_life_units: Mapped[int] = mapped_column(BigInteger)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
-    # proposed (by the lessor) | active (accepted by the lessee) | locked | declined | ended
+    # proposed (by the lessor) | accepted (by the lessee, awaiting the parties' signatures)
+    # | active | locked | declined | ended
     state: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # When the lessee accepted; null while proposed (and for contracts from before acceptance).
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Multi-party leases only (null for a lessor–lessee lease): the party that takes the
+    # rounding remainder of each payment's split; the parties are in ``lease_parties``.
+    remainder_role: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class LeaseBill(Base):
@@ -95,3 +99,45 @@ class LeaseAsset(Base):
     reference: Mapped[str] = mapped_column(String(100))  # invoice or finance contract number
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     log_index: Mapped[int] = mapped_column(BigInteger)
+
+
+class LeaseParty(Base):
+    """A party of a multi-party lease, its share of each payment and its signature."""
+
+    __tablename__ = "lease_parties"
+    __table_args__ = (UniqueConstraint("contract_id", "role"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("lease_contracts.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # funder | manufacturer | dealer | lessee
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    share_bps: Mapped[int] = mapped_column(Integer)
+    fixed_fen: Mapped[int] = mapped_column(BigInteger)
+    # The contract hash this party signed, when, and the log leaf that records it.
+    signed_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    sign_log_index: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class LeaseJournalEntry(Base):
+    """One party's balanced entry for one lease payment (``payment_id`` ties all sides)."""
+
+    __tablename__ = "lease_journal_entries"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("lease_payments.id"), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LeaseJournalLine(Base):
+    __tablename__ = "lease_journal_lines"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("lease_journal_entries.id"), index=True)
+    org_id: Mapped[str] = mapped_column(String(36), index=True)
+    account: Mapped[str] = mapped_column(String(32))
+    debit_fen: Mapped[int] = mapped_column(BigInteger)
+    credit_fen: Mapped[int] = mapped_column(BigInteger)

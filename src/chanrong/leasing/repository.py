@@ -13,6 +13,9 @@ from chanrong.leasing.orm import (
     LeaseAsset,
     LeaseBill,
     LeaseContract,
+    LeaseJournalEntry,
+    LeaseJournalLine,
+    LeaseParty,
     LeasePayment,
 )
 
@@ -22,7 +25,15 @@ class LeasingRepository:
         self.session = session
 
     def add(
-        self, obj: LeaseContract | LeaseBill | LeasePayment | DeviceCommand | LeaseAsset
+        self,
+        obj: LeaseContract
+        | LeaseBill
+        | LeasePayment
+        | DeviceCommand
+        | LeaseAsset
+        | LeaseParty
+        | LeaseJournalEntry
+        | LeaseJournalLine,
     ) -> None:
         self.session.add(obj)
         self.session.flush()
@@ -31,10 +42,16 @@ class LeasingRepository:
         return self.session.get(LeaseContract, contract_id)
 
     def contracts_for(self, org_id: str) -> Sequence[LeaseContract]:
+        """Contracts where the organisation is lessor, lessee or a named party."""
+        as_party = select(LeaseParty.contract_id).where(LeaseParty.org_id == org_id)
         return self.session.scalars(
             select(LeaseContract)
             .where(
-                or_(LeaseContract.lessor_org_id == org_id, LeaseContract.lessee_org_id == org_id)
+                or_(
+                    LeaseContract.lessor_org_id == org_id,
+                    LeaseContract.lessee_org_id == org_id,
+                    LeaseContract.id.in_(as_party),
+                )
             )
             .order_by(LeaseContract.created_at)
         ).all()
@@ -80,3 +97,29 @@ class LeasingRepository:
             .where(or_(LeaseAsset.lessor_org_id == org_id, LeaseAsset.lessee_org_id == org_id))
             .order_by(LeaseAsset.registered_at)
         ).all()
+
+    def parties(self, contract_id: str) -> Sequence[LeaseParty]:
+        return self.session.scalars(
+            select(LeaseParty).where(LeaseParty.contract_id == contract_id).order_by(LeaseParty.id)
+        ).all()
+
+    def journal(self, contract_id: str) -> Sequence[tuple[LeaseJournalEntry, LeaseJournalLine]]:
+        """Every journal line of the contract's payments with its entry, oldest first."""
+        rows = self.session.execute(
+            select(LeaseJournalEntry, LeaseJournalLine)
+            .join(LeaseJournalLine, LeaseJournalLine.entry_id == LeaseJournalEntry.id)
+            .join(LeasePayment, LeasePayment.id == LeaseJournalEntry.payment_id)
+            .join(LeaseBill, LeaseBill.id == LeasePayment.bill_id)
+            .where(LeaseBill.contract_id == contract_id)
+            .order_by(LeaseJournalEntry.created_at, LeaseJournalEntry.id, LeaseJournalLine.id)
+        ).all()
+        return [(e, line) for e, line in rows]
+
+    def leased_devices(self) -> Sequence[tuple[str, str]]:
+        """``(lessee_org_id, device_id)`` of every contract that is or may become running."""
+        rows = self.session.execute(
+            select(LeaseContract.lessee_org_id, LeaseContract.device_id)
+            .where(LeaseContract.state.in_(("proposed", "accepted", "active", "locked")))
+            .distinct()
+        ).all()
+        return [(org, device) for org, device in rows]

@@ -8,6 +8,15 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class PartyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: str = Field(description="funder | manufacturer | dealer | lessee")
+    org_id: str
+    bps: int = Field(default=0, description="basis points of what is left after fixed shares")
+    fixed_fen: int = Field(default=0, description="fen taken first from every payment")
+
+
 class ContractCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -24,6 +33,12 @@ class ContractCreate(BaseModel):
     max_gap_minutes: int = 120
     max_units_per_hour: Decimal | None = Field(
         default=None, description="use an hour can prove; faster jumps are disputed"
+    )
+    parties: list[PartyIn] | None = Field(
+        default=None, description="a multi-party lease: every role and its share of payments"
+    )
+    remainder_role: str | None = Field(
+        default=None, description="the party that takes each payment's rounding remainder"
     )
 
 
@@ -47,6 +62,7 @@ class ContractOut(BaseModel):
     state: str
     created_at: datetime
     accepted_at: datetime | None = None
+    remainder_role: str | None = None
 
 
 class BillCreate(BaseModel):
@@ -95,10 +111,26 @@ class EnforcementOut(BaseModel):
     overdue_fen: int
 
 
+class ConditionOut(BaseModel):
+    """The device's condition from its own telemetry (null: never reported, costs nothing)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    running_hours: Decimal | None
+    faults: int | None
+    fault_hours: Decimal | None
+    high_load_share: Decimal | None
+    fault_penalty: Decimal
+    fault_time_penalty: Decimal
+    load_penalty: Decimal
+    score: Decimal
+    unknown: list[str]
+
+
 class ResidualOut(BaseModel):
     used_units: Decimal
     design_life_units: int
-    condition: Decimal
+    condition: ConditionOut
     residual_fen: int
 
 
@@ -122,3 +154,40 @@ class AssetOut(BaseModel):
     reference: str
     registered_at: datetime
     log_index: int
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: str = Field(description="the role the caller signs for")
+    contract_hash: str = Field(description="the SHA-256 of the terms the signer was shown")
+
+
+class PartyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    role: str
+    org_id: str
+    share_bps: int
+    fixed_fen: int
+    signed_hash: str | None
+    signed_at: datetime | None
+    sign_log_index: int | None
+
+
+class PartiesOut(BaseModel):
+    contract_hash: str
+    remainder_role: str
+    parties: list[PartyOut]
+
+
+class JournalLineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    payment_id: str
+    role: str
+    org_id: str
+    kind: str
+    account: str
+    debit_fen: int
+    credit_fen: int

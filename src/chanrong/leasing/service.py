@@ -16,8 +16,10 @@ from chanrong.core.money import yuan_to_fen
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal
+from chanrong.leasing import parties
 from chanrong.leasing.billing import Reading, Tariff, bill, residual_value_fen, usage_from_counter
 from chanrong.leasing.commands import Commander
+from chanrong.leasing.condition import Condition, assess
 from chanrong.leasing.contracts import (
     PURPOSE,
     accept_contract,
@@ -33,19 +35,25 @@ from chanrong.leasing.contracts import (
     visible,
 )
 from chanrong.leasing.orm import DeviceCommand, LeaseBill, LeaseContract, LeasePayment
+from chanrong.leasing.parties import journal_of, parties_of, sign_contract
 from chanrong.leasing.products import PRODUCTS, bill_ceiling_fen
 from chanrong.leasing.repository import LeasingRepository
+from chanrong.leasing.settlement import PartyShare
 from chanrong.telemetry import service as telemetry
 from chanrong.telemetry.store import TelemetryStore
 
 __all__ = [
+    "PartyShare",
     "accept_contract",
     "create_contract",
     "decline_contract",
     "get_contract",
+    "journal_of",
     "list_assets",
     "list_contracts",
+    "parties_of",
     "register_asset",
+    "sign_contract",
 ]
 
 BILLABLE_UNITS = tuple(PRODUCTS)
@@ -177,15 +185,20 @@ def record_payment(
         raise ValidationFailed("amount: must be positive", field="amount")
     if fen > b.amount_fen - b.paid_fen:
         raise ValidationFailed("amount: more than is outstanding on the bill", field="amount")
+    # A multi-party lease divides every payment among its parties (清分), in the log and the
+    # journal alike.
+    shares = parties.shares_for(session, c, fen)
     ref = governance.append_log(
         session,
         kind="lease.paid",
         actor_org_id=principal.org_id,
         subject=f"{c.lessee_org_id}:lease:{c.id}",
-        payload={"bill_id": b.id, "amount_fen": fen},
+        payload={"bill_id": b.id, "amount_fen": fen, **({"shares": shares} if shares else {})},
     )
     b.paid_fen += fen
-    repo.add(LeasePayment(bill_id=b.id, amount_fen=fen, log_index=ref.index))
+    payment = LeasePayment(bill_id=b.id, amount_fen=fen, log_index=ref.index)
+    repo.add(payment)
+    parties.settle_payment(session, c, payment)
     return b
 
 
@@ -277,6 +290,22 @@ def lock(
     )
 
 
+def unlock(
+    session: Session, principal: Principal, commander: Commander, contract_id: str
+) -> Enforcement:
+    """The lessor unlocks a locked device now, arrears or not (unlocking only helps the
+    lessee); 409 with ``extra.reason`` ``not_locked`` when the device is not locked."""
+    c = own_contract(session, principal, contract_id)
+    if c.state != "locked":
+        raise Conflict(
+            f"lease contract {c.id}: cannot unlock (not_locked)",
+            field="state",
+            extra={"reason": "not_locked"},
+        )
+    owed = sum(b.amount_fen - b.paid_fen for b in LeasingRepository(session).bills(c.id))
+    return _send(session, principal, commander, c, "unlock", "unlocked by the lessor", owed)
+
+
 def _send(
     session: Session,
     principal: Principal,
@@ -341,17 +370,78 @@ def list_commands(
 class Residual:
     used_units: Decimal
     design_life_units: int
-    condition: Decimal
+    condition: Condition
     residual_fen: int
 
 
-def residual_value(
-    session: Session, principal: Principal, contract_id: str, *, condition: Decimal = Decimal(1)
-) -> Residual:
-    """Residual value from billed use so far (the use both parties have seen) and condition."""
-    c = visible(session, principal, contract_id)
-    used = sum((Decimal(b.usage) for b in LeasingRepository(session).bills(c.id)), Decimal(0))
-    value = residual_value_fen(
-        c.cost_fen, used=used, design_life=Decimal(c.design_life_units), condition=condition
+# How far back before the lease the device's own history is read for its condition.
+HISTORY = timedelta(days=3 * 365)
+
+
+def _readings(
+    session: Session,
+    principal: Principal,
+    store: TelemetryStore,
+    c: LeaseContract,
+    metric: str,
+    start: datetime,
+    end: datetime,
+) -> list[Reading]:
+    table = telemetry.query_points(
+        session,
+        principal,
+        store,
+        org_id=c.lessee_org_id,
+        start=start,
+        end=end,
+        devices=[c.device_id],
+        metrics=[metric],
+        purpose=PURPOSE,
     )
-    return Residual(used, c.design_life_units, condition, value)
+    ts = table.column("ts").to_pylist()
+    values = table.column("value").to_pylist()
+    return [Reading(t, Decimal(repr(v))) for t, v in zip(ts, values, strict=True)]
+
+
+def residual_value(
+    session: Session,
+    principal: Principal,
+    store: TelemetryStore,
+    contract_id: str,
+    *,
+    now: datetime | None = None,
+) -> Residual:
+    """Residual value from the device's own telemetry: the use its counter shows (of the
+    contract's unit, against the design life) and its condition — running hours, faults and
+    load history (``chanrong.leasing.condition``). Read under the lessee's leasing consent."""
+    c = visible(session, principal, contract_id)
+    end = now or utcnow()
+    start = utc_midnight(c.start_date) - HISTORY
+    if start >= end:  # a lease proposed for the future, valued today
+        start = end - HISTORY
+    gap = timedelta(minutes=c.max_gap_minutes)
+    used = usage_from_counter(
+        _readings(session, principal, store, c, c.unit, start, end),
+        max_gap=gap,
+        max_rate_per_hour=Decimal(c.max_units_per_hour),
+    ).billable
+    cond = assess(
+        runtime=_readings(session, principal, store, c, "runtime_h", start, end),
+        run_state=_readings(session, principal, store, c, "run_state", start, end),
+        power=_readings(session, principal, store, c, "power_kw", start, end),
+    )
+    value = residual_value_fen(
+        c.cost_fen, used=used, design_life=Decimal(c.design_life_units), condition=cond.score
+    )
+    return Residual(Decimal(text(used)), c.design_life_units, cond, value)
+
+
+def leased_devices(session: Session) -> list[tuple[str, str]]:
+    """``(uscc, device_id)`` of every device under a live or pending lease: the accounts the
+    command broker needs (an operator's step on the host, not a request's)."""
+    out = []
+    for org_id, device_id in LeasingRepository(session).leased_devices():
+        org = identity.find_organisation(session, org_id)
+        if org is not None and org.uscc:
+            out.append((org.uscc, device_id))
+    return sorted(out)

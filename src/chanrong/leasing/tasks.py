@@ -13,8 +13,7 @@ from chanrong.identity import service as identity
 from chanrong.identity.domain import InstitutionType, OrgKind
 from chanrong.jobs.registry import Cadence, JobContext, job, parse_period
 from chanrong.leasing import service
-from chanrong.leasing.commands import MqttCommander
-from chanrong.leasing.signing import load_or_create_signer
+from chanrong.leasing.commands import platform_commander
 from chanrong.telemetry import service as telemetry
 
 
@@ -75,11 +74,7 @@ def enforcement(ctx: JobContext) -> str:
     """Lock a leased device whose lessee is in arrears, unlock it once paid (over MQTT)."""
     lessor, contract_id = ctx.subject.split("/", 1)
     officer = identity.system_principal(ctx.session, lessor)
-    commander = MqttCommander(
-        ctx.settings.mqtt_host,
-        ctx.settings.mqtt_port,
-        signer=load_or_create_signer(ctx.settings.var_dir),
-    )
+    commander = platform_commander(ctx.settings)
     e = service.enforce(ctx.session, officer, commander, contract_id, ctx.day)
     if e.command is None:
         return f"no change ({e.contract.state}), overdue {e.overdue_fen} fen"

@@ -41,6 +41,7 @@ from chanrong.web.pages import (
     enterprise,
     guarantee,
     jobs,
+    leasing,
     loans,
     log_entry,
     models,
@@ -74,6 +75,7 @@ ROUTERS = (
     guarantee.router,
     assets.router,
     contracts.router,
+    leasing.router,
 )
 
 

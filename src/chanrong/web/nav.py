@@ -42,6 +42,7 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
             "/console/enterprise/assets",
             ("/console/valuations", "/console/pools"),
         ),
+        NavItem("web.nav.leases", "/console/enterprise/leases", ("/console/leases",)),
     ),
     OrgKind.FINANCIAL_INSTITUTION: (
         NavItem("web.nav.home", "/console"),
@@ -75,6 +76,13 @@ _GUARANTOR = (
     NavItem("web.nav.guar_schemes", "/console/guarantor/schemes"),
 )
 
+# A lessor (租赁公司) is a financial institution with its own sections.
+_LESSOR = (
+    NavItem("web.nav.home", "/console"),
+    NavItem("web.nav.lease_contracts", "/console/lessor/contracts", ("/console/leases",)),
+    NavItem("web.nav.lease_bills", "/console/lessor/bills"),
+)
+
 _COMMON = (NavItem("web.nav.organisation", "/console/organisation"),)
 
 
@@ -82,6 +90,8 @@ def nav_for(principal: Principal) -> tuple[NavItem, ...]:
     """The menu of a signed-in user: their organisation kind's sections, then their own org."""
     if principal.institution_type is InstitutionType.GUARANTOR:
         return _GUARANTOR + _COMMON
+    if principal.institution_type is InstitutionType.LESSOR:
+        return _LESSOR + _COMMON
     return _BY_KIND[principal.org_kind] + _COMMON
 
 
