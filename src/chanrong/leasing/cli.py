@@ -19,6 +19,8 @@ from chanrong.core.clock import parse_month, shanghai_date, utcnow
 from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import format_yuan
 from chanrong.edge.commands import (
+    OrgOpt,
+    UserOpt,
     acting_principal,
     console,
     friendly_errors,
@@ -36,9 +38,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-
-OrgOpt = Annotated[str, typer.Option("--org", help="Acting organisation: id, USCC or name")]
-UserOpt = Annotated[str, typer.Option("--user", help="Acting user's username")]
 
 
 def _commander() -> MqttCommander:

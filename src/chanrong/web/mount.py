@@ -17,6 +17,7 @@ from chanrong.web import (  # noqa: F401
     assets_messages,
     credit_messages,
     guarantee_messages,
+    leasing_messages,
     lending_messages,
     market_messages,
     messages,
