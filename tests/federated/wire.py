@@ -19,7 +19,8 @@ PLAIN = {
     "fingerprint", "bank_features", "bank_fingerprint", "platform_features",
     "platform_fingerprint", "config", "iterations", "batch_size", "learning_rate", "l2",
     "seed", "key_bits", "excluded", "leaf", "status", "uscc", "accepted", "count", "metrics",
-    "version", "manifest_sha256", "state", "enterprises", "intercept_owner",
+    "version", "manifest_sha256", "state", "enterprises", "created_at", "finished_at",
+    "rounds", "platform_fingerprint", "partial_count",
 }  # fmt: skip
 
 
@@ -65,7 +66,7 @@ def assert_wire_clean(
                 # Positions, counts, ids and settings: integers and names, never a float.
                 assert key in PLAIN, f"{where}: not an allowed field"
                 for v in _numbers(value):
-                    assert v == int(v) or key in {"learning_rate", "l2", "metrics"}, where
+                    assert v == int(v) or key in {"learning_rate", "l2", "metrics", "config"}, where
             if isinstance(value, list) and len(value) >= 4:
                 floats = [float(v) for v in value if isinstance(v, int | float)]
                 if len(floats) == len(value):
