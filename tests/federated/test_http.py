@@ -35,10 +35,15 @@ def _grant(db: Database, member: Member, bank_org_id: str) -> str:
     with db.unit_of_work() as s:
         user = identity.live_principal(s, member.user_id)
         g = governance.grant_consent(
-            s, user, grantee_org_id=bank_org_id, categories=["external"], max_grade=2,
-            purpose="joint_modelling", valid_from=None,
+            s,
+            user,
+            grantee_org_id=bank_org_id,
+            categories=["external"],
+            max_grade=2,
+            purpose="joint_modelling",
+            valid_from=None,
             valid_until=datetime(2099, 1, 1, tzinfo=UTC),
-        )  # fmt: skip
+        )
         return g.id
 
 
@@ -70,23 +75,29 @@ class Setup:
             {"uscc": u, "values": dict(zip(PLATFORM_COLUMNS, map(float, v), strict=True))}
             for u, v in zip(self.usccs, self.raw_platform, strict=True)
         ]
-        r = client.post("/federated/features", json={"rows": rows},
-                        headers=park["operator"]["officer"].headers)  # fmt: skip
+        r = client.post(
+            "/federated/features", json={"rows": rows}, headers=park["operator"]["officer"].headers
+        )
         assert r.status_code == 201, r.text
         bank_frame = frame[BANK_COLUMNS].copy()
         bank_frame.insert(0, "uscc", self.usccs)
         bank_frame["bad"] = self.y
         # The bank also holds customers the platform does not know.
         extra = pd.DataFrame(
-            {"uscc": ["91330500MA00000001", "91330500MA00000002"], **{c: [1.0, 2.0] for c in BANK_COLUMNS},
-             "bad": [0.0, 1.0]}
-        )  # fmt: skip
+            {
+                "uscc": ["91330500MA00000001", "91330500MA00000002"],
+                **{c: [1.0, 2.0] for c in BANK_COLUMNS},
+                "bad": [0.0, 1.0],
+            }
+        )
         self.bank_data = BankData.from_frame(
             pd.concat([bank_frame, extra], ignore_index=True), id_column="uscc", label="bad"
         )
 
 
-def _client(app_client: TestClient, member: Member, wire: list[tuple[str, dict[str, Any]]]) -> BankClient:
+def _client(
+    app_client: TestClient, member: Member, wire: list[tuple[str, dict[str, Any]]]
+) -> BankClient:
     def on_request(request: httpx.Request) -> None:
         if request.content:
             wire.append((f"bank→platform {request.url.path}", json.loads(request.content)))
@@ -120,8 +131,10 @@ def test_training_over_http_sends_only_ciphertexts_psi_and_allowed_aggregates(
     wire_modulus = next(m["public_key"] for _, m in wire if "public_key" in m)
     assert_wire_clean(
         [(d, m) for d, m in wire if "/features" not in d],  # the operator's own load
-        raw=[setup.raw_bank, setup.raw_platform], labels=setup.y, modulus=int(wire_modulus, 16),
-    )  # fmt: skip
+        raw=[setup.raw_bank, setup.raw_platform],
+        labels=setup.y,
+        modulus=int(wire_modulus, 16),
+    )
     # Every round is a leaf of the verifiable log on the platform's side.
     with db.unit_of_work() as s:
         rounds = governance.list_log_entries(
@@ -176,11 +189,13 @@ def test_another_bank_and_other_kinds_get_nothing(
     assert exc.value.http_status == 404
     app_client.headers.pop("Authorization")
     for who in ("insurer", "enterprise", "analyst"):
-        r = app_client.post("/federated/psi", json={"request": "AAAA"},
-                            headers=park[who]["officer"].headers)  # fmt: skip
+        r = app_client.post(
+            "/federated/psi", json={"request": "AAAA"}, headers=park[who]["officer"].headers
+        )
         assert r.status_code == 403, (who, r.text)
-    r = app_client.post("/federated/psi", json={"request": "AAAA"},
-                        headers=park["bank"]["viewer"].headers)  # fmt: skip
+    r = app_client.post(
+        "/federated/psi", json={"request": "AAAA"}, headers=park["bank"]["viewer"].headers
+    )
     assert r.status_code == 403
 
 
@@ -193,19 +208,29 @@ def test_bad_messages_are_422_naming_the_field(
     assert r.status_code == 422 and r.json()["field"] == "request", r.text
     key = format((1 << 511) + 12345, "x")
     cfg = {"iterations": 1, "batch_size": 4, "learning_rate": 0.5, "l2": 0.0, "seed": 1}
-    r = app_client.post("/federated/runs", headers=h,
-                        json={"name": "x", "ids": setup.usccs[:5], "public_key": key, "config": cfg})  # fmt: skip
+    r = app_client.post(
+        "/federated/runs",
+        headers=h,
+        json={"name": "x", "ids": setup.usccs[:5], "public_key": key, "config": cfg},
+    )
     assert r.status_code == 201, r.text
     run = r.json()["run_id"]
-    r = app_client.post(f"/federated/runs/{run}/gradient", headers=h,
-                        json={"rows": [0, 1], "residuals": ["zz", "01"]})  # fmt: skip
+    r = app_client.post(
+        f"/federated/runs/{run}/gradient",
+        headers=h,
+        json={"rows": [0, 1], "residuals": ["zz", "01"]},
+    )
     assert r.status_code == 422 and r.json()["field"] == "residuals[0]", r.text
     r = app_client.post(f"/federated/runs/{run}/forward", headers=h, json={"rows": [0, 99]})
     assert r.status_code == 422 and r.json()["field"] == "rows", r.text
     r = app_client.post(f"/federated/runs/{run}/update", headers=h, json={"masked_sums": ["1"]})
     assert r.status_code == 422 and r.json()["field"] == "masked_sums", r.text
-    rows = [{"uscc": setup.usccs[0], "values": {"a": 1.0}}, {"uscc": setup.usccs[1], "values": {"b": 1.0}}]
-    r = app_client.post("/federated/features", json={"rows": rows},
-                        headers=park["operator"]["officer"].headers)  # fmt: skip
+    rows = [
+        {"uscc": setup.usccs[0], "values": {"a": 1.0}},
+        {"uscc": setup.usccs[1], "values": {"b": 1.0}},
+    ]
+    r = app_client.post(
+        "/federated/features", json={"rows": rows}, headers=park["operator"]["officer"].headers
+    )
     assert r.status_code == 422 and r.json()["field"] == "rows[1].values", r.text
     assert np.isfinite(1.0)

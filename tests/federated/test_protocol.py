@@ -64,9 +64,12 @@ def test_federated_auc_within_001_of_central_in_the_same_run(name: str) -> None:
 def test_wire_check_catches_a_leaked_label_or_feature() -> None:
     xb_raw, xp_raw, y = _split("statlog_australian.dat")
     run = local_run(
-        Standardiser.fit(xb_raw).apply(xb_raw), y, Standardiser.fit(xp_raw).apply(xp_raw),
-        TrainingConfig(iterations=2, batch_size=8), key_bits=KEY_BITS,
-    )  # fmt: skip
+        Standardiser.fit(xb_raw).apply(xb_raw),
+        y,
+        Standardiser.fit(xp_raw).apply(xp_raw),
+        TrainingConfig(iterations=2, batch_size=8),
+        key_bits=KEY_BITS,
+    )
     run.train()
     leaky = [*run.wire, ("bank→platform", {"labels": [float(v) for v in y[:8]]})]
     with pytest.raises(AssertionError, match="labels"):

@@ -61,10 +61,16 @@ def model_out(m: JointModel) -> ModelOut:
 def run_out(r: TrainingRun) -> RunOut:
     """A run as the bank sees it."""
     return RunOut(
-        run_id=r.id, name=r.name, status=r.status, rows=len(r.usccs), excluded=r.excluded,
-        rounds=r.rounds, platform_features=r.features, created_at=r.created_at,
+        run_id=r.id,
+        name=r.name,
+        status=r.status,
+        rows=len(r.usccs),
+        excluded=r.excluded,
+        rounds=r.rounds,
+        platform_features=r.features,
+        created_at=r.created_at,
         finished_at=r.finished_at,
-    )  # fmt: skip
+    )
 
 
 @router.post("/features", status_code=201)
@@ -91,13 +97,19 @@ def psi(body: PsiIn, ctx: Ctx = Depends(bank_officer)) -> PsiOut:
 def open_run(body: RunIn, ctx: Ctx = Depends(bank_officer)) -> RunOpenedOut:
     """Open a training run over the aligned ids (those without a live grant are excluded)."""
     opened = service.open_run(
-        ctx.session, ctx.principal, name=body.name, usccs=body.ids,
-        public_key=body.public_key, config=TrainingConfig(**body.config.model_dump()),
-    )  # fmt: skip
+        ctx.session,
+        ctx.principal,
+        name=body.name,
+        usccs=body.ids,
+        public_key=body.public_key,
+        config=TrainingConfig(**body.config.model_dump()),
+    )
     return RunOpenedOut(
-        run_id=opened.run.id, accepted=opened.accepted, excluded=opened.run.excluded,
+        run_id=opened.run.id,
+        accepted=opened.accepted,
+        excluded=opened.run.excluded,
         platform_features=opened.run.features,
-    )  # fmt: skip
+    )
 
 
 @router.get("/runs", response_model=list[RunOut])
@@ -130,9 +142,13 @@ def update(run_id: str, body: MaskedSumsIn, ctx: Ctx = Depends(bank_officer)) ->
 def finish(run_id: str, body: FinishIn, ctx: Ctx = Depends(bank_officer)) -> ModelOut:
     """Close the run and register the joint model with both parties' fingerprints."""
     model = service.finish(
-        ctx.session, ctx.principal, run_id, bank_features=body.bank_features,
-        bank_fingerprint=body.bank_fingerprint, metrics=body.metrics,
-    )  # fmt: skip
+        ctx.session,
+        ctx.principal,
+        run_id,
+        bank_features=body.bank_features,
+        bank_fingerprint=body.bank_fingerprint,
+        metrics=body.metrics,
+    )
     return model_out(model)
 
 
@@ -147,6 +163,8 @@ def score(ref: str, body: ScoreIn, ctx: Ctx = Depends(bank_officer)) -> ScoreOut
     """The platform's partial score of one enterprise (a live grant is needed now)."""
     partial, model, leaf = service.score(ctx.session, ctx.principal, ref, body.uscc)
     return ScoreOut(
-        partial=partial, model=f"{model.name}@{model.version}",
-        platform_fingerprint=model.manifest["platform"]["fingerprint"], leaf=leaf,
-    )  # fmt: skip
+        partial=partial,
+        model=f"{model.name}@{model.version}",
+        platform_fingerprint=model.manifest["platform"]["fingerprint"],
+        leaf=leaf,
+    )

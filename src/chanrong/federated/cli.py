@@ -29,9 +29,7 @@ app = typer.Typer(
 Server = Annotated[
     str, typer.Option(envvar="CHANRONG_SERVER", help="The platform's URL (chanrong serve)")
 ]
-ApiKey = Annotated[
-    str, typer.Option(envvar="CHANRONG_API_KEY", help="The bank officer's API key")
-]
+ApiKey = Annotated[str, typer.Option(envvar="CHANRONG_API_KEY", help="The bank officer's API key")]
 Data = Annotated[Path, typer.Option(help="The bank's CSV: USCC column, numeric features")]
 IdColumn = Annotated[str, typer.Option(help="The USCC column")]
 Parts = Annotated[Path, typer.Option(help="Folder of the bank's model parts")]
@@ -114,8 +112,15 @@ def runs(server: Server, api_key: ApiKey) -> None:
         rows = BankClient(http).runs()
     table = Table("run", "name", "status", "rows", "excluded", "rounds", "created")
     for r in rows:
-        table.add_row(r["run_id"], r["name"], r["status"], str(r["rows"]), str(r["excluded"]),
-                      str(r["rounds"]), r["created_at"])  # fmt: skip
+        table.add_row(
+            r["run_id"],
+            r["name"],
+            r["status"],
+            str(r["rows"]),
+            str(r["excluded"]),
+            str(r["rounds"]),
+            r["created_at"],
+        )
     console.print(table)
 
 
@@ -125,9 +130,16 @@ def models(server: Server, api_key: ApiKey) -> None:
     """The bank's joint models with both parties' features and fingerprints."""
     with connect(server, api_key) as http:
         rows = BankClient(http).models()
-    table = Table("model", "state", "bank features", "platform features", "bank sha", "platform sha")
+    table = Table(
+        "model", "state", "bank features", "platform features", "bank sha", "platform sha"
+    )
     for m in rows:
-        table.add_row(m["model"], m["state"], ", ".join(m["bank_features"]),
-                      ", ".join(m["platform_features"]), m["bank_fingerprint"][:12],
-                      m["platform_fingerprint"][:12])  # fmt: skip
+        table.add_row(
+            m["model"],
+            m["state"],
+            ", ".join(m["bank_features"]),
+            ", ".join(m["platform_features"]),
+            m["bank_fingerprint"][:12],
+            m["platform_fingerprint"][:12],
+        )
     console.print(table)

@@ -146,7 +146,9 @@ class BankClient:
         if r.status_code >= 400:
             try:
                 problem = r.json()
-                raise PlatformRefused(r.status_code, str(problem.get("detail")), problem.get("field"))
+                raise PlatformRefused(
+                    r.status_code, str(problem.get("detail")), problem.get("field")
+                )
             except ValueError:
                 raise PlatformRefused(r.status_code, r.text[:200]) from None
         return r.json()
@@ -181,9 +183,13 @@ class BankClient:
         )  # key pair first, rows once the platform says which take part
         opened = self._post(
             "/federated/runs",
-            {"name": name, "ids": aligned, "public_key": bank.public_key_hex,
-             "config": asdict(config)},
-        )  # fmt: skip
+            {
+                "name": name,
+                "ids": aligned,
+                "public_key": bank.public_key_hex,
+                "config": asdict(config),
+            },
+        )
         run_id = opened["run_id"]
         keep = [position[u] for u in opened["accepted"]]
         trainer_x_raw = raw[keep]
@@ -196,31 +202,39 @@ class BankClient:
             body = {"rows": [int(r) for r in rows]}
             partial = self._post(f"/federated/runs/{run_id}/forward", body)["partial"]
             cts, _ = bank.residuals(rows, partial)
-            masked = self._post(
-                f"/federated/runs/{run_id}/gradient", {**body, "residuals": cts}
-            )["masked"]
+            masked = self._post(f"/federated/runs/{run_id}/gradient", {**body, "residuals": cts})[
+                "masked"
+            ]
             self._post(f"/federated/runs/{run_id}/update", {"masked_sums": bank.unmask(masked)})
             timings.append(time.perf_counter() - t0)
         part = BankPart(
-            model="", features=[str(c) for c in data.x.columns], means=list(std.means),
-            scales=list(std.scales), weights=[float(w) for w in bank.weights],
+            model="",
+            features=[str(c) for c in data.x.columns],
+            means=list(std.means),
+            scales=list(std.scales),
+            weights=[float(w) for w in bank.weights],
             intercept=float(bank.intercept),
-        )  # fmt: skip
+        )
         # In-sample AUC needs the platform's partial scores of every row: one more forward
         # pass (partial scores are an allowed aggregate), in batches the platform accepts.
         partial_all: list[float] = []
         n = len(keep)
         for start in range(0, n, 4096):
             rows_ = list(range(start, min(n, start + 4096)))
-            partial_all += self._post(f"/federated/runs/{run_id}/forward", {"rows": rows_})["partial"]
+            partial_all += self._post(f"/federated/runs/{run_id}/forward", {"rows": rows_})[
+                "partial"
+            ]
         p = bank.score(bank.x, np.asarray(partial_all))
         auc = float(roc_auc_score(bank.y, p)) if 0 < bank.y.sum() < len(bank.y) else float("nan")
         metrics = {"auc_in_sample": auc} if auc == auc else {}
         model = self._post(
             f"/federated/runs/{run_id}/finish",
-            {"bank_features": part.features, "bank_fingerprint": part.fingerprint,
-             "metrics": metrics},
-        )  # fmt: skip
+            {
+                "bank_features": part.features,
+                "bank_fingerprint": part.fingerprint,
+                "metrics": metrics,
+            },
+        )
         part = BankPart(**{**asdict(part), "model": model["model"]})
         return TrainingResult(run_id, model, part, len(keep), opened["excluded"], auc, timings)
 

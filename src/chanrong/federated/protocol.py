@@ -107,12 +107,12 @@ class Standardiser:
     def apply(self, x: np.ndarray) -> np.ndarray:
         """Standardised, missing values at the mean (0), clipped to ±CLIP."""
         z = (x - np.asarray(self.means)) / np.asarray(self.scales)
-        return np.clip(np.nan_to_num(z, nan=0.0), -CLIP, CLIP)
+        return np.asarray(np.clip(np.nan_to_num(z, nan=0.0), -CLIP, CLIP), dtype=float)
 
 
 def sigmoid(u: np.ndarray) -> np.ndarray:
     """The logistic function, stable for large |u|."""
-    return 1.0 / (1.0 + np.exp(-np.clip(u, -500, 500)))
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(u, -500, 500))), dtype=float)
 
 
 def to_fixed(values: np.ndarray) -> list[int]:
@@ -142,7 +142,9 @@ def ciphertext_out(c: paillier.EncryptedNumber) -> str:
     return format(c.ciphertext(be_secure=True), "x")
 
 
-def ciphertext_in(pk: paillier.PaillierPublicKey, text: str, field: str) -> paillier.EncryptedNumber:
+def ciphertext_in(
+    pk: paillier.PaillierPublicKey, text: str, field: str
+) -> paillier.EncryptedNumber:
     """A ciphertext from hex; refuses anything outside Z*_{n²}."""
     try:
         value = int(text, 16)
@@ -212,7 +214,7 @@ class PlatformLearner:
             sums = [int(s) - m for s, m in zip(masked_sums, masks, strict=True)]
         except ValueError:
             raise ProtocolError("masked_sums: decimal integers", "masked_sums") from None
-        grad = np.asarray(sums, dtype=float) / (SCALE * SCALE) / self.pending["rows"]
+        grad = np.asarray(sums, dtype=float) / float(SCALE * SCALE * self.pending["rows"])
         self.pending = None
         self.weights = self.weights - self.learning_rate * (grad + self.l2 * self.weights)
         return grad
@@ -257,13 +259,17 @@ class BankTrainer:
         p = sigmoid(u)
         d = p - self.y[rows]
         eps = 1e-12
-        loss = float(-np.mean(self.y[rows] * np.log(p + eps) + (1 - self.y[rows]) * np.log(1 - p + eps)))
+        loss = float(
+            -np.mean(self.y[rows] * np.log(p + eps) + (1 - self.y[rows]) * np.log(1 - p + eps))
+        )
         # The platform's step uses the residuals the bank held before its own step, as the
         # central model does (both parts move from the same point).
         cts = [ciphertext_out(self.public_key.encrypt(v)) for v in to_fixed(d)]
         n = len(rows)
         grad = xb.T @ d / n
-        self.weights = self.weights - self.config.learning_rate * (grad + self.config.l2 * self.weights)
+        self.weights = self.weights - self.config.learning_rate * (
+            grad + self.config.l2 * self.weights
+        )
         self.intercept -= self.config.learning_rate * float(d.mean())
         return cts, loss
 
@@ -279,9 +285,7 @@ class BankTrainer:
         return sigmoid(x_std @ self.weights + self.intercept + platform_partial)
 
 
-def central_fit(
-    x: np.ndarray, y: np.ndarray, config: TrainingConfig
-) -> tuple[np.ndarray, float]:
+def central_fit(x: np.ndarray, y: np.ndarray, config: TrainingConfig) -> tuple[np.ndarray, float]:
     """The same model trained on the joined, standardised columns with the same batches:
     weights and intercept."""
     w = np.zeros(x.shape[1])

@@ -196,9 +196,14 @@ def open_run(
         kind="federated.run_opened",
         actor_org_id=principal.org_id,
         subject=f"{principal.org_id}:federated-run:{run.id}",
-        payload={"run": run.id, "rows": len(accepted), "excluded": run.excluded,
-                 "features": features, "purpose": PURPOSE},
-    )  # fmt: skip
+        payload={
+            "run": run.id,
+            "rows": len(accepted),
+            "excluded": run.excluded,
+            "features": features,
+            "purpose": PURPOSE,
+        },
+    )
     return OpenedRun(run, accepted)
 
 
@@ -240,7 +245,9 @@ def _training(session: Session, principal: Principal, run_id: str) -> TrainingRu
     return run
 
 
-def forward(session: Session, principal: Principal, run_id: str, rows: Sequence[int]) -> list[float]:
+def forward(
+    session: Session, principal: Principal, run_id: str, rows: Sequence[int]
+) -> list[float]:
     """Step 2: the platform's partial scores of the batch."""
     run = _training(session, principal, run_id)
     try:
@@ -250,7 +257,11 @@ def forward(session: Session, principal: Principal, run_id: str, rows: Sequence[
 
 
 def gradient(
-    session: Session, principal: Principal, run_id: str, rows: Sequence[int], residuals: Sequence[str]
+    session: Session,
+    principal: Principal,
+    run_id: str,
+    rows: Sequence[int],
+    residuals: Sequence[str],
 ) -> list[str]:
     """Step 4: masked encrypted gradient sums; the masks stay with the run."""
     run = _training(session, principal, run_id)
@@ -260,7 +271,10 @@ def gradient(
     except ProtocolError as exc:
         raise _protocol(exc) from None
     assert learner.pending is not None
-    run.pending = {"rows": learner.pending["rows"], "masks": [str(m) for m in learner.pending["masks"]]}
+    run.pending = {
+        "rows": learner.pending["rows"],
+        "masks": [str(m) for m in learner.pending["masks"]],
+    }
     session.flush()
     return out
 
@@ -312,13 +326,17 @@ def finish(
         raise Conflict("run: a round is still in flight", field="run")
     if len(bank_fingerprint) != 64:
         raise ValidationFailed("bank_fingerprint: a SHA-256 in hex", field="bank_fingerprint")
-    part = {"features": run.features, "means": run.means, "scales": run.scales,
-            "weights": run.weights}  # fmt: skip
+    part = {
+        "features": run.features,
+        "means": run.means,
+        "scales": run.scales,
+        "weights": run.weights,
+    }
     version = 1 + (
-        session.scalar(select(func.max(JointModel.version)).where(JointModel.name == run.name))
-        or 0
+        session.scalar(select(func.max(JointModel.version)).where(JointModel.name == run.name)) or 0
     )
-    manifest = {
+    platform_fingerprint = fingerprint(part)
+    manifest: dict[str, Any] = {
         "name": run.name,
         "version": version,
         "kind": "federated-logistic",
@@ -326,11 +344,15 @@ def finish(
         "run": run.id,
         "bank_org_id": run.bank_org_id,
         "bank": {"features": list(bank_features), "fingerprint": bank_fingerprint},
-        "platform": {**part, "fingerprint": fingerprint(part)},
-        "training": {"rows": len(run.usccs), "excluded": run.excluded, "rounds": run.rounds,
-                     "config": run.config},
+        "platform": {**part, "fingerprint": platform_fingerprint},
+        "training": {
+            "rows": len(run.usccs),
+            "excluded": run.excluded,
+            "rounds": run.rounds,
+            "config": run.config,
+        },
         "metrics": dict(metrics),
-    }  # fmt: skip
+    }
     model = JointModel(
         name=run.name,
         version=version,
@@ -349,10 +371,13 @@ def finish(
         kind="federated.model_registered",
         actor_org_id=principal.org_id,
         subject=f"{principal.org_id}:federated-model:{run.name}@{version}",
-        payload={"model": f"{run.name}@{version}", "manifest_sha256": model.manifest_sha256,
-                 "bank_fingerprint": bank_fingerprint,
-                 "platform_fingerprint": manifest["platform"]["fingerprint"]},
-    )  # fmt: skip
+        payload={
+            "model": f"{run.name}@{version}",
+            "manifest_sha256": model.manifest_sha256,
+            "bank_fingerprint": bank_fingerprint,
+            "platform_fingerprint": platform_fingerprint,
+        },
+    )
     return model
 
 
@@ -372,7 +397,9 @@ def _model(session: Session, principal: Principal, ref: str) -> JointModel:
     return model
 
 
-def score(session: Session, principal: Principal, ref: str, uscc: str) -> tuple[float, JointModel, int]:
+def score(
+    session: Session, principal: Principal, ref: str, uscc: str
+) -> tuple[float, JointModel, int]:
     """The platform's partial score of one enterprise under a joint model: needs a live
     grant now. Logged (as a leaf the enterprise can read) with both parties' fingerprints."""
     model = _model(session, principal, ref)
@@ -392,11 +419,15 @@ def score(session: Session, principal: Principal, ref: str, uscc: str) -> tuple[
         kind="federated.score",
         actor_org_id=principal.org_id,
         subject=f"{eligible[code].enterprise_org_id}:federated-score",
-        payload={"model": f"{model.name}@{model.version}", "bank_org_id": principal.org_id,
-                 "manifest_sha256": model.manifest_sha256,
-                 "bank_fingerprint": model.manifest["bank"]["fingerprint"],
-                 "platform_fingerprint": part["fingerprint"], "purpose": PURPOSE},
-    )  # fmt: skip
+        payload={
+            "model": f"{model.name}@{model.version}",
+            "bank_org_id": principal.org_id,
+            "manifest_sha256": model.manifest_sha256,
+            "bank_fingerprint": model.manifest["bank"]["fingerprint"],
+            "platform_fingerprint": part["fingerprint"],
+            "purpose": PURPOSE,
+        },
+    )
     return partial, model, ref_.index
 
 

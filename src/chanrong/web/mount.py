@@ -29,6 +29,7 @@ from chanrong.web.pages import (
     consents,
     contracts,
     enterprise,
+    federated,
     guarantee,
     jobs,
     loans,
@@ -64,6 +65,7 @@ ROUTERS = (
     guarantee.router,
     assets.router,
     contracts.router,
+    federated.router,
 )
 
 
