@@ -11,11 +11,14 @@ from typing import Any
 import numpy as np
 
 # Keys a message may carry, by what they hold (see chanrong.federated.protocol's table).
-CIPHERTEXT_LISTS = {"residuals", "masked"}
+CIPHERTEXT_LISTS = {"residuals", "masked", "packed", "histograms"}
 PSI_FIELDS = {"request", "setup", "response"}
 AGGREGATES = {"partial", "masked_sums", "loss", "auc", "rows_used"}
 PLAIN = {
     "rows",
+    "split",
+    "split_id",
+    "left",
     "ids",
     "public_key",
     "run_id",
@@ -81,7 +84,10 @@ def assert_wire_clean(
         for key, value in message.items():
             where = f"message {i} ({direction}) key {key!r}"
             if key in CIPHERTEXT_LISTS:
-                for c in value:
+                flat = [c for v in value for c in (v if isinstance(v, list) else [v])]
+                for c in flat:
+                    if c is None:  # an empty histogram bin
+                        continue
                     number = int(c, 16)
                     # A Paillier ciphertext lives in Z*_{n²} and is about twice n's size.
                     assert 0 < number < modulus * modulus, where
