@@ -18,6 +18,7 @@ from chanrong.core.settings import get_settings
 from chanrong.credit.datasets import load_dataset
 from chanrong.federated.client import BankClient, BankData, PlatformRefused
 from chanrong.federated.protocol import TrainingConfig
+from chanrong.federated.secureboost import BoostConfig
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.storage.database import Database
@@ -234,3 +235,34 @@ def test_bad_messages_are_422_naming_the_field(
     )
     assert r.status_code == 422 and r.json()["field"] == "rows[1].values", r.text
     assert np.isfinite(1.0)
+
+
+def test_trees_over_http_send_only_ciphertexts_and_split_indices(
+    db: Database, app_client: TestClient, park: Park
+) -> None:
+    setup = Setup(db, app_client, park)
+    wire: list[tuple[str, dict[str, Any]]] = []
+    bank = _client(app_client, park["bank"]["officer"], wire)
+    config = BoostConfig(trees=2, depth=2, bins=4, min_rows=3)
+    result = bank.train_boost("trees", setup.bank_data, config, key_bits=KEY_BITS)
+    assert result.model["model"] == "trees@1" and result.accepted == N - 5
+    assert result.model["bank_fingerprint"] == result.part.fingerprint
+    modulus = int(next(m["public_key"] for _, m in wire if "public_key" in m), 16)
+    assert_wire_clean(
+        [(d, m) for d, m in wire if "/features" not in d],
+        raw=[setup.raw_bank, setup.raw_platform],
+        labels=setup.y,
+        modulus=modulus,
+    )
+    assert any("/histograms" in d for d, _ in wire)
+    with db.unit_of_work() as s:
+        bank_user = identity.live_principal(s, park["bank"]["officer"].user_id)
+        rounds = governance.list_log_entries(s, bank_user, kind="federated.round")
+        assert [json.loads(e.data)["payload"]["round"] for e in rounds] == [1, 2]
+    row = pd.Series(dict(zip(BANK_COLUMNS, setup.raw_bank[0], strict=True)))
+    scored = bank.score(result.part, setup.usccs[0], row)
+    assert 0 < scored["pd"] < 1
+    _revoke(db, setup.members[0], setup.grants[0])
+    with pytest.raises(PlatformRefused) as exc:
+        bank.score(result.part, setup.usccs[0], row)
+    assert exc.value.http_status == 403

@@ -16,6 +16,8 @@ PSI_FIELDS = {"request", "setup", "response"}
 AGGREGATES = {"partial", "masked_sums", "loss", "auc", "rows_used"}
 PLAIN = {
     "rows",
+    "boost",
+    "bins",
     "split",
     "split_id",
     "left",
@@ -101,7 +103,13 @@ def assert_wire_clean(
                 # Positions, counts, ids and settings: integers and names, never a float.
                 assert key in PLAIN, f"{where}: not an allowed field"
                 for v in _numbers(value):
-                    assert v == int(v) or key in {"learning_rate", "l2", "metrics", "config"}, where
+                    assert v == int(v) or key in {
+                        "learning_rate",
+                        "l2",
+                        "metrics",
+                        "config",
+                        "boost",
+                    }, where
             if isinstance(value, list) and len(value) >= 4:
                 floats = [float(v) for v in value if isinstance(v, int | float)]
                 if len(floats) == len(value):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from chanrong.core.errors import ValidationFailed
 from chanrong.edge import Ctx, require
 from chanrong.federated import service
 from chanrong.federated.orm import JointModel, TrainingRun
@@ -17,9 +18,12 @@ from chanrong.federated.protocol import TrainingConfig
 from chanrong.federated.schemas import (
     FeaturesIn,
     FinishIn,
+    HistogramsIn,
+    HistogramsOut,
     MaskedOut,
     MaskedSumsIn,
     ModelOut,
+    PackedIn,
     PartialOut,
     PartnerOut,
     PsiIn,
@@ -32,7 +36,10 @@ from chanrong.federated.schemas import (
     RunOut,
     ScoreIn,
     ScoreOut,
+    SplitIn,
+    SplitOut,
 )
+from chanrong.federated.secureboost import BoostConfig
 from chanrong.identity.domain import OrgKind, Role
 
 router = APIRouter(prefix="/federated", tags=["federated"])
@@ -95,14 +102,22 @@ def psi(body: PsiIn, ctx: Ctx = Depends(bank_officer)) -> PsiOut:
 
 @router.post("/runs", response_model=RunOpenedOut, status_code=201)
 def open_run(body: RunIn, ctx: Ctx = Depends(bank_officer)) -> RunOpenedOut:
-    """Open a training run over the aligned ids (those without a live grant are excluded)."""
+    """Open a training run over the aligned ids (those without a live grant are excluded):
+    ``config`` for the logistic regression, ``boost`` for the trees."""
+    if (body.config is None) == (body.boost is None):
+        raise ValidationFailed("config: give config (logistic) or boost (trees)", field="config")
+    config: TrainingConfig | BoostConfig = (
+        TrainingConfig(**body.config.model_dump())
+        if body.config is not None
+        else BoostConfig(**body.boost.model_dump())  # type: ignore[union-attr]
+    )
     opened = service.open_run(
         ctx.session,
         ctx.principal,
         name=body.name,
         usccs=body.ids,
         public_key=body.public_key,
-        config=TrainingConfig(**body.config.model_dump()),
+        config=config,
     )
     return RunOpenedOut(
         run_id=opened.run.id,
@@ -168,3 +183,29 @@ def score(ref: str, body: ScoreIn, ctx: Ctx = Depends(bank_officer)) -> ScoreOut
         platform_fingerprint=model.manifest["platform"]["fingerprint"],
         leaf=leaf,
     )
+
+
+@router.post("/runs/{run_id}/packed", response_model=RoundOut)
+def boost_packed(run_id: str, body: PackedIn, ctx: Ctx = Depends(bank_officer)) -> RoundOut:
+    """Trees: a tree starts with the bank's packed gradient ciphertexts (logged)."""
+    tree, leaf = service.boost_packed(ctx.session, ctx.principal, run_id, body.packed)
+    return RoundOut(round=tree, leaf=leaf)
+
+
+@router.post("/runs/{run_id}/histograms", response_model=HistogramsOut)
+def boost_histograms(
+    run_id: str, body: HistogramsIn, ctx: Ctx = Depends(bank_officer)
+) -> HistogramsOut:
+    """Trees: encrypted per-bin sums of a node's rows for each platform feature."""
+    hists = service.boost_histograms(ctx.session, ctx.principal, run_id, body.rows, body.bins)
+    return HistogramsOut(histograms=hists)
+
+
+@router.post("/runs/{run_id}/split", response_model=SplitOut)
+def boost_split(run_id: str, body: SplitIn, ctx: Ctx = Depends(bank_officer)) -> SplitOut:
+    """Trees: the platform keeps a split of its own and returns the rows that go left."""
+    feature, bin_ = body.split
+    split_id, left = service.boost_split(
+        ctx.session, ctx.principal, run_id, body.rows, feature, bin_
+    )
+    return SplitOut(split_id=split_id, left=left)

@@ -17,8 +17,9 @@ from rich.table import Table
 
 from chanrong.core.errors import ValidationFailed
 from chanrong.edge.commands import console, friendly_errors, print_json
-from chanrong.federated.client import BankClient, BankData, BankPart, connect
+from chanrong.federated.client import BankClient, BankData, connect, load_part
 from chanrong.federated.protocol import DEFAULT_KEY_BITS, TrainingConfig
+from chanrong.federated.secureboost import BoostConfig
 
 app = typer.Typer(
     help="Joint modelling with the platform without moving data 联合建模 (bank side)",
@@ -68,12 +69,25 @@ def train(
     seed: int = 7,
     key_bits: Annotated[int, typer.Option(help="Paillier modulus bits")] = DEFAULT_KEY_BITS,
     parts: Parts = Path("federated-parts"),
+    kind: Annotated[str, typer.Option(help="logistic or boost (SecureBoost-style trees)")] = (
+        "logistic"
+    ),
+    trees: Annotated[int, typer.Option(help="boost: number of trees")] = 3,
+    depth: Annotated[int, typer.Option(help="boost: tree depth")] = 3,
+    bins: Annotated[int, typer.Option(help="boost: bins per column")] = 16,
 ) -> None:
-    """Align, train a vertical logistic regression with the platform, register the model."""
+    """Align, train a vertical logistic regression (or trees) with the platform, register."""
     bank = _read(data, id_column, label)
-    config = TrainingConfig(iterations, batch_size, learning_rate, l2, seed)
+    if kind not in ("logistic", "boost"):
+        raise ValidationFailed("kind: logistic or boost", field="kind")
     with connect(server, api_key) as http:
-        result = BankClient(http).train(name, bank, config, key_bits=key_bits)
+        client = BankClient(http)
+        if kind == "boost":
+            boost = BoostConfig(trees=trees, depth=depth, bins=bins, learning_rate=learning_rate)
+            result = client.train_boost(name, bank, boost, key_bits=key_bits)
+        else:
+            config = TrainingConfig(iterations, batch_size, learning_rate, l2, seed)
+            result = client.train(name, bank, config, key_bits=key_bits)
     path = result.part.save(parts)
     per_round = sum(result.seconds_per_round) / max(1, len(result.seconds_per_round))
     console.print(
@@ -94,7 +108,7 @@ def score(
     parts: Parts = Path("federated-parts"),
 ) -> None:
     """Score applications: the platform's partial score (logged) plus the bank's part."""
-    part = BankPart.load(parts, model)
+    part = load_part(parts, model)
     frame = pd.read_csv(data, dtype={id_column: str})
     if id_column not in frame:
         raise ValidationFailed(f"id_column: no column {id_column!r}", field="id_column")

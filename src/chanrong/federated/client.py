@@ -30,6 +30,16 @@ from chanrong.federated.protocol import (
     sigmoid,
 )
 from chanrong.federated.psi import BankPsi, ServerAnswer
+from chanrong.federated.secureboost import (
+    BankBooster,
+    BoostConfig,
+    LocalBoost,
+    apply_edges,
+    bin_columns,
+    margin_of,
+    node_from_json,
+    node_json,
+)
 
 
 class PlatformRefused(ChanrongError):
@@ -117,11 +127,71 @@ class BankPart:
         return cls(**json.loads(path.read_text("utf-8")))
 
 
+@dataclass(frozen=True, slots=True)
+class BoostPart:
+    """The bank's half of joint trees: its bin edges and the trees (leaf weights and its own
+    splits; the platform's splits are only ids)."""
+
+    model: str
+    features: list[str]
+    edges: list[list[float]]
+    trees: list[dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        """The part without its model name (what the fingerprint covers)."""
+        d = asdict(self)
+        d.pop("model")
+        return d
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.as_json())
+
+    def save(self, folder: Path) -> Path:
+        """Write ``<folder>/<name@version>.json``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.model}.json"
+        path.write_text(json.dumps({"model": self.model, **self.as_json()}, indent=1), "utf-8")
+        return path
+
+
+def load_part(folder: Path, model: str) -> BankPart | BoostPart:
+    """Read a saved part of either kind."""
+    path = folder / f"{model}.json"
+    if not path.exists():
+        raise ValidationFailed(f"model: no bank part {path}", field="model")
+    data = json.loads(path.read_text("utf-8"))
+    return BoostPart(**data) if "trees" in data else BankPart(**data)
+
+
+class _HttpBoostPlatform:
+    """The platform's tree steps over HTTP (``secureboost.BoostPlatform``)."""
+
+    def __init__(self, client: BankClient, run_id: str) -> None:
+        self.client, self.run_id = client, run_id
+
+    def receive(self, pk: Any, packed: Sequence[str]) -> None:
+        self.client._post(f"/federated/runs/{self.run_id}/packed", {"packed": list(packed)})
+
+    def histograms(self, rows: Sequence[int], nbins: int) -> list[list[str | None]]:
+        got = self.client._post(
+            f"/federated/runs/{self.run_id}/histograms", {"rows": list(rows), "bins": nbins}
+        )
+        out: list[list[str | None]] = got["histograms"]
+        return out
+
+    def split(self, rows: Sequence[int], feature: int, bin_: int) -> tuple[int, list[int]]:
+        got = self.client._post(
+            f"/federated/runs/{self.run_id}/split", {"rows": list(rows), "split": [feature, bin_]}
+        )
+        return int(got["split_id"]), [int(r) for r in got["left"]]
+
+
 @dataclass
 class TrainingResult:
     run_id: str
     model: dict[str, Any]
-    part: BankPart
+    part: BankPart | BoostPart
     accepted: int
     excluded: int
     auc: float
@@ -238,16 +308,76 @@ class BankClient:
         part = BankPart(**{**asdict(part), "model": model["model"]})
         return TrainingResult(run_id, model, part, len(keep), opened["excluded"], auc, timings)
 
-    def score(self, part: BankPart, uscc: str, row: pd.Series) -> dict[str, Any]:
-        """Probability of default of one application: the platform's partial score (a logged
-        exchange) plus the bank's own part."""
+    def train_boost(
+        self, name: str, data: BankData, config: BoostConfig, *, key_bits: int = DEFAULT_KEY_BITS
+    ) -> TrainingResult:
+        """Align, open a tree run, grow ``config.trees`` trees with the platform, register."""
+        import time
+
+        if data.y is None:
+            raise ValidationFailed("label: training needs the label column", field="label")
+        aligned = self.align(data.usccs)
+        if len(aligned) < 2:
+            raise ValidationFailed("data: fewer than two enterprises in common", field="data")
+        position = {u: i for i, u in enumerate(data.usccs)}
+        raw = data.x.to_numpy(dtype=float)
+        bank = BankBooster(
+            np.zeros((0, raw.shape[1]), dtype=np.int64), np.zeros(0), config, key_bits=key_bits
+        )
+        opened = self._post(
+            "/federated/runs",
+            {
+                "name": name,
+                "ids": aligned,
+                "public_key": format(bank.public_key.n, "x"),
+                "boost": asdict(config),
+            },
+        )
+        run_id = opened["run_id"]
+        keep = [position[u] for u in opened["accepted"]]
+        bank.bins, edges = bin_columns(raw[keep], config.bins)
+        bank.y = data.y[keep]
+        bank.margin = np.zeros(len(keep))
+        t0 = time.perf_counter()
+        LocalBoost(bank, _HttpBoostPlatform(self, run_id)).train()
+        seconds = (time.perf_counter() - t0) / max(1, config.trees)
+        y = bank.y
+        auc = (
+            float(roc_auc_score(y, sigmoid(bank.margin))) if 0 < y.sum() < len(y) else float("nan")
+        )
+        part = BoostPart(
+            model="",
+            features=[str(c) for c in data.x.columns],
+            edges=[[float(v) for v in e] for e in edges],
+            trees=[node_json(t) for t in bank.trees],
+        )
+        model = self._post(
+            f"/federated/runs/{run_id}/finish",
+            {
+                "bank_features": part.features,
+                "bank_fingerprint": part.fingerprint,
+                "metrics": {"auc_in_sample": auc} if auc == auc else {},
+            },
+        )
+        part = BoostPart(**{**asdict(part), "model": model["model"]})
+        return TrainingResult(
+            run_id, model, part, len(keep), opened["excluded"], auc, [seconds] * config.trees
+        )
+
+    def score(self, part: BankPart | BoostPart, uscc: str, row: pd.Series) -> dict[str, Any]:
+        """Probability of default of one application: the platform's part (a logged
+        exchange: its partial score, or its trees' directions) plus the bank's own part."""
         got = self._post(f"/federated/models/{part.model}/score", {"uscc": uscc})
         missing = [f for f in part.features if f not in row.index]
         if missing:
             raise ValidationFailed(f"data: missing bank features {missing}", field="data")
         x = np.asarray([[float(row[f]) for f in part.features]])
-        z = Standardiser(tuple(part.means), tuple(part.scales)).apply(x)
-        u = float((z @ np.asarray(part.weights))[0]) + part.intercept + got["partial"]
+        if isinstance(part, BoostPart):
+            trees = [node_from_json(t) for t in part.trees]
+            u = margin_of(trees, apply_edges(x, part.edges)[0], got["partial"])
+        else:
+            z = Standardiser(tuple(part.means), tuple(part.scales)).apply(x)
+            u = float((z @ np.asarray(part.weights))[0]) + part.intercept + got["partial"]
         return {
             "uscc": uscc,
             "pd": float(sigmoid(np.asarray([u]))[0]),

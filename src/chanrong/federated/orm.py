@@ -39,6 +39,7 @@ class TrainingRun(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     bank_org_id: Mapped[str] = mapped_column(String(36), index=True)
     name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16), default="logistic")  # logistic | boost
     status: Mapped[str] = mapped_column(String(16))  # training | finished
     usccs: Mapped[list[str]] = mapped_column(JSON)
     excluded: Mapped[int] = mapped_column(Integer)
@@ -47,6 +48,8 @@ class TrainingRun(Base):
     scales: Mapped[list[float]] = mapped_column(JSON)
     weights: Mapped[list[float]] = mapped_column(JSON)
     pending: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Trees: the platform's bin edges, split lookups and the current tree's packed ciphertexts.
+    boost: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     public_key: Mapped[str] = mapped_column(String(2048))
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
     rounds: Mapped[int] = mapped_column(Integer, default=0)

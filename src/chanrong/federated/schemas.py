@@ -40,11 +40,44 @@ class ConfigIn(_In):
     seed: int
 
 
+class BoostConfigIn(_In):
+    trees: int = Field(ge=1, le=200)
+    depth: int = Field(ge=1, le=8)
+    bins: int = Field(ge=2, le=64)
+    learning_rate: float = Field(gt=0, le=1)
+    lam: float = Field(ge=0, le=100)
+    min_rows: int = Field(ge=1, le=100_000)
+
+
 class RunIn(_In):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[^@/]+$")
     ids: list[str] = Field(min_length=1, max_length=200_000)
     public_key: str = Field(min_length=64, max_length=2048)
-    config: ConfigIn
+    config: ConfigIn | None = None
+    boost: BoostConfigIn | None = None
+
+
+class PackedIn(_In):
+    packed: list[str] = Field(min_length=1, max_length=200_000)
+
+
+class HistogramsIn(_In):
+    rows: list[int] = Field(min_length=1, max_length=200_000)
+    bins: int = Field(ge=2, le=64)
+
+
+class HistogramsOut(BaseModel):
+    histograms: list[list[str | None]]
+
+
+class SplitIn(_In):
+    rows: list[int] = Field(min_length=1, max_length=200_000)
+    split: list[int] = Field(min_length=2, max_length=2)
+
+
+class SplitOut(BaseModel):
+    split_id: int
+    left: list[int]
 
 
 class RunOpenedOut(BaseModel):
@@ -103,7 +136,7 @@ class ScoreIn(_In):
 
 
 class ScoreOut(BaseModel):
-    partial: float
+    partial: float | list[bool]
     model: str
     platform_fingerprint: str
     leaf: int

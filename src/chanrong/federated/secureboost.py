@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from phe import paillier
@@ -113,6 +113,76 @@ class Node:
     split_id: int | None = None  # the platform's lookup
     left: Node | None = None
     right: Node | None = None
+
+
+def node_json(node: Node) -> dict[str, Any]:
+    """A tree as JSON (the bank's part)."""
+    if node.weight is not None:
+        return {"weight": node.weight}
+    assert node.left is not None and node.right is not None
+    return {
+        "owner": node.owner,
+        "feature": node.feature,
+        "bin": node.bin,
+        "split_id": node.split_id,
+        "left": node_json(node.left),
+        "right": node_json(node.right),
+    }
+
+
+def node_from_json(d: dict[str, Any]) -> Node:
+    """A tree from ``node_json``."""
+    if "weight" in d:
+        return Node(weight=float(d["weight"]))
+    return Node(
+        owner=d["owner"],
+        feature=d["feature"],
+        bin=d["bin"],
+        split_id=d["split_id"],
+        left=node_from_json(d["left"]),
+        right=node_from_json(d["right"]),
+    )
+
+
+def margin_of(
+    trees: Sequence[Node], bank_bins_row: np.ndarray, platform_left: Sequence[bool]
+) -> float:
+    """A row's margin: the bank's nodes from its bins, the platform's from its directions
+    (``platform_left[split_id]``)."""
+    total = 0.0
+    for tree in trees:
+        node = tree
+        while node.weight is None:
+            if node.owner == "bank":
+                assert node.feature is not None and node.bin is not None
+                go_left = bool(bank_bins_row[node.feature] <= node.bin)
+            else:
+                assert node.split_id is not None
+                go_left = bool(platform_left[node.split_id])
+            nxt = node.left if go_left else node.right
+            assert nxt is not None
+            node = nxt
+        total += node.weight
+    return total
+
+
+def apply_edges(x: np.ndarray, edges: Sequence[Sequence[float]]) -> np.ndarray:
+    """Bin indices of new rows under edges learnt by ``bin_columns``."""
+    out = np.zeros(x.shape, dtype=np.int64)
+    for j, e in enumerate(edges):
+        col = x[:, j]
+        out[:, j] = np.where(np.isnan(col), 0, np.searchsorted(np.asarray(e), col, side="right"))
+    return out
+
+
+class BoostPlatform(Protocol):
+    """The platform as the bank's trainer sees it: in process or over HTTP."""
+
+    def receive(self, pk: paillier.PaillierPublicKey, packed: Sequence[str]) -> None: ...
+
+    def histograms(self, rows: Sequence[int], nbins: int) -> list[list[str | None]]: ...
+
+    def split(self, rows: Sequence[int], feature: int, bin_: int) -> tuple[int, list[int]]: ...
 
 
 @dataclass
@@ -246,7 +316,7 @@ class LocalBoost:
     """Both parties in one process, messages through JSON and recorded (like ``LocalRun``)."""
 
     bank: BankBooster
-    platform: PlatformBooster
+    platform: BoostPlatform
     wire: Wire = field(default_factory=list)
 
     def _send(self, direction: str, message: dict[str, Any]) -> dict[str, Any]:
@@ -306,21 +376,12 @@ class LocalBoost:
 
     def predict(self, bank_bins: np.ndarray, platform_bins: np.ndarray) -> np.ndarray:
         """Probabilities of rows binned by each party (the platform routes its own nodes)."""
+        assert isinstance(self.platform, PlatformBooster)
+        platform = self.platform
         out = np.zeros(len(bank_bins))
         for i in range(len(bank_bins)):
-            for tree in self.bank.trees:
-                node = tree
-                while node.weight is None:
-                    if node.owner == "bank":
-                        assert node.feature is not None and node.bin is not None
-                        go_left = bank_bins[i, node.feature] <= node.bin
-                    else:
-                        assert node.split_id is not None
-                        go_left = self.platform.route(node.split_id, platform_bins[i])
-                    nxt = node.left if go_left else node.right
-                    assert nxt is not None
-                    node = nxt
-                out[i] += node.weight
+            left = [platform.route(k, platform_bins[i]) for k in range(len(platform.lookups))]
+            out[i] = margin_of(self.bank.trees, bank_bins[i], left)
         return sigmoid(out)
 
     def wire_bytes(self) -> int:

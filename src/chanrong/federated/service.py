@@ -33,6 +33,7 @@ from chanrong.federated.protocol import (
     public_key_of,
 )
 from chanrong.federated.psi import ServerAnswer, platform_answer
+from chanrong.federated.secureboost import BoostConfig, PlatformBooster, apply_edges, bin_columns
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.identity.domain import InstitutionType, OrgKind, Principal
@@ -152,7 +153,7 @@ def open_run(
     name: str,
     usccs: Sequence[str],
     public_key: str,
-    config: TrainingConfig,
+    config: TrainingConfig | BoostConfig,
 ) -> OpenedRun:
     """Open a run over the bank's aligned ids; ids without a live grant (or features) are
     excluded and the bank is told which remain, in its order."""
@@ -161,7 +162,7 @@ def open_run(
         raise ValidationFailed(f"ids: 1 to {MAX_ROWS}", field="ids")
     if len(set(usccs)) != len(usccs):
         raise ValidationFailed("ids: each enterprise once", field="ids")
-    if not 1 <= config.batch_size <= MAX_BATCH:
+    if isinstance(config, TrainingConfig) and not 1 <= config.batch_size <= MAX_BATCH:
         raise ValidationFailed(f"config.batch_size: 1 to {MAX_BATCH}", field="config.batch_size")
     try:
         public_key_of(public_key)
@@ -174,9 +175,20 @@ def open_run(
     features = sorted(eligible[accepted[0]].values)
     x = np.asarray([[eligible[u].values[f] for f in features] for u in accepted], dtype=float)
     std = Standardiser.fit(x)
+    boost = None
+    if isinstance(config, BoostConfig):
+        _, edges = bin_columns(x, config.bins)
+        boost = {
+            "edges": [[float(v) for v in e] for e in edges],
+            "lookups": [],
+            "packed": None,
+            "tree": 0,
+        }
     run = TrainingRun(
         bank_org_id=principal.org_id,
         name=name,
+        kind="boost" if boost is not None else "logistic",
+        boost=boost,
         status="training",
         usccs=accepted,
         excluded=len(usccs) - len(accepted),
@@ -326,12 +338,16 @@ def finish(
         raise Conflict("run: a round is still in flight", field="run")
     if len(bank_fingerprint) != 64:
         raise ValidationFailed("bank_fingerprint: a SHA-256 in hex", field="bank_fingerprint")
-    part = {
-        "features": run.features,
-        "means": run.means,
-        "scales": run.scales,
-        "weights": run.weights,
-    }
+    part: dict[str, Any] = (
+        {"features": run.features, "edges": run.boost["edges"], "lookups": run.boost["lookups"]}
+        if run.boost is not None
+        else {
+            "features": run.features,
+            "means": run.means,
+            "scales": run.scales,
+            "weights": run.weights,
+        }
+    )
     version = 1 + (
         session.scalar(select(func.max(JointModel.version)).where(JointModel.name == run.name)) or 0
     )
@@ -339,7 +355,7 @@ def finish(
     manifest: dict[str, Any] = {
         "name": run.name,
         "version": version,
-        "kind": "federated-logistic",
+        "kind": "federated-boost" if run.boost is not None else "federated-logistic",
         "format": "chanrong-federated-model/1",
         "run": run.id,
         "bank_org_id": run.bank_org_id,
@@ -399,7 +415,7 @@ def _model(session: Session, principal: Principal, ref: str) -> JointModel:
 
 def score(
     session: Session, principal: Principal, ref: str, uscc: str
-) -> tuple[float, JointModel, int]:
+) -> tuple[float | list[bool], JointModel, int]:
     """The platform's partial score of one enterprise under a joint model: needs a live
     grant now. Logged (as a leaf the enterprise can read) with both parties' fingerprints."""
     model = _model(session, principal, ref)
@@ -412,8 +428,13 @@ def score(
     if sorted(values) != sorted(part["features"]):
         raise Conflict("uscc: the enterprise's features no longer match the model", field="uscc")
     x = np.asarray([[values[f] for f in part["features"]]], dtype=float)
-    z = Standardiser(tuple(part["means"]), tuple(part["scales"])).apply(x)
-    partial = float((z @ np.asarray(part["weights"]))[0])
+    if "lookups" in part:
+        # Trees: where the enterprise goes at each of the platform's splits, not the values.
+        bins = apply_edges(x, part["edges"])[0]
+        partial: float | list[bool] = [bool(bins[f] <= b) for f, b in part["lookups"]]
+    else:
+        z = Standardiser(tuple(part["means"]), tuple(part["scales"])).apply(x)
+        partial = float((z @ np.asarray(part["weights"]))[0])
     ref_ = governance.append_log(
         session,
         kind="federated.score",
@@ -449,3 +470,94 @@ def models_of(session: Session, principal: Principal) -> Sequence[JointModel]:
         .where(JointModel.bank_org_id == principal.org_id)
         .order_by(JointModel.name, JointModel.version)
     ).all()
+
+
+# --- trees (SecureBoost style) ------------------------------------------------------------------
+def _booster(session: Session, run: TrainingRun) -> PlatformBooster:
+    if run.boost is None:
+        raise Conflict(f"run: {run.id} trains a logistic regression", field="run")
+    rows = {
+        r.uscc: r
+        for r in session.scalars(
+            select(PlatformFeatures).where(PlatformFeatures.uscc.in_(run.usccs))
+        )
+    }
+    if len(rows) != len(run.usccs):
+        raise Conflict("run: features of some enterprises are no longer held")
+    x = np.asarray([[rows[u].values[f] for f in run.features] for u in run.usccs], dtype=float)
+    booster = PlatformBooster(apply_edges(x, run.boost["edges"]))
+    booster.lookups = [tuple(v) for v in run.boost["lookups"]]  # type: ignore[misc]
+    if run.boost["packed"] is not None:
+        booster.receive(public_key_of(run.public_key), run.boost["packed"])
+    return booster
+
+
+def boost_packed(
+    session: Session, principal: Principal, run_id: str, packed: Sequence[str]
+) -> tuple[int, int]:
+    """A tree starts: the bank's packed gradient ciphertexts (checked, kept with the run).
+    The tree is a leaf of the verifiable log. Returns the tree number and the leaf's index."""
+    run = _training(session, principal, run_id)
+    booster = _booster(session, run)
+    try:
+        booster.receive(public_key_of(run.public_key), packed)
+    except ProtocolError as exc:
+        raise _protocol(exc) from None
+    tree = int(run.boost["tree"]) + 1 if run.boost else 1
+    run.boost = {**(run.boost or {}), "packed": list(packed), "tree": tree}
+    run.rounds = tree
+    ref = governance.append_log(
+        session,
+        kind="federated.round",
+        actor_org_id=principal.org_id,
+        subject=f"{principal.org_id}:federated-run:{run.id}",
+        payload={
+            "run": run.id,
+            "round": tree,
+            "kind": "tree",
+            "packed_sha256": fingerprint(list(packed)),
+        },
+    )
+    session.flush()
+    return tree, ref.index
+
+
+def boost_histograms(
+    session: Session, principal: Principal, run_id: str, rows: Sequence[int], nbins: int
+) -> list[list[str | None]]:
+    """Encrypted per-bin sums of a node's rows for each platform feature."""
+    run = _training(session, principal, run_id)
+    booster = _booster(session, run)
+    if not booster.packed:
+        raise Conflict("run: send the tree's packed ciphertexts first", field="run")
+    if nbins != int(run.config["bins"]):
+        raise ValidationFailed("bins: the run's number of bins", field="bins")
+    try:
+        return booster.histograms(rows, nbins)
+    except ProtocolError as exc:
+        raise _protocol(exc) from None
+
+
+def boost_split(
+    session: Session,
+    principal: Principal,
+    run_id: str,
+    rows: Sequence[int],
+    feature: int,
+    bin_: int,
+) -> tuple[int, list[int]]:
+    """The platform keeps (feature, bin) as a split and says which of the node's rows go left."""
+    run = _training(session, principal, run_id)
+    booster = _booster(session, run)
+    if not 0 <= bin_ < int(run.config["bins"]):
+        raise ValidationFailed("split: bin out of range", field="split")
+    if any(not 0 <= r < len(run.usccs) for r in rows):
+        raise ValidationFailed("rows: positions within the run", field="rows")
+    try:
+        split_id, left = booster.split(rows, feature, bin_)
+    except ProtocolError as exc:
+        raise _protocol(exc) from None
+    assert run.boost is not None
+    run.boost = {**run.boost, "lookups": [list(v) for v in booster.lookups]}
+    session.flush()
+    return split_id, left
