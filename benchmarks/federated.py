@@ -33,6 +33,14 @@ from chanrong.federated.protocol import (
     local_run,
 )
 from chanrong.federated.psi import BankPsi, platform_answer
+from chanrong.federated.secureboost import (
+    BankBooster,
+    BoostConfig,
+    LocalBoost,
+    PlatformBooster,
+    bin_columns,
+    central_boost,
+)
 
 
 def synthetic(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -76,6 +84,31 @@ def train_row(n: int, config: TrainingConfig, key_bits: int) -> dict[str, float]
         "bytes": run.wire_bytes(),
         "bytes_per_round": run.wire_bytes() / config.iterations,
         "ratio": (federated + keygen) / central if central else float("inf"),
+    }
+
+
+def boost_row(n: int, config: BoostConfig, key_bits: int) -> dict[str, float]:
+    """Central and federated (SecureBoost-style) trees on ``n`` rows, the same bins."""
+    xb_raw, xp_raw, y = synthetic(n)
+    bank_bins, _ = bin_columns(xb_raw, config.bins)
+    platform_bins, _ = bin_columns(xp_raw, config.bins)
+    t0 = time.process_time()
+    central_boost(np.hstack([bank_bins, platform_bins]), y, config)
+    central = time.process_time() - t0
+    t0 = time.process_time()
+    run = LocalBoost(
+        BankBooster(bank_bins, y, config, key_bits=key_bits), PlatformBooster(platform_bins)
+    )
+    run.train()
+    federated = time.process_time() - t0
+    return {
+        "rows": n,
+        "trees": config.trees,
+        "central_s": central,
+        "federated_s": federated,
+        "federated_s_per_tree": federated / config.trees,
+        "bytes": run.wire_bytes(),
+        "ratio": federated / central if central else float("inf"),
     }
 
 
@@ -159,8 +192,12 @@ def _table(rows: Sequence[dict[str, object]]) -> str:
 def main() -> None:
     """Parse the sizes, run, print the tables (and JSON with --json)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
-    ap.add_argument("--psi-ids", type=int, nargs="+", default=None)
+    ap.add_argument("--rows", type=int, nargs="*", default=[10_000, 100_000])
+    ap.add_argument("--boost-rows", type=int, nargs="*", default=[])
+    ap.add_argument("--trees", type=int, default=1)
+    ap.add_argument("--depth", type=int, default=3)
+    ap.add_argument("--no-micro", action="store_true")
+    ap.add_argument("--psi-ids", type=int, nargs="*", default=None)
     ap.add_argument("--iterations", type=int, default=3)
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--key-bits", type=int, default=2048)
@@ -168,16 +205,25 @@ def main() -> None:
     a = ap.parse_args()
     config = TrainingConfig(iterations=a.iterations, batch_size=a.batch_size)
     training = [train_row(n, config, a.key_bits) for n in a.rows]
-    psi = [psi_row(n) for n in (a.psi_ids or a.rows)]
-    micro = he_micro(a.key_bits)
-    print(f"training: {a.iterations} rounds of {a.batch_size} rows, Paillier {a.key_bits}-bit")
-    print(_table(training))
-    print("\nPSI (openmined.psi, ECDH + GCS, half the ids in common)")
-    print(_table(psi))
-    print("\nencrypt 1,000 values and sum them")
-    print(_table(micro))
+    boost = BoostConfig(trees=a.trees, depth=a.depth, bins=16)
+    trees = [boost_row(n, boost, a.key_bits) for n in a.boost_rows]
+    psi = [psi_row(n) for n in (a.psi_ids if a.psi_ids is not None else a.rows)]
+    micro = [] if a.no_micro else he_micro(a.key_bits)
+    if training:
+        print(f"training: {a.iterations} rounds of {a.batch_size} rows, Paillier {a.key_bits}-bit")
+        print(_table(training))
+    if trees:
+        print(f"\ntrees: {a.trees} of depth {a.depth}, 16 bins, Paillier {a.key_bits}-bit")
+        print(_table(trees))
+    if psi:
+        print("\nPSI (openmined.psi, ECDH + GCS, half the ids in common)")
+        print(_table(psi))
+    if micro:
+        print("\nencrypt 1,000 values and sum them")
+        print(_table(micro))
     if a.json:
-        print(json.dumps({"training": training, "psi": psi, "micro": micro}, default=str))
+        out = {"training": training, "trees": trees, "psi": psi, "micro": micro}
+        print(json.dumps(out, default=str))
 
 
 if __name__ == "__main__":
