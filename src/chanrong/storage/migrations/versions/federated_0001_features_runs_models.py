@@ -64,7 +64,9 @@ def upgrade() -> None:
         sa.Column("manifest_sha256", sa.String(64), nullable=False),
         sa.Column("created_at", chanrong.storage.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["run_id"], ["federated_runs.id"], name=op.f("fk_federated_models_run_id_federated_runs")
+            ["run_id"],
+            ["federated_runs.id"],
+            name=op.f("fk_federated_models_run_id_federated_runs"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_federated_models")),
         sa.UniqueConstraint("name", "version", name=op.f("uq_federated_models_name_version")),
