@@ -80,6 +80,38 @@ def test_bank_commands_train_and_score_against_a_running_platform(
     )
     assert [s["uscc"] for s in scored] == setup.usccs[:2]
     assert all(0 < s["pd"] < 1 for s in scored)
+    out = run(
+        "train",
+        "--data",
+        str(data),
+        "--name",
+        "trees",
+        "--kind",
+        "boost",
+        "--trees",
+        "1",
+        "--depth",
+        "2",
+        "--bins",
+        "4",
+        "--key-bits",
+        "512",
+        "--parts",
+        str(parts),
+    )
+    assert "registered trees@1 (35 enterprises" in out
+    scored = json.loads(
+        run(
+            "score",
+            "--data",
+            str(tmp_path / "apps.csv"),
+            "--model",
+            "trees@1",
+            "--parts",
+            str(parts),
+        )
+    )
+    assert all(0 < s["pd"] < 1 for s in scored)
     assert "jm@1" in run("models")
     assert "finished" in run("runs")
     denied = subprocess.run(
