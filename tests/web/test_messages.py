@@ -80,6 +80,9 @@ def test_keys_built_from_values_cover_every_value() -> None:
     families["web.trade.flag"] = [f.value for f in TermFlag]
     families["web.trade.sstate"] = [s.value for s in StatementState]
     families["web.trade.lstate"] = [s.value for s in LineState]
+    families["web.fed.grant"] = ["live", "revoked", "expired", "pending"]
+    families["web.fed.status"] = ["training", "finished"]
+    families["web.fed.state"] = ["candidate"]
     for family, values in families.items():
         for value in values:
             for loc in i18n.LOCALES:

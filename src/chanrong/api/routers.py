@@ -8,6 +8,7 @@ from chanrong.api import reference
 from chanrong.assets import api as assets_api
 from chanrong.carbon import api as carbon_api
 from chanrong.credit import api as credit_api
+from chanrong.federated import api as federated_api
 from chanrong.funds import api as funds_api
 from chanrong.governance import api as governance_api
 from chanrong.guarantee import api as guarantee_api
@@ -37,6 +38,7 @@ PROTECTED: list[APIRouter] = [
     guarantee_api.router,
     assets_api.router,
     funds_api.router,
+    federated_api.router,
 ]
 
 # Routers that authenticate by other means (they issue credentials).

@@ -23,6 +23,7 @@ from chanrong.cli import demo as demo_cmd
 from chanrong.cli import park as park_cmd
 from chanrong.credit.cli import app as credit_app
 from chanrong.edge.commands import console, friendly_errors, settings
+from chanrong.federated.cli import app as federated_app
 from chanrong.governance.cli import catalog_app, consent_app, log_app
 from chanrong.guarantee.cli import app as guarantee_app
 from chanrong.identity.cli import apikey_app, org_app, user_app
@@ -88,6 +89,7 @@ assets_app.command("evaluate")(assets_demo.evaluate)
 assets_app.command("demo")(assets_demo.story)
 assets_app.command("lift")(assets_demo.lift)
 app.add_typer(lease_app, name="lease")
+app.add_typer(federated_app, name="federated")
 
 
 @app.callback()

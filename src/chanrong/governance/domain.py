@@ -28,6 +28,7 @@ class Purpose(StrEnum):
     INSURANCE_PRICING = "insurance_pricing"  # 保险定价
     LEASING_BILLING = "leasing_billing"  # 租赁计费
     SUPPLY_CHAIN_FINANCE = "supply_chain_finance"  # 供应链金融
+    JOINT_MODELLING = "joint_modelling"  # 联合建模 (federated: features stay on the platform)
 
 
 class Category(StrEnum):
@@ -237,6 +238,9 @@ PURPOSE_DATASETS: dict[Purpose, frozenset[str]] = {
         "derived.score",
         "derived.carbon",
     ),
+    # Joint modelling reads the operating profile the platform derives; its values only ever
+    # enter encrypted arithmetic and partial scores (chanrong.federated.protocol).
+    Purpose.JOINT_MODELLING: _datasets("derived.profile", "derived.quality", "derived.carbon"),
 }
 
 

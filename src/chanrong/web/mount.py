@@ -16,6 +16,7 @@ from chanrong.core.i18n import t
 from chanrong.web import (  # noqa: F401
     assets_messages,
     credit_messages,
+    federated_messages,
     guarantee_messages,
     leasing_messages,
     lending_messages,
@@ -40,6 +41,7 @@ from chanrong.web.pages import (
     consents,
     contracts,
     enterprise,
+    federated,
     guarantee,
     jobs,
     leasing,
@@ -77,6 +79,7 @@ ROUTERS = (
     assets.router,
     contracts.router,
     leasing.router,
+    federated.router,
 )
 
 

@@ -52,6 +52,7 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
         NavItem("web.nav.certificates", "/console/bank/certificates"),
         NavItem("web.nav.models", "/console/bank/models"),
         NavItem("web.nav.pools", "/console/bank/pools", ("/console/pools", "/console/valuations")),
+        NavItem("web.nav.federated", "/console/bank/federated"),
     ),
     OrgKind.PLATFORM_OPERATOR: (
         NavItem("web.nav.home", "/console"),
