@@ -224,7 +224,7 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--models", nargs="*", choices=list(MODELS), help="a subset of the rows")
     args = ap.parse_args()
-    console = Console()
+    console = Console(width=200)  # the whole table, also when the output is a file
     files = args.data or shared_files()
     folds = args.folds
     if args.quick:
