@@ -68,8 +68,7 @@ def calibration_table(
     yy = np.asarray(y, dtype=float)
     pp = np.asarray(pd_, dtype=float)
     return [
-        (float(pp[c].mean()), float(yy[c].mean()), len(c))
-        for c in _bin_indices(pp, bins, strategy)
+        (float(pp[c].mean()), float(yy[c].mean()), len(c)) for c in _bin_indices(pp, bins, strategy)
     ]
 
 
