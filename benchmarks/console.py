@@ -32,6 +32,7 @@ from rich.table import Table
 
 from chanrong.api.app import create_app
 from chanrong.core.settings import Settings
+from chanrong.demo.park_loader import load_park_enterprise, read_tables
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.simulate.config import preset
@@ -39,7 +40,6 @@ from chanrong.simulate.service import write_park
 from chanrong.storage import migrate
 from chanrong.storage.database import Database
 from chanrong.telemetry import service as telemetry
-from chanrong.telemetry.adapters import park as park_files
 
 console = Console()
 HTML = {"Accept": "text/html"}
@@ -60,7 +60,7 @@ def _member(db: Database, org_id: str, username: str, roles: str) -> str:
 
 def seed(db: Database, settings: Settings, park_dir: Path) -> dict[str, str]:
     """Load the park, add a bank and an operator, grant the bank; return API keys and ids."""
-    tables = {name: park_files.read_table(park_dir, name) for name in park_files.TABLES}
+    tables = read_tables(park_dir)
     store = telemetry.open_store(settings)
     enterprises = tables["enterprises"].to_pylist()
     org_ids: list[str] = []
@@ -70,7 +70,7 @@ def seed(db: Database, settings: Settings, park_dir: Path) -> dict[str, str]:
         task = progress.add_task("loading the park", total=len(enterprises))
         for e in enterprises:
             with db.unit_of_work() as s:
-                res = telemetry.load_park_enterprise(s, store, park_dir, e, tables, create_org=True)
+                res = load_park_enterprise(s, store, park_dir, e, tables, create_org=True)
             assert res.org_id is not None
             org_ids.append(res.org_id)
             progress.advance(task)

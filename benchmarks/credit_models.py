@@ -31,9 +31,8 @@ from sklearn.model_selection import StratifiedKFold
 
 from chanrong.core.settings import get_settings
 from chanrong.credit import metrics
-from chanrong.credit.boosting import fit_boosted
 from chanrong.credit.datasets import CreditDataset, load_dataset
-from chanrong.credit.scorecard import fit_scorecard
+from chanrong.credit.fitting import fit_boosted, fit_scorecard
 
 SEED = 42
 SUFFIXES = {".csv", ".arff", ".dat", ".txt", ".data"}

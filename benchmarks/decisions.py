@@ -7,6 +7,10 @@ scorecard table against optbinning's own ``Scorecard`` on the same rows, in this
 
     .venv/bin/python benchmarks/decisions.py            # 3 runs at 200 req/s for 20 s, 200k rows
     .venv/bin/python benchmarks/decisions.py --quick    # smoke run: 50 req/s for 3 s, 20k rows
+    .venv/bin/python benchmarks/decisions.py --worker --refresh-cost   # the worker beside the
+        # server (its CPU reported apart), then what an on-demand profile refresh costs a
+        # decision (``profile_refresh.py``'s measure on a small park: fresh, stale referred,
+        # stale rebuilt first)
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ from pathlib import Path
 import aiohttp
 import httpx
 import numpy as np
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
@@ -38,54 +41,16 @@ from chanrong.api.serving import listeners
 from chanrong.core.clock import utcnow
 from chanrong.core.settings import Settings
 from chanrong.credit import service
-from chanrong.credit.boosting import fit_boosted
 from chanrong.credit.features import FEATURES
+from chanrong.credit.fitting import fit_boosted, fit_scorecard, optbinning_scorecard
 from chanrong.credit.registry import Approval, frame_fingerprint
-from chanrong.credit.scorecard import _optbinning_scorecard, fit_scorecard
+from chanrong.demo.credit_workload import install_champion, synthetic_features
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.storage import migrate
 from chanrong.storage.database import Database
 
 console = Console()
-
-
-def synthetic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """Operating features with a monotone link to default."""
-    rng = np.random.default_rng(seed)
-    f = pd.DataFrame(
-        {
-            "utilisation": rng.uniform(0.05, 0.95, n),
-            "utilisation_trend": rng.normal(0, 0.15, n),
-            "runtime_growth": rng.normal(0, 0.3, n),
-            "output_volatility": rng.uniform(0.05, 0.9, n),
-            "energy_intensity": rng.uniform(100, 900, n),
-            "order_growth": rng.normal(0, 0.35, n),
-            "customer_concentration": rng.uniform(0.05, 0.9, n),
-            "receivable_turnover": rng.uniform(1, 8, n),
-            "dso_days": rng.uniform(30, 300, n),
-            "payment_punctuality": rng.uniform(0.2, 1.0, n),
-            "cloud_growth": rng.normal(0, 0.3, n),
-            "cloud_level": rng.uniform(0, 100, n),
-            "cloud_stability": rng.uniform(0.2, 1.0, n),
-            "data_coverage": rng.uniform(0.85, 1.0, n),
-            "data_quality": rng.uniform(0.85, 1.0, n),
-            "tenure_days": rng.uniform(100, 1500, n),
-        }
-    )
-    logit = (
-        -2.2
-        - 3.0 * (f.utilisation - 0.5)
-        - 2.0 * f.order_growth
-        + 2.5 * (f.output_volatility - 0.5)
-        + 0.01 * (f.dso_days - 150)
-        - 2.5 * (f.payment_punctuality - 0.6)
-    )
-    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
-    # Drawn after the labels, so the older columns and the outcomes stay as they were.
-    f["carbon_efficiency"] = rng.lognormal(0.0, 0.5, n)
-    f["equipment_quality"] = rng.uniform(20, 100, n)
-    return f[list(FEATURES)], y
 
 
 def free_port() -> int:
@@ -99,7 +64,7 @@ def seed_database(settings: Settings, enterprises: int) -> tuple[str, list[str]]
     url = settings.effective_database_url
     migrate.upgrade(url)
     db = Database(url)
-    x, _ = synthetic(enterprises, seed=11)
+    x, _ = synthetic_features(enterprises, seed=11)
     with db.unit_of_work() as s:
         bank = identity.create_organisation(
             s, name="bench bank", kind="financial_institution", institution_type="bank"
@@ -216,7 +181,7 @@ def tree_cpu_seconds(pid: int) -> float:
 
 def batch_scoring(rows: int) -> list[tuple[str, float, float]]:
     """(scorer, rows/s, seconds) scoring the same rows."""
-    x, y = synthetic(2000, seed=3)
+    x, y = synthetic_features(2000, seed=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         table = fit_scorecard(x, y, seed=42)
@@ -225,9 +190,9 @@ def batch_scoring(rows: int) -> list[tuple[str, float, float]]:
             n: ("auto_heuristic" if t in ("peak", "valley") else "auto_asc_desc")
             for n, t in trends.items()
         }
-        reference = _optbinning_scorecard(x, y, plan, 42)
+        reference = optbinning_scorecard(x, y, plan, 42)
         boosted = fit_boosted(x, y, seed=42)
-    big, _ = synthetic(rows, seed=4)
+    big, _ = synthetic_features(rows, seed=4)
     out = []
     scorers: tuple[tuple[str, Callable[[], object]], ...] = (
         ("JSON scorecard table (chanrong)", lambda: table.pd(big)),
@@ -246,9 +211,38 @@ def batch_scoring(rows: int) -> list[tuple[str, float, float]]:
     return out
 
 
+def install_challenger(settings: Settings) -> None:
+    """A LightGBM challenger on the champion's rows, approved: every scored decision is also
+    shadow-scored by it, as in production once a challenger is approved."""
+    x, y = synthetic_features()
+    reg = service.model_registry(settings)
+    entry = reg.register(
+        "sme-operating-challenger",
+        fit_boosted(x, y, seed=1),
+        training_fingerprint=frame_fingerprint(x, y),
+        metrics={"note": "benchmark challenger"},
+    )
+    reg.set_state(entry.ref, Approval.APPROVED)
+
+
+def refresh_cost() -> None:
+    """What an on-demand profile refresh costs a decision: ``profile_refresh.py``'s measure
+    (a 2-enterprise, 3-month park loaded through the ingestion door, in process on SQLite)."""
+    import profile_refresh
+
+    with console.status("on-demand refresh: simulating and loading a small park…"):
+        table = profile_refresh.measure(enterprises=2, months=3, rounds=2)
+    console.print(table)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument(
+        "--no-challenger",
+        action="store_true",
+        help="no approved challenger: decisions are not shadow-scored (for comparison)",
+    )
     ap.add_argument("--rate", type=float, default=200.0)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--rows", type=int, default=200_000)
@@ -262,6 +256,16 @@ def main() -> None:
     ap.add_argument(
         "--threads", type=int, default=2, help="request threads per worker (CHANRONG_API_THREADS)"
     )
+    ap.add_argument(
+        "--worker",
+        action="store_true",
+        help="run `chanrong worker` (every job enabled) beside the server during the load",
+    )
+    ap.add_argument(
+        "--refresh-cost",
+        action="store_true",
+        help="then measure decisions on stale evidence refreshed first against fresh ones",
+    )
     args = ap.parse_args()
     if args.quick:
         args.rate, args.seconds, args.rows, args.runs = 50.0, 3.0, 20_000, 1
@@ -272,18 +276,12 @@ def main() -> None:
         )
         settings = Settings(database_url=url, var_dir=var, jwt_secret="bench-" + "x" * 40)
         with console.status("training the champion and seeding enterprises…"):
-            x, y = synthetic(1500, seed=1)
-            reg = service.model_registry(settings)
+            # The credit tests' champion on the credit tests' kind of rows (one builder).
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                entry = reg.register(
-                    "sme-operating",
-                    fit_scorecard(x, y),
-                    training_fingerprint=frame_fingerprint(x, y),
-                    metrics={},
-                )
-            reg.set_state(entry.ref, Approval.APPROVED)
-            reg.set_state(entry.ref, Approval.CHAMPION)
+                install_champion(settings)
+                if not args.no_challenger:
+                    install_challenger(settings)
             key, orgs = seed_database(settings, 50)
         port = free_port()
         env = {
@@ -313,6 +311,19 @@ def main() -> None:
             start_new_session=True,
         )
         base = f"http://127.0.0.1:{port}"
+        # The platform's worker beside the API, as `make demo` runs it: its periodic jobs (the
+        # nightly profiles of the seeded enterprises, the close, monitoring) start at once.
+        worker = (
+            subprocess.Popen(
+                [sys.executable, "-m", "chanrong.cli.main", "worker"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            if args.worker
+            else None
+        )
         try:
             # Every worker up before the first connection: connections stay with the worker
             # that accepted them, so an early start would load one worker only.
@@ -334,9 +345,19 @@ def main() -> None:
             runs = []
             for _ in range(args.runs):
                 cpu0 = tree_cpu_seconds(server.pid)
+                wcpu0 = tree_cpu_seconds(worker.pid) if worker else 0.0
                 lat, errors, wall = asyncio.run(open_loop(base, key, orgs, args.rate, args.seconds))
-                runs.append((lat, errors, wall, tree_cpu_seconds(server.pid) - cpu0))
+                wcpu = tree_cpu_seconds(worker.pid) - wcpu0 if worker else 0.0
+                runs.append((lat, errors, wall, tree_cpu_seconds(server.pid) - cpu0, wcpu))
+            alive = worker is None or worker.poll() is None
         finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(worker.pid, signal.SIGKILL)
+                    worker.wait()
             server.terminate()
             try:
                 server.wait(15)
@@ -350,7 +371,9 @@ def main() -> None:
         t = Table(
             title=f"POST /credit/applications, open loop at {args.rate:.0f} req/s "
             f"for {args.seconds:.0f} s, {args.runs} run(s) ({backend}, "
-            f"{args.workers} worker(s) × {args.threads} threads)"
+            f"{args.workers} worker(s) × {args.threads} threads; "
+            f"{'no challenger' if args.no_challenger else 'LightGBM challenger shadow-scoring'}"
+            f"{'; worker beside the server' if args.worker else ''})"
         )
         for c in (
             "run",
@@ -362,10 +385,11 @@ def main() -> None:
             "p99 ms",
             "max ms",
             "server CPU ms/req",
+            "worker CPU s",
             "p99 < 50 ms",
         ):
             t.add_column(c, justify="right")
-        for n, (lat, errors, wall, cpu) in enumerate(runs, 1):
+        for n, (lat, errors, wall, cpu, wcpu) in enumerate(runs, 1):
             arr = np.array(lat)
             p99 = float(np.percentile(arr, 99))
             t.add_row(
@@ -378,9 +402,14 @@ def main() -> None:
                 f"{p99:.1f}",
                 f"{arr.max():.1f}",
                 f"{cpu * 1000 / len(arr):.2f}",
+                f"{wcpu:.2f}" if args.worker else "—",
                 "yes" if p99 < 50 and errors == 0 else "no",
             )
         console.print(t)
+        if not alive:
+            console.print("[red]the worker exited during the run[/]")
+    if args.refresh_cost:
+        refresh_cost()
     with console.status("batch scoring…"):
         res = batch_scoring(args.rows)
     t = Table(title=f"batch scoring of {args.rows:,} rows ({len(FEATURES)} operating features)")

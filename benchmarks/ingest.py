@@ -3,16 +3,21 @@
     .venv/bin/python benchmarks/ingest.py            # 10 M points bulk, 2 M points over MQTT
     .venv/bin/python benchmarks/ingest.py --quick    # 1 M bulk, 200 k MQTT: a smoke run
 
+Both go through the ingestion door (``service.ingest_points``) that every source uses: the
+points are checked, converted, stored and their batch recorded (with its counts) in a
+SQLite database migrated for the run.
+
 Bulk: a Parquet file of long-format points is read batch by batch, converted to the store's
 schema and units, and written durably (fsync'd, staged then renamed) into the org/day
-partitions — the path of an HTTP Parquet/Arrow upload. Baseline in the same run: DuckDB
-reading the same Parquet file into Arrow.
+partitions, and the batch recorded — the path of an HTTP Parquet/Arrow upload. Baseline in
+the same run: DuckDB reading the same Parquet file into Arrow.
 
 MQTT: a publisher process sends JSON batches (``points_per_message`` readings each) at QoS 1
 to the Mosquitto broker on loopback; ingestion workers (separate processes, one shared-
-subscription group) decode, store durably and only then acknowledge. The clock runs from
-the first publish to the last durable flush. Baseline in the same run: the same messages
-delivered by the broker to a bare QoS 1 subscriber that only counts them.
+subscription group) decode, hand each flush to the door (stored durably, one batch recorded
+per flush, committed) and only then acknowledge. The clock runs from the first publish to
+the last durable flush. Baseline in the same run: the same messages delivered by the broker
+to a bare QoS 1 subscriber that only counts them.
 
 Needs the broker: ``eval "$(bash scripts/services.sh start)"`` (CHANRONG_TEST_MQTT_PORT).
 """
@@ -38,15 +43,22 @@ import pyarrow.parquet as pq
 from paho.mqtt.enums import CallbackAPIVersion
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import func, select
 
+from chanrong.core.uscc import make_uscc
+from chanrong.identity import service as identity
+from chanrong.identity.domain import OrgKind, Principal, Role
+from chanrong.storage import migrate
+from chanrong.storage.database import Database
+from chanrong.telemetry import connectors
+from chanrong.telemetry import service as telemetry
 from chanrong.telemetry.adapters.mqtt import MqttIngestWorker
 from chanrong.telemetry.adapters.payload import encode_batch, telemetry_topic
-from chanrong.telemetry.service import to_canonical_units
+from chanrong.telemetry.orm import IngestBatch
 from chanrong.telemetry.store import TelemetryStore
 
 console = Console()
-ORG = "bench-org"
-USCC = "91330500MA00000010"
+USCC = make_uscc("9", "1", "330500", "MABENCH1").code
 T0_US = 1_709_251_200_000_000  # 2024-03-01T00:00:00Z
 
 
@@ -90,19 +102,44 @@ def make_parquet(path: Path, points: int, devices: int = 200) -> None:
     writer.close()
 
 
-def bulk_ingest(parquet: Path, root: Path) -> Result:
+def platform(work: Path) -> tuple[str, str]:
+    """A migrated SQLite database holding the enterprise the points belong to: (url, org id)."""
+    url = f"sqlite:///{work / 'bench.db'}"
+    migrate.upgrade(url)
+    db = Database(url)
+    try:
+        with db.unit_of_work() as session:
+            org = identity.create_organisation(
+                session, name="Bench Works", kind="enterprise", uscc=USCC
+            )
+            # Its meters send MWh: the door converts to kWh on the way in.
+            owner = Principal("bench", org.id, OrgKind.ENTERPRISE, frozenset({Role.OFFICER}))
+            telemetry.set_metric(session, owner, org_id=org.id, metric="energy_kwh", unit="MWh")
+            return url, org.id
+    finally:
+        db.dispose()
+
+
+def bulk_ingest(parquet: Path, root: Path, url: str, org_id: str) -> Result:
     store = TelemetryStore(root)
     points = pq.ParquetFile(parquet).metadata.num_rows
-    units = {"energy_kwh": "MWh"}  # exercise the unit conversion of the real upload path
-    t0 = time.perf_counter()
-    res = store.write_many(
-        ORG,
-        pq.ParquetFile(parquet).iter_batches(batch_size=1_000_000),
-        transform=lambda t: to_canonical_units(t, units),
-    )
-    seconds = time.perf_counter() - t0
-    assert res.points == points
-    return Result("bulk ingest (Parquet → store, fsync'd)", points, seconds)
+    db = Database(url)
+    try:
+        t0 = time.perf_counter()
+        with db.unit_of_work() as session:
+            report = telemetry.ingest_points(
+                session,
+                store,
+                org_id=org_id,
+                batches=pq.ParquetFile(parquet).iter_batches(batch_size=1_000_000),
+                source="http",
+                filename=parquet.name,
+            )
+        seconds = time.perf_counter() - t0
+    finally:
+        db.dispose()
+    assert report.rows_accepted == points and report.ok
+    return Result("bulk ingest (Parquet → store, fsync'd, batch recorded)", points, seconds)
 
 
 def duckdb_read(parquet: Path) -> Result:
@@ -153,11 +190,11 @@ def publish(port: int, msgs: list[tuple[str, bytes]]) -> float:
     return start
 
 
-def _worker_main(port: int, root: str, group: str, ready: object, out: object) -> None:
+def _worker_main(port: int, root: str, url: str, group: str, ready: object, out: object) -> None:
+    db = Database(url)
     worker = MqttIngestWorker(
-        store=TelemetryStore(Path(root)),
-        resolve=lambda uscc: (ORG, {}) if uscc == USCC else None,
-        convert=to_canonical_units,
+        land=connectors.landing(db, TelemetryStore(Path(root))),
+        resolve=connectors.resolver(db),
         host="127.0.0.1",
         port=port,
         group=group,
@@ -166,10 +203,13 @@ def _worker_main(port: int, root: str, group: str, ready: object, out: object) -
         flush_seconds=0.2,
     )
     stats = worker.run(idle_exit=2.0, on_ready=ready.set)  # type: ignore[attr-defined]
-    out.put((stats.points, stats.last_flush_at, stats.messages))  # type: ignore[attr-defined]
+    db.dispose()
+    out.put((stats.points, stats.last_flush_at, stats.flushes))  # type: ignore[attr-defined]
 
 
-def mqtt_ingest(port: int, msgs: list[tuple[str, bytes]], points: int, workers: int) -> Result:
+def mqtt_ingest(
+    port: int, msgs: list[tuple[str, bytes]], points: int, workers: int, url: str, org_id: str
+) -> Result:
     root = Path(tempfile.mkdtemp(prefix="chanrong-bench-mqtt-"))
     group = f"bench-{uuid.uuid4().hex[:8]}"
     ctx = mp.get_context("spawn")
@@ -177,7 +217,7 @@ def mqtt_ingest(port: int, msgs: list[tuple[str, bytes]], points: int, workers: 
     procs, readies = [], []
     for _ in range(workers):
         ready = ctx.Event()
-        p = ctx.Process(target=_worker_main, args=(port, str(root), group, ready, out))
+        p = ctx.Process(target=_worker_main, args=(port, str(root), url, group, ready, out))
         p.start()
         procs.append(p)
         readies.append(ready)
@@ -190,12 +230,28 @@ def mqtt_ingest(port: int, msgs: list[tuple[str, bytes]], points: int, workers: 
         p.join(30)
     stored = sum(r[0] for r in results)
     end = max(r[1] for r in results)
-    count = TelemetryStore(root).count(ORG)
+    flushes = sum(r[2] for r in results)
+    count = TelemetryStore(root).count(org_id)
     shutil.rmtree(root, ignore_errors=True)
     if stored != points or count != points:
         raise SystemExit(f"MQTT path stored {stored} (distinct {count}) of {points} points")
+    db = Database(url)
+    try:
+        with db.unit_of_work() as session:
+            batches, recorded = session.execute(
+                select(func.count(), func.sum(IngestBatch.rows_accepted)).where(
+                    IngestBatch.org_id == org_id, IngestBatch.source == "mqtt"
+                )
+            ).one()
+    finally:
+        db.dispose()
+    # Each flush that brought points left exactly one batch with their count.
+    if recorded != points or batches > flushes:
+        raise SystemExit(f"MQTT batches record {recorded} points in {batches} batches")
     return Result(
-        f"MQTT QoS 1 → store ({workers} worker{'s' * (workers > 1)})", points, end - start
+        f"MQTT QoS 1 → store ({workers} worker{'s' * (workers > 1)}, {batches} batches)",
+        points,
+        end - start,
     )
 
 
@@ -246,28 +302,31 @@ def main() -> None:
     rows: list[tuple[Result, str]] = []
     work = Path(tempfile.mkdtemp(prefix="chanrong-bench-ingest-"))
     try:
+        url, org_id = platform(work)
         parquet = work / "points.parquet"
         with console.status(f"writing {bulk_n:,} points to Parquet"):
             make_parquet(parquet, bulk_n)
         with console.status("bulk ingest"):
-            ours = bulk_ingest(parquet, work / "store")
+            ours = bulk_ingest(parquet, work / "store", url, org_id)
             base = duckdb_read(parquet)
         rows.append((ours, f"{ours.rate / base.rate:.2f} × DuckDB read"))
         rows.append((base, "baseline"))
+
+        if port:
+            msgs = payloads(mqtt_n // per, per)
+            n = len(msgs) * per
+            with console.status(f"MQTT: {len(msgs):,} messages of {per} points, bare subscriber"):
+                bare = bare_subscriber(port, msgs, n)
+            with console.status(f"MQTT: {len(msgs):,} messages through {args.workers} workers"):
+                ours_mqtt = mqtt_ingest(port, msgs, n, args.workers, url, org_id)
+            rows.append((ours_mqtt, f"{ours_mqtt.rate / bare.rate:.2f} × broker delivery"))
+            rows.append((bare, "baseline"))
+        else:
+            console.print(
+                "[yellow]MQTT skipped:[/] set CHANRONG_TEST_MQTT_PORT (scripts/services.sh)"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-    if port:
-        msgs = payloads(mqtt_n // per, per)
-        n = len(msgs) * per
-        with console.status(f"MQTT: {len(msgs):,} messages of {per} points, bare subscriber"):
-            bare = bare_subscriber(port, msgs, n)
-        with console.status(f"MQTT: {len(msgs):,} messages through {args.workers} workers"):
-            ours_mqtt = mqtt_ingest(port, msgs, n, args.workers)
-        rows.append((ours_mqtt, f"{ours_mqtt.rate / bare.rate:.2f} × broker delivery"))
-        rows.append((bare, "baseline"))
-    else:
-        console.print("[yellow]MQTT skipped:[/] set CHANRONG_TEST_MQTT_PORT (scripts/services.sh)")
 
     table = Table(title=f"telemetry intake ({os.cpu_count()} CPUs)")
     table.add_column("path")

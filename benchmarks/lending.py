@@ -35,6 +35,7 @@ from chanrong.core.ids import new_id
 from chanrong.core.uscc import make_uscc
 from chanrong.identity import service as identity
 from chanrong.lending import journal
+from chanrong.lending.ledger import Book
 from chanrong.lending.orm import Instalment, JournalEntry, JournalLine, Loan, Product
 from chanrong.lending.schedule import DayCount, RepaymentMethod, accrued_to, build_schedule
 from chanrong.storage.database import Database
@@ -42,34 +43,6 @@ from chanrong.storage.database import Database
 console = Console()
 AS_OF = date(2025, 6, 30)
 METHODS = list(RepaymentMethod)
-
-
-def _post(
-    rows: dict[str, list[dict[str, Any]]], loan_id: str, e: journal.JournalEntry, on: date
-) -> None:
-    entry_id = new_id()
-    rows["entries"].append(
-        {
-            "id": entry_id,
-            "loan_id": loan_id,
-            "kind": e.kind,
-            "effective_on": on,
-            "reverses_id": None,
-            "memo": "",
-            "created_at": datetime.now(UTC),
-        }
-    )
-    for p in e.postings:
-        rows["lines"].append(
-            {
-                "id": new_id(),
-                "entry_id": entry_id,
-                "loan_id": loan_id,
-                "account": p.account.value,
-                "debit_fen": p.debit_fen,
-                "credit_fen": p.credit_fen,
-            }
-        )
 
 
 def build_book(url: str, loans: int, seed: int = 7) -> dict[str, int]:
@@ -118,12 +91,8 @@ def build_book(url: str, loans: int, seed: int = 7) -> dict[str, int]:
         ) as bar:
             task = bar.add_task("", total=loans)
             for start in range(0, loans, 5000):
-                rows: dict[str, list[dict[str, Any]]] = {
-                    "loans": [],
-                    "inst": [],
-                    "entries": [],
-                    "lines": [],
-                }
+                rows: dict[str, list[dict[str, Any]]] = {"loans": [], "inst": []}
+                book = Book()  # the ledger's own bulk journal writer
                 for _ in range(start, min(start + 5000, loans)):
                     late = rng.random() < 0.1
                     begun = AS_OF - timedelta(
@@ -195,16 +164,16 @@ def build_book(url: str, loans: int, seed: int = 7) -> dict[str, int]:
                                 "carried_interest_fen": 0,
                             }
                         )
-                    _post(rows, loan_id, journal.disbursement(principal), begun)
+                    book.post(loan_id, journal.disbursement(principal), begun)
                     if accrued:
-                        _post(rows, loan_id, journal.interest_accrual(accrued), yesterday)
+                        book.post(loan_id, journal.interest_accrual(accrued), yesterday)
                 with db.unit_of_work() as s:
                     s.execute(insert(Loan), rows["loans"])
                     s.execute(insert(Instalment), rows["inst"])
-                    s.execute(insert(JournalEntry), rows["entries"])
-                    s.execute(insert(JournalLine), rows["lines"])
+                    s.execute(insert(JournalEntry), book.entries)
+                    s.execute(insert(JournalLine), book.lines)
                 counts["instalments"] += len(rows["inst"])
-                counts["lines"] += len(rows["lines"])
+                counts["lines"] += len(book.lines)
                 bar.update(task, completed=min(start + 5000, loans))
         return counts
     finally:

@@ -79,6 +79,7 @@ def main() -> int:
         "committed",
         "refused (lost races)",
         "committed ops/s",
+        "CPU ms / op",
         "vs 1 client",
         "violations",
         "unexpected errors",
@@ -88,7 +89,7 @@ def main() -> int:
     for backend in backends:
         if backend == "postgres" and not os.environ.get("CHANRONG_TEST_POSTGRES_URL"):
             table.add_row(
-                backend, "—", "—", "not run: CHANRONG_TEST_POSTGRES_URL is not set", *[""] * 6
+                backend, "—", "—", "not run: CHANRONG_TEST_POSTGRES_URL is not set", *[""] * 7
             )
             continue
         base = measure(backend, 1, ops, payables, None)
@@ -108,6 +109,7 @@ def main() -> int:
                 f"{sum(res.committed.values()):,}",
                 f"{sum(res.refused.values()):,}",
                 f"{res.ops_per_second:,.1f}",
+                f"{res.cpu_ms_per_op:.2f}",
                 "baseline" if res is base else f"{ratio:.2f}x",
                 str(len(res.violations)),
                 str(len(res.unexpected)),
@@ -115,6 +117,8 @@ def main() -> int:
             for line in (res.violations + res.unexpected)[:5]:
                 console.print(f"[red]{backend}: {line}[/]")
     console.print(table)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    console.print(f"load average at the end (1, 5, 15 min): {load} on {os.cpu_count()} CPUs")
     if bad:
         console.print(f"[bold red]{bad} violations or unexpected errors[/]")
         return 1

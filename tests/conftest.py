@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from chanrong.api.app import create_app
-from chanrong.core.settings import Settings
+from chanrong.core.settings import Settings, get_settings
 from chanrong.storage import migrate
 from chanrong.storage.database import Database
 from tests.builders import Park, build_park
@@ -133,3 +133,14 @@ def park(db: Database) -> Park:
     """One organisation of each kind, each with an admin/officer/viewer and their API keys."""
     with db.unit_of_work() as session:
         return build_park(session)
+
+
+@pytest.fixture
+def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty var directory and embedded SQLite for a CLI test (wide output for tables)."""
+    monkeypatch.setenv("CHANRONG_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("CHANRONG_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path / "var"
+    get_settings.cache_clear()

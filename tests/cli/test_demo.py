@@ -28,6 +28,16 @@ def test_demo_builds_the_park_and_tells_every_story(
     out = result.output
     assert result.exit_code == 0, out
     assert "park loaded: 30 enterprises" in out
+    # The credit story: a promoted champion, a profile per firm, every firm decided.
+    assert "champion sme-operating@1 promoted" in out
+    assert "30 profiles as of" in out
+    assert "applies for every park firm" in out
+    healthy = re.search(r"│ healthy\s+│\s+(\d+) │\s+(\d+) │\s+(\d+) │\s+(\d+) │", out)
+    assert healthy, out
+    assert int(healthy[2]) > 0  # approvals among the healthy firms
+    assert "AUC of the decisions' PD against default within 180 days" in out
+    assert "top reasons against (refer / decline): " in out
+    assert "knock-out: no_profile" not in out and "knock-out: low_data_quality" not in out
     assert re.search(r"\d+ consent grants", out)
     assert out.count("firms graded") == 6
     assert "lock sent, device acknowledged; contract locked" in out
@@ -36,7 +46,22 @@ def test_demo_builds_the_park_and_tells_every_story(
     assert "已向 3 个持有人兑付 ¥1,000,000.00" in out
     assert "before the loan went delinquent" in out
     assert "2024 — 321 financing events" in out
-    for role in ("operator", "bank", "insurer", "lessor", "analyst", "core enterprise"):
+    # Guarantees (the demo's own guarantor acts) and data assets are told on the same park.
+    assert "融资担保 guarantees" in out
+    assert "payout: guarantor → bank (代偿)" in out
+    assert "cash across every party's books: ¥0.00 (always 0)" in out
+    assets = re.search(r"(\d+) data resources registered, (\d+) valued .* (\d+) asset pools", out)
+    assert assets, out
+    assert int(assets[1]) > 0 and int(assets[2]) > 0 and int(assets[3]) > 0
+    for role in (
+        "operator",
+        "bank",
+        "insurer",
+        "lessor",
+        "guarantor",
+        "analyst",
+        "core enterprise",
+    ):
         assert role in out
-    assert out.count("crk_") >= 8
+    assert out.count("crk_") >= 9
     assert "/console/sign-in" in out

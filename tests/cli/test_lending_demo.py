@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from chanrong.cli.main import app
-from chanrong.core.settings import get_settings
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("CHANRONG_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.delenv("CHANRONG_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield tmp_path / "var"
-    get_settings.cache_clear()
 
 
 def _ok(args: list[str]) -> str:
@@ -30,12 +18,20 @@ def _ok(args: list[str]) -> str:
     return result.output
 
 
-def test_evaluate_prints_lead_time_and_false_alarms(var_dir: Path) -> None:
-    out = _ok(
-        ["loans", "evaluate", "--enterprises", "24", "--months", "14", "--deteriorating", "0.5"]
-    )
-    assert "false-alarm rate among healthy borrowers" in out
-    assert "median months from first alert to default" in out
+def test_evaluate_prints_lead_time_and_false_alarms_per_seed_and_over_seeds(
+    var_dir: Path,
+) -> None:
+    args = ["loans", "evaluate", "--enterprises", "20", "--months", "13", "--deteriorating", "0.5"]
+    out = _ok([*args, "--seeds", "21,22"])
+    for words in ("monthly", "telemetry", "combined", "(reference)", "median lead", "alerted only"):
+        assert words in out
+    assert "over 2 park(s): 21, 22" in out
+    assert "mean / worst" in out and "false alarms < 10%" in out
+    assert "thresholds were chosen on" not in out
+    # A training seed is flagged as such; a bad list is refused naming the option.
+    assert "thresholds were chosen on" in _ok([*args, "--seeds", "3"])
+    bad = runner.invoke(app, ["loans", "evaluate", "--seeds", "11,x"])
+    assert bad.exit_code == 2 and "seeds:" in bad.output, bad.output
 
 
 @pytest.mark.slow
@@ -57,3 +53,14 @@ def test_evaluate_names_what_a_park_directory_lacks(var_dir: Path, tmp_path: Pat
     assert r.exit_code == 2, r.output
     assert "park:" in r.output and "enterprises.parquet" in r.output
     assert "truth/enterprises.parquet" in r.output and "Traceback" not in r.output
+
+
+def test_evaluate_reads_a_park_directory_with_its_telemetry(var_dir: Path, tmp_path: Path) -> None:
+    from chanrong.simulate import ParkConfig, write_park
+
+    cfg = ParkConfig(enterprises=8, months=12, interval_minutes=240, seed=23)
+    write_park(cfg.with_changes(deteriorating_share=0.5), tmp_path / "small-park")
+    out = _ok(["loans", "evaluate", "--park", str(tmp_path / "small-park")])
+    assert "over 1 park(s): small-park" in out
+    assert "telemetry" in out and "combined" in out
+    assert "(reference)" in out  # a written park has its hidden health: the reference row

@@ -1,25 +1,41 @@
-"""Credit test builders: a small trained model in the registry, profiles, consent grants."""
+"""Credit test builders: a small trained model in the registry, profiles, consent grants.
+
+The model and its synthetic rows are the decision benchmark's too
+(``chanrong.demo.credit_workload``), re-exported here for the tests.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date
-from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from sqlalchemy.orm import Session
 
-from chanrong.core.settings import Settings
 from chanrong.credit import service
-from chanrong.credit.features import FEATURES
-from chanrong.credit.registry import Approval, ModelEntry, frame_fingerprint
-from chanrong.credit.scorecard import ScorecardTable, fit_scorecard
+from chanrong.credit.scorecard import ScorecardTable
+from chanrong.demo.credit_workload import (
+    MODEL,
+    install_champion,
+    synthetic_features,
+    synthetic_scorecard,
+)
 from tests.builders import Member
 from tests.governance.builders import grant
 
-MODEL = "sme-operating"
+__all__ = [
+    "BAD",
+    "GOOD",
+    "MODEL",
+    "add_profile",
+    "consent",
+    "decisions_v1_scorecard",
+    "install_champion",
+    "synthetic_features",
+    "synthetic_scorecard",
+]
 
 GOOD: dict[str, float] = {
     "utilisation": 0.75,
@@ -54,63 +70,12 @@ BAD: dict[str, float] = {
 }
 
 
-def synthetic_training(n: int = 900, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray]:
-    """Operating features with a known, monotone link to default (for fast decision tests)."""
-    rng = np.random.default_rng(seed)
-    f = pd.DataFrame(
-        {
-            "utilisation": rng.uniform(0.05, 0.95, n),
-            "utilisation_trend": rng.normal(0, 0.15, n),
-            "runtime_growth": rng.normal(0, 0.3, n),
-            "output_volatility": rng.uniform(0.05, 0.9, n),
-            "energy_intensity": rng.uniform(100, 900, n),
-            "order_growth": rng.normal(0, 0.35, n),
-            "customer_concentration": rng.uniform(0.05, 0.9, n),
-            "receivable_turnover": rng.uniform(1, 8, n),
-            "dso_days": rng.uniform(30, 300, n),
-            "payment_punctuality": rng.uniform(0.2, 1.0, n),
-            "cloud_growth": rng.normal(0, 0.3, n),
-            "cloud_level": rng.uniform(0, 100, n),
-            "cloud_stability": rng.uniform(0.2, 1.0, n),
-            "data_coverage": rng.uniform(0.7, 1.0, n),
-            "data_quality": rng.uniform(0.8, 1.0, n),
-            "tenure_days": rng.uniform(100, 1500, n),
-        }
-    )
-    logit = (
-        -2.2
-        - 3.0 * (f.utilisation - 0.5)
-        - 4.0 * f.utilisation_trend
-        - 2.0 * f.order_growth
-        + 2.5 * (f.output_volatility - 0.5)
-        + 0.01 * (f.dso_days - 150)
-        - 2.5 * (f.payment_punctuality - 0.6)
-    )
-    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
-    # Drawn after the labels, so the older columns and the outcomes stay as they were.
-    f["carbon_efficiency"] = rng.lognormal(0.0, 0.5, n)
-    f["equipment_quality"] = rng.uniform(20, 100, n)
-    return f[list(FEATURES)], y
-
-
-@lru_cache(maxsize=1)
-def trained_scorecard() -> ScorecardTable:
-    x, y = synthetic_training()
-    return fit_scorecard(x, y, seed=42)
-
-
-def install_champion(settings: Settings, model: Any = None) -> ModelEntry:
-    """Register ``model`` (default: the synthetic scorecard) and make it the champion."""
-    reg = service.model_registry(settings)
-    x, y = synthetic_training()
-    entry = reg.register(
-        MODEL,
-        model or trained_scorecard(),
-        training_fingerprint=frame_fingerprint(x, y),
-        metrics={"note": "synthetic test model"},
-    )
-    reg.set_state(entry.ref, Approval.APPROVED)
-    return reg.set_state(entry.ref, Approval.CHAMPION)
+def decisions_v1_scorecard() -> ScorecardTable:
+    """The stored scorecard that decided ``data/decisions_v1.json``: the synthetic champion as
+    fitted then (optbinning). Replaying a decision needs the model that made it, not whatever
+    today's fitting code produces from the same rows."""
+    path = Path(__file__).parent / "data" / "decisions_v1_scorecard.json"
+    return ScorecardTable.from_json(json.loads(path.read_text("utf-8")))
 
 
 def add_profile(

@@ -13,7 +13,14 @@ from chanrong.core.settings import Settings
 from chanrong.credit import service
 from chanrong.storage.database import Database
 from tests.builders import Park
-from tests.credit.builders import BAD, GOOD, add_profile, consent, install_champion
+from tests.credit.builders import (
+    BAD,
+    GOOD,
+    add_profile,
+    consent,
+    decisions_v1_scorecard,
+    install_champion,
+)
 
 AS_OF = "2025-06-02"
 
@@ -294,3 +301,74 @@ def test_green_pricing_by_carbon_grade_shows_in_the_decision(
         f"/credit/applications/{green['id']}/replay", headers=park["bank"]["officer"].headers
     ).json()
     assert rep["matches"] is True
+
+
+def test_a_decision_recorded_in_the_old_shape_still_replays(
+    app_client: TestClient, db: Database, settings: Settings, park: Park
+) -> None:
+    """An application decided before the inputs were one typed value (record shape 1, logged
+    with the same payload as today) replays from its record; a changed record does not."""
+    import json
+    from pathlib import Path
+
+    from chanrong.credit.orm import Application
+    from chanrong.credit.record import record_sha256
+    from chanrong.governance import service as governance
+
+    entry = install_champion(settings, decisions_v1_scorecard())  # the model that decided them
+    cases = json.loads((Path(__file__).parent / "data" / "decisions_v1.json").read_text("utf-8"))
+    case = next(c for c in cases if c["outcome"] == "approve" and c["green_adjust_bp"] == -15)
+    inputs = {
+        **case["inputs"],
+        "model_ref": entry.ref,
+        "model_manifest_sha256": entry.manifest_sha256,
+    }
+    assert "record" not in inputs
+    ent, bank = park["enterprise"]["officer"], park["bank"]["officer"]
+    with db.unit_of_work() as s:
+        app = Application(
+            enterprise_org_id=ent.org_id,
+            bank_org_id=bank.org_id,
+            applied_by=bank.user_id,
+            product_code="op-loan",
+            as_of=date.fromisoformat(inputs["as_of"]),
+            requested_fen=inputs["requested_fen"],
+            outcome=case["outcome"],
+            status=case["status"],
+            knockouts=case["knockouts"],
+            grade=case["grade"],
+            score=case["score"],
+            pd=case["pd"],
+            limit_fen=case["limit_fen"],
+            rate_pct=Decimal(case["rate_pct"]),
+            reasons=case["reasons"],
+            inputs=inputs,
+            inputs_sha256=record_sha256(inputs),
+            model_ref=entry.ref,
+            model_manifest_sha256=entry.manifest_sha256,
+            log_index=-1,
+            log_leaf_hash="",
+        )
+        s.add(app)
+        s.flush()
+        ref = governance.append_log(
+            s,
+            kind="credit.decided",
+            actor_org_id=bank.org_id,
+            subject=f"{ent.org_id}:credit_application:{app.id}",
+            payload={"application_id": app.id, "inputs_sha256": app.inputs_sha256},
+        )
+        app.log_index, app.log_leaf_hash = ref.index, ref.leaf_hash
+        app_id = app.id
+    url = f"/credit/applications/{app_id}/replay"
+    rep = app_client.get(url, headers=bank.headers).json()
+    assert rep == {"matches": True, "inputs_intact": True, "logged": True, "differences": []}
+    # The recorded carbon grade moved after the fact: the hash and the green rate both show it.
+    with db.unit_of_work() as s:
+        stored = s.get(Application, app_id)
+        assert stored is not None
+        stored.inputs = {**stored.inputs, "carbon_grade": 5}
+    rep = app_client.get(url, headers=bank.headers).json()
+    assert rep["matches"] is False and rep["inputs_intact"] is False
+    assert "inputs no longer match their SHA-256" in rep["differences"]
+    assert any(d.startswith("rate ") for d in rep["differences"]), rep

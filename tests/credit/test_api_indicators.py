@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 
 from chanrong.core.settings import Settings
 from chanrong.credit import service
+from chanrong.demo.park_loader import load_park_enterprise, read_tables
 from chanrong.simulate.config import FaultRates, ParkConfig
 from chanrong.simulate.service import write_park
 from chanrong.storage.database import Database
 from chanrong.telemetry import service as telemetry
-from chanrong.telemetry.adapters import park as park_files
 from tests.builders import add_member
 
 NEW = {
@@ -32,12 +32,12 @@ def test_enterprise_sees_its_carbon_efficiency_and_equipment_quality(
         ParkConfig(enterprises=3, months=4, interval_minutes=240, seed=9, faults=FaultRates.none()),
         root,
     )
-    tables = {name: park_files.read_table(root, name) for name in park_files.TABLES}
+    tables = read_tables(root)
     store = telemetry.open_store(settings)
     with db.unit_of_work() as s:
         # Every firm of the park is on the platform, so the carbon benchmark has its peers.
         loaded = [
-            telemetry.load_park_enterprise(s, store, root, firm, tables, create_org=True)
+            load_park_enterprise(s, store, root, firm, tables, create_org=True)
             for firm in tables["enterprises"].to_pylist()
         ]
     org_id = loaded[0].org_id

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from chanrong.cli.main import app
 from chanrong.core.settings import Settings, get_settings
 from chanrong.credit import service
-from tests.credit.builders import install_champion, trained_scorecard
+from tests.credit.builders import install_champion, synthetic_scorecard
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_train_park_names_the_bad_option(cli_env: Settings, tmp_path: Path) -> N
 
 def test_models_are_listed_and_promotion_is_explicit(cli_env: Settings) -> None:
     reg = service.model_registry(cli_env)
-    entry = reg.register("m", trained_scorecard(), training_fingerprint="fp", metrics={})
+    entry = reg.register("m", synthetic_scorecard(), training_fingerprint="fp", metrics={})
     runner = CliRunner()
     r = runner.invoke(app, ["credit", "promote", entry.ref, "--to", "champion"])
     assert r.exit_code == 2 and "cannot become champion" in r.output
@@ -61,3 +61,32 @@ def test_models_are_listed_and_promotion_is_explicit(cli_env: Settings) -> None:
     install_champion(cli_env)
     r = runner.invoke(app, ["credit", "promote", "sme-operating@7", "--to", "approved"])
     assert r.exit_code == 2 and "not registered" in r.output
+
+
+def test_train_on_platform_outcomes_refuses_naming_the_counts(cli_env: Settings) -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["credit", "train", "--source", "platform", "--horizon", "365"])
+    assert r.exit_code == 2, r.output
+    assert "too few outcomes" in r.output and "0 booked decisions" in r.output
+    assert "0 labelled outcomes of which 0 defaulted" in r.output
+    r = runner.invoke(app, ["credit", "train", "--source", "simulated-park"])
+    assert r.exit_code == 2 and "train-park" in r.output
+    r = runner.invoke(app, ["credit", "train", "--source", "platform", "--horizon", "0"])
+    assert r.exit_code == 2 and "horizon" in r.output
+
+
+def test_monitor_measures_a_model_and_names_an_unmonitorable_one(cli_env: Settings) -> None:
+    from tests.credit.book import install_monitored_champion
+
+    ref = install_monitored_champion(cli_env)
+    old = service.model_registry(cli_env).register(
+        "old", synthetic_scorecard(), training_fingerprint="fp", metrics={}
+    )
+    runner = CliRunner()
+    r = runner.invoke(app, ["credit", "monitor", ref, "--as-of", "2025-06-30"])
+    assert r.exit_code == 0, r.output
+    assert f"{ref}: stable" in r.output and "on 0 applications, 30 days to 2025-06-30" in r.output
+    r = runner.invoke(app, ["credit", "monitor", old.ref])
+    assert r.exit_code == 2 and "without its development distribution" in r.output
+    r = runner.invoke(app, ["credit", "models"])
+    assert "simulated-park" in r.output

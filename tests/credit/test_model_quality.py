@@ -14,9 +14,8 @@ from sklearn.model_selection import StratifiedKFold
 from chanrong.core.errors import DataUnavailable
 from chanrong.core.settings import get_settings
 from chanrong.credit import metrics
-from chanrong.credit.boosting import fit_boosted
 from chanrong.credit.datasets import load_dataset
-from chanrong.credit.scorecard import fit_scorecard
+from chanrong.credit.fitting import fit_boosted, fit_scorecard
 
 
 def test_champion_and_challenger_hold_their_level_on_the_small_set() -> None:

@@ -13,12 +13,13 @@ import pytest
 from chanrong.core.errors import Conflict, ValidationFailed
 from chanrong.core.settings import get_settings
 from chanrong.credit import metrics
-from chanrong.credit.boosting import BoostedModel, fit_boosted
+from chanrong.credit.boosting import BoostedModel
 from chanrong.credit.datasets import load_dataset
+from chanrong.credit.fitting import PLANS, fit_boosted, fit_scorecard
 from chanrong.credit.reasons import boosted_reasons, scorecard_reasons
 from chanrong.credit.registry import Approval, ModelIntegrityError, ModelRegistry, frame_fingerprint
-from chanrong.credit.scorecard import PLANS, ScorecardTable, fit_scorecard
-from tests.credit.builders import synthetic_training, trained_scorecard
+from chanrong.credit.scorecard import ScorecardTable
+from tests.credit.builders import synthetic_features, synthetic_scorecard
 
 
 def _hmeq() -> tuple[pd.DataFrame, np.ndarray]:
@@ -77,8 +78,8 @@ def test_scorecard_table_is_its_bins_and_points_and_survives_json() -> None:
 
 
 def test_scorecard_reasons_rank_the_points_lost() -> None:
-    table = trained_scorecard()
-    x, _ = synthetic_training(n=50, seed=9)
+    table = synthetic_scorecard()
+    x, _ = synthetic_features(n=50, seed=9)
     reasons = scorecard_reasons(table, x, top=3)
     bd = table.breakdown(x)
     for r, row in enumerate(reasons):
@@ -91,7 +92,7 @@ def test_scorecard_reasons_rank_the_points_lost() -> None:
 
 
 def test_challenger_respects_constraints_and_explains_with_contributions() -> None:
-    x, y = synthetic_training(n=900, seed=4)
+    x, y = synthetic_features(n=900, seed=4)
     # Make lateness clearly decisive, so the data show a direction worth imposing.
     y = np.where(x["payment_punctuality"].to_numpy() < x["payment_punctuality"].median(), 1, y)
     model = fit_boosted(x, y, seed=42)
@@ -115,22 +116,22 @@ def test_challenger_respects_constraints_and_explains_with_contributions() -> No
 
 def test_registry_stores_data_files_and_refuses_tampered_or_missing_ones(tmp_path: Path) -> None:
     reg = ModelRegistry(tmp_path)
-    x, y = synthetic_training()
+    x, y = synthetic_features()
     e = reg.register(
-        "m", trained_scorecard(), training_fingerprint=frame_fingerprint(x, y), metrics={}
+        "m", synthetic_scorecard(), training_fingerprint=frame_fingerprint(x, y), metrics={}
     )
     folder = tmp_path / "m" / "1"
     assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "scorecard.json"]
     manifest = reg.manifest(e.ref)
     assert manifest["training_data_sha256"] == frame_fingerprint(x, y)
-    assert manifest["features"] == list(trained_scorecard().features)
+    assert manifest["features"] == list(synthetic_scorecard().features)
     assert isinstance(reg.load(e.ref), ScorecardTable)
     # Promotion is explicit and ordered: a candidate cannot jump to champion.
     with pytest.raises(Conflict):
         reg.set_state(e.ref, Approval.CHAMPION)
     reg.set_state(e.ref, Approval.APPROVED)
     assert reg.set_state(e.ref, Approval.CHAMPION).state is Approval.CHAMPION
-    e2 = reg.register("m", trained_scorecard(), training_fingerprint="x", metrics={})
+    e2 = reg.register("m", synthetic_scorecard(), training_fingerprint="x", metrics={})
     reg.set_state(e2.ref, Approval.APPROVED)
     reg.set_state(e2.ref, Approval.CHAMPION)
     assert reg.entry("m").version == 2 and reg.entry("m@1").state is Approval.RETIRED
@@ -145,7 +146,7 @@ def test_registry_stores_data_files_and_refuses_tampered_or_missing_ones(tmp_pat
 
 
 def test_boosted_model_is_stored_as_lightgbm_text(tmp_path: Path) -> None:
-    x, y = synthetic_training(n=400, seed=5)
+    x, y = synthetic_features(n=400, seed=5)
     reg = ModelRegistry(tmp_path)
     e = reg.register("gb", fit_boosted(x, y), training_fingerprint="fp", metrics={})
     text = (tmp_path / "gb" / "1" / "booster.txt").read_text("utf-8")

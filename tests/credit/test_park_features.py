@@ -17,6 +17,7 @@ from chanrong.core.settings import Settings
 from chanrong.credit import service
 from chanrong.credit.features import FEATURES, compute_profiles, duckdb_park
 from chanrong.credit.outcomes import month_starts
+from chanrong.demo.park_outcomes import ParkOutcomes
 from chanrong.simulate.config import ParkConfig
 from chanrong.simulate.service import write_park
 
@@ -95,8 +96,8 @@ def test_a_profile_as_of_d_never_uses_data_from_d_on(park_dir: Path, tmp_path: P
 
 def test_model_trained_on_one_period_ranks_the_next(park_dir: Path, tmp_path: Path) -> None:
     dates = month_starts(date(2024, 3, 1), 12)
-    train, test = service.park_training_frames(
-        park_dir, train_dates=dates[:6], test_dates=dates[6:], horizon_days=180
+    train, test = service.training_frames(
+        ParkOutcomes(park_dir), train_dates=dates[:6], test_dates=dates[6:], horizon_days=180
     )
     assert train["bad"].sum() >= 5 and test["bad"].sum() >= 5
     assert train["as_of"].max() < test["as_of"].min()

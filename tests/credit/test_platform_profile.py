@@ -12,11 +12,11 @@ import pytest
 from chanrong.core.settings import Settings
 from chanrong.credit import service
 from chanrong.credit.features import compute_profiles, duckdb_park
+from chanrong.demo.park_loader import load_park_enterprise, read_tables
 from chanrong.simulate.config import FaultRates, ParkConfig
 from chanrong.simulate.service import write_park
 from chanrong.storage.database import Database
 from chanrong.telemetry import service as telemetry
-from chanrong.telemetry.adapters import park as park_files
 
 # Features that read only the enterprise's own records (punctuality reads its buyers' invoices,
 # tenure counts from onboarding on the platform, so those two differ by design), and carbon
@@ -53,15 +53,12 @@ def test_platform_profile_matches_the_park_files(
         ParkConfig(enterprises=3, months=4, interval_minutes=240, seed=9, faults=FaultRates.none()),
         root,
     )
-    tables = {name: park_files.read_table(root, name) for name in park_files.TABLES}
+    tables = read_tables(root)
     firms = tables["enterprises"].to_pylist()
     firm = firms[0]
     store = telemetry.open_store(settings)
     with db.unit_of_work() as s:
-        loaded = [
-            telemetry.load_park_enterprise(s, store, root, f, tables, create_org=True)
-            for f in firms
-        ]
+        loaded = [load_park_enterprise(s, store, root, f, tables, create_org=True) for f in firms]
     org_id = loaded[0].org_id
     assert org_id is not None
     as_of = date(2024, 4, 10)

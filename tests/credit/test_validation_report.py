@@ -9,13 +9,13 @@ import pytest
 
 from chanrong.credit import metrics
 from chanrong.credit.validation import validate
-from tests.credit.builders import synthetic_training, trained_scorecard
+from tests.credit.builders import synthetic_features, synthetic_scorecard
 
 
 def test_report_measures_and_flags_a_shifted_characteristic() -> None:
-    model = trained_scorecard()
-    dev_x, dev_y = synthetic_training(n=600, seed=21)
-    recent_x, recent_y = synthetic_training(n=600, seed=22)
+    model = synthetic_scorecard()
+    dev_x, dev_y = synthetic_features(n=600, seed=21)
+    recent_x, recent_y = synthetic_features(n=600, seed=22)
     recent_x = recent_x.copy()
     recent_x["utilisation"] = recent_x["utilisation"] * 0.4  # the park slowed down
     v = validate(model, "sme-operating@1", dev_x, dev_y, recent_x, recent_y)

@@ -91,7 +91,8 @@ def test_decide_picks_a_matching_grant_or_the_most_telling_refusal() -> None:
 def test_default_catalog_holds_every_shared_dataset_name() -> None:
     names = {
         "telemetry.equipment", "telemetry.energy", "business.orders", "business.invoices",
-        "business.receivables", "business.payments", "business.energy_bills",
+        "business.receivables", "business.payments", "business.outgoing_payments",
+        "business.energy_bills",
         "business.cloud_usage", "derived.quality", "derived.profile", "derived.score",
         "derived.alerts", "derived.carbon", "derived.equipment_quality", "derived.certificates",
     }  # fmt: skip

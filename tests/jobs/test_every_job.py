@@ -4,24 +4,30 @@ park with data, a loan, a lease and landed payments; ``chanrong jobs run`` runs 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from chanrong.assets import service as assets
 from chanrong.cli.main import app
 from chanrong.core.clock import month_start, shanghai_date, utcnow
 from chanrong.core.settings import Settings
 from chanrong.governance import service as governance
+from chanrong.guarantee import service as guarantee
 from chanrong.identity import service as identity
 from chanrong.jobs import catalog, local, queue
 from chanrong.jobs.orm import JobRun
-from chanrong.leasing import service as leasing
 from chanrong.lending.orm import Repayment
 from chanrong.storage.database import Database
+from chanrong.supplychain import service as scf
 from chanrong.telemetry import service as telemetry
-from tests.builders import Park
+from tests.builders import Park, add_member, add_org
+from tests.credit.book import install_monitored_champion
+from tests.leasing.builders import running_lease
 from tests.lending import builders as lb
 from tests.web.builders import seed_operating_data
 
@@ -30,7 +36,8 @@ sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
     """The enterprise sends data up to yesterday, has a loan with a sweep share, leases a
-    machine, and a customer paid it yesterday."""
+    machine, and a customer paid it yesterday; a credit model is champion (monitored daily)."""
+    install_monitored_champion(settings)
     ent = park["enterprise"]["admin"]
     today = shanghai_date(utcnow())
     yesterday = today - timedelta(days=1)
@@ -76,11 +83,32 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
                 )
             ],
         ).ok
+        assert telemetry.import_records(
+            s,
+            org_id=ent.org_id,
+            kind="outgoing_payments",
+            source="test",
+            rows=[
+                (
+                    1,
+                    {
+                        "payment_id": "OUT-1",
+                        "payee_name": "钢材供应商",
+                        "paid_date": yesterday.isoformat(),
+                        "amount": "3000.00",
+                        "channel": "transfer",
+                    },
+                )
+            ],
+        ).ok
         queue.publish(s, queue.DATA_LANDED, ent.org_id)
         queue.publish(s, queue.PAYMENTS_LANDED, ent.org_id)
         officer = lb.principal(s, park["bank"]["officer"])
         borrower = lb.principal(s, ent)
-        lb.active_loan(s, officer, borrower, start=today - timedelta(days=21), sweep_share_pct="30")
+        loan = lb.active_loan(
+            s, officer, borrower, start=today - timedelta(days=21), sweep_share_pct="30"
+        )
+        _guarantee_and_subsidise(s, park, loan.id, today)
         p = identity.authenticate_api_key(s, ent.key)
         governance.grant_consent(
             s,
@@ -92,21 +120,101 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
             valid_from=None,
             valid_until=utcnow() + timedelta(days=365),
         )
+        # A certificate the core enterprise left unpaid at maturity (yesterday).
+        issued = datetime.combine(today - timedelta(days=30), datetime.min.time(), UTC)
+        payable = scf.submit_payable(
+            s,
+            scf.principal_for_org(s, ent.org_id),
+            core_org_id=park["core"]["officer"].org_id,
+            amount_fen=1_000_000,
+            maturity_date=yesterday,
+            contract_ref="HT-JOBS",
+            invoice_ref="INV-JOBS",
+            now=issued,
+        )
+        scf.confirm_payable(
+            s, scf.principal_for_org(s, park["core"]["officer"].org_id), payable.id, now=issued
+        )
+        # A statement the core confirmed and should have paid by yesterday.
+        contract = scf.create_contract(
+            s,
+            scf.principal_for_org(s, ent.org_id),
+            counterparty_org_id=park["core"]["officer"].org_id,
+            we_are="seller",
+            reference="HT-JOBS",
+            goods="bolts",
+            quantity=1,
+            unit_price_fen=1_000,
+            delivery_terms="EXW",
+            payment_days=0,
+        )
+        statement = scf.issue_statement(
+            s,
+            scf.principal_for_org(s, ent.org_id),
+            contract.id,
+            period_start=yesterday - timedelta(days=30),
+            period_end=yesterday - timedelta(days=1),
+            lines=[scf.LineIn("GRN-JOBS", "lot", 1_000)],
+        )
+        scf.answer_line(
+            s,
+            scf.principal_for_org(s, park["core"]["officer"].org_id),
+            statement.lines[0].id,
+            confirm=True,
+        )
         lessor = lb.principal(s, park["lessor"]["officer"])
-        leasing.create_contract(
+        running_lease(
             s,
             lessor,
-            lessee_org_id=ent.org_id,
+            borrower,
             device_id="cnc-1",
             unit="runtime_h",
             price_per_unit="12.5",
             minimum_charge="100.00",
             cost="200000.00",
             design_life_units=40000,
-            start_date=month_start(today, -2),
-            end_date=month_start(today, 10),
+            start=month_start(today, -2),
+            end=month_start(today, 10),
         )
+        # An asset pool, so the nightly revaluation has a subject.
+        assets.open_pool(s, officer, enterprise_org_id=ent.org_id, limit_fen=1_000_000)
     return ent.org_id
+
+
+def _guarantee_and_subsidise(s: Session, park: Park, loan_id: str, today: date) -> None:
+    """The loan is guaranteed under a scheme (monthly fees) and a programme subsidises it."""
+    org = add_org(s, "financial_institution", institution_type="guarantor")
+    guarantor = lb.principal(s, add_member(s, org, "officer"))
+    gov = lb.principal(s, park["analyst"]["officer"])
+    start = month_start(today, -3)
+    guarantee.create_scheme(
+        s,
+        gov,
+        preset="pingshan-pool",
+        code="jobs",
+        starts_on=start,
+        ends_on=month_start(today, 24),
+        sharer_orgs={"pool": gov.org_id},
+    )
+    g = guarantee.request_guarantee(
+        s,
+        lb.principal(s, park["bank"]["officer"]),
+        loan_id=loan_id,
+        guarantor_org_id=org,
+        scheme_code="jobs",
+    )
+    guarantee.accept_guarantee(s, guarantor, g.id)
+    guarantee.create_programme(
+        s,
+        gov,
+        name="jobs",
+        mode="share",
+        value=Decimal("0.5"),
+        eligibility={},
+        starts_on=start,
+        ends_on=month_start(today, 24),
+        budget_fen=100_000,
+    )
 
 
 @sqlite_only
@@ -136,9 +244,24 @@ def test_one_worker_runs_every_job(db: Database, settings: Settings, park: Park)
         == (shanghai_date(utcnow()) - timedelta(days=1)).isoformat()
     )
     assert by[("credit.profile_on_data", org_id)].detail.startswith("profile as of")
-    assert by[("lending.collections_sweep", org_id)].detail == "1 payment(s) seen, 1 sweep(s)"
+    assert (
+        by[("lending.collections_sweep", org_id)].detail
+        == "1 payment(s) seen, 0 collected, 1 sweep(s)"
+    )
     assert len(swept) == 1 and swept[0].amount_fen > 0
+    # No monitoring grant from the borrower to the bank in this park: listed, not read.
+    assert by[("lending.fund_use", org_id)].detail == (
+        "0 loan(s) checked, 0 alert(s); not read, no monitoring grant: 1 loan(s)"
+    )
     assert "graded" in by[("carbon.monthly_assessment", "-")].detail
+    assert [r.detail for r in rows if r.name == "assets.revalue_pools"] == [
+        "base 0 fen, available 0 fen"
+    ]
+    assert by[("credit.model_monitoring", "sme-operating@1")].detail.startswith("stable: PSI —")
+    [overdue] = [r for r in rows if r.name == "supplychain.mark_overdue"]
+    assert overdue.detail == "marked overdue"
+    [late] = [r for r in rows if r.name == "supplychain.flag_late_payments"]
+    assert late.detail == "flagged to the seller"
     bills = [r for r in rows if r.name == "leasing.billing"]
     assert len(bills) == 1 and "fen" in (bills[0].detail or "")
     # A second pass finds everything done: nothing runs twice.

@@ -147,3 +147,30 @@ def test_residual_value() -> None:
     assert residual_value_fen(1_000_000, used=D(50000), design_life=D(20000)) == 50_000
     with pytest.raises(ValueError, match="condition"):
         residual_value_fen(1, used=D(0), design_life=D(1), condition=D(2))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    steps=st.lists(st.integers(min_value=-1_000_000, max_value=10_000_000), max_size=60),
+    price_millifen=st.integers(min_value=1, max_value=1_000),
+    minimum_fen=st.integers(min_value=0, max_value=500_000),
+)
+def test_no_bill_exceeds_what_the_terms_allow(
+    steps: list[int], price_millifen: int, minimum_fen: int
+) -> None:
+    """Whatever the counter sends, the bill stays within the product's ceiling for the span."""
+    from chanrong.leasing.products import PRODUCTS, bill_ceiling_fen
+
+    rate = PRODUCTS["stitches"].max_units_per_hour
+    t0 = datetime(2026, 9, 1, tzinfo=UTC)
+    value, readings = Decimal(0), []
+    for i, step in enumerate(steps):
+        value = max(Decimal(0), value + step)
+        readings.append(Reading(t0 + timedelta(hours=i), value))
+    usage = usage_from_counter(readings, max_gap=timedelta(hours=2), max_rate_per_hour=rate)
+    b = bill(usage, Tariff("stitches", Decimal(price_millifen) / 1000, minimum_fen))
+    span = timedelta(hours=max(len(steps) - 1, 0))
+    ceiling = bill_ceiling_fen(
+        price_millifen=price_millifen, minimum_fen=minimum_fen, max_units_per_hour=rate, span=span
+    )
+    assert b.amount_fen <= ceiling

@@ -14,9 +14,12 @@ from chanrong.core.settings import Settings
 from chanrong.demo.device_gateway import SimulatedGateway
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
+from chanrong.leasing.schemas import ContractOut
+from chanrong.leasing.signing import CommandVerifier, load_or_create_signer
 from chanrong.storage.database import Database
 from chanrong.telemetry import service as telemetry
-from tests.builders import Member, Park, add_member, add_org
+from tests.builders import Park, add_member, add_org
+from tests.leasing.builders import running_lease
 from tests.telemetry.builders import points
 
 SEPT = datetime(2026, 9, 1, tzinfo=UTC)
@@ -70,29 +73,27 @@ def _setup(db: Database, settings: Settings, park: Park) -> tuple[str, str]:
         return ent.org_id, org.uscc
 
 
-def _contract(client: TestClient, lessor: Member, lessee_org_id: str) -> dict:
-    body = {
-        "lessee_org_id": lessee_org_id,
-        "device_id": "sew-01",
-        "unit": "stitches",
-        "price_per_unit": "0.0002",
-        "minimum_charge": "50.00",
-        "cost": "48000.00",
-        "design_life_units": 500_000_000,
-        "start_date": "2026-09-01",
-        "end_date": "2027-08-31",
-    }
-    r = client.post("/leasing/contracts", json=body, headers=lessor.headers)
-    assert r.status_code == 201, r.text
-    return r.json()
+def _contract(db: Database, park: Park, device_id: str = "sew-01", **terms: object) -> dict:
+    """A lease of the device accepted by the lessee the day before September 2026."""
+    with db.unit_of_work() as s:
+        c = running_lease(
+            s,
+            identity.authenticate_api_key(s, park["lessor"]["officer"].key),
+            identity.authenticate_api_key(s, park["enterprise"]["admin"].key),
+            device_id=device_id,
+            start=date(2026, 9, 1),
+            end=date(2027, 8, 31),
+            **terms,
+        )
+        return ContractOut.model_validate(c).model_dump(mode="json")
 
 
 def test_bill_lock_pay_unlock(
     client: TestClient, db: Database, settings: Settings, park: Park, mqtt_port: int
 ) -> None:
-    lessee_org, uscc = _setup(db, settings, park)
+    _, uscc = _setup(db, settings, park)
     lessor = park["lessor"]["officer"]
-    contract = _contract(client, lessor, lessee_org)
+    contract = _contract(db, park)
 
     r = client.post(
         f"/leasing/contracts/{contract['id']}/bills",
@@ -114,7 +115,11 @@ def test_bill_lock_pay_unlock(
     )
     assert again.status_code == 409
 
-    gateway = SimulatedGateway(mqtt_port, uscc, "sew-01")
+    # The gateway obeys only commands signed with the platform's command key.
+    key = load_or_create_signer(settings.var_dir).public_key
+    gateway = SimulatedGateway(
+        mqtt_port, uscc, "sew-01", verifier=CommandVerifier(key, uscc, "sew-01")
+    )
     try:
         r = client.post(f"/leasing/contracts/{contract['id']}/enforce", headers=lessor.headers)
         assert r.status_code == 200, r.text
@@ -135,6 +140,8 @@ def test_bill_lock_pay_unlock(
         assert r.json()["contract"]["state"] == "active"
         assert not gateway.locked
         assert [c["command"] for c in gateway.received] == ["lock", "unlock"]
+        assert gateway.refused == []
+        assert all(c["device_id"] == "sew-01" and c["signature"] for c in gateway.received)
     finally:
         gateway.close()
 
@@ -162,9 +169,9 @@ def test_bill_lock_pay_unlock(
 def test_unanswered_lock_leaves_the_contract_active(
     client: TestClient, db: Database, settings: Settings, park: Park, mqtt_port: int
 ) -> None:
-    lessee_org, uscc = _setup(db, settings, park)
+    _, uscc = _setup(db, settings, park)
     lessor = park["lessor"]["officer"]
-    contract = _contract(client, lessor, lessee_org)
+    contract = _contract(db, park)
     client.post(
         f"/leasing/contracts/{contract['id']}/bills",
         json={"period": "2026-09"},
@@ -197,38 +204,20 @@ def test_denials(client: TestClient, db: Database, settings: Settings, park: Par
         other_lessor = add_member(
             s, add_org(s, "financial_institution", institution_type="lessor"), "officer"
         )
-    body = {
+    asset = {
         "lessee_org_id": lessee_org,
         "device_id": "sew-01",
-        "unit": "stitches",
-        "price_per_unit": "0.0002",
-        "minimum_charge": "0",
-        "cost": "1000",
-        "design_life_units": 1000,
-        "start_date": "2026-09-01",
-        "end_date": "2027-08-31",
+        "relation": "owns",
+        "reference": "INV-1",
     }
     # A bank is not a lessor.
-    r = client.post("/leasing/contracts", json=body, headers=park["bank"]["officer"].headers)
+    r = client.post("/leasing/assets", json=asset, headers=park["bank"]["officer"].headers)
     assert r.status_code == 403
     # A lessor without the lessee's consent cannot see its devices.
-    r = client.post("/leasing/contracts", json=body, headers=other_lessor.headers)
+    r = client.post("/leasing/assets", json=asset, headers=other_lessor.headers)
     assert r.status_code == 403
     assert r.json()["type"].endswith("/consent-required")
-    # Bad input names the field.
-    r = client.post(
-        "/leasing/contracts",
-        json={**body, "unit": "smiles"},
-        headers=park["lessor"]["officer"].headers,
-    )
-    assert (r.status_code, r.json()["field"]) == (422, "unit")
-    r = client.post(
-        "/leasing/contracts",
-        json={**body, "price_per_unit": "0.0000001"},
-        headers=park["lessor"]["officer"].headers,
-    )
-    assert (r.status_code, r.json()["field"]) == (422, "price_per_unit")
-    contract = _contract(client, park["lessor"]["officer"], lessee_org)
+    contract = _contract(db, park)
     cid = contract["id"]
     # Other organisations do not see the contract; the lessee cannot bill or enforce.
     for member in (other_lessor, park["other_enterprise"]["admin"], park["bank"]["admin"]):
@@ -271,18 +260,7 @@ def test_a_counter_spike_is_disputed_not_billed(
             batches=[points("sew-02", "stitches", vals, stamps=hours)],
         )
     lessor = park["lessor"]["officer"]
-    body = {
-        "lessee_org_id": lessee_org,
-        "device_id": "sew-02",
-        "unit": "stitches",
-        "price_per_unit": "0.0002",
-        "minimum_charge": "0",
-        "cost": "1000",
-        "design_life_units": 10**9,
-        "start_date": "2026-09-01",
-        "end_date": "2027-08-31",
-    }
-    c = client.post("/leasing/contracts", json=body, headers=lessor.headers).json()
+    c = _contract(db, park, "sew-02", minimum_charge="0", cost="1000", design_life_units=10**9)
     assert c["max_units_per_hour"] == "500000"
     bill = client.post(
         f"/leasing/contracts/{c['id']}/bills", json={"period": "2026-09"}, headers=lessor.headers

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from chanrong.governance import service as governance
 from chanrong.storage.database import Database
-from tests.builders import Park
+from tests.builders import Park, fresh_uscc
 from tests.lending.builders import principal
 
 PRODUCT = {
@@ -281,18 +281,61 @@ def test_monitoring_needs_consent_and_alerts_have_a_lifecycle(
     assert detail["classifications"][-1]["rule"] == "early_warning"
 
 
-def test_fund_use_check(app_client: TestClient, park: Park, db: Database) -> None:
+def test_fund_use_reads_the_enterprises_outgoing_payments(
+    app_client: TestClient, park: Park, db: Database
+) -> None:
     bank = park["bank"]["officer"].headers
+    ent = park["enterprise"]["officer"]
     pid = _product(app_client, park)
     loan_id = _loan(app_client, park, pid)
-    app_client.post(
-        f"/lending/loans/{loan_id}/accept", headers=park["enterprise"]["officer"].headers
-    )
+    app_client.post(f"/lending/loans/{loan_id}/accept", headers=ent.headers)
     app_client.post(f"/lending/loans/{loan_id}/disburse", json={"on": "2025-01-10"}, headers=bank)
+    related = fresh_uscc()
+    r = app_client.put(
+        f"/lending/loans/{loan_id}/related-parties",
+        json={"related_parties": [{"name": "影子贸易有限公司", "uscc": related}]},
+        headers=bank,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["related_parties"] == [{"name": "影子贸易有限公司", "uscc": related}]
+    assert r.json()["collection_account"].startswith("VA")
+    bad = app_client.put(
+        f"/lending/loans/{loan_id}/related-parties",
+        json={"related_parties": [{"name": "x", "uscc": "123"}]},
+        headers=bank,
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "related_parties"
+    # Only the lending bank declares them: not the borrower, and another bank sees no loan.
+    body = {"related_parties": []}
+    url = f"/lending/loans/{loan_id}/related-parties"
+    assert app_client.put(url, json=body, headers=ent.headers).status_code == 403
+    other = park["other_bank"]["officer"].headers
+    assert app_client.put(url, json=body, headers=other).status_code == 404
+    assert app_client.get(f"/lending/loans/{loan_id}", headers=bank).json()["loan"][
+        "related_parties"
+    ] == [{"name": "影子贸易有限公司", "uscc": related}]
+    # The enterprise's outgoing payments arrive through its intake (here a CSV upload).
+    csv = (
+        "payment_id,payee_name,payee_uscc,payee_industry,paid_date,amount,channel,purpose\n"
+        "O-1,钢材供应商,,C31,2025-01-15,6000,transfer,原材料\n"
+        "O-2,某房地产公司,,K70,2025-01-20,3000,transfer,\n"
+        "O-3,现金,,,2025-01-21,500,cash,备用金\n"
+        f"O-4,关联方,{related},,2025-01-22,400,transfer,\n"
+        "O-5,later,,C31,2025-06-01,9000,transfer,\n"
+    )
+    r = app_client.post(
+        f"/telemetry/orgs/{ent.org_id}/records/outgoing_payments",
+        content=csv.encode(),
+        headers={**ent.headers, "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 201, r.text
+    # Without the borrower's monitoring grant nothing is read.
+    r = app_client.post(f"/lending/loans/{loan_id}/fund-use", json={}, headers=bank)
+    assert r.status_code == 403, r.text
     with db.unit_of_work() as s:
         governance.grant_consent(
             s,
-            principal(s, park["enterprise"]["officer"]),
+            principal(s, ent),
             grantee_org_id=park["bank"]["officer"].org_id,
             categories=["management"],
             max_grade=2,
@@ -300,26 +343,29 @@ def test_fund_use_check(app_client: TestClient, park: Park, db: Database) -> Non
             valid_from=None,
             valid_until=datetime(2099, 1, 1, tzinfo=UTC),
         )
-    payments = [
-        {"payee": "钢材供应商", "payee_industry": "C31", "amount": "6000", "paid_on": "2025-01-15"},
-        {
-            "payee": "某房地产公司",
-            "payee_industry": "K70",
-            "amount": "3000",
-            "paid_on": "2025-01-20",
-        },
-        {"payee": "未知", "amount": "500", "paid_on": "2025-01-21"},
-        {"payee": "later", "payee_industry": "C31", "amount": "9000", "paid_on": "2025-06-01"},
-    ]
+    # The bank no longer types the payments in.
+    typed = [{"payee": "x", "amount": "1", "paid_on": "2025-01-15"}]
     r = app_client.post(
-        f"/lending/loans/{loan_id}/fund-use", json={"payments": payments}, headers=bank
+        f"/lending/loans/{loan_id}/fund-use", json={"payments": typed}, headers=bank
     )
+    assert r.status_code == 422 and r.json()["field"].endswith("payments")
+    r = app_client.post(f"/lending/loans/{loan_id}/fund-use", json={}, headers=bank)
     assert r.status_code == 200, r.text
     out = r.json()
-    assert (out["consistent"], out["forbidden"], out["unknown"]) == ("6000.00", "3000.00", "500.00")
-    assert out["consistent_share"] == "0.6316"
+    assert out["payments_read"] == 4  # O-5 is outside the 90-day window
+    assert (out["consistent"], out["forbidden"], out["unknown"]) == ("6000.00", "3000.00", "900.00")
+    rules = {f["rule"]: [p["payment_id"] for p in f["payments"]] for f in out["findings"]}
+    assert rules == {"forbidden": ["O-2"], "cash": ["O-3"], "related_party": ["O-4"]}
     alerts = app_client.get("/lending/alerts", headers=bank).json()
-    assert [(a["kind"], a["severity"]) for a in alerts] == [("fund_use", "high")]
+    kinds = sorted((a["kind"], a["severity"]) for a in alerts)
+    assert kinds == [("fund_cash", "medium"), ("fund_related_party", "high"), ("fund_use", "high")]
+    [cash] = [a for a in alerts if a["kind"] == "fund_cash"]
+    [evidence] = cash["evidence"]["findings"]
+    assert evidence["payments"][0]["payment_id"] == "O-3"
+    assert evidence["payments"][0]["amount_fen"] == 50_000
+    # Checking again refreshes the same alerts instead of opening more.
+    app_client.post(f"/lending/loans/{loan_id}/fund-use", json={}, headers=bank)
+    assert len(app_client.get("/lending/alerts", headers=bank).json()) == 3
 
 
 def test_credit_line_drawdown_is_idempotent(app_client: TestClient, park: Park) -> None:

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from chanrong.cli.main import app
-from chanrong.core.settings import get_settings
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("CHANRONG_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.delenv("CHANRONG_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield tmp_path / "var"
-    get_settings.cache_clear()
 
 
 def _ok(args: list[str]) -> str:

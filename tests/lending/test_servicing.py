@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -408,13 +409,16 @@ def test_a_bounced_repayment_is_reversed_by_a_new_entry(db: Database, park: Park
 
 
 def test_monitoring_reads_the_borrowers_platform_records_under_consent(
-    db: Database, park: Park
+    db: Database, park: Park, tmp_path: Path
 ) -> None:
     from datetime import UTC, datetime
 
     from chanrong.core.errors import ConsentRequired
     from chanrong.governance import service as governance
     from chanrong.telemetry import service as telemetry
+    from chanrong.telemetry.store import TelemetryStore
+
+    store = TelemetryStore(tmp_path / "telemetry")
 
     with db.unit_of_work() as s:
         officer = principal(s, park["bank"]["officer"])
@@ -446,7 +450,7 @@ def test_monitoring_reads_the_borrowers_platform_records_under_consent(
     with db.unit_of_work() as s:
         officer = principal(s, park["bank"]["officer"])
         with pytest.raises(ConsentRequired):
-            lending.monitor_from_platform(s, officer, loan.id, as_of=date(2025, 2, 28))
+            lending.monitor_from_platform(s, officer, loan.id, as_of=date(2025, 2, 28), store=store)
     with db.unit_of_work() as s:
         governance.grant_consent(
             s,
@@ -460,7 +464,9 @@ def test_monitoring_reads_the_borrowers_platform_records_under_consent(
         )
     with db.unit_of_work() as s:
         officer = principal(s, park["bank"]["officer"])
-        alerts = lending.monitor_from_platform(s, officer, loan.id, as_of=date(2025, 2, 28))
+        alerts = lending.monitor_from_platform(
+            s, officer, loan.id, as_of=date(2025, 2, 28), store=store
+        )
         assert [(a.kind, a.severity) for a in alerts] == [("output_drop", "high")]
         assert alerts[0].evidence["series"][-1] == {
             "period": "2025-02",
@@ -472,9 +478,11 @@ def test_monitoring_reads_the_borrowers_platform_records_under_consent(
         other = principal(s, park["other_enterprise"]["officer"])
         second = product(s, officer, code="OTHER")
         active_loan(s, officer, other, prod=second, start=date(2024, 6, 15))
-        report = lending.monitor_book(s, officer, as_of=date(2025, 2, 28))
+        report = lending.monitor_book(s, officer, as_of=date(2025, 2, 28), store=store)
         assert report.watched == 1
         assert len(report.without_consent) == 1
+        # The grant covers its business records (management), not its machines (production).
+        assert report.without_telemetry == [loan.id]
         assert [a.id for a in report.alerts] == [alerts[0].id]
         # The reads were logged as cross-organisation accesses for 贷后监控.
         access = governance.list_access(s, principal(s, park["enterprise"]["officer"]))

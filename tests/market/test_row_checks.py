@@ -59,12 +59,10 @@ def test_a_usd_amount_is_converted_at_the_years_rate() -> None:
         ("date", "March 5", "not a date"),
         ("company", "", "is required"),
         ("company", "x" * 201, "longer than 200"),
-        ("round", "", "the round is empty"),
         ("round", "Z轮", "not a known round"),
         ("amount", "很多钱", "cannot read"),
         ("amount", "1亿美元港元", "two currencies"),
         ("amount", "9" * 101, "longer than 100"),
-        ("province", "", "is required"),
         ("province", "火星", "not a province"),
         ("province", "990000", "not a province"),
         ("city", "c" * 51, "longer than 50"),
@@ -81,8 +79,18 @@ def test_each_event_rule_names_row_column_and_reason(column: str, value: str, re
 
 
 def test_all_errors_of_a_row_are_reported_together() -> None:
-    errors = _errors(check_event(Row(3, {**GOOD_EVENT, "date": "x", "round": "?", "province": ""})))
+    bad = {**GOOD_EVENT, "date": "x", "round": "?", "province": "火星"}
+    errors = _errors(check_event(Row(3, bad)))
     assert [c for _, c, _ in errors] == ["date", "round", "province"]
+
+
+def test_an_empty_province_is_unknown_not_an_error_and_not_invented() -> None:
+    rec = check_event(Row(3, {**GOOD_EVENT, "province": "", "city": "", "amount": ""}))
+    assert not isinstance(rec, list)
+    assert rec.place is None
+    assert rec.amount.low_minor is None and rec.cny_low_fen is None
+    no_round = check_event(Row(4, {**GOOD_EVENT, "round": ""}))
+    assert not isinstance(no_round, list) and no_round.round is Round.UNDISCLOSED
 
 
 @pytest.mark.parametrize(
@@ -173,7 +181,7 @@ def test_dates_in_the_usual_spellings() -> None:
 
 def test_files_that_cannot_be_read_as_a_whole() -> None:
     with pytest.raises(TableError, match="missing required column"):
-        read_table(Dataset.EVENTS, b"date,company\n2024-01-01,x\n", "e.csv")
+        read_table(Dataset.EVENTS, b"date,round\n2024-01-01,A\n", "e.csv")
     with pytest.raises(TableError, match="empty"):
         read_table(Dataset.EVENTS, b"", "e.csv")
     with pytest.raises(TableError, match=r"\.csv or \.xlsx"):

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from chanrong.cli.main import app
 from chanrong.core.errors import ValidationFailed
-from chanrong.simulate import ParkConfig, read_park, simulate_park, write_park
+from chanrong.simulate import ParkConfig, iter_telemetry, read_park, simulate_park, write_park
 from chanrong.simulate import tables as schemas
 
 SMALL = ParkConfig(enterprises=4, months=2, interval_minutes=240, seed=9)
@@ -172,3 +172,19 @@ def test_cli_needs_out_or_stream() -> None:
     result = runner.invoke(app, ["simulate", "--preset", "tiny"])
     assert result.exit_code == 2
     assert "--out" in result.output
+
+
+def test_in_memory_hands_each_chunk_to_on_telemetry_as_it_is_generated() -> None:
+    seen: list[tuple[str, str, int]] = []
+    park = simulate_park(
+        SMALL,
+        keep_telemetry=False,
+        on_telemetry=lambda c: seen.append((c.uscc, c.month, c.batch.num_rows)),
+    )
+    # Firm by firm, months in order: the same chunks iter_telemetry gives.
+    expected = [(c.uscc, c.month, c.batch.num_rows) for c in iter_telemetry(SMALL)]
+    assert seen == expected
+    assert len(seen) == SMALL.enterprises * SMALL.months
+    assert park.telemetry.num_rows == 0
+    kept = simulate_park(SMALL, on_telemetry=lambda c: None)
+    assert kept.telemetry.num_rows == sum(n for _, _, n in seen)

@@ -187,7 +187,8 @@ def test_flow_and_denials(app_client: TestClient, park: Park, db: Database) -> N
     quote = f"/supplychain/financing-requests/{fid}/quote"
     good = {"annual_rate_percent": "3.65", "day_count": "ACT/360"}
     _problem(c.post(quote, json=good, headers=other_bank["officer"].headers), 404)
-    _problem(c.post(quote, json=good, headers=insurer["officer"].headers), 404)
+    # an insurer quotes no financing: not its business (403 before any lookup)
+    _problem(c.post(quote, json=good, headers=insurer["officer"].headers), 403)
     _problem(c.post(quote, json=good, headers=bank["viewer"].headers), 403)
     _problem(c.post(quote, json=good, headers=t2["officer"].headers), 403)
     _problem(

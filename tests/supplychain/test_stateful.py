@@ -1,8 +1,10 @@
-"""Random sequences of issue / split / transfer / finance / settle against a real database.
+"""Random sequences of issue / split / transfer / finance / settle, and after maturity overdue
+marking, recourse and late settlement under exposure limits, against a real database.
 
 A plain-Python model says what each action should do; after every step the stored trees must
 match the model and hold every invariant (``service.tree_violations``). Actions by the wrong
 organisation, on used or matured certificates, with bad amounts, must fail and change nothing.
+The journal must stay balanced: no fen created or lost (every entry, and cash platform-wide).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from chanrong.core.errors import ChanrongError, Conflict, Forbidden, NotFound, V
 from chanrong.storage.database import Database
 from chanrong.supplychain import service
 from chanrong.supplychain.certificates import DayCount
+from tests.builders import add_org
 from tests.supplychain.builders import START, Chain, acting, build_chain
 
 _invoices = itertools.count(1)
@@ -56,7 +59,9 @@ class Due:
 
 def _machine(db: Database, chain: Chain) -> type[RuleBasedStateMachine]:
     enterprises = [chain.tier1, chain.tier2a, chain.tier2b, chain.outsider]
-    actors = [*enterprises, chain.core, chain.bank]
+    # Each example owes to a core enterprise of its own, so its exposure limit and its bank
+    # exposure start empty ("CORE" stands for it among the actors).
+    actors = [*enterprises, "CORE", chain.bank]
 
     class Certificates(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -64,6 +69,20 @@ def _machine(db: Database, chain: Chain) -> type[RuleBasedStateMachine]:
             self.day = 0
             self.certs: dict[str, Held] = {}
             self.payables: dict[str, Due] = {}
+            self.recourse: dict[str, tuple[str, bool]] = {}  # bank cert → (seller, agreed)
+            self.limit: int | None = None
+            with db.unit_of_work() as s:
+                self.core = add_org(s, "enterprise", is_core=True)
+
+        def who(self, actor: str) -> str:
+            return self.core if actor == "CORE" else actor
+
+        def exposure(self) -> int:
+            return sum(
+                v.face
+                for v in self.certs.values()
+                if v.holder == chain.bank and v.state in ("live", "overdue")
+            )
 
         @property
         def now(self):  # type: ignore[no-untyped-def]
@@ -105,23 +124,24 @@ def _machine(db: Database, chain: Chain) -> type[RuleBasedStateMachine]:
                 p = service.submit_payable(
                     s,
                     acting(s, supplier),
-                    core_org_id=chain.core,
+                    core_org_id=self.core,
                     amount_fen=face,
                     maturity_date=shanghai_date(self.now) + timedelta(days=days),
                     contract_ref="HT",
                     invoice_ref=f"S-{next(_invoices)}",
                     now=self.now,
                 )
-                return service.confirm_payable(s, acting(s, chain.core), p.id, now=self.now)
+                return service.confirm_payable(s, acting(s, self.core), p.id, now=self.now)
 
             root = self.act(run)
             assert not isinstance(root, ChanrongError), root
-            self.payables[root.payable_id] = Due(face, chain.core, self.day + days)
+            self.payables[root.payable_id] = Due(face, self.core, self.day + days)
             self.certs[root.id] = Held(root.payable_id, supplier, face, "live", self.day + days)
 
         @precondition(lambda self: self.certs)
         @rule(data=st.data(), actor=st.sampled_from(actors))
         def split(self, data: st.DataObject, actor: str) -> None:
+            actor = self.who(actor)
             cid = self.pick(data)
             held = self.certs[cid]
             if data.draw(st.integers(0, 3)):
@@ -159,6 +179,7 @@ def _machine(db: Database, chain: Chain) -> type[RuleBasedStateMachine]:
         @precondition(lambda self: self.certs)
         @rule(data=st.data(), actor=st.sampled_from(actors), to=st.sampled_from(enterprises))
         def transfer(self, data: st.DataObject, actor: str, to: str) -> None:
+            actor = self.who(actor)
             cid = self.pick(data)
             held = self.certs[cid]
             if data.draw(st.integers(0, 3)):
@@ -184,8 +205,10 @@ def _machine(db: Database, chain: Chain) -> type[RuleBasedStateMachine]:
             data=st.data(),
             actor=st.sampled_from(actors),
             rate=st.decimals(Decimal("0.5"), Decimal(12), places=2),
+            recourse=st.booleans(),
         )
-        def finance(self, data: st.DataObject, actor: str, rate: Decimal) -> None:
+        def finance(self, data: st.DataObject, actor: str, rate: Decimal, recourse: bool) -> None:
+            actor = self.who(actor)
             cid = self.pick(data)
             held = self.certs[cid]
             if data.draw(st.integers(0, 3)):
@@ -201,12 +224,22 @@ def _machine(db: Database, chain: Chain) -> type[RuleBasedStateMachine]:
                     fin.id,
                     annual_rate_percent=rate,
                     day_count=DayCount.ACT_360,
+                    recourse=recourse,
                     now=self.now,
                 )
                 return service.accept_financing(s, acting(s, actor), fin.id, now=self.now)
 
             out = self.act(run)
             refusal = self.expect_refusal(held, actor)
+            if (
+                refusal is None
+                and actor in enterprises
+                and self.limit is not None
+                and self.exposure() + held.face > self.limit
+            ):
+                assert isinstance(out, Conflict) and out.field == "exposure_limit", out
+                event("refused over the limit")
+                return
             if refusal is not None or actor not in enterprises:
                 assert isinstance(out, ChanrongError), f"financing by {actor} should fail"
                 return
@@ -218,6 +251,60 @@ def _machine(db: Database, chain: Chain) -> type[RuleBasedStateMachine]:
             held.state = "financed"
             self.certs[out.bank_certificate_id] = Held(
                 held.payable_id, chain.bank, held.face, "live", held.maturity_day
+            )
+            self.recourse[out.bank_certificate_id] = (actor, recourse)
+
+        @rule(limit=st.one_of(st.none(), st.integers(0, 3 * 10**9)))
+        def set_limit(self, limit: int | None) -> None:
+            if limit is None:
+                return
+            out = self.act(
+                lambda s: service.set_exposure_limit(
+                    s, acting(s, chain.bank), core_org_id=self.core, limit_fen=limit, now=self.now
+                )
+            )
+            assert not isinstance(out, ChanrongError), out
+            assert out.used_fen == self.exposure()
+            self.limit = limit
+
+        @rule()
+        def worker_marks_overdue(self) -> None:
+            """The daily job for yesterday: live certificates matured by then become overdue."""
+            yesterday = shanghai_date(self.now) - timedelta(days=1)
+
+            def run(s):  # type: ignore[no-untyped-def]
+                due = service.matured_unpaid(s, yesterday)
+                return due, [service.mark_overdue(s, c, day=yesterday, now=self.now) for c in due]
+
+            due, marked = self.act(run)
+            expected = {
+                k for k, v in self.certs.items() if v.state == "live" and v.maturity_day < self.day
+            }
+            # Earlier examples' trees share the database: only this example's are modelled.
+            assert set(due) & set(self.certs) == expected and all(marked)
+            for k in expected:
+                self.certs[k].state = "overdue"
+            if expected:
+                event("marked overdue")
+
+        @precondition(lambda self: self.recourse)
+        @rule(data=st.data())
+        def turn_back(self, data: st.DataObject) -> None:
+            cid = data.draw(st.sampled_from(sorted(self.recourse)))
+            seller, agreed = self.recourse[cid]
+            held = self.certs[cid]
+            out = self.act(
+                lambda s: service.execute_recourse(s, acting(s, chain.bank), cid, now=self.now)
+            )
+            if held.state != "overdue" or not agreed:
+                assert isinstance(out, Conflict), out
+                return
+            assert not isinstance(out, ChanrongError), out
+            assert (out.holder_org_id, out.face_fen, out.state) == (seller, held.face, "overdue")
+            event("recourse")
+            held.state = "recoursed"
+            self.certs[out.id] = Held(
+                held.payable_id, seller, held.face, "overdue", held.maturity_day
             )
 
         @rule(days=st.sampled_from([1, 7, 30, 90]))
@@ -236,7 +323,9 @@ def _machine(db: Database, chain: Chain) -> type[RuleBasedStateMachine]:
                 return
             assert not isinstance(out, ChanrongError), out
             live = {
-                k: v for k, v in self.certs.items() if v.payable_id == pid and v.state == "live"
+                k: v
+                for k, v in self.certs.items()
+                if v.payable_id == pid and v.state in ("live", "overdue")
             }
             assert {s.certificate_id: s.amount_fen for s in out} == {
                 k: v.face for k, v in live.items()
@@ -253,9 +342,19 @@ def _machine(db: Database, chain: Chain) -> type[RuleBasedStateMachine]:
         @invariant()
         def stored_trees_hold_and_match_the_model(self) -> None:
             with db.unit_of_work() as s:
+                balances = service.journal_balances(s)
+                # Cash only moves between organisations: platform-wide it nets to zero.
+                assert sum(v for (_org, a), v in balances.items() if a == "cash") == 0
+                # The example's core owes exactly its outstanding certificates.
+                owed = -balances.get((self.core, "certificate_payable"), 0)
+                outstanding = sum(
+                    v.face for v in self.certs.values() if v.state in ("live", "overdue")
+                )
+                assert owed == outstanding
                 for pid in self.payables:
+                    # Per tree (tree_violations): entries balanced, claims = outstanding.
                     assert service.tree_violations(s, pid) == []
-                    core = acting(s, chain.core)
+                    core = acting(s, self.core)
                     stored = service.payable_tree(s, core, pid).certificates
                     mine = {k: v for k, v in self.certs.items() if v.payable_id == pid}
                     assert set(stored) == set(mine)
@@ -282,7 +381,7 @@ def test_random_certificate_sequences_keep_every_invariant(
             _machine(db, chain),
             settings=settings(
                 max_examples=20,
-                stateful_step_count=25,
+                stateful_step_count=40,
                 deadline=None,
                 suppress_health_check=[HealthCheck.too_slow],
             ),

@@ -1,11 +1,21 @@
-"""Small telemetry fixtures: series of points on a grid, with faults injected where asked."""
+"""Small telemetry fixtures: series of points on a grid, with faults injected where asked,
+and the batch records every ingestion door leaves."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
+
+from chanrong.storage.database import Database
+from chanrong.telemetry.orm import IngestBatch
+from chanrong.telemetry.repository import TelemetryRepository
+from chanrong.telemetry.schemas import BatchOut
+
+if TYPE_CHECKING:
+    from tests.telemetry.conftest import Plant
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 
@@ -46,3 +56,49 @@ def many_points(n: int, *, devices: int = 10, start: datetime = T0, seed: int = 
             "value": pa.array(rng.uniform(1, 50, n), pa.float64()),
         }
     )
+
+
+# The batch record every door leaves, as the API shows it.
+BATCH_FIELDS = {
+    "id",
+    "org_id",
+    "source",
+    "kind",
+    "filename",
+    "status",
+    "rows_received",
+    "rows_accepted",
+    "rows_rejected",
+    "rows_duplicate",
+    "rejected_by_reason",
+    "errors",
+    "created_at",
+}
+
+
+def assert_batch_shape(batch: IngestBatch | dict[str, object]) -> dict[str, object]:
+    """The batch as the API answers it, checked against the rules every door keeps."""
+    out = BatchOut.model_validate(batch).model_dump() if isinstance(batch, IngestBatch) else batch
+    assert set(out) == BATCH_FIELDS, sorted(out)
+    received, accepted, rejected = out["rows_received"], out["rows_accepted"], out["rows_rejected"]
+    duplicate, reasons = out["rows_duplicate"], out["rejected_by_reason"]
+    assert isinstance(received, int) and isinstance(accepted, int) and isinstance(rejected, int)
+    assert isinstance(duplicate, int) and isinstance(reasons, dict)
+    assert received == accepted + rejected
+    assert sum(reasons.values()) == rejected
+    assert all(n > 0 for n in reasons.values())
+    assert 0 <= duplicate <= accepted
+    expected = "accepted" if not rejected else "partial" if accepted else "rejected"
+    assert out["status"] == expected
+    assert out["source"] in ("mqtt", "sparkplug", "opcua", "http", "file")
+    return out
+
+
+def recorded_batches(plant: Plant) -> list[IngestBatch]:
+    """Every batch recorded for the plant's enterprise, oldest first."""
+    db = Database(plant.db_url)
+    try:
+        with db.unit_of_work() as session:
+            return list(reversed(TelemetryRepository(session).batches(plant.org_id, limit=10_000)))
+    finally:
+        db.dispose()

@@ -19,6 +19,7 @@ from chanrong.telemetry import service
 from chanrong.telemetry.orm import Invoice, Order
 from chanrong.telemetry.repository import TelemetryRepository
 from chanrong.telemetry.store import TelemetryStore
+from tests.telemetry.builders import assert_batch_shape, recorded_batches
 from tests.telemetry.conftest import Plant
 
 runner = CliRunner()
@@ -149,6 +150,22 @@ def test_excel_import_reports_bad_rows_and_imports_nothing(cli_env: Plant, tmp_p
     assert "imported 2 invoices" in result.output
     got = {(i.invoice_id, i.amount_fen, i.due_date) for i in _invoices(cli_env)}
     assert got == {("INV-1", 113010, date(2026, 4, 1)), ("INV-2", 9800005, date(2026, 4, 2))}
+    # Both files went through the ingestion door: the refused one is kept with its reasons.
+    refused, taken = (assert_batch_shape(b) for b in recorded_batches(cli_env))
+    assert (refused["source"], refused["kind"], refused["filename"]) == (
+        "file",
+        "invoices",
+        "invoices.xlsx",
+    )
+    assert refused["status"] == "rejected"
+    assert refused["rejected_by_reason"] == {
+        "amount": 1,
+        "buyer_name": 1,
+        "buyer_uscc": 1,
+        "issue_date": 1,
+        "refused_with_batch": 1,  # INV-1, refused with the others
+    }
+    assert (taken["status"], taken["rows_accepted"]) == ("accepted", 2)
 
 
 def test_gbk_csv_with_default_mapping(cli_env: Plant, tmp_path: Path) -> None:
@@ -279,4 +296,10 @@ def test_load_a_simulated_park(cli_env: Plant, tmp_path: Path) -> None:
             assert sorted(o.amount_fen for o in got) == sorted(
                 orders.column("amount_fen").to_pylist()
             )
+            # The demo's loader goes through the same doors: each load, a batch per dataset.
+            batches = [assert_batch_shape(b) for b in repo.batches(org_id)]
+            assert {b["source"] for b in batches} == {"file"}
+            telemetry = [b for b in batches if b["kind"] == "telemetry"]
+            assert len(telemetry) == 2  # loaded twice
+            assert {b["rows_accepted"] for b in telemetry} == {tel.num_rows}
     db.dispose()

@@ -1,4 +1,5 @@
-"""MQTT 5 through the real Mosquitto broker: shared subscription, QoS 1, ack after store."""
+"""MQTT 5 through the real Mosquitto broker: shared subscription, QoS 1, ack after store,
+every flush through the ingestion door and recorded as a batch per enterprise and source."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from chanrong.core.events import DomainEvent
 from chanrong.identity.domain import OrgKind, Principal, Role
 from chanrong.storage.database import Database
-from chanrong.telemetry import service
-from chanrong.telemetry.adapters.mqtt import MqttIngestWorker
+from chanrong.telemetry import connectors, service
+from chanrong.telemetry.adapters import sparkplug
+from chanrong.telemetry.adapters.mqtt import MqttIngestWorker, WorkerStats
 from chanrong.telemetry.adapters.payload import encode_batch, telemetry_topic
 from chanrong.telemetry.store import TelemetryStore
+from tests.telemetry.builders import assert_batch_shape, recorded_batches
 from tests.telemetry.conftest import Plant, unique
 
 pytestmark = pytest.mark.mqtt
@@ -84,6 +88,39 @@ def start_worker(plant: Plant, port: int, group: str, client_id: str) -> subproc
     raise AssertionError(f"worker did not get ready: {''.join(lines)}")
 
 
+class Running:
+    """An ingestion worker on its own thread, wired to the door on the plant's database."""
+
+    def __init__(self, plant: Plant, port: int, group: str, **kwargs: float) -> None:
+        self.db = Database(plant.db_url)
+        self.store = TelemetryStore(plant.telemetry_dir)
+        self.landed: list[DomainEvent] = []
+        self.worker = MqttIngestWorker(
+            land=connectors.landing(self.db, self.store, on_landed=self.landed.append),
+            resolve=connectors.resolver(self.db),
+            host="127.0.0.1",
+            port=port,
+            group=group,
+            client_id=unique("w"),
+            **kwargs,  # type: ignore[arg-type]
+        )
+        self.ready = threading.Event()
+        self.stats: WorkerStats | None = None
+        self.thread = threading.Thread(target=self._run)
+        self.thread.start()
+        assert self.ready.wait(20), "worker never subscribed"
+
+    def _run(self) -> None:
+        self.stats = self.worker.run(idle_exit=2, on_ready=self.ready.set)
+
+    def join(self) -> WorkerStats:
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+        self.db.dispose()
+        assert self.stats is not None
+        return self.stats
+
+
 def test_points_flow_through_the_broker_into_the_store(plant: Plant, mqtt_port: int) -> None:
     db = Database(plant.db_url)
     owner = Principal("u", plant.org_id, OrgKind.ENTERPRISE, frozenset({Role.OFFICER}))
@@ -92,32 +129,10 @@ def test_points_flow_through_the_broker_into_the_store(plant: Plant, mqtt_port: 
         service.set_metric(session, owner, org_id=plant.org_id, metric="energy_kwh", unit="MWh")
         resolve_units = service.metric_specs(session, plant.org_id)[1]
     assert resolve_units == {"energy_kwh": "MWh"}
+    db.dispose()
 
-    def resolve(uscc: str) -> tuple[str, dict[str, str]] | None:
-        with db.unit_of_work() as session:
-            org = service.org_for_uscc(session, uscc)
-            return (org, service.metric_specs(session, org)[1]) if org else None
-
-    store = TelemetryStore(plant.telemetry_dir)
-    group = unique("g")
-    worker = MqttIngestWorker(
-        store=store,
-        resolve=resolve,
-        convert=service.to_canonical_units,
-        host="127.0.0.1",
-        port=mqtt_port,
-        group=group,
-        client_id=unique("w"),
-        flush_points=1_000,
-        flush_seconds=0.05,
-    )
-    ready = threading.Event()
-    result: dict[str, object] = {}
-    thread = threading.Thread(
-        target=lambda: result.update(stats=worker.run(idle_exit=2, on_ready=ready.set))
-    )
-    thread.start()
-    assert ready.wait(20), "worker never subscribed"
+    running = Running(plant, mqtt_port, unique("g"), flush_points=1_000, flush_seconds=0.05)
+    store = running.store
     pub = publisher(mqtt_port)
     objects = (
         b'{"points": [{"metric": "energy_kwh", "ts": "2026-03-02T00:00:00Z", "value": 1.5},'
@@ -137,11 +152,10 @@ def test_points_flow_through_the_broker_into_the_store(plant: Plant, mqtt_port: 
     )
     pub.loop_stop()
     pub.disconnect()
-    thread.join(30)
-    assert not thread.is_alive()
-    stats = result["stats"]
-    assert stats.messages == 6  # type: ignore[attr-defined]
-    assert stats.rejected == 2  # type: ignore[attr-defined]
+    stats = running.join()
+    assert stats.messages == 6
+    assert stats.rejected == 2
+    assert stats.unattributed == 1  # the unknown USCC: no enterprise to record it against
     assert store.count(plant.org_id) == 502
     meter = store.query(plant.org_id, devices=["meter-1"])
     assert meter.column("value").to_pylist() == [1750.0, 1500.0]
@@ -151,7 +165,70 @@ def test_points_flow_through_the_broker_into_the_store(plant: Plant, mqtt_port: 
     ]
     press = store.query(plant.org_id, devices=["press-1"])
     assert press.column("value").to_pylist() == [float(i % 97) for i in range(300)]
-    db.dispose()
+    batches = recorded_batches(plant)
+    assert {b.source for b in batches} == {"mqtt"}
+    assert sum(b.rows_accepted for b in batches) == 702 == stats.points
+    assert sum(b.rows_rejected for b in batches) == 1
+    assert [b.rejected_by_reason for b in batches if b.rows_rejected] == [{"body": 1}]
+
+
+def test_an_mqtt_flush_is_recorded_as_an_ingest_batch_with_its_counts(
+    plant: Plant, mqtt_port: int
+) -> None:
+    # One flush for everything (the worker flushes when idle), so one batch per source.
+    running = Running(plant, mqtt_port, unique("g"), flush_points=100_000, flush_seconds=60)
+    pub = publisher(mqtt_port)
+    bad_value = encode_batch([("power_kw", T0_MS, 1.0)]).replace(b"1.0", b'"high"')
+    node = sparkplug.encode(
+        [("power_kw", T0_MS, 2.0), ("temperature_c", T0_MS, 41.5)], timestamp=T0_MS
+    )
+    node_payload = sparkplug._payload_class()()
+    node_payload.ParseFromString(node)
+    node_payload.metrics.add(name="label", timestamp=T0_MS, datatype=12, string_value="run")
+    publish_all(
+        pub,
+        [
+            (telemetry_topic(plant.uscc, "press-1"), encode_batch(series("press-1", 300))),
+            # Its first 20 readings repeat the last 20 of the message before.
+            (
+                telemetry_topic(plant.uscc, "press-1"),
+                encode_batch(series("press-1", 200, offset=280)),
+            ),
+            (telemetry_topic(plant.uscc, "press-2"), b"not json"),
+            (telemetry_topic(plant.uscc, "press-2"), bad_value),
+            (telemetry_topic("91330500MA0000000X", "x"), encode_batch(series("x", 5))),
+            (f"spBv1.0/{plant.uscc}/NDATA/gw-1", node_payload.SerializeToString()),
+        ],
+    )
+    pub.loop_stop()
+    pub.disconnect()
+    stats = running.join()
+    assert stats.flushes == 1
+    assert stats.messages == 6
+
+    batches = {b.source: assert_batch_shape(b) for b in recorded_batches(plant)}
+    assert set(batches) == {"mqtt", "sparkplug"}
+    mqtt_batch = batches["mqtt"]
+    assert mqtt_batch["kind"] == "telemetry"
+    assert mqtt_batch["status"] == "partial"
+    assert mqtt_batch["rows_received"] == 502
+    assert mqtt_batch["rows_accepted"] == 500
+    assert mqtt_batch["rows_duplicate"] == 20
+    assert mqtt_batch["rejected_by_reason"] == {"body": 1, "points.value": 1}
+    spb = batches["sparkplug"]
+    assert (spb["status"], spb["rows_accepted"], spb["rows_rejected"]) == ("partial", 2, 1)
+    assert spb["rejected_by_reason"] == {"value": 1}
+    assert running.store.count(plant.org_id) == 480 + 2
+
+    # What a worker refreshing profiles would hear: data landed for this enterprise.
+    landed = sorted(running.landed, key=lambda e: str(e.payload["source"]))
+    assert [(e.kind, e.subject, e.payload["source"]) for e in landed] == [
+        (service.DATA_LANDED, plant.org_id, "mqtt"),
+        (service.DATA_LANDED, plant.org_id, "sparkplug"),
+    ]
+    assert landed[0].payload["batch_id"] == mqtt_batch["id"]
+    assert landed[0].payload["rows_accepted"] == 500
+    assert landed[0].payload["days"] == ["2026-03-02"]
 
 
 def test_sigkill_mid_stream_loses_nothing_and_stores_nothing_twice(
@@ -205,27 +282,8 @@ def test_sigkill_mid_stream_loses_nothing_and_stores_nothing_twice(
 
 
 def test_sparkplug_b_data_with_aliases_from_the_birth(plant: Plant, mqtt_port: int) -> None:
-    from chanrong.telemetry.adapters import sparkplug
-
-    store = TelemetryStore(plant.telemetry_dir)
-
-    def resolve(uscc: str) -> tuple[str, dict[str, str]] | None:
-        return (plant.org_id, {}) if uscc == plant.uscc else None
-
-    worker = MqttIngestWorker(
-        store=store,
-        resolve=resolve,
-        convert=service.to_canonical_units,
-        host="127.0.0.1",
-        port=mqtt_port,
-        group=unique("g"),
-        client_id=unique("w"),
-        flush_seconds=0.05,
-    )
-    ready = threading.Event()
-    thread = threading.Thread(target=lambda: worker.run(idle_exit=2, on_ready=ready.set))
-    thread.start()
-    assert ready.wait(20)
+    running = Running(plant, mqtt_port, unique("g"), flush_seconds=0.05)
+    store = running.store
     # A BIRTH names the metrics and their aliases; DDATA then sends aliases only.
     payload_cls = sparkplug._payload_class()
     birth = payload_cls(timestamp=T0_MS, seq=0)
@@ -250,7 +308,7 @@ def test_sparkplug_b_data_with_aliases_from_the_birth(plant: Plant, mqtt_port: i
         info.wait_for_publish(timeout=10)
     pub.loop_stop()
     pub.disconnect()
-    thread.join(30)
+    stats = running.join()
     press = store.query(plant.org_id, devices=["press-9"])
     got = list(
         zip(
@@ -267,33 +325,21 @@ def test_sparkplug_b_data_with_aliases_from_the_birth(plant: Plant, mqtt_port: i
         ("power_kw", "2026-03-02T00:01:00+00:00", 4.25),
     ]
     assert store.query(plant.org_id, devices=["gw-1"]).column("value").to_pylist() == [9.0]
-    assert worker.stats.rejected == 1
+    assert stats.rejected == 1  # the garbage payload
+    # The BIRTH's text metric and the DDATA's alias no BIRTH named are refused, by reason.
+    assert stats.quarantined == 2
+    batches = [assert_batch_shape(b) for b in recorded_batches(plant)]
+    assert {b["source"] for b in batches} == {"sparkplug"}
+    refused: dict[str, int] = {}
+    for b in batches:
+        for reason, n in b["rejected_by_reason"].items():  # type: ignore[attr-defined]
+            refused[reason] = refused.get(reason, 0) + n
+    assert refused == {"body": 1, "name": 1, "value": 1}
 
 
 def test_two_workers_in_a_share_group_split_the_stream(plant: Plant, mqtt_port: int) -> None:
-    store = TelemetryStore(plant.telemetry_dir)
     group = unique("g")
-    workers = [
-        MqttIngestWorker(
-            store=store,
-            resolve=lambda u: (plant.org_id, {}) if u == plant.uscc else None,
-            convert=service.to_canonical_units,
-            host="127.0.0.1",
-            port=mqtt_port,
-            group=group,
-            client_id=unique("w"),
-            flush_seconds=0.05,
-        )
-        for _ in range(2)
-    ]
-    readies = [threading.Event() for _ in workers]
-    threads = [
-        threading.Thread(target=lambda w=w, r=r: w.run(idle_exit=2, on_ready=r.set))
-        for w, r in zip(workers, readies, strict=True)
-    ]
-    for t in threads:
-        t.start()
-    assert all(r.wait(20) for r in readies)
+    workers = [Running(plant, mqtt_port, group, flush_seconds=0.05) for _ in range(2)]
     pub = publisher(mqtt_port)
     publish_all(
         pub,
@@ -304,9 +350,8 @@ def test_two_workers_in_a_share_group_split_the_stream(plant: Plant, mqtt_port: 
     )
     pub.loop_stop()
     pub.disconnect()
-    for t in threads:
-        t.join(30)
-    split = [w.stats.messages for w in workers]
+    split = [w.join().messages for w in workers]
     assert sum(split) == 40
     assert min(split) > 0, f"one worker got everything: {split}"
-    assert store.count(plant.org_id) == 40 * 50
+    assert workers[0].store.count(plant.org_id) == 40 * 50
+    assert sum(b.rows_accepted for b in recorded_batches(plant)) == 40 * 50

@@ -19,6 +19,7 @@ from chanrong.cli.main import app
 from chanrong.core.settings import get_settings
 from chanrong.telemetry.adapters import opcua
 from chanrong.telemetry.store import TelemetryStore
+from tests.telemetry.builders import assert_batch_shape, recorded_batches
 from tests.telemetry.conftest import Plant
 
 
@@ -48,6 +49,8 @@ class PlantServer:
         press = await server.nodes.objects.add_object(ns, "Press1")
         self.power = await press.add_variable(f"ns={ns};s=Press1.Power", "Power", 0.0)
         self.count = await press.add_variable(f"ns={ns};s=Press1.Count", "Count", 0.0)
+        # A text the connector cannot store as telemetry: refused and counted, never dropped.
+        await press.add_variable(f"ns={ns};s=Press1.Label", "Label", "idle")
         self.ns = ns
         async with server:
             self.ready.set()
@@ -89,6 +92,9 @@ nodes:
   - node: "ns={server.ns};s=Press1.Count"
     device_id: press-1
     metric: output_count
+  - node: "ns={server.ns};s=Press1.Label"
+    device_id: press-1
+    metric: state_label
 """
 
 
@@ -96,12 +102,16 @@ def test_connector_stores_node_changes(plant_server: PlantServer) -> None:
     mapping = opcua.parse_mapping(__import__("yaml").safe_load(mapping_yaml(plant_server, "org-x")))
     assert mapping.units == {"power_kw": "W"}
     batches: list[pa.Table] = []
+    refused: dict[str, int] = {}
+
+    def sink(table: pa.Table, rejected: dict[str, int]) -> None:
+        batches.append(table)
+        for reason, n in rejected.items():
+            refused[reason] = refused.get(reason, 0) + n
 
     async def scenario() -> int:
         stop = asyncio.Event()
-        task = asyncio.create_task(
-            opcua.run_connector(mapping, batches.append, flush_seconds=0.1, stop=stop)
-        )
+        task = asyncio.create_task(opcua.run_connector(mapping, sink, flush_seconds=0.1, stop=stop))
         await asyncio.sleep(1.0)
         for i in range(1, 6):
             await asyncio.to_thread(plant_server.set, 1000.0 * i, float(i))
@@ -132,6 +142,8 @@ def test_connector_stores_node_changes(plant_server: PlantServer) -> None:
         if m == "output_count"
     ]
     assert counts == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert "state_label" not in table.column("metric").to_pylist()
+    assert refused == {"value": 1}  # the label's initial text
 
 
 def test_cli_connects_and_stores_in_kw(
@@ -175,6 +187,15 @@ def test_cli_connects_and_stores_in_kw(
     assert power[-3:] == [2.0, 4.0, 6.0]  # W → kW on arrival
     counts = store.query(plant.org_id, metrics=["output_count"]).column("value").to_pylist()
     assert counts[-3:] == [10.0, 20.0, 30.0]
+    # Each flush went through the ingestion door: one batch per flush, named opcua, the
+    # label's text refused with its reason.
+    batches = recorded_batches(plant)
+    assert batches and {b.source for b in batches} == {"opcua"}
+    assert sum(b.rows_accepted for b in batches) == store.physical_rows(plant.org_id)
+    assert sum(b.rows_rejected for b in batches) == 1
+    assert [b.rejected_by_reason for b in batches if b.rows_rejected] == [{"value": 1}]
+    for b in batches:
+        assert_batch_shape(b)
 
 
 def test_bad_mapping_is_refused_with_the_field_named(

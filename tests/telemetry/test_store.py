@@ -172,3 +172,28 @@ def test_a_read_that_loses_a_file_to_compaction_is_run_again() -> None:
 
     with pytest.raises(duckdb.IOException):
         _retrying(always_gone)
+
+
+def test_duplicates_are_counted_exactly_whatever_the_order() -> None:
+    from chanrong.telemetry.store import count_duplicates
+
+    ordered = points("a", "power_kw", [1.0, 2.0, 3.0])
+    assert count_duplicates(ordered) == 0
+    shuffled = pa.concat_tables(
+        [
+            points("b", "power_kw", [1.0, 2.0]),
+            points("a", "power_kw", [1.0, 2.0, 3.0]),
+            points("a", "energy_kwh", [1.0, 2.0]),
+            points("a", "power_kw", [9.0, 9.0]),  # repeats a's first two power readings
+            points("b", "power_kw", [5.0]),  # repeats b's first
+        ]
+    )
+    assert count_duplicates(shuffled) == 3
+    # Readings millennia apart across many series cannot be packed into one integer key: the
+    # count falls back to grouping, and is as exact.
+    far = [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC)]
+    wide = pa.concat_tables(
+        [points(f"d{i}", "power_kw", [1.0, 2.0], stamps=far) for i in range(20)]
+        + [points("d3", "power_kw", [7.0], stamps=far[1:]), ordered]
+    )
+    assert count_duplicates(wide) == 1

@@ -37,3 +37,10 @@ def page_csrf(client: TestClient, path: str = "/console") -> str:
     r = client.get(path, headers=HTML)
     assert r.status_code == 200, r.text
     return csrf_of(r.text)
+
+
+def session_cookie(client: TestClient) -> str:
+    """The access token the console keeps in ``client``'s session cookie."""
+    token = client.cookies.get("chanrong_token")
+    assert token, "not signed in"
+    return token

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from chanrong.core.settings import Settings
 from chanrong.storage.database import Database
 from tests.builders import Park, add_member, add_org
-from tests.web.console import HTML, csrf_of, page_csrf, sign_in
+from tests.web.console import HTML, csrf_of, page_csrf, session_cookie, sign_in
 
 
 def test_console_pages_redirect_browsers_to_sign_in_and_answer_401_to_others(
@@ -181,6 +181,7 @@ def test_api_key_issue_and_revoke_from_the_console(app_client: TestClient, park:
 
 def test_sign_out_drops_the_session(app_client: TestClient, park: Park) -> None:
     sign_in(app_client, park["analyst"]["viewer"].key)
+    cookie = session_cookie(app_client)
     token = page_csrf(app_client)
     r = app_client.post(
         "/console/sign-out", data={"csrf_token": token}, headers=HTML, follow_redirects=False
@@ -189,6 +190,31 @@ def test_sign_out_drops_the_session(app_client: TestClient, park: Park) -> None:
     assert r.headers["location"] == "/console/sign-in"
     r = app_client.get("/console", headers=HTML, follow_redirects=False)
     assert r.status_code == 303
+    # A copy of the signed-out cookie (kept by an attacker, or a second tab) is refused too.
+    app_client.cookies.set("chanrong_token", cookie)
+    r = app_client.get("/console", headers=HTML, follow_redirects=False)
+    assert r.status_code == 303
+    assert "expired=1" in r.headers["location"]
+    r = app_client.get("/console")
+    assert r.status_code == 401
+    assert "signed out" in r.json()["detail"]
+
+
+def test_revoking_the_key_ends_the_console_session_it_opened(
+    app_client: TestClient, park: Park
+) -> None:
+    officer = park["bank"]["officer"]
+    sign_in(app_client, officer.key)
+    assert app_client.get("/console", headers=HTML).status_code == 200
+    keys = app_client.get(
+        f"/organisations/{officer.org_id}/api-keys", headers=park["bank"]["admin"].headers
+    ).json()
+    key_id = next(k["id"] for k in keys if k["user_id"] == officer.user_id)
+    r = app_client.post(f"/api-keys/{key_id}/revoke", headers=park["bank"]["admin"].headers)
+    assert r.status_code == 200
+    r = app_client.get("/console", headers=HTML, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("/console/sign-in")
 
 
 def test_english_switch_and_safe_redirects(app_client: TestClient, park: Park) -> None:
@@ -221,10 +247,7 @@ def test_pages_of_another_role_are_refused(app_client: TestClient, park: Park) -
         assert "不属于您的机构类型" in r.text
 
 
-def test_revoked_key_session_still_expires_with_its_token(
-    app_client: TestClient, park: Park
-) -> None:
-    # A console session is a short access token: a garbage cookie is treated as signed out.
+def test_a_garbage_cookie_is_treated_as_signed_out(app_client: TestClient, park: Park) -> None:
     app_client.cookies.set("chanrong_token", "garbage")
     r = app_client.get("/console", headers=HTML, follow_redirects=False)
     assert r.status_code == 303
@@ -233,20 +256,25 @@ def test_revoked_key_session_still_expires_with_its_token(
 
 
 def test_session_slides_on_page_reads_but_not_on_forms(
-    app_client: TestClient, park: Park, settings: Settings, db: Database
+    app_client: TestClient, park: Park, settings: Settings
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from chanrong.identity import service as identity
+    import jwt
+
     from chanrong.identity.tokens import issue_token
 
-    with db.unit_of_work() as s:
-        principal = identity.authenticate_api_key(s, park["bank"]["officer"].key)
+    sign_in(app_client, park["bank"]["officer"].key)
+    claims = jwt.decode(session_cookie(app_client), options={"verify_signature": False})
+    ttl = settings.jwt_ttl_seconds
+    issued = datetime.now(UTC) - timedelta(seconds=ttl * 0.6)
+    # A token of the same session past half its life.
     old = issue_token(
-        principal,
-        secret=settings.jwt_secret,
-        ttl_seconds=settings.jwt_ttl_seconds,
-        now=datetime.now(UTC) - timedelta(seconds=settings.jwt_ttl_seconds * 0.6),
+        user_id=claims["sub"],
+        session_id=claims["sid"],
+        secret=settings.token_secret,
+        now=issued,
+        expires_at=issued + timedelta(seconds=ttl),
     )
     app_client.cookies.set("chanrong_token", old)
     r = app_client.get("/console", headers={**HTML, "HX-Request": "true"})
@@ -258,23 +286,21 @@ def test_session_slides_on_page_reads_but_not_on_forms(
     new = cookie.split("chanrong_token=", 1)[1].split(";", 1)[0]
     assert new and new != old
     assert "samesite=strict" in cookie.lower()
-    # The page's form token belongs to the new session.
+    assert jwt.decode(new, options={"verify_signature": False})["sid"] == claims["sid"]
+    # The page's form token belongs to the new session token.
     app_client.cookies.set("chanrong_token", new)
     token = csrf_of(r.text)
+    r = app_client.get("/console", headers=HTML)
+    assert "chanrong_token" not in r.headers.get("set-cookie", "")  # fresh: not renewed
     r = app_client.post(
         "/console/sign-out", data={"csrf_token": token}, headers=HTML, follow_redirects=False
     )
     assert r.status_code == 303
-    # A fresh token is not renewed.
-    fresh = issue_token(
-        principal,
-        secret=settings.jwt_secret,
-        ttl_seconds=settings.jwt_ttl_seconds,
-        now=datetime.now(UTC),
-    )
-    app_client.cookies.set("chanrong_token", fresh)
-    r = app_client.get("/console", headers=HTML)
-    assert "chanrong_token" not in r.headers.get("set-cookie", "")
+    # Signing out ended the session: neither its old nor its renewed token opens a page.
+    for stale in (old, new):
+        app_client.cookies.set("chanrong_token", stale)
+        r = app_client.get("/console", headers=HTML, follow_redirects=False)
+        assert r.status_code == 303, stale
 
 
 def test_home_shows_what_needs_attention_for_each_role(
@@ -285,7 +311,7 @@ def test_home_shows_what_needs_attention_for_each_role(
     with db.unit_of_work() as s:
         governance.ensure_default_catalog(s, park["enterprise"]["admin"].org_id)
     expected = {
-        "operator": ("待确认分类分级的数据集", '<div class="v">15</div>'),
+        "operator": ("待确认分类分级的数据集", '<div class="v">16</div>'),
         "bank": ("待人工审批的申请", '<div class="v">0</div>'),
         "enterprise": ("有效的数据授权", '<div class="v">0</div>'),
     }

@@ -72,3 +72,44 @@ def test_loan_book_schedule_and_borrower_acceptance(
     )
     assert r.status_code == 409
     assert "字段 status" in r.text
+
+
+def test_alert_evidence_from_telemetry_is_drawn_with_its_logged_reads(
+    app_client: TestClient, park: Park, db: Database
+) -> None:
+    from chanrong.lending.alerts import raise_alert
+    from chanrong.lending.repository import LendingRepository
+    from chanrong.lending.telemetry_detectors import detect_slowdown
+    from tests.lending.test_telemetry_detectors import series, slump, steady
+
+    values = steady()
+    slump(values, date(2025, 1, 6), 97, hours=0.75, util=0.96, epu=1.08)
+    reads = [
+        {"dataset": "telemetry.energy", "log_index": 7, "leaf_hash": "ab", "grant_id": "g"},
+        {"dataset": "telemetry.equipment", "log_index": 8, "leaf_hash": "cd", "grant_id": "g"},
+    ]
+    found = detect_slowdown(series(values), as_of=date(2025, 2, 20), reads=reads)
+    assert found is not None
+    bank_m, ent_m = park["bank"]["officer"], park["enterprise"]["officer"]
+    with db.unit_of_work() as s:
+        bank, ent = principal(s, bank_m), principal(s, ent_m)
+        loan_id = active_loan(s, bank, ent, prod=product(s, bank), start=date(2024, 10, 10)).id
+        loan = LendingRepository(s).loan(loan_id)
+        assert loan is not None
+        alert = raise_alert(
+            s, loan, found.kind, found.severity, found.params, found.evidence, date(2025, 2, 20)
+        )
+        alert_id = alert.id
+    sign_in(app_client, bank_m.key)
+    zh = app_client.get("/console/bank/loans", headers=HTML).text
+    assert f'data-evidence="{alert_id}"' in zh and "<summary>依据</summary>" in zh
+    for signal in ("running_hours", "utilisation", "energy_per_unit"):
+        assert f'id="alert-{alert_id}-{signal}"' in zh
+    assert "运行时长 · telemetry.equipment" in zh
+    assert "连续 35 天触发（2025-01-17 至 2025-02-20）" in zh
+    assert '<a href="/console/log/8">可验证日志第 8 条</a>' in zh
+    assert "设备运行连续 35 天偏离自身季节基线" in zh
+    en = app_client.get("/console/bank/loans?lang=en", headers=HTML).text
+    assert "<summary>Evidence</summary>" in en and "Running hours · telemetry.equipment" in en
+    assert "Machines off their own seasonal baseline for 35 days" in en
+    assert '<a href="/console/log/7">verifiable log entry 7</a>' in en

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 import chanrong.web.mount
 from chanrong.core import i18n
 
@@ -40,9 +42,34 @@ def test_keys_built_from_values_cover_every_value() -> None:
         "web.app.status": ["referred", "approved", "declined"],
         "web.app.outcome": ["approve", "decline", "refer"],
     }
+    from chanrong.credit.registry import Approval
+    from chanrong.credit.stability import Level
+    from chanrong.credit.training import SOURCES
     from chanrong.governance.service import Purpose
 
+    families["web.models.state"] = [a.value for a in Approval]
+    families["web.models.level"] = [lv.value for lv in Level]
+    families["web.models.alert"] = [Level.WARNING.value, Level.ALERT.value]
+    families["web.models.source"] = [*SOURCES, "unrecorded"]
     families["web.purpose"] = [p.value for p in Purpose] + ["platform_operation"]
+    families["web.guar.status"] = ["requested", "active", "claimed"]
+    families["web.guar.cap"] = [
+        "loss_rate_stop",
+        "fee_multiple_cap",
+        "total_cap",
+        "per_loan_cap",
+        "guarantee_cap",
+        "compensation",
+    ]
+    families["web.subsidy.mode"] = ["rate", "share"]
+    families["web.subsidy.status"] = ["open", "exhausted", "ended"]
+    from chanrong.supplychain.certificates import CertState
+    from chanrong.supplychain.trade_terms import LineState, StatementState, TermFlag
+
+    families["web.cstate"] = [s.value for s in CertState]
+    families["web.trade.flag"] = [f.value for f in TermFlag]
+    families["web.trade.sstate"] = [s.value for s in StatementState]
+    families["web.trade.lstate"] = [s.value for s in LineState]
     for family, values in families.items():
         for value in values:
             for loc in i18n.LOCALES:
@@ -51,3 +78,10 @@ def test_keys_built_from_values_cover_every_value() -> None:
     for path in WEB.rglob("*.html"):
         used |= set(PREFIXED.findall(path.read_text(encoding="utf-8")))
     assert used <= set(families), used - set(families)
+
+
+def test_a_key_registered_again_with_other_words_is_refused() -> None:
+    i18n.register({"web.test.once": {"zh-CN": "一次", "en": "once"}})
+    i18n.register({"web.test.once": {"zh-CN": "一次", "en": "once"}})
+    with pytest.raises(ValueError, match=r"web\.test\.once"):
+        i18n.register({"web.test.once": {"zh-CN": "一次", "en": "twice"}})

@@ -41,3 +41,27 @@ def test_current_section_covers_its_sub_pages_but_home_only_itself() -> None:
     assert not is_current(home, "/console/enterprise/loans")
     bank = {i.href: i for i in nav_for(_principal(OrgKind.FINANCIAL_INSTITUTION))}
     assert is_current(bank["/console/bank/applications"], "/console/applications/123")
+
+
+def test_a_guarantor_gets_its_own_sections_and_analysts_the_subsidy_pages() -> None:
+    from chanrong.identity.domain import InstitutionType
+
+    guarantor = Principal(
+        user_id="u",
+        org_id="o",
+        org_kind=OrgKind.FINANCIAL_INSTITUTION,
+        roles=frozenset({Role.VIEWER}),
+        institution_type=InstitutionType.GUARANTOR,
+    )
+    links = [i.href for i in nav_for(guarantor)]
+    assert links == [
+        "/console",
+        "/console/guarantor/book",
+        "/console/guarantor/claims",
+        "/console/guarantor/schemes",
+        "/console/organisation",
+    ]
+    analyst = [i.href for i in nav_for(_principal(OrgKind.ANALYST))]
+    assert "/console/analyst/programmes" in analyst and "/console/analyst/pilot" in analyst
+    bank = [i.href for i in nav_for(_principal(OrgKind.FINANCIAL_INSTITUTION))]
+    assert not any(h.startswith("/console/guarantor/") for h in bank)

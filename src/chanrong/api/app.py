@@ -6,11 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from anyio import to_thread
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from chanrong.api import observability, problems
+from chanrong.api import limits, observability, problems
+from chanrong.api.business import business_routes
+from chanrong.api.inputs import sane_inputs
+from chanrong.api.queries import known_query_parameters
 from chanrong.api.routers import PROTECTED, PUBLIC
+from chanrong.core.logs import register_url_password
 from chanrong.core.settings import Settings, get_settings
 from chanrong.storage import migrate
 from chanrong.storage.database import Database
@@ -36,6 +40,10 @@ PUBLIC_PATHS = frozenset(
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Build the API for ``settings`` (default: the environment) and an optional database."""
     settings = settings or get_settings()
+    # Resolved now, not at the first request: a refused secret stops start-up in plain words,
+    # and the installation's generated one is created (once, shared by every worker) here.
+    _ = settings.token_secret
+    register_url_password(settings.effective_database_url)
     db = db or Database(settings.effective_database_url)
 
     @asynccontextmanager
@@ -57,12 +65,19 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     metrics = observability.Metrics()
     app.state.metrics = metrics
     problems.install(app)
+    # Inside the observer, so a refused body still gets a request id and is counted.
+    limits.install(app)
     observability.install(app, metrics)
 
+    # An unknown query parameter is refused on every API route, never ignored.
+    # Nor is an out-of-range integer or a control character in any parameter or JSON body.
+    strict = [Depends(known_query_parameters), Depends(sane_inputs)]
     for router in PUBLIC:
-        app.include_router(router)
+        app.include_router(router, dependencies=strict)
+    # Banks, insurers and lessors each write only on the routes of their business.
+    protected = [*strict, Depends(business_routes)]
     for router in PROTECTED:
-        app.include_router(router)
+        app.include_router(router, dependencies=protected)
     console.install(app)
 
     @app.get("/healthz", tags=["ops"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import structlog
@@ -16,9 +17,11 @@ from prometheus_client import (
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chanrong.api.problems import internal_error
 from chanrong.core.ids import new_id
 
 log = structlog.get_logger("chanrong.access")
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,100}")
 
 
 class Metrics:
@@ -37,6 +40,12 @@ class Metrics:
             "HTTP request latency by route template.",
             ["route", "method"],
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=self.registry,
+        )
+        self.unhandled = Counter(
+            "chanrong_http_unhandled_errors_total",
+            "Unexpected errors (answered 500) by route template and method.",
+            ["route", "method"],
             registry=self.registry,
         )
 
@@ -62,20 +71,40 @@ class _Observe:
             return
         headers = dict(scope.get("headers") or [])
         raw_id = headers.get(b"x-request-id")
-        request_id = raw_id.decode("latin-1") if raw_id else new_id()
+        # A caller's own request id is kept only when it is a plain token: it goes into log
+        # lines and headers.
+        request_id = (
+            raw_id.decode("ascii") if raw_id and _REQUEST_ID.fullmatch(raw_id) else new_id()
+        )
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
+        started = False
         start = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                started = True
                 MutableHeaders(scope=message)["X-Request-ID"] = request_id
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Answered here rather than by Starlette's outermost handler, so the answer
+            # carries the request id and the server does not log the traceback a second time.
+            status = 500
+            template = getattr(scope.get("route"), "path", "<unmatched>")
+            self.metrics.unhandled.labels(template, scope["method"]).inc()
+            log.exception(
+                "unhandled_error",
+                method=scope["method"],
+                path=scope["path"],
+                request_id=request_id,
+            )
+            if not started:
+                await internal_error(scope["path"], request_id)(scope, receive, send)
         finally:
             elapsed = time.perf_counter() - start
             template = getattr(scope.get("route"), "path", "<unmatched>")

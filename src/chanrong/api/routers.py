@@ -5,9 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from chanrong.api import reference
+from chanrong.assets import api as assets_api
 from chanrong.carbon import api as carbon_api
 from chanrong.credit import api as credit_api
+from chanrong.funds import api as funds_api
 from chanrong.governance import api as governance_api
+from chanrong.guarantee import api as guarantee_api
 from chanrong.identity import api as identity_api
 from chanrong.insurance import api as insurance_api
 from chanrong.leasing import api as leasing_api
@@ -31,6 +34,9 @@ PROTECTED: list[APIRouter] = [
     carbon_api.router,
     leasing_api.router,
     insurance_api.router,
+    guarantee_api.router,
+    assets_api.router,
+    funds_api.router,
 ]
 
 # Routers that authenticate by other means (they issue credentials).

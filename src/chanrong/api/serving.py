@@ -45,7 +45,11 @@ def served_app() -> FastAPI:
     """
     # Imported here: the supervising process of several workers never builds an app itself.
     from chanrong.api.app import create_app
+    from chanrong.core.logs import configure_logging
 
+    # Each worker is a fresh interpreter (spawned): it configures logging itself, before
+    # anything can log.
+    configure_logging()
     app = create_app()
     gc.collect()
     gc.freeze()
@@ -83,7 +87,9 @@ def listeners(port: int) -> int:
 
 
 def _config(log_level: str) -> uvicorn.Config:
-    return uvicorn.Config(APP, factory=True, log_level=log_level)
+    # log_config=None: uvicorn installs no handlers of its own; its loggers propagate to the
+    # one redacting handler of ``chanrong.core.logs``.
+    return uvicorn.Config(APP, factory=True, log_level=log_level, log_config=None)
 
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>

@@ -14,7 +14,11 @@ from chanrong.carbon import service
 from chanrong.core.clock import parse_month
 from chanrong.edge.commands import console, friendly_errors, unit_of_work
 
-app = typer.Typer(help="Carbon-efficiency code 工业碳效码", no_args_is_help=True)
+app = typer.Typer(
+    help="Carbon-efficiency code 工业碳效码",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 
 
 @app.command("assess")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,11 +28,13 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from chanrong.core.clock import month_start, shanghai_date, utcnow
+from chanrong.core.logs import configure_logging
 from chanrong.core.money import format_yuan
 from chanrong.core.settings import Settings
-from chanrong.demo import stories
+from chanrong.demo import credit_live, stories
 from chanrong.demo.featured import Featured, pick
 from chanrong.demo.park import load_park
+from chanrong.demo.park_cut import cut_park
 from chanrong.edge.commands import console, friendly_errors, settings
 from chanrong.identity import service as identity
 from chanrong.storage import migrate
@@ -85,6 +88,14 @@ INSTITUTIONS = (
         roles="officer",
     ),
     DemoOrg(
+        "guarantor",
+        "湖州融资担保 Huzhou Financing Guarantee",
+        "financial_institution",
+        institution_type="guarantor",
+        region="330500",
+        roles="officer",
+    ),
+    DemoOrg(
         "analyst",
         "湖州市经信局 Huzhou Bureau of Economy and IT",
         "analyst",
@@ -104,8 +115,9 @@ class SignIn:
 
 
 def seed_institutions(session: Session) -> tuple[dict[str, str], list[SignIn]]:
-    """Create (or find) the platform operator, bank, insurer, lessor and analyst with a user
-    each, and issue each a fresh API key (keys are shown once, so a rerun issues new ones)."""
+    """Create (or find) the platform operator, bank, insurer, lessor, guarantor and analyst with
+    a user each, and issue each a fresh API key (keys are shown once, so a rerun issues new
+    ones)."""
     ids: dict[str, str] = {}
     signins = []
     for d in INSTITUTIONS:
@@ -139,8 +151,11 @@ def enterprise_signin(session: Session, role: str, org_id: str) -> SignIn:
 def _park_config(today: date) -> object:
     from chanrong.simulate import preset
 
-    # Six whole months ending with last month, so bills and alerts are about recent times.
-    return preset("demo").with_changes(start=month_start(today, -6))
+    # Six whole months ending with last month, so bills and alerts are about recent times,
+    # then this month and the next ones: what happens after today, cut off before loading.
+    return preset("demo").with_changes(
+        start=month_start(today, -6), months=6 + 1 + credit_live.FUTURE_MONTHS
+    )
 
 
 @contextmanager
@@ -178,9 +193,14 @@ def build(s: Settings, today: date) -> tuple[list[SignIn], Featured, dict[str, s
         with db.unit_of_work() as session:
             inst, signins = seed_institutions(session)
         park_dir = s.var_dir / "demo-park"
+        decide_on = min(today, utcnow().date())
         cfg = _park_config(today)
         with console.status("simulating the park (30 firms, 6 months, hourly readings)…"):
-            write_park(cfg, park_dir, overwrite=True)  # type: ignore[arg-type]
+            # Simulated past today and cut at today: the platform sees the park's past, the
+            # hidden truth also knows who defaults next (what live decisions are measured on).
+            full = s.var_dir / "demo-park-full"
+            write_park(cfg, full, overwrite=True)  # type: ignore[arg-type]
+            cut_park(full, park_dir, today)
         store = telemetry.open_store(s)
         with _bar() as tick:
             loaded = load_park(
@@ -207,10 +227,65 @@ def build(s: Settings, today: date) -> tuple[list[SignIn], Featured, dict[str, s
                 ("sewing firm (lessee)", featured.sewing),
             ):
                 signins.append(enterprise_signin(session, role, org[uscc]))
+        _credit(db, s, decide_on, org, inst, park_dir)
         _stories(db, s, today, featured, org, inst, park_dir)
         return signins, featured, org
     finally:
         db.dispose()
+
+
+def _credit(
+    db: Database,
+    s: Settings,
+    decide_on: date,
+    org: dict[str, str],
+    inst: dict[str, str],
+    park_dir: Path,
+) -> None:
+    """The credit story: a champion trained on another park's past, every firm profiled from
+    the platform's data, the bank applying for each, the decisions against the truth."""
+    from chanrong.cli.credit_demo import summary_lines, summary_table
+    from chanrong.simulate import write_park
+
+    started = time.monotonic()
+    train_park = s.var_dir / "demo-train-park"
+    train_cfg = credit_live.training_config(decide_on, seed=7, deteriorating_share=0.3)
+    with console.status(
+        f"simulating a training park ({credit_live.TRAIN_FIRMS} firms, "
+        f"{credit_live.TRAIN_MONTHS} months before {decide_on:%Y-%m}, 4-hourly readings)…"
+    ):
+        write_park(train_cfg, train_park, overwrite=True)
+    console.print("training the champion scorecard and the LightGBM challenger…")
+    with _bar() as tick:
+        done = credit_live.demo_credit(
+            db,
+            s,
+            decide_on=decide_on,
+            train_park=train_park,
+            truth_park=park_dir,
+            org_by_uscc=org,
+            bank_org_id=inst["bank"],
+            operator_org_id=inst["operator"],
+            say=console.print,
+            tick=lambda n, total: tick("profiles from the platform's data", n, total),
+        )
+    m = done.trained.model
+    console.print(
+        f"[bold]授信 credit[/]: {m.champion.ref} (scorecard) and {m.challenger.ref} (LightGBM) "
+        f"trained on {m.train_rows} firm-months ({done.trained.train_bad} defaulted within "
+        f"180 days); next-period AUC {m.champion_auc:.3f} / {m.challenger_auc:.3f}; champion "
+        f"{done.champion.ref}; {done.profiles} profiles as of {decide_on}"
+        + (f" ({len(done.without_profile)} firms without data)" if done.without_profile else "")
+    )
+    console.print(
+        summary_table(
+            done.summary,
+            title=f"湖州科创银行 applies for every park firm, {decide_on} (秒批经营贷)",
+        )
+    )
+    for line in summary_lines(done.summary):
+        console.print(line)
+    console.print(f"credit story: {time.monotonic() - started:.0f} s")
 
 
 def _featured(park_dir: Path) -> Featured:
@@ -269,6 +344,7 @@ def _stories(
             "[bold]供应链金融 supply-chain finance[/]: confirm → split → finance → settle"
         )
         print_story(session, story)
+    _guarantee_and_assets(db, today, inst)
     console.print("[bold]贷后监测 lending[/]: a loan whose borrower's machines slow down")
     from chanrong.cli.lending_demo import demo as loans_demo
 
@@ -282,6 +358,32 @@ def _stories(
         f"[bold]投融资 market[/]: 2024 — {r2024.events} financing events, "
         f"{format_yuan(r2024.amount_total_fen)} disclosed, early-stage share "
         f"{r2024.early_stage_share:.1%}, state-owned participation {r2024.state_owned_share:.1%}"
+    )
+
+
+def _guarantee_and_assets(db: Database, today: date, inst: dict[str, str]) -> None:
+    """Guaranteed lending under the two schemes (the demo's bank, guarantor and government
+    body act, so their console pages hold it), then the park's data valued and pooled."""
+    from chanrong.cli.guarantee_demo import print_story as print_guarantees
+    from chanrong.demo.assets_story import tell
+    from chanrong.demo.guarantee_story import run_story
+
+    with db.unit_of_work() as session, console.status("a year of guaranteed lending…"):
+        story = run_story(
+            session,
+            start=month_start(today, -12),
+            bank=identity.system_principal(session, inst["bank"]),
+            guarantor=identity.system_principal(session, inst["guarantor"]),
+            government=identity.system_principal(session, inst["analyst"]),
+        )
+    console.print("[bold]融资担保 guarantees[/]: 代偿, risk sharing, recoveries, 贴息")
+    print_guarantees(story)
+    with db.unit_of_work() as session, console.status("valuing the park's data assets…"):
+        told = tell(session, bank_org_id=inst["bank"], as_of=today)
+    console.print(
+        f"[bold]数据资产 data assets[/]: {told.registered} data resources registered, "
+        f"{told.valued} valued ({format_yuan(told.value_fen)} in all); {len(told.pools)} "
+        f"asset pools opened for the bank; {len(told.refused)} pledges refused"
     )
 
 
@@ -321,6 +423,9 @@ def demo(
 ) -> None:
     """Simulate a park, put it on the platform, tell each capability's story, start the API."""
     s = settings()
+    # Before anything can log: an error while serving is one redacted line with a plain
+    # traceback (never a pretty one with local variables, which held the API keys).
+    configure_logging(s)
     today = shanghai_date(utcnow())
     signins, _featured_firms, _ = build(s, today)
     api_port = port or s.api_port
@@ -343,4 +448,8 @@ def demo(
                 f"worker:   pid {worker.pid} runs the platform's jobs "
                 "(chanrong jobs status; console: /console/operator/jobs)"
             )
-            uvicorn.run(create_app(s), host=s.api_host, port=api_port, log_level="warning")
+            # Logging was configured by the command's callback (chanrong.core.logs): no handlers
+            # of uvicorn's own, so its errors are redacted and rendered without locals too.
+            uvicorn.run(
+                create_app(s), host=s.api_host, port=api_port, log_level="warning", log_config=None
+            )

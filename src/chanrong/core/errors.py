@@ -42,6 +42,10 @@ class ChanrongError(Exception):
         body.update(self.extra)
         return body
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer to this error must carry (RFC 9110), none by default."""
+        return {}
+
 
 class ValidationFailed(ChanrongError):
     """Input that breaks a rule; ``field`` names the offending input."""
@@ -55,6 +59,9 @@ class Unauthenticated(ChanrongError):
     type_slug = "unauthenticated"
     status = 401
     title = "Authentication required"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(ChanrongError):
@@ -95,3 +102,52 @@ class DataUnavailable(ChanrongError):
     type_slug = "data-unavailable"
     status = 503
     title = "Data unavailable"
+
+
+class TooManyRequests(ChanrongError):
+    """Too many attempts (sign-in failures): refused until ``retry_after`` seconds have passed."""
+
+    type_slug = "too-many-requests"
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(detail, field=field, extra={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class ConfigurationError(ChanrongError):
+    """The installation is configured in a way that cannot be run safely (a short secret,
+    a key file others can read). Raised at start-up, before anything is served."""
+
+    type_slug = "configuration"
+    status = 500
+    title = "Configuration error"
+
+
+class PayloadTooLarge(ChanrongError):
+    """An upload past a size limit (the body, its rows or cells, its unzipped size);
+    ``extra["limit"]`` names the limit and ``extra["max"]`` its value."""
+
+    type_slug = "payload-too-large"
+    status = 413
+    title = "Upload too large"
+
+
+class ServiceUnavailable(ChanrongError):
+    """A service the request needs (the MQTT broker, …) cannot be reached now; nothing was
+    done, and the request may be repeated after ``retry_after`` seconds."""
+
+    type_slug = "unavailable"
+    status = 503
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 30, field: str | None = None) -> None:
+        super().__init__(detail, field=field, extra={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -15,10 +15,17 @@ _CATALOG: dict[str, dict[str, str]] = {loc: {} for loc in LOCALES}
 
 
 def register(messages: dict[str, dict[str, str]]) -> None:
-    """Add messages: ``{"key": {"zh-CN": "...", "en": "..."}}``."""
+    """Add messages: ``{"key": {"zh-CN": "...", "en": "..."}}``.
+
+    The words live in several catalogs (one per area); a key registered again with other words
+    is refused, since which text won would otherwise depend on import order.
+    """
     for key, texts in messages.items():
         for loc, text in texts.items():
-            _CATALOG.setdefault(loc, {})[key] = text
+            known = _CATALOG.setdefault(loc, {})
+            if key in known and known[key] != text:
+                raise ValueError(f"message {key!r} ({loc}) is already registered with other words")
+            known[key] = text
 
 
 def normalise_locale(value: str | None) -> str:

@@ -8,6 +8,9 @@ from chanrong.core.errors import ValidationFailed
 
 FEN_PER_YUAN = 100
 _CENT = Decimal("0.01")
+# 10^15 yuan (a thousand trillion): beyond any amount the platform handles, and its fen
+# (10^17) still fits the 64-bit columns with room for sums.
+MAX_YUAN = Decimal(10**15)
 
 
 def to_decimal(value: object, *, field: str = "amount") -> Decimal:
@@ -22,6 +25,8 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
         raise ValidationFailed(f"{field}: {value!r} is not a number", field=field) from exc
     if not amount.is_finite():
         raise ValidationFailed(f"{field}: must be a finite number", field=field)
+    if abs(amount) > MAX_YUAN:
+        raise ValidationFailed(f"{field}: at most {MAX_YUAN:,} yuan", field=field)
     return amount
 
 

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+import hashlib
+from functools import cached_property, lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from chanrong.core.errors import DataUnavailable
+from chanrong.core import keyfile
+from chanrong.core.errors import ConfigurationError, DataUnavailable
+from chanrong.core.logs import register_secret
+
+JWT_SECRET_FILE = "jwt-secret"  # noqa: S105 (a file name, not a secret)
+# SHA-256 of signing secrets that were once published (an old default in this file and the
+# README): refused even when someone configures one on purpose.
+_PUBLISHED_SECRETS = frozenset({"f28d3113361e1472ce912a61358f3c3cc467fa58292a0dba1b498fc1cab65dbf"})
 
 
 class Settings(BaseSettings):
@@ -27,10 +35,20 @@ class Settings(BaseSettings):
         default=Path("../shared/data"), description="Public data sets for tests/benchmarks."
     )
     jwt_secret: str = Field(
-        default="chanrong-dev-secret-change-me-in-production-0123456789",
-        description="HMAC key for short-lived access tokens.",
+        default="",
+        description=(
+            "HMAC key for access tokens, at least 32 bytes; empty means the installation's own, "
+            "generated on first run under var/keys/jwt-secret."
+        ),
     )
     jwt_ttl_seconds: int = 900
+    # A console session slides (its token is renewed while pages are read) up to this age.
+    session_max_seconds: int = Field(default=12 * 3600, ge=60)
+    # Password sign-in failures allowed per account, and per client address, in the window;
+    # one more is answered 429 with Retry-After until the oldest counted failure leaves it.
+    signin_max_failures: int = Field(default=5, ge=1)
+    signin_max_failures_per_address: int = Field(default=20, ge=1)
+    signin_window_seconds: int = Field(default=900, ge=1)
     log_json: bool = False
     log_level: str = "INFO"
     locale: str = "zh-CN"
@@ -53,6 +71,34 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated job names or prefixes ('lending.') to run; empty: all.",
     )
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _strong_secret(cls, value: str) -> str:
+        # ConfigurationError, not ValueError: pydantic passes it through unwrapped, so the CLI
+        # prints it as one plain sentence.
+        if value and len(value.encode()) < keyfile.MIN_SECRET_BYTES:
+            raise ConfigurationError(
+                f"CHANRONG_JWT_SECRET is {len(value.encode())} bytes; it must be at least "
+                f"{keyfile.MIN_SECRET_BYTES} (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`), or unset to use the installation's own"
+            )
+        if hashlib.sha256(value.encode()).hexdigest() in _PUBLISHED_SECRETS:
+            raise ConfigurationError(
+                "CHANRONG_JWT_SECRET is a published example value: anyone could sign tokens "
+                "with it; set a random one, or unset it to use the installation's own"
+            )
+        return value
+
+    @cached_property
+    def token_secret(self) -> str:
+        """The key that signs access tokens: ``CHANRONG_JWT_SECRET``, else the installation's
+        own, generated once under ``var/keys/`` and shared by every process of it."""
+        secret = self.jwt_secret or keyfile.load_or_create_secret(
+            keyfile.keys_dir(self.var_dir) / JWT_SECRET_FILE
+        )
+        register_secret(secret)
+        return secret
 
     @property
     def effective_database_url(self) -> str:

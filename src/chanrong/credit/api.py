@@ -8,10 +8,19 @@ from fastapi.responses import JSONResponse
 from chanrong.credit import service
 from chanrong.credit.orm import Application
 from chanrong.credit.schemas import (
+    AcceptanceOut,
+    AcceptOffer,
     ApplicationCreate,
     ApplicationOut,
+    ConsentTermsOut,
+    DatasetTermOut,
+    EnterpriseApplicationCreate,
+    EnterpriseApplicationOut,
     FeatureOut,
+    GrantRef,
+    InstalmentOut,
     LogRef,
+    OfferOut,
     OfficerDecision,
     ProductOut,
     ProfileOut,
@@ -21,12 +30,12 @@ from chanrong.credit.schemas import (
 from chanrong.edge import Ctx, Idempotency, current, idempotency, require
 from chanrong.governance.routing import DataRead, data_route, enterprise_read
 from chanrong.identity.domain import OrgKind, Role
+from chanrong.lending import service as lending
 
 router = APIRouter(prefix="/credit", tags=["credit 信用"])
 
 
 def _out(app: Application) -> ApplicationOut:
-    carbon_grade, green_bp = service.green_adjustment(app)
     return ApplicationOut(
         id=app.id,
         enterprise_org_id=app.enterprise_org_id,
@@ -41,11 +50,12 @@ def _out(app: Application) -> ApplicationOut:
         pd=float(app.pd) if app.pd is not None else None,
         limit=service.fen_to_yuan(app.limit_fen),
         rate_pct=app.rate_pct,
-        carbon_grade=carbon_grade,
-        green_adjust_bp=green_bp,
+        carbon_grade=app.carbon_grade,
+        green_adjust_bp=app.green_adjust_bp,
         requested_amount=service.fen_to_yuan(app.requested_fen)
         if app.requested_fen is not None
         else None,
+        term_months=app.term_months,
         reasons=[ReasonOut.model_validate(r) for r in app.reasons],
         model=app.model_ref,
         model_manifest_sha256=app.model_manifest_sha256,
@@ -53,6 +63,7 @@ def _out(app: Application) -> ApplicationOut:
         log=LogRef(index=app.log_index, leaf_hash=app.log_leaf_hash),
         officer_note=app.officer_note,
         officer_log_index=app.officer_log_index,
+        review_inputs_sha256=app.review_inputs_sha256,
         decided_at=app.decided_at,
         created_at=app.created_at,
     )
@@ -74,6 +85,11 @@ async def create_application(
     # (`chanrong serve --workers`, one per core), as with synchronous workers.
     if (replay := idem.replay()) is not None:
         return replay
+    # No profile refresh on the event loop: rebuilding one from the platform's data takes
+    # seconds (benchmarks/profile_refresh.py), and would stall every decision this worker
+    # serves. A stale profile is referred ``stale_profile`` here; the worker keeps profiles
+    # fresh (credit.profile_on_data, credit.profile_nightly), and the enterprise's own route
+    # and the console, which run in worker threads, refresh before deciding.
     app = service.apply(
         ctx.session,
         ctx.principal,
@@ -82,6 +98,8 @@ async def create_application(
         product_code=body.product_code,
         requested_yuan=body.requested_amount,
         as_of=body.as_of,
+        refresh=False,
+        term_months=body.term_months,
     )
     # Commit as soon as the decision is written, so the database's write lock (taken at the log
     # append) is held for the writes only. The answer is stored with the decision when the
@@ -112,9 +130,11 @@ def decide_referred(
     body: OfficerDecision,
     ctx: Ctx = Depends(require(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)),
 ) -> ApplicationOut:
-    """An officer approves or declines a referred application (logged)."""
-    app = service.officer_decision(
-        ctx.session, ctx.principal, app_id, outcome=body.outcome, note=body.note
+    """An officer approves or declines a referred application (logged). Approving a
+    ``stale_profile`` referral decides it again on the refreshed profile (rebuilt from the
+    platform's data if need be: a plain ``def``, so off the event loop) for its limit and rate."""
+    app = service.review_referred(
+        ctx.session, ctx.principal, ctx.settings, app_id, outcome=body.outcome, note=body.note
     )
     return _out(app)
 
@@ -161,3 +181,123 @@ def list_products(ctx: Ctx = Depends(current)) -> list[ProductOut]:
         ProductOut(code=code, definition=p.as_dict())
         for code, p in service.products(ctx.settings).items()
     ]
+
+
+# --- the enterprise's own journey (use cases in lending: they book loans on a decision) ------
+
+
+def _consent(terms: lending.ConsentTerms) -> ConsentTermsOut:
+    return ConsentTermsOut(
+        purpose=terms.purpose,
+        categories=list(terms.categories),
+        max_grade=terms.max_grade,
+        days=terms.days,
+        datasets=[DatasetTermOut(**vars(d)) for d in terms.datasets],
+        also_covers=[DatasetTermOut(**vars(d)) for d in terms.also_covers],
+    )
+
+
+def offer_out(o: lending.Offer) -> OfferOut:
+    """An offer as the API shows it."""
+    lp = o.lending_product
+    return OfferOut(
+        bank_org_id=o.bank_org_id,
+        bank_name=o.bank_name,
+        product_code=o.product.code,
+        name={"zh-CN": o.product.name_zh, "en": o.product.name_en},
+        lending_product_id=lp.id,
+        lending_product_code=lp.code,
+        term_months=o.product.term_months,
+        max_term_months=lp.max_term_months,
+        max_amount=service.fen_to_yuan(lp.max_amount_fen),
+        lpr_pct=o.product.lpr_pct,
+        auto_disburse_limit=service.fen_to_yuan(o.product.auto_disburse_limit_fen),
+        max_evidence_age_days=o.product.max_evidence_age_days,
+        consent=_consent(o.consent),
+    )
+
+
+@router.get("/offers", response_model=list[OfferOut])
+def list_offers(ctx: Ctx = Depends(current)) -> list[OfferOut]:
+    """Every bank's credit products an enterprise can apply for itself, each with the consent
+    it needs spelled out (a bank sees its own)."""
+    return [offer_out(o) for o in lending.list_offers(ctx.session, ctx.principal, ctx.settings)]
+
+
+@router.post("/enterprise-applications", response_model=EnterpriseApplicationOut, status_code=201)
+def create_enterprise_application(
+    body: EnterpriseApplicationCreate,
+    ctx: Ctx = Depends(require(OrgKind.ENTERPRISE, role=Role.OFFICER)),
+) -> EnterpriseApplicationOut:
+    """An enterprise applies for itself: grants the product's consent in the same step (unless a
+    live grant covers it) and gets the decision at once, with the repayment schedule and the
+    reasons in zh-CN and en. A plain ``def``: refreshing a stale profile may take a while, so
+    this runs in a worker thread, never on the event loop the banks' decisions use."""
+    out = lending.apply_for_offer(
+        ctx.session,
+        ctx.principal,
+        ctx.settings,
+        bank_org_id=body.bank_org_id,
+        product_code=body.product_code,
+        requested_yuan=body.requested_amount,
+        term_months=body.term_months,
+    )
+    return enterprise_application_out(out)
+
+
+def enterprise_application_out(out: lending.EnterpriseApplication) -> EnterpriseApplicationOut:
+    """An enterprise's own application as the API shows it."""
+    schedule = (
+        [
+            InstalmentOut(
+                number=i.number,
+                due_on=i.due,
+                principal=service.fen_to_yuan(i.principal_fen),
+                interest=service.fen_to_yuan(i.interest_fen),
+                total=service.fen_to_yuan(i.total_fen),
+            )
+            for i in out.schedule.instalments
+        ]
+        if out.schedule is not None
+        else None
+    )
+    return EnterpriseApplicationOut(
+        application=_out(out.decision),
+        consent=GrantRef(
+            grant_id=out.grant_id, created=out.grant_created, terms=_consent(out.offer.consent)
+        ),
+        term_months=out.term_months,
+        schedule=schedule,
+        total_interest=service.fen_to_yuan(out.schedule.total_interest_fen)
+        if out.schedule is not None
+        else None,
+    )
+
+
+@router.post("/applications/{app_id}/accept", response_model=AcceptanceOut, status_code=201)
+def accept_offer(
+    app_id: str,
+    body: AcceptOffer,
+    ctx: Ctx = Depends(require(OrgKind.ENTERPRISE, role=Role.OFFICER)),
+) -> AcceptanceOut:
+    """The enterprise accepts an approved offer: the loan is booked, its terms document hashed
+    into the verifiable log with the bank's offer and this acceptance, and paid out at once
+    within the product's automatic limit (else it waits for an officer of the bank)."""
+    acc = lending.accept_offer(
+        ctx.session,
+        ctx.principal,
+        ctx.settings,
+        app_id,
+        term_months=body.term_months,
+        purpose=body.purpose,
+    )
+    return AcceptanceOut(
+        loan_id=acc.loan.id,
+        status=acc.loan.status,
+        disbursed=acc.disbursed,
+        principal=service.fen_to_yuan(acc.loan.principal_fen),
+        terms_sha256=acc.terms_sha256,
+        terms=acc.terms,
+        offer_log_index=acc.offer_log_index,
+        acceptance_log_index=acc.acceptance_log_index,
+    )

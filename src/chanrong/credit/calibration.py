@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.linear_model import LogisticRegression
 
 
 @dataclass(frozen=True)
@@ -33,15 +32,3 @@ class PlattCalibration:
         if data.get("method") != "platt":
             raise ValueError(f"unknown calibration method {data.get('method')!r}")
         return cls(intercept=float(data["intercept"]), slope=float(data["slope"]))
-
-
-def fit_platt(raw: ArrayLike, y: ArrayLike) -> PlattCalibration:
-    """Fit Platt scaling on held-out raw outputs and their outcomes."""
-    x = np.asarray(raw, dtype=float).reshape(-1, 1)
-    # Scale first so the regulariser does not depend on the units of the raw output.
-    mu, sd = float(x.mean()), float(x.std()) or 1.0
-    lr = LogisticRegression(C=1e6, max_iter=1000)
-    lr.fit((x - mu) / sd, np.asarray(y))
-    slope = float(lr.coef_[0, 0]) / sd
-    intercept = float(lr.intercept_[0]) - slope * mu
-    return PlattCalibration(intercept=intercept, slope=slope)

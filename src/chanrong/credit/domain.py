@@ -1,4 +1,4 @@
-"""Credit products as data and the pure decision rules: knock-outs, grade, limit, rate.
+"""Credit products as data and the pure decision: its inputs, knock-outs, grade, limit, rate.
 
 No framework imports. Money is integer fen inside, rates are Decimal annual percentages.
 """
@@ -6,6 +6,7 @@ No framework imports. Money is integer fen inside, rates are Decimal annual perc
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -29,6 +30,9 @@ class KnockOut(StrEnum):
     LOW_DATA_QUALITY = "low_data_quality"
     RECENT_DEFAULT = "recent_default"
     NO_PROFILE = "no_profile"
+    # The newest profile is older than the product accepts (and none fresher could be built):
+    # referred to an officer, never declined for it.
+    STALE_PROFILE = "stale_profile"
 
 
 def score_of_pd(pd_: float) -> float:
@@ -71,6 +75,11 @@ class LimitFormula:
         return min(amount, self.cap_fen)
 
 
+DEFAULT_MAX_EVIDENCE_AGE_DAYS = 45
+DEFAULT_CONSENT_DAYS = 365
+MAX_EVIDENCE_AGE_DAYS = 3650
+
+
 @dataclass(frozen=True)
 class CreditProduct:
     """A credit product configured as data."""
@@ -91,6 +100,27 @@ class CreditProduct:
     # Green pricing: basis points added to the rate by carbon-efficiency grade (1 best … 5);
     # negative is a discount. Grades not listed (or no grade) leave the rate as it is.
     green_bp: tuple[tuple[int, int], ...] = ()
+    # Fresh evidence: the oldest profile (days before the decision's as-of date) the product
+    # decides on; None only for decisions recorded before products declared it.
+    max_evidence_age_days: int | None = DEFAULT_MAX_EVIDENCE_AGE_DAYS
+    # The enterprise's own journey: the bank's lending product (by code) a loan on this
+    # decision is booked on, and the largest loan disbursed without an officer (0: every
+    # loan waits in the officer's queue).
+    lending_product: str | None = None  # None: the lending product of the same code
+    auto_disburse_limit_fen: int = 0
+    # How long the consent an enterprise grants when it applies itself lasts.
+    consent_days: int = DEFAULT_CONSENT_DAYS
+
+    @property
+    def lending_code(self) -> str:
+        """The code of the bank's lending product this credit product's loans are booked on."""
+        return self.lending_product or self.code
+
+    def is_stale(self, profile_as_of: date, as_of: date) -> bool:
+        """Whether a profile dated ``profile_as_of`` is too old to decide on at ``as_of``."""
+        if self.max_evidence_age_days is None:
+            return False
+        return (as_of - profile_as_of).days > self.max_evidence_age_days
 
     def green_adjust_bp(self, carbon_grade: int | None) -> int:
         """The green-pricing adjustment for a carbon grade, in basis points."""
@@ -130,6 +160,11 @@ class CreditProduct:
                 for g in self.grades
             ],
             "green_bp": {str(g): bp for g, bp in self.green_bp},
+            "max_evidence_age_days": self.max_evidence_age_days,
+            "lending_product": self.lending_product,
+            "auto_disburse_limit_fen": self.auto_disburse_limit_fen,
+            "consent_days": self.consent_days,
+            "datasets": list(self.datasets),
             "limit": {
                 "revenue_share": str(self.limit.revenue_share),
                 "orders_share": str(self.limit.orders_share),
@@ -140,8 +175,45 @@ class CreditProduct:
         }
 
 
+def _bounded_int(d: dict[str, Any], key: str, default: int | None, lo: int, hi: int) -> int | None:
+    """An optional whole number within [lo, hi]; the field is named when it is not."""
+    value = d.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ValidationFailed(
+            f"product.{key}: a whole number from {lo} to {hi}", field=f"product.{key}"
+        )
+    return value
+
+
 def product_from_dict(d: dict[str, Any]) -> CreditProduct:
-    """Build a product from its data form, naming the field that is wrong."""
+    """Build a product from its data form, naming the field that is wrong.
+
+    Missing journey fields take their defaults: evidence up to 45 days old, loans booked on
+    the lending product of the same code, none disbursed without an officer, consent for a
+    year. ``max_evidence_age_days: null`` means no age limit (decisions recorded before
+    products declared one read back that way)."""
+    max_age = _bounded_int(
+        d, "max_evidence_age_days", DEFAULT_MAX_EVIDENCE_AGE_DAYS, 1, MAX_EVIDENCE_AGE_DAYS
+    )
+    auto = _bounded_int(d, "auto_disburse_limit_fen", 0, 0, 10**15)
+    consent_days = _bounded_int(d, "consent_days", DEFAULT_CONSENT_DAYS, 1, 3 * 366)
+    lending = d.get("lending_product")
+    if lending is not None and (not isinstance(lending, str) or not 0 < len(lending) <= 40):
+        raise ValidationFailed(
+            "product.lending_product: a lending product code of 1 to 40 characters",
+            field="product.lending_product",
+        )
+    datasets = d.get("datasets", ["derived.profile"])
+    if (
+        not isinstance(datasets, list)
+        or not datasets
+        or not all(isinstance(x, str) and x for x in datasets)
+    ):
+        raise ValidationFailed(
+            "product.datasets: a non-empty list of dataset names", field="product.datasets"
+        )
     try:
         lim = d["limit"]
         return CreditProduct(
@@ -175,6 +247,11 @@ def product_from_dict(d: dict[str, Any]) -> CreditProduct:
             green_bp=tuple(
                 sorted((int(g), int(bp)) for g, bp in dict(d.get("green_bp", {})).items())
             ),
+            max_evidence_age_days=max_age,
+            lending_product=lending,
+            auto_disburse_limit_fen=auto or 0,
+            consent_days=consent_days or DEFAULT_CONSENT_DAYS,
+            datasets=tuple(datasets),
         )
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise ValidationFailed(f"product: malformed definition ({exc})", field="product") from None
@@ -209,19 +286,74 @@ DEFAULT_PRODUCT = CreditProduct(
     ),
     # 绿色贷款: grade 1 −30 bp, grade 2 −15 bp, grade 5 +20 bp.
     green_bp=((1, -30), (2, -15), (5, 20)),
+    max_evidence_age_days=DEFAULT_MAX_EVIDENCE_AGE_DAYS,
+    # Within 100 万元 a loan an enterprise accepts is paid out at once; above, an officer does.
+    auto_disburse_limit_fen=100_000_000,
 )
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """What the decision looks at besides the model: grant, quality, history, amounts."""
+STATUS = {Outcome.APPROVE: "approved", Outcome.DECLINE: "declined", Outcome.REFER: "referred"}
 
-    has_live_grant: bool
-    quality: Decimal | None
-    last_default_on: date | None
+
+@dataclass(frozen=True)
+class ProfileEvidence:
+    """The operating profile a decision read: its characteristics and the amounts its limit is
+    drawn from (the newest profile dated on or before the decision's as-of date)."""
+
+    id: str
+    as_of: date
+    features: Mapping[str, float | None]
     revenue_12m_fen: int
     open_orders_fen: int
     receivables_fen: int
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """The exact model version that scored (or would have scored) the application."""
+
+    ref: str  # name@version in the registry
+    manifest_sha256: str
+
+
+@dataclass(frozen=True)
+class ShadowScore:
+    """What an approved challenger answered on the same inputs: recorded beside the decision
+    for comparison and monitoring, never read by ``decide``."""
+
+    model: ModelVersion
+    pd: float
+
+    @property
+    def score(self) -> float:
+        return score_of_pd(self.pd)
+
+
+@dataclass(frozen=True)
+class DecisionInputs:
+    """Everything a decision looks at, and nothing else: ``decide(inputs)`` is a function of it.
+
+    This is what is recorded with the decision (``record.to_record``; the verifiable log
+    carries its SHA-256) and what a replay reads back. The model's PD and reasons are inputs
+    here: the model ran before the rules, and only when no knock-out applied.
+    """
+
+    as_of: date
+    product: CreditProduct  # as it was defined when deciding
+    requested_fen: int | None
+    # Knock-out facts: consent, data quality, defaults on record by the as-of date.
+    has_live_grant: bool
+    grant_refusal: str | None  # why the consent check refused, when it did
+    quality: Decimal | None  # the profile's data-quality score, 4 places
+    last_default_on: date | None
+    profile: ProfileEvidence | None  # None without consent or without any profile yet
+    carbon_grade: int | None  # 碳效码 grade 1 (best) … 5, when the bank may read it
+    model: ModelVersion | None  # the product's champion (None when there was nothing to score)
+    pd: float | None = None  # None when not scored
+    # (code, weight) of each reason against the applicant the model gave, strongest first.
+    reasons: tuple[tuple[str, float], ...] = ()
+    # The approved challenger's PD on the same profile (shadow scoring); ``decide`` ignores it.
+    shadow: ShadowScore | None = None
 
 
 @dataclass(frozen=True)
@@ -234,35 +366,52 @@ class Decision:
     limit_fen: int
     rate_pct: Decimal | None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    green_adjust_bp: int = 0  # already in ``rate_pct``
 
 
-def knockouts(product: CreditProduct, ev: Evidence, as_of: date) -> tuple[KnockOut, ...]:
-    """The eligibility rules that fail, in a fixed order."""
+def knockouts(inputs: DecisionInputs) -> tuple[KnockOut, ...]:
+    """The eligibility rules that fail, in a fixed order (before any model is asked)."""
+    product = inputs.product
     out: list[KnockOut] = []
-    if not ev.has_live_grant:
+    if not inputs.has_live_grant:
         out.append(KnockOut.NO_LIVE_GRANT)
         return tuple(out)
-    if ev.quality is None or ev.quality < product.min_quality:
+    # No profile is its own reason, never a data-quality knock-out (there is no quality to
+    # judge); a profile too old for the product goes to an officer, not through the model.
+    if inputs.profile is None:
+        return (KnockOut.NO_PROFILE,)
+    if product.is_stale(inputs.profile.as_of, inputs.as_of):
+        return (KnockOut.STALE_PROFILE,)
+    if inputs.quality is None or inputs.quality < product.min_quality:
         out.append(KnockOut.LOW_DATA_QUALITY)
     if (
-        ev.last_default_on is not None
-        and 0 <= (as_of - ev.last_default_on).days <= product.default_lookback_days
+        inputs.last_default_on is not None
+        and 0 <= (inputs.as_of - inputs.last_default_on).days <= product.default_lookback_days
     ):
         out.append(KnockOut.RECENT_DEFAULT)
     return tuple(out)
 
 
-def decide(product: CreditProduct, ev: Evidence, *, pd_: float | None, as_of: date) -> Decision:
-    """Knock-outs first; then grade by score, limit from evidence, rate from the grid."""
-    kos = knockouts(product, ev, as_of)
-    if pd_ is None and not kos:
+def decide(inputs: DecisionInputs) -> Decision:
+    """The whole decision: knock-outs first; then grade by score, limit from the profile's
+    evidence, review band and floor, rate from the grid with green pricing by carbon grade,
+    and the limit capped at the amount asked for."""
+    product = inputs.product
+    kos = knockouts(inputs)
+    pd_ = inputs.pd
+    profile = inputs.profile
+    if not kos and (pd_ is None or profile is None):
         kos = (KnockOut.NO_PROFILE,)
+    if kos == (KnockOut.STALE_PROFILE,):
+        return Decision(Outcome.REFER, kos, None, None, None, 0, None)
     if kos:
         return Decision(Outcome.DECLINE, kos, None, None, pd_, 0, None)
-    assert pd_ is not None
+    assert pd_ is not None and profile is not None
     score = score_of_pd(pd_)
     band = product.grade_for(score)
-    base = product.limit.base_fen(ev.revenue_12m_fen, ev.open_orders_fen, ev.receivables_fen)
+    base = product.limit.base_fen(
+        profile.revenue_12m_fen, profile.open_orders_fen, profile.receivables_fen
+    )
     limit = product.limit.granted_fen(base, band.limit_factor)
     outcome = band.outcome
     notes: list[str] = []
@@ -276,4 +425,13 @@ def decide(product: CreditProduct, ev: Evidence, *, pd_: float | None, as_of: da
     rate = product.rate_pct(band) if outcome is not Outcome.DECLINE else None
     if outcome is Outcome.DECLINE:
         limit = 0
-    return Decision(outcome, (), band.grade, score, pd_, limit, rate, tuple(notes))
+    green = product.green_adjust_bp(inputs.carbon_grade) if rate is not None else 0
+    if green:
+        assert rate is not None
+        rate = (rate + Decimal(green) / 100).quantize(Decimal("0.01"))
+        notes.append(f"green_pricing:{green}bp")
+    # The limit granted never exceeds what was asked for (after the floor: a small ask is
+    # granted as asked, not declined for being small).
+    if inputs.requested_fen is not None and limit > inputs.requested_fen:
+        limit = inputs.requested_fen
+    return Decision(outcome, (), band.grade, score, pd_, limit, rate, tuple(notes), green)

@@ -22,6 +22,7 @@ import pandas as pd
 from chanrong.carbon.factors import factor_for
 from chanrong.carbon.park import DEFAULT_VALUE_ADDED_RATIO, EAST_CHINA_PROVINCES
 from chanrong.core.i18n import register
+from chanrong.core.park_files import PARK_FILES
 from chanrong.insurance.quality import IndexWeights
 
 # Characteristics fed to the models (the evidence columns below are for limits, not scores).
@@ -438,17 +439,6 @@ def profiles_expr(t: ParkTables, dates: Sequence[date]) -> ir.Table:
     for p in parts[1:]:
         out = out.union(p)
     return out
-
-
-PARK_FILES: Mapping[str, str] = {
-    "enterprises": "enterprises.parquet",
-    "devices": "devices.parquet",
-    "orders": "orders.parquet",
-    "invoices": "invoices.parquet",
-    "payments": "payments.parquet",
-    "energy": "energy.parquet",
-    "cloud_usage": "cloud_usage.parquet",
-}
 
 
 def park_tables(con: Any, park_dir: Path | str) -> ParkTables:

@@ -73,6 +73,8 @@ class Application(Base):
     product_code: Mapped[str] = mapped_column(String(40))
     as_of: Mapped[date] = mapped_column(Date)
     requested_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # The term asked for (months); None when the applicant left it to the product's default.
+    term_months: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(10))  # the automatic decision
     status: Mapped[str] = mapped_column(String(12), index=True)  # approved/declined/referred
     knockouts: Mapped[list[str]] = mapped_column(JSON)
@@ -81,15 +83,49 @@ class Application(Base):
     pd: Mapped[str | None] = mapped_column(String(24))
     limit_fen: Mapped[int] = mapped_column(BigInteger)
     rate_pct: Mapped[Any] = mapped_column(Numeric(7, 2), nullable=True)
+    # Green pricing as decided: the carbon grade the decision read and the basis points it
+    # moved the rate by (already in rate_pct), kept so nothing recomputes them to show them.
+    carbon_grade: Mapped[int | None] = mapped_column(Integer)
+    green_adjust_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
     inputs_sha256: Mapped[str] = mapped_column(String(64))
     model_ref: Mapped[str | None] = mapped_column(String(120))
     model_manifest_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The approved challenger's answer on the same inputs (shadow scoring): recorded for
+    # comparison and monitoring, never used for the outcome.
+    shadow_model_ref: Mapped[str | None] = mapped_column(String(120))
+    shadow_pd: Mapped[str | None] = mapped_column(String(24))
+    shadow_score: Mapped[str | None] = mapped_column(String(24))
     log_index: Mapped[int] = mapped_column(Integer)
     log_leaf_hash: Mapped[str] = mapped_column(String(64))
+    # An officer approving a ``stale_profile`` referral decides on the refreshed profile: the
+    # inputs of that decision (same record shape as ``inputs``), whose limit and rate the
+    # application then carries; the automatic decision's own columns stay as decided.
+    review_inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    review_inputs_sha256: Mapped[str | None] = mapped_column(String(64))
     officer_id: Mapped[str | None] = mapped_column(String(36))
     officer_note: Mapped[str | None] = mapped_column(String(500))
     officer_log_index: Mapped[int | None] = mapped_column(Integer)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ModelMonitoring(Base):
+    """One day's stability figures of a model version: the PSI of its score and the CSI of
+    each characteristic of the live applications in a window against the development sample,
+    and the level they reached (stable / warning above 0.1 / alert above 0.25)."""
+
+    __tablename__ = "credit_model_monitoring"
+    __table_args__ = (UniqueConstraint("model_ref", "as_of"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    model_ref: Mapped[str] = mapped_column(String(120), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    window_days: Mapped[int] = mapped_column(Integer)
+    applications: Mapped[int] = mapped_column(Integer)
+    psi: Mapped[str | None] = mapped_column(String(24))  # exact decimal text of the float
+    csi: Mapped[dict[str, Any]] = mapped_column(JSON)
+    live_score: Mapped[list[float]] = mapped_column(JSON)
+    level: Mapped[str] = mapped_column(String(10))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

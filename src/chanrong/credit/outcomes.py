@@ -1,39 +1,63 @@
-"""Training labels from known outcomes: did the enterprise default within a horizon after D?
+"""What credit models learn from: did an enterprise default within a horizon after a date?
 
-Point-in-time: a profile as of D is labelled by what happened in [D, D + horizon); enterprises
-that had already defaulted before D are dropped (they are not applicants any more).
+Training (``training``) reads outcomes through ``OutcomeSource`` and never from where they are
+kept: a simulated park's hidden truth (``chanrong.demo.park_outcomes``), or the platform's own
+loan outcomes (its default events joined to the profiles its decisions read).
+
+Point-in-time: an enterprise observed on date D is described by its profile as it stood on D
+(built only from what was known before D) and labelled by what happened in [D, D + horizon);
+an enterprise that had already defaulted before D is not observed (it is no applicant any more).
+Pure: pandas and the standard library only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
+from typing import NamedTuple, Protocol
 
-import numpy as np
 import pandas as pd
 
 
-def label_profiles(
-    profiles: pd.DataFrame, defaults: pd.DataFrame, *, horizon_days: int
-) -> pd.DataFrame:
-    """``profiles`` (uscc, as_of, …) joined with ``defaults`` (uscc, default_date?) → + ``bad``."""
-    dd = defaults[["uscc", "default_date"]].copy()
-    dd["default_date"] = pd.to_datetime(dd["default_date"]).dt.date
-    out = profiles.merge(dd, on="uscc", how="left")
-    as_of = out["as_of"]
-    when = out["default_date"]
-    known = when.notna()
-    before = known & np.array(
-        [w < a if k else False for w, a, k in zip(when, as_of, known, strict=True)]
-    )
-    within = known & np.array(
-        [
-            (a <= w < a + timedelta(days=horizon_days)) if k else False
-            for w, a, k in zip(when, as_of, known, strict=True)
-        ]
-    )
-    out = out.loc[~before].copy()
-    out["bad"] = within[~before].astype(np.int8)
-    return out.drop(columns=["default_date"]).reset_index(drop=True)
+class Label(NamedTuple):
+    """One observation's outcome: ``enterprise`` (the source's key for it: a USCC on a park, an
+    organisation id on the platform), the as-of date, and whether it defaulted within the
+    horizon after that date."""
+
+    enterprise: str
+    as_of: date
+    defaulted: bool
+
+
+class OutcomeSource(Protocol):
+    """Where labelled profiles come from. Both methods speak of the same (enterprise, as-of)
+    pairs; training joins them on exactly that pair, so a source decides what a pair means —
+    for the platform, (applicant, application date) and the profile its decision read."""
+
+    def profiles(self, dates: Sequence[date]) -> pd.DataFrame:
+        """Profile rows: columns ``enterprise``, ``as_of`` and the characteristics
+        (``features.FEATURES``), one row per enterprise with a profile on each date, each built
+        only from what was known before its date."""
+        ...
+
+    def labels(self, dates: Sequence[date], *, horizon_days: int) -> Iterable[Label]:
+        """The outcome of every enterprise observed on each date (none for one that had
+        defaulted before it)."""
+        ...
+
+
+def labels_from_default_dates(
+    defaults: Iterable[tuple[str, date | None]], dates: Sequence[date], *, horizon_days: int
+) -> Iterator[Label]:
+    """Labels from each enterprise's first default date (None: never defaulted), for every date:
+    defaulted when the default falls in [date, date + horizon); skipped when it fell before."""
+    horizon = timedelta(days=horizon_days)
+    firsts = list(defaults)
+    for d in dates:
+        for enterprise, when in firsts:
+            if when is not None and when < d:
+                continue
+            yield Label(enterprise, d, when is not None and when < d + horizon)
 
 
 def month_starts(first: date, count: int) -> list[date]:

@@ -175,8 +175,16 @@ class ModelRegistry:
         training_fingerprint: str,
         metrics: Mapping[str, Any],
         description: str = "",
+        source: str | None = None,
+        counts: Mapping[str, int] | None = None,
+        development: Mapping[str, Any] | None = None,
     ) -> ModelEntry:
-        """Store a new version as a ``candidate``; returns its entry."""
+        """Store a new version as a ``candidate``; returns its entry.
+
+        ``source`` says what the model learnt from (``platform`` or ``simulated-park``),
+        ``counts`` how many observations and defaulters, ``development`` the development
+        sample's distribution (``stability.development_distribution``) monitoring compares
+        live applications with."""
         if not name or "@" in name or "/" in name:
             raise ValidationFailed("name: a model name has no '@' or '/'", field="name")
         index = self._index()
@@ -192,7 +200,7 @@ class ModelRegistry:
                 "header.json": _dumps(model.header()),
             }
         features = list(model.features)
-        manifest = {
+        manifest: dict[str, Any] = {
             "name": name,
             "version": version,
             "kind": kind,
@@ -204,6 +212,12 @@ class ModelRegistry:
             "files": {fn: sha256_bytes(data) for fn, data in files.items()},
             "format": "chanrong-model/1",
         }
+        if source is not None:
+            manifest["source"] = source
+        if counts is not None:
+            manifest["counts"] = dict(counts)
+        if development is not None:
+            manifest["development"] = dict(development)
         folder = self.root / name / str(version)
         for fn, data in files.items():
             _write_atomic(folder / fn, data)
@@ -215,7 +229,15 @@ class ModelRegistry:
             "manifest_sha256": sha256_bytes(manifest_bytes),
             "manifest": {
                 k: manifest[k]
-                for k in ("created_at", "features", "metrics", "training_data_sha256")
+                for k in (
+                    "created_at",
+                    "features",
+                    "metrics",
+                    "training_data_sha256",
+                    "source",
+                    "counts",
+                )
+                if k in manifest
             },
         }
         self._save_index(index)

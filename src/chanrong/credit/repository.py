@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from chanrong.credit.orm import Application, DefaultEvent, ProfileSnapshot
+from chanrong.credit.orm import Application, DefaultEvent, ModelMonitoring, ProfileSnapshot
 from chanrong.storage.bulk import insert_rows
 from chanrong.storage.statements import AnyRow, connection, table_of
 
@@ -50,7 +50,7 @@ class CreditRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, obj: ProfileSnapshot | Application) -> None:
+    def add(self, obj: ProfileSnapshot | Application | ModelMonitoring) -> None:
         self.session.add(obj)
         self.session.flush()
 
@@ -89,6 +89,28 @@ class CreditRepository:
         self.session.flush()
         return True
 
+    def applications_by_ids(self, ids: Sequence[str]) -> list[Application]:
+        """The applications with these ids (those that exist), read in chunks."""
+        out: list[Application] = []
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i : i + 500])
+            out.extend(self.session.scalars(select(Application).where(Application.id.in_(chunk))))
+        return out
+
+    def default_dates(self, org_ids: set[str]) -> dict[str, list[date]]:
+        """Every default on record of these enterprises, by enterprise, ascending."""
+        out: dict[str, list[date]] = {}
+        ids = sorted(org_ids)
+        for i in range(0, len(ids), 500):
+            q = (
+                select(DefaultEvent.org_id, DefaultEvent.occurred_on)
+                .where(DefaultEvent.org_id.in_(ids[i : i + 500]))
+                .order_by(DefaultEvent.occurred_on)
+            )
+            for org, day in self.session.execute(q):
+                out.setdefault(org, []).append(day)
+        return out
+
     def application(self, app_id: str) -> Application | None:
         return self.session.get(Application, app_id)
 
@@ -107,3 +129,45 @@ class CreditRepository:
         if status is not None:
             q = q.where(Application.status == status)
         return self.session.scalars(q.order_by(Application.created_at.desc())).all()
+
+    def scored_by(self, model_ref: str, first: date, last: date) -> Sequence[AnyRow]:
+        """Applications dated in [first, last] that ``model_ref`` scored, as champion or in the
+        shadow: model_ref, score, shadow_model_ref, shadow_score, inputs."""
+        q = select(
+            Application.model_ref,
+            Application.score,
+            Application.shadow_model_ref,
+            Application.shadow_score,
+            Application.inputs,
+        ).where(
+            or_(Application.model_ref == model_ref, Application.shadow_model_ref == model_ref),
+            Application.as_of >= first,
+            Application.as_of <= last,
+        )
+        return self.session.execute(q).all()
+
+    def shadowed(self, bank_org_id: str, limit: int) -> Sequence[Application]:
+        """A bank's newest decisions that a challenger shadow-scored."""
+        q = (
+            select(Application)
+            .where(Application.bank_org_id == bank_org_id, Application.shadow_pd.is_not(None))
+            .order_by(Application.created_at.desc())
+            .limit(limit)
+        )
+        return self.session.scalars(q).all()
+
+    def monitoring(self, model_ref: str, as_of: date) -> ModelMonitoring | None:
+        return self.session.scalars(
+            select(ModelMonitoring).where(
+                ModelMonitoring.model_ref == model_ref, ModelMonitoring.as_of == as_of
+            )
+        ).first()
+
+    def monitoring_history(self, model_ref: str | None = None) -> Sequence[ModelMonitoring]:
+        """Stored monitoring figures (of one model), oldest first."""
+        q = select(ModelMonitoring)
+        if model_ref is not None:
+            q = q.where(ModelMonitoring.model_ref == model_ref)
+        return self.session.scalars(
+            q.order_by(ModelMonitoring.as_of, ModelMonitoring.model_ref)
+        ).all()

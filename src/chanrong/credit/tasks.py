@@ -1,4 +1,5 @@
-"""Credit's jobs for the worker: each enterprise's profile, nightly and when new data lands."""
+"""Credit's jobs for the worker: each enterprise's profile, nightly and when new data lands;
+each live model's stability, daily."""
 
 from __future__ import annotations
 
@@ -57,3 +58,29 @@ def profile_nightly(ctx: JobContext) -> str:
 def profile_on_data(ctx: JobContext) -> str:
     """Rebuild an enterprise's profile as of today after new data for it landed (debounced)."""
     return _refresh(ctx, ctx.today)
+
+
+def monitored_models(_session: Session, settings: Settings, _period: str) -> Iterable[str]:
+    """Every model version scoring live applications: champions and approved challengers."""
+    return service.monitored_refs(settings)
+
+
+@job(
+    "credit.model_monitoring",
+    cadence=Cadence.DAILY,
+    cron="30 3 * * *",
+    subjects=monitored_models,
+    lease=timedelta(minutes=10),
+)
+def model_monitoring(ctx: JobContext) -> str:
+    """PSI of a model's score and CSI of its characteristics over the last 30 days of live
+    applications against its development sample; a warning above 0.1, an alert above 0.25."""
+    try:
+        row = service.monitor(ctx.session, ctx.settings, ctx.subject, as_of=ctx.day)
+    except ValidationFailed as exc:
+        if exc.field != "model":
+            raise
+        # A version registered before development distributions were kept cannot be measured.
+        return f"not monitored: {exc.detail}"
+    psi = "—" if row.psi is None else f"{float(row.psi):.3f}"
+    return f"{row.level}: PSI {psi} on {row.applications} applications"

@@ -15,6 +15,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from chanrong.core.ids import new_id
 from chanrong.leasing.commands import ack_topic, command_topic
+from chanrong.leasing.signing import CommandRefused, CommandVerifier
 
 
 class GatewayError(RuntimeError):
@@ -25,10 +26,20 @@ class SimulatedGateway:
     """Subscribes to the device's command topic; records commands; answers with an ack."""
 
     def __init__(
-        self, port: int, uscc: str, device_id: str, *, host: str = "127.0.0.1", answer: bool = True
+        self,
+        port: int,
+        uscc: str,
+        device_id: str,
+        *,
+        host: str = "127.0.0.1",
+        answer: bool = True,
+        verifier: CommandVerifier | None = None,
     ) -> None:
         self.uscc, self.device_id, self.answer = uscc, device_id, answer
+        # With a verifier the gateway obeys only platform-signed, fresh commands for itself.
+        self.verifier = verifier
         self.received: list[dict[str, Any]] = []
+        self.refused: list[str] = []  # the reasons of commands refused, in order
         self.locked = False
         self._ready = threading.Event()
         self.client = mqtt.Client(
@@ -45,6 +56,19 @@ class SimulatedGateway:
             raise GatewayError("gateway could not subscribe")
 
     def _on_message(self, _c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        if self.verifier is not None:
+            try:
+                self.verifier.verify(bytes(msg.payload))
+            except CommandRefused as refused:
+                # Refused and reported: the platform (and the log) hear why.
+                self.refused.append(refused.reason)
+                try:
+                    command_id = json.loads(msg.payload).get("command_id")
+                except (ValueError, AttributeError):
+                    command_id = None
+                nack = {"command_id": command_id, "status": "refused", "reason": refused.reason}
+                self.client.publish(ack_topic(self.uscc, self.device_id), json.dumps(nack), qos=1)
+                return
         body = json.loads(msg.payload)
         self.received.append(body)
         self.locked = body["command"] == "lock"

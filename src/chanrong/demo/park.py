@@ -1,6 +1,7 @@
 """Load a simulated park into the platform, as an operator onboarding its enterprises would:
 each firm is registered with an admin user and its standard data catalog, then its devices,
-telemetry and business records arrive through the telemetry domain's park loader."""
+telemetry and business records arrive through the telemetry domain's ingestion doors
+(``park_loader``)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chanrong.demo.park_loader import load_park_enterprise, read_tables
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.storage.database import Database
-from chanrong.telemetry import service as telemetry
-from chanrong.telemetry.adapters import park as park_files
 from chanrong.telemetry.store import TelemetryStore
 
 Progress = Callable[[int, int], None]
@@ -36,14 +36,12 @@ def load_park(
 ) -> LoadedPark:
     """Onboard every firm of the park in ``park_dir``; one transaction per firm, so an
     interrupted load keeps what it did and a second run adds nothing twice."""
-    tables = {name: park_files.read_table(park_dir, name) for name in park_files.TABLES}
+    tables = read_tables(park_dir)
     firms = tables["enterprises"].to_pylist()
     out = LoadedPark()
     for n, firm in enumerate(firms, start=1):
         with db.unit_of_work() as session:
-            res = telemetry.load_park_enterprise(
-                session, store, park_dir, firm, tables, create_org=True
-            )
+            res = load_park_enterprise(session, store, park_dir, firm, tables, create_org=True)
             assert res.org_id is not None
             if res.created:
                 identity.create_user(

@@ -3,9 +3,18 @@
 Used by the concurrency test and ``benchmarks/supplychain.py``. Each client is a thread with
 its own unit of work per action; it reads the live certificates, picks one of the first few
 (so clients collide on purpose), and acts as that certificate's holder as it was read: split,
-transfer, or finance it in three transactions (request, bank quote, accept). Stale reads make
-clients race for the same certificate; the losers must get a refusal, never a second spend.
-At the end every client tries to settle every payable at maturity, and every tree is checked.
+transfer, or finance it in three transactions (request, bank quote with or without recourse,
+accept). Stale reads make clients race for the same certificate; the losers must get a
+refusal, never a second spend. The bank has an exposure limit on the core enterprise, so
+financing past it is refused.
+
+At maturity the core enterprise pays half the payables; the other half go unpaid: the
+worker's job marks their certificates overdue, the bank turns back to the sellers where it
+financed with recourse (refused where it did not), and the core enterprise pays late. Every
+client tries every settlement at once. Then every tree and its journal is checked.
+
+Each client acts as its organisations' officers, resolved once when it starts (as an API
+client authenticates once per session, not per certificate).
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ class WorkloadResult:
 
     clients: int
     seconds: float
+    cpu_seconds: float = 0.0  # this process's CPU time over the same span (all threads)
     committed: Counter[str] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
     unexpected: list[str] = field(default_factory=list)
@@ -50,6 +60,13 @@ class WorkloadResult:
         return sum(self.committed.values()) + sum(self.refused.values()) + len(self.unexpected)
 
     @property
+    def cpu_ms_per_op(self) -> float:
+        """CPU milliseconds this process spent per committed state change (load-independent
+        where wall time is not: on a shared machine the process gets a fraction of a core)."""
+        done = sum(self.committed.values())
+        return 1000 * self.cpu_seconds / done if done else 0.0
+
+    @property
     def ops_per_second(self) -> float:
         """Committed state changes per second of wall time."""
         return sum(self.committed.values()) / self.seconds if self.seconds else 0.0
@@ -60,6 +77,10 @@ class Cast:
     core: str
     enterprises: tuple[str, ...]
     bank: str
+
+    @property
+    def everyone(self) -> tuple[str, ...]:
+        return (self.core, *self.enterprises, self.bank)
 
 
 def _cast(db: Database, tag: str) -> Cast:
@@ -117,15 +138,11 @@ def _client(
 ) -> None:
     rng = random.Random(seed)
     now = START + timedelta(hours=1)
+    with db.unit_of_work() as s:
+        officer = {org: service.principal_for_org(s, org) for org in cast.everyone}
 
     def record(kind: str, outcome: object) -> None:
-        with lock:
-            if isinstance(outcome, ChanrongError):
-                result.refused[f"{kind}: {type(outcome).__name__}"] += 1
-            elif isinstance(outcome, BaseException):
-                result.unexpected.append(f"{kind}: {type(outcome).__name__}: {outcome}")
-            else:
-                result.committed[kind] += 1
+        _count(result, lock, kind, outcome)
 
     def attempt(kind: str, fn: Callable[..., object]) -> object:
         try:
@@ -152,7 +169,7 @@ def _client(
             attempt(
                 "split",
                 lambda s, c=cert_id, h=holder, part=part: service.split_certificate(
-                    s, service.principal_for_org(s, h), c, [part], now=now
+                    s, officer[h], c, [part], now=now
                 ),
             )
         elif action in ("split", "transfer"):
@@ -160,27 +177,29 @@ def _client(
             attempt(
                 "transfer",
                 lambda s, c=cert_id, h=holder, t=to: service.transfer_certificate(
-                    s, service.principal_for_org(s, h), c, to_org_id=t, now=now
+                    s, officer[h], c, to_org_id=t, now=now
                 ),
             )
         else:
             fin = attempt(
                 "finance request",
                 lambda s, c=cert_id, h=holder: service.request_financing(
-                    s, service.principal_for_org(s, h), c, bank_org_id=cast.bank, now=now
+                    s, officer[h], c, bank_org_id=cast.bank, now=now
                 ),
             )
             if not isinstance(fin, BaseException):
                 fid = getattr(fin, "id", "")
                 rate = Decimal(rng.randint(250, 600)) / 100
+                recourse = rng.random() < 0.5
                 q = attempt(
                     "finance quote",
-                    lambda s, f=fid, r=rate: service.quote_financing(
+                    lambda s, f=fid, r=rate, rc=recourse: service.quote_financing(
                         s,
-                        service.principal_for_org(s, cast.bank),
+                        officer[cast.bank],
                         f,
                         annual_rate_percent=r,
                         day_count=service.DayCount.ACT_360,
+                        recourse=rc,
                         now=now,
                     ),
                 )
@@ -188,24 +207,77 @@ def _client(
                     attempt(
                         "finance accept",
                         lambda s, h=holder, f=fid: service.accept_financing(
-                            s, service.principal_for_org(s, h), f, now=now
+                            s, officer[h], f, now=now
                         ),
                     )
         tick()
 
 
-def _settle_all(
+def _count(result: WorkloadResult, lock: threading.Lock, kind: str, outcome: object) -> None:
+    with lock:
+        if isinstance(outcome, ChanrongError):
+            result.refused[f"{kind}: {type(outcome).__name__}"] += 1
+        elif isinstance(outcome, BaseException):
+            result.unexpected.append(f"{kind}: {type(outcome).__name__}: {outcome}")
+        else:
+            result.committed[kind] += 1
+
+
+def _unpaid(payable_ids: list[str]) -> list[str]:
+    """The payables the core enterprise leaves unpaid at maturity (every second one)."""
+    return payable_ids[1::2]
+
+
+def _after_maturity(
     db: Database, cast: Cast, payable_ids: list[str], result: WorkloadResult, lock: threading.Lock
 ) -> None:
-    at = START + timedelta(days=TERM_DAYS)
+    """The day after maturity: the worker marks the unpaid certificates overdue (one
+    transaction per certificate, as its jobs run), the bank turns back to the sellers."""
+    day = (START + timedelta(days=TERM_DAYS)).date()
+    at = START + timedelta(days=TERM_DAYS + 1)
+    with db.unit_of_work() as s:
+        due = service.matured_unpaid(s, day)
+    for cert_id in due:
+        try:
+            with db.unit_of_work() as s:
+                marked = service.mark_overdue(s, cert_id, day=day, now=at)
+            _count(result, lock, "mark overdue", None if marked else Conflict("not overdue"))
+        except Exception as exc:  # counted; the unexpected ones fail the run
+            _count(result, lock, "mark overdue", exc)
+    with db.unit_of_work() as s:
+        bank = service.principal_for_org(s, cast.bank)
+        held = [c.id for c in service.overdue_certificates(s, bank) if c.holder_org_id == cast.bank]
+    for cert_id in held:
+        try:
+            with db.unit_of_work() as s:
+                out: object = service.execute_recourse(s, bank, cert_id, now=at)
+        except Exception as exc:
+            out = exc
+        # Refused where the bank financed without recourse: it waits for the core to pay.
+        _count(result, lock, "recourse", out)
+
+
+def _settle_all(
+    db: Database,
+    cast: Cast,
+    payable_ids: list[str],
+    result: WorkloadResult,
+    lock: threading.Lock,
+    *,
+    late: bool,
+) -> None:
+    unpaid = set(_unpaid(payable_ids))
+    at = START + timedelta(days=TERM_DAYS + (5 if late else 0))
     for pid in payable_ids:
+        if (pid in unpaid) != late:
+            continue
         try:
             with db.unit_of_work() as s:
                 paid = service.settle_payable(
                     s, service.principal_for_org(s, cast.core), pid, now=at
                 )
             with lock:
-                result.committed["settle"] += 1
+                result.committed["settle late" if late else "settle"] += 1
                 result.settled_fen += sum(p.amount_fen for p in paid)
         except Conflict:
             with lock:
@@ -213,6 +285,14 @@ def _settle_all(
         except Exception as exc:
             with lock:
                 result.unexpected.append(f"settle: {type(exc).__name__}: {exc}")
+
+
+def _rush(fn: Callable[[], None], clients: int) -> None:
+    threads = [threading.Thread(target=fn) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
 def run_workload(
@@ -224,6 +304,7 @@ def run_workload(
     face_fen: int = 10_000_000,
     seed: int = 0,
     hot: int | None = 4,
+    limit_share: Decimal = Decimal("0.6"),
     tick: Callable[[], None] = lambda: None,
 ) -> WorkloadResult:
     """Hammer ``payables`` fresh certificate trees with ``clients`` threads; check the trees.
@@ -238,6 +319,15 @@ def run_workload(
         tag = f"{next(_run) % 100:02d}{seed % 1000:03d}"
     cast = _cast(db, tag)
     payable_ids = _issue(db, cast, payables, face_fen, tag)
+    with db.unit_of_work() as s:
+        # The bank's exposure limit on the core: room for ``limit_share`` of what is issued.
+        service.set_exposure_limit(
+            s,
+            service.principal_for_org(s, cast.bank),
+            core_org_id=cast.core,
+            limit_fen=int(payables * face_fen * limit_share),
+            now=START,
+        )
     result = WorkloadResult(clients=clients, seconds=0.0, payable_fen=payables * face_fen)
     lock = threading.Lock()
     threads = [
@@ -248,21 +338,18 @@ def run_workload(
         )
         for i in range(clients)
     ]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    settlers = [
-        threading.Thread(target=_settle_all, args=(db, cast, payable_ids, result, lock))
-        for _ in range(clients)
-    ]
-    for t in settlers:
-        t.start()
-    for t in settlers:
-        t.join()
+    _rush(lambda: _settle_all(db, cast, payable_ids, result, lock, late=False), clients)
+    _after_maturity(db, cast, payable_ids, result, lock)
+    _rush(lambda: _settle_all(db, cast, payable_ids, result, lock, late=True), clients)
     result.seconds = time.perf_counter() - started
+    result.cpu_seconds = time.process_time() - cpu
     with db.unit_of_work() as s:
         for pid in payable_ids:
             result.violations.extend(service.tree_violations(s, pid))
+        result.violations.extend(service.journal_violations(s))
     return result

@@ -24,6 +24,7 @@ from chanrong.identity import service as identity
 from chanrong.insurance import service as insurance
 from chanrong.leasing import service as leasing
 from chanrong.leasing.commands import MqttCommander
+from chanrong.leasing.signing import CommandVerifier, load_or_create_signer
 from chanrong.telemetry import service as telemetry
 
 ALL_CATEGORIES = ["rd", "production", "operations", "management", "external"]
@@ -106,9 +107,21 @@ def leasing_story(
     lessor = identity.system_principal(session, lessor_org)
     store = telemetry.open_store(settings)
     first, second = month_start(today, -2), month_start(today, -1)
+    start = month_start(today, -6)
+    # The park's history is simulated: the lease was proposed and accepted the day it began.
+    signed = datetime(start.year, start.month, start.day, 2, tzinfo=UTC)
+    leasing.register_asset(
+        session,
+        lessor,
+        lessee_org_id=lessee_org,
+        device_id=device_id,
+        relation="owns",
+        reference=f"DEMO-{device_id}",
+    )
     contract = leasing.create_contract(
         session,
         lessor,
+        now=signed,
         lessee_org_id=lessee_org,
         device_id=device_id,
         unit="stitches",
@@ -116,9 +129,12 @@ def leasing_story(
         minimum_charge=Decimal("50"),
         cost=Decimal("48000"),
         design_life_units=2_000_000_000,
-        start_date=month_start(today, -6),
+        start_date=start,
         end_date=month_start(today, 30),
         grace_days=5,
+    )
+    leasing.accept_contract(
+        session, identity.system_principal(session, lessee_org), contract.id, now=signed
     )
     told.say(f"lessor leases {device_id} at ¥0.0002 per stitch, ¥50 monthly minimum")
     bills = [leasing.issue_bill(session, lessor, store, contract.id, m) for m in (first, second)]
@@ -134,9 +150,16 @@ def leasing_story(
             "remote lock skipped (make demo starts Mosquitto)"
         )
         return told
-    gateway = SimulatedGateway(settings.mqtt_port, lessee_uscc, device_id, host=settings.mqtt_host)
+    signer = load_or_create_signer(settings.var_dir)
+    gateway = SimulatedGateway(
+        settings.mqtt_port,
+        lessee_uscc,
+        device_id,
+        host=settings.mqtt_host,
+        verifier=CommandVerifier(signer.public_key, lessee_uscc, device_id),
+    )
     try:
-        commander = MqttCommander(settings.mqtt_host, settings.mqtt_port)
+        commander = MqttCommander(settings.mqtt_host, settings.mqtt_port, signer=signer)
         e = leasing.enforce(session, lessor, commander, contract.id, today)
         if e.command:
             told.say(

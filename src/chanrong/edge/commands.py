@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.orm import Session
 
-from chanrong.core.errors import ChanrongError
+from chanrong.core.errors import ChanrongError, NotFound, ValidationFailed
 from chanrong.core.settings import Settings, get_settings
+from chanrong.identity import service as identity
+from chanrong.identity.domain import Principal
 from chanrong.storage.database import Database
 
 console = Console()
 err_console = Console(stderr=True)
+
+# The acting organisation and user of a command run on someone's behalf (see acting_principal).
+OrgOpt = Annotated[str, typer.Option("--org", help="Acting organisation: id, USCC or name")]
+UserOpt = Annotated[str, typer.Option("--user", help="Acting user's username")]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -57,3 +64,28 @@ def friendly_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
 def print_json(data: Any) -> None:
     console.print_json(data=data, ensure_ascii=False, default=str)
+
+
+def acting_principal(session: Session, org: str, user: str) -> Principal:
+    """The principal a command acts as: ``org`` by id, USCC or name, and its active ``user``."""
+    o = (
+        identity.find_organisation(session, org)
+        or identity.find_enterprise_by_uscc(session, org.upper())
+        or identity.find_organisation_by_name(session, org)
+    )
+    if o is None:
+        raise NotFound(f"org: no organisation {org!r}", field="org")
+    u = next((x for x in identity.list_users_unchecked(session, o.id) if x.username == user), None)
+    if u is None or not u.active:
+        raise NotFound(f"user: no active user {user!r} in {o.name}", field="user")
+    return identity.principal_of(u, o)
+
+
+def parse_day(value: str, field: str) -> date:
+    """An ISO date given on the command line, or an error naming ``field``."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(
+            f"{field}: {value!r} is not a date like 2025-01-31", field=field
+        ) from None

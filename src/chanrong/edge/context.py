@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from anyio import to_thread
@@ -15,7 +16,8 @@ from chanrong.core.errors import Forbidden, Unauthenticated
 from chanrong.core.i18n import normalise_locale
 from chanrong.core.settings import Settings
 from chanrong.identity import service as identity
-from chanrong.identity.domain import OrgKind, Principal, Role
+from chanrong.identity import sessions
+from chanrong.identity.domain import Caller, OrgKind, Principal, Role
 from chanrong.identity.tokens import read_token
 from chanrong.storage.database import Database, commit_and_close, rollback_and_close
 
@@ -61,6 +63,9 @@ class Ctx:
     settings: Settings
     locale: str
     request_id: str
+    # The session behind an access token (None when the caller sent an API key as is).
+    session_id: str | None = None
+    session_expires_at: datetime | None = None
 
 
 def _locale(request: Request) -> str:
@@ -71,32 +76,40 @@ def _locale(request: Request) -> str:
     )
 
 
-def authenticate(request: Request, session: Session, credentials: str | None) -> Principal:
-    """Resolve a bearer credential (access token or API key) to a principal."""
+def authenticate(request: Request, session: Session, credentials: str | None) -> Caller:
+    """Resolve a credential (an API key, or an access token whose session is then looked up)
+    to the caller; one indexed read either way."""
     if not credentials:
         raise Unauthenticated("send 'Authorization: Bearer <API key or access token>'")
-    settings: Settings = request.app.state.settings
     if credentials.startswith("crk_"):
-        return identity.authenticate_api_key(session, credentials)
-    return read_token(credentials, secret=settings.jwt_secret)
+        return Caller(identity.authenticate_api_key(session, credentials))
+    settings: Settings = request.app.state.settings
+    claims = read_token(credentials, secret=settings.token_secret)
+    return sessions.authenticate_session(
+        session, session_id=claims.session_id, user_id=claims.user_id
+    )
 
 
-def call_context(request: Request, session: Session, bearer: str | None) -> Ctx:
-    """Authenticate the call (the bearer credential, else the console's session cookie) and
-    build its context."""
-    raw = bearer or request.cookies.get("chanrong_token")
-    principal = authenticate(request, session, raw)
+def call_context(request: Request, session: Session, credential: str | None) -> Ctx:
+    """Authenticate ``credential`` and build the call's context.
+
+    The JSON API passes only the ``Authorization`` header; the console passes its session
+    cookie (and checks CSRF itself). The API never reads the cookie, so a page on another
+    site cannot make a signed-in browser call it."""
+    caller = authenticate(request, session, credential)
     # End the read that authenticated, handing its connection back to the pool: a route may run
     # later in a worker thread, and a request holding a connection while it waits for a thread
     # let a burst of requests hold every connection while every thread waited for one.
     session.commit()
-    request.state.principal = principal
+    request.state.principal = caller.principal
     return Ctx(
-        principal=principal,
+        principal=caller.principal,
         session=session,
         settings=request.app.state.settings,
         locale=_locale(request),
         request_id=getattr(request.state, "request_id", ""),
+        session_id=caller.session_id,
+        session_expires_at=caller.session_expires_at,
     )
 
 
@@ -107,10 +120,10 @@ async def current(
 ) -> Ctx:
     """The authenticated call context; every non-public route depends on this.
 
-    Async, so authenticating runs on the event loop: it is one indexed read (an API key) or a
-    signature check (an access token), and sending it to a worker thread cost more than the
-    read: the hop itself, and a GIL hand-over to and from every other busy thread of the
-    process around the database call.
+    Async, so authenticating runs on the event loop: it is one indexed read (an API key, or
+    an access token's session) after a signature check, and sending it to a worker thread
+    cost more than the read: the hop itself, and a GIL hand-over to and from every other
+    busy thread of the process around the database call.
     """
     return call_context(request, session, creds.credentials if creds else None)
 

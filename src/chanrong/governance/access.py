@@ -26,9 +26,10 @@ from chanrong.governance.domain import (
     Purpose,
     Refusal,
     decide,
+    purpose_allows,
 )
 from chanrong.governance.log import LogBatch, LogEntryRef, LogItem, append_many
-from chanrong.governance.orm import AccessRecordRow
+from chanrong.governance.orm import AccessDenialRow, AccessRecordRow
 from chanrong.governance.repository import GovernanceRepository
 from chanrong.identity.domain import Principal
 from chanrong.storage.statements import AnyRow
@@ -131,6 +132,8 @@ def authorize_read(
         if purpose is None:
             _refuse(Refusal.NO_PURPOSE, owner_org_id, dataset)
         assert purpose is not None
+        if not purpose_allows(purpose, dataset):
+            _refuse(Refusal.DATASET_NOT_FOR_PURPOSE, owner_org_id, dataset, purpose)
         pair = (owner_org_id, principal.org_id)
         terms = batch.grants.get(pair) if batch is not None else None
         if terms is None:
@@ -141,7 +144,7 @@ def authorize_read(
             terms, category=category, grade=grade, purpose=purpose, aggregate=aggregate, now=now
         )
         if refusal is not None:
-            _refuse(refusal, owner_org_id, dataset)
+            _refuse(refusal, owner_org_id, dataset, purpose)
     payload: dict[str, Any] = {
         "owner_org_id": owner_org_id,
         "accessor_org_id": principal.org_id,
@@ -185,11 +188,22 @@ def authorize_read(
     )
 
 
-def _refuse(reason: Refusal, owner_org_id: str, dataset: str) -> None:
+def _refuse(
+    reason: Refusal, owner_org_id: str, dataset: str, purpose: Purpose | None = None
+) -> None:
+    extra: dict[str, Any] = {
+        "reason": reason.value,
+        "dataset": dataset,
+        "owner_org_id": owner_org_id,
+    }
+    if purpose is not None:
+        extra["purpose"] = purpose.value
     raise ConsentRequired(
         f"{dataset}: {REFUSAL_TEXT[reason]}",
-        field="purpose" if reason in (Refusal.NO_PURPOSE, Refusal.WRONG_PURPOSE) else None,
-        extra={"reason": reason.value, "dataset": dataset, "owner_org_id": owner_org_id},
+        field="purpose"
+        if reason in (Refusal.NO_PURPOSE, Refusal.WRONG_PURPOSE, Refusal.DATASET_NOT_FOR_PURPOSE)
+        else None,
+        extra=extra,
     )
 
 
@@ -213,3 +227,55 @@ def list_access(
     if since is not None and since.tzinfo is None:
         raise ValidationFailed("since: give a time zone, e.g. +08:00", field="since")
     return GovernanceRepository(session).accesses(owner, since=since, limit=limit)
+
+
+# --- refused attempts -----------------------------------------------------------------------
+
+
+def record_denial(
+    session: Session,
+    principal: Principal,
+    refusal: ConsentRequired,
+    *,
+    route: str,
+    now: datetime | None = None,
+) -> AccessDenialRow | None:
+    """Keep a refused read of an enterprise's data for that enterprise to see.
+
+    Called at the edge in a transaction of its own, after the refused request rolled back
+    (the refusal raised inside it). Nothing is kept for a refusal that names no enterprise,
+    for the operator, or for a caller's own data.
+    """
+    owner = refusal.extra.get("owner_org_id")
+    dataset = refusal.extra.get("dataset")
+    if not isinstance(owner, str) or not isinstance(dataset, str):
+        return None
+    if principal.org_id == owner or principal.is_operator:
+        return None
+    purpose = refusal.extra.get("purpose")
+    row = AccessDenialRow(
+        owner_org_id=owner,
+        accessor_org_id=principal.org_id,
+        accessor_user_id=principal.user_id,
+        dataset=dataset[:100],
+        purpose=purpose if isinstance(purpose, str) else None,
+        reason=str(refusal.extra.get("reason", "refused"))[:40],
+        route=route[:200],
+        at=ensure_aware(now) if now else utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_denials(
+    session: Session, principal: Principal, owner_org_id: str | None = None, *, limit: int = 500
+) -> Sequence[AccessDenialRow]:
+    """Who tried to read the enterprise's data and was refused (newest first): for the
+    enterprise itself and the operator."""
+    owner = owner_org_id or principal.org_id
+    if not (principal.is_operator or principal.org_id == owner):
+        raise NotFound(f"organisation {owner} not found")
+    if not 1 <= limit <= 5000:
+        raise ValidationFailed("limit: 1 to 5000", field="limit")
+    return GovernanceRepository(session).denials(owner, limit=limit)

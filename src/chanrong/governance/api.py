@@ -12,7 +12,16 @@ from pydantic import AwareDatetime
 from chanrong.edge import Ctx, Idempotency, current, idempotency, require
 from chanrong.governance import keys, service
 from chanrong.governance.classification import suggest
-from chanrong.governance.domain import NATIONAL_LEVEL_OF_GRADE, Grade, Purpose, canonical_json
+from chanrong.governance.domain import (
+    DEFAULT_CATALOG,
+    NATIONAL_LEVEL_OF_GRADE,
+    PURPOSE_DATASETS,
+    Category,
+    Grade,
+    Purpose,
+    canonical_json,
+    datasets_for,
+)
 from chanrong.governance.orm import CatalogEntry, ConsentGrant
 from chanrong.governance.routing import DataRead, data_route, enterprise_read
 from chanrong.governance.schemas import (
@@ -23,12 +32,15 @@ from chanrong.governance.schemas import (
     ConsistencyProofOut,
     DatasetCreate,
     DatasetView,
+    DenialOut,
     GrantCreate,
     GrantOut,
     GrantRevoke,
     InclusionProofOut,
     LogEntryOut,
     PublicKeyOut,
+    PurposeDatasetOut,
+    PurposeOut,
     SuggestionOut,
     SuggestRequest,
     TreeHeadOut,
@@ -46,6 +58,11 @@ routers = [consents, catalog, log, access]
 def _grant_out(grant: ConsentGrant) -> GrantOut:
     out = GrantOut.model_validate(grant)
     out.status = service.grant_status(grant)
+    out.datasets = datasets_for(
+        Purpose(grant.purpose),
+        frozenset(Category(c) for c in grant.categories),
+        Grade(grant.max_grade),
+    )
     return out
 
 
@@ -87,6 +104,26 @@ def create_grant(
     return idem.save(201, _grant_out(grant).model_dump(mode="json"))
 
 
+@consents.get("/purposes", response_model=list[PurposeOut])
+def list_purposes(ctx: Ctx = Depends(current)) -> list[PurposeOut]:
+    """The purpose × dataset table: which catalog datasets each purpose may read."""
+    return [
+        PurposeOut(
+            purpose=purpose,
+            datasets=[
+                PurposeDatasetOut(
+                    name=name,
+                    category=DEFAULT_CATALOG[name].category,
+                    grade=int(DEFAULT_CATALOG[name].grade),
+                    description=DEFAULT_CATALOG[name].description,
+                )
+                for name in sorted(PURPOSE_DATASETS[purpose])
+            ],
+        )
+        for purpose in Purpose
+    ]
+
+
 @consents.get("/{grant_id}", response_model=GrantOut)
 def get_grant(grant_id: str, ctx: Ctx = Depends(current)) -> GrantOut:
     return _grant_out(service.get_grant(ctx.session, ctx.principal, grant_id))
@@ -117,6 +154,23 @@ def list_access(
     out = []
     for r in rows:
         item = AccessOut.model_validate(r)
+        item.accessor_name = names.get(r.accessor_org_id)
+        out.append(item)
+    return out
+
+
+@access.get("/access/denied", response_model=list[DenialOut])
+def list_denials(
+    owner_org_id: str | None = Query(default=None, description="Operator only: whose list"),
+    limit: int = Query(default=500, ge=1, le=5000),
+    ctx: Ctx = Depends(current),
+) -> list[DenialOut]:
+    """Who tried to read the enterprise's data and was refused, why, and when (newest first)."""
+    rows = service.list_denials(ctx.session, ctx.principal, owner_org_id, limit=limit)
+    names = identity.organisation_names(ctx.session, [r.accessor_org_id for r in rows])
+    out = []
+    for r in rows:
+        item = DenialOut.model_validate(r)
         item.accessor_name = names.get(r.accessor_org_id)
         out.append(item)
     return out

@@ -199,3 +199,115 @@ class LogAuditor:
             problems=self.problems,
             counts=dict(self.counts),
         )
+
+
+# --- the records bound to the log -----------------------------------------------------------
+
+GRANT_TERMS = (
+    "owner_org_id",
+    "grantee_org_id",
+    "categories",
+    "max_grade",
+    "purpose",
+    "valid_from",
+    "valid_until",
+)
+ACCESS_TERMS = (
+    "owner_org_id",
+    "accessor_org_id",
+    "accessor_user_id",
+    "dataset",
+    "category",
+    "grade",
+    "purpose",
+    "aggregate",
+    "grant_id",
+)
+
+
+def _terms(values: dict[str, object], names: tuple[str, ...]) -> str:
+    return json.dumps([values.get(n) for n in names], separators=(",", ":"), ensure_ascii=False)
+
+
+class BindingAuditor:
+    """Checks that the consent grants and the access list say what their log entries say.
+
+    The policy check reads the ``consent_grants`` table, and enterprises read their access
+    list from ``access_records``; the log is what is signed. So each grant must match its
+    ``consent.granted`` entry, be revoked exactly when a ``consent.revoked`` entry says so
+    (``revoked_at = NULL`` on a revoked grant revives it: ``binding``), and exist; each access
+    record must match its ``data.access`` entry, and every such entry must have its record.
+    Feed ``entry`` for every log entry, then ``grant`` and ``access`` for every row.
+    """
+
+    KINDS = frozenset({"consent.granted", "consent.revoked", "data.access"})
+
+    def __init__(self) -> None:
+        self.granted: dict[str, tuple[int, str]] = {}
+        self.revoked: dict[str, int] = {}
+        # index → a digest of the entry's terms (held for every read: keep it small)
+        self.access: dict[int, int] = {}
+        self.seen_grants: set[str] = set()
+        self.problems: list[Problem] = []
+        self.count = 0
+
+    def _problem(self, index: int | None, detail: str) -> None:
+        self.count += 1
+        if self.count <= MAX_REPORTED_PER_KIND:
+            self.problems.append(Problem("binding", index, detail))
+
+    def entry(self, index: int, kind: str, data: str) -> None:
+        if kind not in self.KINDS:
+            return
+        try:
+            payload = json.loads(data).get("payload") or {}
+        except (ValueError, AttributeError):
+            return  # the log auditor reports an unreadable entry
+        if kind == "consent.granted":
+            self.granted[str(payload.get("grant_id"))] = (index, _terms(payload, GRANT_TERMS))
+        elif kind == "consent.revoked":
+            self.revoked[str(payload.get("grant_id"))] = index
+        else:
+            terms = dict(payload)
+            terms["purpose"] = terms.get("purpose") or "platform_operation"
+            self.access[index] = hash(_terms(terms, ACCESS_TERMS))
+
+    def grant(
+        self,
+        grant_id: str,
+        terms: dict[str, object],
+        *,
+        log_index: int,
+        revoked: bool,
+        revoke_log_index: int | None,
+    ) -> None:
+        self.seen_grants.add(grant_id)
+        logged = self.granted.get(grant_id)
+        if logged is None or logged[0] != log_index:
+            self._problem(log_index, f"grant {grant_id}: no consent.granted entry at {log_index}")
+        elif logged[1] != _terms(terms, GRANT_TERMS):
+            self._problem(log_index, f"grant {grant_id}: its terms differ from its log entry")
+        revoked_at = self.revoked.get(grant_id)
+        if revoked_at is not None and not revoked:
+            self._problem(
+                revoked_at, f"grant {grant_id}: revoked in the log (entry {revoked_at}) but live"
+            )
+        elif revoked and (revoked_at is None or revoke_log_index != revoked_at):
+            self._problem(revoke_log_index, f"grant {grant_id}: revoked with no log entry")
+
+    def access_record(self, record_id: str, terms: dict[str, object], log_index: int) -> None:
+        logged = self.access.pop(log_index, None)
+        if logged is None:
+            self._problem(log_index, f"access record {record_id}: no data.access entry")
+        elif logged != hash(_terms(terms, ACCESS_TERMS)):
+            self._problem(log_index, f"access record {record_id}: differs from its log entry")
+
+    def finish(self) -> tuple[list[Problem], int]:
+        """The problems found (at most ``MAX_REPORTED_PER_KIND``) and how many there were."""
+        for grant_id, (index, _) in self.granted.items():
+            if grant_id not in self.seen_grants:
+                self._problem(index, f"grant {grant_id}: in the log but not in the table")
+        for index in sorted(self.access)[:MAX_REPORTED_PER_KIND]:
+            self._problem(index, f"data.access entry {index}: its access record is missing")
+        self.count += max(0, len(self.access) - MAX_REPORTED_PER_KIND)
+        return self.problems, self.count

@@ -28,9 +28,17 @@ from chanrong.governance.domain import CATEGORY_LABELS, NATIONAL_LEVEL_OF_GRADE,
 from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal
 
-log_app = typer.Typer(help="Verifiable log 可信日志", no_args_is_help=True)
-catalog_app = typer.Typer(help="Data catalog 数据目录 (分类分级)", no_args_is_help=True)
-consent_app = typer.Typer(help="Consent grants 授权", no_args_is_help=True)
+log_app = typer.Typer(
+    help="Verifiable log 可信日志", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
+catalog_app = typer.Typer(
+    help="Data catalog 数据目录 (分类分级)",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+consent_app = typer.Typer(
+    help="Consent grants 授权", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
 
 
 def _signer() -> keys.Signer:
@@ -118,15 +126,27 @@ def log_consistency(
 @friendly_errors
 def log_verify(
     public_key: Annotated[
-        Path | None, typer.Option(help="Public key file (PEM or base64); default: this platform's")
+        list[Path] | None,
+        typer.Option(help="The platform's public key (PEM or base64); repeat for rotated keys"),
     ] = None,
     checkpoint: Annotated[
         list[Path] | None,
         typer.Option(help="A signed tree head kept outside the platform (JSON); repeatable"),
     ] = None,
 ) -> None:
-    """Re-check the whole log: entries, subtrees, head and every signed tree head."""
-    key = _public_key(public_key)
+    """Re-check the whole log: entries, subtrees, head, every signed tree head, and the
+    consent grants and access records bound to it. Needs a trusted anchor."""
+    if public_key is None and not checkpoint:
+        # The platform's own key file and stored heads sit beside the database: whoever can
+        # rewrite one can rewrite the other, so they prove nothing on their own.
+        err_console.print(
+            "[bold red]no trusted anchor[/]: pass --public-key (the platform key you "
+            "obtained and kept, e.g. from `chanrong log public-key`) or --checkpoint (a "
+            "signed tree head kept outside the platform); the key and heads stored on this "
+            "installation cannot vouch for its own database. Nothing was verified."
+        )
+        raise typer.Exit(code=2)
+    given = [_public_key(p) for p in public_key] if public_key else [_public_key(None)]
     heads = [_sth_from(_read_json(p, "checkpoint")) for p in checkpoint or []]
     with (
         unit_of_work() as session,
@@ -144,7 +164,7 @@ def log_verify(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = service.verify_log(session, key, checkpoints=heads, progress=progress)
+        report = service.verify_log(session, given, checkpoints=heads, progress=progress)
     summary = (
         f"{report.entries_checked} entries, {report.nodes_checked} subtrees, "
         f"{report.heads_checked} signed heads; root {report.root}"
@@ -476,3 +496,79 @@ def consent_access(
                 str(r.log_index),
             )
         console.print(table)
+
+
+def _origin(signer: keys.Signer, origin: str | None) -> str:
+    return origin or f"chanrong/{signer.key_id}"
+
+
+@log_app.command("checkpoint")
+@friendly_errors
+def log_checkpoint(
+    origin: Annotated[
+        str | None, typer.Option(help="The log's name; default chanrong/KEYID")
+    ] = None,
+) -> None:
+    """Print the current tree head as a C2SP signed-note checkpoint (writes nothing)."""
+    signer = _signer()
+    name = _origin(signer, origin)
+    with unit_of_work() as session:
+        head = service.current_root(session)
+    typer.echo(
+        keys.sign_note(keys.checkpoint_body(name, head.size, head.root), name, signer), nl=False
+    )
+
+
+def _open_checkpoint(path: Path, name: str, key: Any) -> tuple[str, int, bytes]:
+    try:
+        return keys.read_checkpoint(keys.open_note(path.read_text(encoding="utf-8"), name, key))
+    except (OSError, ValueError) as exc:
+        raise ValidationFailed(f"checkpoint: {path}: {exc}", field="checkpoint") from None
+
+
+@log_app.command("witness")
+@friendly_errors
+def log_witness(
+    old: Annotated[Path, typer.Argument(help="The last checkpoint this witness cosigned")],
+    new: Annotated[Path, typer.Argument(help="The checkpoint to cosign")],
+    public_key: Annotated[Path, typer.Option(help="The log's public key (PEM or base64)")],
+    origin: Annotated[str | None, typer.Option(help="The log's name in its checkpoints")] = None,
+    witness_dir: Annotated[
+        Path | None, typer.Option(help="Where the witness keeps its own key (default var/witness)")
+    ] = None,
+) -> None:
+    """Cosign NEW after checking both are signed by the log and NEW extends OLD (RFC 9162
+    consistency, proof from the log, roots from the checkpoints); print NEW with the cosignature."""
+    key = _public_key(public_key)
+    name = origin or f"chanrong/{keys.key_id_of(keys.public_raw_of(key))}"
+    _, old_size, old_root = _open_checkpoint(old, name, key)
+    _, new_size, new_root = _open_checkpoint(new, name, key)
+    if new_size < old_size:
+        raise ValidationFailed("new: the log shrank (a smaller tree than OLD)", field="new")
+    path: list[bytes] = []
+    if 0 < old_size < new_size:
+        with unit_of_work() as session:
+            proof = service.consistency_proof(session, old_size, new_size)
+        path = [bytes.fromhex(h) for h in proof.path]
+    if old_size and not merkle.verify_consistency(old_size, new_size, old_root, new_root, path):
+        err_console.print(
+            f"[bold red]not cosigned[/]: the tree of size {new_size} does not extend the one of "
+            f"size {old_size} (a fork or a rewritten log)"
+        )
+        raise typer.Exit(code=1)
+    witness = keys.load_or_create(witness_dir or settings().var_dir / "witness")
+    witness_name = f"chanrong-witness/{witness.key_id}"
+    note = new.read_text(encoding="utf-8")
+    body = keys.open_note(note, name, key)
+    cosigned = keys.sign_note(body, witness_name, witness)
+    typer.echo(note + cosigned[len(body) + 1 :], nl=False)
+
+
+@log_app.command("rotate-key")
+@friendly_errors
+def log_rotate_key() -> None:
+    """Start a new signing key; the old public key is kept under var/keys/retired/ so the
+    heads it signed still verify (pass both to `log verify --public-key`)."""
+    signer, retired = keys.rotate(settings().var_dir)
+    console.print(f"new signing key {signer.key_id}; the retired public key is in {retired}")
+    typer.echo(signer.public_pem, nl=False)

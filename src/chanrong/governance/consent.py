@@ -7,7 +7,7 @@ grade, for a purpose and a period, and may revoke them; each grant and revocatio
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,8 @@ from chanrong.governance.orm import ConsentGrant
 from chanrong.governance.repository import GovernanceRepository
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Principal, Role
+
+MAX_GRANT_LEAD = timedelta(days=366)
 
 
 def _require_enterprise_officer(principal: Principal, owner_org_id: str) -> None:
@@ -56,6 +58,12 @@ def grant_consent(
         raise ValidationFailed("valid_until: must be after valid_from", field="valid_until")
     if end <= now:
         raise ValidationFailed("valid_until: must be in the future", field="valid_until")
+    # A grant is given for a present purpose: one starting over a year ahead is a typo or
+    # an attempt to slip a grant past the enterprise's review.
+    if start > now + MAX_GRANT_LEAD:
+        raise ValidationFailed(
+            f"valid_from: at most {MAX_GRANT_LEAD.days} days ahead", field="valid_from"
+        )
     if len(note) > 500:
         raise ValidationFailed("note: at most 500 characters", field="note")
     grantee = identity.find_organisation(session, grantee_org_id)

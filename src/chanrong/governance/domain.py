@@ -107,7 +107,12 @@ DEFAULT_SCHEMAS: dict[str, dict[str, str]] = {
     },
     "business.payments": {
         "payment_id": "str", "invoice_id": "str", "payer_uscc": "str",
-        "paid_date": "date", "amount_fen": "int",
+        "paid_date": "date", "amount_fen": "int", "account": "str",
+    },
+    "business.outgoing_payments": {
+        "payment_id": "str", "payee_name": "str", "payee_uscc": "str", "payee_account": "str",
+        "payee_industry": "str", "paid_date": "date", "amount_fen": "int", "channel": "str",
+        "purpose": "str",
     },
     "business.energy_bills": {
         "month": "date", "electricity_kwh": "decimal", "gas_m3": "decimal", "coal_t": "decimal",
@@ -160,6 +165,13 @@ DEFAULT_CATALOG: dict[str, DatasetSpec] = {
         ),
         _spec("business.payments", Category.MANAGEMENT, 2, "回款 (payments received)", "telemetry"),
         _spec(
+            "business.outgoing_payments",
+            Category.MANAGEMENT,
+            2,
+            "对外支付 (payments made)",
+            "telemetry",
+        ),
+        _spec(
             "business.energy_bills",
             Category.MANAGEMENT,
             1,
@@ -188,6 +200,60 @@ DEFAULT_CATALOG: dict[str, DatasetSpec] = {
         _spec("derived.certificates", Category.EXTERNAL, 2, "供应链凭证", "supplychain"),
     )
 }
+
+
+def _datasets(*names: str) -> frozenset[str]:
+    unknown = set(names) - set(DEFAULT_CATALOG)
+    assert not unknown, f"not in the default catalog: {unknown}"
+    return frozenset(names)
+
+
+_EQUIPMENT = ("telemetry.equipment", "telemetry.energy", "derived.quality")
+_TRADE = (
+    "business.orders",
+    "business.invoices",
+    "business.receivables",
+    "business.payments",
+    "business.outgoing_payments",
+)
+
+# Which of the catalog's datasets each purpose may read: a grant names categories and a grade,
+# and its purpose then narrows them to the datasets that purpose needs (an insurer pricing
+# equipment cover reads the machines, not the credit profile). Shown to the enterprise when
+# it grants (``GET /consents/purposes``, the console's grant form). Datasets an enterprise
+# registers itself are governed by category and grade alone.
+PURPOSE_DATASETS: dict[Purpose, frozenset[str]] = {
+    Purpose.CREDIT_ASSESSMENT: frozenset(DEFAULT_CATALOG),
+    Purpose.POST_LOAN_MONITORING: frozenset(DEFAULT_CATALOG),
+    Purpose.INSURANCE_PRICING: _datasets(
+        *_EQUIPMENT, "business.energy_bills", "derived.equipment_quality", "derived.carbon"
+    ),
+    Purpose.LEASING_BILLING: _datasets(*_EQUIPMENT, "derived.equipment_quality"),
+    Purpose.SUPPLY_CHAIN_FINANCE: _datasets(
+        *_TRADE,
+        "derived.quality",
+        "derived.certificates",
+        "derived.profile",
+        "derived.score",
+        "derived.carbon",
+    ),
+}
+
+
+def purpose_allows(purpose: Purpose, dataset: str) -> bool:
+    """True when ``purpose`` may read ``dataset`` (datasets outside the default catalog:
+    category and grade decide)."""
+    return dataset not in DEFAULT_CATALOG or dataset in PURPOSE_DATASETS[purpose]
+
+
+def datasets_for(purpose: Purpose, categories: frozenset[Category], max_grade: Grade) -> list[str]:
+    """The catalog datasets a grant of ``categories`` up to ``max_grade`` for ``purpose``
+    lets its grantee read (grade-3 ones as aggregates only), sorted."""
+    return sorted(
+        name
+        for name in PURPOSE_DATASETS[purpose]
+        if DEFAULT_CATALOG[name].category in categories and DEFAULT_CATALOG[name].grade <= max_grade
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +290,7 @@ class Refusal(StrEnum):
     AGGREGATE_ONLY = "grade_3_aggregate_only"
     NO_PURPOSE = "purpose_required"
     UNKNOWN_DATASET = "unknown_dataset"
+    DATASET_NOT_FOR_PURPOSE = "dataset_not_for_purpose"
 
 
 REFUSAL_TEXT: dict[Refusal, str] = {
@@ -237,6 +304,7 @@ REFUSAL_TEXT: dict[Refusal, str] = {
     Refusal.AGGREGATE_ONLY: "grade-3 data leaves only as aggregates",
     Refusal.NO_PURPOSE: "a purpose is required to read another organisation's data",
     Refusal.UNKNOWN_DATASET: "the dataset is not in the catalog, so no grant can cover it",
+    Refusal.DATASET_NOT_FOR_PURPOSE: "this purpose does not cover this dataset",
 }
 
 # When several grants fail for different reasons, report the one closest to matching.
@@ -350,6 +418,7 @@ register(
             Refusal.AGGREGATE_ONLY: "三级数据仅以汇总形式提供",
             Refusal.NO_PURPOSE: "读取其他机构的数据须说明用途",
             Refusal.UNKNOWN_DATASET: "该数据集不在数据目录中，无法授权",
+            Refusal.DATASET_NOT_FOR_PURPOSE: "该用途不涵盖此数据集",
         }.items()
     }
 )

@@ -87,6 +87,30 @@ def load_or_create(var_dir: Path) -> Signer:
     return Signer(key)
 
 
+def retired_dir(var_dir: Path) -> Path:
+    return var_dir / "keys" / "retired"
+
+
+def rotate(var_dir: Path) -> tuple[Signer, Path]:
+    """Retire the signing key and start a new one: the old public key is kept (PEM, named by
+    its key id) so heads it signed still verify; its private half is destroyed, so nothing
+    new can be signed with it. Returns the new signer and the retired public key's file."""
+    old = load_or_create(var_dir)
+    target = retired_dir(var_dir) / f"{old.key_id}.pem"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(old.public_pem)
+    key_path(var_dir).unlink()
+    return load_or_create(var_dir), target
+
+
+def retired_public_keys(var_dir: Path) -> list[Ed25519PublicKey]:
+    """The public keys this installation signed with before its last rotations."""
+    folder = retired_dir(var_dir)
+    if not folder.is_dir():
+        return []
+    return [parse_public_key(p.read_bytes()) for p in sorted(folder.glob("*.pem"))]
+
+
 def parse_public_key(text: str | bytes) -> Ed25519PublicKey:
     """A public key given as PEM or as base64 of the 32 raw bytes."""
     raw = text.encode() if isinstance(text, str) else text
@@ -116,3 +140,69 @@ def verify(public_key: Ed25519PublicKey, message: bytes, signature: bytes) -> bo
     except InvalidSignature:
         return False
     return True
+
+
+# --- C2SP signed notes (https://c2sp.org/signed-note) and checkpoints (tlog-checkpoint) ----
+
+_NOTE_ED25519 = b"\x01"  # the signature-type byte of an Ed25519 note key
+
+
+def note_key_hash(name: str, public_raw: bytes) -> bytes:
+    """The 4-byte key hash a signed note's signature line starts with."""
+    return hashlib.sha256(name.encode() + b"\n" + _NOTE_ED25519 + public_raw).digest()[:4]
+
+
+def note_verifier_key(name: str, public_raw: bytes) -> str:
+    """The vkey a verifier (or a witness) configures: ``name+hash+base64(type‖key)``."""
+    return (
+        f"{name}+{note_key_hash(name, public_raw).hex()}+"
+        + base64.b64encode(_NOTE_ED25519 + public_raw).decode()
+    )
+
+
+def checkpoint_body(origin: str, size: int, root: bytes) -> str:
+    """A C2SP tlog-checkpoint body: origin, tree size, base64 root hash, one per line."""
+    if not origin or "\n" in origin:
+        raise ValueError("origin: one non-empty line")
+    return f"{origin}\n{size}\n{base64.b64encode(root).decode()}\n"
+
+
+def sign_note(body: str, name: str, signer: Signer) -> str:
+    """``body`` as a signed note: the text, a blank line, and the signature line."""
+    if not body.endswith("\n"):
+        raise ValueError("a note's text ends with a newline")
+    sig = signer.sign(body.encode())
+    line = base64.b64encode(note_key_hash(name, signer.public_raw) + sig).decode()
+    return f"{body}\n\u2014 {name} {line}\n"
+
+
+def open_note(note: str, name: str, public_key: Ed25519PublicKey) -> str:
+    """The text of ``note`` if it carries a valid signature by ``name`` with ``public_key``;
+    ``ValueError`` saying why not otherwise (unknown signatures are ignored, as C2SP says)."""
+    body, sep, sigs = note.rpartition("\n\n")
+    if not sep:
+        raise ValueError("not a signed note (no blank line before the signatures)")
+    body += "\n"
+    want = note_key_hash(name, public_raw_of(public_key))
+    for line in sigs.splitlines():
+        parts = line.split(" ")
+        if len(parts) != 3 or parts[0] != "\u2014" or parts[1] != name:
+            continue
+        try:
+            raw = base64.b64decode(parts[2], validate=True)
+        except ValueError:
+            continue
+        if raw[:4] == want and verify(public_key, body.encode(), raw[4:]):
+            return body
+    raise ValueError(f"no valid signature by {name} on the note")
+
+
+def read_checkpoint(body: str) -> tuple[str, int, bytes]:
+    """(origin, size, root) of a checkpoint body."""
+    lines = body.split("\n")
+    if len(lines) < 4:
+        raise ValueError("a checkpoint has an origin, a size and a root hash")
+    origin, size, root = lines[0], lines[1], lines[2]
+    if not size.isdigit():
+        raise ValueError(f"checkpoint size {size!r} is not a number")
+    return origin, int(size), base64.b64decode(root, validate=True)

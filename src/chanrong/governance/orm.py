@@ -110,6 +110,23 @@ class AccessRecordRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class AccessDenialRow(Base):
+    """A refused attempt by another organisation to read an enterprise's data. Written in
+    its own transaction after the refused request rolled back, so the enterprise sees it."""
+
+    __tablename__ = "access_denials"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    owner_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    accessor_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    accessor_user_id: Mapped[str | None] = mapped_column(String(36))
+    dataset: Mapped[str] = mapped_column(String(100))
+    purpose: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(40))
+    route: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class LogEntryRow(Base):
     """A leaf of the verifiable log. ``data`` is the exact byte string that was hashed."""
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from chanrong.governance.merkle import NodeKey
 from chanrong.governance.orm import (
+    AccessDenialRow,
     AccessRecordRow,
     CatalogEntry,
     ClassificationChange,
@@ -161,6 +162,31 @@ class GovernanceRepository:
         if since is not None:
             stmt = stmt.where(AccessRecordRow.at >= since)
         return self.session.scalars(stmt).all()
+
+    def denials(self, owner_org_id: str, *, limit: int = 500) -> Sequence[AccessDenialRow]:
+        """Refused attempts on ``owner_org_id``'s data, newest first."""
+        stmt = (
+            select(AccessDenialRow)
+            .where(AccessDenialRow.owner_org_id == owner_org_id)
+            .order_by(AccessDenialRow.at.desc(), AccessDenialRow.id.desc())
+            .limit(limit)
+        )
+        return self.session.scalars(stmt).all()
+
+    def iter_access(self, batch: int = 5000) -> Iterator[AccessRecordRow]:
+        """Every access record in log order, a batch at a time (for verification)."""
+        last = -(2**62)
+        while True:
+            rows = self.session.scalars(
+                select(AccessRecordRow)
+                .where(AccessRecordRow.log_index > last)
+                .order_by(AccessRecordRow.log_index)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1].log_index
 
     # --- the log ----------------------------------------------------------------------------
 

@@ -47,6 +47,42 @@ class GrantOut(BaseModel):
     log_index: int
     revoke_log_index: int | None
     status: str = ""
+    datasets: list[str] = Field(
+        default_factory=list,
+        description="The catalog datasets this grant's purpose, categories and grade let the "
+        "grantee read",
+    )
+
+
+class PurposeDatasetOut(BaseModel):
+    name: str
+    category: Category
+    grade: int
+    description: str
+
+
+class PurposeOut(BaseModel):
+    """One purpose and the catalog datasets it may read (the purpose × dataset table)."""
+
+    purpose: Purpose
+    datasets: list[PurposeDatasetOut]
+
+
+class DenialOut(BaseModel):
+    """A refused attempt to read the enterprise's data."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    owner_org_id: str
+    accessor_org_id: str
+    accessor_name: str | None = None
+    accessor_user_id: str | None
+    dataset: str
+    purpose: str | None
+    reason: str
+    route: str
+    at: datetime
 
 
 class AccessOut(BaseModel):

@@ -24,6 +24,8 @@ from chanrong.governance.access import (
     authorize_read,
     dataset_classification,
     list_access,
+    list_denials,
+    record_denial,
 )
 from chanrong.governance.catalog import (
     catalog_history,
@@ -104,8 +106,10 @@ __all__ = [
     "inclusion_proof",
     "list_access",
     "list_catalog",
+    "list_denials",
     "list_grants",
     "list_log_entries",
+    "record_denial",
     "register_dataset",
     "register_default_catalog",
     "revoke_consent",

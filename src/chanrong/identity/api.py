@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from chanrong.core.clock import utcnow
-from chanrong.core.errors import ValidationFailed
+from chanrong.core.errors import Conflict, ValidationFailed
 from chanrong.edge import Ctx, Idempotency, SessionDep, current, idempotency, require
-from chanrong.identity import service
+from chanrong.edge.signin import open_session, password_sign_in
+from chanrong.identity import service, sessions
 from chanrong.identity.domain import OrgKind, Role
 from chanrong.identity.schemas import (
     ApiKeyCreate,
@@ -23,19 +23,28 @@ from chanrong.identity.schemas import (
     UserCreate,
     UserOut,
 )
-from chanrong.identity.tokens import issue_token
 
 router = APIRouter(tags=["identity"])
 public_router = APIRouter(tags=["identity"])
 
 
-@public_router.post("/auth/token", response_model=TokenOut)
+@public_router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    responses={429: {"description": "Too many failed sign-ins (see Retry-After)"}},
+)
 def token(body: TokenRequest, request: Request, session: Session = SessionDep) -> TokenOut:
-    """Exchange an API key, or a password sign-in, for a short-lived access token."""
+    """Exchange an API key, or a password sign-in, for a short-lived access token.
+
+    Each token belongs to a new session that `POST /auth/sign-out` ends (as does revoking
+    the API key). Failed passwords are counted per account and per client address: past the
+    limit the answer is 429 with Retry-After, even for the right password."""
+    key_id = None
     if body.api_key:
-        principal = service.authenticate_api_key(session, body.api_key)
+        principal, key_id = service.verify_api_key(session, body.api_key)
     elif body.organisation and body.username and body.password:
-        principal = service.authenticate_password(
+        principal = password_sign_in(
+            request,
             session,
             organisation=body.organisation,
             username=body.username,
@@ -45,11 +54,22 @@ def token(body: TokenRequest, request: Request, session: Session = SessionDep) -
         raise ValidationFailed(
             "api_key: give an API key, or organisation, username and password", field="api_key"
         )
-    settings = request.app.state.settings
-    tok = issue_token(
-        principal, secret=settings.jwt_secret, ttl_seconds=settings.jwt_ttl_seconds, now=utcnow()
-    )
-    return TokenOut(access_token=tok, expires_in=settings.jwt_ttl_seconds)
+    tok, lifetime = open_session(request, session, principal, api_key_id=key_id)
+    return TokenOut(access_token=tok, expires_in=lifetime)
+
+
+@router.post("/auth/sign-out", status_code=204, response_class=Response)
+def sign_out(ctx: Ctx = Depends(current)) -> Response:
+    """End the session of the access token sent: every token of it is refused from now on.
+    An API key is not a session: revoke it with `POST /api-keys/{key_id}/revoke`."""
+    if ctx.session_id is None:
+        raise Conflict(
+            "Authorization: an API key is not a session; revoke it with "
+            "POST /api-keys/{key_id}/revoke",
+            field="Authorization",
+        )
+    sessions.end_session(ctx.session, ctx.session_id)
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=MeOut)

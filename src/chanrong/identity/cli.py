@@ -9,9 +9,13 @@ import typer
 from chanrong.edge.commands import console, friendly_errors, unit_of_work
 from chanrong.identity import service
 
-org_app = typer.Typer(help="Organisations 机构", no_args_is_help=True)
-user_app = typer.Typer(help="Users 用户", no_args_is_help=True)
-apikey_app = typer.Typer(help="API keys 密钥", no_args_is_help=True)
+org_app = typer.Typer(
+    help="Organisations 机构", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
+user_app = typer.Typer(help="Users 用户", no_args_is_help=True, pretty_exceptions_show_locals=False)
+apikey_app = typer.Typer(
+    help="API keys 密钥", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
 
 
 @org_app.command("create")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -19,6 +20,7 @@ class InstitutionType(StrEnum):
     BANK = "bank"
     INSURER = "insurer"
     LESSOR = "lessor"
+    GUARANTOR = "guarantor"
 
 
 class AnalystType(StrEnum):
@@ -55,6 +57,26 @@ class Principal:
     @property
     def is_operator(self) -> bool:
         return self.org_kind is OrgKind.PLATFORM_OPERATOR
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """An authenticated credential: the principal, and the session when it was an access
+    token (None for an API key sent as is)."""
+
+    principal: Principal
+    session_id: str | None = None
+    session_expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignInLimits:
+    """How many failed password sign-ins are allowed in a sliding window, per account and
+    per client address, before further attempts are refused (429) until the window frees."""
+
+    per_account: int = 5
+    per_address: int = 20
+    window_seconds: int = 900
 
 
 def parse_roles(values: list[str] | tuple[str, ...] | str) -> frozenset[Role]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chanrong.core.clock import utcnow
@@ -55,3 +55,32 @@ class ApiKey(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuthSession(Base):
+    """A signed-in session: every access token names one, and is valid only while its row
+    is neither revoked (sign-out) nor expired, nor its API key (if it came from one) revoked."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    # The API key the session was opened with (None for a password sign-in).
+    api_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    via: Mapped[str] = mapped_column(String(16))  # password | api_key
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_address: Mapped[str | None] = mapped_column(String(64))
+
+
+class SignInFailure(Base):
+    """One failed password sign-in, counted per account and per client address
+    (``subject`` is ``user:…`` or ``addr:…``); rows older than the window are deleted."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_subject_at", "subject", "at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    subject: Mapped[str] = mapped_column(String(320))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

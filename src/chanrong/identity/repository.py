@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from chanrong.identity.orm import ApiKey, Organisation, User
+from chanrong.core.ids import new_id
+from chanrong.identity.orm import ApiKey, AuthSession, Organisation, SignInFailure, User
 from chanrong.storage.statements import AnyRow, connection, table_of
 
 _KEYS, _USERS, _ORGS = table_of(ApiKey), table_of(User), table_of(Organisation)
+_SESSIONS, _FAILURES = table_of(AuthSession), table_of(SignInFailure)
 
 # Every API call authenticates: the key, its user and organisation in one Core statement built
 # once (building it and its cache key, and the ORM loading entities, cost more than SQLite took
@@ -35,12 +38,60 @@ _KEY_WITH_OWNER = (
 )
 _ORG_KIND = select(_ORGS.c.kind).where(_ORGS.c.id == bindparam("org"))
 
+# Every call with an access token: its session (and the API key it was opened with, if any),
+# the user and the organisation, in one statement on the session's primary key. Revoking the
+# session or the key, or deactivating the user, is seen by the next request.
+_SESSION_WITH_OWNER = (
+    select(
+        _SESSIONS.c.user_id,
+        _SESSIONS.c.expires_at,
+        _SESSIONS.c.revoked_at,
+        _KEYS.c.revoked_at.label("key_revoked_at"),
+        _KEYS.c.expires_at.label("key_expires_at"),
+        _USERS.c.roles,
+        _USERS.c.active,
+        _ORGS.c.id.label("org_id"),
+        _ORGS.c.kind,
+        _ORGS.c.institution_type,
+        _ORGS.c.is_core,
+    )
+    .select_from(_SESSIONS)
+    .join(_USERS, _USERS.c.id == _SESSIONS.c.user_id)
+    .join(_ORGS, _ORGS.c.id == _USERS.c.org_id)
+    .outerjoin(_KEYS, _KEYS.c.id == _SESSIONS.c.api_key_id)
+    .where(_SESSIONS.c.id == bindparam("sid"))
+)
+_END_SESSION = (
+    update(_SESSIONS)
+    .where(_SESSIONS.c.id == bindparam("sid"), _SESSIONS.c.revoked_at.is_(None))
+    .values(revoked_at=bindparam("at"))
+)
+_TOUCH_SESSION = (
+    update(_SESSIONS)
+    .where(_SESSIONS.c.id == bindparam("sid"))
+    .values(last_address=bindparam("address"))
+)
+_PRUNE_SESSIONS = delete(_SESSIONS).where(
+    _SESSIONS.c.user_id == bindparam("user"), _SESSIONS.c.expires_at < bindparam("before")
+)
+# The newest failures of one subject inside the window, at most as many as asked for.
+_RECENT_FAILURES = (
+    select(_FAILURES.c.id, _FAILURES.c.at)
+    .where(_FAILURES.c.subject == bindparam("subject"), _FAILURES.c.at > bindparam("since"))
+    .order_by(_FAILURES.c.at.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+_ADD_FAILURE = insert(_FAILURES)
+_FORGET_FAILURES = delete(_FAILURES).where(_FAILURES.c.subject == bindparam("subject"))
+_DROP_FAILURES = delete(_FAILURES).where(_FAILURES.c.id.in_(bindparam("ids", expanding=True)))
+_PRUNE_FAILURES = delete(_FAILURES).where(_FAILURES.c.at <= bindparam("before"))
+
 
 class IdentityRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, obj: Organisation | User | ApiKey) -> None:
+    def add(self, obj: Organisation | User | ApiKey | AuthSession) -> None:
         self.session.add(obj)
         self.session.flush()
 
@@ -101,3 +152,49 @@ class IdentityRepository:
         return self.session.scalars(
             select(ApiKey).where(ApiKey.org_id == org_id).order_by(ApiKey.created_at)
         ).all()
+
+    def session_with_owner(self, session_id: str) -> AnyRow | None:
+        """What authenticating an access token needs, in one round trip on the session's
+        primary key. Columns: user_id, expires_at, revoked_at, key_revoked_at,
+        key_expires_at (None without a key), roles, active, org_id, kind, institution_type,
+        is_core."""
+        conn = connection(self.session)
+        return conn.execute(_SESSION_WITH_OWNER, {"sid": session_id}).one_or_none()
+
+    def end_session(self, session_id: str, at: datetime) -> bool:
+        """Mark a session revoked; False when it was already revoked or does not exist."""
+        result = connection(self.session).execute(_END_SESSION, {"sid": session_id, "at": at})
+        return bool(result.rowcount)
+
+    def touch_session(self, session_id: str, address: str | None) -> None:
+        connection(self.session).execute(_TOUCH_SESSION, {"sid": session_id, "address": address})
+
+    def prune_sessions(self, user_id: str, before: datetime) -> None:
+        """Forget a user's sessions that ended before ``before``."""
+        connection(self.session).execute(_PRUNE_SESSIONS, {"user": user_id, "before": before})
+
+    def recent_failures(
+        self, subject: str, since: datetime, limit: int
+    ) -> list[tuple[str, datetime]]:
+        """(id, at) of the newest failures of ``subject`` after ``since``, newest first, at
+        most ``limit``."""
+        rows = connection(self.session).execute(
+            _RECENT_FAILURES, {"subject": subject, "since": since, "limit": limit}
+        )
+        return [(row.id, row.at) for row in rows]
+
+    def add_failures(self, subjects: Sequence[str], at: datetime) -> list[str]:
+        """One row per subject at ``at``; returns their ids in the same order."""
+        rows = [{"id": new_id(), "subject": s, "at": at} for s in subjects]
+        connection(self.session).execute(_ADD_FAILURE, rows)
+        return [str(r["id"]) for r in rows]
+
+    def drop_failures(self, ids: Sequence[str]) -> None:
+        connection(self.session).execute(_DROP_FAILURES, {"ids": list(ids)})
+
+    def forget_failures(self, subject: str) -> None:
+        connection(self.session).execute(_FORGET_FAILURES, {"subject": subject})
+
+    def prune_failures(self, before: datetime) -> None:
+        """Delete failures that no window can count any more."""
+        connection(self.session).execute(_PRUNE_FAILURES, {"before": before})

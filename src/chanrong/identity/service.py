@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 
 from chanrong.core.clock import ensure_aware, utcnow
 from chanrong.core.codes import validate_industry, validate_region
-from chanrong.core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from chanrong.core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
 from chanrong.core.uscc import validate_uscc
 from chanrong.identity import secrets
 from chanrong.identity.domain import (
@@ -146,10 +152,12 @@ def create_api_key(
 
 
 def principal_of(user: User, org: Organisation) -> Principal:
-    return _principal(user.id, user.roles, org.id, org.kind, org.institution_type, org.is_core)
+    return principal_from_columns(
+        user.id, user.roles, org.id, org.kind, org.institution_type, org.is_core
+    )
 
 
-def _principal(
+def principal_from_columns(
     user_id: str,
     roles: Sequence[str],
     org_id: str,
@@ -157,6 +165,7 @@ def _principal(
     institution_type: str | None,
     is_core: bool | None,
 ) -> Principal:
+    """A principal from the columns an authentication statement read (user, organisation)."""
     return Principal(
         user_id=user_id,
         org_id=org_id,
@@ -167,7 +176,9 @@ def _principal(
     )
 
 
-def _live_principal(repo: IdentityRepository, user_id: str) -> Principal:
+def live_principal(session: Session, user_id: str) -> Principal:
+    """The principal of an active user, else ``Unauthenticated``."""
+    repo = IdentityRepository(session)
     user = repo.user(user_id)
     if user is None or not user.active:
         raise Unauthenticated("the user behind this credential is not active")
@@ -178,6 +189,13 @@ def _live_principal(repo: IdentityRepository, user_id: str) -> Principal:
 
 def authenticate_api_key(session: Session, raw: str, *, now: datetime | None = None) -> Principal:
     """The principal for a raw API key, or ``Unauthenticated`` saying why not."""
+    return verify_api_key(session, raw, now=now)[0]
+
+
+def verify_api_key(
+    session: Session, raw: str, *, now: datetime | None = None
+) -> tuple[Principal, str]:
+    """The principal for a raw API key and the key's id, or ``Unauthenticated``."""
     prefix = secrets.split_api_key(raw)
     if prefix is None:
         raise Unauthenticated("credential is neither an API key nor a valid access token")
@@ -195,26 +213,10 @@ def authenticate_api_key(session: Session, raw: str, *, now: datetime | None = N
         secrets.key_cache.add(key.key_id, raw)
     if not key.active:
         raise Unauthenticated("the user behind this credential is not active")
-    return _principal(
+    principal = principal_from_columns(
         key.user_id, key.roles, key.org_id, key.kind, key.institution_type, key.is_core
     )
-
-
-def authenticate_password(
-    session: Session, *, organisation: str, username: str, password: str
-) -> Principal:
-    """Sign in with organisation (id, USCC or exact name), username and password."""
-    repo = IdentityRepository(session)
-    org = repo.org(organisation) or repo.org_by_uscc(organisation.upper())
-    org = org or repo.org_by_name(organisation)
-    user = repo.user_by_name(org.id, username) if org else None
-    if (
-        user is None
-        or user.password_hash is None
-        or not secrets.verify_secret(user.password_hash, password)
-    ):
-        raise Unauthenticated("organisation, username or password is wrong")
-    return _live_principal(repo, user.id)
+    return principal, str(key.key_id)
 
 
 def can_see_org(principal: Principal, org_id: str) -> bool:

@@ -9,4 +9,6 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Equipment insurance 设备保险", no_args_is_help=True)
+app = typer.Typer(
+    help="Equipment insurance 设备保险", no_args_is_help=True, pretty_exceptions_show_locals=False
+)

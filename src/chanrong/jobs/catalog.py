@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import importlib
 
+from chanrong.assets import tasks as assets_tasks
 from chanrong.carbon import tasks as carbon_tasks
 from chanrong.core.settings import Settings
 from chanrong.credit import tasks as credit_tasks
+from chanrong.guarantee import tasks as guarantee_tasks
 from chanrong.jobs.registry import Job, registered
 from chanrong.leasing import tasks as leasing_tasks
 from chanrong.lending import tasks as lending_tasks
+from chanrong.supplychain import tasks as supplychain_tasks
 from chanrong.telemetry import tasks as telemetry_tasks
 
-DOMAIN_TASKS = (carbon_tasks, credit_tasks, leasing_tasks, lending_tasks, telemetry_tasks)
+DOMAIN_TASKS = (
+    carbon_tasks,
+    credit_tasks,
+    leasing_tasks,
+    lending_tasks,
+    telemetry_tasks,
+    guarantee_tasks,
+    assets_tasks,
+    supplychain_tasks,
+)
 
 
 def _names(value: str) -> list[str]:

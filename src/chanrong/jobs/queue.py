@@ -22,6 +22,8 @@ from chanrong.jobs.orm import JobEvent, JobRun, RunStatus
 # Topics (kept here so publishers and subscribers spell them alike).
 DATA_LANDED = "data.landed"  # subject: the enterprise's org id; any telemetry or records
 PAYMENTS_LANDED = "payments.landed"  # subject: the payee's org id; payment records arrived
+# subject: the payer's org id; records of its outgoing payments arrived (fund-use tracking)
+OUTGOING_PAYMENTS_LANDED = "outgoing_payments.landed"
 
 
 def publish(session: Session, topic: str, subject: str, *, at: datetime | None = None) -> None:

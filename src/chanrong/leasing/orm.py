@@ -32,8 +32,11 @@ class LeaseContract(Base):
     design_life_units: Mapped[int] = mapped_column(BigInteger)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(16))  # active | locked | ended
+    # proposed (by the lessor) | active (accepted by the lessee) | locked | declined | ended
+    state: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the lessee accepted; null while proposed (and for contracts from before acceptance).
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class LeaseBill(Base):
@@ -74,4 +77,21 @@ class DeviceCommand(Base):
     status: Mapped[str] = mapped_column(String(16))  # sent | acknowledged | unanswered
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    log_index: Mapped[int] = mapped_column(BigInteger)
+
+
+class LeaseAsset(Base):
+    """A device a lessor owns or finances, registered before it can be leased."""
+
+    __tablename__ = "lease_assets"
+    # One lessor per device: a second lessor cannot register (and so lease) the same machine.
+    __table_args__ = (UniqueConstraint("lessee_org_id", "device_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    lessor_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    lessee_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    device_id: Mapped[str] = mapped_column(String(100))
+    relation: Mapped[str] = mapped_column(String(16))  # owns | finances
+    reference: Mapped[str] = mapped_column(String(100))  # invoice or finance contract number
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     log_index: Mapped[int] = mapped_column(BigInteger)

@@ -8,14 +8,22 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from chanrong.leasing.orm import DeviceCommand, LeaseBill, LeaseContract, LeasePayment
+from chanrong.leasing.orm import (
+    DeviceCommand,
+    LeaseAsset,
+    LeaseBill,
+    LeaseContract,
+    LeasePayment,
+)
 
 
 class LeasingRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, obj: LeaseContract | LeaseBill | LeasePayment | DeviceCommand) -> None:
+    def add(
+        self, obj: LeaseContract | LeaseBill | LeasePayment | DeviceCommand | LeaseAsset
+    ) -> None:
         self.session.add(obj)
         self.session.flush()
 
@@ -56,4 +64,19 @@ class LeasingRepository:
             select(DeviceCommand)
             .where(DeviceCommand.contract_id == contract_id)
             .order_by(DeviceCommand.sent_at)
+        ).all()
+
+    def asset(self, lessee_org_id: str, device_id: str) -> LeaseAsset | None:
+        return self.session.scalars(
+            select(LeaseAsset).where(
+                LeaseAsset.lessee_org_id == lessee_org_id, LeaseAsset.device_id == device_id
+            )
+        ).one_or_none()
+
+    def assets_for(self, org_id: str) -> Sequence[LeaseAsset]:
+        """Assets the organisation registered as lessor, or registered on its devices."""
+        return self.session.scalars(
+            select(LeaseAsset)
+            .where(or_(LeaseAsset.lessor_org_id == org_id, LeaseAsset.lessee_org_id == org_id))
+            .order_by(LeaseAsset.registered_at)
         ).all()

@@ -46,6 +46,7 @@ class ContractOut(BaseModel):
     end_date: date
     state: str
     created_at: datetime
+    accepted_at: datetime | None = None
 
 
 class BillCreate(BaseModel):
@@ -99,3 +100,25 @@ class ResidualOut(BaseModel):
     design_life_units: int
     condition: Decimal
     residual_fen: int
+
+
+class AssetCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lessee_org_id: str
+    device_id: str
+    relation: str = Field(description="owns | finances")
+    reference: str = Field(description="invoice or finance contract number")
+
+
+class AssetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    lessor_org_id: str
+    lessee_org_id: str
+    device_id: str
+    relation: str
+    reference: str
+    registered_at: datetime
+    log_index: int

@@ -14,6 +14,7 @@ from chanrong.identity.domain import InstitutionType, OrgKind
 from chanrong.jobs.registry import Cadence, JobContext, job, parse_period
 from chanrong.leasing import service
 from chanrong.leasing.commands import MqttCommander
+from chanrong.leasing.signing import load_or_create_signer
 from chanrong.telemetry import service as telemetry
 
 
@@ -27,11 +28,17 @@ def _lessors(session: Session) -> Iterable[str]:
 
 
 def contracts_to_bill(session: Session, _settings: Settings, period: str) -> Iterable[str]:
-    """``<lessor>/<contract>`` for each contract whose term covers the month."""
+    """``<lessor>/<contract>`` for each accepted contract whose term covers the month."""
     first, nxt = month_bounds(parse_period(Cadence.MONTHLY, period))
     for lessor in _lessors(session):
         for c in service.list_contracts(session, identity.system_principal(session, lessor)):
-            if c.lessor_org_id == lessor and c.start_date < nxt and c.end_date >= first:
+            if (
+                c.lessor_org_id == lessor
+                and c.state in service.RUNNING
+                and c.accepted_at is not None
+                and c.start_date < nxt
+                and c.end_date >= first
+            ):
                 yield f"{lessor}/{c.id}"
 
 
@@ -68,7 +75,11 @@ def enforcement(ctx: JobContext) -> str:
     """Lock a leased device whose lessee is in arrears, unlock it once paid (over MQTT)."""
     lessor, contract_id = ctx.subject.split("/", 1)
     officer = identity.system_principal(ctx.session, lessor)
-    commander = MqttCommander(ctx.settings.mqtt_host, ctx.settings.mqtt_port)
+    commander = MqttCommander(
+        ctx.settings.mqtt_host,
+        ctx.settings.mqtt_port,
+        signer=load_or_create_signer(ctx.settings.var_dir),
+    )
     e = service.enforce(ctx.session, officer, commander, contract_id, ctx.day)
     if e.command is None:
         return f"no change ({e.contract.state}), overdue {e.overdue_fen} fen"

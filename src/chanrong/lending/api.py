@@ -16,7 +16,7 @@ from chanrong.core.i18n import t
 from chanrong.core.money import fen_to_yuan, yuan_to_fen
 from chanrong.edge import Ctx, Idempotency, current, idempotency
 from chanrong.lending import service
-from chanrong.lending.domain import OutgoingPayment
+from chanrong.lending.fund_use import FundUseConfig
 from chanrong.lending.monitoring import BorrowerSeries, Order, Point
 from chanrong.lending.schemas import (
     AlertOut,
@@ -24,8 +24,10 @@ from chanrong.lending.schemas import (
     CloseOut,
     CloseRequest,
     CollectionCreate,
+    CollectionOut,
     DisburseRequest,
     DrawRequest,
+    FundFindingOut,
     FundUseOut,
     FundUseRequest,
     InstalmentOut,
@@ -45,12 +47,14 @@ from chanrong.lending.schemas import (
     ProductCreate,
     ProductOut,
     QuoteRequest,
+    RelatedPartiesIn,
     RepaymentCreate,
     RepaymentOut,
     ResolveRequest,
     ReversalCreate,
     ScheduleOut,
 )
+from chanrong.telemetry import service as telemetry
 
 router = APIRouter(prefix="/lending", tags=["lending"])
 
@@ -211,6 +215,18 @@ def get_loan(loan_id: str, ctx: Ctx = Depends(current)) -> LoanDetail:
         balances={k: fen_to_yuan(v) for k, v in view.balances.items()},
         payoff=_payoff(view.payoff) if view.payoff else None,
         classifications=[ClassificationOut.model_validate(c) for c in view.classifications],
+        collections=[
+            CollectionOut(
+                reference=c.reference,
+                payer=c.payer,
+                paid_on=c.paid_on,
+                booked_on=c.booked_on,
+                amount=fen_to_yuan(c.amount_fen),
+                applied=fen_to_yuan(c.applied_fen),
+                released=fen_to_yuan(c.released_fen),
+            )
+            for c in view.collections
+        ],
     )
 
 
@@ -371,11 +387,18 @@ def close(body: CloseRequest, ctx: Ctx = Depends(current)) -> CloseOut:
 def monitor(loan_id: str, body: MonitorRequest, ctx: Ctx = Depends(current)) -> list[AlertOut]:
     """Run the early-warning detectors (needs the borrower's monitoring consent).
 
-    Without ``series`` the borrower's own business records on the platform are read.
+    Without ``series`` the borrower's own business records on the platform are read, and its
+    machines' telemetry day by day where the grant reaches production data.
     """
     s = body.series
     if s is None:
-        found = service.monitor_from_platform(ctx.session, ctx.principal, loan_id, as_of=body.as_of)
+        found = service.monitor_from_platform(
+            ctx.session,
+            ctx.principal,
+            loan_id,
+            as_of=body.as_of,
+            store=telemetry.open_store(ctx.settings),
+        )
         return [_alert(ctx, a) for a in found]
     series = BorrowerSeries(
         output=[Point(p.period, p.value) for p in s.output],
@@ -394,29 +417,62 @@ def monitor(loan_id: str, body: MonitorRequest, ctx: Ctx = Depends(current)) -> 
 
 @router.post("/loans/{loan_id}/fund-use", response_model=FundUseOut)
 def fund_use(loan_id: str, body: FundUseRequest, ctx: Ctx = Depends(current)) -> FundUseOut:
-    """Declared purpose against the borrower's payments after disbursement (needs consent)."""
-    payments = [
-        OutgoingPayment(
-            p.payee,
-            p.payee_industry,
-            yuan_to_fen(p.amount, field="payments.amount"),
-            p.paid_on,
-        )
-        for p in body.payments
-    ]
-    r = service.check_fund_use_of(
-        ctx.session, ctx.principal, loan_id, payments=payments, window_days=body.window_days
+    """Where the loan money went: the borrower's outgoing payments on the platform (its
+    ``outgoing_payments`` records, read under its monitoring consent) traced against the
+    rules; each rule that fires opens an alert with the payments as evidence. The worker
+    runs the same check whenever outgoing payments land; this runs it now."""
+    cfg = FundUseConfig(
+        window_days=body.window_days,
+        fast_days=body.fast_days,
+        fast_share=body.fast_share_pct / 100,
     )
+    r = service.check_fund_use_of(ctx.session, ctx.principal, loan_id, as_of=body.as_of, config=cfg)
+    tr = r.traced
     return FundUseOut(
         purpose=r.purpose,
         disbursed=fen_to_yuan(r.disbursed_fen),
-        consistent=fen_to_yuan(r.consistent_fen),
-        unknown=fen_to_yuan(r.unknown_fen),
-        inconsistent=fen_to_yuan(r.inconsistent_fen),
-        forbidden=fen_to_yuan(r.forbidden_fen),
-        consistent_share=r.consistent_share,
-        findings=list(r.findings),
+        payments_read=r.payments_read,
+        traced=fen_to_yuan(tr.traced_fen),
+        consistent=fen_to_yuan(tr.consistent_fen),
+        unknown=fen_to_yuan(tr.unknown_fen),
+        inconsistent=fen_to_yuan(tr.inconsistent_fen),
+        forbidden=fen_to_yuan(tr.forbidden_fen),
+        consistent_share=tr.consistent_share,
+        findings=[
+            FundFindingOut(
+                rule=h.rule.value,
+                severity="high" if h.high else "medium",
+                amount=fen_to_yuan(h.amount_fen),
+                note=h.note,
+                payments=[
+                    {
+                        "payment_id": p.reference,
+                        "payee_name": p.payee_name,
+                        "paid_date": p.paid_on.isoformat(),
+                        "amount": str(fen_to_yuan(p.amount_fen)),
+                        "loan_money": str(fen_to_yuan(fen)),
+                        "channel": p.channel,
+                    }
+                    for p, fen in h.payments
+                ],
+            )
+            for h in tr.hits
+        ],
+        alert_ids=[a.id for a in r.alerts],
     )
+
+
+@router.put("/loans/{loan_id}/related-parties", response_model=LoanOut)
+def related_parties(loan_id: str, body: RelatedPartiesIn, ctx: Ctx = Depends(current)) -> LoanOut:
+    """The bank declares the borrower's related parties (关联方); loan money paid to them
+    is a fund-use finding."""
+    loan = service.declare_related_parties(
+        ctx.session,
+        ctx.principal,
+        loan_id,
+        [p.model_dump() for p in body.related_parties],
+    )
+    return LoanOut.of(loan)
 
 
 @router.get("/alerts", response_model=list[AlertOut])

@@ -6,50 +6,36 @@ Commands act as a named user of an organisation (``--org`` id, USCC or name, and
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from chanrong.core.errors import NotFound, ValidationFailed
+from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import format_yuan
-from chanrong.edge.commands import console, friendly_errors, unit_of_work
-from chanrong.identity import service as identity
-from chanrong.identity.domain import Principal
+from chanrong.edge.commands import (
+    OrgOpt,
+    UserOpt,
+    acting_principal,
+    console,
+    friendly_errors,
+    parse_day,
+    settings,
+    unit_of_work,
+)
 from chanrong.lending import service
+from chanrong.telemetry import service as telemetry
 
 loans_app = typer.Typer(
-    help="Loans 贷款: products, schedules, servicing, monitoring", no_args_is_help=True
+    help="Loans 贷款: products, schedules, servicing, monitoring",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
 )
 
-OrgOpt = Annotated[str, typer.Option("--org", help="Acting organisation: id, USCC or name")]
-UserOpt = Annotated[str, typer.Option("--user", help="Acting user's username")]
 
-
-def _as(session: Session, org: str, user: str) -> Principal:
-    o = (
-        identity.find_organisation(session, org)
-        or identity.find_enterprise_by_uscc(session, org.upper())
-        or identity.find_organisation_by_name(session, org)
-    )
-    if o is None:
-        raise NotFound(f"org: no organisation {org!r}", field="org")
-    u = next((x for x in identity.list_users_unchecked(session, o.id) if x.username == user), None)
-    if u is None or not u.active:
-        raise NotFound(f"user: no active user {user!r} in {o.name}", field="user")
-    return identity.principal_of(u, o)
-
-
-def _day(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed(
-            f"{field}: {value!r} is not a date like 2025-01-31", field=field
-        ) from None
+_as = acting_principal
+_day = parse_day
 
 
 def text_bar(value: int, peak: int, width: int = 30) -> str:
@@ -488,13 +474,19 @@ def monitor(
 ) -> None:
     """Run the early warnings on the borrower's platform records (needs its consent)."""
     with unit_of_work() as s:
-        found = service.monitor_from_platform(
-            s, _as(s, org, user), loan, as_of=_day(as_of, "as_of")
+        result = service.watch_loan(
+            s,
+            _as(s, org, user),
+            loan,
+            as_of=_day(as_of, "as_of"),
+            store=telemetry.open_store(settings()),
         )
-        if not found:
+        if not result.alerts:
             console.print("[green]no warning[/]")
-        for a in found:
+        for a in result.alerts:
             console.print(f"[red]{a.severity}[/] {a.kind}: {a.message} ({a.status})")
+        if result.telemetry is not service.TelemetryRead.READ:
+            console.print(f"[yellow]telemetry not judged: {result.telemetry.value}[/]")
 
 
 @loans_app.command("watch")
@@ -507,6 +499,7 @@ def watch(org: OrgOpt, user: UserOpt, as_of: Annotated[str, typer.Option("--as-o
             s,
             _as(s, org, user),
             as_of=_day(as_of, "as_of"),
+            store=telemetry.open_store(settings()),
             progress=lambda n, total: bar.update(task, completed=n, total=total),
         )
     t = Table("loan", "kind", "severity", "message")
@@ -514,7 +507,8 @@ def watch(org: OrgOpt, user: UserOpt, as_of: Annotated[str, typer.Option("--as-o
         t.add_row(a.loan_id, a.kind, a.severity, a.message)
     console.print(t)
     console.print(
-        f"watched {report.watched} loans; {len(report.without_consent)} without a monitoring grant"
+        f"watched {report.watched} loans; {len(report.without_consent)} without a monitoring grant;"
+        f" {len(report.without_telemetry)} whose grant does not reach their machines' data"
     )
 
 

@@ -195,75 +195,13 @@ def sweep_share(payment_fen: int, share_pct: Decimal, owed_fen: int) -> int:
     return min(int(share), owed_fen)
 
 
-@dataclass(frozen=True, slots=True)
-class OutgoingPayment:
-    """A payment the borrower made after disbursement."""
+def collection_split(payment_fen: int, owed_fen: int) -> tuple[int, int]:
+    """A payment into a loan's collection account: (applied to the loan, released).
 
-    payee: str
-    payee_industry: str | None
-    amount_fen: int
-    paid_on: date
-
-
-@dataclass(frozen=True, slots=True)
-class FundUse:
-    """Declared purpose against what the money was seen to pay for."""
-
-    purpose: Purpose
-    disbursed_fen: int
-    consistent_fen: int
-    unknown_fen: int
-    inconsistent_fen: int
-    forbidden_fen: int
-    findings: tuple[str, ...]
-
-    @property
-    def consistent_share(self) -> Decimal:
-        seen = self.consistent_fen + self.unknown_fen + self.inconsistent_fen + self.forbidden_fen
-        if seen == 0:
-            return Decimal(0)
-        return (Decimal(self.consistent_fen) / seen).quantize(Decimal("0.0001"))
-
-
-def _matches(industry: str, prefixes: Sequence[str]) -> bool:
-    return any(industry.startswith(p) for p in prefixes)
-
-
-def check_fund_use(
-    purpose: Purpose,
-    disbursed_fen: int,
-    payments: Iterable[OutgoingPayment],
-    *,
-    since: date,
-    window_days: int = 90,
-) -> FundUse:
-    """Compare the borrower's payments in ``window_days`` after ``since`` with the purpose.
-
-    Payments are taken oldest first up to the disbursed amount (later money is the borrower's
-    own). A payee in finance or real estate is a finding whatever the purpose.
+    The loan takes what it is owed, never more than the payment; the rest is the
+    enterprise's. The two always add up to the payment.
     """
-    allowed = PURPOSE_PAYEES[purpose]
-    consistent = unknown = inconsistent = forbidden = 0
-    findings: list[str] = []
-    left = disbursed_fen
-    for pay in sorted(payments, key=lambda p: (p.paid_on, p.payee)):
-        if left <= 0:
-            break
-        if not 0 <= (pay.paid_on - since).days <= window_days:
-            continue
-        amount = min(pay.amount_fen, left)
-        left -= amount
-        industry = pay.payee_industry
-        if industry is None:
-            unknown += amount
-        elif _matches(industry, FORBIDDEN_PAYEES):
-            forbidden += amount
-            findings.append(f"{pay.paid_on.isoformat()} {pay.payee} ({industry}): 资金流入受限行业")
-        elif _matches(industry, allowed):
-            consistent += amount
-        else:
-            inconsistent += amount
-            findings.append(f"{pay.paid_on.isoformat()} {pay.payee} ({industry}): 与申报用途不符")
-    return FundUse(
-        purpose, disbursed_fen, consistent, unknown, inconsistent, forbidden, tuple(findings)
-    )
+    if payment_fen <= 0:
+        raise ValueError("a collection is a positive amount")
+    applied = min(payment_fen, max(owed_fen, 0))
+    return applied, payment_fen - applied

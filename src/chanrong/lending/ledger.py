@@ -320,4 +320,6 @@ def subledger_checks(
         a.PENALTY_INCOME.value: (-acc.get(a.PENALTY_INCOME.value, 0), sub["penalty_accrued"]),
         a.OVERPAYMENT.value: (-acc.get(a.OVERPAYMENT.value, 0), sub["received"] - paid_all),
         a.SETTLEMENT.value: (acc.get(a.SETTLEMENT.value, 0), sub["received"] - sub["disbursed"]),
+        # Collected money the loans did not take is released the moment it arrives.
+        a.COLLECTION_CLEARING.value: (-acc.get(a.COLLECTION_CLEARING.value, 0), 0),
     }

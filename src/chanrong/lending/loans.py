@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from chanrong.core.clock import utcnow
 from chanrong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chanrong.core.ids import new_id
 from chanrong.credit import service as credit
 from chanrong.identity.domain import OrgKind, Principal, Role
 from chanrong.lending import journal
@@ -54,10 +55,13 @@ def book_loan(
     annual_rate: Decimal | str | None = None,
     sweep_share_pct: Decimal | str | None = None,
     line_id: str | None = None,
+    collection_account: str | None = None,
 ) -> Loan:
     """Book a term loan on the bank's own product (from a credit decision, or directly).
 
     The loan waits for the borrower's acceptance of its schedule before disbursement.
+    Customer payments into its ``collection_account`` (default: a virtual account of its
+    own) repay it automatically.
     """
     require_bank_officer(principal)
     product = get_product(session, principal, product_id)
@@ -74,6 +78,7 @@ def book_loan(
         sweep_share_pct=sweep_share_pct,
         line_id=line_id,
         kind=ProductKind.TERM,
+        collection_account=collection_account,
     )
 
 
@@ -87,6 +92,7 @@ def book_from_decision(
     purpose: str,
     amount: Decimal | str | None = None,
     sweep_share_pct: Decimal | str | None = None,
+    collection_account: str | None = None,
 ) -> Loan:
     """Book a loan from the bank's own approved credit decision.
 
@@ -132,6 +138,7 @@ def book_from_decision(
         sweep_share_pct=sweep_share_pct,
         line_id=None,
         kind=ProductKind.TERM,
+        collection_account=collection_account,
     )
 
 
@@ -150,15 +157,19 @@ def new_loan(
     line_id: str | None,
     kind: ProductKind,
     start: date | None = None,
+    collection_account: str | None = None,
 ) -> Loan:
     """Book a loan of ``kind`` on ``product`` once its borrower and terms are checked."""
     require_kind(product, kind)
+    loan_id = new_id()
+    account = parse_collection_account(session, collection_account, loan_id)
     check_borrower(session, borrower_org_id)
     fen = amount if isinstance(amount, int) else parse_amount(amount, "amount")
     check_terms(product, fen, term_months)
     purp = parse_enum(Purpose, purpose, "purpose", Purpose)
     rate = loan_rate(session, product, start or utcnow().date(), annual_rate)
     loan = Loan(
+        id=loan_id,
         product_id=product.id,
         line_id=line_id,
         lender_org_id=product.lender_org_id,
@@ -176,6 +187,8 @@ def new_loan(
         penalty_markup_pct=product.penalty_markup_pct,
         purpose=purp.value,
         sweep_share_pct=parse_pct(sweep_share_pct, "sweep_share_pct", default=Decimal(0)),
+        collection_account=account,
+        related_parties=[],
         status=LoanStatus.BOOKED.value,
         schedule_version=0,
         dpd=0,
@@ -200,13 +213,45 @@ def new_loan(
             "method": loan.method,
             "day_count": loan.day_count,
             "purpose": loan.purpose,
+            "collection_account": account,
         },
     )
     return loan
 
 
-def accept_loan(session: Session, principal: Principal, loan_id: str) -> Loan:
+def virtual_account(loan_id: str) -> str:
+    """The virtual collection account (虚拟回款账户) a loan gets unless the bank names one."""
+    return "VA" + loan_id.replace("-", "").upper()
+
+
+def parse_collection_account(session: Session, raw: str | None, loan_id: str) -> str:
+    """The collection account a new loan binds: the bank's, checked and free, or its own."""
+    if raw is None:
+        return virtual_account(loan_id)
+    account = raw.strip().replace(" ", "")
+    if not 6 <= len(account) <= 40 or not all(c.isalnum() or c == "-" for c in account):
+        raise ValidationFailed(
+            "collection_account: 6 to 40 letters, digits or dashes", field="collection_account"
+        )
+    if LendingRepository(session).loan_by_collection_account(account) is not None:
+        raise Conflict(
+            "collection_account: already bound to another loan", field="collection_account"
+        )
+    return account
+
+
+def accept_loan(
+    session: Session, principal: Principal, loan_id: str, *, terms_sha256: str | None = None
+) -> Loan:
     """The borrower accepts the booked loan and the schedule it was shown."""
+    return accept(session, principal, loan_id, terms_sha256=terms_sha256)[0]
+
+
+def accept(
+    session: Session, principal: Principal, loan_id: str, *, terms_sha256: str | None = None
+) -> tuple[Loan, int]:
+    """Accept a booked loan as its borrower; with ``terms_sha256`` the acceptance's log entry
+    names the terms document accepted. Returns the loan and the entry's index."""
     loan = visible_loan(session, principal, loan_id)
     if principal.org_id != loan.borrower_org_id:
         raise Forbidden("only the borrower accepts a loan")
@@ -216,8 +261,10 @@ def accept_loan(session: Session, principal: Principal, loan_id: str) -> Loan:
         raise Conflict(f"status: a {loan.status} loan cannot be accepted", field="status")
     loan.status = LoanStatus.ACCEPTED.value
     session.flush()
-    log_loan_event(session, "loan.accepted", principal.org_id, loan, {"user_id": principal.user_id})
-    return loan
+    payload: dict[str, str] = {"user_id": principal.user_id}
+    if terms_sha256 is not None:
+        payload["terms_sha256"] = terms_sha256
+    return loan, log_loan_event(session, "loan.accepted", principal.org_id, loan, payload)
 
 
 def disburse(session: Session, principal: Principal, loan_id: str, *, on: date) -> Loan:
@@ -258,6 +305,17 @@ def activate(session: Session, loan: Loan, on: date) -> None:
     book = Book()
     book.post(loan.id, journal.disbursement(loan.principal_fen), on, memo="放款")
     book.flush(LendingRepository(session))
+
+
+def booked_decisions(session: Session) -> dict[str, str]:
+    """Every credit decision a disbursed loan was booked on, platform-wide: decision id → the
+    first such loan's id (what credit trains on: ``credit.service.PlatformOutcomes``). Trusted
+    callers only (training); a loan never disbursed carried no risk and is left out."""
+    out: dict[str, str] = {}
+    for loan in LendingRepository(session).loans():
+        if loan.decision_id and loan.start_on is not None:
+            out.setdefault(loan.decision_id, loan.id)
+    return out
 
 
 def list_loans(session: Session, principal: Principal) -> Sequence[Loan]:

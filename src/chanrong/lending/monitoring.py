@@ -44,6 +44,22 @@ register(
             "zh-CN": "资金用途不符: {count} 笔",
             "en": "Loan money paid against its declared purpose: {count} payments",
         },
+        "lending.alert.fund_related_party": {
+            "zh-CN": "贷款资金流向关联方: {count} 笔, 共 {amount} 元",
+            "en": "Loan money paid to related parties: {count} payments, {amount} yuan",
+        },
+        "lending.alert.fund_back_to_borrower": {
+            "zh-CN": "贷款资金回流借款人账户: {count} 笔, 共 {amount} 元",
+            "en": "Loan money back in the borrower's own accounts: {count} payments, {amount} yuan",
+        },
+        "lending.alert.fund_cash": {
+            "zh-CN": "贷款资金提取现金: {count} 笔, 共 {amount} 元",
+            "en": "Loan money taken out in cash: {count} payments, {amount} yuan",
+        },
+        "lending.alert.fund_too_fast": {
+            "zh-CN": "贷款资金快进快出: {share}% 在放款后 {days} 天内转出",
+            "en": "Loan money left too fast: {share}% paid out within {days} days",
+        },
     }
 )
 
@@ -64,7 +80,12 @@ class AlertKind(StrEnum):
     CORE_CUSTOMER_LOST = "core_customer_lost"  # 核心客户订单流失
     PAYMENT_DELAYS_RISING = "payment_delays_rising"  # 付款/回款延迟上升
     DATA_SILENT = "data_silent"  # 数据中断
-    FUND_USE = "fund_use"  # 资金用途不符
+    FUND_USE = "fund_use"  # 资金用途不符 (outside the purpose, or to finance / real estate)
+    FUND_RELATED_PARTY = "fund_related_party"  # 流向关联方
+    FUND_BACK_TO_BORROWER = "fund_back_to_borrower"  # 回流借款人
+    FUND_CASH = "fund_cash"  # 提现
+    FUND_TOO_FAST = "fund_too_fast"  # 快进快出
+    EQUIPMENT_SLOWDOWN = "equipment_slowdown"  # 设备运行走弱 (daily telemetry)
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,10 @@ class Loan(Base):
     penalty_markup_pct: Mapped[Decimal] = mapped_column(DecimalText())
     purpose: Mapped[str] = mapped_column(String(32))
     sweep_share_pct: Mapped[Decimal] = mapped_column(DecimalText())
+    # 回款账户: customer payments into this account repay the loan; the rest is released.
+    collection_account: Mapped[str | None] = mapped_column(String(40), unique=True)
+    # Related parties the bank declared (name, USCC): loan money paid to them is a finding.
+    related_parties: Mapped[list[dict[str, str]]] = mapped_column(JSON, server_default="[]")
     status: Mapped[str] = mapped_column(String(16), index=True)
     start_on: Mapped[date | None] = mapped_column(Date)
     schedule_version: Mapped[int] = mapped_column(Integer, default=0)
@@ -203,6 +207,29 @@ class Repayment(Base):
     source: Mapped[str] = mapped_column(String(16))
     reference: Mapped[str] = mapped_column(String(100))
     entry_id: Mapped[str] = mapped_column(ForeignKey("lending_journal_entries.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Collection(Base):
+    """A customer payment into a loan's collection account: what the loan took, what was
+    released to the enterprise. One per payment reference and loan: it never applies twice."""
+
+    __tablename__ = "lending_collections"
+    __table_args__ = (UniqueConstraint("loan_id", "reference"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    loan_id: Mapped[str] = mapped_column(ForeignKey("lending_loans.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(100))
+    account: Mapped[str] = mapped_column(String(40))
+    payer: Mapped[str | None] = mapped_column(String(200))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    applied_fen: Mapped[int] = mapped_column(BigInteger)
+    released_fen: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date] = mapped_column(Date)
+    # The day the bank's books took it (later than paid_on when those days were closed).
+    booked_on: Mapped[date] = mapped_column(Date)
+    repayment_id: Mapped[str | None] = mapped_column(ForeignKey("lending_repayments.id"))
+    release_entry_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -14,6 +14,7 @@ from chanrong.lending.orm import (
     Alert,
     Allocation,
     ClassificationChange,
+    Collection,
     CreditLine,
     DailyClose,
     Instalment,
@@ -223,6 +224,29 @@ class LendingRepository:
             for loan_id, message in rows:
                 out.setdefault(loan_id, message)
         return out
+
+    def loan_by_collection_account(self, account: str) -> Loan | None:
+        """The loan whose collection account (回款账户) this is, locked for the payment."""
+        return self.session.scalars(
+            select(Loan)
+            .where(Loan.collection_account == account)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+
+    def collection(self, loan_id: str, reference: str) -> Collection | None:
+        return self.session.scalars(
+            select(Collection).where(
+                Collection.loan_id == loan_id, Collection.reference == reference
+            )
+        ).one_or_none()
+
+    def collections(self, loan_id: str) -> Sequence[Collection]:
+        return self.session.scalars(
+            select(Collection)
+            .where(Collection.loan_id == loan_id)
+            .order_by(Collection.booked_on, Collection.created_at)
+        ).all()
 
     def repayment_by_reference(self, loan_id: str, reference: str) -> Repayment | None:
         return self.session.scalars(

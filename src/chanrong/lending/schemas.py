@@ -110,6 +110,9 @@ class LoanCreate(_In):
     decision_id: str | None = Field(default=None, description="an approved credit decision")
     annual_rate: Decimal | None = Field(default=None, description="from the decision, fixed only")
     sweep_share_pct: Decimal | None = Field(default=None, description="回款自动还款 share, %")
+    collection_account: str | None = Field(
+        default=None, max_length=40, description="回款账户; default: a virtual account of the loan"
+    )
 
 
 class LoanFromDecision(_In):
@@ -119,6 +122,9 @@ class LoanFromDecision(_In):
     purpose: Purpose
     amount: Yuan | None = Field(default=None, description="default: the rest of the limit")
     sweep_share_pct: Decimal | None = None
+    collection_account: str | None = Field(
+        default=None, max_length=40, description="回款账户; default: a virtual account of the loan"
+    )
 
 
 class LoanOut(BaseModel):
@@ -135,6 +141,8 @@ class LoanOut(BaseModel):
     annual_rate: Decimal
     purpose: Purpose
     sweep_share_pct: Decimal
+    collection_account: str | None = Field(description="回款账户: customer payments into it repay")
+    related_parties: list[dict[str, str]]
     status: str
     start_on: date | None
     dpd: int
@@ -161,6 +169,8 @@ class LoanOut(BaseModel):
             annual_rate=loan.annual_rate,
             purpose=loan.purpose,
             sweep_share_pct=loan.sweep_share_pct,
+            collection_account=loan.collection_account,
+            related_parties=list(loan.related_parties or []),
             status=loan.status,
             start_on=loan.start_on,
             dpd=loan.dpd,
@@ -192,12 +202,27 @@ class PayoffOut(BaseModel):
     total: Yuan
 
 
+class CollectionOut(BaseModel):
+    """A customer payment into the loan's collection account: repaid and released."""
+
+    reference: str
+    payer: str | None
+    paid_on: date
+    booked_on: date
+    amount: Yuan
+    applied: Yuan = Field(description="What repaid the loan")
+    released: Yuan = Field(description="The surplus released to the enterprise")
+
+
 class LoanDetail(BaseModel):
     loan: LoanOut
     instalments: list[InstalmentOut]
     balances: dict[str, Yuan]
     payoff: PayoffOut | None
     classifications: list[ClassificationOut]
+    collections: list[CollectionOut] = Field(
+        default_factory=list, description="回款账户: customer payments and what each repaid"
+    )
 
 
 class DisburseRequest(_In):
@@ -351,24 +376,45 @@ class ResolveRequest(_In):
     note: str = Field(min_length=1, max_length=300)
 
 
-class PaymentIn(_In):
-    payee: str = Field(min_length=1, max_length=200)
-    payee_industry: str | None = Field(default=None, description="GB/T 4754, e.g. C34 or K")
-    amount: Yuan
-    paid_on: date
-
-
 class FundUseRequest(_In):
-    payments: list[PaymentIn]
-    window_days: int = Field(default=90, ge=1, le=366)
+    """Check where the loan money went, on the borrower's outgoing payments on the platform.
+
+    The payments are no longer supplied by the bank: they arrive through the enterprise's
+    intake as ``outgoing_payments`` records and are read under its monitoring consent.
+    """
+
+    window_days: int = Field(default=90, ge=1, le=366, description="days after disbursement")
+    fast_days: int = Field(default=3, ge=0, le=60, description="快进快出: within this many days")
+    fast_share_pct: Decimal = Field(default=Decimal(80), gt=0, le=100)
+    as_of: date | None = None
+
+
+class FundFindingOut(BaseModel):
+    rule: str
+    severity: str
+    amount: Yuan
+    note: str
+    payments: list[dict[str, Any]]
 
 
 class FundUseOut(BaseModel):
     purpose: Purpose
     disbursed: Yuan
+    payments_read: int
+    traced: Yuan
     consistent: Yuan
     unknown: Yuan
     inconsistent: Yuan
     forbidden: Yuan
     consistent_share: Decimal
-    findings: list[str]
+    findings: list[FundFindingOut]
+    alert_ids: list[str]
+
+
+class PartyIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    uscc: str | None = Field(default=None, description="统一社会信用代码, if known")
+
+
+class RelatedPartiesIn(_In):
+    related_parties: list[PartyIn] = Field(max_length=200)

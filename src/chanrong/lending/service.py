@@ -7,12 +7,16 @@ cases themselves live in modules named for what they hold:
 |---|---|
 | ``products`` | products, LPR fixings, quotes, the terms a request must fit |
 | ``loans`` | booking (directly or from a credit decision), acceptance, disbursement |
+| ``offers`` | the enterprise's own journey: offers, applying with consent, accepting |
 | ``lines`` | revolving credit lines and drawdowns |
 | ``repayments`` | repayments, reversals, sweeps from collected receivables |
+| ``collection_accounts`` | customer payments into a loan's collection account: applied, released |
 | ``prepayment`` | payoff quotes and prepayments that rewrite the schedule |
 | ``close`` | the daily close and its proof that the books balance |
 | ``views`` | a loan's schedule, balances, history and journal |
 | ``watch`` / ``alerts`` | post-loan monitoring under consent; the alerts it raises |
+| ``fund_watch`` / ``fund_use`` | where the loan money went (outgoing payments on the platform) |
+| ``watch`` / ``alerts`` | post-loan monitoring under consent (records and machines); its alerts |
 | ``postings`` / ``events`` | the ledger writer; entries in the verifiable log |
 | ``access`` / ``inputs`` | who may see and act on what; parsing the caller's input |
 
@@ -25,14 +29,33 @@ from __future__ import annotations
 
 from chanrong.lending.alerts import list_alerts, update_alert
 from chanrong.lending.close import CloseReport, close_books, daily_close
+from chanrong.lending.collection_accounts import Collected, collect_payment
+from chanrong.lending.fund_watch import (
+    FundSweep,
+    FundUseReport,
+    check_fund_use_of,
+    declare_related_parties,
+    fund_use_of_borrower,
+)
 from chanrong.lending.lines import draw, get_line, line_available_fen, open_credit_line
 from chanrong.lending.loans import (
     accept_loan,
     book_from_decision,
     book_loan,
+    booked_decisions,
     disburse,
     get_loan,
     list_loans,
+)
+from chanrong.lending.offers import (
+    Acceptance,
+    ConsentTerms,
+    EnterpriseApplication,
+    Offer,
+    accept_offer,
+    apply_for_offer,
+    list_offers,
+    terms_sha256,
 )
 from chanrong.lending.prepayment import Payoff, payoff_quote, prepay
 from chanrong.lending.products import create_product, get_product, list_products, quote, record_lpr
@@ -45,35 +68,54 @@ from chanrong.lending.repayments import (
 from chanrong.lending.views import LoanView, loan_journal, loan_view
 from chanrong.lending.watch import (
     MONITORING_DATASETS,
+    LoanWatch,
+    TelemetryRead,
     WatchReport,
-    check_fund_use_of,
     monitor_book,
     monitor_from_platform,
     monitor_loan,
     platform_series,
+    telemetry_series,
+    watch_loan,
 )
 
 __all__ = [
     "MONITORING_DATASETS",
+    "Acceptance",
     "CloseReport",
+    "Collected",
+    "ConsentTerms",
+    "EnterpriseApplication",
+    "FundSweep",
+    "FundUseReport",
     "LoanView",
+    "LoanWatch",
+    "Offer",
     "Payoff",
+    "TelemetryRead",
     "WatchReport",
     "accept_loan",
+    "accept_offer",
+    "apply_for_offer",
     "book_from_decision",
     "book_loan",
+    "booked_decisions",
     "check_fund_use_of",
     "close_books",
+    "collect_payment",
     "create_product",
     "daily_close",
+    "declare_related_parties",
     "disburse",
     "draw",
+    "fund_use_of_borrower",
     "get_line",
     "get_loan",
     "get_product",
     "line_available_fen",
     "list_alerts",
     "list_loans",
+    "list_offers",
     "list_products",
     "loan_journal",
     "loan_view",
@@ -90,5 +132,8 @@ __all__ = [
     "repay",
     "reverse_repayment",
     "sweep_collection",
+    "telemetry_series",
+    "terms_sha256",
     "update_alert",
+    "watch_loan",
 ]

@@ -1,4 +1,5 @@
-"""Lending's jobs for the worker: the daily close, post-loan monitoring, the collections sweep.
+"""Lending's jobs for the worker: the daily close, post-loan monitoring, the collections sweep,
+fund-use tracking.
 
 Each opens nothing itself: the worker hands it a unit of work for one subject and period and
 commits the work together with the record that it was done.
@@ -15,7 +16,7 @@ from chanrong.core.errors import ConsentRequired
 from chanrong.core.settings import Settings
 from chanrong.identity import service as identity
 from chanrong.identity.domain import InstitutionType, OrgKind
-from chanrong.jobs.queue import PAYMENTS_LANDED
+from chanrong.jobs.queue import OUTGOING_PAYMENTS_LANDED, PAYMENTS_LANDED
 from chanrong.jobs.registry import Cadence, JobContext, job
 from chanrong.lending import service
 from chanrong.telemetry import service as telemetry
@@ -75,11 +76,18 @@ def watch(ctx: JobContext) -> str:
     lender, loan_id = ctx.subject.split("/", 1)
     officer = identity.system_principal(ctx.session, lender)
     try:
-        found = service.monitor_from_platform(ctx.session, officer, loan_id, as_of=ctx.day)
+        result = service.watch_loan(
+            ctx.session,
+            officer,
+            loan_id,
+            as_of=ctx.day,
+            store=telemetry.open_store(ctx.settings),
+        )
     except ConsentRequired as exc:
         # As in `loans watch`: a borrower without a monitoring grant is listed, not read.
         return f"not watched: no monitoring grant ({exc.extra.get('reason', 'refused')})"
-    return f"{len(found)} alert(s)" if found else "no warning"
+    found = f"{len(result.alerts)} alert(s)" if result.alerts else "no warning"
+    return f"{found}; telemetry {result.telemetry.value}"
 
 
 @job(
@@ -89,21 +97,65 @@ def watch(ctx: JobContext) -> str:
     debounce=timedelta(seconds=30),
 )
 def collections_sweep(ctx: JobContext) -> str:
-    """回款自动还款: sweep a borrower's newly landed customer payments into its loans."""
+    """回款自动还款: a borrower's newly landed customer payments repay its loans.
+
+    A payment into one of its loans' collection accounts (回款账户) repays that loan and
+    the rest is released to the enterprise; any other payment sweeps the agreed share to
+    its loans. Both are idempotent per payment reference: a payment taken by an earlier
+    window is not taken again.
+    """
     payments = telemetry.pipeline_records(
         ctx.session, kind="payments", org_id=ctx.subject, start=ctx.today - SWEEP_LOOKBACK
     )
-    swept = 0
+    swept = collected = 0
+    left: list[str] = []
     for p in payments:
-        # sweep_collection is idempotent per payment reference: a payment swept by an
-        # earlier window is not swept again.
+        if p.amount_fen <= 0:
+            continue  # a nil payment repays nothing (and the record says so)
+        ref = f"payment:{p.payment_id}"
+        if p.account:
+            got = service.collect_payment(
+                ctx.session,
+                borrower_org_id=ctx.subject,
+                account=p.account,
+                payment_ref=ref,
+                amount_fen=p.amount_fen,
+                paid_on=p.paid_date,
+                payer=p.payer_uscc,
+            )
+            if got.outcome == "collected":
+                collected += 1
+            elif got.outcome == "changed":
+                # Edited after it was applied: the bank decides, the worker does not re-apply.
+                left.append(p.payment_id)
+            if got.outcome != "unmatched":
+                continue
         swept += len(
             service.sweep_collection(
                 ctx.session,
                 borrower_org_id=ctx.subject,
-                payment_ref=f"payment:{p.payment_id}",
+                payment_ref=ref,
                 amount_fen=p.amount_fen,
                 paid_on=p.paid_date,
             )
         )
-    return f"{len(payments)} payment(s) seen, {swept} sweep(s)"
+    out = f"{len(payments)} payment(s) seen, {collected} collected, {swept} sweep(s)"
+    if left:
+        out += f"; changed after collection, left for the bank: {', '.join(left[:10])}"
+    return out
+
+
+@job(
+    "lending.fund_use",
+    cadence=Cadence.EVENT,
+    triggers=(OUTGOING_PAYMENTS_LANDED,),
+    debounce=timedelta(seconds=30),
+)
+def fund_use(ctx: JobContext) -> str:
+    """Where a borrower's loan money went, each time its outgoing payments land: every active
+    loan is checked by its own bank under the borrower's monitoring consent."""
+    done = service.fund_use_of_borrower(ctx.session, ctx.subject, as_of=ctx.today)
+    out = f"{done.checked} loan(s) checked, {done.alerts} alert(s)"
+    if done.without_consent:
+        out += f"; not read, no monitoring grant: {len(done.without_consent)} loan(s)"
+    return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -12,7 +12,7 @@ from chanrong.lending.access import visible_loan
 from chanrong.lending.domain import InstalmentState, LoanStatus
 from chanrong.lending.ledger import instalment_states
 from chanrong.lending.orm import ClassificationChange as ClassificationRow
-from chanrong.lending.orm import JournalEntry, JournalLine, Loan
+from chanrong.lending.orm import Collection, JournalEntry, JournalLine, Loan
 from chanrong.lending.postings import load_loan
 from chanrong.lending.prepayment import Payoff, payoff_on
 from chanrong.lending.repository import LendingRepository
@@ -27,6 +27,19 @@ class LoanView:
     balances: dict[str, int]
     payoff: Payoff | None
     classifications: list[ClassificationRow]
+    # Customer payments into the loan's collection account (回款账户): what each repaid and
+    # what was released to the enterprise, oldest first.
+    collections: list[Collection] = field(default_factory=list)
+
+    @property
+    def collected_applied_fen(self) -> int:
+        """Repaid from the collection account, in total."""
+        return sum(c.applied_fen for c in self.collections)
+
+    @property
+    def collected_released_fen(self) -> int:
+        """Released to the enterprise from the collection account (the surplus), in total."""
+        return sum(c.released_fen for c in self.collections)
 
 
 def loan_view(session: Session, principal: Principal, loan_id: str) -> LoanView:
@@ -50,6 +63,7 @@ def loan_view(session: Session, principal: Principal, loan_id: str) -> LoanView:
         {k.value: v for k, v in bal.items()},
         payoff,
         list(repo.classifications(loan.id)),
+        list(repo.collections(loan.id)),
     )
 
 

@@ -1,41 +1,51 @@
 """Post-loan monitoring (贷后监控) of a bank's loans, under the borrower's consent.
 
 Reads the borrower's data (series given by the bank, or its platform records) through
-governance with purpose 贷后监控, runs the pure detectors of ``monitoring`` and raises
-alerts; also checks the use of funds against the declared purpose. Without a live grant
-nothing is read or written.
+governance with purpose 贷后监控, runs the pure detectors of ``monitoring`` (monthly bills,
+orders, payments) and ``telemetry_detectors`` (its machines, day by day) and raises alerts
+(the use of funds is tracked in ``fund_watch``). Without a live grant nothing is read or
+written; a grant that covers the business records but not the telemetry (production
+data) leaves the machines unread, and the pass says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from chanrong.core.errors import Conflict, ConsentRequired
+from chanrong.core.errors import ConsentRequired
 from chanrong.governance import service as governance
 from chanrong.governance.service import Purpose as DataPurpose
 from chanrong.identity.domain import Principal
 from chanrong.lending.access import loan_for_lender, require_bank_officer
 from chanrong.lending.alerts import raise_alert
-from chanrong.lending.domain import FundUse as FundUseReport
-from chanrong.lending.domain import LoanStatus, OutgoingPayment, Purpose, check_fund_use
+from chanrong.lending.domain import LoanStatus
 from chanrong.lending.monitoring import (
-    AlertKind,
     BorrowerSeries,
     MonitoringConfig,
     Order,
     Point,
-    Severity,
     detect,
 )
 from chanrong.lending.orm import Alert, Loan
 from chanrong.lending.repository import LendingRepository
 from chanrong.lending.schedule import add_months
+from chanrong.lending.telemetry_detectors import (
+    DEVICE_KINDS,
+    METRICS,
+    DailySeries,
+    DeviceDays,
+    TelemetryConfig,
+    detect_slowdown,
+    firm_series,
+)
 from chanrong.telemetry import service as telemetry
+from chanrong.telemetry.store import TelemetryStore
 
 # Datasets the monitoring detectors read, by the series they feed.
 MONITORING_DATASETS = {
@@ -44,6 +54,11 @@ MONITORING_DATASETS = {
     "orders": "business.orders",
     "payment_delay_days": "business.payments",
 }
+# The daily detector compares the last weeks with half a year before them and with the same
+# season a year ago: it reads a year and a quarter of device days, plus its windows.
+TELEMETRY_LOOKBACK_DAYS = 364 + 91 + 56
+# Refusals that mean the grant covers the business records but not the machines' data.
+_TELEMETRY_NOT_GRANTED = ("category_not_granted", "grade_above_grant", "grade_3_aggregate_only")
 
 
 def monitor_loan(
@@ -138,22 +153,116 @@ def platform_series(
     )
 
 
+class TelemetryRead(StrEnum):
+    """What became of the borrower's telemetry in one monitoring pass."""
+
+    READ = "read"  # read under the grant and judged
+    NOT_GRANTED = "not_granted"  # the grant covers its business records, not its machines
+    NO_DEVICES = "no_devices"  # read, but it has no production machine data to judge
+
+
+@dataclass(frozen=True, slots=True)
+class LoanWatch:
+    """One loan's monitoring pass: the alerts raised or refreshed, and the telemetry's fate."""
+
+    alerts: list[Alert]
+    telemetry: TelemetryRead
+
+
+def telemetry_series(
+    session: Session, principal: Principal, loan: Loan, store: TelemetryStore, *, as_of: date
+) -> tuple[DailySeries | None, list[dict[str, Any]]]:
+    """The borrower's daily machine figures up to ``as_of`` and the logged reads behind them.
+
+    Read as device days through the telemetry service, which has governance check the
+    bank's grant for 贷后监控 and log each dataset's read; a refusal raises
+    ``ConsentRequired`` before anything is read.
+    """
+    read = telemetry.device_days_of(
+        session,
+        principal,
+        store,
+        org_id=loan.borrower_org_id,
+        start=as_of - timedelta(days=TELEMETRY_LOOKBACK_DAYS),
+        end=as_of + timedelta(days=1),
+        metrics=METRICS,
+        kinds=DEVICE_KINDS,
+        purpose=DataPurpose.POST_LOAN_MONITORING,
+    )
+    reads = [
+        {
+            "dataset": r.dataset,
+            "log_index": r.log.index if r.log else None,
+            "leaf_hash": r.log.leaf_hash if r.log else None,
+            "grant_id": r.grant_id,
+        }
+        for r in read.reads
+    ]
+    t = read.table
+    series = firm_series(
+        DeviceDays(
+            kind=t.column("kind").to_numpy(zero_copy_only=False),
+            metric=t.column("metric").to_numpy(zero_copy_only=False),
+            day=t.column("day").to_numpy(),
+            increase=t.column("increase").to_numpy(),
+            running=t.column("running").to_numpy(),
+            idle=t.column("idle").to_numpy(),
+            fault=t.column("fault").to_numpy(),
+        )
+    )
+    return series, reads
+
+
+def watch_loan(
+    session: Session,
+    principal: Principal,
+    loan_id: str,
+    *,
+    as_of: date,
+    store: TelemetryStore,
+    config: MonitoringConfig | None = None,
+    telemetry_config: TelemetryConfig | None = None,
+) -> LoanWatch:
+    """Run every early warning on the borrower's platform records and machines (under consent).
+
+    The business records are read first: without a monitoring grant this raises
+    ``ConsentRequired`` and nothing is read. The telemetry is read next; a grant that does not
+    reach production data leaves it unread (``TelemetryRead.NOT_GRANTED``), it is not an error.
+    """
+    loan = loan_for_lender(session, principal, loan_id)
+    series = platform_series(session, principal, loan, as_of=as_of)
+    detections = detect(series, as_of=as_of, config=config)
+    state = TelemetryRead.READ
+    try:
+        daily, reads = telemetry_series(session, principal, loan, store, as_of=as_of)
+    except ConsentRequired as exc:
+        if exc.extra.get("reason") not in _TELEMETRY_NOT_GRANTED:
+            raise
+        daily, reads, state = None, [], TelemetryRead.NOT_GRANTED
+    if daily is None:
+        state = state if state is TelemetryRead.NOT_GRANTED else TelemetryRead.NO_DEVICES
+    else:
+        found = detect_slowdown(daily, as_of=as_of, config=telemetry_config, reads=reads)
+        if found is not None:
+            detections = sorted([*detections, found], key=lambda d: -d.severity.rank)
+    alerts = [
+        raise_alert(session, loan, d.kind, d.severity, d.params, d.evidence, as_of)
+        for d in detections
+    ]
+    return LoanWatch(alerts, state)
+
+
 def monitor_from_platform(
     session: Session,
     principal: Principal,
     loan_id: str,
     *,
     as_of: date,
+    store: TelemetryStore,
     config: MonitoringConfig | None = None,
 ) -> list[Alert]:
     """Run the early warnings on the borrower's own platform records (under consent)."""
-    loan = loan_for_lender(session, principal, loan_id)
-    series = platform_series(session, principal, loan, as_of=as_of)
-    detections = detect(series, as_of=as_of, config=config)
-    return [
-        raise_alert(session, loan, d.kind, d.severity, d.params, d.evidence, as_of)
-        for d in detections
-    ]
+    return watch_loan(session, principal, loan_id, as_of=as_of, store=store, config=config).alerts
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +272,7 @@ class WatchReport:
     watched: int
     alerts: list[Alert]
     without_consent: list[str]  # loan ids whose borrower has granted no monitoring consent
+    without_telemetry: list[str] = field(default_factory=list)  # grant short of production data
 
 
 def monitor_book(
@@ -170,11 +280,13 @@ def monitor_book(
     principal: Principal,
     *,
     as_of: date,
+    store: TelemetryStore,
     progress: Callable[[int, int], None] | None = None,
 ) -> WatchReport:
     """Run the early warnings over every active loan of the caller's book.
 
-    A borrower without a live monitoring grant is listed, not read: the pass carries on.
+    A borrower without a live monitoring grant is listed, not read: the pass carries on; so
+    is one whose grant does not reach its machines' data (its business records are read).
     """
     require_bank_officer(principal)
     loans = LendingRepository(session).loans(
@@ -182,66 +294,18 @@ def monitor_book(
     )
     found: list[Alert] = []
     refused: list[str] = []
+    unread: list[str] = []
     for n, loan in enumerate(loans, start=1):
         try:
             # A refusal comes before anything is read for that dataset; reads already
             # granted stay logged, as they did happen.
-            found.extend(monitor_from_platform(session, principal, loan.id, as_of=as_of))
+            result = watch_loan(session, principal, loan.id, as_of=as_of, store=store)
         except ConsentRequired:
             refused.append(loan.id)
+        else:
+            found.extend(result.alerts)
+            if result.telemetry is TelemetryRead.NOT_GRANTED:
+                unread.append(loan.id)
         if progress:
             progress(n, len(loans))
-    return WatchReport(len(loans) - len(refused), found, refused)
-
-
-def check_fund_use_of(
-    session: Session,
-    principal: Principal,
-    loan_id: str,
-    *,
-    payments: Sequence[OutgoingPayment],
-    window_days: int = 90,
-) -> FundUseReport:
-    """Declared purpose vs the borrower's payments after disbursement (under consent).
-
-    A finding opens a ``fund_use`` alert carrying the payments as evidence.
-    """
-    loan = loan_for_lender(session, principal, loan_id)
-    if loan.start_on is None:
-        raise Conflict("status: the loan has not been disbursed", field="status")
-    governance.authorize_read(
-        session,
-        principal,
-        owner_org_id=loan.borrower_org_id,
-        dataset="business.payments",
-        purpose=DataPurpose.POST_LOAN_MONITORING,
-    )
-    report = check_fund_use(
-        Purpose(loan.purpose),
-        loan.principal_fen,
-        payments,
-        since=loan.start_on,
-        window_days=window_days,
-    )
-    if report.findings:
-        severity = Severity.HIGH if report.forbidden_fen else Severity.MEDIUM
-        raise_alert(
-            session,
-            loan,
-            AlertKind.FUND_USE,
-            severity,
-            {"count": str(len(report.findings))},
-            {
-                "type": "bar",
-                "unit": "yuan",
-                "series": [
-                    {"label": "consistent", "value": report.consistent_fen / 100},
-                    {"label": "unknown", "value": report.unknown_fen / 100},
-                    {"label": "inconsistent", "value": report.inconsistent_fen / 100},
-                    {"label": "forbidden", "value": report.forbidden_fen / 100},
-                ],
-                "findings": list(report.findings),
-            },
-            loan.closed_through or loan.start_on,
-        )
-    return report
+    return WatchReport(len(loans) - len(refused), found, refused, unread)

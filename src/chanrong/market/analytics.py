@@ -170,6 +170,8 @@ class MarketReport:
     top_investors: list[InvestorActivity]
     listings: ListingFigures
     tagged: dict[str, int] = field(default_factory=dict)
+    province_unknown: int = 0  # events whose province is not known (outside by_province)
+    amount_unknown: int = 0  # events whose amount is not known or not disclosed
 
 
 def _share(part: int, whole: int) -> float:
@@ -287,9 +289,27 @@ class MarketAnalytics:
         return self._buckets("field", year, {f.value: f.label_zh for f in Field})
 
     def by_province(self, year: int, top: int = 10) -> list[Bucket]:
-        """The ``top`` provinces by the year's events."""
-        buckets = self._buckets("province_code", year, {})
-        return [Bucket(b.key, province_name(b.key), *_counts(b)) for b in buckets[:top]]
+        """The ``top`` provinces by the year's events; shares are of the events whose province
+        is known (the unknown count is ``province_unknown``)."""
+        buckets = self._buckets("province_code", year, {}, where="province_code IS NOT NULL")
+        known = sum(b.events for b in buckets)
+        return [
+            Bucket(
+                b.key, province_name(b.key), b.events, b.companies, b.amount_fen,
+                _share(b.events, known),
+            )
+            for b in buckets[:top]
+        ]  # fmt: skip
+
+    def province_unknown(self, year: int) -> int:
+        """The year's events whose province is not known."""
+        return int(
+            self._one(
+                """SELECT count(*) FROM events
+                   WHERE year(event_date) = ? AND province_code IS NULL""",
+                [year],
+            )[0]
+        )
 
     def by_cluster(self, year: int) -> list[Bucket]:
         """The year's events per city cluster (Yangtze River Delta …)."""
@@ -493,7 +513,8 @@ class MarketAnalytics:
             disclosed_events=disclosed,
             disclosed_share=_share(disclosed, events),
             amount_total_fen=total,
-            average_deal_fen=total // events if events else None,
+            # Over nothing known, the average is absent, not zero.
+            average_deal_fen=total // events if disclosed else None,
             average_disclosed_deal_fen=total // disclosed if disclosed else None,
             early_stage_events=int(early),
             early_stage_share=_share(int(early), events),
@@ -505,6 +526,8 @@ class MarketAnalytics:
             by_stage=self.by_stage(year),
             by_field=self.by_field(year),
             by_province=self.by_province(year),
+            province_unknown=self.province_unknown(year),
+            amount_unknown=events - disclosed,
             by_cluster=self.by_cluster(year),
             top_investors=self.top_investors(year),
             listings=self.listing_figures(year),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Annotated
 
@@ -10,12 +9,17 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from chanrong.core import sheets
 from chanrong.edge.commands import console, err_console, friendly_errors, print_json, unit_of_work
 from chanrong.market import service
 from chanrong.market.analytics import Bucket, MarketReport
 from chanrong.market.tabular import Dataset
 
-market_app = typer.Typer(help="Investment & financing intelligence 投融资", no_args_is_help=True)
+market_app = typer.Typer(
+    help="Investment & financing intelligence 投融资",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 
 
 def _progress() -> Progress:
@@ -55,20 +59,39 @@ def import_cmd(
         Path | None,
         typer.Option(help="Write the row errors to this CSV when the import is rejected"),
     ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map", help="Map a header to a column: --map investor=investors (repeatable)"
+        ),
+    ] = None,
+    template: Annotated[
+        str | None, typer.Option(help="A saved mapping (see save-template)")
+    ] = None,
 ) -> None:
-    """Import a CSV/Excel file. Any row error rejects the whole file and lists every error."""
+    """Import a CSV/Excel file. Every column must be known or mapped (an unknown one is an
+    error naming it); any row error rejects the whole file and lists every error."""
     data = file.read_bytes()
+    mapping = _mapping(map_)
     try:
         with _progress() as progress, unit_of_work() as session:
             bar = _RowsBar(progress, f"checking {file.name}")
-            report = service.import_file(session, dataset, data, file.name, progress=bar)
+            report = service.import_file(
+                session,
+                dataset,
+                data,
+                file.name,
+                mapping=mapping,
+                template=template,
+                progress=bar,
+            )
             progress.update(bar.task, description=f"imported {file.name}")
     except service.ImportRejected as exc:
         _print_errors(exc, errors_out)
         raise typer.Exit(code=2) from None
     console.print(
         f"[green]imported[/] {report.dataset.value}: {report.rows} rows, {report.created} new, "
-        f"{report.updated} updated, {report.skipped} already present"
+        f"{report.updated} updated, {report.skipped} already present (batch {report.batch_id})"
     )
     if report.new_companies:
         console.print(f"  {len(report.new_companies)} new companies")
@@ -77,6 +100,16 @@ def import_cmd(
             f"  {len(report.new_investors)} investors were not known and were added as kind "
             "'other', not state-owned: import an investors file to set their type"
         )
+
+
+def _mapping(items: list[str] | None) -> dict[str, str] | None:
+    from chanrong.core.errors import ValidationFailed
+    from chanrong.market.tabular import TableError, parse_mapping
+
+    try:
+        return parse_mapping(items) if items else None
+    except TableError as exc:
+        raise ValidationFailed(exc.reason, field="map") from None
 
 
 def _print_errors(exc: service.ImportRejected, errors_out: Path | None) -> None:
@@ -88,9 +121,10 @@ def _print_errors(exc: service.ImportRejected, errors_out: Path | None) -> None:
         err_console.print(f"… and {len(exc.errors) - 50} more")
     if errors_out:
         with errors_out.open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["row", "column", "reason"])
-            w.writerows([e.row, e.column, e.reason] for e in exc.errors)
+            # Reasons quote the file's cells: written so no spreadsheet runs one as a formula.
+            sheets.write_csv(
+                f, ["row", "column", "reason"], ([e.row, e.column, e.reason] for e in exc.errors)
+            )
         err_console.print(f"all {len(exc.errors)} errors written to {errors_out}")
 
 
@@ -234,3 +268,53 @@ def match_cmd(
     for m in found:
         table.add_row(m["investor"], f"{m['score']:.1f}", str(m["deals"]), "；".join(m["reasons"]))
     console.print(table)
+
+
+@market_app.command("save-template")
+@friendly_errors
+def save_template_cmd(
+    name: Annotated[str, typer.Argument(help="Template name")],
+    dataset: Annotated[Dataset, typer.Argument(help="events | investors | listings | …")],
+    map_: Annotated[list[str], typer.Option("--map", help="SOURCE=COLUMN (repeatable)")],
+) -> None:
+    """Save a column mapping under a name, for ``import --template NAME``."""
+    with unit_of_work() as session:
+        saved = service.save_template(session, name, dataset, _mapping(map_) or {})
+        console.print(f"[green]saved[/] template {saved.name} ({saved.dataset}): {saved.mapping}")
+
+
+@market_app.command("batches")
+@friendly_errors
+def batches_cmd(limit: Annotated[int, typer.Option(help="How many")] = 20) -> None:
+    """Imports, newest first: what each created and whether it was rolled back."""
+    with unit_of_work() as session:
+        table = Table("batch", "dataset", "source", "rows", "created", "when", "rolled back")
+        for b in service.list_batches(session, limit=limit):
+            table.add_row(
+                b.id, b.dataset, b.source, str(b.rows), str(b.created),
+                b.created_at.isoformat(timespec="seconds"),
+                b.rolled_back_at.isoformat(timespec="seconds") if b.rolled_back_at else "",
+            )  # fmt: skip
+    console.print(table)
+
+
+@market_app.command("rollback")
+@friendly_errors
+def rollback_cmd(batch: Annotated[str, typer.Argument(help="Batch id (see batches)")]) -> None:
+    """Undo an events import: its events, and the companies and investors it created."""
+    with unit_of_work() as session:
+        b = service.rollback_batch(session, batch)
+        console.print(f"[green]rolled back[/] batch {b.id} ({b.created} events)")
+
+
+@market_app.command("investor")
+@friendly_errors
+def investor_cmd(
+    investor: Annotated[str, typer.Argument(help="Investor id or exact name")],
+) -> None:
+    """An investor's deals by year and round, co-investors, sectors and stages."""
+    from chanrong.market.schemas import InvestorProfileOut
+
+    with unit_of_work() as session:
+        out = InvestorProfileOut.of(service.investor_profile(session, investor))
+    print_json(out.model_dump(mode="json"))

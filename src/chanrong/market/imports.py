@@ -11,7 +11,7 @@ transaction. Other modules reach these through ``chanrong.market.service``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -22,6 +22,7 @@ from chanrong.core.clock import utcnow
 from chanrong.core.errors import ValidationFailed
 from chanrong.core.ids import new_id
 from chanrong.governance import service as governance
+from chanrong.market.batches import close_batch, new_batch, resolve_mapping
 from chanrong.market.domain import InvestorKind
 from chanrong.market.orm import MarketFinancials, MarketInvestor, MarketListing, MarketProceedsUse
 from chanrong.market.repository import MarketRepository, gc_paused
@@ -38,7 +39,13 @@ from chanrong.market.rows import (
     check_listing_row,
     check_proceeds,
 )
-from chanrong.market.tabular import Dataset, Row, TableError, read_table, rows_from_dicts
+from chanrong.market.tabular import (
+    Dataset,
+    Row,
+    TableError,
+    read_table,
+    rows_from_dicts,
+)
 from chanrong.market.taxonomy import Field, Method, Tag, classify
 
 
@@ -74,6 +81,7 @@ class ImportReport:
     skipped: int = 0
     new_companies: list[str] = field(default_factory=list)
     new_investors: list[str] = field(default_factory=list)
+    batch_id: str | None = None
 
 
 R = TypeVar("R")
@@ -152,17 +160,28 @@ def import_file(
     data: bytes,
     filename: str,
     *,
+    mapping: Mapping[str, str] | None = None,
+    template: str | None = None,
     actor_org_id: str | None = None,
     progress: ImportProgress | None = None,
 ) -> ImportReport:
     """Import a CSV or Excel file of ``dataset``; the import (with the file's SHA-256) is
-    appended to the verifiable log, so what the figures were built from can be shown."""
+    appended to the verifiable log, so what the figures were built from can be shown.
+
+    Every column must be known or mapped (``mapping``: header as written → column, on top of
+    the saved ``template``'s); the import is recorded as a batch that can be rolled back."""
+    columns = resolve_mapping(session, dataset, mapping, template)
     try:
-        rows = read_table(dataset, data, filename)
+        rows = read_table(dataset, data, filename, columns)
     except TableError as exc:
         raise ValidationFailed(f"file: {exc.reason}", field=exc.column or "file") from None
-    report = import_rows(session, dataset, rows, progress=progress)
-    _log_import(session, report, actor_org_id, sha256=hashlib.sha256(data).hexdigest())
+    sha256 = hashlib.sha256(data).hexdigest()
+    batch = new_batch(session, dataset, filename, columns, actor_org_id, sha256)
+    report = import_rows(session, dataset, rows, progress=progress, batch_id=batch.id)
+    close_batch(batch, report.rows, report.created, report.updated, report.skipped,
+                report.new_companies, report.new_investors)  # fmt: skip
+    report.batch_id = batch.id
+    _log_import(session, report, actor_org_id, sha256=sha256)
     return report
 
 
@@ -176,6 +195,8 @@ def _log_import(
         "updated": report.updated,
         "skipped": report.skipped,
     }
+    if report.batch_id:
+        payload["batch_id"] = report.batch_id
     if sha256:
         payload["sha256"] = sha256
     governance.append_log(
@@ -192,16 +213,24 @@ def import_records(
     dataset: Dataset,
     records: list[dict[str, Any]],
     *,
+    mapping: Mapping[str, str] | None = None,
+    template: str | None = None,
     actor_org_id: str | None = None,
 ) -> ImportReport:
-    """Import rows given as JSON objects (the API's batch form); rows are numbered from 1."""
+    """Import rows given as JSON objects (the API's batch form); rows are numbered from 1.
+    Keys must be the data set's columns or be mapped, as for a file."""
     if not records:
         raise ValidationFailed("rows: give at least one row", field="rows")
+    columns = resolve_mapping(session, dataset, mapping, template)
     try:
-        rows = rows_from_dicts(dataset, records)
+        rows = rows_from_dicts(dataset, records, columns)
     except TableError as exc:
         raise ValidationFailed(exc.reason, field=exc.column or "rows") from None
-    report = import_rows(session, dataset, rows)
+    batch = new_batch(session, dataset, "rows", columns, actor_org_id, None)
+    report = import_rows(session, dataset, rows, batch_id=batch.id)
+    close_batch(batch, report.rows, report.created, report.updated, report.skipped,
+                report.new_companies, report.new_investors)  # fmt: skip
+    report.batch_id = batch.id
     _log_import(session, report, actor_org_id, sha256=None)
     return report
 
@@ -212,8 +241,10 @@ def import_rows(
     rows: list[Row],
     *,
     progress: ImportProgress | None = None,
+    batch_id: str | None = None,
 ) -> ImportReport:
-    """Check every row, reject the import if any fails, else write it."""
+    """Check every row, reject the import if any fails, else write it (events carry
+    ``batch_id``, the import that created them)."""
     if not rows:
         raise ValidationFailed("file: no data rows", field="file")
     repo = MarketRepository(session)
@@ -221,7 +252,7 @@ def import_rows(
         progress.start(len(rows))
     if dataset is Dataset.EVENTS:
         with gc_paused():
-            return _import_events(repo, rows, progress)
+            return _import_events(repo, rows, progress, batch_id)
     if dataset is Dataset.INVESTORS:
         return _import_investors(repo, rows, progress)
     if dataset is Dataset.LISTINGS:
@@ -302,7 +333,7 @@ _COMPANY_COLUMNS = (
 
 
 def _import_events(
-    repo: MarketRepository, rows: list[Row], progress: ImportProgress | None
+    repo: MarketRepository, rows: list[Row], progress: ImportProgress | None, batch_id: str | None
 ) -> ImportReport:
     records, errors = _checked(
         rows, check_event, progress, (lambda r: (r.company, r.event_date, r.round), "round")
@@ -312,7 +343,7 @@ def _import_events(
     for rec in records:
         prev = wanted.get(rec.company)
         wanted[rec.company] = (
-            prev[0] if prev else rec.place.province_code,
+            (prev[0] if prev else None) or (rec.place.province_code if rec.place else None),
             (prev[1] if prev else None) or rec.description,
             (prev[2] if prev else None) or rec.field,
             (prev[3] if prev else None) or rec.tags,
@@ -339,7 +370,7 @@ def _import_events(
             report.skipped += 1
             continue
         event_id = new_id()
-        events.append(_event_row(event_id, company_id, rec, now))
+        events.append(_event_row(event_id, company_id, rec, now, batch_id))
         links.extend(
             {"event_id": event_id, "investor_id": investors[n].id, "lead": j == 0}
             for j, n in enumerate(rec.investors)
@@ -350,23 +381,25 @@ def _import_events(
 
 
 def _event_row(
-    event_id: str, company_id: str, rec: EventRecord, created_at: datetime
+    event_id: str, company_id: str, rec: EventRecord, created_at: datetime, batch_id: str | None
 ) -> dict[str, Any]:
     return {
         "id": event_id,
         "event_date": rec.event_date,
         "company_id": company_id,
         "round": rec.round.value,
-        "amount_text": rec.amount.raw or "未披露",
+        # Empty when the table gave no amount: the amount is unknown, not "undisclosed" text.
+        "amount_text": rec.amount.raw,
         "amount_kind": rec.amount.kind.value,
         "currency": rec.amount.currency,
         "amount_low_minor": rec.amount.low_minor,
         "amount_high_minor": rec.amount.high_minor,
         "cny_low_fen": rec.cny_low_fen,
         "cny_high_fen": rec.cny_high_fen,
-        "province_code": rec.place.province_code,
-        "city": rec.place.city,
+        "province_code": rec.place.province_code if rec.place else None,
+        "city": rec.place.city if rec.place else None,
         "created_at": created_at,
+        "batch_id": batch_id,
     }
 
 

@@ -35,6 +35,12 @@ register(
         "market.sum.disclosed": {"zh-CN": "披露金额事件", "en": "Events with an amount"},
         "market.sum.amount": {"zh-CN": "融资总额", "en": "Total raised"},
         "market.sum.average": {"zh-CN": "平均单笔融资", "en": "Average deal"},
+        "market.sum.unknown": {"zh-CN": "未知项", "en": "Unknown values"},
+        "market.sum.unknown_value": {
+            "zh-CN": "金额未知 {amount} 起，省份未知 {province} 起（占比按已知值计算）",
+            "en": "amount unknown in {amount} events, province unknown in {province} "
+            "(shares are of known values)",
+        },
         "market.sum.early": {"zh-CN": "早期 (A+及以前) 事件", "en": "Early stage (A+ and before)"},
         "market.sum.state": {"zh-CN": "国资参与事件", "en": "With a state-owned investor"},
         "market.sum.yrd": {"zh-CN": "长三角", "en": "Yangtze River Delta"},

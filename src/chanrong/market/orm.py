@@ -68,8 +68,46 @@ class MarketEvent(Base):
     amount_high_minor: Mapped[int | None] = mapped_column(BigInteger)
     cny_low_fen: Mapped[int | None] = mapped_column(BigInteger)
     cny_high_fen: Mapped[int | None] = mapped_column(BigInteger)
-    province_code: Mapped[str] = mapped_column(String(6), index=True)
+    # NULL: the province is not known (public tables often print none); never a placeholder.
+    province_code: Mapped[str | None] = mapped_column(String(6), index=True)
     city: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The import that created the event, so that the import can be rolled back.
+    batch_id: Mapped[str | None] = mapped_column(ForeignKey("market_import_batches.id"), index=True)
+
+
+class MarketImportBatch(Base):
+    """One import: what came in, how it was mapped, what it created; can be rolled back."""
+
+    __tablename__ = "market_import_batches"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    dataset: Mapped[str] = mapped_column(String(16), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    rows: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    skipped: Mapped[int] = mapped_column(Integer)
+    # Names of the companies and investors this import created (removed on rollback when
+    # nothing else refers to them).
+    new_companies: Mapped[list[str]] = mapped_column(JSON, default=list)
+    new_investors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    actor_org_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    rolled_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MarketImportTemplate(Base):
+    """A named column mapping (header as written → column), reused across imports."""
+
+    __tablename__ = "market_import_templates"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    dataset: Mapped[str] = mapped_column(String(16))
+    mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -268,7 +268,20 @@ def summary_lines(report: MarketReport, locale: str = DEFAULT_LOCALE) -> list[tu
         ),
         (tr("market.sum.disclosed"), events(report.disclosed_events, report.disclosed_share)),
         (tr("market.sum.amount"), tr("market.unit.yi", v=yi(report.amount_total_fen))),
-        (tr("market.sum.average"), tr("market.unit.yi", v=yi(report.average_deal_fen))),
+        (
+            tr("market.sum.average"),
+            "—"  # over no known amount the average is absent, not zero
+            if report.average_deal_fen is None
+            else tr("market.unit.yi", v=yi(report.average_deal_fen)),
+        ),
+        (
+            tr("market.sum.unknown"),
+            tr(
+                "market.sum.unknown_value",
+                amount=report.amount_unknown,
+                province=report.province_unknown,
+            ),
+        ),
         (tr("market.sum.early"), events(report.early_stage_events, report.early_stage_share)),
         (tr("market.sum.state"), events(report.state_owned_events, report.state_owned_share)),
         (

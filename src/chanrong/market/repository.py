@@ -5,10 +5,22 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, cast, distinct, extract, func, insert, select, tuple_
+from sqlalchemy import (
+    String,
+    cast,
+    delete,
+    distinct,
+    exists,
+    extract,
+    func,
+    insert,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from chanrong.core.clock import utcnow
@@ -17,6 +29,8 @@ from chanrong.market.orm import (
     MarketEvent,
     MarketEventInvestor,
     MarketFinancials,
+    MarketImportBatch,
+    MarketImportTemplate,
     MarketInvestor,
     MarketListing,
     MarketProceedsUse,
@@ -135,12 +149,13 @@ class MarketRepository:
     def events(
         self,
         *,
-        year: int | None,
-        round_: str | None,
-        province_code: str | None,
-        company_id: str | None,
-        limit: int,
-        offset: int,
+        year: int | None = None,
+        round_: str | None = None,
+        province_code: str | None = None,
+        company_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        filters: EventFilters | None = None,
     ) -> list[tuple[MarketEvent, str]]:
         """Events with their company's name, newest first."""
         stmt = (
@@ -157,7 +172,84 @@ class MarketRepository:
             stmt = stmt.where(MarketEvent.province_code == province_code)
         if company_id:
             stmt = stmt.where(MarketEvent.company_id == company_id)
+        if filters is not None:
+            stmt = _filtered(stmt, filters)
         return [(e, n) for e, n in self.session.execute(stmt)]
+
+    def investor(self, key: str) -> MarketInvestor | None:
+        """An investor by id or exact name."""
+        return self.session.get(MarketInvestor, key) or self.session.scalar(
+            select(MarketInvestor).where(MarketInvestor.name == key)
+        )
+
+    def deals_of(self, investor_id: str) -> list[tuple[MarketEvent, str, str | None]]:
+        """An investor's events with the company's name and field, oldest first."""
+        stmt = (
+            select(MarketEvent, MarketCompany.name, MarketCompany.field)
+            .join(MarketCompany, MarketCompany.id == MarketEvent.company_id)
+            .join(MarketEventInvestor, MarketEventInvestor.event_id == MarketEvent.id)
+            .where(MarketEventInvestor.investor_id == investor_id)
+            .order_by(MarketEvent.event_date, MarketEvent.id)
+        )
+        return [(e, n, f) for e, n, f in self.session.execute(stmt)]
+
+    # -- import batches and templates -----------------------------------------------------
+    def batch(self, batch_id: str) -> MarketImportBatch | None:
+        """One import batch."""
+        return self.session.get(MarketImportBatch, batch_id)
+
+    def batches(self, *, limit: int = 100) -> Sequence[MarketImportBatch]:
+        """Import batches, newest first."""
+        stmt = (
+            select(MarketImportBatch)
+            .order_by(MarketImportBatch.created_at.desc(), MarketImportBatch.id)
+            .limit(limit)
+        )
+        return self.session.scalars(stmt).all()
+
+    def template(self, name: str) -> MarketImportTemplate | None:
+        """A mapping template by name."""
+        return self.session.scalar(
+            select(MarketImportTemplate).where(MarketImportTemplate.name == name)
+        )
+
+    def templates(self) -> Sequence[MarketImportTemplate]:
+        """Every mapping template by name."""
+        return self.session.scalars(
+            select(MarketImportTemplate).order_by(MarketImportTemplate.name)
+        ).all()
+
+    def delete_batch_events(self, batch_id: str) -> int:
+        """Delete the events a batch created (and their investor links); how many."""
+        ids = select(MarketEvent.id).where(MarketEvent.batch_id == batch_id)
+        self.session.execute(
+            delete(MarketEventInvestor).where(MarketEventInvestor.event_id.in_(ids))
+        )
+        result = self.session.execute(delete(MarketEvent).where(MarketEvent.batch_id == batch_id))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def delete_orphan_companies(self, names: Sequence[str]) -> int:
+        """Delete the named companies that no event or listing refers to; how many."""
+        count = 0
+        for chunk in _chunks(sorted(set(names))):
+            stmt = delete(MarketCompany).where(
+                MarketCompany.name.in_(chunk),
+                ~exists().where(MarketEvent.company_id == MarketCompany.id),
+                ~exists().where(MarketListing.company_id == MarketCompany.id),
+            )
+            count += int(self.session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+        return count
+
+    def delete_orphan_investors(self, names: Sequence[str]) -> int:
+        """Delete the named investors that no event refers to; how many."""
+        count = 0
+        for chunk in _chunks(sorted(set(names))):
+            stmt = delete(MarketInvestor).where(
+                MarketInvestor.name.in_(chunk),
+                ~exists().where(MarketEventInvestor.investor_id == MarketInvestor.id),
+            )
+            count += int(self.session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+        return count
 
     def investors_of(self, event_ids: Sequence[str]) -> dict[str, list[str]]:
         """Investor names per event, lead first."""
@@ -363,6 +455,57 @@ class MarketRepository:
             MarketProceedsUse.listing_id, MarketProceedsUse.project, MarketProceedsUse.amount_fen
         )
         return _columns(self._raw(stmt), ["listing_id", "project", "amount_fen"])
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilters:
+    """What GET /market/events narrows by, already checked (codes, not text as written).
+
+    ``province_code`` ``UNKNOWN_PROVINCE`` asks for events whose province is not known.
+    Amounts compare the event's CNY lower bound; events of unknown amount never match an
+    amount range."""
+
+    investor_id: str | None = None
+    company: str | None = None
+    field: str | None = None
+    province_code: str | None = None
+    round_: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    amount_min_fen: int | None = None
+    amount_max_fen: int | None = None
+
+
+UNKNOWN_PROVINCE = "unknown"
+
+
+def _filtered(stmt: Any, f: EventFilters) -> Any:
+    if f.investor_id:
+        stmt = stmt.where(
+            exists().where(
+                MarketEventInvestor.event_id == MarketEvent.id,
+                MarketEventInvestor.investor_id == f.investor_id,
+            )
+        )
+    if f.company:
+        stmt = stmt.where(MarketCompany.name.contains(f.company, autoescape=True))
+    if f.field:
+        stmt = stmt.where(MarketCompany.field == f.field)
+    if f.province_code == UNKNOWN_PROVINCE:
+        stmt = stmt.where(MarketEvent.province_code.is_(None))
+    elif f.province_code:
+        stmt = stmt.where(MarketEvent.province_code == f.province_code)
+    if f.round_:
+        stmt = stmt.where(MarketEvent.round == f.round_)
+    if f.year_from is not None:
+        stmt = stmt.where(MarketEvent.event_date >= date(f.year_from, 1, 1))
+    if f.year_to is not None:
+        stmt = stmt.where(MarketEvent.event_date <= date(f.year_to, 12, 31))
+    if f.amount_min_fen is not None:
+        stmt = stmt.where(MarketEvent.cny_low_fen >= f.amount_min_fen)
+    if f.amount_max_fen is not None:
+        stmt = stmt.where(MarketEvent.cny_low_fen <= f.amount_max_fen)
+    return stmt
 
 
 def _iso(column: Any) -> Any:

@@ -53,7 +53,7 @@ class EventRecord:
     cny_low_fen: int | None
     cny_high_fen: int | None
     investors: tuple[str, ...]
-    place: Place
+    place: Place | None  # None: the province is not known (kept unknown, never invented)
     description: str | None
     field: Field | None
     tags: frozenset[Tag] | None
@@ -218,8 +218,10 @@ def check_event(row: Row) -> EventRecord | list[RowError]:
     when = _date(c, "date")
     company = c.text("company", required=True, max_len=200)
     rnd: Round | None = None
+    raw_round = row.values.get("round", "")
     try:
-        rnd = normalise_round(row.values.get("round", ""))
+        # An empty cell (or no round column) is the round not being known: 未披露.
+        rnd = normalise_round(raw_round) if raw_round.strip() else Round.UNDISCLOSED
     except RoundError as exc:
         c.fail("round", str(exc))
     amount: ParsedAmount | None = None
@@ -243,12 +245,12 @@ def check_event(row: Row) -> EventRecord | list[RowError]:
     for name in investors:
         if len(name) > 200:
             c.fail("investors", f"investor name longer than 200 characters: {name[:20]}…")
-    place = _place(c, required=True)
+    place = _place(c, required=False)
     description = c.text("description", required=False, max_len=2000)
     fld, tags = _field_and_tags(c)
     if c.errors:
         return c.errors
-    assert when and company and rnd and amount and place
+    assert when and company and rnd and amount
     return EventRecord(
         row.number, when, company, rnd, amount, low, high, investors, place, description, fld, tags
     )

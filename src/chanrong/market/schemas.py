@@ -23,14 +23,123 @@ class ImportOut(BaseModel):
     skipped: int
     new_companies: list[str]
     new_investors: list[str]
+    batch_id: str | None = None
 
 
 class RowsIn(BaseModel):
-    """Rows keyed by the data set's column names (as in the CSV template)."""
+    """Rows keyed by the data set's column names (as in the CSV template), or by names that
+    ``map`` (or the saved ``template``) maps to them."""
 
     model_config = ConfigDict(extra="forbid")
 
     rows: list[dict[str, str | int | None]] = Field(min_length=1, max_length=5000)
+    map: dict[str, str] | None = Field(
+        default=None, description='key as written → column, e.g. {"investor": "investors"}'
+    )
+    template: str | None = Field(default=None, max_length=80)
+
+
+class TemplateIn(BaseModel):
+    """A named column mapping for one data set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=80)
+    dataset: str = Field(max_length=16)
+    map: dict[str, str] = Field(min_length=1)
+
+
+class TemplateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    dataset: str
+    mapping: dict[str, str]
+
+
+class BatchOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    dataset: str
+    source: str
+    sha256: str | None
+    mapping: dict[str, str]
+    rows: int
+    created: int
+    updated: int
+    skipped: int
+    new_companies: list[str]
+    new_investors: list[str]
+    created_at: datetime
+    rolled_back_at: datetime | None
+
+
+class DealOut(BaseModel):
+    event_id: str
+    event_date: date
+    company: str
+    round: str
+    cny_low_yuan: Decimal | None = Field(description="null: the amount is not known")
+    province_code: str | None = Field(description="null: the province is not known")
+    field: str | None
+    lead: bool
+
+
+class InvestorProfileOut(BaseModel):
+    """An investor's deals by year and round, co-investors, sectors and stages. Unknown
+    amounts, provinces and fields are counted, never filled in; the average is over known
+    amounts and null when none is known."""
+
+    id: str
+    name: str
+    kind: str
+    state_owned: bool
+    deals: list[DealOut]
+    by_year: dict[int, int]
+    by_year_round: dict[int, dict[str, int]]
+    by_stage: dict[str, int]
+    by_field: dict[str, int]
+    co_investors: list[dict[str, str | int]]
+    amount_known_total_yuan: Decimal
+    average_known_deal_yuan: Decimal | None
+    amount_unknown: int
+    province_unknown: int
+    field_unknown: int
+
+    @classmethod
+    def of(cls, p: Any) -> InvestorProfileOut:
+        """From a :class:`chanrong.market.profiles.InvestorProfile`."""
+        avg = p.average_known_deal_fen
+        return cls(
+            id=p.investor.id,
+            name=p.investor.name,
+            kind=p.investor.kind,
+            state_owned=p.investor.state_owned,
+            deals=[
+                DealOut(
+                    event_id=d.event_id,
+                    event_date=date.fromisoformat(d.event_date),
+                    company=d.company,
+                    round=d.round,
+                    cny_low_yuan=None if d.amount_fen is None else fen_to_yuan(d.amount_fen),
+                    province_code=d.province_code,
+                    field=d.field,
+                    lead=d.lead,
+                )
+                for d in p.deals
+            ],
+            by_year=p.by_year,
+            by_year_round=p.by_year_round,
+            by_stage=p.by_stage,
+            by_field=p.by_field,
+            co_investors=[{"name": n, "deals": k} for n, k in p.co_investors],
+            amount_known_total_yuan=fen_to_yuan(p.amount_known_total_fen),
+            average_known_deal_yuan=None if avg is None else fen_to_yuan(avg),
+            amount_unknown=p.amount_unknown,
+            province_unknown=p.province_unknown,
+            field_unknown=p.field_unknown,
+        )
 
 
 class EventIn(BaseModel):
@@ -64,14 +173,14 @@ class EventOut(BaseModel):
     company_id: str
     company: str
     round: str
-    amount_text: str
+    amount_text: str | None = Field(description="the amount as written; null when not given")
     amount_kind: str
     currency: str
     amount_low: Decimal | None = Field(description="lower bound, in the event's currency")
     amount_high: Decimal | None = Field(description="upper bound; null when open-ended")
     cny_low_yuan: Decimal | None
     cny_high_yuan: Decimal | None
-    province_code: str
+    province_code: str | None = Field(description="null: the province is not known")
     city: str | None
     investors: list[str]
 
@@ -230,6 +339,8 @@ class ReportOut(BaseModel):
     top_investors: list[InvestorActivityOut]
     listings: ListingFiguresOut
     tagged: dict[str, int]
+    province_unknown: int = Field(description="events whose province is not known")
+    amount_unknown: int = Field(description="events whose amount is not known or disclosed")
 
     @classmethod
     def of(cls, report: MarketReport) -> ReportOut:
@@ -251,7 +362,7 @@ def event_out(event: Any, company: str, investors: list[str]) -> EventOut:
         company_id=event.company_id,
         company=company,
         round=event.round,
-        amount_text=event.amount_text,
+        amount_text=event.amount_text or None,
         amount_kind=event.amount_kind,
         currency=event.currency,
         amount_low=_major(event.amount_low_minor, event.currency),

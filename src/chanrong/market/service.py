@@ -16,6 +16,10 @@ from sqlalchemy.orm import Session
 from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.governance import service as governance
 from chanrong.market.analytics import MarketAnalytics, MarketReport, to_arrow
+from chanrong.market.batches import list_batches as list_batches
+from chanrong.market.batches import list_templates as list_templates
+from chanrong.market.batches import rollback_batch as rollback_batch
+from chanrong.market.batches import save_template as save_template
 from chanrong.market.domain import MarketRuleError, parse_board, resolve_place
 from chanrong.market.imports import ImportProgress as ImportProgress
 from chanrong.market.imports import ImportRejected as ImportRejected
@@ -29,7 +33,9 @@ from chanrong.market.orm import (
     MarketInvestor,
     MarketListing,
 )
-from chanrong.market.repository import MarketRepository
+from chanrong.market.profiles import InvestorProfile as InvestorProfile
+from chanrong.market.profiles import investor_profile as investor_profile
+from chanrong.market.repository import UNKNOWN_PROVINCE, EventFilters, MarketRepository
 from chanrong.market.rounds import Stage, normalise_round
 from chanrong.market.tabular import Dataset
 from chanrong.market.taxonomy import (
@@ -86,19 +92,54 @@ def list_events(
     round_: str | None = None,
     province: str | None = None,
     company_id: str | None = None,
+    investor: str | None = None,
+    company: str | None = None,
+    sector: str | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    amount_min_yuan: int | None = None,
+    amount_max_yuan: int | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[EventView]:
-    """Financing events, newest first, filtered by year, round (as written), province."""
+    """Financing events, newest first, filtered by year (or a range of years), round (as
+    written), province (``unknown`` for events whose province is not known), investor (id or
+    exact name), company (name contains), sector (taxonomy field) and CNY amount range (yuan,
+    on the amount's lower bound; events of unknown amount never match a range)."""
     rnd = _parsed("round", normalise_round, round_).value if round_ else None
     repo = MarketRepository(session)
+    investor_id = None
+    if investor:
+        found = repo.investor(investor)
+        if found is None:
+            raise ValidationFailed(f"investor: no investor {investor!r}", field="investor")
+        investor_id = found.id
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise ValidationFailed("year_from: after year_to", field="year_from")
+    if (amount_min_yuan or 0) > (amount_max_yuan if amount_max_yuan is not None else 1 << 62):
+        raise ValidationFailed("amount_min: above amount_max", field="amount_min")
+    code = (
+        UNKNOWN_PROVINCE
+        if province and province.strip().lower() in (UNKNOWN_PROVINCE, "未知")
+        else _province_code(province)
+    )
+    filters = EventFilters(
+        investor_id=investor_id,
+        company=company or None,
+        field=_parsed("sector", parse_field, sector).value if sector else None,
+        province_code=code,
+        round_=rnd,
+        year_from=_year(year_from) if year_from is not None else None,
+        year_to=_year(year_to) if year_to is not None else None,
+        amount_min_fen=amount_min_yuan * 100 if amount_min_yuan is not None else None,
+        amount_max_fen=amount_max_yuan * 100 if amount_max_yuan is not None else None,
+    )
     rows = repo.events(
         year=_year(year) if year is not None else None,
-        round_=rnd,
-        province_code=_province_code(province),
         company_id=company_id,
         limit=limit,
         offset=offset,
+        filters=filters,
     )
     names = repo.investors_of([e.id for e, _ in rows])
     return [EventView(e, company, names.get(e.id, [])) for e, company in rows]

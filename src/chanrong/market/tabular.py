@@ -6,13 +6,16 @@ its aliases. Rows carry the number the user sees in a spreadsheet (the header is
 
 from __future__ import annotations
 
-import csv
-import io
+import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
+
+from chanrong.core import sheets
+from chanrong.core.errors import ValidationFailed
 
 
 class Dataset(StrEnum):
@@ -37,10 +40,12 @@ COLUMNS: dict[Dataset, dict[str, tuple[bool, tuple[str, ...]]]] = {
     Dataset.EVENTS: {
         "date": (True, ("date", "event_date", "日期", "融资日期", "融资时间", "时间")),
         "company": (True, ("company", "公司", "企业", "公司名称", "企业名称", "融资企业")),
-        "round": (True, ("round", "轮次", "融资轮次")),
+        # A table may print no round: the round is then unknown (未披露), never guessed.
+        "round": (False, ("round", "轮次", "融资轮次")),
         "amount": (False, ("amount", "金额", "融资金额")),
         "investors": (False, ("investors", "投资方", "投资机构")),
-        "province": (True, ("province", "省份", "地区", "所在省份")),
+        # Public tables often print no province: it may be unknown (stored as NULL).
+        "province": (False, ("province", "省份", "地区", "所在省份")),
         "city": (False, ("city", "城市", "所在城市")),
         "description": (False, ("description", "业务", "简介", "主营业务", "业务描述")),
         "field": (False, ("field", "领域", "细分领域")),
@@ -99,41 +104,121 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
-def _header_map(dataset: Dataset, header: list[str]) -> dict[int, str]:
+def accepted_names(dataset: Dataset) -> list[str]:
+    """Every header spelling the data set accepts, canonical names first."""
     spec = COLUMNS[dataset]
-    lookup = {alias.lower(): col for col, (_, aliases) in spec.items() for alias in aliases}
-    mapping: dict[int, str] = {}
-    for i, name in enumerate(header):
-        col = lookup.get(name.strip().lower())
-        if col is not None:
-            if col in mapping.values():
-                raise TableError(f"two columns mean {col!r}", column=col)
-            mapping[i] = col
-    missing = [c for c, (req, _) in spec.items() if req and c not in mapping.values()]
-    if missing:
-        raise TableError(f"missing required column(s): {', '.join(missing)}", column=missing[0])
+    names = list(spec)
+    names += [a for _, aliases in spec.values() for a in aliases if a not in spec]
+    return names
+
+
+def _unknown_column(dataset: Dataset, name: str, *, where: str = "") -> TableError:
+    """An error naming a column the data set does not know, its close matches and every
+    accepted name, and how to map it: nothing is ever dropped silently."""
+    accepted = accepted_names(dataset)
+    close = difflib.get_close_matches(name.strip().lower(), accepted, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    canonical = ", ".join(COLUMNS[dataset])
+    return TableError(
+        f"{where}unknown column {name!r}{hint} Accepted columns: {canonical} "
+        f"(or their Chinese names); map it explicitly, e.g. {name}={close[0] if close else '…'}",
+        column=name,
+    )
+
+
+def check_mapping(dataset: Dataset, mapping: Mapping[str, str]) -> dict[str, str]:
+    """A user's column mapping (header as written → canonical column), checked: every target
+    must be a column of the data set. Answers it keyed by the lower-cased header."""
+    spec = COLUMNS[dataset]
+    checked: dict[str, str] = {}
+    for source, target in mapping.items():
+        if not source.strip():
+            raise TableError("map: a mapping needs a source column name", column="map")
+        if target not in spec:
+            close = difflib.get_close_matches(target, list(spec), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise TableError(
+                f"map: {source}={target}: {target!r} is not a column of {dataset.value}{hint} "
+                f"(columns: {', '.join(spec)})",
+                column="map",
+            )
+        checked[source.strip().lower()] = target
+    return checked
+
+
+def parse_mapping(items: list[str]) -> dict[str, str]:
+    """``["investor=investors", …]`` as written on the command line, into a dict."""
+    mapping: dict[str, str] = {}
+    for item in items:
+        source, sep, target = item.partition("=")
+        if not sep or not source.strip() or not target.strip():
+            raise TableError(f"map: {item!r} is not SOURCE=COLUMN", column="map")
+        mapping[source.strip()] = target.strip()
     return mapping
 
 
-def _rows(dataset: Dataset, grid: list[list[str]]) -> list[Row]:
+def _header_map(
+    dataset: Dataset, header: list[str], mapping: Mapping[str, str] | None = None
+) -> dict[int, str]:
+    spec = COLUMNS[dataset]
+    lookup = {alias.lower(): col for col, (_, aliases) in spec.items() for alias in aliases}
+    explicit = check_mapping(dataset, mapping or {})
+    present = {name.strip().lower() for name in header}
+    for source in explicit:
+        if source not in present:
+            raise TableError(
+                f"map: the file has no column {source!r} (columns: {', '.join(header)})",
+                column="map",
+            )
+    result: dict[int, str] = {}
+    for i, name in enumerate(header):
+        key = name.strip().lower()
+        if not key:
+            continue  # a blank header cell: checked below for data under it
+        col = explicit.get(key) or lookup.get(key)
+        if col is None:
+            raise _unknown_column(dataset, name)
+        if col in result.values():
+            raise TableError(f"two columns mean {col!r}", column=col)
+        result[i] = col
+    missing = [c for c, (req, _) in spec.items() if req and c not in result.values()]
+    if missing:
+        raise TableError(f"missing required column(s): {', '.join(missing)}", column=missing[0])
+    return result
+
+
+def _rows(
+    dataset: Dataset, grid: list[list[str]], mapping: Mapping[str, str] | None = None
+) -> list[Row]:
     if not grid:
         raise TableError("the file is empty")
-    mapping = _header_map(dataset, grid[0])
+    header = grid[0]
+    columns = _header_map(dataset, header, mapping)
     rows = []
     for n, cells in enumerate(grid[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
+        for i, cell in enumerate(cells):
+            # Data under a blank header (or past the header's end) would be dropped silently.
+            if i not in columns and cell.strip():
+                raise TableError(
+                    f"row {n}: a value in column {i + 1}, which has no header", column="file"
+                )
         rows.append(
-            Row(n, {col: (cells[i] if i < len(cells) else "") for i, col in mapping.items()})
+            Row(n, {col: (cells[i] if i < len(cells) else "") for i, col in columns.items()})
         )
     return rows
 
 
-def read_table(dataset: Dataset, data: bytes, filename: str) -> list[Row]:
-    """Rows of a CSV (UTF-8, with or without BOM, or GB18030) or Excel (.xlsx) file."""
+def read_table(
+    dataset: Dataset, data: bytes, filename: str, mapping: Mapping[str, str] | None = None
+) -> list[Row]:
+    """Rows of a CSV (UTF-8, with or without BOM, or GB18030) or Excel (.xlsx) file.
+
+    Every column must be known or mapped by ``mapping`` (header as written → column)."""
     suffix = Path(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _rows(dataset, _excel_grid(data))
+        return _rows(dataset, _excel_grid(data), mapping)
     if suffix not in (".csv", ".txt", ""):
         raise TableError(f"{filename}: give a .csv or .xlsx file")
     try:
@@ -143,31 +228,34 @@ def read_table(dataset: Dataset, data: bytes, filename: str) -> list[Row]:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
             raise TableError(f"{filename}: not UTF-8 or GB18030 text") from None
-    grid = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text))]
-    return _rows(dataset, grid)
+    grid = [[c.strip() for c in r] for r in sheets.csv_rows(text)]
+    return _rows(dataset, grid, mapping)
 
 
 def _excel_grid(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
+    # Unzipped size, rows, cells and field length are bounded by chanrong.core.sheets.
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise TableError(f"not a readable Excel workbook ({type(exc).__name__})") from None
-    try:
-        ws = wb.worksheets[0]
-        return [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
+        return [[_cell(v) for v in row] for row in sheets.xlsx_rows(data)]
+    except ValidationFailed as exc:  # unreadable; a limit passed (413) propagates as is
+        raise TableError(exc.detail.removeprefix("file: ")) from None
 
 
-def rows_from_dicts(dataset: Dataset, records: list[dict[str, str]]) -> list[Row]:
-    """Rows given as JSON objects already keyed by canonical names (the API's batch form)."""
+def rows_from_dicts(
+    dataset: Dataset, records: list[dict[str, str]], mapping: Mapping[str, str] | None = None
+) -> list[Row]:
+    """Rows given as JSON objects keyed by canonical names (the API's batch form), or by names
+    ``mapping`` maps to them; any other key is an error naming it."""
     spec = COLUMNS[dataset]
+    explicit = check_mapping(dataset, mapping or {})
     rows = []
     for n, rec in enumerate(records, start=1):
-        unknown = sorted(set(rec) - set(spec))
-        if unknown:
-            raise TableError(f"row {n}: unknown field(s) {', '.join(unknown)}", column=unknown[0])
-        rows.append(Row(n, {k: "" if v is None else str(v).strip() for k, v in rec.items()}))
+        values: dict[str, str] = {}
+        for key, value in rec.items():
+            col = explicit.get(key.strip().lower()) or (key if key in spec else None)
+            if col is None:
+                raise _unknown_column(dataset, key, where=f"row {n}: ")
+            if col in values:
+                raise TableError(f"row {n}: two fields mean {col!r}", column=col)
+            values[col] = "" if value is None else str(value).strip()
+        rows.append(Row(n, values))
     return rows

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from chanrong.core.errors import ValidationFailed
+from chanrong.core.park_files import PARK_FILES
 from chanrong.simulate import tables
 from chanrong.simulate.business import expected_output_fen, generate_business, generate_cloud_usage
 from chanrong.simulate.calendar import MonthGrid, date_ordinal, month_grid, month_starts
@@ -225,12 +226,19 @@ class _Collector:
 
 
 def simulate_park(
-    config: ParkConfig, *, keep_telemetry: bool = True, progress: Progress | None = None
+    config: ParkConfig,
+    *,
+    keep_telemetry: bool = True,
+    progress: Progress | None = None,
+    on_telemetry: Callable[[TelemetryChunk], None] | None = None,
 ) -> Park:
     """Generate a park entirely in memory.
 
     With ``keep_telemetry=False`` the telemetry is generated (the energy bills, downtime and
     faults come from it) but not kept, so business data and truth of large parks fit too.
+    ``on_telemetry`` is handed each firm-month's delivered telemetry as it is generated (firm
+    by firm, months in order), so a caller can reduce it (e.g. to daily figures) in the same
+    pass instead of generating the park twice.
     """
     plan = plan_park(config)
     slots = sum(g.slots for g in plan.grids)
@@ -246,11 +254,17 @@ def simulate_park(
     faults: list[pa.RecordBatch] = []
     for done, fm in enumerate(iter_firm_months(plan), start=1):
         faults.append(col.add(fm))
-        if not keep_telemetry:
+        batch = (
+            tables.telemetry_batch(fm.clean, fm.delivered)
+            if keep_telemetry or on_telemetry is not None
+            else None
+        )
+        if on_telemetry is not None and batch is not None:
+            on_telemetry(TelemetryChunk(fm.firm.uscc, fm.month_label, batch))
+        if not keep_telemetry or batch is None:
             if progress:
                 progress(done, plan.chunks, col.points)
             continue
-        batch = tables.telemetry_batch(fm.clean, fm.delivered)
         n = batch.num_rows
         telemetry.append(
             pa.Table.from_batches([batch])
@@ -293,13 +307,7 @@ class WriteSummary:
 
 
 _FILE_OF = {
-    "enterprises": "enterprises.parquet",
-    "devices": "devices.parquet",
-    "orders": "orders.parquet",
-    "invoices": "invoices.parquet",
-    "payments": "payments.parquet",
-    "energy": "energy.parquet",
-    "cloud_usage": "cloud_usage.parquet",
+    **PARK_FILES,
     "maintenance": "maintenance.parquet",
     "truth_enterprises": "truth/enterprises.parquet",
     "truth_health": "truth/health_monthly.parquet",

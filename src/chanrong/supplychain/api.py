@@ -12,9 +12,14 @@ from chanrong.supplychain import service
 from chanrong.supplychain.certificates import CertState, FinancingState, PayableState
 from chanrong.supplychain.domain import LineageNode
 from chanrong.supplychain.schemas import (
+    AnswerIn,
     CertificateOut,
     ConfirmOut,
+    ContractIn,
+    ContractOut,
     EventOut,
+    ExposureLimitIn,
+    ExposureOut,
     FinancingOut,
     FinancingRequestIn,
     FromInvoicesIn,
@@ -26,6 +31,8 @@ from chanrong.supplychain.schemas import (
     QuoteIn,
     SettlementOut,
     SplitIn,
+    StatementIn,
+    StatementOut,
     TransferIn,
 )
 
@@ -34,6 +41,7 @@ router = APIRouter(prefix="/supplychain", tags=["supplychain"])
 enterprise_officer = require(OrgKind.ENTERPRISE, role=Role.OFFICER)
 core_officer = require(OrgKind.ENTERPRISE, role=Role.OFFICER, core=True)
 bank_officer = require(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)
+bank_viewer = require(OrgKind.FINANCIAL_INSTITUTION)
 
 
 @router.post("/payables", response_model=PayableOut, status_code=201)
@@ -239,6 +247,7 @@ def quote_financing(
         financing_id,
         annual_rate_percent=body.annual_rate_percent,
         day_count=body.day_count,
+        recourse=body.recourse,
     )
     return FinancingOut.of(fin)
 
@@ -252,6 +261,141 @@ def decline_financing(financing_id: str, ctx: Ctx = Depends(bank_officer)) -> Fi
 def accept_financing(financing_id: str, ctx: Ctx = Depends(enterprise_officer)) -> FinancingOut:
     """The holder accepts the quote: the bank holds the certificate and pays the proceeds."""
     return FinancingOut.of(service.accept_financing(ctx.session, ctx.principal, financing_id))
+
+
+@router.get("/overdue", response_model=list[CertificateOut])
+def list_overdue(ctx: Ctx = Depends(current)) -> list[CertificateOut]:
+    """Overdue certificates the caller holds, owes (core enterprise) or sold with a bank."""
+    return [CertificateOut.of(c) for c in service.overdue_certificates(ctx.session, ctx.principal)]
+
+
+@router.post("/certificates/{cert_id}/recourse", response_model=CertificateOut, status_code=201)
+def execute_recourse(
+    cert_id: str,
+    ctx: Ctx = Depends(bank_officer),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """追索: the bank holding an overdue certificate financed with recourse is repaid by the
+    seller; answers the seller's (still overdue) certificate."""
+    if (replay := idem.replay()) is not None:
+        return replay
+    back = service.execute_recourse(ctx.session, ctx.principal, cert_id)
+    return idem.save(201, CertificateOut.of(back).model_dump(mode="json"))
+
+
+@router.post("/exposure-limits", response_model=ExposureOut)
+def set_exposure_limit(body: ExposureLimitIn, ctx: Ctx = Depends(bank_officer)) -> ExposureOut:
+    """A bank sets its exposure limit on a core enterprise (授信额度)."""
+    return ExposureOut.of(
+        service.set_exposure_limit(
+            ctx.session,
+            ctx.principal,
+            core_org_id=body.core_org_id,
+            limit_fen=yuan_to_fen(body.limit, field="limit"),
+        )
+    )
+
+
+@router.get("/exposure-limits", response_model=list[ExposureOut])
+def list_exposure_limits(ctx: Ctx = Depends(bank_viewer)) -> list[ExposureOut]:
+    """The caller bank's limits with what it holds outstanding and the headroom."""
+    return [ExposureOut.of(e) for e in service.exposure_limits(ctx.session, ctx.principal)]
+
+
+@router.post("/contracts", response_model=ContractOut, status_code=201)
+def create_contract(
+    body: ContractIn,
+    ctx: Ctx = Depends(enterprise_officer),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """Record a trade contract with another enterprise; payment terms that break the rules
+    on paying SMEs come back in ``flags``."""
+    if (replay := idem.replay()) is not None:
+        return replay
+    contract = service.create_contract(
+        ctx.session,
+        ctx.principal,
+        counterparty_org_id=body.counterparty_org_id,
+        we_are=body.we_are,
+        reference=body.reference,
+        goods=body.goods,
+        quantity=body.quantity,
+        unit_price_fen=yuan_to_fen(body.unit_price, field="unit_price"),
+        delivery_terms=body.delivery_terms,
+        payment_days=body.payment_days,
+        pay_when_paid=body.pay_when_paid,
+    )
+    return idem.save(201, ContractOut.of(contract).model_dump(mode="json"))
+
+
+@router.get("/contracts", response_model=list[ContractOut])
+def list_contracts(ctx: Ctx = Depends(current)) -> list[ContractOut]:
+    """Contracts the caller's enterprise is a party to."""
+    return [ContractOut.of(c) for c in service.list_contracts(ctx.session, ctx.principal)]
+
+
+@router.get("/contracts/{contract_id}", response_model=ContractOut)
+def get_contract(contract_id: str, ctx: Ctx = Depends(current)) -> ContractOut:
+    return ContractOut.of(service.get_contract(ctx.session, ctx.principal, contract_id))
+
+
+@router.post("/contracts/{contract_id}/statements", response_model=StatementOut, status_code=201)
+def issue_statement(
+    contract_id: str,
+    body: StatementIn,
+    ctx: Ctx = Depends(enterprise_officer),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """The seller issues a reconciliation statement (对账单) for a period."""
+    if (replay := idem.replay()) is not None:
+        return replay
+    lines = [
+        service.LineIn(
+            reference=x.reference,
+            description=x.description,
+            amount_fen=yuan_to_fen(x.amount, field=f"lines.{i}.amount"),
+        )
+        for i, x in enumerate(body.lines)
+    ]
+    st = service.issue_statement(
+        ctx.session,
+        ctx.principal,
+        contract_id,
+        period_start=body.period_start,
+        period_end=body.period_end,
+        lines=lines,
+    )
+    return idem.save(201, StatementOut.of(st).model_dump(mode="json"))
+
+
+@router.get("/contracts/{contract_id}/statements", response_model=list[StatementOut])
+def list_statements(contract_id: str, ctx: Ctx = Depends(current)) -> list[StatementOut]:
+    return [
+        StatementOut.of(s) for s in service.statements_of(ctx.session, ctx.principal, contract_id)
+    ]
+
+
+@router.get("/statements/{statement_id}", response_model=StatementOut)
+def get_statement(statement_id: str, ctx: Ctx = Depends(current)) -> StatementOut:
+    return StatementOut.of(service.get_statement(ctx.session, ctx.principal, statement_id))
+
+
+@router.post("/statement-lines/{line_id}/answer", response_model=StatementOut)
+def answer_line(
+    line_id: str, body: AnswerIn, ctx: Ctx = Depends(enterprise_officer)
+) -> StatementOut:
+    """The buyer confirms a line or disputes it, saying why."""
+    return StatementOut.of(
+        service.answer_line(
+            ctx.session, ctx.principal, line_id, confirm=body.confirm, reason=body.reason
+        )
+    )
+
+
+@router.post("/statements/{statement_id}/paid", response_model=StatementOut)
+def record_payment(statement_id: str, ctx: Ctx = Depends(enterprise_officer)) -> StatementOut:
+    """The buyer records that it paid a confirmed statement."""
+    return StatementOut.of(service.record_payment(ctx.session, ctx.principal, statement_id))
 
 
 def _node_out(node: LineageNode, lineage: service.Lineage) -> LineageNodeOut:

@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from chanrong.core.errors import Conflict, Forbidden, ValidationFailed
-from chanrong.core.money import format_yuan, round_fen
+from chanrong.core.money import fen_to_yuan, format_yuan, round_fen
 
 
 class PayableState(StrEnum):
@@ -27,6 +27,7 @@ class PayableState(StrEnum):
     CONFIRMED = "confirmed"  # 确权: the root certificate exists
     REJECTED = "rejected"
     SETTLED = "settled"  # paid at maturity; the tree is closed
+    OVERDUE = "overdue"  # unpaid after maturity; a later payment still settles it
 
 
 class CertState(StrEnum):
@@ -35,6 +36,8 @@ class CertState(StrEnum):
     TRANSFERRED = "transferred"
     FINANCED = "financed"
     SETTLED = "settled"  # paid out to its holder at maturity
+    OVERDUE = "overdue"  # unpaid after maturity: still a claim on the core enterprise
+    RECOURSED = "recoursed"  # the bank was repaid by the seller, who holds the claim again
 
 
 class Origin(StrEnum):
@@ -44,6 +47,7 @@ class Origin(StrEnum):
     SPLIT = "split"
     TRANSFER = "transfer"
     FINANCING = "financing"
+    RECOURSE = "recourse"
 
 
 class FinancingState(StrEnum):
@@ -69,7 +73,10 @@ CONSUMED = {
     CertState.SPLIT: Origin.SPLIT,
     CertState.TRANSFERRED: Origin.TRANSFER,
     CertState.FINANCED: Origin.FINANCING,
+    CertState.RECOURSED: Origin.RECOURSE,
 }
+# States that are a claim still to be paid (the leaves besides settled ones).
+OUTSTANDING = (CertState.LIVE, CertState.OVERDUE)
 
 MAX_SPLIT_PARTS = 50
 MAX_RATE_PERCENT = Decimal(36)  # above this a quote is surely a typo (and usurious)
@@ -224,12 +231,33 @@ def tree_violations(payable_face_fen: int, nodes: Iterable[CertView]) -> list[st
         total = sum(k.face_fen for k in kids)
         if total != n.face_fen:
             problems.append(f"{n.id}: children sum to {total}, not its face {n.face_fen}")
-    leaves = sum(n.face_fen for n in items if n.state in (CertState.LIVE, CertState.SETTLED))
+    leaves = sum(n.face_fen for n in items if n.state in (*OUTSTANDING, CertState.SETTLED))
     if items and leaves != payable_face_fen:
         problems.append(f"leaves sum to {leaves}, not the payable's {payable_face_fen}")
     return problems
 
 
 def settled_tree_violations(nodes: Iterable[CertView]) -> list[str]:
-    """After settlement nothing may be left live."""
-    return [f"{n.id}: still live after settlement" for n in nodes if n.state is CertState.LIVE]
+    """After settlement nothing may be left live or overdue."""
+    return [
+        f"{n.id}: still {n.state.value} after settlement" for n in nodes if n.state in OUTSTANDING
+    ]
+
+
+def is_overdue_on(maturity: date, day: date) -> bool:
+    """A certificate unpaid at the end of ``day`` is overdue when it matured on or before it."""
+    return maturity <= day
+
+
+def check_headroom(limit_fen: int, used_fen: int, face_fen: int) -> None:
+    """Financing ``face_fen`` more must stay within a bank's limit on the core enterprise
+    (授信额度); the refusal names what is left."""
+    headroom = max(limit_fen - used_fen, 0)
+    if face_fen > headroom:
+        raise Conflict(
+            f"exposure limit: financing {format_yuan(face_fen)} exceeds the remaining headroom "
+            f"{format_yuan(headroom)} (limit {format_yuan(limit_fen)}, "
+            f"outstanding {format_yuan(used_fen)}) on this core enterprise",
+            field="exposure_limit",
+            extra={"headroom": f"{fen_to_yuan(headroom)}", "limit": f"{fen_to_yuan(limit_fen)}"},
+        )

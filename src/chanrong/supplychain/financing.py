@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from chanrong.core.clock import shanghai_date
 from chanrong.core.errors import Conflict, Forbidden
+from chanrong.core.ids import new_id
 from chanrong.identity.domain import Principal
-from chanrong.supplychain import access
+from chanrong.supplychain import access, journal, limits
 from chanrong.supplychain import certificates as rules
 from chanrong.supplychain.certificates import CertState, DayCount, FinancingState, Origin
 from chanrong.supplychain.orm import Certificate, Financing
@@ -44,13 +45,16 @@ def request_financing(
     if repo.open_request(cert.id, bank.id) is not None:
         raise Conflict("this certificate is already offered to that bank", field="bank_org_id")
     fin = Financing(
+        id=new_id(),
+        version=1,
+        recourse=False,
         certificate_id=cert.id,
         requester_org_id=principal.org_id,
         bank_org_id=bank.id,
         state=FinancingState.REQUESTED.value,
         requested_at=at,
     )
-    repo.add(fin)
+    repo.insert(fin)
     record(
         repo,
         cert,
@@ -70,9 +74,14 @@ def quote_financing(
     *,
     annual_rate_percent: Decimal,
     day_count: DayCount,
+    recourse: bool = False,
     now: datetime | None = None,
 ) -> Financing:
-    """The bank quotes a discount rate on the core enterprise's credit."""
+    """The bank quotes a discount rate on the core enterprise's credit, with or without
+    recourse to the seller should the core enterprise not pay at maturity.
+
+    A quote the bank's exposure limit on that core enterprise could not take is refused
+    here already (and checked again at acceptance, when it counts)."""
     at = stamp(now)
     rules.check_rate(annual_rate_percent)
     repo = writer(session)
@@ -82,12 +91,14 @@ def quote_financing(
     cert = _offered(repo, fin)
     days = rules.days_between(shanghai_date(at), cert.maturity_date)
     discount = rules.discount_fen(cert.face_fen, annual_rate_percent, days, day_count)
+    limits.check_room(repo, fin.bank_org_id, cert.core_org_id, cert.face_fen)
     repo.move_financing(
         fin,
         expected=FinancingState.REQUESTED,
         new=FinancingState.QUOTED,
         annual_rate_percent=annual_rate_percent,
         day_count=day_count.value,
+        recourse=recourse,
         days=days,
         discount_fen=discount,
         proceeds_fen=cert.face_fen - discount,
@@ -106,6 +117,7 @@ def quote_financing(
             "day_count": day_count.value,
             "days": days,
             "discount_fen": discount,
+            "recourse": recourse,
         },
     )
     return fin
@@ -152,9 +164,12 @@ def accept_financing(
     # Locks are always taken certificate first, then financing (as ``consume`` does when it
     # cancels open requests); the other order deadlocks against a concurrent transfer.
     cert = access.certificate_to_act_on(repo, principal, fin.certificate_id, today)
-    locked = repo.financing(financing_id, lock=True)
-    assert locked is not None
-    fin = locked
+    if repo.locks_rows:
+        # Re-read under the row lock (PostgreSQL); on SQLite the write lock taken before
+        # the first read already holds every row still.
+        locked = repo.financing(financing_id, lock=True)
+        assert locked is not None
+        fin = locked
     if fin.state != FinancingState.QUOTED.value:
         raise Conflict(f"the financing request is {fin.state}, not quoted")
     assert fin.annual_rate_percent is not None and fin.day_count is not None
@@ -162,13 +177,16 @@ def accept_financing(
     discount = rules.discount_fen(
         cert.face_fen, Decimal(fin.annual_rate_percent), days, DayCount(fin.day_count)
     )
+    # Under the write lock (the limit row locked on PostgreSQL): two acceptances cannot
+    # both fit into the last of the headroom.
+    limits.check_room(repo, fin.bank_org_id, cert.core_org_id, cert.face_fen, lock=True)
     repo.consume(
         cert, actor_org_id=principal.org_id, new=CertState.FINANCED, at=at, keep_financing=fin.id
     )
     bank_cert = child(
         cert, 1, holder=fin.bank_org_id, face=cert.face_fen, origin=Origin.FINANCING, at=at
     )
-    repo.add(bank_cert)
+    repo.insert(bank_cert)
     repo.move_financing(
         fin,
         expected=FinancingState.QUOTED,
@@ -178,6 +196,14 @@ def accept_financing(
         proceeds_fen=cert.face_fen - discount,
         bank_certificate_id=bank_cert.id,
         decided_at=at,
+    )
+    journal.post(
+        session,
+        payable_id=cert.payable_id,
+        certificate_id=bank_cert.id,
+        kind="financing",
+        at=at,
+        lines=journal.financing(fin.bank_org_id, principal.org_id, cert.face_fen, discount),
     )
     record(
         repo,
@@ -195,6 +221,7 @@ def accept_financing(
             "days": days,
             "discount_fen": discount,
             "proceeds_fen": cert.face_fen - discount,
+            "recourse": fin.recourse,
             "new_identifier": bank_cert.identifier,
         },
     )

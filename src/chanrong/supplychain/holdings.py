@@ -38,7 +38,7 @@ def split_certificate(
         child(cert, i, holder=cert.holder_org_id, face=face, origin=Origin.SPLIT, at=at)
         for i, face in enumerate(planned, start=1)
     ]
-    repo.add(*children)
+    repo.insert(*children)
     record(
         repo,
         cert,
@@ -75,7 +75,7 @@ def transfer_certificate(
         )
     repo.consume(cert, actor_org_id=principal.org_id, new=CertState.TRANSFERRED, at=at)
     made = child(cert, 1, holder=target.id, face=cert.face_fen, origin=Origin.TRANSFER, at=at)
-    repo.add(made)
+    repo.insert(made)
     record(
         repo,
         cert,

@@ -12,7 +12,7 @@ from chanrong.core.clock import shanghai_date
 from chanrong.core.errors import Conflict, ValidationFailed
 from chanrong.core.ids import new_id
 from chanrong.identity.domain import Principal
-from chanrong.supplychain import access
+from chanrong.supplychain import access, journal
 from chanrong.supplychain import certificates as rules
 from chanrong.supplychain.certificates import CertState, Origin, PayableState
 from chanrong.supplychain.identifiers import DEFAULT_PREFIX, root_handle, serial_from_id
@@ -167,6 +167,14 @@ def confirm_payable(
         created_at=at,
     )
     repo.add(root)
+    journal.post(
+        session,
+        payable_id=payable.id,
+        certificate_id=root.id,
+        kind="issue",
+        at=at,
+        lines=journal.issue(payable.core_org_id, payable.supplier_org_id, payable.face_fen),
+    )
     record(
         repo,
         root,

@@ -17,23 +17,103 @@ verifiable log's head (inside ``append_log``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, or_, select, update
+from sqlalchemy import CursorResult, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from chanrong.core.errors import Conflict
-from chanrong.supplychain.certificates import CertState, FinancingState
+from chanrong.storage.base import Base
+from chanrong.storage.bulk import insert_rows
+from chanrong.storage.statements import connection, table_of
+from chanrong.supplychain.certificates import OUTSTANDING, CertState, FinancingState
 from chanrong.supplychain.orm import (
     Certificate,
     CertificateEvent,
+    ExposureLimit,
     Financing,
+    JournalEntry,
+    JournalLine,
     Payable,
     Settlement,
 )
 
 OPEN_FINANCING = (FinancingState.REQUESTED.value, FinancingState.QUOTED.value)
+
+# Hot-path statements, built once against the tables and run on the session's connection
+# (``storage.statements``): the certificate operations are the measured path (benchmarks/
+# supplychain.py), and the ORM's execution machinery cost more than SQLite's work on them.
+_certs = table_of(Certificate)
+_fins = table_of(Financing)
+_CONSUME = (
+    update(_certs)
+    .where(
+        _certs.c.id == bindparam("cert_id"),
+        _certs.c.state == bindparam("was"),
+        _certs.c.holder_org_id == bindparam("holder"),
+        _certs.c.version == bindparam("old_version"),
+    )
+    .values(state=bindparam("new"), version=bindparam("new_version"), closed_at=bindparam("at"))
+)
+_CANCEL_OPEN = (
+    update(_fins)
+    .where(
+        _fins.c.certificate_id == bindparam("cert_id"),
+        _fins.c.state.in_(OPEN_FINANCING),
+        _fins.c.id != bindparam("keep"),
+    )
+    .values(state=FinancingState.CANCELLED.value, decided_at=bindparam("at"))
+)
+_LIVE_IN = (
+    select(_certs.c.id, _certs.c.holder_org_id, _certs.c.face_fen)
+    .where(
+        _certs.c.payable_id.in_(bindparam("payable_ids", expanding=True)),
+        _certs.c.state == CertState.LIVE.value,
+    )
+    .order_by(_certs.c.id)
+)
+_EXPOSURE = select(func.coalesce(func.sum(_certs.c.face_fen), 0)).where(
+    _certs.c.holder_org_id == bindparam("bank"),
+    _certs.c.core_org_id == bindparam("core"),
+    _certs.c.state.in_([s.value for s in OUTSTANDING]),
+)
+
+
+def _by_id(entity: Any) -> tuple[Any, Any]:
+    """A lookup by primary key, plain and locked (``FOR NO KEY UPDATE``, reloaded), built
+    once: building the expression on every call cost more than running it."""
+    plain = select(entity).where(entity.id == bindparam("id"))
+    locked = plain.with_for_update(key_share=True).execution_options(populate_existing=True)
+    return plain, locked
+
+
+_PAYABLE = _by_id(Payable)
+_CERTIFICATE = _by_id(Certificate)
+_FINANCING = _by_id(Financing)
+_LIMIT_WHERE = select(ExposureLimit).where(
+    ExposureLimit.bank_org_id == bindparam("bank"), ExposureLimit.core_org_id == bindparam("core")
+)
+_LIMIT = (
+    _LIMIT_WHERE,
+    _LIMIT_WHERE.with_for_update(key_share=True).execution_options(populate_existing=True),
+)
+_OPEN_REQUEST = (
+    select(Financing)
+    .where(
+        Financing.certificate_id == bindparam("cert"),
+        Financing.bank_org_id == bindparam("bank"),
+        Financing.state.in_(OPEN_FINANCING),
+    )
+    .limit(1)
+)
+
+
+def _committed(obj: object, **values: Any) -> None:
+    """Tell a loaded object what a Core statement just wrote, without marking it changed."""
+    for key, value in values.items():
+        set_committed_value(obj, key, value)
 
 
 class SupplyChainRepository:
@@ -41,6 +121,12 @@ class SupplyChainRepository:
         self.session = session
 
     # -- transactions -------------------------------------------------------------------
+
+    @property
+    def locks_rows(self) -> bool:
+        """Whether rows are locked as they are read (PostgreSQL); SQLite's writer holds the
+        whole database from ``begin_write`` on."""
+        return self.session.get_bind().dialect.name != "sqlite"
 
     def begin_write(self) -> None:
         """Take the write lock up front on SQLite; PostgreSQL locks rows as it reads them."""
@@ -55,6 +141,12 @@ class SupplyChainRepository:
         self.session.add_all(objs)
         self.session.flush()
 
+    def insert(self, *objs: Base) -> None:
+        """Rows written once and never changed in this transaction (certificates made,
+        requests, events, settlements): one Core INSERT per table, no unit of work. The
+        objects stay outside the session and must carry every value a caller reads back."""
+        insert_rows(self.session, objs)
+
     def _rowcount(self, stmt: Any) -> int:
         result = cast(CursorResult[Any], self.session.execute(stmt))
         return int(result.rowcount)
@@ -62,10 +154,7 @@ class SupplyChainRepository:
     # -- payables -----------------------------------------------------------------------
 
     def payable(self, payable_id: str, *, lock: bool = False) -> Payable | None:
-        stmt = select(Payable).where(Payable.id == payable_id)
-        if lock:
-            stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
-        return self.session.scalars(stmt).one_or_none()
+        return self.session.scalars(_PAYABLE[lock], {"id": payable_id}).one_or_none()
 
     def payable_by_invoice(self, supplier_org_id: str, invoice_ref: str) -> Payable | None:
         return self.session.scalars(
@@ -103,10 +192,7 @@ class SupplyChainRepository:
     # -- certificates -------------------------------------------------------------------
 
     def certificate(self, cert_id: str, *, lock: bool = False) -> Certificate | None:
-        stmt = select(Certificate).where(Certificate.id == cert_id)
-        if lock:
-            stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
-        return self.session.scalars(stmt).one_or_none()
+        return self.session.scalars(_CERTIFICATE[lock], {"id": cert_id}).one_or_none()
 
     def certificate_by_identifier(self, identifier: str) -> Certificate | None:
         return self.session.scalars(
@@ -114,7 +200,8 @@ class SupplyChainRepository:
         ).one_or_none()
 
     def tree(self, payable_id: str, *, lock_live: bool = False) -> Sequence[Certificate]:
-        """Every certificate of a payable, oldest first (live ones locked when asked)."""
+        """Every certificate of a payable, oldest first; with ``lock_live`` only the
+        outstanding ones (live or overdue), locked."""
         stmt = (
             select(Certificate)
             .where(Certificate.payable_id == payable_id)
@@ -124,7 +211,7 @@ class SupplyChainRepository:
         if lock_live:
             # Lock in id order so two settlements of one tree cannot deadlock.
             stmt = (
-                stmt.where(Certificate.state == CertState.LIVE.value)
+                stmt.where(Certificate.state.in_([s.value for s in OUTSTANDING]))
                 .order_by(None)
                 .order_by(Certificate.id)
                 .with_for_update(key_share=True)
@@ -149,46 +236,36 @@ class SupplyChainRepository:
         new: CertState,
         at: datetime,
         keep_financing: str | None = None,
+        was: CertState = CertState.LIVE,
     ) -> None:
-        """Live → ``new``, only if still live, still held by the actor, still this version.
+        """Live (or ``was``) → ``new``, only if still so, still held by the actor, still this
+        version.
 
         Open financing requests on the certificate (but ``keep_financing``, the one being
         accepted) are cancelled in the same transaction: what they offered no longer exists.
         """
-        stmt = (
-            update(Certificate)
-            .where(
-                Certificate.id == cert.id,
-                Certificate.state == CertState.LIVE.value,
-                Certificate.holder_org_id == actor_org_id,
-                Certificate.version == cert.version,
-            )
-            .values(state=new.value, version=cert.version + 1, closed_at=at)
-            .execution_options(synchronize_session=False)
+        conn = connection(self.session)
+        done = conn.execute(
+            _CONSUME,
+            {
+                "cert_id": cert.id,
+                "was": was.value,
+                "holder": actor_org_id,
+                "old_version": cert.version,
+                "new": new.value,
+                "new_version": cert.version + 1,
+                "at": at,
+            },
         )
-        if self._rowcount(stmt) != 1:
+        if done.rowcount != 1:
             raise Conflict("the certificate was used by someone else first; nothing was changed")
-        self.session.refresh(cert)
-        cancel: list[ColumnElement[bool]] = [
-            Financing.certificate_id == cert.id,
-            Financing.state.in_(OPEN_FINANCING),
-        ]
-        if keep_financing is not None:
-            cancel.append(Financing.id != keep_financing)
-        self.session.execute(
-            update(Financing)
-            .where(*cancel)
-            .values(state=FinancingState.CANCELLED.value, decided_at=at)
-            .execution_options(synchronize_session="fetch")
-        )
+        _committed(cert, state=new.value, version=cert.version + 1, closed_at=at)
+        conn.execute(_CANCEL_OPEN, {"cert_id": cert.id, "keep": keep_financing or "", "at": at})
 
     # -- financing ----------------------------------------------------------------------
 
     def financing(self, financing_id: str, *, lock: bool = False) -> Financing | None:
-        stmt = select(Financing).where(Financing.id == financing_id)
-        if lock:
-            stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
-        return self.session.scalars(stmt).one_or_none()
+        return self.session.scalars(_FINANCING[lock], {"id": financing_id}).one_or_none()
 
     def financings_of(self, org_id: str, *, state: str | None = None) -> Sequence[Financing]:
         stmt = (
@@ -212,13 +289,7 @@ class SupplyChainRepository:
         return set(rows)
 
     def open_request(self, cert_id: str, bank_org_id: str) -> Financing | None:
-        return self.session.scalars(
-            select(Financing).where(
-                Financing.certificate_id == cert_id,
-                Financing.bank_org_id == bank_org_id,
-                Financing.state.in_(OPEN_FINANCING),
-            )
-        ).first()
+        return self.session.scalars(_OPEN_REQUEST, {"cert": cert_id, "bank": bank_org_id}).first()
 
     def financings_for(self, cert_ids: Sequence[str]) -> Sequence[Financing]:
         if not cert_ids:
@@ -233,18 +304,17 @@ class SupplyChainRepository:
         self, fin: Financing, *, expected: FinancingState, new: FinancingState, **values: Any
     ) -> None:
         stmt = (
-            update(Financing)
+            update(_fins)
             .where(
-                Financing.id == fin.id,
-                Financing.state == expected.value,
-                Financing.version == fin.version,
+                _fins.c.id == fin.id,
+                _fins.c.state == expected.value,
+                _fins.c.version == fin.version,
             )
             .values(state=new.value, version=fin.version + 1, **values)
-            .execution_options(synchronize_session=False)
         )
-        if self._rowcount(stmt) != 1:
+        if connection(self.session).execute(stmt).rowcount != 1:
             raise Conflict(f"the financing request is no longer {expected.value}")
-        self.session.refresh(fin)
+        _committed(fin, state=new.value, version=fin.version + 1, **values)
 
     # -- settlement and events ----------------------------------------------------------
 
@@ -262,15 +332,110 @@ class SupplyChainRepository:
 
     def live_in(self, payable_ids: Sequence[str]) -> Sequence[tuple[str, str, int]]:
         """(certificate id, holder, face fen) of the live certificates of these payables."""
-        rows = self.session.execute(
-            select(Certificate.id, Certificate.holder_org_id, Certificate.face_fen)
-            .where(
-                Certificate.payable_id.in_(payable_ids),
-                Certificate.state == CertState.LIVE.value,
-            )
-            .order_by(Certificate.id)
-        )
+        rows = connection(self.session).execute(_LIVE_IN, {"payable_ids": list(payable_ids)})
         return [(r[0], r[1], int(r[2])) for r in rows]
 
     def all_payable_ids(self) -> Sequence[str]:
         return self.session.scalars(select(Payable.id).order_by(Payable.id)).all()
+
+    # -- maturity: overdue certificates and recourse ------------------------------------
+
+    def live_matured(self, day: date) -> Sequence[str]:
+        """Ids of live certificates that matured on or before ``day`` (unpaid, so due to be
+        marked overdue)."""
+        return self.session.scalars(
+            select(Certificate.id)
+            .where(Certificate.state == CertState.LIVE.value, Certificate.maturity_date <= day)
+            .order_by(Certificate.id)
+        ).all()
+
+    def mark_overdue(self, cert: Certificate, *, day: date, at: datetime) -> bool:
+        """Live → overdue, if still live; False when someone settled or marked it first."""
+        stmt = (
+            update(Certificate)
+            .where(
+                Certificate.id == cert.id,
+                Certificate.state == CertState.LIVE.value,
+                Certificate.version == cert.version,
+            )
+            .values(
+                state=CertState.OVERDUE.value,
+                version=cert.version + 1,
+                overdue_since=day,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if self._rowcount(stmt) != 1:
+            return False
+        self.session.refresh(cert)
+        return True
+
+    def overdue_for(self, org_id: str) -> Sequence[Certificate]:
+        """Overdue certificates ``org_id`` holds, owes (core enterprise), or financed with
+        recourse and may be turned back to."""
+        financed = select(Financing.bank_certificate_id).where(
+            Financing.requester_org_id == org_id,
+            Financing.state == FinancingState.ACCEPTED.value,
+        )
+        return self.session.scalars(
+            select(Certificate)
+            .where(
+                Certificate.state == CertState.OVERDUE.value,
+                or_(
+                    Certificate.holder_org_id == org_id,
+                    Certificate.core_org_id == org_id,
+                    Certificate.id.in_(financed),
+                ),
+            )
+            .order_by(Certificate.maturity_date, Certificate.identifier)
+        ).all()
+
+    def financing_of_bank_certificate(self, cert_id: str) -> Financing | None:
+        """The accepted financing that made ``cert_id`` (the bank's certificate)."""
+        return self.session.scalars(
+            select(Financing).where(
+                Financing.bank_certificate_id == cert_id,
+                Financing.state == FinancingState.ACCEPTED.value,
+            )
+        ).one_or_none()
+
+    # -- exposure limits ----------------------------------------------------------------
+
+    def limit(
+        self, bank_org_id: str, core_org_id: str, *, lock: bool = False
+    ) -> ExposureLimit | None:
+        return self.session.scalars(
+            _LIMIT[lock], {"bank": bank_org_id, "core": core_org_id}
+        ).one_or_none()
+
+    def limits_of(self, bank_org_id: str) -> Sequence[ExposureLimit]:
+        return self.session.scalars(
+            select(ExposureLimit)
+            .where(ExposureLimit.bank_org_id == bank_org_id)
+            .order_by(ExposureLimit.set_at, ExposureLimit.id)
+        ).all()
+
+    def exposure(self, bank_org_id: str, core_org_id: str) -> int:
+        """Face of the core enterprise's certificates the bank holds outstanding, in fen."""
+        total = (
+            connection(self.session)
+            .execute(_EXPOSURE, {"bank": bank_org_id, "core": core_org_id})
+            .scalar()
+        )
+        return int(total or 0)
+
+    # -- journal ------------------------------------------------------------------------
+
+    def journal_by_account(self, payable_id: str) -> dict[tuple[str, str], int]:
+        """Debit-minus-credit per (organisation, account) of one payable's journal."""
+        rows = self.session.execute(
+            select(
+                JournalLine.org_id,
+                JournalLine.account,
+                func.sum(JournalLine.debit_fen) - func.sum(JournalLine.credit_fen),
+            )
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .where(JournalEntry.payable_id == payable_id)
+            .group_by(JournalLine.org_id, JournalLine.account)
+        )
+        return {(r[0], r[1]): int(r[2]) for r in rows}

@@ -100,6 +100,9 @@ class CertificateOut(BaseModel):
     state: CertState
     created_at: datetime
     closed_at: datetime | None
+    overdue_since: date | None = Field(
+        default=None, description="The day it was found unpaid at maturity (when overdue)"
+    )
 
     @classmethod
     def of(cls, c: Any) -> CertificateOut:
@@ -116,6 +119,7 @@ class CertificateOut(BaseModel):
             state=CertState(c.state),
             created_at=c.created_at,
             closed_at=c.closed_at,
+            overdue_since=c.overdue_since,
         )
 
 
@@ -150,6 +154,10 @@ class QuoteIn(BaseModel):
 
     annual_rate_percent: Decimal = Field(description='Annual discount rate in percent: "3.65"')
     day_count: DayCount = DayCount.ACT_360
+    recourse: bool = Field(
+        default=False,
+        description="With recourse to the seller if the core enterprise does not pay (有追索权)",
+    )
 
 
 class FinancingOut(BaseModel):
@@ -164,6 +172,7 @@ class FinancingOut(BaseModel):
     discount: Yuan | None
     proceeds: Yuan | None
     bank_certificate_id: str | None
+    recourse: bool
     requested_at: datetime
     quoted_at: datetime | None
     decided_at: datetime | None
@@ -191,6 +200,7 @@ class FinancingOut(BaseModel):
             discount=yuan(f.discount_fen),
             proceeds=yuan(f.proceeds_fen),
             bank_certificate_id=f.bank_certificate_id,
+            recourse=bool(f.recourse),
             requested_at=f.requested_at,
             quoted_at=f.quoted_at,
             decided_at=f.decided_at,
@@ -237,3 +247,151 @@ class LineageOut(BaseModel):
     events: list[EventOut]
     financings: list[FinancingOut]
     settlements: list[SettlementOut]
+
+
+class ExposureLimitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    core_org_id: str = Field(description="The core enterprise whose certificates the limit caps")
+    limit: YuanIn = Field(description='The most held outstanding at once, yuan: "5000000.00"')
+
+
+class ExposureOut(BaseModel):
+    core_org_id: str
+    limit: Yuan
+    outstanding: Yuan = Field(description="Face of this core's certificates held, live or overdue")
+    headroom: Yuan = Field(description="What may still be financed on this core enterprise")
+    set_at: datetime
+
+    @classmethod
+    def of(cls, e: Any) -> ExposureOut:
+        return cls(
+            core_org_id=e.core_org_id,
+            limit=fen_to_yuan(e.limit_fen),
+            outstanding=fen_to_yuan(e.used_fen),
+            headroom=fen_to_yuan(e.headroom_fen),
+            set_at=e.set_at,
+        )
+
+
+class ContractIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    counterparty_org_id: str = Field(description="The other enterprise")
+    we_are: str = Field(description="seller or buyer: the caller's side of the contract")
+    reference: str = Field(min_length=1, max_length=100)
+    goods: str = Field(min_length=1, max_length=200)
+    quantity: int = Field(gt=0)
+    unit_price: YuanIn
+    delivery_terms: str = Field(min_length=1, max_length=200)
+    payment_days: int = Field(ge=0, le=365, description="Days after delivery the buyer pays")
+    pay_when_paid: bool = Field(
+        default=False, description="Payment depends on the buyer being paid (背靠背)"
+    )
+
+
+class ContractOut(BaseModel):
+    id: str
+    seller_org_id: str
+    buyer_org_id: str
+    reference: str
+    goods: str
+    quantity: int
+    unit_price: Yuan
+    amount: Yuan
+    delivery_terms: str
+    payment_days: int
+    pay_when_paid: bool
+    flags: list[str] = Field(description="Payment-term rules broken (flagged, not refused)")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, c: Any) -> ContractOut:
+        return cls(
+            id=c.id,
+            seller_org_id=c.seller_org_id,
+            buyer_org_id=c.buyer_org_id,
+            reference=c.reference,
+            goods=c.goods,
+            quantity=c.quantity,
+            unit_price=fen_to_yuan(c.unit_price_fen),
+            amount=fen_to_yuan(c.unit_price_fen * c.quantity),
+            delivery_terms=c.delivery_terms,
+            payment_days=c.payment_days,
+            pay_when_paid=c.pay_when_paid,
+            flags=list(c.flags),
+            created_at=c.created_at,
+        )
+
+
+class LineInModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str = Field(min_length=1, max_length=100, description="Delivery or invoice ref")
+    description: str = Field(min_length=1, max_length=200)
+    amount: YuanIn
+
+
+class StatementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period_start: date
+    period_end: date
+    lines: list[LineInModel] = Field(min_length=1, max_length=200)
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    confirm: bool
+    reason: str = Field(default="", max_length=500, description="Why, when disputing")
+
+
+class LineOut(BaseModel):
+    id: str
+    position: int
+    reference: str
+    description: str
+    amount: Yuan
+    state: str
+    dispute_reason: str | None
+
+
+class StatementOut(BaseModel):
+    id: str
+    contract_id: str
+    period_start: date
+    period_end: date
+    state: str
+    total: Yuan
+    due_on: date = Field(description="The buyer pays a confirmed statement by this day")
+    paid_at: datetime | None
+    payment_overdue_on: date | None = Field(description="When it was flagged unpaid")
+    lines: list[LineOut]
+
+    @classmethod
+    def of(cls, st: Any) -> StatementOut:
+        s, lines = st.statement, st.lines
+        return cls(
+            id=s.id,
+            contract_id=s.contract_id,
+            period_start=s.period_start,
+            period_end=s.period_end,
+            state=s.state,
+            total=fen_to_yuan(sum(x.amount_fen for x in lines)),
+            due_on=s.due_on,
+            paid_at=s.paid_at,
+            payment_overdue_on=s.payment_overdue_on,
+            lines=[
+                LineOut(
+                    id=x.id,
+                    position=x.position,
+                    reference=x.reference,
+                    description=x.description,
+                    amount=fen_to_yuan(x.amount_fen),
+                    state=x.state,
+                    dispute_reason=x.dispute_reason,
+                )
+                for x in lines
+            ],
+        )

@@ -9,7 +9,13 @@ in modules named for what they hold; this module only gathers them:
 - ``payables``: submit (one by one or from ingested invoices), confirm (确权), reject, read
 - ``holdings``: split and transfer a held certificate; read certificates and handles
 - ``financing``: request, quote, decline, accept; read requests
-- ``settlement``: pay every holder at maturity; read what was paid
+- ``settlement``: pay every holder at maturity (or late, when overdue); read what was paid
+- ``maturity``: mark certificates unpaid at maturity overdue, list them, recourse to the seller
+- ``limits``: each bank's exposure limit per core enterprise (授信额度) and its headroom
+- ``contracts``: trade contracts between enterprises (payment terms flagged at creation) and
+  reconciliation statements (对账单) the buyer confirms or disputes line by line
+- ``journal``: the double-entry journal of money moved (confirmation, financing, recourse,
+  settlement)
 - ``lineage``: a certificate's tree as the caller may see it
 - ``invariants``: the stored trees checked against the certificate invariants (trusted)
 - ``access`` (who may see and act) and ``writes`` (locks, children, the log) serve them all.
@@ -24,6 +30,20 @@ from chanrong.supplychain.certificates import (
     FinancingState,
     Origin,
     PayableState,
+)
+from chanrong.supplychain.contracts import (
+    LineIn,
+    Statement,
+    answer_line,
+    create_contract,
+    due_unpaid_statements,
+    flag_late_payment,
+    get_contract,
+    get_statement,
+    issue_statement,
+    list_contracts,
+    record_payment,
+    statements_of,
 )
 from chanrong.supplychain.financing import (
     accept_financing,
@@ -47,7 +67,16 @@ from chanrong.supplychain.invariants import (
     payable_ids,
     tree_violations,
 )
+from chanrong.supplychain.journal import balances as journal_balances
+from chanrong.supplychain.journal import entry_violations as journal_violations
+from chanrong.supplychain.limits import Exposure, exposure_limits, set_exposure_limit
 from chanrong.supplychain.lineage import Lineage, lineage, payable_tree
+from chanrong.supplychain.maturity import (
+    execute_recourse,
+    mark_overdue,
+    matured_unpaid,
+    overdue_certificates,
+)
 from chanrong.supplychain.payables import (
     confirm_payable,
     get_payable,
@@ -66,34 +95,55 @@ __all__ = [
     "LOG_KIND",
     "CertState",
     "DayCount",
+    "Exposure",
     "FinancingState",
+    "LineIn",
     "Lineage",
     "Origin",
     "PayableState",
+    "Statement",
     "accept_financing",
     "all_violations",
+    "answer_line",
     "certificates_of",
     "confirm_payable",
+    "create_contract",
     "decline_financing",
+    "due_unpaid_statements",
+    "execute_recourse",
+    "exposure_limits",
+    "flag_late_payment",
     "get_certificate",
+    "get_contract",
     "get_financing",
     "get_payable",
+    "get_statement",
+    "issue_statement",
+    "journal_balances",
+    "journal_violations",
     "lineage",
     "list_certificates",
+    "list_contracts",
     "list_financings",
     "list_payables",
     "live_certificates",
+    "mark_overdue",
+    "matured_unpaid",
+    "overdue_certificates",
     "payable_ids",
     "payable_tree",
     "payables_from_invoices",
     "principal_for_org",
     "quote_financing",
+    "record_payment",
     "reject_payable",
     "request_financing",
     "resolve_handle",
+    "set_exposure_limit",
     "settle_payable",
     "settlements_of",
     "split_certificate",
+    "statements_of",
     "submit_payable",
     "transfer_certificate",
     "tree_violations",

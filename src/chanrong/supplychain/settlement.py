@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 
 from chanrong.core.clock import shanghai_date
 from chanrong.core.errors import Conflict, NotFound
+from chanrong.core.ids import new_id
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Principal
 from chanrong.lending import service as lending
-from chanrong.supplychain import access
+from chanrong.supplychain import access, journal
 from chanrong.supplychain.certificates import CertState, PayableState
 from chanrong.supplychain.orm import Settlement
 from chanrong.supplychain.repository import SupplyChainRepository
@@ -22,12 +23,20 @@ from chanrong.supplychain.writes import record, stamp, writer
 def settle_payable(
     session: Session, principal: Principal, payable_id: str, *, now: datetime | None = None
 ) -> list[Settlement]:
-    """At maturity the core enterprise pays every current holder and the tree closes."""
+    """At maturity the core enterprise pays every current holder and the tree closes.
+
+    A payable already overdue is settled the same way, late: its overdue certificates are
+    paid to whoever holds them now (the bank, or the seller who took it back on recourse).
+    Each payment is journalled (core cash → holder cash, the holder's claim closed).
+    """
     at = stamp(now)
     repo = writer(session)
     payable = access.payable_for_core(repo, principal, payable_id)
-    if payable.state != PayableState.CONFIRMED.value:
-        raise Conflict(f"the payable is {payable.state}; only a confirmed payable is settled")
+    if payable.state not in (PayableState.CONFIRMED.value, PayableState.OVERDUE.value):
+        raise Conflict(
+            f"the payable is {payable.state}; only a confirmed or overdue payable is settled"
+        )
+    was = payable.state
     if shanghai_date(at) < payable.maturity_date:
         raise Conflict(f"the payable matures on {payable.maturity_date.isoformat()}")
     live = repo.tree(payable.id, lock_live=True)
@@ -35,17 +44,20 @@ def settle_payable(
     if total != payable.face_fen:
         # The invariants make this impossible; refuse to pay rather than pay the wrong sum.
         raise Conflict(f"live certificates sum to {total} fen, not {payable.face_fen}")
-    repo.move_payable(
-        payable,
-        expected=PayableState.CONFIRMED.value,
-        new=PayableState.SETTLED.value,
-        settled_at=at,
-    )
+    repo.move_payable(payable, expected=was, new=PayableState.SETTLED.value, settled_at=at)
     out = []
+    late = {c.id for c in live if c.state == CertState.OVERDUE.value}
     for cert in live:
-        repo.consume(cert, actor_org_id=cert.holder_org_id, new=CertState.SETTLED, at=at)
+        repo.consume(
+            cert,
+            actor_org_id=cert.holder_org_id,
+            new=CertState.SETTLED,
+            at=at,
+            was=CertState(cert.state),
+        )
         out.append(
             Settlement(
+                id=new_id(),
                 payable_id=payable.id,
                 certificate_id=cert.id,
                 payee_org_id=cert.holder_org_id,
@@ -53,7 +65,16 @@ def settle_payable(
                 settled_at=at,
             )
         )
-    repo.add(*out)
+    repo.insert(*out)
+    for paid in out:
+        journal.post(
+            session,
+            payable_id=payable.id,
+            certificate_id=paid.certificate_id,
+            kind="settlement",
+            at=at,
+            lines=journal.settlement(payable.core_org_id, paid.payee_org_id, paid.amount_fen),
+        )
     # A settled certificate is a receivable collected through the platform: enterprise
     # payees' loans with an agreed sweep share are repaid from it (回款自动还款).
     enterprises = {
@@ -82,6 +103,7 @@ def settle_payable(
                 "settlement_id": paid.id,
                 "payee_org_id": paid.payee_org_id,
                 "amount_fen": paid.amount_fen,
+                "late": cert.id in late,
             },
         )
     record(

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from chanrong.core.clock import ensure_aware, utcnow
+from chanrong.core.ids import new_id
 from chanrong.governance import service as governance
 from chanrong.supplychain.certificates import CertState, Origin
 from chanrong.supplychain.identifiers import child_handle
@@ -40,6 +41,10 @@ def child(
 ) -> Certificate:
     """A live certificate made by consuming ``parent`` (its ``position``-th child)."""
     return Certificate(
+        id=new_id(),
+        version=1,
+        closed_at=None,
+        overdue_since=None,
         identifier=child_handle(parent.identifier, position),
         payable_id=parent.payable_id,
         parent_id=parent.id,
@@ -83,6 +88,7 @@ def record(
         at=at,
     )
     event = CertificateEvent(
+        id=new_id(),
         payable_id=payable_id,
         certificate_id=certificate_id,
         kind=kind,
@@ -92,5 +98,5 @@ def record(
         leaf_hash=ref.leaf_hash,
         payload=payload,
     )
-    repo.add(event)
+    repo.insert(event)
     return event

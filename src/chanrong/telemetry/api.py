@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
-from collections.abc import Iterator
 from datetime import date, datetime
-from decimal import Decimal
-from typing import IO, Annotated, Any
+from typing import IO, Annotated
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from chanrong.core.errors import ChanrongError, ValidationFailed
+from chanrong.core.errors import PayloadTooLarge, ValidationFailed
 from chanrong.edge import Ctx, Idempotency, current, idempotency
 from chanrong.telemetry import service
-from chanrong.telemetry.adapters.files import FileFormatError, load_mapping, read_rows
+from chanrong.telemetry.adapters import uploads
 from chanrong.telemetry.domain import RECORD_SPECS
 from chanrong.telemetry.schemas import (
     BatchOut,
@@ -30,7 +25,6 @@ from chanrong.telemetry.schemas import (
     IngestOut,
     MetricIn,
     MetricOut,
-    PointsIn,
     QualityOut,
     RowErrorOut,
     record_to_dict,
@@ -41,16 +35,6 @@ router = APIRouter(prefix="/telemetry", tags=["telemetry"])
 
 MAX_UPLOAD_BYTES = 2 * 1024**3
 MAX_JSON_BYTES = 64 * 1024**2
-MAX_POINTS_JSON = 200_000
-ARROW_STREAM = "application/vnd.apache.arrow.stream"
-ARROW_FILE = "application/vnd.apache.arrow.file"
-PARQUET = ("application/vnd.apache.parquet", "application/x-parquet", "application/parquet")
-
-
-class PayloadTooLarge(ChanrongError):
-    type_slug = "payload-too-large"
-    status = 413
-    title = "Upload too large"
 
 
 async def _spool(request: Request, limit: int) -> IO[bytes]:
@@ -71,59 +55,15 @@ def _content_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def _point_batches(kind: str, body: IO[bytes]) -> Iterator[pa.RecordBatch | pa.Table]:
-    try:
-        if kind in PARQUET:
-            yield from pq.ParquetFile(body).iter_batches(batch_size=262_144)
-        elif kind == ARROW_STREAM:
-            yield from pa.ipc.open_stream(body)
-        elif kind == ARROW_FILE:
-            reader = pa.ipc.open_file(body)
-            for i in range(reader.num_record_batches):
-                yield reader.get_batch(i)
-        elif kind in ("text/csv", "application/csv"):
-            opts = pacsv.ConvertOptions(
-                column_types={f.name: f.type for f in SCHEMA}, include_columns=SCHEMA.names
-            )
-            reader = pacsv.open_csv(
-                body, read_options=pacsv.ReadOptions(block_size=8 << 20), convert_options=opts
-            )
-            yield from reader
-        else:
-            raise ValidationFailed(
-                "Content-Type: send application/json, text/csv, "
-                f"{PARQUET[0]}, {ARROW_STREAM} or {ARROW_FILE}",
-                field="Content-Type",
-            )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-        raise ValidationFailed(f"body: cannot read the upload: {exc}", field="body") from None
-
-
-def _json_points(raw: bytes) -> pa.Table:
-    try:
-        body = PointsIn.model_validate_json(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ValidationFailed(f"{where}: {err['msg']}", field=where) from None
-    if len(body.points) > MAX_POINTS_JSON:
-        raise ValidationFailed(
-            f"points: at most {MAX_POINTS_JSON} per JSON upload; send Parquet/Arrow/CSV for more",
-            field="points",
-        )
-    for i, p in enumerate(body.points):
-        if p.ts.tzinfo is None:
-            raise ValidationFailed(
-                f"points.{i}.ts: give a time zone (e.g. Z)", field=f"points.{i}.ts"
-            )
-    return pa.table(
-        {
-            "device_id": [p.device_id for p in body.points],
-            "metric": [p.metric for p in body.points],
-            "ts": pa.array([p.ts for p in body.points], pa.timestamp("us", tz="UTC")),
-            "value": [p.value for p in body.points],
-        }
-    )
+def _refused(exc: service.IngestRejected) -> JSONResponse:
+    """422 for an arrival the door refused; returned (not raised) so the request's unit of
+    work commits the refused batch, which the answer names with its counts."""
+    problem = {**exc.to_problem(), **service.batch_fields(exc.report)}
+    problem["errors"] = [
+        RowErrorOut(row=e.row, column=e.column, reason=e.reason).model_dump()
+        for e in exc.report.errors
+    ]
+    return JSONResponse(problem, status_code=422, media_type="application/problem+json")
 
 
 @router.post("/orgs/{org_id}/points", response_model=IngestOut, status_code=201)
@@ -133,35 +73,31 @@ async def upload_points(
     ctx: Ctx = Depends(current),
     filename: str | None = None,
 ) -> JSONResponse:
-    """Upload telemetry (JSON, CSV, Parquet or Arrow) for your own enterprise; streamed."""
+    """Upload telemetry (JSON, CSV, Parquet or Arrow) for your own enterprise; streamed.
+
+    All or nothing: a refused upload answers 422 naming the field, and its batch is kept.
+    """
     service.require_own_enterprise(ctx.principal, org_id)
     kind = _content_type(request)
-    if kind == "application/json":
-        spooled = await _spool(request, MAX_JSON_BYTES)
-        try:
-            raw = spooled.read()
-        finally:
-            spooled.close()
-        batches: Any = [_json_points(raw)]
-        body = None
-    else:
-        body = await _spool(request, MAX_UPLOAD_BYTES)
-        batches = _point_batches(kind, body)
+    body = await _spool(request, MAX_JSON_BYTES if kind == uploads.JSON else MAX_UPLOAD_BYTES)
     try:
-        result = await run_in_threadpool(
+        report = await run_in_threadpool(
             service.ingest_points,
             ctx.session,
             service.open_store(ctx.settings),
             org_id=org_id,
-            batches=batches,
+            batches=uploads.point_batches(kind, body),
             source="http",
             created_by=ctx.principal.user_id,
             filename=filename,
         )
+    except service.IngestRejected as exc:
+        return _refused(exc)
     finally:
-        if body is not None:
-            body.close()
-    out = IngestOut(batch_id=result.batch_id, points=result.points, days=result.days)
+        body.close()
+    out = IngestOut(
+        **service.batch_fields(report), points=report.points, days=report.days, errors=[]
+    )
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
 
 
@@ -201,7 +137,7 @@ def get_points(
     if format == "parquet":
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink)
-        return Response(sink.getvalue().to_pybytes(), media_type=PARQUET[0])
+        return Response(sink.getvalue().to_pybytes(), media_type=uploads.PARQUET[0])
     rows = [
         {"device_id": d, "metric": m, "ts": t.isoformat(), "value": v}
         for d, m, t, v in zip(*(table.column(c).to_pylist() for c in SCHEMA.names), strict=True)
@@ -286,46 +222,17 @@ async def upload_records(
         raise ValidationFailed(
             f"kind: {kind!r} is not one of {', '.join(RECORD_SPECS)}", field="kind"
         )
-    ctype = _content_type(request)
     spool = await _spool(request, MAX_JSON_BYTES)
     try:
         data = spool.read()
     finally:
         spool.close()
-    if ctype == "application/json":
-        try:
-            doc = json.loads(data, parse_float=Decimal)
-        except ValueError as exc:
-            raise ValidationFailed(f"body: not JSON ({exc})", field="body") from None
-        recs = doc.get("records") if isinstance(doc, dict) else None
-        if not isinstance(recs, list) or not all(isinstance(r, dict) for r in recs):
-            raise ValidationFailed("records: a list of objects is required", field="records")
-        rows = [(i + 1, r) for i, r in enumerate(recs)]
-    else:
-        name = filename or ("upload.xlsx" if "spreadsheet" in ctype else "upload.csv")
-        try:
-            read = read_rows(data, name, load_mapping(None, kind))
-        except FileFormatError as exc:
-            field = str(exc).split(":", 1)[0]
-            raise ValidationFailed(str(exc), field=field) from None
-        rows = read.rows
-    report = service.import_records(
-        ctx.session,
-        org_id=org_id,
-        kind=kind,
-        rows=rows,
-        source="http",
-        created_by=ctx.principal.user_id,
-        filename=filename,
+    # Parsing a spreadsheet and checking its rows is CPU work: off the event loop.
+    report = await run_in_threadpool(
+        _import_records, ctx, org_id, kind, _content_type(request), data, filename
     )
-    out = ImportOut(
-        batch_id=report.batch_id,
-        kind=kind,
-        status="accepted" if report.ok else "rejected",
-        rows_received=report.rows_received,
-        rows_accepted=report.rows_accepted,
-        errors=[RowErrorOut(row=e.row, column=e.column, reason=e.reason) for e in report.errors],
-    )
+    errors = [RowErrorOut(row=e.row, column=e.column, reason=e.reason) for e in report.errors]
+    out = ImportOut(**service.batch_fields(report), errors=errors)
     if report.ok:
         return JSONResponse(out.model_dump(mode="json"), status_code=201)
     # The refused batch and its error report are kept (committed); no record is.
@@ -338,6 +245,21 @@ async def upload_records(
         **out.model_dump(mode="json"),
     }
     return JSONResponse(problem, status_code=422, media_type="application/problem+json")
+
+
+def _import_records(
+    ctx: Ctx, org_id: str, kind: str, content_type: str, data: bytes, filename: str | None
+) -> service.IngestReport:
+    rows = uploads.record_rows(content_type, data, kind, filename)
+    return service.import_records(
+        ctx.session,
+        org_id=org_id,
+        kind=kind,
+        rows=rows,
+        source="http",
+        created_by=ctx.principal.user_id,
+        filename=filename,
+    )
 
 
 @router.get("/orgs/{org_id}/records/{kind}")

@@ -1,9 +1,11 @@
-"""``chanrong import``, ``ingest mqtt``, ``connect opcua``, ``quality`` and ``telemetry``."""
+"""``chanrong import``, ``ingest mqtt``, ``connect opcua``, ``quality`` and ``telemetry``.
+
+(``telemetry load-park``, which loads a simulated park, is the demo's: ``chanrong.cli.park``.)
+"""
 
 from __future__ import annotations
 
 import asyncio
-import csv
 import socket
 from datetime import date, timedelta
 from pathlib import Path
@@ -13,16 +15,30 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from chanrong.core import sheets
 from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.edge.commands import console, err_console, friendly_errors, settings, unit_of_work
-from chanrong.telemetry import service
+from chanrong.storage.database import Database
+from chanrong.telemetry import connectors, service
 from chanrong.telemetry.adapters import files, opcua
 from chanrong.telemetry.adapters.mqtt import MqttIngestWorker, WorkerStats, share_topic
 
-ingest_app = typer.Typer(help="Streaming ingestion workers 数据接入", no_args_is_help=True)
-connect_app = typer.Typer(help="Connect industrial sources 设备连接", no_args_is_help=True)
-quality_app = typer.Typer(help="Data quality 数据质量", no_args_is_help=True)
-telemetry_app = typer.Typer(help="Telemetry store 遥测存储", no_args_is_help=True)
+ingest_app = typer.Typer(
+    help="Streaming ingestion workers 数据接入",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+connect_app = typer.Typer(
+    help="Connect industrial sources 设备连接",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+quality_app = typer.Typer(
+    help="Data quality 数据质量", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
+telemetry_app = typer.Typer(
+    help="Telemetry store 遥测存储", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
 
 
 def _org_id(value: str) -> str:
@@ -103,9 +119,12 @@ def import_file(
         err_console.print(f"… and {len(report.errors) - 50} more (use --errors-csv)")
     if errors_csv:
         with errors_csv.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["row", "column", "reason"])
-            w.writerows((e.row, e.column, e.reason) for e in report.errors)
+            # Reasons quote the file's cells: written so no spreadsheet runs one as a formula.
+            sheets.write_csv(
+                fh,
+                ["row", "column", "reason"],
+                ((e.row, e.column, e.reason) for e in report.errors),
+            )
         err_console.print(f"error report written to {errors_csv}")
     raise typer.Exit(code=1)
 
@@ -141,23 +160,10 @@ def ingest_mqtt(
 ) -> None:
     """Run an ingestion worker: MQTT 5 shared subscription, QoS 1, ack after durable store."""
     s = settings()
-    from sqlalchemy.orm import Session
-
-    from chanrong.storage.database import Database
-
     db = Database(s.effective_database_url)
-
-    def resolve(uscc: str) -> tuple[str, dict[str, str]] | None:
-        with Session(db.engine) as session:
-            org_id = service.org_for_uscc(session, uscc)
-            if org_id is None:
-                return None
-            return org_id, service.metric_specs(session, org_id)[1]
-
     worker = MqttIngestWorker(
-        store=service.open_store(s),
-        resolve=resolve,
-        convert=service.to_canonical_units,
+        land=connectors.landing(db, service.open_store(s)),
+        resolve=connectors.resolver(db),
         host=host or s.mqtt_host,
         port=port or s.mqtt_port,
         group=group,
@@ -166,6 +172,8 @@ def ingest_mqtt(
         client_id=client_id or f"chanrong-ingest-{socket.gethostname()}-{group}-{instance}",
         flush_points=flush_points,
         flush_seconds=flush_ms / 1000,
+        # Business records too (payments into collection accounts, outgoing payments, …).
+        record_kinds=connectors.RECORD_KINDS,
     )
     console.print(
         f"[green]ingesting[/] group {group} from {host or s.mqtt_host}:{port or s.mqtt_port}"
@@ -187,7 +195,8 @@ def ingest_mqtt(
         db.dispose()
     console.print(
         f"[green]stopped[/]: {stats.points:,} points stored from {stats.messages:,} messages "
-        f"in {stats.flushes:,} flushes; {stats.rejected} rejected"
+        f"in {stats.flushes:,} flushes; {stats.rejected} messages and "
+        f"{stats.quarantined} readings rejected"
     )
 
 
@@ -206,22 +215,18 @@ def connect_opcua(
     except opcua.MappingError as exc:
         raise ValidationFailed(str(exc), field=str(exc).split(":", 1)[0]) from None
     org_id = _org_id(m.org)
-    store = service.open_store(settings())
+    s = settings()
+    db = Database(s.effective_database_url)
     stored = [0]
 
-    def sink(table: object) -> None:
-        with unit_of_work() as session:
-            res = service.ingest_points(
-                session,
-                store,
-                org_id=org_id,
-                batches=[table],
-                source="opcua",
-                units=m.units,  # type: ignore[list-item]
-            )
-        stored[0] += res.points
-        console.print(f"stored {res.points} points (total {stored[0]})")
+    def told(report: service.IngestReport) -> None:
+        stored[0] += report.points
+        refused = f", {report.rows_rejected} refused" if report.rows_rejected else ""
+        console.print(f"stored {report.points} points{refused} (total {stored[0]})")
 
+    sink = connectors.opcua_sink(
+        db, service.open_store(s), org_id=org_id, units=m.units, on_stored=told
+    )
     console.print(f"[green]connected[/] to {m.endpoint}: {len(m.nodes)} nodes")
     try:
         total = asyncio.run(
@@ -233,6 +238,8 @@ def connect_opcua(
         raise ValidationFailed(
             f"endpoint: cannot reach {m.endpoint} ({exc})", field="endpoint"
         ) from None
+    finally:
+        db.dispose()
     console.print(f"[green]done[/]: {total} points stored")
 
 
@@ -347,43 +354,3 @@ def compact(
         f"[green]compacted[/] {res.partitions} days: {res.files_before} files, "
         f"{res.rows_before:,} rows → {res.rows_after:,} distinct points"
     )
-
-
-@telemetry_app.command("load-park")
-@friendly_errors
-def load_park(
-    park_dir: Annotated[Path, typer.Argument(help="Output of `chanrong simulate --out`")],
-    create_orgs: Annotated[
-        bool, typer.Option("--create-orgs", help="Onboard enterprises not yet on the platform")
-    ] = False,
-) -> None:
-    """Load a simulated park: organisations, devices, telemetry and business records."""
-    from chanrong.telemetry.adapters import park
-
-    try:
-        tables = {name: park.read_table(park_dir, name) for name in park.TABLES}
-    except park.ParkFormatError as exc:
-        raise ValidationFailed(str(exc), field="park") from None
-    enterprises = tables["enterprises"].to_pylist()
-    store = service.open_store(settings())
-    loaded = skipped = points = 0
-    with _progress() as progress:
-        task = progress.add_task("loading enterprises", total=len(enterprises))
-        for e in enterprises:
-            # One transaction per enterprise: an interruption keeps what was loaded, and
-            # loading again is harmless.
-            with unit_of_work() as session:
-                res = service.load_park_enterprise(
-                    session, store, park_dir, e, tables, create_org=create_orgs
-                )
-            if res.org_id is None:
-                skipped += 1
-            else:
-                loaded += 1
-                points += res.points
-            progress.advance(task)
-    console.print(f"[green]loaded[/] {loaded} enterprises, {points:,} telemetry points")
-    if skipped:
-        console.print(
-            f"[yellow]{skipped} enterprises are not on the platform[/] (use --create-orgs)"
-        )

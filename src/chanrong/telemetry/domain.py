@@ -191,8 +191,26 @@ RECORD_SPECS: dict[str, RecordSpec] = {
                 _f("payer_uscc", U, False),
                 _f("paid_date", D),
                 _f("amount", M),
+                # The account it was paid into: a loan's collection account (回款账户) repays it.
+                _f("account", T, False),
             ),
             "business.payments",
+        ),
+        RecordSpec(
+            "outgoing_payments",
+            "payment_id",
+            (
+                _f("payment_id", T),
+                _f("payee_name", T),
+                _f("payee_uscc", U, False),
+                _f("payee_account", T, False),
+                _f("payee_industry", T, False),
+                _f("paid_date", D),
+                _f("amount", M),
+                _f("channel", T),
+                _f("purpose", T, False),
+            ),
+            "business.outgoing_payments",
         ),
         RecordSpec(
             "energy_bills",
@@ -225,9 +243,11 @@ RECORD_SPECS: dict[str, RecordSpec] = {
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """Why one cell of an uploaded row was refused: row number as the user counts it."""
+    """Why one cell of an uploaded row was refused: row number as the user counts it, or
+    None when the refusal concerns the upload as a whole (a column missing, a piece that
+    cannot be read) and names no row."""
 
-    row: int
+    row: int | None
     column: str
     reason: str
 
@@ -316,11 +336,33 @@ def parse_record(spec: RecordSpec, raw: dict[str, object]) -> dict[str, object]:
         raise RecordError("due_date", "is before issue_date")
     if spec.kind == "receivables" and out["outstanding_fen"] > out["amount_fen"]:  # type: ignore[operator]
         raise RecordError("outstanding", "is larger than amount")
+    if spec.kind == "outgoing_payments":
+        _check_outgoing(out)
     if spec.kind == "energy_bills":
         month = out["month"]
         assert isinstance(month, date)
         out["month"] = month.replace(day=1)
     return out
+
+
+# How money left the enterprise (an outgoing payment's channel).
+PAYMENT_CHANNELS = ("transfer", "cash", "bill", "card", "other")
+
+
+def _check_outgoing(out: dict[str, object]) -> None:
+    channel = str(out["channel"]).lower()
+    if channel not in PAYMENT_CHANNELS:
+        raise RecordError("channel", f"{channel!r} is not one of {', '.join(PAYMENT_CHANNELS)}")
+    out["channel"] = channel
+    industry = out.get("payee_industry")
+    if industry is not None:
+        code = str(industry).upper()
+        # GB/T 4754: a section letter, optionally followed by up to four digits (C, C34, C3411).
+        if not (
+            1 <= len(code) <= 5 and code[0].isalpha() and code[0].isascii() and code[1:].isdigit()
+        ):
+            raise RecordError("payee_industry", f"{industry!r} is not a GB/T 4754 code (e.g. C34)")
+        out["payee_industry"] = code
 
 
 # ---------------------------------------------------------------------------------------------

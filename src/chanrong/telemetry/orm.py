@@ -60,18 +60,30 @@ class MetricSetting(Base):
 
 
 class IngestBatch(Base):
-    """One arrival of data: where it came from, how much was taken and what was refused."""
+    """One arrival of data: where it came from, how much was taken and what was refused.
+
+    Every door records one (an upload, a file import, an MQTT worker's flush per enterprise
+    and source, an OPC UA connector's flush). ``rows_received = rows_accepted +
+    rows_rejected``; ``rejected_by_reason`` splits ``rows_rejected`` by the field at fault.
+    A row is a reading, a record, or (for a message that could not be read at all) the
+    message. ``rows_duplicate`` counts accepted rows that repeat data: readings repeating the
+    (device, metric, ts) of another reading written with them, records replacing one already
+    stored under the same key.
+    """
 
     __tablename__ = "telemetry_batches"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    source: Mapped[str] = mapped_column(String(16))  # mqtt, opcua, http, file
+    source: Mapped[str] = mapped_column(String(16))  # mqtt, sparkplug, opcua, http, file
     kind: Mapped[str] = mapped_column(String(32))  # telemetry, orders, invoices, ...
     filename: Mapped[str | None] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(16))  # accepted, rejected
+    status: Mapped[str] = mapped_column(String(16))  # accepted, partial, rejected
     rows_received: Mapped[int] = mapped_column(Integer)
     rows_accepted: Mapped[int] = mapped_column(Integer)
+    rows_rejected: Mapped[int] = mapped_column(Integer, server_default="0")
+    rows_duplicate: Mapped[int] = mapped_column(Integer, server_default="0")
+    rejected_by_reason: Mapped[dict[str, int]] = mapped_column(JSON, server_default="{}")
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_by: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -131,6 +143,25 @@ class Payment(_Record, Base):
     payer_uscc: Mapped[str | None] = mapped_column(String(18))
     paid_date: Mapped[date] = mapped_column(Date)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
+    # The account paid into; a loan's collection account (回款账户) makes it a repayment.
+    account: Mapped[str | None] = mapped_column(String(200), index=True)
+
+
+class OutgoingPayment(_Record, Base):
+    """Money the enterprise paid out (what post-loan fund-use tracking reads)."""
+
+    __tablename__ = "business_outgoing_payments"
+    __table_args__ = (UniqueConstraint("org_id", "payment_id"),)
+
+    payment_id: Mapped[str] = mapped_column(String(200))
+    payee_name: Mapped[str] = mapped_column(String(200))
+    payee_uscc: Mapped[str | None] = mapped_column(String(18))
+    payee_account: Mapped[str | None] = mapped_column(String(200))
+    payee_industry: Mapped[str | None] = mapped_column(String(8))
+    paid_date: Mapped[date] = mapped_column(Date)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str | None] = mapped_column(String(200))
 
 
 class EnergyBill(_Record, Base):
@@ -156,11 +187,15 @@ class CloudUsage(_Record, Base):
     storage_gb: Mapped[Decimal] = mapped_column(Quantity)
 
 
-RECORD_TABLES: dict[str, type[Order | Invoice | Receivable | Payment | EnergyBill | CloudUsage]] = {
+RECORD_TABLES: dict[
+    str,
+    type[Order | Invoice | Receivable | Payment | OutgoingPayment | EnergyBill | CloudUsage],
+] = {
     "orders": Order,
     "invoices": Invoice,
     "receivables": Receivable,
     "payments": Payment,
+    "outgoing_payments": OutgoingPayment,
     "energy_bills": EnergyBill,
     "cloud_usage": CloudUsage,
 }

@@ -57,6 +57,15 @@ class TelemetryRepository:
             select(IngestBatch).where(IngestBatch.org_id == org_id, IngestBatch.id == batch_id)
         ).one_or_none()
 
+    def has_accepted_batch(self, org_id: str) -> bool:
+        """Whether any batch for the enterprise had a row accepted."""
+        found = self.session.scalars(
+            select(IngestBatch.id)
+            .where(IngestBatch.org_id == org_id, IngestBatch.rows_accepted > 0)
+            .limit(1)
+        ).first()
+        return found is not None
+
     def batches(self, org_id: str, limit: int = 100) -> Sequence[IngestBatch]:
         return self.session.scalars(
             select(IngestBatch)
@@ -126,6 +135,7 @@ _KEYS = {
     "invoices": "invoice_id",
     "receivables": "receivable_id",
     "payments": "payment_id",
+    "outgoing_payments": "payment_id",
     "energy_bills": "month",
     "cloud_usage": "day",
 }
@@ -134,6 +144,7 @@ _DATES = {
     "invoices": "issue_date",
     "receivables": "due_date",
     "payments": "paid_date",
+    "outgoing_payments": "paid_date",
     "energy_bills": "month",
     "cloud_usage": "day",
 }

@@ -71,38 +71,47 @@ class PointsIn(BaseModel):
     points: list[PointIn] = Field(min_length=1)
 
 
-class IngestOut(BaseModel):
-    batch_id: str
-    points: int
-    days: list[date]
-
-
 class RowErrorOut(BaseModel):
-    row: int
+    row: int | None = Field(description="row as the user counts it; null: the whole upload")
     column: str
     reason: str
 
 
-class ImportOut(BaseModel):
-    batch_id: str
-    kind: str
-    status: str
-    rows_received: int
+class BatchCounts(BaseModel):
+    """What one arrival did, as its batch records it: the same for every door (uploads,
+    file imports, MQTT and Sparkplug B flushes, OPC UA flushes)."""
+
+    source: str = Field(description="mqtt, sparkplug, opcua, http or file")
+    kind: str = Field(description="telemetry, or the kind of business record")
+    status: str = Field(description="accepted, partial (some rows refused) or rejected")
+    rows_received: int = Field(description="rows_accepted + rows_rejected")
     rows_accepted: int
+    rows_rejected: int
+    rows_duplicate: int = Field(
+        description="accepted rows repeating data: readings repeating the (device, metric, ts)"
+        " of another written with them; records replacing one stored under the same key"
+    )
+    rejected_by_reason: dict[str, int] = Field(description="rows_rejected by the field at fault")
+
+
+class IngestOut(BatchCounts):
+    batch_id: str
+    points: int
+    days: list[date]
     errors: list[RowErrorOut]
 
 
-class BatchOut(BaseModel):
+class ImportOut(BatchCounts):
+    batch_id: str
+    errors: list[RowErrorOut]
+
+
+class BatchOut(BatchCounts):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
     org_id: str
-    source: str
-    kind: str
     filename: str | None
-    status: str
-    rows_received: int
-    rows_accepted: int
     errors: list[dict[str, Any]]
     created_at: datetime
 

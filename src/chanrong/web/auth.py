@@ -1,8 +1,10 @@
 """Console sessions: the access-token cookie, CSRF tokens and the page/action dependencies.
 
 The console is a browser client of the same identity service as the API: the cookie holds an
-ordinary access token, so a revoked user or an expired token is refused exactly as on the API.
-State-changing forms also carry a CSRF token (and the cookie is ``SameSite=Strict``): two
+ordinary access token naming a session, so signing out, a revoked API key, a deactivated user
+or an expired token is refused at the next request, exactly as on the API. The cookie is
+accepted only by console routes (the JSON API reads the Authorization header alone), and
+state-changing forms also carry a CSRF token (and the cookie is ``SameSite=Strict``): two
 independent defences, because a single misconfigured proxy can strip one of them.
 """
 
@@ -13,6 +15,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import jwt
 from fastapi import Depends, Request
@@ -24,9 +27,10 @@ from chanrong.core.errors import Forbidden, NotFound, Unauthenticated
 from chanrong.core.i18n import DEFAULT_LOCALE, normalise_locale
 from chanrong.core.settings import Settings
 from chanrong.edge import Ctx, SessionDep, call_context
+from chanrong.edge.signin import client_address, renewed_token
 from chanrong.identity import service as identity
+from chanrong.identity import sessions
 from chanrong.identity.domain import OrgKind, Role
-from chanrong.identity.tokens import issue_token
 
 TOKEN_COOKIE = "chanrong_token"  # noqa: S105 (a cookie name, not a secret)
 LANG_COOKIE = "lang"
@@ -76,8 +80,10 @@ class Page:
     csrf: str
     org_name: str
     user_name: str
-    # A fresh access token to store in the cookie (a sliding session), or "" to keep the old.
+    # A fresh access token to store in the cookie (a sliding session), or "" to keep the old,
+    # and how many seconds it lives.
     renewed_token: str = ""
+    renewed_max_age: int = 0
 
     @property
     def session(self) -> Session:
@@ -85,12 +91,13 @@ class Page:
 
 
 def _page(request: Request, session: Session) -> Page:
+    token = request.cookies.get(TOKEN_COOKIE, "")
     try:
-        ctx = call_context(request, session, None)
+        ctx = call_context(request, session, token or None)
     except Unauthenticated as exc:
         raise SignInRequired(exc.detail) from None
-    token = request.cookies.get(TOKEN_COOKIE, "")
-    csrf = csrf_for(token, ctx.settings.jwt_secret)
+    settings = ctx.settings
+    csrf = csrf_for(token, settings.token_secret)
     principal = ctx.principal
     try:
         org = identity.get_organisation(session, principal, principal.org_id)
@@ -98,20 +105,23 @@ def _page(request: Request, session: Session) -> Page:
     except NotFound:
         # A token can outlive its user or organisation record; treat it as signed out.
         raise SignInRequired("your account no longer exists; sign in again") from None
-    if not user.active:
-        raise SignInRequired("your account has been deactivated")
-    renewed = ""
-    if _due_for_renewal(request, token, ctx.settings):
-        # Re-read roles from the database rather than copy them from the old token, so a
-        # sliding session never outlives a change of roles.
-        fresh = identity.principal_of(user, org)
-        renewed = issue_token(
-            fresh,
-            secret=ctx.settings.jwt_secret,
-            ttl_seconds=ctx.settings.jwt_ttl_seconds,
+    renewed, max_age = "", 0
+    current_expires = _renewal_due(request, token, settings)
+    if current_expires is not None and ctx.session_id and ctx.session_expires_at:
+        # The session row (checked just now) carries roles and revocation, so a renewed
+        # token needs nothing of the old one but its session.
+        fresh = renewed_token(
+            settings,
+            user_id=principal.user_id,
+            session_id=ctx.session_id,
+            session_ends=ctx.session_expires_at,
+            current_expires=current_expires,
             now=utcnow(),
         )
-        csrf = csrf_for(renewed, ctx.settings.jwt_secret)
+        if fresh is not None:
+            renewed, max_age = fresh
+            csrf = csrf_for(renewed, settings.token_secret)
+            sessions.note_session_address(session, ctx.session_id, client_address(request))
     return Page(
         ctx=ctx,
         locale=console_locale(request),
@@ -119,20 +129,24 @@ def _page(request: Request, session: Session) -> Page:
         org_name=org.name,
         user_name=user.display_name,
         renewed_token=renewed,
+        renewed_max_age=max_age,
     )
 
 
-def _due_for_renewal(request: Request, token: str, settings: Settings) -> bool:
-    """Renew on full-page reads once half the token's life has passed. Not on htmx requests
-    or form posts: the page they came from holds a CSRF token bound to the current one."""
+def _renewal_due(request: Request, token: str, settings: Settings) -> datetime | None:
+    """When the current token expires, if it is due for renewal: on full-page reads once
+    half its life has passed. Not on htmx requests or form posts: the page they came from
+    holds a CSRF token bound to the current one."""
     if request.method != "GET" or request.headers.get("HX-Request") == "true":
-        return False
+        return None
     try:
+        # Already verified by call_context; only its expiry is read here.
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
-        return False
-    left = float(claims.get("exp", 0)) - utcnow().timestamp()
-    return left < settings.jwt_ttl_seconds / 2
+        return None
+    expires = datetime.fromtimestamp(float(claims.get("exp", 0)), UTC)
+    left = (expires - utcnow()).total_seconds()
+    return expires if left < settings.jwt_ttl_seconds / 2 else None
 
 
 def page(request: Request, session: Session = SessionDep) -> Page:

@@ -105,3 +105,59 @@ def gauge(
             }
         ],
     }
+
+
+def band(
+    x: Sequence[str],
+    *,
+    value: Sequence[Number | None],
+    baseline: Sequence[Number | None],
+    low: Sequence[Number | None],
+    high: Sequence[Number | None],
+    marked: Sequence[Number | None],
+    names: Mapping[str, str],
+    unit: str = "",
+) -> dict[str, Any]:
+    """A daily series against its expected value and band, with some days marked.
+
+    The band is drawn as an area between ``low`` and ``high`` (a transparent base stacked with
+    the band's height); ``marked`` holds the values of the days to highlight (None elsewhere).
+    ``names`` gives the legend text of "value", "baseline", "band" and "marked".
+    """
+    option = line(x, {names["value"]: value, names["baseline"]: baseline}, unit=unit)
+    height = [
+        None if lo is None or hi is None else round(hi - lo, 6)
+        for lo, hi in zip(low, high, strict=True)
+    ]
+    option["series"][1]["lineStyle"] = {"type": "dashed"}
+    option["series"] += [
+        {
+            "name": names["band"],
+            "type": "line",
+            "data": list(low),
+            "stack": "band",
+            "showSymbol": False,
+            "lineStyle": {"opacity": 0},
+            "tooltip": {"show": False},
+        },
+        {
+            "name": names["band"],
+            "type": "line",
+            "data": height,
+            "stack": "band",
+            "showSymbol": False,
+            "lineStyle": {"opacity": 0},
+            "areaStyle": {"opacity": 0.15},
+            "tooltip": {"show": False},
+        },
+        {
+            "name": names["marked"],
+            "type": "line",
+            "data": list(marked),
+            "showSymbol": True,
+            "symbolSize": 5,
+            "connectNulls": False,
+            "lineStyle": {"width": 3},
+        },
+    ]
+    return option

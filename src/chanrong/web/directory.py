@@ -26,3 +26,11 @@ def names(session: Session, org_ids: Iterable[str]) -> dict[str, str]:
     ids = list(org_ids)
     found = identity.organisation_names(session, ids)
     return {oid: found.get(oid, oid) for oid in ids}
+
+
+def core_enterprises(session: Session) -> list[tuple[str, str]]:
+    """(id, name) of every core enterprise, by name: the payers a bank sets limits on (whose
+    names a bank sees on every certificate offered to it anyway)."""
+    orgs = identity.all_organisations(session)
+    rows = [(o.id, o.name) for o in orgs if o.kind == OrgKind.ENTERPRISE.value and o.is_core]
+    return sorted(rows, key=lambda r: r[1])

@@ -11,7 +11,17 @@ from fastapi.staticfiles import StaticFiles
 
 from chanrong.core.errors import ChanrongError
 from chanrong.core.i18n import t
-from chanrong.web import messages  # noqa: F401  (registers the console's messages)
+
+# Importing the catalogs registers the console's words; each area keeps its own.
+from chanrong.web import (  # noqa: F401
+    assets_messages,
+    credit_messages,
+    guarantee_messages,
+    lending_messages,
+    market_messages,
+    messages,
+    supplychain_messages,
+)
 from chanrong.web.auth import (
     SIGN_IN_PATH,
     CsrfFailed,
@@ -23,13 +33,18 @@ from chanrong.web.auth import (
 from chanrong.web.pages import (
     analyst,
     applications,
+    assets,
     bank,
     certificates,
     consents,
+    contracts,
     enterprise,
+    guarantee,
     jobs,
     loans,
     log_entry,
+    models,
+    offers,
     operator,
     organisation,
     signin,
@@ -48,12 +63,17 @@ ROUTERS = (
     consents.router,
     loans.router,
     applications.router,
+    offers.router,
     certificates.router,
     log_entry.router,
     bank.router,
+    models.router,
     operator.router,
     jobs.router,
     analyst.router,
+    guarantee.router,
+    assets.router,
+    contracts.router,
 )
 
 
@@ -64,9 +84,8 @@ def _wants_html(request: Request) -> bool:
 def _problem(request: Request, exc: ChanrongError) -> JSONResponse:
     body = exc.to_problem()
     body.setdefault("instance", request.url.path)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     return JSONResponse(
-        body, status_code=exc.status, media_type="application/problem+json", headers=headers
+        body, status_code=exc.status, media_type="application/problem+json", headers=exc.headers()
     )
 
 

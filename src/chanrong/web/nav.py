@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chanrong.identity.domain import OrgKind, Principal
+from chanrong.identity.domain import InstitutionType, OrgKind, Principal
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,13 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
                 "/console/enterprise/certificates",
                 "/console/applications",
                 "/console/loans",
+                "/console/enterprise/contracts",
             ),
+        ),
+        NavItem(
+            "web.nav.assets",
+            "/console/enterprise/assets",
+            ("/console/valuations", "/console/pools"),
         ),
     ),
     OrgKind.FINANCIAL_INSTITUTION: (
@@ -43,6 +49,8 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
         NavItem("web.nav.enterprises", "/console/bank/enterprises"),
         NavItem("web.nav.loans", "/console/bank/loans", ("/console/loans",)),
         NavItem("web.nav.certificates", "/console/bank/certificates"),
+        NavItem("web.nav.models", "/console/bank/models"),
+        NavItem("web.nav.pools", "/console/bank/pools", ("/console/pools", "/console/valuations")),
     ),
     OrgKind.PLATFORM_OPERATOR: (
         NavItem("web.nav.home", "/console"),
@@ -54,14 +62,26 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
     OrgKind.ANALYST: (
         NavItem("web.nav.home", "/console"),
         NavItem("web.nav.market", "/console/analyst/market"),
+        NavItem("web.nav.programmes", "/console/analyst/programmes"),
+        NavItem("web.nav.pilot", "/console/analyst/pilot"),
     ),
 }
+
+# A guarantor (融资担保机构) is a financial institution with its own sections.
+_GUARANTOR = (
+    NavItem("web.nav.home", "/console"),
+    NavItem("web.nav.guar_book", "/console/guarantor/book"),
+    NavItem("web.nav.guar_claims", "/console/guarantor/claims"),
+    NavItem("web.nav.guar_schemes", "/console/guarantor/schemes"),
+)
 
 _COMMON = (NavItem("web.nav.organisation", "/console/organisation"),)
 
 
 def nav_for(principal: Principal) -> tuple[NavItem, ...]:
     """The menu of a signed-in user: their organisation kind's sections, then their own org."""
+    if principal.institution_type is InstitutionType.GUARANTOR:
+        return _GUARANTOR + _COMMON
     return _BY_KIND[principal.org_kind] + _COMMON
 
 

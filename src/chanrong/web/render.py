@@ -123,7 +123,7 @@ def render(
     response = templates.TemplateResponse(request, template, base, status_code=status_code)
     response.headers.update(SECURITY_HEADERS)
     if p is not None and p.renewed_token:
-        set_session_cookie(response, request, p.renewed_token, p.ctx.settings.jwt_ttl_seconds)
+        set_session_cookie(response, request, p.renewed_token, p.renewed_max_age)
     if headers:
         response.headers.update(headers)
     return response

@@ -7,14 +7,14 @@ name its row and column.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from chanrong.core import sheets
+from chanrong.core.errors import ValidationFailed
 from chanrong.telemetry.domain import RECORD_SPECS, RowError
 
 
@@ -105,32 +105,20 @@ def _decode(data: bytes, encoding: str | None) -> str:
 
 
 def _raw_rows(data: bytes, filename: str, mapping: Mapping) -> Iterator[list[object]]:
+    # Row, cell, field and unzipped-size limits are enforced by chanrong.core.sheets.
     suffix = Path(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
         try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise FileFormatError(
-                f"file: {filename} is not a readable .xlsx file ({exc})"
-            ) from None
-        try:
-            if mapping.sheet and mapping.sheet not in wb.sheetnames:
-                raise FileFormatError(
-                    f"sheet: {mapping.sheet!r} not in the workbook ({', '.join(wb.sheetnames)})"
-                )
-            ws = wb[mapping.sheet] if mapping.sheet else wb.worksheets[0]
-            for row in ws.iter_rows(values_only=True):
-                yield list(row)
-        finally:
-            wb.close()
+            yield from sheets.xlsx_rows(data, mapping.sheet)
+        except ValidationFailed as exc:  # unreadable; a limit passed (413) propagates as is
+            raise FileFormatError(exc.detail) from None
     elif suffix in (".csv", ".txt", ""):
         try:
             text = _decode(data, mapping.encoding)
         except (UnicodeDecodeError, LookupError) as exc:
             raise FileFormatError(f"file: cannot decode {filename}: {exc}") from None
-        yield from csv.reader(io.StringIO(text))
+        for row in sheets.csv_rows(text):
+            yield list[object](row)
     else:
         raise FileFormatError(f"file: {filename} must be .csv or .xlsx")
 

@@ -1,12 +1,17 @@
 """MQTT 5 ingestion worker: a shared subscription, QoS 1, acknowledged only once stored.
 
 Reads the JSON batches of ``chanrong/v1/{uscc}/{device_id}/telemetry`` and Sparkplug B
-(``spBv1.0/{uscc}/DDATA/{node}/{device}``).
+(``spBv1.0/{uscc}/DDATA/{node}/{device}``), and, when given the record kinds to take, business
+records on ``chanrong/v1/{uscc}/records/{kind}`` (each message one all-or-nothing import, like
+an HTTP upload: a customer payment into a loan's collection account arrives this way too).
 
-Several workers in one share group split the load. Messages are buffered and written to the
-store in one fsync'd file per organisation and flush; only then are their PUBACKs sent. A
-worker killed before acknowledging gets its messages redelivered (to its resumed session),
-and the store's dedup on (device_id, metric, ts) makes that redelivery store nothing twice.
+Several workers in one share group split the load. Messages are decoded and buffered; on
+each flush what arrived for each enterprise from each source (JSON or Sparkplug B), with
+what could not be read, goes to the ingestion door (``land``), which stores it in one
+fsync'd file per enterprise and records its batch; only once ``land`` returns are the
+PUBACKs sent. A worker killed before acknowledging gets its messages redelivered (to its
+resumed session), and the store's dedup on (device_id, metric, ts) makes that redelivery
+store nothing twice.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import signal
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -28,14 +33,51 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from chanrong.telemetry.adapters import sparkplug
-from chanrong.telemetry.adapters.payload import PayloadError, decode_batch, parse_topic
-from chanrong.telemetry.store import TelemetryStore
+from chanrong.telemetry.adapters.payload import (
+    PayloadError,
+    decode_batch,
+    decode_records,
+    encode_batch,
+    is_records_topic,
+    parse_records_topic,
+    parse_topic,
+)
 
 log = logging.getLogger(__name__)
 
-# (org_id, {metric: unit it arrives in}) for a USCC, or None when no such enterprise.
-Resolver = Callable[[str], "tuple[str, dict[str, str]] | None"]
-Convert = Callable[[pa.Table, dict[str, str]], pa.Table]
+# Sources as the batches name them.
+JSON_SOURCE = "mqtt"
+SPARKPLUG_SOURCE = "sparkplug"
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """What one flush brings for one enterprise from one source."""
+
+    org_id: str
+    source: str
+    readings: pa.Table  # device_id, metric, ts (µs, UTC), value; may be empty
+    rejected: dict[str, int]  # rows refused while decoding, by the field at fault
+
+
+@dataclass(frozen=True, slots=True)
+class RecordsArrival:
+    """One message of business records for one enterprise: imported all or nothing. A message
+    that could not be read comes with no rows and ``error`` (``field: why``), so its refusal
+    is recorded as the enterprise's batch."""
+
+    org_id: str
+    kind: str
+    rows: list[tuple[int, dict[str, object]]]  # (row number from 1, raw values by field)
+    source: str = "mqtt"
+    error: str | None = None
+
+
+# The organisation id of the enterprise with this USCC, or None when there is none.
+Resolver = Callable[[str], "str | None"]
+# The ingestion door: stores the arrivals durably and records their batches; returns once
+# that is committed, with the readings stored.
+Land = Callable[[Sequence["Arrival | RecordsArrival"]], int]
 
 
 UNKNOWN_RETRY_S = 30.0
@@ -45,35 +87,78 @@ def share_topic(group: str) -> str:
     return f"$share/{group}/chanrong/v1/+/+/telemetry"
 
 
+def records_share_topic(group: str) -> str:
+    return f"$share/{group}/chanrong/v1/+/records/+"
+
+
 @dataclass
 class WorkerStats:
     messages: int = 0
     points: int = 0
     flushes: int = 0
-    rejected: int = 0
+    record_messages: int = 0  # messages of business records handed to the door
+    rejected: int = 0  # messages that could not be read at all
+    quarantined: int = 0  # readings of readable messages that could not be stored
+    unattributed: int = 0  # rejected messages naming no registered enterprise (no batch)
     reasons: dict[str, int] = field(default_factory=dict)
     last_flush_at: float = 0.0  # wall clock (time.time) when the last points were stored
+
+
+Chunk = tuple[str, pa.Array, pa.Array, pa.Array]  # device_id, metrics, epoch µs, values
 
 
 @dataclass
 class _Pending:
     mids: list[tuple[int, int]] = field(default_factory=list)  # (mid, qos)
-    by_org: dict[str, list[tuple[str, pa.Array, pa.Array, pa.Array]]] = field(
-        default_factory=lambda: defaultdict(list)
+    records: list[RecordsArrival] = field(default_factory=list)
+    chunks: dict[tuple[str, str], list[Chunk]] = field(default_factory=lambda: defaultdict(list))
+    rejected: dict[tuple[str, str], dict[str, int]] = field(
+        default_factory=lambda: defaultdict(dict)
     )
     points: int = 0
     since: float = 0.0
 
+    def arrivals(self) -> list[Arrival]:
+        keys = sorted(set(self.chunks) | set(self.rejected))
+        return [
+            Arrival(
+                org_id,
+                source,
+                _table(self.chunks.get((org_id, source), [])),
+                dict(self.rejected.get((org_id, source), {})),
+            )
+            for org_id, source in keys
+        ]
+
+
+def _table(chunks: list[Chunk]) -> pa.Table:
+    return pa.table(
+        {
+            "device_id": pa.chunked_array(
+                [pa.repeat(device_id, len(v)) for device_id, _, _, v in chunks], pa.string()
+            ),
+            "metric": pa.chunked_array([m for _, m, _, _ in chunks], pa.string()),
+            "ts": pa.chunked_array([t for _, _, t, _ in chunks], pa.int64()).cast(
+                pa.timestamp("us", tz="UTC")
+            ),
+            "value": pa.chunked_array([v for _, _, _, v in chunks], pa.float64()),
+        }
+    )
+
+
+def _count(into: dict[str, int], reason: str, n: int = 1) -> None:
+    into[reason] = into.get(reason, 0) + n
+
 
 class MqttIngestWorker:
-    """Consume ``chanrong/v1/+/+/telemetry`` through a shared subscription into the store."""
+    """Consume ``chanrong/v1/+/+/telemetry`` (and Sparkplug B) through a shared subscription,
+    handing each flush to the ingestion door (``land``) before acknowledging it."""
 
     def __init__(
         self,
         *,
-        store: TelemetryStore,
+        land: Land,
         resolve: Resolver,
-        convert: Convert,
         host: str,
         port: int,
         group: str,
@@ -81,18 +166,23 @@ class MqttIngestWorker:
         flush_points: int = 20_000,
         flush_seconds: float = 0.2,
         sparkplug: bool = True,
+        record_kinds: frozenset[str] = frozenset(),
     ) -> None:
-        self.store = store
+        self.land = land
+        # Business records are taken only of the kinds named (none: not subscribed at all).
+        self.record_kinds = record_kinds
         self.sparkplug = sparkplug
         self._aliases: dict[tuple[str, str, str], dict[int, str]] = {}
         self.resolve = resolve
-        self.convert = convert
         self.group = group
         self.flush_points = flush_points
         self.flush_seconds = flush_seconds
         self.stats = WorkerStats()
+        # Decode one payload before subscribing: the first decode loads what PyArrow loads
+        # lazily (pandas, for one), which would otherwise stall the first messages.
+        decode_batch(encode_batch([("warm_up", 0, 0.0)]))
         self._pending = _Pending()
-        self._orgs: dict[str, tuple[str, dict[str, str]] | None] = {}
+        self._orgs: dict[str, str] = {}
         self._unknown_until: dict[str, float] = {}
         self._stop = False
         self._subscribed = False
@@ -117,6 +207,8 @@ class MqttIngestWorker:
         if reason.is_failure:
             raise ConnectionError(f"MQTT broker refused the connection: {reason}")
         topics = [(share_topic(self.group), 1)]
+        if self.record_kinds:
+            topics.append((records_share_topic(self.group), 1))
         if self.sparkplug:
             g = self.group
             topics += [
@@ -139,42 +231,89 @@ class MqttIngestWorker:
             pending.since = time.monotonic()
         pending.mids.append((msg.mid, msg.qos))
         self.stats.messages += 1
+        if is_records_topic(msg.topic):
+            self._records(msg.topic, bytes(msg.payload))
+            return
+        is_spb = msg.topic.startswith(sparkplug.NAMESPACE + "/")
+        source = SPARKPLUG_SOURCE if is_spb else JSON_SOURCE
         try:
-            if msg.topic.startswith(sparkplug.NAMESPACE + "/"):
-                uscc, device_id, arrays = self._sparkplug(msg.topic, bytes(msg.payload))
+            if is_spb:
+                topic = sparkplug.parse_topic(msg.topic)
+                uscc, device_id = topic.group_id, topic.device
             else:
                 parts = parse_topic(msg.topic)
                 uscc, device_id = parts.uscc, parts.device_id
-                arrays = decode_batch(bytes(msg.payload))
-            target = self._org(uscc)
-            if target is None:
+            org_id = self._org(uscc)
+            if org_id is None:
                 raise PayloadError(f"uscc: no enterprise {uscc} is registered")
-            metrics, stamps, values = arrays
         except (PayloadError, sparkplug.SparkplugError) as exc:
-            # A message that can never be stored is acknowledged and counted, not redelivered
-            # forever.
-            self.stats.rejected += 1
-            reason = str(exc).split(":", 1)[0]
-            self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
-            log.warning("rejected MQTT message on %s: %s", msg.topic, exc)
+            # No enterprise to record it against: counted and logged here only.
+            self.stats.unattributed += 1
+            self._reject(msg.topic, exc, None)
             return
+        key = (org_id, source)
+        try:
+            if is_spb:
+                (metrics, stamps, values), skipped = self._sparkplug(topic, bytes(msg.payload))
+            else:
+                (metrics, stamps, values), skipped = decode_batch(bytes(msg.payload)), {}
+        except (PayloadError, sparkplug.SparkplugError) as exc:
+            # A message that can never be stored is acknowledged and recorded with the
+            # enterprise's batch, not redelivered forever.
+            self._reject(msg.topic, exc, key)
+            return
+        for reason, n in skipped.items():
+            _count(pending.rejected[key], reason, n)
+            self.stats.quarantined += n
         if len(values):
-            pending.by_org[target[0]].append((device_id, metrics, stamps, values))
+            pending.chunks[key].append((device_id, metrics, stamps, values))
             pending.points += len(values)
 
-    def _sparkplug(self, topic: str, body: bytes) -> tuple[str, str, tuple[pa.Array, ...]]:
-        t = sparkplug.parse_topic(topic)
+    def _records(self, topic: str, body: bytes) -> None:
+        try:
+            t = parse_records_topic(topic)
+            if t.kind not in self.record_kinds:
+                raise PayloadError(f"kind: {t.kind!r} is not a record kind taken here")
+            org_id = self._org(t.uscc)
+            if org_id is None:
+                raise PayloadError(f"uscc: no enterprise {t.uscc} is registered")
+        except PayloadError as exc:
+            # No enterprise or kind to record it against: counted and logged here only.
+            self.stats.unattributed += 1
+            self._reject(topic, exc, None)
+            return
+        self.stats.record_messages += 1
+        try:
+            rows = decode_records(body)
+        except PayloadError as exc:
+            # Recorded as the enterprise's refused batch by the door, and acknowledged.
+            self._reject(topic, exc, None)
+            self._pending.records.append(RecordsArrival(org_id, t.kind, [], error=str(exc)))
+            return
+        self._pending.records.append(RecordsArrival(org_id, t.kind, rows))
+
+    def _reject(self, topic: str, exc: Exception, key: tuple[str, str] | None) -> None:
+        reason = str(exc).split(":", 1)[0]
+        self.stats.rejected += 1
+        _count(self.stats.reasons, reason)
+        if key is not None:
+            _count(self._pending.rejected[key], reason)
+        log.warning("rejected MQTT message on %s: %s", topic, exc)
+
+    def _sparkplug(
+        self, t: sparkplug.SparkplugTopic, body: bytes
+    ) -> tuple[tuple[pa.Array, pa.Array, pa.Array], dict[str, int]]:
         if t.message_type not in sparkplug.DATA_TYPES + sparkplug.BIRTH_TYPES:
             raise sparkplug.SparkplugError(f"topic: {t.message_type} messages carry no data")
         key = (t.group_id, t.edge_node_id, t.device_id or "")
         aliases = self._aliases.setdefault(key, {})
         if t.message_type in sparkplug.BIRTH_TYPES:
             aliases.clear()
-        arrays, named = sparkplug.decode(body, aliases)
-        aliases.update(named)
-        return t.group_id, t.device, arrays
+        decoded = sparkplug.decode(body, aliases)
+        aliases.update(decoded.named)
+        return decoded.arrays, decoded.skipped
 
-    def _org(self, uscc: str) -> tuple[str, dict[str, str]] | None:
+    def _org(self, uscc: str) -> str | None:
         found = self._orgs.get(uscc)
         if found is not None:
             return found
@@ -189,33 +328,20 @@ class MqttIngestWorker:
         return found
 
     def flush(self) -> int:
-        """Store what is buffered, durably, then acknowledge it. Returns points stored."""
+        """Hand what is buffered to the door (stored durably, batches recorded), then
+        acknowledge it. Returns the readings stored."""
         pending, self._pending = self._pending, _Pending()
         if not pending.mids:
             return 0
-        units = {v[0]: v[1] for v in self._orgs.values() if v is not None}
-        for org_id, chunks in pending.by_org.items():
-            table = pa.table(
-                {
-                    "device_id": pa.chunked_array(
-                        [pa.repeat(device_id, len(v)) for device_id, _, _, v in chunks],
-                        pa.string(),
-                    ),
-                    "metric": pa.chunked_array([m for _, m, _, _ in chunks], pa.string()),
-                    "ts": pa.chunked_array([t for _, _, t, _ in chunks], pa.int64()).cast(
-                        pa.timestamp("us", tz="UTC")
-                    ),
-                    "value": pa.chunked_array([v for _, _, _, v in chunks], pa.float64()),
-                }
-            )
-            self.store.write(org_id, self.convert(table, units.get(org_id, {})))
+        arrivals: list[Arrival | RecordsArrival] = [*pending.arrivals(), *pending.records]
+        stored = self.land(arrivals) if arrivals else 0
         for mid, qos in pending.mids:
             if qos > 0:
                 self.client.ack(mid, qos)
-        self.stats.points += pending.points
+        self.stats.points += stored
         self.stats.flushes += 1
         self.stats.last_flush_at = time.time()
-        return pending.points
+        return stored
 
     def stop(self, *_: object) -> None:
         self._stop = True

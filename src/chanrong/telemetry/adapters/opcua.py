@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -98,6 +99,7 @@ class _Buffer:
     metrics: list[str] = field(default_factory=list)
     stamps: list[datetime] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+    rejected: dict[str, int] = field(default_factory=dict)  # values refused, by field
 
     def table(self) -> pa.Table:
         return pa.table(
@@ -119,8 +121,14 @@ class _Handler:
     def datachange_notification(self, node: Node, val: Any, data: Any) -> None:
         m = self.by_node.get(node.nodeid.to_string())
         if m is None:
-            return
-        if isinstance(val, bool) or not isinstance(val, (int, float)):
+            return  # only mapped nodes are subscribed; a stray notification is not data
+        if (
+            isinstance(val, bool)
+            or not isinstance(val, (int, float))
+            or not math.isfinite(float(val))
+        ):
+            # Not a reading the store can hold: refused with the flush's batch, by reason.
+            self.buffer.rejected["value"] = self.buffer.rejected.get("value", 0) + 1
             self.skipped += 1
             return
         dv = data.monitored_item.Value
@@ -133,15 +141,20 @@ class _Handler:
         self.buffer.values.append(float(val))
 
 
+# The ingestion door for one flush: (readings, values refused by field); stores and records.
+Sink = Callable[[pa.Table, dict[str, int]], None]
+
+
 async def run_connector(
     mapping: OpcuaMapping,
-    sink: Callable[[pa.Table], None],
+    sink: Sink,
     *,
     duration: float | None = None,
     flush_seconds: float = 1.0,
     stop: asyncio.Event | None = None,
 ) -> int:
-    """Subscribe to the mapped nodes and hand batches to ``sink`` every ``flush_seconds``.
+    """Subscribe to the mapped nodes and hand batches to ``sink`` every ``flush_seconds``,
+    with the values refused (non-numeric, not finite) counted by reason.
 
     Runs for ``duration`` seconds, or until ``stop`` is set. Returns the points handed over.
     """
@@ -151,11 +164,11 @@ async def run_connector(
 
     def flush() -> int:
         nonlocal buffer
-        if not buffer.values:
+        if not buffer.values and not buffer.rejected:
             return 0
         full, buffer = buffer, _Buffer()
         handler.buffer = buffer
-        sink(full.table())
+        sink(full.table(), full.rejected)
         return len(full.values)
 
     async with Client(url=mapping.endpoint, timeout=10) as client:
@@ -190,5 +203,5 @@ async def run_connector(
             await sub.delete()
             total += flush()
     if handler.skipped:
-        log.warning("skipped %d non-numeric OPC UA values", handler.skipped)
+        log.warning("refused %d non-numeric or non-finite OPC UA values", handler.skipped)
     return total

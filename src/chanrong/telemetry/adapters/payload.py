@@ -6,12 +6,18 @@ Topic ``chanrong/v1/{uscc}/{device_id}/telemetry``; body (UTF-8 JSON)::
     {"points": [{"metric": "power_kw", "ts": "2026-01-01T00:00:00Z", "value": 12.5}, ...]}
 
 ``ts`` is epoch milliseconds (int) or ISO 8601 with a zone.
+
+Business records (customer payments, the enterprise's outgoing payments, orders, …) arrive on
+``chanrong/v1/{uscc}/records/{kind}`` with the body the HTTP upload takes,
+``{"records": [{...}, ...]}``.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import orjson
 import pyarrow as pa
@@ -129,3 +135,53 @@ def _general(points: list[object]) -> tuple[pa.Array, pa.Array, pa.Array]:
 def encode_batch(points: list[tuple[str, int, float]]) -> bytes:
     """The compact body for (metric, epoch ms, value) readings."""
     return orjson.dumps({"points": points})
+
+
+# --- business records over MQTT ---------------------------------------------------------------
+#
+# Topic ``chanrong/v1/{uscc}/records/{kind}`` (kind: payments, outgoing_payments, orders, …);
+# body (UTF-8 JSON) as the HTTP upload takes it: ``{"records": [{...}, ...]}``. One message is
+# one import, all of its records stored or none.
+
+RECORDS_LEVEL = "records"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordsTopic:
+    uscc: str
+    kind: str
+
+
+def records_topic(uscc: str, kind: str) -> str:
+    return f"{TOPIC_PREFIX}/{uscc}/{RECORDS_LEVEL}/{kind}"
+
+
+def is_records_topic(topic: str) -> bool:
+    parts = topic.split("/")
+    # A device named "records" still sends telemetry on .../records/telemetry.
+    return (
+        len(parts) == 5
+        and parts[:2] == ["chanrong", "v1"]
+        and parts[3] == RECORDS_LEVEL
+        and parts[4] != "telemetry"
+    )
+
+
+def parse_records_topic(topic: str) -> RecordsTopic:
+    if not is_records_topic(topic):
+        raise PayloadError(f"topic: {topic!r} is not chanrong/v1/<uscc>/records/<kind>")
+    parts = topic.split("/")
+    return RecordsTopic(parts[2], parts[4])
+
+
+def decode_records(body: bytes) -> list[tuple[int, dict[str, object]]]:
+    """The records of one message, numbered from 1 as the HTTP upload numbers them. Decimals
+    stay exact (money is never read as a float)."""
+    try:
+        doc = json.loads(body, parse_float=Decimal)
+    except ValueError as exc:
+        raise PayloadError(f"body: not JSON ({exc})") from None
+    recs = doc.get("records") if isinstance(doc, dict) else None
+    if not isinstance(recs, list) or not all(isinstance(r, dict) for r in recs):
+        raise PayloadError("records: a list of objects is required")
+    return [(i + 1, r) for i, r in enumerate(recs)]

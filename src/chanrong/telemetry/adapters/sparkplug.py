@@ -11,6 +11,7 @@ other fields are skipped by the protobuf parser), so no generated code is needed
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -109,18 +110,28 @@ def _number(m: Any) -> float | None:
             raw -= 1 << bits
         return float(raw)
     if which in ("float_value", "double_value"):
-        return float(getattr(m, which))
+        value = float(getattr(m, which))
+        return value if math.isfinite(value) else None
     if which == "boolean_value":
         return 1.0 if m.boolean_value else 0.0
     return None  # strings and bytes are not telemetry
 
 
-def decode(
-    body: bytes, aliases: dict[int, str]
-) -> tuple[tuple[pa.Array, pa.Array, pa.Array], dict[int, str]]:
-    """((metrics, epoch µs, values), aliases named in this message).
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """One payload read: its readings, the aliases it names, and what it could not give."""
 
-    Metrics without a numeric value, or with an alias no BIRTH has named, are skipped.
+    arrays: tuple[pa.Array, pa.Array, pa.Array]  # metrics, epoch µs, values
+    named: dict[int, str]
+    # Metrics skipped, by the part at fault: ``name`` (an alias no BIRTH has named),
+    # ``value`` (null, not a number, or not finite), ``ts`` (no timestamp).
+    skipped: dict[str, int]
+
+
+def decode(body: bytes, aliases: dict[int, str]) -> Decoded:
+    """The readings of one payload; aliases resolved from ``aliases`` or the payload itself.
+
+    Metrics without a name, a finite numeric value or a timestamp are skipped and counted.
     """
     payload = _payload_class()()
     try:
@@ -131,6 +142,7 @@ def decode(
     metrics: list[str] = []
     stamps: list[int] = []
     values: list[float] = []
+    skipped: dict[str, int] = {}
     for m in payload.metrics:
         name = m.name if m.HasField("name") else None
         if name and m.HasField("alias"):
@@ -139,8 +151,11 @@ def decode(
             name = aliases.get(int(m.alias)) or named.get(int(m.alias))
         ts_ms = m.timestamp if m.HasField("timestamp") else payload.timestamp
         value = _number(m)
-        if not name or value is None or not ts_ms:
+        fault = "name" if not name else "value" if value is None else "ts" if not ts_ms else None
+        if fault is not None:
+            skipped[fault] = skipped.get(fault, 0) + 1
             continue
+        assert name is not None and value is not None
         metrics.append(name)
         stamps.append(int(ts_ms) * 1000)
         values.append(value)
@@ -149,7 +164,7 @@ def decode(
         pa.array(stamps, pa.int64()),
         pa.array(values, pa.float64()),
     )
-    return arrays, named
+    return Decoded(arrays, named, skipped)
 
 
 def encode(metrics: list[tuple[str, int, float]], *, timestamp: int, seq: int = 0) -> bytes:

@@ -82,3 +82,14 @@ def dashboard(
         years=sorted(set(years) | {chosen}),
         charts=_charts(report, p.locale),
     )
+
+
+@router.get("/market/investors/{investor}", response_class=HTMLResponse)
+def investor_page(investor: str, request: Request, p: Page = Depends(market_page)) -> HTMLResponse:
+    """An investor's deals by year and round, co-investors, sectors and stages; unknown
+    amounts and provinces are shown as unknown, never filled in."""
+    try:
+        profile = market.investor_profile(p.session, investor)
+    except ChanrongError as exc:
+        return error_page(request, p, exc)
+    return render(request, "analyst/investor.html", p, locale=p.locale, profile=profile)

@@ -15,6 +15,7 @@ from chanrong.core.i18n import t
 from chanrong.credit import service as credit
 from chanrong.governance import service as governance
 from chanrong.identity.domain import OrgKind, Role
+from chanrong.lending import service as lending
 from chanrong.web import charts, directory, forms
 from chanrong.web.auth import Page, action_for, page, page_for
 from chanrong.web.failures import error_page, failed
@@ -120,8 +121,19 @@ def _detail(
             and p.ctx.principal.org_id == app.bank_org_id
             and p.ctx.principal.has_role(Role.OFFICER)
         ),
+        can_accept=_can_accept(p, app),
         **extra,
     )
+
+
+def _can_accept(p: Page, app: Any) -> bool:
+    """The applicant's officer may accept an approved offer no loan was booked on yet."""
+    principal = p.ctx.principal
+    if principal.org_id != app.enterprise_org_id or not principal.has_role(Role.OFFICER):
+        return False
+    if app.status != "approved" or app.limit_fen <= 0:
+        return False
+    return not any(x.decision_id == app.id for x in lending.list_loans(p.session, principal))
 
 
 @router.get("/applications/{app_id}", response_class=HTMLResponse)
@@ -143,7 +155,9 @@ def review(
 ) -> HTMLResponse:
     """An officer approves or declines a referred application, saying why (logged)."""
     try:
-        credit.officer_decision(p.session, p.ctx.principal, app_id, outcome=outcome, note=note)
+        credit.review_referred(
+            p.session, p.ctx.principal, p.ctx.settings, app_id, outcome=outcome, note=note
+        )
     except ChanrongError as exc:
         return _detail(request, p, app_id, **failed(p, exc))
     return _detail(request, p, app_id, ok=t(f"web.app.reviewed.{outcome}", p.locale))

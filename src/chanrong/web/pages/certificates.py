@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse
 
 from chanrong.core.errors import ChanrongError, ValidationFailed
 from chanrong.core.i18n import t
-from chanrong.identity.domain import OrgKind, Role
+from chanrong.core.money import yuan_to_fen
+from chanrong.identity.domain import InstitutionType, OrgKind, Role
 from chanrong.supplychain import service as supplychain
 from chanrong.supplychain.certificates import DayCount
 from chanrong.web import directory
@@ -43,7 +44,16 @@ def _offers(p: Page) -> list[dict[str, Any]]:
 
 def _bank(request: Request, p: Page, *, status_code: int = 200, **extra: Any) -> HTMLResponse:
     rows = _offers(p)
-    orgs = {r["fin"].requester_org_id for r in rows} | {r["cert"].core_org_id for r in rows}
+    # Limits are a bank's (an insurer or lessor sees offers but keeps none).
+    is_bank = p.ctx.principal.institution_type is InstitutionType.BANK
+    limits = supplychain.exposure_limits(p.session, p.ctx.principal) if is_bank else []
+    overdue = supplychain.overdue_certificates(p.session, p.ctx.principal)
+    orgs = (
+        {r["fin"].requester_org_id for r in rows}
+        | {r["cert"].core_org_id for r in rows}
+        | {e.core_org_id for e in limits}
+        | {c.core_org_id for c in overdue}
+    )
     return render(
         request,
         "bank/certificates.html",
@@ -51,6 +61,9 @@ def _bank(request: Request, p: Page, *, status_code: int = 200, **extra: Any) ->
         locale=p.locale,
         status_code=status_code,
         rows=rows,
+        limits=limits,
+        overdue=overdue,
+        cores=directory.core_enterprises(p.session) if is_bank else [],
         names=directory.names(p.session, orgs),
         day_counts=[d.value for d in DayCount],
         can_act=p.ctx.principal.has_role(Role.OFFICER),
@@ -89,8 +102,10 @@ def decide(
     action: Annotated[str, Form()] = "",
     annual_rate_percent: Annotated[str, Form()] = "",
     day_count: Annotated[str, Form()] = "ACT/360",
+    recourse: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    """Quote a discount rate on a certificate offered to the bank, or decline it."""
+    """Quote a discount rate (with or without recourse) on a certificate offered to the bank,
+    or decline it."""
     try:
         if action == "quote":
             supplychain.quote_financing(
@@ -99,6 +114,7 @@ def decide(
                 financing_id,
                 annual_rate_percent=_rate(annual_rate_percent),
                 day_count=_day_count(day_count),
+                recourse=_checked(recourse, field="recourse"),
             )
         elif action == "decline":
             supplychain.decline_financing(p.session, p.ctx.principal, financing_id)
@@ -107,6 +123,45 @@ def decide(
     except ChanrongError as exc:
         return _bank(request, p, **failed(p, exc))
     return _bank(request, p, ok=t("web.cert.saved", p.locale))
+
+
+def _checked(value: str, *, field: str) -> bool:
+    """A checkbox: absent or "on"."""
+    if value not in ("", "on"):
+        raise ValidationFailed(f"{field}: a checkbox is on or absent", field=field)
+    return value == "on"
+
+
+@router.post("/bank/exposure-limits", response_class=HTMLResponse)
+def set_limit(
+    request: Request,
+    p: Page = Depends(bank_officer),
+    core_org_id: Annotated[str, Form()] = "",
+    limit: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Set the bank's exposure limit (授信额度) on a core enterprise, in yuan."""
+    try:
+        supplychain.set_exposure_limit(
+            p.session,
+            p.ctx.principal,
+            core_org_id=core_org_id,
+            limit_fen=yuan_to_fen(limit.strip() or "-", field="limit"),
+        )
+    except ChanrongError as exc:
+        return _bank(request, p, **failed(p, exc))
+    return _bank(request, p, ok=t("web.cert.limit_saved", p.locale))
+
+
+@router.post("/bank/certificates/{cert_id}/recourse", response_class=HTMLResponse)
+def recourse_to_seller(
+    request: Request, cert_id: str, p: Page = Depends(bank_officer)
+) -> HTMLResponse:
+    """追索: turn back to the seller for an overdue certificate financed with recourse."""
+    try:
+        supplychain.execute_recourse(p.session, p.ctx.principal, cert_id)
+    except ChanrongError as exc:
+        return _bank(request, p, **failed(p, exc))
+    return _bank(request, p, ok=t("web.cert.recoursed", p.locale))
 
 
 def _holder(request: Request, p: Page, *, status_code: int = 200, **extra: Any) -> HTMLResponse:
@@ -120,7 +175,13 @@ def _holder(request: Request, p: Page, *, status_code: int = 200, **extra: Any) 
         key=lambda f: f.requested_at,
         reverse=True,
     )
-    orgs = {c.core_org_id for c in certs} | {f.bank_org_id for f in financings}
+    overdue = supplychain.overdue_certificates(p.session, p.ctx.principal)
+    orgs = (
+        {c.core_org_id for c in certs}
+        | {f.bank_org_id for f in financings}
+        | {c.holder_org_id for c in overdue}
+        | {c.core_org_id for c in overdue}
+    )
     banks = [(oid, name) for oid, name in directory.institutions(p.session)]
     return render(
         request,
@@ -130,6 +191,7 @@ def _holder(request: Request, p: Page, *, status_code: int = 200, **extra: Any) 
         status_code=status_code,
         certs=certs,
         financings=financings,
+        overdue=overdue,
         names=directory.names(p.session, orgs),
         banks=banks,
         can_act=p.ctx.principal.has_role(Role.OFFICER),

@@ -13,6 +13,7 @@ from chanrong.core.clock import SHANGHAI, utcnow
 from chanrong.core.errors import ChanrongError, ValidationFailed
 from chanrong.core.i18n import t
 from chanrong.governance import service as governance
+from chanrong.governance.domain import DEFAULT_CATALOG, PURPOSE_DATASETS, Purpose
 from chanrong.identity.domain import OrgKind, Role
 from chanrong.web import charts, directory
 from chanrong.web.auth import Page, action_for, page_for
@@ -40,6 +41,11 @@ def _grants_context(p: Page) -> dict[str, Any]:
         "categories": CATEGORIES,
         "can_act": p.ctx.principal.has_role(Role.OFFICER),
         "default_until": (now.astimezone(SHANGHAI).date() + timedelta(days=180)).isoformat(),
+        # The purpose × dataset table, shown beside the form: what each purpose may read.
+        "purpose_table": [
+            (purpose.value, [DEFAULT_CATALOG[d] for d in sorted(PURPOSE_DATASETS[purpose])])
+            for purpose in Purpose
+        ],
     }
 
 
@@ -138,12 +144,15 @@ def access(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse
         {t("web.access.reads", p.locale): [n for _, n in by_who.most_common(10)][::-1]},
         horizontal=True,
     )
+    denials = governance.list_denials(p.session, p.ctx.principal, limit=500)
+    names.update(directory.names(p.session, {d.accessor_org_id for d in denials}))
     return render(
         request,
         "enterprise/access.html",
         p,
         locale=p.locale,
         rows=rows,
+        denials=denials,
         names=names,
         who_chart=who_chart if rows else None,
         dataset_chart=charts.pie(dict(by_dataset.most_common())) if rows else None,

@@ -28,6 +28,90 @@ CATEGORIES = ["normal", "special_mention", "substandard", "doubtful", "loss"]
 BUCKETS = ["current", "M1", "M2", "M3+"]
 
 
+def _number(v: object) -> float | None:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+def _message(alert: Any, locale: str) -> str:
+    """The alert's message in the reader's language (its catalog key travels in the evidence)."""
+    msg = alert.evidence.get("i18n") if isinstance(alert.evidence, dict) else None
+    if isinstance(msg, dict) and "key" in msg:
+        return t(str(msg["key"]), locale, **dict(msg.get("params") or {}))
+    return str(alert.message)
+
+
+def _evidence(alert: Any, locale: str) -> dict[str, Any]:
+    """Charts and provenance of an alert's evidence, as the console shows them.
+
+    Daily telemetry evidence gets one chart per signal (the day's value, the expected value
+    and its band, the days that triggered) and the governed reads it came from, each linking
+    to its entry in the verifiable log; monthly series get a line or bar chart.
+    """
+    ev = alert.evidence if isinstance(alert.evidence, dict) else {}
+    charts_out: list[tuple[str, dict[str, Any], str]] = []
+    notes: list[str] = []
+    kind = ev.get("type")
+    if kind == "daily":
+        triggered = [str(d) for d in ev.get("triggered", [])]
+        marked_days = set(triggered)
+        names = {
+            "value": t("web.alert.actual", locale),
+            "baseline": t("web.alert.baseline", locale),
+            "band": t("web.alert.band", locale),
+            "marked": t("web.alert.triggered_days", locale),
+        }
+        for sig in ev.get("signals", []):
+            pts = sig.get("series", [])
+            x = [str(p["day"]) for p in pts]
+            values = [_number(p.get("value")) for p in pts]
+            option = charts.band(
+                x,
+                value=values,
+                baseline=[_number(p.get("baseline")) for p in pts],
+                low=[_number(p.get("low")) for p in pts],
+                high=[_number(p.get("high")) for p in pts],
+                marked=[v if d in marked_days else None for d, v in zip(x, values, strict=True)],
+                names=names,
+                unit=str(sig.get("unit", "")),
+            )
+            label = t(f"lending.signal.{sig.get('signal')}", locale) + f" · {sig.get('dataset')}"
+            charts_out.append((f"alert-{alert.id}-{sig.get('signal')}", option, label))
+        if triggered:
+            notes.append(
+                t(
+                    "web.alert.triggered",
+                    locale,
+                    days=len(triggered),
+                    first=triggered[0],
+                    last=triggered[-1],
+                )
+            )
+    elif kind in ("line", "bar") and ev.get("series"):
+        pts = ev["series"]
+        x = [str(p.get("period") or p.get("label")) for p in pts]
+        lines: dict[str, list[float | None]] = {
+            t("web.alert.actual", locale): [_number(p.get("value")) for p in pts]
+        }
+        if any("baseline" in p for p in pts):
+            lines[t("web.alert.baseline", locale)] = [_number(p.get("baseline")) for p in pts]
+        elif _number(ev.get("baseline")) is not None:
+            lines[t("web.alert.baseline", locale)] = [_number(ev["baseline"])] * len(pts)
+        unit = str(ev.get("unit", ""))
+        if kind == "line":
+            option = charts.line(x, lines, unit=unit)
+        else:
+            option = charts.bar(x, lines, unit=unit)
+        charts_out.append((f"alert-{alert.id}-series", option, t("web.alert.evidence", locale)))
+    elif kind == "gap":
+        notes.append(t("web.alert.last_seen", locale, day=str(ev.get("last_seen"))))
+    reads = [
+        (str(r.get("dataset")), r.get("log_index"))
+        for r in ev.get("reads", [])
+        if isinstance(r, dict)
+    ]
+    return {"charts": charts_out, "notes": notes, "reads": reads}
+
+
 def _book_context(p: Page) -> dict[str, Any]:
     loans = list(lending.list_loans(p.session, p.ctx.principal))
     alerts = [
@@ -42,6 +126,8 @@ def _book_context(p: Page) -> dict[str, Any]:
     return {
         "loans": sorted(loans, key=lambda x: (-x.dpd, x.created_at)),
         "alerts": sorted(alerts, key=lambda a: (a.status != "open", a.detected_on)),
+        "evidence": {a.id: _evidence(a, p.locale) for a in alerts},
+        "messages": {a.id: _message(a, p.locale) for a in alerts},
         "names": names,
         "total_fen": sum(x.principal_fen for x in live),
         "delinquent": sum(1 for x in loans if x.dpd > 0),

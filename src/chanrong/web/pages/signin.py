@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from chanrong.core.clock import utcnow
-from chanrong.core.errors import Unauthenticated
+from chanrong.core.errors import TooManyRequests, Unauthenticated
 from chanrong.core.i18n import normalise_locale, t
-from chanrong.core.settings import Settings
 from chanrong.edge import SessionDep
+from chanrong.edge.signin import open_session, password_sign_in
 from chanrong.identity import service as identity
+from chanrong.identity import sessions
 from chanrong.identity.domain import Principal
-from chanrong.identity.tokens import issue_token
 from chanrong.web import summary
 from chanrong.web.auth import (
     LANG_COOKIE,
@@ -48,6 +48,7 @@ def _sign_in_page(
     organisation: str = "",
     username: str = "",
     next_path: str = "/console",
+    headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     token = request.cookies.get(PRESESSION_COOKIE) or new_presession_token()
     response = render(
@@ -61,6 +62,7 @@ def _sign_in_page(
         organisation=organisation,
         username=username,
         next=safe_next(next_path),
+        headers=dict(headers) if headers else None,
     )
     response.set_cookie(
         PRESESSION_COOKIE,
@@ -98,36 +100,48 @@ def sign_in(
     expected = request.cookies.get(PRESESSION_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
         return _sign_in_page(request, error=t("web.error.csrf", locale), status_code=403)
-    keep = {"organisation": organisation, "username": username, "next_path": next}
+    keep: dict[str, Any] = {"organisation": organisation, "username": username, "next_path": next}
     try:
-        principal = _authenticate(session, mode, api_key, organisation, username, password)
+        signed_in = _authenticate(request, session, mode, api_key, organisation, username, password)
+    except TooManyRequests as exc:
+        message = t("web.signin.locked", locale, seconds=exc.retry_after)
+        return _sign_in_page(request, error=message, status_code=429, headers=exc.headers(), **keep)
     except Unauthenticated as exc:
         session.rollback()
         message = t("web.signin.failed", locale, detail=exc.detail)
         return _sign_in_page(request, error=message, status_code=401, **keep)
-    if principal is None:
+    if signed_in is None:
         return _sign_in_page(
             request, error=t("web.signin.missing", locale), status_code=422, **keep
         )
-    settings: Settings = request.app.state.settings
-    token = issue_token(
-        principal, secret=settings.jwt_secret, ttl_seconds=settings.jwt_ttl_seconds, now=utcnow()
-    )
+    principal, key_id = signed_in
+    token, max_age = open_session(request, session, principal, api_key_id=key_id, console=True)
     response = RedirectResponse(safe_next(next), status_code=303)
-    set_session_cookie(response, request, token, settings.jwt_ttl_seconds)
+    set_session_cookie(response, request, token, max_age)
     response.delete_cookie(PRESESSION_COOKIE, path=SIGN_IN_PATH)
     return response
 
 
 def _authenticate(
-    session: Session, mode: str, api_key: str, organisation: str, username: str, password: str
-) -> Principal | None:
+    request: Request,
+    session: Session,
+    mode: str,
+    api_key: str,
+    organisation: str,
+    username: str,
+    password: str,
+) -> tuple[Principal, str | None] | None:
     if mode != "password" and api_key.strip():
-        return identity.authenticate_api_key(session, api_key.strip())
+        return identity.verify_api_key(session, api_key.strip())
     if organisation.strip() and username.strip() and password:
-        return identity.authenticate_password(
-            session, organisation=organisation.strip(), username=username.strip(), password=password
+        principal = password_sign_in(
+            request,
+            session,
+            organisation=organisation.strip(),
+            username=username.strip(),
+            password=password,
         )
+        return principal, None
     return None
 
 
@@ -143,7 +157,10 @@ def switch_language(to: str = "zh-CN", next: str = "/console") -> RedirectRespon
 
 @router.post("/sign-out")
 def sign_out(p: Page = Depends(action)) -> RedirectResponse:
-    """End the console session (the cookie is dropped; the short token simply expires)."""
+    """End the console session: its row is marked signed out, so the cookie's token (or a
+    copy of it) is refused from the next request on, and the cookie is dropped."""
+    if p.ctx.session_id is not None:
+        sessions.end_session(p.session, p.ctx.session_id)
     response = RedirectResponse(SIGN_IN_PATH, status_code=303)
     clear_session_cookie(response)
     return response

@@ -25,6 +25,20 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     initCharts(event.target);
   });
+  // A chart drawn inside a closed <details> has no size yet: fit it when the details open
+  // ("toggle" does not bubble, so it is caught on the way down).
+  document.addEventListener("toggle", function (event) {
+    var el = event.target;
+    if (!window.echarts || !el.open || !el.querySelectorAll) {
+      return;
+    }
+    Array.prototype.forEach.call(el.querySelectorAll(".chart[data-ready]"), function (box) {
+      var chart = window.echarts.getInstanceByDom(box);
+      if (chart) {
+        chart.resize();
+      }
+    });
+  }, true);
   window.addEventListener("resize", function () {
     charts = charts.filter(function (c) { return !c.isDisposed(); });
     charts.forEach(function (c) { c.resize(); });

@@ -1,0 +1,1 @@
+"""Data assets, intellectual property and collateral pools (资产池)."""

@@ -1,0 +1,133 @@
+"""What each pledged asset is worth today, read from the evidence the platform holds.
+
+- data: its latest valuation, its catalog quality score now (a falling score lends less);
+- IP: its latest valuation, in force on the day (a lapsed or expired right lends nothing);
+- receivable: the outstanding amount of the enterprise's receivable record (paid: nothing),
+  aged from its due date, the debtor as named;
+- order: the order record's amount, aged from its date; once invoiced it has become a
+  receivable and lends nothing as an order;
+- inventory and warehouse receipts: the platform holds no stock movements yet, so the value
+  declared at pledging stands, aged from its reference date (stated in the pool's lines).
+
+Records are read with telemetry's pipeline read: the borrowing base is derived for the pool the
+enterprise itself opened, and shared only with the bank it pledged to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from chanrong.assets.borrowing import AssetType, PoolItem
+from chanrong.assets.ipr import IpKind, LegalStatus, effective_status
+from chanrong.assets.orm import Pledge, Pool
+from chanrong.assets.repository import AssetsRepository
+from chanrong.telemetry import service as telemetry
+
+
+def _age(as_of: date, ref: date | None) -> int:
+    return max(0, (as_of - ref).days) if ref else 0
+
+
+def _records(session: Session, org_id: str, kind: str, needed: bool) -> Sequence[Any]:
+    return telemetry.pipeline_records(session, kind=kind, org_id=org_id) if needed else ()
+
+
+def pool_items(
+    session: Session, pool: Pool, pledges: Sequence[Pledge], as_of: date
+) -> list[PoolItem]:
+    """Every active pledge of the pool as a ``PoolItem`` valued from today's evidence."""
+    repo = AssetsRepository(session)
+    types = {p.asset_type for p in pledges}
+    receivables = {
+        r.receivable_id: r
+        for r in _records(session, pool.org_id, "receivables", "receivable" in types)
+    }
+    orders = {o.order_id: o for o in _records(session, pool.org_id, "orders", "order" in types)}
+    invoiced = {
+        i.order_id
+        for i in _records(session, pool.org_id, "invoices", "order" in types)
+        if i.order_id
+    }
+    valued = repo.latest_valuations(
+        [p.asset_ref for p in pledges if p.asset_type in ("data", "ip")]
+    )
+    resources = {r.id: r for r in repo.resources(pool.org_id)} if "data" in types else {}
+    rights = {i.id: i for i in repo.ip_rights(pool.org_id)} if "ip" in types else {}
+    items = []
+    for p in pledges:
+        t = AssetType(p.asset_type)
+        if t is AssetType.DATA:
+            v = valued.get(p.asset_ref)
+            res = resources.get(p.asset_ref)
+            q = Decimal(res.quality_score) if res is not None and res.quality_score else None
+            items.append(
+                PoolItem(
+                    p.asset_key,
+                    t,
+                    v.value_fen if v else 0,
+                    _age(as_of, v.as_of if v else None),
+                    quality=q,
+                )
+            )
+        elif t is AssetType.IP:
+            v = valued.get(p.asset_ref)
+            ip = rights.get(p.asset_ref)
+            in_force = (
+                ip is not None
+                and effective_status(
+                    LegalStatus(ip.status),
+                    IpKind(ip.kind),
+                    expiry=ip.expires_on,
+                    paid_until=ip.fees_paid_until,
+                    as_of=as_of,
+                )
+                is LegalStatus.VALID
+            )
+            items.append(
+                PoolItem(
+                    p.asset_key,
+                    t,
+                    v.value_fen if v else 0,
+                    _age(as_of, v.as_of if v else None),
+                    in_force=in_force,
+                )
+            )
+        elif t is AssetType.RECEIVABLE:
+            r = receivables.get(p.asset_ref)
+            items.append(
+                PoolItem(
+                    p.asset_key,
+                    t,
+                    r.outstanding_fen if r else 0,
+                    _age(as_of, r.due_date if r else None),
+                    debtor=(r.debtor_uscc or r.debtor_name) if r else p.debtor,
+                )
+            )
+        elif t is AssetType.ORDER:
+            o = orders.get(p.asset_ref)
+            value = 0 if o is None or p.asset_ref in invoiced else o.amount_fen
+            items.append(
+                PoolItem(
+                    p.asset_key,
+                    t,
+                    value,
+                    _age(as_of, o.order_date if o else None),
+                    debtor=(o.buyer_uscc or o.buyer_name) if o else p.debtor,
+                )
+            )
+        else:
+            items.append(
+                PoolItem(
+                    p.asset_key,
+                    t,
+                    p.declared_value_fen or 0,
+                    _age(as_of, p.reference_date),
+                    debtor=p.debtor,
+                )
+            )
+    return items

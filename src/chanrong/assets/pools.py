@@ -1,0 +1,475 @@
+"""Asset pools (资产池): an enterprise pledges assets into its pool with one bank; the pool's
+borrowing base moves with the evidence; a drawn balance above it raises a margin alert.
+
+- The bank (officer) opens the pool with a line limit and records the drawn balance.
+- The enterprise (officer) pledges assets; an asset already backing any pool is refused (the
+  unique ``active_key`` makes this hold between concurrent transactions too).
+- Release: the bank any time; the enterprise only while the pool stays covered. Substitution
+  swaps one asset for another in one step. Every pledge, release and substitution is logged.
+- Revaluation (by either party, and nightly by the worker) stores the day's lines and raises,
+  or resolves, the margin alert seen by both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from chanrong.assets import ip_rights
+from chanrong.assets.borrowing import AssetType, BorrowingBase, HaircutPolicy, borrowing_base
+from chanrong.assets.evidence import pool_items
+from chanrong.assets.orm import MarginAlert, Pledge, Pool, PoolRevaluation
+from chanrong.assets.repository import AssetsRepository
+from chanrong.core.clock import utcnow
+from chanrong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chanrong.governance import service as governance
+from chanrong.identity import service as identity
+from chanrong.identity.domain import OrgKind, Principal, Role
+from chanrong.telemetry import service as telemetry
+
+# An industrial-internet handle: prefix (country.industry.enterprise…) / suffix.
+_HANDLE = re.compile(r"\d{2}(\.\d+)+/[^\s/][^\s]*")
+
+
+def _bank_officer(principal: Principal) -> None:
+    if principal.org_kind is not OrgKind.FINANCIAL_INSTITUTION:
+        raise Forbidden("this action is for the bank")
+    if not principal.has_role(Role.OFFICER):
+        raise Forbidden("this action needs the officer role")
+
+
+def get_pool(session: Session, principal: Principal, pool_id: str) -> Pool:
+    """A pool, for its enterprise, its bank or the operator; anyone else: not found."""
+    pool = AssetsRepository(session).pool(pool_id)
+    if pool is None or (
+        principal.org_id not in (pool.org_id, pool.bank_org_id) and not principal.is_operator
+    ):
+        raise NotFound(f"pool {pool_id} not found", field="pool_id")
+    return pool
+
+
+def list_pools(session: Session, principal: Principal) -> Sequence[Pool]:
+    """The caller's pools (as enterprise or as bank)."""
+    return AssetsRepository(session).pools_for(principal.org_id)
+
+
+def open_pool(
+    session: Session, principal: Principal, *, enterprise_org_id: str, limit_fen: int
+) -> Pool:
+    """The bank opens an enterprise's pool with a line limit (one pool per enterprise and bank)."""
+    _bank_officer(principal)
+    if limit_fen <= 0:
+        raise ValidationFailed("limit: positive", field="limit")
+    if identity.organisation_kind(session, enterprise_org_id) is not OrgKind.ENTERPRISE:
+        raise NotFound(f"enterprise {enterprise_org_id} not found", field="enterprise_org_id")
+    repo = AssetsRepository(session)
+    if repo.pool_of(enterprise_org_id, principal.org_id) is not None:
+        raise Conflict(
+            "enterprise_org_id: a pool with this bank already exists", field="enterprise_org_id"
+        )
+    ref = governance.append_log(
+        session,
+        kind="assets.pool_opened",
+        actor_org_id=principal.org_id,
+        subject=f"{enterprise_org_id}:asset.pool",
+        payload={"bank": principal.org_id, "limit_fen": limit_fen},
+    )
+    pool = Pool(
+        org_id=enterprise_org_id,
+        bank_org_id=principal.org_id,
+        limit_fen=limit_fen,
+        drawn_fen=0,
+        base_fen=0,
+        available_fen=0,
+        log_index=ref.index,
+    )
+    repo.add(pool)
+    return pool
+
+
+@dataclass(frozen=True, slots=True)
+class AssetSpec:
+    """What the enterprise pledges: type and reference (and, for stock, a declared value)."""
+
+    asset_type: str
+    asset_ref: str
+    declared_value_fen: int | None = None
+    reference_date: date | None = None
+    debtor: str | None = None
+    registration_no: str | None = None  # IP pledge registration number
+
+
+def _key(
+    session: Session, pool: Pool, spec: AssetSpec, on: date
+) -> tuple[AssetType, str, str | None]:
+    """Check the asset belongs to the enterprise; return its type, unique key and debtor."""
+    try:
+        t = AssetType(spec.asset_type)
+    except ValueError as exc:
+        allowed = ", ".join(a.value for a in AssetType)
+        raise ValidationFailed(f"asset_type: one of {allowed}", field="asset_type") from exc
+    ref = spec.asset_ref.strip()
+    if not ref:
+        raise ValidationFailed("asset_ref: required", field="asset_ref")
+    repo = AssetsRepository(session)
+    if t is AssetType.DATA:
+        r = repo.resource(ref)
+        if r is None or r.org_id != pool.org_id:
+            raise NotFound(f"asset_ref: data resource {ref} not found", field="asset_ref")
+        if not repo.latest_valuations([ref]):
+            raise Conflict(
+                "asset_ref: value the data resource before pledging it", field="asset_ref"
+            )
+        return t, f"data:{ref}", None
+    if t is AssetType.IP:
+        ip = repo.ip_right(ref)
+        if ip is None or ip.org_id != pool.org_id:
+            raise NotFound(f"asset_ref: IP right {ref} not found", field="asset_ref")
+        if not repo.latest_valuations([ref]):
+            raise Conflict("asset_ref: value the right before pledging it", field="asset_ref")
+        return t, f"ip:{ref}", None
+    if t in (AssetType.RECEIVABLE, AssetType.ORDER):
+        kind, attr = (
+            ("receivables", "receivable_id")
+            if t is AssetType.RECEIVABLE
+            else ("orders", "order_id")
+        )
+        found = [
+            r
+            for r in telemetry.pipeline_records(session, kind=kind, org_id=pool.org_id)
+            if getattr(r, attr) == ref
+        ]
+        if not found:
+            raise NotFound(
+                f"asset_ref: {t.value} {ref} not found in the enterprise's records",
+                field="asset_ref",
+            )
+        rec = found[0]
+        debtor = (
+            (rec.debtor_uscc or rec.debtor_name)
+            if t is AssetType.RECEIVABLE
+            else (rec.buyer_uscc or rec.buyer_name)
+        )
+        return t, f"{t.value}:{pool.org_id}:{ref}", debtor
+    # Inventory and warehouse receipts: identified by their industrial-internet handle, so the
+    # same receipt cannot back two pools whoever pledges it.
+    if not _HANDLE.fullmatch(ref):
+        raise ValidationFailed(
+            "asset_ref: an industrial identifier such as 88.608.8889/WR-0001", field="asset_ref"
+        )
+    if spec.declared_value_fen is None or spec.declared_value_fen <= 0:
+        raise ValidationFailed(
+            "declared_value: positive for stock and receipts", field="declared_value"
+        )
+    if spec.reference_date is None or spec.reference_date > on:
+        raise ValidationFailed(
+            "reference_date: the receipt's issue or count date, not in the future",
+            field="reference_date",
+        )
+    return t, f"{t.value}:{ref}", spec.debtor
+
+
+def pledge_asset(
+    session: Session, principal: Principal, pool_id: str, spec: AssetSpec, *, on: date
+) -> Pledge:
+    """The enterprise pledges one asset into its pool (refused if it backs any pool already)."""
+    pool = get_pool(session, principal, pool_id)
+    if principal.org_id != pool.org_id or not principal.has_role(Role.OFFICER):
+        raise Forbidden("only the enterprise's officers pledge its assets")
+    return _pledge(session, principal, pool, spec, on=on)
+
+
+def _pledge(
+    session: Session, principal: Principal, pool: Pool, spec: AssetSpec, *, on: date
+) -> Pledge:
+    if pool.status != "active":
+        raise Conflict("pool: closed", field="pool_id")
+    t, key, debtor = _key(session, pool, spec, on)
+    repo = AssetsRepository(session)
+    if repo.active_pledge_of(key) is not None:
+        raise Conflict(f"asset_ref: {key} already backs a pool", field="asset_ref")
+    if t is AssetType.IP:
+        ip = repo.ip_right(spec.asset_ref)
+        assert ip is not None
+        ip_rights.register_ip_pledge(
+            session,
+            ip,
+            pledgee_org_id=pool.bank_org_id,
+            registration_no=spec.registration_no or f"PENDING-{ip.number}",
+            on=on,
+        )
+    ref = governance.append_log(
+        session,
+        kind="assets.pledged",
+        actor_org_id=principal.org_id,
+        subject=f"{pool.org_id}:asset.pool:{pool.id}",
+        payload={"asset": key, "bank": pool.bank_org_id},
+    )
+    row = Pledge(
+        pool_id=pool.id,
+        asset_type=t.value,
+        asset_ref=spec.asset_ref.strip(),
+        asset_key=key,
+        active_key=key,
+        declared_value_fen=spec.declared_value_fen,
+        debtor=debtor,
+        reference_date=spec.reference_date,
+        status="pledged",
+        log_index=ref.index,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError as exc:  # a concurrent pledge of the same asset won
+        raise Conflict(f"asset_ref: {key} already backs a pool", field="asset_ref") from exc
+    return row
+
+
+def _release(
+    session: Session, principal: Principal, pool: Pool, pledge: Pledge, *, on: date, why: str
+) -> None:
+    pledge.status = "enforced" if why == "enforced" else "released"
+    pledge.active_key = None
+    pledge.released_at = utcnow()
+    if pledge.asset_type == AssetType.IP.value:
+        ip_rights.close_ip_pledge(
+            session, pledge.asset_ref, to=pledge.status, on=on, actor_org_id=pool.bank_org_id
+        )
+    ref = governance.append_log(
+        session,
+        kind=f"assets.{why}",
+        actor_org_id=principal.org_id,
+        subject=f"{pool.org_id}:asset.pool:{pool.id}",
+        payload={"asset": pledge.asset_key},
+    )
+    pledge.release_log_index = ref.index
+    session.flush()
+
+
+def _active_pledge(session: Session, pool: Pool, pledge_id: str) -> Pledge:
+    p = AssetsRepository(session).pledge(pledge_id)
+    if p is None or p.pool_id != pool.id:
+        raise NotFound(f"pledge {pledge_id} not found", field="pledge_id")
+    if p.status != "pledged":
+        raise Conflict("pledge: already released", field="pledge_id")
+    return p
+
+
+def _base_without(
+    session: Session, pool: Pool, drop: str, on: date, policy: HaircutPolicy | None
+) -> BorrowingBase:
+    pledges = [p for p in AssetsRepository(session).pledges(pool.id) if p.id != drop]
+    return borrowing_base(pool_items(session, pool, pledges, on), policy)
+
+
+def release_asset(
+    session: Session,
+    principal: Principal,
+    pool_id: str,
+    pledge_id: str,
+    *,
+    on: date,
+    policy: HaircutPolicy | None = None,
+) -> Pledge:
+    """Release a pledged asset: the bank any time; the enterprise only if what remains still
+    covers the drawn balance."""
+    pool = get_pool(session, principal, pool_id)
+    p = _active_pledge(session, pool, pledge_id)
+    if principal.org_id == pool.bank_org_id:
+        _bank_officer(principal)
+    elif principal.org_id == pool.org_id and principal.has_role(Role.OFFICER):
+        after = _base_without(session, pool, p.id, on, policy)
+        if after.shortfall_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen) > 0:
+            raise Conflict(
+                "pledge_id: releasing it would leave the drawn balance uncovered", field="pledge_id"
+            )
+    else:
+        raise Forbidden("only the bank, or the enterprise's officers, release pledged assets")
+    _release(session, principal, pool, p, on=on, why="released")
+    return p
+
+
+def enforce_pledge(
+    session: Session, principal: Principal, pool_id: str, pledge_id: str, *, on: date
+) -> Pledge:
+    """The bank enforces its security over a pledged asset (质权实现): the asset leaves the pool
+    as enforced (an IP right's pledge registration moves to enforced), logged."""
+    pool = get_pool(session, principal, pool_id)
+    if principal.org_id != pool.bank_org_id:
+        raise Forbidden("only the pool's bank enforces its pledges")
+    _bank_officer(principal)
+    p = _active_pledge(session, pool, pledge_id)
+    _release(session, principal, pool, p, on=on, why="enforced")
+    return p
+
+
+def substitute_asset(
+    session: Session,
+    principal: Principal,
+    pool_id: str,
+    pledge_id: str,
+    spec: AssetSpec,
+    *,
+    on: date,
+) -> Pledge:
+    """Swap a pledged asset for another in one step (the enterprise; logged as substitution)."""
+    pool = get_pool(session, principal, pool_id)
+    if principal.org_id != pool.org_id or not principal.has_role(Role.OFFICER):
+        raise Forbidden("only the enterprise's officers substitute its assets")
+    old = _active_pledge(session, pool, pledge_id)
+    new = _pledge(session, principal, pool, spec, on=on)
+    _release(session, principal, pool, old, on=on, why="substituted")
+    old.replaced_by = new.id
+    session.flush()
+    return new
+
+
+def set_drawn(session: Session, principal: Principal, pool_id: str, *, drawn_fen: int) -> Pool:
+    """The bank records the line's drawn balance (logged)."""
+    pool = get_pool(session, principal, pool_id)
+    if principal.org_id != pool.bank_org_id:
+        raise Forbidden("only the pool's bank records its drawn balance")
+    _bank_officer(principal)
+    if drawn_fen < 0:
+        raise ValidationFailed("drawn: not negative", field="drawn")
+    if drawn_fen > pool.drawn_fen and drawn_fen - pool.drawn_fen > pool.available_fen:
+        raise Conflict("drawn: more than the pool's available amount", field="drawn")
+    pool.drawn_fen = drawn_fen
+    pool.available_fen = max(0, min(pool.limit_fen, pool.base_fen) - drawn_fen)
+    governance.append_log(
+        session,
+        kind="assets.drawn",
+        actor_org_id=principal.org_id,
+        subject=f"{pool.org_id}:asset.pool:{pool.id}",
+        payload={"drawn_fen": drawn_fen},
+    )
+    session.flush()
+    return pool
+
+
+@dataclass(frozen=True, slots=True)
+class Revalued:
+    pool: Pool
+    base: BorrowingBase
+    revaluation: PoolRevaluation
+    alert: MarginAlert | None  # raised by this revaluation
+    resolved: MarginAlert | None
+
+
+def revalue(
+    session: Session, pool: Pool, *, as_of: date, policy: HaircutPolicy | None = None
+) -> Revalued:
+    """Recompute the pool from today's evidence (trusted callers: the worker, the parties'
+    routes after their check); store the day's lines; raise or resolve the margin alert."""
+    repo = AssetsRepository(session)
+    pledges = repo.pledges(pool.id)
+    bb = borrowing_base(pool_items(session, pool, pledges, as_of), policy)
+    available = bb.available_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen)
+    shortfall = bb.shortfall_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen)
+    lines = [
+        {
+            "key": ln.key,
+            "type": ln.asset_type.value,
+            "value_fen": ln.value_fen,
+            "advance": str(ln.advance),
+            "age_factor": str(ln.age_factor),
+            "quality_factor": str(ln.quality_factor),
+            "lendable_fen": ln.lendable_fen,
+            "cut_fen": ln.cut_fen,
+            "eligible_fen": ln.eligible_fen,
+            "reasons": list(ln.reasons),
+        }
+        for ln in bb.lines
+    ]
+    rv = repo.revaluation(pool.id, as_of)
+    if rv is None:
+        rv = PoolRevaluation(pool_id=pool.id, as_of=as_of)
+        session.add(rv)
+    rv.gross_fen, rv.base_fen, rv.limit_fen = bb.gross_fen, bb.base_fen, pool.limit_fen
+    rv.drawn_fen, rv.available_fen, rv.lines = pool.drawn_fen, available, lines
+    pool.base_fen, pool.available_fen, pool.revalued_on = bb.base_fen, available, as_of
+    raised = resolved = None
+    open_alert = repo.open_alert(pool.id)
+    if shortfall > 0 and open_alert is None:
+        ref = governance.append_log(
+            session,
+            kind="assets.margin_alert",
+            # The revaluation serves the bank's line: as its actor the bank may read the
+            # entry and its proof, as the subject's organisation the enterprise may.
+            actor_org_id=pool.bank_org_id,
+            subject=f"{pool.org_id}:asset.pool:{pool.id}",
+            payload={
+                "bank": pool.bank_org_id,
+                "shortfall_fen": shortfall,
+                "base_fen": bb.base_fen,
+                "drawn_fen": pool.drawn_fen,
+                "as_of": as_of.isoformat(),
+            },
+        )
+        raised = MarginAlert(
+            pool_id=pool.id,
+            org_id=pool.org_id,
+            bank_org_id=pool.bank_org_id,
+            raised_on=as_of,
+            shortfall_fen=shortfall,
+            base_fen=bb.base_fen,
+            drawn_fen=pool.drawn_fen,
+            status="open",
+            log_index=ref.index,
+        )
+        session.add(raised)
+    elif shortfall > 0 and open_alert is not None:
+        open_alert.shortfall_fen, open_alert.base_fen = shortfall, bb.base_fen
+    elif shortfall == 0 and open_alert is not None:
+        open_alert.status, open_alert.resolved_on = "resolved", as_of
+        resolved = open_alert
+    session.flush()
+    return Revalued(pool, bb, rv, raised, resolved)
+
+
+def revalue_pool(session: Session, principal: Principal, pool_id: str, *, as_of: date) -> Revalued:
+    """Either party revalues its pool now."""
+    pool = get_pool(session, principal, pool_id)
+    if principal.is_operator and principal.org_id not in (pool.org_id, pool.bank_org_id):
+        raise Forbidden("the operator does not revalue pools")
+    return revalue(session, pool, as_of=as_of)
+
+
+def pool_pledges(
+    session: Session, principal: Principal, pool_id: str, *, active_only: bool = True
+) -> Sequence[Pledge]:
+    pool = get_pool(session, principal, pool_id)
+    return AssetsRepository(session).pledges(pool.id, active_only=active_only)
+
+
+def pool_history(session: Session, principal: Principal, pool_id: str) -> Sequence[PoolRevaluation]:
+    pool = get_pool(session, principal, pool_id)
+    return AssetsRepository(session).revaluations(pool.id)
+
+
+def list_alerts(session: Session, principal: Principal) -> Sequence[MarginAlert]:
+    """Margin alerts the caller is party to (its bank's pools or its own)."""
+    return AssetsRepository(session).alerts_for(principal.org_id)
+
+
+def get_alert(session: Session, principal: Principal, alert_id: str) -> MarginAlert:
+    a = AssetsRepository(session).alert(alert_id)
+    if a is None or principal.org_id not in (a.org_id, a.bank_org_id):
+        raise NotFound(f"alert {alert_id} not found", field="alert_id")
+    return a
+
+
+def active_pool_ids(session: Session) -> Sequence[str]:
+    """Every active pool (the worker's fan-out)."""
+    return AssetsRepository(session).active_pool_ids()
+
+
+def pool_by_id(session: Session, pool_id: str) -> Pool | None:
+    """A pool for trusted callers (the worker)."""
+    return AssetsRepository(session).pool(pool_id)

@@ -1,0 +1,155 @@
+"""Every assets query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chanrong.assets.orm import (
+    CostRecord,
+    DataResource,
+    IpPledge,
+    IpRight,
+    MarginAlert,
+    Pledge,
+    Pool,
+    PoolRevaluation,
+    Valuation,
+)
+
+
+class AssetsRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: object) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    # data resources
+    def resources(self, org_id: str) -> Sequence[DataResource]:
+        q = select(DataResource).where(DataResource.org_id == org_id).order_by(DataResource.dataset)
+        return self.session.scalars(q).all()
+
+    def resource(self, resource_id: str) -> DataResource | None:
+        return self.session.get(DataResource, resource_id)
+
+    def costs(self, resource_id: str) -> Sequence[CostRecord]:
+        q = (
+            select(CostRecord)
+            .where(CostRecord.resource_id == resource_id)
+            .order_by(CostRecord.incurred_on, CostRecord.created_at)
+        )
+        return self.session.scalars(q).all()
+
+    # IP
+    def ip_rights(self, org_id: str) -> Sequence[IpRight]:
+        q = select(IpRight).where(IpRight.org_id == org_id).order_by(IpRight.kind, IpRight.number)
+        return self.session.scalars(q).all()
+
+    def ip_right(self, ip_id: str) -> IpRight | None:
+        return self.session.get(IpRight, ip_id)
+
+    def ip_by_number(self, kind: str, number: str) -> IpRight | None:
+        q = select(IpRight).where(IpRight.kind == kind, IpRight.number == number)
+        return self.session.scalars(q).first()
+
+    def ip_pledges(self, ip_id: str) -> Sequence[IpPledge]:
+        q = select(IpPledge).where(IpPledge.ip_id == ip_id).order_by(IpPledge.registered_on)
+        return self.session.scalars(q).all()
+
+    def ip_pledge(self, pledge_id: str) -> IpPledge | None:
+        return self.session.get(IpPledge, pledge_id)
+
+    # valuations
+    def valuation(self, valuation_id: str) -> Valuation | None:
+        return self.session.get(Valuation, valuation_id)
+
+    def valuations(self, org_id: str) -> Sequence[Valuation]:
+        q = (
+            select(Valuation)
+            .where(Valuation.org_id == org_id)
+            .order_by(Valuation.created_at.desc())
+        )
+        return self.session.scalars(q).all()
+
+    def latest_valuations(self, subject_ids: Sequence[str]) -> dict[str, Valuation]:
+        """The newest valuation of each subject (one query)."""
+        if not subject_ids:
+            return {}
+        q = (
+            select(Valuation)
+            .where(Valuation.subject_id.in_(list(subject_ids)))
+            .order_by(Valuation.subject_id, Valuation.as_of, Valuation.created_at)
+        )
+        out: dict[str, Valuation] = {}
+        for v in self.session.scalars(q):
+            out[v.subject_id] = v  # ordered ascending: the last one wins
+        return out
+
+    # pools
+    def pool(self, pool_id: str) -> Pool | None:
+        return self.session.get(Pool, pool_id)
+
+    def pool_of(self, org_id: str, bank_org_id: str) -> Pool | None:
+        q = select(Pool).where(Pool.org_id == org_id, Pool.bank_org_id == bank_org_id)
+        return self.session.scalars(q).first()
+
+    def pools_for(self, org_id: str) -> Sequence[Pool]:
+        """Pools where the organisation is the enterprise or the bank."""
+        q = (
+            select(Pool)
+            .where((Pool.org_id == org_id) | (Pool.bank_org_id == org_id))
+            .order_by(Pool.created_at)
+        )
+        return self.session.scalars(q).all()
+
+    def active_pool_ids(self) -> Sequence[str]:
+        q = select(Pool.id).where(Pool.status == "active").order_by(Pool.id)
+        return self.session.scalars(q).all()
+
+    def pledges(self, pool_id: str, *, active_only: bool = True) -> Sequence[Pledge]:
+        q = select(Pledge).where(Pledge.pool_id == pool_id)
+        if active_only:
+            q = q.where(Pledge.status == "pledged")
+        return self.session.scalars(q.order_by(Pledge.pledged_at)).all()
+
+    def pledge(self, pledge_id: str) -> Pledge | None:
+        return self.session.get(Pledge, pledge_id)
+
+    def active_pledge_of(self, asset_key: str) -> Pledge | None:
+        q = select(Pledge).where(Pledge.active_key == asset_key)
+        return self.session.scalars(q).first()
+
+    def revaluation(self, pool_id: str, as_of: date) -> PoolRevaluation | None:
+        q = select(PoolRevaluation).where(
+            PoolRevaluation.pool_id == pool_id, PoolRevaluation.as_of == as_of
+        )
+        return self.session.scalars(q).first()
+
+    def revaluations(self, pool_id: str, limit: int = 90) -> Sequence[PoolRevaluation]:
+        q = (
+            select(PoolRevaluation)
+            .where(PoolRevaluation.pool_id == pool_id)
+            .order_by(PoolRevaluation.as_of.desc())
+            .limit(limit)
+        )
+        return self.session.scalars(q).all()
+
+    def open_alert(self, pool_id: str) -> MarginAlert | None:
+        q = select(MarginAlert).where(MarginAlert.pool_id == pool_id, MarginAlert.status == "open")
+        return self.session.scalars(q).first()
+
+    def alerts_for(self, org_id: str) -> Sequence[MarginAlert]:
+        q = (
+            select(MarginAlert)
+            .where((MarginAlert.org_id == org_id) | (MarginAlert.bank_org_id == org_id))
+            .order_by(MarginAlert.raised_on.desc())
+        )
+        return self.session.scalars(q).all()
+
+    def alert(self, alert_id: str) -> MarginAlert | None:
+        return self.session.get(MarginAlert, alert_id)

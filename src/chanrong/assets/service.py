@@ -1,0 +1,111 @@
+"""Assets as other domains, routes, commands, the console and the worker see it.
+
+No logic here: each name is re-exported from the module that holds it.
+
+- ``data_register``: the data-resource register built from the catalog, cost records,
+  accounting treatment (财会〔2023〕11号)
+- ``ip_rights``: the IP register, legal status, pledge registrations
+- ``appraisals``: valuations of data resources and IP rights, stored with their evidence
+- ``pools``: asset pools, pledges, release and substitution, revaluation, margin alerts
+- ``report``: the valuation report page
+"""
+
+from __future__ import annotations
+
+from chanrong.assets.appraisals import (
+    DataInputs,
+    IpInputs,
+    Lift,
+    get_valuation,
+    list_valuations,
+    value_data_resource,
+    value_ip,
+)
+from chanrong.assets.borrowing import AssetType, HaircutPolicy
+from chanrong.assets.data_register import (
+    add_cost,
+    build_register,
+    get_resource,
+    list_costs,
+    list_register,
+    set_treatment,
+)
+from chanrong.assets.ip_rights import (
+    get_ip,
+    ip_pledges,
+    list_ip,
+    normalise_ip_number,
+    register_ip,
+    status_on,
+    update_ip,
+)
+from chanrong.assets.pools import (
+    AssetSpec,
+    Revalued,
+    active_pool_ids,
+    enforce_pledge,
+    get_alert,
+    get_pool,
+    list_alerts,
+    list_pools,
+    open_pool,
+    pledge_asset,
+    pool_by_id,
+    pool_history,
+    pool_pledges,
+    release_asset,
+    revalue,
+    revalue_pool,
+    set_drawn,
+    substitute_asset,
+)
+from chanrong.assets.report import render_report
+from chanrong.assets.report_pdf import render_pdf
+from chanrong.assets.valuation import Approach, Comparable
+
+__all__ = [
+    "Approach",
+    "AssetSpec",
+    "AssetType",
+    "Comparable",
+    "DataInputs",
+    "HaircutPolicy",
+    "IpInputs",
+    "Lift",
+    "Revalued",
+    "active_pool_ids",
+    "add_cost",
+    "build_register",
+    "enforce_pledge",
+    "get_alert",
+    "get_ip",
+    "get_pool",
+    "get_resource",
+    "get_valuation",
+    "ip_pledges",
+    "list_alerts",
+    "list_costs",
+    "list_ip",
+    "list_pools",
+    "list_register",
+    "list_valuations",
+    "normalise_ip_number",
+    "open_pool",
+    "pledge_asset",
+    "pool_by_id",
+    "pool_history",
+    "pool_pledges",
+    "register_ip",
+    "release_asset",
+    "render_pdf",
+    "render_report",
+    "revalue",
+    "revalue_pool",
+    "set_drawn",
+    "set_treatment",
+    "status_on",
+    "substitute_asset",
+    "update_ip",
+    "value_data_resource",
+    "value_ip",
+]

@@ -1,0 +1,98 @@
+"""Fund records and their performance: the surface the routes call. Flushes, never commits.
+
+A fund is read and written only by the organisation that recorded it; another organisation
+asking for it is told it does not exist (no existence leak).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chanrong.core.errors import Conflict, NotFound, ValidationFailed
+from chanrong.funds.orm import Fund, FundFlow, FundNav
+from chanrong.funds.performance import CashFlow, FundMetricError, Performance, performance
+
+KINDS = ("guide_fund", "sub_fund", "vc", "pe")
+
+
+def create_fund(session: Session, org_id: str, *, name: str, kind: str, vintage: int) -> Fund:
+    """Record a fund of ``org_id``."""
+    if kind not in KINDS:
+        raise ValidationFailed(f"kind: {kind!r} is not one of {', '.join(KINDS)}", field="kind")
+    taken = session.scalar(select(Fund).where(Fund.org_id == org_id, Fund.name == name))
+    if taken is not None:
+        raise Conflict(f"a fund named {name!r} is already recorded")
+    fund = Fund(org_id=org_id, name=name, kind=kind, vintage=vintage)
+    session.add(fund)
+    session.flush()
+    return fund
+
+
+def funds_of(session: Session, org_id: str) -> Sequence[Fund]:
+    """The organisation's funds by name."""
+    return session.scalars(select(Fund).where(Fund.org_id == org_id).order_by(Fund.name)).all()
+
+
+def get_fund(session: Session, org_id: str, fund_id: str) -> Fund:
+    """The organisation's fund, or NotFound (also for another organisation's fund)."""
+    fund = session.get(Fund, fund_id)
+    if fund is None or fund.org_id != org_id:
+        raise NotFound(f"no fund {fund_id}")
+    return fund
+
+
+def add_flow(
+    session: Session, org_id: str, fund_id: str, *, on: date, amount_fen: int, lp: str | None
+) -> FundFlow:
+    """Record a capital call (negative) or distribution (positive)."""
+    fund = get_fund(session, org_id, fund_id)
+    if amount_fen == 0:
+        raise ValidationFailed("amount_yuan: a flow cannot be zero", field="amount_yuan")
+    flow = FundFlow(fund_id=fund.id, on=on, amount_fen=amount_fen, lp=lp)
+    session.add(flow)
+    session.flush()
+    return flow
+
+
+def add_nav(session: Session, org_id: str, fund_id: str, *, on: date, nav_fen: int) -> FundNav:
+    """Record a NAV statement (one per date)."""
+    fund = get_fund(session, org_id, fund_id)
+    if nav_fen < 0:
+        raise ValidationFailed("nav_yuan: a NAV cannot be negative", field="nav_yuan")
+    taken = session.scalar(select(FundNav).where(FundNav.fund_id == fund.id, FundNav.on == on))
+    if taken is not None:
+        raise Conflict(f"a NAV on {on} is already recorded")
+    nav = FundNav(fund_id=fund.id, on=on, nav_fen=nav_fen)
+    session.add(nav)
+    session.flush()
+    return nav
+
+
+def fund_performance(
+    session: Session,
+    org_id: str,
+    fund_id: str,
+    index: Mapping[date, Decimal] | None = None,
+) -> Performance:
+    """The figures at the latest NAV, from the flows up to that date."""
+    fund = get_fund(session, org_id, fund_id)
+    nav = session.scalar(
+        select(FundNav).where(FundNav.fund_id == fund.id).order_by(FundNav.on.desc()).limit(1)
+    )
+    if nav is None:
+        raise ValidationFailed("nav: record a NAV statement first", field="nav")
+    flows = [
+        CashFlow(f.on, f.amount_fen)
+        for f in session.scalars(
+            select(FundFlow).where(FundFlow.fund_id == fund.id, FundFlow.on <= nav.on)
+        )
+    ]
+    try:
+        return performance(flows, nav.nav_fen, nav.on, index)
+    except FundMetricError as exc:
+        raise ValidationFailed(str(exc), field=exc.field) from None

@@ -1,0 +1,50 @@
+"""Supply-chain finance's jobs for the worker: certificates unpaid at maturity become overdue.
+
+The daily job runs after midnight in Shanghai for the day just ended: it finds the live
+certificates that matured on or before that day (``matured_unpaid``) and runs once per
+certificate (fan-out), so each is marked, logged and retried alone, once per day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from chanrong.core.settings import Settings
+from chanrong.jobs.registry import Cadence, JobContext, job, parse_period
+from chanrong.supplychain import service
+
+
+def matured_certificates(session: Session, _settings: Settings, period: str) -> Iterable[str]:
+    """Live certificates unpaid at the end of the period's day."""
+    return service.matured_unpaid(session, parse_period(Cadence.DAILY, period))
+
+
+@job(
+    "supplychain.mark_overdue",
+    cadence=Cadence.DAILY,
+    cron="10 0 * * *",
+    subjects=matured_certificates,
+)
+def mark_overdue(ctx: JobContext) -> str:
+    """Mark a certificate unpaid at maturity overdue (holder, banks and core see it)."""
+    marked = service.mark_overdue(ctx.session, ctx.subject, day=ctx.day, now=ctx.now)
+    return "marked overdue" if marked else "not overdue (paid, already marked or not matured)"
+
+
+def late_statements(session: Session, _settings: Settings, period: str) -> Iterable[str]:
+    """Confirmed statements the buyer had not paid by the end of the period's day."""
+    return service.due_unpaid_statements(session, parse_period(Cadence.DAILY, period))
+
+
+@job(
+    "supplychain.flag_late_payments",
+    cadence=Cadence.DAILY,
+    cron="20 0 * * *",
+    subjects=late_statements,
+)
+def flag_late_payments(ctx: JobContext) -> str:
+    """Flag a confirmed statement unpaid after its due day to the seller (once)."""
+    flagged = service.flag_late_payment(ctx.session, ctx.subject, day=ctx.day)
+    return "flagged to the seller" if flagged else "not late (paid or already flagged)"

@@ -1,0 +1,67 @@
+"""Queries of trade contracts and reconciliation statements (the writes lock rows on
+PostgreSQL; on SQLite ``SupplyChainRepository.begin_write`` has taken the write lock)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from chanrong.supplychain.orm import ReconLine, ReconStatement, TradeContract
+
+
+class TradeRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, *objs: object) -> None:
+        self.session.add_all(objs)
+        self.session.flush()
+
+    def contract(self, contract_id: str) -> TradeContract | None:
+        return self.session.get(TradeContract, contract_id)
+
+    def contracts_of(self, org_id: str) -> Sequence[TradeContract]:
+        return self.session.scalars(
+            select(TradeContract)
+            .where(or_(TradeContract.seller_org_id == org_id, TradeContract.buyer_org_id == org_id))
+            .order_by(TradeContract.created_at, TradeContract.id)
+        ).all()
+
+    def statement(self, statement_id: str, *, lock: bool = False) -> ReconStatement | None:
+        stmt = select(ReconStatement).where(ReconStatement.id == statement_id)
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return self.session.scalars(stmt).one_or_none()
+
+    def statements_of(self, contract_id: str) -> Sequence[ReconStatement]:
+        return self.session.scalars(
+            select(ReconStatement)
+            .where(ReconStatement.contract_id == contract_id)
+            .order_by(ReconStatement.period_start, ReconStatement.id)
+        ).all()
+
+    def lines(self, statement_id: str) -> Sequence[ReconLine]:
+        return self.session.scalars(
+            select(ReconLine)
+            .where(ReconLine.statement_id == statement_id)
+            .order_by(ReconLine.position)
+        ).all()
+
+    def due_unpaid(self, day: date) -> Sequence[str]:
+        """Confirmed statements due on or before ``day``, unpaid and not yet flagged."""
+        return self.session.scalars(
+            select(ReconStatement.id)
+            .where(
+                ReconStatement.state == "confirmed",
+                ReconStatement.due_on <= day,
+                ReconStatement.paid_at.is_(None),
+                ReconStatement.payment_overdue_on.is_(None),
+            )
+            .order_by(ReconStatement.id)
+        ).all()
+
+    def line(self, line_id: str) -> ReconLine | None:
+        return self.session.get(ReconLine, line_id)

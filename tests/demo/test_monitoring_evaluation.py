@@ -1,0 +1,146 @@
+"""Scoring the early warnings against the simulator's truth, and the benchmark's smoke run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from chanrong.core.errors import ValidationFailed
+from chanrong.demo.monitoring_evaluation import (
+    Detectors,
+    FirmAlerts,
+    SeedResult,
+    parse_seeds,
+    score,
+    summarise,
+)
+from tests.benchmark_run import run_benchmark
+
+
+def firm(
+    *,
+    default: date | None = None,
+    deteriorating: bool = False,
+    monthly: date | None = None,
+    telemetry: date | None = None,
+) -> FirmAlerts:
+    return FirmAlerts(
+        uscc="x",
+        defaulted=default is not None,
+        deteriorating=deteriorating,
+        default_date=default,
+        monthly=monthly,
+        telemetry=telemetry,
+    )
+
+
+def test_leads_count_only_alerts_on_or_before_the_default_and_combined_takes_the_first() -> None:
+    firms = [
+        # Telemetry 91 days (3 months) ahead, the monthly bill a month later.
+        firm(default=date(2025, 6, 1), telemetry=date(2025, 3, 2), monthly=date(2025, 3, 31)),
+        # The monthly alert came after the default date: not a warning.
+        firm(default=date(2025, 6, 10), monthly=date(2025, 6, 30)),
+        firm(default=date(2025, 8, 1)),  # never alerted
+        firm(monthly=date(2025, 1, 31)),  # a healthy firm alerted: a false alarm
+        firm(),
+        firm(deteriorating=True, telemetry=date(2025, 2, 1)),  # neither healthy nor defaulted
+    ]
+    monthly, tele, both = (
+        score(firms, d) for d in (Detectors.MONTHLY, Detectors.TELEMETRY, Detectors.COMBINED)
+    )
+    assert (monthly.defaulters, monthly.alerted, monthly.healthy, monthly.false_alarms) == (
+        3,
+        1,
+        2,
+        1,
+    )
+    # Over all three defaulters the late and the missing alert count 0: the median is 0;
+    # over the alerted one alone it is its own lead.
+    assert monthly.median_lead_months == 0.0
+    assert monthly.median_lead_alerted == pytest.approx(62 / 30.4375)
+    assert (tele.alerted, tele.false_alarms) == (1, 0)
+    assert tele.median_lead_alerted == pytest.approx(91 / 30.4375)
+    assert both.alerted == 1 and both.median_lead_alerted == tele.median_lead_alerted
+    assert both.false_alarm_rate == 0.5 and both.alerted_share == pytest.approx(1 / 3)
+
+
+def test_the_median_lead_counts_a_missed_defaulter_as_no_warning() -> None:
+    early = [firm(default=date(2025, 6, 1), telemetry=date(2025, 1, 1)) for _ in range(2)]
+    missed = [firm(default=date(2025, 6, 1)) for _ in range(3)]
+    s = score([*early, *missed], Detectors.TELEMETRY)
+    # Alerting only the two easy cases gives five months over them, none over all five.
+    assert s.median_lead_alerted == pytest.approx(151 / 30.4375)
+    assert s.median_lead_months == 0.0
+    s = score([*early, missed[0]], Detectors.TELEMETRY)
+    assert s.median_lead_months == pytest.approx(151 / 30.4375)
+
+
+def test_the_truth_reference_is_scored_like_a_detector() -> None:
+    f = FirmAlerts("x", True, True, date(2025, 6, 1), None, None, truth=date(2025, 2, 28))
+    s = score([f], Detectors.TRUTH)
+    assert s.alerted == 1 and s.median_lead_months == pytest.approx(93 / 30.4375)
+    assert score([f], Detectors.COMBINED).alerted == 0  # the reference is no detector
+
+
+def test_summary_reports_mean_and_worst_and_the_goals_on_the_worst_seed() -> None:
+    def result(park: str, lead: float | None, false_alarms: int) -> SeedResult:
+        firms = [firm(default=date(2025, 6, 1), telemetry=date(2025, 6, 1))]
+        s = score(firms, Detectors.TELEMETRY)
+        s = type(s)(s.defaulters, s.alerted, lead, 10, false_alarms)
+        return SeedResult(park, dict.fromkeys(Detectors, s))
+
+    good = [result("11", 4.0, 0), result("12", 3.5, 0)]
+    s = summarise(good, Detectors.TELEMETRY)
+    assert (s.mean_lead, s.worst_lead, s.worst_false_alarms) == (3.75, 3.5, 0.0)
+    assert s.meets_goals
+    # One seed short of the lead, or one with too many false alarms, fails the goal.
+    assert not summarise([*good, result("13", 2.9, 0)], Detectors.TELEMETRY).meets_goals
+    worse = summarise([*good, result("13", 5.0, 1)], Detectors.TELEMETRY)
+    assert worse.worst_false_alarms == 0.1 and not worse.meets_goals
+    # A seed without any alerted defaulter has no lead: it counts as none at all.
+    assert summarise([*good, result("14", None, 0)], Detectors.TELEMETRY).worst_lead == 0.0
+
+
+def test_seeds_are_parsed_or_refused_naming_the_option() -> None:
+    assert parse_seeds("11, 12,13") == (11, 12, 13)
+    for bad in ("", "11,x", "-1", "4,4"):
+        with pytest.raises(ValidationFailed) as err:
+            parse_seeds(bad)
+        assert err.value.field == "seeds"
+
+
+def test_benchmark_quick_prints_the_table_per_park_and_over_parks() -> None:
+    out = run_benchmark("monitoring.py", "--quick", "--seeds", "31,32", timeout=600)
+    assert "2 park(s) of 20 firms x 13 months" in out
+    assert "per park" in out and "over 2 park(s): 31, 32" in out
+    for words in ("monthly", "telemetry", "combined", "(reference)", "time per park"):
+        assert words in out
+
+
+def test_fit_score_separates_the_defaulters_last_months_from_healthy_days() -> None:
+    from chanrong.demo.monitoring_evaluation import (
+        EVALUATION_PARK,
+        _labelled_days,
+        fit_score,
+        simulate_with_telemetry,
+    )
+    from chanrong.lending.telemetry_detectors import SCORE_FEATURES, TelemetryConfig, risk_score
+
+    park = simulate_with_telemetry(
+        EVALUATION_PARK.with_changes(enterprises=24, months=16, deteriorating_share=0.6, seed=41)
+    )
+    weights = fit_score([park])
+    assert len(weights) == len(SCORE_FEATURES) + 1
+    cfg = TelemetryConfig(score_weights=weights)
+    rows = list(_labelled_days(park, cfg, 8))
+    x = np.vstack([r[0] for r in rows])
+    y = np.concatenate([r[1] for r in rows])
+    assert 0 < y.sum() < y.size  # both kinds of days were there to learn from
+    score = risk_score(x, cfg)
+    # In-sample the fitted score puts the defaulters' days well above the healthy ones'; the
+    # all-zero weights cannot tell them apart.
+    assert score[y == 1].mean() > score[y == 0].mean() + 1.0
+    flat = risk_score(x, TelemetryConfig(score_weights=(0.0,) * len(weights)))
+    assert flat[y == 1].mean() == flat[y == 0].mean()
