@@ -44,6 +44,7 @@ def test_champion_and_challenger_hold_their_level_on_the_small_set() -> None:
                 )
     mean = {k: float(np.mean(v)) for k, v in out.items()}
     assert mean["card AUC"] >= 0.915, mean
-    assert mean["boosted AUC"] >= mean["lightgbm AUC"] - 0.01, mean
+    assert mean["boosted AUC"] >= mean["lightgbm AUC"], mean  # issue 24: at least the default
+    assert mean["boosted ECE count"] < mean["lightgbm ECE count"], mean  # Platt on small sets
     for name in ("card", "boosted"):
         assert max(mean[f"{name} ECE count"], mean[f"{name} ECE width"]) < 0.08, mean
