@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,7 +16,7 @@ from chanrong.core.settings import get_settings
 from chanrong.credit import metrics
 from chanrong.credit.boosting import BoostedModel
 from chanrong.credit.datasets import load_dataset
-from chanrong.credit.fitting import PLANS, fit_boosted, fit_scorecard
+from chanrong.credit.fitting import PARAMS, PLANS, ROUNDS, fit_boosted, fit_scorecard
 from chanrong.credit.reasons import boosted_reasons, scorecard_reasons
 from chanrong.credit.registry import Approval, ModelIntegrityError, ModelRegistry, frame_fingerprint
 from chanrong.credit.scorecard import ScorecardTable
@@ -157,3 +158,21 @@ def test_boosted_model_is_stored_as_lightgbm_text(tmp_path: Path) -> None:
     booster.write_text(text.replace("leaf_value=", "leaf_value=1", 1), "utf-8")
     with pytest.raises(ModelIntegrityError, match=r"booster\.txt"):
         reg.load(e.ref)
+
+
+def test_challenger_is_lightgbm_default_where_the_data_set_no_direction() -> None:
+    """No characteristic clearly monotone: no constraint parameters reach LightGBM, so the
+    challenger's booster is the default LightGBM's; 2,000 rows or more keep its own PD, fewer
+    are Platt-scaled on out-of-fold log-odds."""
+    rng = np.random.default_rng(11)
+    x = pd.DataFrame({"a": rng.normal(size=2000), "b": rng.normal(size=2000)})
+    y = (rng.uniform(size=2000) < 1 / (1 + np.exp(-0.5 * x["a"].to_numpy()))).astype(int)
+    model = fit_boosted(x, y, seed=3)
+    assert set(model.constraints.values()) == {0}
+    plain = lgb.train(dict(PARAMS, seed=3), lgb.Dataset(model.matrix(x), y), num_boost_round=ROUNDS)
+    np.testing.assert_array_equal(model.raw(x), plain.predict(model.matrix(x), raw_score=True))
+    assert model.calibration.intercept == 0.0 and model.calibration.slope == 1.0
+    assert model.meta["calibration"] == "the booster's own PD"
+    small = fit_boosted(x.iloc[:600], y[:600], seed=3)
+    assert small.meta["calibration"].startswith("Platt on 3-fold")
+    assert small.calibration.slope != 1.0

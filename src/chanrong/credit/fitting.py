@@ -357,7 +357,9 @@ def fit_boosted(
         params["monotone_constraints"] = [constraints[f] for f in features]
     # The identity: PD is the booster's own sigmoid of its log-odds.
     calibration = PlattCalibration(0.0, 1.0)
+    calibrated_by = "the booster's own PD"
     if len(y) < CALIBRATE_BELOW_ROWS:
+        calibrated_by = f"Platt on {calibration_folds}-fold out-of-fold log-odds"
         # Out-of-fold log-odds over every training row (a single held-out share leaves too few
         # defaulters on small sets); the final booster then sees every row.
         oof = np.zeros(len(y))
@@ -374,5 +376,5 @@ def fit_boosted(
         params, lgb.Dataset(m, y, categorical_feature=cat_cols or "auto"), num_boost_round=ROUNDS
     )
     text = booster.model_to_string()
-    meta = {"rounds": ROUNDS, "seed": seed}
+    meta = {"rounds": ROUNDS, "seed": seed, "calibration": calibrated_by}
     return BoostedModel(text, features, categories, constraints, calibration, meta)
