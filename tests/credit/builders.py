@@ -6,13 +6,16 @@ The model and its synthetic rows are the decision benchmark's too
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from chanrong.credit import service
+from chanrong.credit.scorecard import ScorecardTable
 from chanrong.demo.credit_workload import (
     MODEL,
     install_champion,
@@ -28,6 +31,7 @@ __all__ = [
     "MODEL",
     "add_profile",
     "consent",
+    "decisions_v1_scorecard",
     "install_champion",
     "synthetic_features",
     "synthetic_scorecard",
@@ -64,6 +68,14 @@ BAD: dict[str, float] = {
     "receivable_turnover": 1.4,
     "payment_punctuality": 0.3,
 }
+
+
+def decisions_v1_scorecard() -> ScorecardTable:
+    """The stored scorecard that decided ``data/decisions_v1.json``: the synthetic champion as
+    fitted then (optbinning). Replaying a decision needs the model that made it, not whatever
+    today's fitting code produces from the same rows."""
+    path = Path(__file__).parent / "data" / "decisions_v1_scorecard.json"
+    return ScorecardTable.from_json(json.loads(path.read_text("utf-8")))
 
 
 def add_profile(

@@ -13,7 +13,14 @@ from chanrong.core.settings import Settings
 from chanrong.credit import service
 from chanrong.storage.database import Database
 from tests.builders import Park
-from tests.credit.builders import BAD, GOOD, add_profile, consent, install_champion
+from tests.credit.builders import (
+    BAD,
+    GOOD,
+    add_profile,
+    consent,
+    decisions_v1_scorecard,
+    install_champion,
+)
 
 AS_OF = "2025-06-02"
 
@@ -308,7 +315,7 @@ def test_a_decision_recorded_in_the_old_shape_still_replays(
     from chanrong.credit.record import record_sha256
     from chanrong.governance import service as governance
 
-    entry = install_champion(settings)
+    entry = install_champion(settings, decisions_v1_scorecard())  # the model that decided them
     cases = json.loads((Path(__file__).parent / "data" / "decisions_v1.json").read_text("utf-8"))
     case = next(c for c in cases if c["outcome"] == "approve" and c["green_adjust_bp"] == -15)
     inputs = {

@@ -3,7 +3,8 @@ and deciding again from them gives the decision that was made.
 
 ``data/decisions_v1.json`` holds applications decided by the code before the inputs were one
 typed value (record shape 1: no ``record`` key, no PD or reasons), with what was decided, by the
-synthetic champion scorecard of ``chanrong.demo.credit_workload``.
+synthetic champion scorecard of ``chanrong.demo.credit_workload`` as it was fitted then
+(stored beside it as ``data/decisions_v1_scorecard.json``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from chanrong.credit.domain import (
     decide,
 )
 from chanrong.credit.record import SHAPE, from_record, record_sha256, to_record
-from tests.credit.builders import GOOD, synthetic_scorecard
+from tests.credit.builders import GOOD, decisions_v1_scorecard
 
 V1 = json.loads((Path(__file__).parent / "data" / "decisions_v1.json").read_text("utf-8"))
 
@@ -66,7 +67,7 @@ def test_an_unknown_record_shape_is_refused() -> None:
 def test_decisions_recorded_in_shape_1_are_decided_again_the_same(case: dict[str, Any]) -> None:
     recorded = from_record(case["inputs"])
     assert recorded.pd is None and recorded.reasons == ()  # shape 1 kept only the facts
-    inputs, reasons = scored(recorded, synthetic_scorecard())
+    inputs, reasons = scored(recorded, decisions_v1_scorecard())
     d = decide(inputs)
     assert d.outcome.value == case["outcome"]
     assert [k.value for k in d.knockouts] == case["knockouts"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from chanrong.credit import metrics
@@ -21,6 +22,10 @@ def test_report_measures_and_flags_a_shifted_characteristic() -> None:
     assert v.dev["AUC"] == metrics.auc(dev_y, model.pd(dev_x))
     assert v.dev["Gini"] == 2 * v.dev["AUC"] - 1
     assert 0 < v.dev["KS"] < 1 and v.recent is not None
+    pd_ = model.pd(dev_x)
+    assert v.dev["ECE_count"] == metrics.ece(dev_y, pd_, strategy="count")
+    assert v.dev["ECE_width"] == metrics.ece(dev_y, pd_, strategy="width")
+    assert sum(n for _, _, n in v.calibration_width) == len(dev_y)
     assert v.psi is not None and v.psi > 0.1
     assert v.characteristics[0].name == "utilisation"
     assert v.characteristics[0].csi > 0.25 > v.characteristics[-1].csi
@@ -28,5 +33,21 @@ def test_report_measures_and_flags_a_shifted_characteristic() -> None:
     html = v.html
     assert html.count("<svg") == 3
     assert f"{v.dev['AUC']:.4f}" in html and f"{v.psi:.4f}" in html
+    assert f"{v.dev['ECE_count']:.4f}" in html and f"{v.dev['ECE_width']:.4f}" in html
+    assert "ECE equal-count" in html and "ECE equal-width" in html
     assert "特征分析" in html and "Characteristic analysis" in html
     assert re.search(r"<h3>utilisation — CSI <span class=\"warn\">", html)
+
+
+def test_ece_binnings_weigh_rows_and_differ_where_the_tail_is_thin() -> None:
+    # 90 rows at PD 0.05 with 5 % bad, 10 rows at PD 0.95 with none bad: the whole error is in
+    # the thin tail, which equal-width bins isolate and equal-count bins mix with the bulk.
+    y = np.r_[np.zeros(86), np.ones(4), np.zeros(10)]
+    pd_ = np.r_[np.full(90, 0.05), np.full(10, 0.95)]
+    width = metrics.ece(y, pd_, strategy="width")
+    assert width == pytest.approx((90 * abs(0.05 - 4 / 90) + 10 * 0.95) / 100)
+    assert metrics.ece(y, pd_, bins=1) == pytest.approx(abs(pd_.mean() - y.mean()))
+    assert metrics.ece(np.array([1.0]), np.array([1.0]), strategy="width") == 0.0
+    assert [n for _, _, n in metrics.calibration_table(y, pd_, strategy="width")] == [90, 10]
+    with pytest.raises(ValueError, match="count"):
+        metrics.ece(y, pd_, strategy="quantile")

@@ -1,4 +1,5 @@
-"""The challenger: LightGBM with monotone constraints; reasons from per-row contributions.
+"""The challenger: LightGBM, monotone only where the data are clearly monotone; reasons from
+per-row contributions.
 
 Fitted by ``fitting.fit_boosted``; this module only loads and scores.
 

@@ -36,29 +36,39 @@ def brier(y: ArrayLike, pd_: ArrayLike) -> float:
     return float(np.mean((np.asarray(pd_, dtype=float) - yy) ** 2))
 
 
-def ece(y: ArrayLike, pd_: ArrayLike, *, bins: int = 10) -> float:
-    """Expected calibration error over equal-count bins of predicted PD."""
+def _bin_indices(pp: np.ndarray, bins: int, strategy: str) -> list[np.ndarray]:
+    """Row indices per calibration bin: equal counts of rows, or equal widths of PD in [0, 1]."""
+    if strategy == "count":
+        order = np.argsort(pp, kind="mergesort")
+        return [c for c in np.array_split(order, bins) if len(c)]
+    if strategy == "width":
+        # The top edge belongs to the last bin, so PD = 1 is counted.
+        idx = np.minimum((pp * bins).astype(int), bins - 1)
+        return [np.flatnonzero(idx == b) for b in range(bins) if np.any(idx == b)]
+    raise ValueError(f"unknown calibration binning {strategy!r}: use 'count' or 'width'")
+
+
+def ece(y: ArrayLike, pd_: ArrayLike, *, bins: int = 10, strategy: str = "count") -> float:
+    """Expected calibration error: the row-weighted gap between mean predicted PD and observed
+    bad rate, over ``bins`` equal-count bins of predicted PD (``strategy="count"``) or equal-width
+    bins of [0, 1] (``strategy="width"``)."""
     yy = np.asarray(y, dtype=float)
     pp = np.asarray(pd_, dtype=float)
-    order = np.argsort(pp, kind="mergesort")
     total = 0.0
-    for chunk in np.array_split(order, bins):
-        if len(chunk):
-            total += len(chunk) * abs(pp[chunk].mean() - yy[chunk].mean())
+    for chunk in _bin_indices(pp, bins, strategy):
+        total += len(chunk) * abs(pp[chunk].mean() - yy[chunk].mean())
     return total / max(len(yy), 1)
 
 
 def calibration_table(
-    y: ArrayLike, pd_: ArrayLike, *, bins: int = 10
+    y: ArrayLike, pd_: ArrayLike, *, bins: int = 10, strategy: str = "count"
 ) -> list[tuple[float, float, int]]:
-    """(mean predicted PD, observed bad rate, count) per equal-count bin, lowest PD first."""
+    """(mean predicted PD, observed bad rate, count) per non-empty bin, lowest PD first; bins
+    as in :func:`ece`."""
     yy = np.asarray(y, dtype=float)
     pp = np.asarray(pd_, dtype=float)
-    order = np.argsort(pp, kind="mergesort")
     return [
-        (float(pp[c].mean()), float(yy[c].mean()), len(c))
-        for c in np.array_split(order, bins)
-        if len(c)
+        (float(pp[c].mean()), float(yy[c].mean()), len(c)) for c in _bin_indices(pp, bins, strategy)
     ]
 
 

@@ -1,8 +1,12 @@
-"""The champion: an optimal-binning scorecard with monotonic trends, points and a calibrated PD.
+"""The champion: a binned WoE scorecard with points, reasons and a calibrated PD.
 
-Fitting (``fitting.fit_scorecard``) uses optbinning (optimal binning, WoE, logistic regression,
-points scaling). What is kept is a plain table — per characteristic its bins and points — that
-scores rows with numpy alone, so the stored model is data (JSON), not code.
+Per characteristic, bins come from a shallow decision tree on that characteristic alone —
+monotone in the direction the training data show, or free — with missing values as their own
+bin; weights of evidence feed an L2 logistic regression scaled to points. Fitting
+(``fitting.fit_scorecard``) chooses the binning plan and the regularisation strength by nested
+cross-validation inside the training rows. What is kept is a plain table — per characteristic
+its bins and points — that scores rows with numpy alone, so the stored model is data (JSON), not
+code; this module only loads and scores.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from chanrong.credit.calibration import PlattCalibration
 
 # Points scaling: 600 points at odds 50:1 good:bad, 20 points to double the odds.
 PDO, ODDS, BASE_POINTS = 20.0, 50.0, 600.0
+FACTOR = PDO / math.log(2.0)
+OFFSET = BASE_POINTS - FACTOR * math.log(ODDS)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ class Validation:
     recent: dict[str, float] | None
     psi: float | None
     calibration: list[tuple[float, float, int]]
+    calibration_width: list[tuple[float, float, int]]
     characteristics: list[Characteristic]
     charts: dict[str, str]
     html: str = ""
@@ -58,7 +59,10 @@ def _measures(y: np.ndarray, pd_: np.ndarray) -> dict[str, float]:
         "AUC": metrics.auc(y, pd_),
         "Gini": metrics.gini(y, pd_),
         "KS": metrics.ks(y, pd_),
-        "ECE": metrics.ece(y, pd_),
+        # Both binnings: equal-count bins hide a miscalibrated tail of few rows, equal-width
+        # bins a miscalibrated bulk in one narrow PD band.
+        "ECE_count": metrics.ece(y, pd_, strategy="count"),
+        "ECE_width": metrics.ece(y, pd_, strategy="width"),
         "Brier": metrics.brier(y, pd_),
         "mean_PD": float(np.mean(pd_)),
     }
@@ -170,14 +174,16 @@ def validate(
     ax.legend(loc="lower right", fontsize=8)
     charts["roc"] = _svg(fig)
 
-    cal = metrics.calibration_table(dev_y, dev_pd)
+    cal = metrics.calibration_table(dev_y, dev_pd, strategy="count")
+    cal_width = metrics.calibration_table(dev_y, dev_pd, strategy="width")
     fig, ax = plt.subplots(figsize=(4.2, 4))
-    ax.plot([c[0] for c in cal], [c[1] for c in cal], "o-", label="observed")
+    ax.plot([c[0] for c in cal], [c[1] for c in cal], "o-", label="equal-count bins")
+    ax.plot([c[0] for c in cal_width], [c[1] for c in cal_width], "s--", label="equal-width bins")
     top = max(max(c[0] for c in cal), max(c[1] for c in cal)) * 1.05 or 1.0
     ax.plot([0, top], [0, top], ls=":", c="grey", label="perfect")
     ax.set_xlabel("mean predicted PD")
     ax.set_ylabel("observed bad rate")
-    ax.set_title(f"Calibration (ECE {dev_m['ECE']:.4f})")
+    ax.set_title(f"Calibration (ECE {dev_m['ECE_count']:.4f} / {dev_m['ECE_width']:.4f})")
     ax.legend(fontsize=8)
     charts["calibration"] = _svg(fig)
 
@@ -193,7 +199,7 @@ def validate(
     charts["scores"] = _svg(fig)
 
     chars = characteristic_analysis(model, dev_x, recent_x if recent_x is not None else dev_x)
-    v = Validation(model_ref, dev_m, rec_m, psi, cal, chars, charts)
+    v = Validation(model_ref, dev_m, rec_m, psi, cal, cal_width, chars, charts)
     v.html = render(v)
     return v
 
