@@ -8,21 +8,30 @@ institutions and the platform operator; enterprises are refused. Recording needs
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from fastapi import APIRouter, Depends
 
 from chanrong.core.errors import ValidationFailed
-from chanrong.core.money import yuan_to_fen
+from chanrong.core.money import fen_to_yuan, yuan_to_fen
 from chanrong.edge import Ctx, require
 from chanrong.funds import service
+from chanrong.funds.orm import FundInvestment
 from chanrong.funds.performance import CashFlow, FundMetricError, performance
 from chanrong.funds.schemas import (
+    CloseIn,
+    CommitmentIn,
+    EvaluationOut,
     FundFlowIn,
     FundIn,
     FundOut,
+    InvestmentIn,
+    InvestmentOut,
     NavIn,
     PerformanceIn,
     PerformanceOut,
     RecordedOut,
+    TermsIn,
 )
 from chanrong.identity.domain import OrgKind, Role
 
@@ -95,3 +104,98 @@ def add_nav(fund_id: str, body: NavIn, ctx: Ctx = Depends(edit)) -> RecordedOut:
 def recorded_performance(fund_id: str, ctx: Ctx = Depends(read)) -> PerformanceOut:
     """IRR, DPI, RVPI and TVPI at the latest NAV from the recorded flows (no rate: 422)."""
     return PerformanceOut.of(service.fund_performance(ctx.session, ctx.principal.org_id, fund_id))
+
+
+def _yuan(value: Decimal | None, field: str) -> int | None:
+    return None if value is None else yuan_to_fen(value, field=field)
+
+
+@router.put("/{fund_id}/terms", response_model=RecordedOut)
+def set_terms(fund_id: str, body: TermsIn, ctx: Ctx = Depends(edit)) -> RecordedOut:
+    """Link a sub-fund to the guide fund that seeded it, or set a guide fund's region, required
+    返投 ratio, mandated sectors and sponsor."""
+    terms = service.set_terms(
+        ctx.session,
+        ctx.principal.org_id,
+        fund_id,
+        service.TermsInput(
+            parent_fund_id=body.parent_fund_id,
+            guide_contribution_fen=_yuan(body.guide_contribution_yuan, "guide_contribution_yuan"),
+            region_code=body.region_code,
+            required_reinvest_ratio=body.required_reinvest_ratio,
+            mandated_sectors=tuple(body.mandated_sectors),
+            sponsor_org_id=body.sponsor_org_id,
+        ),
+    )
+    return RecordedOut(id=terms.fund_id)
+
+
+@router.post("/{fund_id}/closes", response_model=RecordedOut, status_code=201)
+def add_close(fund_id: str, body: CloseIn, ctx: Ctx = Depends(edit)) -> RecordedOut:
+    """Record a close (the final close ends the fundraising)."""
+    close = service.add_close(
+        ctx.session, ctx.principal.org_id, fund_id, on=body.date, final=body.final
+    )
+    return RecordedOut(id=close.id)
+
+
+@router.post("/{fund_id}/commitments", response_model=RecordedOut, status_code=201)
+def add_commitment(fund_id: str, body: CommitmentIn, ctx: Ctx = Depends(edit)) -> RecordedOut:
+    """Record an LP commitment, at a close when given."""
+    row = service.add_commitment(
+        ctx.session,
+        ctx.principal.org_id,
+        fund_id,
+        lp=body.lp,
+        amount_fen=yuan_to_fen(body.amount_yuan, field="amount_yuan"),
+        close_id=body.close_id,
+    )
+    return RecordedOut(id=row.id)
+
+
+def _investment_out(i: FundInvestment) -> InvestmentOut:
+    return InvestmentOut(
+        id=i.id,
+        fund_id=i.fund_id,
+        company_org_id=i.company_org_id,
+        company_name=i.company_name,
+        uscc=i.uscc,
+        amount_yuan=None if i.amount_fen is None else fen_to_yuan(i.amount_fen),
+        date=i.on,
+        sector_code=i.sector_code,
+        region_code=i.region_code,
+    )
+
+
+@router.post("/{fund_id}/investments", response_model=InvestmentOut, status_code=201)
+def add_investment(fund_id: str, body: InvestmentIn, ctx: Ctx = Depends(edit)) -> InvestmentOut:
+    """Record a portfolio investment; unknown amount, sector or region stay unknown."""
+    row = service.add_investment(
+        ctx.session,
+        ctx.principal.org_id,
+        fund_id,
+        service.InvestmentInput(
+            on=body.date,
+            company_org_id=body.company_org_id,
+            company_name=body.company_name,
+            uscc=body.uscc,
+            amount_fen=_yuan(body.amount_yuan, "amount_yuan"),
+            sector_code=body.sector_code,
+            region_code=body.region_code,
+        ),
+    )
+    return _investment_out(row)
+
+
+@router.get("/{fund_id}/investments", response_model=list[InvestmentOut])
+def list_investments(fund_id: str, ctx: Ctx = Depends(read)) -> list[InvestmentOut]:
+    """The fund's portfolio investments (for its manager or its sponsor)."""
+    fund = service.readable_fund(ctx.session, ctx.principal.org_id, fund_id)
+    return [_investment_out(i) for i in service.investments_of(ctx.session, [fund.id])]
+
+
+@router.get("/{fund_id}/evaluation", response_model=EvaluationOut)
+def evaluation(fund_id: str, ctx: Ctx = Depends(read)) -> EvaluationOut:
+    """A guide fund's leverage, 返投, 投向, J-curve and performance, each with its record ids
+    (for the manager or the sponsoring government body)."""
+    return EvaluationOut.of(service.evaluate_guide_fund(ctx.session, ctx.principal.org_id, fund_id))

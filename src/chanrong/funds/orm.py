@@ -7,8 +7,18 @@ evaluates it); only that organisation reads or writes its records.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chanrong.core.clock import utcnow
@@ -51,3 +61,62 @@ class FundNav(Base):
     fund_id: Mapped[str] = mapped_column(ForeignKey("funds.id"), index=True)
     on: Mapped[date] = mapped_column(Date)
     nav_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class FundTerms(Base):
+    """A fund's place in a guide-fund structure and what it is judged against, one row per
+    fund (absent when none is recorded). ``parent_fund_id`` links a sub-fund to the guide fund
+    that seeded it with ``guide_contribution_fen``; a guide fund carries its region (GB/T 2260),
+    the required 返投 ratio, the mandated sectors (GB/T 4754 prefixes, comma-separated) and the
+    government body (an analyst organisation) that sponsors it and may read its evaluation."""
+
+    __tablename__ = "fund_terms"
+
+    fund_id: Mapped[str] = mapped_column(ForeignKey("funds.id"), primary_key=True)
+    parent_fund_id: Mapped[str | None] = mapped_column(ForeignKey("funds.id"), index=True)
+    guide_contribution_fen: Mapped[int | None] = mapped_column(BigInteger)
+    region_code: Mapped[str | None] = mapped_column(String(6))
+    required_reinvest_ratio: Mapped[Decimal | None] = mapped_column(Numeric(8, 4))
+    mandated_sectors: Mapped[str | None] = mapped_column(String(400))
+    sponsor_org_id: Mapped[str | None] = mapped_column(String(36), index=True)
+
+
+class FundClose(Base):
+    """A close of the fundraising (first, further, final) on a date."""
+
+    __tablename__ = "fund_closes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    fund_id: Mapped[str] = mapped_column(ForeignKey("funds.id"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    final: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FundCommitment(Base):
+    """An LP's commitment to a fund, taken at a close when known."""
+
+    __tablename__ = "fund_commitments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    fund_id: Mapped[str] = mapped_column(ForeignKey("funds.id"), index=True)
+    lp: Mapped[str] = mapped_column(String(200))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    close_id: Mapped[str | None] = mapped_column(ForeignKey("fund_closes.id"))
+
+
+class FundInvestment(Base):
+    """A portfolio investment: a platform enterprise (``company_org_id``) or a named company
+    (with its USCC when known). Amount, sector (GB/T 4754) and region (GB/T 2260) may be
+    unknown and then stay NULL."""
+
+    __tablename__ = "fund_investments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    fund_id: Mapped[str] = mapped_column(ForeignKey("funds.id"), index=True)
+    company_org_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    company_name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    on: Mapped[date] = mapped_column(Date)
+    sector_code: Mapped[str | None] = mapped_column(String(8))
+    region_code: Mapped[str | None] = mapped_column(String(6))

@@ -14,8 +14,59 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chanrong.core.errors import Conflict, NotFound, ValidationFailed
+from chanrong.funds.evaluation import (
+    GuideEvaluation,
+    PerformanceResult,
+    evaluate_guide_fund,
+    recorded_performance,
+)
 from chanrong.funds.orm import Fund, FundFlow, FundNav
 from chanrong.funds.performance import CashFlow, FundMetricError, Performance, performance
+from chanrong.funds.records import (
+    InvestmentInput,
+    TermsInput,
+    add_close,
+    add_commitment,
+    add_investment,
+    closes_of,
+    commitments_of,
+    committed_total,
+    investments_of,
+    readable_fund,
+    set_terms,
+    sponsored_funds,
+    sub_funds,
+    terms_of,
+)
+
+# Guide-fund structure, portfolio records and evaluation live in their own modules; the
+# routes, the console and other domains call them through this surface.
+__all__ = [
+    "GuideEvaluation",
+    "InvestmentInput",
+    "PerformanceResult",
+    "TermsInput",
+    "add_close",
+    "add_commitment",
+    "add_flow",
+    "add_investment",
+    "add_nav",
+    "closes_of",
+    "commitments_of",
+    "committed_total",
+    "create_fund",
+    "evaluate_guide_fund",
+    "fund_performance",
+    "funds_of",
+    "get_fund",
+    "investments_of",
+    "readable_fund",
+    "recorded_performance",
+    "set_terms",
+    "sponsored_funds",
+    "sub_funds",
+    "terms_of",
+]
 
 KINDS = ("guide_fund", "sub_fund", "vc", "pe")
 
