@@ -22,6 +22,8 @@ from chanrong.funds.schemas import (
     CloseIn,
     CommitmentIn,
     EvaluationOut,
+    ExitIn,
+    ExitOut,
     FundFlowIn,
     FundIn,
     FundOut,
@@ -199,3 +201,26 @@ def evaluation(fund_id: str, ctx: Ctx = Depends(read)) -> EvaluationOut:
     """A guide fund's leverage, 返投, 投向, J-curve and performance, each with its record ids
     (for the manager or the sponsoring government body)."""
     return EvaluationOut.of(service.evaluate_guide_fund(ctx.session, ctx.principal.org_id, fund_id))
+
+
+@router.post("/investments/{investment_id}/exits", response_model=ExitOut, status_code=201)
+def add_exit(investment_id: str, body: ExitIn, ctx: Ctx = Depends(edit)) -> ExitOut:
+    """Record an exit; its proceeds become a distribution to the LPs (so the performance
+    figures move) unless ``distribute`` is false."""
+    row = service.add_exit(
+        ctx.session,
+        ctx.principal.org_id,
+        investment_id,
+        kind=body.kind,
+        on=body.date,
+        proceeds_fen=yuan_to_fen(body.proceeds_yuan, field="proceeds_yuan"),
+        distribute=body.distribute,
+    )
+    return ExitOut(
+        id=row.id,
+        investment_id=row.investment_id,
+        kind=row.kind,
+        date=row.on,
+        proceeds_yuan=fen_to_yuan(row.proceeds_fen),
+        flow_id=row.flow_id,
+    )

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from chanrong.core.errors import ValidationFailed
 from chanrong.funds import guide
-from chanrong.funds.orm import Fund, FundFlow, FundInvestment, FundNav, FundTerms
+from chanrong.funds.exits import Realised, exits_of, realised
+from chanrong.funds.orm import Fund, FundExit, FundFlow, FundInvestment, FundNav, FundTerms
 from chanrong.funds.performance import CashFlow, FundMetricError, Performance, performance
 from chanrong.funds.records import (
     committed_total,
@@ -42,6 +43,8 @@ class GuideEvaluation:
     terms: FundTerms | None
     seeded: tuple[tuple[Fund, FundTerms, int | None], ...]  # sub-fund, terms, committed
     investments: tuple[FundInvestment, ...]
+    exits: tuple[FundExit, ...]
+    realised: Realised
     leverage: guide.Leverage
     reinvestment: guide.Reinvestment | None  # None: no region recorded
     sectors: guide.SectorShare | None  # None: no mandated sectors recorded
@@ -86,6 +89,7 @@ def evaluate_guide_fund(session: Session, org_id: str, fund_id: str) -> GuideEva
     )
     invs = tuple(investments_of(session, [fund.id, *(f.id for f, _, _ in seeded)]))
     pure = [_as_investment(i) for i in invs]
+    exits = tuple(exits_of(session, [i.id for i in invs]))
     reinvest = None
     if terms is not None and terms.region_code:
         reinvest = guide.reinvestment(
@@ -101,6 +105,8 @@ def evaluate_guide_fund(session: Session, org_id: str, fund_id: str) -> GuideEva
         terms=terms,
         seeded=seeded,
         investments=invs,
+        exits=exits,
+        realised=realised(invs, exits),
         leverage=lev,
         reinvestment=reinvest,
         sectors=sectors,

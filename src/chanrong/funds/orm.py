@@ -120,3 +120,18 @@ class FundInvestment(Base):
     on: Mapped[date] = mapped_column(Date)
     sector_code: Mapped[str | None] = mapped_column(String(8))
     region_code: Mapped[str | None] = mapped_column(String(6))
+
+
+class FundExit(Base):
+    """An exit from a portfolio investment (IPO, M&A, buy-back, write-off) with its proceeds;
+    ``flow_id`` is the distribution to the LPs that carried the proceeds into the fund's cash
+    flows (None for a write-off or proceeds kept in the fund)."""
+
+    __tablename__ = "fund_exits"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    investment_id: Mapped[str] = mapped_column(ForeignKey("fund_investments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # ipo | ma | buyback | writeoff
+    on: Mapped[date] = mapped_column(Date)
+    proceeds_fen: Mapped[int] = mapped_column(BigInteger)
+    flow_id: Mapped[str | None] = mapped_column(ForeignKey("fund_flows.id"))

@@ -214,6 +214,7 @@ class EvaluationOut(BaseModel):
     reinvestment: ReinvestmentOut | None = Field(description="null: no region recorded")
     sectors: SectorShareOut | None = Field(description="null: no mandated sectors recorded")
     j_curve: JCurveOut
+    realised: RealisedOut
     performance: PerformanceOut | None
     performance_missing: str | None
     performance_records: list[str]
@@ -263,7 +264,43 @@ class EvaluationOut(BaseModel):
                 trough_yuan=None if j.trough_fen is None else fen_to_yuan(j.trough_fen),
                 breakeven_date=j.breakeven_on,
             ),
+            realised=RealisedOut(
+                multiple=e.realised.multiple,
+                proceeds_yuan=fen_to_yuan(e.realised.proceeds_fen),
+                cost_yuan=fen_to_yuan(e.realised.cost_fen),
+                exits=list(e.realised.exits),
+                unknown_cost_investments=list(e.realised.unknown_cost),
+            ),
             performance=None if p.figures is None else PerformanceOut.of(p.figures),
             performance_missing=p.missing,
             performance_records=[*([p.nav_id] if p.nav_id else []), *p.flow_ids],
         )
+
+
+class ExitIn(BaseModel):
+    """An exit: ipo | ma | buyback | writeoff. Proceeds are distributed to the LPs as a cash
+    flow on the exit date unless ``distribute`` is false."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(max_length=16)
+    date: date
+    proceeds_yuan: Decimal = Field(default=Decimal(0), ge=0)
+    distribute: bool = True
+
+
+class ExitOut(BaseModel):
+    id: str
+    investment_id: str
+    kind: str
+    date: date
+    proceeds_yuan: Decimal
+    flow_id: str | None
+
+
+class RealisedOut(BaseModel):
+    multiple: Decimal | None = Field(description="null: no exited investment of known cost")
+    proceeds_yuan: Decimal
+    cost_yuan: Decimal
+    exits: list[str]
+    unknown_cost_investments: list[str]

@@ -20,6 +20,7 @@ from chanrong.funds.evaluation import (
     evaluate_guide_fund,
     recorded_performance,
 )
+from chanrong.funds.exits import EXIT_KINDS, Realised, add_exit, exits_of, realised
 from chanrong.funds.orm import Fund, FundFlow, FundNav
 from chanrong.funds.performance import CashFlow, FundMetricError, Performance, performance
 from chanrong.funds.records import (
@@ -42,12 +43,15 @@ from chanrong.funds.records import (
 # Guide-fund structure, portfolio records and evaluation live in their own modules; the
 # routes, the console and other domains call them through this surface.
 __all__ = [
+    "EXIT_KINDS",
     "GuideEvaluation",
     "InvestmentInput",
     "PerformanceResult",
+    "Realised",
     "TermsInput",
     "add_close",
     "add_commitment",
+    "add_exit",
     "add_flow",
     "add_investment",
     "add_nav",
@@ -56,11 +60,13 @@ __all__ = [
     "committed_total",
     "create_fund",
     "evaluate_guide_fund",
+    "exits_of",
     "fund_performance",
     "funds_of",
     "get_fund",
     "investments_of",
     "readable_fund",
+    "realised",
     "recorded_performance",
     "set_terms",
     "sponsored_funds",
