@@ -141,3 +141,36 @@ def test_bad_structure_input_names_the_field(app_client: TestClient, park: Park)
     r = c.post(f"/funds/{vc['id']}/investments", headers=h, json={"date": "2022-01-01",
                "company_name": "x", "unknown": 1})  # fmt: skip
     assert r.status_code == 422
+
+
+def test_annual_report_traces_every_figure_to_its_records(
+    app_client: TestClient, park: Park
+) -> None:
+    c = app_client
+    g = build_guide(c, park)
+    invs = g["investments"]
+    sponsor = park["analyst"]["viewer"].headers
+    r = c.get(f"/funds/{g['guide']}/evaluation/report?year=2023", headers=sponsor)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), r.text
+    page = r.text
+    assert "政府引导基金年度绩效评价报告" in page and "5.00×" in page  # leverage 800 / 160
+    # 返投 1.5× met, traced to the two in-region investments; the unknown one is listed apart.
+    assert "实际 1.50×" in page and "达标" in page
+    assert f'data-records="reinvestment">{invs[0]}, {invs[2]}<' in page
+    assert f'data-records="sectors">{invs[0]}, {invs[1]}<' in page
+    assert invs[3] in page and "未知" in page
+    # A year before anything was invested: no investment yet, the performance has no NAV.
+    early = c.get(f"/funds/{g['guide']}/evaluation/report?year=2020&locale=en", headers=sponsor)
+    assert early.status_code == 200
+    assert "Guide fund annual evaluation report" in early.text and invs[0] not in early.text
+    assert "no NAV statement recorded" in early.text
+    pdf = c.get(f"/funds/{g['guide']}/evaluation/report.pdf?year=2023", headers=sponsor)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    other = park["other_bank"]["admin"].headers
+    assert (
+        c.get(f"/funds/{g['guide']}/evaluation/report?year=2023", headers=other).status_code == 404
+    )
+    bad = c.get(f"/funds/{g['guide']}/evaluation/report?year=1800", headers=sponsor)
+    assert bad.status_code == 422
+    sub = c.get(f"/funds/{g['subs'][0]}/evaluation", headers=park["bank"]["viewer"].headers)
+    assert sub.status_code == 422 and sub.json()["field"] == "fund_id"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, Response
 
 from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import fen_to_yuan, yuan_to_fen
@@ -223,4 +224,34 @@ def add_exit(investment_id: str, body: ExitIn, ctx: Ctx = Depends(edit)) -> Exit
         date=row.on,
         proceeds_yuan=fen_to_yuan(row.proceeds_fen),
         flow_id=row.flow_id,
+    )
+
+
+@router.get("/{fund_id}/evaluation/report", response_class=HTMLResponse)
+def evaluation_report(
+    fund_id: str,
+    year: int = Query(ge=1990, le=2100),
+    locale: str = Query(default="zh-CN", max_length=8),
+    ctx: Ctx = Depends(read),
+) -> HTMLResponse:
+    """The annual evaluation report (HTML): the figures from the records dated up to the end
+    of ``year``, each with its record ids."""
+    e = service.annual_evaluation(ctx.session, ctx.principal.org_id, fund_id, year)
+    pdf = f"/funds/{fund_id}/evaluation/report.pdf?year={year}&locale={locale}"
+    return HTMLResponse(service.render_report(e, year, locale, pdf_href=pdf))
+
+
+@router.get("/{fund_id}/evaluation/report.pdf", response_class=Response)
+def evaluation_report_pdf(
+    fund_id: str,
+    year: int = Query(ge=1990, le=2100),
+    locale: str = Query(default="zh-CN", max_length=8),
+    ctx: Ctx = Depends(read),
+) -> Response:
+    """The annual evaluation report as PDF."""
+    e = service.annual_evaluation(ctx.session, ctx.principal.org_id, fund_id, year)
+    return Response(
+        service.render_pdf(e, year, locale),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="evaluation-{fund_id}-{year}.pdf"'},
     )

@@ -8,6 +8,7 @@ own direct investments; the 返投 base is the guide fund's contribution to its 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -50,14 +51,19 @@ class GuideEvaluation:
     sectors: guide.SectorShare | None  # None: no mandated sectors recorded
     j_curve: guide.JCurve
     performance: PerformanceResult
+    as_of: date | None
+    flow_ids: tuple[str, ...]  # the guide fund's own flows behind the J-curve
 
 
-def recorded_performance(session: Session, fund_id: str) -> PerformanceResult:
-    """The fund's figures at its latest NAV from its flows up to that date, or the reason
-    there are none (``missing``: the field at fault)."""
-    nav = session.scalar(
-        select(FundNav).where(FundNav.fund_id == fund_id).order_by(FundNav.on.desc()).limit(1)
-    )
+def recorded_performance(
+    session: Session, fund_id: str, as_of: date | None = None
+) -> PerformanceResult:
+    """The fund's figures at its latest NAV (on or before ``as_of``) from its flows up to that
+    date, or the reason there are none (``missing``: the field at fault)."""
+    navs = select(FundNav).where(FundNav.fund_id == fund_id)
+    if as_of is not None:
+        navs = navs.where(FundNav.on <= as_of)
+    nav = session.scalar(navs.order_by(FundNav.on.desc()).limit(1))
     if nav is None:
         return PerformanceResult(None, "nav: no NAV statement recorded", None, ())
     rows = session.scalars(
@@ -77,8 +83,11 @@ def _as_investment(i: FundInvestment) -> guide.Investment:
     return guide.Investment(i.id, i.amount_fen, i.region_code, i.sector_code)
 
 
-def evaluate_guide_fund(session: Session, org_id: str, fund_id: str) -> GuideEvaluation:
-    """The evaluation of a guide fund for its manager or its sponsoring government body."""
+def evaluate_guide_fund(
+    session: Session, org_id: str, fund_id: str, as_of: date | None = None
+) -> GuideEvaluation:
+    """The evaluation of a guide fund for its manager or its sponsoring government body, from
+    the records dated on or before ``as_of`` (all records when None)."""
     fund = readable_fund(session, org_id, fund_id)
     if fund.kind != "guide_fund":
         raise ValidationFailed("fund_id: only a guide fund is evaluated so", field="fund_id")
@@ -87,9 +96,15 @@ def evaluate_guide_fund(session: Session, org_id: str, fund_id: str) -> GuideEva
     lev = guide.leverage(
         [guide.SeededFund(f.id, total, t.guide_contribution_fen or 0) for f, t, total in seeded]
     )
-    invs = tuple(investments_of(session, [fund.id, *(f.id for f, _, _ in seeded)]))
+    invs = tuple(
+        i
+        for i in investments_of(session, [fund.id, *(f.id for f, _, _ in seeded)])
+        if as_of is None or i.on <= as_of
+    )
     pure = [_as_investment(i) for i in invs]
-    exits = tuple(exits_of(session, [i.id for i in invs]))
+    exits = tuple(
+        x for x in exits_of(session, [i.id for i in invs]) if as_of is None or x.on <= as_of
+    )
     reinvest = None
     if terms is not None and terms.region_code:
         reinvest = guide.reinvestment(
@@ -99,7 +114,7 @@ def evaluate_guide_fund(session: Session, org_id: str, fund_id: str) -> GuideEva
     if terms is not None and terms.mandated_sectors:
         sectors = guide.sector_share(pure, terms.mandated_sectors.split(","))
     flows = session.scalars(select(FundFlow).where(FundFlow.fund_id == fund.id)).all()
-    curve = guide.j_curve([(f.on, f.amount_fen) for f in flows])
+    curve = guide.j_curve([(f.on, f.amount_fen) for f in flows if as_of is None or f.on <= as_of])
     return GuideEvaluation(
         fund=fund,
         terms=terms,
@@ -111,7 +126,9 @@ def evaluate_guide_fund(session: Session, org_id: str, fund_id: str) -> GuideEva
         reinvestment=reinvest,
         sectors=sectors,
         j_curve=curve,
-        performance=recorded_performance(session, fund.id),
+        performance=recorded_performance(session, fund.id, as_of),
+        as_of=as_of,
+        flow_ids=tuple(f.id for f in flows if as_of is None or f.on <= as_of),
     )
 
 

@@ -39,6 +39,8 @@ from chanrong.funds.records import (
     sub_funds,
     terms_of,
 )
+from chanrong.funds.report import render_report
+from chanrong.funds.report_pdf import render_pdf
 
 # Guide-fund structure, portfolio records and evaluation live in their own modules; the
 # routes, the console and other domains call them through this surface.
@@ -55,6 +57,7 @@ __all__ = [
     "add_flow",
     "add_investment",
     "add_nav",
+    "annual_evaluation",
     "closes_of",
     "commitments_of",
     "committed_total",
@@ -68,6 +71,8 @@ __all__ = [
     "readable_fund",
     "realised",
     "recorded_performance",
+    "render_pdf",
+    "render_report",
     "set_terms",
     "sponsored_funds",
     "sub_funds",
@@ -153,3 +158,10 @@ def fund_performance(
         return performance(flows, nav.nav_fen, nav.on, index)
     except FundMetricError as exc:
         raise ValidationFailed(str(exc), field=exc.field) from None
+
+
+def annual_evaluation(session: Session, org_id: str, fund_id: str, year: int) -> GuideEvaluation:
+    """The guide fund's evaluation from the records dated up to the end of ``year``."""
+    if not 1990 <= year <= 2100:
+        raise ValidationFailed("year: between 1990 and 2100", field="year")
+    return evaluate_guide_fund(session, org_id, fund_id, as_of=date(year, 12, 31))
