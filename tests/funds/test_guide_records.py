@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.builders import Park
+from tests.builders import Member, Park
 
 
 def _post(c: TestClient, h: dict[str, str], path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -18,9 +18,10 @@ def _post(c: TestClient, h: dict[str, str], path: str, body: dict[str, Any]) -> 
     return out
 
 
-def build_guide(c: TestClient, park: Park) -> dict[str, Any]:
-    """湖州引导基金 seeding two sub-funds (500 with 100, 300 with 60), four investments."""
-    h = park["bank"]["officer"].headers
+def build_guide(c: TestClient, park: Park, manager: Member | None = None) -> dict[str, Any]:
+    """湖州引导基金 seeding two sub-funds (500 with 100, 300 with 60), four investments,
+    recorded by ``manager`` (the bank's officer unless given)."""
+    h = (manager or park["bank"]["officer"]).headers
     guide = _post(c, h, "/funds", {"name": "湖州引导基金", "kind": "guide_fund", "vintage": 2020})
     terms = {
         "region_code": "330500",

@@ -39,7 +39,7 @@ from chanrong.funds.records import (
     sub_funds,
     terms_of,
 )
-from chanrong.funds.report import render_report
+from chanrong.funds.report import percent, ratio, render_report
 from chanrong.funds.report_pdf import render_pdf
 
 # Guide-fund structure, portfolio records and evaluation live in their own modules; the
@@ -68,6 +68,8 @@ __all__ = [
     "funds_of",
     "get_fund",
     "investments_of",
+    "percent",
+    "ratio",
     "readable_fund",
     "realised",
     "recorded_performance",

@@ -16,6 +16,7 @@ from chanrong.core.i18n import t
 from chanrong.web import (  # noqa: F401
     assets_messages,
     credit_messages,
+    funds_messages,
     guarantee_messages,
     lending_messages,
     market_messages,
@@ -39,6 +40,7 @@ from chanrong.web.pages import (
     consents,
     contracts,
     enterprise,
+    funds,
     guarantee,
     jobs,
     loans,
@@ -74,6 +76,7 @@ ROUTERS = (
     guarantee.router,
     assets.router,
     contracts.router,
+    funds.router,
 )
 
 

@@ -64,6 +64,7 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
         NavItem("web.nav.market", "/console/analyst/market"),
         NavItem("web.nav.programmes", "/console/analyst/programmes"),
         NavItem("web.nav.pilot", "/console/analyst/pilot"),
+        NavItem("web.nav.guide_funds", "/console/analyst/guide-funds", ("/console/funds",)),
     ),
 }
 
@@ -75,6 +76,12 @@ _GUARANTOR = (
     NavItem("web.nav.guar_schemes", "/console/guarantor/schemes"),
 )
 
+# A fund manager (基金管理人) is a financial institution with its own sections.
+_FUND_MANAGER = (
+    NavItem("web.nav.home", "/console"),
+    NavItem("web.nav.funds", "/console/funds"),
+)
+
 _COMMON = (NavItem("web.nav.organisation", "/console/organisation"),)
 
 
@@ -82,6 +89,8 @@ def nav_for(principal: Principal) -> tuple[NavItem, ...]:
     """The menu of a signed-in user: their organisation kind's sections, then their own org."""
     if principal.institution_type is InstitutionType.GUARANTOR:
         return _GUARANTOR + _COMMON
+    if principal.institution_type is InstitutionType.FUND_MANAGER:
+        return _FUND_MANAGER + _COMMON
     return _BY_KIND[principal.org_kind] + _COMMON
 
 
