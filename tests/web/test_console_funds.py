@@ -84,3 +84,37 @@ def test_another_organisation_is_told_404_and_others_are_refused(
     anon = TestClient(app_client.app)
     r = anon.get(f"/console/funds/{g['guide']}/evaluation", headers=HTML, follow_redirects=False)
     assert r.status_code == 303 and "/console/sign-in" in r.headers["location"]
+
+
+def test_portfolio_monitoring_page_reads_only_under_a_grant(
+    app_client: TestClient, db: Database, park: Park
+) -> None:
+    from datetime import UTC, datetime
+
+    from chanrong.governance import service as governance
+    from tests.lending.builders import principal
+
+    manager = _manager(db)
+    g = build_guide(app_client, park, manager)
+    c = sign_in(app_client, manager.key)
+    company = park["enterprise"]["officer"]
+    page = f"/console/funds/{g['subs'][0]}/monitoring"
+    r = c.get(page, headers=HTML)
+    assert r.status_code == 200 and f'data-company="{company.org_id}"' in r.text
+    assert "无有效授权" in r.text and "no_grant" in r.text
+    with db.unit_of_work() as s:
+        governance.grant_consent(
+            s, principal(s, company), grantee_org_id=manager.org_id,
+            categories=["management"], max_grade=2, purpose="investment_monitoring",
+            valid_from=None, valid_until=datetime(2099, 1, 1, tzinfo=UTC),
+        )  # fmt: skip
+    r = c.get(page, headers=HTML)
+    assert r.status_code == 200 and "有效授权" in r.text and "无有效授权" not in r.text
+    assert f'href="{page}"' in c.get(f"/console/funds/{g['subs'][0]}", headers=HTML).text
+    # The sponsor reads the evaluation but does not watch the companies.
+    gov = TestClient(app_client.app)
+    sign_in(gov, park["analyst"]["viewer"].key)
+    assert gov.get(page, headers=HTML).status_code == 403
+    other = TestClient(app_client.app)
+    sign_in(other, park["other_bank"]["viewer"].key)
+    assert other.get(page, headers=HTML).status_code == 404

@@ -8,6 +8,7 @@ institutions and the platform operator; enterprises are refused. Recording needs
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from fastapi import APIRouter, Depends, Query
@@ -22,6 +23,7 @@ from chanrong.funds.performance import CashFlow, FundMetricError, performance
 from chanrong.funds.schemas import (
     CloseIn,
     CommitmentIn,
+    CompanyWatchOut,
     EvaluationOut,
     ExitIn,
     ExitOut,
@@ -255,3 +257,13 @@ def evaluation_report_pdf(
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="evaluation-{fund_id}-{year}.pdf"'},
     )
+
+
+@router.get("/{fund_id}/monitoring", response_model=list[CompanyWatchOut])
+def monitoring(
+    fund_id: str, as_of: date = Query(), ctx: Ctx = Depends(read)
+) -> list[CompanyWatchOut]:
+    """投后管理: each platform portfolio company's indicators and alerts, read only under its
+    live ``investment_monitoring`` grant (refused companies are listed with the reason)."""
+    rows = service.watch_portfolio(ctx.session, ctx.principal, fund_id, as_of=as_of)
+    return [CompanyWatchOut.of(w) for w in rows]

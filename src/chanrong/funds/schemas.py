@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chanrong.core.money import fen_to_yuan
 from chanrong.funds.evaluation import GuideEvaluation
+from chanrong.funds.monitoring import CompanyWatch
 from chanrong.funds.performance import Performance
 
 
@@ -304,3 +306,42 @@ class RealisedOut(BaseModel):
     cost_yuan: Decimal
     exits: list[str]
     unknown_cost_investments: list[str]
+
+
+class AlertOut(BaseModel):
+    kind: str
+    severity: str
+    params: dict[str, str]
+
+
+class CompanyWatchOut(BaseModel):
+    """One portfolio company: read under its grant (indicators, profile, alerts) or refused
+    with the reason (nothing read)."""
+
+    company_org_id: str
+    company_name: str
+    investments: list[str]
+    granted: bool
+    refusal: str | None
+    profile_as_of: date | None
+    profile: dict[str, Any] | None
+    indicators: dict[str, Any]
+    alerts: list[AlertOut]
+
+    @classmethod
+    def of(cls, w: CompanyWatch) -> CompanyWatchOut:
+        """From one pass of the portfolio watch."""
+        return cls(
+            company_org_id=w.company_org_id,
+            company_name=w.company_name,
+            investments=list(w.investment_ids),
+            granted=w.granted,
+            refusal=w.refusal,
+            profile_as_of=w.profile_as_of,
+            profile=w.profile,
+            indicators=w.indicators,
+            alerts=[
+                AlertOut(kind=a.kind.value, severity=a.severity.value, params=a.params)
+                for a in w.alerts
+            ],
+        )

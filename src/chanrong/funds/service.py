@@ -21,6 +21,7 @@ from chanrong.funds.evaluation import (
     recorded_performance,
 )
 from chanrong.funds.exits import EXIT_KINDS, Realised, add_exit, exits_of, realised
+from chanrong.funds.monitoring import CompanyWatch, watch_portfolio
 from chanrong.funds.orm import Fund, FundFlow, FundNav
 from chanrong.funds.performance import CashFlow, FundMetricError, Performance, performance
 from chanrong.funds.records import (
@@ -46,6 +47,7 @@ from chanrong.funds.report_pdf import render_pdf
 # routes, the console and other domains call them through this surface.
 __all__ = [
     "EXIT_KINDS",
+    "CompanyWatch",
     "GuideEvaluation",
     "InvestmentInput",
     "PerformanceResult",
@@ -79,6 +81,7 @@ __all__ = [
     "sponsored_funds",
     "sub_funds",
     "terms_of",
+    "watch_portfolio",
 ]
 
 KINDS = ("guide_fund", "sub_fund", "vc", "pe")

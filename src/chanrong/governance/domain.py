@@ -28,6 +28,7 @@ class Purpose(StrEnum):
     INSURANCE_PRICING = "insurance_pricing"  # 保险定价
     LEASING_BILLING = "leasing_billing"  # 租赁计费
     SUPPLY_CHAIN_FINANCE = "supply_chain_finance"  # 供应链金融
+    INVESTMENT_MONITORING = "investment_monitoring"  # 投后管理 (a fund's portfolio company)
 
 
 class Category(StrEnum):
@@ -235,6 +236,17 @@ PURPOSE_DATASETS: dict[Purpose, frozenset[str]] = {
         "derived.certificates",
         "derived.profile",
         "derived.score",
+        "derived.carbon",
+    ),
+    # A fund watching a portfolio company reads its operating indicators, not its credit score.
+    Purpose.INVESTMENT_MONITORING: _datasets(
+        "business.energy_bills",
+        "business.orders",
+        "business.invoices",
+        "business.payments",
+        "business.cloud_usage",
+        "derived.quality",
+        "derived.profile",
         "derived.carbon",
     ),
 }

@@ -52,6 +52,18 @@ _M: dict[str, tuple[str, str]] = {
     "web.funds.subfunds": ("子基金", "Sub-funds"),
     "web.funds.sponsored": ("本部门出资的引导基金", "Guide funds we sponsor"),
     "web.funds.year": ("评价年度", "Year"),
+    "web.funds.monitoring": ("投后管理", "Portfolio monitoring"),
+    "web.funds.monitoring_note": (
+        "仅在企业授予“投后管理”用途且仍有效的授权下读取其经营数据；无授权的企业不读取。",
+        "A company's operating data is read only under its live grant for investment "
+        "monitoring; companies without one are not read.",
+    ),
+    "web.funds.grant": ("授权", "Grant"),
+    "web.funds.granted": ("有效授权", "Live grant"),
+    "web.funds.not_granted": ("无有效授权", "No live grant"),
+    "web.funds.indicators": ("产值（近 6 个月）", "Output (last 6 months)"),
+    "web.funds.alerts": ("预警", "Alerts"),
+    "web.purpose.investment_monitoring": ("投后管理", "Investment monitoring"),
 }
 
 register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})

@@ -128,3 +128,17 @@ def report_pdf(fund_id: str, year: int, p: Page = Depends(reader_page)) -> Respo
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="evaluation-{fund_id}-{year}.pdf"'},
     )
+
+
+@router.get("/funds/{fund_id}/monitoring", response_class=HTMLResponse)
+def monitoring_page(
+    request: Request, fund_id: str, p: Page = Depends(manager_page)
+) -> HTMLResponse:
+    """投后管理: each platform portfolio company's indicators and alerts under its live grant;
+    companies without one are listed with the reason and nothing of them is read."""
+    try:
+        rows = funds.watch_portfolio(p.session, p.ctx.principal, fund_id, as_of=utcnow().date())
+        fund = funds.get_fund(p.session, p.ctx.principal.org_id, fund_id)
+    except ChanrongError as exc:
+        return error_page(request, p, exc)
+    return render(request, "funds/monitoring.html", p, locale=p.locale, fund=fund, rows=rows)
