@@ -18,7 +18,7 @@ from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import fen_to_yuan, yuan_to_fen
 from chanrong.edge import Ctx, require
 from chanrong.funds import service
-from chanrong.funds.orm import FundInvestment
+from chanrong.funds.orm import FinancingNeed, FundInvestment
 from chanrong.funds.performance import CashFlow, FundMetricError, performance
 from chanrong.funds.schemas import (
     CloseIn,
@@ -32,11 +32,16 @@ from chanrong.funds.schemas import (
     FundOut,
     InvestmentIn,
     InvestmentOut,
+    MandateIn,
+    MatchOut,
     NavIn,
+    NeedIn,
+    NeedOut,
     PerformanceIn,
     PerformanceOut,
     RecordedOut,
     TermsIn,
+    reasons_out,
 )
 from chanrong.identity.domain import OrgKind, Role
 
@@ -267,3 +272,89 @@ def monitoring(
     live ``investment_monitoring`` grant (refused companies are listed with the reason)."""
     rows = service.watch_portfolio(ctx.session, ctx.principal, fund_id, as_of=as_of)
     return [CompanyWatchOut.of(w) for w in rows]
+
+
+# -- matchmaking (供需对接) --------------------------------------------------------------------
+
+enterprise_edit = require(OrgKind.ENTERPRISE, role=Role.OFFICER)
+enterprise_read = require(OrgKind.ENTERPRISE)
+
+
+def _need_out(n: FinancingNeed) -> NeedOut:
+    return NeedOut(
+        id=n.id,
+        instrument=n.instrument,
+        amount_yuan=fen_to_yuan(n.amount_fen),
+        stage=n.stage,
+        use_of_funds=n.use_of_funds,
+        sector_code=n.sector_code,
+        region_code=n.region_code,
+    )
+
+
+@router.post("/needs", response_model=NeedOut, status_code=201)
+def post_need(body: NeedIn, ctx: Ctx = Depends(enterprise_edit)) -> NeedOut:
+    """An enterprise posts a financing need (its sector and region are its registration's)."""
+    need = service.post_need(
+        ctx.session,
+        ctx.principal.org_id,
+        instrument=body.instrument,
+        amount_fen=yuan_to_fen(body.amount_yuan, field="amount_yuan"),
+        stage=body.stage,
+        use_of_funds=body.use_of_funds,
+    )
+    return _need_out(need)
+
+
+@router.get("/needs/{need_id}/matches", response_model=list[MatchOut])
+def need_matches(need_id: str, ctx: Ctx = Depends(enterprise_read)) -> list[MatchOut]:
+    """The mandates matching the enterprise's need, best first, each with its reasons."""
+    rows = service.matches_for_need(ctx.session, ctx.principal.org_id, need_id)
+    return [
+        MatchOut(
+            need_id=need_id,
+            mandate_id=r.mandate.id,
+            counterparty_org_id=r.mandate.org_id,
+            counterparty=r.org_name,
+            score=r.match.score,
+            reasons=reasons_out(r.match),
+        )
+        for r in rows
+    ]
+
+
+@router.post("/mandates", response_model=RecordedOut, status_code=201)
+def post_mandate(body: MandateIn, ctx: Ctx = Depends(edit)) -> RecordedOut:
+    """An investor or a bank posts a mandate."""
+    row = service.post_mandate(
+        ctx.session,
+        ctx.principal.org_id,
+        service.MandateInput(
+            name=body.name,
+            instruments=tuple(body.instruments),
+            sectors=tuple(body.sectors),
+            stages=tuple(body.stages),
+            regions=tuple(body.regions),
+            ticket_min_fen=_yuan(body.ticket_min_yuan, "ticket_min_yuan"),
+            ticket_max_fen=_yuan(body.ticket_max_yuan, "ticket_max_yuan"),
+        ),
+    )
+    return RecordedOut(id=row.id)
+
+
+@router.get("/mandates/{mandate_id}/matches", response_model=list[MatchOut])
+def mandate_matches(mandate_id: str, ctx: Ctx = Depends(read)) -> list[MatchOut]:
+    """The enterprises' needs matching the mandate, best first, each with its reasons."""
+    rows = service.matches_for_mandate(ctx.session, ctx.principal.org_id, mandate_id)
+    return [
+        MatchOut(
+            need_id=r.need.id,
+            mandate_id=mandate_id,
+            counterparty_org_id=r.need.org_id,
+            counterparty=r.org_name,
+            score=r.match.score,
+            reasons=reasons_out(r.match),
+            amount_yuan=fen_to_yuan(r.need.amount_fen),
+        )
+        for r in rows
+    ]

@@ -135,3 +135,38 @@ class FundExit(Base):
     on: Mapped[date] = mapped_column(Date)
     proceeds_fen: Mapped[int] = mapped_column(BigInteger)
     flow_id: Mapped[str | None] = mapped_column(ForeignKey("fund_flows.id"))
+
+
+class FinancingNeed(Base):
+    """An enterprise's financing need (供需对接): amount, instrument, stage, use of funds; its
+    sector and region come from the enterprise's registration (None when not recorded)."""
+
+    __tablename__ = "financing_needs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(String(36), index=True)
+    instrument: Mapped[str] = mapped_column(String(16))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    stage: Mapped[str | None] = mapped_column(String(16))
+    use_of_funds: Mapped[str] = mapped_column(String(500))
+    sector_code: Mapped[str | None] = mapped_column(String(8))
+    region_code: Mapped[str | None] = mapped_column(String(6))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Mandate(Base):
+    """An investor's or a bank's mandate: instruments, sectors, stages, regions (comma-separated;
+    empty means any) and the ticket range (None: no bound)."""
+
+    __tablename__ = "financing_mandates"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(String(36), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    instruments: Mapped[str] = mapped_column(String(100))
+    sectors: Mapped[str] = mapped_column(String(400), default="")
+    stages: Mapped[str] = mapped_column(String(200), default="")
+    regions: Mapped[str] = mapped_column(String(400), default="")
+    ticket_min_fen: Mapped[int | None] = mapped_column(BigInteger)
+    ticket_max_fen: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

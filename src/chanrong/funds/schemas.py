@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chanrong.core.money import fen_to_yuan
 from chanrong.funds.evaluation import GuideEvaluation
+from chanrong.funds.matching import Match
 from chanrong.funds.monitoring import CompanyWatch
 from chanrong.funds.performance import Performance
 
@@ -345,3 +346,66 @@ class CompanyWatchOut(BaseModel):
                 for a in w.alerts
             ],
         )
+
+
+class NeedIn(BaseModel):
+    """A financing need: instrument (equity | loan | lease | supply_chain), amount, stage
+    (seed | angel | a | b | c | growth | pre_ipo | mature; omit when not applicable), use."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    instrument: str = Field(max_length=16)
+    amount_yuan: Decimal
+    stage: str | None = Field(default=None, max_length=16)
+    use_of_funds: str = Field(min_length=1, max_length=500)
+
+
+class NeedOut(BaseModel):
+    id: str
+    instrument: str
+    amount_yuan: Decimal
+    stage: str | None
+    use_of_funds: str
+    sector_code: str | None
+    region_code: str | None
+
+
+class MandateIn(BaseModel):
+    """An investor's or a bank's mandate; empty lists and omitted bounds mean any."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    instruments: list[str] = Field(min_length=1, max_length=4)
+    sectors: list[str] = Field(default_factory=list, max_length=50)
+    stages: list[str] = Field(default_factory=list, max_length=8)
+    regions: list[str] = Field(default_factory=list, max_length=50)
+    ticket_min_yuan: Decimal | None = None
+    ticket_max_yuan: Decimal | None = None
+
+
+class ReasonOut(BaseModel):
+    criterion: str
+    met: bool
+    points: int
+    detail: str
+
+
+class MatchOut(BaseModel):
+    """One match: the other side's id and organisation, the score and every reason."""
+
+    need_id: str
+    mandate_id: str
+    counterparty_org_id: str
+    counterparty: str
+    score: int
+    reasons: list[ReasonOut]
+    amount_yuan: Decimal | None = None  # the need's amount (on the mandate side)
+
+
+def reasons_out(m: Match) -> list[ReasonOut]:
+    """The match's reasons as response rows."""
+    return [
+        ReasonOut(criterion=r.criterion, met=r.met, points=r.points, detail=r.detail)
+        for r in m.reasons
+    ]

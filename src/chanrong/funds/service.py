@@ -21,6 +21,17 @@ from chanrong.funds.evaluation import (
     recorded_performance,
 )
 from chanrong.funds.exits import EXIT_KINDS, Realised, add_exit, exits_of, realised
+from chanrong.funds.matchmaking import (
+    MandateInput,
+    MandateMatch,
+    NeedMatch,
+    mandates_of,
+    matches_for_mandate,
+    matches_for_need,
+    needs_of,
+    post_mandate,
+    post_need,
+)
 from chanrong.funds.monitoring import CompanyWatch, watch_portfolio
 from chanrong.funds.orm import Fund, FundFlow, FundNav
 from chanrong.funds.performance import CashFlow, FundMetricError, Performance, performance
@@ -50,6 +61,9 @@ __all__ = [
     "CompanyWatch",
     "GuideEvaluation",
     "InvestmentInput",
+    "MandateInput",
+    "MandateMatch",
+    "NeedMatch",
     "PerformanceResult",
     "Realised",
     "TermsInput",
@@ -70,7 +84,13 @@ __all__ = [
     "funds_of",
     "get_fund",
     "investments_of",
+    "mandates_of",
+    "matches_for_mandate",
+    "matches_for_need",
+    "needs_of",
     "percent",
+    "post_mandate",
+    "post_need",
     "ratio",
     "readable_fund",
     "realised",
