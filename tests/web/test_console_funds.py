@@ -118,3 +118,26 @@ def test_portfolio_monitoring_page_reads_only_under_a_grant(
     other = TestClient(app_client.app)
     sign_in(other, park["other_bank"]["viewer"].key)
     assert other.get(page, headers=HTML).status_code == 404
+
+
+def test_two_way_match_pages(app_client: TestClient, park: Park) -> None:
+    from tests.funds.test_matchmaking import post_pair
+
+    ids = post_pair(app_client, park)
+    ent = TestClient(app_client.app)
+    sign_in(ent, park["enterprise"]["viewer"].key)
+    r = ent.get("/console/enterprise/needs", headers=HTML)
+    assert r.status_code == 200 and f'data-need="{ids["need"]}"' in r.text
+    assert f'data-mandate="{ids["mandate"]}"' in r.text and "股权融资" in r.text
+    assert 'data-criterion="ticket"' in r.text and "符合" in r.text
+    bank = TestClient(app_client.app)
+    sign_in(bank, park["bank"]["viewer"].key)
+    r = bank.get("/console/mandates", headers=HTML)
+    assert r.status_code == 200 and f'data-need="{ids["need"]}"' in r.text
+    assert "¥5,000,000.00" in r.text and ">100<" in r.text
+    other = TestClient(app_client.app)
+    sign_in(other, park["other_bank"]["viewer"].key)
+    r = other.get("/console/mandates", headers=HTML)
+    assert r.status_code == 200 and ids["need"] not in r.text  # its loan mandate: no match
+    assert ent.get("/console/mandates", headers=HTML).status_code == 403
+    assert bank.get("/console/enterprise/needs", headers=HTML).status_code == 403

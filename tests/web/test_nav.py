@@ -80,6 +80,7 @@ def test_a_fund_manager_gets_its_funds_and_analysts_their_guide_funds() -> None:
     assert [i.href for i in nav_for(manager)] == [
         "/console",
         "/console/funds",
+        "/console/mandates",
         "/console/organisation",
     ]
     analyst = {i.href: i for i in nav_for(_principal(OrgKind.ANALYST))}

@@ -42,6 +42,7 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
             "/console/enterprise/assets",
             ("/console/valuations", "/console/pools"),
         ),
+        NavItem("web.nav.needs", "/console/enterprise/needs"),
     ),
     OrgKind.FINANCIAL_INSTITUTION: (
         NavItem("web.nav.home", "/console"),
@@ -80,6 +81,7 @@ _GUARANTOR = (
 _FUND_MANAGER = (
     NavItem("web.nav.home", "/console"),
     NavItem("web.nav.funds", "/console/funds"),
+    NavItem("web.nav.mandates", "/console/mandates"),
 )
 
 _COMMON = (NavItem("web.nav.organisation", "/console/organisation"),)

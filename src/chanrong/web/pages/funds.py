@@ -142,3 +142,38 @@ def monitoring_page(
     except ChanrongError as exc:
         return error_page(request, p, exc)
     return render(request, "funds/monitoring.html", p, locale=p.locale, fund=fund, rows=rows)
+
+
+# -- matchmaking (供需对接) --------------------------------------------------------------------
+
+enterprise_page = page_for(OrgKind.ENTERPRISE)
+
+
+@router.get("/enterprise/needs", response_class=HTMLResponse)
+def enterprise_needs(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
+    """The enterprise's financing needs, each with the mandates that match it and why."""
+    s, org = p.session, p.ctx.principal.org_id
+    needs = funds.needs_of(s, org)
+    return render(
+        request,
+        "funds/needs.html",
+        p,
+        locale=p.locale,
+        needs=needs,
+        matches={n.id: funds.matches_for_need(s, org, n.id) for n in needs},
+    )
+
+
+@router.get("/mandates", response_class=HTMLResponse)
+def mandates(request: Request, p: Page = Depends(reader_page)) -> HTMLResponse:
+    """The organisation's mandates, each with the enterprises' needs that match it and why."""
+    s, org = p.session, p.ctx.principal.org_id
+    rows = funds.mandates_of(s, org)
+    return render(
+        request,
+        "funds/mandates.html",
+        p,
+        locale=p.locale,
+        mandates=rows,
+        matches={m.id: funds.matches_for_mandate(s, org, m.id) for m in rows},
+    )
