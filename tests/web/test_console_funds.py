@@ -139,5 +139,34 @@ def test_two_way_match_pages(app_client: TestClient, park: Park) -> None:
     sign_in(other, park["other_bank"]["viewer"].key)
     r = other.get("/console/mandates", headers=HTML)
     assert r.status_code == 200 and ids["need"] not in r.text  # its loan mandate: no match
+    assert 'id="loan-links"' in r.text
     assert ent.get("/console/mandates", headers=HTML).status_code == 403
     assert bank.get("/console/enterprise/needs", headers=HTML).status_code == 403
+
+
+def test_loan_link_on_both_sides_pages(app_client: TestClient, db: Database, park: Park) -> None:
+    from tests.funds.test_matchmaking import post_pair
+    from tests.lending.builders import principal, product
+
+    ids = post_pair(app_client, park)
+    with db.unit_of_work() as s:
+        prod = product(s, principal(s, park["bank"]["officer"])).id
+    r = app_client.post(
+        f"/funds/needs/{ids['need']}/loan-links",
+        headers=park["bank"]["officer"].headers,
+        json={"product_id": prod, "limit_yuan": "2000000"},
+    )
+    link = r.json()["id"]
+    ent = TestClient(app_client.app)
+    sign_in(ent, park["enterprise"]["viewer"].key)
+    page = ent.get("/console/enterprise/needs", headers=HTML).text
+    assert f'data-link="{link}"' in page and "待生效" in page and "¥2,000,000.00" in page
+    app_client.post(
+        f"/funds/needs/{ids['need']}/close",
+        headers=park["enterprise"]["officer"].headers,
+        json={"date": "2025-03-01"},
+    )
+    bank = TestClient(app_client.app)
+    sign_in(bank, park["bank"]["viewer"].key)
+    page = bank.get("/console/mandates", headers=HTML).text
+    assert f'data-link="{link}"' in page and "已生效 · 2025-03-01" in page

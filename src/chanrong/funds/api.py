@@ -18,10 +18,11 @@ from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import fen_to_yuan, yuan_to_fen
 from chanrong.edge import Ctx, require
 from chanrong.funds import service
-from chanrong.funds.orm import FinancingNeed, FundInvestment
+from chanrong.funds.orm import EquityLoanLink, FinancingNeed, FundInvestment
 from chanrong.funds.performance import CashFlow, FundMetricError, performance
 from chanrong.funds.schemas import (
     CloseIn,
+    CloseRoundIn,
     CommitmentIn,
     CompanyWatchOut,
     EvaluationOut,
@@ -32,6 +33,8 @@ from chanrong.funds.schemas import (
     FundOut,
     InvestmentIn,
     InvestmentOut,
+    LinkIn,
+    LinkOut,
     MandateIn,
     MatchOut,
     NavIn,
@@ -358,3 +361,53 @@ def mandate_matches(mandate_id: str, ctx: Ctx = Depends(read)) -> list[MatchOut]
         )
         for r in rows
     ]
+
+
+# -- 投贷联动 -----------------------------------------------------------------------------------
+
+bank_edit = require(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)
+party_read = require(OrgKind.ENTERPRISE, OrgKind.FINANCIAL_INSTITUTION)
+
+
+def _link_out(link: EquityLoanLink, need: FinancingNeed) -> LinkOut:
+    return LinkOut(
+        id=link.id,
+        bank_org_id=link.bank_org_id,
+        need_id=link.need_id,
+        enterprise_org_id=need.org_id,
+        product_id=link.product_id,
+        limit_yuan=fen_to_yuan(link.limit_fen),
+        condition=link.condition,
+        status=link.status,
+        opened_on=link.opened_on,
+    )
+
+
+@router.post("/needs/{need_id}/loan-links", response_model=LinkOut, status_code=201)
+def link_loan(need_id: str, body: LinkIn, ctx: Ctx = Depends(bank_edit)) -> LinkOut:
+    """A bank links a loan offer to an enterprise's equity round (opens when it closes)."""
+    link = service.link_loan_to_round(
+        ctx.session,
+        ctx.principal,
+        need_id,
+        product_id=body.product_id,
+        limit_fen=yuan_to_fen(body.limit_yuan, field="limit_yuan"),
+    )
+    return next(_link_out(x, n) for x, n in service.links_of(ctx.session, ctx.principal.org_id)
+                if x.id == link.id)  # fmt: skip
+
+
+@router.post("/needs/{need_id}/close", response_model=list[LinkOut])
+def close_round(
+    need_id: str, body: CloseRoundIn, ctx: Ctx = Depends(enterprise_edit)
+) -> list[LinkOut]:
+    """The enterprise records its equity round closed; the linked limits open."""
+    service.close_round(ctx.session, ctx.principal.org_id, need_id, on=body.date)
+    return [_link_out(x, n) for x, n in service.links_of(ctx.session, ctx.principal.org_id)
+            if x.need_id == need_id]  # fmt: skip
+
+
+@router.get("/loan-links", response_model=list[LinkOut])
+def loan_links(ctx: Ctx = Depends(party_read)) -> list[LinkOut]:
+    """The 投贷联动 links the caller is party to (as bank or as enterprise)."""
+    return [_link_out(x, n) for x, n in service.links_of(ctx.session, ctx.principal.org_id)]

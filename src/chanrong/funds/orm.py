@@ -152,6 +152,7 @@ class FinancingNeed(Base):
     sector_code: Mapped[str | None] = mapped_column(String(8))
     region_code: Mapped[str | None] = mapped_column(String(6))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_on: Mapped[date | None] = mapped_column(Date)  # the round closed (equity needs)
 
 
 class Mandate(Base):
@@ -169,4 +170,22 @@ class Mandate(Base):
     regions: Mapped[str] = mapped_column(String(400), default="")
     ticket_min_fen: Mapped[int | None] = mapped_column(BigInteger)
     ticket_max_fen: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class EquityLoanLink(Base):
+    """投贷联动: a bank's loan offer (a product and a limit) linked to an enterprise's equity
+    round (its equity financing need). The limit opens when the round closes; the link is
+    shown to both the bank and the enterprise."""
+
+    __tablename__ = "equity_loan_links"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    bank_org_id: Mapped[str] = mapped_column(String(36), index=True)
+    need_id: Mapped[str] = mapped_column(ForeignKey("financing_needs.id"), index=True)
+    product_id: Mapped[str] = mapped_column(String(36))
+    limit_fen: Mapped[int] = mapped_column(BigInteger)
+    condition: Mapped[str] = mapped_column(String(24))  # round_closes
+    status: Mapped[str] = mapped_column(String(16))  # pending | open
+    opened_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -409,3 +409,30 @@ def reasons_out(m: Match) -> list[ReasonOut]:
         ReasonOut(criterion=r.criterion, met=r.met, points=r.points, detail=r.detail)
         for r in m.reasons
     ]
+
+
+class LinkIn(BaseModel):
+    """投贷联动: the bank's product and the limit that opens when the equity round closes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: str = Field(max_length=36)
+    limit_yuan: Decimal
+
+
+class CloseRoundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: date
+
+
+class LinkOut(BaseModel):
+    id: str
+    bank_org_id: str
+    need_id: str
+    enterprise_org_id: str
+    product_id: str
+    limit_yuan: Decimal
+    condition: str
+    status: str
+    opened_on: date | None

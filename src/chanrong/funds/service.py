@@ -21,6 +21,7 @@ from chanrong.funds.evaluation import (
     recorded_performance,
 )
 from chanrong.funds.exits import EXIT_KINDS, Realised, add_exit, exits_of, realised
+from chanrong.funds.links import close_round, link_loan_to_round, links_of
 from chanrong.funds.matchmaking import (
     MandateInput,
     MandateMatch,
@@ -74,6 +75,7 @@ __all__ = [
     "add_investment",
     "add_nav",
     "annual_evaluation",
+    "close_round",
     "closes_of",
     "commitments_of",
     "committed_total",
@@ -84,6 +86,8 @@ __all__ = [
     "funds_of",
     "get_fund",
     "investments_of",
+    "link_loan_to_round",
+    "links_of",
     "mandates_of",
     "matches_for_mandate",
     "matches_for_need",

@@ -86,6 +86,14 @@ _M: dict[str, tuple[str, str]] = {
     "web.match.i.loan": ("贷款", "Loan"),
     "web.match.i.lease": ("融资租赁", "Lease"),
     "web.match.i.supply_chain": ("供应链金融", "Supply-chain finance"),
+    "web.match.links": ("投贷联动", "Equity-linked loans (投贷联动)"),
+    "web.match.round": ("股权融资轮次", "Equity round"),
+    "web.match.limit": ("授信额度", "Limit"),
+    "web.match.condition": ("生效条件", "Opens when"),
+    "web.match.cond.round_closes": ("本轮融资交割后", "the round closes"),
+    "web.match.status": ("状态", "Status"),
+    "web.match.status.pending": ("待生效", "pending"),
+    "web.match.status.open": ("已生效", "open"),
     "web.purpose.investment_monitoring": ("投后管理", "Investment monitoring"),
 }
 

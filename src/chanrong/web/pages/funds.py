@@ -161,6 +161,7 @@ def enterprise_needs(request: Request, p: Page = Depends(enterprise_page)) -> HT
         locale=p.locale,
         needs=needs,
         matches={n.id: funds.matches_for_need(s, org, n.id) for n in needs},
+        links=funds.links_of(s, org),
     )
 
 
@@ -176,4 +177,5 @@ def mandates(request: Request, p: Page = Depends(reader_page)) -> HTMLResponse:
         locale=p.locale,
         mandates=rows,
         matches={m.id: funds.matches_for_mandate(s, org, m.id) for m in rows},
+        links=funds.links_of(s, org),
     )
