@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -113,7 +112,9 @@ def evaluate_guide_fund(
     sectors = None
     if terms is not None and terms.mandated_sectors:
         sectors = guide.sector_share(pure, terms.mandated_sectors.split(","))
-    flows = session.scalars(select(FundFlow).where(FundFlow.fund_id == fund.id)).all()
+    flows = session.scalars(
+        select(FundFlow).where(FundFlow.fund_id == fund.id).order_by(FundFlow.on, FundFlow.id)
+    ).all()
     curve = guide.j_curve([(f.on, f.amount_fen) for f in flows if as_of is None or f.on <= as_of])
     return GuideEvaluation(
         fund=fund,
@@ -130,8 +131,3 @@ def evaluate_guide_fund(
         as_of=as_of,
         flow_ids=tuple(f.id for f in flows if as_of is None or f.on <= as_of),
     )
-
-
-def ratio_text(value: Decimal | None, places: int = 4) -> str | None:
-    """A ratio rounded for display, or None when unknown."""
-    return None if value is None else str(value.quantize(Decimal(1).scaleb(-places)))
