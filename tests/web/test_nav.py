@@ -90,3 +90,23 @@ def test_a_lessor_gets_its_leasing_sections_and_an_enterprise_its_leases() -> No
     assert "/console/enterprise/leases" in ent
     bank = [i.href for i in nav_for(_principal(OrgKind.FINANCIAL_INSTITUTION))]
     assert not any("lease" in h for h in bank)
+
+
+def test_a_fund_manager_gets_its_funds_and_analysts_their_guide_funds() -> None:
+    from chanrong.identity.domain import InstitutionType
+
+    manager = Principal(
+        user_id="u",
+        org_id="o",
+        org_kind=OrgKind.FINANCIAL_INSTITUTION,
+        roles=frozenset({Role.VIEWER}),
+        institution_type=InstitutionType.FUND_MANAGER,
+    )
+    assert [i.href for i in nav_for(manager)] == [
+        "/console",
+        "/console/funds",
+        "/console/mandates",
+        "/console/organisation",
+    ]
+    analyst = {i.href: i for i in nav_for(_principal(OrgKind.ANALYST))}
+    assert is_current(analyst["/console/analyst/guide-funds"], "/console/funds/x/evaluation")

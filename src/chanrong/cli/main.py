@@ -24,6 +24,7 @@ from chanrong.cli import park as park_cmd
 from chanrong.credit.cli import app as credit_app
 from chanrong.edge.commands import console, friendly_errors, settings
 from chanrong.federated.cli import app as federated_app
+from chanrong.funds.cli import app as funds_app
 from chanrong.governance.cli import catalog_app, consent_app, log_app
 from chanrong.guarantee.cli import app as guarantee_app
 from chanrong.identity.cli import apikey_app, org_app, user_app
@@ -79,6 +80,7 @@ app.add_typer(insurance_app, name="insurance")
 app.add_typer(jobs_app, name="jobs")
 app.command("worker")(worker_cmd)
 app.add_typer(assets_app, name="assets")
+app.add_typer(funds_app, name="funds")
 # Commands that simulate a park are demo code, kept out of the domains' own cli modules (no
 # domain imports the simulator or the demo); they join the domains' groups here.
 carbon_app.command("report")(carbon_demo.report)

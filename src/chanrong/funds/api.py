@@ -8,21 +8,43 @@ institutions and the platform operator; enterprises are refused. Recording needs
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from datetime import date
+from decimal import Decimal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, Response
 
 from chanrong.core.errors import ValidationFailed
-from chanrong.core.money import yuan_to_fen
+from chanrong.core.money import fen_to_yuan, yuan_to_fen
 from chanrong.edge import Ctx, require
 from chanrong.funds import service
+from chanrong.funds.orm import EquityLoanLink, FinancingNeed, FundInvestment
 from chanrong.funds.performance import CashFlow, FundMetricError, performance
 from chanrong.funds.schemas import (
+    CloseIn,
+    CloseRoundIn,
+    CommitmentIn,
+    CompanyWatchOut,
+    EvaluationOut,
+    ExitIn,
+    ExitOut,
     FundFlowIn,
     FundIn,
     FundOut,
+    InvestmentIn,
+    InvestmentOut,
+    LinkIn,
+    LinkOut,
+    MandateIn,
+    MatchOut,
     NavIn,
+    NeedIn,
+    NeedOut,
     PerformanceIn,
     PerformanceOut,
     RecordedOut,
+    TermsIn,
+    reasons_out,
 )
 from chanrong.identity.domain import OrgKind, Role
 
@@ -95,3 +117,297 @@ def add_nav(fund_id: str, body: NavIn, ctx: Ctx = Depends(edit)) -> RecordedOut:
 def recorded_performance(fund_id: str, ctx: Ctx = Depends(read)) -> PerformanceOut:
     """IRR, DPI, RVPI and TVPI at the latest NAV from the recorded flows (no rate: 422)."""
     return PerformanceOut.of(service.fund_performance(ctx.session, ctx.principal.org_id, fund_id))
+
+
+def _yuan(value: Decimal | None, field: str) -> int | None:
+    return None if value is None else yuan_to_fen(value, field=field)
+
+
+@router.put("/{fund_id}/terms", response_model=RecordedOut)
+def set_terms(fund_id: str, body: TermsIn, ctx: Ctx = Depends(edit)) -> RecordedOut:
+    """Link a sub-fund to the guide fund that seeded it, or set a guide fund's region, required
+    返投 ratio, mandated sectors and sponsor."""
+    terms = service.set_terms(
+        ctx.session,
+        ctx.principal.org_id,
+        fund_id,
+        service.TermsInput(
+            parent_fund_id=body.parent_fund_id,
+            guide_contribution_fen=_yuan(body.guide_contribution_yuan, "guide_contribution_yuan"),
+            region_code=body.region_code,
+            required_reinvest_ratio=body.required_reinvest_ratio,
+            mandated_sectors=tuple(body.mandated_sectors),
+            sponsor_org_id=body.sponsor_org_id,
+        ),
+    )
+    return RecordedOut(id=terms.fund_id)
+
+
+@router.post("/{fund_id}/closes", response_model=RecordedOut, status_code=201)
+def add_close(fund_id: str, body: CloseIn, ctx: Ctx = Depends(edit)) -> RecordedOut:
+    """Record a close (the final close ends the fundraising)."""
+    close = service.add_close(
+        ctx.session, ctx.principal.org_id, fund_id, on=body.date, final=body.final
+    )
+    return RecordedOut(id=close.id)
+
+
+@router.post("/{fund_id}/commitments", response_model=RecordedOut, status_code=201)
+def add_commitment(fund_id: str, body: CommitmentIn, ctx: Ctx = Depends(edit)) -> RecordedOut:
+    """Record an LP commitment, at a close when given."""
+    row = service.add_commitment(
+        ctx.session,
+        ctx.principal.org_id,
+        fund_id,
+        lp=body.lp,
+        amount_fen=yuan_to_fen(body.amount_yuan, field="amount_yuan"),
+        close_id=body.close_id,
+    )
+    return RecordedOut(id=row.id)
+
+
+def _investment_out(i: FundInvestment) -> InvestmentOut:
+    return InvestmentOut(
+        id=i.id,
+        fund_id=i.fund_id,
+        company_org_id=i.company_org_id,
+        company_name=i.company_name,
+        uscc=i.uscc,
+        amount_yuan=None if i.amount_fen is None else fen_to_yuan(i.amount_fen),
+        date=i.on,
+        sector_code=i.sector_code,
+        region_code=i.region_code,
+    )
+
+
+@router.post("/{fund_id}/investments", response_model=InvestmentOut, status_code=201)
+def add_investment(fund_id: str, body: InvestmentIn, ctx: Ctx = Depends(edit)) -> InvestmentOut:
+    """Record a portfolio investment; unknown amount, sector or region stay unknown."""
+    row = service.add_investment(
+        ctx.session,
+        ctx.principal.org_id,
+        fund_id,
+        service.InvestmentInput(
+            on=body.date,
+            company_org_id=body.company_org_id,
+            company_name=body.company_name,
+            uscc=body.uscc,
+            amount_fen=_yuan(body.amount_yuan, "amount_yuan"),
+            sector_code=body.sector_code,
+            region_code=body.region_code,
+        ),
+    )
+    return _investment_out(row)
+
+
+@router.get("/{fund_id}/investments", response_model=list[InvestmentOut])
+def list_investments(fund_id: str, ctx: Ctx = Depends(read)) -> list[InvestmentOut]:
+    """The fund's portfolio investments (for its manager or its sponsor)."""
+    fund = service.readable_fund(ctx.session, ctx.principal.org_id, fund_id)
+    return [_investment_out(i) for i in service.investments_of(ctx.session, [fund.id])]
+
+
+@router.get("/{fund_id}/evaluation", response_model=EvaluationOut)
+def evaluation(fund_id: str, ctx: Ctx = Depends(read)) -> EvaluationOut:
+    """A guide fund's leverage, 返投, 投向, J-curve and performance, each with its record ids
+    (for the manager or the sponsoring government body)."""
+    return EvaluationOut.of(service.evaluate_guide_fund(ctx.session, ctx.principal.org_id, fund_id))
+
+
+@router.post("/investments/{investment_id}/exits", response_model=ExitOut, status_code=201)
+def add_exit(investment_id: str, body: ExitIn, ctx: Ctx = Depends(edit)) -> ExitOut:
+    """Record an exit; its proceeds become a distribution to the LPs (so the performance
+    figures move) unless ``distribute`` is false."""
+    row = service.add_exit(
+        ctx.session,
+        ctx.principal.org_id,
+        investment_id,
+        kind=body.kind,
+        on=body.date,
+        proceeds_fen=yuan_to_fen(body.proceeds_yuan, field="proceeds_yuan"),
+        distribute=body.distribute,
+    )
+    return ExitOut(
+        id=row.id,
+        investment_id=row.investment_id,
+        kind=row.kind,
+        date=row.on,
+        proceeds_yuan=fen_to_yuan(row.proceeds_fen),
+        flow_id=row.flow_id,
+    )
+
+
+@router.get("/{fund_id}/evaluation/report", response_class=HTMLResponse)
+def evaluation_report(
+    fund_id: str,
+    year: int = Query(ge=1990, le=2100),
+    locale: str = Query(default="zh-CN", max_length=8),
+    ctx: Ctx = Depends(read),
+) -> HTMLResponse:
+    """The annual evaluation report (HTML): the figures from the records dated up to the end
+    of ``year``, each with its record ids."""
+    e = service.annual_evaluation(ctx.session, ctx.principal.org_id, fund_id, year)
+    pdf = f"/funds/{fund_id}/evaluation/report.pdf?year={year}&locale={locale}"
+    return HTMLResponse(service.render_report(e, year, locale, pdf_href=pdf))
+
+
+@router.get("/{fund_id}/evaluation/report.pdf", response_class=Response)
+def evaluation_report_pdf(
+    fund_id: str,
+    year: int = Query(ge=1990, le=2100),
+    locale: str = Query(default="zh-CN", max_length=8),
+    ctx: Ctx = Depends(read),
+) -> Response:
+    """The annual evaluation report as PDF."""
+    e = service.annual_evaluation(ctx.session, ctx.principal.org_id, fund_id, year)
+    return Response(
+        service.render_pdf(e, year, locale),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="evaluation-{fund_id}-{year}.pdf"'},
+    )
+
+
+@router.get("/{fund_id}/monitoring", response_model=list[CompanyWatchOut])
+def monitoring(
+    fund_id: str, as_of: date = Query(), ctx: Ctx = Depends(read)
+) -> list[CompanyWatchOut]:
+    """投后管理: each platform portfolio company's indicators and alerts, read only under its
+    live ``investment_monitoring`` grant (refused companies are listed with the reason)."""
+    rows = service.watch_portfolio(ctx.session, ctx.principal, fund_id, as_of=as_of)
+    return [CompanyWatchOut.of(w) for w in rows]
+
+
+# -- matchmaking (供需对接) --------------------------------------------------------------------
+
+enterprise_edit = require(OrgKind.ENTERPRISE, role=Role.OFFICER)
+enterprise_read = require(OrgKind.ENTERPRISE)
+
+
+def _need_out(n: FinancingNeed) -> NeedOut:
+    return NeedOut(
+        id=n.id,
+        instrument=n.instrument,
+        amount_yuan=fen_to_yuan(n.amount_fen),
+        stage=n.stage,
+        use_of_funds=n.use_of_funds,
+        sector_code=n.sector_code,
+        region_code=n.region_code,
+    )
+
+
+@router.post("/needs", response_model=NeedOut, status_code=201)
+def post_need(body: NeedIn, ctx: Ctx = Depends(enterprise_edit)) -> NeedOut:
+    """An enterprise posts a financing need (its sector and region are its registration's)."""
+    need = service.post_need(
+        ctx.session,
+        ctx.principal.org_id,
+        instrument=body.instrument,
+        amount_fen=yuan_to_fen(body.amount_yuan, field="amount_yuan"),
+        stage=body.stage,
+        use_of_funds=body.use_of_funds,
+    )
+    return _need_out(need)
+
+
+@router.get("/needs/{need_id}/matches", response_model=list[MatchOut])
+def need_matches(need_id: str, ctx: Ctx = Depends(enterprise_read)) -> list[MatchOut]:
+    """The mandates matching the enterprise's need, best first, each with its reasons."""
+    rows = service.matches_for_need(ctx.session, ctx.principal.org_id, need_id)
+    return [
+        MatchOut(
+            need_id=need_id,
+            mandate_id=r.mandate.id,
+            counterparty_org_id=r.mandate.org_id,
+            counterparty=r.org_name,
+            score=r.match.score,
+            reasons=reasons_out(r.match),
+        )
+        for r in rows
+    ]
+
+
+@router.post("/mandates", response_model=RecordedOut, status_code=201)
+def post_mandate(body: MandateIn, ctx: Ctx = Depends(edit)) -> RecordedOut:
+    """An investor or a bank posts a mandate."""
+    row = service.post_mandate(
+        ctx.session,
+        ctx.principal.org_id,
+        service.MandateInput(
+            name=body.name,
+            instruments=tuple(body.instruments),
+            sectors=tuple(body.sectors),
+            stages=tuple(body.stages),
+            regions=tuple(body.regions),
+            ticket_min_fen=_yuan(body.ticket_min_yuan, "ticket_min_yuan"),
+            ticket_max_fen=_yuan(body.ticket_max_yuan, "ticket_max_yuan"),
+        ),
+    )
+    return RecordedOut(id=row.id)
+
+
+@router.get("/mandates/{mandate_id}/matches", response_model=list[MatchOut])
+def mandate_matches(mandate_id: str, ctx: Ctx = Depends(read)) -> list[MatchOut]:
+    """The enterprises' needs matching the mandate, best first, each with its reasons."""
+    rows = service.matches_for_mandate(ctx.session, ctx.principal.org_id, mandate_id)
+    return [
+        MatchOut(
+            need_id=r.need.id,
+            mandate_id=mandate_id,
+            counterparty_org_id=r.need.org_id,
+            counterparty=r.org_name,
+            score=r.match.score,
+            reasons=reasons_out(r.match),
+            amount_yuan=fen_to_yuan(r.need.amount_fen),
+        )
+        for r in rows
+    ]
+
+
+# -- 投贷联动 -----------------------------------------------------------------------------------
+
+bank_edit = require(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)
+party_read = require(OrgKind.ENTERPRISE, OrgKind.FINANCIAL_INSTITUTION)
+
+
+def _link_out(link: EquityLoanLink, need: FinancingNeed) -> LinkOut:
+    return LinkOut(
+        id=link.id,
+        bank_org_id=link.bank_org_id,
+        need_id=link.need_id,
+        enterprise_org_id=need.org_id,
+        product_id=link.product_id,
+        limit_yuan=fen_to_yuan(link.limit_fen),
+        condition=link.condition,
+        status=link.status,
+        opened_on=link.opened_on,
+    )
+
+
+@router.post("/needs/{need_id}/loan-links", response_model=LinkOut, status_code=201)
+def link_loan(need_id: str, body: LinkIn, ctx: Ctx = Depends(bank_edit)) -> LinkOut:
+    """A bank links a loan offer to an enterprise's equity round (opens when it closes)."""
+    link = service.link_loan_to_round(
+        ctx.session,
+        ctx.principal,
+        need_id,
+        product_id=body.product_id,
+        limit_fen=yuan_to_fen(body.limit_yuan, field="limit_yuan"),
+    )
+    return next(_link_out(x, n) for x, n in service.links_of(ctx.session, ctx.principal.org_id)
+                if x.id == link.id)  # fmt: skip
+
+
+@router.post("/needs/{need_id}/close", response_model=list[LinkOut])
+def close_round(
+    need_id: str, body: CloseRoundIn, ctx: Ctx = Depends(enterprise_edit)
+) -> list[LinkOut]:
+    """The enterprise records its equity round closed; the linked limits open."""
+    service.close_round(ctx.session, ctx.principal.org_id, need_id, on=body.date)
+    return [_link_out(x, n) for x, n in service.links_of(ctx.session, ctx.principal.org_id)
+            if x.need_id == need_id]  # fmt: skip
+
+
+@router.get("/loan-links", response_model=list[LinkOut])
+def loan_links(ctx: Ctx = Depends(party_read)) -> list[LinkOut]:
+    """The 投贷联动 links the caller is party to (as bank or as enterprise)."""
+    return [_link_out(x, n) for x, n in service.links_of(ctx.session, ctx.principal.org_id)]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chanrong.core.money import fen_to_yuan
+from chanrong.funds.evaluation import GuideEvaluation
+from chanrong.funds.matching import Match
+from chanrong.funds.monitoring import CompanyWatch
 from chanrong.funds.performance import Performance
 
 
@@ -104,3 +108,331 @@ class NavIn(BaseModel):
 
 class RecordedOut(BaseModel):
     id: str
+
+
+class TermsIn(BaseModel):
+    """A sub-fund's link to the guide fund that seeded it (with the contribution), or a guide
+    fund's region, required 返投 ratio, mandated sectors and sponsoring government body.
+    Omitted terms stay unknown."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    parent_fund_id: str | None = Field(default=None, max_length=36)
+    guide_contribution_yuan: Decimal | None = None
+    region_code: str | None = Field(default=None, max_length=6, description="GB/T 2260")
+    required_reinvest_ratio: Decimal | None = Field(
+        default=None, description="返投 required, as a multiple of the guide fund's contribution"
+    )
+    mandated_sectors: list[str] = Field(
+        default_factory=list, max_length=50, description="GB/T 4754 code prefixes"
+    )
+    sponsor_org_id: str | None = Field(default=None, max_length=36)
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: date
+    final: bool = False
+
+
+class CommitmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lp: str = Field(min_length=1, max_length=200)
+    amount_yuan: Decimal
+    close_id: str | None = Field(default=None, max_length=36)
+
+
+class InvestmentIn(BaseModel):
+    """An investment in a platform enterprise (``company_org_id``) or a named company; amount,
+    sector and region may be omitted when unknown (they stay unknown)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: date
+    company_org_id: str | None = Field(default=None, max_length=36)
+    company_name: str | None = Field(default=None, max_length=200)
+    uscc: str | None = Field(default=None, max_length=18)
+    amount_yuan: Decimal | None = None
+    sector_code: str | None = Field(default=None, max_length=8, description="GB/T 4754")
+    region_code: str | None = Field(default=None, max_length=6, description="GB/T 2260")
+
+
+class InvestmentOut(BaseModel):
+    id: str
+    fund_id: str
+    company_org_id: str | None
+    company_name: str
+    uscc: str | None
+    amount_yuan: Decimal | None
+    date: date
+    sector_code: str | None
+    region_code: str | None
+
+
+class LeverageOut(BaseModel):
+    ratio: Decimal | None = Field(description="null when a seeded fund's size is unknown")
+    total_committed_yuan: Decimal | None
+    guide_contribution_yuan: Decimal
+    funds: list[str]
+    unknown_funds: list[str]
+
+
+class ReinvestmentOut(BaseModel):
+    achieved_ratio: Decimal | None
+    required_ratio: Decimal | None
+    met: bool | None
+    in_region_yuan: Decimal
+    base_yuan: Decimal
+    investments: list[str]
+    unknown_investments: list[str]
+    unknown_known_amount_yuan: Decimal
+
+
+class SectorShareOut(BaseModel):
+    share: Decimal | None = Field(description="null when no investment has a known sector")
+    mandated_yuan: Decimal
+    known_yuan: Decimal
+    investments: list[str]
+    unknown_investments: list[str]
+
+
+class JPointOut(BaseModel):
+    date: date
+    cumulative_yuan: Decimal
+
+
+class JCurveOut(BaseModel):
+    points: list[JPointOut]
+    trough_date: date | None
+    trough_yuan: Decimal | None
+    breakeven_date: date | None
+
+
+class EvaluationOut(BaseModel):
+    fund_id: str
+    name: str
+    leverage: LeverageOut
+    reinvestment: ReinvestmentOut | None = Field(description="null: no region recorded")
+    sectors: SectorShareOut | None = Field(description="null: no mandated sectors recorded")
+    j_curve: JCurveOut
+    realised: RealisedOut
+    performance: PerformanceOut | None
+    performance_missing: str | None
+    performance_records: list[str]
+
+    @classmethod
+    def of(cls, e: GuideEvaluation) -> EvaluationOut:
+        """From the evaluation, money in yuan, every figure with its record ids."""
+        lev, r, s, j, p = e.leverage, e.reinvestment, e.sectors, e.j_curve, e.performance
+        total = lev.total_committed_fen
+        return cls(
+            fund_id=e.fund.id,
+            name=e.fund.name,
+            leverage=LeverageOut(
+                ratio=lev.ratio,
+                total_committed_yuan=None if total is None else fen_to_yuan(total),
+                guide_contribution_yuan=fen_to_yuan(lev.guide_contribution_fen),
+                funds=list(lev.funds),
+                unknown_funds=list(lev.unknown_funds),
+            ),
+            reinvestment=None
+            if r is None
+            else ReinvestmentOut(
+                achieved_ratio=r.achieved_ratio,
+                required_ratio=r.required_ratio,
+                met=r.met,
+                in_region_yuan=fen_to_yuan(r.in_region_fen),
+                base_yuan=fen_to_yuan(r.base_fen),
+                investments=list(r.in_region),
+                unknown_investments=list(r.unknown),
+                unknown_known_amount_yuan=fen_to_yuan(r.unknown_known_amount_fen),
+            ),
+            sectors=None
+            if s is None
+            else SectorShareOut(
+                share=s.share,
+                mandated_yuan=fen_to_yuan(s.mandated_fen),
+                known_yuan=fen_to_yuan(s.known_fen),
+                investments=list(s.mandated),
+                unknown_investments=list(s.unknown),
+            ),
+            j_curve=JCurveOut(
+                points=[
+                    JPointOut(date=x.on, cumulative_yuan=fen_to_yuan(x.cumulative_fen))
+                    for x in j.points
+                ],
+                trough_date=j.trough_on,
+                trough_yuan=None if j.trough_fen is None else fen_to_yuan(j.trough_fen),
+                breakeven_date=j.breakeven_on,
+            ),
+            realised=RealisedOut(
+                multiple=e.realised.multiple,
+                proceeds_yuan=fen_to_yuan(e.realised.proceeds_fen),
+                cost_yuan=fen_to_yuan(e.realised.cost_fen),
+                exits=list(e.realised.exits),
+                unknown_cost_investments=list(e.realised.unknown_cost),
+            ),
+            performance=None if p.figures is None else PerformanceOut.of(p.figures),
+            performance_missing=p.missing,
+            performance_records=[*([p.nav_id] if p.nav_id else []), *p.flow_ids],
+        )
+
+
+class ExitIn(BaseModel):
+    """An exit: ipo | ma | buyback | writeoff. Proceeds are distributed to the LPs as a cash
+    flow on the exit date unless ``distribute`` is false."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(max_length=16)
+    date: date
+    proceeds_yuan: Decimal = Field(default=Decimal(0), ge=0)
+    distribute: bool = True
+
+
+class ExitOut(BaseModel):
+    id: str
+    investment_id: str
+    kind: str
+    date: date
+    proceeds_yuan: Decimal
+    flow_id: str | None
+
+
+class RealisedOut(BaseModel):
+    multiple: Decimal | None = Field(description="null: no exited investment of known cost")
+    proceeds_yuan: Decimal
+    cost_yuan: Decimal
+    exits: list[str]
+    unknown_cost_investments: list[str]
+
+
+class AlertOut(BaseModel):
+    kind: str
+    severity: str
+    params: dict[str, str]
+
+
+class CompanyWatchOut(BaseModel):
+    """One portfolio company: read under its grant (indicators, profile, alerts) or refused
+    with the reason (nothing read)."""
+
+    company_org_id: str
+    company_name: str
+    investments: list[str]
+    granted: bool
+    refusal: str | None
+    profile_as_of: date | None
+    profile: dict[str, Any] | None
+    indicators: dict[str, Any]
+    alerts: list[AlertOut]
+
+    @classmethod
+    def of(cls, w: CompanyWatch) -> CompanyWatchOut:
+        """From one pass of the portfolio watch."""
+        return cls(
+            company_org_id=w.company_org_id,
+            company_name=w.company_name,
+            investments=list(w.investment_ids),
+            granted=w.granted,
+            refusal=w.refusal,
+            profile_as_of=w.profile_as_of,
+            profile=w.profile,
+            indicators=w.indicators,
+            alerts=[
+                AlertOut(kind=a.kind.value, severity=a.severity.value, params=a.params)
+                for a in w.alerts
+            ],
+        )
+
+
+class NeedIn(BaseModel):
+    """A financing need: instrument (equity | loan | lease | supply_chain), amount, stage
+    (seed | angel | a | b | c | growth | pre_ipo | mature; omit when not applicable), use."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    instrument: str = Field(max_length=16)
+    amount_yuan: Decimal
+    stage: str | None = Field(default=None, max_length=16)
+    use_of_funds: str = Field(min_length=1, max_length=500)
+
+
+class NeedOut(BaseModel):
+    id: str
+    instrument: str
+    amount_yuan: Decimal
+    stage: str | None
+    use_of_funds: str
+    sector_code: str | None
+    region_code: str | None
+
+
+class MandateIn(BaseModel):
+    """An investor's or a bank's mandate; empty lists and omitted bounds mean any."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    instruments: list[str] = Field(min_length=1, max_length=4)
+    sectors: list[str] = Field(default_factory=list, max_length=50)
+    stages: list[str] = Field(default_factory=list, max_length=8)
+    regions: list[str] = Field(default_factory=list, max_length=50)
+    ticket_min_yuan: Decimal | None = None
+    ticket_max_yuan: Decimal | None = None
+
+
+class ReasonOut(BaseModel):
+    criterion: str
+    met: bool
+    points: int
+    detail: str
+
+
+class MatchOut(BaseModel):
+    """One match: the other side's id and organisation, the score and every reason."""
+
+    need_id: str
+    mandate_id: str
+    counterparty_org_id: str
+    counterparty: str
+    score: int
+    reasons: list[ReasonOut]
+    amount_yuan: Decimal | None = None  # the need's amount (on the mandate side)
+
+
+def reasons_out(m: Match) -> list[ReasonOut]:
+    """The match's reasons as response rows."""
+    return [
+        ReasonOut(criterion=r.criterion, met=r.met, points=r.points, detail=r.detail)
+        for r in m.reasons
+    ]
+
+
+class LinkIn(BaseModel):
+    """投贷联动: the bank's product and the limit that opens when the equity round closes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: str = Field(max_length=36)
+    limit_yuan: Decimal
+
+
+class CloseRoundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: date
+
+
+class LinkOut(BaseModel):
+    id: str
+    bank_org_id: str
+    need_id: str
+    enterprise_org_id: str
+    product_id: str
+    limit_yuan: Decimal
+    condition: str
+    status: str
+    opened_on: date | None

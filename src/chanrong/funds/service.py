@@ -14,8 +14,99 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chanrong.core.errors import Conflict, NotFound, ValidationFailed
+from chanrong.funds.evaluation import (
+    GuideEvaluation,
+    PerformanceResult,
+    evaluate_guide_fund,
+    recorded_performance,
+)
+from chanrong.funds.exits import EXIT_KINDS, Realised, add_exit, exits_of, realised
+from chanrong.funds.links import close_round, link_loan_to_round, links_of
+from chanrong.funds.matchmaking import (
+    MandateInput,
+    MandateMatch,
+    NeedMatch,
+    mandates_of,
+    matches_for_mandate,
+    matches_for_need,
+    needs_of,
+    post_mandate,
+    post_need,
+)
+from chanrong.funds.monitoring import CompanyWatch, watch_portfolio
 from chanrong.funds.orm import Fund, FundFlow, FundNav
 from chanrong.funds.performance import CashFlow, FundMetricError, Performance, performance
+from chanrong.funds.records import (
+    InvestmentInput,
+    TermsInput,
+    add_close,
+    add_commitment,
+    add_investment,
+    closes_of,
+    commitments_of,
+    committed_total,
+    investments_of,
+    readable_fund,
+    set_terms,
+    sponsored_funds,
+    sub_funds,
+    terms_of,
+)
+from chanrong.funds.report import percent, ratio, render_report
+from chanrong.funds.report_pdf import render_pdf
+
+# Guide-fund structure, portfolio records and evaluation live in their own modules; the
+# routes, the console and other domains call them through this surface.
+__all__ = [
+    "EXIT_KINDS",
+    "CompanyWatch",
+    "GuideEvaluation",
+    "InvestmentInput",
+    "MandateInput",
+    "MandateMatch",
+    "NeedMatch",
+    "PerformanceResult",
+    "Realised",
+    "TermsInput",
+    "add_close",
+    "add_commitment",
+    "add_exit",
+    "add_flow",
+    "add_investment",
+    "add_nav",
+    "annual_evaluation",
+    "close_round",
+    "closes_of",
+    "commitments_of",
+    "committed_total",
+    "create_fund",
+    "evaluate_guide_fund",
+    "exits_of",
+    "fund_performance",
+    "funds_of",
+    "get_fund",
+    "investments_of",
+    "link_loan_to_round",
+    "links_of",
+    "mandates_of",
+    "matches_for_mandate",
+    "matches_for_need",
+    "needs_of",
+    "percent",
+    "post_mandate",
+    "post_need",
+    "ratio",
+    "readable_fund",
+    "realised",
+    "recorded_performance",
+    "render_pdf",
+    "render_report",
+    "set_terms",
+    "sponsored_funds",
+    "sub_funds",
+    "terms_of",
+    "watch_portfolio",
+]
 
 KINDS = ("guide_fund", "sub_fund", "vc", "pe")
 
@@ -96,3 +187,10 @@ def fund_performance(
         return performance(flows, nav.nav_fen, nav.on, index)
     except FundMetricError as exc:
         raise ValidationFailed(str(exc), field=exc.field) from None
+
+
+def annual_evaluation(session: Session, org_id: str, fund_id: str, year: int) -> GuideEvaluation:
+    """The guide fund's evaluation from the records dated up to the end of ``year``."""
+    if not 1990 <= year <= 2100:
+        raise ValidationFailed("year: between 1990 and 2100", field="year")
+    return evaluate_guide_fund(session, org_id, fund_id, as_of=date(year, 12, 31))

@@ -29,6 +29,7 @@ class Purpose(StrEnum):
     LEASING_BILLING = "leasing_billing"  # 租赁计费
     SUPPLY_CHAIN_FINANCE = "supply_chain_finance"  # 供应链金融
     JOINT_MODELLING = "joint_modelling"  # 联合建模 (federated: features stay on the platform)
+    INVESTMENT_MONITORING = "investment_monitoring"  # 投后管理 (a fund's portfolio company)
 
 
 class Category(StrEnum):
@@ -241,6 +242,17 @@ PURPOSE_DATASETS: dict[Purpose, frozenset[str]] = {
     # Joint modelling reads the operating profile the platform derives; its values only ever
     # enter encrypted arithmetic and partial scores (chanrong.federated.protocol).
     Purpose.JOINT_MODELLING: _datasets("derived.profile", "derived.quality", "derived.carbon"),
+    # A fund watching a portfolio company reads its operating indicators, not its credit score.
+    Purpose.INVESTMENT_MONITORING: _datasets(
+        "business.energy_bills",
+        "business.orders",
+        "business.invoices",
+        "business.payments",
+        "business.cloud_usage",
+        "derived.quality",
+        "derived.profile",
+        "derived.carbon",
+    ),
 }
 
 

@@ -21,6 +21,7 @@ class InstitutionType(StrEnum):
     INSURER = "insurer"
     LESSOR = "lessor"
     GUARANTOR = "guarantor"
+    FUND_MANAGER = "fund_manager"  # 基金管理人 (引导基金 / VC / PE)
 
 
 class AnalystType(StrEnum):

@@ -104,20 +104,41 @@ def platform_series(
     monthly energy bills; orders by buyer; payment delays are how late its customers pay
     (paid date against the invoice's due date).
     """
+    return org_series(
+        session,
+        principal,
+        loan.borrower_org_id,
+        as_of=as_of,
+        months=months,
+        purpose=DataPurpose.POST_LOAN_MONITORING,
+    )
+
+
+def org_series(
+    session: Session,
+    principal: Principal,
+    org_id: str,
+    *,
+    as_of: date,
+    purpose: DataPurpose,
+    months: int = 27,
+) -> BorrowerSeries:
+    """An enterprise's monthly series from its business records on the platform, each read
+    checked and logged by governance for ``purpose`` (贷后监控 for a bank's loan, 投后管理
+    for a fund's portfolio company); the detectors of ``monitoring`` judge it."""
     first = date(as_of.year, as_of.month, 1)
     start = add_months(first, -months)
     end = as_of + timedelta(days=1)
-    purpose = DataPurpose.POST_LOAN_MONITORING.value
 
     def read(kind: str) -> Sequence[Any]:
         return telemetry.records(
             session,
             principal,
-            org_id=loan.borrower_org_id,
+            org_id=org_id,
             kind=kind,
             start=start,
             end=end,
-            purpose=purpose,
+            purpose=purpose.value,
         )
 
     bills = read("energy_bills")

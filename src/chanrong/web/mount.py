@@ -17,6 +17,7 @@ from chanrong.web import (  # noqa: F401
     assets_messages,
     credit_messages,
     federated_messages,
+    funds_messages,
     guarantee_messages,
     leasing_messages,
     lending_messages,
@@ -42,6 +43,7 @@ from chanrong.web.pages import (
     contracts,
     enterprise,
     federated,
+    funds,
     guarantee,
     jobs,
     leasing,
@@ -80,6 +82,7 @@ ROUTERS = (
     contracts.router,
     leasing.router,
     federated.router,
+    funds.router,
 )
 
 

@@ -43,6 +43,7 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
             ("/console/valuations", "/console/pools"),
         ),
         NavItem("web.nav.leases", "/console/enterprise/leases", ("/console/leases",)),
+        NavItem("web.nav.needs", "/console/enterprise/needs"),
     ),
     OrgKind.FINANCIAL_INSTITUTION: (
         NavItem("web.nav.home", "/console"),
@@ -66,6 +67,7 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
         NavItem("web.nav.market", "/console/analyst/market"),
         NavItem("web.nav.programmes", "/console/analyst/programmes"),
         NavItem("web.nav.pilot", "/console/analyst/pilot"),
+        NavItem("web.nav.guide_funds", "/console/analyst/guide-funds", ("/console/funds",)),
     ),
 }
 
@@ -84,6 +86,13 @@ _LESSOR = (
     NavItem("web.nav.lease_bills", "/console/lessor/bills"),
 )
 
+# A fund manager (基金管理人) is a financial institution with its own sections.
+_FUND_MANAGER = (
+    NavItem("web.nav.home", "/console"),
+    NavItem("web.nav.funds", "/console/funds"),
+    NavItem("web.nav.mandates", "/console/mandates"),
+)
+
 _COMMON = (NavItem("web.nav.organisation", "/console/organisation"),)
 
 
@@ -93,6 +102,8 @@ def nav_for(principal: Principal) -> tuple[NavItem, ...]:
         return _GUARANTOR + _COMMON
     if principal.institution_type is InstitutionType.LESSOR:
         return _LESSOR + _COMMON
+    if principal.institution_type is InstitutionType.FUND_MANAGER:
+        return _FUND_MANAGER + _COMMON
     return _BY_KIND[principal.org_kind] + _COMMON
 
 

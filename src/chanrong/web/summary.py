@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from chanrong.carbon import service as carbon
 from chanrong.core.clock import utcnow
 from chanrong.credit import service as credit
+from chanrong.funds import service as funds
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
-from chanrong.identity.domain import OrgKind, Principal
+from chanrong.identity.domain import InstitutionType, OrgKind, Principal
 from chanrong.lending import service as lending
 
 
@@ -31,6 +32,8 @@ def figures(session: Session, principal: Principal) -> list[Figure]:
     kind = principal.org_kind
     if kind is OrgKind.ENTERPRISE:
         return _enterprise(session, principal)
+    if principal.institution_type is InstitutionType.FUND_MANAGER:
+        return _fund_manager(session, principal)
     if kind is OrgKind.FINANCIAL_INSTITUTION:
         return _institution(session, principal)
     if kind is OrgKind.PLATFORM_OPERATOR:
@@ -99,4 +102,13 @@ def _operator(session: Session, principal: Principal) -> list[Figure]:
             "/console/operator/catalog",
         ),
         Figure("web.log.size", str(governance.current_root(session).size), "/console/operator/log"),
+    ]
+
+
+def _fund_manager(session: Session, principal: Principal) -> list[Figure]:
+    rows = funds.funds_of(session, principal.org_id)
+    guides = sum(1 for f in rows if f.kind == "guide_fund")
+    return [
+        Figure("web.nav.funds", str(len(rows)), "/console/funds"),
+        Figure("web.funds.kind.guide_fund", str(guides), "/console/funds"),
     ]

@@ -1,0 +1,181 @@
+"""Funds in the console: the fund manager's funds, one fund's commitments, portfolio, exits
+and performance, a guide fund's evaluation (with each figure's records), and the government
+body's view of the guide funds it sponsors. Every figure comes from ``funds.service``; a fund
+the caller neither manages nor sponsors is a 404."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from chanrong.core.clock import utcnow
+from chanrong.core.errors import ChanrongError
+from chanrong.funds import service as funds
+from chanrong.identity.domain import OrgKind
+from chanrong.web import funds_messages  # noqa: F401  (registers the pages' words)
+from chanrong.web.auth import Page, page_for
+from chanrong.web.failures import error_page
+from chanrong.web.render import render
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+manager_page = page_for(OrgKind.FINANCIAL_INSTITUTION)
+reader_page = page_for(OrgKind.FINANCIAL_INSTITUTION, OrgKind.ANALYST)
+gov_page = page_for(OrgKind.ANALYST)
+
+
+@router.get("/funds", response_class=HTMLResponse)
+def fund_list(request: Request, p: Page = Depends(manager_page)) -> HTMLResponse:
+    """The organisation's funds with their size and the guide fund that seeded each."""
+    s, org = p.session, p.ctx.principal.org_id
+    rows = funds.funds_of(s, org)
+    terms = {f.id: funds.terms_of(s, f.id) for f in rows}
+    names = {f.id: f.name for f in rows}
+    return render(
+        request,
+        "funds/list.html",
+        p,
+        locale=p.locale,
+        rows=rows,
+        terms=terms,
+        names=names,
+        committed={f.id: funds.committed_total(s, f.id) for f in rows},
+    )
+
+
+@router.get("/funds/{fund_id}", response_class=HTMLResponse)
+def fund_page(request: Request, fund_id: str, p: Page = Depends(reader_page)) -> HTMLResponse:
+    """One fund: closes, commitments, portfolio with exits, and its performance."""
+    s = p.session
+    try:
+        fund = funds.readable_fund(s, p.ctx.principal.org_id, fund_id)
+    except ChanrongError as exc:
+        return error_page(request, p, exc)
+    investments = funds.investments_of(s, [fund.id])
+    exits = funds.exits_of(s, [i.id for i in investments])
+    return render(
+        request,
+        "funds/fund.html",
+        p,
+        locale=p.locale,
+        fund=fund,
+        closes=funds.closes_of(s, fund.id),
+        commitments=funds.commitments_of(s, fund.id),
+        investments=investments,
+        exits=exits,
+        names={i.id: i.company_name for i in investments},
+        perf=funds.recorded_performance(s, fund.id),
+        subs=funds.sub_funds(s, fund.id),
+        ratio=funds.ratio,
+        percent=funds.percent,
+    )
+
+
+@router.get("/funds/{fund_id}/evaluation", response_class=HTMLResponse)
+def evaluation_page(request: Request, fund_id: str, p: Page = Depends(reader_page)) -> HTMLResponse:
+    """A guide fund's evaluation: leverage, 返投, 投向, J-curve and performance, each with
+    the ids of its records, and the annual report for the last complete year."""
+    try:
+        e = funds.evaluate_guide_fund(p.session, p.ctx.principal.org_id, fund_id)
+    except ChanrongError as exc:
+        return error_page(request, p, exc)
+    return render(
+        request,
+        "funds/evaluation.html",
+        p,
+        locale=p.locale,
+        e=e,
+        ratio=funds.ratio,
+        percent=funds.percent,
+        report_year=utcnow().year - 1,
+    )
+
+
+@router.get("/analyst/guide-funds", response_class=HTMLResponse)
+def sponsored(request: Request, p: Page = Depends(gov_page)) -> HTMLResponse:
+    """The guide funds the government body sponsors, with their headline figures."""
+    s, org = p.session, p.ctx.principal.org_id
+    rows = [funds.evaluate_guide_fund(s, org, f.id) for f in funds.sponsored_funds(s, org)]
+    return render(
+        request,
+        "funds/sponsored.html",
+        p,
+        locale=p.locale,
+        rows=rows,
+        ratio=funds.ratio,
+        percent=funds.percent,
+    )
+
+
+@router.get("/funds/{fund_id}/report", response_class=HTMLResponse)
+def report_page(
+    request: Request, fund_id: str, year: int, p: Page = Depends(reader_page)
+) -> HTMLResponse:
+    """The annual evaluation report of ``year`` for the manager or the sponsor."""
+    try:
+        e = funds.annual_evaluation(p.session, p.ctx.principal.org_id, fund_id, year)
+    except ChanrongError as exc:
+        return error_page(request, p, exc)
+    pdf = f"/console/funds/{fund_id}/report.pdf?year={year}"
+    return HTMLResponse(funds.render_report(e, year, p.locale, pdf_href=pdf))
+
+
+@router.get("/funds/{fund_id}/report.pdf", response_class=Response)
+def report_pdf(fund_id: str, year: int, p: Page = Depends(reader_page)) -> Response:
+    """The annual evaluation report as PDF, for the same readers as the page."""
+    e = funds.annual_evaluation(p.session, p.ctx.principal.org_id, fund_id, year)
+    return Response(
+        funds.render_pdf(e, year, p.locale),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="evaluation-{fund_id}-{year}.pdf"'},
+    )
+
+
+@router.get("/funds/{fund_id}/monitoring", response_class=HTMLResponse)
+def monitoring_page(
+    request: Request, fund_id: str, p: Page = Depends(manager_page)
+) -> HTMLResponse:
+    """投后管理: each platform portfolio company's indicators and alerts under its live grant;
+    companies without one are listed with the reason and nothing of them is read."""
+    try:
+        rows = funds.watch_portfolio(p.session, p.ctx.principal, fund_id, as_of=utcnow().date())
+        fund = funds.get_fund(p.session, p.ctx.principal.org_id, fund_id)
+    except ChanrongError as exc:
+        return error_page(request, p, exc)
+    return render(request, "funds/monitoring.html", p, locale=p.locale, fund=fund, rows=rows)
+
+
+# -- matchmaking (供需对接) --------------------------------------------------------------------
+
+enterprise_page = page_for(OrgKind.ENTERPRISE)
+
+
+@router.get("/enterprise/needs", response_class=HTMLResponse)
+def enterprise_needs(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
+    """The enterprise's financing needs, each with the mandates that match it and why."""
+    s, org = p.session, p.ctx.principal.org_id
+    needs = funds.needs_of(s, org)
+    return render(
+        request,
+        "funds/needs.html",
+        p,
+        locale=p.locale,
+        needs=needs,
+        matches={n.id: funds.matches_for_need(s, org, n.id) for n in needs},
+        links=funds.links_of(s, org),
+    )
+
+
+@router.get("/mandates", response_class=HTMLResponse)
+def mandates(request: Request, p: Page = Depends(reader_page)) -> HTMLResponse:
+    """The organisation's mandates, each with the enterprises' needs that match it and why."""
+    s, org = p.session, p.ctx.principal.org_id
+    rows = funds.mandates_of(s, org)
+    return render(
+        request,
+        "funds/mandates.html",
+        p,
+        locale=p.locale,
+        mandates=rows,
+        matches={m.id: funds.matches_for_mandate(s, org, m.id) for m in rows},
+        links=funds.links_of(s, org),
+    )
