@@ -51,6 +51,7 @@ CALLERS: tuple[tuple[str, str, dict[str, str], str], ...] = (
     ("insurer", "financial_institution", {"institution_type": "insurer"}, "officer"),
     ("lessor", "financial_institution", {"institution_type": "lessor"}, "officer"),
     ("guarantor", "financial_institution", {"institution_type": "guarantor"}, "officer"),
+    ("fund manager", "financial_institution", {"institution_type": "fund_manager"}, "officer"),
     ("government", "analyst", {"analyst_type": "government"}, "officer"),
 )
 
