@@ -106,12 +106,15 @@ def seed_callers(session: Session) -> tuple[list[Caller], str]:
             body = "MA" + "".join(secrets.choice(CHARSET) for _ in range(6))
             extra["uscc"] = make_uscc("9", "1", "330500", body).code
         org = identity.create_organisation(
-            session, name=f"fuzz-{name}-{secrets.token_hex(3)}", kind=kind, **extra
+            session,
+            name=f"fuzz-{name.replace(' ', '-')}-{secrets.token_hex(3)}",
+            kind=kind,
+            **extra,
         )
         if kind == "enterprise":
             enterprise_id = org.id
         user = identity.create_user(
-            session, org_id=org.id, username=f"fuzz-{name}-{role}", roles=[role]
+            session, org_id=org.id, username=f"fuzz-{name.replace(' ', '-')}-{role}", roles=[role]
         )
         _, key = identity.create_api_key(session, user_id=user.id, name="fuzz")
         callers.append(Caller(f"{name} {role}", {"Authorization": f"Bearer {key}"}))
