@@ -76,9 +76,6 @@ class Settings(BaseSettings):
     # unless CHANRONG_SPARK_MASTER names a cluster) over the same files.
     profile_engine: Literal["duckdb", "spark"] = "duckdb"
     spark_master: str = Field(default="local[2]", description="PySpark master for profiles.")
-    # Raw telemetry kept per metric (months; 'metric=N' comma-separated, '*' for the rest);
-    # older raw points are replaced by 15-minute aggregates. Empty keeps everything raw.
-    telemetry_raw_months: str = Field(default="", description="e.g. 'power_kw=3,*=12'.")
 
     @field_validator("jwt_secret")
     @classmethod
