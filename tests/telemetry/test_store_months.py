@@ -134,3 +134,47 @@ def test_month_compaction_under_concurrent_ingest_loses_and_duplicates_nothing(
     assert _checksum(raw) == _checksum(after) == _checksum(want)
     assert store.physical_rows("o") == total
     assert store.days("o") == []
+
+
+def _daily_rows(table: pa.Table) -> list[tuple[object, ...]]:
+    """Rows of a daily table, floats to 9 significant digits (sums run in another order)."""
+    cols = ["device_id", "metric", "day", "n", "min", "max", "mean", "first", "last", "increase"]
+    return [
+        tuple(float(f"{v:.9g}") if isinstance(v, float) else v for v in row)
+        for row in zip(*(table.column(c).to_pylist() for c in cols), strict=True)
+    ]
+
+
+def test_daily_aggregates_from_rollups_equal_those_from_raw_points(
+    store: TelemetryStore,
+) -> None:
+    rng = np.random.default_rng(3)
+    start = datetime(2026, 1, 20, tzinfo=UTC)
+    n = 96 * 60  # 60 days at 15 minutes: January to March
+    counter = np.cumsum(rng.uniform(0, 5, n))
+    counter[2000:] -= counter[2000]  # a meter reset in February
+    store.write("o", points("m1", "energy_kwh", counter, start=start))
+    store.write("o", points("m1", "power_kw", rng.uniform(0, 50, n), start=start))
+    store.write("o", points("m2", "energy_kwh", counter * 2, start=start + timedelta(hours=1)))
+    windows = [
+        (None, None),
+        (datetime(2026, 1, 25, tzinfo=UTC), datetime(2026, 3, 10, tzinfo=UTC)),
+        (datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)),
+    ]
+    raw = [_daily_rows(store.daily("o", start=a, end=b)) for a, b in windows]
+    only = _daily_rows(store.daily("o", devices=["m1"], metrics=["energy_kwh"]))
+    store.compact_months("o", before=date(2026, 3, 1))
+    assert store.valid_rollup("o", date(2026, 1, 1)) is not None
+    assert store.valid_rollup("o", date(2026, 2, 1)) is not None
+    assert [_daily_rows(store.daily("o", start=a, end=b)) for a, b in windows] == raw
+    assert _daily_rows(store.daily("o", devices=["m1"], metrics=["energy_kwh"])) == only
+    # Late data in February: its rollup is no longer read, and the answer follows the data.
+    fix = points("m1", "power_kw", [999.0], start=datetime(2026, 2, 10, tzinfo=UTC))
+    store.write("o", fix)
+    assert store.valid_rollup("o", date(2026, 2, 1)) is None
+    got = store.daily("o", start=windows[2][0], end=windows[2][1], metrics=["power_kw"])
+    assert 999.0 in got.column("max").to_pylist()
+    store.compact_months("o", before=date(2026, 3, 1))
+    assert store.valid_rollup("o", date(2026, 2, 1)) is not None
+    again = store.daily("o", start=windows[2][0], end=windows[2][1], metrics=["power_kw"])
+    assert _daily_rows(again) == _daily_rows(got)

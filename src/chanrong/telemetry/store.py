@@ -40,6 +40,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import uuid6
 
+from chanrong.telemetry.rollups import MONTHLY_DAILY_SQL, ROLLUP_DIR, STITCH_SQL
+
 SCHEMA = pa.schema(
     [
         ("device_id", pa.string()),
@@ -424,6 +426,7 @@ class TelemetryStore:
                 os.close(fd)
             os.replace(tmp, final)
             _fsync_dir(directory)
+            self._write_rollup(org_id, month, final)
             for f in files:
                 f.unlink()
             for day_dir in {f.parent for f in day_files}:
@@ -436,6 +439,40 @@ class TelemetryStore:
             files_before += len(files)
         return CompactResult(partitions, files_before, rows_before, rows_after)
 
+    def rollup_dir(self, org_id: str, month: date) -> Path:
+        return self.root / ROLLUP_DIR / self.org_dir(org_id).name / f"month={month:%Y-%m}"
+
+    def _write_rollup(self, org_id: str, month: date, month_file: Path) -> None:
+        """The month's daily aggregates from its (new) month file, replacing older ones."""
+        directory = self.rollup_dir(org_id, month)
+        directory.mkdir(parents=True, exist_ok=True)
+        stem = month_file.name.removesuffix(_COMPACT_SUFFIX)
+        final = directory / f"daily-{stem}.parquet"
+        tmp = final.with_name(final.name + ".tmp")
+        points = "SELECT device_id, metric, ts, value FROM read_parquet(?)"
+        with duckdb.connect() as con:
+            con.sql("SET TimeZone = 'UTC'")
+            con.execute(
+                f"COPY ({MONTHLY_DAILY_SQL.format(points=points)}) TO '{_sql_path(tmp)}' "
+                f"(FORMAT parquet, COMPRESSION {self._codec()})",
+                [str(month_file)],
+            )
+        os.replace(tmp, final)
+        for old in directory.glob("daily-*.parquet"):
+            if old != final:
+                old.unlink(missing_ok=True)
+
+    def valid_rollup(self, org_id: str, month: date) -> Path | None:
+        """The month's daily rollup if it was computed from the month's only data now."""
+        month_files = self.month_files(org_id, month)
+        if len(month_files) != 1 or not month_files[0].name.endswith(_COMPACT_SUFFIX):
+            return None
+        if any(d.replace(day=1) == month for d in self.days(org_id)):
+            return None
+        stem = month_files[0].name.removesuffix(_COMPACT_SUFFIX)
+        rollup = self.rollup_dir(org_id, month) / f"daily-{stem}.parquet"
+        return rollup if rollup.exists() else None
+
     def _codec(self) -> str:
         if not re.fullmatch(r"[a-z0-9]+", self.compression):
             raise StoreError(f"compression: {self.compression!r} is not a codec name")
@@ -444,7 +481,11 @@ class TelemetryStore:
     # -- reading ----------------------------------------------------------------------------
 
     def _selected(
-        self, org_id: str, start: datetime | None, end: datetime | None
+        self,
+        org_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        skip_months: frozenset[date] = frozenset(),
     ) -> tuple[list[str], list[str]]:
         """(files needing no dedup, files needing dedup) for the days in [start, end)."""
         clean: list[str] = []
@@ -453,11 +494,11 @@ class TelemetryStore:
         hi = end.astimezone(UTC).date() if end else None
         by_month: dict[date, list[list[Path]]] = {}
         for d in self.days(org_id):
-            if (lo and d < lo) or (hi and d > hi):
+            if (lo and d < lo) or (hi and d > hi) or d.replace(day=1) in skip_months:
                 continue
             by_month.setdefault(d.replace(day=1), []).append(self.files(org_id, d))
         for m in self.months(org_id):
-            if (lo and m < lo.replace(day=1)) or (hi and m > hi):
+            if (lo and m < lo.replace(day=1)) or (hi and m > hi) or m in skip_months:
                 continue
             month_files = self.month_files(org_id, m)
             day_lists = by_month.pop(m, [])
@@ -484,9 +525,11 @@ class TelemetryStore:
         end: datetime | None = None,
         devices: Sequence[str] | None = None,
         metrics: Sequence[str] | None = None,
+        skip_months: frozenset[date] = frozenset(),
     ) -> tuple[str, list[object]] | None:
-        """SQL (and parameters) for the deduplicated points of one organisation, or None."""
-        clean, dirty = self._selected(org_id, start, end)
+        """SQL (and parameters) for the deduplicated points of one organisation, or None
+        (leaving out the months in ``skip_months``)."""
+        clean, dirty = self._selected(org_id, start, end, skip_months)
         if not clean and not dirty:
             return None
         where: list[str] = []
@@ -577,15 +620,63 @@ class TelemetryStore:
         """
 
         def read() -> pa.Table:
-            rel = self.relation_sql(org_id, start=start, end=end, devices=devices, metrics=metrics)
-            if rel is None:
-                return _DAILY_SCHEMA.empty_table()
-            sql, params = rel
+            rollups = self._rollups_within(org_id, start, end)
+            if not rollups:
+                rel = self.relation_sql(
+                    org_id, start=start, end=end, devices=devices, metrics=metrics
+                )
+                if rel is None:
+                    return _DAILY_SCHEMA.empty_table()
+                with duckdb.connect() as con:
+                    con.sql("SET TimeZone = 'UTC'")
+                    return con.sql(_DAILY_SQL.format(points=rel[0]), params=rel[1]).to_arrow_table()
+            # Whole months with a current rollup are read from it; the rest from raw points.
+            where: list[str] = []
+            filters: list[object] = []
+            if devices:
+                where.append("list_contains(?, device_id)")
+                filters.append(list(devices))
+            if metrics:
+                where.append("list_contains(?, metric)")
+                filters.append(list(metrics))
+            cond = (" WHERE " + " AND ".join(where)) if where else ""
+            parts = [
+                "SELECT device_id, metric, day, n, min, max, mean, first, last, increase "
+                f"FROM read_parquet(?, hive_partitioning = false){cond}"
+            ]
+            params: list[object] = [[str(p) for p in rollups.values()], *filters]
+            rel = self.relation_sql(
+                org_id,
+                start=start,
+                end=end,
+                devices=devices,
+                metrics=metrics,
+                skip_months=frozenset(rollups),
+            )
+            if rel is not None:
+                parts.append(MONTHLY_DAILY_SQL.format(points=rel[0]))
+                params += rel[1]
+            rows = " UNION ALL ".join(f"({p})" for p in parts)
             with duckdb.connect() as con:
                 con.sql("SET TimeZone = 'UTC'")
-                return con.sql(_DAILY_SQL.format(points=sql), params=params).to_arrow_table()
+                return con.sql(STITCH_SQL.format(rows=rows), params=params).to_arrow_table()
 
         return _retrying(read).cast(_DAILY_SCHEMA)
+
+    def _rollups_within(
+        self, org_id: str, start: datetime | None, end: datetime | None
+    ) -> dict[date, Path]:
+        """Current rollups of the months lying wholly inside [start, end)."""
+        out: dict[date, Path] = {}
+        for m in self.months(org_id):
+            first = datetime(m.year, m.month, 1, tzinfo=UTC)
+            nxt = datetime(m.year + m.month // 12, m.month % 12 + 1, 1, tzinfo=UTC)
+            if (start and start > first) or (end and end < nxt):
+                continue
+            rollup = self.valid_rollup(org_id, m)
+            if rollup is not None:
+                out[m] = rollup
+        return out
 
 
 _DAILY_SQL = """
