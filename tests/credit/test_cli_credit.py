@@ -90,3 +90,17 @@ def test_monitor_measures_a_model_and_names_an_unmonitorable_one(cli_env: Settin
     assert r.exit_code == 2 and "without its development distribution" in r.output
     r = runner.invoke(app, ["credit", "models"])
     assert "simulated-park" in r.output
+
+
+def test_profiles_name_an_unknown_engine(cli_env: Settings, tmp_path: Path) -> None:
+    from chanrong.simulate.config import preset
+    from chanrong.simulate.service import write_park
+
+    park = tmp_path / "tiny"
+    write_park(preset("tiny"), park)
+    runner = CliRunner()
+    args = ["credit", "profiles", "--park", str(park), "--as-of", "2024-03-01"]
+    r = runner.invoke(app, [*args, "--engine", "flink"])
+    assert r.exit_code == 2 and "engine" in r.output, r.output
+    r = runner.invoke(app, [*args, "--engine", "duckdb"])
+    assert r.exit_code == 0 and "stored" in r.output, r.output

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chanrong.credit.features import EVIDENCE, FEATURES, compute_profiles, duckdb_park, park_tables
+from chanrong.credit.features import EVIDENCE, FEATURES, compute_profiles, park_on
 from chanrong.simulate.config import preset
 from chanrong.simulate.service import write_park
 
@@ -39,13 +39,12 @@ def spark() -> Iterator[object]:
 
 
 def test_pyspark_computes_the_same_profiles_as_duckdb(spark: object, tmp_path: Path) -> None:
-    import ibis
-
     park = tmp_path / "tiny"
     write_park(preset("tiny"), park)
     as_of = [date(2024, 3, 1), date(2024, 3, 20)]
-    local = compute_profiles(duckdb_park(park), as_of)
-    on_spark = compute_profiles(park_tables(ibis.pyspark.connect(spark), park), as_of)
+    local = compute_profiles(park_on("duckdb", park), as_of)
+    # ``--engine spark``'s path: getOrCreate hands back the fixture's local session.
+    on_spark = compute_profiles(park_on("spark", park, spark_master="local[1]"), as_of)
     assert len(local) == len(on_spark) > 10
     assert list(on_spark["uscc"]) == list(local["uscc"])
     for col in (*FEATURES, *EVIDENCE):

@@ -254,6 +254,13 @@ def test_quality_from_the_command_line(cli_env: Plant) -> None:
     result = runner.invoke(app, ["quality", "run", "--org", "all", "--day", "2026-03-02"])
     assert result.exit_code == 0, result.output
     assert "scored 1 days of 1 enterprises" in result.output
+    compact = ["telemetry", "compact", "--org", cli_env.uscc, "--months-before"]
+    result = runner.invoke(app, [*compact, "2026-04-31"])
+    assert result.exit_code == 2 and "months_before" in result.output
+    result = runner.invoke(app, [*compact, "2026-04-01"])
+    assert result.exit_code == 0, result.output
+    assert "folded 1 months: 1 files, 96 rows → 96 distinct points" in result.output
+    assert store.days(cli_env.org_id) == [] and store.count(cli_env.org_id) == 96
 
 
 def test_load_a_simulated_park(cli_env: Plant, tmp_path: Path) -> None:

@@ -23,7 +23,9 @@ def test_points_land_in_org_and_day_partitions(store: TelemetryStore) -> None:
     res = store.write("org-a", table)
     assert res.points == 192
     assert res.days == [date(2026, 3, 2), date(2026, 3, 3)]
-    dirs = sorted(p.relative_to(store.root).as_posix() for p in store.root.glob("*/*"))
+    dirs = sorted(
+        p.relative_to(store.root).as_posix() for p in store.root.glob("*/*") if p.is_dir()
+    )
     assert dirs == ["org=org-a/day=2026-03-02", "org=org-a/day=2026-03-03"]
     assert store.count("org-a") == 192
     assert store.count("org-b") == 0

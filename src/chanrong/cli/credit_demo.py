@@ -117,16 +117,29 @@ def validate(
 def profiles(
     park: Annotated[Path, typer.Option(help="Simulated park directory")],
     as_of: Annotated[str, typer.Option(help="Profile date")],
+    engine: Annotated[
+        str | None,
+        typer.Option(help="duckdb or spark (default: CHANRONG_PROFILE_ENGINE, else duckdb)"),
+    ] = None,
 ) -> None:
     """Compute and store profiles for every registered enterprise found in a park."""
     day = as_date(as_of, "as_of")
+    conf = settings()
+    chosen = engine or conf.profile_engine
     with unit_of_work() as session, _progress() as progress:
         task = progress.add_task("profiles", total=None)
 
         def tick(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        stored = service.build_profiles_from_park(session, park, day, on_progress=tick)
+        stored = service.build_profiles_from_park(
+            session,
+            park,
+            day,
+            on_progress=tick,
+            engine=chosen,
+            spark_master=conf.spark_master,
+        )
     console.print(f"[green]stored[/] {len(stored)} profiles as of {day}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -75,6 +76,10 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated job names or prefixes ('lending.') to run; empty: all.",
     )
+    # Where profile features are computed: DuckDB in this process, or PySpark (local mode
+    # unless CHANRONG_SPARK_MASTER names a cluster) over the same files.
+    profile_engine: Literal["duckdb", "spark"] = "duckdb"
+    spark_master: str = Field(default="local[2]", description="PySpark master for profiles.")
 
     @field_validator("jwt_secret")
     @classmethod

@@ -474,6 +474,44 @@ def duckdb_park(park_dir: Path | str) -> ParkTables:
     return park_tables(ibis.duckdb.connect(), park_dir)
 
 
+ENGINES = ("duckdb", "spark")
+
+
+def spark_session(master: str = "local[2]") -> Any:
+    """A PySpark session for profiles (created once per process; UTC, no web UI).
+
+    Local mode binds to loopback only; a cluster master shares the same files when the
+    park or store lives on a filesystem every executor mounts.
+    """
+    import os
+
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    return (
+        SparkSession.builder.master(master)
+        .appName("chanrong-profiles")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .getOrCreate()
+    )
+
+
+def spark_park(park_dir: Path | str, *, master: str = "local[2]") -> ParkTables:
+    """The park's tables on PySpark (through Ibis): the same expressions, another engine."""
+    return park_tables(ibis.pyspark.connect(spark_session(master)), park_dir)
+
+
+def park_on(engine: str, park_dir: Path | str, *, spark_master: str = "local[2]") -> ParkTables:
+    """The park's tables on ``engine`` ('duckdb' or 'spark')."""
+    if engine == "duckdb":
+        return duckdb_park(park_dir)
+    if engine == "spark":
+        return spark_park(park_dir, master=spark_master)
+    raise ValueError(f"engine: {engine!r} is not one of {', '.join(ENGINES)}")
+
+
 def compute_profiles(t: ParkTables, dates: Sequence[date]) -> pd.DataFrame:
     """Execute the profile expressions and return a pandas frame sorted by (as_of, uscc)."""
     frame = profiles_expr(t, dates).to_pandas()

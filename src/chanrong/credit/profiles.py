@@ -97,10 +97,15 @@ def build_profiles_from_park(
     as_of: date,
     *,
     on_progress: Callable[[int, int], None] | None = None,
+    engine: str = "duckdb",
+    spark_master: str = "local[2]",
 ) -> list[ProfileSnapshot]:
-    """Compute every enterprise's profile from a park's Parquet (DuckDB) and store those
-    whose USCC belongs to a registered organisation."""
-    frame = feats.compute_profiles(feats.duckdb_park(park_dir), [as_of])
+    """Compute every enterprise's profile from a park's Parquet (on DuckDB, or PySpark with
+    ``engine='spark'``) and store those whose USCC belongs to a registered organisation."""
+    if engine not in feats.ENGINES:
+        raise ValidationFailed(f"engine: one of {', '.join(feats.ENGINES)}", field="engine")
+    tables = feats.park_on(engine, park_dir, spark_master=spark_master)
+    frame = feats.compute_profiles(tables, [as_of])
     out = []
     for i, row in enumerate(frame.itertuples(index=False)):
         org = identity.find_enterprise_by_uscc(session, str(row.uscc))

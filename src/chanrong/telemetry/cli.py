@@ -352,11 +352,27 @@ def _show(org_id: str, start: date | None, end: date | None, scope: str) -> None
 def compact(
     org: Annotated[str, typer.Option(help="Organisation id or USCC")],
     day: Annotated[str | None, typer.Option(help="Only this day YYYY-MM-DD")] = None,
+    months_before: Annotated[
+        str | None,
+        typer.Option(
+            "--months-before",
+            help="Then fold every month ending before this day YYYY-MM-DD into one file",
+        ),
+    ] = None,
 ) -> None:
-    """Merge each day's files into one deduplicated file (after quality was computed)."""
+    """Merge each day's files into one deduplicated file (after quality was computed);
+    with --months-before, also fold finished months (migrates a store of day files)."""
     org_id = _org_id(org)
-    res = service.open_store(settings()).compact(org_id, _date(day, "day"))
+    cutoff = _date(months_before, "months_before")
+    store = service.open_store(settings())
+    res = store.compact(org_id, _date(day, "day"))
     console.print(
         f"[green]compacted[/] {res.partitions} days: {res.files_before} files, "
         f"{res.rows_before:,} rows → {res.rows_after:,} distinct points"
     )
+    if cutoff is not None:
+        res = store.compact_months(org_id, before=cutoff)
+        console.print(
+            f"[green]folded[/] {res.partitions} months: {res.files_before} files, "
+            f"{res.rows_before:,} rows → {res.rows_after:,} distinct points"
+        )

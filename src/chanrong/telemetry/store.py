@@ -7,6 +7,15 @@ UUIDv7, so they sort by creation: on a duplicate (device_id, metric, ts) the new
 at read time, which makes re-ingestion idempotent and lets late data correct earlier data.
 ``compact`` rewrites a day's files into one deduplicated ``.c.parquet`` file; reads of a
 partition holding only that file skip the deduplication.
+
+At park scale one directory per day holds too many small files, so ``compact_months`` folds
+the day partitions of finished months into ``<root>/org=<org_id>/month=YYYY-MM/<uuid7>.c.parquet``
+(one file per firm and month, tens to hundreds of MB at thousands of devices). It writes the
+new file first (staged, fsync'd, renamed) and only then removes what it merged; in between a
+reader sees the month file and the day files together, which the newest-file-wins dedup reads
+as the same points, and a reader whose listed file vanished is run again (``_retrying``).
+Writes keep landing in day partitions (late data for an old month too); the next run folds
+them in. Existing day layouts are read as before and folded by the same job.
 """
 
 # SQL here is assembled from fixed fragments only; every user value is a bound parameter.
@@ -14,9 +23,12 @@ partition holding only that file skip the deduplication.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,6 +40,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import uuid6
 
+from chanrong.telemetry.rollups import MONTHLY_DAILY_SQL, ROLLUP_DIR, STITCH_SQL
+
 SCHEMA = pa.schema(
     [
         ("device_id", pa.string()),
@@ -38,6 +52,7 @@ SCHEMA = pa.schema(
 )
 _SAFE_ORG = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _COMPACT_SUFFIX = ".c.parquet"
+_STALE_TMP_S = 3600  # a staged file this old belongs to a writer that died, not a live one
 
 
 class StoreError(ValueError):
@@ -200,6 +215,25 @@ class TelemetryStore:
         d = self.org_dir(org_id) / f"day={day.isoformat()}"
         return sorted(d.glob("*.parquet")) if d.exists() else []
 
+    def months(self, org_id: str) -> list[date]:
+        """First days of the months compacted into month partitions for ``org_id``."""
+        base = self.org_dir(org_id)
+        if not base.exists():
+            return []
+        return sorted(
+            date.fromisoformat(p.name[6:] + "-01") for p in base.glob("month=*") if p.is_dir()
+        )
+
+    def month_files(self, org_id: str, month: date) -> list[Path]:
+        d = self.org_dir(org_id) / f"month={month:%Y-%m}"
+        return sorted(d.glob("*.parquet")) if d.exists() else []
+
+    def all_files(self, org_id: str) -> list[Path]:
+        """Every data file of ``org_id`` (day and month partitions)."""
+        return [f for m in self.months(org_id) for f in self.month_files(org_id, m)] + [
+            f for d in self.days(org_id) for f in self.files(org_id, d)
+        ]
+
     # -- writing ----------------------------------------------------------------------------
 
     def write(
@@ -239,12 +273,31 @@ class TelemetryStore:
             for tmp, _ in staged:
                 tmp.unlink(missing_ok=True)
             raise
-        for tmp, final in staged:
-            os.replace(tmp, final)
+        finals: list[Path] = []
+        with self._naming(org_id, exclusive=False):
+            # Named at the rename, under the lock a compaction takes to name its output and
+            # list its inputs: a file it did not merge always sorts after its output and wins.
+            for tmp, staged_as in staged:
+                final = staged_as.with_name(f"{uuid6.uuid7().hex}.parquet")
+                os.replace(tmp, final)
+                finals.append(final)
         if durable:
-            for directory in {final.parent for _, final in staged}:
+            for directory in {final.parent for final in finals}:
                 _fsync_dir(directory)
-        return WriteResult(points, tuple(final for _, final in staged))
+        return WriteResult(points, tuple(finals))
+
+    @contextmanager
+    def _naming(self, org_id: str, *, exclusive: bool) -> Iterator[None]:
+        """Writers (shared) and compactions (exclusive) of one organisation, briefly: the
+        first name and publish their files, the second names its output and lists its inputs."""
+        base = self.org_dir(org_id)
+        base.mkdir(parents=True, exist_ok=True)
+        fd = os.open(base / ".naming.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     def _stage(
         self,
@@ -255,11 +308,19 @@ class TelemetryStore:
         suffix: str = ".parquet",
         stem: str | None = None,
     ) -> tuple[Path, Path]:
-        directory.mkdir(parents=True, exist_ok=True)
         final = directory / f"{stem or uuid6.uuid7().hex}{suffix}"
         tmp = final.with_name(final.name + ".tmp")
         try:
-            pq.write_table(table, tmp, compression=self.compression, write_statistics=True)
+            for attempt in range(3):
+                directory.mkdir(parents=True, exist_ok=True)
+                try:
+                    pq.write_table(table, tmp, compression=self.compression, write_statistics=True)
+                    break
+                except FileNotFoundError:
+                    # A month compaction removed the emptied day directory between mkdir and
+                    # write; once the staged file is in it, it is not empty and stays.
+                    if attempt == 2:
+                        raise
             if durable:
                 fd = os.open(tmp, os.O_RDONLY)
                 try:
@@ -280,13 +341,17 @@ class TelemetryStore:
         Only the files that were merged are removed afterwards; files written meanwhile stay.
         """
         partitions = files_before = rows_before = rows_after = 0
+        if not self.org_dir(org_id).exists():
+            return CompactResult(0, 0, 0, 0)
         for d in [day] if day else self.days(org_id):
-            files = self.files(org_id, d)
+            with self._naming(org_id, exclusive=True):
+                # Named before listing, under the lock writers publish under: a file not
+                # listed here sorts after the output and still wins.
+                stem = uuid6.uuid7().hex
+                files = self.files(org_id, d)
             if not files or (len(files) == 1 and files[0].name.endswith(_COMPACT_SUFFIX)):
                 continue
             directory = files[0].parent
-            # Named before the merge: a file written meanwhile sorts after it and still wins.
-            stem = uuid6.uuid7().hex
             with duckdb.connect() as con:
                 rows_before += int(
                     con.sql(
@@ -305,32 +370,156 @@ class TelemetryStore:
             _fsync_dir(directory)
             for f in files:
                 f.unlink()
-            for stale in directory.glob("*.tmp"):
-                stale.unlink()
+            _remove_stale_tmp(directory)
             _fsync_dir(directory)
             partitions += 1
             files_before += len(files)
             rows_after += len(merged)
         return CompactResult(partitions, files_before, rows_before, rows_after)
 
+    def compact_months(self, org_id: str, *, before: date) -> CompactResult:
+        """Fold the day partitions (and any earlier month file) of every month that ends before
+        ``before`` into one deduplicated file per month; returns what it merged.
+
+        Files are listed once per month, merged by DuckDB straight to a staged Parquet file
+        (streamed, so a month larger than memory spills instead of failing), renamed into the
+        month partition, and only then are the merged files removed. Files written meanwhile
+        (UUIDv7 names newer than the merge's) are not listed, stay, and win on read.
+        """
+        cutoff = before.replace(day=1)
+        if not self.org_dir(org_id).exists():
+            return CompactResult(0, 0, 0, 0)
+        with self._naming(org_id, exclusive=True):
+            # Named before listing, under the writers' lock (see ``compact``).
+            stem = uuid6.uuid7().hex
+            todo: dict[date, list[Path]] = {}
+            for d in self.days(org_id):
+                if d < cutoff:
+                    todo.setdefault(d.replace(day=1), []).extend(self.files(org_id, d))
+            listed = {m: self.month_files(org_id, m) for m in todo}
+        partitions = files_before = rows_before = rows_after = 0
+        for month, day_files in sorted(todo.items()):
+            files = listed[month] + day_files
+            if not day_files:
+                continue
+            directory = self.org_dir(org_id) / f"month={month:%Y-%m}"
+            directory.mkdir(parents=True, exist_ok=True)
+            final = directory / f"{stem}{_COMPACT_SUFFIX}"
+            tmp = final.with_name(final.name + ".tmp")
+            names = [str(f) for f in files]
+            with duckdb.connect() as con:
+                con.sql("SET TimeZone = 'UTC'")
+                rows_before += int(
+                    con.sql("SELECT count(*) FROM read_parquet(?)", params=[names]).fetchall()[0][0]
+                )
+                con.execute(
+                    "COPY ("
+                    + _dedup_sql("read_parquet(?, filename=true)", "")
+                    + " ORDER BY 1, 2, 3)"
+                    f" TO '{_sql_path(tmp)}' (FORMAT parquet, COMPRESSION {self._codec()})",
+                    [names],
+                )
+                rows_after += int(
+                    con.sql("SELECT count(*) FROM read_parquet(?)", params=[str(tmp)]).fetchall()[
+                        0
+                    ][0]
+                )
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, final)
+            _fsync_dir(directory)
+            self._write_rollup(org_id, month, final)
+            for f in files:
+                f.unlink()
+            for day_dir in {f.parent for f in day_files}:
+                _remove_stale_tmp(day_dir)
+                # Fails, harmlessly, when a writer put a file there meanwhile.
+                with suppress(OSError):
+                    day_dir.rmdir()
+            _fsync_dir(self.org_dir(org_id))
+            partitions += 1
+            files_before += len(files)
+        return CompactResult(partitions, files_before, rows_before, rows_after)
+
+    def rollup_dir(self, org_id: str, month: date) -> Path:
+        return self.root / ROLLUP_DIR / self.org_dir(org_id).name / f"month={month:%Y-%m}"
+
+    def _write_rollup(self, org_id: str, month: date, month_file: Path) -> None:
+        """The month's daily aggregates from its (new) month file, replacing older ones."""
+        directory = self.rollup_dir(org_id, month)
+        directory.mkdir(parents=True, exist_ok=True)
+        stem = month_file.name.removesuffix(_COMPACT_SUFFIX)
+        final = directory / f"daily-{stem}.parquet"
+        tmp = final.with_name(final.name + ".tmp")
+        points = "SELECT device_id, metric, ts, value FROM read_parquet(?)"
+        with duckdb.connect() as con:
+            con.sql("SET TimeZone = 'UTC'")
+            con.execute(
+                f"COPY ({MONTHLY_DAILY_SQL.format(points=points)}) TO '{_sql_path(tmp)}' "
+                f"(FORMAT parquet, COMPRESSION {self._codec()})",
+                [str(month_file)],
+            )
+        os.replace(tmp, final)
+        for old in directory.glob("daily-*.parquet"):
+            if old != final:
+                old.unlink(missing_ok=True)
+
+    def valid_rollup(self, org_id: str, month: date) -> Path | None:
+        """The month's daily rollup if it was computed from the month's only data now."""
+        month_files = self.month_files(org_id, month)
+        if len(month_files) != 1 or not month_files[0].name.endswith(_COMPACT_SUFFIX):
+            return None
+        if any(d.replace(day=1) == month for d in self.days(org_id)):
+            return None
+        stem = month_files[0].name.removesuffix(_COMPACT_SUFFIX)
+        rollup = self.rollup_dir(org_id, month) / f"daily-{stem}.parquet"
+        return rollup if rollup.exists() else None
+
+    def _codec(self) -> str:
+        if not re.fullmatch(r"[a-z0-9]+", self.compression):
+            raise StoreError(f"compression: {self.compression!r} is not a codec name")
+        return self.compression
+
     # -- reading ----------------------------------------------------------------------------
 
     def _selected(
-        self, org_id: str, start: datetime | None, end: datetime | None
+        self,
+        org_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        skip_months: frozenset[date] = frozenset(),
     ) -> tuple[list[str], list[str]]:
         """(files needing no dedup, files needing dedup) for the days in [start, end)."""
         clean: list[str] = []
         dirty: list[str] = []
         lo = start.astimezone(UTC).date() if start else None
         hi = end.astimezone(UTC).date() if end else None
+        by_month: dict[date, list[list[Path]]] = {}
         for d in self.days(org_id):
-            if (lo and d < lo) or (hi and d > hi):
+            if (lo and d < lo) or (hi and d > hi) or d.replace(day=1) in skip_months:
                 continue
-            files = self.files(org_id, d)
-            if len(files) == 1 and files[0].name.endswith(_COMPACT_SUFFIX):
-                clean.append(str(files[0]))
+            by_month.setdefault(d.replace(day=1), []).append(self.files(org_id, d))
+        for m in self.months(org_id):
+            if (lo and m < lo.replace(day=1)) or (hi and m > hi) or m in skip_months:
+                continue
+            month_files = self.month_files(org_id, m)
+            day_lists = by_month.pop(m, [])
+            if len(month_files) == 1 and not any(day_lists):
+                clean.append(str(month_files[0]))
             else:
-                dirty.extend(str(f) for f in files)
+                # The month file and day files of the same month may hold the same points
+                # (a compaction in progress, late data): one deduplicated read.
+                dirty.extend(str(f) for f in month_files)
+                dirty.extend(str(f) for files in day_lists for f in files)
+        for day_lists in by_month.values():
+            for files in day_lists:
+                if len(files) == 1 and files[0].name.endswith(_COMPACT_SUFFIX):
+                    clean.append(str(files[0]))
+                else:
+                    dirty.extend(str(f) for f in files)
         return clean, dirty
 
     def relation_sql(
@@ -341,9 +530,11 @@ class TelemetryStore:
         end: datetime | None = None,
         devices: Sequence[str] | None = None,
         metrics: Sequence[str] | None = None,
+        skip_months: frozenset[date] = frozenset(),
     ) -> tuple[str, list[object]] | None:
-        """SQL (and parameters) for the deduplicated points of one organisation, or None."""
-        clean, dirty = self._selected(org_id, start, end)
+        """SQL (and parameters) for the deduplicated points of one organisation, or None
+        (leaving out the months in ``skip_months``)."""
+        clean, dirty = self._selected(org_id, start, end, skip_months)
         if not clean and not dirty:
             return None
         where: list[str] = []
@@ -411,7 +602,7 @@ class TelemetryStore:
 
     def physical_rows(self, org_id: str) -> int:
         """Rows on disk, duplicates included (what compaction reduces)."""
-        files = [str(f) for d in self.days(org_id) for f in self.files(org_id, d)]
+        files = [str(f) for f in self.all_files(org_id)]
         if not files:
             return 0
         with duckdb.connect() as con:
@@ -434,15 +625,63 @@ class TelemetryStore:
         """
 
         def read() -> pa.Table:
-            rel = self.relation_sql(org_id, start=start, end=end, devices=devices, metrics=metrics)
-            if rel is None:
-                return _DAILY_SCHEMA.empty_table()
-            sql, params = rel
+            rollups = self._rollups_within(org_id, start, end)
+            if not rollups:
+                rel = self.relation_sql(
+                    org_id, start=start, end=end, devices=devices, metrics=metrics
+                )
+                if rel is None:
+                    return _DAILY_SCHEMA.empty_table()
+                with duckdb.connect() as con:
+                    con.sql("SET TimeZone = 'UTC'")
+                    return con.sql(_DAILY_SQL.format(points=rel[0]), params=rel[1]).to_arrow_table()
+            # Whole months with a current rollup are read from it; the rest from raw points.
+            where: list[str] = []
+            filters: list[object] = []
+            if devices:
+                where.append("list_contains(?, device_id)")
+                filters.append(list(devices))
+            if metrics:
+                where.append("list_contains(?, metric)")
+                filters.append(list(metrics))
+            cond = (" WHERE " + " AND ".join(where)) if where else ""
+            parts = [
+                "SELECT device_id, metric, day, n, min, max, mean, first, last, increase "
+                f"FROM read_parquet(?, hive_partitioning = false){cond}"
+            ]
+            params: list[object] = [[str(p) for p in rollups.values()], *filters]
+            rel = self.relation_sql(
+                org_id,
+                start=start,
+                end=end,
+                devices=devices,
+                metrics=metrics,
+                skip_months=frozenset(rollups),
+            )
+            if rel is not None:
+                parts.append(MONTHLY_DAILY_SQL.format(points=rel[0]))
+                params += rel[1]
+            rows = " UNION ALL ".join(f"({p})" for p in parts)
             with duckdb.connect() as con:
                 con.sql("SET TimeZone = 'UTC'")
-                return con.sql(_DAILY_SQL.format(points=sql), params=params).to_arrow_table()
+                return con.sql(STITCH_SQL.format(rows=rows), params=params).to_arrow_table()
 
         return _retrying(read).cast(_DAILY_SCHEMA)
+
+    def _rollups_within(
+        self, org_id: str, start: datetime | None, end: datetime | None
+    ) -> dict[date, Path]:
+        """Current rollups of the months lying wholly inside [start, end)."""
+        out: dict[date, Path] = {}
+        for m in self.months(org_id):
+            first = datetime(m.year, m.month, 1, tzinfo=UTC)
+            nxt = datetime(m.year + m.month // 12, m.month % 12 + 1, 1, tzinfo=UTC)
+            if (start and start > first) or (end and end < nxt):
+                continue
+            rollup = self.valid_rollup(org_id, m)
+            if rollup is not None:
+                out[m] = rollup
+        return out
 
 
 _DAILY_SQL = """
@@ -478,21 +717,43 @@ _DAILY_SCHEMA = pa.schema(
 T = TypeVar("T")
 
 
-def _retrying(read: Callable[[], T], attempts: int = 3) -> T:
-    """Run a read again when a file it listed was removed meanwhile by a compaction."""
+def _retrying(read: Callable[[], T], attempts: int = 6) -> T:
+    """Run a read again when a file it listed was removed meanwhile by a compaction.
+
+    Each retry lists the files afresh; the short growing pause lets a compaction that is
+    removing the files it merged finish doing so.
+    """
     for attempt in range(attempts):
         try:
             return read()
         except duckdb.IOException:
             if attempt == attempts - 1:
                 raise
+            time.sleep(0.005 * 2**attempt)
     raise AssertionError("unreachable")
 
 
 def _dedup_sql(source: str, cond: str) -> str:
-    # The newest file (UUIDv7 names sort by time) wins on a duplicate key.
+    # The newest file (UUIDv7 names sort by time) wins on a duplicate key; by the file's name,
+    # not its path, since a month file and day files of the same month live in different dirs.
     return (
         f"SELECT device_id, metric, ts, value FROM {source}{cond} "
         "QUALIFY row_number() OVER (PARTITION BY device_id, metric, ts "
-        "ORDER BY filename DESC) = 1"
+        "ORDER BY parse_filename(filename) DESC) = 1"
     )
+
+
+def _sql_path(path: Path) -> str:
+    # COPY ... TO takes no bound parameter for its target; the path is ours (root, a safe org
+    # id, a month and a UUID), and quotes are doubled all the same.
+    return str(path).replace("'", "''")
+
+
+def _remove_stale_tmp(directory: Path) -> None:
+    """Remove staged files left by writers that died (old ones only: a live writer's staged
+    file is renamed into place moments later, and removing it would fail that write)."""
+    now = datetime.now(UTC).timestamp()
+    for stale in directory.glob("*.tmp"):
+        with suppress(FileNotFoundError):
+            if now - stale.stat().st_mtime > _STALE_TMP_S:
+                stale.unlink()
