@@ -16,6 +16,10 @@ reader sees the month file and the day files together, which the newest-file-win
 as the same points, and a reader whose listed file vanished is run again (``_retrying``).
 Writes keep landing in day partitions (late data for an old month too); the next run folds
 them in. Existing day layouts are read as before and folded by the same job.
+
+One idea at about 650 lines: the store's files, how they are named, written, folded and read
+back, which share one naming lock and one layout; the pure parts live in ``points`` (the Arrow
+shape and batch checks) and ``rollups`` (the monthly daily-aggregate SQL).
 """
 
 # SQL here is assembled from fixed fragments only; every user value is a bound parameter.
