@@ -79,3 +79,56 @@ def grant_insurer(db: Database, ent: Member, insurer_org_id: str) -> str:
             valid_until=datetime.now(UTC) + timedelta(days=30),
         )
         return g.id
+
+
+def insured_book(db: Database, settings: Settings, ent: Member, insurer: Member) -> dict[str, str]:
+    """The whole story, through the services: fleet, consent, a claims-fitted model version
+    (from the simulated park's evaluation), quote, bind, a re-rating, a claim and the day's
+    safety profile. Returns the ids the pages link to."""
+    from decimal import Decimal
+
+    from chanrong.demo.insurance_pricing import evaluate, simulated_book
+    from chanrong.insurance import calibration, policies, risk
+    from chanrong.insurance import service as insurance
+
+    insured_fleet(db, settings, ent)
+    grant_insurer(db, ent, insurer.org_id)
+    ev = evaluate(simulated_book(30, seed=7))
+    store = telemetry.open_store(settings)
+    with db.unit_of_work() as s:
+        officer = identity.authenticate_api_key(s, insurer.key)
+        insured = identity.authenticate_api_key(s, ent.key)
+        calibration.register(
+            s,
+            officer,
+            model=ev.model.to_json(),
+            validation=ev.to_json(),
+            exposures=ev.train_rows,
+            claims=ev.train_claims,
+        )
+        q = insurance.quote(
+            s,
+            officer,
+            store,
+            org_id=ent.org_id,
+            base_premium=Decimal("20000.00"),
+            start=date(2026, 9, 1),
+            end=date(2027, 9, 1),
+        )
+        p = policies.bind(s, insured, q.id, instalments=4)
+        policies.rerate(s, officer, store, p.id, date(2026, 9, 21))
+        policies.pay_claim(
+            s,
+            officer,
+            p.id,
+            claim_id="CL-1",
+            loss_date=date(2026, 9, 18),
+            cause="breakdown",
+            amount="8800.50",
+            device_id="cnc-bad",
+        )
+        risk.compute_profile(s, store, ent.org_id, PROFILE_DAY)
+        alert = next(
+            a for a in risk.risk_of(s, officer, ent.org_id).alerts if a.code == "fault_burst"
+        )
+        return {"policy": p.id, "quote": q.id, "alert": alert.id}

@@ -30,6 +30,7 @@ from chanrong.web.pages import (
     contracts,
     enterprise,
     guarantee,
+    insurance,
     jobs,
     loans,
     log_entry,
@@ -64,6 +65,7 @@ ROUTERS = (
     guarantee.router,
     assets.router,
     contracts.router,
+    insurance.router,
 )
 
 

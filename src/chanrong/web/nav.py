@@ -42,6 +42,7 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
             "/console/enterprise/assets",
             ("/console/valuations", "/console/pools"),
         ),
+        NavItem("web.nav.safety", "/console/enterprise/safety"),
     ),
     OrgKind.FINANCIAL_INSTITUTION: (
         NavItem("web.nav.home", "/console"),
@@ -75,6 +76,16 @@ _GUARANTOR = (
     NavItem("web.nav.guar_schemes", "/console/guarantor/schemes"),
 )
 
+# An insurer (保险机构) has its own sections: policies, risk, alerts, claims, pricing.
+_INSURER = (
+    NavItem("web.nav.home", "/console"),
+    NavItem("web.nav.ins_book", "/console/insurer/book", ("/console/insurer/policies",)),
+    NavItem("web.nav.ins_portfolio", "/console/insurer/portfolio"),
+    NavItem("web.nav.ins_alerts", "/console/insurer/alerts"),
+    NavItem("web.nav.ins_claims", "/console/insurer/claims"),
+    NavItem("web.nav.ins_pricing", "/console/insurer/pricing"),
+)
+
 _COMMON = (NavItem("web.nav.organisation", "/console/organisation"),)
 
 
@@ -82,6 +93,8 @@ def nav_for(principal: Principal) -> tuple[NavItem, ...]:
     """The menu of a signed-in user: their organisation kind's sections, then their own org."""
     if principal.institution_type is InstitutionType.GUARANTOR:
         return _GUARANTOR + _COMMON
+    if principal.institution_type is InstitutionType.INSURER:
+        return _INSURER + _COMMON
     return _BY_KIND[principal.org_kind] + _COMMON
 
 
