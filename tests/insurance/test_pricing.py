@@ -57,3 +57,13 @@ def test_gini_of_a_perfect_order_is_one_and_of_the_reverse_minus_one() -> None:
     a = np.array([0, 0, 1, 5, 10.0])
     assert normalized_gini(a, a) == pytest.approx(1.0)
     assert normalized_gini(a, -a) == pytest.approx(-1.0)
+
+
+def test_an_undefined_auc_is_stored_as_null_not_nan() -> None:
+    rows = [x for x, _ in exposures(simulated_book(12, seed=3), 0)][:3]
+    claimed = [type(r)(**{**{f: getattr(r, f) for f in r.__dataclass_fields__}, "claims": 1,
+                          "paid_fen": 100}) for r in rows]  # fmt: skip
+    from chanrong.insurance.pricing import validate
+
+    doc = validate(claimed, [1.0, 2.0, 3.0]).to_json()
+    assert doc["auc"] is None and json.dumps(doc, allow_nan=False)

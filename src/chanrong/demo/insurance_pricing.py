@@ -10,6 +10,7 @@ machines, so the two can be compared in one run.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,10 @@ from chanrong.insurance.pricing import Exposure, GlmModel, Validation, fit, vali
 from chanrong.insurance.quality import DeviceStats, device_index
 from chanrong.simulate import ParkConfig, plan_park
 from chanrong.simulate.claims import DeviceYear, SimulatedClaims, simulate_claims
+
+
+def _r(x: float) -> float | None:
+    return None if math.isnan(x) else round(x, 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +47,11 @@ class PricingEvaluation:
             "train": {"rows": self.train_rows, "claims": self.train_claims},
             "model": {
                 **self.model_validation.to_json(),
-                "spearman_truth": round(self.model_spearman, 4),
+                "spearman_truth": _r(self.model_spearman),
             },
             "handset": {
                 **self.handset_validation.to_json(),
-                "spearman_truth": round(self.handset_spearman, 4),
+                "spearman_truth": _r(self.handset_spearman),
             },
         }
 

@@ -210,7 +210,10 @@ def normalized_gini(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> float:
 
     if a.sum() <= 0:
         return float("nan")
-    return _g(p) / _g(a)
+    best = _g(a)
+    if best == 0:  # every row lost the same: no order to find
+        return float("nan")
+    return _g(p) / best
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,8 +230,9 @@ class Validation:
         return {
             "rows": self.rows,
             "claims": self.claims,
-            "auc": round(self.auc, 4),
-            "gini": round(self.gini, 4),
+            # Undefined (all or no rows claimed) is stored as null: JSON has no NaN.
+            "auc": None if math.isnan(self.auc) else round(self.auc, 4),
+            "gini": None if math.isnan(self.gini) else round(self.gini, 4),
             "deciles": self.deciles,
         }
 
