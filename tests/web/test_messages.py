@@ -68,6 +68,13 @@ def test_keys_built_from_values_cover_every_value() -> None:
     families["web.trade.flag"] = [f.value for f in TermFlag]
     families["web.trade.sstate"] = [s.value for s in StatementState]
     families["web.trade.lstate"] = [s.value for s in LineState]
+    from chanrong.insurance import safety
+
+    families["web.ins.band"] = ["low", "elevated", "high"]
+    families["web.ins.check"] = list(safety.POINTS)
+    families["web.ins.code"] = list(safety.POINTS)
+    families["web.ins.severity"] = ["high", "medium"]
+    families["web.ins.state"] = ["bound"]
     for family, values in families.items():
         for value in values:
             for loc in i18n.LOCALES:
