@@ -27,7 +27,7 @@ def test_insurer_walks_portfolio_and_an_alert(desktop: Console, live_server: Liv
     expect(page.locator(f'tr[data-policy="{ids["policy"]}"]')).to_contain_text("model v1")
     page.locator(f'tr[data-policy="{ids["policy"]}"] a').click()
     expect(page.locator("#policy-claims")).to_contain_text("¥8,800.50")
-    expect(page.locator("#ratings")).to_contain_text("pricing:")
+    expect(page.locator("#ratings")).to_contain_text("expected_claims_per_kh:")
     desktop.assert_labelled()
     nav.get_by_role("link", name="风险地图").click()
     row = page.locator(f'tr[data-org="{ent.org_id}"]')

@@ -7,9 +7,10 @@ from datetime import date
 from fastapi.testclient import TestClient
 
 from chanrong.core.settings import Settings
+from chanrong.demo.insurance_pricing import evaluate, simulated_book
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
-from chanrong.insurance import risk
+from chanrong.insurance import calibration, risk
 from chanrong.storage.database import Database
 from chanrong.telemetry import service as telemetry
 from tests.builders import Park
@@ -56,7 +57,19 @@ def test_a_policy_from_quote_to_claim(
     assert _balanced(detail["journal"]) and detail["journal"][0]["kind"] == "premium_written"
     assert app_client.post(url, json={"instalments": 4}, headers=ent.headers).status_code == 409
 
-    # Mid-term re-rating from the last 30 days of live data, with its reasons.
+    assert quote["pricing"] == "prior" and policy["factors"]["pricing"] == "prior"
+    # Mid-term the insurer's first claims-fitted model replaces the prior: re-rating from the
+    # last 30 days of live data says so, with every factor that moved.
+    ev = evaluate(simulated_book(20, seed=5))
+    with db.unit_of_work() as s:
+        calibration.register(
+            s,
+            identity.authenticate_api_key(s, insurer.key),
+            model=ev.model.to_json(),
+            validation=ev.to_json(),
+            exposures=ev.train_rows,
+            claims=ev.train_claims,
+        )
     purl = f"/insurance/policies/{policy['id']}"
     assert (
         app_client.post(f"{purl}/rerate", json={"as_of": "2026-09-21"}, headers=ent.headers)
@@ -66,7 +79,10 @@ def test_a_policy_from_quote_to_claim(
     rr = app_client.post(f"{purl}/rerate", json={"as_of": "2026-09-21"}, headers=insurer.headers)
     assert rr.status_code == 201, rr.text
     rating = rr.json()
-    assert {x["factor"] for x in rating["reasons"]} >= {"pricing"}
+    moved = {x["factor"]: (x["old"], x["new"]) for x in rating["reasons"]}
+    assert moved["pricing"] == ("prior", "model v1")
+    assert moved.get("multiplier", (None, None))[1] == rating["new_multiplier"]
+    assert (rating["delta_fen"] != 0) == (rating["old_multiplier"] != rating["new_multiplier"])
     after = app_client.get(purl, headers=ent.headers).json()
     assert after["policy"]["premium_fen"] == quote["premium_fen"] + rating["delta_fen"]
     assert sum(i["amount_fen"] for i in after["schedule"]) == after["policy"]["premium_fen"]

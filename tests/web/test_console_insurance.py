@@ -26,7 +26,11 @@ def test_the_insurer_walks_its_book_risk_map_alert_claims_and_model(
     assert "model v1" in r.text  # priced by the claims-fitted model, re-rated
     r = c.get(f"/console/insurer/policies/{ids['policy']}", headers=HTML)
     assert r.status_code == 200 and "CL-1" in r.text and "¥8,800.50" in r.text
-    assert "premium_written" in r.text and "claim_paid" in r.text and "pricing:" in r.text
+    assert (
+        "premium_written" in r.text
+        and "claim_paid" in r.text
+        and "expected_claims_per_kh:" in r.text
+    )
     r = c.get("/console/insurer/portfolio", headers=HTML)
     assert r.status_code == 200 and 'data-factor="fault_burst"' in r.text
     assert 'data-figure="score"' in r.text and "故障频发" in r.text

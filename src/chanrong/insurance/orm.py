@@ -30,6 +30,8 @@ class InsuranceQuote(Base):
     devices: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     log_index: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # What priced it: "prior" (the hand-set index) or "model vN"; None on quotes made before.
+    pricing: Mapped[str | None] = mapped_column(String(32))
 
 
 class PricingModel(Base):

@@ -89,7 +89,12 @@ def bind(session: Session, principal: Principal, quote_id: str, *, instalments: 
         multiplier=q.multiplier,
         premium_fen=q.premium_fen,
         instalments=instalments,
-        factors={"index": q.index, "band": q.band, "multiplier": q.multiplier},
+        factors={
+            "index": q.index,
+            "band": q.band,
+            "multiplier": q.multiplier,
+            "pricing": q.pricing or "prior",
+        },
         log_index=ref.index,
     )
     repo.add(policy)

@@ -54,6 +54,7 @@ class QuoteOut(BaseModel):
     devices: list[dict[str, Any]]
     log_index: int
     created_at: datetime
+    pricing: str | None = None
 
 
 class BindIn(BaseModel):

@@ -223,6 +223,7 @@ def quote(
             for d in q.devices
         ],
         log_index=ref.index,
+        pricing=rated.factors["pricing"],
     )
     InsuranceRepository(session).add(row)
     return row
