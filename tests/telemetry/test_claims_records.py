@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from fastapi.testclient import TestClient
 
 from chanrong.storage.database import Database
 from chanrong.telemetry import service as telemetry
@@ -72,3 +73,28 @@ def test_claims_are_imported_all_or_nothing_and_read_back(db: Database, park: Pa
         ("CL-1", "cnc-1", 1_234_560),
         ("CL-2", "cnc-2", 1_234_560),
     ]
+
+
+CLAIMS_CSV = """claim_id,policy,device_id,site,loss_date,cause,amount
+CL-7,POL-9,cnc-1,,2026-03-04,breakdown,12345.60
+CL-8,POL-9,,Plant 2,2026-03-09,electrical_fire,800.00
+"""
+
+
+def test_claims_upload_as_csv_through_the_records_door(app_client: TestClient, park: Park) -> None:
+    ent = park["enterprise"]["officer"]
+    url = f"/telemetry/orgs/{ent.org_id}/records/claims"
+    headers = {**ent.headers, "Content-Type": "text/csv"}
+    r = app_client.post(url, content=CLAIMS_CSV, headers=headers)
+    assert r.status_code == 201, r.text
+    got = app_client.get(url, headers=ent.headers).json()["records"]
+    assert [(c["claim_id"], c["site"], c["amount"]) for c in got] == [
+        ("CL-7", None, "12345.60"),
+        ("CL-8", "Plant 2", "800.00"),
+    ]
+    bad = app_client.post(url, content=CLAIMS_CSV.replace(",Plant 2,", ",,"), headers=headers)
+    assert bad.status_code == 422
+    assert [(e["row"], e["column"]) for e in bad.json()["errors"]] == [(3, "device_id")]
+    # Nobody else uploads an enterprise's records, not even its insurer.
+    other = {**park["insurer"]["officer"].headers, "Content-Type": "text/csv"}
+    assert app_client.post(url, content=CLAIMS_CSV, headers=other).status_code == 403
