@@ -175,3 +175,41 @@ def test_safety_alerts_reach_the_enterprise_and_its_insurer_only_under_consent(
     assert [(r["org_id"], r["consented"], r["risk"]) for r in book] == [(ent.org_id, False, None)]
     assert app_client.get(url).status_code == 401
     assert date.fromisoformat(own.json()["day"]) == PROFILE_DAY
+
+
+def test_the_insurer_lists_its_own_claims_without_a_grant_on_the_insureds_records(
+    app_client: TestClient, db: Database, settings: Settings, park: Park
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    ent, insurer = park["enterprise"]["admin"], park["insurer"]["officer"]
+    insured_fleet(db, settings, ent)
+    with db.unit_of_work() as s:  # machines only: no management data (claims records)
+        governance.grant_consent(
+            s,
+            identity.authenticate_api_key(s, ent.key),
+            grantee_org_id=insurer.org_id,
+            categories=["production", "external"],
+            max_grade=2,
+            purpose="insurance_pricing",
+            valid_from=None,
+            valid_until=datetime.now(UTC) + timedelta(days=30),
+        )
+    q = app_client.post(
+        "/insurance/quotes", json={**QUOTE, "org_id": ent.org_id}, headers=insurer.headers
+    ).json()
+    p = app_client.post(
+        f"/insurance/quotes/{q['id']}/bind", json={"instalments": 1}, headers=ent.headers
+    ).json()["policy"]
+    purl = f"/insurance/policies/{p['id']}/claims"
+    claim = {"claim_id": "CL-9", "loss_date": "2026-10-01", "cause": "smoke", "amount": "10.00",
+             "site": "Plant 1"}  # fmt: skip
+    assert app_client.post(purl, json=claim, headers=insurer.headers).status_code == 201
+    listed = app_client.get(purl, headers=insurer.headers)
+    assert listed.status_code == 200 and [c["site"] for c in listed.json()] == ["Plant 1"]
+    # The insured's claims records as such stay behind the grant.
+    records = app_client.get(
+        f"/telemetry/orgs/{ent.org_id}/records/claims?purpose=insurance_pricing",
+        headers=insurer.headers,
+    )
+    assert records.status_code == 403
