@@ -41,3 +41,12 @@ def test_an_unknown_preset_is_a_plain_error() -> None:
     assert result.exit_code == 2
     assert "preset" in result.output and "huge" in result.output
     assert "Traceback" not in result.output
+
+
+def test_insurance_pricing_compares_the_fitted_glm_with_the_handset_index() -> None:
+    result = runner.invoke(app, ["insurance", "pricing", "--enterprises", "30"])
+    assert result.exit_code == 0, result.output
+    assert "claims-fitted GLM" in result.output and "hand-set index" in result.output
+    assert "Spearman vs truth" in result.output
+    bad = runner.invoke(app, ["insurance", "pricing", "--enterprises", "2"])
+    assert bad.exit_code == 2 and "enterprises" in bad.output

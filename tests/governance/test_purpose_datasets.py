@@ -67,6 +67,7 @@ def test_the_enterprise_sees_the_table_when_it_grants(app_client: TestClient, pa
     assert r.json()["datasets"] == [
         "derived.carbon",
         "derived.equipment_quality",
+        "derived.safety_risk",
         "telemetry.energy",
         "telemetry.equipment",
     ]

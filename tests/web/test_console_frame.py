@@ -311,7 +311,7 @@ def test_home_shows_what_needs_attention_for_each_role(
     with db.unit_of_work() as s:
         governance.ensure_default_catalog(s, park["enterprise"]["admin"].org_id)
     expected = {
-        "operator": ("待确认分类分级的数据集", '<div class="v">16</div>'),
+        "operator": ("待确认分类分级的数据集", '<div class="v">18</div>'),
         "bank": ("待人工审批的申请", '<div class="v">0</div>'),
         "enterprise": ("有效的数据授权", '<div class="v">0</div>'),
     }

@@ -83,6 +83,13 @@ def test_keys_built_from_values_cover_every_value() -> None:
     families["web.fed.grant"] = ["live", "revoked", "expired", "pending"]
     families["web.fed.status"] = ["training", "finished"]
     families["web.fed.state"] = ["candidate"]
+    from chanrong.insurance import safety
+
+    families["web.ins.band"] = ["low", "elevated", "high"]
+    families["web.ins.check"] = list(safety.POINTS)
+    families["web.ins.code"] = list(safety.POINTS)
+    families["web.ins.severity"] = ["high", "medium"]
+    families["web.ins.state"] = ["bound"]
     for family, values in families.items():
         for value in values:
             for loc in i18n.LOCALES:

@@ -85,6 +85,7 @@ app.add_typer(funds_app, name="funds")
 # domain imports the simulator or the demo); they join the domains' groups here.
 carbon_app.command("report")(carbon_demo.report)
 insurance_app.command("report")(insurance_demo.report)
+insurance_app.command("pricing")(insurance_demo.pricing)
 app.add_typer(guarantee_app, name="guarantee")
 guarantee_app.command("demo")(guarantee_demo.demo)
 assets_app.command("evaluate")(assets_demo.evaluate)

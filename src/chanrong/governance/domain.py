@@ -123,6 +123,10 @@ DEFAULT_SCHEMAS: dict[str, dict[str, str]] = {
     "business.cloud_usage": {
         "day": "date", "compute_hours": "decimal", "api_calls": "decimal", "storage_gb": "decimal",
     },
+    "business.claims": {
+        "claim_id": "str", "policy": "str", "device_id": "str", "site": "str",
+        "loss_date": "date", "cause": "str", "amount_fen": "int",
+    },
 }  # fmt: skip
 
 
@@ -200,6 +204,10 @@ DEFAULT_CATALOG: dict[str, DatasetSpec] = {
             "insurance",
         ),
         _spec("derived.certificates", Category.EXTERNAL, 2, "供应链凭证", "supplychain"),
+        _spec(
+            "business.claims", Category.MANAGEMENT, 2, "保险理赔 (insurance claims)", "telemetry"
+        ),
+        _spec("derived.safety_risk", Category.EXTERNAL, 2, "安全风险画像与预警", "insurance"),
     )
 }
 
@@ -228,7 +236,12 @@ PURPOSE_DATASETS: dict[Purpose, frozenset[str]] = {
     Purpose.CREDIT_ASSESSMENT: frozenset(DEFAULT_CATALOG),
     Purpose.POST_LOAN_MONITORING: frozenset(DEFAULT_CATALOG),
     Purpose.INSURANCE_PRICING: _datasets(
-        *_EQUIPMENT, "business.energy_bills", "derived.equipment_quality", "derived.carbon"
+        *_EQUIPMENT,
+        "business.energy_bills",
+        "derived.equipment_quality",
+        "derived.carbon",
+        "business.claims",
+        "derived.safety_risk",
     ),
     Purpose.LEASING_BILLING: _datasets(*_EQUIPMENT, "derived.equipment_quality"),
     Purpose.SUPPLY_CHAIN_FINANCE: _datasets(

@@ -9,12 +9,26 @@ from fastapi.responses import JSONResponse
 
 from chanrong.edge import Ctx, Idempotency, current, idempotency
 from chanrong.governance.routing import DataRead, data_route, enterprise_read
-from chanrong.insurance import service
+from chanrong.insurance import calibration, policies, risk, service
 from chanrong.insurance.schemas import (
+    AlertOut,
+    BindIn,
+    ClaimIn,
+    ClaimOut,
     DeviceQualityOut,
     EquipmentQualityOut,
+    FitIn,
+    InstalmentOut,
+    JournalLineOut,
+    PolicyDetailOut,
+    PolicyOut,
+    PortfolioRowOut,
+    PricingModelOut,
     QuoteCreate,
     QuoteOut,
+    RatingOut,
+    RerateIn,
+    RiskOut,
 )
 from chanrong.telemetry import service as telemetry
 
@@ -75,3 +89,112 @@ def create_quote(
 @router.get("/quotes", response_model=list[QuoteOut])
 def list_quotes(ctx: Ctx = Depends(current)) -> list[QuoteOut]:
     return [QuoteOut.model_validate(q) for q in service.list_quotes(ctx.session, ctx.principal)]
+
+
+def _policy_detail(v: policies.PolicyView) -> PolicyDetailOut:
+    return PolicyDetailOut(
+        policy=PolicyOut.model_validate(v.policy),
+        schedule=[InstalmentOut.model_validate(i) for i in v.instalments],
+        ratings=[RatingOut.model_validate(r) for r in v.ratings],
+        journal=[JournalLineOut.model_validate(j) for j in v.journal],
+    )
+
+
+@router.post("/quotes/{quote_id}/bind", response_model=PolicyDetailOut, status_code=201)
+def bind_quote(quote_id: str, body: BindIn, ctx: Ctx = Depends(current)) -> PolicyDetailOut:
+    """The insured enterprise accepts its quote: the policy, its schedule and ledger."""
+    p = policies.bind(ctx.session, ctx.principal, quote_id, instalments=body.instalments)
+    return _policy_detail(policies.policy_view(ctx.session, ctx.principal, p.id))
+
+
+@router.get("/policies", response_model=list[PolicyOut])
+def list_policies(ctx: Ctx = Depends(current)) -> list[PolicyOut]:
+    """Policies the caller wrote (insurer) or holds (enterprise)."""
+    return [PolicyOut.model_validate(p) for p in policies.list_policies(ctx.session, ctx.principal)]
+
+
+@router.get("/policies/{policy_id}", response_model=PolicyDetailOut)
+def get_policy(policy_id: str, ctx: Ctx = Depends(current)) -> PolicyDetailOut:
+    return _policy_detail(policies.policy_view(ctx.session, ctx.principal, policy_id))
+
+
+@router.post("/policies/{policy_id}/rerate", response_model=RatingOut, status_code=201)
+def rerate_policy(policy_id: str, body: RerateIn, ctx: Ctx = Depends(current)) -> RatingOut:
+    """The insurer re-rates a policy from the last 30 days of live data."""
+    r = policies.rerate(
+        ctx.session, ctx.principal, telemetry.open_store(ctx.settings), policy_id, body.as_of
+    )
+    return RatingOut.model_validate(r)
+
+
+@router.post("/policies/{policy_id}/claims", response_model=ClaimOut, status_code=201)
+def pay_claim(policy_id: str, body: ClaimIn, ctx: Ctx = Depends(current)) -> ClaimOut:
+    """The insurer records a claim paid on its policy."""
+    row = policies.pay_claim(ctx.session, ctx.principal, policy_id, **body.model_dump())
+    return ClaimOut.model_validate(row)
+
+
+@router.get("/policies/{policy_id}/claims", response_model=list[ClaimOut])
+def policy_claims(policy_id: str, ctx: Ctx = Depends(current)) -> list[ClaimOut]:
+    return [
+        ClaimOut(
+            claim_id=c.claim_id,
+            policy=c.policy,
+            device_id=c.device_id,
+            site=c.site,
+            loss_date=c.loss_date,
+            cause=c.cause,
+            amount_fen=c.amount_fen,
+        )
+        for c in policies.claims_of(ctx.session, ctx.principal, policy_id)
+    ]
+
+
+def risk_out(v: risk.RiskView) -> RiskOut:
+    """The API shape of an enterprise's safety-risk view (shared with the console)."""
+    p = v.profile
+    return RiskOut(
+        org_id=v.org_id,
+        day=p.day if p else None,
+        score=p.score if p else None,
+        band=p.band if p else None,
+        factors=dict(p.factors) if p else {},
+        devices=list(p.devices) if p else [],
+        alerts=[AlertOut.model_validate(a) for a in v.alerts],
+    )
+
+
+@router.get("/enterprises/{org_id}/safety-risk", response_model=RiskOut)
+def safety_risk(org_id: str, ctx: Ctx = Depends(current)) -> RiskOut:
+    """An enterprise's safety-risk profile and alerts (itself, or an insurer under consent)."""
+    return risk_out(risk.risk_of(ctx.session, ctx.principal, org_id))
+
+
+@router.get("/portfolio", response_model=list[PortfolioRowOut])
+def portfolio(ctx: Ctx = Depends(current)) -> list[PortfolioRowOut]:
+    """The insurer's book by enterprise with each one's risk, where it consents."""
+    return [
+        PortfolioRowOut(
+            org_id=r.org_id,
+            name=r.name,
+            consented=r.consented,
+            risk=risk_out(r.view) if r.view else None,
+        )
+        for r in risk.portfolio(ctx.session, ctx.principal)
+    ]
+
+
+@router.post("/models/fit", response_model=PricingModelOut, status_code=201)
+def fit_model(body: FitIn, ctx: Ctx = Depends(current)) -> PricingModelOut:
+    """Fit the insurer's pricing model to its book's claims and store it as a new version."""
+    m = calibration.fit_from_claims(
+        ctx.session, ctx.principal, telemetry.open_store(ctx.settings), body.start, body.end
+    )
+    return PricingModelOut.model_validate(m)
+
+
+@router.get("/models", response_model=list[PricingModelOut])
+def list_models(ctx: Ctx = Depends(current)) -> list[PricingModelOut]:
+    return [
+        PricingModelOut.model_validate(m) for m in calibration.models(ctx.session, ctx.principal)
+    ]

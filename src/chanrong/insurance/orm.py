@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chanrong.core.clock import utcnow
@@ -29,4 +29,119 @@ class InsuranceQuote(Base):
     band: Mapped[str] = mapped_column(String(2))
     devices: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     log_index: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # What priced it: "prior" (the hand-set index) or "model vN"; None on quotes made before.
+    pricing: Mapped[str | None] = mapped_column(String(32))
+
+
+class PricingModel(Base):
+    """A claims-fitted pricing model version of one insurer: JSON coefficients, never pickle."""
+
+    __tablename__ = "insurance_pricing_models"
+    __table_args__ = (UniqueConstraint("insurer_org_id", "version"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    insurer_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    model: Mapped[dict[str, Any]] = mapped_column(JSON)
+    validation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    exposures: Mapped[int] = mapped_column(Integer)
+    claims: Mapped[int] = mapped_column(Integer)
+    log_index: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Policy(Base):
+    """A bound policy: the quote it came from, its premium and how it is rated now."""
+
+    __tablename__ = "insurance_policies"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    insurer_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    quote_id: Mapped[str] = mapped_column(ForeignKey("insurance_quotes.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(16))  # bound
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    base_premium_fen: Mapped[int] = mapped_column(BigInteger)
+    multiplier: Mapped[str] = mapped_column(String(16))
+    premium_fen: Mapped[int] = mapped_column(BigInteger)  # total, after every re-rating
+    instalments: Mapped[int] = mapped_column(Integer)
+    factors: Mapped[dict[str, str]] = mapped_column(JSON)  # what the current rating used
+    log_index: Mapped[int] = mapped_column(BigInteger)
+    bound_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PremiumInstalment(Base):
+    __tablename__ = "insurance_premium_instalments"
+    __table_args__ = (UniqueConstraint("policy_id", "seq"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    policy_id: Mapped[str] = mapped_column(ForeignKey("insurance_policies.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date] = mapped_column(Date)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class Rating(Base):
+    """A mid-term re-rating of a policy, with its reasons."""
+
+    __tablename__ = "insurance_ratings"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    policy_id: Mapped[str] = mapped_column(ForeignKey("insurance_policies.id"), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    old_multiplier: Mapped[str] = mapped_column(String(16))
+    new_multiplier: Mapped[str] = mapped_column(String(16))
+    delta_fen: Mapped[int] = mapped_column(BigInteger)
+    reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    log_index: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class JournalLine(Base):
+    """One posting of the insurer's policy ledger (entries balance: ``core.ledger``)."""
+
+    __tablename__ = "insurance_journal_lines"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    entry_id: Mapped[str] = mapped_column(String(36), index=True)
+    insurer_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    policy_id: Mapped[str] = mapped_column(ForeignKey("insurance_policies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    account: Mapped[str] = mapped_column(String(32))
+    debit_fen: Mapped[int] = mapped_column(BigInteger)
+    credit_fen: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SafetyAlert(Base):
+    """A safety-risk alert on an enterprise's device or site, with what to check."""
+
+    __tablename__ = "insurance_safety_alerts"
+    __table_args__ = (UniqueConstraint("org_id", "day", "code", "subject"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(100))
+    severity: Mapped[str] = mapped_column(String(8))
+    evidence: Mapped[dict[str, str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SafetyProfileRow(Base):
+    """An enterprise's safety-risk profile as computed on one day."""
+
+    __tablename__ = "insurance_safety_profiles"
+    __table_args__ = (UniqueConstraint("org_id", "day"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str] = mapped_column(String(16))
+    factors: Mapped[dict[str, int]] = mapped_column(JSON)
+    devices: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

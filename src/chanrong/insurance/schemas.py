@@ -54,3 +54,141 @@ class QuoteOut(BaseModel):
     devices: list[dict[str, Any]]
     log_index: int
     created_at: datetime
+    pricing: str | None = None
+
+
+class BindIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    instalments: int = Field(description="1, 2, 4 or 12 payments over the year")
+
+
+class InstalmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    due_date: date
+    amount_fen: int
+
+
+class RatingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    as_of: date
+    old_multiplier: str
+    new_multiplier: str
+    delta_fen: int
+    reasons: list[dict[str, str]]
+    log_index: int
+
+
+class JournalLineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    entry_id: str
+    kind: str
+    account: str
+    debit_fen: int
+    credit_fen: int
+
+
+class PolicyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    insurer_org_id: str
+    org_id: str
+    quote_id: str
+    state: str
+    start: date
+    end: date
+    base_premium_fen: int
+    multiplier: str
+    premium_fen: int
+    instalments: int
+    factors: dict[str, str]
+    log_index: int
+
+
+class PolicyDetailOut(BaseModel):
+    policy: PolicyOut
+    schedule: list[InstalmentOut]
+    ratings: list[RatingOut]
+    journal: list[JournalLineOut]
+
+
+class RerateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: date
+
+
+class ClaimIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    claim_id: str = Field(min_length=1, max_length=200)
+    loss_date: date
+    cause: str = Field(min_length=1, max_length=200)
+    amount: Decimal = Field(description="yuan paid")
+    device_id: str | None = None
+    site: str | None = None
+
+
+class ClaimOut(BaseModel):
+    claim_id: str
+    policy: str
+    device_id: str | None
+    site: str | None
+    loss_date: date
+    cause: str
+    amount_fen: int
+
+
+class AlertOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    org_id: str
+    day: date
+    code: str
+    subject: str
+    severity: str
+    evidence: dict[str, str]
+
+
+class RiskOut(BaseModel):
+    org_id: str
+    day: date | None
+    score: int | None
+    band: str | None
+    factors: dict[str, int]
+    devices: list[dict[str, str]]
+    alerts: list[AlertOut]
+
+
+class PortfolioRowOut(BaseModel):
+    org_id: str
+    name: str
+    consented: bool
+    risk: RiskOut | None
+
+
+class FitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: date
+    end: date
+
+
+class PricingModelOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    version: int
+    model: dict[str, Any]
+    validation: dict[str, Any]
+    exposures: int
+    claims: int
+    log_index: int
+    created_at: datetime

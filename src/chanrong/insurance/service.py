@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,9 @@ from chanrong.identity import service as identity
 from chanrong.identity.domain import InstitutionType, Principal
 from chanrong.insurance.fleet import stats_by_device
 from chanrong.insurance.orm import InsuranceQuote
+from chanrong.insurance.pricing import Exposure, GlmModel
 from chanrong.insurance.quality import (
+    DeviceStats,
     EnterpriseRisk,
     PremiumTable,
     QualityIndex,
@@ -42,6 +44,18 @@ class EquipmentQuality:
     devices: list[QualityIndex]
     running_hours: list[Decimal]
     risk: EnterpriseRisk | None
+    stats: list[DeviceStats] = field(default_factory=list)
+    ages: dict[str, float | None] = field(default_factory=dict)
+    rated_kw: dict[str, float | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RatingResult:
+    """The multiplier an insurer applies now, and the inputs that produced it."""
+
+    multiplier: Decimal
+    factors: dict[str, str]
+    quality: EquipmentQuality
 
 
 def equipment_quality(
@@ -78,7 +92,72 @@ def equipment_quality(
     indices = [device_index(s, table=table) for s in stats.values()]
     hours = [s.running_hours for s in stats.values()]
     risk = enterprise_risk(indices, hours, table) if indices else None
-    return EquipmentQuality(org_id, start, end, indices, hours, risk)
+    ages = {
+        d.device_id: ((end - d.installed_on).days / 365.25 if d.installed_on else None)
+        for d in devices
+    }
+    return EquipmentQuality(
+        org_id,
+        start,
+        end,
+        indices,
+        hours,
+        risk,
+        list(stats.values()),
+        ages,
+        {d.device_id: d.rated_kw for d in devices},
+    )
+
+
+def rate(
+    session: Session,
+    principal: Principal,
+    store: TelemetryStore,
+    org_id: str,
+    start: date,
+    end: date,
+) -> RatingResult:
+    """The premium multiplier for an enterprise's fleet over [start, end): from the insurer's
+    latest claims-fitted model when it has one, else from the hand-set index (the prior)."""
+    q = equipment_quality(session, principal, store, org_id, start, end)
+    if q.risk is None:
+        raise ValidationFailed(
+            "org_id: the enterprise has no machines with telemetry to rate", field="org_id"
+        )
+    factors = {
+        "index": str(q.risk.index),
+        "band": q.risk.band,
+        "worst_devices": ",".join(q.risk.worst_devices),
+    }
+    row = InsuranceRepository(session).latest_model(principal.org_id)
+    if row is None:
+        factors["pricing"] = "prior"
+        return RatingResult(q.risk.multiplier, factors, q)
+    model = GlmModel.from_json(row.model)
+    exposures = [
+        Exposure(
+            st.device_id,
+            float(st.running_hours),
+            st.failures,
+            float(st.downtime_hours),
+            float(st.scheduled_hours),
+            float(st.mean_load_ratio),
+            q.ages.get(st.device_id),
+            q.rated_kw.get(st.device_id),
+        )
+        for st in q.stats
+    ]
+    # The fleet's multiplier: each machine's, weighted by its running hours (idle fleets: even).
+    hours = [max(float(h), 0.0) for h in q.running_hours]
+    weights = hours if sum(hours) > 0 else [1.0] * len(hours)
+    each = [model.multiplier(e) for e in exposures]
+    total = sum((m * Decimal(repr(w)) for m, w in zip(each, weights, strict=True)), Decimal(0))
+    multiplier = (total / Decimal(repr(sum(weights)))).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    factors["pricing"] = f"model v{row.version}"
+    factors["expected_claims_per_kh"] = (
+        f"{float(model.frequency_per_kh(exposures).mean()):.3f}" if exposures else "0"
+    )
+    return RatingResult(multiplier, factors, q)
 
 
 def _require_insurer(principal: Principal) -> None:
@@ -102,12 +181,10 @@ def quote(
     base_fen = yuan_to_fen(base_premium, field="base_premium")
     if base_fen <= 0:
         raise ValidationFailed("base_premium: must be positive", field="base_premium")
-    q = equipment_quality(session, principal, store, org_id, start, end)
-    if q.risk is None:
-        raise ValidationFailed(
-            "org_id: the enterprise has no machines with telemetry to rate", field="org_id"
-        )
-    amount = premium_fen(base_fen, q.risk.multiplier)
+    rated = rate(session, principal, store, org_id, start, end)
+    q = rated.quality
+    assert q.risk is not None  # rate() refuses a fleet without telemetry
+    amount = premium_fen(base_fen, rated.multiplier)
     ref = governance.append_log(
         session,
         kind="insurance.quoted",
@@ -118,7 +195,8 @@ def quote(
             "premium_fen": amount,
             "index": str(q.risk.index),
             "band": q.risk.band,
-            "multiplier": str(q.risk.multiplier),
+            "multiplier": str(rated.multiplier),
+            "pricing": rated.factors["pricing"],
             "start": start.isoformat(),
             "end": end.isoformat(),
         },
@@ -129,7 +207,7 @@ def quote(
         start=start,
         end=end,
         base_premium_fen=base_fen,
-        multiplier=str(q.risk.multiplier),
+        multiplier=str(rated.multiplier),
         premium_fen=amount,
         index=str(q.risk.index),
         band=q.risk.band,
@@ -145,6 +223,7 @@ def quote(
             for d in q.devices
         ],
         log_index=ref.index,
+        pricing=rated.factors["pricing"],
     )
     InsuranceRepository(session).add(row)
     return row

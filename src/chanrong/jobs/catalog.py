@@ -9,6 +9,7 @@ from chanrong.carbon import tasks as carbon_tasks
 from chanrong.core.settings import Settings
 from chanrong.credit import tasks as credit_tasks
 from chanrong.guarantee import tasks as guarantee_tasks
+from chanrong.insurance import tasks as insurance_tasks
 from chanrong.jobs.registry import Job, registered
 from chanrong.leasing import tasks as leasing_tasks
 from chanrong.lending import tasks as lending_tasks
@@ -24,6 +25,7 @@ DOMAIN_TASKS = (
     guarantee_tasks,
     assets_tasks,
     supplychain_tasks,
+    insurance_tasks,
 )
 
 

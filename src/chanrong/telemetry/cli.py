@@ -67,7 +67,7 @@ def import_file(
     kind: Annotated[
         str,
         typer.Option(
-            help="orders | invoices | receivables | payments | energy_bills | cloud_usage"
+            help="orders | invoices | receivables | payments | energy_bills | cloud_usage | claims"
         ),
     ],
     org: Annotated[str, typer.Option(help="Organisation id or USCC of the enterprise")],

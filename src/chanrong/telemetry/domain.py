@@ -237,6 +237,22 @@ RECORD_SPECS: dict[str, RecordSpec] = {
             ),
             "business.cloud_usage",
         ),
+        # An insurance claim paid on a policy: which machine (device_id) or site was hurt, the
+        # date of the loss, its cause, and what the insurer paid (the claims that pricing fits).
+        RecordSpec(
+            "claims",
+            "claim_id",
+            (
+                _f("claim_id", T),
+                _f("policy", T),
+                _f("device_id", T, False),
+                _f("site", T, False),
+                _f("loss_date", D),
+                _f("cause", T),
+                _f("amount", M),
+            ),
+            "business.claims",
+        ),
     )
 }
 
@@ -338,6 +354,8 @@ def parse_record(spec: RecordSpec, raw: dict[str, object]) -> dict[str, object]:
         raise RecordError("outstanding", "is larger than amount")
     if spec.kind == "outgoing_payments":
         _check_outgoing(out)
+    if spec.kind == "claims" and out["device_id"] is None and out["site"] is None:
+        raise RecordError("device_id", "a claim names the device or the site it was for")
     if spec.kind == "energy_bills":
         month = out["month"]
         assert isinstance(month, date)

@@ -187,9 +187,26 @@ class CloudUsage(_Record, Base):
     storage_gb: Mapped[Decimal] = mapped_column(Quantity)
 
 
+class Claim(_Record, Base):
+    """An insurance claim paid on a policy, for a device or a site."""
+
+    __tablename__ = "business_claims"
+    __table_args__ = (UniqueConstraint("org_id", "claim_id"),)
+
+    claim_id: Mapped[str] = mapped_column(String(200))
+    policy: Mapped[str] = mapped_column(String(200), index=True)
+    device_id: Mapped[str | None] = mapped_column(String(200))
+    site: Mapped[str | None] = mapped_column(String(200))
+    loss_date: Mapped[date] = mapped_column(Date)
+    cause: Mapped[str] = mapped_column(String(200))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+
+
 RECORD_TABLES: dict[
     str,
-    type[Order | Invoice | Receivable | Payment | OutgoingPayment | EnergyBill | CloudUsage],
+    type[
+        Order | Invoice | Receivable | Payment | OutgoingPayment | EnergyBill | CloudUsage | Claim
+    ],
 ] = {
     "orders": Order,
     "invoices": Invoice,
@@ -198,6 +215,7 @@ RECORD_TABLES: dict[
     "outgoing_payments": OutgoingPayment,
     "energy_bills": EnergyBill,
     "cloud_usage": CloudUsage,
+    "claims": Claim,
 }
 
 

@@ -138,6 +138,7 @@ _KEYS = {
     "outgoing_payments": "payment_id",
     "energy_bills": "month",
     "cloud_usage": "day",
+    "claims": "claim_id",
 }
 _DATES = {
     "orders": "order_date",
@@ -147,4 +148,5 @@ _DATES = {
     "outgoing_payments": "paid_date",
     "energy_bills": "month",
     "cloud_usage": "day",
+    "claims": "loss_date",
 }

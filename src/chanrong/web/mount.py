@@ -19,6 +19,7 @@ from chanrong.web import (  # noqa: F401
     federated_messages,
     funds_messages,
     guarantee_messages,
+    insurance_messages,
     leasing_messages,
     lending_messages,
     market_messages,
@@ -45,6 +46,7 @@ from chanrong.web.pages import (
     federated,
     funds,
     guarantee,
+    insurance,
     jobs,
     leasing,
     loans,
@@ -83,6 +85,7 @@ ROUTERS = (
     leasing.router,
     federated.router,
     funds.router,
+    insurance.router,
 )
 
 

@@ -44,6 +44,7 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
         ),
         NavItem("web.nav.leases", "/console/enterprise/leases", ("/console/leases",)),
         NavItem("web.nav.needs", "/console/enterprise/needs"),
+        NavItem("web.nav.safety", "/console/enterprise/safety"),
     ),
     OrgKind.FINANCIAL_INSTITUTION: (
         NavItem("web.nav.home", "/console"),
@@ -93,6 +94,16 @@ _FUND_MANAGER = (
     NavItem("web.nav.mandates", "/console/mandates"),
 )
 
+# An insurer (保险机构) has its own sections: policies, risk, alerts, claims, pricing.
+_INSURER = (
+    NavItem("web.nav.home", "/console"),
+    NavItem("web.nav.ins_book", "/console/insurer/book", ("/console/insurer/policies",)),
+    NavItem("web.nav.ins_portfolio", "/console/insurer/portfolio"),
+    NavItem("web.nav.ins_alerts", "/console/insurer/alerts"),
+    NavItem("web.nav.ins_claims", "/console/insurer/claims"),
+    NavItem("web.nav.ins_pricing", "/console/insurer/pricing"),
+)
+
 _COMMON = (NavItem("web.nav.organisation", "/console/organisation"),)
 
 
@@ -104,6 +115,8 @@ def nav_for(principal: Principal) -> tuple[NavItem, ...]:
         return _LESSOR + _COMMON
     if principal.institution_type is InstitutionType.FUND_MANAGER:
         return _FUND_MANAGER + _COMMON
+    if principal.institution_type is InstitutionType.INSURER:
+        return _INSURER + _COMMON
     return _BY_KIND[principal.org_kind] + _COMMON
 
 

@@ -1,0 +1,37 @@
+"""Insurance's jobs for the worker: each enterprise's daily safety-risk profile and alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from chanrong.core.settings import Settings
+from chanrong.identity import service as identity
+from chanrong.identity.domain import OrgKind
+from chanrong.insurance import risk
+from chanrong.jobs.registry import Cadence, JobContext, job
+from chanrong.telemetry import service as telemetry
+
+
+def enterprises(session: Session, _settings: Settings, _period: str) -> Iterable[str]:
+    """Every enterprise: prevention is for the insured and the not yet insured alike."""
+    for org in identity.all_organisations(session):
+        if org.kind == OrgKind.ENTERPRISE.value:
+            yield org.id
+
+
+@job(
+    "insurance.safety_profile",
+    cadence=Cadence.DAILY,
+    cron="30 1 * * *",
+    subjects=enterprises,
+    lease=timedelta(minutes=10),
+)
+def safety_profile(ctx: JobContext) -> str:
+    """One enterprise's safety-risk profile from the 28 days before the day just ended,
+    with its alerts (what to check) for the enterprise and, under consent, its insurer."""
+    store = telemetry.open_store(ctx.settings)
+    row = risk.compute_profile(ctx.session, store, ctx.subject, ctx.day + timedelta(days=1))
+    return f"score {row.score} ({row.band}), {sum(row.factors.values())} alert(s)"
