@@ -38,6 +38,11 @@ NOT_ENTERPRISE_DATA = {
     ("GET", "/organisations/{org_id}/users"): "identity record; other organisations get 404",
     ("GET", "/organisations/{org_id}/api-keys"): "identity record; admins of the org only",
     ("GET", "/telemetry/orgs/{org_id}/batches/{batch_id}"): "the uploader's own ingestion receipt",
+    ("GET", "/insurance/enterprises/{org_id}/safety-risk"): (
+        "insurers only, read under the insurance_pricing purpose the service fixes itself, so "
+        "the bank-shaped table does not fit; tests/insurance/test_policies_and_risk.py covers "
+        "no grant, a live grant and a bank's 403"
+    ),
     ("GET", "/console/bank/enterprises/{org_id}"): (
         "HTML page: each panel reads through the policy check and says when a grant does not "
         "cover it, so the page itself answers 200 (tests/e2e covers the consent journey)"
