@@ -87,10 +87,12 @@ def platform_tables(session: Session, settings: Settings, org_id: str) -> feats.
         raise NotFound(f"enterprise {org_id} not found", field="org_id")
     uscc = org.uscc
     con = ibis.duckdb.connect()
-    folder = telemetry.open_store(settings).root / f"org={org_id}"
-    if any(folder.rglob("*.parquet")):
-        tel = con.read_parquet(str(folder / "**" / "*.parquet"), hive_partitioning=False)
-        tel = tel.select("device_id", "metric", "ts", "value")
+    # Through the store's deduplicating read, not its files: a correction sent later, a day
+    # being compacted and late data for a folded month all hold the same point twice on disk,
+    # and the newest must win here as it does everywhere else.
+    points = telemetry.open_store(settings).query(org_id)
+    if len(points):
+        tel = ibis.memtable(points).select("device_id", "metric", "ts", "value")
     else:
         tel = feats.empty_telemetry()
     # Machines' ratings (for the equipment quality index's load) from the enterprise's own
