@@ -86,7 +86,6 @@ def platform_tables(session: Session, settings: Settings, org_id: str) -> feats.
     if org is None or org.kind != OrgKind.ENTERPRISE.value or not org.uscc:
         raise NotFound(f"enterprise {org_id} not found", field="org_id")
     uscc = org.uscc
-    con = ibis.duckdb.connect()
     # Through the store's deduplicating read, not its files: a correction sent later, a day
     # being compacted and late data for a folded month all hold the same point twice on disk,
     # and the newest must win here as it does everywhere else.
