@@ -154,3 +154,21 @@ def test_the_grant_form_shows_the_purpose_table(app_client: TestClient, park: Pa
             "保险定价" if lang == "zh-CN" else "Insurance pricing"
         ) :].split("</tr>")[0]  # fmt: skip
         assert "telemetry.equipment" in insurance and "derived.profile" not in insurance
+
+
+def test_a_console_page_refused_for_want_of_consent_is_shown_to_the_enterprise(
+    app_client: TestClient, park: Park
+) -> None:
+    # The bank's profile page catches each refusal to show the panel as refused; before, those
+    # refusals were never kept, so the enterprise could not see attempts made from the console.
+    owner = park["enterprise"]["admin"]
+    bank = park["bank"]["officer"]
+    sign_in(app_client, bank.key)
+    page = app_client.get(f"/console/bank/enterprises/{owner.org_id}", headers=HTML)
+    assert page.status_code == 403, page.text
+    app_client.cookies.clear()
+    denied = app_client.get("/governance/access/denied", headers=owner.headers).json()
+    routes = {d["route"] for d in denied}
+    assert routes == {f"/console/bank/enterprises/{owner.org_id}"}, denied
+    assert {d["accessor_org_id"] for d in denied} == {bank.org_id}
+    assert "derived.profile" in {d["dataset"] for d in denied}

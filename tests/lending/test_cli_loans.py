@@ -111,6 +111,13 @@ def test_loan_lifecycle_from_the_command_line(var_dir: Path) -> None:
     )
     _ok(["loans", "accept", *as_ent, loan])
     _ok(["loans", "disburse", *as_bank, loan, "--on", "2025-01-10"])
+    # Without the borrower's monitoring grant the bank's watch is refused, and the borrower
+    # sees the refused attempt, made from the command line, in its own list.
+    r = runner.invoke(app, ["loans", "monitor", *as_bank, loan, "--as-of", "2025-02-10"])
+    assert r.exit_code == 2 and "Traceback" not in r.output, r.output
+    out = _ok(["consent", "denied", "--as-org", ent, "--as-user", "cfo"])
+    assert "城商行" in out and "post_loan_monitoring" in out
+    assert "cli: chanrong.lending.cli.monitor" in "".join(out.split()).replace("cli:", "cli: "), out
     out = _ok(["loans", "close", *as_bank, "--since", "2025-01-11", "--as-of", "2025-02-10"])
     assert "yes" in out
     _ok(

@@ -27,7 +27,9 @@ def test_failed_rolls_back_and_names_the_field(db: Database, settings: Settings)
         )
         s.flush()  # the refused use case had already written this much
         shown = failed(
-            _page(s, settings, "en"), ValidationFailed("amount: too large", field="amount")
+            _page(s, settings, "en"),
+            ValidationFailed("amount: too large", field="amount"),
+            "/console/x",
         )
         # The unit of work commits when the page returns: nothing of the refused action remains.
     assert shown["status_code"] == 422
@@ -38,5 +40,5 @@ def test_failed_rolls_back_and_names_the_field(db: Database, settings: Settings)
 
 def test_failed_keeps_the_errors_status(db: Database, settings: Settings) -> None:
     with db.unit_of_work() as s:
-        shown = failed(_page(s, settings, "zh-CN"), Conflict("already reviewed"))
+        shown = failed(_page(s, settings, "zh-CN"), Conflict("already reviewed"), "/console/x")
     assert shown == {"status_code": 409, "error": "already reviewed"}

@@ -22,9 +22,10 @@ from chanrong.cli import (
 from chanrong.cli import demo as demo_cmd
 from chanrong.cli import park as park_cmd
 from chanrong.credit.cli import app as credit_app
-from chanrong.edge.commands import console, friendly_errors, settings
+from chanrong.edge.commands import console, friendly_errors, keep_refusals_with, settings
 from chanrong.federated.cli import app as federated_app
 from chanrong.funds.cli import app as funds_app
+from chanrong.governance import service as governance
 from chanrong.governance.cli import catalog_app, consent_app, log_app
 from chanrong.guarantee.cli import app as guarantee_app
 from chanrong.identity.cli import apikey_app, org_app, user_app
@@ -37,6 +38,9 @@ from chanrong.market.cli import market_app
 from chanrong.simulate.cli import simulate as simulate_cmd
 from chanrong.supplychain.cli import scf_app
 from chanrong.telemetry import cli as telemetry_cli
+
+# A command refused a read of an enterprise's data keeps the refusal for that enterprise.
+keep_refusals_with(lambda s, p, e, route: governance.record_denial(s, p, e, route=route))
 
 app = typer.Typer(
     name="chanrong",

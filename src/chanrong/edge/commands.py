@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from functools import wraps
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -13,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.orm import Session
 
-from chanrong.core.errors import ChanrongError, NotFound, ValidationFailed
+from chanrong.core.errors import ChanrongError, ConsentRequired, NotFound, ValidationFailed
 from chanrong.core.settings import Settings, get_settings
 from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal
@@ -25,6 +26,19 @@ err_console = Console(stderr=True)
 # The acting organisation and user of a command run on someone's behalf (see acting_principal).
 OrgOpt = Annotated[str, typer.Option("--org", help="Acting organisation: id, USCC or name")]
 UserOpt = Annotated[str, typer.Option("--user", help="Acting user's username")]
+
+# Who the running command acts as, once known: a refused read is kept for its owner under it.
+_acting: ContextVar[Principal | None] = ContextVar("chanrong_cli_acting", default=None)
+# Keeps a refused read (governance's ``record_denial``); the cli installs it, because the edge
+# sits below the domains and may not import governance itself.
+DenialKeeper = Callable[[Session, Principal, ConsentRequired, str], object]
+_denial_keeper: list[DenialKeeper] = []
+
+
+def keep_refusals_with(keeper: DenialKeeper) -> None:
+    """Install the function that records a refused read of an enterprise's data."""
+    _denial_keeper[:] = [keeper]
+
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -53,6 +67,8 @@ def friendly_errors(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except ChanrongError as exc:
+            if isinstance(exc, ConsentRequired):
+                _keep_denial(exc, f"cli: {fn.__module__}.{fn.__qualname__}")
             detail = exc.detail
             if exc.field and not detail.startswith(exc.field):
                 detail = f"{exc.field}: {detail}"
@@ -60,6 +76,19 @@ def friendly_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(code=2) from None
 
     return wrapper
+
+
+def _keep_denial(exc: ConsentRequired, route: str) -> None:
+    """Keep a refused read for the enterprise whose data it was, in a transaction of its own
+    (the command's rolled back), as the API does. The refusal is reported whatever happens."""
+    principal = _acting.get()
+    if principal is None or not _denial_keeper:
+        return
+    try:
+        with unit_of_work() as session:
+            _denial_keeper[0](session, principal, exc, route)
+    except ChanrongError:
+        err_console.print("[yellow]warning:[/] the refusal could not be recorded")
 
 
 def print_json(data: Any) -> None:
@@ -78,7 +107,9 @@ def acting_principal(session: Session, org: str, user: str) -> Principal:
     u = next((x for x in identity.list_users_unchecked(session, o.id) if x.username == user), None)
     if u is None or not u.active:
         raise NotFound(f"user: no active user {user!r} in {o.name}", field="user")
-    return identity.principal_of(u, o)
+    principal = identity.principal_of(u, o)
+    _acting.set(principal)
+    return principal
 
 
 def parse_day(value: str, field: str) -> date:

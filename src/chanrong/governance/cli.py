@@ -498,6 +498,32 @@ def consent_access(
         console.print(table)
 
 
+@consent_app.command("denied")
+@friendly_errors
+def consent_denied(
+    org: Annotated[str, typer.Option("--as-org", help="The enterprise (id or name)")],
+    user: Annotated[str, typer.Option("--as-user", help="Username")],
+    limit: Annotated[int, typer.Option()] = 50,
+) -> None:
+    """Who tried to read the enterprise's data and was refused, from the API, the console or
+    the command line (newest first)."""
+    with unit_of_work() as session:
+        who = _as(session, org, user)
+        rows = service.list_denials(session, who, limit=limit)
+        names = identity.organisation_names(session, [r.accessor_org_id for r in rows])
+        table = Table("when (UTC)", "who", "dataset", "purpose", "reason", "from")
+        for r in rows:
+            table.add_row(
+                f"{r.at:%Y-%m-%d %H:%M:%S}",
+                names.get(r.accessor_org_id, r.accessor_org_id),
+                r.dataset,
+                r.purpose or "",
+                r.reason,
+                r.route,
+            )
+        console.print(table)
+
+
 def _origin(signer: keys.Signer, origin: str | None) -> str:
     return origin or f"chanrong/{signer.key_id}"
 

@@ -85,8 +85,13 @@ def operating_panels(
     org_id: str,
     purpose: str | None,
     locale: str,
+    route: str,
 ) -> list[Panel]:
-    """Utilisation, output, energy, orders and payments of ``org_id`` as seen by ``principal``."""
+    """Utilisation, output, energy, orders and payments of ``org_id`` as seen by ``principal``.
+
+    A panel refused for want of consent is shown as refused, and the refusal is kept for the
+    enterprise to see (``route`` is the page it was attempted from), as the API keeps its own.
+    """
     store = telemetry.open_store(settings)
     panels: list[Panel] = []
 
@@ -94,7 +99,8 @@ def operating_panels(
         panel = Panel(key=key, title=t(title_key, locale))
         try:
             option = build()
-        except ConsentRequired:
+        except ConsentRequired as exc:
+            governance.record_denial(session, principal, exc, route=route)
             panel.refused = True
         else:
             panel.option = option
@@ -161,16 +167,24 @@ class Derived:
 
 
 def derived_facts(
-    session: Session, principal: Principal, *, org_id: str, purpose: str | None, locale: str
+    session: Session,
+    principal: Principal,
+    *,
+    org_id: str,
+    purpose: str | None,
+    locale: str,
+    route: str,
 ) -> Derived:
-    """What the platform derived about ``org_id`` that ``principal`` may read for ``purpose``."""
+    """What the platform derived about ``org_id`` that ``principal`` may read for ``purpose``
+    (a refused read is kept for the enterprise to see, attempted from ``route``)."""
     out = Derived()
     wanted = governance.Purpose(purpose) if purpose else None
     try:
         governance.authorize_read(
             session, principal, owner_org_id=org_id, dataset="derived.profile", purpose=wanted
         )
-    except ConsentRequired:
+    except ConsentRequired as exc:
+        governance.record_denial(session, principal, exc, route=route)
         out.features_refused = True
     else:
         try:
@@ -181,7 +195,8 @@ def derived_facts(
         governance.authorize_read(
             session, principal, owner_org_id=org_id, dataset=carbon.DATASET, purpose=wanted
         )
-    except ConsentRequired:
+    except ConsentRequired as exc:
+        governance.record_denial(session, principal, exc, route=route)
         out.carbon_refused = True
     else:
         out.carbon_grade = carbon.latest_grade(session, org_id)

@@ -139,7 +139,7 @@ class PageView(Protocol):
 
 def page_view(template: str, context: Callable[[Page], Mapping[str, Any]]) -> PageView:
     """The page ``template`` drawn from ``context(p)``: shown by its GET route and re-rendered
-    by the forms on it with ``ok=`` or (after a refusal) ``**failed(p, exc)``."""
+    by the forms on it with ``ok=`` or (after a refusal) ``**failed(p, exc, request.url.path)``."""
 
     def view(request: Request, p: Page, *, status_code: int = 200, **extra: Any) -> HTMLResponse:
         return render(

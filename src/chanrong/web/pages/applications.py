@@ -97,7 +97,7 @@ def apply(
             requested_yuan=_yuan(requested_amount),
         )
     except ChanrongError as exc:
-        return _queue(request, p, **failed(p, exc))
+        return _queue(request, p, **failed(p, exc, request.url.path))
     return RedirectResponse(f"/console/applications/{app.id}", status_code=303)
 
 
@@ -159,7 +159,7 @@ def review(
             p.session, p.ctx.principal, p.ctx.settings, app_id, outcome=outcome, note=note
         )
     except ChanrongError as exc:
-        return _detail(request, p, app_id, **failed(p, exc))
+        return _detail(request, p, app_id, **failed(p, exc, request.url.path))
     return _detail(request, p, app_id, ok=t(f"web.app.reviewed.{outcome}", p.locale))
 
 

@@ -57,11 +57,17 @@ def enterprise_profile(
             org_id=org_id,
             purpose=purpose,
             locale=p.locale,
+            route=request.url.path,
         )
     except ChanrongError as exc:
         return error_page(request, p, exc)
     derived = profile.derived_facts(
-        p.session, p.ctx.principal, org_id=org_id, purpose=purpose, locale=p.locale
+        p.session,
+        p.ctx.principal,
+        org_id=org_id,
+        purpose=purpose,
+        locale=p.locale,
+        route=request.url.path,
     )
     refused = all(panel.refused for panel in panels) and derived.features_refused
     if refused:

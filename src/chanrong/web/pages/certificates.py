@@ -121,7 +121,7 @@ def decide(
         else:
             raise ValidationFailed("action: quote or decline", field="action")
     except ChanrongError as exc:
-        return _bank(request, p, **failed(p, exc))
+        return _bank(request, p, **failed(p, exc, request.url.path))
     return _bank(request, p, ok=t("web.cert.saved", p.locale))
 
 
@@ -148,7 +148,7 @@ def set_limit(
             limit_fen=yuan_to_fen(limit.strip() or "-", field="limit"),
         )
     except ChanrongError as exc:
-        return _bank(request, p, **failed(p, exc))
+        return _bank(request, p, **failed(p, exc, request.url.path))
     return _bank(request, p, ok=t("web.cert.limit_saved", p.locale))
 
 
@@ -160,7 +160,7 @@ def recourse_to_seller(
     try:
         supplychain.execute_recourse(p.session, p.ctx.principal, cert_id)
     except ChanrongError as exc:
-        return _bank(request, p, **failed(p, exc))
+        return _bank(request, p, **failed(p, exc, request.url.path))
     return _bank(request, p, ok=t("web.cert.recoursed", p.locale))
 
 
@@ -216,7 +216,7 @@ def request_financing(
     try:
         supplychain.request_financing(p.session, p.ctx.principal, cert_id, bank_org_id=bank_org_id)
     except ChanrongError as exc:
-        return _holder(request, p, **failed(p, exc))
+        return _holder(request, p, **failed(p, exc, request.url.path))
     return _holder(request, p, status_code=201, ok=t("web.cert.requested", p.locale))
 
 
@@ -228,5 +228,5 @@ def accept_quote(
     try:
         supplychain.accept_financing(p.session, p.ctx.principal, financing_id)
     except ChanrongError as exc:
-        return _holder(request, p, **failed(p, exc))
+        return _holder(request, p, **failed(p, exc, request.url.path))
     return _holder(request, p, ok=t("web.cert.accepted", p.locale))

@@ -111,7 +111,7 @@ def grant(
             note=note,
         )
     except ChanrongError as exc:
-        return _render(request, p, **failed(p, exc))
+        return _render(request, p, **failed(p, exc, request.url.path))
     name = directory.names(p.session, [g.grantee_org_id])[g.grantee_org_id]
     return _render(request, p, status_code=201, ok=t("web.grant.granted", p.locale, org=name))
 
@@ -127,7 +127,7 @@ def revoke(
     try:
         g = governance.revoke_consent(p.session, p.ctx.principal, grant_id, reason=reason)
     except ChanrongError as exc:
-        return _render(request, p, **failed(p, exc))
+        return _render(request, p, **failed(p, exc, request.url.path))
     name = directory.names(p.session, [g.grantee_org_id])[g.grantee_org_id]
     return _render(request, p, ok=t("web.grant.revoked", p.locale, org=name))
 

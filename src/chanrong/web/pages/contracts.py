@@ -91,7 +91,7 @@ def issue_statement(
             ],
         )
     except ChanrongError as exc:
-        return _page(request, p, **failed(p, exc))
+        return _page(request, p, **failed(p, exc, request.url.path))
     return _page(request, p, status_code=201, ok=t("web.trade.issued", p.locale))
 
 
@@ -111,7 +111,7 @@ def answer_line(
             p.session, p.ctx.principal, line_id, confirm=action == "confirm", reason=reason
         )
     except ChanrongError as exc:
-        return _page(request, p, **failed(p, exc))
+        return _page(request, p, **failed(p, exc, request.url.path))
     return _page(request, p, ok=t("web.trade.answered", p.locale))
 
 
@@ -123,5 +123,5 @@ def record_payment(
     try:
         supplychain.record_payment(p.session, p.ctx.principal, statement_id)
     except ChanrongError as exc:
-        return _page(request, p, **failed(p, exc))
+        return _page(request, p, **failed(p, exc, request.url.path))
     return _page(request, p, ok=t("web.trade.paid_saved", p.locale))

@@ -70,6 +70,7 @@ def own_profile(request: Request, p: Page = Depends(enterprise_page)) -> HTMLRes
         org_id=principal.org_id,
         purpose=None,
         locale=p.locale,
+        route=request.url.path,
     )
     decided = [a for a in credit.list_applications(p.session, principal) if a.score]
     latest = max(decided, key=lambda a: a.created_at, default=None)

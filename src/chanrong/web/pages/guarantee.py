@@ -70,7 +70,7 @@ def accept(request: Request, guarantee_id: str, p: Page = Depends(fi_officer)) -
     try:
         guarantee.accept_guarantee(p.session, p.ctx.principal, guarantee_id)
     except ChanrongError as exc:
-        return _book(request, p, **failed(p, exc))
+        return _book(request, p, **failed(p, exc, request.url.path))
     return _book(request, p, ok=t("web.guar.accepted", p.locale))
 
 
@@ -122,7 +122,7 @@ def recover(
             p.session, p.ctx.principal, claim_id, amount_fen=yuan_to_fen(amount), on=on
         )
     except ChanrongError as exc:
-        return _claims(request, p, **failed(p, exc))
+        return _claims(request, p, **failed(p, exc, request.url.path))
     return _claims(request, p, ok=t("web.guar.recovered", p.locale))
 
 
@@ -214,7 +214,7 @@ def create_programme(
             budget_fen=yuan_to_fen(budget, field="budget"),
         )
     except ChanrongError as exc:
-        return _programmes(request, p, **failed(p, exc))
+        return _programmes(request, p, **failed(p, exc, request.url.path))
     return _programmes(request, p, ok=t("web.subsidy.created", p.locale))
 
 
@@ -273,7 +273,7 @@ def pay(
     except ChanrongError as exc:
         p.session.rollback()
         try:
-            return _programme(request, p, programme_id, **failed(p, exc))
+            return _programme(request, p, programme_id, **failed(p, exc, request.url.path))
         except ChanrongError as again:
             return error_page(request, p, again)
     total = sum(x.amount_fen for x in rows)

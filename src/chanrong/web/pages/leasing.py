@@ -157,7 +157,7 @@ def lock(request: Request, contract_id: str, p: Page = Depends(fi_officer)) -> H
             shanghai_date(utcnow()),
         )
     except ChanrongError as exc:
-        return _contract(request, p, contract_id, **failed(p, exc))
+        return _contract(request, p, contract_id, **failed(p, exc, request.url.path))
     return _contract(request, p, contract_id, **_outcome(p, e, "web.lease.locked_ok"))
 
 
@@ -169,7 +169,7 @@ def unlock(request: Request, contract_id: str, p: Page = Depends(fi_officer)) ->
             p.session, p.ctx.principal, platform_commander(p.ctx.settings), contract_id
         )
     except ChanrongError as exc:
-        return _contract(request, p, contract_id, **failed(p, exc))
+        return _contract(request, p, contract_id, **failed(p, exc, request.url.path))
     return _contract(request, p, contract_id, **_outcome(p, e, "web.lease.unlocked_ok"))
 
 
@@ -187,7 +187,7 @@ def accept(request: Request, contract_id: str, p: Page = Depends(party_officer))
     try:
         leasing.accept_contract(p.session, p.ctx.principal, contract_id)
     except ChanrongError as exc:
-        return _contract(request, p, contract_id, **failed(p, exc))
+        return _contract(request, p, contract_id, **failed(p, exc, request.url.path))
     return _contract(request, p, contract_id, ok=t("web.lease.accepted_ok", p.locale))
 
 
@@ -205,5 +205,5 @@ def sign(
             p.session, p.ctx.principal, contract_id, role=role, contract_hash=contract_hash
         )
     except ChanrongError as exc:
-        return _contract(request, p, contract_id, **failed(p, exc))
+        return _contract(request, p, contract_id, **failed(p, exc, request.url.path))
     return _contract(request, p, contract_id, ok=t("web.lease.signed_ok", p.locale))

@@ -162,7 +162,7 @@ def handle_alert(
     try:
         lending.update_alert(p.session, p.ctx.principal, alert_id, action=action, note=note)
     except ChanrongError as exc:
-        return _book(request, p, **failed(p, exc))
+        return _book(request, p, **failed(p, exc, request.url.path))
     return _book(request, p, ok=t("web.alert.saved", p.locale))
 
 
@@ -206,5 +206,5 @@ def accept(request: Request, loan_id: str, p: Page = Depends(borrower_officer)) 
     try:
         lending.accept_loan(p.session, p.ctx.principal, loan_id)
     except ChanrongError as exc:
-        return _mine(request, p, **failed(p, exc))
+        return _mine(request, p, **failed(p, exc, request.url.path))
     return _mine(request, p, ok=t("web.loan.accepted", p.locale))

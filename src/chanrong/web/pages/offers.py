@@ -78,7 +78,7 @@ def apply(
             term_months=_term(term_months),
         )
     except ChanrongError as exc:
-        return _offers(request, p, **failed(p, exc))
+        return _offers(request, p, **failed(p, exc, request.url.path))
     app = out.decision
     return render(
         request,

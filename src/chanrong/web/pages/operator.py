@@ -117,7 +117,7 @@ def classify(
             reason=reason,
         )
     except ChanrongError as exc:
-        return _catalog(request, p, **failed(p, exc))
+        return _catalog(request, p, **failed(p, exc, request.url.path))
     return _catalog(request, p, ok=t("web.catalog.saved", p.locale, name=entry.name))
 
 

@@ -59,7 +59,7 @@ def add_user(
             password=password or None,
         )
     except ChanrongError as exc:
-        return _page(request, p, **failed(p, exc))
+        return _page(request, p, **failed(p, exc, request.url.path))
     return _page(
         request, p, status_code=201, ok=t("web.org.user.added", p.locale, username=username)
     )
@@ -75,7 +75,7 @@ def issue_key(
             p.session, p.ctx.principal, p.ctx.principal.user_id, name=name or "console"
         )
     except ChanrongError as exc:
-        return _page(request, p, **failed(p, exc))
+        return _page(request, p, **failed(p, exc, request.url.path))
     return _page(request, p, status_code=201, new_key=raw)
 
 
@@ -85,5 +85,5 @@ def revoke_key(request: Request, key_id: str, p: Page = Depends(action)) -> HTML
     try:
         identity.revoke_key(p.session, p.ctx.principal, key_id)
     except ChanrongError as exc:
-        return _page(request, p, **failed(p, exc))
+        return _page(request, p, **failed(p, exc, request.url.path))
     return _page(request, p)
