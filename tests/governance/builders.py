@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,10 @@ from chanrong.governance.orm import ConsentGrant
 from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal
 from tests.builders import Member
+
+if TYPE_CHECKING:
+    from chanrong.core.settings import Settings
+    from chanrong.storage.database import Database
 
 
 def principal(session: Session, member: Member) -> Principal:
@@ -52,3 +57,13 @@ def fill_log(session: Session, n: int, *, actor: str | None = None) -> None:
     governance.append_many(
         session, [("test.event", actor, f"test:{i}", {"i": i}) for i in range(n)]
     )
+
+
+def sign_head_now(db: Database, settings: Settings) -> None:
+    """Run the worker's head-signing job now, as ``chanrong jobs run governance.sign_head``."""
+    from chanrong.governance.tasks import SIGN_HEAD
+    from chanrong.jobs import catalog, runner
+
+    jobs = catalog.load(settings)
+    [outcome] = runner.run_manually(db, settings, jobs, SIGN_HEAD, subject="-")
+    assert outcome.status == "succeeded", outcome

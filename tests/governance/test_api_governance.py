@@ -9,11 +9,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
 from chanrong.core.clock import utcnow
+from chanrong.core.settings import Settings
 from chanrong.governance import keys, merkle
 from chanrong.governance.export import verify_package
 from chanrong.storage.database import Database
 from tests.builders import Park
 from tests.governance import rfc9162
+from tests.governance.builders import sign_head_now
 
 
 def _grant_body(grantee: str, **kw: Any) -> dict[str, Any]:
@@ -183,15 +185,19 @@ def test_catalog_suggests_operator_confirms_or_overrides_with_reason(
     assert s.json()["category"] == "management" and s.json()["grade"] == 2
 
 
-def test_log_proofs_over_http_verify_offline(app_client: TestClient, park: Park) -> None:
+def test_log_proofs_over_http_verify_offline(
+    app_client: TestClient, park: Park, db: Database, settings: Settings
+) -> None:
     ent, bank = park["enterprise"]["officer"], park["bank"]["officer"]
     for _ in range(3):
         app_client.post("/consents", json=_grant_body(bank.org_id), headers=ent.headers)
     key = keys.parse_public_key(
         app_client.get("/log/public-key", headers=bank.headers).json()["public_key_b64"]
     )
+    sign_head_now(db, settings)
     head1 = app_client.get("/log/head", headers=bank.headers).json()
     app_client.post("/consents", json=_grant_body(bank.org_id), headers=ent.headers)
+    sign_head_now(db, settings)
     head2 = app_client.get("/log/head", headers=bank.headers).json()
     assert (head1["size"], head2["size"]) == (3, 4)
     for head in (head1, head2):

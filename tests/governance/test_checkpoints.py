@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import time
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from typer.testing import CliRunner
 
 from chanrong.cli.main import app
@@ -56,12 +60,24 @@ def test_checkpoint_is_a_signed_note_and_the_witness_cosigns_extensions(
                      "--public-key", str(tmp_path / "log.pem")])  # fmt: skip
     assert cosigned.startswith(new)
     witness = keys.load_or_create(get_settings().var_dir / "witness")
-    assert (
-        keys.open_note(
-            cosigned, f"chanrong-witness/{witness.key_id}", witness.private_key.public_key()
-        )
-        == new[: new.index("\n\n") + 1]
-    )
+    wname = f"chanrong-witness/{witness.key_id}"
+    at = keys.open_cosignature(cosigned, wname, witness.private_key.public_key())
+    assert abs(at - time.time()) < 3600
+    # The C2SP cosignature/v1 line, checked by hand against the spec: key hash over
+    # name ‖ LF ‖ 0x04 ‖ key, then the 8-byte big-endian time, then Ed25519 over
+    # "cosignature/v1\ntime <t>\n" ‖ checkpoint body.
+    body = new[: new.index("\n\n") + 1]
+    line = cosigned[len(new) :].strip().split(" ")
+    assert line[:2] == ["\u2014", wname]
+    raw = base64.b64decode(line[2])
+    pub = witness.public_raw
+    assert raw[:4] == hashlib.sha256(wname.encode() + b"\n\x04" + pub).digest()[:4]
+    assert int.from_bytes(raw[4:12], "big") == at
+    message = f"cosignature/v1\ntime {at}\n{body}".encode()
+    Ed25519PublicKey.from_public_bytes(pub).verify(raw[12:], message)  # raises if not
+    # It is not a plain note signature: read as the log's kind of signature it does not open.
+    with pytest.raises(ValueError, match="no valid signature"):
+        keys.open_note(cosigned, wname, witness.private_key.public_key())
 
     # A checkpoint of the same size with another root (a fork), even signed by the log's
     # key, is not cosigned; nor is an edited note.

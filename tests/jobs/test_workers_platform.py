@@ -8,12 +8,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
-from chanrong.core.clock import shanghai_date, utcnow
+from chanrong.core.clock import utcnow
 from chanrong.core.settings import Settings
 from chanrong.governance.orm import LogEntryRow
 from chanrong.jobs import catalog
@@ -73,7 +73,11 @@ def test_two_workers_run_each_platform_periodic_job_once(
     assert all(r.attempts == 1 for r in runs), [(r.name, r.subject, r.attempts) for r in runs]
     keys = Counter((r.name, r.period, r.subject) for r in runs)
     assert max(keys.values()) == 1
-    as_of = shanghai_date(utcnow()) - timedelta(days=1)
+    # The close's day: the period of its latest firing (00:30 Shanghai time closes yesterday).
+    close = catalog.load(settings)["lending.daily_close"]
+    fired = close.last_firing(utcnow())
+    assert fired is not None
+    as_of = date.fromisoformat(close.period_of(fired))
     lender = park["bank"]["officer"].org_id
     with db.unit_of_work() as s:
         closes = s.scalars(

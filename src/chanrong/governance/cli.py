@@ -564,7 +564,8 @@ def log_witness(
     ] = None,
 ) -> None:
     """Cosign NEW after checking both are signed by the log and NEW extends OLD (RFC 9162
-    consistency, proof from the log, roots from the checkpoints); print NEW with the cosignature."""
+    consistency, proof from the log, roots from the checkpoints); print NEW with the witness's
+    C2SP cosignature/v1 line added."""
     key = _public_key(public_key)
     name = origin or f"chanrong/{keys.key_id_of(keys.public_raw_of(key))}"
     _, old_size, old_root = _open_checkpoint(old, name, key)
@@ -586,8 +587,10 @@ def log_witness(
     witness_name = f"chanrong-witness/{witness.key_id}"
     note = new.read_text(encoding="utf-8")
     body = keys.open_note(note, name, key)
-    cosigned = keys.sign_note(body, witness_name, witness)
-    typer.echo(note + cosigned[len(body) + 1 :], nl=False)
+    # A C2SP cosignature/v1 line: it binds the time of cosigning, and its own key type keeps
+    # it from being taken for the log's signature on the same body.
+    line = keys.cosignature_line(body, witness_name, witness, int(utcnow().timestamp()))
+    typer.echo(note + line, nl=False)
 
 
 @log_app.command("rotate-key")

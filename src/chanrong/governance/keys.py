@@ -197,6 +197,65 @@ def open_note(note: str, name: str, public_key: Ed25519PublicKey) -> str:
     raise ValueError(f"no valid signature by {name} on the note")
 
 
+# --- C2SP tlog-cosignature (https://c2sp.org/tlog-cosignature), version cosignature/v1 -----
+
+_COSIGNATURE_V1 = b"\x04"  # the signature-type byte of a cosignature/v1 (Ed25519) key
+
+
+def cosignature_key_hash(name: str, public_raw: bytes) -> bytes:
+    """The 4-byte key hash a witness's cosignature line starts with."""
+    return hashlib.sha256(name.encode() + b"\n" + _COSIGNATURE_V1 + public_raw).digest()[:4]
+
+
+def cosignature_verifier_key(name: str, public_raw: bytes) -> str:
+    """The witness's vkey, as a log or a client configures it."""
+    return (
+        f"{name}+{cosignature_key_hash(name, public_raw).hex()}+"
+        + base64.b64encode(_COSIGNATURE_V1 + public_raw).decode()
+    )
+
+
+def cosigned_message(body: str, timestamp: int) -> bytes:
+    """What a cosignature/v1 signs: a header naming the version and the time it was made
+    (POSIX seconds), then the checkpoint body."""
+    return f"cosignature/v1\ntime {timestamp}\n{body}".encode()
+
+
+def cosignature_line(body: str, name: str, witness: Signer, timestamp: int) -> str:
+    """The note signature line a witness adds: key hash, 8-byte big-endian time, signature."""
+    if not body.endswith("\n"):
+        raise ValueError("a note's text ends with a newline")
+    if not 0 <= timestamp < 2**63:
+        raise ValueError("timestamp: POSIX seconds")
+    sig = witness.sign(cosigned_message(body, timestamp))
+    raw = cosignature_key_hash(name, witness.public_raw) + timestamp.to_bytes(8, "big") + sig
+    return f"\u2014 {name} {base64.b64encode(raw).decode()}\n"
+
+
+def open_cosignature(note: str, name: str, public_key: Ed25519PublicKey) -> int:
+    """The time of a valid cosignature/v1 by ``name`` with ``public_key`` on ``note``;
+    ``ValueError`` saying why not otherwise."""
+    body, sep, sigs = note.rpartition("\n\n")
+    if not sep:
+        raise ValueError("not a signed note (no blank line before the signatures)")
+    body += "\n"
+    want = cosignature_key_hash(name, public_raw_of(public_key))
+    for line in sigs.splitlines():
+        parts = line.split(" ")
+        if len(parts) != 3 or parts[0] != "\u2014" or parts[1] != name:
+            continue
+        try:
+            raw = base64.b64decode(parts[2], validate=True)
+        except ValueError:
+            continue
+        if len(raw) != 4 + 8 + 64 or raw[:4] != want:
+            continue
+        timestamp = int.from_bytes(raw[4:12], "big")
+        if verify(public_key, cosigned_message(body, timestamp), raw[12:]):
+            return timestamp
+    raise ValueError(f"no valid cosignature by {name} on the note")
+
+
 def read_checkpoint(body: str) -> tuple[str, int, bytes]:
     """(origin, size, root) of a checkpoint body."""
     lines = body.split("\n")

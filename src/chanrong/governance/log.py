@@ -21,6 +21,7 @@ from chanrong.governance.domain import GrantTerms, canonical_json
 from chanrong.governance.orm import LogEntryRow
 from chanrong.governance.repository import GovernanceRepository
 from chanrong.identity.domain import Principal
+from chanrong.jobs import queue as jobs_queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +157,9 @@ def append_many(
     repo.insert_entries(rows)
     repo.insert_nodes(nodes)
     repo.write_head(size, [h.hex() for h in frontier], merkle.root_from_frontier(frontier), at)
+    # A signed head is due: the worker signs one once appends pause (or a few seconds pass),
+    # so heads are made as entries are integrated, never by a reader asking for one.
+    jobs_queue.publish(session, jobs_queue.LOG_GROWN, "-")
     session.flush()
     return refs
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
 from chanrong.core.clock import ensure_aware, utcnow
-from chanrong.core.errors import ValidationFailed
+from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.governance import merkle
 from chanrong.governance.audit import AuditReport, BindingAuditor, HeadToCheck, LogAuditor
 from chanrong.governance.keys import Signer, key_id_of, public_raw_of
@@ -98,6 +98,18 @@ def sign_tree_head(
         size=size, root_hash=root, timestamp_ms=ts, key_id=signer.key_id, signature=sig
     )
     repo.add_tree_head(row)
+    return _sth(row)
+
+
+def latest_tree_head(session: Session) -> SignedTreeHead:
+    """The newest signed head (the worker signs one as entries are integrated; reading it
+    writes nothing). Not found before the first head is signed."""
+    row = GovernanceRepository(session).latest_tree_head()
+    if row is None:
+        raise NotFound(
+            "no tree head has been signed yet: the worker signs one a few seconds after "
+            "entries are appended (`chanrong worker`, or `chanrong log head` by hand)"
+        )
     return _sth(row)
 
 

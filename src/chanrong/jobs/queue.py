@@ -24,6 +24,8 @@ DATA_LANDED = "data.landed"  # subject: the enterprise's org id; any telemetry o
 PAYMENTS_LANDED = "payments.landed"  # subject: the payee's org id; payment records arrived
 # subject: the payer's org id; records of its outgoing payments arrived (fund-use tracking)
 OUTGOING_PAYMENTS_LANDED = "outgoing_payments.landed"
+# subject: "-" (the one log); entries were appended to the verifiable log (a head is due)
+LOG_GROWN = "log.grown"
 
 
 def publish(session: Session, topic: str, subject: str, *, at: datetime | None = None) -> None:
