@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # retried elsewhere), and extra modules declaring jobs beside the domains' tasks.py.
     jobs_tick_seconds: int = Field(default=10, ge=1, le=60)
     jobs_heartbeat_seconds: float = Field(default=10.0, gt=0, le=300)
+    jobs_keep_event_runs_days: int = Field(
+        default=30, ge=1, le=3650, description="Days a finished event-job window is kept."
+    )
     jobs_modules: str = Field(default="", description="Comma-separated modules with more jobs.")
     jobs_enabled: str = Field(
         default="",

@@ -11,6 +11,7 @@ from chanrong.credit import tasks as credit_tasks
 from chanrong.governance import tasks as governance_tasks
 from chanrong.guarantee import tasks as guarantee_tasks
 from chanrong.insurance import tasks as insurance_tasks
+from chanrong.jobs import housekeeping
 from chanrong.jobs.registry import Job, registered
 from chanrong.leasing import tasks as leasing_tasks
 from chanrong.lending import tasks as lending_tasks
@@ -28,6 +29,7 @@ DOMAIN_TASKS = (
     supplychain_tasks,
     insurance_tasks,
     governance_tasks,
+    housekeeping,
 )
 
 
