@@ -89,6 +89,10 @@ def test_validation_on_held_out_labels_then_admin_approval_and_champion(
     app_client.headers.update(admin.headers)
     assert officer.set_state("jm@1", "approved")["state"] == "approved"
     assert officer.set_state("jm@1", "champion")["state"] == "champion"
+    # What it was approved on stays: no new validation once it left candidate.
+    with pytest.raises(PlatformRefused) as exc:
+        officer.validate(first.part, held)
+    assert exc.value.http_status == 409 and exc.value.field == "model"
     # A second version, validated and crowned, retires the first.
     app_client.headers.update(park["bank"]["officer"].headers)
     second = officer.train("jm", train, CONFIG, key_bits=KEY_BITS)

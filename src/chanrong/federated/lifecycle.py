@@ -50,6 +50,15 @@ MAX_HELD_OUT = 50_000
 MIN_VALIDATION_ROWS = 10
 
 
+def _candidate(model: JointModel, ref: str) -> None:
+    # Validation belongs to the candidate: what was approved on is not re-written afterwards.
+    if model.state != "candidate":
+        raise Conflict(
+            f"model: {ref} is {model.state}; a model is validated while a candidate",
+            field="model",
+        )
+
+
 def ids_sha256(usccs: Sequence[str]) -> str:
     """SHA-256 of a set of USCCs (sorted, newline-joined): both parties compute it alike."""
     return hashlib.sha256("\n".join(sorted(usccs)).encode()).hexdigest()
@@ -62,8 +71,7 @@ def validation_scores(
     or None without a live grant (the bank leaves it out and the report counts it). Ids the
     run trained on are refused. One log leaf for the exchange; returns the parts and its index."""
     model = joint_model(session, principal, ref)
-    if model.state == "retired":
-        raise Conflict(f"model: {ref} is retired", field="model")
+    _candidate(model, ref)
     if not 1 <= len(usccs) <= MAX_HELD_OUT:
         raise ValidationFailed(f"ids: 1 to {MAX_HELD_OUT}", field="ids")
     codes = [validate_uscc(u, field=f"ids[{i}]").code for i, u in enumerate(usccs)]
@@ -96,9 +104,9 @@ def validation_scores(
             "purpose": PURPOSE,
         },
     )
+    # A new exchange starts a new validation: an earlier report no longer stands for it.
     model.validation = {
-        **(model.validation or {}),
-        "exchange": {"leaf": leaf.index, "scored": len(scored), "ids_sha256": ids_sha256(scored)},
+        "exchange": {"leaf": leaf.index, "scored": len(scored), "ids_sha256": ids_sha256(scored)}
     }
     session.flush()
     return parts, leaf.index
@@ -110,8 +118,7 @@ def record_validation(
     """Keep the bank's validation report of a model: ``exchange`` (the leaf of its held-out
     scoring exchange), ``rows`` (scored and labelled), ``bads``, ``auc``, ``ks``. Logged."""
     model = joint_model(session, principal, ref)
-    if model.state == "retired":
-        raise Conflict(f"model: {ref} is retired", field="model")
+    _candidate(model, ref)
     exchange = (model.validation or {}).get("exchange")
     if exchange is None:
         raise Conflict(
