@@ -48,3 +48,41 @@ def test_bank_walks_the_joint_modelling_page(
     expect(phone.page.locator('#joint-models tr[data-model="jm@1"]')).to_be_visible()
     phone.assert_fits_width()
     phone.shot("federated-phone")
+
+
+def test_bank_admin_reads_the_validation_and_approves_the_joint_model(
+    desktop: Console, live_server: LiveServer
+) -> None:
+    from tests.federated.test_lifecycle import _split
+
+    with live_server.db.unit_of_work() as session:
+        park = build_park(session)
+    with httpx.Client(base_url=live_server.url) as http:
+        setup = Setup(live_server.db, http, park)  # type: ignore[arg-type]
+        http.headers.update(park["bank"]["officer"].headers)
+        bank = BankClient(http)
+        train, held = _split(setup.bank_data)
+        part = bank.train("jm", train, CONFIG, key_bits=KEY_BITS).part
+        v = bank.validate(part, held)["validation"]
+    desktop.sign_in(park["bank"]["admin"].key)
+    page = desktop.go("/console/bank/federated")
+    row = page.locator('#joint-validation tr[data-model="jm@1"]')
+    expect(row).to_contain_text(f"{v['auc']:.3f}")
+    expect(row).to_contain_text("候选")
+    row.get_by_role("button", name="批准").click()
+    expect(page.locator("#fed-ok")).to_have_text("jm@1 已批准")
+    page.locator('#joint-validation tr[data-model="jm@1"]').get_by_role(
+        "button", name="设为冠军"
+    ).click()
+    expect(page.locator("#fed-ok")).to_have_text("jm@1 已设为冠军")
+    expect(page.locator('#joint-validation tr[data-model="jm@1"]')).to_have_attribute(
+        "data-state", "champion"
+    )
+    desktop.assert_labelled()
+    desktop.assert_fits_width()
+    desktop.shot("federated-approved")
+    desktop.go("/console/lang?to=en&next=/console/bank/federated")
+    expect(page.locator('#joint-validation tr[data-model="jm@1"]')).to_contain_text(
+        "Champion (decides credit)"
+    )
+    expect(page.locator("#joint-validation")).to_contain_text("Held-out AUC")

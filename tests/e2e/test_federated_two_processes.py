@@ -133,3 +133,47 @@ def test_bank_commands_train_and_score_against_a_running_platform(
         check=False,
     )
     assert denied.returncode == 2 and "404" in denied.stderr
+
+
+def test_bank_commands_validate_and_approve_a_joint_model(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    from chanrong.federated.client import BankClient
+    from tests.federated.test_http import CONFIG, KEY_BITS
+    from tests.federated.test_lifecycle import _split
+
+    with live_server.db.unit_of_work() as session:
+        park = build_park(session)
+    parts = tmp_path / "parts"
+    with httpx.Client(base_url=live_server.url) as http:
+        setup = Setup(live_server.db, http, park)  # type: ignore[arg-type]
+        http.headers.update(park["bank"]["officer"].headers)
+        train, held = _split(setup.bank_data)
+        BankClient(http).train("jm", train, CONFIG, key_bits=KEY_BITS).part.save(parts)
+    frame = pd.DataFrame(held.x)
+    frame.insert(0, "uscc", held.usccs)
+    frame["bad"] = held.y
+    frame.to_csv(tmp_path / "held.csv", index=False)
+
+    def run(key: str, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "CHANRONG_SERVER": live_server.url, "CHANRONG_API_KEY": key}
+        return subprocess.run(
+            [CHANRONG, "federated", *args],
+            env={**env, "COLUMNS": "200"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    officer, admin = park["bank"]["officer"].key, park["bank"]["admin"].key
+    done = run(
+        officer, "validate", "--data", str(tmp_path / "held.csv"), "--model", "jm@1",
+        "--parts", str(parts),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "jm@1: held-out AUC" in done.stdout and "on 15 enterprises" in done.stdout
+    refused = run(officer, "approve", "--model", "jm@1", "--to", "approved")
+    assert refused.returncode == 2 and "403" in refused.stderr
+    done = run(admin, "approve", "--model", "jm@1", "--to", "approved")
+    assert done.returncode == 0 and "jm@1 is now approved" in done.stdout, done.stderr

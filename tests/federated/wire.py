@@ -13,7 +13,8 @@ import numpy as np
 # Keys a message may carry, by what they hold (see chanrong.federated.protocol's table).
 CIPHERTEXT_LISTS = {"residuals", "masked", "packed", "histograms"}
 PSI_FIELDS = {"request", "setup", "response"}
-AGGREGATES = {"partial", "masked_sums", "loss", "auc", "rows_used"}
+# ``parts``: the platform's partial scores of held-out rows; ``ks``: the bank's KS on them.
+AGGREGATES = {"partial", "masked_sums", "loss", "auc", "rows_used", "parts", "ks"}
 PLAIN = {
     "rows",
     "boost",
@@ -55,6 +56,13 @@ PLAIN = {
     "finished_at",
     "rounds",
     "partial_count",
+    "exchange",
+    "bads",
+    "to",
+    "state_by",
+    "state_at",
+    # the validation summary a model carries: counts, the exchange's leaf, AUC and KS
+    "validation",
 }
 
 
@@ -109,6 +117,7 @@ def assert_wire_clean(
                         "learning_rate",
                         "l2",
                         "metrics",
+                        "validation",
                         "config",
                         "boost",
                     }, where

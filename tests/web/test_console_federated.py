@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from chanrong.storage.database import Database
 from tests.builders import Park
 from tests.federated.test_http import CONFIG, KEY_BITS, N, Setup, _client, _revoke
-from tests.web.console import HTML, sign_in
+from tests.web.console import HTML, page_csrf, sign_in
 
 
 def seed_joint_model(db: Database, app_client: TestClient, park: Park) -> tuple[Setup, dict]:  # type: ignore[type-arg]
@@ -58,3 +58,58 @@ def test_other_bank_sees_nothing_and_an_insurer_is_told_it_is_for_banks(
     for who in ("enterprise", "operator", "analyst"):
         sign_in(app_client, park[who]["admin"].key)
         assert app_client.get("/console/bank/federated", headers=HTML).status_code == 403, who
+
+
+def test_admin_sees_the_validation_and_approves_then_crowns_the_joint_model(
+    app_client: TestClient, park: Park, db: Database
+) -> None:
+    from tests.federated.test_lifecycle import _split
+
+    setup = Setup(db, app_client, park)
+    train, held = _split(setup.bank_data)
+    bank = _client(app_client, park["bank"]["officer"], [])
+    part = bank.train("jm", train, CONFIG, key_bits=KEY_BITS).part
+    bank.train("jm", train, CONFIG, key_bits=KEY_BITS)  # jm@2 stays unvalidated
+    v = bank.validate(part, held)["validation"]
+    app_client.headers.pop("Authorization")
+    app_client.event_hooks = {"request": [], "response": []}
+
+    # An officer sees the validation but no approval buttons.
+    sign_in(app_client, park["bank"]["officer"].key)
+    r = app_client.get("/console/bank/federated", headers=HTML)
+    table = r.text.split('id="joint-validation"')[1].split("</table>")[0]
+    assert f"{v['auc']:.3f}" in table and f"{v['ks']:.3f}" in table and ">15<" in table
+    assert "尚未验证" in table and 'value="approved"' not in table and "管理员" in r.text
+    token = page_csrf(app_client, "/console/bank/federated")
+    r = app_client.post(
+        "/console/bank/federated/models/jm@1/state",
+        data={"to": "approved", "csrf_token": token},
+        headers=HTML,
+    )
+    assert r.status_code == 403 and "管理员" in r.text
+
+    sign_in(app_client, park["bank"]["admin"].key)
+    r = app_client.get("/console/bank/federated", headers=HTML)
+    rows = r.text.split('id="joint-validation"')[1].split("</table>")[0].split("<tr ")
+    jm1 = next(x for x in rows if 'data-model="jm@1"' in x)
+    jm2 = next(x for x in rows if 'data-model="jm@2"' in x)
+    assert 'value="approved"' in jm1 and 'value="approved"' not in jm2  # unvalidated
+    token = page_csrf(app_client, "/console/bank/federated")
+    for to, said in (("approved", "jm@1 已批准"), ("champion", "jm@1 已设为冠军")):
+        r = app_client.post(
+            "/console/bank/federated/models/jm@1/state",
+            data={"to": to, "csrf_token": token},
+            headers=HTML,
+        )
+        assert r.status_code == 200 and said in r.text, r.text
+    assert 'data-model="jm@1" data-state="champion"' in r.text
+    # Approving the unvalidated one by hand is refused, saying why.
+    r = app_client.post(
+        "/console/bank/federated/models/jm@2/state",
+        data={"to": "approved", "csrf_token": token},
+        headers=HTML,
+    )
+    assert r.status_code == 409 and "validation" in r.text
+    app_client.get("/console/lang", params={"to": "en", "next": "/console/bank/federated"})
+    en = app_client.get("/console/bank/federated", headers=HTML).text
+    assert "Held-out AUC" in en and "Champion (decides credit)" in en

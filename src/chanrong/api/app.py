@@ -16,6 +16,7 @@ from chanrong.api.queries import known_query_parameters
 from chanrong.api.routers import PROTECTED, PUBLIC
 from chanrong.core.logs import register_url_password
 from chanrong.core.settings import Settings, get_settings
+from chanrong.federated import joint_scoring
 from chanrong.storage import migrate
 from chanrong.storage.database import Database
 from chanrong.web import mount as console
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.settings = settings
     app.state.db = db
+    # Credit's joint-model port, implemented by federated (None unless configured).
+    app.state.joint_scorer = joint_scoring.scorer_for(settings)
     metrics = observability.Metrics()
     app.state.metrics = metrics
     problems.install(app)

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     # (`chanrong lease broker-access`); unset for an open development broker.
     mqtt_username: str | None = None
     mqtt_password: str | None = Field(default=None, repr=False)
+    # Joint (federated) models in credit decisions, on a bank's instance: the platform's URL
+    # and the bank's API key there, the folder of the bank's parts and its table of features
+    # (CSV with ``uscc``). Unset: a product naming ``joint:<name>`` refers every application.
+    federated_server: str | None = None
+    federated_api_key: str | None = Field(default=None, repr=False)
+    federated_parts: Path | None = None
+    federated_bank_data: Path | None = None
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     # Worker threads per API process for the sync routes (anyio's default is 40). Under load

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+import functools
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from chanrong.credit import service
@@ -33,6 +36,13 @@ from chanrong.identity.domain import OrgKind, Role
 from chanrong.lending import service as lending
 
 router = APIRouter(prefix="/credit", tags=["credit 信用"])
+
+
+def joint_scorer(request: Request) -> service.JointScorer | None:
+    """The joint-model scorer the application assembly wired in (``app.state.joint_scorer``,
+    from federated on a bank's instance), or None: credit declares the port only."""
+    scorer: service.JointScorer | None = getattr(request.app.state, "joint_scorer", None)
+    return scorer
 
 
 def _out(app: Application) -> ApplicationOut:
@@ -74,6 +84,7 @@ async def create_application(
     body: ApplicationCreate,
     ctx: Ctx = Depends(require(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)),
     idem: Idempotency = Depends(idempotency),
+    joint: service.JointScorer | None = Depends(joint_scorer),
 ) -> JSONResponse:
     """Decide an application now (秒批): approve / decline / refer with limit, rate, PD, grade,
     reasons and the verifiable-log entry of the decision."""
@@ -90,7 +101,8 @@ async def create_application(
     # serves. A stale profile is referred ``stale_profile`` here; the worker keeps profiles
     # fresh (credit.profile_on_data, credit.profile_nightly), and the enterprise's own route
     # and the console, which run in worker threads, refresh before deciding.
-    app = service.apply(
+    decide = functools.partial(
+        service.apply,
         ctx.session,
         ctx.principal,
         ctx.settings,
@@ -100,7 +112,12 @@ async def create_application(
         as_of=body.as_of,
         refresh=False,
         term_months=body.term_months,
+        joint=joint,
     )
+    # A joint model's product waits on the platform over HTTP: that one goes to a thread.
+    prod = service.products(ctx.settings).get(body.product_code)
+    is_joint = prod is not None and service.joint_name(prod.model) is not None
+    app = await run_in_threadpool(decide) if is_joint else decide()
     # Commit as soon as the decision is written, so the database's write lock (taken at the log
     # append) is held for the writes only. The answer is stored with the decision when the
     # caller sent an Idempotency-Key, so only then is it built inside the transaction.

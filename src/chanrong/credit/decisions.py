@@ -30,6 +30,7 @@ from chanrong.credit.domain import (
     STATUS,
     CreditProduct,
     DecisionInputs,
+    JointUse,
     KnockOut,
     ModelVersion,
     Outcome,
@@ -38,6 +39,7 @@ from chanrong.credit.domain import (
     decide,
     knockouts,
 )
+from chanrong.credit.joint import JOINT_PREFIX, JointScorer, JointUnavailable, joint_name
 from chanrong.credit.orm import Application
 from chanrong.credit.platform_profiles import build_profile_from_platform
 from chanrong.credit.products import load_model, model_registry, product, shadow_model
@@ -66,6 +68,45 @@ def scored(facts: DecisionInputs, model: Model | None) -> tuple[DecisionInputs, 
     pd_, reasons = score_one(model, facts.profile.features)
     codes = tuple((r.code, round(r.weight, 4)) for r in reasons)
     return replace(facts, pd=pd_, reasons=codes), reasons
+
+
+def joint_scored(
+    session: Session, facts: DecisionInputs, org_id: str, joint: JointScorer | None
+) -> DecisionInputs:
+    """The inputs scored by the product's joint model: its PD and the parts used, or — when a
+    part cannot be had — the reason, which refers the application (never a PD from one part).
+    Asked only when there is a profile and no knock-out applies, like any model."""
+    name = joint_name(facts.product.model)
+    assert name is not None
+    if facts.profile is None or knockouts(facts):
+        return facts
+    org = identity.find_organisation(session, org_id)
+    uscc = org.uscc if org is not None else None
+    try:
+        if joint is None:
+            raise JointUnavailable(
+                "not_configured", "this instance has no joint-model scorer configured"
+            )
+        if uscc is None:
+            raise JointUnavailable("bank_features", "the enterprise has no USCC on record")
+        got = joint.score(name, uscc)
+    except JointUnavailable as exc:
+        return replace(
+            facts,
+            joint=JointUse(facts.product.model, refusal=exc.reason, detail=exc.detail),
+        )
+    return replace(
+        facts,
+        model=ModelVersion(f"{JOINT_PREFIX}{got.model_ref}", got.manifest_sha256),
+        pd=got.pd,
+        joint=JointUse(
+            facts.product.model,
+            model_ref=got.model_ref,
+            bank_fingerprint=got.bank_fingerprint,
+            platform_fingerprint=got.platform_fingerprint,
+            platform_leaf=got.platform_leaf,
+        ),
+    )
 
 
 def shadow_scored(
@@ -153,12 +194,14 @@ def apply(
     as_of: date | None = None,
     refresh: bool = True,
     term_months: int | None = None,
+    joint: JointScorer | None = None,
 ) -> Application:
     """Decide a credit application in one step: approve, decline or refer, logged.
 
     ``refresh``: when the newest profile is older than the product accepts (or there is none)
     and the platform holds data for the enterprise, build a fresh one first, in this
     transaction; otherwise refer ``stale_profile`` (or decline ``no_profile``).
+    ``joint``: the scorer of a product whose model is a joint one (``credit.joint``).
     """
     if principal.org_kind is not OrgKind.FINANCIAL_INSTITUTION or not principal.has_role(
         Role.OFFICER
@@ -175,6 +218,7 @@ def apply(
         as_of=as_of,
         refresh=refresh,
         term_months=term_months,
+        joint=joint,
     )
 
 
@@ -251,6 +295,7 @@ def gather_inputs(
     as_of: date,
     refresh: bool,
     batch: governance.LogBatch,
+    joint: JointScorer | None = None,
 ) -> tuple[DecisionInputs, list[Reason], ModelVersion | None]:
     """Everything a decision looks at, scored by the product's champion (and shadow-scored by
     its challenger): the consent check, the freshest evidence (refreshed first when
@@ -285,7 +330,8 @@ def gather_inputs(
     )
     model: Model | None = None
     version: ModelVersion | None = None
-    if snap is not None:
+    is_joint = joint_name(prod.model) is not None
+    if snap is not None and not is_joint:
         try:
             entry, model = load_model(model_registry(settings), prod.model)
         except NotFound:
@@ -308,6 +354,10 @@ def gather_inputs(
         else None,
         model=version,
     )
+    if is_joint:
+        # No registry model, no reasons and no shadow: the PD is the joint model's.
+        inputs = joint_scored(session, facts, enterprise_org_id, joint)
+        return inputs, [], inputs.model
     inputs, model_reasons = scored(facts, model)
     if inputs.pd is not None:
         inputs = shadow_scored(inputs, shadow_model(model_registry(settings), prod.model))
@@ -326,6 +376,7 @@ def _decide(
     as_of: date | None,
     refresh: bool,
     term_months: int | None = None,
+    joint: JointScorer | None = None,
 ) -> Application:
     prod = product(settings, product_code)
     requested_fen = _yuan_to_fen(requested_yuan, "requested_amount")
@@ -351,13 +402,19 @@ def _decide(
         as_of=as_of,
         refresh=refresh,
         batch=batch,
+        joint=joint,
     )
     d = decide(inputs)
     record = to_record(inputs)
     now = utcnow()
     reasons = (
         [
-            {"code": f"KO_{k.value}", "feature": None, "weight": 0, "text": _knockout_text(k)}
+            {
+                "code": f"KO_{k.value}",
+                "feature": None,
+                "weight": 0,
+                "text": _knockout_text(k, inputs.joint),
+            }
             for k in d.knockouts
         ]
         if d.knockouts
@@ -426,6 +483,8 @@ def _log_payload(app: Application) -> dict[str, Any]:
         "model_ref": app.model_ref,
         "model_manifest_sha256": app.model_manifest_sha256,
         "inputs_sha256": app.inputs_sha256,
+        # A joint model's parts (or the missing one) are in the inputs; named here too.
+        **({"joint": app.inputs["joint"]} if "joint" in app.inputs else {}),
     }
 
 
@@ -442,11 +501,34 @@ _KO_TEXT = {
         "the operating profile is older than the product accepts and could not be refreshed; "
         "referred to an officer",
     ),
+    KnockOut.JOINT_PART_UNAVAILABLE: (
+        "联合模型缺少一方的部分，未评分，转人工审核",
+        "a part of the joint model was unavailable, so it was not scored; referred to an officer",
+    ),
+}
+
+_JOINT_REFUSAL_TEXT = {
+    "not_configured": ("本实例未配置联合模型评分", "no joint-model scorer is configured here"),
+    "no_champion": ("联合模型尚无已批准的冠军版本", "the joint model has no approved champion"),
+    "consent": (
+        "企业的联合建模授权已撤回或无效，平台拒绝提供其部分",
+        "the enterprise's joint_modelling consent is not live; the platform refused its part",
+    ),
+    "platform_refused": ("平台拒绝了评分请求", "the platform refused the scoring exchange"),
+    "platform_unavailable": ("平台暂时无法连接", "the platform could not be reached"),
+    "bank_part": (
+        "本行的模型部分缺失或不一致",
+        "the bank's part is missing or not the registered one",
+    ),
+    "bank_features": ("本行没有该企业的特征", "the bank holds no features for the enterprise"),
 }
 
 
-def _knockout_text(k: KnockOut) -> dict[str, str]:
+def _knockout_text(k: KnockOut, joint: JointUse | None = None) -> dict[str, str]:
     zh, en = _KO_TEXT[k]
+    if k is KnockOut.JOINT_PART_UNAVAILABLE and joint is not None and joint.refusal:
+        jzh, jen = _JOINT_REFUSAL_TEXT[joint.refusal]
+        return {"zh-CN": f"{zh}：{jzh}", "en": f"{en}: {jen} ({joint.detail})"}
     return {"zh-CN": zh, "en": en}
 
 
@@ -482,12 +564,18 @@ def replay(session: Session, principal: Principal, settings: Settings, app_id: s
         diffs.append(f"inputs cannot be read back ({exc})")
         return Replay(matches=False, inputs_intact=inputs_ok, logged=logged, differences=diffs)
     model: Model | None = None
-    if app.model_ref:
+    if app.model_ref and recorded.joint is None:
         entry_m, model = load_model(model_registry(settings), app.model_ref)
         if entry_m.manifest_sha256 != app.model_manifest_sha256:
             diffs.append("model manifest changed since the decision")
     # Score again from the facts alone: the recorded PD and reasons are checked, not trusted.
-    again, _ = scored(replace(recorded, pd=None, reasons=()), model)
+    # A joint model's PD is not scored again: that is a new exchange with the platform under
+    # consent; the recorded PD and parts are decided on again as they were.
+    again = (
+        recorded
+        if recorded.joint is not None
+        else scored(replace(recorded, pd=None, reasons=()), model)[0]
+    )
     if recorded.pd is not None and (again.pd, again.reasons) != (recorded.pd, recorded.reasons):
         # Only records that carry the model's answer (shape 2); shape 1 is checked below.
         diffs.append("the model's PD or reasons differ from the recorded ones")
@@ -523,9 +611,12 @@ def _replay_review(app: Application, settings: Settings) -> list[str]:
     except (KeyError, TypeError, ValueError, ArithmeticError, ValidationFailed) as exc:
         return [f"review inputs cannot be read back ({exc})"]
     model: Model | None = None
-    if recorded.model is not None:
-        _, model = load_model(model_registry(settings), recorded.model.ref)
-    again, _ = scored(replace(recorded, pd=None, reasons=()), model)
+    if recorded.joint is not None:
+        again = recorded  # a joint model's PD is decided on as recorded (see ``replay``)
+    else:
+        if recorded.model is not None:
+            _, model = load_model(model_registry(settings), recorded.model.ref)
+        again, _ = scored(replace(recorded, pd=None, reasons=()), model)
     diffs = []
     if (again.pd, again.reasons) != (recorded.pd, recorded.reasons):
         diffs.append("the review's PD or reasons differ from the recorded ones")

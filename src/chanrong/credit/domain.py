@@ -33,6 +33,10 @@ class KnockOut(StrEnum):
     # The newest profile is older than the product accepts (and none fresher could be built):
     # referred to an officer, never declined for it.
     STALE_PROFILE = "stale_profile"
+    # The product's joint (federated) model could not be asked: one of its parts (the
+    # platform's, under the enterprise's joint_modelling consent, or the bank's) was missing.
+    # Referred to an officer, never scored on one part alone.
+    JOINT_PART_UNAVAILABLE = "joint_part_unavailable"
 
 
 def score_of_pd(pd_: float) -> float:
@@ -354,6 +358,21 @@ class DecisionInputs:
     reasons: tuple[tuple[str, float], ...] = ()
     # The approved challenger's PD on the same profile (shadow scoring); ``decide`` ignores it.
     shadow: ShadowScore | None = None
+    # A joint (federated) model: which parts gave the PD, or which was missing.
+    joint: JointUse | None = None
+
+
+@dataclass(frozen=True)
+class JointUse:
+    """A joint model asked for the PD: the parts used, or why a part was missing."""
+
+    model: str  # the product's model, ``joint:<name>``
+    model_ref: str | None = None  # name@version of the joint champion that scored
+    bank_fingerprint: str | None = None
+    platform_fingerprint: str | None = None
+    platform_leaf: int | None = None  # the platform's log leaf of the scoring exchange
+    refusal: str | None = None  # ``credit.joint.REASONS``; None when both parts were used
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -389,6 +408,8 @@ def knockouts(inputs: DecisionInputs) -> tuple[KnockOut, ...]:
         and 0 <= (inputs.as_of - inputs.last_default_on).days <= product.default_lookback_days
     ):
         out.append(KnockOut.RECENT_DEFAULT)
+    if not out and inputs.joint is not None and inputs.joint.refusal is not None:
+        return (KnockOut.JOINT_PART_UNAVAILABLE,)
     return tuple(out)
 
 
@@ -402,7 +423,7 @@ def decide(inputs: DecisionInputs) -> Decision:
     profile = inputs.profile
     if not kos and (pd_ is None or profile is None):
         kos = (KnockOut.NO_PROFILE,)
-    if kos == (KnockOut.STALE_PROFILE,):
+    if kos in ((KnockOut.STALE_PROFILE,), (KnockOut.JOINT_PART_UNAVAILABLE,)):
         return Decision(Outcome.REFER, kos, None, None, None, 0, None)
     if kos:
         return Decision(Outcome.DECLINE, kos, None, None, pd_, 0, None)

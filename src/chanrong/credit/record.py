@@ -6,7 +6,8 @@ written:
 
 - shape 2 (``"record": 2``): the inputs with the model's PD and reasons, and — only when an
   approved challenger shadow-scored them — ``shadow`` (its model version and PD; a record
-  without a shadow is written exactly as before it existed);
+  without a shadow is written exactly as before it existed); likewise ``joint`` only when the
+  product's model is a joint (federated) one: the parts used, or the part that was missing;
 - shape 1 (no ``"record"`` key; decisions made before the inputs were one typed value): the
   same keys without ``pd`` and ``reasons`` — the replay scores them again, as it always did.
 
@@ -19,12 +20,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from chanrong.credit.domain import (
     DecisionInputs,
+    JointUse,
     ModelVersion,
     ProfileEvidence,
     ShadowScore,
@@ -66,6 +69,8 @@ def to_record(inputs: DecisionInputs) -> dict[str, Any]:
             "model_manifest_sha256": inputs.shadow.model.manifest_sha256,
             "pd": inputs.shadow.pd,
         }
+    if inputs.joint is not None:
+        record["joint"] = asdict(inputs.joint)
     return record
 
 
@@ -95,6 +100,7 @@ def from_record(data: Mapping[str, Any]) -> DecisionInputs:
     product_data = dict(data["product"])
     product_data.setdefault("max_evidence_age_days", None)
     shadow = data.get("shadow")
+    joint = data.get("joint")
     return DecisionInputs(
         as_of=date.fromisoformat(data["as_of"]),
         product=product_from_dict(product_data),
@@ -118,6 +124,7 @@ def from_record(data: Mapping[str, Any]) -> DecisionInputs:
         )
         if shadow
         else None,
+        joint=JointUse(**joint) if joint else None,
     )
 
 

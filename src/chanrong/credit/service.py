@@ -6,6 +6,7 @@ The use cases live in modules named for what they hold; this module only gathers
 - ``profiles``  — profiles (企业画像) stored and read, defaults on an enterprise's record
 - ``platform_profiles`` — profiles computed from the platform's own data
 - ``decisions`` — instant decisions from one ``DecisionInputs`` value, and their replay
+- ``joint``     — the port a decision asks a joint (federated) model through
 - ``reviews``   — reading decided applications and an officer's review of referred ones
 - ``referrals`` — the review as officers run it: a stale-profile referral approved is decided
   again on the refreshed profile for its limit and rate
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from chanrong.credit.decisions import Replay, apply, apply_for_self, replay
 from chanrong.credit.domain import CreditProduct
+from chanrong.credit.joint import JointScore, JointScorer, JointUnavailable, joint_name
 from chanrong.credit.models import promote, validate_model
 from chanrong.credit.monitoring import (
     Agreement,
@@ -66,6 +68,9 @@ __all__ = [
     "PROFILE_DATASET",
     "Agreement",
     "CreditProduct",
+    "JointScore",
+    "JointScorer",
+    "JointUnavailable",
     "Label",
     "OutcomeSource",
     "PlatformCounts",
@@ -81,6 +86,7 @@ __all__ = [
     "fen_to_yuan",
     "get_application",
     "history",
+    "joint_name",
     "labelled",
     "labels_from_default_dates",
     "latest_profile",

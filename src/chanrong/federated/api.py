@@ -12,12 +12,14 @@ from fastapi import APIRouter, Depends
 
 from chanrong.core.errors import ValidationFailed
 from chanrong.edge import Ctx, require
-from chanrong.federated import service
+from chanrong.federated import lifecycle, service
 from chanrong.federated.orm import JointModel, TrainingRun
 from chanrong.federated.protocol import TrainingConfig
 from chanrong.federated.schemas import (
     FeaturesIn,
     FinishIn,
+    HeldOutIn,
+    HeldOutOut,
     HistogramsIn,
     HistogramsOut,
     MaskedOut,
@@ -38,6 +40,8 @@ from chanrong.federated.schemas import (
     ScoreOut,
     SplitIn,
     SplitOut,
+    StateIn,
+    ValidationIn,
 )
 from chanrong.federated.secureboost import BoostConfig
 from chanrong.identity.domain import OrgKind, Role
@@ -62,6 +66,9 @@ def model_out(m: JointModel) -> ModelOut:
         platform_fingerprint=man["platform"]["fingerprint"],
         metrics=man["metrics"],
         created_at=m.created_at,
+        validation=m.validation,
+        state_by=m.state_by,
+        state_at=m.state_at,
     )
 
 
@@ -180,9 +187,33 @@ def score(ref: str, body: ScoreIn, ctx: Ctx = Depends(bank_officer)) -> ScoreOut
     return ScoreOut(
         partial=partial,
         model=f"{model.name}@{model.version}",
+        state=model.state,
+        manifest_sha256=model.manifest_sha256,
+        bank_fingerprint=model.manifest["bank"]["fingerprint"],
         platform_fingerprint=model.manifest["platform"]["fingerprint"],
         leaf=leaf,
     )
+
+
+@router.post("/models/{ref}/held-out", response_model=HeldOutOut)
+def held_out(ref: str, body: HeldOutIn, ctx: Ctx = Depends(bank_officer)) -> HeldOutOut:
+    """Validation: the platform's parts for the bank's held-out ids (one logged exchange;
+    training rows refused, ids without a live grant answered with null)."""
+    parts, leaf = lifecycle.validation_scores(ctx.session, ctx.principal, ref, body.ids)
+    return HeldOutOut(parts=parts, leaf=leaf)
+
+
+@router.post("/models/{ref}/validation", response_model=ModelOut)
+def validation(ref: str, body: ValidationIn, ctx: Ctx = Depends(bank_officer)) -> ModelOut:
+    """The bank's validation report (AUC, KS on its held-out labels) of that exchange."""
+    model = lifecycle.record_validation(ctx.session, ctx.principal, ref, body.model_dump())
+    return model_out(model)
+
+
+@router.post("/models/{ref}/state", response_model=ModelOut)
+def set_state(ref: str, body: StateIn, ctx: Ctx = Depends(bank_officer)) -> ModelOut:
+    """Approve, crown or retire a joint model (approve and crown: the bank's admin)."""
+    return model_out(lifecycle.set_state(ctx.session, ctx.principal, ref, body.to))
 
 
 @router.post("/runs/{run_id}/packed", response_model=RoundOut)

@@ -118,6 +118,44 @@ def score(
     print_json(out)
 
 
+@app.command("validate")
+@friendly_errors
+def validate(
+    server: Server,
+    api_key: ApiKey,
+    data: Data,
+    model: Annotated[str, typer.Option(help="name@version")],
+    label: Annotated[str, typer.Option(help="Label column, 1 = bad")] = "bad",
+    id_column: IdColumn = "uscc",
+    parts: Parts = Path("federated-parts"),
+) -> None:
+    """Validate a joint model on held-out labelled rows (not its training rows): AUC and KS
+    computed here, the platform's parts in one logged exchange, the report kept with it."""
+    part = load_part(parts, model)
+    bank = _read(data, id_column, label)
+    with connect(server, api_key) as http:
+        out = BankClient(http).validate(part, bank)
+    v = out["validation"]
+    console.print(
+        f"{out['model']}: held-out AUC {v['auc']:.3f}, KS {v['ks']:.3f} on {v['rows']} "
+        f"enterprises ({v['bads']} defaulters; {out['not_scored']} without a live grant left out)"
+    )
+
+
+@app.command("approve")
+@friendly_errors
+def approve(
+    server: Server,
+    api_key: ApiKey,
+    model: Annotated[str, typer.Option(help="name@version")],
+    to: Annotated[str, typer.Option(help="approved | champion | retired")] = "approved",
+) -> None:
+    """Move a joint model along candidate → approved → champion (the bank's admin; logged)."""
+    with connect(server, api_key) as http:
+        out = BankClient(http).set_state(model, to)
+    console.print(f"{out['model']} is now {out['state']}")
+
+
 @app.command("runs")
 @friendly_errors
 def runs(server: Server, api_key: ApiKey) -> None:

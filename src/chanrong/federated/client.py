@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import roc_auc_score, roc_curve
 
 from chanrong.core.errors import ChanrongError, ValidationFailed
 from chanrong.federated.protocol import (
@@ -162,6 +162,17 @@ def load_part(folder: Path, model: str) -> BankPart | BoostPart:
         raise ValidationFailed(f"model: no bank part {path}", field="model")
     data = json.loads(path.read_text("utf-8"))
     return BoostPart(**data) if "trees" in data else BankPart(**data)
+
+
+def _combine(part: BankPart | BoostPart, x: np.ndarray, platform_part: Any) -> float:
+    """PD from the bank's part on its row ``x`` (one row) and the platform's part."""
+    if isinstance(part, BoostPart):
+        trees = [node_from_json(t) for t in part.trees]
+        u = margin_of(trees, apply_edges(x, part.edges)[0], platform_part)
+    else:
+        z = Standardiser(tuple(part.means), tuple(part.scales)).apply(x)
+        u = float((z @ np.asarray(part.weights))[0]) + part.intercept + float(platform_part)
+    return float(sigmoid(np.asarray([u]))[0])
 
 
 class _HttpBoostPlatform:
@@ -372,20 +383,69 @@ class BankClient:
         if missing:
             raise ValidationFailed(f"data: missing bank features {missing}", field="data")
         x = np.asarray([[float(row[f]) for f in part.features]])
-        if isinstance(part, BoostPart):
-            trees = [node_from_json(t) for t in part.trees]
-            u = margin_of(trees, apply_edges(x, part.edges)[0], got["partial"])
-        else:
-            z = Standardiser(tuple(part.means), tuple(part.scales)).apply(x)
-            u = float((z @ np.asarray(part.weights))[0]) + part.intercept + got["partial"]
+        if got["bank_fingerprint"] != part.fingerprint:
+            raise ValidationFailed(
+                f"model: the bank part on file is not the one {part.model} was registered with",
+                field="model",
+            )
         return {
             "uscc": uscc,
-            "pd": float(sigmoid(np.asarray([u]))[0]),
+            "pd": _combine(part, x, got["partial"]),
             "model": part.model,
+            "state": got["state"],
+            "manifest_sha256": got["manifest_sha256"],
             "bank_fingerprint": part.fingerprint,
             "platform_fingerprint": got["platform_fingerprint"],
+            "platform_partial": got["partial"],
             "leaf": got["leaf"],
         }
+
+    def validate(self, part: BankPart | BoostPart, data: BankData) -> dict[str, Any]:
+        """Validate a joint model on the bank's held-out labelled rows, the federated way: PSI
+        first, then one exchange for the platform's parts of the common ids (ids the model
+        trained on are refused by the platform), the bank's own parts added here, AUC and KS
+        computed here on the bank's labels, and the report sent to be kept with the model."""
+        if data.y is None:
+            raise ValidationFailed("label: validation needs the label column", field="label")
+        aligned = self.align(data.usccs)
+        if not aligned:
+            raise ValidationFailed("data: no enterprise in common with the platform", field="data")
+        got = self._post(f"/federated/models/{part.model}/held-out", {"ids": aligned})
+        position = {u: i for i, u in enumerate(data.usccs)}
+        missing = [f for f in part.features if f not in data.x.columns]
+        if missing:
+            raise ValidationFailed(f"data: missing bank features {missing}", field="data")
+        x_all = data.x[part.features].to_numpy(dtype=float)
+        pds: list[float] = []
+        ys: list[float] = []
+        for uscc, platform_part in zip(aligned, got["parts"], strict=True):
+            if platform_part is None:  # no live grant: not in the validation, counted
+                continue
+            i = position[uscc]
+            pds.append(_combine(part, x_all[i : i + 1], platform_part))
+            ys.append(float(data.y[i]))
+        y, p = np.asarray(ys), np.asarray(pds)
+        bads = int(y.sum())
+        if not 0 < bads < len(y):
+            raise ValidationFailed(
+                "data: the held-out rows need defaulters and non-defaulters", field="data"
+            )
+        fpr, tpr, _ = roc_curve(y, p)
+        report = {
+            "exchange": int(got["leaf"]),
+            "rows": len(y),
+            "bads": bads,
+            "auc": float(roc_auc_score(y, p)),
+            "ks": float(np.max(tpr - fpr)),
+        }
+        out: dict[str, Any] = self._post(f"/federated/models/{part.model}/validation", report)
+        out["not_scored"] = len(aligned) - len(y)
+        return out
+
+    def set_state(self, model: str, to: str) -> dict[str, Any]:
+        """Move a joint model to ``approved``, ``champion`` or ``retired`` on the platform."""
+        out: dict[str, Any] = self._post(f"/federated/models/{model}/state", {"to": to})
+        return out
 
     def runs(self) -> list[dict[str, Any]]:
         """The bank's runs on the platform."""

@@ -73,3 +73,9 @@ class JointModel(Base):
     manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
     manifest_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The validation: the held-out scoring exchange the platform answered and the bank's
+    # report on it (rows, defaults, AUC, KS); outside the manifest, which stays as trained.
+    validation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Who moved the state last and when (every move is also a leaf of the verifiable log).
+    state_by: Mapped[str | None] = mapped_column(String(36))
+    state_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

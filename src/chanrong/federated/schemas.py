@@ -129,6 +129,9 @@ class ModelOut(BaseModel):
     platform_fingerprint: str
     metrics: dict[str, Any]
     created_at: datetime
+    validation: dict[str, Any] | None = None
+    state_by: str | None = None
+    state_at: datetime | None = None
 
 
 class ScoreIn(_In):
@@ -138,8 +141,33 @@ class ScoreIn(_In):
 class ScoreOut(BaseModel):
     partial: float | list[bool]
     model: str
+    state: str
+    manifest_sha256: str
+    bank_fingerprint: str
     platform_fingerprint: str
     leaf: int
+
+
+class HeldOutIn(_In):
+    ids: list[str] = Field(min_length=1, max_length=50_000)
+
+
+class HeldOutOut(BaseModel):
+    # Per id the platform's part, or None where the enterprise has no live grant.
+    parts: list[float | list[bool] | None]
+    leaf: int
+
+
+class ValidationIn(_In):
+    exchange: int = Field(ge=0)
+    rows: int = Field(ge=0)
+    bads: int = Field(ge=0)
+    auc: float
+    ks: float
+
+
+class StateIn(_In):
+    to: str
 
 
 class RunOut(BaseModel):

@@ -122,7 +122,9 @@ def partners(session: Session, principal: Principal) -> list[dict[str, Any]]:
     ]
 
 
-def _eligible(session: Session, principal: Principal) -> dict[str, PlatformFeatures]:
+def eligible(session: Session, principal: Principal) -> dict[str, PlatformFeatures]:
+    """The platform's features of the enterprises with a live ``joint_modelling`` grant to
+    the bank, by USCC."""
     owners = _granted_owners(session, principal, utcnow())
     if not owners:
         return {}
@@ -136,7 +138,7 @@ def _eligible(session: Session, principal: Principal) -> dict[str, PlatformFeatu
 def psi(session: Session, principal: Principal, request_b64: str) -> ServerAnswer:
     """Answer the bank's PSI request over the enterprises eligible for it."""
     require_bank(principal)
-    return platform_answer(request_b64, sorted(_eligible(session, principal)))
+    return platform_answer(request_b64, sorted(eligible(session, principal)))
 
 
 # --- training -------------------------------------------------------------------------------
@@ -168,12 +170,12 @@ def open_run(
         public_key_of(public_key)
     except ProtocolError as exc:
         raise _protocol(exc) from None
-    eligible = _eligible(session, principal)
-    accepted = [u for u in usccs if u in eligible]
+    granted = eligible(session, principal)
+    accepted = [u for u in usccs if u in granted]
     if len(accepted) < 2:
         raise Conflict("ids: fewer than two enterprises may take part", field="ids")
-    features = sorted(eligible[accepted[0]].values)
-    x = np.asarray([[eligible[u].values[f] for f in features] for u in accepted], dtype=float)
+    features = sorted(granted[accepted[0]].values)
+    x = np.asarray([[granted[u].values[f] for f in features] for u in accepted], dtype=float)
     std = Standardiser.fit(x)
     boost = None
     if isinstance(config, BoostConfig):
@@ -398,7 +400,8 @@ def finish(
 
 
 # --- models and scoring ------------------------------------------------------------------------
-def _model(session: Session, principal: Principal, ref: str) -> JointModel:
+def joint_model(session: Session, principal: Principal, ref: str) -> JointModel:
+    """The bank's joint model ``name@version``, its manifest re-checked against its print."""
     require_bank(principal)
     name, _, version = ref.partition("@")
     if not name or not version.isdigit():
@@ -413,33 +416,39 @@ def _model(session: Session, principal: Principal, ref: str) -> JointModel:
     return model
 
 
-def score(
-    session: Session, principal: Principal, ref: str, uscc: str
-) -> tuple[float | list[bool], JointModel, int]:
-    """The platform's partial score of one enterprise under a joint model: needs a live
-    grant now. Logged (as a leaf the enterprise can read) with both parties' fingerprints."""
-    model = _model(session, principal, ref)
-    code = validate_uscc(uscc).code
-    eligible = _eligible(session, principal)
-    if code not in eligible:
-        raise Forbidden(f"uscc: {code} has no live joint_modelling grant to this bank")
-    part = model.manifest["platform"]
-    values = eligible[code].values
+def partial_of(part: Mapping[str, Any], values: Mapping[str, float]) -> float | list[bool]:
+    """The platform's part of a joint model applied to one enterprise's features: its partial
+    score (logistic) or, for trees, which way it goes at each platform split — never values."""
     if sorted(values) != sorted(part["features"]):
         raise Conflict("uscc: the enterprise's features no longer match the model", field="uscc")
     x = np.asarray([[values[f] for f in part["features"]]], dtype=float)
     if "lookups" in part:
-        # Trees: where the enterprise goes at each of the platform's splits, not the values.
         bins = apply_edges(x, part["edges"])[0]
-        partial: float | list[bool] = [bool(bins[f] <= b) for f, b in part["lookups"]]
-    else:
-        z = Standardiser(tuple(part["means"]), tuple(part["scales"])).apply(x)
-        partial = float((z @ np.asarray(part["weights"]))[0])
+        return [bool(bins[f] <= b) for f, b in part["lookups"]]
+    z = Standardiser(tuple(part["means"]), tuple(part["scales"])).apply(x)
+    return float((z @ np.asarray(part["weights"]))[0])
+
+
+def score(
+    session: Session, principal: Principal, ref: str, uscc: str
+) -> tuple[float | list[bool], JointModel, int]:
+    """The platform's partial score of one enterprise under a joint model: needs a live
+    grant now. Logged (as a leaf the enterprise can read) with both parties' fingerprints.
+    A retired model scores nothing."""
+    model = joint_model(session, principal, ref)
+    if model.state == "retired":
+        raise Conflict(f"model: {ref} is retired", field="model")
+    code = validate_uscc(uscc).code
+    granted = eligible(session, principal)
+    if code not in granted:
+        raise Forbidden(f"uscc: {code} has no live joint_modelling grant to this bank")
+    part = model.manifest["platform"]
+    partial = partial_of(part, granted[code].values)
     ref_ = governance.append_log(
         session,
         kind="federated.score",
         actor_org_id=principal.org_id,
-        subject=f"{eligible[code].enterprise_org_id}:federated-score",
+        subject=f"{granted[code].enterprise_org_id}:federated-score",
         payload={
             "model": f"{model.name}@{model.version}",
             "bank_org_id": principal.org_id,

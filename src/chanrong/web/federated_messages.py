@@ -43,10 +43,39 @@ _M: dict[str, tuple[str, str]] = {
     "web.fed.grant.expired": ("已过期", "Expired"),
     "web.fed.grant.pending": ("未生效", "Pending"),
     "web.fed.state.candidate": ("候选", "Candidate"),
+    "web.fed.state.approved": ("已批准", "Approved"),
+    "web.fed.state.champion": ("冠军（用于授信决策）", "Champion (decides credit)"),
+    "web.fed.state.retired": ("已退役", "Retired"),
+    "web.fed.validation": ("验证与审批", "Validation and approval"),
+    "web.fed.validation_lead": (
+        "验证在本行留出的带标签样本上进行：平台只返回这些企业的部分分（一次记入存证日志的交换），"
+        "AUC 与 KS 由本行计算。经验证的模型由本行管理员批准，冠军版本用于授信决策。",
+        "Validation runs on the bank's held-out labelled rows: the platform returns only its "
+        "partial scores for them (one logged exchange) and the bank computes AUC and KS. A "
+        "validated model is approved by the bank's admin; the champion decides credit.",
+    ),
+    "web.fed.v_rows": ("验证企业数", "Held-out rows"),
+    "web.fed.v_bads": ("违约数", "Defaulters"),
+    "web.fed.v_auc": ("留出 AUC", "Held-out AUC"),
+    "web.fed.v_ks": ("KS", "KS"),
+    "web.fed.v_leaf": ("交换存证", "Exchange leaf"),
+    "web.fed.action": ("审批", "Approval"),
+    "web.fed.not_validated": ("尚未验证", "Not validated yet"),
+    "web.fed.to.approved": ("批准", "Approve"),
+    "web.fed.to.champion": ("设为冠军", "Make champion"),
+    "web.fed.to.retired": ("退役", "Retire"),
+    "web.fed.moved.approved": ("{model} 已批准", "{model} approved"),
+    "web.fed.moved.champion": ("{model} 已设为冠军", "{model} is now the champion"),
+    "web.fed.moved.retired": ("{model} 已退役", "{model} retired"),
+    "web.fed.admin_approves": (
+        "联合模型的批准与设为冠军由本行管理员操作。",
+        "Approving a joint model and making it champion is for the bank's admin.",
+    ),
     "web.fed.howto": (
-        "训练与评分在本行环境中运行：chanrong federated train / score（使用本行 API 密钥）。",
-        "Training and scoring run on the bank's side: chanrong federated train / score "
-        "(with the bank's API key).",
+        "训练、验证与评分在本行环境中运行：chanrong federated train / validate / score"
+        "（使用本行 API 密钥）。",
+        "Training, validation and scoring run on the bank's side: chanrong federated train / "
+        "validate / score (with the bank's API key).",
     ),
 }
 
