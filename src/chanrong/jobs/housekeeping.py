@@ -42,4 +42,3 @@ def prune_event_runs(ctx: JobContext) -> str:
         ctx.session.execute(delete(JobRun).where(JobRun.id.in_(ids)))
         deleted += len(ids)
     return f"{deleted} event run(s) finished before {before:%Y-%m-%d} deleted"
-
