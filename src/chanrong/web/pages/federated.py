@@ -67,5 +67,5 @@ def set_state(
     try:
         lifecycle.set_state(p.session, p.ctx.principal, ref, to)
     except ChanrongError as exc:
-        return _page(request, p, **failed(p, exc))
+        return _page(request, p, **failed(p, exc, request.url.path))
     return _page(request, p, ok=t(f"web.fed.moved.{to}", p.locale, model=ref))
