@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
+from chanrong.cli.supplychain_demo import print_default_run
 from chanrong.demo.scf_default_run import run_default_park
+from chanrong.guarantee import service as guarantee
+from chanrong.identity import service as identity
 from chanrong.storage.database import Database
+from tests.builders import add_org
 
 
 def test_buyers_default_and_every_fen_lands_with_a_party(db: Database) -> None:
@@ -33,3 +39,23 @@ def test_a_late_payment_is_recovered_and_shared_back(db: Database) -> None:
     assert run.recourse_paid_fen > 0 and run.refused_by_limit == 1
     assert run.recovered_fen > 0
     assert run.losses == {"bank": 0, "guarantor": 0, "fund": 0, "sellers": 0}
+
+
+def test_the_demo_parties_see_the_run_and_it_prints(
+    db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As ``chanrong demo`` runs it: its guarantor and government body act, so the guarantor's
+    book holds the claims it paid and the government body owns the scheme."""
+    with db.unit_of_work() as s:
+        guarantor = identity.system_principal(
+            s, add_org(s, "financial_institution", institution_type="guarantor")
+        )
+        gov = identity.system_principal(s, add_org(s, "analyst", analyst_type="government"))
+        run = run_default_park(s, seed=1, buyers=3, sellers=8, guarantor=guarantor, government=gov)
+        claimed = [g for g in guarantee.list_guarantees(s, guarantor) if g.status == "claimed"]
+        assert len(claimed) == run.claims > 0
+        [scheme] = [r for r in guarantee.list_schemes(s) if r.owner_org_id == gov.org_id]
+        assert scheme.code.startswith("national-fund-")
+    print_default_run(run)
+    out = capsys.readouterr().out
+    assert "1 of 3 buyers did not pay" in out and "invariant violations: 0" in out
