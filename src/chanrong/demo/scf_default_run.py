@@ -155,6 +155,10 @@ def run_default_park(
     own, so their sign-ins see the run); any not given is created. At least one buyer
     defaults and at least one pays, whatever ``default_rate``.
     """
+    if buyers < 2 or sellers < buyers:
+        raise ValueError("a park needs at least two buyers and a seller for each")
+    if start.day > 28:
+        raise ValueError("start on a day every month has (1-28): loans and maturity fall on it")
     rng = random.Random(seed)
     bank = bank or _org(session, "示范银行", "financial_institution", institution_type="bank")
     guarantor = guarantor or _org(
