@@ -46,6 +46,10 @@ def test_demo_builds_the_park_and_tells_every_story(
     assert "已向 3 个持有人兑付 ¥1,000,000.00" in out
     assert "before the loan went delinquent" in out
     assert "2024 — 321 financing events" in out
+    # Supply-chain finance at maturity: some buyers default, the guarantor pays (代偿).
+    assert "供应链金融 at maturity" in out
+    assert re.search(r"[1-9] of 3 buyers did not pay ¥[\d,.]+ at maturity", out), out
+    assert "invariant violations: 0" in out
     # Guarantees (the demo's own guarantor acts) and data assets are told on the same park.
     assert "融资担保 guarantees" in out
     assert "payout: guarantor → bank (代偿)" in out

@@ -233,3 +233,61 @@ def test_the_worker_marks_overdue_once_per_day_and_certificate(
         cert = service.get_certificate(s, acting(s, chain.tier1), root.id)
         assert (cert.state, cert.overdue_since) == ("overdue", MATURITY)
         assert service.get_certificate(s, acting(s, chain.tier1), early.id).state == "live"
+
+
+def test_exposure_follows_overdue_recourse_and_late_payment(db: Database) -> None:
+    """An overdue certificate still uses the bank's limit (it still bears the core's risk);
+    recourse frees that room, a late payment frees the rest; a holder who got its part by
+    transfer sees it overdue; each step is journalled to the fen."""
+    late = START + timedelta(days=95)
+    with db.unit_of_work() as s:
+        chain = build_chain(s)
+        bank = acting(s, chain.bank)
+        service.set_exposure_limit(s, bank, core_org_id=chain.core, limit_fen=FACE)
+        root = confirmed_certificate(s, chain, face_fen=FACE, days=90)
+        a, b, c = service.split_certificate(
+            s, acting(s, chain.tier1), root.id, [50_000_000, 30_000_000], now=START
+        )
+        with_rc = _financed(s, chain, a, recourse=True)
+        without = _financed(s, chain, b, recourse=False)
+        given = service.transfer_certificate(
+            s, acting(s, chain.tier1), c.id, to_org_id=chain.tier2a, now=START
+        )
+        for cert_id in service.matured_unpaid(s, MATURITY):
+            assert service.mark_overdue(s, cert_id, day=MATURITY) is True
+        payable_id = root.payable_id
+    with db.unit_of_work() as s:
+        [row] = service.exposure_limits(s, acting(s, chain.bank))
+        assert (row.used_fen, row.headroom_fen) == (80_000_000, 20_000_000)
+        # The tier-2 that was paid with a part sees it overdue; the core sees every part.
+        assert {x.id for x in service.overdue_certificates(s, acting(s, chain.tier2a))} == {
+            given.id
+        }
+        assert len(service.overdue_certificates(s, acting(s, chain.core))) == 3
+        before = service.journal_balances(s)
+    with db.unit_of_work() as s:
+        service.execute_recourse(s, acting(s, chain.bank), with_rc.id, now=late)
+        [row] = service.exposure_limits(s, acting(s, chain.bank))
+        assert (row.used_fen, row.headroom_fen) == (30_000_000, 70_000_000)
+        after = service.journal_balances(s)
+        # Recourse: the seller paid the bank the face and holds the claim again.
+        assert after[(chain.bank, "cash")] - before[(chain.bank, "cash")] == 50_000_000
+        assert after[(chain.tier1, "cash")] - before[(chain.tier1, "cash")] == -50_000_000
+        assert after[(chain.bank, "certificate")] == 30_000_000
+        # Transfers are not money on the journal, so the tier-1's claim account still
+        # carries the part it paid the tier-2 with: 20,000,000 + 50,000,000 taken back.
+        assert after[(chain.tier1, "certificate")] == 70_000_000
+        claims = sum(v for (_o, acct), v in after.items() if acct == "certificate")
+        assert claims == FACE == -after[(chain.core, "certificate_payable")]
+        assert service.journal_violations(s) == []
+    with db.unit_of_work() as s:
+        paid = service.settle_payable(s, acting(s, chain.core), payable_id, now=late)
+        assert sorted((p.payee_org_id, p.amount_fen) for p in paid) == sorted(
+            [(chain.tier1, 50_000_000), (chain.bank, 30_000_000), (chain.tier2a, 20_000_000)]
+        )
+        [row] = service.exposure_limits(s, acting(s, chain.bank))
+        assert (row.used_fen, row.headroom_fen) == (0, FACE)
+        assert service.tree_violations(s, payable_id) == []
+        assert without.id not in {
+            x.id for x in service.overdue_certificates(s, acting(s, chain.bank))
+        }

@@ -344,6 +344,7 @@ def _stories(
             "[bold]供应链金融 supply-chain finance[/]: confirm → split → finance → settle"
         )
         print_story(session, story)
+    _scf_defaults(db, today, inst)
     _guarantee_and_assets(db, today, inst)
     console.print("[bold]贷后监测 lending[/]: a loan whose borrower's machines slow down")
     from chanrong.cli.lending_demo import demo as loans_demo
@@ -359,6 +360,27 @@ def _stories(
         f"{format_yuan(r2024.amount_total_fen)} disclosed, early-stage share "
         f"{r2024.early_stage_share:.1%}, state-owned participation {r2024.state_owned_share:.1%}"
     )
+
+
+def _scf_defaults(db: Database, today: date, inst: dict[str, str]) -> None:
+    """A small park where some buyers do not pay at maturity (the demo's guarantor and
+    government body act, so their pages hold it; a bank of its own lends, so its daily closes
+    touch no other story's loans): overdue, recourse, 代偿, late payment."""
+    from chanrong.cli.supplychain_demo import print_default_run
+    from chanrong.demo.scf_default_run import run_default_park
+
+    with db.unit_of_work() as session, console.status("buyers defaulting at maturity…"):
+        run = run_default_park(
+            session,
+            seed=1,
+            buyers=3,
+            sellers=8,
+            start=month_start(today, -12).replace(day=10),
+            guarantor=identity.system_principal(session, inst["guarantor"]),
+            government=identity.system_principal(session, inst["analyst"]),
+        )
+    console.print("[bold]供应链金融 at maturity[/]: buyers default, recourse, 代偿, late payment")
+    print_default_run(run)
 
 
 def _guarantee_and_assets(db: Database, today: date, inst: dict[str, str]) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from chanrong.core.i18n import t
 from chanrong.core.money import format_yuan
+from chanrong.demo.scf_default_run import DefaultRun
 from chanrong.demo.scf_story import Story, demo_story, story_cast
 from chanrong.edge.commands import console, friendly_errors, unit_of_work
 from chanrong.supplychain import service as scf
@@ -48,3 +49,23 @@ def story(
                 bank_org_id=ids["bank"],
             )
         print_story(session, result, locale=lang)
+
+
+def print_default_run(run: DefaultRun) -> None:
+    """Print what ``run_default_park`` did: who defaulted, who paid whom, who lost what."""
+    console.print(
+        f"{run.defaulted_buyers} of {run.buyers} buyers did not pay "
+        f"{format_yuan(run.unpaid_at_maturity_fen)} at maturity "
+        f"({format_yuan(run.paid_late_fen)} paid late); "
+        f"{run.refused_by_limit} financings refused by the bank's exposure limit; "
+        f"recourse paid by sellers {format_yuan(run.recourse_paid_fen)}; "
+        f"payout: guarantor → bank (代偿) {format_yuan(run.compensation_fen)} "
+        f"on {run.claims} claims, recovered {format_yuan(run.recovered_fen)}"
+    )
+    console.print(
+        "losses at the end: "
+        + ", ".join(f"{party} {format_yuan(fen)}" for party, fen in run.losses.items())
+        + f"; fees: discount {format_yuan(run.discount_income_fen)}, guarantee "
+        + format_yuan(sum(run.fees.values()))
+        + f"; invariant violations: {len(run.violations)}"
+    )

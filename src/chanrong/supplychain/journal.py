@@ -87,6 +87,41 @@ def post(
     return entry
 
 
+def post_many(
+    session: Session,
+    *,
+    payable_id: str,
+    kind: str,
+    at: datetime,
+    entries: Sequence[tuple[str | None, Sequence[Line]]],
+) -> list[JournalEntry]:
+    """Append several balanced entries of one payable (``(certificate_id, lines)`` each) with
+    one INSERT per table; if any is unbalanced none is written."""
+    made: list[JournalEntry] = []
+    lines_out: list[JournalLine] = []
+    for certificate_id, lines in entries:
+        kept = [x for x in lines if x.debit_fen or x.credit_fen]
+        if (why := unbalanced(kept)) is not None:
+            raise ValidationFailed(f"journal entry {kind}: {why}", field="journal")
+        entry = JournalEntry(
+            id=new_id(), payable_id=payable_id, certificate_id=certificate_id, kind=kind, at=at
+        )
+        made.append(entry)
+        lines_out.extend(
+            JournalLine(
+                entry_id=entry.id,
+                org_id=x.org_id,
+                account=x.account,
+                debit_fen=x.debit_fen,
+                credit_fen=x.credit_fen,
+            )
+            for x in kept
+        )
+    insert_rows(session, made)
+    insert_rows(session, lines_out)
+    return made
+
+
 def transfer(payer: str, payee: str, fen: int, *, claim_from: str, claim_to: str) -> list[Line]:
     """Cash from ``payer`` to ``payee`` and a certificate claim from ``claim_from`` to
     ``claim_to`` (recourse: the seller pays the bank and takes the claim back)."""

@@ -66,6 +66,23 @@ _CANCEL_OPEN = (
     )
     .values(state=FinancingState.CANCELLED.value, decided_at=bindparam("at"))
 )
+# A settlement closes every outstanding certificate of a tree at once (they are locked).
+_CLOSE_ALL = (
+    update(_certs)
+    .where(
+        _certs.c.id.in_(bindparam("cert_ids", expanding=True)),
+        _certs.c.state.in_([s.value for s in OUTSTANDING]),
+    )
+    .values(state=bindparam("new"), version=_certs.c.version + 1, closed_at=bindparam("at"))
+)
+_CANCEL_OPEN_ALL = (
+    update(_fins)
+    .where(
+        _fins.c.certificate_id.in_(bindparam("cert_ids", expanding=True)),
+        _fins.c.state.in_(OPEN_FINANCING),
+    )
+    .values(state=FinancingState.CANCELLED.value, decided_at=bindparam("at"))
+)
 _LIVE_IN = (
     select(_certs.c.id, _certs.c.holder_org_id, _certs.c.face_fen)
     .where(
@@ -261,6 +278,22 @@ class SupplyChainRepository:
             raise Conflict("the certificate was used by someone else first; nothing was changed")
         _committed(cert, state=new.value, version=cert.version + 1, closed_at=at)
         conn.execute(_CANCEL_OPEN, {"cert_id": cert.id, "keep": keep_financing or "", "at": at})
+
+    def close_all(self, certs: Sequence[Certificate], *, new: CertState, at: datetime) -> None:
+        """Every outstanding (live or overdue) certificate of ``certs`` → ``new`` in one
+        statement, and their open financing requests cancelled in one more: a settlement
+        holding the tree's locks closes it whole. Any that is no longer outstanding makes
+        it a ``Conflict`` (nothing is changed: the caller's transaction rolls back)."""
+        if not certs:
+            return
+        ids = [c.id for c in certs]
+        conn = connection(self.session)
+        done = conn.execute(_CLOSE_ALL, {"cert_ids": ids, "new": new.value, "at": at})
+        if done.rowcount != len(ids):
+            raise Conflict("a certificate was used by someone else first; nothing was changed")
+        for cert in certs:
+            _committed(cert, state=new.value, version=cert.version + 1, closed_at=at)
+        conn.execute(_CANCEL_OPEN_ALL, {"cert_ids": ids, "at": at})
 
     # -- financing ----------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from chanrong.supplychain import access, journal
 from chanrong.supplychain.certificates import CertState, PayableState
 from chanrong.supplychain.orm import Settlement
 from chanrong.supplychain.repository import SupplyChainRepository
-from chanrong.supplychain.writes import record, stamp, writer
+from chanrong.supplychain.writes import Happened, record_many, stamp, writer
 
 
 def settle_payable(
@@ -45,36 +45,35 @@ def settle_payable(
         # The invariants make this impossible; refuse to pay rather than pay the wrong sum.
         raise Conflict(f"live certificates sum to {total} fen, not {payable.face_fen}")
     repo.move_payable(payable, expected=was, new=PayableState.SETTLED.value, settled_at=at)
-    out = []
     late = {c.id for c in live if c.state == CertState.OVERDUE.value}
-    for cert in live:
-        repo.consume(
-            cert,
-            actor_org_id=cert.holder_org_id,
-            new=CertState.SETTLED,
-            at=at,
-            was=CertState(cert.state),
-        )
-        out.append(
-            Settlement(
-                id=new_id(),
-                payable_id=payable.id,
-                certificate_id=cert.id,
-                payee_org_id=cert.holder_org_id,
-                amount_fen=cert.face_fen,
-                settled_at=at,
-            )
-        )
-    repo.insert(*out)
-    for paid in out:
-        journal.post(
-            session,
+    # The tree is locked (its rows on PostgreSQL, the database on SQLite): every holder is
+    # paid in one statement per table rather than one per certificate.
+    repo.close_all(live, new=CertState.SETTLED, at=at)
+    out = [
+        Settlement(
+            id=new_id(),
             payable_id=payable.id,
-            certificate_id=paid.certificate_id,
-            kind="settlement",
-            at=at,
-            lines=journal.settlement(payable.core_org_id, paid.payee_org_id, paid.amount_fen),
+            certificate_id=cert.id,
+            payee_org_id=cert.holder_org_id,
+            amount_fen=cert.face_fen,
+            settled_at=at,
         )
+        for cert in live
+    ]
+    repo.insert(*out)
+    journal.post_many(
+        session,
+        payable_id=payable.id,
+        kind="settlement",
+        at=at,
+        entries=[
+            (
+                paid.certificate_id,
+                journal.settlement(payable.core_org_id, paid.payee_org_id, paid.amount_fen),
+            )
+            for paid in out
+        ],
+    )
     # A settled certificate is a receivable collected through the platform: enterprise
     # payees' loans with an agreed sweep share are repaid from it (回款自动还款).
     enterprises = {
@@ -91,14 +90,12 @@ def settle_payable(
                 amount_fen=paid.amount_fen,
                 paid_on=shanghai_date(at),
             )
-    for cert, paid in zip(live, out, strict=True):
-        record(
-            repo,
+    happened = [
+        Happened(
             cert,
             kind="certificate.settled",
             actor_org_id=principal.org_id,
             concerns=paid.payee_org_id,
-            at=at,
             payload={
                 "settlement_id": paid.id,
                 "payee_org_id": paid.payee_org_id,
@@ -106,21 +103,28 @@ def settle_payable(
                 "late": cert.id in late,
             },
         )
-    record(
-        repo,
-        payable,
-        kind="payable.settled",
-        actor_org_id=principal.org_id,
-        at=at,
-        payload={
-            "payable_id": payable.id,
-            "face_fen": payable.face_fen,
-            "payees": [
-                {"certificate_id": s.certificate_id, "org_id": s.payee_org_id, "fen": s.amount_fen}
-                for s in out
-            ],
-        },
+        for cert, paid in zip(live, out, strict=True)
+    ]
+    happened.append(
+        Happened(
+            payable,
+            kind="payable.settled",
+            actor_org_id=principal.org_id,
+            payload={
+                "payable_id": payable.id,
+                "face_fen": payable.face_fen,
+                "payees": [
+                    {
+                        "certificate_id": s.certificate_id,
+                        "org_id": s.payee_org_id,
+                        "fen": s.amount_fen,
+                    }
+                    for s in out
+                ],
+            },
+        )
     )
+    record_many(repo, happened, at=at)
     return out
 
 

@@ -8,6 +8,8 @@ the entry's position beside the tree (``record``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -100,3 +102,57 @@ def record(
     )
     repo.insert(event)
     return event
+
+
+@dataclass(frozen=True, slots=True)
+class Happened:
+    """One thing to append with ``record_many``: the arguments of ``record``."""
+
+    about: Payable | Certificate
+    kind: str
+    actor_org_id: str
+    payload: dict[str, Any]
+    concerns: str | None = None
+
+
+def record_many(
+    repo: SupplyChainRepository, items: Sequence[Happened], *, at: datetime
+) -> list[CertificateEvent]:
+    """``record`` for several things that happened in one use case (a settlement pays every
+    holder): one append of all their log entries under one lock, one INSERT of the events."""
+    if not items:
+        return []
+    refs = governance.append_many(
+        repo.session,
+        [
+            (
+                f"{LOG_KIND}.{x.kind}",
+                x.actor_org_id,
+                f"{x.concerns or x.actor_org_id or 'platform'}:{x.about.identifier}"[:200],
+                x.payload,
+            )
+            for x in items
+        ],
+        at=at,
+    )
+    events = []
+    for x, ref in zip(items, refs, strict=True):
+        if isinstance(x.about, Certificate):
+            payable_id, certificate_id = x.about.payable_id, x.about.id
+        else:
+            payable_id, certificate_id = x.about.id, None
+        events.append(
+            CertificateEvent(
+                id=new_id(),
+                payable_id=payable_id,
+                certificate_id=certificate_id,
+                kind=x.kind,
+                actor_org_id=x.actor_org_id,
+                at=at,
+                log_index=ref.index,
+                leaf_hash=ref.leaf_hash,
+                payload=x.payload,
+            )
+        )
+    repo.insert(*events)
+    return events
