@@ -10,9 +10,11 @@ raw points, so a rollup can be stale on disk but is never read stale.
 Retention (``retention``) drops a metric's raw points from an old month and keeps its
 15-minute aggregates in ``quarter-<stem>-<covered>.parquet``: they stand for that metric's
 points in the month's files named up to ``<covered>`` (later files, late data, still count
-raw), and the hourly and daily rollups keep counting them. Readers find the quarter file of
-the month's newest file, so before the new month file is in place they read the old state and
-after it the new one, never a mix.
+raw), and the hourly and daily rollups keep counting them. A late reading that falls in a
+down-sampled quarter-hour counts in n, min, max and mean exactly; that bucket's first, last
+and increase are approximate (the readings around it are no longer kept). Readers find the
+quarter file of the month's newest file, so before the new month file is in place they read
+the old state and after it the new one, never a mix.
 """
 
 # SQL here is assembled from fixed fragments only; every user value is a bound parameter.
