@@ -32,6 +32,7 @@ import fcntl
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -149,21 +150,34 @@ class TelemetryStore:
         base = self.org_dir(org_id)
         staged: list[tuple[Path, Path]] = []
         points = 0
-        try:
-            for batch in batches:
-                table = conform(batch)
-                if transform is not None:
-                    table = transform(table)
-                if len(table) == 0:
-                    continue
-                points += len(table)
-                for day, part in _by_day(table):
-                    directory = base / f"day={day.isoformat()}"
-                    staged.append(self._stage(directory, part, durable=durable))
-        except BaseException:
-            for tmp, _ in staged:
-                tmp.unlink(missing_ok=True)
-            raise
+        # One piece is encoded and fsync'd by a writer thread while the next is read and
+        # checked here (both release the GIL): at most two pieces are in memory at once.
+        writing: list[Future[tuple[Path, Path]]] = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-write") as pool:
+            try:
+                for batch in batches:
+                    table = conform(batch)
+                    if transform is not None:
+                        table = transform(table)
+                    if len(table) == 0:
+                        continue
+                    points += len(table)
+                    staged.extend(f.result() for f in writing)
+                    writing = [
+                        pool.submit(
+                            self._stage, base / f"day={day.isoformat()}", part, durable=durable
+                        )
+                        for day, part in _by_day(table)
+                    ]
+                staged.extend(f.result() for f in writing)
+            except BaseException:
+                for f in writing:
+                    if not f.cancel():
+                        with suppress(Exception):
+                            staged.append(f.result())
+                for tmp, _ in staged:
+                    tmp.unlink(missing_ok=True)
+                raise
         finals: list[Path] = []
         with self._naming(org_id, exclusive=False):
             # Named at the rename, under the lock a compaction takes to name its output and
