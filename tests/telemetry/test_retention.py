@@ -90,6 +90,12 @@ def test_a_reader_between_the_steps_sees_the_old_state_whole(store: TelemetrySto
     assert len(store.month_files("o", month)) == 2
     assert _views(store) == before
     assert len(store.query("o", start=JAN[0], end=JAN[1], metrics=["power_kw"])) == 1440 * 31
+    # Had the run stopped there, the next fold finishes it: one file, nothing counted twice.
+    store.compact_months("o", before=date(2026, 2, 1))
+    assert len(store.month_files("o", month)) == 1
+    assert store.valid_rollup("o", month, "1h") is not None
+    assert _views(store) == before
+    assert len(store.query("o", start=JAN[0], end=JAN[1], metrics=["power_kw"])) == 0
 
 
 def test_late_data_after_retention_is_added_and_refolded(store: TelemetryStore) -> None:

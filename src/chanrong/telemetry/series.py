@@ -122,6 +122,13 @@ def quarter_of(store: TelemetryStore, org_id: str, month: date, stem: str) -> tu
     return found[-1], found[-1].name.removesuffix(".parquet").rsplit("-", 1)[1]
 
 
+def metrics_of(quarter: Path) -> list[str]:
+    """The metrics whose raw points a quarter file stands for."""
+    with duckdb.connect() as con:
+        rows = con.sql("SELECT DISTINCT metric FROM read_parquet(?)", params=[str(quarter)])
+        return sorted(str(r[0]) for r in rows.fetchall())
+
+
 def _quarter_or_none(
     store: TelemetryStore, org_id: str, month: date, stem: str
 ) -> tuple[Path, str] | None:
@@ -275,10 +282,7 @@ def series(
                 quarter = _quarter_or_none(store, org_id, m, stem_of(files[-1])) if files else None
                 if quarter is None:
                     continue
-                names = con.sql(
-                    "SELECT DISTINCT metric FROM read_parquet(?)", params=[str(quarter[0])]
-                ).fetchall()
-                hidden.append((m, [str(r[0]) for r in names], quarter[1]))
+                hidden.append((m, metrics_of(quarter[0]), quarter[1]))
                 parts.append(f"SELECT {COLUMNS} FROM read_parquet(?){cond}")
                 params += [str(quarter[0]), *filters]
             rel = store.relation_sql(

@@ -301,12 +301,28 @@ class TelemetryStore:
             for d in self.days(org_id):
                 if d < cutoff:
                     todo.setdefault(d.replace(day=1), []).extend(self.files(org_id, d))
+            # A month left with two files (a fold or a retention cut short) is folded too.
+            for m in self.months(org_id):
+                if m < cutoff and len(self.month_files(org_id, m)) > 1:
+                    todo.setdefault(m, [])
             listed = {m: self.month_files(org_id, m) for m in todo}
         partitions = files_before = rows_before = rows_after = 0
         for month, day_files in sorted(todo.items()):
             files = listed[month] + day_files
-            if not day_files:
+            if not day_files and len(listed[month]) < 2:
                 continue
+            # The 15-minute aggregates a retention kept for the newest month file carry over;
+            # the points they stand for (in files up to the one they cover) are not merged.
+            carried = None
+            if listed[month]:
+                with suppress(FileNotFoundError):
+                    carried = _series.quarter_of(
+                        self, org_id, month, _series.stem_of(listed[month][-1])
+                    )
+            gone, gone_params = "", []
+            if carried is not None:
+                gone = " WHERE NOT (list_contains(?, metric) AND parse_filename(filename) < ?)"
+                gone_params = [_series.metrics_of(carried[0]), carried[1] + "/"]
             directory = self.org_dir(org_id) / f"month={month:%Y-%m}"
             directory.mkdir(parents=True, exist_ok=True)
             final = directory / f"{stem}{_COMPACT_SUFFIX}"
@@ -319,10 +335,10 @@ class TelemetryStore:
                 )
                 con.execute(
                     "COPY ("
-                    + _dedup_sql("read_parquet(?, filename=true)", "")
+                    + _dedup_sql("read_parquet(?, filename=true)", gone)
                     + " ORDER BY 1, 2, 3)"
                     f" TO '{_sql_path(tmp)}' (FORMAT parquet, COMPRESSION {self._codec()})",
-                    [names],
+                    [names, *gone_params],
                 )
                 rows_after += int(
                     con.sql("SELECT count(*) FROM read_parquet(?)", params=[str(tmp)]).fetchall()[
@@ -334,14 +350,7 @@ class TelemetryStore:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            # Rollups first (named for the new file, so unread until it is in place), carrying
-            # the 15-minute aggregates a retention kept for the newest merged month file.
-            carried = None
-            if listed[month]:
-                with suppress(FileNotFoundError):
-                    carried = _series.quarter_of(
-                        self, org_id, month, _series.stem_of(listed[month][-1])
-                    )
+            # Rollups first (named for the new file, so unread until it is in place).
             _series.write_rollups(self, org_id, month, tmp, stem, carried=carried)
             os.replace(tmp, final)
             _fsync_dir(directory)
