@@ -21,16 +21,17 @@ from tests.telemetry.builders import points
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 JAN = (START, datetime(2026, 2, 1, tzinfo=UTC))
+PER_DAY = 288
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> TelemetryStore:
     s = TelemetryStore(tmp_path / "telemetry")
     rng = np.random.default_rng(5)
-    n = 1440 * 45  # every minute, 1 January to mid-February
-    step = timedelta(minutes=1)
+    n = PER_DAY * 45  # every five minutes, 1 January to mid-February
+    step = timedelta(minutes=5)
     counter = np.cumsum(rng.uniform(0, 1, n))
-    counter[20000:] -= counter[20000]  # a meter reset
+    counter[5000:] -= counter[5000]  # a meter reset
     s.write("o", points("m1", "energy_kwh", counter, start=START, step=step))
     s.write("o", points("m1", "power_kw", rng.uniform(-1, 40, n), start=START, step=step))
     s.write(
@@ -60,12 +61,12 @@ def test_what_is_kept_equals_the_aggregates_of_what_was_dropped(store: Telemetry
     energy = store.query("o", metrics=["energy_kwh"])
     res = apply_retention(store, "o", {"power_kw": 1, "run_state": 1}, today=date(2026, 2, 14))
     assert res.months == 1 and res.waiting == 0
-    assert res.points_dropped == 2 * 1440 * 31
+    assert res.points_dropped == 2 * PER_DAY * 31
     assert res.aggregates_kept == 2 * 96 * 31
     # Dropped: the raw points of January's power and run states; the rest untouched.
     assert len(store.query("o", start=JAN[0], end=JAN[1], metrics=["power_kw"])) == 0
     assert store.query("o", metrics=["energy_kwh"]).equals(energy)
-    assert len(store.query("o", start=JAN[1], metrics=["power_kw"])) == 1440 * 14
+    assert len(store.query("o", start=JAN[1], metrics=["power_kw"])) == PER_DAY * 14
     # Kept: their 15-minute, hourly and daily aggregates, equal to those of the raw points.
     assert _views(store) == before
     kept = store.series("o", every="15m", start=JAN[0], end=JAN[1], metrics=["power_kw"])
@@ -89,7 +90,7 @@ def test_a_reader_between_the_steps_sees_the_old_state_whole(store: TelemetrySto
     shutil.move(saved, old)
     assert len(store.month_files("o", month)) == 2
     assert _views(store) == before
-    assert len(store.query("o", start=JAN[0], end=JAN[1], metrics=["power_kw"])) == 1440 * 31
+    assert len(store.query("o", start=JAN[0], end=JAN[1], metrics=["power_kw"])) == PER_DAY * 31
     # Had the run stopped there, the next fold finishes it: one file, nothing counted twice.
     store.compact_months("o", before=date(2026, 2, 1))
     assert len(store.month_files("o", month)) == 1
@@ -112,7 +113,7 @@ def test_late_data_after_retention_is_added_and_refolded(store: TelemetryStore) 
 
     with_late = {e: _rows(jan_power(e)) for e in ("15m", "1h", "1d")}
     assert max(jan_power("1d").column("max").to_pylist()) == 500.0
-    assert sum(jan_power("1h").column("n").to_pylist()) == 1440 * 31 + 1
+    assert sum(jan_power("1h").column("n").to_pylist()) == PER_DAY * 31 + 1
     store.compact_months("o", before=date(2026, 2, 1))
     assert store.valid_rollup("o", date(2026, 1, 1), "1h") is not None
     assert {e: _rows(jan_power(e)) for e in ("15m", "1h", "1d")} == with_late
@@ -131,7 +132,7 @@ def test_a_month_still_holding_day_files_waits(store: TelemetryStore) -> None:
     store.write("o", points("m1", "power_kw", [1.0], start=datetime(2026, 1, 5, tzinfo=UTC)))
     res = apply_retention(store, "o", {"power_kw": 1}, today=date(2026, 2, 14))
     assert (res.months, res.waiting) == (0, 1)
-    assert len(store.query("o", start=JAN[0], end=JAN[1], metrics=["power_kw"])) == 1440 * 31
+    assert len(store.query("o", start=JAN[0], end=JAN[1], metrics=["power_kw"])) == PER_DAY * 31
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
