@@ -17,7 +17,7 @@ as the same points, and a reader whose listed file vanished is run again (``_ret
 Writes keep landing in day partitions (late data for an old month too); the next run folds
 them in. Existing day layouts are read as before and folded by the same job.
 
-One idea at about 650 lines: the store's files, how they are named, written, folded and read
+One idea at about 580 lines: the store's files, how they are named, written, folded and read
 back, which share one naming lock and one layout; the pure parts live in ``points`` (the Arrow
 shape and batch checks) and ``aggregates`` (bucket SQL); the rollups kept beside the months and
 the reads of aggregated series in ``series``.
