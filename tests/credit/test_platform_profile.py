@@ -94,3 +94,45 @@ def test_platform_profile_matches_the_park_files(
             assert again.features[name] is None, name
         else:  # summation order may differ in the last digit
             assert again.features[name] == pytest.approx(value, rel=1e-9), name
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_platform_profile_from_aggregates_equals_the_one_from_raw_points(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """Same park, folded months read from their daily rollups: every feature equals the one
+    computed from every raw point of the store."""
+    root = tmp_path / "park"
+    write_park(
+        ParkConfig(enterprises=2, months=4, interval_minutes=120, seed=4, faults=FaultRates()),
+        root,
+    )
+    tables = read_tables(root)
+    store = telemetry.open_store(settings)
+    with db.unit_of_work() as s:
+        loaded = [
+            load_park_enterprise(s, store, root, f, tables, create_org=True)
+            for f in tables["enterprises"].to_pylist()
+        ]
+    org_id = loaded[0].org_id
+    assert org_id is not None
+    as_of = date(2024, 4, 10)
+    store.compact_months(org_id, before=as_of)
+    assert store.valid_rollup(org_id, date(2024, 2, 1)) is not None
+    with db.unit_of_work() as s:
+        agg = service.platform_tables(s, settings, org_id, as_of=as_of)
+        raw = service.platform_tables(s, settings, org_id)
+        assert agg.telemetry_daily is not None and raw.telemetry_daily is None
+        assert agg.telemetry.count().execute() < raw.telemetry.count().execute()
+        from_aggregates = compute_profiles(agg, [as_of]).iloc[0].to_dict()
+        from_raw = compute_profiles(raw, [as_of]).iloc[0].to_dict()
+    assert from_aggregates.keys() == from_raw.keys()
+    for name, want in from_raw.items():
+        have = from_aggregates[name]
+        if want is None or (isinstance(want, float) and np.isnan(want)):
+            assert have is None or (isinstance(have, float) and np.isnan(have)), name
+        elif isinstance(want, float):
+            assert have == pytest.approx(want, rel=1e-9), name
+        else:
+            assert have == want, name
+    assert from_raw["utilisation"] is not None and from_raw["data_quality"] is not None

@@ -124,3 +124,38 @@ def test_clean_telemetry_scores_full_marks(tmp_path: Path) -> None:
         assert noisy == {}, f"{day}: {noisy}"
         assert quality_score([f for f in findings if f.rule is not Rule.ENERGY_VS_OUTPUT]) == 100.0
     assert isinstance(tel, pa.Table)
+
+
+def test_quality_checks_see_days_folded_into_a_month(tmp_path: Path) -> None:
+    """A folded month is checked as before: the same findings by every rule that reads the
+    points; duplicates and late arrivals were merged away by the fold, so none are found."""
+    park = _park(FaultRates())
+    uscc = park.enterprises.column("uscc")[0].as_py()
+    store = TelemetryStore(tmp_path / "store")
+    tel = park.telemetry
+    store.write(
+        uscc,
+        tel.filter(pc.equal(tel.column("uscc"), uscc)).select(
+            ["device_id", "metric", "ts", "value"]
+        ),
+    )
+    days = store.days(uscc)
+    start, end = days[0], days[-1] + timedelta(days=1)
+    unfolded = check_days(store, uscc, start, end, CATALOG)
+    store.compact_months(uscc, before=date(2024, 4, 1))
+    assert store.days(uscc) == [d for d in days if d >= date(2024, 4, 1)]
+    folded = check_days(store, uscc, start, end, CATALOG)
+    assert sorted(folded) == sorted(unfolded) == days
+    merged = {Rule.DUPLICATE.value, Rule.LATE.value, "raw_n"}
+    dup_before = 0
+    for day in days:
+        if day >= date(2024, 4, 1):
+            assert folded[day].series == unfolded[day].series
+            continue
+        for was, now in zip(unfolded[day].series, folded[day].series, strict=True):
+            assert {k: v for k, v in now.items() if k not in merged} == {
+                k: v for k, v in was.items() if k not in merged
+            }
+            assert now[Rule.DUPLICATE.value] == now[Rule.LATE.value] == 0
+            dup_before += int(was[Rule.DUPLICATE.value])
+    assert dup_before > 0

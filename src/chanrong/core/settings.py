@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     telemetry_dir: Path | None = Field(
         default=None, description="Parquet telemetry store; empty means var/telemetry."
     )
+    telemetry_retention: str = Field(
+        default="",
+        description=(
+            "Raw telemetry kept per metric, in months, as metric=months pairs separated by"
+            " commas (power_kw=12,run_state=24); older raw points are down-sampled to"
+            " 15-minute aggregates (hourly and daily ones stay). Empty keeps every point."
+        ),
+    )
     shared_data: Path = Field(
         default=Path("../shared/data"), description="Public data sets for tests/benchmarks."
     )

@@ -129,6 +129,11 @@ class ParkTables:
     payments: ir.Table
     energy: ir.Table
     cloud_usage: ir.Table
+    # Daily aggregates of the telemetry (device_id, metric, start (UTC midnight), n, n_neg,
+    # running), when the source keeps them: the running share, coverage and plausibility are
+    # then counted from them, and ``telemetry`` need only hold the readings the equipment
+    # quality index reads (run_state and power_kw of the last RECENT_DAYS).
+    telemetry_daily: ir.Table | None = None
 
 
 def _midnight(d: date) -> ir.Value:
@@ -278,6 +283,27 @@ def equipment_quality_expr(t: ParkTables, start: ir.Value, end: ir.Value) -> ir.
     )
 
 
+def _telemetry_counts_from_days(
+    days: ir.Table, dev: ir.Table, ts_prior: ir.Value, ts_recent: ir.Value, ts_end: ir.Value
+) -> ir.Table:
+    """The telemetry counts of ``profile_expr`` from daily aggregates: the same numbers, as
+    the window's ends are UTC midnights and every count adds up over days (a stored point is
+    never NaN, so a plausible reading is one that is not negative)."""
+    d = days.filter((days.start < ts_end) & (days.start >= ts_prior))
+    d = d.join(dev, d.device_id == dev.device_id)
+    recent = d.start >= ts_recent
+    is_state = d.metric == "run_state"
+    return d.group_by(uscc=d.dev_uscc).aggregate(
+        st_recent=(is_state & recent).ifelse(d.n, 0).sum(),
+        run_recent=(is_state & recent).ifelse(d.running, 0).sum(),
+        st_prior=(is_state & ~recent).ifelse(d.n, 0).sum(),
+        run_prior=(is_state & ~recent).ifelse(d.running, 0).sum(),
+        n_recent=recent.ifelse(d.n, 0).sum(),
+        ok_recent=recent.ifelse(d.n - d.n_neg, 0).sum(),
+        days_recent=recent.ifelse(d.start, ibis.null("timestamp")).nunique(),
+    )
+
+
 def profile_expr(t: ParkTables, as_of: date) -> ir.Table:
     """One row per enterprise onboarded before ``as_of``: features and limit evidence."""
     d0 = ibis.date(as_of)
@@ -296,23 +322,26 @@ def profile_expr(t: ParkTables, as_of: date) -> ir.Table:
 
     # Telemetry: running share now and before, coverage and plausibility of readings.
     dev = t.devices.select("device_id", dev_uscc=t.devices.uscc)
-    tel = t.telemetry.filter((t.telemetry.ts < ts_end) & (t.telemetry.ts >= ts_prior))
-    tel = tel.join(dev, tel.device_id == dev.device_id)
-    recent = tel.ts >= ts_recent
-    # Machines are the devices that report a run state (meters never do).
-    is_state = tel.metric == "run_state"
-    running = is_state & (tel.value == 2.0)
-    tele = tel.group_by(uscc=tel.dev_uscc).aggregate(
-        st_recent=(is_state & recent).ifelse(1, 0).sum(),
-        run_recent=(running & recent).ifelse(1, 0).sum(),
-        st_prior=(is_state & ~recent).ifelse(1, 0).sum(),
-        run_prior=(running & ~recent).ifelse(1, 0).sum(),
-        n_recent=recent.ifelse(1, 0).sum(),
-        ok_recent=(recent & tel.value.notnull() & (tel.value >= 0) & ~tel.value.isnan())
-        .ifelse(1, 0)
-        .sum(),
-        days_recent=recent.ifelse(tel.ts.truncate("D"), ibis.null("timestamp")).nunique(),
-    )
+    if t.telemetry_daily is not None:
+        tele = _telemetry_counts_from_days(t.telemetry_daily, dev, ts_prior, ts_recent, ts_end)
+    else:
+        tel = t.telemetry.filter((t.telemetry.ts < ts_end) & (t.telemetry.ts >= ts_prior))
+        tel = tel.join(dev, tel.device_id == dev.device_id)
+        recent = tel.ts >= ts_recent
+        # Machines are the devices that report a run state (meters never do).
+        is_state = tel.metric == "run_state"
+        running = is_state & (tel.value == 2.0)
+        tele = tel.group_by(uscc=tel.dev_uscc).aggregate(
+            st_recent=(is_state & recent).ifelse(1, 0).sum(),
+            run_recent=(running & recent).ifelse(1, 0).sum(),
+            st_prior=(is_state & ~recent).ifelse(1, 0).sum(),
+            run_prior=(running & ~recent).ifelse(1, 0).sum(),
+            n_recent=recent.ifelse(1, 0).sum(),
+            ok_recent=(recent & tel.value.notnull() & (tel.value >= 0) & ~tel.value.isnan())
+            .ifelse(1, 0)
+            .sum(),
+            days_recent=recent.ifelse(tel.ts.truncate("D"), ibis.null("timestamp")).nunique(),
+        )
     tele = tele.select(
         "uscc",
         utilisation=_ratio(tele.run_recent, tele.st_recent),

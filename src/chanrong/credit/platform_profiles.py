@@ -5,7 +5,7 @@ enterprise brought, shaped like a park's files so the same Ibis profile expressi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
@@ -74,10 +74,16 @@ def _frame_of(rows: Sequence[Any], kind: str) -> pd.DataFrame:
     return frame
 
 
-def platform_tables(session: Session, settings: Settings, org_id: str) -> feats.ParkTables:
+def platform_tables(
+    session: Session, settings: Settings, org_id: str, *, as_of: date | None = None
+) -> feats.ParkTables:
     """One enterprise's data as held by the platform (telemetry store + business records),
     shaped like the simulator's contract so the same Ibis profile expressions run on it.
-    A platform pipeline: what it derives is shared only through the governance check."""
+    A platform pipeline: what it derives is shared only through the governance check.
+
+    With ``as_of`` the profile of that day only is meant: telemetry is then read as daily
+    aggregates (folded months from their rollups) plus the raw readings the equipment
+    quality index needs (run_state and power_kw of the last RECENT_DAYS), not every point."""
     import ibis
 
     from chanrong.telemetry import service as telemetry
@@ -89,11 +95,26 @@ def platform_tables(session: Session, settings: Settings, org_id: str) -> feats.
     # Through the store's deduplicating read, not its files: a correction sent later, a day
     # being compacted and late data for a folded month all hold the same point twice on disk,
     # and the newest must win here as it does everywhere else.
-    points = telemetry.open_store(settings).query(org_id)
+    store = telemetry.open_store(settings)
+    days = None
+    if as_of is None:
+        points = store.query(org_id)
+    else:
+        end = datetime.combine(as_of, time(0), tzinfo=UTC)
+        points = store.query(
+            org_id,
+            start=end - timedelta(days=feats.RECENT_DAYS),
+            end=end,
+            metrics=["run_state", "power_kw"],
+        )
+        days = store.series(org_id, every="1d", end=end).select(
+            ["device_id", "metric", "start", "n", "n_neg", "running"]
+        )
     if len(points):
         tel = ibis.memtable(points).select("device_id", "metric", "ts", "value")
     else:
         tel = feats.empty_telemetry()
+    daily = ibis.memtable(days) if days is not None and len(days) else None
     # Machines' ratings (for the equipment quality index's load) from the enterprise's own
     # device register; a device that reports without being registered has no rating.
     registered = telemetry.devices_of(session, identity.system_principal(session, org_id), org_id)
@@ -103,7 +124,7 @@ def platform_tables(session: Session, settings: Settings, org_id: str) -> feats.
             "rated_kw": pd.Series([d.rated_kw for d in registered], dtype="float64"),
         }
     )
-    seen = tel.select("device_id").distinct()
+    seen = (daily if daily is not None else tel).select("device_id").distinct()
     devices = seen.left_join(ibis.memtable(ratings), "device_id").select(
         "device_id", "rated_kw", uscc=ibis.literal(uscc)
     )
@@ -123,9 +144,9 @@ def platform_tables(session: Session, settings: Settings, org_id: str) -> feats.
     ):
         if len(frame):
             firsts.append(min(frame[col]))
-    first_ts = tel.ts.min().to_pyarrow().as_py()
+    first_ts = (daily.start if daily is not None else tel.ts).min().to_pyarrow().as_py()
     if first_ts is not None:
-        firsts.append(first_ts.date())
+        firsts.append(first_ts.astimezone(UTC).date())
     # The carbon-efficiency benchmark pools the energy bills of the platform's enterprises
     # per industry, as the carbon assessment does (only the ratio K reaches this profile).
     # Peers carry no onboarding date: they enter the benchmark, never the profile's rows.
@@ -173,6 +194,7 @@ def platform_tables(session: Session, settings: Settings, org_id: str) -> feats.
         payments=ibis.memtable(payments),
         energy=ibis.memtable(pd.concat(bills, ignore_index=True) if len(bills) > 1 else energy),
         cloud_usage=ibis.memtable(cloud),
+        telemetry_daily=daily,
     )
 
 
@@ -180,7 +202,8 @@ def build_profile_from_platform(
     session: Session, settings: Settings, org_id: str, as_of: date
 ) -> ProfileSnapshot:
     """Compute and store an enterprise's profile as of ``as_of`` from the platform's data."""
-    frame = feats.compute_profiles(platform_tables(session, settings, org_id), [as_of])
+    tables = platform_tables(session, settings, org_id, as_of=as_of)
+    frame = feats.compute_profiles(tables, [as_of])
     if frame.empty:
         raise ValidationFailed(
             f"as_of: enterprise {org_id} was not on the platform before {as_of}", field="as_of"

@@ -9,7 +9,8 @@ idle or in fault.
 
 ``device_days`` is the reduction itself (numpy over an Arrow table of points, no database),
 so a simulated park and the platform's store are reduced the same way; ``device_days_of``
-reads one enterprise's points from the store after governance has allowed the read, and
+reads one enterprise's hourly aggregates from the store (``device_days_from_hours``, the same
+rows) after governance has allowed the read, and
 returns the access records so the caller can cite the log entry of each read.
 """
 
@@ -107,6 +108,38 @@ def device_days(points: pa.Table, *, first_day: date | None = None) -> pa.Table:
     return table
 
 
+def device_days_from_hours(hours: pa.Table, *, first_day: date | None = None) -> pa.Table:
+    """``device_days`` from hourly aggregates (``TelemetryStore.series(every="1h")``, increase
+    stitched across hours) instead of raw points: the same rows, since an Asia/Shanghai day is
+    a whole number of UTC hours and every column of an hour adds up into its local day."""
+    if hours.num_rows == 0:
+        return DEVICE_DAYS.empty_table()
+    local = pc.add(hours.column("start"), pa.scalar(SHANGHAI, pa.duration("us")))
+    day = pc.cast(pc.cast(local, pa.timestamp("us")), pa.date32())
+    table = pa.table(
+        {
+            "device_id": hours.column("device_id"),
+            "metric": hours.column("metric"),
+            "day": day,
+            "n": hours.column("n"),
+            "increase": hours.column("increase"),
+            "running": hours.column("running"),
+            "idle": hours.column("idle"),
+            "fault": hours.column("fault"),
+        }
+    )
+    summed = table.group_by(["device_id", "metric", "day"], use_threads=False).aggregate(
+        [(c, "sum") for c in ("n", "increase", "running", "idle", "fault")]
+    )
+    summed = summed.rename_columns([c.removesuffix("_sum") for c in summed.column_names])
+    out = summed.select(DEVICE_DAYS.names).sort_by(
+        [("device_id", "ascending"), ("metric", "ascending"), ("day", "ascending")]
+    )
+    if first_day is not None:
+        out = out.filter(pc.greater_equal(out.column("day"), pa.scalar(first_day)))
+    return out.cast(DEVICE_DAYS)
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceDaysRead:
     """One enterprise's device days, each device's kind, and the logged reads behind them."""
@@ -158,15 +191,17 @@ def device_days_of(
     if not chosen:
         empty = DEVICE_DAYS.append(pa.field("kind", pa.string())).empty_table()
         return DeviceDaysRead(empty, reads)
-    points = store.query(
+    # Hourly aggregates, not raw points (folded months are read from their rollups); from
+    # the day before: a counter's first reading of the window needs the one before.
+    hours = store.series(
         org_id,
-        # From the day before: a counter's first reading of the window needs the one before.
+        every="1h",
         start=_local_midnight(start - timedelta(days=1)),
         end=_local_midnight(end),
         devices=chosen,
         metrics=list(metrics),
     )
-    table = device_days(points, first_day=start)
+    table = device_days_from_hours(hours, first_day=start)
     table = table.append_column(
         "kind",
         pa.array([kind_of.get(d) for d in table.column("device_id").to_pylist()], pa.string()),

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.orm import Session
@@ -197,14 +198,15 @@ def to_canonical_units(table: pa.Table, units: dict[str, str]) -> pa.Table:
             factors[metric] = factor
     if not factors:
         return table
-    keys = pa.array(list(factors))
-    idx = pc.index_in(table.column("metric"), value_set=keys)
-    if idx.null_count == len(idx):
+    # One factor per distinct metric of the piece, spread over the rows by the metric's code:
+    # a hash of the column and a gather, not a lookup per row.
+    metric = pc.dictionary_encode(table.column("metric").combine_chunks())
+    per_code = np.array([factors.get(m, 1.0) for m in metric.dictionary.to_pylist()])
+    if not np.any(per_code != 1.0):
         return table  # none of the metrics sent in another unit is in this piece
-    factor = pc.if_else(
-        pc.is_null(idx), 1.0, pc.take(pa.array(list(factors.values()), pa.float64()), idx)
-    )
-    return table.set_column(3, "value", pc.multiply(table.column("value"), factor))
+    value = table.column("value").combine_chunks().to_numpy(zero_copy_only=False)
+    scaled = value * per_code[metric.indices.to_numpy(zero_copy_only=False)]
+    return table.set_column(3, "value", pa.array(scaled, pa.float64()))
 
 
 def ingest_points(

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -131,12 +133,28 @@ def _strictly_increasing(table: pa.Table, order: Sequence[str]) -> bool:
     return bool(pc.all(rising).as_py())
 
 
+_DAY_US = 86_400_000_000
+
+
 def _by_day(table: pa.Table) -> list[tuple[date, pa.Table]]:
-    day_col = pc.cast(table.column("ts"), pa.date32())
-    lo, hi = pc.min(day_col).as_py(), pc.max(day_col).as_py()
-    if lo == hi:
-        return [(lo, table)]
+    """The table cut into its UTC days, in day order. Points arriving in time order (most
+    uploads and every gateway buffer) are cut into slices without copying; others are put in
+    day order once (a stable sort, so the order within a day is kept) and then sliced."""
+    days = table.column("ts").cast(pa.int64()).to_numpy() // _DAY_US
+    if len(days) == 0:
+        return []
+    if days[0] == days[-1] and (len(days) < 3 or bool(np.all(days == days[0]))):
+        return [(_EPOCH + timedelta(days=int(days[0])), table)]
+    if not bool(np.all(days[1:] >= days[:-1])):
+        order = np.argsort(days, kind="stable")
+        table = table.take(pa.array(order))
+        days = days[order]
+    cuts = np.flatnonzero(days[1:] != days[:-1]) + 1
+    bounds = [0, *cuts.tolist(), len(days)]
     return [
-        (d, table.filter(pc.equal(day_col, pa.scalar(d, pa.date32()))))
-        for d in sorted(pc.unique(day_col).to_pylist())
+        (_EPOCH + timedelta(days=int(days[lo])), table.slice(lo, hi - lo))
+        for lo, hi in pairwise(bounds)
     ]
+
+
+_EPOCH = date(1970, 1, 1)

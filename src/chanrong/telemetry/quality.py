@@ -1,7 +1,9 @@
 """Data-quality checks of one enterprise's day of telemetry, run in DuckDB over the raw files.
 
-Raw (not deduplicated) files are read on purpose: duplicates and late arrivals are only
-visible before compaction merges them, so quality is computed for a day before it is compacted.
+Raw (not deduplicated) day files are read for arrival on purpose: duplicates and late
+arrivals are only visible before compaction merges them, so quality is computed for a day
+before it is compacted. The other rules read the deduplicated points of the days wherever
+they are, day partitions or folded months.
 """
 
 # SQL here is assembled from fixed fragments only; every user value is a bound parameter.
@@ -79,10 +81,24 @@ FROM ordered GROUP BY ALL
 _POINTS_SQL = """
 SELECT device_id, metric, epoch_us(ts) AS ts_us, value,
        CAST(datediff('day', CAST(? AS DATE), CAST(ts AS DATE)) AS INTEGER) AS day_index
-FROM read_parquet(?, filename=true)
-QUALIFY row_number() OVER (PARTITION BY device_id, metric, ts ORDER BY filename DESC) = 1
+FROM ({points})
 ORDER BY device_id, metric, ts
 """
+
+
+def _latest_day(con: duckdb.DuckDBPyConnection, store: TelemetryStore, org_id: str) -> date:
+    """The newest day holding data of ``org_id``, in a day partition or a folded month."""
+    days = store.days(org_id)
+    months = store.months(org_id)
+    if months and (not days or months[-1] > days[-1]):
+        files = [str(f) for f in store.month_files(org_id, months[-1])]
+        if files:
+            row = con.sql("SELECT max(ts) FROM read_parquet(?)", params=[files]).fetchall()[0]
+            if row[0] is not None:
+                newest: date = row[0].astimezone(UTC).date()
+                return newest
+    return days[-1] if days else date.min
+
 
 DAY_US = 86_400_000_000
 
@@ -124,21 +140,36 @@ def check_days(
     ``specs`` give ranges and kinds; a series' expected interval is the registered one for
     metrics in ``registered`` (set by the enterprise), otherwise its own median step.
     """
-    all_days = store.days(org_id)
-    days = [d for d in all_days if start <= d < end]
-    if not days:
-        return {}
     before = start - timedelta(days=1)
-    context_files = [str(f) for f in store.files(org_id, before)]
-    day_files = [str(f) for d in days for f in store.files(org_id, d)]
+    # Every point of the days (and the day before), day partitions and folded months alike,
+    # through the store's deduplicating read.
+    rel = store.relation_sql(
+        org_id,
+        start=datetime.combine(before, time(0), tzinfo=UTC),
+        end=datetime.combine(end, time(0), tzinfo=UTC),
+    )
+    if rel is None:
+        return {}
+    day_files = [
+        str(f) for d in store.days(org_id) if start <= d < end for f in store.files(org_id, d)
+    ]
     with duckdb.connect() as con:
         con.sql("SET TimeZone = 'UTC'")
+        # Duplicates and late arrivals show only in day partitions: a fold merged them away
+        # (the worker scores a day before folding it), so a folded day counts none.
         arrival = {
             (r["device_id"], r["metric"], r["day"]): r
-            for r in con.sql(_ARRIVAL_SQL, params=[day_files]).to_arrow_table().to_pylist()
+            for r in (
+                con.sql(_ARRIVAL_SQL, params=[day_files]).to_arrow_table().to_pylist()
+                if day_files
+                else []
+            )
         }
-        pts = con.sql(_POINTS_SQL, params=[before, context_files + day_files]).to_arrow_table()
+        pts = con.sql(_POINTS_SQL.format(points=rel[0]), params=[before, *rel[1]]).to_arrow_table()
+        if not any(i >= 1 for i in pts.column("day_index").to_pylist()):
+            return {}
         energy = _energy_vs_output(con, pts, before)
+        latest_day = _latest_day(con, store, org_id)
     device = pts.column("device_id").to_numpy(zero_copy_only=False)
     metric = pts.column("metric").to_numpy(zero_copy_only=False)
     ts = pts.column("ts_us").to_numpy()
@@ -189,7 +220,6 @@ def check_days(
     np.minimum.at(first_cell, key[in_range], ts[in_range])
     np.maximum.at(last_cell, key[in_range], ts[in_range])
     series_first = ts[starts]
-    latest_day = all_days[-1]
     base_us = int(datetime.combine(before, time(0), tzinfo=UTC).timestamp()) * 1_000_000
     result: dict[date, DayQuality] = {}
     device_f: dict[date, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))

@@ -38,6 +38,7 @@ from chanrong.telemetry.ingest import (
 )
 from chanrong.telemetry.reads import daily_metrics, query_points
 from chanrong.telemetry.records import import_records, pipeline_records, records
+from chanrong.telemetry.retention import RetentionResult, apply_retention, parse_policies
 from chanrong.telemetry.scoring import (
     compute_quality,
     compute_quality_range,
@@ -50,6 +51,8 @@ __all__ = [
     "DATA_LANDED",
     "IngestRejected",
     "IngestReport",
+    "RetentionResult",
+    "apply_retention",
     "authorize",
     "batch_fields",
     "compute_quality",
@@ -67,6 +70,7 @@ __all__ = [
     "open_store",
     "org_for_uscc",
     "organisation_exists",
+    "parse_policies",
     "pipeline_records",
     "quality_scores",
     "query_points",

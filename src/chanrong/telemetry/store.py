@@ -17,9 +17,10 @@ as the same points, and a reader whose listed file vanished is run again (``_ret
 Writes keep landing in day partitions (late data for an old month too); the next run folds
 them in. Existing day layouts are read as before and folded by the same job.
 
-One idea at about 650 lines: the store's files, how they are named, written, folded and read
+One idea at about 580 lines: the store's files, how they are named, written, folded and read
 back, which share one naming lock and one layout; the pure parts live in ``points`` (the Arrow
-shape and batch checks) and ``rollups`` (the monthly daily-aggregate SQL).
+shape and batch checks) and ``aggregates`` (bucket SQL); the rollups kept beside the months and
+the reads of aggregated series in ``series``.
 """
 
 # SQL here is assembled from fixed fragments only; every user value is a bound parameter.
@@ -30,18 +31,18 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import uuid6
 
+from chanrong.telemetry import series as _series
 from chanrong.telemetry.points import (  # re-exported: the store's callers import them here
     SCHEMA,
     CompactResult,
@@ -51,7 +52,6 @@ from chanrong.telemetry.points import (  # re-exported: the store's callers impo
     conform,
     count_duplicates,
 )
-from chanrong.telemetry.rollups import MONTHLY_DAILY_SQL, ROLLUP_DIR, STITCH_SQL
 
 __all__ = [
     "SCHEMA",
@@ -150,21 +150,34 @@ class TelemetryStore:
         base = self.org_dir(org_id)
         staged: list[tuple[Path, Path]] = []
         points = 0
-        try:
-            for batch in batches:
-                table = conform(batch)
-                if transform is not None:
-                    table = transform(table)
-                if len(table) == 0:
-                    continue
-                points += len(table)
-                for day, part in _by_day(table):
-                    directory = base / f"day={day.isoformat()}"
-                    staged.append(self._stage(directory, part, durable=durable))
-        except BaseException:
-            for tmp, _ in staged:
-                tmp.unlink(missing_ok=True)
-            raise
+        # One piece is encoded and fsync'd by a writer thread while the next is read and
+        # checked here (both release the GIL): at most two pieces are in memory at once.
+        writing: list[Future[tuple[Path, Path]]] = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-write") as pool:
+            try:
+                for batch in batches:
+                    table = conform(batch)
+                    if transform is not None:
+                        table = transform(table)
+                    if len(table) == 0:
+                        continue
+                    points += len(table)
+                    staged.extend(f.result() for f in writing)
+                    writing = [
+                        pool.submit(
+                            self._stage, base / f"day={day.isoformat()}", part, durable=durable
+                        )
+                        for day, part in _by_day(table)
+                    ]
+                staged.extend(f.result() for f in writing)
+            except BaseException:
+                for f in writing:
+                    if not f.cancel():
+                        with suppress(Exception):
+                            staged.append(f.result())
+                for tmp, _ in staged:
+                    tmp.unlink(missing_ok=True)
+                raise
         finals: list[Path] = []
         with self._naming(org_id, exclusive=False):
             # Named at the rename, under the lock a compaction takes to name its output and
@@ -288,12 +301,28 @@ class TelemetryStore:
             for d in self.days(org_id):
                 if d < cutoff:
                     todo.setdefault(d.replace(day=1), []).extend(self.files(org_id, d))
+            # A month left with two files (a fold or a retention cut short) is folded too.
+            for m in self.months(org_id):
+                if m < cutoff and len(self.month_files(org_id, m)) > 1:
+                    todo.setdefault(m, [])
             listed = {m: self.month_files(org_id, m) for m in todo}
         partitions = files_before = rows_before = rows_after = 0
         for month, day_files in sorted(todo.items()):
             files = listed[month] + day_files
-            if not day_files:
+            if not day_files and len(listed[month]) < 2:
                 continue
+            # The 15-minute aggregates a retention kept for the newest month file carry over;
+            # the points they stand for (in files up to the one they cover) are not merged.
+            carried = None
+            if listed[month]:
+                with suppress(FileNotFoundError):
+                    carried = _series.quarter_of(
+                        self, org_id, month, _series.stem_of(listed[month][-1])
+                    )
+            gone, gone_params = "", []
+            if carried is not None:
+                gone = " WHERE NOT (list_contains(?, metric) AND parse_filename(filename) < ?)"
+                gone_params = [_series.metrics_of(carried[0]), carried[1] + "/"]
             directory = self.org_dir(org_id) / f"month={month:%Y-%m}"
             directory.mkdir(parents=True, exist_ok=True)
             final = directory / f"{stem}{_COMPACT_SUFFIX}"
@@ -306,10 +335,10 @@ class TelemetryStore:
                 )
                 con.execute(
                     "COPY ("
-                    + _dedup_sql("read_parquet(?, filename=true)", "")
+                    + _dedup_sql("read_parquet(?, filename=true)", gone)
                     + " ORDER BY 1, 2, 3)"
                     f" TO '{_sql_path(tmp)}' (FORMAT parquet, COMPRESSION {self._codec()})",
-                    [names],
+                    [names, *gone_params],
                 )
                 rows_after += int(
                     con.sql("SELECT count(*) FROM read_parquet(?)", params=[str(tmp)]).fetchall()[
@@ -321,11 +350,13 @@ class TelemetryStore:
                 os.fsync(fd)
             finally:
                 os.close(fd)
+            # Rollups first (named for the new file, so unread until it is in place).
+            _series.write_rollups(self, org_id, month, tmp, stem, carried=carried)
             os.replace(tmp, final)
             _fsync_dir(directory)
-            self._write_rollup(org_id, month, final)
             for f in files:
                 f.unlink()
+            _series.prune_rollups(self, org_id, month, stem)
             for day_dir in {f.parent for f in day_files}:
                 _remove_stale_tmp(day_dir)
                 # Fails, harmlessly, when a writer put a file there meanwhile.
@@ -336,39 +367,9 @@ class TelemetryStore:
             files_before += len(files)
         return CompactResult(partitions, files_before, rows_before, rows_after)
 
-    def rollup_dir(self, org_id: str, month: date) -> Path:
-        return self.root / ROLLUP_DIR / self.org_dir(org_id).name / f"month={month:%Y-%m}"
-
-    def _write_rollup(self, org_id: str, month: date, month_file: Path) -> None:
-        """The month's daily aggregates from its (new) month file, replacing older ones."""
-        directory = self.rollup_dir(org_id, month)
-        directory.mkdir(parents=True, exist_ok=True)
-        stem = month_file.name.removesuffix(_COMPACT_SUFFIX)
-        final = directory / f"daily-{stem}.parquet"
-        tmp = final.with_name(final.name + ".tmp")
-        points = "SELECT device_id, metric, ts, value FROM read_parquet(?)"
-        with duckdb.connect() as con:
-            con.sql("SET TimeZone = 'UTC'")
-            con.execute(
-                f"COPY ({MONTHLY_DAILY_SQL.format(points=points)}) TO '{_sql_path(tmp)}' "
-                f"(FORMAT parquet, COMPRESSION {self._codec()})",
-                [str(month_file)],
-            )
-        os.replace(tmp, final)
-        for old in directory.glob("daily-*.parquet"):
-            if old != final:
-                old.unlink(missing_ok=True)
-
-    def valid_rollup(self, org_id: str, month: date) -> Path | None:
-        """The month's daily rollup if it was computed from the month's only data now."""
-        month_files = self.month_files(org_id, month)
-        if len(month_files) != 1 or not month_files[0].name.endswith(_COMPACT_SUFFIX):
-            return None
-        if any(d.replace(day=1) == month for d in self.days(org_id)):
-            return None
-        stem = month_files[0].name.removesuffix(_COMPACT_SUFFIX)
-        rollup = self.rollup_dir(org_id, month) / f"daily-{stem}.parquet"
-        return rollup if rollup.exists() else None
+    def valid_rollup(self, org_id: str, month: date, every: str = "1d") -> Path | None:
+        """The month's rollup at width ``every`` if computed from the month's only data now."""
+        return _series.valid_rollup(self, org_id, month, every)
 
     def _codec(self) -> str:
         if not re.fullmatch(r"[a-z0-9]+", self.compression):
@@ -423,9 +424,12 @@ class TelemetryStore:
         devices: Sequence[str] | None = None,
         metrics: Sequence[str] | None = None,
         skip_months: frozenset[date] = frozenset(),
+        hidden: Sequence[tuple[date, list[str], str]] = (),
     ) -> tuple[str, list[object]] | None:
         """SQL (and parameters) for the deduplicated points of one organisation, or None
-        (leaving out the months in ``skip_months``)."""
+        (leaving out the months in ``skip_months``, and in each ``(month, metrics, covered)``
+        of ``hidden`` those metrics' points from files named up to ``covered``: retention
+        keeps their aggregates instead)."""
         clean, dirty = self._selected(org_id, start, end, skip_months)
         if not clean and not dirty:
             return None
@@ -450,8 +454,21 @@ class TelemetryStore:
             parts.append(f"SELECT device_id, metric, ts, value FROM read_parquet(?){cond}")
             all_params += [clean, *params]
         if dirty:
-            parts.append(_dedup_sql("read_parquet(?, filename=true)", cond))
-            all_params += [dirty, *params]
+            gone: list[str] = []
+            dirty_params = list(params)
+            for month, names, covered in hidden:
+                gone.append(
+                    "NOT (date_trunc('month', ts) = ? AND list_contains(?, metric)"
+                    " AND parse_filename(filename) < ?)"
+                )
+                # '/' sorts after '.', so every name whose stem is up to ``covered`` is below.
+                dirty_params += [datetime(month.year, month.month, 1, tzinfo=UTC), names]
+                dirty_params.append(covered + "/")
+            dirty_cond = cond
+            if gone:
+                dirty_cond = (cond + " AND " if cond else " WHERE ") + " AND ".join(gone)
+            parts.append(_dedup_sql("read_parquet(?, filename=true)", dirty_cond))
+            all_params += [dirty, *dirty_params]
         return " UNION ALL ".join(parts), all_params
 
     def query(
@@ -513,116 +530,28 @@ class TelemetryStore:
         """Per device, metric and UTC day: n, min, max, mean, first, last, and ``increase``.
 
         ``increase`` sums the rises of a counter and treats a drop as a reset to zero, so
-        energy and runtime totals survive meter resets.
+        energy and runtime totals survive meter resets. Folded months are read from their
+        rollups (see ``series``).
         """
+        return _series.daily(self, org_id, start=start, end=end, devices=devices, metrics=metrics)
 
-        def read() -> pa.Table:
-            rollups = self._rollups_within(org_id, start, end)
-            if not rollups:
-                rel = self.relation_sql(
-                    org_id, start=start, end=end, devices=devices, metrics=metrics
-                )
-                if rel is None:
-                    return _DAILY_SCHEMA.empty_table()
-                with duckdb.connect() as con:
-                    con.sql("SET TimeZone = 'UTC'")
-                    return con.sql(_DAILY_SQL.format(points=rel[0]), params=rel[1]).to_arrow_table()
-            # Whole months with a current rollup are read from it; the rest from raw points.
-            where: list[str] = []
-            filters: list[object] = []
-            if devices:
-                where.append("list_contains(?, device_id)")
-                filters.append(list(devices))
-            if metrics:
-                where.append("list_contains(?, metric)")
-                filters.append(list(metrics))
-            cond = (" WHERE " + " AND ".join(where)) if where else ""
-            parts = [
-                "SELECT device_id, metric, day, n, min, max, mean, first, last, increase "
-                f"FROM read_parquet(?, hive_partitioning = false){cond}"
-            ]
-            params: list[object] = [[str(p) for p in rollups.values()], *filters]
-            rel = self.relation_sql(
-                org_id,
-                start=start,
-                end=end,
-                devices=devices,
-                metrics=metrics,
-                skip_months=frozenset(rollups),
-            )
-            if rel is not None:
-                parts.append(MONTHLY_DAILY_SQL.format(points=rel[0]))
-                params += rel[1]
-            rows = " UNION ALL ".join(f"({p})" for p in parts)
-            with duckdb.connect() as con:
-                con.sql("SET TimeZone = 'UTC'")
-                return con.sql(STITCH_SQL.format(rows=rows), params=params).to_arrow_table()
-
-        return _retrying(read).cast(_DAILY_SCHEMA)
-
-    def _rollups_within(
-        self, org_id: str, start: datetime | None, end: datetime | None
-    ) -> dict[date, Path]:
-        """Current rollups of the months lying wholly inside [start, end)."""
-        out: dict[date, Path] = {}
-        for m in self.months(org_id):
-            first = datetime(m.year, m.month, 1, tzinfo=UTC)
-            nxt = datetime(m.year + m.month // 12, m.month % 12 + 1, 1, tzinfo=UTC)
-            if (start and start > first) or (end and end < nxt):
-                continue
-            rollup = self.valid_rollup(org_id, m)
-            if rollup is not None:
-                out[m] = rollup
-        return out
+    def series(
+        self,
+        org_id: str,
+        *,
+        every: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        devices: Sequence[str] | None = None,
+        metrics: Sequence[str] | None = None,
+    ) -> pa.Table:
+        """Aggregates per device, metric and bucket of ``every`` ("15m", "1h", "1d")."""
+        return _series.series(
+            self, org_id, every=every, start=start, end=end, devices=devices, metrics=metrics
+        )
 
 
-_DAILY_SQL = """
-            WITH p AS ({points}),
-            d AS (
-              SELECT *, value - lag(value) OVER w AS diff, CAST(ts AS DATE) AS day
-              FROM p WINDOW w AS (PARTITION BY device_id, metric ORDER BY ts)
-            )
-            SELECT device_id, metric, day, count(*) AS n, min(value) AS min, max(value) AS max,
-                   avg(value) AS mean, arg_min(value, ts) AS first, arg_max(value, ts) AS last,
-                   coalesce(sum(CASE WHEN diff >= 0 THEN diff WHEN diff < 0 THEN value END), 0)
-                     AS increase
-            FROM d GROUP BY ALL ORDER BY device_id, metric, day
-"""
-
-
-_DAILY_SCHEMA = pa.schema(
-    [
-        ("device_id", pa.string()),
-        ("metric", pa.string()),
-        ("day", pa.date32()),
-        ("n", pa.int64()),
-        ("min", pa.float64()),
-        ("max", pa.float64()),
-        ("mean", pa.float64()),
-        ("first", pa.float64()),
-        ("last", pa.float64()),
-        ("increase", pa.float64()),
-    ]
-)
-
-
-T = TypeVar("T")
-
-
-def _retrying(read: Callable[[], T], attempts: int = 6) -> T:
-    """Run a read again when a file it listed was removed meanwhile by a compaction.
-
-    Each retry lists the files afresh; the short growing pause lets a compaction that is
-    removing the files it merged finish doing so.
-    """
-    for attempt in range(attempts):
-        try:
-            return read()
-        except duckdb.IOException:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.005 * 2**attempt)
-    raise AssertionError("unreachable")
+_retrying = _series.retrying
 
 
 def _dedup_sql(source: str, cond: str) -> str:

@@ -48,15 +48,26 @@ def daily_quality(ctx: JobContext) -> str:
 @job(COMPACT, cadence=Cadence.EVENT, lease=timedelta(minutes=10))
 def compact(ctx: JobContext) -> str:
     """Merge one enterprise's scored day into one deduplicated file (after its quality run),
-    then fold the days of every finished month into one file per month."""
+    fold the days of every finished month into one file per month, then down-sample the
+    raw points past the retention policy (setting ``telemetry_retention``)."""
     store = service.open_store(ctx.settings)
     res = store.compact(ctx.subject, ctx.day)
     # The month of the scored day is finished once the next day belongs to another month;
     # older months still holding day files (late data, the old layout) are folded too.
     months = store.compact_months(ctx.subject, before=ctx.day + timedelta(days=1))
+    # Then the retention policy, on folded months only (one job per enterprise at a time, so
+    # a fold and a down-sampling of the same month never run together).
+    kept = service.apply_retention(
+        store,
+        ctx.subject,
+        service.parse_policies(ctx.settings.telemetry_retention),
+        today=ctx.day,
+    )
     return (
         f"{res.partitions} day(s), {res.files_before} file(s): "
         f"{res.rows_before} → {res.rows_after} rows; "
         f"{months.partitions} month(s), {months.files_before} file(s): "
-        f"{months.rows_before} → {months.rows_after} rows"
+        f"{months.rows_before} → {months.rows_after} rows; "
+        f"retention: {kept.months} month(s), {kept.points_dropped} raw point(s) → "
+        f"{kept.aggregates_kept} 15-minute aggregate(s)"
     )
