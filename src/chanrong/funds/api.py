@@ -14,6 +14,7 @@ from decimal import Decimal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
+from chanrong.core.clock import shanghai_date, utcnow
 from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import fen_to_yuan, yuan_to_fen
 from chanrong.edge import Ctx, require
@@ -42,6 +43,7 @@ from chanrong.funds.schemas import (
     NeedOut,
     PerformanceIn,
     PerformanceOut,
+    PortfolioAlertOut,
     RecordedOut,
     TermsIn,
     reasons_out,
@@ -275,6 +277,31 @@ def monitoring(
     live ``investment_monitoring`` grant (refused companies are listed with the reason)."""
     rows = service.watch_portfolio(ctx.session, ctx.principal, fund_id, as_of=as_of)
     return [CompanyWatchOut.of(w) for w in rows]
+
+
+@router.get("/{fund_id}/alerts", response_model=list[PortfolioAlertOut])
+def alerts(
+    fund_id: str, status: str | None = Query(default=None), ctx: Ctx = Depends(read)
+) -> list[PortfolioAlertOut]:
+    """The fund's stored portfolio alerts (raised by the worker's daily pass), newest first."""
+    rows = service.list_alerts(ctx.session, ctx.principal, fund_id, status=status)
+    return [PortfolioAlertOut.of(a) for a in rows]
+
+
+@router.post("/{fund_id}/alerts/{alert_id}/acknowledge", response_model=PortfolioAlertOut)
+def acknowledge(fund_id: str, alert_id: str, ctx: Ctx = Depends(edit)) -> PortfolioAlertOut:
+    """The manager has seen a new alert."""
+    a = service.acknowledge_alert(ctx.session, ctx.principal, fund_id, alert_id)
+    return PortfolioAlertOut.of(a)
+
+
+@router.post("/{fund_id}/alerts/{alert_id}/close", response_model=PortfolioAlertOut)
+def close(fund_id: str, alert_id: str, ctx: Ctx = Depends(edit)) -> PortfolioAlertOut:
+    """The manager closes a live alert by hand."""
+    a = service.close_alert(
+        ctx.session, ctx.principal, fund_id, alert_id, on=shanghai_date(utcnow())
+    )
+    return PortfolioAlertOut.of(a)
 
 
 # -- matchmaking (供需对接) --------------------------------------------------------------------

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -188,4 +190,29 @@ class EquityLoanLink(Base):
     condition: Mapped[str] = mapped_column(String(24))  # round_closes
     status: Mapped[str] = mapped_column(String(16))  # pending | open
     opened_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PortfolioAlert(Base):
+    """投后预警: a stored early warning on a fund's portfolio company, raised by the worker's
+    monitoring pass under the company's ``investment_monitoring`` grant. Its lifecycle is
+    new → acknowledged → closed; one alert per (fund, company, kind) is live at a time and a
+    later detection refreshes it. ``closed_reason`` says why it ended: ``cleared`` (no longer
+    detected), ``consent_<reason>`` (the grant ended: its evidence is wiped) or ``manual``."""
+
+    __tablename__ = "fund_portfolio_alerts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    fund_id: Mapped[str] = mapped_column(ForeignKey("funds.id"), index=True)
+    company_org_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))  # new | acknowledged | closed
+    params: Mapped[dict[str, str]] = mapped_column(JSON)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    first_detected_on: Mapped[date] = mapped_column(Date)
+    last_detected_on: Mapped[date] = mapped_column(Date)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(36))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

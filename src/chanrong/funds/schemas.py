@@ -12,6 +12,7 @@ from chanrong.core.money import fen_to_yuan
 from chanrong.funds.evaluation import GuideEvaluation
 from chanrong.funds.matching import Match
 from chanrong.funds.monitoring import CompanyWatch
+from chanrong.funds.orm import PortfolioAlert
 from chanrong.funds.performance import Performance
 
 
@@ -436,3 +437,36 @@ class LinkOut(BaseModel):
     condition: str
     status: str
     opened_on: date | None
+
+
+class PortfolioAlertOut(BaseModel):
+    """A stored portfolio alert (投后预警) and where it is in its lifecycle."""
+
+    id: str
+    company_org_id: str
+    kind: str
+    severity: str
+    status: str = Field(description="new | acknowledged | closed")
+    params: dict[str, str]
+    evidence: dict[str, Any] = Field(description="empty once the company's grant has ended")
+    first_detected_on: date
+    last_detected_on: date
+    closed_on: date | None
+    closed_reason: str | None = Field(description="cleared | manual | consent_<reason>")
+
+    @classmethod
+    def of(cls, a: PortfolioAlert) -> PortfolioAlertOut:
+        """From the stored alert."""
+        return cls(
+            id=a.id,
+            company_org_id=a.company_org_id,
+            kind=a.kind,
+            severity=a.severity,
+            status=a.status,
+            params=dict(a.params),
+            evidence=dict(a.evidence),
+            first_detected_on=a.first_detected_on,
+            last_detected_on=a.last_detected_on,
+            closed_on=a.closed_on,
+            closed_reason=a.closed_reason,
+        )

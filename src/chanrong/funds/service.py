@@ -34,8 +34,16 @@ from chanrong.funds.matchmaking import (
     post_need,
 )
 from chanrong.funds.monitoring import CompanyWatch, watch_portfolio
-from chanrong.funds.orm import Fund, FundFlow, FundNav
+from chanrong.funds.orm import Fund, FundFlow, FundNav, PortfolioAlert
 from chanrong.funds.performance import CashFlow, FundMetricError, Performance, performance
+from chanrong.funds.portfolio_alerts import (
+    Pass,
+    acknowledge_alert,
+    close_alert,
+    list_alerts,
+    refresh_alerts,
+    watched_funds,
+)
 from chanrong.funds.records import (
     InvestmentInput,
     TermsInput,
@@ -65,9 +73,12 @@ __all__ = [
     "MandateInput",
     "MandateMatch",
     "NeedMatch",
+    "Pass",
     "PerformanceResult",
+    "PortfolioAlert",
     "Realised",
     "TermsInput",
+    "acknowledge_alert",
     "add_close",
     "add_commitment",
     "add_exit",
@@ -75,6 +86,7 @@ __all__ = [
     "add_investment",
     "add_nav",
     "annual_evaluation",
+    "close_alert",
     "close_round",
     "closes_of",
     "commitments_of",
@@ -88,6 +100,7 @@ __all__ = [
     "investments_of",
     "link_loan_to_round",
     "links_of",
+    "list_alerts",
     "mandates_of",
     "matches_for_mandate",
     "matches_for_need",
@@ -99,6 +112,7 @@ __all__ = [
     "readable_fund",
     "realised",
     "recorded_performance",
+    "refresh_alerts",
     "render_pdf",
     "render_report",
     "set_terms",
@@ -106,6 +120,7 @@ __all__ = [
     "sub_funds",
     "terms_of",
     "watch_portfolio",
+    "watched_funds",
 ]
 
 KINDS = ("guide_fund", "sub_fund", "vc", "pe")

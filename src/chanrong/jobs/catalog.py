@@ -8,6 +8,7 @@ from chanrong.assets import tasks as assets_tasks
 from chanrong.carbon import tasks as carbon_tasks
 from chanrong.core.settings import Settings
 from chanrong.credit import tasks as credit_tasks
+from chanrong.funds import tasks as funds_tasks
 from chanrong.guarantee import tasks as guarantee_tasks
 from chanrong.insurance import tasks as insurance_tasks
 from chanrong.jobs.registry import Job, registered
@@ -26,6 +27,7 @@ DOMAIN_TASKS = (
     assets_tasks,
     supplychain_tasks,
     insurance_tasks,
+    funds_tasks,
 )
 
 

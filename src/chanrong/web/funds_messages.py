@@ -95,6 +95,28 @@ _M: dict[str, tuple[str, str]] = {
     "web.match.status.pending": ("待生效", "pending"),
     "web.match.status.open": ("已生效", "open"),
     "web.purpose.investment_monitoring": ("投后管理", "Investment monitoring"),
+    "web.funds.stored_alerts": ("预警记录", "Alert history"),
+    "web.funds.stored_note": (
+        "每日由后台任务在有效授权下检测并记录；授权终止后不再产生预警，已有预警关闭并清除证据。",
+        "Raised daily by the worker under each company's live grant; when a grant ends no "
+        "alert is raised and the live ones are closed with their evidence wiped.",
+    ),
+    "web.funds.alert.kind": ("类型", "Kind"),
+    "web.funds.alert.severity": ("级别", "Severity"),
+    "web.funds.alert.message": ("内容", "Message"),
+    "web.funds.alert.first": ("首次发现", "First detected"),
+    "web.funds.alert.last": ("最近发现", "Last detected"),
+    "web.funds.alert.status": ("状态", "Status"),
+    "web.funds.alert.status.new": ("新预警", "new"),
+    "web.funds.alert.status.acknowledged": ("已确认", "acknowledged"),
+    "web.funds.alert.status.closed": ("已关闭", "closed"),
+    "web.funds.alert.reason.cleared": ("已消除", "cleared"),
+    "web.funds.alert.reason.manual": ("手动关闭", "closed by hand"),
+    "web.funds.alert.reason.consent": ("授权终止", "grant ended"),
+    "web.funds.alert.acknowledge": ("确认", "Acknowledge"),
+    "web.funds.alert.close": ("关闭", "Close"),
+    "web.funds.alert.actions": ("操作", "Actions"),
+    "web.funds.alert_saved": ("已保存", "Saved"),
 }
 
 register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})

@@ -5,22 +5,26 @@ the caller neither manages nor sponsors is a 404."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from chanrong.core.clock import utcnow
-from chanrong.core.errors import ChanrongError
+from chanrong.core.clock import shanghai_date, utcnow
+from chanrong.core.errors import ChanrongError, ValidationFailed
+from chanrong.core.i18n import t
 from chanrong.funds import service as funds
-from chanrong.identity.domain import OrgKind
+from chanrong.identity.domain import OrgKind, Role
 from chanrong.web import funds_messages  # noqa: F401  (registers the pages' words)
-from chanrong.web.auth import Page, page_for
-from chanrong.web.failures import error_page
+from chanrong.web.auth import Page, action_for, page_for
+from chanrong.web.failures import error_page, failed
 from chanrong.web.render import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 manager_page = page_for(OrgKind.FINANCIAL_INSTITUTION)
 reader_page = page_for(OrgKind.FINANCIAL_INSTITUTION, OrgKind.ANALYST)
 gov_page = page_for(OrgKind.ANALYST)
+manager_officer = action_for(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)
 
 
 @router.get("/funds", response_class=HTMLResponse)
@@ -130,18 +134,66 @@ def report_pdf(fund_id: str, year: int, p: Page = Depends(reader_page)) -> Respo
     )
 
 
+def _monitoring(
+    request: Request, p: Page, fund_id: str, *, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    try:
+        rows = funds.watch_portfolio(p.session, p.ctx.principal, fund_id, as_of=utcnow().date())
+        fund = funds.get_fund(p.session, p.ctx.principal.org_id, fund_id)
+        stored = funds.list_alerts(p.session, p.ctx.principal, fund_id)
+    except ChanrongError as exc:
+        return error_page(request, p, exc)
+    names = {w.company_org_id: w.company_name for w in rows}
+    return render(
+        request,
+        "funds/monitoring.html",
+        p,
+        locale=p.locale,
+        status_code=status_code,
+        fund=fund,
+        rows=rows,
+        stored=stored,
+        names=names,
+        messages={
+            a.id: t(f"lending.alert.{a.kind}", p.locale, **a.params) if a.params else a.kind
+            for a in stored
+        },
+        can_act=p.ctx.principal.has_role(Role.OFFICER),
+        **extra,
+    )
+
+
 @router.get("/funds/{fund_id}/monitoring", response_class=HTMLResponse)
 def monitoring_page(
     request: Request, fund_id: str, p: Page = Depends(manager_page)
 ) -> HTMLResponse:
-    """投后管理: each platform portfolio company's indicators and alerts under its live grant;
-    companies without one are listed with the reason and nothing of them is read."""
+    """投后管理: each platform portfolio company's indicators and alerts under its live grant
+    (companies without one are listed with the reason and nothing of them is read), and the
+    stored alerts the worker's daily pass raised, with their lifecycle."""
+    return _monitoring(request, p, fund_id)
+
+
+@router.post("/funds/{fund_id}/alerts/{alert_id}", response_class=HTMLResponse)
+def handle_portfolio_alert(
+    request: Request,
+    fund_id: str,
+    alert_id: str,
+    p: Page = Depends(manager_officer),
+    action: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Acknowledge or close a stored portfolio alert."""
     try:
-        rows = funds.watch_portfolio(p.session, p.ctx.principal, fund_id, as_of=utcnow().date())
-        fund = funds.get_fund(p.session, p.ctx.principal.org_id, fund_id)
+        if action == "acknowledge":
+            funds.acknowledge_alert(p.session, p.ctx.principal, fund_id, alert_id)
+        elif action == "close":
+            funds.close_alert(
+                p.session, p.ctx.principal, fund_id, alert_id, on=shanghai_date(utcnow())
+            )
+        else:
+            raise ValidationFailed("action: acknowledge or close", field="action")
     except ChanrongError as exc:
-        return error_page(request, p, exc)
-    return render(request, "funds/monitoring.html", p, locale=p.locale, fund=fund, rows=rows)
+        return _monitoring(request, p, fund_id, **failed(p, exc))
+    return _monitoring(request, p, fund_id, ok=t("web.funds.alert_saved", p.locale))
 
 
 # -- matchmaking (供需对接) --------------------------------------------------------------------
