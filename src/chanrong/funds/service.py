@@ -22,6 +22,7 @@ from chanrong.funds.evaluation import (
 )
 from chanrong.funds.exits import EXIT_KINDS, Realised, add_exit, exits_of, realised
 from chanrong.funds.links import close_round, link_loan_to_round, links_of
+from chanrong.funds.matching import INSTRUMENTS, STAGES
 from chanrong.funds.matchmaking import (
     MandateInput,
     MandateMatch,
@@ -67,6 +68,8 @@ from chanrong.funds.report_pdf import render_pdf
 # routes, the console and other domains call them through this surface.
 __all__ = [
     "EXIT_KINDS",
+    "INSTRUMENTS",
+    "STAGES",
     "CompanyWatch",
     "GuideEvaluation",
     "InvestmentInput",

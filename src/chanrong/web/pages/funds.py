@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from chanrong.core.clock import shanghai_date, utcnow
 from chanrong.core.errors import ChanrongError, ValidationFailed
 from chanrong.core.i18n import t
+from chanrong.core.money import yuan_to_fen
 from chanrong.funds import service as funds
 from chanrong.identity.domain import OrgKind, Role
 from chanrong.web import funds_messages  # noqa: F401  (registers the pages' words)
@@ -201,9 +202,20 @@ def handle_portfolio_alert(
 enterprise_page = page_for(OrgKind.ENTERPRISE)
 
 
-@router.get("/enterprise/needs", response_class=HTMLResponse)
-def enterprise_needs(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
-    """The enterprise's financing needs, each with the mandates that match it and why."""
+enterprise_officer = action_for(OrgKind.ENTERPRISE, role=Role.OFFICER)
+reader_officer = action_for(OrgKind.FINANCIAL_INSTITUTION, OrgKind.ANALYST, role=Role.OFFICER)
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    """``"C34, I64"`` → ("C34", "I64"): a comma- or space-separated list, blanks dropped."""
+    return tuple(part for part in text.replace("，", ",").replace(" ", ",").split(",") if part)
+
+
+def _optional_fen(text: str, field: str) -> int | None:
+    return yuan_to_fen(text.strip(), field=field) if text.strip() else None
+
+
+def _needs(request: Request, p: Page, *, status_code: int = 200, **extra: Any) -> HTMLResponse:
     s, org = p.session, p.ctx.principal.org_id
     needs = funds.needs_of(s, org)
     return render(
@@ -211,15 +223,59 @@ def enterprise_needs(request: Request, p: Page = Depends(enterprise_page)) -> HT
         "funds/needs.html",
         p,
         locale=p.locale,
+        status_code=status_code,
         needs=needs,
         matches={n.id: funds.matches_for_need(s, org, n.id) for n in needs},
         links=funds.links_of(s, org),
+        instruments=funds.INSTRUMENTS,
+        stages=funds.STAGES,
+        can_act=p.ctx.principal.has_role(Role.OFFICER),
+        form=extra.pop("form", {}),
+        **extra,
     )
 
 
-@router.get("/mandates", response_class=HTMLResponse)
-def mandates(request: Request, p: Page = Depends(reader_page)) -> HTMLResponse:
-    """The organisation's mandates, each with the enterprises' needs that match it and why."""
+@router.get("/enterprise/needs", response_class=HTMLResponse)
+def enterprise_needs(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
+    """The enterprise's financing needs, each with the mandates that match it and why, and
+    the form to post a new one."""
+    return _needs(request, p)
+
+
+@router.post("/enterprise/needs", response_class=HTMLResponse)
+def post_need(
+    request: Request,
+    instrument: Annotated[str, Form()] = "",
+    amount: Annotated[str, Form()] = "",
+    stage: Annotated[str, Form()] = "",
+    use_of_funds: Annotated[str, Form()] = "",
+    p: Page = Depends(enterprise_officer),
+) -> HTMLResponse:
+    """The enterprise posts a financing need (its sector and region are its registration's);
+    a bad field is said by name and the form keeps what was typed."""
+    form = {
+        "instrument": instrument,
+        "amount": amount,
+        "stage": stage,
+        "use_of_funds": use_of_funds,
+    }
+    try:
+        if not use_of_funds.strip():
+            raise ValidationFailed("use_of_funds: say what the money is for", field="use_of_funds")
+        funds.post_need(
+            p.session,
+            p.ctx.principal.org_id,
+            instrument=instrument,
+            amount_fen=yuan_to_fen(amount.strip() or "-", field="amount"),
+            stage=stage or None,
+            use_of_funds=use_of_funds.strip()[:500],
+        )
+    except ChanrongError as exc:
+        return _needs(request, p, form=form, **failed(p, exc))
+    return _needs(request, p, ok=t("web.match.form.posted", p.locale))
+
+
+def _mandates(request: Request, p: Page, *, status_code: int = 200, **extra: Any) -> HTMLResponse:
     s, org = p.session, p.ctx.principal.org_id
     rows = funds.mandates_of(s, org)
     return render(
@@ -227,7 +283,64 @@ def mandates(request: Request, p: Page = Depends(reader_page)) -> HTMLResponse:
         "funds/mandates.html",
         p,
         locale=p.locale,
+        status_code=status_code,
         mandates=rows,
         matches={m.id: funds.matches_for_mandate(s, org, m.id) for m in rows},
         links=funds.links_of(s, org),
+        instruments=funds.INSTRUMENTS,
+        stages=funds.STAGES,
+        can_act=p.ctx.principal.has_role(Role.OFFICER),
+        form=extra.pop("form", {}),
+        **extra,
     )
+
+
+@router.get("/mandates", response_class=HTMLResponse)
+def mandates(request: Request, p: Page = Depends(reader_page)) -> HTMLResponse:
+    """The organisation's mandates, each with the enterprises' needs that match it and why,
+    and the form to post a new one."""
+    return _mandates(request, p)
+
+
+@router.post("/mandates", response_class=HTMLResponse)
+def post_mandate(
+    request: Request,
+    name: Annotated[str, Form()] = "",
+    instruments: Annotated[list[str] | None, Form()] = None,
+    sectors: Annotated[str, Form()] = "",
+    stages: Annotated[list[str] | None, Form()] = None,
+    regions: Annotated[str, Form()] = "",
+    ticket_min: Annotated[str, Form()] = "",
+    ticket_max: Annotated[str, Form()] = "",
+    p: Page = Depends(reader_officer),
+) -> HTMLResponse:
+    """An investor or a bank posts a mandate: instruments, sectors (GB/T 4754), stages,
+    regions (GB/T 2260) and ticket range; empty means any."""
+    form: dict[str, Any] = {
+        "name": name,
+        "instruments": instruments or [],
+        "sectors": sectors,
+        "stages": stages or [],
+        "regions": regions,
+        "ticket_min": ticket_min,
+        "ticket_max": ticket_max,
+    }
+    try:
+        if not name.strip():
+            raise ValidationFailed("name: name the mandate", field="name")
+        funds.post_mandate(
+            p.session,
+            p.ctx.principal.org_id,
+            funds.MandateInput(
+                name=name.strip()[:200],
+                instruments=tuple(instruments or ()),
+                sectors=_codes(sectors),
+                stages=tuple(stages or ()),
+                regions=_codes(regions),
+                ticket_min_fen=_optional_fen(ticket_min, "ticket_min"),
+                ticket_max_fen=_optional_fen(ticket_max, "ticket_max"),
+            ),
+        )
+    except ChanrongError as exc:
+        return _mandates(request, p, form=form, **failed(p, exc))
+    return _mandates(request, p, ok=t("web.match.form.posted", p.locale))
