@@ -115,6 +115,7 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
         funds.add_investment(
             s, officer.org_id, fund.id, funds.InvestmentInput(on=today, company_org_id=ent.org_id)
         )
+        funds.watch_company(s, officer, fund.id, "甲智能")  # its deal pipeline's market sync
         p = identity.authenticate_api_key(s, ent.key)
         governance.grant_consent(
             s,

@@ -26,6 +26,8 @@ from chanrong.funds.schemas import (
     CloseRoundIn,
     CommitmentIn,
     CompanyWatchOut,
+    DealMoveIn,
+    DealOut,
     EvaluationOut,
     ExitIn,
     ExitOut,
@@ -45,7 +47,10 @@ from chanrong.funds.schemas import (
     PerformanceOut,
     PortfolioAlertOut,
     RecordedOut,
+    SyncedOut,
     TermsIn,
+    WatchIn,
+    WatchOut,
     reasons_out,
 )
 from chanrong.identity.domain import OrgKind, Role
@@ -302,6 +307,51 @@ def close(fund_id: str, alert_id: str, ctx: Ctx = Depends(edit)) -> PortfolioAle
         ctx.session, ctx.principal, fund_id, alert_id, on=shanghai_date(utcnow())
     )
     return PortfolioAlertOut.of(a)
+
+
+# -- the deal pipeline (投) ------------------------------------------------------------------
+
+
+@router.get("/{fund_id}/watchlist", response_model=list[WatchOut])
+def get_watchlist(fund_id: str, ctx: Ctx = Depends(read)) -> list[WatchOut]:
+    """The companies the fund watches in the market data."""
+    return [WatchOut.of(w) for w in service.watchlist(ctx.session, ctx.principal, fund_id)]
+
+
+@router.post("/{fund_id}/watchlist", response_model=WatchOut, status_code=201)
+def add_watch(fund_id: str, body: WatchIn, ctx: Ctx = Depends(edit)) -> WatchOut:
+    """Watch a company: its market financing events enter the fund's pipeline."""
+    return WatchOut.of(
+        service.watch_company(ctx.session, ctx.principal, fund_id, body.company_name)
+    )
+
+
+@router.post("/{fund_id}/pipeline/sync", response_model=SyncedOut)
+def sync_pipeline(fund_id: str, ctx: Ctx = Depends(edit)) -> SyncedOut:
+    """Take the watched companies' market events into the pipeline now (the worker does it
+    daily)."""
+    service.get_fund(ctx.session, ctx.principal.org_id, fund_id)
+    done = service.sync_from_market(ctx.session, fund_id)
+    return SyncedOut(
+        watched=done.watched, not_in_market=list(done.not_in_market), added=list(done.added)
+    )
+
+
+@router.get("/{fund_id}/pipeline", response_model=list[DealOut])
+def pipeline(
+    fund_id: str, stage: str | None = Query(default=None), ctx: Ctx = Depends(read)
+) -> list[DealOut]:
+    """The fund's deals, with every move."""
+    deals = service.deals_of(ctx.session, ctx.principal, fund_id, stage=stage)
+    moves = list(service.moves_of(ctx.session, [d.id for d in deals]))
+    return [DealOut.of(d, moves) for d in deals]
+
+
+@router.post("/{fund_id}/pipeline/{deal_id}/move", response_model=DealOut)
+def move(fund_id: str, deal_id: str, body: DealMoveIn, ctx: Ctx = Depends(edit)) -> DealOut:
+    """Move a deal to its next stage or pass on it."""
+    d = service.move_deal(ctx.session, ctx.principal, fund_id, deal_id, to=body.to, note=body.note)
+    return DealOut.of(d, list(service.moves_of(ctx.session, [d.id])))
 
 
 # -- matchmaking (供需对接) --------------------------------------------------------------------

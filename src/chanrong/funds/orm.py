@@ -216,3 +216,50 @@ class PortfolioAlert(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     closed_reason: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FundWatch(Base):
+    """A company on a fund's watch list (by its name in the market data): a financing event of
+    it in the market data enters the fund's deal pipeline."""
+
+    __tablename__ = "fund_watchlist"
+    __table_args__ = (UniqueConstraint("fund_id", "company_name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    fund_id: Mapped[str] = mapped_column(ForeignKey("funds.id"), index=True)
+    company_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FundDeal(Base):
+    """A deal in a fund's pipeline (募投管退's 投): where it came from (a market financing event
+    of a watched company, or entered by hand), its round, date and amount as known then (NULL:
+    unknown), and its stage, which the fund manager moves (each move in ``fund_deal_moves``)."""
+
+    __tablename__ = "fund_deals"
+    __table_args__ = (UniqueConstraint("fund_id", "source_ref"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    fund_id: Mapped[str] = mapped_column(ForeignKey("funds.id"), index=True)
+    company_name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(16))  # market_event | manual
+    source_ref: Mapped[str | None] = mapped_column(String(36))  # the market event's id
+    round: Mapped[str | None] = mapped_column(String(24))
+    event_date: Mapped[date | None] = mapped_column(Date)
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    stage: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FundDealMove(Base):
+    """One move of a deal from a stage to another, by whom and when, with a note."""
+
+    __tablename__ = "fund_deal_moves"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    deal_id: Mapped[str] = mapped_column(ForeignKey("fund_deals.id"), index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(16))
+    to_stage: Mapped[str] = mapped_column(String(16))
+    by_user: Mapped[str | None] = mapped_column(String(36))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -12,7 +12,7 @@ from chanrong.core.money import fen_to_yuan
 from chanrong.funds.evaluation import GuideEvaluation
 from chanrong.funds.matching import Match
 from chanrong.funds.monitoring import CompanyWatch
-from chanrong.funds.orm import PortfolioAlert
+from chanrong.funds.orm import FundDeal, FundDealMove, FundWatch, PortfolioAlert
 from chanrong.funds.performance import Performance
 
 
@@ -470,3 +470,78 @@ class PortfolioAlertOut(BaseModel):
             closed_on=a.closed_on,
             closed_reason=a.closed_reason,
         )
+
+
+class WatchIn(BaseModel):
+    """A company for the watch list, named as the market data writes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    company_name: str = Field(min_length=1, max_length=200)
+
+
+class WatchOut(BaseModel):
+    id: str
+    company_name: str
+
+    @classmethod
+    def of(cls, w: FundWatch) -> WatchOut:
+        """From the stored row."""
+        return cls(id=w.id, company_name=w.company_name)
+
+
+class DealMoveIn(BaseModel):
+    """Move a deal to its next stage, or to ``passed``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(max_length=16)
+    note: str = Field(default="", max_length=300)
+
+
+class DealMoveOut(BaseModel):
+    from_stage: str | None
+    to_stage: str
+    by_user: str | None
+    note: str
+
+    @classmethod
+    def of(cls, m: FundDealMove) -> DealMoveOut:
+        """From the stored move."""
+        return cls(from_stage=m.from_stage, to_stage=m.to_stage, by_user=m.by_user, note=m.note)
+
+
+class DealOut(BaseModel):
+    """A deal in the pipeline; round, date and amount as the market event had them (null:
+    unknown), and every move so far."""
+
+    id: str
+    company_name: str
+    source: str
+    source_ref: str | None
+    round: str | None
+    event_date: date | None
+    amount_yuan: Decimal | None
+    stage: str
+    moves: list[DealMoveOut]
+
+    @classmethod
+    def of(cls, d: FundDeal, moves: list[FundDealMove]) -> DealOut:
+        """From the stored deal and its moves."""
+        return cls(
+            id=d.id,
+            company_name=d.company_name,
+            source=d.source,
+            source_ref=d.source_ref,
+            round=d.round,
+            event_date=d.event_date,
+            amount_yuan=fen_to_yuan(d.amount_fen) if d.amount_fen is not None else None,
+            stage=d.stage,
+            moves=[DealMoveOut.of(m) for m in moves if m.deal_id == d.id],
+        )
+
+
+class SyncedOut(BaseModel):
+    watched: int
+    not_in_market: list[str]
+    added: list[str]

@@ -37,6 +37,17 @@ from chanrong.funds.matchmaking import (
 from chanrong.funds.monitoring import CompanyWatch, watch_portfolio
 from chanrong.funds.orm import Fund, FundFlow, FundNav, PortfolioAlert
 from chanrong.funds.performance import CashFlow, FundMetricError, Performance, performance
+from chanrong.funds.pipeline import STAGES as DEAL_STAGES
+from chanrong.funds.pipeline import (
+    Synced,
+    deals_of,
+    funds_watching,
+    move_deal,
+    moves_of,
+    sync_from_market,
+    watch_company,
+    watchlist,
+)
 from chanrong.funds.portfolio_alerts import (
     Pass,
     acknowledge_alert,
@@ -67,6 +78,7 @@ from chanrong.funds.report_pdf import render_pdf
 # Guide-fund structure, portfolio records and evaluation live in their own modules; the
 # routes, the console and other domains call them through this surface.
 __all__ = [
+    "DEAL_STAGES",
     "EXIT_KINDS",
     "INSTRUMENTS",
     "STAGES",
@@ -80,6 +92,7 @@ __all__ = [
     "PerformanceResult",
     "PortfolioAlert",
     "Realised",
+    "Synced",
     "TermsInput",
     "acknowledge_alert",
     "add_close",
@@ -95,10 +108,12 @@ __all__ = [
     "commitments_of",
     "committed_total",
     "create_fund",
+    "deals_of",
     "evaluate_guide_fund",
     "exits_of",
     "fund_performance",
     "funds_of",
+    "funds_watching",
     "get_fund",
     "investments_of",
     "link_loan_to_round",
@@ -107,6 +122,8 @@ __all__ = [
     "mandates_of",
     "matches_for_mandate",
     "matches_for_need",
+    "move_deal",
+    "moves_of",
     "needs_of",
     "percent",
     "post_mandate",
@@ -121,9 +138,12 @@ __all__ = [
     "set_terms",
     "sponsored_funds",
     "sub_funds",
+    "sync_from_market",
     "terms_of",
+    "watch_company",
     "watch_portfolio",
     "watched_funds",
+    "watchlist",
 ]
 
 KINDS = ("guide_fund", "sub_fund", "vc", "pe")

@@ -148,6 +148,30 @@ _M: dict[str, tuple[str, str]] = {
     "web.match.s.growth": ("成长期", "Growth"),
     "web.match.s.pre_ipo": ("Pre-IPO", "Pre-IPO"),
     "web.match.s.mature": ("成熟期", "Mature"),
+    "web.funds.pipeline": ("项目储备", "Deal pipeline"),
+    "web.deal.note": (
+        "关注名单中的企业在市场数据中出现融资事件时，由后台任务每日自动纳入项目储备。",
+        "A financing event of a watched company in the market data enters the pipeline "
+        "(the worker checks daily).",
+    ),
+    "web.deal.watchlist": ("关注名单", "Watch list"),
+    "web.deal.company_name": ("企业名称（与市场数据一致）", "Company (as in the market data)"),
+    "web.deal.watch": ("加入关注", "Watch"),
+    "web.deal.deals": ("项目", "Deals"),
+    "web.deal.round": ("轮次", "Round"),
+    "web.deal.source": ("来源", "Source"),
+    "web.deal.source.market_event": ("市场融资事件", "market event"),
+    "web.deal.source.manual": ("手工录入", "entered by hand"),
+    "web.deal.stage": ("阶段", "Stage"),
+    "web.deal.stage.sourced": ("新发现", "sourced"),
+    "web.deal.stage.screening": ("初筛", "screening"),
+    "web.deal.stage.due_diligence": ("尽职调查", "due diligence"),
+    "web.deal.stage.term_sheet": ("投资条款", "term sheet"),
+    "web.deal.stage.invested": ("已投资", "invested"),
+    "web.deal.stage.passed": ("已放弃", "passed"),
+    "web.deal.move_to": ("推进至{stage}", "Move to {stage}"),
+    "web.deal.pass": ("放弃", "Pass"),
+    "web.deal.saved": ("已保存", "Saved"),
 }
 
 register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})

@@ -197,6 +197,78 @@ def handle_portfolio_alert(
     return _monitoring(request, p, fund_id, ok=t("web.funds.alert_saved", p.locale))
 
 
+# -- the deal pipeline (投) ------------------------------------------------------------------
+
+NEXT_STAGE = {
+    "sourced": "screening",
+    "screening": "due_diligence",
+    "due_diligence": "term_sheet",
+    "term_sheet": "invested",
+}
+
+
+def _pipeline(
+    request: Request, p: Page, fund_id: str, *, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    s = p.session
+    try:
+        fund = funds.get_fund(s, p.ctx.principal.org_id, fund_id)
+        deals = funds.deals_of(s, p.ctx.principal, fund_id)
+        watched = funds.watchlist(s, p.ctx.principal, fund_id)
+    except ChanrongError as exc:
+        return error_page(request, p, exc)
+    return render(
+        request,
+        "funds/pipeline.html",
+        p,
+        locale=p.locale,
+        status_code=status_code,
+        fund=fund,
+        deals=deals,
+        watched=watched,
+        next=NEXT_STAGE,
+        can_act=p.ctx.principal.has_role(Role.OFFICER),
+        **extra,
+    )
+
+
+@router.get("/funds/{fund_id}/pipeline", response_class=HTMLResponse)
+def pipeline_page(request: Request, fund_id: str, p: Page = Depends(manager_page)) -> HTMLResponse:
+    """The fund's watch list and its deal pipeline, each deal with its stage and moves."""
+    return _pipeline(request, p, fund_id)
+
+
+@router.post("/funds/{fund_id}/watchlist", response_class=HTMLResponse)
+def add_watch(
+    request: Request,
+    fund_id: str,
+    company_name: Annotated[str, Form()] = "",
+    p: Page = Depends(manager_officer),
+) -> HTMLResponse:
+    """Watch a company in the market data."""
+    try:
+        funds.watch_company(p.session, p.ctx.principal, fund_id, company_name)
+    except ChanrongError as exc:
+        return _pipeline(request, p, fund_id, **failed(p, exc))
+    return _pipeline(request, p, fund_id, ok=t("web.deal.saved", p.locale))
+
+
+@router.post("/funds/{fund_id}/pipeline/{deal_id}", response_class=HTMLResponse)
+def move_deal(
+    request: Request,
+    fund_id: str,
+    deal_id: str,
+    to: Annotated[str, Form()] = "",
+    p: Page = Depends(manager_officer),
+) -> HTMLResponse:
+    """Move a deal to its next stage or pass on it."""
+    try:
+        funds.move_deal(p.session, p.ctx.principal, fund_id, deal_id, to=to)
+    except ChanrongError as exc:
+        return _pipeline(request, p, fund_id, **failed(p, exc))
+    return _pipeline(request, p, fund_id, ok=t("web.deal.saved", p.locale))
+
+
 # -- matchmaking (供需对接) --------------------------------------------------------------------
 
 enterprise_page = page_for(OrgKind.ENTERPRISE)
