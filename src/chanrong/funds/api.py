@@ -26,6 +26,8 @@ from chanrong.funds.schemas import (
     CloseRoundIn,
     CommitmentIn,
     CompanyWatchOut,
+    DataRoomIn,
+    DataRoomOut,
     DealMoveIn,
     DealOut,
     EvaluationOut,
@@ -488,3 +490,49 @@ def close_round(
 def loan_links(ctx: Ctx = Depends(party_read)) -> list[LinkOut]:
     """The 投贷联动 links the caller is party to (as bank or as enterprise)."""
     return [_link_out(x, n) for x, n in service.links_of(ctx.session, ctx.principal.org_id)]
+
+
+# -- data rooms (尽调) ------------------------------------------------------------------------
+
+room_reader = require(OrgKind.ENTERPRISE, *KINDS)
+
+
+@router.post("/needs/{need_id}/data-rooms", response_model=DataRoomOut, status_code=201)
+def open_data_room(
+    need_id: str, body: DataRoomIn, ctx: Ctx = Depends(enterprise_edit)
+) -> DataRoomOut:
+    """The enterprise opens a data room on its need for a matching mandate's organisation:
+    a consent grant for ``investment_due_diligence`` until ``valid_until``."""
+    room = service.open_room(
+        ctx.session, ctx.principal, need_id, mandate_id=body.mandate_id,
+        datasets=body.datasets, valid_until=body.valid_until,
+    )  # fmt: skip
+    return DataRoomOut.of(room, service.is_live(room))
+
+
+@router.get("/data-rooms", response_model=list[DataRoomOut])
+def data_rooms(ctx: Ctx = Depends(room_reader)) -> list[DataRoomOut]:
+    """The rooms the organisation opened or was let into."""
+    return [
+        DataRoomOut.of(r, service.is_live(r)) for r in service.rooms_of(ctx.session, ctx.principal)
+    ]
+
+
+@router.get("/data-rooms/{room_id}/{dataset}")
+def read_data_room(
+    room_id: str,
+    dataset: str,
+    start: date | None = Query(default=None),
+    end: date | None = Query(default=None),
+    ctx: Ctx = Depends(read),
+) -> dict[str, object]:
+    """The investor reads one of the room's datasets; each read is checked and logged."""
+    rows = service.read_room(ctx.session, ctx.principal, room_id, dataset, start=start, end=end)
+    return {"count": len(rows), "records": rows}
+
+
+@router.post("/data-rooms/{room_id}/close", response_model=DataRoomOut)
+def close_data_room(room_id: str, ctx: Ctx = Depends(enterprise_edit)) -> DataRoomOut:
+    """The enterprise closes the room: its grant is revoked."""
+    room = service.close_room(ctx.session, ctx.principal, room_id)
+    return DataRoomOut.of(room, False)

@@ -263,3 +263,25 @@ class FundDealMove(Base):
     by_user: Mapped[str | None] = mapped_column(String(36))
     note: Mapped[str] = mapped_column(String(300), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DataRoom(Base):
+    """A data room opened from a match (供需对接): the enterprise with the financing need lets
+    the matched mandate's organisation read the business records it chose, until
+    ``valid_until``, under its governance grant (``grant_id``) for
+    ``investment_due_diligence``. Closing it revokes the grant; every read is checked and
+    logged by governance."""
+
+    __tablename__ = "fund_data_rooms"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    need_id: Mapped[str] = mapped_column(ForeignKey("financing_needs.id"), index=True)
+    mandate_id: Mapped[str] = mapped_column(ForeignKey("financing_mandates.id"), index=True)
+    enterprise_org_id: Mapped[str] = mapped_column(String(36), index=True)
+    investor_org_id: Mapped[str] = mapped_column(String(36), index=True)
+    grant_id: Mapped[str] = mapped_column(String(36))
+    datasets: Mapped[str] = mapped_column(String(400))  # comma-separated catalog names
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))  # open | closed
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,7 @@ from chanrong.core.money import fen_to_yuan
 from chanrong.funds.evaluation import GuideEvaluation
 from chanrong.funds.matching import Match
 from chanrong.funds.monitoring import CompanyWatch
-from chanrong.funds.orm import FundDeal, FundDealMove, FundWatch, PortfolioAlert
+from chanrong.funds.orm import DataRoom, FundDeal, FundDealMove, FundWatch, PortfolioAlert
 from chanrong.funds.performance import Performance
 
 
@@ -545,3 +545,42 @@ class SyncedOut(BaseModel):
     watched: int
     not_in_market: list[str]
     added: list[str]
+
+
+class DataRoomIn(BaseModel):
+    """Open a data room on a need for the organisation of a matching mandate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mandate_id: str = Field(max_length=36)
+    datasets: list[str] = Field(min_length=1, max_length=5)
+    valid_until: datetime
+
+
+class DataRoomOut(BaseModel):
+    id: str
+    need_id: str
+    mandate_id: str
+    enterprise_org_id: str
+    investor_org_id: str
+    grant_id: str
+    datasets: list[str]
+    valid_until: datetime
+    status: str = Field(description="open | closed (an expired room reads as open but live=false)")
+    live: bool
+
+    @classmethod
+    def of(cls, r: DataRoom, live: bool) -> DataRoomOut:
+        """From the stored room."""
+        return cls(
+            id=r.id,
+            need_id=r.need_id,
+            mandate_id=r.mandate_id,
+            enterprise_org_id=r.enterprise_org_id,
+            investor_org_id=r.investor_org_id,
+            grant_id=r.grant_id,
+            datasets=r.datasets.split(","),
+            valid_until=r.valid_until,
+            status=r.status,
+            live=live,
+        )

@@ -14,6 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chanrong.core.errors import Conflict, NotFound, ValidationFailed
+from chanrong.funds.dataroom import (
+    ROOM_DATASETS,
+    close_room,
+    is_live,
+    open_room,
+    read_room,
+    rooms_of,
+)
 from chanrong.funds.evaluation import (
     GuideEvaluation,
     PerformanceResult,
@@ -35,7 +43,7 @@ from chanrong.funds.matchmaking import (
     post_need,
 )
 from chanrong.funds.monitoring import CompanyWatch, watch_portfolio
-from chanrong.funds.orm import Fund, FundFlow, FundNav, PortfolioAlert
+from chanrong.funds.orm import DataRoom, Fund, FundFlow, FundNav, PortfolioAlert
 from chanrong.funds.performance import CashFlow, FundMetricError, Performance, performance
 from chanrong.funds.pipeline import STAGES as DEAL_STAGES
 from chanrong.funds.pipeline import (
@@ -81,8 +89,10 @@ __all__ = [
     "DEAL_STAGES",
     "EXIT_KINDS",
     "INSTRUMENTS",
+    "ROOM_DATASETS",
     "STAGES",
     "CompanyWatch",
+    "DataRoom",
     "GuideEvaluation",
     "InvestmentInput",
     "MandateInput",
@@ -103,6 +113,7 @@ __all__ = [
     "add_nav",
     "annual_evaluation",
     "close_alert",
+    "close_room",
     "close_round",
     "closes_of",
     "commitments_of",
@@ -116,6 +127,7 @@ __all__ = [
     "funds_watching",
     "get_fund",
     "investments_of",
+    "is_live",
     "link_loan_to_round",
     "links_of",
     "list_alerts",
@@ -125,16 +137,19 @@ __all__ = [
     "move_deal",
     "moves_of",
     "needs_of",
+    "open_room",
     "percent",
     "post_mandate",
     "post_need",
     "ratio",
+    "read_room",
     "readable_fund",
     "realised",
     "recorded_performance",
     "refresh_alerts",
     "render_pdf",
     "render_report",
+    "rooms_of",
     "set_terms",
     "sponsored_funds",
     "sub_funds",

@@ -95,6 +95,7 @@ _M: dict[str, tuple[str, str]] = {
     "web.match.status.pending": ("待生效", "pending"),
     "web.match.status.open": ("已生效", "open"),
     "web.purpose.investment_monitoring": ("投后管理", "Investment monitoring"),
+    "web.purpose.investment_due_diligence": ("投资尽调（数据室）", "Due diligence (data room)"),
     "web.funds.stored_alerts": ("预警记录", "Alert history"),
     "web.funds.stored_note": (
         "每日由后台任务在有效授权下检测并记录；授权终止后不再产生预警，已有预警关闭并清除证据。",
