@@ -173,6 +173,21 @@ _M: dict[str, tuple[str, str]] = {
     "web.deal.move_to": ("推进至{stage}", "Move to {stage}"),
     "web.deal.pass": ("放弃", "Pass"),
     "web.deal.saved": ("已保存", "Saved"),
+    "web.room.title": ("数据室", "Data rooms"),
+    "web.room.open": ("向对方开放数据室", "Open a data room to them"),
+    "web.room.open_button": ("授权并开放", "Grant and open"),
+    "web.room.datasets": ("数据集", "Datasets"),
+    "web.room.until": ("有效期至", "Open until"),
+    "web.room.live": ("开放中", "open"),
+    "web.room.closed": ("已关闭", "closed"),
+    "web.room.close": ("关闭并撤销授权", "Close and revoke"),
+    "web.room.opened": ("已开放数据室", "Data room opened"),
+    "web.room.closed_ok": ("已关闭数据室，授权已撤销", "Data room closed, grant revoked"),
+    "web.room.logged": (
+        "每次读取均经授权校验并记入企业的访问记录与可验证日志。",
+        "Every read is checked against the grant and written to the enterprise's access list "
+        "and the verifiable log.",
+    ),
 }
 
 register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})

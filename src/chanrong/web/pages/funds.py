@@ -5,18 +5,19 @@ the caller neither manages nor sponsors is a 404."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from chanrong.core.clock import shanghai_date, utcnow
+from chanrong.core.clock import SHANGHAI, shanghai_date, utcnow
 from chanrong.core.errors import ChanrongError, ValidationFailed
 from chanrong.core.i18n import t
 from chanrong.core.money import yuan_to_fen
 from chanrong.funds import service as funds
 from chanrong.identity.domain import OrgKind, Role
-from chanrong.web import funds_messages  # noqa: F401  (registers the pages' words)
+from chanrong.web import directory, funds_messages  # noqa: F401  (registers the pages' words)
 from chanrong.web.auth import Page, action_for, page_for
 from chanrong.web.failures import error_page, failed
 from chanrong.web.render import render
@@ -303,8 +304,20 @@ def _needs(request: Request, p: Page, *, status_code: int = 200, **extra: Any) -
         stages=funds.STAGES,
         can_act=p.ctx.principal.has_role(Role.OFFICER),
         form=extra.pop("form", {}),
+        **_rooms(p),
         **extra,
     )
+
+
+def _rooms(p: Page) -> dict[str, Any]:
+    rooms = funds.rooms_of(p.session, p.ctx.principal)
+    orgs = {r.investor_org_id for r in rooms} | {r.enterprise_org_id for r in rooms}
+    return {
+        "rooms": rooms,
+        "room_live": {r.id: funds.is_live(r) for r in rooms},
+        "room_names": directory.names(p.session, orgs),
+        "room_datasets": funds.ROOM_DATASETS,
+    }
 
 
 @router.get("/enterprise/needs", response_class=HTMLResponse)
@@ -363,6 +376,7 @@ def _mandates(request: Request, p: Page, *, status_code: int = 200, **extra: Any
         stages=funds.STAGES,
         can_act=p.ctx.principal.has_role(Role.OFFICER),
         form=extra.pop("form", {}),
+        **_rooms(p),
         **extra,
     )
 
@@ -416,3 +430,60 @@ def post_mandate(
     except ChanrongError as exc:
         return _mandates(request, p, form=form, **failed(p, exc))
     return _mandates(request, p, ok=t("web.match.form.posted", p.locale))
+
+
+# -- data rooms (尽调) ------------------------------------------------------------------------
+
+
+@router.post("/enterprise/needs/{need_id}/data-rooms", response_class=HTMLResponse)
+def open_room(
+    request: Request,
+    need_id: str,
+    mandate_id: Annotated[str, Form()] = "",
+    datasets: Annotated[list[str] | None, Form()] = None,
+    valid_until: Annotated[str, Form()] = "",
+    p: Page = Depends(enterprise_officer),
+) -> HTMLResponse:
+    """The enterprise opens a data room on its need for a matching mandate's organisation,
+    open to the end of the chosen day (Asia/Shanghai)."""
+    try:
+        try:
+            day = date.fromisoformat(valid_until)
+        except ValueError:
+            raise ValidationFailed("valid_until: a date", field="valid_until") from None
+        until = datetime.combine(day, time(23, 59, 59), SHANGHAI)
+        funds.open_room(
+            p.session, p.ctx.principal, need_id, mandate_id=mandate_id,
+            datasets=datasets or [], valid_until=until,
+        )  # fmt: skip
+    except ChanrongError as exc:
+        return _needs(request, p, **failed(p, exc))
+    return _needs(request, p, ok=t("web.room.opened", p.locale))
+
+
+@router.post("/data-rooms/{room_id}/close", response_class=HTMLResponse)
+def close_room(
+    request: Request, room_id: str, p: Page = Depends(enterprise_officer)
+) -> HTMLResponse:
+    """The enterprise closes a room: the grant is revoked."""
+    try:
+        funds.close_room(p.session, p.ctx.principal, room_id)
+    except ChanrongError as exc:
+        return _needs(request, p, **failed(p, exc))
+    return _needs(request, p, ok=t("web.room.closed_ok", p.locale))
+
+
+@router.get("/data-rooms/{room_id}/{dataset}", response_class=HTMLResponse)
+def read_room(
+    request: Request, room_id: str, dataset: str, p: Page = Depends(reader_page)
+) -> HTMLResponse:
+    """The investor reads one dataset of a room (checked and logged as every read)."""
+    try:
+        rows = funds.read_room(p.session, p.ctx.principal, room_id, dataset)
+    except ChanrongError as exc:
+        return error_page(request, p, exc)
+    hidden = {"id", "batch_id", "created_at", "updated_at"}
+    columns = [c for c in (rows[0] if rows else {}) if c not in hidden]
+    return render(
+        request, "funds/room.html", p, locale=p.locale, dataset=dataset, rows=rows, columns=columns
+    )
