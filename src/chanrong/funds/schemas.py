@@ -125,7 +125,9 @@ class TermsIn(BaseModel):
         default=None, description="返投 required, as a multiple of the guide fund's contribution"
     )
     mandated_sectors: list[str] = Field(
-        default_factory=list, max_length=50, description="GB/T 4754 code prefixes"
+        default_factory=list,
+        max_length=50,
+        description="GB/T 4754 code prefixes, or taxonomy fields (their GB/T 4754 divisions)",
     )
     sponsor_org_id: str | None = Field(default=None, max_length=36)
 

@@ -129,8 +129,9 @@ _M: dict[str, tuple[str, str]] = {
     "web.match.form.use": ("资金用途", "Use of funds"),
     "web.match.form.name": ("名称", "Name"),
     "web.match.form.sectors": (
-        "行业（GB/T 4754 代码，逗号分隔，空为不限）",
-        "Sectors (GB/T 4754 codes, comma-separated; empty: any)",
+        "行业（GB/T 4754 代码或产业领域如 intelligent_equipment，逗号分隔，空为不限）",
+        "Sectors (GB/T 4754 codes or taxonomy fields such as intelligent_equipment, "
+        "comma-separated; empty: any)",
     ),
     "web.match.form.regions": (
         "地区（GB/T 2260 代码，逗号分隔，空为不限）",
