@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from chanrong.storage.database import Database
 from tests.builders import Member, Park
 
 
@@ -175,3 +176,19 @@ def test_annual_report_traces_every_figure_to_its_records(
     assert bad.status_code == 422
     sub = c.get(f"/funds/{g['subs'][0]}/evaluation", headers=park["bank"]["viewer"].headers)
     assert sub.status_code == 422 and sub.json()["field"] == "fund_id"
+
+
+def test_mandated_sectors_take_taxonomy_fields_as_their_gbt4754_divisions(
+    app_client: TestClient, db: Database, park: Park
+) -> None:
+    from chanrong.funds import service as funds
+
+    c, h = app_client, park["bank"]["officer"].headers
+    guide = _post(c, h, "/funds", {"name": "装备引导基金", "kind": "guide_fund", "vintage": 2024})
+    body = {"mandated_sectors": ["intelligent_equipment", "I65", "C34"]}
+    assert c.put(f"/funds/{guide['id']}/terms", headers=h, json=body).status_code == 200
+    with db.unit_of_work() as s:
+        terms = funds.terms_of(s, guide["id"])
+        assert terms is not None and terms.mandated_sectors == "C34,C35,I65"
+    r = c.put(f"/funds/{guide['id']}/terms", headers=h, json={"mandated_sectors": ["robots"]})
+    assert r.status_code == 422 and r.json()["field"] == "mandated_sectors"

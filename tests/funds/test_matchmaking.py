@@ -71,3 +71,19 @@ def test_own_records_only_and_bad_input(app_client: TestClient, park: Park) -> N
                   ).status_code == 403  # fmt: skip
     ev = park["enterprise"]["viewer"].headers
     assert c.post("/funds/needs", headers=ev, json={**bad, "instrument": "loan"}).status_code == 403
+
+
+def test_a_mandate_names_a_taxonomy_field_for_its_gbt4754_divisions(
+    app_client: TestClient, park: Park
+) -> None:
+    c = app_client
+    terms = {"name": "智能装备", "instruments": ["equity"], "sectors": ["intelligent_equipment"]}
+    r = c.post("/funds/mandates", headers=park["bank"]["officer"].headers, json=terms)
+    assert r.status_code == 201, r.text
+    body = {"instrument": "equity", "amount_yuan": "100", "use_of_funds": "x"}
+    need = c.post("/funds/needs", headers=park["enterprise"]["officer"].headers, json=body)
+    [m] = c.get(
+        f"/funds/needs/{need.json()['id']}/matches", headers=park["enterprise"]["viewer"].headers
+    ).json()
+    [sector] = [x for x in m["reasons"] if x["criterion"] == "sector"]
+    assert (sector["met"], sector["detail"]) == (True, "match")  # the enterprise is C34

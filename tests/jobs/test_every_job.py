@@ -16,6 +16,7 @@ from chanrong.assets import service as assets
 from chanrong.cli.main import app
 from chanrong.core.clock import month_start, shanghai_date, utcnow
 from chanrong.core.settings import Settings
+from chanrong.funds import service as funds
 from chanrong.governance import service as governance
 from chanrong.guarantee import service as guarantee
 from chanrong.identity import service as identity
@@ -109,6 +110,12 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
             s, officer, borrower, start=today - timedelta(days=21), sweep_share_pct="30"
         )
         _guarantee_and_subsidise(s, park, loan.id, today)
+        # A fund of the bank holds the enterprise (its daily portfolio-monitoring pass).
+        fund = funds.create_fund(s, officer.org_id, name="VC", kind="vc", vintage=2024)
+        funds.add_investment(
+            s, officer.org_id, fund.id, funds.InvestmentInput(on=today, company_org_id=ent.org_id)
+        )
+        funds.watch_company(s, officer, fund.id, "甲智能")  # its deal pipeline's market sync
         p = identity.authenticate_api_key(s, ent.key)
         governance.grant_consent(
             s,

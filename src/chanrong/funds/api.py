@@ -14,6 +14,7 @@ from decimal import Decimal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
+from chanrong.core.clock import shanghai_date, utcnow
 from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import fen_to_yuan, yuan_to_fen
 from chanrong.edge import Ctx, require
@@ -25,6 +26,10 @@ from chanrong.funds.schemas import (
     CloseRoundIn,
     CommitmentIn,
     CompanyWatchOut,
+    DataRoomIn,
+    DataRoomOut,
+    DealMoveIn,
+    DealOut,
     EvaluationOut,
     ExitIn,
     ExitOut,
@@ -42,8 +47,12 @@ from chanrong.funds.schemas import (
     NeedOut,
     PerformanceIn,
     PerformanceOut,
+    PortfolioAlertOut,
     RecordedOut,
+    SyncedOut,
     TermsIn,
+    WatchIn,
+    WatchOut,
     reasons_out,
 )
 from chanrong.identity.domain import OrgKind, Role
@@ -277,6 +286,76 @@ def monitoring(
     return [CompanyWatchOut.of(w) for w in rows]
 
 
+@router.get("/{fund_id}/alerts", response_model=list[PortfolioAlertOut])
+def alerts(
+    fund_id: str, status: str | None = Query(default=None), ctx: Ctx = Depends(read)
+) -> list[PortfolioAlertOut]:
+    """The fund's stored portfolio alerts (raised by the worker's daily pass), newest first."""
+    rows = service.list_alerts(ctx.session, ctx.principal, fund_id, status=status)
+    return [PortfolioAlertOut.of(a) for a in rows]
+
+
+@router.post("/{fund_id}/alerts/{alert_id}/acknowledge", response_model=PortfolioAlertOut)
+def acknowledge(fund_id: str, alert_id: str, ctx: Ctx = Depends(edit)) -> PortfolioAlertOut:
+    """The manager has seen a new alert."""
+    a = service.acknowledge_alert(ctx.session, ctx.principal, fund_id, alert_id)
+    return PortfolioAlertOut.of(a)
+
+
+@router.post("/{fund_id}/alerts/{alert_id}/close", response_model=PortfolioAlertOut)
+def close(fund_id: str, alert_id: str, ctx: Ctx = Depends(edit)) -> PortfolioAlertOut:
+    """The manager closes a live alert by hand."""
+    a = service.close_alert(
+        ctx.session, ctx.principal, fund_id, alert_id, on=shanghai_date(utcnow())
+    )
+    return PortfolioAlertOut.of(a)
+
+
+# -- the deal pipeline (投) ------------------------------------------------------------------
+
+
+@router.get("/{fund_id}/watchlist", response_model=list[WatchOut])
+def get_watchlist(fund_id: str, ctx: Ctx = Depends(read)) -> list[WatchOut]:
+    """The companies the fund watches in the market data."""
+    return [WatchOut.of(w) for w in service.watchlist(ctx.session, ctx.principal, fund_id)]
+
+
+@router.post("/{fund_id}/watchlist", response_model=WatchOut, status_code=201)
+def add_watch(fund_id: str, body: WatchIn, ctx: Ctx = Depends(edit)) -> WatchOut:
+    """Watch a company: its market financing events enter the fund's pipeline."""
+    return WatchOut.of(
+        service.watch_company(ctx.session, ctx.principal, fund_id, body.company_name)
+    )
+
+
+@router.post("/{fund_id}/pipeline/sync", response_model=SyncedOut)
+def sync_pipeline(fund_id: str, ctx: Ctx = Depends(edit)) -> SyncedOut:
+    """Take the watched companies' market events into the pipeline now (the worker does it
+    daily)."""
+    service.get_fund(ctx.session, ctx.principal.org_id, fund_id)
+    done = service.sync_from_market(ctx.session, fund_id)
+    return SyncedOut(
+        watched=done.watched, not_in_market=list(done.not_in_market), added=list(done.added)
+    )
+
+
+@router.get("/{fund_id}/pipeline", response_model=list[DealOut])
+def pipeline(
+    fund_id: str, stage: str | None = Query(default=None), ctx: Ctx = Depends(read)
+) -> list[DealOut]:
+    """The fund's deals, with every move."""
+    deals = service.deals_of(ctx.session, ctx.principal, fund_id, stage=stage)
+    moves = list(service.moves_of(ctx.session, [d.id for d in deals]))
+    return [DealOut.of(d, moves) for d in deals]
+
+
+@router.post("/{fund_id}/pipeline/{deal_id}/move", response_model=DealOut)
+def move(fund_id: str, deal_id: str, body: DealMoveIn, ctx: Ctx = Depends(edit)) -> DealOut:
+    """Move a deal to its next stage or pass on it."""
+    d = service.move_deal(ctx.session, ctx.principal, fund_id, deal_id, to=body.to, note=body.note)
+    return DealOut.of(d, list(service.moves_of(ctx.session, [d.id])))
+
+
 # -- matchmaking (供需对接) --------------------------------------------------------------------
 
 enterprise_edit = require(OrgKind.ENTERPRISE, role=Role.OFFICER)
@@ -411,3 +490,49 @@ def close_round(
 def loan_links(ctx: Ctx = Depends(party_read)) -> list[LinkOut]:
     """The 投贷联动 links the caller is party to (as bank or as enterprise)."""
     return [_link_out(x, n) for x, n in service.links_of(ctx.session, ctx.principal.org_id)]
+
+
+# -- data rooms (尽调) ------------------------------------------------------------------------
+
+room_reader = require(OrgKind.ENTERPRISE, *KINDS)
+
+
+@router.post("/needs/{need_id}/data-rooms", response_model=DataRoomOut, status_code=201)
+def open_data_room(
+    need_id: str, body: DataRoomIn, ctx: Ctx = Depends(enterprise_edit)
+) -> DataRoomOut:
+    """The enterprise opens a data room on its need for a matching mandate's organisation:
+    a consent grant for ``investment_due_diligence`` until ``valid_until``."""
+    room = service.open_room(
+        ctx.session, ctx.principal, need_id, mandate_id=body.mandate_id,
+        datasets=body.datasets, valid_until=body.valid_until,
+    )  # fmt: skip
+    return DataRoomOut.of(room, service.is_live(room))
+
+
+@router.get("/data-rooms", response_model=list[DataRoomOut])
+def data_rooms(ctx: Ctx = Depends(room_reader)) -> list[DataRoomOut]:
+    """The rooms the organisation opened or was let into."""
+    return [
+        DataRoomOut.of(r, service.is_live(r)) for r in service.rooms_of(ctx.session, ctx.principal)
+    ]
+
+
+@router.get("/data-rooms/{room_id}/{dataset}")
+def read_data_room(
+    room_id: str,
+    dataset: str,
+    start: date | None = Query(default=None),
+    end: date | None = Query(default=None),
+    ctx: Ctx = Depends(read),
+) -> dict[str, object]:
+    """The investor reads one of the room's datasets; each read is checked and logged."""
+    rows = service.read_room(ctx.session, ctx.principal, room_id, dataset, start=start, end=end)
+    return {"count": len(rows), "records": rows}
+
+
+@router.post("/data-rooms/{room_id}/close", response_model=DataRoomOut)
+def close_data_room(room_id: str, ctx: Ctx = Depends(enterprise_edit)) -> DataRoomOut:
+    """The enterprise closes the room: its grant is revoked."""
+    room = service.close_room(ctx.session, ctx.principal, room_id)
+    return DataRoomOut.of(room, False)

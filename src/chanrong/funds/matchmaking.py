@@ -20,6 +20,7 @@ from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.funds import matching
 from chanrong.funds.orm import FinancingNeed, Mandate
 from chanrong.identity import service as identity
+from chanrong.market import service as market
 
 
 def _one_of(values: Sequence[str], allowed: Sequence[str], field: str) -> tuple[str, ...]:
@@ -88,7 +89,11 @@ def post_mandate(session: Session, org_id: str, m: MandateInput) -> Mandate:
     instruments = _one_of(m.instruments, matching.INSTRUMENTS, "instruments")
     if not instruments:
         raise ValidationFailed("instruments: name at least one", field="instruments")
-    sectors = [validate_industry(s, field="sectors").code for s in m.sectors]
+    # A sector is a GB/T 4754 code or a taxonomy field (its GB/T 4754 divisions).
+    sectors: list[str] = []
+    for s in m.sectors:
+        codes = market.field_industries(s) or (validate_industry(s, field="sectors").code,)
+        sectors += [c for c in codes if c not in sectors]
     regions = [validate_region(r, field="regions").code for r in m.regions]
     stages = _one_of(m.stages, matching.STAGES, "stages")
     low, high = m.ticket_min_fen, m.ticket_max_fen

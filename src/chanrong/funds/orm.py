@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -188,4 +190,98 @@ class EquityLoanLink(Base):
     condition: Mapped[str] = mapped_column(String(24))  # round_closes
     status: Mapped[str] = mapped_column(String(16))  # pending | open
     opened_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PortfolioAlert(Base):
+    """投后预警: a stored early warning on a fund's portfolio company, raised by the worker's
+    monitoring pass under the company's ``investment_monitoring`` grant. Its lifecycle is
+    new → acknowledged → closed; one alert per (fund, company, kind) is live at a time and a
+    later detection refreshes it. ``closed_reason`` says why it ended: ``cleared`` (no longer
+    detected), ``consent_<reason>`` (the grant ended: its evidence is wiped) or ``manual``."""
+
+    __tablename__ = "fund_portfolio_alerts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    fund_id: Mapped[str] = mapped_column(ForeignKey("funds.id"), index=True)
+    company_org_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))  # new | acknowledged | closed
+    params: Mapped[dict[str, str]] = mapped_column(JSON)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    first_detected_on: Mapped[date] = mapped_column(Date)
+    last_detected_on: Mapped[date] = mapped_column(Date)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(36))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FundWatch(Base):
+    """A company on a fund's watch list (by its name in the market data): a financing event of
+    it in the market data enters the fund's deal pipeline."""
+
+    __tablename__ = "fund_watchlist"
+    __table_args__ = (UniqueConstraint("fund_id", "company_name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    fund_id: Mapped[str] = mapped_column(ForeignKey("funds.id"), index=True)
+    company_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FundDeal(Base):
+    """A deal in a fund's pipeline (募投管退's 投): where it came from (a market financing event
+    of a watched company, or entered by hand), its round, date and amount as known then (NULL:
+    unknown), and its stage, which the fund manager moves (each move in ``fund_deal_moves``)."""
+
+    __tablename__ = "fund_deals"
+    __table_args__ = (UniqueConstraint("fund_id", "source_ref"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    fund_id: Mapped[str] = mapped_column(ForeignKey("funds.id"), index=True)
+    company_name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(16))  # market_event | manual
+    source_ref: Mapped[str | None] = mapped_column(String(36))  # the market event's id
+    round: Mapped[str | None] = mapped_column(String(24))
+    event_date: Mapped[date | None] = mapped_column(Date)
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    stage: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FundDealMove(Base):
+    """One move of a deal from a stage to another, by whom and when, with a note."""
+
+    __tablename__ = "fund_deal_moves"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    deal_id: Mapped[str] = mapped_column(ForeignKey("fund_deals.id"), index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(16))
+    to_stage: Mapped[str] = mapped_column(String(16))
+    by_user: Mapped[str | None] = mapped_column(String(36))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DataRoom(Base):
+    """A data room opened from a match (供需对接): the enterprise with the financing need lets
+    the matched mandate's organisation read the business records it chose, until
+    ``valid_until``, under its governance grant (``grant_id``) for
+    ``investment_due_diligence``. Closing it revokes the grant; every read is checked and
+    logged by governance."""
+
+    __tablename__ = "fund_data_rooms"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    need_id: Mapped[str] = mapped_column(ForeignKey("financing_needs.id"), index=True)
+    mandate_id: Mapped[str] = mapped_column(ForeignKey("financing_mandates.id"), index=True)
+    enterprise_org_id: Mapped[str] = mapped_column(String(36), index=True)
+    investor_org_id: Mapped[str] = mapped_column(String(36), index=True)
+    grant_id: Mapped[str] = mapped_column(String(36))
+    datasets: Mapped[str] = mapped_column(String(400))  # comma-separated catalog names
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))  # open | closed
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

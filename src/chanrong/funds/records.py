@@ -22,6 +22,7 @@ from chanrong.core.uscc import validate_uscc
 from chanrong.funds.orm import Fund, FundClose, FundCommitment, FundInvestment, FundTerms
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind
+from chanrong.market import service as market
 
 
 def owned_fund(session: Session, org_id: str, fund_id: str) -> Fund:
@@ -106,7 +107,13 @@ def set_terms(session: Session, org_id: str, fund_id: str, terms: TermsInput) ->
             "guide_contribution_yuan: only with parent_fund_id", field="guide_contribution_yuan"
         )
     region = validate_region(terms.region_code).code if terms.region_code else None
-    sectors = [validate_industry(s, field="mandated_sectors").code for s in terms.mandated_sectors]
+    # A mandated sector is a GB/T 4754 code, or a field of the project's industrial-internet
+    # taxonomy, which stands for the GB/T 4754 divisions its companies are registered under.
+    sectors: list[str] = []
+    for s in terms.mandated_sectors:
+        divisions = market.field_industries(s)
+        codes = divisions or (validate_industry(s, field="mandated_sectors").code,)
+        sectors += [c for c in codes if c not in sectors]
     ratio = terms.required_reinvest_ratio
     if ratio is not None and ratio < 0:
         raise ValidationFailed(

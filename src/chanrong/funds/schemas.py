@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +12,7 @@ from chanrong.core.money import fen_to_yuan
 from chanrong.funds.evaluation import GuideEvaluation
 from chanrong.funds.matching import Match
 from chanrong.funds.monitoring import CompanyWatch
+from chanrong.funds.orm import DataRoom, FundDeal, FundDealMove, FundWatch, PortfolioAlert
 from chanrong.funds.performance import Performance
 
 
@@ -124,7 +125,9 @@ class TermsIn(BaseModel):
         default=None, description="返投 required, as a multiple of the guide fund's contribution"
     )
     mandated_sectors: list[str] = Field(
-        default_factory=list, max_length=50, description="GB/T 4754 code prefixes"
+        default_factory=list,
+        max_length=50,
+        description="GB/T 4754 code prefixes, or taxonomy fields (their GB/T 4754 divisions)",
     )
     sponsor_org_id: str | None = Field(default=None, max_length=36)
 
@@ -436,3 +439,150 @@ class LinkOut(BaseModel):
     condition: str
     status: str
     opened_on: date | None
+
+
+class PortfolioAlertOut(BaseModel):
+    """A stored portfolio alert (投后预警) and where it is in its lifecycle."""
+
+    id: str
+    company_org_id: str
+    kind: str
+    severity: str
+    status: str = Field(description="new | acknowledged | closed")
+    params: dict[str, str]
+    evidence: dict[str, Any] = Field(description="empty once the company's grant has ended")
+    first_detected_on: date
+    last_detected_on: date
+    closed_on: date | None
+    closed_reason: str | None = Field(description="cleared | manual | consent_<reason>")
+
+    @classmethod
+    def of(cls, a: PortfolioAlert) -> PortfolioAlertOut:
+        """From the stored alert."""
+        return cls(
+            id=a.id,
+            company_org_id=a.company_org_id,
+            kind=a.kind,
+            severity=a.severity,
+            status=a.status,
+            params=dict(a.params),
+            evidence=dict(a.evidence),
+            first_detected_on=a.first_detected_on,
+            last_detected_on=a.last_detected_on,
+            closed_on=a.closed_on,
+            closed_reason=a.closed_reason,
+        )
+
+
+class WatchIn(BaseModel):
+    """A company for the watch list, named as the market data writes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    company_name: str = Field(min_length=1, max_length=200)
+
+
+class WatchOut(BaseModel):
+    id: str
+    company_name: str
+
+    @classmethod
+    def of(cls, w: FundWatch) -> WatchOut:
+        """From the stored row."""
+        return cls(id=w.id, company_name=w.company_name)
+
+
+class DealMoveIn(BaseModel):
+    """Move a deal to its next stage, or to ``passed``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(max_length=16)
+    note: str = Field(default="", max_length=300)
+
+
+class DealMoveOut(BaseModel):
+    from_stage: str | None
+    to_stage: str
+    by_user: str | None
+    note: str
+
+    @classmethod
+    def of(cls, m: FundDealMove) -> DealMoveOut:
+        """From the stored move."""
+        return cls(from_stage=m.from_stage, to_stage=m.to_stage, by_user=m.by_user, note=m.note)
+
+
+class DealOut(BaseModel):
+    """A deal in the pipeline; round, date and amount as the market event had them (null:
+    unknown), and every move so far."""
+
+    id: str
+    company_name: str
+    source: str
+    source_ref: str | None
+    round: str | None
+    event_date: date | None
+    amount_yuan: Decimal | None
+    stage: str
+    moves: list[DealMoveOut]
+
+    @classmethod
+    def of(cls, d: FundDeal, moves: list[FundDealMove]) -> DealOut:
+        """From the stored deal and its moves."""
+        return cls(
+            id=d.id,
+            company_name=d.company_name,
+            source=d.source,
+            source_ref=d.source_ref,
+            round=d.round,
+            event_date=d.event_date,
+            amount_yuan=fen_to_yuan(d.amount_fen) if d.amount_fen is not None else None,
+            stage=d.stage,
+            moves=[DealMoveOut.of(m) for m in moves if m.deal_id == d.id],
+        )
+
+
+class SyncedOut(BaseModel):
+    watched: int
+    not_in_market: list[str]
+    added: list[str]
+
+
+class DataRoomIn(BaseModel):
+    """Open a data room on a need for the organisation of a matching mandate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mandate_id: str = Field(max_length=36)
+    datasets: list[str] = Field(min_length=1, max_length=5)
+    valid_until: datetime
+
+
+class DataRoomOut(BaseModel):
+    id: str
+    need_id: str
+    mandate_id: str
+    enterprise_org_id: str
+    investor_org_id: str
+    grant_id: str
+    datasets: list[str]
+    valid_until: datetime
+    status: str = Field(description="open | closed (an expired room reads as open but live=false)")
+    live: bool
+
+    @classmethod
+    def of(cls, r: DataRoom, live: bool) -> DataRoomOut:
+        """From the stored room."""
+        return cls(
+            id=r.id,
+            need_id=r.need_id,
+            mandate_id=r.mandate_id,
+            enterprise_org_id=r.enterprise_org_id,
+            investor_org_id=r.investor_org_id,
+            grant_id=r.grant_id,
+            datasets=r.datasets.split(","),
+            valid_until=r.valid_until,
+            status=r.status,
+            live=live,
+        )

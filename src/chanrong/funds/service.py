@@ -14,6 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chanrong.core.errors import Conflict, NotFound, ValidationFailed
+from chanrong.funds.dataroom import (
+    ROOM_DATASETS,
+    close_room,
+    is_live,
+    open_room,
+    read_room,
+    rooms_of,
+)
 from chanrong.funds.evaluation import (
     GuideEvaluation,
     PerformanceResult,
@@ -22,6 +30,7 @@ from chanrong.funds.evaluation import (
 )
 from chanrong.funds.exits import EXIT_KINDS, Realised, add_exit, exits_of, realised
 from chanrong.funds.links import close_round, link_loan_to_round, links_of
+from chanrong.funds.matching import INSTRUMENTS, STAGES
 from chanrong.funds.matchmaking import (
     MandateInput,
     MandateMatch,
@@ -34,8 +43,27 @@ from chanrong.funds.matchmaking import (
     post_need,
 )
 from chanrong.funds.monitoring import CompanyWatch, watch_portfolio
-from chanrong.funds.orm import Fund, FundFlow, FundNav
+from chanrong.funds.orm import DataRoom, Fund, FundFlow, FundNav, PortfolioAlert
 from chanrong.funds.performance import CashFlow, FundMetricError, Performance, performance
+from chanrong.funds.pipeline import STAGES as DEAL_STAGES
+from chanrong.funds.pipeline import (
+    Synced,
+    deals_of,
+    funds_watching,
+    move_deal,
+    moves_of,
+    sync_from_market,
+    watch_company,
+    watchlist,
+)
+from chanrong.funds.portfolio_alerts import (
+    Pass,
+    acknowledge_alert,
+    close_alert,
+    list_alerts,
+    refresh_alerts,
+    watched_funds,
+)
 from chanrong.funds.records import (
     InvestmentInput,
     TermsInput,
@@ -58,16 +86,25 @@ from chanrong.funds.report_pdf import render_pdf
 # Guide-fund structure, portfolio records and evaluation live in their own modules; the
 # routes, the console and other domains call them through this surface.
 __all__ = [
+    "DEAL_STAGES",
     "EXIT_KINDS",
+    "INSTRUMENTS",
+    "ROOM_DATASETS",
+    "STAGES",
     "CompanyWatch",
+    "DataRoom",
     "GuideEvaluation",
     "InvestmentInput",
     "MandateInput",
     "MandateMatch",
     "NeedMatch",
+    "Pass",
     "PerformanceResult",
+    "PortfolioAlert",
     "Realised",
+    "Synced",
     "TermsInput",
+    "acknowledge_alert",
     "add_close",
     "add_commitment",
     "add_exit",
@@ -75,37 +112,53 @@ __all__ = [
     "add_investment",
     "add_nav",
     "annual_evaluation",
+    "close_alert",
+    "close_room",
     "close_round",
     "closes_of",
     "commitments_of",
     "committed_total",
     "create_fund",
+    "deals_of",
     "evaluate_guide_fund",
     "exits_of",
     "fund_performance",
     "funds_of",
+    "funds_watching",
     "get_fund",
     "investments_of",
+    "is_live",
     "link_loan_to_round",
     "links_of",
+    "list_alerts",
     "mandates_of",
     "matches_for_mandate",
     "matches_for_need",
+    "move_deal",
+    "moves_of",
     "needs_of",
+    "open_room",
     "percent",
     "post_mandate",
     "post_need",
     "ratio",
+    "read_room",
     "readable_fund",
     "realised",
     "recorded_performance",
+    "refresh_alerts",
     "render_pdf",
     "render_report",
+    "rooms_of",
     "set_terms",
     "sponsored_funds",
     "sub_funds",
+    "sync_from_market",
     "terms_of",
+    "watch_company",
     "watch_portfolio",
+    "watched_funds",
+    "watchlist",
 ]
 
 KINDS = ("guide_fund", "sub_fund", "vc", "pe")

@@ -30,6 +30,7 @@ class Purpose(StrEnum):
     SUPPLY_CHAIN_FINANCE = "supply_chain_finance"  # 供应链金融
     JOINT_MODELLING = "joint_modelling"  # 联合建模 (federated: features stay on the platform)
     INVESTMENT_MONITORING = "investment_monitoring"  # 投后管理 (a fund's portfolio company)
+    INVESTMENT_DUE_DILIGENCE = "investment_due_diligence"  # 投资尽调 (a match's data room)
 
 
 class Category(StrEnum):
@@ -265,6 +266,15 @@ PURPOSE_DATASETS: dict[Purpose, frozenset[str]] = {
         "derived.quality",
         "derived.profile",
         "derived.carbon",
+    ),
+    # An investor or bank matched with an enterprise's financing need reads, in the data room
+    # the enterprise opens for it, the business records the enterprise chose (funds.dataroom).
+    Purpose.INVESTMENT_DUE_DILIGENCE: _datasets(
+        "business.energy_bills",
+        "business.orders",
+        "business.invoices",
+        "business.payments",
+        "business.cloud_usage",
     ),
 }
 

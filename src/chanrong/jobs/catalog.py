@@ -8,6 +8,7 @@ from chanrong.assets import tasks as assets_tasks
 from chanrong.carbon import tasks as carbon_tasks
 from chanrong.core.settings import Settings
 from chanrong.credit import tasks as credit_tasks
+from chanrong.funds import tasks as funds_tasks
 from chanrong.governance import tasks as governance_tasks
 from chanrong.guarantee import tasks as guarantee_tasks
 from chanrong.insurance import tasks as insurance_tasks
@@ -30,6 +31,7 @@ DOMAIN_TASKS = (
     insurance_tasks,
     governance_tasks,
     housekeeping,
+    funds_tasks,
 )
 
 

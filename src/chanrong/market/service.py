@@ -43,11 +43,27 @@ from chanrong.market.taxonomy import (
     Field,
     Method,
     classify,
+    fields_for_industry,
+    gbt4754_divisions,
     parse_field,
     parse_tags,
 )
 
 # -- taxonomy ----------------------------------------------------------------------------
+
+
+def field_industries(name: str) -> tuple[str, ...] | None:
+    """The GB/T 4754 divisions of the taxonomy field ``name`` (None: not a field's name)."""
+    try:
+        found = Field(name.strip().lower())
+    except ValueError:
+        return None
+    return gbt4754_divisions(found)
+
+
+def industry_fields(code: str) -> tuple[str, ...]:
+    """The taxonomy fields whose GB/T 4754 divisions hold ``code``."""
+    return tuple(f.value for f in fields_for_industry(code))
 
 
 def classify_description(description: str) -> Classification:

@@ -44,6 +44,32 @@ FIELD_ZH = {
 }
 
 
+# Each field's place in GB/T 4754-2017 (国民经济行业分类), at division level: where a company of
+# the field is usually registered. A field spans several divisions (platforms and software are
+# registered as I64 or I65; automation and edge hardware as C38, C39 or C40), and a division
+# holds companies of more than one field, so the map goes one way — field → divisions — and
+# ``fields_for_industry`` lists every field whose divisions include a code.
+FIELD_GBT4754: dict[Field, tuple[str, ...]] = {
+    Field.NETWORK_IDENTIFIER: ("I63", "C39"),  # telecoms, network equipment
+    Field.PLATFORM_SOFTWARE: ("I64", "I65"),  # internet services, software and IT services
+    Field.SECURITY: ("I65",),  # information security services sit in software and IT services
+    Field.AUTOMATION_EDGE: ("C38", "C39", "C40"),  # electrical, electronic, instruments
+    Field.INTELLIGENT_EQUIPMENT: ("C34", "C35"),  # general and special-purpose machinery
+    Field.RELATED_SERVICES: ("M75", "I65", "L72"),  # technology, IT and business services
+}
+
+
+def gbt4754_divisions(field: Field) -> tuple[str, ...]:
+    """The GB/T 4754-2017 divisions a field's companies are registered under."""
+    return FIELD_GBT4754[field]
+
+
+def fields_for_industry(code: str) -> tuple[Field, ...]:
+    """Every field whose divisions hold a GB/T 4754 code (``C3411`` is in ``C34``)."""
+    code = code.strip().upper()
+    return tuple(f for f, divs in FIELD_GBT4754.items() if any(code.startswith(d) for d in divs))
+
+
 class Tag(StrEnum):
     AI = "ai"
     FIVE_G = "5g"
