@@ -1,14 +1,233 @@
-"""``chanrong insurance …``: the insurance command group.
+"""``chanrong insurance …``: the insurer's and the insured's commands.
 
-Its one command today, ``chanrong insurance report`` (the quality index on a simulated park),
-is demo code: it lives in ``chanrong.cli.insurance_demo`` and ``chanrong.cli.main`` attaches it
-here, so the domain never imports the simulator.
+Commands act as a named user of an organisation (``--org`` id, USCC or name, and ``--user``),
+so the same organisation and role rules apply as over the API; every rule lives in
+``chanrong.insurance.service`` / ``policies`` / ``risk``. Bad input is an error naming the
+field, exit code 2.
+
+``chanrong insurance report`` and ``pricing`` (the quality index and the pricing model on a
+simulated park) are demo code: they live in ``chanrong.cli.insurance_demo`` and
+``chanrong.cli.main`` attaches them here, so the domain never imports the simulator.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from chanrong.core.errors import NotFound
+from chanrong.core.money import format_yuan
+from chanrong.edge.commands import (
+    OrgOpt,
+    UserOpt,
+    acting_principal,
+    console,
+    friendly_errors,
+    parse_day,
+    settings,
+    unit_of_work,
+)
+from chanrong.identity import service as identity
+from chanrong.insurance import policies, risk, service
+from chanrong.telemetry import service as telemetry
 
 app = typer.Typer(
-    help="Equipment insurance 设备保险", no_args_is_help=True, pretty_exceptions_show_locals=False
+    help="Equipment insurance 设备保险: quotes, policies, premiums, claims, safety alerts",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
 )
+
+
+def _enterprise(session: Session, value: str) -> str:
+    """An enterprise named on the command line by id, USCC or name."""
+    o = (
+        identity.find_organisation(session, value)
+        or identity.find_enterprise_by_uscc(session, value.upper())
+        or identity.find_organisation_by_name(session, value)
+    )
+    if o is None:
+        raise NotFound(f"enterprise: no organisation {value!r}", field="enterprise")
+    return o.id
+
+
+@app.command("quote")
+@friendly_errors
+def quote(
+    org: OrgOpt,
+    user: UserOpt,
+    enterprise: Annotated[str, typer.Option(help="The enterprise to insure: id, USCC or name")],
+    base_premium: Annotated[str, typer.Option(help="Annual base premium, yuan")],
+    start: Annotated[str, typer.Option(help="First day of cover, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option(help="Day cover ends (exclusive), YYYY-MM-DD")],
+) -> None:
+    """An insurer prices an enterprise's equipment policy from its machines' telemetry."""
+    with unit_of_work() as s:
+        q = service.quote(
+            s,
+            acting_principal(s, org, user),
+            telemetry.open_store(settings()),
+            org_id=_enterprise(s, enterprise),
+            base_premium=base_premium,
+            start=parse_day(start, "start"),
+            end=parse_day(end, "end"),
+        )
+        console.print(
+            f"quote {q.id}: premium {format_yuan(q.premium_fen)} "
+            f"(base {format_yuan(q.base_premium_fen)} × {q.multiplier}, band {q.band}, "
+            f"index {q.index}, pricing {q.pricing})"
+        )
+
+
+@app.command("quotes")
+@friendly_errors
+def quotes(org: OrgOpt, user: UserOpt) -> None:
+    """Quotes the organisation issued (insurer) or received (enterprise)."""
+    with unit_of_work() as s:
+        table = Table("quote", "enterprise", "term", "premium", "multiplier", "band")
+        for q in service.list_quotes(s, acting_principal(s, org, user)):
+            table.add_row(
+                q.id,
+                q.org_id,
+                f"{q.start}–{q.end}",
+                format_yuan(q.premium_fen),
+                q.multiplier,
+                q.band,
+            )
+        console.print(table)
+
+
+@app.command("bind")
+@friendly_errors
+def bind(
+    quote_id: str,
+    org: OrgOpt,
+    user: UserOpt,
+    instalments: Annotated[int, typer.Option(help="Premium instalments: 1, 2, 4 or 12")] = 4,
+) -> None:
+    """The insured enterprise accepts the quote it received: the policy is bound."""
+    with unit_of_work() as s:
+        p = policies.bind(s, acting_principal(s, org, user), quote_id, instalments=instalments)
+        console.print(
+            f"policy {p.id} bound: {format_yuan(p.premium_fen)} in {p.instalments} instalment(s)"
+        )
+
+
+@app.command("policies")
+@friendly_errors
+def list_policies(org: OrgOpt, user: UserOpt) -> None:
+    """Policies the organisation wrote (insurer) or holds (enterprise)."""
+    with unit_of_work() as s:
+        table = Table("policy", "enterprise", "state", "term", "premium", "multiplier")
+        for p in policies.list_policies(s, acting_principal(s, org, user)):
+            table.add_row(
+                p.id,
+                p.org_id,
+                p.state,
+                f"{p.start}–{p.end}",
+                format_yuan(p.premium_fen),
+                p.multiplier,
+            )
+        console.print(table)
+
+
+@app.command("show")
+@friendly_errors
+def show(policy_id: str, org: OrgOpt, user: UserOpt) -> None:
+    """A policy with its premium schedule, re-ratings and ledger."""
+    with unit_of_work() as s:
+        v = policies.policy_view(s, acting_principal(s, org, user), policy_id)
+        p = v.policy
+        console.print(
+            f"policy {p.id}: {p.state}, {p.start}–{p.end}, premium {format_yuan(p.premium_fen)} "
+            f"(base {format_yuan(p.base_premium_fen)} × {p.multiplier})"
+        )
+        table = Table("#", "due", "amount")
+        for i in v.instalments:
+            table.add_row(str(i.seq), i.due_date.isoformat(), format_yuan(i.amount_fen))
+        console.print(table)
+        for r in v.ratings:
+            moved = ", ".join(f"{x['factor']} {x['old']}→{x['new']}" for x in r.reasons)
+            console.print(
+                f"re-rated {r.as_of}: ×{r.old_multiplier} → ×{r.new_multiplier}, "
+                f"{format_yuan(r.delta_fen)} ({moved})"
+            )
+        ledger = Table("entry", "kind", "account", "debit", "credit")
+        for j in v.journal:
+            debit, credit = format_yuan(j.debit_fen), format_yuan(j.credit_fen)
+            ledger.add_row(j.entry_id[:8], j.kind, j.account, debit, credit)
+        console.print(ledger)
+
+
+@app.command("claim")
+@friendly_errors
+def claim(
+    policy_id: str,
+    org: OrgOpt,
+    user: UserOpt,
+    claim_id: Annotated[str, typer.Option(help="The insurer's claim number")],
+    loss_date: Annotated[str, typer.Option(help="Day of the loss, YYYY-MM-DD")],
+    cause: Annotated[str, typer.Option(help="Cause of the loss, e.g. breakdown, fire")],
+    amount: Annotated[str, typer.Option(help="Amount paid, yuan")],
+    device: Annotated[str | None, typer.Option(help="The device lost or damaged")] = None,
+    site: Annotated[str | None, typer.Option(help="The site of the loss")] = None,
+) -> None:
+    """The insurer records a claim it paid on its policy (a claims record of the insured)."""
+    with unit_of_work() as s:
+        row = policies.pay_claim(
+            s,
+            acting_principal(s, org, user),
+            policy_id,
+            claim_id=claim_id,
+            loss_date=parse_day(loss_date, "loss_date"),
+            cause=cause,
+            amount=amount,
+            device_id=device,
+            site=site,
+        )
+        console.print(f"claim {row['claim_id']} paid: {format_yuan(row['amount_fen'])}")
+
+
+@app.command("claims")
+@friendly_errors
+def claims(policy_id: str, org: OrgOpt, user: UserOpt) -> None:
+    """The claims recorded on a policy."""
+    with unit_of_work() as s:
+        table = Table("claim", "loss date", "cause", "device", "site", "amount")
+        for c in policies.claims_of(s, acting_principal(s, org, user), policy_id):
+            table.add_row(
+                c.claim_id,
+                str(c.loss_date),
+                c.cause,
+                c.device_id or "",
+                c.site or "",
+                format_yuan(c.amount_fen),
+            )
+        console.print(table)
+
+
+@app.command("alerts")
+@friendly_errors
+def alerts(
+    org: OrgOpt,
+    user: UserOpt,
+    enterprise: Annotated[
+        str | None, typer.Option(help="Whose alerts (an insurer, under consent); default own")
+    ] = None,
+) -> None:
+    """An enterprise's safety-risk profile and alerts, with what to check."""
+    with unit_of_work() as s:
+        principal = acting_principal(s, org, user)
+        org_id = _enterprise(s, enterprise) if enterprise else principal.org_id
+        v = risk.risk_of(s, principal, org_id)
+        if v.profile is None:
+            console.print("no safety-risk profile yet")
+            return
+        console.print(f"profile {v.profile.day}: score {v.profile.score} ({v.profile.band})")
+        table = Table("day", "severity", "alert", "subject", "evidence")
+        for a in v.alerts:
+            evidence = ", ".join(f"{k}={val}" for k, val in sorted(a.evidence.items()))
+            table.add_row(a.day.isoformat(), a.severity, a.code, a.subject, evidence)
+        console.print(table)
