@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from chanrong.edge import Ctx, Idempotency, current, idempotency
 from chanrong.governance.routing import DataRead, data_route, enterprise_read
-from chanrong.insurance import calibration, policies, risk, service
+from chanrong.insurance import calibration, lifecycle, policies, risk, service
 from chanrong.insurance.schemas import (
     AlertOut,
     BindIn,
@@ -19,10 +19,13 @@ from chanrong.insurance.schemas import (
     EquipmentQualityOut,
     FitIn,
     InstalmentOut,
+    InstalmentStatusOut,
     JournalLineOut,
     PolicyDetailOut,
     PolicyOut,
     PortfolioRowOut,
+    PremiumIn,
+    PremiumOut,
     PricingModelOut,
     QuoteCreate,
     QuoteOut,
@@ -125,6 +128,24 @@ def rerate_policy(policy_id: str, body: RerateIn, ctx: Ctx = Depends(current)) -
         ctx.session, ctx.principal, telemetry.open_store(ctx.settings), policy_id, body.as_of
     )
     return RatingOut.model_validate(r)
+
+
+@router.post("/policies/{policy_id}/premiums", response_model=PremiumOut, status_code=201)
+def pay_premium(policy_id: str, body: PremiumIn, ctx: Ctx = Depends(current)) -> PremiumOut:
+    """The insurer records a premium payment it received on its policy."""
+    row = lifecycle.pay_premium(ctx.session, ctx.principal, policy_id, **body.model_dump())
+    return PremiumOut.model_validate(row)
+
+
+@router.get("/policies/{policy_id}/premiums", response_model=list[InstalmentStatusOut])
+def premium_schedule(
+    policy_id: str, as_of: date = Query(), ctx: Ctx = Depends(current)
+) -> list[InstalmentStatusOut]:
+    """Each instalment's payments and state (paid, late, overdue, missed, open) as of a day."""
+    return [
+        InstalmentStatusOut.model_validate(x)
+        for x in lifecycle.schedule_status(ctx.session, ctx.principal, policy_id, as_of)
+    ]
 
 
 @router.post("/policies/{policy_id}/claims", response_model=ClaimOut, status_code=201)

@@ -18,6 +18,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from chanrong.core.clock import shanghai_date, utcnow
 from chanrong.core.errors import NotFound
 from chanrong.core.money import format_yuan
 from chanrong.edge.commands import (
@@ -31,7 +32,7 @@ from chanrong.edge.commands import (
     unit_of_work,
 )
 from chanrong.identity import service as identity
-from chanrong.insurance import policies, risk, service
+from chanrong.insurance import lifecycle, policies, risk, service
 from chanrong.telemetry import service as telemetry
 
 app = typer.Typer(
@@ -135,18 +136,35 @@ def list_policies(org: OrgOpt, user: UserOpt) -> None:
 
 @app.command("show")
 @friendly_errors
-def show(policy_id: str, org: OrgOpt, user: UserOpt) -> None:
-    """A policy with its premium schedule, re-ratings and ledger."""
+def show(
+    policy_id: str,
+    org: OrgOpt,
+    user: UserOpt,
+    as_of: Annotated[
+        str | None, typer.Option(help="Instalments' state as of this day (default today)")
+    ] = None,
+) -> None:
+    """A policy with its premium schedule (paid, late, overdue, missed), re-ratings and ledger."""
+    day = parse_day(as_of, "as_of") if as_of else shanghai_date(utcnow())
     with unit_of_work() as s:
-        v = policies.policy_view(s, acting_principal(s, org, user), policy_id)
+        principal = acting_principal(s, org, user)
+        v = policies.policy_view(s, principal, policy_id)
         p = v.policy
+        ended = f", ended {p.ended_on}" if p.ended_on else ""
         console.print(
-            f"policy {p.id}: {p.state}, {p.start}–{p.end}, premium {format_yuan(p.premium_fen)} "
+            f"policy {p.id}: {p.state}{ended}, {p.start}–{p.end}, "
+            f"premium {format_yuan(p.premium_fen)} "
             f"(base {format_yuan(p.base_premium_fen)} × {p.multiplier})"
         )
-        table = Table("#", "due", "amount")
-        for i in v.instalments:
-            table.add_row(str(i.seq), i.due_date.isoformat(), format_yuan(i.amount_fen))
+        table = Table("#", "due", "amount", "paid", f"state on {day}")
+        for i in lifecycle.schedule_status(s, principal, policy_id, day):
+            table.add_row(
+                str(i.seq),
+                i.due_date.isoformat(),
+                format_yuan(i.amount_fen),
+                format_yuan(i.paid_fen),
+                i.state,
+            )
         console.print(table)
         for r in v.ratings:
             moved = ", ".join(f"{x['factor']} {x['old']}→{x['new']}" for x in r.reasons)
@@ -159,6 +177,29 @@ def show(policy_id: str, org: OrgOpt, user: UserOpt) -> None:
             debit, credit = format_yuan(j.debit_fen), format_yuan(j.credit_fen)
             ledger.add_row(j.entry_id[:8], j.kind, j.account, debit, credit)
         console.print(ledger)
+
+
+@app.command("pay")
+@friendly_errors
+def pay(
+    policy_id: str,
+    org: OrgOpt,
+    user: UserOpt,
+    amount: Annotated[str, typer.Option(help="Premium received, yuan")],
+    paid_on: Annotated[str, typer.Option(help="Day it was received, YYYY-MM-DD")],
+    reference: Annotated[str, typer.Option(help="The transfer's reference (once per policy)")],
+) -> None:
+    """The insurer records a premium payment it received (allocated to the oldest instalment)."""
+    with unit_of_work() as s:
+        row = lifecycle.pay_premium(
+            s,
+            acting_principal(s, org, user),
+            policy_id,
+            amount=amount,
+            paid_on=parse_day(paid_on, "paid_on"),
+            reference=reference,
+        )
+        console.print(f"premium {format_yuan(row.amount_fen)} received on {row.paid_on}")
 
 
 @app.command("claim")

@@ -60,7 +60,7 @@ class Policy(Base):
     insurer_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     quote_id: Mapped[str] = mapped_column(ForeignKey("insurance_quotes.id"), unique=True)
-    state: Mapped[str] = mapped_column(String(16))  # bound
+    state: Mapped[str] = mapped_column(String(16))  # bound | lapsed | cancelled | expired
     start: Mapped[date] = mapped_column(Date)
     end: Mapped[date] = mapped_column(Date)
     base_premium_fen: Mapped[int] = mapped_column(BigInteger)
@@ -70,6 +70,8 @@ class Policy(Base):
     factors: Mapped[dict[str, str]] = mapped_column(JSON)  # what the current rating used
     log_index: Mapped[int] = mapped_column(BigInteger)
     bound_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The day cover ended early or on time (lapsed, cancelled, expired); None while bound.
+    ended_on: Mapped[date | None] = mapped_column(Date)
 
 
 class PremiumInstalment(Base):
@@ -81,6 +83,22 @@ class PremiumInstalment(Base):
     seq: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[date] = mapped_column(Date)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class PremiumPayment(Base):
+    """A premium payment the insurer received on a policy (allocated to the instalments in
+    order of their due dates: ``premiums.allocate``)."""
+
+    __tablename__ = "insurance_premium_payments"
+    __table_args__ = (UniqueConstraint("policy_id", "reference"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    policy_id: Mapped[str] = mapped_column(ForeignKey("insurance_policies.id"), index=True)
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str] = mapped_column(String(64))  # the bank transfer's reference
+    log_index: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Rating(Base):

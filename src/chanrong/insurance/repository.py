@@ -13,6 +13,7 @@ from chanrong.insurance.orm import (
     JournalLine,
     Policy,
     PremiumInstalment,
+    PremiumPayment,
     PricingModel,
     Rating,
     SafetyAlert,
@@ -65,6 +66,35 @@ class InsuranceRepository:
             .where(PremiumInstalment.policy_id == policy_id)
             .order_by(PremiumInstalment.seq)
         ).all()
+
+    def payments(self, policy_id: str) -> Sequence[PremiumPayment]:
+        return self.session.scalars(
+            select(PremiumPayment)
+            .where(PremiumPayment.policy_id == policy_id)
+            .order_by(PremiumPayment.paid_on, PremiumPayment.created_at)
+        ).all()
+
+    def payment_by_reference(self, policy_id: str, reference: str) -> PremiumPayment | None:
+        return self.session.scalars(
+            select(PremiumPayment).where(
+                PremiumPayment.policy_id == policy_id, PremiumPayment.reference == reference
+            )
+        ).first()
+
+    def balance(self, policy_id: str, account: str) -> int:
+        """An account's debit balance over the policy's postings (credit balances negative)."""
+        total = self.session.scalar(
+            select(func.sum(JournalLine.debit_fen - JournalLine.credit_fen)).where(
+                JournalLine.policy_id == policy_id, JournalLine.account == account
+            )
+        )
+        return int(total or 0)
+
+    def policies_in_state(self, state: str, insurer_org_id: str | None = None) -> Sequence[Policy]:
+        stmt = select(Policy).where(Policy.state == state)
+        if insurer_org_id is not None:
+            stmt = stmt.where(Policy.insurer_org_id == insurer_org_id)
+        return self.session.scalars(stmt.order_by(Policy.id)).all()
 
     def ratings(self, policy_id: str) -> Sequence[Rating]:
         return self.session.scalars(

@@ -109,6 +109,37 @@ class PolicyOut(BaseModel):
     instalments: int
     factors: dict[str, str]
     log_index: int
+    ended_on: date | None = None
+
+
+class PremiumIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Decimal = Field(description="yuan received")
+    paid_on: date
+    reference: str = Field(min_length=1, max_length=64, description="the transfer's reference")
+
+
+class PremiumOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    policy_id: str
+    paid_on: date
+    amount_fen: int
+    reference: str
+    log_index: int
+
+
+class InstalmentStatusOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    due_date: date
+    amount_fen: int
+    paid_fen: int
+    covered_on: date | None
+    state: str = Field(description="paid | late | overdue | missed | open")
 
 
 class PolicyDetailOut(BaseModel):
