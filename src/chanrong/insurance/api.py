@@ -13,6 +13,7 @@ from chanrong.insurance import calibration, lifecycle, policies, risk, service
 from chanrong.insurance.schemas import (
     AlertOut,
     BindIn,
+    CancelIn,
     ClaimIn,
     ClaimOut,
     DeviceQualityOut,
@@ -32,6 +33,7 @@ from chanrong.insurance.schemas import (
     RatingOut,
     RerateIn,
     RiskOut,
+    TerminationOut,
 )
 from chanrong.telemetry import service as telemetry
 
@@ -146,6 +148,13 @@ def premium_schedule(
         InstalmentStatusOut.model_validate(x)
         for x in lifecycle.schedule_status(ctx.session, ctx.principal, policy_id, as_of)
     ]
+
+
+@router.post("/policies/{policy_id}/cancel", response_model=TerminationOut)
+def cancel_policy(policy_id: str, body: CancelIn, ctx: Ctx = Depends(current)) -> TerminationOut:
+    """The insured or the insurer cancels a policy: premium earned pro rata, the rest refunded."""
+    ended = lifecycle.cancel(ctx.session, ctx.principal, policy_id, on=body.on, reason=body.reason)
+    return TerminationOut.model_validate(ended.termination)
 
 
 @router.post("/policies/{policy_id}/claims", response_model=ClaimOut, status_code=201)

@@ -202,6 +202,30 @@ def pay(
         console.print(f"premium {format_yuan(row.amount_fen)} received on {row.paid_on}")
 
 
+@app.command("cancel")
+@friendly_errors
+def cancel(
+    policy_id: str,
+    org: OrgOpt,
+    user: UserOpt,
+    reason: Annotated[str, typer.Option(help="Why the policy is cancelled")],
+    on: Annotated[
+        str | None, typer.Option(help="Cover ends on this day, YYYY-MM-DD (default today)")
+    ] = None,
+) -> None:
+    """The insured or the insurer cancels a policy: premium earned pro rata, the rest refunded."""
+    day = parse_day(on, "on") if on else shanghai_date(utcnow())
+    with unit_of_work() as s:
+        principal = acting_principal(s, org, user)
+        ended = lifecycle.cancel(s, principal, policy_id, on=day, reason=reason)
+        t = ended.termination
+        console.print(
+            f"policy {policy_id} cancelled from {t.on}: earned {format_yuan(t.earned_fen)}, "
+            f"refund {format_yuan(t.refund_fen)}, no longer owed "
+            f"{format_yuan(t.receivable_cancelled_fen)}, still owed {format_yuan(t.still_owed_fen)}"
+        )
+
+
 @app.command("claim")
 @friendly_errors
 def claim(

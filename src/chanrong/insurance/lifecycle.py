@@ -7,6 +7,10 @@ receivable) and appended to the verifiable log. A policy lapses on the day after
 period of its first missed instalment: the cover ends then, the premium is earned pro rata for
 the days covered, and the unearned rest cancels what is still owed (``terms.terminate``); the
 worker's ``insurance.premium_lapse`` job applies the rule every day, once per policy.
+
+Either party cancels from today on, the same pro-rata rule refunding paid premium that is not
+earned; at the end of its term the worker's ``insurance.policy_expiry`` expires a policy, all
+its premium earned.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from chanrong.core.clock import shanghai_date, utcnow
 from chanrong.core.errors import Conflict, Forbidden, ValidationFailed
 from chanrong.core.money import yuan_to_fen
 from chanrong.governance import service as governance
-from chanrong.identity.domain import Principal
+from chanrong.identity.domain import Principal, Role
 from chanrong.insurance import premiums, terms
 from chanrong.insurance.orm import Policy, PremiumPayment
 from chanrong.insurance.policies import BOUND, _journal, _policy_for
@@ -112,7 +116,15 @@ class Ended:
     termination: terms.Termination
 
 
-def end_cover(session: Session, p: Policy, state: str, on: date, *, actor_org_id: str) -> Ended:
+def end_cover(
+    session: Session,
+    p: Policy,
+    state: str,
+    on: date,
+    *,
+    actor_org_id: str,
+    reason: str | None = None,
+) -> Ended:
     """End a bound policy's cover on ``on`` as ``state`` (lapsed, cancelled, expired):
     journalled and logged once; the policy's rows are the caller's to check."""
     if p.state != BOUND:
@@ -133,6 +145,7 @@ def end_cover(session: Session, p: Policy, state: str, on: date, *, actor_org_id
             "refund_fen": t.refund_fen,
             "receivable_cancelled_fen": t.receivable_cancelled_fen,
             "still_owed_fen": t.still_owed_fen,
+            **({"reason": reason} if reason else {}),
         },
     )
     p.state = state
@@ -153,3 +166,38 @@ def lapse_if_missed(session: Session, policy_id: str, as_of: date) -> Ended | No
     if on is None or on >= p.end:
         return None
     return end_cover(session, p, LAPSED, on, actor_org_id=p.insurer_org_id)
+
+
+CANCELLED = "cancelled"
+EXPIRED = "expired"
+
+
+def cancel(
+    session: Session, principal: Principal, policy_id: str, *, on: date, reason: str
+) -> Ended:
+    """The insured or the insurer cancels a bound policy from ``on`` (today or later, within the
+    term): the premium is earned pro rata for the days covered and the unearned rest cancels
+    what is still owed, any remainder refunded to the insured (journalled, logged)."""
+    p = _policy_for(session, principal, policy_id)
+    if not principal.has_role(Role.OFFICER):
+        raise Forbidden("cancelling a policy needs the officer role")
+    reason = reason.strip()
+    if not reason or len(reason) > 200:
+        raise ValidationFailed("reason: say why the policy is cancelled (≤ 200)", field="reason")
+    today = shanghai_date(utcnow())
+    if on < today:
+        raise ValidationFailed("on: a cancellation cannot be back-dated", field="on")
+    if not p.start <= on < p.end:
+        raise ValidationFailed("on: must fall within the policy term", field="on")
+    return end_cover(session, p, CANCELLED, on, actor_org_id=principal.org_id, reason=reason)
+
+
+def expire_due(session: Session, insurer_org_id: str, day: date) -> list[Ended]:
+    """Every bound policy of the insurer whose term ended by ``day``: expired on its end day,
+    all its premium earned (what is unpaid stays owed)."""
+    repo = InsuranceRepository(session)
+    return [
+        end_cover(session, p, EXPIRED, p.end, actor_org_id=p.insurer_org_id)
+        for p in repo.policies_in_state(BOUND, insurer_org_id)
+        if p.end <= day
+    ]

@@ -142,6 +142,24 @@ class InstalmentStatusOut(BaseModel):
     state: str = Field(description="paid | late | overdue | missed | open")
 
 
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: date = Field(description="the first day no longer covered (today or later)")
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class TerminationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    on: date
+    earned_fen: int
+    unearned_fen: int
+    receivable_cancelled_fen: int
+    refund_fen: int
+    still_owed_fen: int
+
+
 class PolicyDetailOut(BaseModel):
     policy: PolicyOut
     schedule: list[InstalmentOut]

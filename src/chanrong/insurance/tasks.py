@@ -61,3 +61,15 @@ def premium_lapse(ctx: JobContext) -> str:
         if lifecycle.lapse_if_missed(ctx.session, p.id, ctx.day + timedelta(days=1)):
             lapsed += 1
     return f"{lapsed} policy(ies) lapsed"
+
+
+@job(
+    "insurance.policy_expiry",
+    cadence=Cadence.DAILY,
+    cron="50 0 * * *",
+    subjects=insurers,
+)
+def policy_expiry(ctx: JobContext) -> str:
+    """An insurer's policies whose term has ended expire (once each; all premium earned)."""
+    ended = lifecycle.expire_due(ctx.session, ctx.subject, ctx.day + timedelta(days=1))
+    return f"{len(ended)} policy(ies) expired"
