@@ -13,7 +13,7 @@ from chanrong.cli.main import app
 from chanrong.core.settings import get_settings
 from chanrong.edge.commands import unit_of_work
 from chanrong.identity import service as identity
-from chanrong.insurance import risk
+from chanrong.insurance import notices, risk
 from chanrong.storage.database import Database
 from chanrong.telemetry import service as telemetry
 from tests.builders import Member, add_org
@@ -57,6 +57,8 @@ def insured_park() -> dict[str, str]:
         grant_insurer(db, members[ent], insurer)
         with db.unit_of_work() as s:
             risk.compute_profile(s, telemetry.open_store(settings), ent, PROFILE_DAY)
+            notices.queue(s, ent, notices.day_alerts(s, ent, PROFILE_DAY))
+            notices.deliver(s, ent)
     finally:
         db.dispose()
     return {"insurer": insurer, "ent": ent}
@@ -132,3 +134,7 @@ def test_quote_bind_claim_alerts_and_errors_name_the_field(var_dir: Path) -> Non
     assert "fault_burst" in theirs and "cnc-bad" in theirs
     assert "fault_burst" in _ok(["insurance", "alerts", *INSURED])
     assert date(2026, 9, 21).isoformat() in theirs
+    # Pushed to the insured with what to check (the insurer held no policy yet: not told).
+    inbox = _ok(["insurance", "inbox", *INSURED, "--lang", "en"])
+    assert "fault_burst" in inbox and "repair before resuming" in inbox
+    assert "fault_burst" not in _ok(["insurance", "inbox", *INSURER])

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from chanrong.edge import Ctx, Idempotency, current, idempotency
 from chanrong.governance.routing import DataRead, data_route, enterprise_read
-from chanrong.insurance import calibration, lifecycle, policies, risk, service
+from chanrong.insurance import calibration, lifecycle, notices, policies, risk, service
 from chanrong.insurance.schemas import (
     AlertOut,
     BindIn,
@@ -22,6 +22,7 @@ from chanrong.insurance.schemas import (
     InstalmentOut,
     InstalmentStatusOut,
     JournalLineOut,
+    NotificationOut,
     PolicyDetailOut,
     PolicyOut,
     PortfolioRowOut,
@@ -228,3 +229,28 @@ def list_models(ctx: Ctx = Depends(current)) -> list[PricingModelOut]:
     return [
         PricingModelOut.model_validate(m) for m in calibration.models(ctx.session, ctx.principal)
     ]
+
+
+@router.get("/notifications", response_model=list[NotificationOut])
+def inbox(unread: bool = Query(False), ctx: Ctx = Depends(current)) -> list[NotificationOut]:
+    """Safety alerts delivered to the caller: the insured's own (with what to check), or an
+    insurer's about the enterprises it insures that consent."""
+    return [
+        NotificationOut.model_validate(n)
+        for n in notices.inbox(ctx.session, ctx.principal, unread=unread)
+    ]
+
+
+@router.get("/notifications/sent", response_model=list[NotificationOut])
+def sent_about(ctx: Ctx = Depends(current)) -> list[NotificationOut]:
+    """Every notice about the caller's own alerts, to whom and in what state (withheld: why)."""
+    return [
+        NotificationOut.model_validate(n) for n in notices.sent_about(ctx.session, ctx.principal)
+    ]
+
+
+@router.post("/notifications/{notification_id}/read", response_model=NotificationOut)
+def mark_read(notification_id: str, ctx: Ctx = Depends(current)) -> NotificationOut:
+    return NotificationOut.model_validate(
+        notices.mark_read(ctx.session, ctx.principal, notification_id)
+    )

@@ -32,7 +32,7 @@ from chanrong.edge.commands import (
     unit_of_work,
 )
 from chanrong.identity import service as identity
-from chanrong.insurance import lifecycle, policies, risk, service
+from chanrong.insurance import lifecycle, notices, policies, risk, service
 from chanrong.telemetry import service as telemetry
 
 app = typer.Typer(
@@ -295,4 +295,28 @@ def alerts(
         for a in v.alerts:
             evidence = ", ".join(f"{k}={val}" for k, val in sorted(a.evidence.items()))
             table.add_row(a.day.isoformat(), a.severity, a.code, a.subject, evidence)
+        console.print(table)
+
+
+@app.command("inbox")
+@friendly_errors
+def inbox(
+    org: OrgOpt,
+    user: UserOpt,
+    unread: Annotated[bool, typer.Option(help="Only those not yet read")] = False,
+    lang: Annotated[str, typer.Option(help="Language of what to check: zh-CN or en")] = "zh-CN",
+) -> None:
+    """Safety alerts delivered to the organisation, with what to check."""
+    with unit_of_work() as s:
+        table = Table("day", "enterprise", "severity", "alert", "subject", "what to check", "state")
+        for n in notices.inbox(s, acting_principal(s, org, user), unread=unread):
+            table.add_row(
+                n.day.isoformat(),
+                n.org_id,
+                n.severity,
+                n.code,
+                n.subject,
+                n.check.get(lang, n.check.get("en", "")),
+                n.state,
+            )
         console.print(table)

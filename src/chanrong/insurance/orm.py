@@ -163,3 +163,34 @@ class SafetyProfileRow(Base):
     factors: Mapped[dict[str, int]] = mapped_column(JSON)
     devices: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Notification(Base):
+    """A safety alert sent to one recipient: the insured enterprise (with what to check) or
+    its insurer (under the insurance consent purpose). ``pending`` until the worker delivers
+    it into the recipient's inbox; ``withheld`` (with the reason) when the insurer has no live
+    grant, so nothing is dropped silently; ``read`` once the recipient has opened it."""
+
+    __tablename__ = "insurance_notifications"
+    # Named by hand: the convention's name would pass PostgreSQL's 63 characters.
+    __table_args__ = (
+        UniqueConstraint(
+            "recipient_org_id", "org_id", "day", "code", "subject", name="uq_insurance_notice_once"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    recipient_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    audience: Mapped[str] = mapped_column(String(8))  # insured | insurer
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    code: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(100))
+    severity: Mapped[str] = mapped_column(String(8))
+    evidence: Mapped[dict[str, str]] = mapped_column(JSON)
+    check: Mapped[dict[str, str]] = mapped_column(JSON)  # what to check, by language
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -160,6 +160,25 @@ class TerminationOut(BaseModel):
     still_owed_fen: int
 
 
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    recipient_org_id: str
+    audience: str = Field(description="insured | insurer")
+    org_id: str
+    day: date
+    code: str
+    subject: str
+    severity: str
+    evidence: dict[str, str]
+    check: dict[str, str] = Field(description="what to check, by language")
+    state: str = Field(description="pending | delivered | withheld | read")
+    reason: str | None
+    delivered_at: datetime | None
+    read_at: datetime | None
+
+
 class PolicyDetailOut(BaseModel):
     policy: PolicyOut
     schedule: list[InstalmentOut]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from chanrong.core.settings import Settings
 from chanrong.identity import service as identity
 from chanrong.identity.domain import InstitutionType, OrgKind
-from chanrong.insurance import lifecycle, policies, risk
+from chanrong.insurance import lifecycle, notices, policies, risk
 from chanrong.insurance.repository import InsuranceRepository
 from chanrong.jobs.registry import Cadence, JobContext, job
 from chanrong.telemetry import service as telemetry
@@ -36,7 +36,13 @@ def safety_profile(ctx: JobContext) -> str:
     with its alerts (what to check) for the enterprise and, under consent, its insurer."""
     store = telemetry.open_store(ctx.settings)
     row = risk.compute_profile(ctx.session, store, ctx.subject, ctx.day + timedelta(days=1))
-    return f"score {row.score} ({row.band}), {sum(row.factors.values())} alert(s)"
+    # Pushed at once, in the same unit of work: the alert and its notices land together.
+    notices.queue(ctx.session, ctx.subject, notices.day_alerts(ctx.session, ctx.subject, row.day))
+    sent = notices.deliver(ctx.session, ctx.subject)
+    return (
+        f"score {row.score} ({row.band}), {sum(row.factors.values())} alert(s); "
+        f"{sent['delivered']} notice(s) delivered, {sent['withheld']} withheld"
+    )
 
 
 def insurers(session: Session, _settings: Settings, _period: str) -> Iterable[str]:
