@@ -23,6 +23,7 @@ from chanrong.insurance.schemas import (
     InstalmentStatusOut,
     JournalLineOut,
     NotificationOut,
+    PlaceIn,
     PolicyDetailOut,
     PolicyOut,
     PortfolioRowOut,
@@ -34,6 +35,7 @@ from chanrong.insurance.schemas import (
     RatingOut,
     RerateIn,
     RiskOut,
+    SiteRiskOut,
     TerminationOut,
 )
 from chanrong.telemetry import service as telemetry
@@ -192,6 +194,7 @@ def risk_out(v: risk.RiskView) -> RiskOut:
         factors=dict(p.factors) if p else {},
         devices=list(p.devices) if p else [],
         alerts=[AlertOut.model_validate(a) for a in v.alerts],
+        sites=[SiteRiskOut.model_validate(x) for x in v.sites],
     )
 
 
@@ -254,3 +257,16 @@ def mark_read(notification_id: str, ctx: Ctx = Depends(current)) -> Notification
     return NotificationOut.model_validate(
         notices.mark_read(ctx.session, ctx.principal, notification_id)
     )
+
+
+@router.put("/sites/{device_id}", response_model=dict[str, str])
+def place_device(device_id: str, body: PlaceIn, ctx: Ctx = Depends(current)) -> dict[str, str]:
+    """The enterprise places one of its devices at one of its sites (safety profiles per site)."""
+    row = risk.place_device(ctx.session, ctx.principal, device_id, body.site)
+    return {"device_id": row.device_id, "site": row.site}
+
+
+@router.get("/enterprises/{org_id}/sites", response_model=dict[str, str])
+def device_sites(org_id: str, ctx: Ctx = Depends(current)) -> dict[str, str]:
+    """Where an enterprise's devices stand (itself, or an insurer under consent)."""
+    return risk.device_sites(ctx.session, ctx.principal, org_id)

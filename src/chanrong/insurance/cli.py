@@ -291,11 +291,27 @@ def alerts(
             console.print("no safety-risk profile yet")
             return
         console.print(f"profile {v.profile.day}: score {v.profile.score} ({v.profile.band})")
-        table = Table("day", "severity", "alert", "subject", "evidence")
+        for site in v.sites:
+            console.print(f"site {site.site}: score {site.score} ({site.band})")
+        table = Table("day", "site", "severity", "alert", "subject", "evidence")
         for a in v.alerts:
             evidence = ", ".join(f"{k}={val}" for k, val in sorted(a.evidence.items()))
-            table.add_row(a.day.isoformat(), a.severity, a.code, a.subject, evidence)
+            table.add_row(a.day.isoformat(), a.site or "", a.severity, a.code, a.subject, evidence)
         console.print(table)
+
+
+@app.command("place")
+@friendly_errors
+def place(
+    org: OrgOpt,
+    user: UserOpt,
+    device: Annotated[str, typer.Option(help="One of the enterprise's registered devices")],
+    site: Annotated[str, typer.Option(help="The site (厂区/车间) it stands at")],
+) -> None:
+    """The enterprise places a device at one of its sites: safety profiles and alerts per site."""
+    with unit_of_work() as s:
+        row = risk.place_device(s, acting_principal(s, org, user), device, site)
+        console.print(f"device {row.device_id} at site {row.site}")
 
 
 @app.command("inbox")

@@ -147,13 +147,15 @@ class SafetyAlert(Base):
     severity: Mapped[str] = mapped_column(String(8))
     evidence: Mapped[dict[str, str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The site whose profile raised it (None for an enterprise without sites).
+    site: Mapped[str | None] = mapped_column(String(64))
 
 
 class SafetyProfileRow(Base):
     """An enterprise's safety-risk profile as computed on one day."""
 
     __tablename__ = "insurance_safety_profiles"
-    __table_args__ = (UniqueConstraint("org_id", "day"),)
+    __table_args__ = (UniqueConstraint("org_id", "day", "site"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -163,6 +165,8 @@ class SafetyProfileRow(Base):
     factors: Mapped[dict[str, int]] = mapped_column(JSON)
     devices: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # "" is the whole enterprise; otherwise one of its sites ("-": devices given no site).
+    site: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class Notification(Base):
@@ -194,3 +198,17 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DeviceSite(Base):
+    """Which of the enterprise's sites (premises: 厂区 / 车间) a device stands at, as the
+    enterprise declares it for its insurance (the telemetry registry has no site)."""
+
+    __tablename__ = "insurance_device_sites"
+    __table_args__ = (UniqueConstraint("org_id", "device_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    device_id: Mapped[str] = mapped_column(String(100))
+    site: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

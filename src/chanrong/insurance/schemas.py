@@ -223,6 +223,22 @@ class AlertOut(BaseModel):
     subject: str
     severity: str
     evidence: dict[str, str]
+    site: str | None = None
+
+
+class SiteRiskOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    site: str = Field(description="a site of the enterprise; '-' for devices placed nowhere")
+    score: int
+    band: str
+    factors: dict[str, int]
+
+
+class PlaceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    site: str = Field(min_length=1, max_length=64)
 
 
 class RiskOut(BaseModel):
@@ -233,6 +249,7 @@ class RiskOut(BaseModel):
     factors: dict[str, int]
     devices: list[dict[str, str]]
     alerts: list[AlertOut]
+    sites: list[SiteRiskOut] = []
 
 
 class PortfolioRowOut(BaseModel):
