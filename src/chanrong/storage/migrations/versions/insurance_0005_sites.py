@@ -42,9 +42,7 @@ def upgrade() -> None:
     with op.batch_alter_table("insurance_safety_alerts") as batch:
         batch.add_column(sa.Column("site", sa.String(length=64), nullable=True))
     with op.batch_alter_table("insurance_safety_profiles") as batch:
-        batch.add_column(
-            sa.Column("site", sa.String(length=64), nullable=False, server_default="")
-        )
+        batch.add_column(sa.Column("site", sa.String(length=64), nullable=False, server_default=""))
         batch.drop_constraint("uq_insurance_safety_profiles_org_id_day", type_="unique")
         batch.create_unique_constraint(
             op.f("uq_insurance_safety_profiles_org_id_day_site"), ["org_id", "day", "site"]
