@@ -170,6 +170,11 @@ def rerate(
         )
     except ValueError as exc:
         raise ValidationFailed(str(exc), field="as_of") from None
+    # Paid ahead, a lower premium could fall below what was already paid: no schedule then
+    # holds the payments, so the insurer cancels (which refunds) rather than re-rates.
+    paid = sum(x.amount_fen for x in repo.payments(p.id))
+    if p.premium_fen + delta < paid:
+        raise Conflict("the re-rating would return premium already paid; cancel instead")
     for row, new in zip(open_, spread, strict=True):
         row.amount_fen = new.amount_fen
     ref = governance.append_log(
