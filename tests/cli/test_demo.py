@@ -43,6 +43,8 @@ def test_demo_builds_the_park_and_tells_every_story(
     assert "lock sent, device acknowledged; contract locked" in out
     assert "unlock sent, device acknowledged; contract active" in out
     assert "premium ¥" in out
+    assert "quote priced by model v1" in out
+    assert "alert notice(s) delivered to the enterprise and its insurer" in out
     assert "已向 3 个持有人兑付 ¥1,000,000.00" in out
     assert "before the loan went delinquent" in out
     assert "2024 — 321 financing events" in out

@@ -88,7 +88,7 @@ def insured_book(db: Database, settings: Settings, ent: Member, insurer: Member)
     from decimal import Decimal
 
     from chanrong.demo.insurance_pricing import evaluate, simulated_book
-    from chanrong.insurance import calibration, policies, risk
+    from chanrong.insurance import calibration, notices, policies, risk
     from chanrong.insurance import service as insurance
 
     insured_fleet(db, settings, ent)
@@ -128,6 +128,8 @@ def insured_book(db: Database, settings: Settings, ent: Member, insurer: Member)
             device_id="cnc-bad",
         )
         risk.compute_profile(s, store, ent.org_id, PROFILE_DAY)
+        notices.queue(s, ent.org_id, notices.day_alerts(s, ent.org_id, PROFILE_DAY))
+        notices.deliver(s, ent.org_id)
         alert = next(
             a for a in risk.risk_of(s, officer, ent.org_id).alerts if a.code == "fault_burst"
         )

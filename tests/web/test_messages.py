@@ -90,6 +90,22 @@ def test_keys_built_from_values_cover_every_value() -> None:
     families["web.ins.code"] = list(safety.POINTS)
     families["web.ins.severity"] = ["high", "medium"]
     families["web.ins.state"] = ["bound"]
+    from chanrong.insurance import lifecycle, notices, premiums
+
+    families["web.ins.state"] += [lifecycle.LAPSED, lifecycle.CANCELLED, lifecycle.EXPIRED]
+    families["web.ins.instalment"] = [
+        premiums.PAID,
+        premiums.LATE,
+        premiums.OVERDUE,
+        premiums.MISSED,
+        premiums.OPEN,
+    ]
+    families["web.ins.notice"] = [
+        notices.PENDING,
+        notices.DELIVERED,
+        notices.WITHHELD,
+        notices.READ,
+    ]
     for family, values in families.items():
         for value in values:
             for loc in i18n.LOCALES:

@@ -330,6 +330,12 @@ def _stories(
             )
         )
     with db.unit_of_work() as session:
+        from chanrong.demo.insurance_story import policy_story
+
+        _tell(
+            policy_story(session, s, insurer_org=inst["insurer"], org_id=org[f.tier1], today=today)
+        )
+    with db.unit_of_work() as session:
         from chanrong.cli.supplychain_demo import print_story
         from chanrong.demo.scf_story import demo_story
 

@@ -137,3 +137,43 @@ def evaluate(sim: SimulatedClaims) -> PricingEvaluation:
         float(spearmanr(rate, truth).statistic),
         float(spearmanr(handset_risk, truth).statistic),
     )
+
+
+METRICS = ("auc", "gini", "spearman_truth")
+
+
+@dataclass(frozen=True, slots=True)
+class SeedsSummary:
+    """The evaluation over several simulated parks: each seed's row, and per metric the mean
+    and the worst (lowest) seed of the model, the index and the model's gain over the index."""
+
+    enterprises: int
+    seeds: list[int]
+    rows: list[dict[str, Any]]  # seed, train rows/claims, test claims, model/handset metrics
+
+    def stat(self, who: str, metric: str, how: str) -> float:
+        """``how`` is "mean" or "worst"; ``who`` "model", "handset" or "gain"."""
+        if who == "gain":
+            values = [r["model"][metric] - r["handset"][metric] for r in self.rows]
+        else:
+            values = [r[who][metric] for r in self.rows]
+        return float(np.mean(values)) if how == "mean" else float(min(values))
+
+
+def evaluate_seeds(enterprises: int, seeds: Sequence[int]) -> SeedsSummary:
+    """``evaluate`` on one simulated park per seed (same size), for mean and worst figures."""
+    rows = []
+    for seed in seeds:
+        ev = evaluate(simulated_book(enterprises, seed=seed))
+        doc = ev.to_json()
+        rows.append(
+            {
+                "seed": seed,
+                "train_rows": ev.train_rows,
+                "train_claims": ev.train_claims,
+                "test_claims": ev.model_validation.claims,
+                "model": {m: doc["model"][m] for m in METRICS},
+                "handset": {m: doc["handset"][m] for m in METRICS},
+            }
+        )
+    return SeedsSummary(enterprises, list(seeds), rows)

@@ -9,26 +9,34 @@ from fastapi.responses import JSONResponse
 
 from chanrong.edge import Ctx, Idempotency, current, idempotency
 from chanrong.governance.routing import DataRead, data_route, enterprise_read
-from chanrong.insurance import calibration, policies, risk, service
+from chanrong.insurance import calibration, lifecycle, notices, policies, risk, service
 from chanrong.insurance.schemas import (
     AlertOut,
     BindIn,
+    CancelIn,
     ClaimIn,
     ClaimOut,
     DeviceQualityOut,
     EquipmentQualityOut,
     FitIn,
     InstalmentOut,
+    InstalmentStatusOut,
     JournalLineOut,
+    NotificationOut,
+    PlaceIn,
     PolicyDetailOut,
     PolicyOut,
     PortfolioRowOut,
+    PremiumIn,
+    PremiumOut,
     PricingModelOut,
     QuoteCreate,
     QuoteOut,
     RatingOut,
     RerateIn,
     RiskOut,
+    SiteRiskOut,
+    TerminationOut,
 )
 from chanrong.telemetry import service as telemetry
 
@@ -127,6 +135,31 @@ def rerate_policy(policy_id: str, body: RerateIn, ctx: Ctx = Depends(current)) -
     return RatingOut.model_validate(r)
 
 
+@router.post("/policies/{policy_id}/premiums", response_model=PremiumOut, status_code=201)
+def pay_premium(policy_id: str, body: PremiumIn, ctx: Ctx = Depends(current)) -> PremiumOut:
+    """The insurer records a premium payment it received on its policy."""
+    row = lifecycle.pay_premium(ctx.session, ctx.principal, policy_id, **body.model_dump())
+    return PremiumOut.model_validate(row)
+
+
+@router.get("/policies/{policy_id}/premiums", response_model=list[InstalmentStatusOut])
+def premium_schedule(
+    policy_id: str, as_of: date = Query(), ctx: Ctx = Depends(current)
+) -> list[InstalmentStatusOut]:
+    """Each instalment's payments and state (paid, late, overdue, missed, open) as of a day."""
+    return [
+        InstalmentStatusOut.model_validate(x)
+        for x in lifecycle.schedule_status(ctx.session, ctx.principal, policy_id, as_of)
+    ]
+
+
+@router.post("/policies/{policy_id}/cancel", response_model=TerminationOut)
+def cancel_policy(policy_id: str, body: CancelIn, ctx: Ctx = Depends(current)) -> TerminationOut:
+    """The insured or the insurer cancels a policy: premium earned pro rata, the rest refunded."""
+    ended = lifecycle.cancel(ctx.session, ctx.principal, policy_id, on=body.on, reason=body.reason)
+    return TerminationOut.model_validate(ended.termination)
+
+
 @router.post("/policies/{policy_id}/claims", response_model=ClaimOut, status_code=201)
 def pay_claim(policy_id: str, body: ClaimIn, ctx: Ctx = Depends(current)) -> ClaimOut:
     """The insurer records a claim paid on its policy."""
@@ -161,6 +194,7 @@ def risk_out(v: risk.RiskView) -> RiskOut:
         factors=dict(p.factors) if p else {},
         devices=list(p.devices) if p else [],
         alerts=[AlertOut.model_validate(a) for a in v.alerts],
+        sites=[SiteRiskOut.model_validate(x) for x in v.sites],
     )
 
 
@@ -198,3 +232,41 @@ def list_models(ctx: Ctx = Depends(current)) -> list[PricingModelOut]:
     return [
         PricingModelOut.model_validate(m) for m in calibration.models(ctx.session, ctx.principal)
     ]
+
+
+@router.get("/notifications", response_model=list[NotificationOut])
+def inbox(unread: bool = Query(False), ctx: Ctx = Depends(current)) -> list[NotificationOut]:
+    """Safety alerts delivered to the caller: the insured's own (with what to check), or an
+    insurer's about the enterprises it insures that consent."""
+    return [
+        NotificationOut.model_validate(n)
+        for n in notices.inbox(ctx.session, ctx.principal, unread=unread)
+    ]
+
+
+@router.get("/notifications/sent", response_model=list[NotificationOut])
+def sent_about(ctx: Ctx = Depends(current)) -> list[NotificationOut]:
+    """Every notice about the caller's own alerts, to whom and in what state (withheld: why)."""
+    return [
+        NotificationOut.model_validate(n) for n in notices.sent_about(ctx.session, ctx.principal)
+    ]
+
+
+@router.post("/notifications/{notification_id}/read", response_model=NotificationOut)
+def mark_read(notification_id: str, ctx: Ctx = Depends(current)) -> NotificationOut:
+    return NotificationOut.model_validate(
+        notices.mark_read(ctx.session, ctx.principal, notification_id)
+    )
+
+
+@router.put("/sites/{device_id}", response_model=dict[str, str])
+def place_device(device_id: str, body: PlaceIn, ctx: Ctx = Depends(current)) -> dict[str, str]:
+    """The enterprise places one of its devices at one of its sites (safety profiles per site)."""
+    row = risk.place_device(ctx.session, ctx.principal, device_id, body.site)
+    return {"device_id": row.device_id, "site": row.site}
+
+
+@router.get("/enterprises/{org_id}/sites", response_model=dict[str, str])
+def device_sites(org_id: str, ctx: Ctx = Depends(current)) -> dict[str, str]:
+    """Where an enterprise's devices stand (itself, or an insurer under consent)."""
+    return risk.device_sites(ctx.session, ctx.principal, org_id)

@@ -143,6 +143,8 @@ def rerate(
     p = _policy_for(session, principal, policy_id)
     if p.insurer_org_id != principal.org_id:
         raise Forbidden("only the insurer that wrote the policy re-rates it")
+    if p.state != BOUND:
+        raise Conflict(f"policy {p.id} is {p.state}: it is no longer rated")
     if not p.start <= as_of < p.end:
         raise ValidationFailed("as_of: must fall within the policy term", field="as_of")
     rated = rate(session, principal, store, p.org_id, as_of - RERATE_WINDOW, as_of)
@@ -168,6 +170,11 @@ def rerate(
         )
     except ValueError as exc:
         raise ValidationFailed(str(exc), field="as_of") from None
+    # Paid ahead, a lower premium could fall below what was already paid: no schedule then
+    # holds the payments, so the insurer cancels (which refunds) rather than re-rates.
+    paid = sum(x.amount_fen for x in repo.payments(p.id))
+    if p.premium_fen + delta < paid:
+        raise Conflict("the re-rating would return premium already paid; cancel instead")
     for row, new in zip(open_, spread, strict=True):
         row.amount_fen = new.amount_fen
     ref = governance.append_log(
@@ -219,8 +226,8 @@ def pay_claim(
     p = _policy_for(session, principal, policy_id)
     if p.insurer_org_id != principal.org_id:
         raise Forbidden("only the insurer that wrote the policy pays claims on it")
-    if not p.start <= loss_date < p.end:
-        raise ValidationFailed("loss_date: must fall within the policy term", field="loss_date")
+    if not p.start <= loss_date < (p.ended_on or p.end):
+        raise ValidationFailed("loss_date: must fall within the policy's cover", field="loss_date")
     amount_fen = yuan_to_fen(amount, field="amount")
     if amount_fen <= 0:
         raise ValidationFailed("amount: must be positive", field="amount")

@@ -9,10 +9,12 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from chanrong.insurance.orm import (
+    DeviceSite,
     InsuranceQuote,
     JournalLine,
     Policy,
     PremiumInstalment,
+    PremiumPayment,
     PricingModel,
     Rating,
     SafetyAlert,
@@ -66,6 +68,35 @@ class InsuranceRepository:
             .order_by(PremiumInstalment.seq)
         ).all()
 
+    def payments(self, policy_id: str) -> Sequence[PremiumPayment]:
+        return self.session.scalars(
+            select(PremiumPayment)
+            .where(PremiumPayment.policy_id == policy_id)
+            .order_by(PremiumPayment.paid_on, PremiumPayment.created_at)
+        ).all()
+
+    def payment_by_reference(self, policy_id: str, reference: str) -> PremiumPayment | None:
+        return self.session.scalars(
+            select(PremiumPayment).where(
+                PremiumPayment.policy_id == policy_id, PremiumPayment.reference == reference
+            )
+        ).first()
+
+    def balance(self, policy_id: str, account: str) -> int:
+        """An account's debit balance over the policy's postings (credit balances negative)."""
+        total = self.session.scalar(
+            select(func.sum(JournalLine.debit_fen - JournalLine.credit_fen)).where(
+                JournalLine.policy_id == policy_id, JournalLine.account == account
+            )
+        )
+        return int(total or 0)
+
+    def policies_in_state(self, state: str, insurer_org_id: str | None = None) -> Sequence[Policy]:
+        stmt = select(Policy).where(Policy.state == state)
+        if insurer_org_id is not None:
+            stmt = stmt.where(Policy.insurer_org_id == insurer_org_id)
+        return self.session.scalars(stmt.order_by(Policy.id)).all()
+
     def ratings(self, policy_id: str) -> Sequence[Rating]:
         return self.session.scalars(
             select(Rating).where(Rating.policy_id == policy_id).order_by(Rating.created_at)
@@ -100,8 +131,11 @@ class InsuranceRepository:
         )
         return int(top or 0) + 1
 
-    def replace_profile(self, row: SafetyProfileRow, alerts: list[SafetyAlert]) -> None:
-        """The day's profile and alerts of an enterprise, replacing an earlier run's."""
+    def replace_profile(
+        self, row: SafetyProfileRow, alerts: list[SafetyAlert], sites: list[SafetyProfileRow]
+    ) -> None:
+        """The day's profile (whole and per site) and alerts of an enterprise, replacing an
+        earlier run's."""
         self.session.execute(
             delete(SafetyAlert).where(SafetyAlert.org_id == row.org_id, SafetyAlert.day == row.day)
         )
@@ -111,14 +145,38 @@ class InsuranceRepository:
             )
         )
         self.session.add(row)
+        self.session.add_all(sites)
         self.session.add_all(alerts)
         self.session.flush()
 
     def latest_profile(self, org_id: str) -> SafetyProfileRow | None:
+        """The enterprise's latest whole profile (site "")."""
         return self.session.scalars(
             select(SafetyProfileRow)
-            .where(SafetyProfileRow.org_id == org_id)
+            .where(SafetyProfileRow.org_id == org_id, SafetyProfileRow.site == "")
             .order_by(SafetyProfileRow.day.desc())
+        ).first()
+
+    def site_profiles(self, org_id: str, day: date) -> Sequence[SafetyProfileRow]:
+        """The enterprise's per-site profiles of one day (none if it has no sites)."""
+        return self.session.scalars(
+            select(SafetyProfileRow)
+            .where(
+                SafetyProfileRow.org_id == org_id,
+                SafetyProfileRow.day == day,
+                SafetyProfileRow.site != "",
+            )
+            .order_by(SafetyProfileRow.site)
+        ).all()
+
+    def device_sites(self, org_id: str) -> dict[str, str]:
+        """Device id -> site, for the devices the enterprise has placed."""
+        rows = self.session.scalars(select(DeviceSite).where(DeviceSite.org_id == org_id))
+        return {r.device_id: r.site for r in rows}
+
+    def device_site(self, org_id: str, device_id: str) -> DeviceSite | None:
+        return self.session.scalars(
+            select(DeviceSite).where(DeviceSite.org_id == org_id, DeviceSite.device_id == device_id)
         ).first()
 
     def alerts(self, org_id: str, since: date | None = None) -> Sequence[SafetyAlert]:

@@ -17,27 +17,67 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from chanrong.core.clock import utc_midnight
-from chanrong.core.errors import ConsentRequired, NotFound
+from chanrong.core.errors import ConsentRequired, Forbidden, NotFound, ValidationFailed
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
-from chanrong.identity.domain import Principal
+from chanrong.identity.domain import OrgKind, Principal, Role
 from chanrong.insurance import safety
 from chanrong.insurance.fleet import stats_by_device
-from chanrong.insurance.orm import SafetyAlert, SafetyProfileRow
+from chanrong.insurance.orm import DeviceSite, SafetyAlert, SafetyProfileRow
 from chanrong.insurance.repository import InsuranceRepository
 from chanrong.insurance.service import MACHINE_KINDS, PURPOSE, _require_insurer
 from chanrong.telemetry import service as telemetry
 from chanrong.telemetry.store import TelemetryStore
 
 DATASET = "derived.safety_risk"
+UNPLACED = "-"  # the site of the devices an enterprise with sites has not placed
 WINDOW = timedelta(days=28)
+
+
+def _row(org_id: str, day: date, site: str, prof: safety.SafetyProfile) -> SafetyProfileRow:
+    return SafetyProfileRow(
+        org_id=org_id,
+        day=day,
+        site=site,
+        score=prof.score,
+        band=prof.band,
+        factors=prof.factors,
+        devices=[
+            {
+                "device_id": d.device_id,
+                "index": str(d.index),
+                "overload_share": str(d.overload_share),
+                "out_of_hours_share": str(d.out_of_hours_share),
+                "faults_last_week": str(d.faults_last_week),
+            }
+            for d in prof.devices
+        ],
+    )
+
+
+def _alert(org_id: str, day: date, a: safety.Alert, site: str | None) -> SafetyAlert:
+    # A site-wide finding (energy) names its site, so two sites' findings stay apart.
+    subject = f"site:{site}" if site is not None and a.subject == "site" else a.subject
+    return SafetyAlert(
+        org_id=org_id,
+        day=day,
+        code=a.code,
+        subject=subject,
+        severity=a.severity,
+        evidence=a.evidence,
+        site=site,
+    )
 
 
 def compute_profile(
     session: Session, store: TelemetryStore, org_id: str, day: date
 ) -> SafetyProfileRow:
     """The enterprise's profile from the 28 days before ``day``, stored with its alerts
-    (replacing an earlier run for the same day, so the job can be retried)."""
+    (replacing an earlier run for the same day, so the job can be retried).
+
+    Where the enterprise has placed its devices at sites, each site gets its own profile from
+    its own machines, meters and sensors (devices placed nowhere form the site ``-``) and the
+    alerts are raised per site; the enterprise's score stays that of its whole fleet."""
     own = identity.system_principal(session, org_id)
     devices = telemetry.devices_of(session, own, org_id)
     machines = {d.device_id: d.rated_kw for d in devices if d.kind in MACHINE_KINDS}
@@ -53,37 +93,59 @@ def compute_profile(
         metrics=list(safety.METRICS),
     )
     stats = stats_by_device(points, machines)
-    prof = safety.profile(stats, machines, meters, points, utc_midnight(day).timestamp())
-    row = SafetyProfileRow(
-        org_id=org_id,
-        day=day,
-        score=prof.score,
-        band=prof.band,
-        factors=prof.factors,
-        devices=[
-            {
-                "device_id": d.device_id,
-                "index": str(d.index),
-                "overload_share": str(d.overload_share),
-                "out_of_hours_share": str(d.out_of_hours_share),
-                "faults_last_week": str(d.faults_last_week),
-            }
-            for d in prof.devices
-        ],
-    )
-    alerts = [
-        SafetyAlert(
-            org_id=org_id,
-            day=day,
-            code=a.code,
-            subject=a.subject,
-            severity=a.severity,
-            evidence=a.evidence,
+    end_s = utc_midnight(day).timestamp()
+    prof = safety.profile(stats, machines, meters, points, end_s)
+    row = _row(org_id, day, "", prof)
+    repo = InsuranceRepository(session)
+    placed = repo.device_sites(org_id)
+    if not placed:
+        alerts = [_alert(org_id, day, a, None) for a in prof.alerts]
+        repo.replace_profile(row, alerts, [])
+        return row
+    groups: dict[str, set[str]] = {}
+    for d in devices:
+        groups.setdefault(placed.get(d.device_id, UNPLACED), set()).add(d.device_id)
+    alerts, sites = [], []
+    for site, ids in sorted(groups.items()):
+        sp = safety.profile(
+            {k: v for k, v in stats.items() if k in ids},
+            {k: v for k, v in machines.items() if k in ids},
+            [m for m in meters if m in ids],
+            safety.restrict(points, ids),
+            end_s,
         )
-        for a in prof.alerts
-    ]
-    InsuranceRepository(session).replace_profile(row, alerts)
+        sites.append(_row(org_id, day, site, sp))
+        alerts += [_alert(org_id, day, a, site) for a in sp.alerts]
+    repo.replace_profile(row, alerts, sites)
     return row
+
+
+def place_device(session: Session, principal: Principal, device_id: str, site: str) -> DeviceSite:
+    """The enterprise places one of its registered devices at one of its sites (an empty
+    ``site`` is refused; moving a device is placing it again)."""
+    if principal.org_kind is not OrgKind.ENTERPRISE or not principal.has_role(Role.OFFICER):
+        raise Forbidden("only an officer of the enterprise places its devices")
+    site = site.strip()
+    if not site or len(site) > 64 or site in ("-", UNPLACED) or site.startswith("site:"):
+        raise ValidationFailed("site: 1 to 64 characters, not '-'", field="site")
+    known = {d.device_id for d in telemetry.devices_of(session, principal, principal.org_id)}
+    if device_id not in known:
+        raise NotFound(f"device_id: no device {device_id!r} registered", field="device_id")
+    repo = InsuranceRepository(session)
+    row = repo.device_site(principal.org_id, device_id)
+    if row is None:
+        row = DeviceSite(org_id=principal.org_id, device_id=device_id, site=site)
+        repo.add(row)
+    else:
+        row.site = site
+        session.flush()
+    return row
+
+
+def device_sites(session: Session, principal: Principal, org_id: str) -> dict[str, str]:
+    """Where the enterprise's devices stand (governed like the profile)."""
+    _read(session, principal, org_id)
+    return InsuranceRepository(session).device_sites(org_id)
 
 
 def insured_enterprises(session: Session) -> Sequence[str]:
@@ -111,6 +173,7 @@ class RiskView:
     org_id: str
     profile: SafetyProfileRow | None
     alerts: Sequence[SafetyAlert]
+    sites: Sequence[SafetyProfileRow] = ()
 
 
 def risk_of(session: Session, principal: Principal, org_id: str) -> RiskView:
@@ -119,7 +182,9 @@ def risk_of(session: Session, principal: Principal, org_id: str) -> RiskView:
     repo = InsuranceRepository(session)
     prof = repo.latest_profile(org_id)
     since = prof.day - WINDOW if prof else None
-    return RiskView(org_id, prof, repo.alerts(org_id, since) if prof else [])
+    if prof is None:
+        return RiskView(org_id, None, [])
+    return RiskView(org_id, prof, repo.alerts(org_id, since), repo.site_profiles(org_id, prof.day))
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,3 +221,8 @@ def profile(
     score = min(100, sum(POINTS[c] for c in factors))
     band = "high" if score >= 50 else "elevated" if score >= 20 else "low"
     return SafetyProfile(score, band, devices, alerts, factors)
+
+
+def restrict(points: pa.Table, device_ids: set[str]) -> pa.Table:
+    """The readings of only these devices (one site's)."""
+    return points.filter(pc.is_in(points.column("device_id"), pa.array(sorted(device_ids))))

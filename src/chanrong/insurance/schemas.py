@@ -109,6 +109,74 @@ class PolicyOut(BaseModel):
     instalments: int
     factors: dict[str, str]
     log_index: int
+    ended_on: date | None = None
+
+
+class PremiumIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Decimal = Field(description="yuan received")
+    paid_on: date
+    reference: str = Field(min_length=1, max_length=64, description="the transfer's reference")
+
+
+class PremiumOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    policy_id: str
+    paid_on: date
+    amount_fen: int
+    reference: str
+    log_index: int
+
+
+class InstalmentStatusOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    due_date: date
+    amount_fen: int
+    paid_fen: int
+    covered_on: date | None
+    state: str = Field(description="paid | late | overdue | missed | open")
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: date = Field(description="the first day no longer covered (today or later)")
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class TerminationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    on: date
+    earned_fen: int
+    unearned_fen: int
+    receivable_cancelled_fen: int
+    refund_fen: int
+    still_owed_fen: int
+
+
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    recipient_org_id: str
+    audience: str = Field(description="insured | insurer")
+    org_id: str
+    day: date
+    code: str
+    subject: str
+    severity: str
+    evidence: dict[str, str]
+    check: dict[str, str] = Field(description="what to check, by language")
+    state: str = Field(description="pending | delivered | withheld | read")
+    reason: str | None
+    delivered_at: datetime | None
+    read_at: datetime | None
 
 
 class PolicyDetailOut(BaseModel):
@@ -155,6 +223,22 @@ class AlertOut(BaseModel):
     subject: str
     severity: str
     evidence: dict[str, str]
+    site: str | None = None
+
+
+class SiteRiskOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    site: str = Field(description="a site of the enterprise; '-' for devices placed nowhere")
+    score: int
+    band: str
+    factors: dict[str, int]
+
+
+class PlaceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    site: str = Field(min_length=1, max_length=64)
 
 
 class RiskOut(BaseModel):
@@ -165,6 +249,7 @@ class RiskOut(BaseModel):
     factors: dict[str, int]
     devices: list[dict[str, str]]
     alerts: list[AlertOut]
+    sites: list[SiteRiskOut] = []
 
 
 class PortfolioRowOut(BaseModel):

@@ -23,6 +23,7 @@ class Account(StrEnum):
     UNEARNED_PREMIUM = "unearned_premium"  # 未到期责任准备金 (simplified: written premium)
     CLAIMS_EXPENSE = "claims_expense"  # 赔付支出
     CASH = "cash"
+    EARNED_PREMIUM = "earned_premium"  # 已赚保费: recognised when the cover ends
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,64 @@ def adjusted(delta_fen: int) -> JournalEntry[Account] | None:
 def claim_paid(amount_fen: int) -> JournalEntry[Account]:
     """A claim paid out to the insured."""
     return entry("claim_paid", {Account.CLAIMS_EXPENSE: amount_fen}, {Account.CASH: amount_fen})
+
+
+def premium_received(amount_fen: int) -> JournalEntry[Account]:
+    """A premium payment received from the insured."""
+    return entry(
+        "premium_received", {Account.CASH: amount_fen}, {Account.PREMIUM_RECEIVABLE: amount_fen}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Termination:
+    """What ending the cover on a day does to the policy's books."""
+
+    on: date
+    earned_fen: int  # the premium for the days covered
+    unearned_fen: int  # the premium for the days no longer covered
+    receivable_cancelled_fen: int  # unpaid premium the insured no longer owes
+    refund_fen: int  # paid premium returned to the insured
+    still_owed_fen: int  # premium for days covered that is still unpaid
+
+
+def terminate(
+    premium_fen: int, receivable_fen: int, start: date, end: date, on: date
+) -> Termination:
+    """End the cover on ``on`` (cancellation, lapse or expiry at ``end``): the premium is
+    earned pro rata by days covered; the unearned rest first cancels what is still owed and
+    the remainder is refunded. ``premium_fen`` is the policy's unearned-premium balance (the
+    whole premium, re-ratings included), ``receivable_fen`` what the insured still owes."""
+    if not start <= on <= end:
+        raise ValueError("on: must fall within the policy term")
+    if premium_fen < 0 or receivable_fen < 0:
+        raise ValueError("premium: balances must not be negative")
+    term = (end - start).days
+    remaining = (end - on).days
+    unearned = int((Decimal(premium_fen) * remaining / term).quantize(Decimal(1), ROUND_HALF_UP))
+    cancelled = min(receivable_fen, unearned)
+    return Termination(
+        on,
+        premium_fen - unearned,
+        unearned,
+        cancelled,
+        unearned - cancelled,
+        receivable_fen - cancelled,
+    )
+
+
+def terminated(kind: str, t: Termination) -> JournalEntry[Account] | None:
+    """The entry of a termination: the unearned premium released into earned premium, the
+    receivable it cancels and the refund it pays; none if the policy has no premium left."""
+    credits = {
+        Account.EARNED_PREMIUM: t.earned_fen,
+        Account.PREMIUM_RECEIVABLE: t.receivable_cancelled_fen,
+        Account.CASH: t.refund_fen,
+    }
+    total = t.earned_fen + t.unearned_fen
+    if total == 0:
+        return None
+    return entry(kind, {Account.UNEARNED_PREMIUM: total}, credits)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from chanrong.core.clock import shanghai_date, utcnow
 from chanrong.identity.domain import InstitutionType, OrgKind
-from chanrong.insurance import calibration, policies, risk
+from chanrong.insurance import calibration, lifecycle, notices, policies, risk
 from chanrong.insurance import safety as safety_rules
 from chanrong.web import (
     directory,
@@ -60,11 +61,17 @@ def book(request: Request, p: Page = Depends(insurer_page)) -> HTMLResponse:
 
 @router.get("/insurer/policies/{policy_id}", response_class=HTMLResponse)
 def policy(request: Request, policy_id: str, p: Page = Depends(insurer_page)) -> HTMLResponse:
-    """One policy: schedule, re-ratings with their reasons, ledger and claims."""
+    """One policy: its state, schedule with what is paid (paid, late, overdue, missed as of
+    today), re-ratings with their reasons, ledger and claims."""
     v = policies.policy_view(p.session, p.ctx.principal, policy_id)
     claims = policies.claims_of(p.session, p.ctx.principal, policy_id)
     names = directory.names(p.session, {v.policy.org_id})
-    return _page(request, p, "insurance/policy.html", v=v, claims=claims, names=names)
+    today = shanghai_date(utcnow())
+    status = lifecycle.schedule_status(p.session, p.ctx.principal, policy_id, today)
+    return _page(
+        request, p, "insurance/policy.html", v=v, claims=claims, names=names, status=status,
+        today=today,
+    )  # fmt: skip
 
 
 @router.get("/insurer/portfolio", response_class=HTMLResponse)
@@ -79,7 +86,9 @@ def alerts(request: Request, p: Page = Depends(insurer_page)) -> HTMLResponse:
     """Alerts of every consenting insured enterprise, newest first."""
     rows = risk.portfolio(p.session, p.ctx.principal)
     items = [(r, a) for r in rows if r.view for a in r.view.alerts]
-    return _page(request, p, "insurance/alerts.html", items=items)
+    inbox = notices.inbox(p.session, p.ctx.principal)
+    names = directory.names(p.session, {n.org_id for n in inbox})
+    return _page(request, p, "insurance/alerts.html", items=items, inbox=inbox, names=names)
 
 
 @router.get("/insurer/alerts/{alert_id}", response_class=HTMLResponse)
@@ -113,4 +122,6 @@ def pricing(request: Request, p: Page = Depends(insurer_page)) -> HTMLResponse:
 def enterprise_safety(request: Request, p: Page = Depends(enterprise_page)) -> HTMLResponse:
     """The enterprise's own safety-risk profile and alerts, each with what to check."""
     v = risk.risk_of(p.session, p.ctx.principal, p.ctx.principal.org_id)
-    return _page(request, p, "insurance/safety.html", v=v)
+    sent = [n for n in notices.sent_about(p.session, p.ctx.principal) if n.audience == "insurer"]
+    names = directory.names(p.session, {n.recipient_org_id for n in sent})
+    return _page(request, p, "insurance/safety.html", v=v, sent=sent, names=names)
