@@ -18,12 +18,12 @@ from chanrong.assets.schemas import (
     CostCreate,
     CostOut,
     DataValuationIn,
-    DrawnIn,
     IpCreate,
     IpOut,
     IpPledgeOut,
     IpUpdate,
     IpValuationIn,
+    LineIn,
     PledgeIn,
     PledgeOut,
     PoolCreate,
@@ -323,13 +323,14 @@ def substitute(
     return PledgeOut.model_validate(p)
 
 
-@router.put("/pools/{pool_id}/drawn", response_model=PoolOut)
-def drawn(pool_id: str, body: DrawnIn, ctx: Ctx = Depends(bank_officer)) -> PoolOut:
-    """The bank records the line's drawn balance."""
-    p = service.set_drawn(
-        ctx.session, ctx.principal, pool_id, drawn_fen=yuan_to_fen(str(body.drawn), field="drawn")
+@router.put("/pools/{pool_id}/line", response_model=PoolOut)
+def line(pool_id: str, body: LineIn, ctx: Ctx = Depends(bank_officer)) -> PoolOut:
+    """The bank links the pool to the lending credit line it secures; from then on the drawn
+    balance is read from lending at every revaluation."""
+    r = service.link_pool_line(
+        ctx.session, ctx.principal, pool_id, line_id=body.line_id, as_of=body.as_of
     )
-    return PoolOut.model_validate(p)
+    return PoolOut.model_validate(r.pool)
 
 
 @router.post("/pools/{pool_id}/revalue", response_model=RevaluationOut)
@@ -352,3 +353,9 @@ def revaluations(pool_id: str, ctx: Ctx = Depends(current)) -> list[RevaluationO
 def alerts(ctx: Ctx = Depends(current)) -> list[AlertOut]:
     """Margin alerts the caller is party to."""
     return [AlertOut.model_validate(a) for a in service.list_alerts(ctx.session, ctx.principal)]
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response_model=AlertOut)
+def acknowledge(alert_id: str, ctx: Ctx = Depends(bank_officer)) -> AlertOut:
+    """The bank acknowledges a margin alert (logged)."""
+    return AlertOut.model_validate(service.acknowledge_alert(ctx.session, ctx.principal, alert_id))

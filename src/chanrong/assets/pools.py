@@ -1,13 +1,14 @@
 """Asset pools (资产池): an enterprise pledges assets into its pool with one bank; the pool's
 borrowing base moves with the evidence; a drawn balance above it raises a margin alert.
 
-- The bank (officer) opens the pool with a line limit and records the drawn balance.
+- The bank (officer) opens the pool with a line limit and links it to the lending credit line it
+  secures; the drawn balance is read from lending at every valuation (``credit_lines``).
 - The enterprise (officer) pledges assets; an asset already backing any pool is refused (the
   unique ``active_key`` makes this hold between concurrent transactions too).
 - Release: the bank any time; the enterprise only while the pool stays covered. Substitution
   swaps one asset for another in one step. Every pledge, release and substitution is logged.
 - Revaluation (by either party, and nightly by the worker) stores the day's lines and raises,
-  or resolves, the margin alert seen by both.
+  or resolves, the margin alert seen by both; the bank acknowledges it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from chanrong.assets import ip_rights
 from chanrong.assets.borrowing import AssetType, BorrowingBase, HaircutPolicy, borrowing_base
+from chanrong.assets.credit_lines import link_line, refresh_line
 from chanrong.assets.evidence import pool_items
 from chanrong.assets.orm import MarginAlert, Pledge, Pool, PoolRevaluation
 from chanrong.assets.repository import AssetsRepository
@@ -284,6 +286,7 @@ def release_asset(
     if principal.org_id == pool.bank_org_id:
         _bank_officer(principal)
     elif principal.org_id == pool.org_id and principal.has_role(Role.OFFICER):
+        refresh_line(session, pool)  # what is drawn on the line now, not at the last revaluation
         after = _base_without(session, pool, p.id, on, policy)
         if after.shortfall_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen) > 0:
             raise Conflict(
@@ -330,27 +333,14 @@ def substitute_asset(
     return new
 
 
-def set_drawn(session: Session, principal: Principal, pool_id: str, *, drawn_fen: int) -> Pool:
-    """The bank records the line's drawn balance (logged)."""
+def link_pool_line(
+    session: Session, principal: Principal, pool_id: str, *, line_id: str, as_of: date
+) -> Revalued:
+    """The bank links its pool to the lending credit line it secures (logged); the pool is
+    revalued at once with the line's limit and drawn balance."""
     pool = get_pool(session, principal, pool_id)
-    if principal.org_id != pool.bank_org_id:
-        raise Forbidden("only the pool's bank records its drawn balance")
-    _bank_officer(principal)
-    if drawn_fen < 0:
-        raise ValidationFailed("drawn: not negative", field="drawn")
-    if drawn_fen > pool.drawn_fen and drawn_fen - pool.drawn_fen > pool.available_fen:
-        raise Conflict("drawn: more than the pool's available amount", field="drawn")
-    pool.drawn_fen = drawn_fen
-    pool.available_fen = max(0, min(pool.limit_fen, pool.base_fen) - drawn_fen)
-    governance.append_log(
-        session,
-        kind="assets.drawn",
-        actor_org_id=principal.org_id,
-        subject=f"{pool.org_id}:asset.pool:{pool.id}",
-        payload={"drawn_fen": drawn_fen},
-    )
-    session.flush()
-    return pool
+    link_line(session, principal, pool, line_id)
+    return revalue(session, pool, as_of=as_of)
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,6 +358,7 @@ def revalue(
     """Recompute the pool from today's evidence (trusted callers: the worker, the parties'
     routes after their check); store the day's lines; raise or resolve the margin alert."""
     repo = AssetsRepository(session)
+    refresh_line(session, pool)  # the line's limit and drawn balance, read from lending
     pledges = repo.pledges(pool.id)
     bb = borrowing_base(pool_items(session, pool, pledges, as_of), policy)
     available = bb.available_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen)
@@ -409,6 +400,7 @@ def revalue(
                 "shortfall_fen": shortfall,
                 "base_fen": bb.base_fen,
                 "drawn_fen": pool.drawn_fen,
+                "line_id": pool.line_id,
                 "as_of": as_of.isoformat(),
             },
         )
@@ -422,10 +414,12 @@ def revalue(
             drawn_fen=pool.drawn_fen,
             status="open",
             log_index=ref.index,
+            line_id=pool.line_id,
         )
         session.add(raised)
     elif shortfall > 0 and open_alert is not None:
         open_alert.shortfall_fen, open_alert.base_fen = shortfall, bb.base_fen
+        open_alert.drawn_fen = pool.drawn_fen
     elif shortfall == 0 and open_alert is not None:
         open_alert.status, open_alert.resolved_on = "resolved", as_of
         resolved = open_alert
@@ -459,9 +453,31 @@ def list_alerts(session: Session, principal: Principal) -> Sequence[MarginAlert]
 
 
 def get_alert(session: Session, principal: Principal, alert_id: str) -> MarginAlert:
+    """A margin alert, for its bank or its enterprise; anyone else: not found."""
     a = AssetsRepository(session).alert(alert_id)
     if a is None or principal.org_id not in (a.org_id, a.bank_org_id):
         raise NotFound(f"alert {alert_id} not found", field="alert_id")
+    return a
+
+
+def acknowledge_alert(session: Session, principal: Principal, alert_id: str) -> MarginAlert:
+    """The bank's officer acknowledges a margin alert (logged, once): it has seen the shortfall
+    and taken it up with the enterprise. The alert stays open until the pool covers the line."""
+    a = get_alert(session, principal, alert_id)
+    if principal.org_id != a.bank_org_id:
+        raise Forbidden("only the pool's bank acknowledges its margin alerts")
+    _bank_officer(principal)
+    if a.acknowledged_at is not None:
+        raise Conflict("alert: already acknowledged", field="alert_id")
+    ref = governance.append_log(
+        session,
+        kind="assets.margin_alert_acknowledged",
+        actor_org_id=principal.org_id,
+        subject=f"{a.org_id}:asset.pool:{a.pool_id}",
+        payload={"alert": a.id, "user": principal.user_id},
+    )
+    a.acknowledged_at, a.acknowledged_by, a.ack_log_index = utcnow(), principal.user_id, ref.index
+    session.flush()
     return a
 
 

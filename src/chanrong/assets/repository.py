@@ -98,6 +98,9 @@ class AssetsRepository:
         q = select(Pool).where(Pool.org_id == org_id, Pool.bank_org_id == bank_org_id)
         return self.session.scalars(q).first()
 
+    def pool_on_line(self, line_id: str) -> Pool | None:
+        return self.session.scalars(select(Pool).where(Pool.line_id == line_id)).first()
+
     def pools_for(self, org_id: str) -> Sequence[Pool]:
         """Pools where the organisation is the enterprise or the bank."""
         q = (

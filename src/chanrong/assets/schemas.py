@@ -178,6 +178,7 @@ class PoolOut(BaseModel):
     org_id: str
     bank_org_id: str
     limit_fen: int
+    line_id: str | None
     drawn_fen: int
     base_fen: int
     available_fen: int
@@ -218,8 +219,9 @@ class ReleaseIn(_In):
     on: date
 
 
-class DrawnIn(_In):
-    drawn: Decimal = Field(description="yuan")
+class LineIn(_In):
+    line_id: str = Field(description="the lending credit line the pool secures")
+    as_of: date
 
 
 class RevalueIn(_In):
@@ -253,3 +255,7 @@ class AlertOut(BaseModel):
     status: str
     resolved_on: date | None
     log_index: int
+    line_id: str | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    ack_log_index: int | None

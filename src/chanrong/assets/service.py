@@ -7,6 +7,7 @@ No logic here: each name is re-exported from the module that holds it.
 - ``ip_rights``: the IP register, legal status, pledge registrations
 - ``appraisals``: valuations of data resources and IP rights, stored with their evidence
 - ``pools``: asset pools, pledges, release and substitution, revaluation, margin alerts
+- ``lines``: the port through which a pool's credit line is read from lending
 - ``report``: the valuation report page
 """
 
@@ -39,13 +40,17 @@ from chanrong.assets.ip_rights import (
     status_on,
     update_ip,
 )
+from chanrong.assets.lines import LineBook, LineFacts
+from chanrong.assets.lines import connect as connect_line_book
 from chanrong.assets.pools import (
     AssetSpec,
     Revalued,
+    acknowledge_alert,
     active_pool_ids,
     enforce_pledge,
     get_alert,
     get_pool,
+    link_pool_line,
     list_alerts,
     list_pools,
     open_pool,
@@ -56,7 +61,6 @@ from chanrong.assets.pools import (
     release_asset,
     revalue,
     revalue_pool,
-    set_drawn,
     substitute_asset,
 )
 from chanrong.assets.report import render_report
@@ -72,10 +76,14 @@ __all__ = [
     "HaircutPolicy",
     "IpInputs",
     "Lift",
+    "LineBook",
+    "LineFacts",
     "Revalued",
+    "acknowledge_alert",
     "active_pool_ids",
     "add_cost",
     "build_register",
+    "connect_line_book",
     "enforce_pledge",
     "get_alert",
     "get_ip",
@@ -83,6 +91,7 @@ __all__ = [
     "get_resource",
     "get_valuation",
     "ip_pledges",
+    "link_pool_line",
     "list_alerts",
     "list_costs",
     "list_ip",
@@ -101,7 +110,6 @@ __all__ = [
     "render_report",
     "revalue",
     "revalue_pool",
-    "set_drawn",
     "set_treatment",
     "status_on",
     "substitute_asset",

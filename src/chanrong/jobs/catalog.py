@@ -10,6 +10,7 @@ from chanrong.core.settings import Settings
 from chanrong.credit import tasks as credit_tasks
 from chanrong.guarantee import tasks as guarantee_tasks
 from chanrong.insurance import tasks as insurance_tasks
+from chanrong.jobs import pool_lines  # noqa: F401  (connects assets' line book to lending)
 from chanrong.jobs.registry import Job, registered
 from chanrong.leasing import tasks as leasing_tasks
 from chanrong.lending import tasks as lending_tasks
