@@ -6,8 +6,10 @@
   aged from its due date, the debtor as named;
 - order: the order record's amount, aged from its date; once invoiced it has become a
   receivable and lends nothing as an order;
-- inventory and warehouse receipts: the platform holds no stock movements yet, so the value
-  declared at pledging stands, aged from its reference date (stated in the pool's lines).
+- inventory and warehouse receipts: their position from the enterprise's stock movements
+  (records through intake, ``stock.position``): balance × latest unit value, so goods going out
+  lower the pool and a count restates it; a lot with no movement yet keeps the value declared
+  at pledging. Aged from the receipt's reference date.
 
 Records are read with telemetry's pipeline read: the borrowing base is derived for the pool the
 enterprise itself opened, and shared only with the bank it pledged to.
@@ -26,6 +28,7 @@ from chanrong.assets.borrowing import AssetType, PoolItem
 from chanrong.assets.ipr import IpKind, LegalStatus, effective_status
 from chanrong.assets.orm import Pledge, Pool
 from chanrong.assets.repository import AssetsRepository
+from chanrong.assets.stock import Movement, StockPosition, position
 from chanrong.telemetry import service as telemetry
 
 
@@ -35,6 +38,31 @@ def _age(as_of: date, ref: date | None) -> int:
 
 def _records(session: Session, org_id: str, kind: str, needed: bool) -> Sequence[Any]:
     return telemetry.pipeline_records(session, kind=kind, org_id=org_id) if needed else ()
+
+
+_STOCK = ("inventory", "warehouse_receipt")
+
+
+def stock_positions(
+    session: Session, org_id: str, items: Sequence[str], as_of: date
+) -> dict[str, StockPosition]:
+    """Each named lot's position on ``as_of`` from the enterprise's stock movements (lots with
+    no movement are absent)."""
+    wanted = set(items)
+    if not wanted:
+        return {}
+    moves: dict[str, list[Movement]] = {}
+    for r in telemetry.pipeline_records(session, kind="stock_movements", org_id=org_id):
+        if r.item in wanted:
+            moves.setdefault(r.item, []).append(
+                Movement(r.moved_on, r.direction, Decimal(r.quantity), r.unit_value_fen)
+            )
+    out = {}
+    for item, ms in moves.items():
+        pos = position(ms, as_of)
+        if pos is not None:
+            out[item] = pos
+    return out
 
 
 def pool_items(
@@ -57,6 +85,9 @@ def pool_items(
         [p.asset_ref for p in pledges if p.asset_type in ("data", "ip")]
     )
     resources = {r.id: r for r in repo.resources(pool.org_id)} if "data" in types else {}
+    stock = stock_positions(
+        session, pool.org_id, [p.asset_ref for p in pledges if p.asset_type in _STOCK], as_of
+    )
     rights = {i.id: i for i in repo.ip_rights(pool.org_id)} if "ip" in types else {}
     items = []
     for p in pledges:
@@ -121,11 +152,12 @@ def pool_items(
                 )
             )
         else:
+            pos = stock.get(p.asset_ref)
             items.append(
                 PoolItem(
                     p.asset_key,
                     t,
-                    p.declared_value_fen or 0,
+                    pos.value_fen if pos is not None else p.declared_value_fen or 0,
                     _age(as_of, p.reference_date),
                     debtor=p.debtor,
                 )

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from chanrong.assets import ip_rights
 from chanrong.assets.borrowing import AssetType, BorrowingBase, HaircutPolicy, borrowing_base
 from chanrong.assets.credit_lines import link_line, refresh_line
-from chanrong.assets.evidence import pool_items
+from chanrong.assets.evidence import pool_items, stock_positions
 from chanrong.assets.orm import MarginAlert, Pledge, Pool, PoolRevaluation
 from chanrong.assets.repository import AssetsRepository
 from chanrong.core.clock import utcnow
@@ -164,9 +164,15 @@ def _key(
         raise ValidationFailed(
             "asset_ref: an industrial identifier such as 88.608.8889/WR-0001", field="asset_ref"
         )
-    if spec.declared_value_fen is None or spec.declared_value_fen <= 0:
+    held = stock_positions(session, pool.org_id, [ref], on).get(ref)
+    if held is not None and held.value_fen <= 0:
+        raise Conflict(
+            "asset_ref: the stock movements leave nothing of this lot to pledge", field="asset_ref"
+        )
+    if held is None and (spec.declared_value_fen is None or spec.declared_value_fen <= 0):
         raise ValidationFailed(
-            "declared_value: positive for stock and receipts", field="declared_value"
+            "declared_value: positive for stock and receipts with no stock movements yet",
+            field="declared_value",
         )
     if spec.reference_date is None or spec.reference_date > on:
         raise ValidationFailed(
