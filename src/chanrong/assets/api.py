@@ -39,6 +39,7 @@ from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import yuan_to_fen
 from chanrong.edge import Ctx, Idempotency, current, idempotency, require
 from chanrong.identity.domain import OrgKind, Role
+from chanrong.telemetry import service as telemetry
 
 router = APIRouter(prefix="/assets", tags=["assets"])
 enterprise_officer = require(OrgKind.ENTERPRISE, role=Role.OFFICER)
@@ -272,7 +273,14 @@ def pledges(pool_id: str, ctx: Ctx = Depends(current), released: bool = False) -
 @router.post("/pools/{pool_id}/pledges", response_model=PledgeOut, status_code=201)
 def pledge(pool_id: str, body: PledgeIn, ctx: Ctx = Depends(enterprise_officer)) -> PledgeOut:
     """Pledge an asset into the pool (409 if it already backs a pool)."""
-    p = service.pledge_asset(ctx.session, ctx.principal, pool_id, _spec(body), on=body.on)
+    p = service.pledge_asset(
+        ctx.session,
+        ctx.principal,
+        pool_id,
+        _spec(body),
+        on=body.on,
+        store=telemetry.open_store(ctx.settings),
+    )
     return PledgeOut.model_validate(p)
 
 
@@ -289,6 +297,8 @@ def _spec(body: PledgeIn) -> service.AssetSpec:
         body.reference_date,
         body.debtor,
         body.registration_no,
+        body.quantity,
+        body.delivery_date,
     )
 
 
@@ -318,7 +328,13 @@ def substitute(
 ) -> PledgeOut:
     """Swap a pledged asset for another in one step."""
     p = service.substitute_asset(
-        ctx.session, ctx.principal, pool_id, pledge_id, _spec(body), on=body.on
+        ctx.session,
+        ctx.principal,
+        pool_id,
+        pledge_id,
+        _spec(body),
+        on=body.on,
+        store=telemetry.open_store(ctx.settings),
     )
     return PledgeOut.model_validate(p)
 

@@ -4,8 +4,9 @@
 - IP: its latest valuation, in force on the day (a lapsed or expired right lends nothing);
 - receivable: the outstanding amount of the enterprise's receivable record (paid: nothing),
   aged from its due date, the debtor as named;
-- order: the order record's amount, aged from its date; once invoiced it has become a
-  receivable and lends nothing as an order;
+- order: the order record's amount times the share the seller's capacity covers by the
+  delivery date (``capacity``, checked at pledging), aged from its date; once invoiced it has
+  become a receivable and lends nothing as an order;
 - inventory and warehouse receipts: their position from the enterprise's stock movements
   (records through intake, ``stock.position``): balance × latest unit value, so goods going out
   lower the pool and a count restates it; a lot with no movement yet keeps the value declared
@@ -29,6 +30,7 @@ from chanrong.assets.ipr import IpKind, LegalStatus, effective_status
 from chanrong.assets.orm import Pledge, Pool
 from chanrong.assets.repository import AssetsRepository
 from chanrong.assets.stock import Movement, StockPosition, position
+from chanrong.core.money import round_fen
 from chanrong.telemetry import service as telemetry
 
 
@@ -142,6 +144,8 @@ def pool_items(
         elif t is AssetType.ORDER:
             o = orders.get(p.asset_ref)
             value = 0 if o is None or p.asset_ref in invoiced else o.amount_fen
+            if p.capacity is not None:  # only what the seller can make by delivery lends
+                value = round_fen(Decimal(value) * Decimal(p.capacity["share"]))
             items.append(
                 PoolItem(
                     p.asset_key,

@@ -175,6 +175,11 @@ class Pledge(Base):
     replaced_by: Mapped[str | None] = mapped_column(String(36))
     log_index: Mapped[int] = mapped_column(BigInteger)
     release_log_index: Mapped[int | None] = mapped_column(BigInteger)
+    # Orders: units ordered, the delivery date and the production-capacity check at pledging
+    # (``capacity.Capacity.as_json``), whose share of the order's amount is what it lends.
+    quantity: Mapped[str | None] = mapped_column(String(40))
+    delivery_date: Mapped[date | None] = mapped_column(Date)
+    capacity: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class PoolRevaluation(Base):

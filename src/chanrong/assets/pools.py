@@ -17,14 +17,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chanrong.assets import ip_rights
 from chanrong.assets.borrowing import AssetType, BorrowingBase, HaircutPolicy, borrowing_base
+from chanrong.assets.capacity import Capacity
 from chanrong.assets.credit_lines import link_line, refresh_line
 from chanrong.assets.evidence import pool_items, stock_positions
+from chanrong.assets.order_capacity import check_order
 from chanrong.assets.orm import MarginAlert, Pledge, Pool, PoolRevaluation
 from chanrong.assets.repository import AssetsRepository
 from chanrong.core.clock import utcnow
@@ -33,6 +36,7 @@ from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Principal, Role
 from chanrong.telemetry import service as telemetry
+from chanrong.telemetry.store import TelemetryStore
 
 # An industrial-internet handle: prefix (country.industry.enterprise…) / suffix.
 _HANDLE = re.compile(r"\d{2}(\.\d+)+/[^\s/][^\s]*")
@@ -104,6 +108,8 @@ class AssetSpec:
     reference_date: date | None = None
     debtor: str | None = None
     registration_no: str | None = None  # IP pledge registration number
+    quantity: Decimal | None = None  # orders: units ordered
+    delivery_date: date | None = None  # orders: when the goods are due
 
 
 def _key(
@@ -183,17 +189,52 @@ def _key(
 
 
 def pledge_asset(
-    session: Session, principal: Principal, pool_id: str, spec: AssetSpec, *, on: date
+    session: Session,
+    principal: Principal,
+    pool_id: str,
+    spec: AssetSpec,
+    *,
+    on: date,
+    store: TelemetryStore | None = None,
 ) -> Pledge:
-    """The enterprise pledges one asset into its pool (refused if it backs any pool already)."""
+    """The enterprise pledges one asset into its pool (refused if it backs any pool already).
+    An order needs ``store``: its production-capacity check reads the seller's telemetry."""
     pool = get_pool(session, principal, pool_id)
     if principal.org_id != pool.org_id or not principal.has_role(Role.OFFICER):
         raise Forbidden("only the enterprise's officers pledge its assets")
-    return _pledge(session, principal, pool, spec, on=on)
+    return _pledge(session, principal, pool, spec, on=on, store=store)
+
+
+def _order_check(
+    session: Session,
+    principal: Principal,
+    pool: Pool,
+    spec: AssetSpec,
+    on: date,
+    store: TelemetryStore | None,
+) -> Capacity:
+    if spec.quantity is None or spec.quantity <= 0:
+        raise ValidationFailed("quantity: the units ordered, positive", field="quantity")
+    if spec.delivery_date is None:
+        raise ValidationFailed("delivery_date: required for an order", field="delivery_date")
+    if store is None:
+        raise Conflict(
+            "asset_type: order financing reads the seller's telemetry, none is open here",
+            field="asset_type",
+        )
+    return check_order(
+        session, principal, store, pool, on=on, delivery=spec.delivery_date, ordered=spec.quantity
+    )
 
 
 def _pledge(
-    session: Session, principal: Principal, pool: Pool, spec: AssetSpec, *, on: date
+    session: Session,
+    principal: Principal,
+    pool: Pool,
+    spec: AssetSpec,
+    *,
+    on: date,
+    store: TelemetryStore | None = None,
 ) -> Pledge:
     if pool.status != "active":
         raise Conflict("pool: closed", field="pool_id")
@@ -201,6 +242,7 @@ def _pledge(
     repo = AssetsRepository(session)
     if repo.active_pledge_of(key) is not None:
         raise Conflict(f"asset_ref: {key} already backs a pool", field="asset_ref")
+    cap = _order_check(session, principal, pool, spec, on, store) if t is AssetType.ORDER else None
     if t is AssetType.IP:
         ip = repo.ip_right(spec.asset_ref)
         assert ip is not None
@@ -216,7 +258,11 @@ def _pledge(
         kind="assets.pledged",
         actor_org_id=principal.org_id,
         subject=f"{pool.org_id}:asset.pool:{pool.id}",
-        payload={"asset": key, "bank": pool.bank_org_id},
+        payload={
+            "asset": key,
+            "bank": pool.bank_org_id,
+            **({"capacity_share": str(cap.share)} if cap is not None else {}),
+        },
     )
     row = Pledge(
         pool_id=pool.id,
@@ -229,6 +275,9 @@ def _pledge(
         reference_date=spec.reference_date,
         status="pledged",
         log_index=ref.index,
+        quantity=str(spec.quantity) if cap is not None else None,
+        delivery_date=spec.delivery_date if cap is not None else None,
+        capacity=cap.as_json() if cap is not None else None,
     )
     try:
         with session.begin_nested():
@@ -326,13 +375,14 @@ def substitute_asset(
     spec: AssetSpec,
     *,
     on: date,
+    store: TelemetryStore | None = None,
 ) -> Pledge:
     """Swap a pledged asset for another in one step (the enterprise; logged as substitution)."""
     pool = get_pool(session, principal, pool_id)
     if principal.org_id != pool.org_id or not principal.has_role(Role.OFFICER):
         raise Forbidden("only the enterprise's officers substitute its assets")
     old = _active_pledge(session, pool, pledge_id)
-    new = _pledge(session, principal, pool, spec, on=on)
+    new = _pledge(session, principal, pool, spec, on=on, store=store)
     _release(session, principal, pool, old, on=on, why="substituted")
     old.replaced_by = new.id
     session.flush()
@@ -366,6 +416,7 @@ def revalue(
     repo = AssetsRepository(session)
     refresh_line(session, pool)  # the line's limit and drawn balance, read from lending
     pledges = repo.pledges(pool.id)
+    capacities = {p.asset_key: p.capacity for p in pledges if p.capacity}
     bb = borrowing_base(pool_items(session, pool, pledges, as_of), policy)
     available = bb.available_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen)
     shortfall = bb.shortfall_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen)
@@ -381,6 +432,11 @@ def revalue(
             "cut_fen": ln.cut_fen,
             "eligible_fen": ln.eligible_fen,
             "reasons": list(ln.reasons),
+            **(
+                {"capacity": capacities[ln.key]["explanation"]}
+                if ln.key in capacities
+                else {}
+            ),
         }
         for ln in bb.lines
     ]

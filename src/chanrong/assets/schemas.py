@@ -194,6 +194,8 @@ class PledgeIn(_In):
     reference_date: date | None = None
     debtor: str | None = None
     registration_no: str | None = None
+    quantity: Decimal | None = Field(default=None, description="orders: units ordered")
+    delivery_date: date | None = Field(default=None, description="orders: delivery due")
     on: date
 
 
@@ -213,6 +215,9 @@ class PledgeOut(BaseModel):
     replaced_by: str | None
     log_index: int
     release_log_index: int | None
+    quantity: str | None = None
+    delivery_date: date | None = None
+    capacity: dict[str, Any] | None = None
 
 
 class ReleaseIn(_In):
