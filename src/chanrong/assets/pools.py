@@ -432,11 +432,7 @@ def revalue(
             "cut_fen": ln.cut_fen,
             "eligible_fen": ln.eligible_fen,
             "reasons": list(ln.reasons),
-            **(
-                {"capacity": capacities[ln.key]["explanation"]}
-                if ln.key in capacities
-                else {}
-            ),
+            **({"capacity": capacities[ln.key]["explanation"]} if ln.key in capacities else {}),
         }
         for ln in bb.lines
     ]
