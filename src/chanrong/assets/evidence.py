@@ -19,6 +19,7 @@ enterprise itself opened, and shared only with the bank it pledged to.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -38,11 +39,36 @@ def _age(as_of: date, ref: date | None) -> int:
     return max(0, (as_of - ref).days) if ref else 0
 
 
-def _records(session: Session, org_id: str, kind: str, needed: bool) -> Sequence[Any]:
-    return telemetry.pipeline_records(session, kind=kind, org_id=org_id) if needed else ()
-
-
 _STOCK = ("inventory", "warehouse_receipt")
+
+
+def _records(session: Session, orgs: set[str], kind: str, needed: bool) -> list[Any]:
+    """One enterprise's records of a kind, or (several) the park's in one query, kept to
+    ``orgs``: revaluing many pools at once reads each kind once, not once per pool."""
+    if not needed or not orgs:
+        return []
+    if len(orgs) == 1:
+        return list(telemetry.pipeline_records(session, kind=kind, org_id=next(iter(orgs))))
+    return [
+        r for r in telemetry.pipeline_records(session, kind=kind, org_id=None) if r.org_id in orgs
+    ]
+
+
+def _positions(
+    rows: Sequence[Any], wanted: set[tuple[str, str]], as_of: date
+) -> dict[tuple[str, str], StockPosition]:
+    moves: dict[tuple[str, str], list[Movement]] = {}
+    for r in rows:
+        if (r.org_id, r.item) in wanted:
+            moves.setdefault((r.org_id, r.item), []).append(
+                Movement(r.moved_on, r.direction, Decimal(r.quantity), r.unit_value_fen)
+            )
+    out = {}
+    for key, ms in moves.items():
+        pos = position(ms, as_of)
+        if pos is not None:
+            out[key] = pos
+    return out
 
 
 def stock_positions(
@@ -50,47 +76,65 @@ def stock_positions(
 ) -> dict[str, StockPosition]:
     """Each named lot's position on ``as_of`` from the enterprise's stock movements (lots with
     no movement are absent)."""
-    wanted = set(items)
-    if not wanted:
-        return {}
-    moves: dict[str, list[Movement]] = {}
-    for r in telemetry.pipeline_records(session, kind="stock_movements", org_id=org_id):
-        if r.item in wanted:
-            moves.setdefault(r.item, []).append(
-                Movement(r.moved_on, r.direction, Decimal(r.quantity), r.unit_value_fen)
-            )
-    out = {}
-    for item, ms in moves.items():
-        pos = position(ms, as_of)
-        if pos is not None:
-            out[item] = pos
-    return out
+    wanted = {(org_id, i) for i in items}
+    rows = _records(session, {org_id}, "stock_movements", bool(wanted))
+    return {item: pos for (_org, item), pos in _positions(rows, wanted, as_of).items()}
+
+
+@dataclass(slots=True)
+class Evidence:
+    """What the pools' pledges are valued from, read once for a set of pools."""
+
+    receivables: dict[tuple[str, str], Any] = field(default_factory=dict)
+    orders: dict[tuple[str, str], Any] = field(default_factory=dict)
+    invoiced: set[tuple[str, str]] = field(default_factory=set)
+    valuations: dict[str, Any] = field(default_factory=dict)
+    resources: dict[str, Any] = field(default_factory=dict)
+    rights: dict[str, Any] = field(default_factory=dict)
+    stock: dict[tuple[str, str], StockPosition] = field(default_factory=dict)
+
+
+def load_evidence(
+    session: Session, pools: Sequence[Pool], pledges: Sequence[Pledge], as_of: date
+) -> Evidence:
+    """The evidence for ``pledges`` of ``pools`` (each kind read once)."""
+    repo = AssetsRepository(session)
+    org_of = {p.id: p.org_id for p in pools}
+    orgs = set(org_of.values())
+    types = {p.asset_type for p in pledges}
+    ev = Evidence()
+    for r in _records(session, orgs, "receivables", "receivable" in types):
+        ev.receivables[(r.org_id, r.receivable_id)] = r
+    for o in _records(session, orgs, "orders", "order" in types):
+        ev.orders[(o.org_id, o.order_id)] = o
+    ev.invoiced = {
+        (i.org_id, i.order_id)
+        for i in _records(session, orgs, "invoices", "order" in types)
+        if i.order_id
+    }
+    ev.valuations = repo.latest_valuations(
+        [p.asset_ref for p in pledges if p.asset_type in ("data", "ip")]
+    )
+    ev.resources = repo.resources_by_id([p.asset_ref for p in pledges if p.asset_type == "data"])
+    ev.rights = repo.ip_rights_by_id([p.asset_ref for p in pledges if p.asset_type == "ip"])
+    wanted = {(org_of[p.pool_id], p.asset_ref) for p in pledges if p.asset_type in _STOCK}
+    ev.stock = _positions(_records(session, orgs, "stock_movements", bool(wanted)), wanted, as_of)
+    return ev
 
 
 def pool_items(
-    session: Session, pool: Pool, pledges: Sequence[Pledge], as_of: date
+    session: Session,
+    pool: Pool,
+    pledges: Sequence[Pledge],
+    as_of: date,
+    ev: Evidence | None = None,
 ) -> list[PoolItem]:
-    """Every active pledge of the pool as a ``PoolItem`` valued from today's evidence."""
-    repo = AssetsRepository(session)
-    types = {p.asset_type for p in pledges}
-    receivables = {
-        r.receivable_id: r
-        for r in _records(session, pool.org_id, "receivables", "receivable" in types)
-    }
-    orders = {o.order_id: o for o in _records(session, pool.org_id, "orders", "order" in types)}
-    invoiced = {
-        i.order_id
-        for i in _records(session, pool.org_id, "invoices", "order" in types)
-        if i.order_id
-    }
-    valued = repo.latest_valuations(
-        [p.asset_ref for p in pledges if p.asset_type in ("data", "ip")]
-    )
-    resources = {r.id: r for r in repo.resources(pool.org_id)} if "data" in types else {}
-    stock = stock_positions(
-        session, pool.org_id, [p.asset_ref for p in pledges if p.asset_type in _STOCK], as_of
-    )
-    rights = {i.id: i for i in repo.ip_rights(pool.org_id)} if "ip" in types else {}
+    """Every active pledge of the pool as a ``PoolItem`` valued from today's evidence
+    (``ev``: read for many pools at once; otherwise read now for this one)."""
+    if ev is None:
+        ev = load_evidence(session, [pool], pledges, as_of)
+    org = pool.org_id
+    valued, resources, rights = ev.valuations, ev.resources, ev.rights
     items = []
     for p in pledges:
         t = AssetType(p.asset_type)
@@ -131,7 +175,7 @@ def pool_items(
                 )
             )
         elif t is AssetType.RECEIVABLE:
-            r = receivables.get(p.asset_ref)
+            r = ev.receivables.get((org, p.asset_ref))
             items.append(
                 PoolItem(
                     p.asset_key,
@@ -142,8 +186,8 @@ def pool_items(
                 )
             )
         elif t is AssetType.ORDER:
-            o = orders.get(p.asset_ref)
-            value = 0 if o is None or p.asset_ref in invoiced else o.amount_fen
+            o = ev.orders.get((org, p.asset_ref))
+            value = 0 if o is None or (org, p.asset_ref) in ev.invoiced else o.amount_fen
             if p.capacity is not None:  # only what the seller can make by delivery lends
                 value = round_fen(Decimal(value) * Decimal(p.capacity["share"]))
             items.append(
@@ -156,7 +200,7 @@ def pool_items(
                 )
             )
         else:
-            pos = stock.get(p.asset_ref)
+            pos = ev.stock.get((org, p.asset_ref))
             items.append(
                 PoolItem(
                     p.asset_key,

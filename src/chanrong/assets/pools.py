@@ -26,7 +26,7 @@ from chanrong.assets import ip_rights
 from chanrong.assets.borrowing import AssetType, BorrowingBase, HaircutPolicy, borrowing_base
 from chanrong.assets.capacity import Capacity
 from chanrong.assets.credit_lines import link_line, refresh_line
-from chanrong.assets.evidence import pool_items, stock_positions
+from chanrong.assets.evidence import Evidence, load_evidence, pool_items, stock_positions
 from chanrong.assets.order_capacity import check_order
 from chanrong.assets.orm import MarginAlert, Pledge, Pool, PoolRevaluation
 from chanrong.assets.repository import AssetsRepository
@@ -408,16 +408,32 @@ class Revalued:
     resolved: MarginAlert | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Prefetched:
+    """What ``revalue_many`` read once for a set of pools."""
+
+    pledges: Sequence[Pledge]
+    evidence: Evidence
+    revaluation: PoolRevaluation | None
+    open_alert: MarginAlert | None
+
+
 def revalue(
-    session: Session, pool: Pool, *, as_of: date, policy: HaircutPolicy | None = None
+    session: Session,
+    pool: Pool,
+    *,
+    as_of: date,
+    policy: HaircutPolicy | None = None,
+    _pre: _Prefetched | None = None,
 ) -> Revalued:
     """Recompute the pool from today's evidence (trusted callers: the worker, the parties'
     routes after their check); store the day's lines; raise or resolve the margin alert."""
     repo = AssetsRepository(session)
     refresh_line(session, pool)  # the line's limit and drawn balance, read from lending
-    pledges = repo.pledges(pool.id)
+    pledges = _pre.pledges if _pre else repo.pledges(pool.id)
     capacities = {p.asset_key: p.capacity for p in pledges if p.capacity}
-    bb = borrowing_base(pool_items(session, pool, pledges, as_of), policy)
+    ev = _pre.evidence if _pre else None
+    bb = borrowing_base(pool_items(session, pool, pledges, as_of, ev), policy)
     available = bb.available_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen)
     shortfall = bb.shortfall_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen)
     lines = [
@@ -436,7 +452,7 @@ def revalue(
         }
         for ln in bb.lines
     ]
-    rv = repo.revaluation(pool.id, as_of)
+    rv = _pre.revaluation if _pre else repo.revaluation(pool.id, as_of)
     if rv is None:
         rv = PoolRevaluation(pool_id=pool.id, as_of=as_of)
         session.add(rv)
@@ -444,7 +460,7 @@ def revalue(
     rv.drawn_fen, rv.available_fen, rv.lines = pool.drawn_fen, available, lines
     pool.base_fen, pool.available_fen, pool.revalued_on = bb.base_fen, available, as_of
     raised = resolved = None
-    open_alert = repo.open_alert(pool.id)
+    open_alert = _pre.open_alert if _pre else repo.open_alert(pool.id)
     if shortfall > 0 and open_alert is None:
         ref = governance.append_log(
             session,
@@ -483,6 +499,33 @@ def revalue(
         resolved = open_alert
     session.flush()
     return Revalued(pool, bb, rv, raised, resolved)
+
+
+def revalue_many(
+    session: Session,
+    pools: Sequence[Pool],
+    *,
+    as_of: date,
+    policy: HaircutPolicy | None = None,
+) -> list[Revalued]:
+    """Revalue many pools as ``revalue`` does one, reading each kind of evidence, the pledges,
+    the day's revaluations and the open alerts once for all of them (the nightly batch)."""
+    repo = AssetsRepository(session)
+    ids = [p.id for p in pools]
+    pledges = repo.pledges_of_pools(ids)
+    ev = load_evidence(session, pools, [x for ps in pledges.values() for x in ps], as_of)
+    prior = repo.revaluations_on(ids, as_of)
+    alerts = repo.open_alerts(ids)
+    return [
+        revalue(
+            session,
+            p,
+            as_of=as_of,
+            policy=policy,
+            _pre=_Prefetched(pledges[p.id], ev, prior.get(p.id), alerts.get(p.id)),
+        )
+        for p in pools
+    ]
 
 
 def revalue_pool(session: Session, principal: Principal, pool_id: str, *, as_of: date) -> Revalued:

@@ -60,6 +60,7 @@ from chanrong.assets.pools import (
     pool_pledges,
     release_asset,
     revalue,
+    revalue_many,
     revalue_pool,
     substitute_asset,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "render_pdf",
     "render_report",
     "revalue",
+    "revalue_many",
     "revalue_pool",
     "set_treatment",
     "status_on",
