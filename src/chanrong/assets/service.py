@@ -44,28 +44,30 @@ from chanrong.assets.lines import LineBook, LineFacts
 from chanrong.assets.lines import connect as connect_line_book
 from chanrong.assets.pools import (
     AssetSpec,
-    Revalued,
-    acknowledge_alert,
     active_pool_ids,
     enforce_pledge,
-    get_alert,
     get_pool,
-    link_pool_line,
-    list_alerts,
     list_pools,
     open_pool,
     pledge_asset,
     pool_by_id,
-    pool_history,
     pool_pledges,
     release_asset,
-    revalue,
-    revalue_many,
-    revalue_pool,
     substitute_asset,
 )
 from chanrong.assets.report import render_report
 from chanrong.assets.report_pdf import render_pdf
+from chanrong.assets.revaluation import (
+    Revalued,
+    acknowledge_alert,
+    get_alert,
+    link_pool_line,
+    list_alerts,
+    pool_history,
+    revalue,
+    revalue_many,
+    revalue_pool,
+)
 from chanrong.assets.valuation import Approach, Comparable
 
 __all__ = [
