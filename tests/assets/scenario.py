@@ -1,5 +1,6 @@
 """One enterprise's story through the API, for the console and browser tests: a valued data
-resource pledged with two receivables into the bank's pool, drawn, then the receivables paid
+resource pledged with two receivables into the bank's pool, its credit line drawn on lending,
+then the receivables paid
 so the nightly revaluation raises a margin alert."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from chanrong.core.settings import Settings
 from chanrong.jobs import catalog
 from chanrong.jobs.runner import run_manually
 from chanrong.storage.database import Database
-from tests.assets.builders import DATASET, catalog_with_reads, land
+from tests.assets.builders import DATASET, catalog_with_reads, credit_line, draw, land
 from tests.builders import Park
 
 
@@ -80,10 +81,14 @@ def margin_story(client: TestClient, db: Database, park: Park, settings: Setting
     client.post(
         f"/assets/pools/{pool['id']}/revalue", json={"as_of": "2026-06-30"}, headers=bank.headers
     )
+    line_id = credit_line(client, bank.headers, ent.org_id, limit="500000")
     r = client.put(
-        f"/assets/pools/{pool['id']}/drawn", json={"drawn": "90000"}, headers=bank.headers
+        f"/assets/pools/{pool['id']}/line",
+        json={"line_id": line_id, "as_of": "2026-06-30"},
+        headers=bank.headers,
     )
     assert r.status_code == 200, r.text
+    draw(client, ent.headers, line_id, amount="90000", on="2026-06-30")
     land(db, ent.org_id, "receivables", [{**row, "outstanding": "0"} for row in rows])
     out = run_manually(
         db,

@@ -9,7 +9,7 @@ from chanrong.core.settings import Settings
 from chanrong.jobs import catalog
 from chanrong.jobs.runner import run_manually
 from chanrong.storage.database import Database
-from tests.assets.builders import DATASET, catalog_with_reads, land
+from tests.assets.builders import DATASET, catalog_with_reads, credit_line, draw, land
 from tests.builders import Park
 
 AS_OF = "2026-06-30"
@@ -307,16 +307,33 @@ def test_pool_margin_alert_and_no_double_pledge(
     assert rv["gross_fen"] == 30_000_000 + v["value_fen"] + 5_000_000
     base = rv["base_fen"]
     assert base > 0 and rv["available_fen"] == base
-    r = app_client.put(
-        f"/assets/pools/{pool['id']}/drawn", json={"drawn": "200000"}, headers=bank.headers
-    )
-    assert r.status_code == 200, r.text
+    # The pool secures a lending credit line; its drawn balance is what lending has lent on it.
+    line_id = credit_line(app_client, bank.headers, ent.org_id, limit="800000")
+    link = {"line_id": line_id, "as_of": AS_OF}
     assert (
-        app_client.put(
-            f"/assets/pools/{pool['id']}/drawn", json={"drawn": "1"}, headers=ent.headers
-        ).status_code
-        == 403
+        app_client.put(f"/assets/pools/{pool['id']}/line", json=link, headers=ent.headers)
+    ).status_code == 403
+    other_line = credit_line(app_client, other_bank.headers, ent.org_id, limit="100000")
+    r = app_client.put(
+        f"/assets/pools/{pool['id']}/line",
+        json={**link, "line_id": other_line},
+        headers=bank.headers,
     )
+    assert r.status_code == 404 and r.json()["field"] == "line_id"  # another bank's line
+    r = app_client.put(f"/assets/pools/{pool['id']}/line", json=link, headers=bank.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["limit_fen"] == 80_000_000 and r.json()["drawn_fen"] == 0
+    r = app_client.put(f"/assets/pools/{pool['id']}/line", json=link, headers=bank.headers)
+    assert r.status_code == 409 and r.json()["field"] == "line_id"
+    r = app_client.put(f"/assets/pools/{pool2['id']}/line", json=link, headers=bank.headers)
+    assert r.status_code in (404, 409)  # pool2 is another bank's pool: not this bank's to link
+    draw(app_client, ent.headers, line_id, amount="120000", on="2026-06-30")
+    draw(app_client, ent.headers, line_id, amount="80000", on="2026-06-30")
+    rv = app_client.post(
+        f"/assets/pools/{pool['id']}/revalue", json={"as_of": AS_OF}, headers=bank.headers
+    ).json()
+    assert rv["drawn_fen"] == 20_000_000 and rv["available_fen"] == max(0, base - 20_000_000)
+    assert app_client.get("/assets/alerts", headers=bank.headers).json() == []
 
     # Two receivables are paid: the evidence changes and the worker's revaluation alerts.
     land(
@@ -343,6 +360,14 @@ def test_pool_margin_alert_and_no_double_pledge(
     assert len(alerts) == 1 and alerts[0]["status"] == "open"
     assert alerts[0]["shortfall_fen"] == 20_000_000 - alerts[0]["base_fen"]
     assert app_client.get("/assets/alerts", headers=ent.headers).json()[0]["id"] == alerts[0]["id"]
+    assert alerts[0]["drawn_fen"] == 20_000_000 and alerts[0]["line_id"] == line_id
+    # The bank acknowledges it (logged, once); the enterprise cannot.
+    ack = f"/assets/alerts/{alerts[0]['id']}/acknowledge"
+    assert app_client.post(ack, headers=ent.headers).status_code == 403
+    r = app_client.post(ack, headers=bank.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["acknowledged_at"] and r.json()["ack_log_index"] > alerts[0]["log_index"]
+    assert app_client.post(ack, headers=bank.headers).status_code == 409
     assert app_client.get("/assets/alerts", headers=other_bank.headers).json() == []
     assert (
         app_client.get(f"/assets/pools/{pool['id']}", headers=other_bank.headers).status_code == 404

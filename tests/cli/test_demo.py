@@ -59,6 +59,7 @@ def test_demo_builds_the_park_and_tells_every_story(
     assets = re.search(r"(\d+) data resources registered, (\d+) valued .* (\d+) asset pools", out)
     assert assets, out
     assert int(assets[1]) > 0 and int(assets[2]) > 0 and int(assets[3]) > 0
+    assert "one pool secures a lending credit line: drawn ¥" in out
     for role in (
         "operator",
         "bank",

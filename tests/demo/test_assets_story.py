@@ -8,6 +8,7 @@ from chanrong.assets import service as assets
 from chanrong.demo.assets_story import tell
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
+from chanrong.lending import service as lending
 from chanrong.storage.database import Database
 from tests.assets.builders import land
 from tests.builders import Park
@@ -46,3 +47,10 @@ def test_every_enterprise_registered_valued_and_some_pooled(db: Database, park: 
         bank = identity.system_principal(s, park["bank"]["officer"].org_id)
         pools = {p.org_id: p for p in assets.list_pools(s, bank)}
         assert pools[ents[0]].base_fen > pools[ents[1]].base_fen > 0  # the receivable lends too
+        # One pool secures a lending line drawn at 80 % of its base, read back from lending.
+        lined = assets.get_pool(s, bank, story.line_pool or "")
+        assert lined.line_id is not None
+        assert story.drawn_fen == lined.drawn_fen == lined.limit_fen * 8 // 10 > 0
+        assert lending.line_available_fen(s, lending.get_line(s, bank, lined.line_id)) == (
+            lined.limit_fen - lined.drawn_fen
+        )

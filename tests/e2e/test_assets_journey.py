@@ -53,7 +53,37 @@ def test_valuation_report_and_margin_alert(desktop: Console, live_server: LiveSe
     desktop.assert_labelled()
     desktop.assert_fits_width()
     desktop.shot("pool")
-    page.get_by_role("alert").get_by_role("link").click()
+    expect(page.locator("#pool-line .mono")).to_be_visible()  # the lending line it secures
+    # The bank's officer acknowledges the alert from the pool page: logged, shown on its pools.
+    page.locator(f"#ack-{story.alert_id}").click()
+    expect(page).to_have_url(re.compile(f"/console/alerts/{story.alert_id}/acknowledge$"))
+    expect(page.get_by_role("status")).to_contain_text("已确认预警")
+    row = page.locator(f'#margin-alerts [data-alert="{story.alert_id}"]')
+    expect(row).to_contain_text("已确认")
+    expect(page.locator(f"#ack-{story.alert_id}")).to_have_count(0)
+    page = bank.go(f"/console/pools/{story.pool_id}")
+    page.get_by_role("alert").get_by_role("link").first.click()
     expect(page).to_have_url(re.compile(f"/console/log/{story.log_index}$"))
     expect(page.get_by_text("已验证", exact=False)).to_be_visible()
     desktop.assert_clean()
+
+
+def test_enterprise_pledges_in_english(desktop: Console, live_server: LiveServer) -> None:
+    """The enterprise's officer pledges a warehouse receipt from the pool page, in English."""
+    with live_server.db.unit_of_work() as s:
+        park = build_park(s)
+    with httpx.Client(base_url=live_server.url, timeout=30) as api:
+        story = margin_story(api, live_server.db, park, live_server.settings)  # type: ignore[arg-type]
+    desktop.sign_in(park["enterprise"]["officer"].key)
+    page = desktop.go(f"/console/lang?to=en&next=/console/pools/{story.pool_id}")
+    expect(page.locator("#pledge-h")).to_have_text("Pledge an asset")
+    page.locator("#asset_type").select_option("warehouse_receipt")
+    page.locator("#asset_ref").fill("88.608.8889/WR-E2E")
+    page.locator("#declared_value").fill("30000")
+    page.get_by_role("button", name="Pledge", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Pledged: warehouse_receipt:88.608.8889/WR-E2E"
+    )
+    expect(page.locator("#pledges")).to_contain_text("88.608.8889/WR-E2E")
+    desktop.assert_labelled()
+    desktop.shot("pool-pledge-en")

@@ -295,7 +295,7 @@ def test_standard_datasets_are_registered_once_with_their_schemas(
     url = "/catalog/defaults"
     params = {"owner_org_id": ent.org_id}
     r = app_client.post(url, params=params, headers=ent.headers)
-    assert r.status_code == 200 and len(r.json()) == 18
+    assert r.status_code == 200 and len(r.json()) == 19
     orders = next(e for e in r.json() if e["name"] == "business.orders")
     assert orders["schema"]["amount_fen"] == "int" and orders["grade"] == 2
     again = app_client.post(url, params=params, headers=park["operator"]["officer"].headers)

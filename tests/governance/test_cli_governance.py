@@ -98,7 +98,7 @@ def test_consent_catalog_and_log_from_the_command_line(
     assert "purpose" in bad and "Traceback" not in bad
     assert "live" in _run(["consent", "list", "--as-org", ent.org_id, "--as-user", ent_user])
 
-    assert "18 standard datasets" in _run(
+    assert "19 standard datasets" in _run(
         ["catalog", "register", "--org", ent.org_id, "--defaults"]
     )
     listing = _run(["catalog", "list", "--org", ent.org_id])
@@ -119,27 +119,27 @@ def test_consent_catalog_and_log_from_the_command_line(
                               "--as-user", ent_user, "--reason", "done"])  # fmt: skip
 
     head = _json(_run(["log", "head"]))
-    assert head["size"] == 22  # grant, 18 defaults, 1 dataset, 1 override, 1 revoke
+    assert head["size"] == 23  # grant, 19 defaults, 1 dataset, 1 override, 1 revoke
     (tmp_path / "head.json").write_text(json.dumps(head))
     (tmp_path / "proof.json").write_text(json.dumps(_json(_run(["log", "proof", "0"]))))
     pem = _run(["log", "public-key"])
     (tmp_path / "key.pem").write_text(pem[pem.index("-----BEGIN") :])
     ok = _run(["log", "check-proof", str(tmp_path / "proof.json"), "--head",
                str(tmp_path / "head.json"), "--public-key", str(tmp_path / "key.pem")])  # fmt: skip
-    assert "entry 0 is in the signed tree of size 22" in ok
+    assert "entry 0 is in the signed tree of size 23" in ok
     consistency = _json(_run(["log", "consistency", "5"]))
-    assert consistency["old_size"] == 5 and consistency["new_size"] == 22
-    # A bank that kept the head of size 22 checks a later head extends it.
+    assert consistency["old_size"] == 5 and consistency["new_size"] == 23
+    # A bank that kept the head of size 23 checks a later head extends it.
     _run(["consent", "grant", "--as-org", "甲工厂", "--as-user", ent_user, "--grantee",
           bank.org_id, "--categories", "production", "--max-grade", "1",
           "--purpose", "leasing_billing"])  # fmt: skip
     newer = _json(_run(["log", "head"]))
     (tmp_path / "newer.json").write_text(json.dumps(newer))
-    (tmp_path / "cons.json").write_text(json.dumps(_json(_run(["log", "consistency", "22"]))))
+    (tmp_path / "cons.json").write_text(json.dumps(_json(_run(["log", "consistency", "23"]))))
     extends = _run(["log", "check-consistency", str(tmp_path / "cons.json"), "--old",
                     str(tmp_path / "head.json"), "--new", str(tmp_path / "newer.json"),
                     "--public-key", str(tmp_path / "key.pem")])  # fmt: skip
-    assert f"the tree of size {newer['size']} extends the one of size 22" in extends
+    assert f"the tree of size {newer['size']} extends the one of size 23" in extends
     forged = {**head, "root_hash": "00" * 32}
     (tmp_path / "forged.json").write_text(json.dumps(forged))
     refused = _run(["log", "check-consistency", str(tmp_path / "cons.json"), "--old",

@@ -95,7 +95,7 @@ def test_default_catalog_holds_every_shared_dataset_name() -> None:
         "business.energy_bills",
         "business.cloud_usage", "derived.quality", "derived.profile", "derived.score",
         "derived.alerts", "derived.carbon", "derived.equipment_quality", "derived.certificates",
-        "business.claims", "derived.safety_risk",
+        "business.claims", "derived.safety_risk", "business.stock_movements",
     }  # fmt: skip
     assert set(DEFAULT_CATALOG) == names
     assert DEFAULT_CATALOG["telemetry.equipment"].category is Category.PRODUCTION

@@ -3,13 +3,15 @@ pools with the margin alert, and who may not see them."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from chanrong.core.settings import Settings
 from chanrong.storage.database import Database
 from tests.assets.scenario import margin_story
 from tests.builders import Park
-from tests.web.console import HTML, sign_in
+from tests.web.console import HTML, csrf_of, sign_in
 
 
 def test_enterprise_and_bank_pages(
@@ -56,3 +58,85 @@ def test_bank_sees_alert_other_bank_does_not(
     assert (
         other.get(f"/console/valuations/{story.valuation_id}/pdf", headers=HTML).status_code == 404
     )
+
+
+def test_console_actions_pledge_substitute_release_and_acknowledge(
+    app_client: TestClient, db: Database, park: Park, settings: Settings
+) -> None:
+    """The enterprise's officer pledges, substitutes and is refused a release that would
+    uncover the line; the bank's officer acknowledges the margin alert; viewers only look."""
+    story = margin_story(app_client, db, park, settings)
+    pool_url = f"/console/pools/{story.pool_id}"
+    sign_in(app_client, park["enterprise"]["officer"].key)
+    page = app_client.get(pool_url, headers=HTML)
+    assert page.status_code == 200 and 'id="pledge-form"' in page.text
+    csrf = csrf_of(page.text)
+    receipt = {
+        "csrf_token": csrf,
+        "asset_type": "warehouse_receipt",
+        "asset_ref": "88.608.8889/WR-C1",
+        "declared_value": "40000",
+        "reference_date": "2026-06-01",
+    }
+    r = app_client.post(f"{pool_url}/pledges", data=receipt, headers=HTML)
+    assert r.status_code == 201, r.text
+    assert "88.608.8889/WR-C1" in r.text and 'role="status"' in r.text
+    # The same receipt again: refused, the page says why, nothing added.
+    r = app_client.post(f"{pool_url}/pledges", data=receipt, headers=HTML)
+    assert r.status_code == 409 and "already backs a pool" in r.text
+    # A bad identifier names the field.
+    r = app_client.post(f"{pool_url}/pledges", data={**receipt, "asset_ref": "WR-9"}, headers=HTML)
+    assert r.status_code == 422
+    pledge_id = re.search(
+        r'data-pledge="([^"]+)"><td class="mono">warehouse_receipt:88\.608\.8889/WR-C1', r.text
+    )
+    assert pledge_id is not None
+    r = app_client.post(
+        f"{pool_url}/pledges/{pledge_id.group(1)}/substitute",
+        data={**receipt, "asset_ref": "88.608.8889/WR-C2"},
+        headers=HTML,
+    )
+    assert r.status_code == 201, r.text
+    assert "warehouse_receipt:88.608.8889/WR-C2" in r.text
+    assert "warehouse_receipt:88.608.8889/WR-C1" not in r.text.split('id="pledges"')[1]
+    # The line is in shortfall: the enterprise may not release what remains.
+    new_id = re.search(
+        r'data-pledge="([^"]+)"><td class="mono">warehouse_receipt:88\.608\.8889/WR-C2', r.text
+    )
+    assert new_id is not None
+    r = app_client.post(
+        f"{pool_url}/pledges/{new_id.group(1)}/release", data={"csrf_token": csrf}, headers=HTML
+    )
+    assert r.status_code == 409 and 'role="alert"' in r.text
+    assert "warehouse_receipt:88.608.8889/WR-C2" in r.text.split('id="pledges"')[1]
+    # The bank's pages are not the enterprise's to act on.
+    assert (
+        app_client.post(
+            f"/console/alerts/{story.alert_id}/acknowledge", data={"csrf_token": csrf}, headers=HTML
+        ).status_code
+        == 403
+    )
+
+    bank = TestClient(app_client.app)
+    sign_in(bank, park["bank"]["viewer"].key)
+    page = bank.get("/console/bank/pools", headers=HTML)
+    assert f'id="ack-{story.alert_id}"' not in page.text  # a viewer sees, does not act
+    sign_in(bank, park["bank"]["officer"].key)
+    page = bank.get("/console/bank/pools", headers=HTML)
+    assert f'id="ack-{story.alert_id}"' in page.text
+    r = bank.post(
+        f"/console/alerts/{story.alert_id}/acknowledge",
+        data={"csrf_token": csrf_of(page.text)},
+        headers=HTML,
+    )
+    assert r.status_code == 200, r.text
+    assert f'id="ack-{story.alert_id}"' not in r.text and "已确认" in r.text
+    r = bank.post(
+        f"/console/alerts/{story.alert_id}/acknowledge",
+        data={"csrf_token": csrf_of(page.text)},
+        headers=HTML,
+    )
+    assert r.status_code == 409
+    # The pool page shows the line the pool secures.
+    page = bank.get(pool_url, headers=HTML)
+    assert 'id="pool-line"' in page.text and 'class="mono"' in page.text

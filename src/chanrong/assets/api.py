@@ -18,12 +18,12 @@ from chanrong.assets.schemas import (
     CostCreate,
     CostOut,
     DataValuationIn,
-    DrawnIn,
     IpCreate,
     IpOut,
     IpPledgeOut,
     IpUpdate,
     IpValuationIn,
+    LineIn,
     PledgeIn,
     PledgeOut,
     PoolCreate,
@@ -39,6 +39,7 @@ from chanrong.core.errors import ValidationFailed
 from chanrong.core.money import yuan_to_fen
 from chanrong.edge import Ctx, Idempotency, current, idempotency, require
 from chanrong.identity.domain import OrgKind, Role
+from chanrong.telemetry import service as telemetry
 
 router = APIRouter(prefix="/assets", tags=["assets"])
 enterprise_officer = require(OrgKind.ENTERPRISE, role=Role.OFFICER)
@@ -272,7 +273,14 @@ def pledges(pool_id: str, ctx: Ctx = Depends(current), released: bool = False) -
 @router.post("/pools/{pool_id}/pledges", response_model=PledgeOut, status_code=201)
 def pledge(pool_id: str, body: PledgeIn, ctx: Ctx = Depends(enterprise_officer)) -> PledgeOut:
     """Pledge an asset into the pool (409 if it already backs a pool)."""
-    p = service.pledge_asset(ctx.session, ctx.principal, pool_id, _spec(body), on=body.on)
+    p = service.pledge_asset(
+        ctx.session,
+        ctx.principal,
+        pool_id,
+        _spec(body),
+        on=body.on,
+        store=telemetry.open_store(ctx.settings),
+    )
     return PledgeOut.model_validate(p)
 
 
@@ -289,6 +297,8 @@ def _spec(body: PledgeIn) -> service.AssetSpec:
         body.reference_date,
         body.debtor,
         body.registration_no,
+        body.quantity,
+        body.delivery_date,
     )
 
 
@@ -318,18 +328,25 @@ def substitute(
 ) -> PledgeOut:
     """Swap a pledged asset for another in one step."""
     p = service.substitute_asset(
-        ctx.session, ctx.principal, pool_id, pledge_id, _spec(body), on=body.on
+        ctx.session,
+        ctx.principal,
+        pool_id,
+        pledge_id,
+        _spec(body),
+        on=body.on,
+        store=telemetry.open_store(ctx.settings),
     )
     return PledgeOut.model_validate(p)
 
 
-@router.put("/pools/{pool_id}/drawn", response_model=PoolOut)
-def drawn(pool_id: str, body: DrawnIn, ctx: Ctx = Depends(bank_officer)) -> PoolOut:
-    """The bank records the line's drawn balance."""
-    p = service.set_drawn(
-        ctx.session, ctx.principal, pool_id, drawn_fen=yuan_to_fen(str(body.drawn), field="drawn")
+@router.put("/pools/{pool_id}/line", response_model=PoolOut)
+def line(pool_id: str, body: LineIn, ctx: Ctx = Depends(bank_officer)) -> PoolOut:
+    """The bank links the pool to the lending credit line it secures; from then on the drawn
+    balance is read from lending at every revaluation."""
+    r = service.link_pool_line(
+        ctx.session, ctx.principal, pool_id, line_id=body.line_id, as_of=body.as_of
     )
-    return PoolOut.model_validate(p)
+    return PoolOut.model_validate(r.pool)
 
 
 @router.post("/pools/{pool_id}/revalue", response_model=RevaluationOut)
@@ -352,3 +369,9 @@ def revaluations(pool_id: str, ctx: Ctx = Depends(current)) -> list[RevaluationO
 def alerts(ctx: Ctx = Depends(current)) -> list[AlertOut]:
     """Margin alerts the caller is party to."""
     return [AlertOut.model_validate(a) for a in service.list_alerts(ctx.session, ctx.principal)]
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response_model=AlertOut)
+def acknowledge(alert_id: str, ctx: Ctx = Depends(bank_officer)) -> AlertOut:
+    """The bank acknowledges a margin alert (logged)."""
+    return AlertOut.model_validate(service.acknowledge_alert(ctx.session, ctx.principal, alert_id))

@@ -55,19 +55,23 @@ def revalue(
     with unit_of_work() as session:
         ids = [pool] if pool else list(service.active_pool_ids(session))
         table = Table("pool", "base", "drawn", "available", "alert")
-        for pid in ids:
-            p = service.pool_by_id(session, pid)
-            if p is None:
-                raise typer.BadParameter(f"pool {pid} not found", param_hint="--pool")
-            r = service.revalue(session, p, as_of=day)
-            alert = "raised" if r.alert else ("resolved" if r.resolved else "")
-            table.add_row(
-                pid,
-                format_yuan(r.base.base_fen),
-                format_yuan(p.drawn_fen),
-                format_yuan(r.revaluation.available_fen),
-                alert,
-            )
+        # Every pool: in batches, each batch's evidence read once (service.revalue_many).
+        for i in range(0, len(ids), 500):
+            pools = []
+            for pid in ids[i : i + 500]:
+                p = service.pool_by_id(session, pid)
+                if p is None:
+                    raise typer.BadParameter(f"pool {pid} not found", param_hint="--pool")
+                pools.append(p)
+            for r in service.revalue_many(session, pools, as_of=day):
+                alert = "raised" if r.alert else ("resolved" if r.resolved else "")
+                table.add_row(
+                    r.pool.id,
+                    format_yuan(r.base.base_fen),
+                    format_yuan(r.pool.drawn_fen),
+                    format_yuan(r.revaluation.available_fen),
+                    alert,
+                )
     console.print(table)
 
 

@@ -141,6 +141,9 @@ class Pool(Base):
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     bank_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     limit_fen: Mapped[int] = mapped_column(BigInteger)
+    # The lending credit line this pool secures (lending's id; no cross-domain key): its
+    # drawn balance is read from lending at each revaluation, never typed in.
+    line_id: Mapped[str | None] = mapped_column(String(36), unique=True)
     drawn_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     base_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     available_fen: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -172,6 +175,11 @@ class Pledge(Base):
     replaced_by: Mapped[str | None] = mapped_column(String(36))
     log_index: Mapped[int] = mapped_column(BigInteger)
     release_log_index: Mapped[int | None] = mapped_column(BigInteger)
+    # Orders: units ordered, the delivery date and the production-capacity check at pledging
+    # (``capacity.Capacity.as_json``), whose share of the order's amount is what it lends.
+    quantity: Mapped[str | None] = mapped_column(String(40))
+    delivery_date: Mapped[date | None] = mapped_column(Date)
+    capacity: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class PoolRevaluation(Base):
@@ -208,3 +216,7 @@ class MarginAlert(Base):
     status: Mapped[str] = mapped_column(String(12), default="open")
     resolved_on: Mapped[date | None] = mapped_column(Date)
     log_index: Mapped[int] = mapped_column(BigInteger)
+    line_id: Mapped[str | None] = mapped_column(String(36))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(36))
+    ack_log_index: Mapped[int | None] = mapped_column(BigInteger)

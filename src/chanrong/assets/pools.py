@@ -1,13 +1,13 @@
 """Asset pools (资产池): an enterprise pledges assets into its pool with one bank; the pool's
 borrowing base moves with the evidence; a drawn balance above it raises a margin alert.
 
-- The bank (officer) opens the pool with a line limit and records the drawn balance.
+- The bank (officer) opens the pool with a line limit and links it to the lending credit line it
+  secures; the drawn balance is read from lending at every valuation (``credit_lines``).
 - The enterprise (officer) pledges assets; an asset already backing any pool is refused (the
   unique ``active_key`` makes this hold between concurrent transactions too).
 - Release: the bank any time; the enterprise only while the pool stays covered. Substitution
   swaps one asset for another in one step. Every pledge, release and substitution is logged.
-- Revaluation (by either party, and nightly by the worker) stores the day's lines and raises,
-  or resolves, the margin alert seen by both.
+- Revaluation and margin alerts live in ``revaluation``.
 """
 
 from __future__ import annotations
@@ -16,14 +16,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chanrong.assets import ip_rights
 from chanrong.assets.borrowing import AssetType, BorrowingBase, HaircutPolicy, borrowing_base
-from chanrong.assets.evidence import pool_items
-from chanrong.assets.orm import MarginAlert, Pledge, Pool, PoolRevaluation
+from chanrong.assets.capacity import Capacity
+from chanrong.assets.credit_lines import refresh_line
+from chanrong.assets.evidence import pool_items, stock_positions
+from chanrong.assets.order_capacity import check_order
+from chanrong.assets.orm import Pledge, Pool
 from chanrong.assets.repository import AssetsRepository
 from chanrong.core.clock import utcnow
 from chanrong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -31,12 +35,14 @@ from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Principal, Role
 from chanrong.telemetry import service as telemetry
+from chanrong.telemetry.store import TelemetryStore
 
 # An industrial-internet handle: prefix (country.industry.enterprise…) / suffix.
 _HANDLE = re.compile(r"\d{2}(\.\d+)+/[^\s/][^\s]*")
 
 
-def _bank_officer(principal: Principal) -> None:
+def bank_officer_only(principal: Principal) -> None:
+    """The caller must be a bank's officer."""
     if principal.org_kind is not OrgKind.FINANCIAL_INSTITUTION:
         raise Forbidden("this action is for the bank")
     if not principal.has_role(Role.OFFICER):
@@ -62,7 +68,7 @@ def open_pool(
     session: Session, principal: Principal, *, enterprise_org_id: str, limit_fen: int
 ) -> Pool:
     """The bank opens an enterprise's pool with a line limit (one pool per enterprise and bank)."""
-    _bank_officer(principal)
+    bank_officer_only(principal)
     if limit_fen <= 0:
         raise ValidationFailed("limit: positive", field="limit")
     if identity.organisation_kind(session, enterprise_org_id) is not OrgKind.ENTERPRISE:
@@ -102,6 +108,8 @@ class AssetSpec:
     reference_date: date | None = None
     debtor: str | None = None
     registration_no: str | None = None  # IP pledge registration number
+    quantity: Decimal | None = None  # orders: units ordered
+    delivery_date: date | None = None  # orders: when the goods are due
 
 
 def _key(
@@ -162,9 +170,15 @@ def _key(
         raise ValidationFailed(
             "asset_ref: an industrial identifier such as 88.608.8889/WR-0001", field="asset_ref"
         )
-    if spec.declared_value_fen is None or spec.declared_value_fen <= 0:
+    held = stock_positions(session, pool.org_id, [ref], on).get(ref)
+    if held is not None and held.value_fen <= 0:
+        raise Conflict(
+            "asset_ref: the stock movements leave nothing of this lot to pledge", field="asset_ref"
+        )
+    if held is None and (spec.declared_value_fen is None or spec.declared_value_fen <= 0):
         raise ValidationFailed(
-            "declared_value: positive for stock and receipts", field="declared_value"
+            "declared_value: positive for stock and receipts with no stock movements yet",
+            field="declared_value",
         )
     if spec.reference_date is None or spec.reference_date > on:
         raise ValidationFailed(
@@ -175,17 +189,52 @@ def _key(
 
 
 def pledge_asset(
-    session: Session, principal: Principal, pool_id: str, spec: AssetSpec, *, on: date
+    session: Session,
+    principal: Principal,
+    pool_id: str,
+    spec: AssetSpec,
+    *,
+    on: date,
+    store: TelemetryStore | None = None,
 ) -> Pledge:
-    """The enterprise pledges one asset into its pool (refused if it backs any pool already)."""
+    """The enterprise pledges one asset into its pool (refused if it backs any pool already).
+    An order needs ``store``: its production-capacity check reads the seller's telemetry."""
     pool = get_pool(session, principal, pool_id)
     if principal.org_id != pool.org_id or not principal.has_role(Role.OFFICER):
         raise Forbidden("only the enterprise's officers pledge its assets")
-    return _pledge(session, principal, pool, spec, on=on)
+    return _pledge(session, principal, pool, spec, on=on, store=store)
+
+
+def _order_check(
+    session: Session,
+    principal: Principal,
+    pool: Pool,
+    spec: AssetSpec,
+    on: date,
+    store: TelemetryStore | None,
+) -> Capacity:
+    if spec.quantity is None or spec.quantity <= 0:
+        raise ValidationFailed("quantity: the units ordered, positive", field="quantity")
+    if spec.delivery_date is None:
+        raise ValidationFailed("delivery_date: required for an order", field="delivery_date")
+    if store is None:
+        raise Conflict(
+            "asset_type: order financing reads the seller's telemetry, none is open here",
+            field="asset_type",
+        )
+    return check_order(
+        session, principal, store, pool, on=on, delivery=spec.delivery_date, ordered=spec.quantity
+    )
 
 
 def _pledge(
-    session: Session, principal: Principal, pool: Pool, spec: AssetSpec, *, on: date
+    session: Session,
+    principal: Principal,
+    pool: Pool,
+    spec: AssetSpec,
+    *,
+    on: date,
+    store: TelemetryStore | None = None,
 ) -> Pledge:
     if pool.status != "active":
         raise Conflict("pool: closed", field="pool_id")
@@ -193,6 +242,7 @@ def _pledge(
     repo = AssetsRepository(session)
     if repo.active_pledge_of(key) is not None:
         raise Conflict(f"asset_ref: {key} already backs a pool", field="asset_ref")
+    cap = _order_check(session, principal, pool, spec, on, store) if t is AssetType.ORDER else None
     if t is AssetType.IP:
         ip = repo.ip_right(spec.asset_ref)
         assert ip is not None
@@ -208,7 +258,11 @@ def _pledge(
         kind="assets.pledged",
         actor_org_id=principal.org_id,
         subject=f"{pool.org_id}:asset.pool:{pool.id}",
-        payload={"asset": key, "bank": pool.bank_org_id},
+        payload={
+            "asset": key,
+            "bank": pool.bank_org_id,
+            **({"capacity_share": str(cap.share)} if cap is not None else {}),
+        },
     )
     row = Pledge(
         pool_id=pool.id,
@@ -221,6 +275,9 @@ def _pledge(
         reference_date=spec.reference_date,
         status="pledged",
         log_index=ref.index,
+        quantity=str(spec.quantity) if cap is not None else None,
+        delivery_date=spec.delivery_date if cap is not None else None,
+        capacity=cap.as_json() if cap is not None else None,
     )
     try:
         with session.begin_nested():
@@ -282,8 +339,9 @@ def release_asset(
     pool = get_pool(session, principal, pool_id)
     p = _active_pledge(session, pool, pledge_id)
     if principal.org_id == pool.bank_org_id:
-        _bank_officer(principal)
+        bank_officer_only(principal)
     elif principal.org_id == pool.org_id and principal.has_role(Role.OFFICER):
+        refresh_line(session, pool)  # what is drawn on the line now, not at the last revaluation
         after = _base_without(session, pool, p.id, on, policy)
         if after.shortfall_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen) > 0:
             raise Conflict(
@@ -303,7 +361,7 @@ def enforce_pledge(
     pool = get_pool(session, principal, pool_id)
     if principal.org_id != pool.bank_org_id:
         raise Forbidden("only the pool's bank enforces its pledges")
-    _bank_officer(principal)
+    bank_officer_only(principal)
     p = _active_pledge(session, pool, pledge_id)
     _release(session, principal, pool, p, on=on, why="enforced")
     return p
@@ -317,128 +375,18 @@ def substitute_asset(
     spec: AssetSpec,
     *,
     on: date,
+    store: TelemetryStore | None = None,
 ) -> Pledge:
     """Swap a pledged asset for another in one step (the enterprise; logged as substitution)."""
     pool = get_pool(session, principal, pool_id)
     if principal.org_id != pool.org_id or not principal.has_role(Role.OFFICER):
         raise Forbidden("only the enterprise's officers substitute its assets")
     old = _active_pledge(session, pool, pledge_id)
-    new = _pledge(session, principal, pool, spec, on=on)
+    new = _pledge(session, principal, pool, spec, on=on, store=store)
     _release(session, principal, pool, old, on=on, why="substituted")
     old.replaced_by = new.id
     session.flush()
     return new
-
-
-def set_drawn(session: Session, principal: Principal, pool_id: str, *, drawn_fen: int) -> Pool:
-    """The bank records the line's drawn balance (logged)."""
-    pool = get_pool(session, principal, pool_id)
-    if principal.org_id != pool.bank_org_id:
-        raise Forbidden("only the pool's bank records its drawn balance")
-    _bank_officer(principal)
-    if drawn_fen < 0:
-        raise ValidationFailed("drawn: not negative", field="drawn")
-    if drawn_fen > pool.drawn_fen and drawn_fen - pool.drawn_fen > pool.available_fen:
-        raise Conflict("drawn: more than the pool's available amount", field="drawn")
-    pool.drawn_fen = drawn_fen
-    pool.available_fen = max(0, min(pool.limit_fen, pool.base_fen) - drawn_fen)
-    governance.append_log(
-        session,
-        kind="assets.drawn",
-        actor_org_id=principal.org_id,
-        subject=f"{pool.org_id}:asset.pool:{pool.id}",
-        payload={"drawn_fen": drawn_fen},
-    )
-    session.flush()
-    return pool
-
-
-@dataclass(frozen=True, slots=True)
-class Revalued:
-    pool: Pool
-    base: BorrowingBase
-    revaluation: PoolRevaluation
-    alert: MarginAlert | None  # raised by this revaluation
-    resolved: MarginAlert | None
-
-
-def revalue(
-    session: Session, pool: Pool, *, as_of: date, policy: HaircutPolicy | None = None
-) -> Revalued:
-    """Recompute the pool from today's evidence (trusted callers: the worker, the parties'
-    routes after their check); store the day's lines; raise or resolve the margin alert."""
-    repo = AssetsRepository(session)
-    pledges = repo.pledges(pool.id)
-    bb = borrowing_base(pool_items(session, pool, pledges, as_of), policy)
-    available = bb.available_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen)
-    shortfall = bb.shortfall_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen)
-    lines = [
-        {
-            "key": ln.key,
-            "type": ln.asset_type.value,
-            "value_fen": ln.value_fen,
-            "advance": str(ln.advance),
-            "age_factor": str(ln.age_factor),
-            "quality_factor": str(ln.quality_factor),
-            "lendable_fen": ln.lendable_fen,
-            "cut_fen": ln.cut_fen,
-            "eligible_fen": ln.eligible_fen,
-            "reasons": list(ln.reasons),
-        }
-        for ln in bb.lines
-    ]
-    rv = repo.revaluation(pool.id, as_of)
-    if rv is None:
-        rv = PoolRevaluation(pool_id=pool.id, as_of=as_of)
-        session.add(rv)
-    rv.gross_fen, rv.base_fen, rv.limit_fen = bb.gross_fen, bb.base_fen, pool.limit_fen
-    rv.drawn_fen, rv.available_fen, rv.lines = pool.drawn_fen, available, lines
-    pool.base_fen, pool.available_fen, pool.revalued_on = bb.base_fen, available, as_of
-    raised = resolved = None
-    open_alert = repo.open_alert(pool.id)
-    if shortfall > 0 and open_alert is None:
-        ref = governance.append_log(
-            session,
-            kind="assets.margin_alert",
-            # The revaluation serves the bank's line: as its actor the bank may read the
-            # entry and its proof, as the subject's organisation the enterprise may.
-            actor_org_id=pool.bank_org_id,
-            subject=f"{pool.org_id}:asset.pool:{pool.id}",
-            payload={
-                "bank": pool.bank_org_id,
-                "shortfall_fen": shortfall,
-                "base_fen": bb.base_fen,
-                "drawn_fen": pool.drawn_fen,
-                "as_of": as_of.isoformat(),
-            },
-        )
-        raised = MarginAlert(
-            pool_id=pool.id,
-            org_id=pool.org_id,
-            bank_org_id=pool.bank_org_id,
-            raised_on=as_of,
-            shortfall_fen=shortfall,
-            base_fen=bb.base_fen,
-            drawn_fen=pool.drawn_fen,
-            status="open",
-            log_index=ref.index,
-        )
-        session.add(raised)
-    elif shortfall > 0 and open_alert is not None:
-        open_alert.shortfall_fen, open_alert.base_fen = shortfall, bb.base_fen
-    elif shortfall == 0 and open_alert is not None:
-        open_alert.status, open_alert.resolved_on = "resolved", as_of
-        resolved = open_alert
-    session.flush()
-    return Revalued(pool, bb, rv, raised, resolved)
-
-
-def revalue_pool(session: Session, principal: Principal, pool_id: str, *, as_of: date) -> Revalued:
-    """Either party revalues its pool now."""
-    pool = get_pool(session, principal, pool_id)
-    if principal.is_operator and principal.org_id not in (pool.org_id, pool.bank_org_id):
-        raise Forbidden("the operator does not revalue pools")
-    return revalue(session, pool, as_of=as_of)
 
 
 def pool_pledges(
@@ -446,23 +394,6 @@ def pool_pledges(
 ) -> Sequence[Pledge]:
     pool = get_pool(session, principal, pool_id)
     return AssetsRepository(session).pledges(pool.id, active_only=active_only)
-
-
-def pool_history(session: Session, principal: Principal, pool_id: str) -> Sequence[PoolRevaluation]:
-    pool = get_pool(session, principal, pool_id)
-    return AssetsRepository(session).revaluations(pool.id)
-
-
-def list_alerts(session: Session, principal: Principal) -> Sequence[MarginAlert]:
-    """Margin alerts the caller is party to (its bank's pools or its own)."""
-    return AssetsRepository(session).alerts_for(principal.org_id)
-
-
-def get_alert(session: Session, principal: Principal, alert_id: str) -> MarginAlert:
-    a = AssetsRepository(session).alert(alert_id)
-    if a is None or principal.org_id not in (a.org_id, a.bank_org_id):
-        raise NotFound(f"alert {alert_id} not found", field="alert_id")
-    return a
 
 
 def active_pool_ids(session: Session) -> Sequence[str]:

@@ -98,6 +98,9 @@ class AssetsRepository:
         q = select(Pool).where(Pool.org_id == org_id, Pool.bank_org_id == bank_org_id)
         return self.session.scalars(q).first()
 
+    def pool_on_line(self, line_id: str) -> Pool | None:
+        return self.session.scalars(select(Pool).where(Pool.line_id == line_id)).first()
+
     def pools_for(self, org_id: str) -> Sequence[Pool]:
         """Pools where the organisation is the enterprise or the bank."""
         q = (
@@ -116,6 +119,49 @@ class AssetsRepository:
         if active_only:
             q = q.where(Pledge.status == "pledged")
         return self.session.scalars(q.order_by(Pledge.pledged_at)).all()
+
+    def pledges_of_pools(self, pool_ids: Sequence[str]) -> dict[str, list[Pledge]]:
+        """Active pledges of many pools (one query per 500 pools)."""
+        out: dict[str, list[Pledge]] = {pid: [] for pid in pool_ids}
+        for i in range(0, len(pool_ids), 500):
+            q = select(Pledge).where(
+                Pledge.pool_id.in_(list(pool_ids[i : i + 500])), Pledge.status == "pledged"
+            )
+            for p in self.session.scalars(q.order_by(Pledge.pledged_at)):
+                out[p.pool_id].append(p)
+        return out
+
+    def resources_by_id(self, ids: Sequence[str]) -> dict[str, DataResource]:
+        if not ids:
+            return {}
+        q = select(DataResource).where(DataResource.id.in_(list(ids)))
+        return {r.id: r for r in self.session.scalars(q)}
+
+    def ip_rights_by_id(self, ids: Sequence[str]) -> dict[str, IpRight]:
+        if not ids:
+            return {}
+        return {
+            i.id: i for i in self.session.scalars(select(IpRight).where(IpRight.id.in_(list(ids))))
+        }
+
+    def revaluations_on(self, pool_ids: Sequence[str], as_of: date) -> dict[str, PoolRevaluation]:
+        out: dict[str, PoolRevaluation] = {}
+        for i in range(0, len(pool_ids), 500):
+            q = select(PoolRevaluation).where(
+                PoolRevaluation.pool_id.in_(list(pool_ids[i : i + 500])),
+                PoolRevaluation.as_of == as_of,
+            )
+            out.update({r.pool_id: r for r in self.session.scalars(q)})
+        return out
+
+    def open_alerts(self, pool_ids: Sequence[str]) -> dict[str, MarginAlert]:
+        out: dict[str, MarginAlert] = {}
+        for i in range(0, len(pool_ids), 500):
+            q = select(MarginAlert).where(
+                MarginAlert.pool_id.in_(list(pool_ids[i : i + 500])), MarginAlert.status == "open"
+            )
+            out.update({a.pool_id: a for a in self.session.scalars(q)})
+        return out
 
     def pledge(self, pledge_id: str) -> Pledge | None:
         return self.session.get(Pledge, pledge_id)

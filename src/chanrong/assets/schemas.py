@@ -178,6 +178,7 @@ class PoolOut(BaseModel):
     org_id: str
     bank_org_id: str
     limit_fen: int
+    line_id: str | None
     drawn_fen: int
     base_fen: int
     available_fen: int
@@ -193,6 +194,8 @@ class PledgeIn(_In):
     reference_date: date | None = None
     debtor: str | None = None
     registration_no: str | None = None
+    quantity: Decimal | None = Field(default=None, description="orders: units ordered")
+    delivery_date: date | None = Field(default=None, description="orders: delivery due")
     on: date
 
 
@@ -212,14 +215,18 @@ class PledgeOut(BaseModel):
     replaced_by: str | None
     log_index: int
     release_log_index: int | None
+    quantity: str | None = None
+    delivery_date: date | None = None
+    capacity: dict[str, Any] | None = None
 
 
 class ReleaseIn(_In):
     on: date
 
 
-class DrawnIn(_In):
-    drawn: Decimal = Field(description="yuan")
+class LineIn(_In):
+    line_id: str = Field(description="the lending credit line the pool secures")
+    as_of: date
 
 
 class RevalueIn(_In):
@@ -253,3 +260,7 @@ class AlertOut(BaseModel):
     status: str
     resolved_on: date | None
     log_index: int
+    line_id: str | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    ack_log_index: int | None

@@ -7,6 +7,7 @@ No logic here: each name is re-exported from the module that holds it.
 - ``ip_rights``: the IP register, legal status, pledge registrations
 - ``appraisals``: valuations of data resources and IP rights, stored with their evidence
 - ``pools``: asset pools, pledges, release and substitution, revaluation, margin alerts
+- ``lines``: the port through which a pool's credit line is read from lending
 - ``report``: the valuation report page
 """
 
@@ -39,28 +40,34 @@ from chanrong.assets.ip_rights import (
     status_on,
     update_ip,
 )
+from chanrong.assets.lines import LineBook, LineFacts
+from chanrong.assets.lines import connect as connect_line_book
 from chanrong.assets.pools import (
     AssetSpec,
-    Revalued,
     active_pool_ids,
     enforce_pledge,
-    get_alert,
     get_pool,
-    list_alerts,
     list_pools,
     open_pool,
     pledge_asset,
     pool_by_id,
-    pool_history,
     pool_pledges,
     release_asset,
-    revalue,
-    revalue_pool,
-    set_drawn,
     substitute_asset,
 )
 from chanrong.assets.report import render_report
 from chanrong.assets.report_pdf import render_pdf
+from chanrong.assets.revaluation import (
+    Revalued,
+    acknowledge_alert,
+    get_alert,
+    link_pool_line,
+    list_alerts,
+    pool_history,
+    revalue,
+    revalue_many,
+    revalue_pool,
+)
 from chanrong.assets.valuation import Approach, Comparable
 
 __all__ = [
@@ -72,10 +79,14 @@ __all__ = [
     "HaircutPolicy",
     "IpInputs",
     "Lift",
+    "LineBook",
+    "LineFacts",
     "Revalued",
+    "acknowledge_alert",
     "active_pool_ids",
     "add_cost",
     "build_register",
+    "connect_line_book",
     "enforce_pledge",
     "get_alert",
     "get_ip",
@@ -83,6 +94,7 @@ __all__ = [
     "get_resource",
     "get_valuation",
     "ip_pledges",
+    "link_pool_line",
     "list_alerts",
     "list_costs",
     "list_ip",
@@ -100,8 +112,8 @@ __all__ = [
     "render_pdf",
     "render_report",
     "revalue",
+    "revalue_many",
     "revalue_pool",
-    "set_drawn",
     "set_treatment",
     "status_on",
     "substitute_asset",

@@ -413,6 +413,11 @@ def _guarantee_and_assets(db: Database, today: date, inst: dict[str, str]) -> No
         f"{told.valued} valued ({format_yuan(told.value_fen)} in all); {len(told.pools)} "
         f"asset pools opened for the bank; {len(told.refused)} pledges refused"
     )
+    if told.line_pool:
+        console.print(
+            f"  one pool secures a lending credit line: drawn {format_yuan(told.drawn_fen)}, "
+            "read from lending at each revaluation"
+        )
 
 
 @contextmanager

@@ -1,6 +1,8 @@
 """The demo's data-asset story on a loaded park: every enterprise's data resources registered
 from its catalog and valued by the cost approach, and a pool with the demo bank for a share of
-the enterprises, holding their open receivables and their most valuable data resource.
+the enterprises, holding their open receivables and their most valuable data resource; the
+first pool with a base secures a revolving line on lending, drawn at 80 % of the base (the pool
+reads the drawn balance from lending).
 
 The demo plays each enterprise's finance staff: the cost records it types are illustrative
 (a collection, storage and processing cost per dataset, scaled by its grade), and a dataset
@@ -18,8 +20,10 @@ from sqlalchemy.orm import Session
 
 from chanrong.assets import service as assets
 from chanrong.core.errors import ChanrongError
+from chanrong.core.ids import new_id
 from chanrong.identity import service as identity
-from chanrong.identity.domain import OrgKind
+from chanrong.identity.domain import OrgKind, Principal
+from chanrong.lending import service as lending
 from chanrong.telemetry import service as telemetry
 
 # Illustrative yearly costs per dataset by grade, fen: collection, storage, processing.
@@ -38,6 +42,8 @@ class AssetStory:
     value_fen: int = 0
     pools: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # what could not be pledged, and why
+    line_pool: str | None = None  # the pool that secures a lending credit line
+    drawn_fen: int = 0  # drawn on that line, as the pool reads it from lending
 
 
 def tell(
@@ -91,5 +97,48 @@ def tell(
                 assets.pledge_asset(session, me, pool.id, spec, on=as_of)
             except ChanrongError as exc:
                 story.refused.append(f"{spec.asset_type}:{spec.asset_ref}: {exc.detail}")
-        assets.revalue(session, pool, as_of=as_of)
+        rv = assets.revalue(session, pool, as_of=as_of)
+        if story.line_pool is None and rv.base.base_fen >= 10_000:  # ¥100 or more
+            _secure_line(session, story, bank, me, pool.id, rv.base.base_fen, as_of)
     return story
+
+
+def _secure_line(
+    session: Session,
+    story: AssetStory,
+    bank: Principal,
+    me: Principal,
+    pool_id: str,
+    base_fen: int,
+    as_of: date,
+) -> None:
+    """The first pool with a base secures a revolving line on lending; the enterprise draws 80 %
+    of the base, and the pool reads that drawn balance from lending when it is revalued."""
+    product = lending.create_product(
+        session,
+        bank,
+        code=f"POOL-{new_id()[-6:]}",
+        name="资产池循环额度",
+        kind="revolving",
+        method="interest_only",
+        day_count="act_365",
+        rate_type="fixed",
+        fixed_rate=Decimal("3.85"),
+        max_amount=Decimal("5000000"),
+    )
+    limit = Decimal(min(base_fen, 500_000_000)) / 100
+    line = lending.open_credit_line(
+        session,
+        bank,
+        product_id=product.id,
+        borrower_org_id=me.org_id,
+        limit=limit,
+        opened_on=as_of,
+        expires_on=as_of.replace(year=as_of.year + 1),
+        purpose="working_capital",
+    )
+    assets.link_pool_line(session, bank, pool_id, line_id=line.id, as_of=as_of)
+    amount = (limit * Decimal("0.8")).quantize(Decimal("0.01"))
+    lending.draw(session, me, line.id, amount=amount, term_months=6, on=as_of)
+    r = assets.revalue(session, assets.get_pool(session, bank, pool_id), as_of=as_of)
+    story.line_pool, story.drawn_fen = pool_id, r.revaluation.drawn_fen

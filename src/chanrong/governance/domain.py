@@ -128,6 +128,10 @@ DEFAULT_SCHEMAS: dict[str, dict[str, str]] = {
         "claim_id": "str", "policy": "str", "device_id": "str", "site": "str",
         "loss_date": "date", "cause": "str", "amount_fen": "int",
     },
+    "business.stock_movements": {
+        "movement_id": "str", "item": "str", "moved_on": "date", "direction": "str",
+        "quantity": "decimal", "unit": "str", "unit_value_fen": "int",
+    },
 }  # fmt: skip
 
 
@@ -209,6 +213,13 @@ DEFAULT_CATALOG: dict[str, DatasetSpec] = {
             "business.claims", Category.MANAGEMENT, 2, "保险理赔 (insurance claims)", "telemetry"
         ),
         _spec("derived.safety_risk", Category.EXTERNAL, 2, "安全风险画像与预警", "insurance"),
+        _spec(
+            "business.stock_movements",
+            Category.MANAGEMENT,
+            2,
+            "存货与仓单出入库 (stock movements)",
+            "telemetry",
+        ),
     )
 }
 
@@ -247,6 +258,7 @@ PURPOSE_DATASETS: dict[Purpose, frozenset[str]] = {
     Purpose.LEASING_BILLING: _datasets(*_EQUIPMENT, "derived.equipment_quality"),
     Purpose.SUPPLY_CHAIN_FINANCE: _datasets(
         *_TRADE,
+        "business.stock_movements",  # inventory and warehouse-receipt financing
         "derived.quality",
         "derived.certificates",
         "derived.profile",

@@ -12,7 +12,10 @@ from chanrong.funds import tasks as funds_tasks
 from chanrong.governance import tasks as governance_tasks
 from chanrong.guarantee import tasks as guarantee_tasks
 from chanrong.insurance import tasks as insurance_tasks
-from chanrong.jobs import housekeeping
+from chanrong.jobs import (
+    housekeeping,
+    pool_lines,  # noqa: F401  (connects assets' line book to lending)
+)
 from chanrong.jobs.registry import Job, registered
 from chanrong.leasing import tasks as leasing_tasks
 from chanrong.lending import tasks as lending_tasks

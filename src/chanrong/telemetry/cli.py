@@ -68,6 +68,7 @@ def import_file(
         str,
         typer.Option(
             help="orders | invoices | receivables | payments | energy_bills | cloud_usage | claims"
+            " | stock_movements"
         ),
     ],
     org: Annotated[str, typer.Option(help="Organisation id or USCC of the enterprise")],

@@ -253,6 +253,23 @@ RECORD_SPECS: dict[str, RecordSpec] = {
             ),
             "business.claims",
         ),
+        # A stock movement of an inventory lot or a warehouse receipt (仓单), named by its
+        # industrial-internet identifier: goods in, goods out, or a count that sets the balance;
+        # ``unit_value`` (yuan per unit) is the lot's price on that day, required in and counted.
+        RecordSpec(
+            "stock_movements",
+            "movement_id",
+            (
+                _f("movement_id", T),
+                _f("item", T),
+                _f("moved_on", D),
+                _f("direction", T),
+                _f("quantity", Q),
+                _f("unit", T, False),
+                _f("unit_value", M, False),
+            ),
+            "business.stock_movements",
+        ),
     )
 }
 
@@ -356,11 +373,25 @@ def parse_record(spec: RecordSpec, raw: dict[str, object]) -> dict[str, object]:
         _check_outgoing(out)
     if spec.kind == "claims" and out["device_id"] is None and out["site"] is None:
         raise RecordError("device_id", "a claim names the device or the site it was for")
+    if spec.kind == "stock_movements":
+        _check_movement(out)
     if spec.kind == "energy_bills":
         month = out["month"]
         assert isinstance(month, date)
         out["month"] = month.replace(day=1)
     return out
+
+
+STOCK_DIRECTIONS = ("in", "out", "count")
+
+
+def _check_movement(out: dict[str, object]) -> None:
+    direction = str(out["direction"]).lower()
+    if direction not in STOCK_DIRECTIONS:
+        raise RecordError("direction", f"{direction!r} is not one of in, out, count")
+    out["direction"] = direction
+    if direction != "out" and out.get("unit_value_fen") is None:
+        raise RecordError("unit_value", f"required when goods come {direction}")
 
 
 # How money left the enterprise (an outgoing payment's channel).

@@ -202,10 +202,33 @@ class Claim(_Record, Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
 
 
+class StockMovement(_Record, Base):
+    """Goods in or out of an inventory lot or warehouse receipt, or a count of it."""
+
+    __tablename__ = "business_stock_movements"
+    __table_args__ = (UniqueConstraint("org_id", "movement_id"),)
+
+    movement_id: Mapped[str] = mapped_column(String(200))
+    item: Mapped[str] = mapped_column(String(200), index=True)
+    moved_on: Mapped[date] = mapped_column(Date)
+    direction: Mapped[str] = mapped_column(String(8))
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    unit: Mapped[str | None] = mapped_column(String(200))
+    unit_value_fen: Mapped[int | None] = mapped_column(BigInteger)
+
+
 RECORD_TABLES: dict[
     str,
     type[
-        Order | Invoice | Receivable | Payment | OutgoingPayment | EnergyBill | CloudUsage | Claim
+        Order
+        | Invoice
+        | Receivable
+        | Payment
+        | OutgoingPayment
+        | EnergyBill
+        | CloudUsage
+        | Claim
+        | StockMovement
     ],
 ] = {
     "orders": Order,
@@ -216,6 +239,7 @@ RECORD_TABLES: dict[
     "energy_bills": EnergyBill,
     "cloud_usage": CloudUsage,
     "claims": Claim,
+    "stock_movements": StockMovement,
 }
 
 

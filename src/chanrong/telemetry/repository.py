@@ -139,6 +139,7 @@ _KEYS = {
     "energy_bills": "month",
     "cloud_usage": "day",
     "claims": "claim_id",
+    "stock_movements": "movement_id",
 }
 _DATES = {
     "orders": "order_date",
@@ -149,4 +150,5 @@ _DATES = {
     "energy_bills": "month",
     "cloud_usage": "day",
     "claims": "loss_date",
+    "stock_movements": "moved_on",
 }
