@@ -60,7 +60,15 @@ def test_demo_builds_the_park_and_tells_every_story(
     assert assets, out
     assert int(assets[1]) > 0 and int(assets[2]) > 0 and int(assets[3]) > 0
     assert "one pool secures a lending credit line: drawn ¥" in out
+    # The capital side: a fund watches park firms under consent and meets a firm's need.
+    funds = re.search(
+        r"基金 funds.*: (\d+) portfolio companies watched under consent \((\d+) refused", out
+    )
+    assert funds, out
+    assert int(funds[1]) >= 3 and int(funds[2]) == 1
+    assert "equity need posted: best match 湖州产业基金管理" in out
     for role in (
+        "fund_manager",
         "operator",
         "bank",
         "insurer",
@@ -70,5 +78,5 @@ def test_demo_builds_the_park_and_tells_every_story(
         "core enterprise",
     ):
         assert role in out
-    assert out.count("crk_") >= 9
+    assert out.count("crk_") >= 10
     assert "/console/sign-in" in out

@@ -85,6 +85,12 @@ def test_indicators_and_alerts_only_under_a_live_grant(
         governance.revoke_consent(s, principal(s, company), grant_id)
     [w] = _watch(c, h, fund["id"])
     assert w["granted"] is False and w["refusal"] == "revoked" and w["alerts"] == []
+    # The company sees each refused attempt of the fund's monitoring in its own list.
+    with db.unit_of_work() as s:
+        denied = governance.list_denials(s, principal(s, company))
+    seen = {(d.accessor_org_id, d.reason, d.route) for d in denied}
+    assert (park["bank"]["admin"].org_id, "revoked", "funds: portfolio monitoring") in seen
+    assert (park["bank"]["admin"].org_id, "wrong_purpose", "funds: portfolio monitoring") in seen
     # Another organisation cannot watch this fund.
     other = park["other_bank"]["admin"].headers
     r = c.get(f"/funds/{fund['id']}/monitoring?as_of=2025-02-28", headers=other)

@@ -96,6 +96,14 @@ INSTITUTIONS = (
         roles="officer",
     ),
     DemoOrg(
+        "fund_manager",
+        "湖州产业基金管理 Huzhou Industrial Fund Management",
+        "financial_institution",
+        institution_type="fund_manager",
+        region="330500",
+        roles="officer",
+    ),
+    DemoOrg(
         "analyst",
         "湖州市经信局 Huzhou Bureau of Economy and IT",
         "analyst",
@@ -115,7 +123,8 @@ class SignIn:
 
 
 def seed_institutions(session: Session) -> tuple[dict[str, str], list[SignIn]]:
-    """Create (or find) the platform operator, bank, insurer, lessor, guarantor and analyst with
+    """Create (or find) the platform operator, bank, insurer, lessor, guarantor, fund manager
+    and analyst with
     a user each, and issue each a fresh API key (keys are shown once, so a rerun issues new
     ones)."""
     ids: dict[str, str] = {}
@@ -366,6 +375,39 @@ def _stories(
         f"{format_yuan(r2024.amount_total_fen)} disclosed, early-stage share "
         f"{r2024.early_stage_share:.1%}, state-owned participation {r2024.state_owned_share:.1%}"
     )
+    _funds(db, today, f, org, inst)
+
+
+def _funds(
+    db: Database, today: date, f: Featured, org: dict[str, str], inst: dict[str, str]
+) -> None:
+    """The fund manager invests in park firms and watches them under their consent (one has
+    not granted it); a firm's equity need meets the manager's mandate."""
+    from chanrong.demo.funds_story import tell
+
+    # The firm on a deteriorating path (if any) is in the portfolio; the last has no grant.
+    picked = (f.tier1, *f.tier2, f.deteriorating, f.sewing)
+    companies = list(dict.fromkeys(org[u] for u in picked if u is not None and u != f.core))
+    with db.unit_of_work() as session:
+        story = tell(
+            session,
+            manager_org_id=inst["fund_manager"],
+            company_org_ids=companies,
+            seeker_org_id=org[f.core],
+            start=month_start(today, -6),
+            as_of=today,
+        )
+    alerts = ", ".join(f"{n} {sev}" for sev, n in sorted(story.alerts.items())) or "none"
+    console.print(
+        f"[bold]基金 funds[/]: {story.companies} portfolio companies watched under consent "
+        f"({story.refused} refused: no grant, the company sees the attempt); open alerts: {alerts}"
+    )
+    match = (
+        f"best match {story.best_match} (score {story.best_score})"
+        if story.best_match
+        else "no mandate matches yet"
+    )
+    console.print(f"  a ¥{story.need_amount_fen // 100:,} equity need posted: {match}")
 
 
 def _scf_defaults(db: Database, today: date, inst: dict[str, str]) -> None:

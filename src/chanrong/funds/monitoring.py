@@ -44,6 +44,9 @@ class CompanyWatch:
     alerts: tuple[lending.Detection, ...]
 
 
+DENIAL_ROUTE = "funds: portfolio monitoring"
+
+
 def _refusal(exc: ConsentRequired) -> str:
     return str(exc.extra.get("reason") or exc.detail)
 
@@ -61,6 +64,8 @@ def watch_company(
     try:
         series = lending.org_series(session, principal, org_id, as_of=as_of, purpose=PURPOSE)
     except ConsentRequired as exc:
+        # The company sees the refused attempt, as it would one made on the API or console.
+        governance.record_denial(session, principal, exc, route=DENIAL_ROUTE)
         return CompanyWatch(org_id, name, ids, False, _refusal(exc), None, None, {}, ())
     profile_as_of, features = None, None
     try:

@@ -1,0 +1,43 @@
+"""The demo's capital-side story on a small park: investments watched under consent (one
+company has not granted it and sees the refused attempt), and a need meeting a mandate."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from chanrong.demo.funds_story import tell
+from chanrong.governance import service as governance
+from chanrong.identity import service as identity
+from chanrong.storage.database import Database
+from tests.builders import Park, add_org
+
+
+def test_the_fund_watches_granted_companies_and_the_refused_one_sees_it(
+    db: Database, park: Park
+) -> None:
+    with db.unit_of_work() as s:
+        manager = add_org(
+            s, "financial_institution", name="基金管理人", institution_type="fund_manager"
+        )
+        ungranted = add_org(s, "enterprise")
+    companies = [
+        park["enterprise"]["admin"].org_id,
+        park["other_enterprise"]["admin"].org_id,
+        ungranted,
+    ]
+    with db.unit_of_work() as s:
+        story = tell(
+            s,
+            manager_org_id=manager,
+            company_org_ids=companies,
+            seeker_org_id=park["core"]["admin"].org_id,
+            start=date(2026, 6, 1),
+            as_of=date(2026, 12, 1),
+        )
+    assert (story.companies, story.refused) == (3, 1)
+    assert story.best_match == "基金管理人" and story.best_score is not None
+    with db.unit_of_work() as s:
+        denied = governance.list_denials(s, identity.system_principal(s, ungranted))
+        assert [(d.accessor_org_id, d.reason) for d in denied] == [(manager, "no_grant")]
+        for org_id in companies[:2]:
+            assert governance.list_denials(s, identity.system_principal(s, org_id)) == []
