@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from chanrong.credit import service
@@ -72,6 +72,7 @@ def _out(app: Application) -> ApplicationOut:
 @router.post("/applications", response_model=ApplicationOut, status_code=201)
 async def create_application(
     body: ApplicationCreate,
+    request: Request,
     ctx: Ctx = Depends(require(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)),
     idem: Idempotency = Depends(idempotency),
 ) -> JSONResponse:
@@ -85,6 +86,9 @@ async def create_application(
     # (`chanrong serve --workers`, one per core), as with synchronous workers.
     if (replay := idem.replay()) is not None:
         return replay
+    # The turn to write (SQLite) taken here, awaiting it: found taken in the middle of apply
+    # it would stop the event loop, which the requests holding it need to commit.
+    await request.app.state.db.write_turn(ctx.session)
     # No profile refresh on the event loop: rebuilding one from the platform's data takes
     # seconds (benchmarks/profile_refresh.py), and would stall every decision this worker
     # serves. A stale profile is referred ``stale_profile`` here; the worker keeps profiles
