@@ -71,10 +71,11 @@ class Settings(BaseSettings):
     # at once and without touching the database. Past capacity a queue only adds latency to
     # every request and takes minutes to drain; refused requests are retried by their callers.
     # The work is mostly Python under one GIL per process, so more places add latency, not
-    # throughput; the wait is bounded by the latency goal (p99 250 ms). Keep api_threads at
-    # least api_concurrency, so an admitted request never waits for a thread as well.
+    # throughput; the wait is bounded to a few times the latency goal (p99 250 ms), so a
+    # momentary burst queues and real overload is shed. Keep api_threads at least
+    # api_concurrency, so an admitted request never waits for a thread as well.
     api_concurrency: int = Field(default=16, ge=1, le=1000)
-    api_queue_seconds: float = Field(default=0.25, gt=0, le=60)
+    api_queue_seconds: float = Field(default=0.5, gt=0, le=60)
     # Database connections per process: every admitted request may hold one, and the worker's
     # or console's own sessions a few more; 0 means api_concurrency + 8. A request that still
     # finds none waits at most ``db_pool_timeout_seconds`` and is answered 503.
