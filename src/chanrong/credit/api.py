@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from chanrong.credit import service
@@ -88,31 +89,42 @@ async def create_application(
         return replay
     # The turn to write (SQLite) taken here, awaiting it: found taken in the middle of apply
     # it would stop the event loop, which the requests holding it need to commit.
-    await request.app.state.db.write_turn(ctx.session)
-    # No profile refresh on the event loop: rebuilding one from the platform's data takes
-    # seconds (benchmarks/profile_refresh.py), and would stall every decision this worker
-    # serves. A stale profile is referred ``stale_profile`` here; the worker keeps profiles
-    # fresh (credit.profile_on_data, credit.profile_nightly), and the enterprise's own route
-    # and the console, which run in worker threads, refresh before deciding.
-    app = service.apply(
-        ctx.session,
-        ctx.principal,
-        ctx.settings,
-        enterprise_org_id=body.enterprise_org_id,
-        product_code=body.product_code,
-        requested_yuan=body.requested_amount,
-        as_of=body.as_of,
-        refresh=False,
-        term_months=body.term_months,
-    )
-    # Commit as soon as the decision is written, so the database's write lock (taken at the log
-    # append) is held for the writes only. The answer is stored with the decision when the
-    # caller sent an Idempotency-Key, so only then is it built inside the transaction.
-    if not idem.key:
+    db = request.app.state.db
+    await db.write_turn(ctx.session)
+
+    def decide() -> JSONResponse:
+        # No profile refresh here: rebuilding one from the platform's data takes seconds
+        # (benchmarks/profile_refresh.py), and would stall every decision this worker serves.
+        # A stale profile is referred ``stale_profile``; the worker keeps profiles fresh
+        # (credit.profile_on_data, credit.profile_nightly), and the enterprise's own route and
+        # the console, which run in worker threads, refresh before deciding.
+        app = service.apply(
+            ctx.session,
+            ctx.principal,
+            ctx.settings,
+            enterprise_org_id=body.enterprise_org_id,
+            product_code=body.product_code,
+            requested_yuan=body.requested_amount,
+            as_of=body.as_of,
+            refresh=False,
+            term_months=body.term_months,
+        )
+        # Commit as soon as the decision is written, so the database's write lock (taken at
+        # the log append) is held for the writes only. The answer is stored with the decision
+        # when the caller sent an Idempotency-Key, so only then is it built inside the
+        # transaction.
+        if not idem.key:
+            ctx.session.commit()
+        response = idem.save(201, _out(app).model_dump(mode="json"))
         ctx.session.commit()
-    response = idem.save(201, _out(app).model_dump(mode="json"))
-    ctx.session.commit()
-    return response
+        return response
+
+    if db.dialect == "postgresql":
+        # On PostgreSQL the log append waits for the log head's row lock, which a request in a
+        # worker thread may hold until it commits, and that commit needs this event loop: so
+        # the decision waits for it in a thread instead (SQLite's turn is taken above).
+        return await run_in_threadpool(decide)
+    return decide()
 
 
 @router.get("/applications", response_model=list[ApplicationOut])
