@@ -25,6 +25,7 @@ def test_credit_models_quick_prints_every_model() -> None:
 def test_decisions_quick_drives_the_served_route_without_errors() -> None:
     out = run_benchmark("decisions.py", "--quick")
     assert "POST /credit/applications" in out
-    # One run of 150 requests (50/s for 3 s), every one answered 201.
+    # One run of 150 requests (50/s for 3 s), none failed (any shed past capacity, 503 with
+    # Retry-After on a starved machine, is counted apart).
     assert re.search(r"│\s+1\s+│\s+150\s+│\s+0\s+│", out), out
     assert "JSON scorecard table (chanrong)" in out

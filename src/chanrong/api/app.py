@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from chanrong.api import limits, observability, openapi_problems, problems
+from chanrong.api import admission, limits, observability, openapi_problems, problems
 from chanrong.api.business import business_routes
 from chanrong.api.inputs import sane_inputs
 from chanrong.api.queries import known_query_parameters
@@ -18,7 +18,7 @@ from chanrong.core.logs import register_url_password
 from chanrong.core.settings import Settings, get_settings
 from chanrong.federated import joint_scoring
 from chanrong.storage import migrate
-from chanrong.storage.database import Database
+from chanrong.storage.database import Database, pool_options
 from chanrong.web import mount as console
 
 # Routes that answer without credentials: infrastructure probes and the API description.
@@ -45,11 +45,21 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # and the installation's generated one is created (once, shared by every worker) here.
     _ = settings.token_secret
     register_url_password(settings.effective_database_url)
-    db = db or Database(settings.effective_database_url)
+    db = db or Database(
+        settings.effective_database_url,
+        **pool_options(
+            settings.effective_database_url,
+            size=settings.effective_db_pool_size,
+            timeout=settings.db_pool_timeout_seconds,
+        ),
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
+        # Commits and rollbacks at the end of requests: one thread per admitted request, apart
+        # from the routes' threads (see ``edge.context.db_session``).
+        _app.state.commit_limiter = CapacityLimiter(settings.api_concurrency)
         yield
 
     app = FastAPI(
@@ -68,6 +78,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     metrics = observability.Metrics()
     app.state.metrics = metrics
     problems.install(app)
+    # Inside the body limit and the observer: a shed request is still counted and has an id.
+    admission.install(app, settings.api_concurrency, settings.api_queue_seconds)
     # Inside the observer, so a refused body still gets a request id and is counted.
     limits.install(app)
     observability.install(app, metrics)

@@ -81,6 +81,21 @@ class Settings(BaseSettings):
     # (the database write lock) gets stretched by them: on two cores, 2 threads per process
     # kept p99 near 20 ms at 200 decisions/s where 40 let a backlog build.
     api_threads: int = Field(default=40, ge=1, le=1000)
+    # Admission (per API process): at most this many requests are worked on at once; one more
+    # waits for a place up to ``api_queue_seconds`` and is then answered 503 with Retry-After,
+    # at once and without touching the database. Past capacity a queue only adds latency to
+    # every request and takes minutes to drain; refused requests are retried by their callers.
+    # The work is mostly Python under one GIL per process, so more places add latency, not
+    # throughput; the wait is bounded to a few times the latency goal (p99 250 ms), so a
+    # momentary burst queues and real overload is shed. Keep api_threads at least
+    # api_concurrency, so an admitted request never waits for a thread as well.
+    api_concurrency: int = Field(default=16, ge=1, le=1000)
+    api_queue_seconds: float = Field(default=0.5, gt=0, le=60)
+    # Database connections per process: every admitted request may hold one, and the worker's
+    # or console's own sessions a few more; 0 means api_concurrency + 8. A request that still
+    # finds none waits at most ``db_pool_timeout_seconds`` and is answered 503.
+    db_pool_size: int = Field(default=0, ge=0, le=1000)
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # The worker (`chanrong worker`): how often each worker looks for due work, how often a
     # worker on PostgreSQL tells the queue it is alive (three missed beats and its jobs are
     # retried elsewhere), and extra modules declaring jobs beside the domains' tasks.py.
@@ -133,6 +148,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'chanrong.db').as_posix()}"
+
+    @property
+    def effective_db_pool_size(self) -> int:
+        """Connections per process: ``db_pool_size``, or one per admitted request and 8 more."""
+        return self.db_pool_size or self.api_concurrency + 8
 
     @property
     def effective_telemetry_dir(self) -> Path:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -82,6 +80,7 @@ def _out(app: Application) -> ApplicationOut:
 @router.post("/applications", response_model=ApplicationOut, status_code=201)
 async def create_application(
     body: ApplicationCreate,
+    request: Request,
     ctx: Ctx = Depends(require(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)),
     idem: Idempotency = Depends(idempotency),
     joint: service.JointScorer | None = Depends(joint_scorer),
@@ -96,36 +95,50 @@ async def create_application(
     # (`chanrong serve --workers`, one per core), as with synchronous workers.
     if (replay := idem.replay()) is not None:
         return replay
-    # No profile refresh on the event loop: rebuilding one from the platform's data takes
-    # seconds (benchmarks/profile_refresh.py), and would stall every decision this worker
-    # serves. A stale profile is referred ``stale_profile`` here; the worker keeps profiles
-    # fresh (credit.profile_on_data, credit.profile_nightly), and the enterprise's own route
-    # and the console, which run in worker threads, refresh before deciding.
-    decide = functools.partial(
-        service.apply,
-        ctx.session,
-        ctx.principal,
-        ctx.settings,
-        enterprise_org_id=body.enterprise_org_id,
-        product_code=body.product_code,
-        requested_yuan=body.requested_amount,
-        as_of=body.as_of,
-        refresh=False,
-        term_months=body.term_months,
-        joint=joint,
-    )
-    # A joint model's product waits on the platform over HTTP: that one goes to a thread.
+    db = request.app.state.db
+    # A joint model's product waits on the platform over HTTP: that decision goes to a thread
+    # (which may wait for the turn to write as any thread does).
     prod = service.products(ctx.settings).get(body.product_code)
     is_joint = prod is not None and service.joint_name(prod.model) is not None
-    app = await run_in_threadpool(decide) if is_joint else decide()
-    # Commit as soon as the decision is written, so the database's write lock (taken at the log
-    # append) is held for the writes only. The answer is stored with the decision when the
-    # caller sent an Idempotency-Key, so only then is it built inside the transaction.
-    if not idem.key:
+    if not is_joint:
+        # The turn to write (SQLite) taken here, awaiting it: found taken in the middle of
+        # apply it would stop the event loop, which the requests holding it need to commit.
+        await db.write_turn(ctx.session)
+
+    def decide() -> JSONResponse:
+        # No profile refresh here: rebuilding one from the platform's data takes seconds
+        # (benchmarks/profile_refresh.py), and would stall every decision this worker serves.
+        # A stale profile is referred ``stale_profile``; the worker keeps profiles fresh
+        # (credit.profile_on_data, credit.profile_nightly), and the enterprise's own route and
+        # the console, which run in worker threads, refresh before deciding.
+        app = service.apply(
+            ctx.session,
+            ctx.principal,
+            ctx.settings,
+            enterprise_org_id=body.enterprise_org_id,
+            product_code=body.product_code,
+            requested_yuan=body.requested_amount,
+            as_of=body.as_of,
+            refresh=False,
+            term_months=body.term_months,
+            joint=joint,
+        )
+        # Commit as soon as the decision is written, so the database's write lock (taken at
+        # the log append) is held for the writes only. The answer is stored with the decision
+        # when the caller sent an Idempotency-Key, so only then is it built inside the
+        # transaction.
+        if not idem.key:
+            ctx.session.commit()
+        response = idem.save(201, _out(app).model_dump(mode="json"))
         ctx.session.commit()
-    response = idem.save(201, _out(app).model_dump(mode="json"))
-    ctx.session.commit()
-    return response
+        return response
+
+    if is_joint or db.dialect == "postgresql":
+        # On PostgreSQL the log append waits for the log head's row lock, which a request in a
+        # worker thread may hold until it commits, and that commit needs this event loop: so
+        # the decision waits for it in a thread instead (SQLite's turn is taken above).
+        return await run_in_threadpool(decide)
+    return decide()
 
 
 @router.get("/applications", response_model=list[ApplicationOut])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -33,14 +33,17 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
     pool is a wake-up of the event loop and a GIL hand-over, and the decision route made five.
     """
     db: Database = request.app.state.db
+    # Commits and rollbacks have threads of their own: a transaction holding the database's
+    # write lock must never wait for a thread behind the routes that wait for that lock.
+    ends: CapacityLimiter | None = getattr(request.app.state, "commit_limiter", None)
     session = db.sessions()
     try:
         yield session
     except BaseException:
-        await to_thread.run_sync(rollback_and_close, session)
+        await to_thread.run_sync(rollback_and_close, session, limiter=ends)
         raise
     if _has_work(session):
-        await to_thread.run_sync(commit_and_close, session)
+        await to_thread.run_sync(commit_and_close, session, limiter=ends)
     else:
         session.close()
 

@@ -66,6 +66,30 @@ class MarketRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def data_stamp(self) -> tuple[Any, ...]:
+        """What changes whenever the data the reports read changes: each table's row count,
+        and the import batches' count, latest import and latest rollback (every import and
+        rollback, including one that only updates rows, leaves its batch). One statement."""
+        counts = [
+            select(func.count()).select_from(t).scalar_subquery()
+            for t in (
+                MarketEvent,
+                MarketEventInvestor,
+                MarketCompany,
+                MarketInvestor,
+                MarketListing,
+                MarketFinancials,
+                MarketProceedsUse,
+            )
+        ]
+        batches = select(
+            func.count(),
+            func.max(MarketImportBatch.created_at),
+            func.max(MarketImportBatch.rolled_back_at),
+        ).subquery()
+        row = self.session.execute(select(*counts, *batches.c)).one()
+        return tuple(row)
+
     # -- look-ups by natural key ---------------------------------------------------------
     def companies_by_name(self, names: Iterable[str]) -> dict[str, MarketCompany]:
         """Companies by exact name."""

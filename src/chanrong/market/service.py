@@ -7,6 +7,8 @@ commit: the edge owns the transaction.
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -228,6 +230,8 @@ def override_classification(
 
 
 def _log_classification(session: Session, company: MarketCompany, actor: str | None) -> None:
+    global _classified  # the reports cached in this process may be stale now
+    _classified += 1
     governance.append_log(
         session,
         kind="market.classified",
@@ -291,13 +295,35 @@ def _year(year: int) -> int:
     return year
 
 
+# Reports computed in this process, per database and year, with the data stamp they were
+# computed at: a report costs ~1 s of DuckDB and export for a year of events, and is asked
+# for far more often than the data changes. A changed stamp (an import, a rollback, new rows)
+# or a classification changed in this process recomputes it; a classification changed by
+# another process is seen within the TTL.
+_REPORTS: weakref.WeakKeyDictionary[Any, dict[int, tuple[tuple[Any, ...], float, MarketReport]]]
+_REPORTS = weakref.WeakKeyDictionary()
+_REPORT_TTL_SECONDS = 60.0
+_classified = 0
+
+
 def market_report(session: Session, year: int) -> MarketReport:
-    """Every figure of one year's investment & financing report."""
-    analytics = _analytics(session, _year(year))
+    """Every figure of one year's investment & financing report (cached while its data is
+    unchanged)."""
+    year = _year(year)
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    stamp = (*MarketRepository(session).data_stamp(), _classified)
+    cached = _REPORTS.setdefault(engine, {})
+    hit = cached.get(year)
+    if hit is not None and hit[0] == stamp and time.monotonic() - hit[1] < _REPORT_TTL_SECONDS:
+        return hit[2]
+    analytics = _analytics(session, year)
     try:
-        return analytics.report(year)
+        report = analytics.report(year)
     finally:
         analytics.close()
+    cached[year] = (stamp, time.monotonic(), report)
+    return report
 
 
 def match_investors(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +17,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from chanrong.core.errors import ServiceUnavailable
 
 _BUSY_TIMEOUT_S = 30
 
@@ -62,6 +66,17 @@ class _WriteQueue:
             self._pid = os.getpid()
         return self._fd
 
+    def try_acquire(self) -> bool:
+        """Take the turn to write if it is free now; never waits."""
+        if not self._threads.acquire(blocking=False):
+            return False
+        try:
+            fcntl.flock(self._descriptor(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._threads.release()
+            return False
+        return True
+
     def acquire(self) -> bool:
         """Wait for the turn to write, up to the busy timeout; False if it never came (the
         write then goes ahead and SQLite reports the lock it cannot get)."""
@@ -87,6 +102,19 @@ class _WriteQueue:
         self._threads.release()
 
 
+# Each SQLite file engine's write queue, for ``Database.write_turn``.
+_engine_queues: weakref.WeakKeyDictionary[Engine, _WriteQueue] = weakref.WeakKeyDictionary()
+
+
+def _on_event_loop() -> bool:
+    """True in a thread that is running an asyncio event loop (a request's async code)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 _queues: dict[str, _WriteQueue] = {}
 _queues_guard = threading.Lock()
 
@@ -99,6 +127,17 @@ def _write_queue(engine: Engine, path: str) -> None:
     def before_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if conn.info.get(_HOLDS) or not _WRITES.match(statement):
             return
+        if _on_event_loop():
+            # Waiting here would stop the event loop, and with it the commits of the requests
+            # (in worker threads) that hold the turn: each would wait for the other for the
+            # whole busy timeout. A route that writes on the event loop takes its turn first
+            # with ``Database.write_turn``; any other is refused while the turn is taken.
+            if not queue.try_acquire():
+                raise ServiceUnavailable(
+                    "the database is busy writing; try again shortly", retry_after=1
+                )
+            conn.info[_HOLDS] = True
+            return
         # Not reentrant: a thread writing through two connections at once would deadlock in
         # SQLite anyway, so after the busy timeout it goes on and lets SQLite say so.
         if queue.acquire():
@@ -108,6 +147,7 @@ def _write_queue(engine: Engine, path: str) -> None:
         if info.pop(_HOLDS, False):
             queue.release()
 
+    _engine_queues[engine] = queue
     event.listen(engine, "before_cursor_execute", before_write)
     event.listen(engine, "commit", lambda conn: release(conn.info))
     event.listen(engine, "rollback", lambda conn: release(conn.info))
@@ -131,6 +171,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def pool_options(url: str, *, size: int, timeout: float) -> dict[str, Any]:
+    """Engine arguments bounding the connection pool: ``size`` kept open, none beyond it,
+    and a wait of at most ``timeout`` seconds for one (then SQLAlchemy's TimeoutError, which
+    the API answers 503). Nothing for an in-memory SQLite database, which has one connection."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        return {}
+    return {"pool_size": size, "max_overflow": 0, "pool_timeout": timeout}
 
 
 def commit_and_close(session: Session) -> None:
@@ -174,6 +224,30 @@ class Database:
             rollback_and_close(session)
             raise
         commit_and_close(session)
+
+    async def write_turn(self, session: Session) -> None:
+        """Wait, without blocking the event loop, for the turn to write to an SQLite file, and
+        hold it for ``session``'s transaction (released at its commit or rollback).
+
+        For a route that writes on the event loop (the decision route): a write there that
+        found the turn taken would otherwise have to stop the loop until it came. Elsewhere
+        (PostgreSQL, memory) nothing is queued and this returns at once."""
+        queue = _engine_queues.get(self.engine)
+        if queue is None:
+            return
+        conn = session.connection()
+        if conn.info.get(_HOLDS):
+            return
+        deadline = time.monotonic() + _BUSY_TIMEOUT_S
+        pause = 0.0002
+        while not queue.try_acquire():
+            if time.monotonic() >= deadline:
+                raise ServiceUnavailable(
+                    "the database is busy writing; try again shortly", retry_after=1
+                )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.002)
+        conn.info[_HOLDS] = True
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

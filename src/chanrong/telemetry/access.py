@@ -26,8 +26,10 @@ def authorize(
     dataset: str,
     purpose: str | None,
     aggregate: bool = False,
+    batch: governance.LogBatch | None = None,
 ) -> None:
-    """Let the owner read freely; anyone else only under a live governance grant (logged)."""
+    """Let the owner read freely; anyone else only under a live governance grant (logged; with
+    ``batch``, queued there for the caller to append once its read is done)."""
     if identity.find_organisation(session, owner_org_id) is None:
         raise NotFound(f"organisation {owner_org_id} not found")
     if principal.org_id == owner_org_id:
@@ -48,6 +50,7 @@ def authorize(
         dataset=dataset,
         purpose=purpose_value,
         aggregate=aggregate,
+        batch=batch,
     )
 
 

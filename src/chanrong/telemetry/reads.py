@@ -9,6 +9,7 @@ import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from chanrong.core.errors import ValidationFailed
+from chanrong.governance import service as governance
 from chanrong.identity.domain import Principal
 from chanrong.telemetry import quality
 from chanrong.telemetry.access import authorize
@@ -50,9 +51,17 @@ def query_points(
 ) -> pa.Table:
     """Deduplicated points (device_id, metric, ts, value) in [start, end) as an Arrow table."""
     _window(start, end)
+    batch = governance.LogBatch()
     for dataset in _datasets(metrics):
-        authorize(session, principal, owner_org_id=org_id, dataset=dataset, purpose=purpose)
-    return store.query(org_id, start=start, end=end, devices=devices, metrics=metrics)
+        authorize(
+            session, principal, owner_org_id=org_id, dataset=dataset, purpose=purpose, batch=batch
+        )
+    table = store.query(org_id, start=start, end=end, devices=devices, metrics=metrics)
+    # Logged after the scan, in the same transaction: the log append takes the database's
+    # write lock (on SQLite, until the request commits), which no write should wait behind a
+    # scan for.
+    governance.append_batch(session, batch)
+    return table
 
 
 def daily_metrics(
@@ -71,6 +80,7 @@ def daily_metrics(
 
     Days in [start, end). ``increase`` is what a counter added that day, resets included.
     """
+    batch = governance.LogBatch()
     for dataset in _datasets(metrics):
         authorize(
             session,
@@ -79,11 +89,14 @@ def daily_metrics(
             dataset=dataset,
             purpose=purpose,
             aggregate=True,
+            batch=batch,
         )
-    return store.daily(
+    table = store.daily(
         org_id,
         start=day_start(start) if start else None,
         end=day_start(end) if end else None,
         devices=devices,
         metrics=metrics,
     )
+    governance.append_batch(session, batch)  # after the scan (see query_points)
+    return table
