@@ -67,6 +67,7 @@ def test_demo_builds_the_park_and_tells_every_story(
     assert funds, out
     assert int(funds[1]) >= 3 and int(funds[2]) == 1
     assert "equity need posted: best match 湖州产业基金管理" in out
+    assert "guide fund evaluated: 返投" in out and "杠杆 5×" in out
     for role in (
         "fund_manager",
         "operator",

@@ -381,8 +381,9 @@ def _stories(
 def _funds(
     db: Database, today: date, f: Featured, org: dict[str, str], inst: dict[str, str]
 ) -> None:
-    """The fund manager invests in park firms and watches them under their consent (one has
-    not granted it); a firm's equity need meets the manager's mandate."""
+    """A guide fund seeds the manager's sub-fund, which invests in park firms and watches them
+    under their consent (one has not granted it); the guide fund is evaluated; a firm's equity
+    need meets the manager's mandate."""
     from chanrong.demo.funds_story import tell
 
     # The firm on a deteriorating path (if any) is in the portfolio; the last has no grant.
@@ -394,6 +395,8 @@ def _funds(
             manager_org_id=inst["fund_manager"],
             company_org_ids=companies,
             seeker_org_id=org[f.core],
+            government_org_id=inst["analyst"],
+            region_code="330500",
             start=month_start(today, -6),
             as_of=today,
         )
@@ -406,6 +409,14 @@ def _funds(
         f"best match {story.best_match} (score {story.best_score})"
         if story.best_match
         else "no mandate matches yet"
+    )
+    achieved = "unknown" if story.reinvest_ratio is None else str(story.reinvest_ratio)
+    verdict = {True: "met", False: "not met", None: "unknown"}[story.reinvest_met]
+    console.print(
+        f"  guide fund evaluated: 返投 {achieved} against {story.reinvest_required} required"
+        f" ({verdict}), 杠杆 {story.leverage}×; the annual report"
+        f" ({len(story.report_html):,} characters of HTML) is on the fund manager's and the"
+        " government body's pages"
     )
     console.print(f"  a ¥{story.need_amount_fen // 100:,} equity need posted: {match}")
 
