@@ -14,6 +14,8 @@ in modules named for what they hold; this module only gathers them:
 - ``limits``: each bank's exposure limit per core enterprise (授信额度) and its headroom
 - ``contracts``: trade contracts between enterprises (payment terms flagged at creation) and
   reconciliation statements (对账单) the buyer confirms or disputes line by line
+- ``orders``: orders under a contract, deliveries with their evidence (goods received, the
+  seller's production counters), invoices, and statements made from the invoices
 - ``journal``: the double-entry journal of money moved (confirmation, financing, recourse,
   settlement)
 - ``lineage``: a certificate's tree as the caller may see it
@@ -77,6 +79,17 @@ from chanrong.supplychain.maturity import (
     matured_unpaid,
     overdue_certificates,
 )
+from chanrong.supplychain.orders import (
+    LineEvidence,
+    OrderView,
+    evidence_of,
+    issue_invoice,
+    orders_of,
+    place_order,
+    record_receipt,
+    record_shipment,
+    statement_from_invoices,
+)
 from chanrong.supplychain.payables import (
     confirm_payable,
     get_payable,
@@ -97,8 +110,10 @@ __all__ = [
     "DayCount",
     "Exposure",
     "FinancingState",
+    "LineEvidence",
     "LineIn",
     "Lineage",
+    "OrderView",
     "Origin",
     "PayableState",
     "Statement",
@@ -110,6 +125,7 @@ __all__ = [
     "create_contract",
     "decline_financing",
     "due_unpaid_statements",
+    "evidence_of",
     "execute_recourse",
     "exposure_limits",
     "flag_late_payment",
@@ -118,6 +134,7 @@ __all__ = [
     "get_financing",
     "get_payable",
     "get_statement",
+    "issue_invoice",
     "issue_statement",
     "journal_balances",
     "journal_violations",
@@ -129,13 +146,17 @@ __all__ = [
     "live_certificates",
     "mark_overdue",
     "matured_unpaid",
+    "orders_of",
     "overdue_certificates",
     "payable_ids",
     "payable_tree",
     "payables_from_invoices",
+    "place_order",
     "principal_for_org",
     "quote_financing",
     "record_payment",
+    "record_receipt",
+    "record_shipment",
     "reject_payable",
     "request_financing",
     "resolve_handle",
@@ -143,6 +164,7 @@ __all__ = [
     "settle_payable",
     "settlements_of",
     "split_certificate",
+    "statement_from_invoices",
     "statements_of",
     "submit_payable",
     "transfer_certificate",

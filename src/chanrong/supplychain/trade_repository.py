@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from chanrong.supplychain.orm import ReconLine, ReconStatement, TradeContract
+from chanrong.supplychain.trade_orm import TradeDelivery, TradeInvoice, TradeOrder
 
 
 class TradeRepository:
@@ -20,8 +21,16 @@ class TradeRepository:
         self.session.add_all(objs)
         self.session.flush()
 
-    def contract(self, contract_id: str) -> TradeContract | None:
-        return self.session.get(TradeContract, contract_id)
+    def contract(self, contract_id: str, *, lock: bool = False) -> TradeContract | None:
+        if not lock:
+            return self.session.get(TradeContract, contract_id)
+        stmt = (
+            select(TradeContract)
+            .where(TradeContract.id == contract_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return self.session.scalars(stmt).one_or_none()
 
     def contracts_of(self, org_id: str) -> Sequence[TradeContract]:
         return self.session.scalars(
@@ -65,3 +74,47 @@ class TradeRepository:
 
     def line(self, line_id: str) -> ReconLine | None:
         return self.session.get(ReconLine, line_id)
+
+    # -- orders, deliveries, invoices ------------------------------------------------------
+
+    def order(self, order_id: str) -> TradeOrder | None:
+        return self.session.get(TradeOrder, order_id)
+
+    def orders_of(self, contract_id: str) -> Sequence[TradeOrder]:
+        return self.session.scalars(
+            select(TradeOrder)
+            .where(TradeOrder.contract_id == contract_id)
+            .order_by(TradeOrder.ordered_on, TradeOrder.created_at, TradeOrder.id)
+        ).all()
+
+    def delivery(self, delivery_id: str) -> TradeDelivery | None:
+        return self.session.get(TradeDelivery, delivery_id)
+
+    def deliveries_of(self, order_ids: Sequence[str]) -> Sequence[TradeDelivery]:
+        if not order_ids:
+            return []
+        return self.session.scalars(
+            select(TradeDelivery)
+            .where(TradeDelivery.order_id.in_(order_ids))
+            .order_by(TradeDelivery.shipped_on, TradeDelivery.created_at, TradeDelivery.id)
+        ).all()
+
+    def invoice(self, invoice_id: str) -> TradeInvoice | None:
+        return self.session.get(TradeInvoice, invoice_id)
+
+    def invoice_for_delivery(self, delivery_id: str) -> TradeInvoice | None:
+        return self.session.scalars(
+            select(TradeInvoice).where(TradeInvoice.delivery_id == delivery_id)
+        ).one_or_none()
+
+    def invoices_of(self, contract_id: str) -> Sequence[TradeInvoice]:
+        return self.session.scalars(
+            select(TradeInvoice)
+            .where(TradeInvoice.contract_id == contract_id)
+            .order_by(TradeInvoice.issued_on, TradeInvoice.number)
+        ).all()
+
+    def invoices_on(self, statement_id: str) -> Sequence[TradeInvoice]:
+        return self.session.scalars(
+            select(TradeInvoice).where(TradeInvoice.statement_id == statement_id)
+        ).all()

@@ -1,0 +1,155 @@
+"""Trade API input and output: orders, deliveries, invoices (and, later, 保付 and escrow).
+Money is Decimal yuan here, integer fen inside."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chanrong.core.money import fen_to_yuan
+from chanrong.supplychain.schemas import Yuan
+
+
+class OrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str = Field(min_length=1, max_length=100, description="The buyer's order number")
+    quantity: int = Field(gt=0)
+    ordered_on: date
+    deliver_by: date | None = None
+
+
+class ShipmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str = Field(min_length=1, max_length=100, description="The delivery note (发货单)")
+    quantity: int = Field(gt=0)
+    shipped_on: date
+    devices: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The seller's devices whose production counters are the evidence",
+    )
+    produced_from: date | None = None
+    produced_to: date | None = None
+
+
+class ReceiptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    received_quantity: int = Field(ge=0)
+    received_on: date
+    receipt_reference: str = Field(min_length=1, max_length=100, description="收货单 (GRN)")
+    note: str = Field(default="", max_length=500)
+
+
+class InvoiceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: str = Field(min_length=1, max_length=100)
+    issued_on: date
+
+
+class PeriodIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period_start: date
+    period_end: date
+
+
+class InvoiceOut(BaseModel):
+    id: str
+    delivery_id: str
+    number: str
+    amount: Yuan
+    issued_on: date
+    statement_id: str | None
+    line_id: str | None
+
+    @classmethod
+    def of(cls, i: Any) -> InvoiceOut:
+        return cls(
+            id=i.id,
+            delivery_id=i.delivery_id,
+            number=i.number,
+            amount=fen_to_yuan(i.amount_fen),
+            issued_on=i.issued_on,
+            statement_id=i.statement_id,
+            line_id=i.line_id,
+        )
+
+
+class DeliveryOut(BaseModel):
+    id: str
+    order_id: str
+    reference: str
+    quantity_shipped: int
+    shipped_on: date
+    produced_count: int | None = Field(description="Units the seller's counters added")
+    produced_devices: list[str] | None
+    produced_from: date | None
+    produced_to: date | None
+    received_quantity: int | None
+    received_on: date | None
+    receipt_reference: str | None
+    receipt_note: str | None
+    flags: list[str] = Field(description="What the evidence says against the delivery")
+    received_at: datetime | None
+
+    @classmethod
+    def of(cls, d: Any) -> DeliveryOut:
+        return cls(
+            id=d.id,
+            order_id=d.order_id,
+            reference=d.reference,
+            quantity_shipped=d.quantity_shipped,
+            shipped_on=d.shipped_on,
+            produced_count=d.produced_count,
+            produced_devices=d.produced_devices,
+            produced_from=d.produced_from,
+            produced_to=d.produced_to,
+            received_quantity=d.received_quantity,
+            received_on=d.received_on,
+            receipt_reference=d.receipt_reference,
+            receipt_note=d.receipt_note,
+            flags=list(d.flags),
+            received_at=d.received_at,
+        )
+
+
+class OrderOut(BaseModel):
+    id: str
+    contract_id: str
+    reference: str
+    quantity: int
+    ordered_on: date
+    deliver_by: date | None
+    shipped: int
+    received: int
+    deliveries: list[DeliveryOut]
+    invoices: list[InvoiceOut]
+
+    @classmethod
+    def of(cls, o: Any) -> OrderOut:
+        order = o.order
+        return cls(
+            id=order.id,
+            contract_id=order.contract_id,
+            reference=order.reference,
+            quantity=order.quantity,
+            ordered_on=order.ordered_on,
+            deliver_by=order.deliver_by,
+            shipped=o.shipped,
+            received=o.received,
+            deliveries=[DeliveryOut.of(d) for d in o.deliveries],
+            invoices=[InvoiceOut.of(i) for i in o.invoices.values()],
+        )
+
+
+class EvidenceOut(BaseModel):
+    line_id: str
+    invoice: InvoiceOut
+    delivery: DeliveryOut
+    order_reference: str
