@@ -11,7 +11,7 @@ from chanrong.core.settings import Settings
 from chanrong.supplychain import service
 from chanrong.supplychain.orm import TradeContract
 from chanrong.telemetry import service as telemetry
-from tests.builders import Park
+from tests.builders import Park, add_member, add_org
 from tests.telemetry.builders import points
 
 
@@ -59,3 +59,39 @@ def production_counter(
     store.write(
         org_id, points(device, "output_count", values, start=start, step=timedelta(hours=1))
     )
+
+
+def add_guarantor(session: Session, park: Park) -> None:
+    """A guarantor (融资担保机构) in the park, as ``park["guarantor"]``."""
+    org = add_org(session, "financial_institution", institution_type="guarantor", name="担保")
+    park.members["guarantor"] = {
+        role: add_member(session, org, role) for role in ("admin", "officer", "viewer")
+    }
+
+
+def confirmed_statement(
+    session: Session,
+    park: Park,
+    *,
+    amount_fen: int = 10_000_000,
+    end: date = date(2025, 9, 30),
+    payment_days: int = 30,
+    reference: str = "HT-PG",
+) -> str:
+    """A statement of one line the buyer (the core enterprise) confirmed; due
+    ``payment_days`` after ``end`` (in the past by default, so it can be called)."""
+    c = contract(s := session, park, reference=reference, payment_days=payment_days)
+    seller = service.principal_for_org(s, c.seller_org_id)
+    buyer = service.principal_for_org(s, c.buyer_org_id)
+    st = service.issue_statement(
+        s,
+        seller,
+        c.id,
+        period_start=end.replace(day=1),
+        period_end=end,
+        lines=[service.LineIn("INV-1", "castings", amount_fen)],
+        now=datetime(end.year, end.month, end.day, 4, tzinfo=UTC),
+    )
+    done = service.answer_line(s, buyer, st.lines[0].id, confirm=True)
+    assert done.statement.state == "confirmed"
+    return st.statement.id

@@ -58,9 +58,9 @@ def text(value: str, *, field: str, limit: int) -> str:
 
 def log(
     session: Session, kind: str, actor: str, concerns: str, what: str, payload: dict[str, object]
-) -> None:
+) -> governance.LogEntryRef:
     """Append a trade step to the verifiable log, readable by ``actor`` and ``concerns``."""
-    governance.append_log(
+    return governance.append_log(
         session,
         kind=f"{LOG_KIND}.{kind}",
         actor_org_id=actor,

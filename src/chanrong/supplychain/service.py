@@ -16,6 +16,9 @@ in modules named for what they hold; this module only gathers them:
   reconciliation statements (对账单) the buyer confirms or disputes line by line
 - ``orders``: orders under a contract, deliveries with their evidence (goods received, the
   seller's production counters), invoices, and statements made from the invoices
+- ``payment_guarantee``: 保付: a bank or guarantor guarantees a confirmed statement for a fee;
+  unpaid at maturity, the seller calls on it, the guarantor pays (代偿) and takes recourse
+  against the buyer on a schedule; ``trade_journal`` holds the money moved, in double entry
 - ``journal``: the double-entry journal of money moved (confirmation, financing, recourse,
   settlement)
 - ``lineage``: a certificate's tree as the caller may see it
@@ -44,7 +47,6 @@ from chanrong.supplychain.contracts import (
     get_statement,
     issue_statement,
     list_contracts,
-    record_payment,
     statements_of,
 )
 from chanrong.supplychain.financing import (
@@ -98,7 +100,23 @@ from chanrong.supplychain.payables import (
     reject_payable,
     submit_payable,
 )
+from chanrong.supplychain.payment_guarantee import (
+    GuaranteeView,
+    accept_payment_guarantee,
+    call_payment_guarantee,
+    decline_payment_guarantee,
+    get_payment_guarantee,
+    guarantees_of_statement,
+    pay_out,
+    payment_guarantees,
+    record_payment,
+    repay_recourse,
+    request_payment_guarantee,
+)
 from chanrong.supplychain.settlement import settle_payable, settlements_of
+from chanrong.supplychain.trade_journal import balances as trade_balances
+from chanrong.supplychain.trade_journal import entries_of as trade_entries
+from chanrong.supplychain.trade_journal import violations as trade_violations
 from chanrong.supplychain.writes import LOG_KIND
 
 DATASET = "derived.certificates"
@@ -110,6 +128,7 @@ __all__ = [
     "DayCount",
     "Exposure",
     "FinancingState",
+    "GuaranteeView",
     "LineEvidence",
     "LineIn",
     "Lineage",
@@ -118,12 +137,15 @@ __all__ = [
     "PayableState",
     "Statement",
     "accept_financing",
+    "accept_payment_guarantee",
     "all_violations",
     "answer_line",
+    "call_payment_guarantee",
     "certificates_of",
     "confirm_payable",
     "create_contract",
     "decline_financing",
+    "decline_payment_guarantee",
     "due_unpaid_statements",
     "evidence_of",
     "execute_recourse",
@@ -133,7 +155,9 @@ __all__ = [
     "get_contract",
     "get_financing",
     "get_payable",
+    "get_payment_guarantee",
     "get_statement",
+    "guarantees_of_statement",
     "issue_invoice",
     "issue_statement",
     "journal_balances",
@@ -148,9 +172,11 @@ __all__ = [
     "matured_unpaid",
     "orders_of",
     "overdue_certificates",
+    "pay_out",
     "payable_ids",
     "payable_tree",
     "payables_from_invoices",
+    "payment_guarantees",
     "place_order",
     "principal_for_org",
     "quote_financing",
@@ -158,7 +184,9 @@ __all__ = [
     "record_receipt",
     "record_shipment",
     "reject_payable",
+    "repay_recourse",
     "request_financing",
+    "request_payment_guarantee",
     "resolve_handle",
     "set_exposure_limit",
     "settle_payable",
@@ -167,6 +195,9 @@ __all__ = [
     "statement_from_invoices",
     "statements_of",
     "submit_payable",
+    "trade_balances",
+    "trade_entries",
+    "trade_violations",
     "transfer_certificate",
     "tree_violations",
     "view",

@@ -7,8 +7,18 @@ without crowding the certificate tables; links are string foreign keys.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chanrong.core.clock import utcnow
@@ -76,3 +86,87 @@ class TradeInvoice(Base):
     )
     line_id: Mapped[str | None] = mapped_column(ForeignKey("scf_recon_lines.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PaymentGuarantee(Base):
+    """保付: a bank or guarantor guarantees that the buyer pays a confirmed statement at
+    maturity, for a fee; unpaid, the guarantor pays the seller and takes recourse."""
+
+    __tablename__ = "scf_payment_guarantees"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    statement_id: Mapped[str] = mapped_column(ForeignKey("scf_recon_statements.id"), index=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("scf_trade_contracts.id"))
+    seller_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    buyer_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    guarantor_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    fee_payer_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    due_on: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    fee_rate_percent: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))
+    fee_fen: Mapped[int | None] = mapped_column(BigInteger)
+    decline_reason: Mapped[str | None] = mapped_column(String(500))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # released or paid out
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    overdue_flagged_on: Mapped[date | None] = mapped_column(Date)  # told the guarantor
+
+
+class RecourseClaim(Base):
+    """The guarantor's claim on the buyer after paying the seller for it (追偿), repaid on
+    its own schedule."""
+
+    __tablename__ = "scf_recourse_claims"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    guarantee_id: Mapped[str] = mapped_column(ForeignKey("scf_payment_guarantees.id"), unique=True)
+    guarantor_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    buyer_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    repaid_fen: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RecourseInstalment(Base):
+    """One instalment of a recourse claim's schedule and what was paid of it."""
+
+    __tablename__ = "scf_recourse_instalments"
+    __table_args__ = (UniqueConstraint("claim_id", "position"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    claim_id: Mapped[str] = mapped_column(ForeignKey("scf_recourse_claims.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    paid_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class TradeJournalEntry(Base):
+    """One balanced money movement of guaranteed trade or escrow; never edited."""
+
+    __tablename__ = "scf_trade_journal_entries"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    subject_id: Mapped[str] = mapped_column(String(36), index=True)  # guarantee or escrow
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    log_index: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class TradeJournalLine(Base):
+    """One side of a trade entry: an organisation's account debited or credited in fen."""
+
+    __tablename__ = "scf_trade_journal_lines"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("scf_trade_journal_entries.id"), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    account: Mapped[str] = mapped_column(String(32))
+    debit_fen: Mapped[int] = mapped_column(BigInteger)
+    credit_fen: Mapped[int] = mapped_column(BigInteger)

@@ -10,7 +10,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from chanrong.supplychain.orm import ReconLine, ReconStatement, TradeContract
-from chanrong.supplychain.trade_orm import TradeDelivery, TradeInvoice, TradeOrder
+from chanrong.supplychain.trade_orm import (
+    PaymentGuarantee,
+    RecourseClaim,
+    RecourseInstalment,
+    TradeDelivery,
+    TradeInvoice,
+    TradeOrder,
+)
 
 
 class TradeRepository:
@@ -117,4 +124,59 @@ class TradeRepository:
     def invoices_on(self, statement_id: str) -> Sequence[TradeInvoice]:
         return self.session.scalars(
             select(TradeInvoice).where(TradeInvoice.statement_id == statement_id)
+        ).all()
+
+    # -- payment guarantees (保付) and recourse ----------------------------------------------
+
+    def guarantee(self, guarantee_id: str, *, lock: bool = False) -> PaymentGuarantee | None:
+        stmt = select(PaymentGuarantee).where(PaymentGuarantee.id == guarantee_id)
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return self.session.scalars(stmt).one_or_none()
+
+    def guarantees_on(self, statement_id: str) -> Sequence[PaymentGuarantee]:
+        return self.session.scalars(
+            select(PaymentGuarantee)
+            .where(PaymentGuarantee.statement_id == statement_id)
+            .order_by(PaymentGuarantee.requested_at, PaymentGuarantee.id)
+        ).all()
+
+    def guarantees_of(self, org_id: str) -> Sequence[PaymentGuarantee]:
+        """Guarantees the organisation is the guarantor, the seller or the buyer of."""
+        return self.session.scalars(
+            select(PaymentGuarantee)
+            .where(
+                or_(
+                    PaymentGuarantee.guarantor_org_id == org_id,
+                    PaymentGuarantee.seller_org_id == org_id,
+                    PaymentGuarantee.buyer_org_id == org_id,
+                )
+            )
+            .order_by(PaymentGuarantee.requested_at.desc(), PaymentGuarantee.id)
+        ).all()
+
+    def guarantees_in(self, states: Sequence[str]) -> Sequence[PaymentGuarantee]:
+        return self.session.scalars(
+            select(PaymentGuarantee)
+            .where(PaymentGuarantee.state.in_(states))
+            .order_by(PaymentGuarantee.id)
+        ).all()
+
+    def claim_of(self, guarantee_id: str, *, lock: bool = False) -> RecourseClaim | None:
+        stmt = select(RecourseClaim).where(RecourseClaim.guarantee_id == guarantee_id)
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return self.session.scalars(stmt).one_or_none()
+
+    def claim(self, claim_id: str, *, lock: bool = False) -> RecourseClaim | None:
+        stmt = select(RecourseClaim).where(RecourseClaim.id == claim_id)
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return self.session.scalars(stmt).one_or_none()
+
+    def instalments(self, claim_id: str) -> Sequence[RecourseInstalment]:
+        return self.session.scalars(
+            select(RecourseInstalment)
+            .where(RecourseInstalment.claim_id == claim_id)
+            .order_by(RecourseInstalment.position)
         ).all()

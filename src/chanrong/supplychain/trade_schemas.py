@@ -4,12 +4,13 @@ Money is Decimal yuan here, integer fen inside."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chanrong.core.money import fen_to_yuan
-from chanrong.supplychain.schemas import Yuan
+from chanrong.supplychain.schemas import Yuan, YuanIn
 
 
 class OrderIn(BaseModel):
@@ -153,3 +154,108 @@ class EvidenceOut(BaseModel):
     invoice: InvoiceOut
     delivery: DeliveryOut
     order_reference: str
+
+
+class GuaranteeRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    guarantor_org_id: str = Field(description="A bank or guarantor (融资担保机构)")
+
+
+class GuaranteeAcceptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fee_rate_percent: Decimal = Field(description='Fee as % of the amount guaranteed: "0.50"')
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class PayOutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    instalments: int = Field(default=3, ge=1, le=24, description="Recourse instalments")
+    first_due_on: date | None = Field(default=None, description="Default: 30 days on")
+
+
+class RepaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: YuanIn
+
+
+class InstalmentOut(BaseModel):
+    position: int
+    due_on: date
+    amount: Yuan
+    paid: Yuan
+
+
+class ClaimOut(BaseModel):
+    id: str
+    amount: Yuan
+    repaid: Yuan
+    outstanding: Yuan
+    state: str
+    instalments: list[InstalmentOut]
+
+
+class GuaranteeOut(BaseModel):
+    id: str
+    statement_id: str
+    contract_id: str
+    seller_org_id: str
+    buyer_org_id: str
+    guarantor_org_id: str
+    fee_payer_org_id: str
+    amount: Yuan
+    due_on: date
+    state: str
+    fee_rate_percent: Decimal | None
+    fee: Yuan | None
+    decline_reason: str | None
+    requested_at: datetime
+    called_at: datetime | None
+    recourse: ClaimOut | None
+
+    @classmethod
+    def of(cls, v: Any) -> GuaranteeOut:
+        g, c = v.guarantee, v.claim
+        return cls(
+            id=g.id,
+            statement_id=g.statement_id,
+            contract_id=g.contract_id,
+            seller_org_id=g.seller_org_id,
+            buyer_org_id=g.buyer_org_id,
+            guarantor_org_id=g.guarantor_org_id,
+            fee_payer_org_id=g.fee_payer_org_id,
+            amount=fen_to_yuan(g.amount_fen),
+            due_on=g.due_on,
+            state=g.state,
+            fee_rate_percent=g.fee_rate_percent,
+            fee=None if g.fee_fen is None else fen_to_yuan(g.fee_fen),
+            decline_reason=g.decline_reason,
+            requested_at=g.requested_at,
+            called_at=g.called_at,
+            recourse=None
+            if c is None
+            else ClaimOut(
+                id=c.id,
+                amount=fen_to_yuan(c.amount_fen),
+                repaid=fen_to_yuan(c.repaid_fen),
+                outstanding=fen_to_yuan(c.amount_fen - c.repaid_fen),
+                state=c.state,
+                instalments=[
+                    InstalmentOut(
+                        position=i.position,
+                        due_on=i.due_on,
+                        amount=fen_to_yuan(i.amount_fen),
+                        paid=fen_to_yuan(i.paid_fen),
+                    )
+                    for i in v.instalments
+                ],
+            ),
+        )
