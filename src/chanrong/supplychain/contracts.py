@@ -57,7 +57,14 @@ def text(value: str, *, field: str, limit: int) -> str:
 
 
 def log(
-    session: Session, kind: str, actor: str, concerns: str, what: str, payload: dict[str, object]
+    session: Session,
+    kind: str,
+    actor: str,
+    concerns: str,
+    what: str,
+    payload: dict[str, object],
+    *,
+    at: datetime | None = None,
 ) -> governance.LogEntryRef:
     """Append a trade step to the verifiable log, readable by ``actor`` and ``concerns``."""
     return governance.append_log(
@@ -66,6 +73,7 @@ def log(
         actor_org_id=actor,
         subject=f"{concerns}:{what}",
         payload=payload,
+        at=at,
     )
 
 

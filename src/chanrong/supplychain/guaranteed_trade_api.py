@@ -11,12 +11,15 @@ from chanrong.edge import Ctx, Idempotency, current, idempotency, require
 from chanrong.identity.domain import OrgKind, Role
 from chanrong.supplychain import service
 from chanrong.supplychain.trade_schemas import (
+    EscrowIn,
+    EscrowOut,
     GuaranteeAcceptIn,
     GuaranteeOut,
     GuaranteeRequestIn,
     PayOutIn,
     ReasonIn,
     RepaymentIn,
+    ResolveIn,
 )
 
 router = APIRouter(prefix="/trade", tags=["trade"])
@@ -116,3 +119,71 @@ def repay(
         ctx.session, ctx.principal, claim_id, amount_fen=yuan_to_fen(body.amount, field="amount")
     )
     return idem.save(201, GuaranteeOut.of(v).model_dump(mode="json"))
+
+
+# -- escrow ----------------------------------------------------------------------------------
+
+
+@router.post("/orders/{order_id}/escrows", response_model=EscrowOut, status_code=201)
+def deposit(
+    order_id: str,
+    body: EscrowIn,
+    ctx: Ctx = Depends(enterprise_officer),
+    idem: Idempotency = Depends(idempotency),
+) -> JSONResponse:
+    """The buyer puts money for an order in escrow with a bank."""
+    if (replay := idem.replay()) is not None:
+        return replay
+    e = service.deposit_escrow(
+        ctx.session,
+        ctx.principal,
+        order_id,
+        agent_org_id=body.agent_org_id,
+        amount_fen=yuan_to_fen(body.amount, field="amount"),
+    )
+    return idem.save(201, EscrowOut.of(e).model_dump(mode="json"))
+
+
+@router.get("/escrows", response_model=list[EscrowOut])
+def list_escrows(ctx: Ctx = Depends(current)) -> list[EscrowOut]:
+    """Escrows the caller deposited, is paid from, or holds as agent."""
+    return [EscrowOut.of(e) for e in service.escrows(ctx.session, ctx.principal)]
+
+
+@router.get("/escrows/{escrow_id}", response_model=EscrowOut)
+def get_escrow(escrow_id: str, ctx: Ctx = Depends(current)) -> EscrowOut:
+    return EscrowOut.of(service.get_escrow(ctx.session, ctx.principal, escrow_id))
+
+
+@router.post("/escrows/{escrow_id}/approve", response_model=EscrowOut)
+def approve(escrow_id: str, ctx: Ctx = Depends(institution_officer)) -> EscrowOut:
+    """An agent officer approves the release once the buyer confirmed the whole delivery."""
+    return EscrowOut.of(service.approve_release(ctx.session, ctx.principal, escrow_id))
+
+
+@router.post("/escrows/{escrow_id}/dispute", response_model=EscrowOut)
+def dispute(escrow_id: str, body: ReasonIn, ctx: Ctx = Depends(enterprise_officer)) -> EscrowOut:
+    """The buyer or the seller disputes; nothing is released until the agent resolves."""
+    return EscrowOut.of(
+        service.dispute_escrow(ctx.session, ctx.principal, escrow_id, reason=body.reason)
+    )
+
+
+@router.post("/escrows/{escrow_id}/resolve", response_model=EscrowOut)
+def resolve(escrow_id: str, body: ResolveIn, ctx: Ctx = Depends(institution_officer)) -> EscrowOut:
+    """An agent officer approves a disputed escrow's split (another officer releases it)."""
+    return EscrowOut.of(
+        service.resolve_escrow(
+            ctx.session,
+            ctx.principal,
+            escrow_id,
+            to_seller_fen=yuan_to_fen(body.to_seller, field="to_seller"),
+            note=body.note,
+        )
+    )
+
+
+@router.post("/escrows/{escrow_id}/release", response_model=EscrowOut)
+def release(escrow_id: str, ctx: Ctx = Depends(institution_officer)) -> EscrowOut:
+    """Another agent officer, never the approver, pays out the approved release."""
+    return EscrowOut.of(service.release_escrow(ctx.session, ctx.principal, escrow_id))

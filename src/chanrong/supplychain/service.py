@@ -18,7 +18,9 @@ in modules named for what they hold; this module only gathers them:
   seller's production counters), invoices, and statements made from the invoices
 - ``payment_guarantee``: 保付: a bank or guarantor guarantees a confirmed statement for a fee;
   unpaid at maturity, the seller calls on it, the guarantor pays (代偿) and takes recourse
-  against the buyer on a schedule; ``trade_journal`` holds the money moved, in double entry
+  against the buyer on a schedule; ``escrow``: money held for an order by an agent bank,
+  released on confirmed delivery by a second officer, or split when disputed;
+  ``trade_journal`` holds the money moved, in double entry
 - ``journal``: the double-entry journal of money moved (confirmation, financing, recourse,
   settlement)
 - ``lineage``: a certificate's tree as the caller may see it
@@ -49,6 +51,15 @@ from chanrong.supplychain.contracts import (
     list_contracts,
     statements_of,
 )
+from chanrong.supplychain.escrow import (
+    approve_release,
+    escrows,
+    get_escrow,
+)
+from chanrong.supplychain.escrow import deposit as deposit_escrow
+from chanrong.supplychain.escrow import dispute as dispute_escrow
+from chanrong.supplychain.escrow import release as release_escrow
+from chanrong.supplychain.escrow import resolve as resolve_escrow
 from chanrong.supplychain.financing import (
     accept_financing,
     certificates_of,
@@ -140,19 +151,24 @@ __all__ = [
     "accept_payment_guarantee",
     "all_violations",
     "answer_line",
+    "approve_release",
     "call_payment_guarantee",
     "certificates_of",
     "confirm_payable",
     "create_contract",
     "decline_financing",
     "decline_payment_guarantee",
+    "deposit_escrow",
+    "dispute_escrow",
     "due_unpaid_statements",
+    "escrows",
     "evidence_of",
     "execute_recourse",
     "exposure_limits",
     "flag_late_payment",
     "get_certificate",
     "get_contract",
+    "get_escrow",
     "get_financing",
     "get_payable",
     "get_payment_guarantee",
@@ -184,9 +200,11 @@ __all__ = [
     "record_receipt",
     "record_shipment",
     "reject_payable",
+    "release_escrow",
     "repay_recourse",
     "request_financing",
     "request_payment_guarantee",
+    "resolve_escrow",
     "resolve_handle",
     "set_exposure_limit",
     "settle_payable",

@@ -50,6 +50,13 @@ class GuaranteeState(StrEnum):
     PAID_OUT = "paid_out"  # the guarantor paid the seller (代偿); recourse runs on
 
 
+class EscrowState(StrEnum):
+    HELD = "held"  # the agent holds the buyer's money until delivery is confirmed
+    DISPUTED = "disputed"  # a party disputes: nothing is released until the agent resolves
+    APPROVED = "approved"  # one officer of the agent approved a release (and its split)
+    RELEASED = "released"  # another officer released it: paid out, closed
+
+
 class ClaimState(StrEnum):
     OPEN = "open"
     SETTLED = "settled"

@@ -170,3 +170,31 @@ class TradeJournalLine(Base):
     account: Mapped[str] = mapped_column(String(32))
     debit_fen: Mapped[int] = mapped_column(BigInteger)
     credit_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class Escrow(Base):
+    """Conditional payment: the buyer's money for an order, held by an agent bank and released
+    to the seller on confirmed delivery (or split as a dispute is resolved). The officer who
+    approves a release and the one who executes it are different users."""
+
+    __tablename__ = "scf_escrows"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    order_id: Mapped[str] = mapped_column(ForeignKey("scf_trade_orders.id"), index=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("scf_trade_contracts.id"))
+    buyer_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    seller_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    agent_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16))
+    to_seller_fen: Mapped[int | None] = mapped_column(BigInteger)
+    refund_fen: Mapped[int | None] = mapped_column(BigInteger)
+    dispute_reason: Mapped[str | None] = mapped_column(String(500))
+    disputed_by_org_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"))
+    resolution_note: Mapped[str | None] = mapped_column(String(500))
+    approved_by_user_id: Mapped[str | None] = mapped_column(String(36))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    released_by_user_id: Mapped[str | None] = mapped_column(String(36))
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from chanrong.supplychain.orm import ReconLine, ReconStatement, TradeContract
 from chanrong.supplychain.trade_orm import (
+    Escrow,
     PaymentGuarantee,
     RecourseClaim,
     RecourseInstalment,
@@ -179,4 +180,26 @@ class TradeRepository:
             select(RecourseInstalment)
             .where(RecourseInstalment.claim_id == claim_id)
             .order_by(RecourseInstalment.position)
+        ).all()
+
+    # -- escrows --------------------------------------------------------------------------
+
+    def escrow(self, escrow_id: str, *, lock: bool = False) -> Escrow | None:
+        stmt = select(Escrow).where(Escrow.id == escrow_id)
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return self.session.scalars(stmt).one_or_none()
+
+    def escrows_of(self, org_id: str) -> Sequence[Escrow]:
+        """Escrows the organisation deposited, is paid from, or holds as agent."""
+        return self.session.scalars(
+            select(Escrow)
+            .where(
+                or_(
+                    Escrow.buyer_org_id == org_id,
+                    Escrow.seller_org_id == org_id,
+                    Escrow.agent_org_id == org_id,
+                )
+            )
+            .order_by(Escrow.created_at.desc(), Escrow.id)
         ).all()

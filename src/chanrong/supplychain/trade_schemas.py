@@ -259,3 +259,55 @@ class GuaranteeOut(BaseModel):
                 ],
             ),
         )
+
+
+class EscrowIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent_org_id: str = Field(description="The bank that holds the money")
+    amount: YuanIn
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_seller: YuanIn = Field(description="What the seller gets; the rest goes back")
+    note: str = Field(min_length=1, max_length=500)
+
+
+class EscrowOut(BaseModel):
+    id: str
+    order_id: str
+    contract_id: str
+    buyer_org_id: str
+    seller_org_id: str
+    agent_org_id: str
+    amount: Yuan
+    state: str
+    to_seller: Yuan | None
+    refund: Yuan | None
+    dispute_reason: str | None
+    resolution_note: str | None
+    approved_by_user_id: str | None
+    released_by_user_id: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, e: Any) -> EscrowOut:
+        return cls(
+            id=e.id,
+            order_id=e.order_id,
+            contract_id=e.contract_id,
+            buyer_org_id=e.buyer_org_id,
+            seller_org_id=e.seller_org_id,
+            agent_org_id=e.agent_org_id,
+            amount=fen_to_yuan(e.amount_fen),
+            state=e.state,
+            to_seller=None if e.to_seller_fen is None else fen_to_yuan(e.to_seller_fen),
+            refund=None if e.refund_fen is None else fen_to_yuan(e.refund_fen),
+            dispute_reason=e.dispute_reason,
+            resolution_note=e.resolution_note,
+            approved_by_user_id=e.approved_by_user_id,
+            released_by_user_id=e.released_by_user_id,
+            created_at=e.created_at,
+        )
