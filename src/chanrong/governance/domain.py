@@ -30,6 +30,7 @@ class Purpose(StrEnum):
     SUPPLY_CHAIN_FINANCE = "supply_chain_finance"  # 供应链金融
     JOINT_MODELLING = "joint_modelling"  # 联合建模 (federated: features stay on the platform)
     INVESTMENT_MONITORING = "investment_monitoring"  # 投后管理 (a fund's portfolio company)
+    TRADE_GUARANTEE_MONITORING = "trade_guarantee_monitoring"  # 保付预警 (the guaranteed buyer)
 
 
 class Category(StrEnum):
@@ -265,6 +266,14 @@ PURPOSE_DATASETS: dict[Purpose, frozenset[str]] = {
         "derived.quality",
         "derived.profile",
         "derived.carbon",
+    ),
+    # A guarantor or seller of a guaranteed trade watches the buyer's operating records for
+    # signs of trouble before the payment falls due (default prevention), nothing else.
+    Purpose.TRADE_GUARANTEE_MONITORING: _datasets(
+        "business.energy_bills",
+        "business.orders",
+        "business.invoices",
+        "business.payments",
     ),
 }
 

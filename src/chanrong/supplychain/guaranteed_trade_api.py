@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
+from chanrong.core.clock import shanghai_date, utcnow
 from chanrong.core.money import yuan_to_fen
 from chanrong.edge import Ctx, Idempotency, current, idempotency, require
 from chanrong.identity.domain import OrgKind, Role
@@ -20,6 +21,9 @@ from chanrong.supplychain.trade_schemas import (
     ReasonIn,
     RepaymentIn,
     ResolveIn,
+    TradeAlertOut,
+    WatchIn,
+    WatchOut,
 )
 
 router = APIRouter(prefix="/trade", tags=["trade"])
@@ -187,3 +191,29 @@ def resolve(escrow_id: str, body: ResolveIn, ctx: Ctx = Depends(institution_offi
 def release(escrow_id: str, ctx: Ctx = Depends(institution_officer)) -> EscrowOut:
     """Another agent officer, never the approver, pays out the approved release."""
     return EscrowOut.of(service.release_escrow(ctx.session, ctx.principal, escrow_id))
+
+
+# -- alerts: overdue payments and default prevention --------------------------------------------
+
+
+@router.get("/alerts", response_model=list[TradeAlertOut])
+def list_alerts(ctx: Ctx = Depends(current)) -> list[TradeAlertOut]:
+    """Alerts on guaranteed trades addressed to the caller (guarantor or seller)."""
+    return [TradeAlertOut.of(a) for a in service.trade_alerts(ctx.session, ctx.principal)]
+
+
+@router.post("/payment-guarantees/{guarantee_id}/watch", response_model=WatchOut)
+def watch(guarantee_id: str, body: WatchIn, ctx: Ctx = Depends(current)) -> WatchOut:
+    """The guarantor or the seller watches the buyer's records now, under its own grant from
+    the buyer for ``trade_guarantee_monitoring``."""
+    o = service.watch_now(
+        ctx.session,
+        ctx.principal,
+        guarantee_id,
+        as_of=body.as_of or shanghai_date(utcnow()),
+    )
+    return WatchOut(
+        recipient_org_id=o.recipient_org_id,
+        refusal=o.refusal,
+        alerts=[TradeAlertOut.of(a) for a in o.alerts],
+    )

@@ -20,7 +20,9 @@ in modules named for what they hold; this module only gathers them:
   unpaid at maturity, the seller calls on it, the guarantor pays (代偿) and takes recourse
   against the buyer on a schedule; ``escrow``: money held for an order by an agent bank,
   released on confirmed delivery by a second officer, or split when disputed;
-  ``trade_journal`` holds the money moved, in double entry
+  ``trade_journal`` holds the money moved, in double entry; ``default_watch``: overdue
+  guaranteed payments flagged to guarantor and seller, and their watch of the buyer's own
+  records under the buyer's consent (default prevention)
 - ``journal``: the double-entry journal of money moved (confirmation, financing, recourse,
   settlement)
 - ``lineage``: a certificate's tree as the caller may see it
@@ -50,6 +52,15 @@ from chanrong.supplychain.contracts import (
     issue_statement,
     list_contracts,
     statements_of,
+)
+from chanrong.supplychain.default_watch import (
+    WatchOutcome,
+    flag_guaranteed_overdue,
+    overdue_guarantees,
+    trade_alerts,
+    watch_buyer,
+    watch_now,
+    watched_guarantees,
 )
 from chanrong.supplychain.escrow import (
     approve_release,
@@ -147,6 +158,7 @@ __all__ = [
     "Origin",
     "PayableState",
     "Statement",
+    "WatchOutcome",
     "accept_financing",
     "accept_payment_guarantee",
     "all_violations",
@@ -165,6 +177,7 @@ __all__ = [
     "evidence_of",
     "execute_recourse",
     "exposure_limits",
+    "flag_guaranteed_overdue",
     "flag_late_payment",
     "get_certificate",
     "get_contract",
@@ -188,6 +201,7 @@ __all__ = [
     "matured_unpaid",
     "orders_of",
     "overdue_certificates",
+    "overdue_guarantees",
     "pay_out",
     "payable_ids",
     "payable_tree",
@@ -213,10 +227,14 @@ __all__ = [
     "statement_from_invoices",
     "statements_of",
     "submit_payable",
+    "trade_alerts",
     "trade_balances",
     "trade_entries",
     "trade_violations",
     "transfer_certificate",
     "tree_violations",
     "view",
+    "watch_buyer",
+    "watch_now",
+    "watched_guarantees",
 ]

@@ -198,3 +198,24 @@ class Escrow(Base):
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TradeAlert(Base):
+    """An alert on a guaranteed trade for one of its parties: the buyer's payment overdue, or
+    the buyer's own data deteriorating (read under that party's consent from the buyer)."""
+
+    __tablename__ = "scf_trade_alerts"
+    __table_args__ = (UniqueConstraint("guarantee_id", "recipient_org_id", "kind"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    guarantee_id: Mapped[str] = mapped_column(ForeignKey("scf_payment_guarantees.id"), index=True)
+    recipient_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    buyer_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    params: Mapped[dict[str, str]] = mapped_column(JSON)
+    evidence: Mapped[dict[str, object]] = mapped_column(JSON)
+    as_of: Mapped[date] = mapped_column(Date)
+    log_index: Mapped[int | None] = mapped_column(BigInteger)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -15,6 +15,7 @@ from chanrong.supplychain.trade_orm import (
     PaymentGuarantee,
     RecourseClaim,
     RecourseInstalment,
+    TradeAlert,
     TradeDelivery,
     TradeInvoice,
     TradeOrder,
@@ -202,4 +203,34 @@ class TradeRepository:
                 )
             )
             .order_by(Escrow.created_at.desc(), Escrow.id)
+        ).all()
+
+    # -- alerts on guaranteed trades --------------------------------------------------------
+
+    def alert(self, guarantee_id: str, recipient_org_id: str, kind: str) -> TradeAlert | None:
+        return self.session.scalars(
+            select(TradeAlert).where(
+                TradeAlert.guarantee_id == guarantee_id,
+                TradeAlert.recipient_org_id == recipient_org_id,
+                TradeAlert.kind == kind,
+            )
+        ).one_or_none()
+
+    def alerts_for(self, org_id: str) -> Sequence[TradeAlert]:
+        return self.session.scalars(
+            select(TradeAlert)
+            .where(TradeAlert.recipient_org_id == org_id)
+            .order_by(TradeAlert.refreshed_at.desc(), TradeAlert.id)
+        ).all()
+
+    def due_unflagged_guarantees(self, day: date) -> Sequence[str]:
+        """Active guarantees whose due day ended by ``day`` unpaid, not yet flagged overdue."""
+        return self.session.scalars(
+            select(PaymentGuarantee.id)
+            .where(
+                PaymentGuarantee.state == "active",
+                PaymentGuarantee.due_on <= day,
+                PaymentGuarantee.overdue_flagged_on.is_(None),
+            )
+            .order_by(PaymentGuarantee.id)
         ).all()

@@ -311,3 +311,43 @@ class EscrowOut(BaseModel):
             released_by_user_id=e.released_by_user_id,
             created_at=e.created_at,
         )
+
+
+class WatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: date | None = Field(default=None, description="Default: today")
+
+
+class TradeAlertOut(BaseModel):
+    id: str
+    guarantee_id: str
+    buyer_org_id: str
+    kind: str
+    severity: str
+    params: dict[str, str]
+    as_of: date
+    log_index: int | None
+    raised_at: datetime
+    refreshed_at: datetime
+
+    @classmethod
+    def of(cls, a: Any) -> TradeAlertOut:
+        return cls(
+            id=a.id,
+            guarantee_id=a.guarantee_id,
+            buyer_org_id=a.buyer_org_id,
+            kind=a.kind,
+            severity=a.severity,
+            params=dict(a.params),
+            as_of=a.as_of,
+            log_index=a.log_index,
+            raised_at=a.raised_at,
+            refreshed_at=a.refreshed_at,
+        )
+
+
+class WatchOut(BaseModel):
+    recipient_org_id: str
+    refusal: str | None = Field(description="Why nothing of the buyer was read, if so")
+    alerts: list[TradeAlertOut]
