@@ -344,6 +344,7 @@ def _stories(
             "[bold]供应链金融 supply-chain finance[/]: confirm → split → finance → settle"
         )
         print_story(session, story)
+    _trade(db, today, f, org, inst)
     _guarantee_and_assets(db, today, inst)
     console.print("[bold]贷后监测 lending[/]: a loan whose borrower's machines slow down")
     from chanrong.cli.lending_demo import demo as loans_demo
@@ -358,6 +359,32 @@ def _stories(
         f"[bold]投融资 market[/]: 2024 — {r2024.events} financing events, "
         f"{format_yuan(r2024.amount_total_fen)} disclosed, early-stage share "
         f"{r2024.early_stage_share:.1%}, state-owned participation {r2024.state_owned_share:.1%}"
+    )
+
+
+def _trade(
+    db: Database, today: date, f: Featured, org: dict[str, str], inst: dict[str, str]
+) -> None:
+    """Trade under a contract: evidence to statement, 保付 paid out with recourse, escrow."""
+    from chanrong.demo.trade_story import tell as tell_trade
+
+    with db.unit_of_work() as session:
+        t = tell_trade(
+            session,
+            seller_org_id=org[f.tier1],
+            buyer_org_id=org[f.core],
+            guarantor_org_id=inst["guarantor"],
+            bank_org_id=inst["bank"],
+            today=today,
+        )
+    console.print(
+        f"[bold]保付 guaranteed trade[/]: {t.contract_reference} statement "
+        f"{format_yuan(t.statement_fen)} ({t.short_units} units short on receipt), fee "
+        f"{format_yuan(t.fee_fen)}; unpaid at maturity, the guarantor paid "
+        f"{format_yuan(t.paid_out_fen)} and recovered {format_yuan(t.recovered_fen)} so far "
+        f"({format_yuan(t.outstanding_fen)} outstanding); escrow released "
+        f"{format_yuan(t.escrow_released_fen)} by a second officer; trade journal "
+        + ("balanced" if not t.journal_violations else "UNBALANCED")
     )
 
 
