@@ -379,12 +379,17 @@ def _trade(
         )
     console.print(
         f"[bold]保付 guaranteed trade[/]: {t.contract_reference} statement "
-        f"{format_yuan(t.statement_fen)} ({t.short_units} units short on receipt), fee "
-        f"{format_yuan(t.fee_fen)}; unpaid at maturity, the guarantor paid "
-        f"{format_yuan(t.paid_out_fen)} and recovered {format_yuan(t.recovered_fen)} so far "
-        f"({format_yuan(t.outstanding_fen)} outstanding); escrow released "
-        f"{format_yuan(t.escrow_released_fen)} by a second officer; trade journal "
-        + ("balanced" if not t.journal_violations else "UNBALANCED")
+        f"{format_yuan(t.statement_fen)} ({t.short_units} units short on receipt), "
+        f"fee {format_yuan(t.fee_fen)}"
+    )
+    console.print(
+        f"  unpaid at maturity: the guarantor paid {format_yuan(t.paid_out_fen)}, "
+        f"recovered {format_yuan(t.recovered_fen)} ({format_yuan(t.outstanding_fen)} to go)"
+    )
+    balanced = "balanced" if not t.journal_violations else "UNBALANCED"
+    console.print(
+        f"  escrow released {format_yuan(t.escrow_released_fen)} by a second officer; "
+        f"trade journal {balanced}"
     )
 
 
