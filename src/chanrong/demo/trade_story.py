@@ -1,9 +1,10 @@
 """The demo's trade story, through the platform's own services: a tier-1 supplier sells to the
 core enterprise under a contract; the core orders; the supplier ships two lots, the core
 records what it received (one lot short), the supplier invoices and makes a statement from
-its invoices, the core confirms it; a guarantor guarantees the payment (保付) for a fee; the core does not pay by the due day, the
-supplier calls, the guarantor pays it and is repaid its first recourse instalment; a second
-order's money sits in escrow with the bank and is released on delivery by a second officer.
+its invoices, the core confirms it; a guarantor guarantees the payment (保付) for a fee; the
+core does not pay by the due day, the supplier calls, the guarantor pays it and is repaid its
+first recourse instalment; a second order's money sits in escrow with the bank and is
+released on delivery by a second officer.
 
 Dated in the past so the due day has gone by. Flushes, never commits.
 """
