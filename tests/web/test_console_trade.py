@@ -189,6 +189,61 @@ def test_orders_evidence_and_a_payment_guarantee_in_the_console(
         ).status_code
         == 403
     )
+    # The buyer orders again from the page; the seller ships it with its counters as evidence.
+    orders = f"/console/enterprise/contracts/{contract_id}/orders"
+    r = buyer.post(
+        orders,
+        data={
+            "reference": "PO-78",
+            "quantity": "0",
+            "ordered_on": "2025-10-01",
+            "csrf_token": btoken,
+        },
+        headers=HTML,
+    )
+    assert r.status_code == 422 and "字段 quantity" in r.text
+    r = buyer.post(
+        orders,
+        data={
+            "reference": "PO-78",
+            "quantity": "100",
+            "ordered_on": "2025-10-01",
+            "csrf_token": btoken,
+        },
+        headers=HTML,
+    )
+    assert r.status_code == 201 and "已下订单" in r.text
+    assert (
+        seller.post(
+            orders,
+            data={
+                "reference": "X",
+                "quantity": "1",
+                "ordered_on": "2025-10-01",
+                "csrf_token": token,
+            },
+            headers=HTML,
+        ).status_code
+        == 403
+    )
+    r = seller.get(url, headers=HTML)
+    [ship] = re.findall(r'action="(/console/enterprise/orders/[^"]+/deliveries)"', r.text)
+    r = seller.post(
+        ship,
+        data={
+            "reference": "DN-78",
+            "quantity": "100",
+            "shipped_on": "2025-10-02",
+            "device": "press-1",
+            "produced_from": "2025-09-03",
+            "produced_to": "2025-09-03",
+            "csrf_token": token,
+        },
+        headers=HTML,
+    )
+    assert r.status_code == 201 and "已登记发货" in r.text
+    row = re.search(r"DN-78 · 2025-10-02(?:(?!</tr>).)*</tr>", r.text, re.S)
+    assert row is not None and "生产计数 +520（press-1）" in row.group(0)
     # English.
     gviewer.get("/console/lang", params={"to": "en", "next": "/console/guarantor/trade"})
     en = gviewer.get("/console/guarantor/trade", headers=HTML)

@@ -20,6 +20,7 @@ from chanrong.core.money import yuan_to_fen
 from chanrong.identity import service as identity
 from chanrong.identity.domain import InstitutionType, OrgKind, Role
 from chanrong.supplychain import service as supplychain
+from chanrong.telemetry import service as telemetry
 from chanrong.web import directory
 from chanrong.web.auth import Page, action_for, page_for
 from chanrong.web.failures import failed
@@ -281,3 +282,59 @@ def repay_recourse(
     except ChanrongError as exc:
         return _page(request, p, **failed(p, exc))
     return _page(request, p, ok=t("web.pg.repaid", p.locale))
+
+
+@router.post("/enterprise/contracts/{contract_id}/orders", response_class=HTMLResponse)
+def place_order(
+    request: Request,
+    contract_id: str,
+    p: Page = Depends(enterprise_officer),
+    reference: Annotated[str, Form()] = "",
+    quantity: Annotated[str, Form()] = "",
+    ordered_on: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """The buyer orders part of the contract's quantity."""
+    try:
+        supplychain.place_order(
+            p.session,
+            p.ctx.principal,
+            contract_id,
+            reference=reference,
+            quantity=_count(quantity, field="quantity"),
+            ordered_on=_day(ordered_on, field="ordered_on"),
+        )
+    except ChanrongError as exc:
+        return _page(request, p, **failed(p, exc))
+    return _page(request, p, status_code=201, ok=t("web.tr.ordered", p.locale))
+
+
+@router.post("/enterprise/orders/{order_id}/deliveries", response_class=HTMLResponse)
+def record_shipment(
+    request: Request,
+    order_id: str,
+    p: Page = Depends(enterprise_officer),
+    reference: Annotated[str, Form()] = "",
+    quantity: Annotated[str, Form()] = "",
+    shipped_on: Annotated[str, Form()] = "",
+    device: Annotated[str, Form()] = "",
+    produced_from: Annotated[str, Form()] = "",
+    produced_to: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """The seller ships; naming a device and a window attaches its production counters."""
+    try:
+        devices = [device.strip()] if device.strip() else []
+        supplychain.record_shipment(
+            p.session,
+            p.ctx.principal,
+            order_id,
+            reference=reference,
+            quantity=_count(quantity, field="quantity"),
+            shipped_on=_day(shipped_on, field="shipped_on"),
+            devices=devices,
+            produced_from=_day(produced_from, field="produced_from") if devices else None,
+            produced_to=_day(produced_to, field="produced_to") if devices else None,
+            store=telemetry.open_store(p.ctx.settings) if devices else None,
+        )
+    except ChanrongError as exc:
+        return _page(request, p, **failed(p, exc))
+    return _page(request, p, status_code=201, ok=t("web.tr.shipped_saved", p.locale))
