@@ -53,6 +53,9 @@ def test_demo_builds_the_park_and_tells_every_story(
     assert re.search(r"[1-9] of 3 buyers did not pay ¥[\d,.]+ at maturity", out), out
     assert "invariant violations: 0" in out
     # Guarantees (the demo's own guarantor acts) and data assets are told on the same park.
+    assert "保付 guaranteed trade" in out and "(20 units short on receipt)" in out
+    assert "the guarantor paid ¥93,990.00, recovered ¥31,330.00" in out
+    assert "escrow released ¥24,100.00 by a second officer; trade journal balanced" in out
     assert "融资担保 guarantees" in out
     assert "payout: guarantor → bank (代偿)" in out
     assert "cash across every party's books: ¥0.00 (always 0)" in out

@@ -169,6 +169,18 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
             statement.lines[0].id,
             confirm=True,
         )
+        # A guarantor guarantees it (保付): overdue, it is flagged to the guarantor and the
+        # seller, and the buyer is watched while the guarantee stands.
+        trade_guarantor = add_org(s, "financial_institution", institution_type="guarantor")
+        pg = scf.request_payment_guarantee(
+            s,
+            scf.principal_for_org(s, ent.org_id),
+            statement.statement.id,
+            guarantor_org_id=trade_guarantor,
+        )
+        scf.accept_payment_guarantee(
+            s, scf.principal_for_org(s, trade_guarantor), pg.id, fee_rate_percent=Decimal("0.5")
+        )
         lessor = lb.principal(s, park["lessor"]["officer"])
         running_lease(
             s,
@@ -273,6 +285,10 @@ def test_one_worker_runs_every_job(db: Database, settings: Settings, park: Park)
     assert overdue.detail == "marked overdue"
     [late] = [r for r in rows if r.name == "supplychain.flag_late_payments"]
     assert late.detail == "flagged to the seller"
+    [guaranteed] = [r for r in rows if r.name == "supplychain.flag_guaranteed_overdue"]
+    assert guaranteed.detail == "flagged to guarantor and seller"
+    [watched] = [r for r in rows if r.name == "supplychain.watch_guaranteed_buyers"]
+    assert watched.detail == "not read: no_grant"
     bills = [r for r in rows if r.name == "leasing.billing"]
     assert len(bills) == 1 and "fen" in (bills[0].detail or "")
     # A second pass finds everything done: nothing runs twice.

@@ -49,3 +49,28 @@ def test_statement_state() -> None:
     assert statement_state([c, c]) is StatementState.CONFIRMED
     assert statement_state([c, d, p]) is StatementState.DISPUTED
     assert statement_state([]) is StatementState.OPEN
+
+
+def test_delivery_flags_and_what_is_left() -> None:
+    from chanrong.supplychain.trade_terms import (
+        DeliveryFlag,
+        check_fits,
+        delivery_flags,
+        invoice_amount_fen,
+        remaining,
+    )
+
+    assert delivery_flags(shipped=10, received=None, produced=None) == []
+    assert delivery_flags(shipped=10, received=10, produced=10) == []
+    assert delivery_flags(shipped=10, received=9, produced=9) == [
+        DeliveryFlag.SHORT_RECEIVED,
+        DeliveryFlag.PRODUCTION_BELOW_SHIPPED,
+    ]
+    assert remaining(100, [30, 50]) == 20
+    check_fits(20, 20, field="quantity", of="order")
+    with pytest.raises(ValidationFailed) as err:
+        check_fits(21, 20, field="quantity", of="order")
+    assert err.value.field == "quantity" and "20 left" in str(err.value)
+    assert invoice_amount_fen(80, 12_050) == 964_000
+    with pytest.raises(ValidationFailed):
+        invoice_amount_fen(0, 12_050)

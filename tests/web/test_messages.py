@@ -80,6 +80,28 @@ def test_keys_built_from_values_cover_every_value() -> None:
     families["web.trade.flag"] = [f.value for f in TermFlag]
     families["web.trade.sstate"] = [s.value for s in StatementState]
     families["web.trade.lstate"] = [s.value for s in LineState]
+    from chanrong.lending.monitoring import AlertKind, Severity
+    from chanrong.supplychain.trade_ledger import ClaimState, GuaranteeState
+    from chanrong.supplychain.trade_terms import DeliveryFlag
+
+    families["web.tr.flag"] = [f.value for f in DeliveryFlag]
+    families["web.pg.state"] = [s.value for s in GuaranteeState]
+    families["web.pg.claim"] = [s.value for s in ClaimState]
+    # Alerts on guaranteed trades: overdue, and the detectors run over the buyer's records.
+    families["web.alerts"] = [
+        "payment_overdue",
+        *(
+            k.value
+            for k in (
+                AlertKind.OUTPUT_DROP,
+                AlertKind.ENERGY_COLLAPSE,
+                AlertKind.CORE_CUSTOMER_LOST,
+                AlertKind.PAYMENT_DELAYS_RISING,
+                AlertKind.DATA_SILENT,
+            )
+        ),
+    ]
+    families["web.alerts.severity"] = [s.value for s in Severity]
     families["web.fed.grant"] = ["live", "revoked", "expired", "pending"]
     families["web.fed.status"] = ["training", "finished"]
     families["web.fed.state"] = ["candidate"]

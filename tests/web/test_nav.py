@@ -59,6 +59,7 @@ def test_a_guarantor_gets_its_own_sections_and_analysts_the_subsidy_pages() -> N
         "/console/guarantor/book",
         "/console/guarantor/claims",
         "/console/guarantor/schemes",
+        "/console/guarantor/trade",
         "/console/organisation",
     ]
     analyst = [i.href for i in nav_for(_principal(OrgKind.ANALYST))]

@@ -26,6 +26,7 @@ BUSINESS_ROUTES: tuple[tuple[str, frozenset[InstitutionType]], ...] = (
     ("/leasing/", frozenset({InstitutionType.LESSOR})),
     ("/guarantee/", frozenset({InstitutionType.BANK, InstitutionType.GUARANTOR})),
     ("/assets/", frozenset({InstitutionType.BANK})),
+    ("/trade/", frozenset({InstitutionType.BANK, InstitutionType.GUARANTOR})),
 )
 
 

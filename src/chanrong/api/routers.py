@@ -18,6 +18,7 @@ from chanrong.leasing import api as leasing_api
 from chanrong.lending import api as lending_api
 from chanrong.market import api as market_api
 from chanrong.supplychain import api as supplychain_api
+from chanrong.supplychain import guaranteed_trade_api, trade_api
 from chanrong.telemetry import api as telemetry_api
 
 # Routers whose every route requires authentication. Requests are matched against them in
@@ -39,6 +40,8 @@ PROTECTED: list[APIRouter] = [
     assets_api.router,
     funds_api.router,
     federated_api.router,
+    trade_api.router,
+    guaranteed_trade_api.router,
 ]
 
 # Routers that authenticate by other means (they issue credentials).

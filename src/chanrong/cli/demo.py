@@ -360,6 +360,7 @@ def _stories(
         )
         print_story(session, story)
     _scf_defaults(db, today, inst)
+    _trade(db, today, f, org, inst)
     _guarantee_and_assets(db, today, inst)
     console.print("[bold]贷后监测 lending[/]: a loan whose borrower's machines slow down")
     from chanrong.cli.lending_demo import demo as loans_demo
@@ -440,6 +441,37 @@ def _scf_defaults(db: Database, today: date, inst: dict[str, str]) -> None:
         )
     console.print("[bold]供应链金融 at maturity[/]: buyers default, recourse, 代偿, late payment")
     print_default_run(run)
+
+
+def _trade(
+    db: Database, today: date, f: Featured, org: dict[str, str], inst: dict[str, str]
+) -> None:
+    """Trade under a contract: evidence to statement, 保付 paid out with recourse, escrow."""
+    from chanrong.demo.trade_story import tell as tell_trade
+
+    with db.unit_of_work() as session:
+        t = tell_trade(
+            session,
+            seller_org_id=org[f.tier1],
+            buyer_org_id=org[f.core],
+            guarantor_org_id=inst["guarantor"],
+            bank_org_id=inst["bank"],
+            today=today,
+        )
+    console.print(
+        f"[bold]保付 guaranteed trade[/]: {t.contract_reference} statement "
+        f"{format_yuan(t.statement_fen)} ({t.short_units} units short on receipt), "
+        f"fee {format_yuan(t.fee_fen)}"
+    )
+    console.print(
+        f"  unpaid at maturity: the guarantor paid {format_yuan(t.paid_out_fen)}, "
+        f"recovered {format_yuan(t.recovered_fen)} ({format_yuan(t.outstanding_fen)} to go)"
+    )
+    balanced = "balanced" if not t.journal_violations else "UNBALANCED"
+    console.print(
+        f"  escrow released {format_yuan(t.escrow_released_fen)} by a second officer; "
+        f"trade journal {balanced}"
+    )
 
 
 def _guarantee_and_assets(db: Database, today: date, inst: dict[str, str]) -> None:

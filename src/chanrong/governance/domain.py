@@ -31,6 +31,7 @@ class Purpose(StrEnum):
     JOINT_MODELLING = "joint_modelling"  # 联合建模 (federated: features stay on the platform)
     INVESTMENT_MONITORING = "investment_monitoring"  # 投后管理 (a fund's portfolio company)
     INVESTMENT_DUE_DILIGENCE = "investment_due_diligence"  # 投资尽调 (a match's data room)
+    TRADE_GUARANTEE_MONITORING = "trade_guarantee_monitoring"  # 保付预警 (the guaranteed buyer)
 
 
 class Category(StrEnum):
@@ -287,6 +288,14 @@ PURPOSE_DATASETS: dict[Purpose, frozenset[str]] = {
         "business.invoices",
         "business.payments",
         "business.cloud_usage",
+    ),
+    # A guarantor or seller of a guaranteed trade watches the buyer's operating records for
+    # signs of trouble before the payment falls due (default prevention), nothing else.
+    Purpose.TRADE_GUARANTEE_MONITORING: _datasets(
+        "business.energy_bills",
+        "business.orders",
+        "business.invoices",
+        "business.payments",
     ),
 }
 

@@ -297,3 +297,13 @@ def answer_line(
             reason=dispute,
         )
         console.print(f"statement {st.statement.id}: {st.statement.state}")
+
+
+def _add_trade() -> None:
+    """``chanrong scf trade``: the trade commands live in their own module."""
+    from chanrong.supplychain.trade_cli import trade_app
+
+    scf_app.add_typer(trade_app, name="trade")
+
+
+_add_trade()

@@ -48,22 +48,32 @@ class Statement:
     lines: Sequence[ReconLine]
 
 
-def _text(value: str, *, field: str, limit: int) -> str:
+def text(value: str, *, field: str, limit: int) -> str:
+    """``value`` stripped, when it holds 1 to ``limit`` characters; else a 4xx naming ``field``."""
     value = value.strip()
     if not value or len(value) > limit:
         raise ValidationFailed(f"{field}: 1 to {limit} characters", field=field)
     return value
 
 
-def _log(
-    session: Session, kind: str, actor: str, concerns: str, what: str, payload: dict[str, object]
-) -> None:
-    governance.append_log(
+def log(
+    session: Session,
+    kind: str,
+    actor: str,
+    concerns: str,
+    what: str,
+    payload: dict[str, object],
+    *,
+    at: datetime | None = None,
+) -> governance.LogEntryRef:
+    """Append a trade step to the verifiable log, readable by ``actor`` and ``concerns``."""
+    return governance.append_log(
         session,
         kind=f"{LOG_KIND}.{kind}",
         actor_org_id=actor,
         subject=f"{concerns}:{what}",
         payload=payload,
+        at=at,
     )
 
 
@@ -114,11 +124,11 @@ def create_contract(
     contract = TradeContract(
         seller_org_id=seller,
         buyer_org_id=buyer,
-        reference=_text(reference, field="reference", limit=100),
-        goods=_text(goods, field="goods", limit=200),
+        reference=text(reference, field="reference", limit=100),
+        goods=text(goods, field="goods", limit=200),
         quantity=quantity,
         unit_price_fen=unit_price_fen,
-        delivery_terms=_text(delivery_terms, field="delivery_terms", limit=200),
+        delivery_terms=text(delivery_terms, field="delivery_terms", limit=200),
         payment_days=payment_days,
         pay_when_paid=pay_when_paid,
         flags=[f.value for f in flags],
@@ -134,9 +144,7 @@ def create_contract(
         "pay_when_paid": pay_when_paid,
         "flags": contract.flags,
     }
-    _log(
-        session, "contract.created", principal.org_id, other.id, f"contract/{contract.id}", payload
-    )
+    log(session, "contract.created", principal.org_id, other.id, f"contract/{contract.id}", payload)
     return contract
 
 
@@ -188,15 +196,15 @@ def issue_statement(
         ReconLine(
             statement_id=statement.id,
             position=i,
-            reference=_text(x.reference, field=f"lines.{i}.reference", limit=100),
-            description=_text(x.description, field=f"lines.{i}.description", limit=200),
+            reference=text(x.reference, field=f"lines.{i}.reference", limit=100),
+            description=text(x.description, field=f"lines.{i}.description", limit=200),
             amount_fen=require_positive_fen(x.amount_fen, field=f"lines.{i}.amount"),
             state=LineState.PENDING.value,
         )
         for i, x in enumerate(lines)
     ]
     repo.add(*rows)
-    _log(
+    log(
         session,
         "statement.issued",
         principal.org_id,
@@ -259,7 +267,7 @@ def answer_line(
     if line.state != LineState.PENDING.value:
         raise Conflict(f"the line is already {line.state}")
     if not confirm:
-        reason = _text(reason, field="reason", limit=500)
+        reason = text(reason, field="reason", limit=500)
     line.state = (LineState.CONFIRMED if confirm else LineState.DISPUTED).value
     line.dispute_reason = None if confirm else reason
     line.answered_at = at
@@ -267,7 +275,7 @@ def answer_line(
     found.state = trade_terms.statement_state([LineState(x.state) for x in lines]).value
     found.version += 1
     session.flush()
-    _log(
+    log(
         session,
         "statement.line_confirmed" if confirm else "statement.line_disputed",
         principal.org_id,
@@ -302,7 +310,7 @@ def record_payment(
     st.statement.paid_at = at
     session.flush()
     total = sum(x.amount_fen for x in st.lines)
-    _log(
+    log(
         session,
         "statement.paid",
         principal.org_id,
@@ -337,7 +345,7 @@ def flag_late_payment(session: Session, statement_id: str, *, day: date) -> bool
     assert contract is not None  # a foreign key
     statement.payment_overdue_on = day
     session.flush()
-    _log(
+    log(
         session,
         "statement.payment_overdue",
         contract.buyer_org_id,

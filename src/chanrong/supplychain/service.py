@@ -14,6 +14,15 @@ in modules named for what they hold; this module only gathers them:
 - ``limits``: each bank's exposure limit per core enterprise (授信额度) and its headroom
 - ``contracts``: trade contracts between enterprises (payment terms flagged at creation) and
   reconciliation statements (对账单) the buyer confirms or disputes line by line
+- ``orders``: orders under a contract, deliveries with their evidence (goods received, the
+  seller's production counters), invoices, and statements made from the invoices
+- ``payment_guarantee``: 保付: a bank or guarantor guarantees a confirmed statement for a fee;
+  unpaid at maturity, the seller calls on it, the guarantor pays (代偿) and takes recourse
+  against the buyer on a schedule; ``escrow``: money held for an order by an agent bank,
+  released on confirmed delivery by a second officer, or split when disputed;
+  ``trade_journal`` holds the money moved, in double entry; ``default_watch``: overdue
+  guaranteed payments flagged to guarantor and seller, and their watch of the buyer's own
+  records under the buyer's consent (default prevention)
 - ``journal``: the double-entry journal of money moved (confirmation, financing, recourse,
   settlement)
 - ``lineage``: a certificate's tree as the caller may see it
@@ -42,9 +51,26 @@ from chanrong.supplychain.contracts import (
     get_statement,
     issue_statement,
     list_contracts,
-    record_payment,
     statements_of,
 )
+from chanrong.supplychain.default_watch import (
+    WatchOutcome,
+    flag_guaranteed_overdue,
+    overdue_guarantees,
+    trade_alerts,
+    watch_buyer,
+    watch_now,
+    watched_guarantees,
+)
+from chanrong.supplychain.escrow import (
+    approve_release,
+    escrows,
+    get_escrow,
+)
+from chanrong.supplychain.escrow import deposit as deposit_escrow
+from chanrong.supplychain.escrow import dispute as dispute_escrow
+from chanrong.supplychain.escrow import release as release_escrow
+from chanrong.supplychain.escrow import resolve as resolve_escrow
 from chanrong.supplychain.financing import (
     accept_financing,
     certificates_of,
@@ -77,6 +103,17 @@ from chanrong.supplychain.maturity import (
     matured_unpaid,
     overdue_certificates,
 )
+from chanrong.supplychain.orders import (
+    LineEvidence,
+    OrderView,
+    evidence_of,
+    issue_invoice,
+    orders_of,
+    place_order,
+    record_receipt,
+    record_shipment,
+    statement_from_invoices,
+)
 from chanrong.supplychain.payables import (
     confirm_payable,
     get_payable,
@@ -85,7 +122,23 @@ from chanrong.supplychain.payables import (
     reject_payable,
     submit_payable,
 )
+from chanrong.supplychain.payment_guarantee import (
+    GuaranteeView,
+    accept_payment_guarantee,
+    call_payment_guarantee,
+    decline_payment_guarantee,
+    get_payment_guarantee,
+    guarantees_of_statement,
+    pay_out,
+    payment_guarantees,
+    record_payment,
+    repay_recourse,
+    request_payment_guarantee,
+)
 from chanrong.supplychain.settlement import settle_payable, settlements_of
+from chanrong.supplychain.trade_journal import balances as trade_balances
+from chanrong.supplychain.trade_journal import entries_of as trade_entries
+from chanrong.supplychain.trade_journal import violations as trade_violations
 from chanrong.supplychain.writes import LOG_KIND
 
 DATASET = "derived.certificates"
@@ -97,27 +150,44 @@ __all__ = [
     "DayCount",
     "Exposure",
     "FinancingState",
+    "GuaranteeView",
+    "LineEvidence",
     "LineIn",
     "Lineage",
+    "OrderView",
     "Origin",
     "PayableState",
     "Statement",
+    "WatchOutcome",
     "accept_financing",
+    "accept_payment_guarantee",
     "all_violations",
     "answer_line",
+    "approve_release",
+    "call_payment_guarantee",
     "certificates_of",
     "confirm_payable",
     "create_contract",
     "decline_financing",
+    "decline_payment_guarantee",
+    "deposit_escrow",
+    "dispute_escrow",
     "due_unpaid_statements",
+    "escrows",
+    "evidence_of",
     "execute_recourse",
     "exposure_limits",
+    "flag_guaranteed_overdue",
     "flag_late_payment",
     "get_certificate",
     "get_contract",
+    "get_escrow",
     "get_financing",
     "get_payable",
+    "get_payment_guarantee",
     "get_statement",
+    "guarantees_of_statement",
+    "issue_invoice",
     "issue_statement",
     "journal_balances",
     "journal_violations",
@@ -129,23 +199,42 @@ __all__ = [
     "live_certificates",
     "mark_overdue",
     "matured_unpaid",
+    "orders_of",
     "overdue_certificates",
+    "overdue_guarantees",
+    "pay_out",
     "payable_ids",
     "payable_tree",
     "payables_from_invoices",
+    "payment_guarantees",
+    "place_order",
     "principal_for_org",
     "quote_financing",
     "record_payment",
+    "record_receipt",
+    "record_shipment",
     "reject_payable",
+    "release_escrow",
+    "repay_recourse",
     "request_financing",
+    "request_payment_guarantee",
+    "resolve_escrow",
     "resolve_handle",
     "set_exposure_limit",
     "settle_payable",
     "settlements_of",
     "split_certificate",
+    "statement_from_invoices",
     "statements_of",
     "submit_payable",
+    "trade_alerts",
+    "trade_balances",
+    "trade_entries",
+    "trade_violations",
     "transfer_certificate",
     "tree_violations",
     "view",
+    "watch_buyer",
+    "watch_now",
+    "watched_guarantees",
 ]

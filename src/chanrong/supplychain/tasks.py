@@ -48,3 +48,40 @@ def flag_late_payments(ctx: JobContext) -> str:
     """Flag a confirmed statement unpaid after its due day to the seller (once)."""
     flagged = service.flag_late_payment(ctx.session, ctx.subject, day=ctx.day)
     return "flagged to the seller" if flagged else "not late (paid or already flagged)"
+
+
+def overdue_guarantees(session: Session, _settings: Settings, period: str) -> Iterable[str]:
+    """Guaranteed statements whose due day ended unpaid by the end of the period's day."""
+    return service.overdue_guarantees(session, parse_period(Cadence.DAILY, period))
+
+
+@job(
+    "supplychain.flag_guaranteed_overdue",
+    cadence=Cadence.DAILY,
+    cron="25 0 * * *",
+    subjects=overdue_guarantees,
+)
+def flag_guaranteed_overdue(ctx: JobContext) -> str:
+    """Alert the guarantor and the seller to a guaranteed payment unpaid after its due day."""
+    flagged = service.flag_guaranteed_overdue(ctx.session, ctx.subject, day=ctx.day, now=ctx.now)
+    return "flagged to guarantor and seller" if flagged else "not overdue (paid or flagged)"
+
+
+def guarantees_to_watch(session: Session, _settings: Settings, _period: str) -> Iterable[str]:
+    """Guarantees standing behind an unpaid statement."""
+    return service.watched_guarantees(session)
+
+
+@job(
+    "supplychain.watch_guaranteed_buyers",
+    cadence=Cadence.DAILY,
+    cron="40 1 * * *",
+    subjects=guarantees_to_watch,
+)
+def watch_guaranteed_buyers(ctx: JobContext) -> str:
+    """The guarantor watches the buyer's records under the buyer's grant; guarantor and seller
+    are alerted to what the detectors find."""
+    o = service.watch_buyer(ctx.session, ctx.subject, as_of=ctx.day, now=ctx.now)
+    if o is None:
+        return "not watched (the guarantee no longer stands)"
+    return f"not read: {o.refusal}" if o.refusal else f"{len(o.alerts)} alert(s)"

@@ -64,3 +64,49 @@ def statement_state(lines: Sequence[LineState]) -> StatementState:
     if lines and all(x is LineState.CONFIRMED for x in lines):
         return StatementState.CONFIRMED
     return StatementState.OPEN
+
+
+# -- orders, deliveries and invoices ------------------------------------------------------
+
+
+class DeliveryFlag(StrEnum):
+    """What the evidence of one delivery says against it (shown to both sides, not refused)."""
+
+    SHORT_RECEIVED = "short_received"  # the buyer received fewer than were shipped
+    PRODUCTION_BELOW_SHIPPED = "production_below_shipped"  # counters made fewer than shipped
+
+
+def remaining(total: int, used: Sequence[int]) -> int:
+    """What is left of ``total`` after ``used`` (a contract's quantity after its orders, an
+    order's after its shipments)."""
+    return total - sum(used)
+
+
+def check_fits(quantity: int, left: int, *, field: str, of: str) -> None:
+    """Refuse ``quantity`` beyond what is ``left`` of ``of``, naming the field and the room."""
+    if quantity > left:
+        raise ValidationFailed(
+            f"{field}: {quantity} is more than the {left} left on the {of}", field=field
+        )
+
+
+def delivery_flags(
+    *, shipped: int, received: int | None, produced: int | None
+) -> list[DeliveryFlag]:
+    """The flags a delivery's evidence raises: received short of shipped, or the seller's
+    production counters (when it gave them) counting fewer units than it shipped."""
+    flags: list[DeliveryFlag] = []
+    if received is not None and received < shipped:
+        flags.append(DeliveryFlag.SHORT_RECEIVED)
+    if produced is not None and produced < shipped:
+        flags.append(DeliveryFlag.PRODUCTION_BELOW_SHIPPED)
+    return flags
+
+
+def invoice_amount_fen(received: int, unit_price_fen: int) -> int:
+    """An invoice bills what the buyer received at the contract's unit price (whole fen)."""
+    if received <= 0:
+        raise ValidationFailed(
+            "delivery_id: nothing was received on this delivery", field="delivery_id"
+        )
+    return received * unit_price_fen

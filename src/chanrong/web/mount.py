@@ -25,6 +25,7 @@ from chanrong.web import (  # noqa: F401
     market_messages,
     messages,
     supplychain_messages,
+    trade_messages,
 )
 from chanrong.web.auth import (
     SIGN_IN_PATH,
@@ -56,6 +57,7 @@ from chanrong.web.pages import (
     operator,
     organisation,
     signin,
+    trade,
 )
 from chanrong.web.render import render
 
@@ -86,6 +88,7 @@ ROUTERS = (
     federated.router,
     funds.router,
     insurance.router,
+    trade.router,
 )
 
 

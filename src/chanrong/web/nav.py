@@ -78,6 +78,7 @@ _GUARANTOR = (
     NavItem("web.nav.guar_book", "/console/guarantor/book"),
     NavItem("web.nav.guar_claims", "/console/guarantor/claims"),
     NavItem("web.nav.guar_schemes", "/console/guarantor/schemes"),
+    NavItem("web.nav.guar_trade", "/console/guarantor/trade"),
 )
 
 # A lessor (租赁公司) is a financial institution with its own sections.
