@@ -43,6 +43,10 @@ NOT_ENTERPRISE_DATA = {
         "the bank-shaped table does not fit; tests/insurance/test_policies_and_risk.py covers "
         "no grant, a live grant and a bank's 403"
     ),
+    ("GET", "/insurance/enterprises/{org_id}/sites"): (
+        "the enterprise itself, or insurers only under the insurance_pricing purpose the service "
+        "fixes itself (the same governed read as the safety-risk profile)"
+    ),
     ("GET", "/console/bank/enterprises/{org_id}"): (
         "HTML page: each panel reads through the policy check and says when a grant does not "
         "cover it, so the page itself answers 200 (tests/e2e covers the consent journey)"

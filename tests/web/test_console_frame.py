@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from chanrong.core.settings import Settings
+from chanrong.governance.domain import DEFAULT_CATALOG
 from chanrong.storage.database import Database
 from tests.builders import Park, add_member, add_org
 from tests.web.console import HTML, csrf_of, page_csrf, session_cookie, sign_in
@@ -311,7 +312,7 @@ def test_home_shows_what_needs_attention_for_each_role(
     with db.unit_of_work() as s:
         governance.ensure_default_catalog(s, park["enterprise"]["admin"].org_id)
     expected = {
-        "operator": ("待确认分类分级的数据集", '<div class="v">18</div>'),
+        "operator": ("待确认分类分级的数据集", f'<div class="v">{len(DEFAULT_CATALOG)}</div>'),
         "bank": ("待人工审批的申请", '<div class="v">0</div>'),
         "enterprise": ("有效的数据授权", '<div class="v">0</div>'),
     }

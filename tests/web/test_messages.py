@@ -105,6 +105,7 @@ def test_keys_built_from_values_cover_every_value() -> None:
     families["web.fed.grant"] = ["live", "revoked", "expired", "pending"]
     families["web.fed.status"] = ["training", "finished"]
     families["web.fed.state"] = ["candidate"]
+    families["web.fed.to"] = ["approved", "champion", "retired"]
     from chanrong.insurance import safety
 
     families["web.ins.band"] = ["low", "elevated", "high"]
