@@ -36,12 +36,12 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # Three sessions (the first prints its 30 slowest tests: the suite must stay under 25 minutes
-# on 2 cores). Wildcard MQTT subscribers (marked mqtt) run one at a time, or they would
+# on 2 cores; work stealing keeps a few long tests from leaving one worker idle at the end). Wildcard MQTT subscribers (marked mqtt) run one at a time, or they would
 # count each other's messages on the shared broker. Browser tests run apart: Playwright's sync
 # API keeps an event loop running in its worker, which breaks later asyncio-based tests.
 pytest: $(STAMP) system-deps
 	eval "$$(bash scripts/services.sh start)" && \
-	  $(BIN)/python -m pytest -n 2 -m "not browser and not mqtt" --durations=30 $(PYTEST_ARGS) && \
+	  $(BIN)/python -m pytest -n 2 --dist worksteal -m "not browser and not mqtt" --durations=30 $(PYTEST_ARGS) && \
 	  $(BIN)/python -m pytest -m "mqtt" $(PYTEST_ARGS) && \
 	  $(BIN)/python -m pytest -n 2 -m browser $(PYTEST_ARGS)
 

@@ -17,9 +17,11 @@ def test_every_operation_as_every_caller_answers_as_described(
 ) -> None:
     with db.unit_of_work() as s:
         callers, enterprise = seed_callers(s)
-    report = fuzz(create_app(settings, db), callers, enterprise, max_examples=2)
+    # One generated case per operation and caller keeps every route × role in the suite at half
+    # the cost of two; the benchmark runs the many-case version.
+    report = fuzz(create_app(settings, db), callers, enterprise, max_examples=1)
     assert report.operations > 150
-    assert report.cases > 2_000
+    assert report.cases > 1_500
     # The run reaches past authentication: every kind of answer occurs.
     assert {"2xx", "4xx"} <= set(report.by_status)
     failures = [f"{f.operation} as {f.caller} ({f.status}):\n{f.message}" for f in report.failures]
