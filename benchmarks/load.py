@@ -50,6 +50,8 @@ from chanrong.credit import service as credit
 from chanrong.demo import stories
 from chanrong.demo.credit_workload import install_champion, synthetic_features
 from chanrong.demo.park import load_park
+from chanrong.governance import keys as keys_mod
+from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.market import service as market
 from chanrong.market.tabular import Dataset
@@ -125,6 +127,10 @@ def seed(settings: Settings, park: str) -> Seeded:
         market.import_rows(
             s, Dataset.EVENTS, synthetic_events(5_000, last_year=REPORT_YEAR, years=1)
         )
+    with db.unit_of_work() as s:
+        # No worker runs beside the server here: sign the seeded log's head as the worker's
+        # governance.sign_head job would (GET /log/head only reads the newest signed head).
+        governance.sign_tree_head(s, keys_mod.load_or_create(settings.var_dir))
     db.dispose()
     month = today.replace(day=1) - timedelta(days=1)
     return Seeded(keys=keys, enterprises=orgs, own=own, period=f"{month:%Y-%m}")
