@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -158,3 +158,30 @@ def _by_day(table: pa.Table) -> list[tuple[date, pa.Table]]:
 
 
 _EPOCH = date(1970, 1, 1)
+
+
+def sql_filter(
+    time_column: str,
+    start: datetime | None,
+    end: datetime | None,
+    devices: Sequence[str] | None,
+    metrics: Sequence[str] | None,
+) -> tuple[str, list[object]]:
+    """The ``WHERE`` clause (or "") and its parameters selecting ``[start, end)`` on
+    ``time_column`` and the given devices and metrics, for the store's DuckDB reads of raw
+    points (``ts``) and of aggregates (``start``) alike."""
+    where: list[str] = []
+    params: list[object] = []
+    if start:
+        where.append(f"{time_column} >= ?")
+        params.append(start)
+    if end:
+        where.append(f"{time_column} < ?")
+        params.append(end)
+    if devices:
+        where.append("list_contains(?, device_id)")
+        params.append(list(devices))
+    if metrics:
+        where.append("list_contains(?, metric)")
+        params.append(list(metrics))
+    return (" WHERE " + " AND ".join(where)) if where else "", params

@@ -42,7 +42,7 @@ from chanrong.telemetry.aggregates import (
     STITCH_SQL,
     WIDTHS,
 )
-from chanrong.telemetry.points import StoreError
+from chanrong.telemetry.points import StoreError, sql_filter
 
 
 class TelemetryStore(Protocol):
@@ -244,21 +244,7 @@ def series(
         raise StoreError(f"every: {every!r} is not one of {', '.join(WIDTHS)}")
     width = WIDTHS[every]
     aligned = all(t is None or _us(t) % width == 0 for t in (start, end))
-    where: list[str] = []
-    filters: list[object] = []
-    if start:
-        where.append("start >= ?")
-        filters.append(start)
-    if end:
-        where.append("start < ?")
-        filters.append(end)
-    if devices:
-        where.append("list_contains(?, device_id)")
-        filters.append(list(devices))
-    if metrics:
-        where.append("list_contains(?, metric)")
-        filters.append(list(metrics))
-    cond = (" WHERE " + " AND ".join(where)) if where else ""
+    cond, filters = sql_filter("start", start, end, devices, metrics)
 
     def read() -> pa.Table:
         parts: list[str] = []

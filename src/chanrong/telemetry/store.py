@@ -51,6 +51,7 @@ from chanrong.telemetry.points import (  # re-exported: the store's callers impo
     _by_day,
     conform,
     count_duplicates,
+    sql_filter,
 )
 
 __all__ = [
@@ -433,21 +434,7 @@ class TelemetryStore:
         clean, dirty = self._selected(org_id, start, end, skip_months)
         if not clean and not dirty:
             return None
-        where: list[str] = []
-        params: list[object] = []
-        if start:
-            where.append("ts >= ?")
-            params.append(start)
-        if end:
-            where.append("ts < ?")
-            params.append(end)
-        if devices:
-            where.append("list_contains(?, device_id)")
-            params.append(list(devices))
-        if metrics:
-            where.append("list_contains(?, metric)")
-            params.append(list(metrics))
-        cond = (" WHERE " + " AND ".join(where)) if where else ""
+        cond, params = sql_filter("ts", start, end, devices, metrics)
         parts: list[str] = []
         all_params: list[object] = []
         if clean:
