@@ -203,11 +203,45 @@ def apply(
     transaction; otherwise refer ``stale_profile`` (or decline ``no_profile``).
     ``joint``: the scorer of a product whose model is a joint one (``credit.joint``).
     """
+    return record_decision(
+        session,
+        prepare_decision(
+            session,
+            principal,
+            settings,
+            enterprise_org_id=enterprise_org_id,
+            product_code=product_code,
+            requested_yuan=requested_yuan,
+            as_of=as_of,
+            refresh=refresh,
+            term_months=term_months,
+            joint=joint,
+        ),
+    )
+
+
+def prepare_decision(
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    *,
+    enterprise_org_id: str,
+    product_code: str,
+    requested_yuan: Decimal | str | None = None,
+    as_of: date | None = None,
+    refresh: bool = True,
+    term_months: int | None = None,
+    joint: JointScorer | None = None,
+) -> Prepared:
+    """The reading half of ``apply``: a bank officer's application checked, its inputs read
+    and scored and the decision made, nothing written (unless ``refresh`` rebuilds a
+    profile). ``record_decision`` writes it. The decision route takes the database's turn to write
+    between the two, so the scoring of one process never waits behind another's writes."""
     if principal.org_kind is not OrgKind.FINANCIAL_INSTITUTION or not principal.has_role(
         Role.OFFICER
     ):
         raise Forbidden("credit applications are decided by a financial institution's officer")
-    return _decide(
+    return _prepare(
         session,
         principal,
         settings,
@@ -243,17 +277,20 @@ def apply_for_self(
     if identity.organisation_kind(session, bank_org_id) is not OrgKind.FINANCIAL_INSTITUTION:
         raise NotFound(f"bank {bank_org_id} not found", field="bank_org_id")
     bank = identity.system_principal(session, bank_org_id, user_id=AUTO_DECISION_USER)
-    return _decide(
+    return record_decision(
         session,
-        bank,
-        settings,
-        enterprise_org_id=principal.org_id,
-        applied_by=principal.user_id,
-        product_code=product_code,
-        requested_yuan=requested_yuan,
-        as_of=None,
-        refresh=True,
-        term_months=term_months,
+        _prepare(
+            session,
+            bank,
+            settings,
+            enterprise_org_id=principal.org_id,
+            applied_by=principal.user_id,
+            product_code=product_code,
+            requested_yuan=requested_yuan,
+            as_of=None,
+            refresh=True,
+            term_months=term_months,
+        ),
     )
 
 
@@ -364,7 +401,17 @@ def gather_inputs(
     return inputs, model_reasons, version
 
 
-def _decide(
+@dataclass(frozen=True)
+class Prepared:
+    """A decision made and not yet written: the application row (its log reference still
+    unset), the reads it made, to be logged with it, and the deciding organisation."""
+
+    app: Application
+    batch: governance.LogBatch
+    decided_by_org: str
+
+
+def _prepare(
     session: Session,
     principal: Principal,
     settings: Settings,
@@ -377,7 +424,7 @@ def _decide(
     refresh: bool,
     term_months: int | None = None,
     joint: JointScorer | None = None,
-) -> Application:
+) -> Prepared:
     prod = product(settings, product_code)
     requested_fen = _yuan_to_fen(requested_yuan, "requested_amount")
     if term_months is not None and not 1 <= term_months <= MAX_TERM_MONTHS:
@@ -452,13 +499,20 @@ def _decide(
         decided_at=now if d.outcome is not Outcome.REFER else None,
         created_at=now,
     )
+    return Prepared(app=app, batch=batch, decided_by_org=principal.org_id)
+
+
+def record_decision(session: Session, prepared: Prepared) -> Application:
+    """The writing half of ``apply``: the decision and the reads it made appended to the
+    verifiable log, and the application stored with its log reference."""
+    app = prepared.app
     ref = governance.append_batch(
         session,
-        batch,
+        prepared.batch,
         (
             "credit.decided",
-            principal.org_id,
-            f"{enterprise_org_id}:credit_application:{app.id}",
+            prepared.decided_by_org,
+            f"{app.enterprise_org_id}:credit_application:{app.id}",
             _log_payload(app),
         ),
     )[-1]

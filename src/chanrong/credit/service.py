@@ -22,7 +22,15 @@ inputs and the exact model version, so it can be replayed and checked later.
 
 from __future__ import annotations
 
-from chanrong.credit.decisions import Replay, apply, apply_for_self, replay
+from chanrong.credit.decisions import (
+    Prepared,
+    Replay,
+    apply,
+    apply_for_self,
+    prepare_decision,
+    record_decision,
+    replay,
+)
 from chanrong.credit.domain import CreditProduct
 from chanrong.credit.joint import JointScore, JointScorer, JointUnavailable, joint_name
 from chanrong.credit.models import promote, validate_model
@@ -76,6 +84,7 @@ __all__ = [
     "PlatformCounts",
     "PlatformOutcomes",
     "PlatformTraining",
+    "Prepared",
     "Replay",
     "Trained",
     "apply",
@@ -99,10 +108,12 @@ __all__ = [
     "monitored_refs",
     "month_starts",
     "platform_tables",
+    "prepare_decision",
     "product",
     "products",
     "profile_view",
     "promote",
+    "record_decision",
     "record_default",
     "record_profile",
     "replay",

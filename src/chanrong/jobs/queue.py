@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,8 +31,12 @@ LOG_GROWN = "log.grown"
 
 def publish(session: Session, topic: str, subject: str, *, at: datetime | None = None) -> None:
     """Record that ``topic`` happened for ``subject``; the worker debounces it into runs."""
-    session.add(JobEvent(topic=topic, subject=subject, at=at or utcnow()))
-    session.flush()
+    # A Core insert: this runs inside every log append (the decision route's among them),
+    # where an ORM object's unit of work cost more than the row.
+    session.execute(
+        insert(JobEvent),
+        [{"id": new_id(), "topic": topic, "subject": subject, "at": at or utcnow()}],
+    )
 
 
 def ensure_runs(
