@@ -26,7 +26,8 @@ from chanrong.edge.commands import console, friendly_errors, keep_refusals_with,
 from chanrong.federated.cli import app as federated_app
 from chanrong.funds.cli import app as funds_app
 from chanrong.governance import service as governance
-from chanrong.governance.cli import catalog_app, consent_app, log_app
+from chanrong.governance.cli import log_app
+from chanrong.governance.data_cli import catalog_app, consent_app
 from chanrong.guarantee.cli import app as guarantee_app
 from chanrong.identity.cli import apikey_app, org_app, user_app
 from chanrong.insurance.cli import app as insurance_app
