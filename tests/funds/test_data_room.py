@@ -90,3 +90,28 @@ def test_room_from_a_match_reads_logged_and_closed(
         [g] = [x for x in governance.list_grants(s, principal(s, ent)) if x.id == room["grant_id"]]
         assert g.revoked_at is not None
     assert c.post(f"/funds/data-rooms/{room['id']}/close", headers=ent.headers).status_code == 409
+
+
+def test_room_grant_covers_its_datasets_only_whatever_the_route(
+    app_client: TestClient, park: Park
+) -> None:
+    """The room's grant names its datasets: another dataset of the same category and grade
+    (invoices beside orders, both management data of grade 2) stays closed to the investor
+    on the platform's own data routes, not only through the room."""
+    c = app_client
+    ent, bank = park["enterprise"]["officer"], park["bank"]["officer"]
+    ids = post_pair(c, park)
+    until = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    r = c.post(
+        f"/funds/needs/{ids['need']}/data-rooms",
+        headers=ent.headers,
+        json={"mandate_id": ids["mandate"], "datasets": ["business.orders"], "valid_until": until},
+    )
+    assert r.status_code == 201, r.text
+    grant = c.get(f"/consents/{r.json()['grant_id']}", headers=ent.headers).json()
+    assert (grant["dataset_scope"], grant["datasets"]) == (["business.orders"], ["business.orders"])
+    direct = f"/telemetry/orgs/{ent.org_id}/records/"
+    params = {"purpose": "investment_due_diligence"}
+    assert c.get(direct + "orders", headers=bank.headers, params=params).status_code == 200
+    r = c.get(direct + "invoices", headers=bank.headers, params=params)
+    assert r.status_code == 403 and r.json()["reason"] == "dataset_not_granted", r.text

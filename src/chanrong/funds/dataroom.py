@@ -2,15 +2,13 @@
 the organisation of a matching mandate read the business records it chose, for a period.
 
 Opening a room makes a governance consent grant from the enterprise to the investor for the
-purpose ``investment_due_diligence``, covering the chosen datasets' categories and grades and
-ending at ``valid_until``. The investor reads only through the room: the room must be open and
-the dataset one the enterprise chose, and then governance checks the grant and appends every
-read to the verifiable log and the enterprise's access list. Closing the room revokes the
-grant; a grant revoked or expired by other means closes the room's reads too (governance
-refuses them).
-
-Governance grants are by category and grade (narrowed by purpose), not by dataset: the
-room's list of datasets is enforced here, for reads through the room.
+purpose ``investment_due_diligence``, naming exactly the chosen datasets (with their
+categories and grades) and ending at ``valid_until``: the grant covers no other dataset of the
+same category, whichever route reads it. The investor reads through the room: the room must be
+open and the dataset one the enterprise chose, and then governance checks the grant and
+appends every read to the verifiable log and the enterprise's access list. Closing the room
+revokes the grant; a grant revoked or expired by other means closes the room's reads too
+(governance refuses them).
 """
 
 from __future__ import annotations
@@ -84,6 +82,7 @@ def open_room(
         principal,
         grantee_org_id=investor,
         categories=sorted({c.value for c, _ in classes.values()}),
+        datasets=sorted(classes),
         max_grade=max(int(g) for _, g in classes.values()),
         purpose=PURPOSE.value,
         valid_from=None,

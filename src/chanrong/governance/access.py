@@ -86,6 +86,7 @@ def _terms(grant: AnyRow) -> GrantTerms:
         valid_from=grant.valid_from,
         valid_until=grant.valid_until,
         revoked_at=grant.revoked_at,
+        datasets=frozenset(grant.dataset_scope) if grant.dataset_scope is not None else None,
     )
 
 
@@ -142,7 +143,13 @@ def authorize_read(
             if batch is not None:
                 batch.grants[pair] = terms
         grant, refusal = decide(
-            terms, category=category, grade=grade, purpose=purpose, aggregate=aggregate, now=now
+            terms,
+            category=category,
+            grade=grade,
+            purpose=purpose,
+            aggregate=aggregate,
+            now=now,
+            dataset=dataset,
         )
         if refusal is not None:
             _refuse(refusal, owner_org_id, dataset, purpose)

@@ -62,6 +62,7 @@ def _grant_out(grant: ConsentGrant) -> GrantOut:
         Purpose(grant.purpose),
         frozenset(Category(c) for c in grant.categories),
         Grade(grant.max_grade),
+        frozenset(grant.dataset_scope) if grant.dataset_scope is not None else None,
     )
     return out
 
@@ -95,6 +96,7 @@ def create_grant(
         ctx.principal,
         grantee_org_id=body.grantee_org_id,
         categories=[c.value for c in body.categories],
+        datasets=body.datasets,
         max_grade=body.max_grade,
         purpose=body.purpose.value,
         valid_from=body.valid_from,

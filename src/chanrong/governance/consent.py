@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from chanrong.core.clock import ensure_aware, utcnow
 from chanrong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chanrong.governance.access import dataset_classification
 from chanrong.governance.domain import Category, Grade, Purpose, parse_enum
 from chanrong.governance.log import append_log
 from chanrong.governance.orm import ConsentGrant
@@ -42,8 +43,11 @@ def grant_consent(
     valid_until: datetime,
     note: str = "",
     now: datetime | None = None,
+    datasets: Sequence[str] | None = None,
 ) -> ConsentGrant:
-    """The calling enterprise grants an institution access to categories up to a grade."""
+    """The calling enterprise grants an institution access to categories up to a grade;
+    with ``datasets``, to those catalog datasets only (each must be in its catalog, of a
+    granted category and within the grade)."""
     owner_org_id = principal.org_id
     _require_enterprise_officer(principal, owner_org_id)
     now = ensure_aware(now) if now else utcnow()
@@ -66,6 +70,7 @@ def grant_consent(
         )
     if len(note) > 500:
         raise ValidationFailed("note: at most 500 characters", field="note")
+    only = _named_datasets(session, owner_org_id, datasets, cats, grade)
     grantee = identity.find_organisation(session, grantee_org_id)
     if grantee is None:
         raise NotFound(f"organisation {grantee_org_id} not found", field="grantee_org_id")
@@ -78,6 +83,7 @@ def grant_consent(
         owner_org_id=owner_org_id,
         grantee_org_id=grantee_org_id,
         categories=cats,
+        dataset_scope=only,
         max_grade=int(grade),
         purpose=purp.value,
         valid_from=start,
@@ -99,6 +105,8 @@ def grant_consent(
             "owner_org_id": owner_org_id,
             "grantee_org_id": grantee_org_id,
             "categories": cats,
+            # Logged only when named, so the leaves of grants without a list are unchanged.
+            **({"datasets": only} if only is not None else {}),
             "max_grade": int(grade),
             "purpose": purp.value,
             "valid_from": start,
@@ -110,6 +118,41 @@ def grant_consent(
     grant.log_index = ref.index
     session.flush()
     return grant
+
+
+def _named_datasets(
+    session: Session,
+    owner_org_id: str,
+    datasets: Sequence[str] | None,
+    categories: list[str],
+    grade: Grade,
+) -> list[str] | None:
+    """The grant's own list of datasets, checked against the enterprise's catalog."""
+    if datasets is None:
+        return None
+    names = sorted(set(datasets))
+    if not names:
+        raise ValidationFailed(
+            "datasets: name at least one dataset, or leave it out for every dataset of the "
+            "categories",
+            field="datasets",
+        )
+    for name in names:
+        found = dataset_classification(session, owner_org_id, name)
+        if found is None:
+            raise ValidationFailed(f"datasets: {name} is not in the catalog", field="datasets")
+        category, dataset_grade = found
+        if category.value not in categories:
+            raise ValidationFailed(
+                f"datasets: {name} is {category.value} data, not a granted category",
+                field="datasets",
+            )
+        if dataset_grade > grade:
+            raise ValidationFailed(
+                f"datasets: {name} is grade {int(dataset_grade)}, above max_grade {int(grade)}",
+                field="datasets",
+            )
+    return names
 
 
 def _visible_grant(session: Session, principal: Principal, grant_id: str) -> ConsentGrant:

@@ -306,13 +306,21 @@ def purpose_allows(purpose: Purpose, dataset: str) -> bool:
     return dataset not in DEFAULT_CATALOG or dataset in PURPOSE_DATASETS[purpose]
 
 
-def datasets_for(purpose: Purpose, categories: frozenset[Category], max_grade: Grade) -> list[str]:
+def datasets_for(
+    purpose: Purpose,
+    categories: frozenset[Category],
+    max_grade: Grade,
+    only: frozenset[str] | None = None,
+) -> list[str]:
     """The catalog datasets a grant of ``categories`` up to ``max_grade`` for ``purpose``
-    lets its grantee read (grade-3 ones as aggregates only), sorted."""
+    (naming ``only`` these datasets, when it does) lets its grantee read (grade-3 ones as
+    aggregates only), sorted."""
     return sorted(
         name
         for name in PURPOSE_DATASETS[purpose]
-        if DEFAULT_CATALOG[name].category in categories and DEFAULT_CATALOG[name].grade <= max_grade
+        if DEFAULT_CATALOG[name].category in categories
+        and DEFAULT_CATALOG[name].grade <= max_grade
+        and (only is None or name in only)
     )
 
 
@@ -329,6 +337,8 @@ class GrantTerms:
     valid_from: datetime
     valid_until: datetime
     revoked_at: datetime | None = None
+    # None: any dataset of the categories; else only these.
+    datasets: frozenset[str] | None = None
 
     def is_live(self, now: datetime) -> bool:
         """True between the start and end of the period, unless revoked before ``now``."""
@@ -351,6 +361,7 @@ class Refusal(StrEnum):
     NO_PURPOSE = "purpose_required"
     UNKNOWN_DATASET = "unknown_dataset"
     DATASET_NOT_FOR_PURPOSE = "dataset_not_for_purpose"
+    DATASET = "dataset_not_granted"
 
 
 REFUSAL_TEXT: dict[Refusal, str] = {
@@ -365,6 +376,7 @@ REFUSAL_TEXT: dict[Refusal, str] = {
     Refusal.NO_PURPOSE: "a purpose is required to read another organisation's data",
     Refusal.UNKNOWN_DATASET: "the dataset is not in the catalog, so no grant can cover it",
     Refusal.DATASET_NOT_FOR_PURPOSE: "this purpose does not cover this dataset",
+    Refusal.DATASET: "the grant names the datasets it covers, and this is not one of them",
 }
 
 # When several grants fail for different reasons, report the one closest to matching.
@@ -375,6 +387,7 @@ _REFUSAL_RANK = [
     Refusal.EXPIRED,
     Refusal.REVOKED,
     Refusal.CATEGORY,
+    Refusal.DATASET,
     Refusal.GRADE,
     Refusal.AGGREGATE_ONLY,
 ]
@@ -388,8 +401,10 @@ def check_grant(
     purpose: Purpose,
     aggregate: bool,
     now: datetime,
+    dataset: str | None = None,
 ) -> Refusal | None:
-    """None when ``grant`` allows this read, else the reason it does not."""
+    """None when ``grant`` allows this read of ``dataset``, else the reason it does not. A
+    grant naming its datasets covers no other (``dataset`` None is then refused)."""
     if grant.purpose is not purpose:
         return Refusal.WRONG_PURPOSE
     if grant.revoked_at is not None and grant.revoked_at <= now:
@@ -400,6 +415,8 @@ def check_grant(
         return Refusal.EXPIRED
     if category not in grant.categories:
         return Refusal.CATEGORY
+    if grant.datasets is not None and dataset not in grant.datasets:
+        return Refusal.DATASET
     if grade > grant.max_grade:
         return Refusal.GRADE
     if grade >= Grade.THREE and not aggregate:
@@ -415,12 +432,19 @@ def decide(
     purpose: Purpose,
     aggregate: bool,
     now: datetime,
+    dataset: str | None = None,
 ) -> tuple[GrantTerms | None, Refusal | None]:
     """The first grant that allows the read, or the most telling refusal among all of them."""
     best: Refusal = Refusal.NO_GRANT
     for grant in grants:
         why = check_grant(
-            grant, category=category, grade=grade, purpose=purpose, aggregate=aggregate, now=now
+            grant,
+            category=category,
+            grade=grade,
+            purpose=purpose,
+            aggregate=aggregate,
+            now=now,
+            dataset=dataset,
         )
         if why is None:
             return grant, None
@@ -479,6 +503,7 @@ register(
             Refusal.NO_PURPOSE: "读取其他机构的数据须说明用途",
             Refusal.UNKNOWN_DATASET: "该数据集不在数据目录中，无法授权",
             Refusal.DATASET_NOT_FOR_PURPOSE: "该用途不涵盖此数据集",
+            Refusal.DATASET: "授权限定了数据集，此数据集不在其中",
         }.items()
     }
 )

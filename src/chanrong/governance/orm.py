@@ -77,6 +77,9 @@ class ConsentGrant(Base):
     owner_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     grantee_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     categories: Mapped[list[str]] = mapped_column(JSON)
+    # Only these catalog datasets, when the enterprise named them (a data room, an
+    # application's evidence); None: every dataset of the categories and grade.
+    dataset_scope: Mapped[list[str] | None] = mapped_column(JSON)
     max_grade: Mapped[int] = mapped_column(Integer)
     purpose: Mapped[str] = mapped_column(String(32))
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -48,6 +48,7 @@ _GRANT_TERMS = (
         _GRANTS.c.owner_org_id,
         _GRANTS.c.grantee_org_id,
         _GRANTS.c.categories,
+        _GRANTS.c.dataset_scope,
         _GRANTS.c.max_grade,
         _GRANTS.c.purpose,
         _GRANTS.c.valid_from,
@@ -130,8 +131,8 @@ class GovernanceRepository:
 
     def grant_terms_between(self, owner_org_id: str, grantee_org_id: str) -> Sequence[AnyRow]:
         """Every grant from owner to grantee, oldest first, as the columns the policy check
-        reads: id, owner_org_id, grantee_org_id, categories, max_grade, purpose, valid_from,
-        valid_until, revoked_at."""
+        reads: id, owner_org_id, grantee_org_id, categories, dataset_scope, max_grade, purpose,
+        valid_from, valid_until, revoked_at."""
         return (
             connection(self.session)
             .execute(_GRANT_TERMS, {"owner": owner_org_id, "grantee": grantee_org_id})

@@ -15,6 +15,13 @@ class GrantCreate(BaseModel):
 
     grantee_org_id: str = Field(description="The financial institution granted access")
     categories: list[Category] = Field(min_length=1, description="MIIT data domains granted")
+    datasets: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Only these catalog datasets (each of a granted category, within the "
+        "grade); left out: every dataset of the categories the purpose allows",
+    )
     max_grade: int = Field(ge=1, le=3, description="Highest grade granted (3 only as aggregates)")
     purpose: Purpose
     valid_from: AwareDatetime | None = Field(default=None, description="Default: now")
@@ -47,6 +54,10 @@ class GrantOut(BaseModel):
     log_index: int
     revoke_log_index: int | None
     status: str = ""
+    dataset_scope: list[str] | None = Field(
+        default=None,
+        description="The datasets the enterprise named in the grant, if it named any",
+    )
     datasets: list[str] = Field(
         default_factory=list,
         description="The catalog datasets this grant's purpose, categories and grade let the "
