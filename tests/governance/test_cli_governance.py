@@ -96,6 +96,12 @@ def test_consent_catalog_and_log_from_the_command_line(
         "--categories", "production", "--max-grade", "2", "--purpose", "gambling",
     ], code=2)  # fmt: skip
     assert "purpose" in bad and "Traceback" not in bad
+    bad = _run([
+        "consent", "grant", "--as-org", "甲工厂", "--as-user", ent_user, "--grantee", bank.org_id,
+        "--categories", "management", "--max-grade", "2", "--purpose", "credit_assessment",
+        "--datasets", "business.orders,telemetry.equipment",
+    ], code=2)  # fmt: skip
+    assert "datasets" in bad and "telemetry.equipment" in bad and "Traceback" not in bad
     assert "live" in _run(["consent", "list", "--as-org", ent.org_id, "--as-user", ent_user])
 
     assert "19 standard datasets" in _run(

@@ -166,10 +166,15 @@ def consent_grant(
     max_grade: Annotated[int, typer.Option(help="Highest grade granted (1-3)")],
     purpose: Annotated[str, typer.Option(help="credit_assessment, post_loan_monitoring, …")],
     days: Annotated[int, typer.Option(help="Valid for this many days from now")] = 90,
+    datasets: Annotated[
+        str | None,
+        typer.Option(help="Only these catalog datasets, comma-separated (default: all of them)"),
+    ] = None,
 ) -> None:
     """Grant an institution access to categories up to a grade, for a purpose and period."""
     if days < 1:
         raise ValidationFailed("days: at least 1", field="days")
+    named = None if datasets is None else [d.strip() for d in datasets.split(",") if d.strip()]
     with unit_of_work() as session:
         who = _as(session, org, user)
         grant = service.grant_consent(
@@ -181,6 +186,7 @@ def consent_grant(
             purpose=purpose,
             valid_from=None,
             valid_until=utcnow() + timedelta(days=days),
+            datasets=named,
         )
         console.print(
             f"[green]granted[/] {grant.id} until {grant.valid_until:%Y-%m-%d} "
