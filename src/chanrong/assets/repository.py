@@ -110,6 +110,14 @@ class AssetsRepository:
         )
         return self.session.scalars(q).all()
 
+    def pools_by_ids(self, pool_ids: Sequence[str]) -> list[Pool]:
+        """Many pools (one query per 500), in the order asked; unknown ids are left out."""
+        found: dict[str, Pool] = {}
+        for i in range(0, len(pool_ids), 500):
+            q = select(Pool).where(Pool.id.in_(list(pool_ids[i : i + 500])))
+            found.update((p.id, p) for p in self.session.scalars(q))
+        return [found[i] for i in pool_ids if i in found]
+
     def active_pool_ids(self) -> Sequence[str]:
         q = select(Pool.id).where(Pool.status == "active").order_by(Pool.id)
         return self.session.scalars(q).all()
