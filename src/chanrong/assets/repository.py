@@ -174,6 +174,14 @@ class AssetsRepository:
     def pledge(self, pledge_id: str) -> Pledge | None:
         return self.session.get(Pledge, pledge_id)
 
+    def active_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` back a pool now (one query per 500)."""
+        out: set[str] = set()
+        for i in range(0, len(keys), 500):
+            q = select(Pledge.active_key).where(Pledge.active_key.in_(list(keys[i : i + 500])))
+            out.update(k for k in self.session.scalars(q) if k is not None)
+        return out
+
     def active_pledge_of(self, asset_key: str) -> Pledge | None:
         q = select(Pledge).where(Pledge.active_key == asset_key)
         return self.session.scalars(q).first()

@@ -18,6 +18,7 @@ from chanrong.assets.evidence import Evidence, load_evidence, pool_items
 from chanrong.assets.lines import LineFacts
 from chanrong.assets.orm import MarginAlert, Pledge, Pool, PoolRevaluation
 from chanrong.assets.pools import bank_officer_only, get_pool
+from chanrong.assets.replenish import replenish
 from chanrong.assets.repository import AssetsRepository
 from chanrong.core.clock import utcnow
 from chanrong.core.errors import Conflict, Forbidden, NotFound
@@ -75,8 +76,12 @@ def revalue(
     # The line's limit and drawn balance, read from lending (for a batch: read for all of it).
     refresh_line(session, pool, _pre.lines if _pre else None)
     pledges = _pre.pledges if _pre else repo.pledges(pool.id)
-    capacities = {p.asset_key: p.capacity for p in pledges if p.capacity}
     ev = _pre.evidence if _pre else None
+    if pool.replenish:  # its open receivables join, paid ones leave, before it is valued
+        if ev is None:
+            ev = load_evidence(session, [pool], pledges, as_of)
+        pledges = replenish(session, pool, pledges, ev.receivables_of(pool.org_id))
+    capacities = {p.asset_key: p.capacity for p in pledges if p.capacity}
     bb = borrowing_base(pool_items(session, pool, pledges, as_of, ev), policy)
     available = bb.available_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen)
     shortfall = bb.shortfall_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen)

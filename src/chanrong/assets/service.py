@@ -56,6 +56,7 @@ from chanrong.assets.pools import (
     release_asset,
     substitute_asset,
 )
+from chanrong.assets.replenish import set_replenish
 from chanrong.assets.report import render_report
 from chanrong.assets.report_pdf import render_pdf
 from chanrong.assets.revaluation import (
@@ -118,6 +119,7 @@ __all__ = [
     "revalue",
     "revalue_many",
     "revalue_pool",
+    "set_replenish",
     "set_treatment",
     "status_on",
     "substitute_asset",
