@@ -74,7 +74,7 @@ def evaluate(
         "whose default is 2+ months after the pool opened"
     )
     path.add_column("month-end", justify="right")
-    measures = ("base", "lendable", "output")
+    measures = ("base", "lendable", "receivables", "output")
     for m in measures:
         path.add_column(m, justify="right")
     for k in range(6, -1, -1):

@@ -19,8 +19,9 @@ drawn balance, set once at opening from one month-end's base. A **trend rule**
 ``smooth`` month-ends, over its average at the three month-ends before the pool opened,
 divided (``seasonal``) by the park's median of the same ratio that month-end — the Spring
 Festival shutdown lowers every firm's orders and receivables at once, and a bank sees all
-its pools — below ``threshold``. ``measure`` is the base itself or the lendable value before
-the concentration limits (the per-debtor cap moves with the mix of debtors, not the firm's
+its pools — below ``threshold``. ``measure`` is the base itself, the lendable value before
+the concentration limits (or its receivables alone: what the platform's pool replenished
+from intake holds) (the per-debtor cap moves with the mix of debtors, not the firm's
 volume). ``PathBeforeDefault`` is the diagnosis behind them: the base, the lendable value and
 the energy bill's output value of each defaulter at the month-ends before its default, over
 their pre-pool average, beside healthy firms' spread of the same ratio.
@@ -167,6 +168,9 @@ DEFAULT_TRENDS = (
     TrendRule(Decimal("0.7"), 3, "base", True),
     TrendRule(Decimal("0.7"), 2, "base", False),
     TrendRule(Decimal("0.6"), 2, "lendable", True),
+    # Added after the held-out run, not tuned: the primary rule on what the platform's pool
+    # replenished from intake holds (its receivables).
+    TrendRule(Decimal("0.7"), 2, "receivables", True),
 )
 
 
@@ -253,6 +257,12 @@ def evaluate_seed(
         values = {
             "base": [b.base_fen for b in bbs],
             "lendable": [b.lendable_fen for b in bbs],
+            # What a pool replenished from intake holds on the platform (receivables only;
+            # orders lend only after their capacity check at pledging).
+            "receivables": [
+                sum(ln.lendable_fen for ln in b.lines if ln.asset_type is AssetType.RECEIVABLE)
+                for b in bbs
+            ],
             "output": [output.get(u, {}).get(m, 0) for m in sorted(output.get(u, {}))],
         }
         measured.append((t, values))
