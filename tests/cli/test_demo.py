@@ -63,6 +63,7 @@ def test_demo_builds_the_park_and_tells_every_story(
     assert assets, out
     assert int(assets[1]) > 0 and int(assets[2]) > 0 and int(assets[3]) > 0
     assert "one pool secures a lending credit line: drawn ¥" in out
+    assert re.search(r"\d+ open receivables joined the pools from intake", out), out
     # The capital side: a fund watches park firms under consent and meets a firm's need.
     funds = re.search(
         r"基金 funds.*: (\d+) portfolio companies watched under consent \((\d+) refused", out

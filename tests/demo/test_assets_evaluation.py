@@ -67,3 +67,26 @@ def test_alert_rule_needs_the_months_in_a_row() -> None:
     assert _alert_on(series, 100, Rule(Decimal("0.8"), 2)) == days[4]
     assert _alert_on(series, 100, Rule(Decimal("0.5"), 1)) is None
     assert _alert_on(series, 0, Rule(Decimal("0.8"), 1)) is None  # nothing drawn, no alert
+
+
+def test_trend_rule_smooths_and_removes_the_park_season() -> None:
+    from decimal import Decimal
+
+    from chanrong.demo.assets_evaluation import TrendRule, _ratio_series, _trend_alert
+
+    # Pre-pool average of month-ends 0–2 is 100; the pool opens after month-end 2 (start 3).
+    values = [90, 100, 110, 100, 60, 100, 60, 50]
+    one = _ratio_series(values, 3, 1)
+    two = _ratio_series(values, 3, 2)
+    assert one[4] == 0.6 and two[4] == 0.8 and two[7] == 0.55
+    flat = [1.0] * len(values)
+    # One month-end at 60 % alerts unsmoothed; averaged over two, only the lasting fall does.
+    assert _trend_alert(one, flat, TrendRule(Decimal("0.7"), 1), 3) == 4
+    assert _trend_alert(two, flat, TrendRule(Decimal("0.7"), 2), 3) == 7
+    # The whole park fell as much at month-end 4 (a shutdown): divided by it, no alert there.
+    season = [1.0, 1.0, 1.0, 1.0, 0.6, 1.0, 1.0, 1.0]
+    assert _trend_alert(one, season, TrendRule(Decimal("0.7"), 1), 3) == 6
+    assert _trend_alert(one, season, TrendRule(Decimal("0.7"), 1, seasonal=False), 3) == 4
+    # Nothing before the pool opened counts, and no pre-pool value means no ratio to fall.
+    assert _trend_alert(one, flat, TrendRule(Decimal("0.95"), 1), 3) == 4
+    assert _ratio_series([0, 0, 0, 5], 3, 1) == [1.0] * 4

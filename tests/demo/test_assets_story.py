@@ -43,6 +43,7 @@ def test_every_enterprise_registered_valued_and_some_pooled(db: Database, park: 
     assert story.registered == story.valued == n_datasets > 0
     assert story.value_fen > 0
     assert len(story.pools) == 3 and story.refused == []
+    assert story.replenished == 1  # R1 joined its pool from intake, not pledged by hand
     with db.unit_of_work() as s:
         bank = identity.system_principal(s, park["bank"]["officer"].org_id)
         pools = {p.org_id: p for p in assets.list_pools(s, bank)}

@@ -87,3 +87,9 @@ def test_enterprise_pledges_in_english(desktop: Console, live_server: LiveServer
     expect(page.locator("#pledges")).to_contain_text("88.608.8889/WR-E2E")
     desktop.assert_labelled()
     desktop.shot("pool-pledge-en")
+    # Its receivables join as they land: turned on from the same page, the pool revalued.
+    expect(page.locator("#pool-replenish")).to_contain_text("Off")
+    page.locator("#replenish").click()
+    expect(page.get_by_role("status")).to_contain_text("Replenishment on; pool revalued")
+    expect(page.locator("#pool-replenish")).to_contain_text("On: at each revaluation")
+    expect(page.locator("#replenish")).to_have_text("Turn off")

@@ -29,6 +29,7 @@ from chanrong.assets.schemas import (
     PoolCreate,
     PoolOut,
     ReleaseIn,
+    ReplenishIn,
     ResourceOut,
     RevaluationOut,
     RevalueIn,
@@ -347,6 +348,14 @@ def line(pool_id: str, body: LineIn, ctx: Ctx = Depends(bank_officer)) -> PoolOu
         ctx.session, ctx.principal, pool_id, line_id=body.line_id, as_of=body.as_of
     )
     return PoolOut.model_validate(r.pool)
+
+
+@router.post("/pools/{pool_id}/replenish", response_model=PoolOut)
+def replenish(pool_id: str, body: ReplenishIn, ctx: Ctx = Depends(current)) -> PoolOut:
+    """The enterprise turns replenishment from intake on or off (logged): its open receivables
+    join the pool, and paid ones leave, at each revaluation."""
+    pool = service.set_replenish(ctx.session, ctx.principal, pool_id, on=body.on)
+    return PoolOut.model_validate(pool)
 
 
 @router.post("/pools/{pool_id}/revalue", response_model=RevaluationOut)

@@ -5,6 +5,8 @@ check without anyone typing a balance in. A pool with no line has nothing drawn 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from sqlalchemy.orm import Session
 
 from chanrong.assets.lines import LineFacts, line_book
@@ -15,8 +17,13 @@ from chanrong.governance import service as governance
 from chanrong.identity.domain import OrgKind, Principal, Role
 
 
-def _facts(session: Session, pool: Pool, line_id: str) -> LineFacts:
-    facts = line_book().line(session, line_id, lender_org_id=pool.bank_org_id)
+def _facts(
+    session: Session, pool: Pool, line_id: str, known: Mapping[str, LineFacts] | None = None
+) -> LineFacts:
+    if known is None:
+        facts = line_book().line(session, line_id, lender_org_id=pool.bank_org_id)
+    else:
+        facts = known.get(line_id)
     if facts is None or facts.borrower_org_id != pool.org_id:
         raise NotFound(
             f"line_id: credit line {line_id} of this bank to this enterprise not found",
@@ -56,10 +63,26 @@ def link_line(session: Session, principal: Principal, pool: Pool, line_id: str) 
     return pool
 
 
-def refresh_line(session: Session, pool: Pool) -> None:
-    """Read the pool's limit and drawn balance from its line now (nothing drawn: no line)."""
+def read_lines(session: Session, pools: Sequence[Pool]) -> dict[str, LineFacts]:
+    """The lines of many pools, read at once per bank (the nightly batch); a line that is not
+    the pool's bank's is absent, and ``refresh_line`` then refuses it as it would alone."""
+    by_bank: dict[str, list[str]] = {}
+    for p in pools:
+        if p.line_id is not None:
+            by_bank.setdefault(p.bank_org_id, []).append(p.line_id)
+    out: dict[str, LineFacts] = {}
+    for bank, ids in by_bank.items():
+        out.update(line_book().lines(session, ids, lender_org_id=bank))
+    return out
+
+
+def refresh_line(
+    session: Session, pool: Pool, known: Mapping[str, LineFacts] | None = None
+) -> None:
+    """Read the pool's limit and drawn balance from its line now (nothing drawn: no line);
+    ``known``: the lines ``read_lines`` read for a batch of pools."""
     if pool.line_id is None:
         pool.drawn_fen = 0
         return
-    facts = _facts(session, pool, pool.line_id)
+    facts = _facts(session, pool, pool.line_id, known)
     pool.limit_fen, pool.drawn_fen = facts.limit_fen, facts.drawn_fen

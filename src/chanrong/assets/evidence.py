@@ -92,6 +92,15 @@ class Evidence:
     resources: dict[str, Any] = field(default_factory=dict)
     rights: dict[str, Any] = field(default_factory=dict)
     stock: dict[tuple[str, str], StockPosition] = field(default_factory=dict)
+    _by_org: dict[str, list[Any]] | None = None
+
+    def receivables_of(self, org_id: str) -> list[Any]:
+        """One enterprise's receivable records among those read (indexed on first use)."""
+        if self._by_org is None:
+            self._by_org = {}
+            for (org, _), r in self.receivables.items():
+                self._by_org.setdefault(org, []).append(r)
+        return self._by_org.get(org_id, [])
 
 
 def load_evidence(
@@ -103,7 +112,9 @@ def load_evidence(
     orgs = set(org_of.values())
     types = {p.asset_type for p in pledges}
     ev = Evidence()
-    for r in _records(session, orgs, "receivables", "receivable" in types):
+    # A pool replenished from intake takes in the enterprise's receivables: read them too.
+    replenished = any(p.replenish for p in pools)
+    for r in _records(session, orgs, "receivables", "receivable" in types or replenished):
         ev.receivables[(r.org_id, r.receivable_id)] = r
     for o in _records(session, orgs, "orders", "order" in types):
         ev.orders[(o.org_id, o.order_id)] = o

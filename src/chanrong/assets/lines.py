@@ -10,6 +10,7 @@ and through it by the API, the console and the CLI).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,6 +33,13 @@ class LineBook(Protocol):
 
     def line(self, session: Session, line_id: str, *, lender_org_id: str) -> LineFacts | None:
         """The line as its lender sees it; None when it is not that lender's line."""
+        ...
+
+    def lines(
+        self, session: Session, line_ids: Sequence[str], *, lender_org_id: str
+    ) -> dict[str, LineFacts]:
+        """Many lines of one lender at once (the nightly batch); ids that are not that
+        lender's lines are absent."""
         ...
 
 

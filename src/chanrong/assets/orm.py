@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -151,6 +152,9 @@ class Pool(Base):
     status: Mapped[str] = mapped_column(String(12), default="active")
     log_index: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Replenished from intake (the enterprise's standing pledge, ``replenish``): at each
+    # revaluation its open receivables join the pool and paid ones leave.
+    replenish: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Pledge(Base):

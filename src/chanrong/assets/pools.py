@@ -404,3 +404,9 @@ def active_pool_ids(session: Session) -> Sequence[str]:
 def pool_by_id(session: Session, pool_id: str) -> Pool | None:
     """A pool for trusted callers (the worker)."""
     return AssetsRepository(session).pool(pool_id)
+
+
+def pools_by_ids(session: Session, pool_ids: Sequence[str]) -> list[Pool]:
+    """Many pools for trusted callers (the nightly batch), in the order asked; unknown ids
+    are left out."""
+    return AssetsRepository(session).pools_by_ids(pool_ids)

@@ -110,6 +110,14 @@ class AssetsRepository:
         )
         return self.session.scalars(q).all()
 
+    def pools_by_ids(self, pool_ids: Sequence[str]) -> list[Pool]:
+        """Many pools (one query per 500), in the order asked; unknown ids are left out."""
+        found: dict[str, Pool] = {}
+        for i in range(0, len(pool_ids), 500):
+            q = select(Pool).where(Pool.id.in_(list(pool_ids[i : i + 500])))
+            found.update((p.id, p) for p in self.session.scalars(q))
+        return [found[i] for i in pool_ids if i in found]
+
     def active_pool_ids(self) -> Sequence[str]:
         q = select(Pool.id).where(Pool.status == "active").order_by(Pool.id)
         return self.session.scalars(q).all()
@@ -165,6 +173,14 @@ class AssetsRepository:
 
     def pledge(self, pledge_id: str) -> Pledge | None:
         return self.session.get(Pledge, pledge_id)
+
+    def active_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` back a pool now (one query per 500)."""
+        out: set[str] = set()
+        for i in range(0, len(keys), 500):
+            q = select(Pledge.active_key).where(Pledge.active_key.in_(list(keys[i : i + 500])))
+            out.update(k for k in self.session.scalars(q) if k is not None)
+        return out
 
     def active_pledge_of(self, asset_key: str) -> Pledge | None:
         q = select(Pledge).where(Pledge.active_key == asset_key)

@@ -5,22 +5,28 @@ many pools at once with the evidence read once (``revalue_many``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from chanrong.assets.borrowing import BorrowingBase, HaircutPolicy, borrowing_base
-from chanrong.assets.credit_lines import link_line, refresh_line
+from chanrong.assets.credit_lines import link_line, read_lines, refresh_line
 from chanrong.assets.evidence import Evidence, load_evidence, pool_items
+from chanrong.assets.lines import LineFacts
 from chanrong.assets.orm import MarginAlert, Pledge, Pool, PoolRevaluation
 from chanrong.assets.pools import bank_officer_only, get_pool
+from chanrong.assets.replenish import replenish
 from chanrong.assets.repository import AssetsRepository
 from chanrong.core.clock import utcnow
 from chanrong.core.errors import Conflict, Forbidden, NotFound
 from chanrong.governance import service as governance
 from chanrong.identity.domain import Principal
+
+# A verifiable-log entry as ``governance.append_many`` takes it: kind, actor, subject, payload.
+LogItem = tuple[str, str | None, str, dict[str, Any]]
 
 
 def link_pool_line(
@@ -50,6 +56,10 @@ class _Prefetched:
     evidence: Evidence
     revaluation: PoolRevaluation | None
     open_alert: MarginAlert | None
+    lines: Mapping[str, LineFacts]
+    # Alerts raised in the batch wait here for their log entries, appended for the whole batch
+    # under one lock of the log head (in the order one-by-one revaluation would append them).
+    raised: list[tuple[LogItem, MarginAlert]]
 
 
 def revalue(
@@ -63,10 +73,15 @@ def revalue(
     """Recompute the pool from today's evidence (trusted callers: the worker, the parties'
     routes after their check); store the day's lines; raise or resolve the margin alert."""
     repo = AssetsRepository(session)
-    refresh_line(session, pool)  # the line's limit and drawn balance, read from lending
+    # The line's limit and drawn balance, read from lending (for a batch: read for all of it).
+    refresh_line(session, pool, _pre.lines if _pre else None)
     pledges = _pre.pledges if _pre else repo.pledges(pool.id)
-    capacities = {p.asset_key: p.capacity for p in pledges if p.capacity}
     ev = _pre.evidence if _pre else None
+    if pool.replenish:  # its open receivables join, paid ones leave, before it is valued
+        if ev is None:
+            ev = load_evidence(session, [pool], pledges, as_of)
+        pledges = replenish(session, pool, pledges, ev.receivables_of(pool.org_id))
+    capacities = {p.asset_key: p.capacity for p in pledges if p.capacity}
     bb = borrowing_base(pool_items(session, pool, pledges, as_of, ev), policy)
     available = bb.available_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen)
     shortfall = bb.shortfall_fen(limit_fen=pool.limit_fen, drawn_fen=pool.drawn_fen)
@@ -96,14 +111,13 @@ def revalue(
     raised = resolved = None
     open_alert = _pre.open_alert if _pre else repo.open_alert(pool.id)
     if shortfall > 0 and open_alert is None:
-        ref = governance.append_log(
-            session,
-            kind="assets.margin_alert",
-            # The revaluation serves the bank's line: as its actor the bank may read the
-            # entry and its proof, as the subject's organisation the enterprise may.
-            actor_org_id=pool.bank_org_id,
-            subject=f"{pool.org_id}:asset.pool:{pool.id}",
-            payload={
+        # The revaluation serves the bank's line: as the entry's actor the bank may read it
+        # and its proof, as the subject's organisation the enterprise may.
+        entry: LogItem = (
+            "assets.margin_alert",
+            pool.bank_org_id,
+            f"{pool.org_id}:asset.pool:{pool.id}",
+            {
                 "bank": pool.bank_org_id,
                 "shortfall_fen": shortfall,
                 "base_fen": bb.base_fen,
@@ -121,17 +135,24 @@ def revalue(
             base_fen=bb.base_fen,
             drawn_fen=pool.drawn_fen,
             status="open",
-            log_index=ref.index,
             line_id=pool.line_id,
         )
-        session.add(raised)
+        if _pre is None:
+            kind, actor, subject, payload = entry
+            raised.log_index = governance.append_log(
+                session, kind=kind, actor_org_id=actor, subject=subject, payload=payload
+            ).index
+            session.add(raised)
+        else:
+            _pre.raised.append((entry, raised))
     elif shortfall > 0 and open_alert is not None:
         open_alert.shortfall_fen, open_alert.base_fen = shortfall, bb.base_fen
         open_alert.drawn_fen = pool.drawn_fen
     elif shortfall == 0 and open_alert is not None:
         open_alert.status, open_alert.resolved_on = "resolved", as_of
         resolved = open_alert
-    session.flush()
+    if _pre is None:
+        session.flush()
     return Revalued(pool, bb, rv, raised, resolved)
 
 
@@ -141,25 +162,48 @@ def revalue_many(
     *,
     as_of: date,
     policy: HaircutPolicy | None = None,
+    evidence: Evidence | None = None,
 ) -> list[Revalued]:
     """Revalue many pools as ``revalue`` does one, reading each kind of evidence, the pledges,
-    the day's revaluations and the open alerts once for all of them (the nightly batch)."""
+    the credit lines (through lending's batch read), the day's revaluations and the open alerts
+    once for all of them, and appending the raised alerts' log entries under one lock of the
+    log head (the nightly batch). ``evidence``: read beforehand for a superset of these pools
+    (``pools_evidence``), so a run over the park in several units of work reads it once."""
     repo = AssetsRepository(session)
     ids = [p.id for p in pools]
     pledges = repo.pledges_of_pools(ids)
-    ev = load_evidence(session, pools, [x for ps in pledges.values() for x in ps], as_of)
+    ev = evidence or load_evidence(
+        session, pools, [x for ps in pledges.values() for x in ps], as_of
+    )
     prior = repo.revaluations_on(ids, as_of)
     alerts = repo.open_alerts(ids)
-    return [
+    lines = read_lines(session, pools)
+    raised: list[tuple[LogItem, MarginAlert]] = []
+    out = [
         revalue(
             session,
             p,
             as_of=as_of,
             policy=policy,
-            _pre=_Prefetched(pledges[p.id], ev, prior.get(p.id), alerts.get(p.id)),
+            _pre=_Prefetched(pledges[p.id], ev, prior.get(p.id), alerts.get(p.id), lines, raised),
         )
         for p in pools
     ]
+    refs = governance.append_many(session, [entry for entry, _ in raised])
+    for ref, (_, alert) in zip(refs, raised, strict=True):
+        alert.log_index = ref.index
+        session.add(alert)
+    session.flush()
+    return out
+
+
+def pools_evidence(session: Session, pools: Sequence[Pool], *, as_of: date) -> Evidence:
+    """The evidence of many pools' active pledges, read once (each kind of record in one
+    query) for ``revalue_many`` to use over several units of work. The rows stay readable
+    after their unit of work ends (sessions do not expire on commit); a record landing after
+    the read is picked up by the next revaluation (the on-data job revalues at once)."""
+    pledges = AssetsRepository(session).pledges_of_pools([p.id for p in pools])
+    return load_evidence(session, pools, [x for ps in pledges.values() for x in ps], as_of)
 
 
 def revalue_pool(session: Session, principal: Principal, pool_id: str, *, as_of: date) -> Revalued:

@@ -185,6 +185,11 @@ class PoolOut(BaseModel):
     revalued_on: date | None
     status: str
     log_index: int
+    replenish: bool = False
+
+
+class ReplenishIn(_In):
+    on: bool = Field(description="true: open receivables join the pool as they land")
 
 
 class PledgeIn(_In):

@@ -52,9 +52,11 @@ from chanrong.assets.pools import (
     pledge_asset,
     pool_by_id,
     pool_pledges,
+    pools_by_ids,
     release_asset,
     substitute_asset,
 )
+from chanrong.assets.replenish import set_replenish
 from chanrong.assets.report import render_report
 from chanrong.assets.report_pdf import render_pdf
 from chanrong.assets.revaluation import (
@@ -64,6 +66,7 @@ from chanrong.assets.revaluation import (
     link_pool_line,
     list_alerts,
     pool_history,
+    pools_evidence,
     revalue,
     revalue_many,
     revalue_pool,
@@ -107,6 +110,8 @@ __all__ = [
     "pool_by_id",
     "pool_history",
     "pool_pledges",
+    "pools_by_ids",
+    "pools_evidence",
     "register_ip",
     "release_asset",
     "render_pdf",
@@ -114,6 +119,7 @@ __all__ = [
     "revalue",
     "revalue_many",
     "revalue_pool",
+    "set_replenish",
     "set_treatment",
     "status_on",
     "substitute_asset",

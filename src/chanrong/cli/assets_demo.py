@@ -9,12 +9,24 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from chanrong.demo.assets_evaluation import DEFAULT_RULES, Rule, SeedResult, evaluate_seed
+from chanrong.demo.assets_evaluation import (
+    PRIMARY_TREND,
+    PathBeforeDefault,
+    Rule,
+    SeedResult,
+    TrendRule,
+    evaluate_seed,
+)
 from chanrong.edge.commands import console, friendly_errors
 
 
 def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v * 100:.0f}%"
+
+
+def _quantile(xs: list[float], q: float) -> float:
+    ys = sorted(xs)
+    return ys[min(len(ys) - 1, int(q * len(ys)))]
 
 
 @friendly_errors
@@ -23,14 +35,19 @@ def evaluate(
     enterprises: Annotated[int, typer.Option(help="Firms per park")] = 60,
     months: Annotated[int, typer.Option(help="Months simulated")] = 18,
 ) -> None:
-    """Margin alerts from receivable/order pools on simulated parks, under each alert rule:
-    defaulters alerted before default, median lead, healthy firms alerted."""
-    per_rule: dict[Rule, list[SeedResult]] = {r: [] for r in DEFAULT_RULES}
+    """Does the pool's value fall before default? On simulated parks against their truth:
+    margin rules (the covenant) and trend rules (the value falling), each with the defaulters
+    alerted before default, the median lead and the healthy firms alerted; then the path of
+    the base, lendable value and output before default beside healthy firms' spread."""
+    per_rule: dict[Rule | TrendRule, list[SeedResult]] = {}
+    paths: list[PathBeforeDefault] = []
     with console.status("simulating parks…"):
         for s in (int(x) for x in seeds.split(",") if x.strip()):
-            for rule, res in evaluate_seed(s, enterprises=enterprises, months=months).items():
-                per_rule[rule].append(res)
-    table = Table(title=f"Pool margin alerts against the simulator's truth (seeds {seeds})")
+            ev = evaluate_seed(s, enterprises=enterprises, months=months)
+            for rule, res in ev.results.items():
+                per_rule.setdefault(rule, []).append(res)
+            paths.append(ev.path)
+    table = Table(title=f"Pool alerts against the simulator's truth (seeds {seeds})")
     for col in (
         "rule",
         "defaulters",
@@ -43,14 +60,37 @@ def evaluate(
         det = [r.detection for r in results if r.detection is not None]
         fa = [r.false_alarm for r in results if r.false_alarm is not None]
         leads = [r.median_lead_days for r in results if r.median_lead_days is not None]
+        kind = "margin" if isinstance(rule, Rule) else "trend"
         table.add_row(
-            str(rule),
+            f"{kind}: {rule}" + (" (primary)" if rule == PRIMARY_TREND else ""),
             str(sum(r.defaulters for r in results)),
             f"{_pct(statistics.mean(det) if det else None)} / {_pct(min(det) if det else None)}",
             f"{statistics.mean(leads):.0f} / {min(leads):.0f}" if leads else "—",
             f"{_pct(statistics.mean(fa) if fa else None)} / {_pct(max(fa) if fa else None)}",
         )
     console.print(table)
+    path = Table(
+        title="Each measure over its pre-pool average (3 month-ends), median over defaulters "
+        "whose default is 2+ months after the pool opened"
+    )
+    path.add_column("month-end", justify="right")
+    measures = ("base", "lendable", "receivables", "output")
+    for m in measures:
+        path.add_column(m, justify="right")
+    for k in range(6, -1, -1):
+        label = "first after default" if k == 0 else f"{k} before default"
+        cells = []
+        for m in measures:
+            xs = [x for p in paths for x in p.before.get(m, {}).get(k, [])]
+            cells.append(f"{statistics.median(xs):.2f} (n={len(xs)})" if xs else "—")
+        path.add_row(label, *cells)
+    for q in (0.1, 0.25, 0.5):
+        cells = []
+        for m in measures:
+            xs = [x for p in paths for x in p.healthy.get(m, [])]
+            cells.append(f"{_quantile(xs, q):.2f}" if xs else "—")
+        path.add_row(f"healthy, {q * 100:.0f}th percentile of month-ends", *cells)
+    console.print(path)
 
 
 @friendly_errors

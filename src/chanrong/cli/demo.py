@@ -498,6 +498,9 @@ def _guarantee_and_assets(db: Database, today: date, inst: dict[str, str]) -> No
         f"{told.valued} valued ({format_yuan(told.value_fen)} in all); {len(told.pools)} "
         f"asset pools opened for the bank; {len(told.refused)} pledges refused"
     )
+    console.print(
+        f"  {told.replenished} open receivables joined the pools from intake (replenished)"
+    )
     if told.line_pool:
         console.print(
             f"  one pool secures a lending credit line: drawn {format_yuan(told.drawn_fen)}, "

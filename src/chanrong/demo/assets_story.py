@@ -24,7 +24,6 @@ from chanrong.core.ids import new_id
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind, Principal
 from chanrong.lending import service as lending
-from chanrong.telemetry import service as telemetry
 
 # Illustrative yearly costs per dataset by grade, fen: collection, storage, processing.
 COSTS_BY_GRADE = {
@@ -44,6 +43,7 @@ class AssetStory:
     refused: list[str] = field(default_factory=list)  # what could not be pledged, and why
     line_pool: str | None = None  # the pool that secures a lending credit line
     drawn_fen: int = 0  # drawn on that line, as the pool reads it from lending
+    replenished: int = 0  # open receivables the pools took in from intake
 
 
 def tell(
@@ -88,16 +88,16 @@ def tell(
             continue
         pool = assets.open_pool(session, bank, enterprise_org_id=org.id, limit_fen=limit_yuan * 100)
         story.pools.append(pool.id)
-        specs = [assets.AssetSpec("data", best[1])]
-        for rec in telemetry.pipeline_records(session, kind="receivables", org_id=org.id):
-            if rec.outstanding_fen > 0:
-                specs.append(assets.AssetSpec("receivable", rec.receivable_id))
-        for spec in specs:
-            try:
-                assets.pledge_asset(session, me, pool.id, spec, on=as_of)
-            except ChanrongError as exc:
-                story.refused.append(f"{spec.asset_type}:{spec.asset_ref}: {exc.detail}")
+        spec = assets.AssetSpec("data", best[1])
+        try:
+            assets.pledge_asset(session, me, pool.id, spec, on=as_of)
+        except ChanrongError as exc:
+            story.refused.append(f"{spec.asset_type}:{spec.asset_ref}: {exc.detail}")
+        # Its receivables join as they land: the pool is replenished from intake, so its base
+        # follows the firm's business (each revaluation takes in the open ones, lets paid go).
+        assets.set_replenish(session, me, pool.id, on=True)
         rv = assets.revalue(session, pool, as_of=as_of)
+        story.replenished += sum(1 for ln in rv.base.lines if ln.asset_type.value == "receivable")
         if story.line_pool is None and rv.base.base_fen >= 10_000:  # ¥100 or more
             _secure_line(session, story, bank, me, pool.id, rv.base.base_fen, as_of)
     return story

@@ -6,6 +6,8 @@ revolves as drawdowns are repaid.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -99,6 +101,32 @@ def line_available_fen(session: Session, line: CreditLine) -> int:
         if x.status in (LoanStatus.BOOKED.value, LoanStatus.ACCEPTED.value)
     )
     return line.limit_fen - sum(outstanding.values()) - pending
+
+
+@dataclass(frozen=True, slots=True)
+class LineBalance:
+    """A credit line and what it still lends today."""
+
+    line: CreditLine
+    available_fen: int
+
+
+def lines_available(session: Session, line_ids: Sequence[str]) -> dict[str, LineBalance]:
+    """``line_available_fen`` for many lines at once, in three queries per 500 lines (the
+    nightly revaluation of collateral pools reads every pool's line). No caller check: the
+    caller (a platform pipeline) keeps only the lines of the lender it serves. Unknown ids are
+    absent from the answer."""
+    repo = LendingRepository(session)
+    lines = repo.lines_by_ids(line_ids)
+    loans = [x for x in repo.loans_on_lines(list(lines)) if x.status != LoanStatus.CLOSED.value]
+    outstanding = repo.account_balance([x.id for x in loans], journal.Account.LOAN_PRINCIPAL.value)
+    used = dict.fromkeys(lines, 0)
+    for x in loans:
+        assert x.line_id is not None  # read by line
+        used[x.line_id] += outstanding.get(x.id, 0)
+        if x.status in (LoanStatus.BOOKED.value, LoanStatus.ACCEPTED.value):
+            used[x.line_id] += x.principal_fen
+    return {i: LineBalance(ln, ln.limit_fen - used[i]) for i, ln in lines.items()}
 
 
 def draw(

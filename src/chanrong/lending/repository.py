@@ -102,6 +102,23 @@ class LendingRepository:
     def line(self, line_id: str) -> CreditLine | None:
         return self.session.get(CreditLine, line_id)
 
+    def lines_by_ids(self, line_ids: Sequence[str]) -> dict[str, CreditLine]:
+        """Many credit lines at once (one query per 500)."""
+        out: dict[str, CreditLine] = {}
+        for chunk in _chunks(list(line_ids)):
+            out.update(
+                (x.id, x)
+                for x in self.session.scalars(select(CreditLine).where(CreditLine.id.in_(chunk)))
+            )
+        return out
+
+    def loans_on_lines(self, line_ids: Sequence[str]) -> list[Loan]:
+        """Every drawdown of many lines (one query per 500 lines)."""
+        out: list[Loan] = []
+        for chunk in _chunks(list(line_ids)):
+            out.extend(self.session.scalars(select(Loan).where(Loan.line_id.in_(chunk))))
+        return out
+
     def loan(self, loan_id: str, *, for_update: bool = False) -> Loan | None:
         if for_update:
             # Lock the row and reload it: two payments on one loan are applied one after the

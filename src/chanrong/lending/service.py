@@ -37,7 +37,14 @@ from chanrong.lending.fund_watch import (
     declare_related_parties,
     fund_use_of_borrower,
 )
-from chanrong.lending.lines import draw, get_line, line_available_fen, open_credit_line
+from chanrong.lending.lines import (
+    LineBalance,
+    draw,
+    get_line,
+    line_available_fen,
+    lines_available,
+    open_credit_line,
+)
 from chanrong.lending.loans import (
     accept_loan,
     book_from_decision,
@@ -92,6 +99,7 @@ __all__ = [
     "EnterpriseApplication",
     "FundSweep",
     "FundUseReport",
+    "LineBalance",
     "LoanView",
     "LoanWatch",
     "MonitoringConfig",
@@ -119,6 +127,7 @@ __all__ = [
     "get_loan",
     "get_product",
     "line_available_fen",
+    "lines_available",
     "list_alerts",
     "list_loans",
     "list_offers",

@@ -81,6 +81,22 @@ _M: dict[str, tuple[str, str]] = {
     "web.assets.acknowledged_now": ("已确认预警（已记入日志）", "Alert acknowledged (logged)"),
     "web.assets.capacity": ("产能核验", "Capacity check"),
     "web.assets.actions": ("操作", "Actions"),
+    "web.assets.replenish": ("应收账款自动入池", "Receivables join as they land"),
+    "web.assets.replenish_yes": (
+        "已开启：每次重估时新的未结清应收账款入池，已结清的出池（记入日志）",
+        "On: at each revaluation new open receivables join and paid ones leave (logged)",
+    ),
+    "web.assets.replenish_no": (
+        "未开启：只计已逐笔质押的资产",
+        "Off: only assets pledged one by one count",
+    ),
+    "web.assets.replenish_start": ("开启自动入池", "Turn on"),
+    "web.assets.replenish_stop": ("停止自动入池", "Turn off"),
+    "web.assets.replenish_on": ("已开启自动入池并重估", "Replenishment on; pool revalued"),
+    "web.assets.replenish_off": (
+        "已停止自动入池（已入池的资产保留）",
+        "Replenishment off (assets already in the pool stay)",
+    ),
 }
 
 register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})

@@ -1,8 +1,8 @@
 """Data assets, IP and asset pools in the console: the enterprise's register, valuations, IP
 and pools; the bank's pools with their borrowing base and margin alerts; the valuation report
 (both parties, through the assets service's visibility check). Actions: the enterprise pledges,
-releases and substitutes assets; the bank links the pool's credit line, revalues, releases and
-acknowledges margin alerts."""
+releases and substitutes assets and turns replenishment from intake on or off; the bank links
+the pool's credit line, revalues, releases and acknowledges margin alerts."""
 
 from __future__ import annotations
 
@@ -255,6 +255,24 @@ def link_line(
     except ChanrongError as exc:
         return _pool_view(request, p, pool_id, **failed(p, exc, request.url.path))
     return _pool_view(request, p, pool_id, ok=t("web.assets.linked", p.locale))
+
+
+@router.post("/pools/{pool_id}/replenish", response_class=HTMLResponse)
+def replenish(
+    request: Request,
+    pool_id: str,
+    p: Page = Depends(enterprise_officer),
+    on: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """The enterprise turns replenishment from intake on or off; the pool is revalued at once
+    so the receivables it takes in show."""
+    try:
+        assets.set_replenish(p.session, p.ctx.principal, pool_id, on=on == "1")
+        assets.revalue_pool(p.session, p.ctx.principal, pool_id, as_of=_today())
+    except ChanrongError as exc:
+        return _pool_view(request, p, pool_id, **failed(p, exc, request.url.path))
+    key = "web.assets.replenish_on" if on == "1" else "web.assets.replenish_off"
+    return _pool_view(request, p, pool_id, ok=t(key, p.locale))
 
 
 @router.post("/pools/{pool_id}/revalue", response_class=HTMLResponse)
