@@ -9,6 +9,7 @@ with their events pointing at their own log entries.
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chanrong.core.errors import Conflict, NotFound
@@ -41,8 +42,12 @@ def test_a_failed_use_case_fails_alone_and_leaves_no_trace(db: Database) -> None
         service.split_certificate(s, acting(s, chain.tier1), b.id, [1_000_00], now=START)
         raise Boom("after writing")
 
+    def unflushable(s: Session) -> None:
+        # Fails only when the savepoint flushes it: a foreign key to no payable.
+        s.add(CertificateEvent(payable_id="no-such-payable", kind="x", at=START, payload={}))
+
     writer = service.GroupCommitter(db, max_batch=8)
-    # Queued before the writer starts: all five go into one batch, in this order.
+    # Queued before the writer starts: all six go into one batch, in this order.
     ok_split = writer.submit(
         lambda s: service.split_certificate(s, acting(s, chain.tier1), a.id, [300_00], now=START)
     )
@@ -57,6 +62,7 @@ def test_a_failed_use_case_fails_alone_and_leaves_no_trace(db: Database) -> None
         )
     )
     failed_after_write = writer.submit(split_then_fail)
+    failed_at_flush = writer.submit(unflushable)
     ok_transfer = writer.submit(
         lambda s: service.transfer_certificate(
             s, acting(s, chain.tier1), b.id, to_org_id=chain.tier2b, now=START
@@ -65,10 +71,11 @@ def test_a_failed_use_case_fails_alone_and_leaves_no_trace(db: Database) -> None
     with writer:
         parts = ok_split.result(timeout=30)
         moved = ok_transfer.result(timeout=30)
-    assert writer.batches == 1 and writer.calls == 5
+    assert writer.batches == 1 and writer.calls == 6
     assert isinstance(lost_race.exception(), Conflict)
     assert isinstance(not_holder.exception(), NotFound)  # it cannot see b
     assert isinstance(failed_after_write.exception(), Boom)
+    assert isinstance(failed_at_flush.exception(), IntegrityError)
     assert [c.face_fen for c in parts] == [300_00, 700_00]
     assert moved.holder_org_id == chain.tier2b and moved.face_fen == 2_000_00
 

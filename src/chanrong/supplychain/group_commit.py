@@ -135,8 +135,9 @@ class GroupCommitter:
                     call.result = call.fn(session)
                     savepoint.commit()
                 except Exception as exc:  # the use case fails alone; the batch goes on
-                    if savepoint.is_active:
-                        savepoint.rollback()
+                    # Also when its flush failed (the savepoint is then inactive but must still
+                    # be rolled back, or the session refuses everything after it).
+                    savepoint.rollback()
                     deferred.drop_since(mark)
                     call.error, call.result = exc, None
             deferred.append(repo)
