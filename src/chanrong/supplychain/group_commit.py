@@ -9,7 +9,8 @@ takes everything queued (up to ``max_batch``), opens one transaction, runs each 
 its own savepoint, appends all their log entries at once (``writes.DeferredLog``) and
 commits. Each use case is validated as before and fails alone: its savepoint is rolled back,
 its log entries dropped, its caller gets its own error, and the rest of the batch commits. A
-failed commit fails every use case of the batch that had succeeded (none of it was written).
+failed commit (or a failed append of the batch's log entries) fails every use case of the
+batch that had succeeded (none of it was written).
 
 Use cases see each other's writes in batch order, exactly as if they had committed one after
 another; the checks (holder, state, version, exposure limit) run against that state.
