@@ -9,6 +9,9 @@ some (with or without recourse, within its exposure limit per buyer), lends on o
 guarantee (the national fund's re-guarantee scheme); some buyers default at maturity; the bank
 turns back to sellers where agreed, claims on the guaranteed loans at 90 days past due and the
 guarantor pays (代偿); some defaulted buyers pay late and that is recovered and shared back.
+Beside them one seller a buyer (``--pg-sellers``) trades on a statement under a 保付: when
+its buyer defaults the guarantor pays the seller directly and takes recourse against the
+buyer (instalments flagged as they fall overdue; a late payer repays in full).
 The table gives each seed, the mean and the worst (largest per column) of the losses by party
 at the end, the payouts and the fees; every tree, journal and book is checked (violations
 must be 0).
@@ -47,6 +50,12 @@ COLUMNS: list[tuple[str, str]] = [
     ("loss: guarantor ¥", "loss_guarantor"),
     ("loss: fund ¥", "loss_fund"),
     ("loss: sellers ¥", "loss_sellers"),
+    ("保付 guaranteed ¥", "pg_guaranteed_fen"),
+    ("保付 fees ¥", "pg_fees_fen"),
+    ("保付 代偿 guarantor→sellers ¥", "pg_paid_out_fen"),
+    ("保付 recourse repaid ¥", "pg_recourse_repaid_fen"),
+    ("recourse instalments flagged", "pg_overdue_flags"),
+    ("loss: guarantor 保付 ¥", "loss_guarantor 保付"),
 ]
 
 
@@ -74,6 +83,9 @@ def main() -> int:
     parser.add_argument("--buyers", type=int, default=6)
     parser.add_argument("--sellers", type=int, default=30)
     parser.add_argument("--default-rate", type=float, default=0.3, help="share of buyers")
+    parser.add_argument(
+        "--pg-sellers", type=int, default=None, help="sellers under a 保付 (default: one a buyer)"
+    )
     parser.add_argument("--scheme", default="national-fund", choices=("national-fund",))
     parser.add_argument("--markdown", action="store_true", help="also print a Markdown table")
     args = parser.parse_args()
@@ -100,6 +112,7 @@ def main() -> int:
                     sellers=args.sellers,
                     default_rate=args.default_rate,
                     scheme=args.scheme,
+                    pg_sellers=args.pg_sellers,
                 )
             row = figures(run)
             rows.append(row)

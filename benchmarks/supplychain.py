@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/supplychain.py            # 32 clients x 40 actions, both backends
     .venv/bin/python benchmarks/supplychain.py --quick    # 32 clients x 4 actions, a smoke run
     .venv/bin/python benchmarks/supplychain.py --backend sqlite --clients 32 --ops 100
+    .venv/bin/python benchmarks/supplychain.py --backend sqlite --group 0   # per-op path only
 
 Each client is a thread with its own unit of work per action. Clients read the live
 certificates and act on one as the holder they read: split, transfer, or finance (request,
@@ -11,6 +12,12 @@ certificates (the hammer: most actions lose the race and are refused); "any live
 them over every live certificate (throughput with chance overlap). The table counts committed
 state changes per second, the refusals, and the invariant violations found afterwards (must
 be 0). A single client on the same backend is the baseline the ratio compares against.
+
+Group commit (``--group N``, default 64): the same 32 clients hand their write use cases to
+one writer thread that commits up to N per transaction, each in its own savepoint
+(``supplychain.group_commit``). Its rows run in the same process right after the per-op rows
+(each use case its own transaction) and the last column compares them to the per-op run of
+the same picks; "batches" is how many transactions the writer committed.
 PostgreSQL needs CHANRONG_TEST_POSTGRES_URL (``eval "$(bash scripts/services.sh start)"``);
 without it that row says so instead of failing.
 """
@@ -31,11 +38,16 @@ from chanrong.demo.scf_workload import WorkloadResult, run_workload
 console = Console()
 
 
-def measure(backend: str, clients: int, ops: int, payables: int, hot: int | None) -> WorkloadResult:
+def measure(
+    backend: str, clients: int, ops: int, payables: int, hot: int | None, group: int = 0
+) -> WorkloadResult:
     with (
         migrated_database(backend, "scf", pool_size=clients + 1, max_overflow=0) as db,
         Progress(
-            TextColumn(f"{backend:>8} x{clients:<3} {'hot' if hot else 'spread'}"),
+            TextColumn(
+                f"{backend:>8} x{clients:<3} {'hot' if hot else 'spread'}"
+                f"{f' group {group}' if group else ''}"
+            ),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -52,6 +64,7 @@ def measure(backend: str, clients: int, ops: int, payables: int, hot: int | None
             seed=clients,
             hot=hot,
             tick=lambda: bar.advance(task),
+            group_commit=group,
         )
 
 
@@ -62,10 +75,14 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--ops", type=int, default=None, help="actions per client")
     parser.add_argument("--payables", type=int, default=None, help="certificate trees to share")
+    parser.add_argument(
+        "--group", type=int, default=64, help="group commit: most use cases a transaction (0: off)"
+    )
     args = parser.parse_args()
     ops = args.ops or (4 if args.quick else 40)
     payables = args.payables or (3 if args.quick else 8)
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    start_load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
     table = Table(
         title=f"supply-chain certificates: {args.clients} concurrent clients x {ops} actions, "
@@ -73,6 +90,7 @@ def main() -> int:
     )
     for col in (
         "backend",
+        "commit",
         "clients",
         "picks",
         "attempts",
@@ -81,28 +99,40 @@ def main() -> int:
         "committed ops/s",
         "CPU ms / op",
         "vs 1 client",
+        "batches",
         "violations",
         "unexpected errors",
+        "group vs per-op",
     ):
         table.add_column(col, justify="right" if col != "backend" else "left")
     bad = 0
     for backend in backends:
         if backend == "postgres" and not os.environ.get("CHANRONG_TEST_POSTGRES_URL"):
             table.add_row(
-                backend, "—", "—", "not run: CHANRONG_TEST_POSTGRES_URL is not set", *[""] * 7
+                backend, "", "—", "—", "not run: CHANRONG_TEST_POSTGRES_URL is not set", *[""] * 9
             )
             continue
         base = measure(backend, 1, ops, payables, None)
-        runs = [
-            ("any live", base),
-            ("first 4 live", measure(backend, args.clients, ops, payables, 4)),
-            ("any live", measure(backend, args.clients, ops, payables, None)),
-        ]
-        for picks, res in runs:
+        hot = measure(backend, args.clients, ops, payables, 4)
+        spread = measure(backend, args.clients, ops, payables, None)
+        runs = [("per op", "any live", base, None), ("per op", "first 4 live", hot, None)]
+        runs.append(("per op", "any live", spread, None))
+        if args.group:
+            for picks, per_op, pick in (("first 4 live", hot, 4), ("any live", spread, None)):
+                grouped = measure(backend, args.clients, ops, payables, pick, args.group)
+                runs.append((f"group ≤{args.group}", picks, grouped, per_op))
+        for commit, picks, res, per_op in runs:
             bad += len(res.violations) + len(res.unexpected)
             ratio = res.ops_per_second / base.ops_per_second if base.ops_per_second else 0.0
+            versus = (
+                f"{res.ops_per_second / per_op.ops_per_second:.2f}x ops/s, "
+                f"{res.cpu_ms_per_op / per_op.cpu_ms_per_op:.2f}x CPU/op"
+                if per_op and per_op.ops_per_second and per_op.cpu_ms_per_op
+                else ""
+            )
             table.add_row(
                 backend,
+                commit,
                 str(res.clients),
                 picks,
                 f"{res.attempts:,}",
@@ -111,13 +141,16 @@ def main() -> int:
                 f"{res.ops_per_second:,.1f}",
                 f"{res.cpu_ms_per_op:.2f}",
                 "baseline" if res is base else f"{ratio:.2f}x",
+                f"{res.batches:,}" if res.batches else "—",
                 str(len(res.violations)),
                 str(len(res.unexpected)),
+                versus,
             )
             for line in (res.violations + res.unexpected)[:5]:
                 console.print(f"[red]{backend}: {line}[/]")
     console.print(table)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    console.print(f"load average (1, 5, 15 min) at the start: {start_load}")
     console.print(f"load average at the end (1, 5, 15 min): {load} on {os.cpu_count()} CPUs")
     if bad:
         console.print(f"[bold red]{bad} violations or unexpected errors[/]")

@@ -52,6 +52,7 @@ def test_demo_builds_the_park_and_tells_every_story(
     assert "供应链金融 at maturity" in out
     assert re.search(r"[1-9] of 3 buyers did not pay ¥[\d,.]+ at maturity", out), out
     assert "invariant violations: 0" in out
+    assert re.search(r"保付: \d+ sellers guaranteed ¥[\d,.]+", out), out
     # Guarantees (the demo's own guarantor acts) and data assets are told on the same park.
     assert "保付 guaranteed trade" in out and "(20 units short on receipt)" in out
     assert "the guarantor paid ¥93,990.00, recovered ¥31,330.00" in out

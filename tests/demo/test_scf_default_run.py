@@ -27,6 +27,13 @@ def test_buyers_default_and_every_fen_lands_with_a_party(db: Database) -> None:
     # Whatever the buyers did not pay in the end is borne by someone, to the fen.
     assert sum(run.losses.values()) == run.unpaid_at_maturity_fen - run.paid_late_fen
     assert run.fees["guarantee"] > 0 and run.discount_income_fen > 0
+    # 保付: the defaulted buyer's guaranteed seller was paid by the guarantor directly (代偿),
+    # which holds the recourse claim: its three instalments were flagged overdue, nothing
+    # was repaid (this buyer never pays), so the guarantor bears it and the seller nothing.
+    assert run.pg_sellers == 3 and run.pg_fees_fen == run.pg_guaranteed_fen // 100
+    assert run.pg_paid_out_fen > 0 and run.pg_recourse_repaid_fen == 0
+    assert run.pg_overdue_flags == 3
+    assert run.losses["guarantor 保付"] == run.pg_paid_out_fen
 
 
 def test_a_late_payment_is_recovered_and_shared_back(db: Database) -> None:
@@ -38,7 +45,9 @@ def test_a_late_payment_is_recovered_and_shared_back(db: Database) -> None:
     # the seller borrowed with a guarantee instead), and the late payment made everyone whole.
     assert run.recourse_paid_fen > 0 and run.refused_by_limit == 1
     assert run.recovered_fen > 0
-    assert run.losses == {"bank": 0, "guarantor": 0, "fund": 0, "sellers": 0}
+    # The guarantor paid the 保付 sellers and was repaid its whole recourse claim, late.
+    assert run.pg_paid_out_fen == run.pg_recourse_repaid_fen > 0
+    assert run.losses == {"bank": 0, "guarantor": 0, "fund": 0, "sellers": 0, "guarantor 保付": 0}
 
 
 def test_the_demo_parties_see_the_run_and_it_prints(

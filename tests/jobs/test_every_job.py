@@ -181,6 +181,44 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
         scf.accept_payment_guarantee(
             s, scf.principal_for_org(s, trade_guarantor), pg.id, fee_rate_percent=Decimal("0.5")
         )
+        # Another the guarantor paid out (代偿) weeks ago: the one instalment of its recourse
+        # claim fell due yesterday unpaid (flagged to guarantor and buyer; the buyer is still
+        # watched while the claim is open). Its own lateness was flagged back then.
+        due2 = yesterday - timedelta(days=40)
+        st2 = scf.issue_statement(
+            s,
+            scf.principal_for_org(s, ent.org_id),
+            contract.id,
+            period_start=due2 - timedelta(days=20),
+            period_end=due2,
+            lines=[scf.LineIn("GRN-JOBS-2", "lot", 2_000)],
+        )
+        scf.answer_line(
+            s,
+            scf.principal_for_org(s, park["core"]["officer"].org_id),
+            st2.lines[0].id,
+            confirm=True,
+        )
+        assert scf.flag_late_payment(s, st2.statement.id, day=due2)
+        g2 = scf.request_payment_guarantee(
+            s,
+            scf.principal_for_org(s, ent.org_id),
+            st2.statement.id,
+            guarantor_org_id=trade_guarantor,
+        )
+        scf.accept_payment_guarantee(
+            s, scf.principal_for_org(s, trade_guarantor), g2.id, fee_rate_percent=Decimal("0.5")
+        )
+        after = datetime.combine(due2 + timedelta(days=2), datetime.min.time(), UTC)
+        scf.call_payment_guarantee(s, scf.principal_for_org(s, ent.org_id), g2.id, now=after)
+        scf.pay_out(
+            s,
+            scf.principal_for_org(s, trade_guarantor),
+            g2.id,
+            instalments=1,
+            first_due_on=yesterday,
+            now=after + timedelta(hours=4),
+        )
         lessor = lb.principal(s, park["lessor"]["officer"])
         running_lease(
             s,
@@ -287,8 +325,10 @@ def test_one_worker_runs_every_job(db: Database, settings: Settings, park: Park)
     assert late.detail == "flagged to the seller"
     [guaranteed] = [r for r in rows if r.name == "supplychain.flag_guaranteed_overdue"]
     assert guaranteed.detail == "flagged to guarantor and seller"
-    [watched] = [r for r in rows if r.name == "supplychain.watch_guaranteed_buyers"]
-    assert watched.detail == "not read: no_grant"
+    watched = [r.detail for r in rows if r.name == "supplychain.watch_guaranteed_buyers"]
+    assert watched == ["not read: no_grant"] * 2  # the standing guarantee, the open claim
+    [recourse] = [r for r in rows if r.name == "supplychain.flag_recourse_overdue"]
+    assert recourse.detail == "flagged to guarantor and buyer"
     bills = [r for r in rows if r.name == "leasing.billing"]
     assert len(bills) == 1 and "fen" in (bills[0].detail or "")
     # A second pass finds everything done: nothing runs twice.

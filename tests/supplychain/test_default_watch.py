@@ -158,3 +158,74 @@ def test_the_buyer_is_watched_only_under_its_consent_for_that_purpose(
         kinds = [e.kind for e in governance.list_log_entries(s, me, limit=1000)]
     # One leaf per party told (the guarantor and the seller), none for the refreshes.
     assert kinds.count("supplychain.guarantee.alert.output_drop") == 2
+
+
+def test_overdue_recourse_instalments_are_flagged_and_the_buyer_stays_watched(
+    db: Database, park: Park, app_client: TestClient
+) -> None:
+    _sid, gid = _guaranteed(
+        db, park, amount_fen=3_000_000, end=date(2025, 9, 30), payment_days=30
+    )  # due 10-30
+    with db.unit_of_work() as s:
+        seller = service.principal_for_org(s, park["enterprise"]["admin"].org_id)
+        guarantor = service.principal_for_org(s, park["guarantor"]["admin"].org_id)
+        buyer = service.principal_for_org(s, park["core"]["admin"].org_id)
+        service.call_payment_guarantee(s, seller, gid, now=datetime(2025, 11, 1, 2, tzinfo=UTC))
+        view = service.pay_out(
+            s,
+            guarantor,
+            gid,
+            instalments=3,
+            first_due_on=date(2025, 12, 1),
+            now=datetime(2025, 11, 1, 3, tzinfo=UTC),
+        )
+        assert view.claim is not None
+        claim_id = view.claim.id
+        first, second, third = (r.id for r in view.instalments)
+        assert [r.due_on for r in view.instalments] == [
+            date(2025, 12, 1),
+            date(2025, 12, 31),
+            date(2026, 1, 30),
+        ]
+        # Paid out, the claim open: the guarantor keeps watching the buyer.
+        assert gid in service.watched_guarantees(s)
+        assert service.overdue_instalments(s, date(2025, 11, 30)) == []
+        assert service.flag_recourse_overdue(s, first, day=date(2025, 11, 30)) is False
+        assert service.overdue_instalments(s, date(2025, 12, 1)) == [first]
+        assert service.flag_recourse_overdue(s, first, day=date(2025, 12, 1)) is True
+        assert service.flag_recourse_overdue(s, first, day=date(2025, 12, 2)) is False
+        assert service.overdue_instalments(s, date(2025, 12, 2)) == []
+    for who in ("guarantor", "core"):
+        alerts = app_client.get("/trade/alerts", headers=park[who]["viewer"].headers).json()
+        assert [
+            (a["kind"], a["params"]["position"], a["params"]["overdue_total"]) for a in alerts
+        ] == [("recourse_overdue", "1", "10000.00")]
+        assert alerts[0]["log_index"] is not None
+    # The seller has its money: it is not told about the guarantor's claim.
+    assert (
+        app_client.get("/trade/alerts", headers=park["enterprise"]["viewer"].headers).json() == []
+    )
+    with db.unit_of_work() as s:
+        # Late, the buyer pays the first and the second instalment: the second is not flagged.
+        service.repay_recourse(
+            s, buyer, claim_id, amount_fen=2_000_000, now=datetime(2025, 12, 20, 2, tzinfo=UTC)
+        )
+        assert service.overdue_instalments(s, date(2026, 1, 29)) == []
+        assert service.flag_recourse_overdue(s, second, day=date(2026, 1, 29)) is False
+        assert service.overdue_instalments(s, date(2026, 1, 30)) == [third]
+        assert service.flag_recourse_overdue(s, third, day=date(2026, 1, 30)) is True
+        # One alert per party and claim, refreshed with the latest instalment.
+        (alert,) = service.trade_alerts(s, guarantor)
+        assert (alert.kind, alert.params["position"], alert.evidence["overdue_fen"]) == (
+            "recourse_overdue",
+            "3",
+            1_000_000,
+        )
+        kinds = [e.kind for e in governance.list_log_entries(s, guarantor, limit=1000)]
+        assert kinds.count("supplychain.guarantee.alert.recourse_overdue") == 2
+        # Repaid in full: nothing more is flagged and the buyer is no longer watched.
+        service.repay_recourse(
+            s, buyer, claim_id, amount_fen=1_000_000, now=datetime(2026, 2, 2, 2, tzinfo=UTC)
+        )
+        assert gid not in service.watched_guarantees(s)
+        assert service.watch_buyer(s, gid, as_of=date(2026, 2, 2)) is None

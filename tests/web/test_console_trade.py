@@ -167,7 +167,8 @@ def test_orders_evidence_and_a_payment_guarantee_in_the_console(
     r = guarantor.post(
         f"/console/guarantor/trade/{gid}/watch", data={"csrf_token": gtoken}, headers=HTML
     )
-    assert r.status_code == 200 and "未读取买方数据：no_grant" not in r.text  # paid out: unwatched
+    # Paid out with the recourse claim open: the buyer is still watched (no grant here).
+    assert r.status_code == 200 and "未读取买方数据：no_grant" in r.text
     # The buyer repays part of the recourse from its contracts page.
     r = buyer.get(url, headers=HTML)
     [repay] = re.findall(r'action="(/console/enterprise/recourse-claims/[^"]+/repay)"', r.text)

@@ -81,15 +81,17 @@ def test_keys_built_from_values_cover_every_value() -> None:
     families["web.trade.sstate"] = [s.value for s in StatementState]
     families["web.trade.lstate"] = [s.value for s in LineState]
     from chanrong.lending.monitoring import AlertKind, Severity
-    from chanrong.supplychain.trade_ledger import ClaimState, GuaranteeState
+    from chanrong.supplychain.trade_ledger import ClaimState, EscrowState, GuaranteeState
     from chanrong.supplychain.trade_terms import DeliveryFlag
 
     families["web.tr.flag"] = [f.value for f in DeliveryFlag]
     families["web.pg.state"] = [s.value for s in GuaranteeState]
     families["web.pg.claim"] = [s.value for s in ClaimState]
+    families["web.es.state"] = [s.value for s in EscrowState]
     # Alerts on guaranteed trades: overdue, and the detectors run over the buyer's records.
     families["web.alerts"] = [
         "payment_overdue",
+        "recourse_overdue",
         *(
             k.value
             for k in (

@@ -63,9 +63,16 @@ def print_default_run(run: DefaultRun) -> None:
         f"on {run.claims} claims, recovered {format_yuan(run.recovered_fen)}"
     )
     console.print(
+        f"保付: {run.pg_sellers} sellers guaranteed {format_yuan(run.pg_guaranteed_fen)} "
+        f"(fees {format_yuan(run.pg_fees_fen)}); the guarantor paid sellers (代偿) "
+        f"{format_yuan(run.pg_paid_out_fen)}, buyers repaid its recourse "
+        f"{format_yuan(run.pg_recourse_repaid_fen)}; "
+        f"{run.pg_overdue_flags} recourse instalments flagged overdue"
+    )
+    console.print(
         "losses at the end: "
         + ", ".join(f"{party} {format_yuan(fen)}" for party, fen in run.losses.items())
         + f"; fees: discount {format_yuan(run.discount_income_fen)}, guarantee "
         + format_yuan(sum(run.fees.values()))
-        + f"; invariant violations: {len(run.violations)}"
     )
+    console.print(f"invariant violations: {len(run.violations)}")

@@ -18,9 +18,14 @@ reimbursing its share. Later some defaulted buyers pay after all: the certificat
 late and what a guaranteed seller receives goes to the guarantor as a recovery, shared back
 by the loss each party bore.
 
-The guarantor here pays for the seller by covering the seller's receivable loan: the trade
-payment guarantee proper (保付, the guarantor paying the seller directly) belongs to the
-trade module and is not used.
+Beside them, each buyer has sellers who trade on open account under a payment guarantee
+(保付, model 4 of the 2024 report): a reconciliation statement the buyer confirmed, due at the
+same maturity (60 days after its period, within the rule for large buyers), guaranteed by the
+guarantor for a 1 % fee. A good buyer pays it and the guarantee is released; a defaulted buyer
+does not, the seller calls on the guarantee the next day and the guarantor pays the seller
+directly (代偿) and takes recourse against the buyer on three monthly instalments, each
+flagged to guarantor and buyer as it falls overdue (as the worker's daily job does). A late
+payer repays the whole claim on its late day; the guarantor bears what is never repaid.
 
 Flushes, never commits: the caller's unit of work keeps or drops it all.
 """
@@ -51,6 +56,9 @@ LOAN_SHARE = Decimal("0.8")  # of the certificate's face lent on a guaranteed lo
 TERM_MONTHS = 3
 MONTHS = 9  # issue, three months to maturity, ninety days past due, the late payments
 LATE_DAYS = 130  # a defaulted buyer that pays after all pays this long after maturity
+PG_FEE_PERCENT = Decimal(1)  # the guarantor's 保付 fee, on the amount guaranteed
+PG_PAYMENT_DAYS = 60  # the statements' payment term (the limit for large buyers)
+PG_INSTALMENTS = 3  # of the guarantor's recourse claim, every 30 days after the pay-out
 
 
 @dataclass
@@ -84,6 +92,13 @@ class DefaultRun:
     claims: int = 0
     limited_by: Counter[str] = field(default_factory=Counter)
     violations: list[str] = field(default_factory=list)
+    # 保付: sellers paid directly by the guarantor when their buyer defaults
+    pg_sellers: int = 0
+    pg_guaranteed_fen: int = 0
+    pg_fees_fen: int = 0
+    pg_paid_out_fen: int = 0  # 代偿, guarantor → sellers
+    pg_recourse_repaid_fen: int = 0  # buyers → guarantor
+    pg_overdue_flags: int = 0  # recourse instalments flagged overdue
 
 
 @dataclass
@@ -98,6 +113,19 @@ class _Seller:
     recourse: bool = False
     loan_id: str = ""
     guarantee_id: str = ""
+
+
+@dataclass
+class _TradeSeller:
+    """A seller on open account whose statement the guarantor guarantees (保付)."""
+
+    principal: Principal
+    buyer: int
+    core_org_id: str
+    amount_fen: int
+    statement_id: str = ""
+    guarantee_id: str = ""
+    claim_id: str = ""
 
 
 def _org(session: Session, name: str, kind: str, **kw: object) -> Principal:
@@ -148,8 +176,13 @@ def run_default_park(
     bank: Principal | None = None,
     guarantor: Principal | None = None,
     government: Principal | None = None,
+    pg_sellers: int | None = None,
 ) -> DefaultRun:
     """Run one park from issue to the late payments (``MONTHS`` months from ``start``).
+
+    ``pg_sellers`` (default: one per buyer) trade under a 保付 instead of holding certificates;
+    they are drawn from their own random stream, so the certificate sellers' draws are the
+    same with or without them.
 
     ``bank``, ``guarantor`` and ``government`` are the parties to act as (the demo passes its
     own, so their sign-ins see the run); any not given is created. At least one buyer
@@ -212,15 +245,28 @@ def run_default_park(
         )
         for n in range(sellers)
     ]
+    pg_rng = random.Random(seed * 7919 + 17)
+    traders = [
+        _TradeSeller(
+            _enterprise(session, pg_rng, f"保付供应商{n:03d}", core=False),
+            n % buyers,
+            cores[n % buyers].org_id,
+            pg_rng.randrange(50, 300) * 1_000_000,
+        )
+        for n in range(buyers if pg_sellers is None else pg_sellers)
+    ]
+    both = [(p.buyer, p.face_fen) for p in people] + [(x.buyer, x.amount_fen) for x in traders]
     out = DefaultRun(
         seed=seed,
         scheme=scheme,
         sellers=sellers,
         buyers=buyers,
         defaulted_buyers=len(bad),
-        issued_fen=sum(p.face_fen for p in people),
-        unpaid_at_maturity_fen=sum(p.face_fen for p in people if p.buyer in bad),
-        paid_late_fen=sum(p.face_fen for p in people if p.buyer in late),
+        issued_fen=sum(fen for _, fen in both),
+        unpaid_at_maturity_fen=sum(fen for b, fen in both if b in bad),
+        paid_late_fen=sum(fen for b, fen in both if b in late),
+        pg_sellers=len(traders),
+        pg_guaranteed_fen=sum(x.amount_fen for x in traders),
     )
     t0 = _at(start)
     for n, p in enumerate(people):
@@ -291,9 +337,124 @@ def run_default_park(
             guarantee.accept_guarantee(session, guarantor, g.id)
             p.loan_id, p.guarantee_id = loan.id, g.id
         out.uses[p.use] += 1
-    _months(session, out, people, bad, late, bank, guarantor, start, maturity)
+    for n, x in enumerate(traders):
+        _guaranteed_trade(session, out, x, cores[x.buyer], guarantor, maturity, f"{seed}-{n}")
+    _months(session, out, people, bad, late, bank, guarantor, start, maturity, traders)
     _figures(session, out, people, bank, code)
+    _trade_figures(session, out, traders, guarantor)
     return out
+
+
+def _guaranteed_trade(
+    session: Session,
+    out: DefaultRun,
+    x: _TradeSeller,
+    buyer: Principal,
+    guarantor: Principal,
+    maturity: date,
+    ref: str,
+) -> None:
+    """The seller's statement for its deliveries, confirmed by the buyer and due at
+    ``maturity``; the seller asks the guarantor for a 保付, which it accepts for its fee."""
+    period_end = maturity - timedelta(days=PG_PAYMENT_DAYS)
+    at = _at(period_end)
+    contract = scf.create_contract(
+        session,
+        x.principal,
+        counterparty_org_id=x.core_org_id,
+        we_are="seller",
+        reference=f"HT-PG-{ref}",
+        goods="components",
+        quantity=1,
+        unit_price_fen=x.amount_fen,
+        delivery_terms="DAP",
+        payment_days=PG_PAYMENT_DAYS,
+        now=at,
+    )
+    st = scf.issue_statement(
+        session,
+        x.principal,
+        contract.id,
+        period_start=period_end - timedelta(days=29),
+        period_end=period_end,
+        lines=[scf.LineIn(f"INV-PG-{ref}", "components", x.amount_fen)],
+        now=at,
+    )
+    scf.answer_line(session, buyer, st.lines[0].id, confirm=True, now=at)
+    g = scf.request_payment_guarantee(
+        session, x.principal, st.statement.id, guarantor_org_id=guarantor.org_id, now=at
+    )
+    g = scf.accept_payment_guarantee(
+        session, guarantor, g.id, fee_rate_percent=PG_FEE_PERCENT, now=at
+    )
+    x.statement_id, x.guarantee_id = st.statement.id, g.id
+    out.pg_fees_fen += g.fee_fen or 0
+
+
+def _trade_due(
+    session: Session,
+    out: DefaultRun,
+    traders: list[_TradeSeller],
+    bad: set[int],
+    guarantor: Principal,
+    maturity: date,
+) -> None:
+    """The statements' due day: good buyers pay (the guarantee is released); the sellers of
+    the defaulted ones call on the guarantee the next day and the guarantor pays them."""
+    for x in traders:
+        buyer = identity.system_principal(session, x.core_org_id)
+        if x.buyer not in bad:
+            scf.record_payment(session, buyer, x.statement_id, now=_at(maturity))
+            continue
+        next_day = _at(maturity + timedelta(days=1))
+        scf.call_payment_guarantee(session, x.principal, x.guarantee_id, now=next_day)
+        view = scf.pay_out(
+            session,
+            guarantor,
+            x.guarantee_id,
+            instalments=PG_INSTALMENTS,
+            now=next_day + timedelta(hours=4),
+        )
+        assert view.claim is not None
+        x.claim_id = view.claim.id
+        out.pg_paid_out_fen += view.guarantee.amount_fen
+
+
+def _trade_late(
+    session: Session,
+    out: DefaultRun,
+    traders: list[_TradeSeller],
+    late: set[int],
+    day: date,
+) -> None:
+    """A defaulted buyer that pays after all repays the guarantor's whole recourse claim."""
+    for x in traders:
+        if x.buyer not in late or not x.claim_id:
+            continue
+        buyer = identity.system_principal(session, x.core_org_id)
+        view = scf.repay_recourse(
+            session,
+            buyer,
+            x.claim_id,
+            amount_fen=x.amount_fen,
+            now=_at(day),
+        )
+        assert view.claim is not None and view.claim.state == "settled"
+        out.pg_recourse_repaid_fen += x.amount_fen
+
+
+def _trade_figures(
+    session: Session, out: DefaultRun, traders: list[_TradeSeller], guarantor: Principal
+) -> None:
+    """The guarantor's 保付 loss (paid out, not repaid) and the trade books' invariants."""
+    unpaid = 0
+    for x in traders:
+        view = scf.get_payment_guarantee(session, guarantor, x.guarantee_id)
+        if view.claim is not None:
+            unpaid += view.claim.amount_fen - view.claim.repaid_fen
+    assert unpaid == out.pg_paid_out_fen - out.pg_recourse_repaid_fen
+    out.losses["guarantor 保付"] = unpaid
+    out.violations.extend(scf.trade_violations(session))
 
 
 def _pay_due(session: Session, bank: Principal, p: _Seller, first: date, first_next: date) -> None:
@@ -321,9 +482,12 @@ def _months(
     guarantor: Principal,
     start: date,
     maturity: date,
+    traders: list[_TradeSeller],
 ) -> None:
-    """Month by month: repayments, maturity (settlement or overdue and recourse), the close,
-    fees, claims, the late payments and their recoveries, in the order they fall."""
+    """Month by month: repayments, maturity (settlement or overdue and recourse; the
+    guaranteed statements paid, or paid by the guarantor), the close, fees, claims, recourse
+    instalments flagged overdue, the late payments and their recoveries, in the order they
+    fall."""
     late_day = maturity + timedelta(days=LATE_DAYS)
     first = start.replace(day=1)
     for _ in range(MONTHS):
@@ -336,8 +500,13 @@ def _months(
                 _pay_due(session, bank, p, first, min(first_next, maturity))
         if first <= maturity < first_next:
             _maturity(session, out, people, bad, bank, maturity)
+            _trade_due(session, out, traders, bad, guarantor, maturity)
         if first <= late_day < first_next:
             _late(session, out, people, late, guarantor, late_day)
+            # The daily flags up to the late day, then the repayments.
+            out.pg_overdue_flags += _flag_recourse(session, late_day - timedelta(days=1))
+            _trade_late(session, out, traders, late, late_day)
+        out.pg_overdue_flags += _flag_recourse(session, last)
         lending.close_books(session, bank, as_of=last)
         for p in people:
             if not p.guarantee_id:
@@ -349,6 +518,15 @@ def _months(
                 with suppress(Conflict):  # refused until 90 days past due
                     guarantee.file_claim(session, bank, p.guarantee_id, on=last)
         first = first_next
+
+
+def _flag_recourse(session: Session, day: date) -> int:
+    """The worker's daily job, caught up to ``day``: every recourse instalment due and unpaid
+    by then is flagged to the guarantor and the buyer (each once)."""
+    return sum(
+        scf.flag_recourse_overdue(session, i, day=day, now=_at(day) + timedelta(hours=15))
+        for i in scf.overdue_instalments(session, day)
+    )
 
 
 def _maturity(

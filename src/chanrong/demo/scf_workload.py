@@ -54,6 +54,7 @@ class WorkloadResult:
     violations: list[str] = field(default_factory=list)
     settled_fen: int = 0
     payable_fen: int = 0
+    batches: int = 0  # transactions of the group committer (0: one per use case)
 
     @property
     def attempts(self) -> int:
@@ -104,6 +105,11 @@ def _act(db: Database, fn: Callable[..., object]) -> object:
         return fn(s)
 
 
+# How a client's write use case reaches the database: its own unit of work (``_act``), or
+# handed to a group committer's writer thread.
+Write = Callable[[Callable[..., object]], object]
+
+
 def _issue(db: Database, cast: Cast, payables: int, face_fen: int, tag: str) -> list[str]:
     maturity = (START + timedelta(days=TERM_DAYS)).date()
     ids = []
@@ -127,6 +133,7 @@ def _issue(db: Database, cast: Cast, payables: int, face_fen: int, tag: str) -> 
 
 def _client(
     db: Database,
+    write: Write,
     cast: Cast,
     payable_ids: list[str],
     ops: int,
@@ -146,7 +153,7 @@ def _client(
 
     def attempt(kind: str, fn: Callable[..., object]) -> object:
         try:
-            out = _act(db, fn)
+            out = write(fn)
         except Exception as exc:  # every failure is counted, the unexpected ones fail the run
             record(kind, exc)
             return exc
@@ -229,7 +236,12 @@ def _unpaid(payable_ids: list[str]) -> list[str]:
 
 
 def _after_maturity(
-    db: Database, cast: Cast, payable_ids: list[str], result: WorkloadResult, lock: threading.Lock
+    db: Database,
+    write: Write,
+    cast: Cast,
+    payable_ids: list[str],
+    result: WorkloadResult,
+    lock: threading.Lock,
 ) -> None:
     """The day after maturity: the worker marks the unpaid certificates overdue (one
     transaction per certificate, as its jobs run), the bank turns back to the sellers."""
@@ -239,8 +251,7 @@ def _after_maturity(
         due = service.matured_unpaid(s, day)
     for cert_id in due:
         try:
-            with db.unit_of_work() as s:
-                marked = service.mark_overdue(s, cert_id, day=day, now=at)
+            marked = write(lambda s, c=cert_id: service.mark_overdue(s, c, day=day, now=at))
             _count(result, lock, "mark overdue", None if marked else Conflict("not overdue"))
         except Exception as exc:  # counted; the unexpected ones fail the run
             _count(result, lock, "mark overdue", exc)
@@ -249,8 +260,7 @@ def _after_maturity(
         held = [c.id for c in service.overdue_certificates(s, bank) if c.holder_org_id == cast.bank]
     for cert_id in held:
         try:
-            with db.unit_of_work() as s:
-                out: object = service.execute_recourse(s, bank, cert_id, now=at)
+            out: object = write(lambda s, c=cert_id: service.execute_recourse(s, bank, c, now=at))
         except Exception as exc:
             out = exc
         # Refused where the bank financed without recourse: it waits for the core to pay.
@@ -259,6 +269,7 @@ def _after_maturity(
 
 def _settle_all(
     db: Database,
+    write: Write,
     cast: Cast,
     payable_ids: list[str],
     result: WorkloadResult,
@@ -272,10 +283,12 @@ def _settle_all(
         if (pid in unpaid) != late:
             continue
         try:
-            with db.unit_of_work() as s:
-                paid = service.settle_payable(
-                    s, service.principal_for_org(s, cast.core), pid, now=at
+            paid = write(
+                lambda s, p=pid: service.settle_payable(
+                    s, service.principal_for_org(s, cast.core), p, now=at
                 )
+            )
+            assert isinstance(paid, list)
             with lock:
                 result.committed["settle late" if late else "settle"] += 1
                 result.settled_fen += sum(p.amount_fen for p in paid)
@@ -306,6 +319,7 @@ def run_workload(
     hot: int | None = 4,
     limit_share: Decimal = Decimal("0.6"),
     tick: Callable[[], None] = lambda: None,
+    group_commit: int = 0,
 ) -> WorkloadResult:
     """Hammer ``payables`` fresh certificate trees with ``clients`` threads; check the trees.
 
@@ -314,6 +328,9 @@ def run_workload(
 
     ``tick`` is called after each client action (a progress bar hook). Timing covers the
     hammering and the settlement rush, not the set-up or the final invariant check.
+
+    ``group_commit``: 0 runs each write use case in its own unit of work; N > 0 hands them
+    to one writer thread (``supplychain.group_commit``) that commits up to N at a time.
     """
     with _run_lock:
         tag = f"{next(_run) % 100:02d}{seed % 1000:03d}"
@@ -330,22 +347,34 @@ def run_workload(
         )
     result = WorkloadResult(clients=clients, seconds=0.0, payable_fen=payables * face_fen)
     lock = threading.Lock()
+    writer = service.GroupCommitter(db, max_batch=group_commit) if group_commit else None
+    write: Write = writer.run if writer else (lambda fn: _act(db, fn))
     threads = [
         threading.Thread(
             target=_client,
-            args=(db, cast, payable_ids, ops_per_client, seed * 1000 + i, result, lock, tick, hot),
+            args=(
+                *(db, write, cast, payable_ids, ops_per_client, seed * 1000 + i),
+                *(result, lock, tick, hot),
+            ),
             name=f"scf-client-{i}",
         )
         for i in range(clients)
     ]
     started, cpu = time.perf_counter(), time.process_time()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    _rush(lambda: _settle_all(db, cast, payable_ids, result, lock, late=False), clients)
-    _after_maturity(db, cast, payable_ids, result, lock)
-    _rush(lambda: _settle_all(db, cast, payable_ids, result, lock, late=True), clients)
+    if writer:
+        writer.start()
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        _rush(lambda: _settle_all(db, write, cast, payable_ids, result, lock, late=False), clients)
+        _after_maturity(db, write, cast, payable_ids, result, lock)
+        _rush(lambda: _settle_all(db, write, cast, payable_ids, result, lock, late=True), clients)
+    finally:
+        if writer:
+            writer.close()
+            result.batches = writer.batches
     result.seconds = time.perf_counter() - started
     result.cpu_seconds = time.process_time() - cpu
     with db.unit_of_work() as s:

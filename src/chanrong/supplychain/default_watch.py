@@ -1,11 +1,15 @@
 """Alerts on guaranteed trades: the buyer's payment overdue, and default prevention.
 
 Overdue: once the due day of a guaranteed statement has ended unpaid, the guarantor and the
-seller are each alerted (a fact of their own trade: no consent is needed), once.
+seller are each alerted (a fact of their own trade: no consent is needed), once. After the
+guarantor has paid (代偿), each instalment of its recourse claim that ends its due day unpaid
+is flagged once to the guarantor and the buyer (one alert each per claim, refreshed with the
+latest instalment and everything overdue so far).
 
 Default prevention: while a guarantee stands (active or called), the guarantor watches the
 buyer's own operating records (monthly output and electricity, orders, how late its customers
-pay) with the early-warning detectors lending runs for its loans, only under a live grant from
+pay) — and after paying out, for as long as its recourse claim on the buyer is open — with
+the early-warning detectors lending runs for its loans, only under a live grant from
 the buyer for the ``trade_guarantee_monitoring`` purpose (governance checks and logs every
 read; grants go to financial institutions only). Without one nothing of the buyer is read and
 nobody is told anything. With one, each detection opens an alert for the guarantor (with the
@@ -28,7 +32,7 @@ from chanrong.governance import service as governance
 from chanrong.identity.domain import Principal
 from chanrong.lending import service as lending
 from chanrong.supplychain import access, contracts
-from chanrong.supplychain.trade_ledger import GuaranteeState
+from chanrong.supplychain.trade_ledger import ClaimState, GuaranteeState
 from chanrong.supplychain.trade_orm import PaymentGuarantee, TradeAlert
 from chanrong.supplychain.trade_repository import TradeRepository
 from chanrong.supplychain.writes import stamp, writer
@@ -36,6 +40,7 @@ from chanrong.supplychain.writes import stamp, writer
 PURPOSE = governance.Purpose.TRADE_GUARANTEE_MONITORING
 WATCHED = (GuaranteeState.ACTIVE.value, GuaranteeState.CALLED.value)
 PAYMENT_OVERDUE = "payment_overdue"
+RECOURSE_OVERDUE = "recourse_overdue"
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +151,83 @@ def flag_guaranteed_overdue(
     return True
 
 
+def overdue_instalments(session: Session, day: date) -> list[str]:
+    """Recourse instalments due by ``day``, unpaid (in part or whole) and not yet flagged
+    (trusted: the worker's finder)."""
+    return list(TradeRepository(session).due_unflagged_instalments(day))
+
+
+def flag_recourse_overdue(
+    session: Session, instalment_id: str, *, day: date, now: datetime | None = None
+) -> bool:
+    """Flag a recourse instalment unpaid after its due day to the guarantor (the creditor)
+    and the buyer (the debtor), once (trusted: the worker). The alert of each is one per
+    claim: a later overdue instalment refreshes it with the total now overdue."""
+    at = stamp(now)
+    writer(session)
+    repo = TradeRepository(session)
+    row = repo.instalment(instalment_id, lock=True)
+    if row is None:
+        raise NotFound(f"recourse instalment {instalment_id} not found")
+    claim = repo.claim(row.claim_id, lock=True)
+    assert claim is not None  # a foreign key
+    if (
+        claim.state != ClaimState.OPEN.value
+        or row.overdue_flagged_on is not None
+        or row.due_on > day
+        or row.paid_fen >= row.amount_fen
+    ):
+        return False
+    row.overdue_flagged_on = day
+    session.flush()
+    g = repo.guarantee(claim.guarantee_id)
+    assert g is not None  # a foreign key
+    overdue = [r for r in repo.instalments(claim.id) if r.due_on <= day]
+    overdue_fen = sum(r.amount_fen - r.paid_fen for r in overdue)
+    params = {
+        "position": str(row.position + 1),
+        "due_on": row.due_on.isoformat(),
+        "amount": f"{(row.amount_fen - row.paid_fen) / 100:.2f}",
+        "overdue_total": f"{overdue_fen / 100:.2f}",
+    }
+    evidence: dict[str, Any] = {
+        "claim_id": claim.id,
+        "instalment_id": row.id,
+        "unpaid_fen": row.amount_fen - row.paid_fen,
+        "overdue_fen": overdue_fen,
+        "outstanding_fen": claim.amount_fen - claim.repaid_fen,
+    }
+    for recipient in (g.guarantor_org_id, g.buyer_org_id):
+        _raise(
+            session,
+            g,
+            recipient,
+            kind=RECOURSE_OVERDUE,
+            severity="high",
+            params=params,
+            evidence=evidence,
+            as_of=day,
+            at=at,
+        )
+    return True
+
+
+def _watched(repo: TradeRepository, g: PaymentGuarantee) -> bool:
+    """A guarantee still standing, or paid out with its recourse claim open."""
+    if g.state in WATCHED:
+        return True
+    if g.state != GuaranteeState.PAID_OUT.value:
+        return False
+    claim = repo.claim_of(g.id)
+    return claim is not None and claim.state == ClaimState.OPEN.value
+
+
 def watched_guarantees(session: Session) -> list[str]:
-    """Guarantees standing behind an unpaid statement: their buyers are watched daily."""
-    return [g.id for g in TradeRepository(session).guarantees_in(WATCHED)]
+    """Guarantees standing behind an unpaid statement, and those paid out whose recourse
+    claim is open: their buyers are watched daily."""
+    repo = TradeRepository(session)
+    standing = [g.id for g in repo.guarantees_in(WATCHED)]
+    return sorted({*standing, *repo.open_claim_guarantees()})
 
 
 def _watch(
@@ -163,8 +242,11 @@ def _watch(
     except ConsentRequired as exc:
         return WatchOutcome(guarantor.org_id, [], str(exc.extra.get("reason") or exc.detail))
     alerts: list[TradeAlert] = []
+    # Once paid out the seller has its money: only the guarantor, now the buyer's creditor.
+    paid = g.state == GuaranteeState.PAID_OUT.value
     for d in lending.detect(series, as_of=as_of):
-        for recipient, evidence in ((g.guarantor_org_id, d.evidence), (g.seller_org_id, {})):
+        told = [(g.guarantor_org_id, d.evidence)] + ([] if paid else [(g.seller_org_id, {})])
+        for recipient, evidence in told:
             alert = _raise(
                 session,
                 g,
@@ -188,10 +270,11 @@ def watch_buyer(
     worker); None when the guarantee no longer stands."""
     at = stamp(now)
     writer(session)
-    g = TradeRepository(session).guarantee(guarantee_id)
+    repo = TradeRepository(session)
+    g = repo.guarantee(guarantee_id)
     if g is None:
         raise NotFound(f"payment guarantee {guarantee_id} not found")
-    if g.state not in WATCHED:
+    if not _watched(repo, g):
         return None
     return _watch(
         session, g, access.principal_for_org(session, g.guarantor_org_id), as_of=as_of, at=at
@@ -209,13 +292,14 @@ def watch_now(
     """The guarantor watches the buyer now, under the buyer's grant to it."""
     at = stamp(now)
     writer(session)
-    g = TradeRepository(session).guarantee(guarantee_id)
+    repo = TradeRepository(session)
+    g = repo.guarantee(guarantee_id)
     if g is None or principal.org_id not in (g.guarantor_org_id, g.seller_org_id, g.buyer_org_id):
         raise NotFound(f"payment guarantee {guarantee_id} not found")
     if principal.org_id != g.guarantor_org_id:
         raise Forbidden("only the guarantor reads the buyer's records (under its grant)")
     access.require_officer(principal)
-    if g.state not in WATCHED:
+    if not _watched(repo, g):
         return WatchOutcome(principal.org_id, [], None)
     return _watch(session, g, principal, as_of=as_of, at=at)
 

@@ -127,6 +127,12 @@ def delivery_confirmed(session: Session, principal: Principal, e: Escrow) -> boo
     return False
 
 
+def received_in_full(session: Session, e: Escrow) -> bool:
+    """Whether the escrow's order has been received in full: what the agent's page shows
+    beside a held escrow (the agent already sees the escrow; the receipts are the buyer's)."""
+    return delivery_confirmed(session, principal_of_buyer(session, e), e)
+
+
 def approve_release(
     session: Session, principal: Principal, escrow_id: str, *, now: datetime | None = None
 ) -> Escrow:

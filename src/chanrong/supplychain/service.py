@@ -28,6 +28,8 @@ in modules named for what they hold; this module only gathers them:
 - ``lineage``: a certificate's tree as the caller may see it
 - ``invariants``: the stored trees checked against the certificate invariants (trusted)
 - ``access`` (who may see and act) and ``writes`` (locks, children, the log) serve them all.
+- ``group_commit``: one writer thread committing many clients' write use cases per
+  transaction, each in its own savepoint (SQLite's single writer, used by the load benchmark)
 """
 
 from __future__ import annotations
@@ -56,7 +58,9 @@ from chanrong.supplychain.contracts import (
 from chanrong.supplychain.default_watch import (
     WatchOutcome,
     flag_guaranteed_overdue,
+    flag_recourse_overdue,
     overdue_guarantees,
+    overdue_instalments,
     trade_alerts,
     watch_buyer,
     watch_now,
@@ -66,6 +70,7 @@ from chanrong.supplychain.escrow import (
     approve_release,
     escrows,
     get_escrow,
+    received_in_full,
 )
 from chanrong.supplychain.escrow import deposit as deposit_escrow
 from chanrong.supplychain.escrow import dispute as dispute_escrow
@@ -80,6 +85,7 @@ from chanrong.supplychain.financing import (
     quote_financing,
     request_financing,
 )
+from chanrong.supplychain.group_commit import GroupCommitter
 from chanrong.supplychain.holdings import (
     get_certificate,
     list_certificates,
@@ -150,6 +156,7 @@ __all__ = [
     "DayCount",
     "Exposure",
     "FinancingState",
+    "GroupCommitter",
     "GuaranteeView",
     "LineEvidence",
     "LineIn",
@@ -179,6 +186,7 @@ __all__ = [
     "exposure_limits",
     "flag_guaranteed_overdue",
     "flag_late_payment",
+    "flag_recourse_overdue",
     "get_certificate",
     "get_contract",
     "get_escrow",
@@ -202,6 +210,7 @@ __all__ = [
     "orders_of",
     "overdue_certificates",
     "overdue_guarantees",
+    "overdue_instalments",
     "pay_out",
     "payable_ids",
     "payable_tree",
@@ -210,6 +219,7 @@ __all__ = [
     "place_order",
     "principal_for_org",
     "quote_financing",
+    "received_in_full",
     "record_payment",
     "record_receipt",
     "record_shipment",

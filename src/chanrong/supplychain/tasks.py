@@ -67,6 +67,23 @@ def flag_guaranteed_overdue(ctx: JobContext) -> str:
     return "flagged to guarantor and seller" if flagged else "not overdue (paid or flagged)"
 
 
+def overdue_instalments(session: Session, _settings: Settings, period: str) -> Iterable[str]:
+    """Recourse instalments whose due day ended unpaid by the end of the period's day."""
+    return service.overdue_instalments(session, parse_period(Cadence.DAILY, period))
+
+
+@job(
+    "supplychain.flag_recourse_overdue",
+    cadence=Cadence.DAILY,
+    cron="30 0 * * *",
+    subjects=overdue_instalments,
+)
+def flag_recourse_overdue(ctx: JobContext) -> str:
+    """Alert the guarantor and the buyer to a recourse instalment unpaid after its due day."""
+    flagged = service.flag_recourse_overdue(ctx.session, ctx.subject, day=ctx.day, now=ctx.now)
+    return "flagged to guarantor and buyer" if flagged else "not overdue (paid or flagged)"
+
+
 def guarantees_to_watch(session: Session, _settings: Settings, _period: str) -> Iterable[str]:
     """Guarantees standing behind an unpaid statement."""
     return service.watched_guarantees(session)

@@ -145,6 +145,7 @@ class RecourseInstalment(Base):
     due_on: Mapped[date] = mapped_column(Date)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     paid_fen: Mapped[int] = mapped_column(BigInteger)
+    overdue_flagged_on: Mapped[date | None] = mapped_column(Date)  # told guarantor and buyer
 
 
 class TradeJournalEntry(Base):

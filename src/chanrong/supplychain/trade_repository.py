@@ -183,6 +183,35 @@ class TradeRepository:
             .order_by(RecourseInstalment.position)
         ).all()
 
+    def due_unflagged_instalments(self, day: date) -> Sequence[str]:
+        """Instalments of open recourse claims due by ``day``, not fully paid, not yet flagged
+        overdue."""
+        return self.session.scalars(
+            select(RecourseInstalment.id)
+            .join(RecourseClaim, RecourseClaim.id == RecourseInstalment.claim_id)
+            .where(
+                RecourseClaim.state == "open",
+                RecourseInstalment.due_on <= day,
+                RecourseInstalment.paid_fen < RecourseInstalment.amount_fen,
+                RecourseInstalment.overdue_flagged_on.is_(None),
+            )
+            .order_by(RecourseInstalment.claim_id, RecourseInstalment.position)
+        ).all()
+
+    def instalment(self, instalment_id: str, *, lock: bool = False) -> RecourseInstalment | None:
+        stmt = select(RecourseInstalment).where(RecourseInstalment.id == instalment_id)
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return self.session.scalars(stmt).one_or_none()
+
+    def open_claim_guarantees(self) -> Sequence[str]:
+        """Guarantees paid out whose recourse claim on the buyer is still open."""
+        return self.session.scalars(
+            select(RecourseClaim.guarantee_id)
+            .where(RecourseClaim.state == "open")
+            .order_by(RecourseClaim.guarantee_id)
+        ).all()
+
     # -- escrows --------------------------------------------------------------------------
 
     def escrow(self, escrow_id: str, *, lock: bool = False) -> Escrow | None:

@@ -24,6 +24,50 @@ from chanrong.supplychain.orm import Certificate, CertificateEvent, Payable
 from chanrong.supplychain.repository import SupplyChainRepository
 
 LOG_KIND = "supplychain"
+# Session key under which a group commit (``group_commit``) collects the batch's log entries.
+DEFERRED_LOG = "supplychain.deferred_log"
+
+
+class DeferredLog:
+    """The log entries of a batch of use cases run in one transaction, appended together
+    at the batch's end: one lock of the log head, one INSERT of the entries, their tree
+    nodes, the head and the events, instead of all of that per use case.
+
+    ``mark`` / ``drop_since`` let the group commit forget what a failed use case recorded
+    (its savepoint is rolled back; its entries must not reach the log). The events are
+    built at once and returned to the use case; their ``log_index`` and ``leaf_hash`` are
+    filled in by ``append``, before anything else reads them.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[tuple[datetime, tuple[str, str, str, dict[str, Any]], CertificateEvent]]
+        self.items = []
+
+    def mark(self) -> int:
+        """The position to drop back to should the next use case fail."""
+        return len(self.items)
+
+    def drop_since(self, mark: int) -> None:
+        """Forget what was recorded since ``mark`` (a failed use case)."""
+        del self.items[mark:]
+
+    def append(self, repo: SupplyChainRepository) -> None:
+        """Append every collected entry to the log, in the order recorded (one append per
+        run of equal timestamps), and insert the events with their log positions."""
+        start = 0
+        while start < len(self.items):
+            at = self.items[start][0]
+            end = start
+            while end < len(self.items) and self.items[end][0] == at:
+                end += 1
+            run = self.items[start:end]
+            refs = governance.append_many(repo.session, [x[1] for x in run], at=at)
+            for (_, _, event), ref in zip(run, refs, strict=True):
+                event.log_index, event.leaf_hash = ref.index, ref.leaf_hash
+            start = end
+        if self.items:
+            repo.insert(*(x[2] for x in self.items))
+        self.items = []
 
 
 def stamp(now: datetime | None) -> datetime:
@@ -77,6 +121,9 @@ def record(
     the entry concerns (``concerns``: the new holder, the bank asked, the payee) may read it;
     the handle after the colon names the payable or certificate.
     """
+    deferred = repo.session.info.get(DEFERRED_LOG)
+    if deferred is not None:
+        return _defer(deferred, about, kind, actor_org_id, at, payload, concerns)
     if isinstance(about, Certificate):
         payable_id, certificate_id = about.payable_id, about.id
     else:
@@ -104,6 +151,36 @@ def record(
     return event
 
 
+def _defer(
+    deferred: DeferredLog,
+    about: Payable | Certificate,
+    kind: str,
+    actor_org_id: str,
+    at: datetime,
+    payload: dict[str, Any],
+    concerns: str | None,
+) -> CertificateEvent:
+    """``record`` inside a group commit: the entry waits for the batch's one append."""
+    if isinstance(about, Certificate):
+        payable_id, certificate_id = about.payable_id, about.id
+    else:
+        payable_id, certificate_id = about.id, None
+    subject = f"{concerns or actor_org_id or 'platform'}:{about.identifier}"[:200]
+    event = CertificateEvent(
+        id=new_id(),
+        payable_id=payable_id,
+        certificate_id=certificate_id,
+        kind=kind,
+        actor_org_id=actor_org_id,
+        at=at,
+        log_index=None,
+        leaf_hash=None,
+        payload=payload,
+    )
+    deferred.items.append((at, (f"{LOG_KIND}.{kind}", actor_org_id, subject, payload), event))
+    return event
+
+
 @dataclass(frozen=True, slots=True)
 class Happened:
     """One thing to append with ``record_many``: the arguments of ``record``."""
@@ -122,6 +199,12 @@ def record_many(
     holder): one append of all their log entries under one lock, one INSERT of the events."""
     if not items:
         return []
+    deferred = repo.session.info.get(DEFERRED_LOG)
+    if deferred is not None:
+        return [
+            _defer(deferred, x.about, x.kind, x.actor_org_id, at, x.payload, x.concerns)
+            for x in items
+        ]
     refs = governance.append_many(
         repo.session,
         [

@@ -55,6 +55,7 @@ _BY_KIND: dict[OrgKind, tuple[NavItem, ...]] = {
         NavItem("web.nav.models", "/console/bank/models"),
         NavItem("web.nav.pools", "/console/bank/pools", ("/console/pools", "/console/valuations")),
         NavItem("web.nav.federated", "/console/bank/federated"),
+        NavItem("web.nav.escrows", "/console/bank/escrows"),
     ),
     OrgKind.PLATFORM_OPERATOR: (
         NavItem("web.nav.home", "/console"),

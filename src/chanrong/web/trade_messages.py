@@ -94,11 +94,55 @@ _M: dict[str, tuple[str, str]] = {
     "web.pg.state.paid_out": ("已代偿，追偿中", "paid out; recourse running"),
     "web.pg.claim.open": ("追偿中", "open"),
     "web.pg.claim.settled": ("已收回", "settled"),
+    # the agent bank's escrows (资金托管)
+    "web.nav.escrows": ("资金托管", "Escrow"),
+    "web.es.lead": (
+        "贵行作为托管行为订单代管的买方资金：买方确认全部收货后由一名经办人审批放款，"
+        "另一名经办人执行（双人复核）；有争议时按双方协商的比例审批分配。",
+        "The buyers' money you hold as agent for their orders: once the buyer has received the "
+        "whole order one officer approves the release and another executes it (four eyes); "
+        "a disputed escrow is split as you approve.",
+    ),
+    "web.es.held": ("托管中", "Held"),
+    "web.es.to_release": ("待放款", "Approved, to release"),
+    "web.es.paid_sellers": ("已付卖方", "Paid to sellers"),
+    "web.es.amount": ("托管金额", "Amount held"),
+    "web.es.delivery": ("交付", "Delivery"),
+    "web.es.received_all": ("买方已全部收货", "received in full"),
+    "web.es.awaiting_receipt": ("待买方收货", "awaiting the buyer's receipt"),
+    "web.es.split": ("分配", "Split"),
+    "web.es.refund": ("退买方", "refund"),
+    "web.es.approve": ("审批放款", "Approve release"),
+    "web.es.approved": (
+        "已审批放款，需另一名经办人执行。",
+        "Release approved; another officer executes it.",
+    ),
+    "web.es.release": ("执行放款", "Release"),
+    "web.es.released": ("已放款。", "Released."),
+    "web.es.four_eyes": (
+        "您审批了此笔放款，须由另一名经办人执行。",
+        "You approved this release; another officer must execute it.",
+    ),
+    "web.es.to_seller": ("付卖方金额（元）", "To the seller (yuan)"),
+    "web.es.note": ("处理说明", "Note"),
+    "web.es.resolve": ("审批分配", "Approve split"),
+    "web.es.resolved": (
+        "已审批争议分配，需另一名经办人执行。",
+        "Split approved; another officer executes it.",
+    ),
+    "web.es.state.held": ("托管中", "held"),
+    "web.es.state.disputed": ("有争议", "disputed"),
+    "web.es.state.approved": ("已审批待放款", "approved, to release"),
+    "web.es.state.released": ("已放款", "released"),
     # alerts
     "web.alerts.title": ("保付预警", "Guaranteed-trade alerts"),
     "web.alerts.payment_overdue": (
         "买方逾期未付（应付日 {due_on}）",
         "The buyer has not paid (due {due_on})",
+    ),
+    "web.alerts.recourse_overdue": (
+        "追偿第 {position} 期逾期未还（应还日 {due_on}，逾期合计 ¥{overdue_total}）",
+        "Recourse instalment {position} unpaid (due {due_on}; ¥{overdue_total} overdue in all)",
     ),
     "web.alerts.output_drop": ("买方产值下降 {drop}", "The buyer's output fell {drop}"),
     "web.alerts.energy_collapse": (
