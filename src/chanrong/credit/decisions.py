@@ -317,9 +317,9 @@ def gather_inputs(
         model=version,
     )
     if is_joint:
-        # No registry model, no reasons and no shadow: the PD is the joint model's.
-        inputs = joint_scored(session, facts, enterprise_org_id, joint)
-        return inputs, [], inputs.model
+        # No registry model and no shadow: the PD and reasons are the joint model's.
+        inputs, joint_reasons = joint_scored(session, facts, enterprise_org_id, joint)
+        return inputs, joint_reasons, inputs.model
     inputs, model_reasons = scored(facts, model)
     if inputs.pd is not None:
         inputs = shadow_scored(inputs, shadow_model(model_registry(settings), prod.model))

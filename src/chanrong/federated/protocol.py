@@ -120,6 +120,19 @@ def to_fixed(values: np.ndarray) -> list[int]:
     return [int(v) for v in np.rint(np.asarray(values, dtype=float) * SCALE)]
 
 
+# How many of its own features each party names as a joint decision's reasons.
+REASON_FEATURES = 2
+
+
+def raising(
+    features: Sequence[str], contributions: Sequence[float], top: int = REASON_FEATURES
+) -> list[tuple[str, float]]:
+    """The features whose contributions (w_j·z_j, to the log-odds of default) are positive and
+    largest, largest first, at most ``top``: a party's reasons from its own part."""
+    order = sorted(range(len(features)), key=lambda j: -contributions[j])
+    return [(features[j], float(contributions[j])) for j in order[:top] if contributions[j] > 0]
+
+
 def fingerprint(obj: Any) -> str:
     """SHA-256 of a JSON-able object in canonical form (a party's model part)."""
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
