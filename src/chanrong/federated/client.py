@@ -167,13 +167,14 @@ def load_part(folder: Path, model: str) -> BankPart | BoostPart:
 
 def _bank_reasons(part: BankPart | BoostPart, x: np.ndarray) -> list[list[Any]]:
     """The bank's features that raised the log-odds of default most on its row ``x``: per
-    feature [name, contribution w_j·z_j, the bank's own value] (trees: none)."""
+    feature [name, contribution w_j·z_j, the bank's own value or None] (trees: none)."""
     if isinstance(part, BoostPart):
         return []
     z = Standardiser(tuple(part.means), tuple(part.scales)).apply(x)[0]
     raised = raising(part.features, (z * np.asarray(part.weights)).tolist())
     column = {f: j for j, f in enumerate(part.features)}
-    return [[name, c, float(x[0, column[name]])] for name, c in raised]
+    values = [float(x[0, column[name]]) for name, _ in raised]
+    return [[n, c, None if np.isnan(v) else v] for (n, c), v in zip(raised, values, strict=True)]
 
 
 def _combine(part: BankPart | BoostPart, x: np.ndarray, platform_part: Any) -> float:
