@@ -30,6 +30,11 @@ What each side learns:
   round (the standard hetero-LR leak: an aggregate over the batch, never a single label);
 - neither side sees the other's raw feature values, and the labels never leave the bank.
 
+The arithmetic is made cheap without changing a message: the bank encrypts step 3 as the key's
+owner (``encrypt_as_owner``: CRT, the same ciphertexts in distribution as phe's), and the
+platform forms step 4 as one multi-exponentiation per feature (``weighted_sum``), re-randomised
+once.
+
 Scoring an application: the platform returns u_p for the enterprise under the registered
 platform part; the bank adds its own part and the intercept and applies σ.
 
