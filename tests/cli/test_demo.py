@@ -73,6 +73,13 @@ def test_demo_builds_the_park_and_tells_every_story(
     assert int(funds[1]) >= 3 and int(funds[2]) == 1
     assert "equity need posted: best match 湖州产业基金管理" in out
     assert "guide fund evaluated: 返投" in out and "杠杆 5×" in out
+    # Joint modelling: trained with the platform without moving data, approved, and an
+    # application decided by the joint model with reasons from both parts.
+    assert "trained joint-demo@1 on 18 of 30 park firms aligned by PSI" in out
+    assert re.search(r"validated on 12 held out \(AUC [\d.]+\); the bank's admin made it", out)
+    assert "admin made it champion" in out
+    assert re.search(r"decided by the joint model: (approve|refer|decline), PD 0\.\d+", out), out
+    assert "reasons: the bank's" in out or "reasons: the platform's" in out
     for role in (
         "fund_manager",
         "operator",

@@ -129,13 +129,6 @@ def test_training_over_http_sends_only_ciphertexts_psi_and_allowed_aggregates(
     assert model["platform_features"] == sorted(PLATFORM_COLUMNS)
     assert model["bank_fingerprint"] == result.part.fingerprint
     assert len(model["platform_fingerprint"]) == 64
-    wire_modulus = next(m["public_key"] for _, m in wire if "public_key" in m)
-    assert_wire_clean(
-        [(d, m) for d, m in wire if "/features" not in d],  # the operator's own load
-        raw=[setup.raw_bank, setup.raw_platform],
-        labels=setup.y,
-        modulus=int(wire_modulus, 16),
-    )
     # Every round is a leaf of the verifiable log on the platform's side.
     with db.unit_of_work() as s:
         rounds = governance.list_log_entries(
@@ -151,6 +144,19 @@ def test_training_over_http_sends_only_ciphertexts_psi_and_allowed_aggregates(
         entry = governance.get_log_entry(s, bank_user, scored["leaf"])
         assert entry.kind == "federated.score"
         assert json.loads(entry.data)["payload"]["bank_fingerprint"] == result.part.fingerprint
+    # Reasons from each part: the bank's own features with their effect; from the platform
+    # only the names of its features (logged as disclosed), checked on the wire below.
+    named = [bank.score(result.part, u, row)["platform_reasons"] for u in setup.usccs[:12]]
+    assert any(named) and all(set(n) <= set(PLATFORM_COLUMNS) and len(n) <= 2 for n in named)
+    assert json.loads(entry.data)["payload"]["reasons"] == scored["platform_reasons"]
+    assert all(f in BANK_COLUMNS and c > 0 for f, c, _ in scored["bank_reasons"])
+    wire_modulus = next(m["public_key"] for _, m in wire if "public_key" in m)
+    assert_wire_clean(
+        [(d, m) for d, m in wire if "/features" not in d],  # the operator's own load
+        raw=[setup.raw_bank, setup.raw_platform],
+        labels=setup.y,
+        modulus=int(wire_modulus, 16),
+    )
     assert [m["model"] for m in bank.models()] == ["jm@1"]
     assert bank.runs()[0]["rounds"] == 3
 

@@ -6,6 +6,7 @@ which, never scored on one part."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from chanrong.core.clock import utcnow
 from chanrong.core.settings import Settings
 from chanrong.credit import service as credit
 from chanrong.credit.domain import DEFAULT_PRODUCT
+from chanrong.credit.joint import JointScore
+from chanrong.credit.joint_decisions import joint_reasons
 from chanrong.credit.orm import Application
 from chanrong.federated.client import BankClient
 from chanrong.federated.joint_scoring import HttpJointScorer
@@ -24,10 +27,47 @@ from chanrong.identity import service as identity
 from chanrong.storage.database import Database
 from tests.builders import Park
 from tests.credit.builders import add_profile, consent
-from tests.federated.test_http import CONFIG, KEY_BITS, Setup, _client, _revoke
+from tests.federated.test_http import (
+    BANK_COLUMNS,
+    CONFIG,
+    KEY_BITS,
+    PLATFORM_COLUMNS,
+    Setup,
+    _client,
+    _revoke,
+)
 from tests.federated.test_lifecycle import _split
 
 PRODUCT = "joint-loan"
+
+
+def _interleave(a: list[str], b: list[str]) -> list[str]:
+    out: list[str] = []
+    for i in range(max(len(a), len(b))):
+        out += a[i : i + 1] + b[i : i + 1]
+    return out
+
+
+def test_joint_reasons_name_each_parts_features_and_only_the_banks_values() -> None:
+    got = JointScore(
+        pd=0.2,
+        model_ref="jm@1",
+        manifest_sha256="m",
+        bank_fingerprint="b",
+        platform_fingerprint="p",
+        platform_leaf=3,
+        bank_reasons=(("LOAN", 0.4055, 1500.0), ("YOJ", 0.1, float("nan"))),
+        platform_reasons=("DELINQ",),
+    )
+    reasons = [r.as_dict() for r in joint_reasons(got)]
+    assert [r["code"] for r in reasons] == ["JB_LOAN", "JP_DELINQ", "JB_YOJ"]
+    assert reasons[0]["text"] == {
+        "zh-CN": "本行数据：LOAN 为 1500，使违约几率上升 50%",
+        "en": "the bank's LOAN of 1500 raised the odds of default by 50%",
+    }
+    assert reasons[1]["weight"] == 0 and reasons[1]["text"]["zh-CN"].startswith("平台数据：DELINQ")
+    assert "—" in reasons[2]["text"]["en"]  # the bank's missing value shown as missing
+    assert joint_reasons(replace(got, bank_reasons=(), platform_reasons=())) == []
 
 
 def _product(settings: Settings) -> None:
@@ -57,6 +97,7 @@ def _apply(db: Database, park: Park, settings: Settings, org_id: str, joint: obj
             "model_ref": app.model_ref,
             "joint": app.inputs.get("joint"),
             "reasons": app.reasons,
+            "recorded_reasons": app.inputs.get("reasons"),
             "logged": json.loads(entry.data)["payload"],
         }
 
@@ -97,7 +138,24 @@ def test_an_approved_joint_model_decides_with_both_parts_and_refers_without_one(
     assert joint["platform_fingerprint"] == trained.model["platform_fingerprint"]
     # The PD is the two parts' (the bank's client scores the same enterprise the same way).
     row = setup.bank_data.x.iloc[0]
-    assert float(got["pd"]) == bank.score(trained.part, setup.usccs[0], row)["pd"]
+    direct = bank.score(trained.part, setup.usccs[0], row)
+    assert float(got["pd"]) == direct["pd"]
+    # Its reasons: each part's features that raised the PD most, the bank's first; the
+    # platform's by name only — none of the enterprise's platform values appears in them.
+    expected = _interleave(
+        [f"JB_{f}" for f, _, _ in direct["bank_reasons"]],
+        [f"JP_{f}" for f in direct["platform_reasons"]],
+    )
+    assert [r["code"] for r in got["reasons"]] == expected and expected
+    assert {r["feature"] for r in got["reasons"]} <= set(BANK_COLUMNS) | set(PLATFORM_COLUMNS)
+    for r in got["reasons"]:
+        assert r["text"]["zh-CN"] and r["text"]["en"]
+        if r["code"].startswith("JP_"):
+            assert r["weight"] == 0 and "platform" in r["text"]["en"]
+            assert not any(f"{v:.4g}" in r["text"]["en"] for v in setup.raw_platform[0] if v)
+    assert [[c, w] for c, w in json.loads(json.dumps(got["recorded_reasons"]))] == [
+        [r["code"], r["weight"]] for r in got["reasons"]
+    ]
     # The decision's leaf names the parts; the platform logged its scoring exchange.
     assert got["logged"]["joint"] == joint and got["logged"]["model_ref"] == "joint:jm@1"
     with db.unit_of_work() as s:

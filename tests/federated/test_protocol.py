@@ -80,6 +80,12 @@ def test_wire_check_catches_a_leaked_label_or_feature() -> None:
     leaky = [*run.wire, ("platform→bank", {"partial": [value]})]
     with pytest.raises(AssertionError, match="raw value"):
         assert_wire_clean(leaky, raw=[xb_raw, xp_raw], labels=y, modulus=run.bank.public_key.n)
+    # A scoring answer's reasons are names; a value smuggled among them is caught.
+    named = [*run.wire, ("platform→bank", {"reasons": ["x3"]})]
+    assert_wire_clean(named, raw=[xb_raw, xp_raw], labels=y, modulus=run.bank.public_key.n)
+    leaky = [*run.wire, ("platform→bank", {"reasons": ["x3", str(value)]})]
+    with pytest.raises(AssertionError, match="reasons"):
+        assert_wire_clean(leaky, raw=[xb_raw, xp_raw], labels=y, modulus=run.bank.public_key.n)
 
 
 def test_psi_gives_the_bank_the_intersection_in_its_order() -> None:

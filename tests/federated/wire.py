@@ -15,6 +15,9 @@ CIPHERTEXT_LISTS = {"residuals", "masked", "packed", "histograms"}
 PSI_FIELDS = {"request", "setup", "response"}
 # ``parts``: the platform's partial scores of held-out rows; ``ks``: the bank's KS on them.
 AGGREGATES = {"partial", "masked_sums", "loss", "auc", "rows_used", "parts", "ks"}
+# ``reasons``: the names of the platform's features that raised a partial score most — names
+# of its columns, never a number (no value, weight or contribution).
+NAMES = {"reasons"}
 PLAIN = {
     "rows",
     "boost",
@@ -104,6 +107,10 @@ def assert_wire_clean(
                     # A Paillier ciphertext lives in Z*_{n²} and is about twice n's size.
                     assert 0 < number < modulus * modulus, where
                     assert number.bit_length() > modulus.bit_length() + 8, where
+            elif key in NAMES:
+                assert isinstance(value, list), where
+                for v in value:
+                    assert isinstance(v, str) and v.isidentifier(), f"{where}: {v!r}"
             elif key in PSI_FIELDS:
                 base64.b64decode(value, validate=True)
             elif key in AGGREGATES:

@@ -39,7 +39,8 @@ from chanrong.credit.domain import (
     decide,
     knockouts,
 )
-from chanrong.credit.joint import JOINT_PREFIX, JointScorer, JointUnavailable, joint_name
+from chanrong.credit.joint import JointScorer, joint_name
+from chanrong.credit.joint_decisions import joint_scored, refusal_text
 from chanrong.credit.orm import Application
 from chanrong.credit.platform_profiles import build_profile_from_platform
 from chanrong.credit.products import load_model, model_registry, product, shadow_model
@@ -68,45 +69,6 @@ def scored(facts: DecisionInputs, model: Model | None) -> tuple[DecisionInputs, 
     pd_, reasons = score_one(model, facts.profile.features)
     codes = tuple((r.code, round(r.weight, 4)) for r in reasons)
     return replace(facts, pd=pd_, reasons=codes), reasons
-
-
-def joint_scored(
-    session: Session, facts: DecisionInputs, org_id: str, joint: JointScorer | None
-) -> DecisionInputs:
-    """The inputs scored by the product's joint model: its PD and the parts used, or — when a
-    part cannot be had — the reason, which refers the application (never a PD from one part).
-    Asked only when there is a profile and no knock-out applies, like any model."""
-    name = joint_name(facts.product.model)
-    assert name is not None
-    if facts.profile is None or knockouts(facts):
-        return facts
-    org = identity.find_organisation(session, org_id)
-    uscc = org.uscc if org is not None else None
-    try:
-        if joint is None:
-            raise JointUnavailable(
-                "not_configured", "this instance has no joint-model scorer configured"
-            )
-        if uscc is None:
-            raise JointUnavailable("bank_features", "the enterprise has no USCC on record")
-        got = joint.score(name, uscc)
-    except JointUnavailable as exc:
-        return replace(
-            facts,
-            joint=JointUse(facts.product.model, refusal=exc.reason, detail=exc.detail),
-        )
-    return replace(
-        facts,
-        model=ModelVersion(f"{JOINT_PREFIX}{got.model_ref}", got.manifest_sha256),
-        pd=got.pd,
-        joint=JointUse(
-            facts.product.model,
-            model_ref=got.model_ref,
-            bank_fingerprint=got.bank_fingerprint,
-            platform_fingerprint=got.platform_fingerprint,
-            platform_leaf=got.platform_leaf,
-        ),
-    )
 
 
 def shadow_scored(
@@ -392,9 +354,9 @@ def gather_inputs(
         model=version,
     )
     if is_joint:
-        # No registry model, no reasons and no shadow: the PD is the joint model's.
-        inputs = joint_scored(session, facts, enterprise_org_id, joint)
-        return inputs, [], inputs.model
+        # No registry model and no shadow: the PD and reasons are the joint model's.
+        inputs, joint_reasons = joint_scored(session, facts, enterprise_org_id, joint)
+        return inputs, joint_reasons, inputs.model
     inputs, model_reasons = scored(facts, model)
     if inputs.pd is not None:
         inputs = shadow_scored(inputs, shadow_model(model_registry(settings), prod.model))
@@ -561,27 +523,11 @@ _KO_TEXT = {
     ),
 }
 
-_JOINT_REFUSAL_TEXT = {
-    "not_configured": ("本实例未配置联合模型评分", "no joint-model scorer is configured here"),
-    "no_champion": ("联合模型尚无已批准的冠军版本", "the joint model has no approved champion"),
-    "consent": (
-        "企业的联合建模授权已撤回或无效，平台拒绝提供其部分",
-        "the enterprise's joint_modelling consent is not live; the platform refused its part",
-    ),
-    "platform_refused": ("平台拒绝了评分请求", "the platform refused the scoring exchange"),
-    "platform_unavailable": ("平台暂时无法连接", "the platform could not be reached"),
-    "bank_part": (
-        "本行的模型部分缺失或不一致",
-        "the bank's part is missing or not the registered one",
-    ),
-    "bank_features": ("本行没有该企业的特征", "the bank holds no features for the enterprise"),
-}
-
 
 def _knockout_text(k: KnockOut, joint: JointUse | None = None) -> dict[str, str]:
     zh, en = _KO_TEXT[k]
     if k is KnockOut.JOINT_PART_UNAVAILABLE and joint is not None and joint.refusal:
-        jzh, jen = _JOINT_REFUSAL_TEXT[joint.refusal]
+        jzh, jen = refusal_text(joint.refusal)
         return {"zh-CN": f"{zh}：{jzh}", "en": f"{en}: {jen} ({joint.detail})"}
     return {"zh-CN": zh, "en": en}
 

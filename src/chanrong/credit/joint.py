@@ -50,6 +50,12 @@ class JointScore:
     bank_fingerprint: str  # the bank's part used
     platform_fingerprint: str  # the platform's part used
     platform_leaf: int  # the platform's log leaf of this scoring exchange
+    # Reasons from each part. The bank's: (feature, contribution to the log-odds, its own value)
+    # for its features that raised the PD most. The platform's: only the names of its features
+    # that raised its partial score most — the platform discloses no value, weight or
+    # contribution of its own part.
+    bank_reasons: tuple[tuple[str, float, float], ...] = ()
+    platform_reasons: tuple[str, ...] = ()
 
 
 class JointUnavailable(Exception):

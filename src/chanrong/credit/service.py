@@ -7,6 +7,8 @@ The use cases live in modules named for what they hold; this module only gathers
 - ``platform_profiles`` — profiles computed from the platform's own data
 - ``decisions`` — instant decisions from one ``DecisionInputs`` value, and their replay
 - ``joint``     — the port a decision asks a joint (federated) model through
+- ``joint_decisions`` — a decision's joint-model path: the PD from both parts through the
+  port, or the refusal (and its text) that refers the application
 - ``reviews``   — reading decided applications and an officer's review of referred ones
 - ``referrals`` — the review as officers run it: a stale-profile referral approved is decided
   again on the refreshed profile for its limit and rate

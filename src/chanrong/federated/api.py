@@ -183,9 +183,10 @@ def models(ctx: Ctx = Depends(bank_viewer)) -> list[ModelOut]:
 @router.post("/models/{ref}/score", response_model=ScoreOut)
 def score(ref: str, body: ScoreIn, ctx: Ctx = Depends(bank_officer)) -> ScoreOut:
     """The platform's partial score of one enterprise (a live grant is needed now)."""
-    partial, model, leaf = service.score(ctx.session, ctx.principal, ref, body.uscc)
+    partial, model, leaf, reasons = service.score(ctx.session, ctx.principal, ref, body.uscc)
     return ScoreOut(
         partial=partial,
+        reasons=reasons,
         model=f"{model.name}@{model.version}",
         state=model.state,
         manifest_sha256=model.manifest_sha256,

@@ -27,6 +27,7 @@ from chanrong.federated.protocol import (
     Standardiser,
     TrainingConfig,
     fingerprint,
+    raising,
     sigmoid,
 )
 from chanrong.federated.psi import BankPsi, ServerAnswer
@@ -162,6 +163,18 @@ def load_part(folder: Path, model: str) -> BankPart | BoostPart:
         raise ValidationFailed(f"model: no bank part {path}", field="model")
     data = json.loads(path.read_text("utf-8"))
     return BoostPart(**data) if "trees" in data else BankPart(**data)
+
+
+def _bank_reasons(part: BankPart | BoostPart, x: np.ndarray) -> list[list[Any]]:
+    """The bank's features that raised the log-odds of default most on its row ``x``: per
+    feature [name, contribution w_j·z_j, the bank's own value or None] (trees: none)."""
+    if isinstance(part, BoostPart):
+        return []
+    z = Standardiser(tuple(part.means), tuple(part.scales)).apply(x)[0]
+    raised = raising(part.features, (z * np.asarray(part.weights)).tolist())
+    column = {f: j for j, f in enumerate(part.features)}
+    values = [float(x[0, column[name]]) for name, _ in raised]
+    return [[n, c, None if np.isnan(v) else v] for (n, c), v in zip(raised, values, strict=True)]
 
 
 def _combine(part: BankPart | BoostPart, x: np.ndarray, platform_part: Any) -> float:
@@ -398,6 +411,9 @@ class BankClient:
             "platform_fingerprint": got["platform_fingerprint"],
             "platform_partial": got["partial"],
             "leaf": got["leaf"],
+            # Reasons: the bank's own (kept here) and the names the platform gave for its part.
+            "bank_reasons": _bank_reasons(part, x),
+            "platform_reasons": list(got.get("reasons", [])),
         }
 
     def validate(self, part: BankPart | BoostPart, data: BankData) -> dict[str, Any]:

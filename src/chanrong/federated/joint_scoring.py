@@ -73,6 +73,11 @@ class HttpJointScorer:
             bank_fingerprint=str(got["bank_fingerprint"]),
             platform_fingerprint=str(got["platform_fingerprint"]),
             platform_leaf=int(got["leaf"]),
+            bank_reasons=tuple(
+                (str(f), float(c), float("nan") if v is None else float(v))
+                for f, c, v in got["bank_reasons"]
+            ),
+            platform_reasons=tuple(str(f) for f in got["platform_reasons"]),
         )
 
 

@@ -30,6 +30,11 @@ What each side learns:
   round (the standard hetero-LR leak: an aggregate over the batch, never a single label);
 - neither side sees the other's raw feature values, and the labels never leave the bank.
 
+The arithmetic is made cheap without changing a message: the bank encrypts step 3 as the key's
+owner (``encrypt_as_owner``: CRT, the same ciphertexts in distribution as phe's), and the
+platform forms step 4 as one multi-exponentiation per feature (``weighted_sum``), re-randomised
+once.
+
 Scoring an application: the platform returns u_p for the enterprise under the registered
 platform part; the bank adds its own part and the intercept and applies σ.
 
@@ -120,6 +125,19 @@ def to_fixed(values: np.ndarray) -> list[int]:
     return [int(v) for v in np.rint(np.asarray(values, dtype=float) * SCALE)]
 
 
+# How many of its own features each party names as a joint decision's reasons.
+REASON_FEATURES = 2
+
+
+def raising(
+    features: Sequence[str], contributions: Sequence[float], top: int = REASON_FEATURES
+) -> list[tuple[str, float]]:
+    """The features whose contributions (w_j·z_j, to the log-odds of default) are positive and
+    largest, largest first, at most ``top``: a party's reasons from its own part."""
+    order = sorted(range(len(features)), key=lambda j: -contributions[j])
+    return [(features[j], float(contributions[j])) for j in order[:top] if contributions[j] > 0]
+
+
 def fingerprint(obj: Any) -> str:
     """SHA-256 of a JSON-able object in canonical form (a party's model part)."""
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
@@ -153,6 +171,66 @@ def ciphertext_in(
     if not 0 < value < pk.nsquare:
         raise ProtocolError(f"{field}: outside the key's ciphertext space", field)
     return paillier.EncryptedNumber(pk, value, 0)
+
+
+# --- the arithmetic under the ciphertexts ----------------------------------------------------
+def encrypt_as_owner(private_key: paillier.PaillierPrivateKey, values: Sequence[int]) -> list[str]:
+    """Encrypt integers as the key's owner does, as hex ciphertexts: the same ciphertexts in
+    distribution as ``public_key.encrypt`` (g^m · r^n mod n², r uniform in Z*_n), about three
+    times cheaper, because only the owner knows p and q.
+
+    Encryption's cost is the obfuscator r^n mod n² (a 1024-bit power modulo a 2048-bit number
+    at 1024-bit keys). By the Chinese remainder theorem it is a pair (r^n mod p², r^n mod q²),
+    and r^n mod p² for uniform r is a uniform element of the subgroup of order p − 1 of Z*_{p²}
+    (gcd(q, p − 1) = 1 since p and q have the same length), which a^p mod p² for uniform
+    a ∈ [1, p) also is: a power with half the exponent modulo a number of half the size, on
+    each side. The plaintext part is g^m = 1 + n·m mod n² (g = n + 1), negatives as n + m.
+    """
+    pk = private_key.public_key
+    n, nsq = pk.n, pk.nsquare
+    p, q, psq, qsq = private_key.p, private_key.q, private_key.psquare, private_key.qsquare
+    qsq_inv = pow(qsq, -1, psq)
+    out = []
+    for m in values:
+        rp = pow(secrets.randbelow(p - 1) + 1, p, psq)
+        rq = pow(secrets.randbelow(q - 1) + 1, q, qsq)
+        r_n = rq + qsq * ((rp - rq) * qsq_inv % psq)  # ≡ rp (mod p²), ≡ rq (mod q²)
+        out.append(format((1 + n * (m % n)) * r_n % nsq, "x"))
+    return out
+
+
+def multi_power(bases: Sequence[int], exponents: Sequence[int], modulus: int) -> int:
+    """Π bases_i ^ exponents_i mod ``modulus`` for non-negative exponents, by buckets (Pippenger):
+    one squaring per exponent bit for the whole product and about one multiplication per base and
+    4-bit window, rather than a square-and-multiply per base."""
+    width = 4
+    top = max((e.bit_length() for e in exponents), default=0)
+    acc = 1
+    for shift in range(((top + width - 1) // width - 1) * width, -1, -width):
+        for _ in range(width):
+            acc = acc * acc % modulus
+        buckets = [1] * (1 << width)
+        for b, e in zip(bases, exponents, strict=True):
+            digit = (e >> shift) & ((1 << width) - 1)
+            if digit:
+                buckets[digit] = buckets[digit] * b % modulus
+        running = total = 1
+        for digit in range((1 << width) - 1, 0, -1):
+            running = running * buckets[digit] % modulus
+            total = total * running % modulus
+        acc = acc * total % modulus
+    return acc
+
+
+def weighted_sum(pk: paillier.PaillierPublicKey, cts: Sequence[int], weights: Sequence[int]) -> int:
+    """The ciphertext (not re-randomised) of Σ_i w_i·Dec(c_i) for signed integer weights: the
+    positive and the negative weights' products, and one inverse for the latter."""
+    nsq = pk.nsquare
+    pos = [(c, w) for c, w in zip(cts, weights, strict=True) if w > 0]
+    neg = [(c, -w) for c, w in zip(cts, weights, strict=True) if w < 0]
+    plus = multi_power([c for c, _ in pos], [w for _, w in pos], nsq)
+    minus = multi_power([c for c, _ in neg], [w for _, w in neg], nsq)
+    return int(plus * pow(minus, -1, nsq) % nsq)
 
 
 # --- the platform's side ----------------------------------------------------------------------
@@ -190,16 +268,19 @@ class PlatformLearner:
         idx = self._rows(rows)
         if len(residuals) != len(idx):
             raise ProtocolError("residuals: one ciphertext per row", "residuals")
-        enc = [ciphertext_in(pk, r, f"residuals[{i}]") for i, r in enumerate(residuals)]
+        enc = [
+            ciphertext_in(pk, r, f"residuals[{i}]").ciphertext(be_secure=False)
+            for i, r in enumerate(residuals)
+        ]
         xs = np.rint(self.x[idx] * SCALE).astype(np.int64)
         masks = [secrets.randbits(MASK_BITS) for _ in range(self.x.shape[1])]
+        n, nsq = pk.n, pk.nsquare
         out = []
         for j, mask in enumerate(masks):
-            acc = pk.encrypt(mask)
-            for c, xij in zip(enc, xs[:, j], strict=True):
-                if xij:
-                    acc = acc + c * int(xij)
-            out.append(ciphertext_out(acc))
+            # Π c_i^{x_ij} · g^{r_j}, then re-randomised once by a fresh r^n: the bank sees a
+            # uniformly random encryption of Σ d_i·x_ij + r_j, nothing of how it was made.
+            acc = weighted_sum(pk, enc, [int(v) for v in xs[:, j]]) * (1 + n * mask) % nsq
+            out.append(format(acc * pow(pk.get_random_lt_n(), n, nsq) % nsq, "x"))
         self.pending = {"rows": len(idx), "masks": masks}
         return out
 
@@ -264,7 +345,7 @@ class BankTrainer:
         )
         # The platform's step uses the residuals the bank held before its own step, as the
         # central model does (both parts move from the same point).
-        cts = [ciphertext_out(self.public_key.encrypt(v)) for v in to_fixed(d)]
+        cts = encrypt_as_owner(self._private_key, to_fixed(d))
         n = len(rows)
         grad = xb.T @ d / n
         self.weights = self.weights - self.config.learning_rate * (

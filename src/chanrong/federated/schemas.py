@@ -140,6 +140,8 @@ class ScoreIn(_In):
 
 class ScoreOut(BaseModel):
     partial: float | list[bool]
+    # The names of the platform's features that raised the partial score most (no values).
+    reasons: list[str] = []
     model: str
     state: str
     manifest_sha256: str

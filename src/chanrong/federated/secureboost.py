@@ -45,6 +45,7 @@ from chanrong.federated.protocol import (
     ProtocolError,
     ciphertext_in,
     ciphertext_out,
+    encrypt_as_owner,
     sigmoid,
 )
 
@@ -291,6 +292,10 @@ class BankBooster:
         )
         self.margin = np.zeros(len(self.y))
 
+    def encrypt_gradients(self, g: np.ndarray, h: np.ndarray) -> list[str]:
+        """The rows' packed (g, h) encrypted under the bank's key (hex ciphertexts)."""
+        return encrypt_as_owner(self._private_key, pack(g, h))
+
     def decrypt_histograms(
         self, hists: Sequence[Sequence[str | None]]
     ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -330,7 +335,7 @@ class LocalBoost:
         for _ in range(cfg.trees):
             p = sigmoid(self.bank.margin)
             g, h = p - self.bank.y, p * (1 - p)
-            cts = [ciphertext_out(self.bank.public_key.encrypt(v)) for v in pack(g, h)]
+            cts = self.bank.encrypt_gradients(g, h)
             sent = self._send("bank→platform", {"packed": cts})
             self.platform.receive(self.bank.public_key, sent["packed"])
             tree = self._grow(np.arange(len(self.bank.y)), g, h, 0)

@@ -31,6 +31,7 @@ from chanrong.federated.protocol import (
     TrainingConfig,
     fingerprint,
     public_key_of,
+    raising,
 )
 from chanrong.federated.psi import ServerAnswer, platform_answer
 from chanrong.federated.secureboost import BoostConfig, PlatformBooster, apply_edges, bin_columns
@@ -429,11 +430,25 @@ def partial_of(part: Mapping[str, Any], values: Mapping[str, float]) -> float | 
     return float((z @ np.asarray(part["weights"]))[0])
 
 
+def reasons_of(part: Mapping[str, Any], values: Mapping[str, float]) -> list[str]:
+    """The names of the platform's features that raised the enterprise's partial score most
+    (positive w_j·z_j, largest first, ``protocol.REASON_FEATURES`` at most): names only — no
+    value, contribution or weight leaves the platform. Trees name none (their splits'
+    contributions are not known to either side)."""
+    if "lookups" in part or sorted(values) != sorted(part["features"]):
+        return []
+    x = np.asarray([[values[f] for f in part["features"]]], dtype=float)
+    z = Standardiser(tuple(part["means"]), tuple(part["scales"])).apply(x)[0]
+    contributions = (z * np.asarray(part["weights"])).tolist()
+    return [name for name, _ in raising(part["features"], contributions)]
+
+
 def score(
     session: Session, principal: Principal, ref: str, uscc: str
-) -> tuple[float | list[bool], JointModel, int]:
-    """The platform's partial score of one enterprise under a joint model: needs a live
-    grant now. Logged (as a leaf the enterprise can read) with both parties' fingerprints.
+) -> tuple[float | list[bool], JointModel, int, list[str]]:
+    """The platform's partial score of one enterprise under a joint model, and the names of
+    its features that raised it most (``reasons_of``): needs a live grant now. Logged (as a
+    leaf the enterprise can read) with both parties' fingerprints and the names disclosed.
     A retired model scores nothing."""
     model = joint_model(session, principal, ref)
     if model.state == "retired":
@@ -444,6 +459,7 @@ def score(
         raise Forbidden(f"uscc: {code} has no live joint_modelling grant to this bank")
     part = model.manifest["platform"]
     partial = partial_of(part, granted[code].values)
+    reasons = reasons_of(part, granted[code].values)
     ref_ = governance.append_log(
         session,
         kind="federated.score",
@@ -456,9 +472,10 @@ def score(
             "bank_fingerprint": model.manifest["bank"]["fingerprint"],
             "platform_fingerprint": part["fingerprint"],
             "purpose": PURPOSE,
+            "reasons": reasons,
         },
     )
-    return partial, model, ref_.index
+    return partial, model, ref_.index, reasons
 
 
 def runs_of(session: Session, principal: Principal) -> Sequence[TrainingRun]:
