@@ -26,12 +26,10 @@ from __future__ import annotations
 
 from chanrong.credit.decisions import (
     Prepared,
-    Replay,
     apply,
     apply_for_self,
     prepare_decision,
     record_decision,
-    replay,
 )
 from chanrong.credit.domain import CreditProduct
 from chanrong.credit.joint import JointScore, JointScorer, JointUnavailable, joint_name
@@ -58,6 +56,7 @@ from chanrong.credit.profiles import (
     record_profile,
 )
 from chanrong.credit.referrals import review_referred
+from chanrong.credit.replay import Replay, replay
 from chanrong.credit.reviews import (
     decided_at_or_created,
     fen_to_yuan,
