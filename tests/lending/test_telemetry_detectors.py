@@ -89,7 +89,7 @@ def test_a_drop_that_persists_alerts_with_chart_ready_evidence() -> None:
     assert ev["type"] == "daily" and ev["as_of"] == when.isoformat()
     assert ev["reads"] == [{"dataset": "telemetry.equipment", "log": 7}]
     assert ev["triggered"][-1] == when.isoformat() and len(ev["triggered"]) == 21
-    assert ev["score"] >= ev["threshold"] == 1.0 and ev["z"] >= ev["min_shortfall"] == 0.0
+    assert ev["score"] >= ev["threshold"] == 1.0 and ev["z"] >= ev["min_shortfall"] == 1.0
     # The score's utilisation input is in the evidence, day by day and on the day.
     assert ev["level_days"] == 84 and ev["combined"][-1]["level"] == ev["utilisation_level"]
     hours = next(x for x in ev["signals"] if x["signal"] == "running_hours")
