@@ -30,9 +30,9 @@ shortfalls at least ``min_shortfall`` usual spreads on average on every one of t
 and a firm that is merely weak but steady is not "off its baseline". Threshold, persistence
 and shortfall floor are the longest mean lead on the tuning seeds with their false alarms
 under 8 % (not 10 %: the tuning seeds flatter a choice made on them; a first choice under
-10 % lost 2–6 points out of sample). Baselines are rebuilt each
-Monday from the history up to then, which is also how the evaluation replays a park day by
-day without looking ahead.
+10 % had up to 6 points more out of sample). Baselines are rebuilt each Monday from the
+history up to then, which is also how the evaluation replays a park day by day without
+looking ahead.
 """
 
 from __future__ import annotations
