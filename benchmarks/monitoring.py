@@ -1,6 +1,6 @@
 """Post-loan early warning on simulated parks: defaulters alerted, lead time, false alarms.
 
-    .venv/bin/python benchmarks/monitoring.py                    # seeds 11-15, 80 firms x 24 months
+    .venv/bin/python benchmarks/monitoring.py                    # seeds 1-5, 80 firms x 24 months
     .venv/bin/python benchmarks/monitoring.py --seeds 21,22,23   # other held-out seeds
     .venv/bin/python benchmarks/monitoring.py --quick            # 2 seeds x 20 firms x 13 months
 
@@ -11,7 +11,7 @@ or the park's end. Three sets of detectors are scored: the monthly bill/order/pa
 detectors, the daily warning score on telemetry, and both together; beside them, as a
 reference, the simulator's hidden health thresholded. Median lead is over all defaulters (a
 late or missing alert counts 0), false alarms are healthy firms alerted at least once. The
-thresholds and the score's weights were chosen on seeds 1-5; the figures here are on other
+telemetry score's weights and thresholds were chosen on seeds 101-105; the figures here are on other
 seeds, per seed and as mean and worst.
 It also says how long each park took (wall and CPU seconds), since the evaluation must stay
 a few minutes on two shared cores.

@@ -144,3 +144,9 @@ def test_fit_score_separates_the_defaulters_last_months_from_healthy_days() -> N
     assert score[y == 1].mean() > score[y == 0].mean() + 1.0
     flat = risk_score(x, TelemetryConfig(score_weights=(0.0,) * len(weights)))
     assert flat[y == 1].mean() == flat[y == 0].mean()
+
+
+def test_the_default_seeds_are_not_the_ones_the_score_was_tuned_on() -> None:
+    from chanrong.demo.monitoring_evaluation import DEFAULT_SEEDS, TRAINING_SEEDS
+
+    assert len(DEFAULT_SEEDS) >= 5 and not set(DEFAULT_SEEDS) & set(TRAINING_SEEDS)

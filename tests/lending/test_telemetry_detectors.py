@@ -20,6 +20,7 @@ from chanrong.lending.telemetry_detectors import (
     risk_score,
     score_features,
     signal_days,
+    utilisation_level,
 )
 
 START = date(2023, 10, 2)  # a Monday
@@ -27,7 +28,7 @@ DAYS = 560  # to 2025-04-13
 
 
 def steady(seed: int = 3) -> dict[Signal, np.ndarray]:
-    """A five-day-week firm: ~100 running hours, 80 % utilisation, 0.5 kWh a unit, with a
+    """A five-day-week firm: ~100 running hours, 85 % utilisation, 0.5 kWh a unit, with a
     little daily noise and a month-to-month wobble; weekends closed (NaN)."""
     rng = np.random.default_rng(seed)
     n = DAYS
@@ -36,7 +37,7 @@ def steady(seed: int = 3) -> dict[Signal, np.ndarray]:
     weekend = (np.arange(n) + START.weekday()) % 7 >= 5
     out = {
         Signal.RUNNING_HOURS: 100.0 * month * day,
-        Signal.UTILISATION: 0.8 * (1 + (month - 1) / 4) * rng.normal(1.0, 0.005, n),
+        Signal.UTILISATION: 0.85 * (1 + (month - 1) / 4) * rng.normal(1.0, 0.005, n),
         Signal.ENERGY_PER_UNIT: 0.5 / (1 + (month - 1) / 4) * rng.normal(1.0, 0.01, n),
     }
     for v in out.values():
@@ -72,8 +73,9 @@ def test_a_drop_that_persists_alerts_with_chart_ready_evidence() -> None:
     slump(values, date(2025, 1, 6), 97, hours=0.75, util=0.96, epu=1.08)
     s = series(values)
     when = first_alert(s, start=date(2024, 12, 1), end=date(2025, 4, 13))
-    # The 4-week levels move once half the window is down, and the score must then hold a week.
-    assert when is not None and date(2025, 1, 13) < when < date(2025, 2, 15)
+    # The 4-week levels move once half the window is down, and the score must then hold
+    # three weeks.
+    assert when is not None and date(2025, 2, 3) < when < date(2025, 2, 20)
     # The same day, judged on its own, alerts; the day before does not (point in time).
     assert detect_slowdown(s, as_of=when - timedelta(days=1)) is None
     found = detect_slowdown(s, as_of=when, reads=[{"dataset": "telemetry.equipment", "log": 7}])
@@ -81,12 +83,15 @@ def test_a_drop_that_persists_alerts_with_chart_ready_evidence() -> None:
     assert found.kind is AlertKind.EQUIPMENT_SLOWDOWN
     assert found.severity is Severity.MEDIUM
     assert -30 < int(found.params["running_hours"].rstrip("%")) < -20  # the slump was 25 %
-    assert found.params["days"] == "7"
+    assert found.params["days"] == "21"
+    assert found.params["weeks"] == "12" and 80 < int(found.params["level"].rstrip("%")) < 86
     ev = found.evidence
     assert ev["type"] == "daily" and ev["as_of"] == when.isoformat()
     assert ev["reads"] == [{"dataset": "telemetry.equipment", "log": 7}]
-    assert ev["triggered"][-1] == when.isoformat() and len(ev["triggered"]) == 7
-    assert ev["score"] >= ev["threshold"] == 2.0
+    assert ev["triggered"][-1] == when.isoformat() and len(ev["triggered"]) == 21
+    assert ev["score"] >= ev["threshold"] == 1.0 and ev["z"] >= ev["min_shortfall"] == 1.0
+    # The score's utilisation input is in the evidence, day by day and on the day.
+    assert ev["level_days"] == 84 and ev["combined"][-1]["level"] == ev["utilisation_level"]
     hours = next(x for x in ev["signals"] if x["signal"] == "running_hours")
     assert hours["dataset"] == "telemetry.equipment" and hours["unit"] == "h"
     assert hours["series"][-1]["day"] == when.isoformat()
@@ -96,11 +101,13 @@ def test_a_drop_that_persists_alerts_with_chart_ready_evidence() -> None:
     assert 90 < last["baseline"] < 110 and last["value"] < last["low"]
     energy = next(x for x in ev["signals"] if x["signal"] == "energy_per_unit")
     assert energy["dataset"] == "telemetry.energy" and energy["change"] > 0.05
-    assert "Machines off their own seasonal baseline for 7 days" in found.message("en")
-    # Halving the running hours instead is past the high threshold.
+    assert "Machines off their own seasonal baseline for 21 days" in found.message("en")
+    assert "of their switched-on time over 12 weeks" in found.message("en")
+    # Halving the running hours with the machines idling more is past the high threshold.
     values = steady()
-    slump(values, date(2025, 1, 6), 97, hours=0.5, util=0.96, epu=1.08)
-    deeper = detect_slowdown(series(values), as_of=when)
+    slump(values, date(2025, 1, 6), 97, hours=0.5, util=0.85, epu=1.08)
+    # (once the twelve-week level has moved: half its window into the slump)
+    deeper = detect_slowdown(series(values), as_of=date(2025, 3, 10))
     assert deeper is not None and deeper.severity is Severity.HIGH
 
 
@@ -202,7 +209,7 @@ def test_a_weak_but_steady_firm_is_not_alerted_whatever_its_score() -> None:
     assert np.nanmin(_scores(values, date(2024, 9, 2), date(2025, 4, 13))) > 2.0
     assert first_alert(s, start=date(2024, 9, 1), end=date(2025, 4, 13)) is None
     # Without the shortfall rule it would have been alerted from the first day.
-    loose = TelemetryConfig(min_shortfall=-99.0)
+    loose = TelemetryConfig(min_shortfall=None)
     assert first_alert(s, start=date(2024, 9, 1), end=date(2025, 4, 13), config=loose) == date(
         2024, 9, 1
     )
@@ -210,9 +217,29 @@ def test_a_weak_but_steady_firm_is_not_alerted_whatever_its_score() -> None:
 
 def test_the_score_needs_a_baseline_and_its_weights_in_full() -> None:
     values = steady()
-    s = series({k: v[:200] for k, v in values.items()})
+    # 130 days: the signals' baselines need 84 days of history ending 8 weeks back.
+    s = series({k: v[:130] for k, v in values.items()})
     cfg = TelemetryConfig()
-    judged = {sig: signal_days(s, sig, 150, 200, cfg) for sig in Signal}
+    judged = {sig: signal_days(s, sig, 100, 130, cfg) for sig in Signal}
     assert np.all(np.isnan(risk_score(score_features(s, judged, cfg), cfg)))
     with pytest.raises(ValueError, match="score_weights"):
-        risk_score(np.zeros((1, 5)), TelemetryConfig(score_weights=(1.0, 2.0)))
+        risk_score(np.zeros((1, 4)), TelemetryConfig(score_weights=(1.0, 2.0)))
+
+
+def test_the_utilisation_level_is_the_median_of_twelve_weeks_up_to_each_day() -> None:
+    util = np.full(200, 0.9)
+    util[120:] = 0.6  # the machines idle more from day 120 on
+    util[::7] = np.nan  # one closed day a week is not judged
+    nan = np.full(200, np.nan)
+    s = DailySeries(
+        START, {Signal.RUNNING_HOURS: nan, Signal.UTILISATION: util, Signal.ENERGY_PER_UNIT: nan}
+    )
+    cfg = TelemetryConfig()
+    level = utilisation_level(s, 100, 200, cfg)
+    assert level.shape == (100,)
+    # Until half the window is past day 120 the level holds; after that it has moved (a
+    # trend over weeks, not one day); it never reads a day after the one it is for.
+    assert level[0] == level[50] == 0.9 and level[80] == 0.6
+    assert np.array_equal(utilisation_level(s, 150, 151, cfg), level[50:51])
+    # Too few days judged in the window: no level.
+    assert np.isnan(utilisation_level(s, 0, 20, cfg)).all()

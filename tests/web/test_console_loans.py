@@ -106,10 +106,10 @@ def test_alert_evidence_from_telemetry_is_drawn_with_its_logged_reads(
     for signal in ("running_hours", "utilisation", "energy_per_unit"):
         assert f'id="alert-{alert_id}-{signal}"' in zh
     assert "运行时长 · telemetry.equipment" in zh
-    assert "连续 35 天触发（2025-01-17 至 2025-02-20）" in zh
+    assert "连续 29 天触发（2025-01-23 至 2025-02-20）" in zh
     assert '<a href="/console/log/8">可验证日志第 8 条</a>' in zh
-    assert "设备运行连续 35 天偏离自身季节基线" in zh
+    assert "设备运行连续 29 天偏离自身季节基线" in zh and "近 12 周运行时间占开机时间 82%" in zh
     en = app_client.get("/console/bank/loans?lang=en", headers=HTML).text
     assert "<summary>Evidence</summary>" in en and "Running hours · telemetry.equipment" in en
-    assert "Machines off their own seasonal baseline for 35 days" in en
+    assert "Machines off their own seasonal baseline for 29 days" in en
     assert '<a href="/console/log/7">verifiable log entry 7</a>' in en

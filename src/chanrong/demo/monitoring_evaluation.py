@@ -30,8 +30,11 @@ The definitions, per park:
   park); the rate is over the healthy firms. Deteriorating firms that had not defaulted by
   the park's end are in neither count: an alert on them may be right.
 
-The thresholds were chosen on seeds 1–5 (``TRAINING_SEEDS``); the figures are reported on
-other seeds, per seed and as mean and worst.
+The telemetry score's weights and its thresholds were chosen on seeds 101–105
+(``TRAINING_SEEDS``); the figures are reported on other seeds (1–5 by default, and more),
+per seed and as mean and worst. No seed is special: a result holds only if it holds over
+several. (The monthly detectors' thresholds and the truth reference's line predate this and
+were chosen on seeds 1–5.)
 """
 
 from __future__ import annotations
@@ -77,11 +80,12 @@ from chanrong.lending.telemetry_detectors import (
 from chanrong.simulate import ParkConfig, TelemetryChunk, plan_park, simulate_park
 from chanrong.telemetry import service as telemetry
 
-TRAINING_SEEDS = (1, 2, 3, 4, 5)  # the thresholds were chosen on these; never report on them
+# The telemetry score was fitted and its thresholds chosen on these; never report on them.
+TRAINING_SEEDS = (101, 102, 103, 104, 105)
 # The reference on the hidden health: of 0.30, 0.33, 0.36, 0.40 and 0.43, the highest whose
-# mean false-alarm rate stayed under 10 % on the training seeds.
+# mean false-alarm rate stayed under 10 % on seeds 1–5 (an earlier tuning set).
 TRUTH_HEALTH_THRESHOLD = 0.40
-DEFAULT_SEEDS = (11, 12, 13, 14, 15)
+DEFAULT_SEEDS = (1, 2, 3, 4, 5)
 # 80 firms over two years, a reading every four hours: the counters (running hours, output,
 # kWh) are exact at any interval, and five parks take a few minutes on two cores.
 EVALUATION_PARK = ParkConfig(
