@@ -12,8 +12,8 @@ its own:
 - ``duckdb``: ``chanrong.credit.features`` (every feature, the Ibis expressions) on DuckDB
   over the raw points;
 - ``duckdb-agg``: the same expressions reading the telemetry counts from daily aggregates
-  (the rollups the store keeps as data lands: ``chanrong.telemetry.aggregates.BUCKET_SQL`` at
-  one day, built once per park and timed apart), raw points only for the equipment quality
+  (the columns they read of the rollups the store keeps as data lands, built once per park
+  and timed apart), raw points only for the equipment quality
   index's last 90 days of run states and power — what ``credit profiles`` does on the
   platform's store;
 - ``spark``: the same expressions on PySpark ``local[2]``.
@@ -47,7 +47,6 @@ from datetime import date
 from pathlib import Path
 
 ENGINES = ("handwritten", "duckdb", "duckdb-agg", "spark")
-DAILY_COLUMNS = "device_id, metric, start, n, n_neg, running"
 FIRMS_PER_AGG_FILE = 100
 
 HANDWRITTEN = """
@@ -121,12 +120,21 @@ def _run_engine(engine: str, park: Path, as_of: date, memory_limit: str) -> dict
     return {"seconds": time.perf_counter() - t0, "cpu": cpu() - c0, "firms": float(firms)}
 
 
-def build_daily(park: Path) -> tuple[float, int]:
-    """Daily aggregates of the park's telemetry beside it (``park/../daily``), built with the
-    store's own bucket SQL, a hundred firms per file; returns (seconds, rows)."""
-    import duckdb
+DAILY_SQL = """
+SELECT device_id, metric, make_timestamptz(epoch_us(ts) // 86400000000 * 86400000000) AS start,
+       count(*) AS n,
+       count(*) FILTER (WHERE value < 0) AS n_neg,
+       count(*) FILTER (WHERE metric = 'run_state' AND value = 2) AS running
+FROM read_parquet(?, hive_partitioning = false) GROUP BY ALL
+"""
 
-    from chanrong.telemetry.aggregates import BUCKET_SQL
+
+def build_daily(park: Path, memory_limit: str) -> tuple[float, int]:
+    """Daily aggregates of the park's telemetry beside it (``park/../daily``), a hundred firms
+    per file: the columns profiles read of the store's daily rollups (``n``, ``n_neg`` and
+    ``running`` as ``chanrong.telemetry.aggregates.BUCKET_SQL`` counts them; the rollups'
+    other columns are not needed here). Returns (seconds, rows)."""
+    import duckdb
 
     out = park.parent / "daily"
     partial = park.parent / ".daily.partial"
@@ -137,20 +145,14 @@ def build_daily(park: Path) -> tuple[float, int]:
     rows = 0
     with duckdb.connect() as con:
         con.sql("SET TimeZone = 'UTC'")
+        con.sql(f"SET memory_limit = '{memory_limit}'")
         for k in range(0, len(firms), FIRMS_PER_AGG_FILE):
             files = [
                 str(f) for d in firms[k : k + FIRMS_PER_AGG_FILE] for f in d.rglob("*.parquet")
             ]
-            sql = BUCKET_SQL.format(
-                points="SELECT device_id, metric, ts, value FROM read_parquet(?, "
-                "hive_partitioning = false)",
-                width=86_400_000_000,
-            )
             target = str(partial / f"part-{k // FIRMS_PER_AGG_FILE:04d}.parquet")
             con.execute(
-                f"COPY (SELECT {DAILY_COLUMNS} FROM ({sql})) TO '{target}' "  # noqa: S608
-                "(FORMAT parquet, COMPRESSION zstd)",
-                [files],
+                f"COPY ({DAILY_SQL}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)", [files]
             )
             rows += int(
                 con.sql("SELECT count(*) FROM read_parquet(?)", params=[target]).fetchall()[0][0]
@@ -299,7 +301,7 @@ def _one_park(
         f"{points:,} points in {len(files)} firm-month files, {how}; profiles as of {as_of}"
     )
     if "duckdb-agg" in engines and not (work / "daily").exists():
-        seconds, rows = build_daily(park)
+        seconds, rows = build_daily(park, args.memory_limit)
         print(
             f"  daily aggregates (once, as the store keeps them): {rows:,} rows in {seconds:.1f} s"
         )
