@@ -22,8 +22,8 @@ Every DuckDB engine runs under ``--memory-limit`` (it spills beyond it), so memo
 bounded as the park grows. With ``--cache DIR`` a park (and its aggregates) is simulated once
 under ``DIR`` and kept for the next run; without it, under /tmp and deleted afterwards.
 
-Prints, per park size: seconds, CPU seconds, peak RSS, telemetry rows per second and the ratio to the
-hand-written query.
+Prints, per park size: seconds, CPU seconds, peak RSS, telemetry rows per second and the
+ratio to the hand-written query.
 
     nice -n 10 .venv/bin/python benchmarks/features.py --firms 100 --months 3
     nice -n 10 .venv/bin/python benchmarks/features.py --firms 1000 --months 12 \\
