@@ -83,6 +83,8 @@ def _run_engine(engine: str, park: Path, as_of: date, memory_limit: str) -> dict
         u = resource.getrusage(resource.RUSAGE_SELF)
         return u.ru_utime + u.ru_stime
 
+    # What DuckDB spills beyond its memory limit goes beside the park, not into the cwd.
+    spill = str(park.parent / "spill").replace("'", "''")
     # Imports are start-up, not work: the clock starts after them.
     t0, c0 = time.perf_counter(), cpu()
     if engine == "handwritten":
@@ -91,6 +93,7 @@ def _run_engine(engine: str, park: Path, as_of: date, memory_limit: str) -> dict
         with duckdb.connect() as con:
             con.sql("SET TimeZone = 'UTC'")
             con.sql(f"SET memory_limit = '{memory_limit}'")
+            con.sql(f"SET temp_directory = '{spill}'")
             rows = con.execute(
                 HANDWRITTEN,
                 [
@@ -110,6 +113,7 @@ def _run_engine(engine: str, park: Path, as_of: date, memory_limit: str) -> dict
 
             con = ibis.duckdb.connect()
             con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+            con.raw_sql(f"SET temp_directory = '{spill}'")
             tables = park_tables(con, park)
             if engine == "duckdb-agg":
                 daily = con.read_parquet(str(park.parent / "daily"), table_name="park_daily")
@@ -146,6 +150,7 @@ def build_daily(park: Path, memory_limit: str) -> tuple[float, int]:
     with duckdb.connect() as con:
         con.sql("SET TimeZone = 'UTC'")
         con.sql(f"SET memory_limit = '{memory_limit}'")
+        con.sql("SET temp_directory = ?", params=[str(park.parent / "spill")])
         for k in range(0, len(firms), FIRMS_PER_AGG_FILE):
             files = [
                 str(f) for d in firms[k : k + FIRMS_PER_AGG_FILE] for f in d.rglob("*.parquet")
