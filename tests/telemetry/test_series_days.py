@@ -13,6 +13,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from chanrong.core.settings import Settings
+from chanrong.jobs.registry import JobContext
+from chanrong.storage.database import Database
+from chanrong.telemetry import tasks
 from chanrong.telemetry.aggregates import BUCKET_SQL, STITCH_SQL, WIDTHS
 from chanrong.telemetry.series import day_rollup_dir, valid_day_rollup
 from chanrong.telemetry.store import TelemetryStore
@@ -159,4 +163,34 @@ def test_a_day_compacted_before_rollups_were_kept_gets_one_on_the_next_run(
     _check(store)
     store.compact("o")
     assert valid_day_rollup(store, "o", DAY0.date()) is not None
+    _check(store)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_nightly_job_keeps_the_days_rollup_and_merges_a_late_day_again(
+    db: Database, settings: Settings
+) -> None:
+    store = TelemetryStore(settings.effective_telemetry_dir)
+    rng = np.random.default_rng(6)
+    for day in range(3):
+        store.write("o", _day_batch(day, rng))
+    store.compact("o")
+    store.write("o", _day_batch(0, np.random.default_rng(7)).slice(0, 50))  # late for day 0
+    third = DAY0.date() + timedelta(days=2)
+    store.write("o", _day_batch(2, np.random.default_rng(8)).slice(0, 50))  # the job's own day
+    assert valid_day_rollup(store, "o", DAY0.date()) is None
+    with db.unit_of_work() as s:
+        tasks.compact(
+            JobContext(
+                session=s,
+                settings=settings,
+                job=tasks.COMPACT,
+                period=third.isoformat(),
+                subject="o",
+                attempt=1,
+                now=datetime(2026, 3, 5, 1, tzinfo=UTC),
+            )
+        )
+    for day in range(3):
+        assert valid_day_rollup(store, "o", DAY0.date() + timedelta(days=day)) is not None
     _check(store)
