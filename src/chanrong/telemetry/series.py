@@ -15,6 +15,15 @@ down-sampled quarter-hour counts in n, min, max and mean exactly; that bucket's 
 and increase are approximate (the readings around it are no longer kept). Readers find the
 quarter file of the month's newest file, so before the new month file is in place they read
 the old state and after it the new one, never a mix.
+
+Days of months not folded yet keep hourly aggregates too: ``TelemetryStore.compact`` (the
+worker's daily compaction, after the day's quality run) writes a day's
+``_rollups/org=<org>/day=YYYY-MM-DD/hour-<stem>.parquet`` beside its one compacted file
+``<stem>.c.parquet``, before that file is renamed into place. A read uses it while that file is
+the day's only file and the month has no month file; other days (today, a day with late
+batches not compacted yet) are the tail read from raw points. So a read of the last 30 days
+scans 29 small rollups and one day of raw points; late data, a retried compaction or a
+re-sent batch can only make a rollup unused, never counted twice.
 """
 
 # SQL here is assembled from fixed fragments only; every user value is a bound parameter.
@@ -25,7 +34,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from contextlib import suppress
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -54,6 +64,7 @@ class TelemetryStore(Protocol):
     def days(self, org_id: str) -> list[date]: ...
     def months(self, org_id: str) -> list[date]: ...
     def month_files(self, org_id: str, month: date) -> list[Path]: ...
+    def files(self, org_id: str, day: date) -> list[Path]: ...
     def _codec(self) -> str: ...
     def relation_sql(
         self,
@@ -65,6 +76,7 @@ class TelemetryStore(Protocol):
         metrics: Sequence[str] | None = None,
         skip_months: frozenset[date] = frozenset(),
         hidden: Sequence[tuple[date, list[str], str]] = (),
+        skip_days: frozenset[date] = frozenset(),
     ) -> tuple[str, list[object]] | None: ...
 
 
@@ -213,6 +225,48 @@ def valid_rollup(store: TelemetryStore, org_id: str, month: date, every: str = "
     return rollup if rollup.exists() else None
 
 
+def day_rollup_dir(store: TelemetryStore, org_id: str, day: date) -> Path:
+    return store.root / ROLLUP_DIR / store.org_dir(org_id).name / f"day={day.isoformat()}"
+
+
+def write_day_rollup(
+    store: TelemetryStore, org_id: str, day: date, points: pa.Table, stem: str
+) -> None:
+    """Hourly aggregates of one day's deduplicated ``points``, named for its compacted file
+    ``stem`` (written before that file is in place, so unread until it is)."""
+    directory = day_rollup_dir(store, org_id, day)
+    directory.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect() as con:
+        con.sql("SET TimeZone = 'UTC'")
+        con.register("day_points", points)
+        rows = BUCKET_SQL.format(
+            points="SELECT device_id, metric, ts, value FROM day_points", width=WIDTHS["1h"]
+        )
+        _copy_to(con, rows, [], directory / f"{PREFIX['1h']}-{stem}.parquet", store)
+
+
+def prune_day_rollups(store: TelemetryStore, org_id: str, day: date, keep: str | None) -> None:
+    """Remove a day's rollups but the one named for ``keep`` (all of them when None: the day
+    was folded into its month)."""
+    directory = day_rollup_dir(store, org_id, day)
+    for old in directory.glob("*.parquet"):
+        if keep is None or f"-{keep}." not in old.name:
+            old.unlink(missing_ok=True)
+    if keep is None:
+        with suppress(OSError):
+            directory.rmdir()
+
+
+def valid_day_rollup(store: TelemetryStore, org_id: str, day: date) -> Path | None:
+    """The day's hourly rollup if it was computed from the day's only file, which is also the
+    only data of that day (its month has no month file: see the module's docstring)."""
+    files = store.files(org_id, day)
+    if len(files) != 1 or not files[0].name.endswith(COMPACT_SUFFIX):
+        return None
+    rollup = day_rollup_dir(store, org_id, day) / f"{PREFIX['1h']}-{stem_of(files[0])}.parquet"
+    return rollup if rollup.exists() else None
+
+
 def _us(t: datetime) -> int:
     return int((t.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() * 1e6)
 
@@ -237,13 +291,16 @@ def series(
     buckets (each counts the rise from the reading before it in the window).
 
     Folded months with a current rollup at that width are read from it when they lie inside
-    the window or the window's ends fall on bucket edges; the rest from raw points, and the
-    15-minute aggregates retention kept in place of dropped raw points are added in.
+    the window or the window's ends fall on bucket edges, and so are compacted days of other
+    months from their hourly rollups (hourly and daily reads, inside the window or with its
+    ends on the hour); the rest from raw points, and the 15-minute aggregates retention kept
+    in place of dropped raw points are added in.
     """
     if every not in WIDTHS:
         raise StoreError(f"every: {every!r} is not one of {', '.join(WIDTHS)}")
     width = WIDTHS[every]
     aligned = all(t is None or _us(t) % width == 0 for t in (start, end))
+    on_hours = every != "15m" and all(t is None or _us(t) % WIDTHS["1h"] == 0 for t in (start, end))
     cond, filters = sql_filter("start", start, end, devices, metrics)
 
     def read() -> pa.Table:
@@ -251,9 +308,29 @@ def series(
         params: list[object] = []
         used: set[date] = set()
         hidden: list[tuple[date, list[str], str]] = []
+        months = store.months(org_id)
         with duckdb.connect() as con:
             con.sql("SET TimeZone = 'UTC'")
-            for m in store.months(org_id):
+            days: set[date] = set()
+            day_rollups: list[str] = []
+            if every != "15m":
+                for d in store.days(org_id):
+                    first = datetime(d.year, d.month, d.day, tzinfo=UTC)
+                    nxt = first + timedelta(days=1)
+                    if (start and nxt <= start) or (end and first >= end):
+                        continue
+                    inside = (start is None or start <= first) and (end is None or nxt <= end)
+                    if d.replace(day=1) in months or not (inside or on_hours):
+                        continue
+                    rollup = valid_day_rollup(store, org_id, d)
+                    if rollup is not None:
+                        days.add(d)
+                        day_rollups.append(str(rollup))
+            if day_rollups:
+                # One scan of every day's small file, not one per day.
+                parts.append(f"SELECT {COLUMNS} FROM read_parquet(?){cond}")
+                params += [day_rollups, *filters]
+            for m in months:
                 first, nxt = _month_bounds(m)
                 if (start and nxt <= start) or (end and first >= end):
                     continue
@@ -279,6 +356,7 @@ def series(
                 metrics=metrics,
                 skip_months=frozenset(used),
                 hidden=hidden,
+                skip_days=frozenset(days),
             )
             if rel is not None:
                 parts.append(BUCKET_SQL.format(points=rel[0], width=width))

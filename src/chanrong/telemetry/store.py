@@ -255,7 +255,10 @@ class TelemetryStore:
                 # listed here sorts after the output and still wins.
                 stem = uuid6.uuid7().hex
                 files = self.files(org_id, d)
-            if not files or (len(files) == 1 and files[0].name.endswith(_COMPACT_SUFFIX)):
+            if not files:
+                continue
+            if len(files) == 1 and files[0].name.endswith(_COMPACT_SUFFIX):
+                self._backfill_day_rollup(org_id, d, files[0])
                 continue
             directory = files[0].parent
             with duckdb.connect() as con:
@@ -272,16 +275,35 @@ class TelemetryStore:
             tmp, final = self._stage(
                 directory, merged, durable=True, suffix=_COMPACT_SUFFIX, stem=stem
             )
+            # The day's hourly aggregates first, named for the file: unread until it is in
+            # place and the day's only file (``series.valid_day_rollup``).
+            _series.write_day_rollup(self, org_id, d, merged, stem)
             os.replace(tmp, final)
             _fsync_dir(directory)
             for f in files:
                 f.unlink()
             _remove_stale_tmp(directory)
             _fsync_dir(directory)
+            _series.prune_day_rollups(self, org_id, d, keep=stem)
             partitions += 1
             files_before += len(files)
             rows_after += len(merged)
         return CompactResult(partitions, files_before, rows_before, rows_after)
+
+    def _backfill_day_rollup(self, org_id: str, day: date, compacted: Path) -> None:
+        """Write the hourly rollup of a day compacted before rollups were kept (or whose
+        rollup was lost); a file removed meanwhile by a fold leaves nothing to do."""
+        if _series.valid_day_rollup(self, org_id, day) is not None:
+            return
+        try:
+            with duckdb.connect() as con:
+                table = con.sql(
+                    "SELECT device_id, metric, ts, value FROM read_parquet(?)",
+                    params=[str(compacted)],
+                ).to_arrow_table()
+        except duckdb.IOException:
+            return
+        _series.write_day_rollup(self, org_id, day, table, _series.stem_of(compacted))
 
     def compact_months(self, org_id: str, *, before: date) -> CompactResult:
         """Fold the day partitions (and any earlier month file) of every month that ends before
@@ -359,6 +381,10 @@ class TelemetryStore:
                 f.unlink()
             _series.prune_rollups(self, org_id, month, stem)
             for day_dir in {f.parent for f in day_files}:
+                # The folded days' hourly rollups are the month's now.
+                _series.prune_day_rollups(
+                    self, org_id, date.fromisoformat(day_dir.name[4:]), keep=None
+                )
                 _remove_stale_tmp(day_dir)
                 # Fails, harmlessly, when a writer put a file there meanwhile.
                 with suppress(OSError):
@@ -385,6 +411,7 @@ class TelemetryStore:
         start: datetime | None,
         end: datetime | None,
         skip_months: frozenset[date] = frozenset(),
+        skip_days: frozenset[date] = frozenset(),
     ) -> tuple[list[str], list[str]]:
         """(files needing no dedup, files needing dedup) for the days in [start, end)."""
         clean: list[str] = []
@@ -394,6 +421,8 @@ class TelemetryStore:
         by_month: dict[date, list[list[Path]]] = {}
         for d in self.days(org_id):
             if (lo and d < lo) or (hi and d > hi) or d.replace(day=1) in skip_months:
+                continue
+            if d in skip_days:
                 continue
             by_month.setdefault(d.replace(day=1), []).append(self.files(org_id, d))
         for m in self.months(org_id):
@@ -426,12 +455,13 @@ class TelemetryStore:
         metrics: Sequence[str] | None = None,
         skip_months: frozenset[date] = frozenset(),
         hidden: Sequence[tuple[date, list[str], str]] = (),
+        skip_days: frozenset[date] = frozenset(),
     ) -> tuple[str, list[object]] | None:
         """SQL (and parameters) for the deduplicated points of one organisation, or None
-        (leaving out the months in ``skip_months``, and in each ``(month, metrics, covered)``
-        of ``hidden`` those metrics' points from files named up to ``covered``: retention
-        keeps their aggregates instead)."""
-        clean, dirty = self._selected(org_id, start, end, skip_months)
+        (leaving out the months in ``skip_months`` and the day partitions in ``skip_days``,
+        and in each ``(month, metrics, covered)`` of ``hidden`` those metrics' points from
+        files named up to ``covered``: retention keeps their aggregates instead)."""
+        clean, dirty = self._selected(org_id, start, end, skip_months, skip_days)
         if not clean and not dirty:
             return None
         cond, params = sql_filter("ts", start, end, devices, metrics)

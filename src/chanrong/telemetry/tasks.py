@@ -18,6 +18,7 @@ from chanrong.identity.domain import OrgKind
 from chanrong.jobs.queue import enqueue
 from chanrong.jobs.registry import Cadence, JobContext, job
 from chanrong.telemetry import service
+from chanrong.telemetry.points import CompactResult
 
 COMPACT = "telemetry.compact"
 
@@ -47,11 +48,23 @@ def daily_quality(ctx: JobContext) -> str:
 
 @job(COMPACT, cadence=Cadence.EVENT, lease=timedelta(minutes=10))
 def compact(ctx: JobContext) -> str:
-    """Merge one enterprise's scored day into one deduplicated file (after its quality run),
-    fold the days of every finished month into one file per month, then down-sample the
-    raw points past the retention policy (setting ``telemetry_retention``)."""
+    """Merge one enterprise's scored day into one deduplicated file (after its quality run)
+    with its hourly rollup, merge earlier days that received late batches again, fold the
+    days of every finished month into one file per month, then down-sample the raw points
+    past the retention policy (setting ``telemetry_retention``)."""
     store = service.open_store(ctx.settings)
     res = store.compact(ctx.subject, ctx.day)
+    # Earlier days that received late batches since their own run are merged again, so their
+    # hourly rollups are read again instead of their raw points (their scores were kept then).
+    for d in store.days(ctx.subject):
+        if d < ctx.day:
+            late = store.compact(ctx.subject, d)
+            res = CompactResult(
+                res.partitions + late.partitions,
+                res.files_before + late.files_before,
+                res.rows_before + late.rows_before,
+                res.rows_after + late.rows_after,
+            )
     # The month of the scored day is finished once the next day belongs to another month;
     # older months still holding day files (late data, the old layout) are folded too.
     months = store.compact_months(ctx.subject, before=ctx.day + timedelta(days=1))

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 
 import orjson
 import pyarrow as pa
@@ -82,26 +83,30 @@ def decode_batch(body: bytes) -> tuple[pa.Array, pa.Array, pa.Array]:
 
 
 def _compact(points: list[list[object]]) -> tuple[pa.Array, pa.Array, pa.Array] | None:
-    """The common case, [metric, epoch ms, value] triples, checked column-wise by Arrow.
+    """The common case, [metric, epoch ms, value] triples, converted column-wise by Arrow.
 
     None when anything is off, so the general path can name the reading at fault.
     """
-    try:
-        metrics, stamps, values = zip(*points, strict=True)
-        m, t, v = pa.array(metrics), pa.array(stamps), pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+    if set(map(type, points)) != {list} or set(map(len, points)) != {3}:
         return None
-    if not (
-        pa.types.is_string(m.type)
-        and pa.types.is_int64(t.type)
-        and (pa.types.is_floating(v.type) or pa.types.is_int64(v.type))
+    metrics, stamps, values = (list(map(itemgetter(i), points)) for i in range(3))
+    # The Python types are checked (a pass in C per column) and Arrow converts with the types
+    # given: inferring them took a JSON ``true`` among the values as 1.0, which the general
+    # path refuses, and given types alone would also cut a float stamp to an integer.
+    if (
+        set(map(type, metrics)) != {str}
+        or set(map(type, stamps)) != {int}
+        or not set(map(type, values)) <= {float, int}
+        or "" in metrics
     ):
         return None
-    if m.null_count or t.null_count or v.null_count:
+    try:
+        m = pa.array(metrics, pa.string())
+        t = pa.array(stamps, pa.int64())
+        v = pa.array(values, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         return None
-    if pc.any(pc.equal(pc.utf8_length(m), 0)).as_py():
-        return None
-    return m, pc.multiply(t, 1000), v.cast(pa.float64())
+    return m, pc.multiply(t, 1000), v
 
 
 def _general(points: list[object]) -> tuple[pa.Array, pa.Array, pa.Array]:
