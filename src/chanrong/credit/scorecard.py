@@ -1,12 +1,11 @@
-"""The champion: a binned WoE scorecard with points, reasons and a calibrated PD.
+"""The champion: a scorecard of bins and points (and a few two-way tables), reasons and a
+calibrated PD.
 
-Per characteristic, bins come from a shallow decision tree on that characteristic alone —
-monotone in the direction the training data show, or free — with missing values as their own
-bin; weights of evidence feed an L2 logistic regression scaled to points. Fitting
-(``fitting.fit_scorecard``) chooses the binning plan and the regularisation strength by nested
-cross-validation inside the training rows. What is kept is a plain table — per characteristic
-its bins and points — that scores rows with numpy alone, so the stored model is data (JSON), not
-code; this module only loads and scores.
+Fitting (``fitting.fit_scorecard``, ``additive``) reads boosted depth-2 trees into bins and
+points per characteristic (missing values their own bin) and a few two-way tables of points over
+two characteristics' bins; the earlier WoE scorecard (``fitting.fit_woe_scorecard``) has bins and
+points only. What is kept is a plain table that scores rows with numpy alone, so the stored model
+is data (JSON), not code; this module only loads and scores.
 """
 
 from __future__ import annotations
@@ -96,6 +95,53 @@ class Characteristic:
         )
 
 
+@dataclass(frozen=True)
+class Interaction:
+    """Points for the combination of two characteristics' bins: a grid whose rows are the
+    first characteristic's bins and whose columns the second's, each with its missing bin last
+    (so a credit officer reads it as a two-way table). The axes carry bins only; their own
+    points live in the characteristics of the same name."""
+
+    first: Characteristic
+    second: Characteristic
+    points: tuple[float, ...]  # row-major, (len(first.labels) + 1) × (len(second.labels) + 1)
+
+    @property
+    def name(self) -> str:
+        return f"{self.first.name} × {self.second.name}"
+
+    @property
+    def best_points(self) -> float:
+        return max(self.points)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.first.labels) + 1, len(self.second.labels) + 1
+
+    def bin_of_pair(self, a: pd.Series | np.ndarray, b: pd.Series | np.ndarray) -> np.ndarray:
+        """Cell index per row (row-major over the two axes' bins)."""
+        return np.asarray(self.first.bin_of(a) * self.shape[1] + self.second.bin_of(b))
+
+    def label_of(self, index: int) -> str:
+        i, j = divmod(index, self.shape[1])
+        return f"{self.first.label_of(i)} & {self.second.label_of(j)}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "first": self.first.to_json(),
+            "second": self.second.to_json(),
+            "points": list(self.points),
+        }
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Interaction:
+        return cls(
+            first=Characteristic.from_json(d["first"]),
+            second=Characteristic.from_json(d["second"]),
+            points=tuple(float(p) for p in d["points"]),
+        )
+
+
 def _is_missing(v: object) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
 
@@ -128,16 +174,26 @@ class PointsBreakdown:
 
 @dataclass(frozen=True)
 class ScorecardTable:
-    """A fitted scorecard as data: characteristics, intercept points and PD calibration."""
+    """A fitted scorecard as data: characteristics, intercept points and PD calibration, and
+    optionally a few two-way interactions (each a table of points over two characteristics'
+    bins, added to the score like a characteristic)."""
 
     characteristics: tuple[Characteristic, ...]
     intercept: float
     calibration: PlattCalibration
     meta: dict[str, Any] = field(default_factory=dict)
+    interactions: tuple[Interaction, ...] = ()
 
     @property
     def features(self) -> list[str]:
+        # Every interaction's axes are characteristics too (fitting keeps them), so the
+        # characteristics name every input.
         return [c.name for c in self.characteristics]
+
+    @property
+    def parts(self) -> tuple[Characteristic | Interaction, ...]:
+        """Everything that earns points, characteristics first: what reasons rank."""
+        return (*self.characteristics, *self.interactions)
 
     def breakdown(self, x: Columns) -> PointsBreakdown:
         """Score rows and keep each characteristic's points and bin (for reasons)."""
@@ -153,6 +209,11 @@ class ScorecardTable:
             p = np.asarray((*ch.points, ch.missing_points), dtype=float)[b]
             points[ch.name], bins[ch.name] = p, b
             score += p
+        for it in self.interactions:
+            b = it.bin_of_pair(x[it.first.name], x[it.second.name])
+            p = np.asarray(it.points, dtype=float)[b]
+            points[it.name], bins[it.name] = p, b
+            score += p
         return PointsBreakdown(score=score, points=points, bins=bins)
 
     def score(self, x: DataFrame) -> np.ndarray:
@@ -164,13 +225,16 @@ class ScorecardTable:
         return self.calibration.pd(self.score(x))
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": "scorecard",
             "intercept": self.intercept,
             "calibration": self.calibration.to_json(),
             "characteristics": [c.to_json() for c in self.characteristics],
             "meta": self.meta,
         }
+        if self.interactions:  # absent otherwise: tables stored before keep their bytes
+            out["interactions"] = [i.to_json() for i in self.interactions]
+        return out
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> ScorecardTable:
@@ -181,4 +245,5 @@ class ScorecardTable:
             intercept=float(d["intercept"]),
             calibration=PlattCalibration.from_json(d["calibration"]),
             meta=dict(d.get("meta", {})),
+            interactions=tuple(Interaction.from_json(i) for i in d.get("interactions", [])),
         )
