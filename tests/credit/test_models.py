@@ -213,5 +213,38 @@ def test_challenger_is_lightgbm_default_where_the_data_set_no_direction() -> Non
     assert model.calibration.intercept == 0.0 and model.calibration.slope == 1.0
     assert model.meta["calibration"] == "the booster's own PD"
     small = fit_boosted(x.iloc[:600], y[:600], seed=3)
-    assert small.meta["calibration"].startswith("Platt on 3-fold")
+    assert small.meta["calibration"].startswith("Platt on 2-fold")
     assert small.calibration.slope != 1.0
+
+
+def test_additive_scorecard_reads_zero_and_missing_only_splits_exactly() -> None:
+    """LightGBM splits around zero at ±1e-35 (and reads |x| ≤ 1e-35 as 0) and parts missing
+    values from the rest at +inf; the table must still score what the trees score (the fit
+    checks it on every training row and raises otherwise)."""
+    rng = np.random.default_rng(5)
+    n = 1500
+    mass = rng.choice([-1.0, 0.0, 0.0, 1.0], size=n) * rng.uniform(0.1, 2.0, size=n)
+    gap = np.where(rng.uniform(size=n) < 0.15, np.nan, rng.normal(size=n))
+    risk = 0.8 * (mass < 0) - 0.6 * (mass == 0) + 1.5 * np.isnan(gap) + np.nan_to_num(gap)
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(risk - 1.0)))).astype(int)
+    x = pd.DataFrame({"mass": mass, "gap": gap, "noise": rng.normal(size=n)})
+    table = fit_scorecard(x, y, seed=2, inner_folds=2)
+    mass_char = next(c for c in table.characteristics if c.name == "mass")
+    assert any(abs(s) < 1e-30 for s in mass_char.splits)  # a split at zero was read
+    gap_char = next(c for c in table.characteristics if c.name == "gap")
+    assert all(np.isfinite(gap_char.splits)) and gap_char.missing_points < 0
+    assert metrics.auc(y, table.pd(x)) > 0.75
+
+
+def test_additive_bins_are_probed_inside_their_edges() -> None:
+    """Each bin is read from the trees at a value LightGBM bins as the scorecard does: never
+    within 1e-35 of zero unless zero itself, never at an infinite edge."""
+    from chanrong.credit.additive import _Encoded
+
+    enc = _Encoded(pd.DataFrame({"r": [-1.0, 0.0, 0.3, np.nan]}))
+    char, probes = enc.axis(0, {-1.0000000180025095e-35, 0.5, float("inf")})
+    assert len(char.splits) == 2  # the +inf split only parts missing values: the missing bin
+    values = probes[:-1]
+    assert np.isnan(probes[-1]) and np.all(np.isfinite(values))
+    assert all(v == 0.0 or abs(v) > 1e-35 for v in values)
+    np.testing.assert_array_equal(char.bin_of(values), np.arange(len(values)))
