@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -53,12 +54,27 @@ class Characteristic:
                 x = values  # already numbers: skip pandas, which dominates one-row scoring
             else:
                 x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-            idx = np.searchsorted(np.asarray(self.splits, dtype=float), x, side="right")
+            idx = np.searchsorted(self.split_array, x, side="right")
             return np.where(np.isnan(x), n, idx)
-        lookup = {c: i for i, cats in enumerate(self.categories) for c in cats}
+        lookup = self.category_index
         return np.array(
             [lookup.get(str(v), n) if not _is_missing(v) else n for v in values], dtype=np.int64
         )
+
+    # Built once per loaded table, not on every decision (a frozen dataclass still lets
+    # cached_property write to the instance's __dict__).
+    @cached_property
+    def split_array(self) -> np.ndarray:
+        return np.asarray(self.splits, dtype=float)
+
+    @cached_property
+    def category_index(self) -> dict[str, int]:
+        return {c: i for i, cats in enumerate(self.categories) for c in cats}
+
+    @cached_property
+    def point_table(self) -> np.ndarray:
+        """Points per bin, the missing bin last."""
+        return np.asarray((*self.points, self.missing_points), dtype=float)
 
     def points_of(self, values: pd.Series) -> np.ndarray:
         table = np.asarray((*self.points, self.missing_points), dtype=float)
@@ -117,6 +133,10 @@ class Interaction:
     @property
     def shape(self) -> tuple[int, int]:
         return len(self.first.labels) + 1, len(self.second.labels) + 1
+
+    @cached_property
+    def point_table(self) -> np.ndarray:
+        return np.asarray(self.points, dtype=float)
 
     def bin_of_pair(self, a: pd.Series | np.ndarray, b: pd.Series | np.ndarray) -> np.ndarray:
         """Cell index per row (row-major over the two axes' bins)."""
@@ -206,12 +226,12 @@ class ScorecardTable:
         bins: dict[str, np.ndarray] = {}
         for ch in self.characteristics:
             b = ch.bin_of(x[ch.name])
-            p = np.asarray((*ch.points, ch.missing_points), dtype=float)[b]
+            p = ch.point_table[b]
             points[ch.name], bins[ch.name] = p, b
             score += p
         for it in self.interactions:
             b = it.bin_of_pair(x[it.first.name], x[it.second.name])
-            p = np.asarray(it.points, dtype=float)[b]
+            p = it.point_table[b]
             points[it.name], bins[it.name] = p, b
             score += p
         return PointsBreakdown(score=score, points=points, bins=bins)
