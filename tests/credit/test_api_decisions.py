@@ -83,7 +83,8 @@ def test_weak_profile_costs_points_on_the_weak_characteristics(
     out = _apply(app_client, park)
     assert out["decision"] in ("decline", "refer")
     assert float(out["pd"]) > 0.1
-    codes = {r["feature"] for r in out["reasons"]}
+    # A reason names a characteristic or a two-way table of two ("a × b"): read its parts.
+    codes = {part for r in out["reasons"] for part in r["feature"].split(" × ")}
     weak = {
         "utilisation",
         "utilisation_trend",

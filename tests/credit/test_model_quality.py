@@ -9,6 +9,8 @@ import warnings
 import lightgbm as lgb
 import numpy as np
 import pytest
+from optbinning import BinningProcess, Scorecard
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from chanrong.core.errors import DataUnavailable
@@ -36,14 +38,25 @@ def test_champion_and_challenger_hold_their_level_on_the_small_set() -> None:
             names = [f"f{i}" for i in range(x.shape[1])]
             plain.fit(xtr.set_axis(names, axis=1), y[tr])
             ref = np.asarray(plain.predict_proba(xte.set_axis(names, axis=1)))
-        for name, pd_ in (("card", card), ("boosted", boosted), ("lightgbm", ref[:, 1])):
+            # optbinning's documented default scorecard: the library a bank would otherwise use.
+            optb = Scorecard(
+                binning_process=BinningProcess([str(c) for c in x.columns]),
+                estimator=LogisticRegression(),
+            ).fit(xtr, y[tr])
+            lib = np.asarray(optb.predict_proba(xte))[:, 1]
+        for name, pd_ in (
+            ("card", card),
+            ("boosted", boosted),
+            ("lightgbm", ref[:, 1]),
+            ("optbinning", lib),
+        ):
             out.setdefault(f"{name} AUC", []).append(metrics.auc(y[te], pd_))
             for how in ("count", "width"):
                 out.setdefault(f"{name} ECE {how}", []).append(
                     metrics.ece(y[te], pd_, strategy=how)
                 )
     mean = {k: float(np.mean(v)) for k, v in out.items()}
-    assert mean["card AUC"] >= 0.915, mean
+    assert mean["card AUC"] >= mean["optbinning AUC"], mean  # issue 24: at least the library
     assert mean["boosted AUC"] >= mean["lightgbm AUC"], mean  # issue 24: at least the default
     assert mean["boosted ECE count"] < mean["lightgbm ECE count"], mean  # Platt on small sets
     for name in ("card", "boosted"):

@@ -16,7 +16,14 @@ from chanrong.core.settings import get_settings
 from chanrong.credit import metrics
 from chanrong.credit.boosting import BoostedModel
 from chanrong.credit.datasets import load_dataset
-from chanrong.credit.fitting import PARAMS, PLANS, ROUNDS, fit_boosted, fit_scorecard
+from chanrong.credit.fitting import (
+    PARAMS,
+    PLANS,
+    ROUNDS,
+    fit_boosted,
+    fit_scorecard,
+    fit_woe_scorecard,
+)
 from chanrong.credit.reasons import boosted_reasons, scorecard_reasons
 from chanrong.credit.registry import Approval, ModelIntegrityError, ModelRegistry, frame_fingerprint
 from chanrong.credit.scorecard import ScorecardTable
@@ -55,27 +62,59 @@ def test_loader_on_an_unseen_file_detects_text_labels_and_rejects_bad_ones(tmp_p
 def test_scorecard_table_is_its_bins_and_points_and_survives_json() -> None:
     x, y = _hmeq()
     table = fit_scorecard(x, y, seed=1, inner_folds=2)
-    assert table.meta["binning_plan"] in {p.name for p in PLANS}
+    assert table.meta["model"] == "additive boosted scorecard"
+    assert table.interactions, "the champion keeps a few two-way tables"
     again = ScorecardTable.from_json(json.loads(json.dumps(table.to_json())))
     np.testing.assert_array_equal(again.score(x), table.score(x))
-    # The score is the intercept plus, per characteristic, the points of the bin a row falls in.
+    # The score is the intercept plus, per characteristic, the points of the bin a row falls
+    # in, plus, per two-way table, the points of the cell its pair of bins falls in.
     bd = table.breakdown(x)
     by_hand = table.intercept + sum(
         np.asarray((*c.points, c.missing_points))[c.bin_of(x[c.name])]
         for c in table.characteristics
     )
+    for it in table.interactions:
+        rows, cols = it.shape
+        assert len(it.points) == rows * cols
+        grid = np.asarray(it.points).reshape(rows, cols)
+        by_hand = (
+            by_hand + grid[it.first.bin_of(x[it.first.name]), it.second.bin_of(x[it.second.name])]
+        )
+        assert it.label_of(0).startswith(it.first.labels[0] + " & ")
     np.testing.assert_allclose(bd.score, by_hand)
+    assert set(bd.points) == {p.name for p in table.parts}
     # Missing values are their own bin: DEBTINC is missing for a fifth of the rows, and riskier.
     debt = next(c for c in table.characteristics if c.name == "DEBTINC")
     assert set(debt.bin_of(x["DEBTINC"])[x["DEBTINC"].isna().to_numpy()]) == {len(debt.points)}
     pd_ = table.pd(x)
+    assert pd_[x["DEBTINC"].isna().to_numpy()].mean() > pd_[x["DEBTINC"].notna().to_numpy()].mean()
     assert metrics.auc(y, pd_) > 0.85
     assert abs(pd_.mean() - y.mean()) < 0.03  # calibrated on out-of-fold log-odds
-    # A characteristic binned monotone never zig-zags in points.
+    # The trend a characteristic reports is the one its points show.
     for c in table.characteristics:
         if c.trend.startswith("risk ") and len(c.points) > 2:
             steps = np.diff(c.points)
             assert (steps >= -1e-9).all() or (steps <= 1e-9).all(), c.name
+
+
+def test_woe_scorecard_is_kept_for_comparison() -> None:
+    x, y = _hmeq()
+    table = fit_woe_scorecard(x, y, seed=1, inner_folds=2)
+    assert table.meta["binning_plan"] in {p.name for p in PLANS}
+    assert not table.interactions
+    assert metrics.auc(y, table.pd(x)) > 0.85
+
+
+def test_scorecard_reasons_name_the_two_way_tables_that_cost_points() -> None:
+    x, y = _hmeq()
+    table = fit_scorecard(x, y, seed=1, inner_folds=2)
+    reasons = scorecard_reasons(table, x.iloc[:200], top=4)
+    bd = table.breakdown(x.iloc[:200])
+    named = {r.feature for row in reasons for r in row}
+    assert named & {it.name for it in table.interactions}
+    for r, row in enumerate(reasons):
+        lost = {p.name: p.best_points - bd.points[p.name][r] for p in table.parts}
+        assert [x.feature for x in row] == sorted(lost, key=lambda k: -lost[k])[: len(row)]
 
 
 def test_scorecard_reasons_rank_the_points_lost() -> None:
@@ -85,7 +124,7 @@ def test_scorecard_reasons_rank_the_points_lost() -> None:
     bd = table.breakdown(x)
     for r, row in enumerate(reasons):
         assert len(row) <= 3
-        lost = {c.name: c.best_points - bd.points[c.name][r] for c in table.characteristics}
+        lost = {c.name: c.best_points - bd.points[c.name][r] for c in table.parts}
         assert [x.feature for x in row] == sorted(lost, key=lambda k: -lost[k])[: len(row)]
         for reason in row:
             assert reason.weight == pytest.approx(lost[reason.feature])
@@ -174,5 +213,38 @@ def test_challenger_is_lightgbm_default_where_the_data_set_no_direction() -> Non
     assert model.calibration.intercept == 0.0 and model.calibration.slope == 1.0
     assert model.meta["calibration"] == "the booster's own PD"
     small = fit_boosted(x.iloc[:600], y[:600], seed=3)
-    assert small.meta["calibration"].startswith("Platt on 3-fold")
+    assert small.meta["calibration"].startswith("Platt on 2-fold")
     assert small.calibration.slope != 1.0
+
+
+def test_additive_scorecard_reads_zero_and_missing_only_splits_exactly() -> None:
+    """LightGBM splits around zero at ±1e-35 (and reads |x| ≤ 1e-35 as 0) and parts missing
+    values from the rest at +inf; the table must still score what the trees score (the fit
+    checks it on every training row and raises otherwise)."""
+    rng = np.random.default_rng(5)
+    n = 1500
+    mass = rng.choice([-1.0, 0.0, 0.0, 1.0], size=n) * rng.uniform(0.1, 2.0, size=n)
+    gap = np.where(rng.uniform(size=n) < 0.15, np.nan, rng.normal(size=n))
+    risk = 0.8 * (mass < 0) - 0.6 * (mass == 0) + 1.5 * np.isnan(gap) + np.nan_to_num(gap)
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(risk - 1.0)))).astype(int)
+    x = pd.DataFrame({"mass": mass, "gap": gap, "noise": rng.normal(size=n)})
+    table = fit_scorecard(x, y, seed=2, inner_folds=2)
+    mass_char = next(c for c in table.characteristics if c.name == "mass")
+    assert any(abs(s) < 1e-30 for s in mass_char.splits)  # a split at zero was read
+    gap_char = next(c for c in table.characteristics if c.name == "gap")
+    assert all(np.isfinite(gap_char.splits)) and gap_char.missing_points < 0
+    assert metrics.auc(y, table.pd(x)) > 0.75
+
+
+def test_additive_bins_are_probed_inside_their_edges() -> None:
+    """Each bin is read from the trees at a value LightGBM bins as the scorecard does: never
+    within 1e-35 of zero unless zero itself, never at an infinite edge."""
+    from chanrong.credit.additive import _Encoded
+
+    enc = _Encoded(pd.DataFrame({"r": [-1.0, 0.0, 0.3, np.nan]}))
+    char, probes = enc.axis(0, {-1.0000000180025095e-35, 0.5, float("inf")})
+    assert len(char.splits) == 2  # the +inf split only parts missing values: the missing bin
+    values = probes[:-1]
+    assert np.isnan(probes[-1]) and np.all(np.isfinite(values))
+    assert all(v == 0.0 or abs(v) > 1e-35 for v in values)
+    np.testing.assert_array_equal(char.bin_of(values), np.arange(len(values)))

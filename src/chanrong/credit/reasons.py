@@ -49,7 +49,10 @@ class Reason:
 
 
 def feature_label(name: str, locale: str) -> str:
-    """The registered display name of a characteristic, else its own name."""
+    """The registered display name of a characteristic, else its own name; a two-way table
+    (``A × B``) is named by its two characteristics."""
+    if " × " in name:
+        return " × ".join(feature_label(part, locale) for part in name.split(" × ", 1))
     key = f"credit.feature.{name}"
     text = t(key, locale)
     return name if text == key else text
@@ -73,7 +76,7 @@ def scorecard_reasons(
     """Per row, up to ``top`` characteristics ordered by points lost (only those that lost any)."""
     bd = breakdown if breakdown is not None else table.breakdown(x)
     out: list[list[Reason]] = []
-    chars = table.characteristics
+    chars = table.parts
     lost = np.column_stack([ch.best_points - bd.points[ch.name] for ch in chars])
     for r in range(len(bd.score)):
         order = np.argsort(-lost[r], kind="mergesort")[:top]

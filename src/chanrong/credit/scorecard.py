@@ -1,12 +1,11 @@
-"""The champion: a binned WoE scorecard with points, reasons and a calibrated PD.
+"""The champion: a scorecard of bins and points (and a few two-way tables), reasons and a
+calibrated PD.
 
-Per characteristic, bins come from a shallow decision tree on that characteristic alone —
-monotone in the direction the training data show, or free — with missing values as their own
-bin; weights of evidence feed an L2 logistic regression scaled to points. Fitting
-(``fitting.fit_scorecard``) chooses the binning plan and the regularisation strength by nested
-cross-validation inside the training rows. What is kept is a plain table — per characteristic
-its bins and points — that scores rows with numpy alone, so the stored model is data (JSON), not
-code; this module only loads and scores.
+Fitting (``fitting.fit_scorecard``, ``additive``) reads boosted depth-2 trees into bins and
+points per characteristic (missing values their own bin) and a few two-way tables of points over
+two characteristics' bins; the earlier WoE scorecard (``fitting.fit_woe_scorecard``) has bins and
+points only. What is kept is a plain table that scores rows with numpy alone, so the stored model
+is data (JSON), not code; this module only loads and scores.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -54,12 +54,27 @@ class Characteristic:
                 x = values  # already numbers: skip pandas, which dominates one-row scoring
             else:
                 x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-            idx = np.searchsorted(np.asarray(self.splits, dtype=float), x, side="right")
+            idx = np.searchsorted(self.split_array, x, side="right")
             return np.where(np.isnan(x), n, idx)
-        lookup = {c: i for i, cats in enumerate(self.categories) for c in cats}
+        lookup = self.category_index
         return np.array(
             [lookup.get(str(v), n) if not _is_missing(v) else n for v in values], dtype=np.int64
         )
+
+    # Built once per loaded table, not on every decision (a frozen dataclass still lets
+    # cached_property write to the instance's __dict__).
+    @cached_property
+    def split_array(self) -> np.ndarray:
+        return np.asarray(self.splits, dtype=float)
+
+    @cached_property
+    def category_index(self) -> dict[str, int]:
+        return {c: i for i, cats in enumerate(self.categories) for c in cats}
+
+    @cached_property
+    def point_table(self) -> np.ndarray:
+        """Points per bin, the missing bin last."""
+        return np.asarray((*self.points, self.missing_points), dtype=float)
 
     def points_of(self, values: pd.Series) -> np.ndarray:
         table = np.asarray((*self.points, self.missing_points), dtype=float)
@@ -96,6 +111,57 @@ class Characteristic:
         )
 
 
+@dataclass(frozen=True)
+class Interaction:
+    """Points for the combination of two characteristics' bins: a grid whose rows are the
+    first characteristic's bins and whose columns the second's, each with its missing bin last
+    (so a credit officer reads it as a two-way table). The axes carry bins only; their own
+    points live in the characteristics of the same name."""
+
+    first: Characteristic
+    second: Characteristic
+    points: tuple[float, ...]  # row-major, (len(first.labels) + 1) × (len(second.labels) + 1)
+
+    @property
+    def name(self) -> str:
+        return f"{self.first.name} × {self.second.name}"
+
+    @property
+    def best_points(self) -> float:
+        return max(self.points)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.first.labels) + 1, len(self.second.labels) + 1
+
+    @cached_property
+    def point_table(self) -> np.ndarray:
+        return np.asarray(self.points, dtype=float)
+
+    def bin_of_pair(self, a: pd.Series | np.ndarray, b: pd.Series | np.ndarray) -> np.ndarray:
+        """Cell index per row (row-major over the two axes' bins)."""
+        return np.asarray(self.first.bin_of(a) * self.shape[1] + self.second.bin_of(b))
+
+    def label_of(self, index: int) -> str:
+        i, j = divmod(index, self.shape[1])
+        return f"{self.first.label_of(i)} & {self.second.label_of(j)}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "first": self.first.to_json(),
+            "second": self.second.to_json(),
+            "points": list(self.points),
+        }
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Interaction:
+        return cls(
+            first=Characteristic.from_json(d["first"]),
+            second=Characteristic.from_json(d["second"]),
+            points=tuple(float(p) for p in d["points"]),
+        )
+
+
 def _is_missing(v: object) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
 
@@ -128,16 +194,26 @@ class PointsBreakdown:
 
 @dataclass(frozen=True)
 class ScorecardTable:
-    """A fitted scorecard as data: characteristics, intercept points and PD calibration."""
+    """A fitted scorecard as data: characteristics, intercept points and PD calibration, and
+    optionally a few two-way interactions (each a table of points over two characteristics'
+    bins, added to the score like a characteristic)."""
 
     characteristics: tuple[Characteristic, ...]
     intercept: float
     calibration: PlattCalibration
     meta: dict[str, Any] = field(default_factory=dict)
+    interactions: tuple[Interaction, ...] = ()
 
     @property
     def features(self) -> list[str]:
+        # Every interaction's axes are characteristics too (fitting keeps them), so the
+        # characteristics name every input.
         return [c.name for c in self.characteristics]
+
+    @property
+    def parts(self) -> tuple[Characteristic | Interaction, ...]:
+        """Everything that earns points, characteristics first: what reasons rank."""
+        return (*self.characteristics, *self.interactions)
 
     def breakdown(self, x: Columns) -> PointsBreakdown:
         """Score rows and keep each characteristic's points and bin (for reasons)."""
@@ -150,8 +226,13 @@ class ScorecardTable:
         bins: dict[str, np.ndarray] = {}
         for ch in self.characteristics:
             b = ch.bin_of(x[ch.name])
-            p = np.asarray((*ch.points, ch.missing_points), dtype=float)[b]
+            p = ch.point_table[b]
             points[ch.name], bins[ch.name] = p, b
+            score += p
+        for it in self.interactions:
+            b = it.bin_of_pair(x[it.first.name], x[it.second.name])
+            p = it.point_table[b]
+            points[it.name], bins[it.name] = p, b
             score += p
         return PointsBreakdown(score=score, points=points, bins=bins)
 
@@ -164,13 +245,16 @@ class ScorecardTable:
         return self.calibration.pd(self.score(x))
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": "scorecard",
             "intercept": self.intercept,
             "calibration": self.calibration.to_json(),
             "characteristics": [c.to_json() for c in self.characteristics],
             "meta": self.meta,
         }
+        if self.interactions:  # absent otherwise: tables stored before keep their bytes
+            out["interactions"] = [i.to_json() for i in self.interactions]
+        return out
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> ScorecardTable:
@@ -181,4 +265,5 @@ class ScorecardTable:
             intercept=float(d["intercept"]),
             calibration=PlattCalibration.from_json(d["calibration"]),
             meta=dict(d.get("meta", {})),
+            interactions=tuple(Interaction.from_json(i) for i in d.get("interactions", [])),
         )
