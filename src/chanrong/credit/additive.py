@@ -57,7 +57,8 @@ PATIENCE = 50
 
 
 def fit_platt(raw: ArrayLike, y: ArrayLike) -> PlattCalibration:
-    """Fit Platt scaling on held-out raw outputs and their outcomes."""
+    """Fit Platt scaling on held-out raw outputs (log-odds) and their outcomes; never one that
+    reverses the outputs' order."""
     x = np.asarray(raw, dtype=float).reshape(-1, 1)
     # Scale first so the regulariser does not depend on the units of the raw output.
     mu, sd = float(x.mean()), float(x.std()) or 1.0
@@ -65,6 +66,12 @@ def fit_platt(raw: ArrayLike, y: ArrayLike) -> PlattCalibration:
     lr.fit((x - mu) / sd, np.asarray(y))
     slope = float(lr.coef_[0, 0]) / sd
     intercept = float(lr.intercept_[0]) - slope * mu
+    if slope <= 0.0:
+        # Held-out outputs that do not rank the outcomes (a small or weak training set) give
+        # a slope of zero or below, which would turn the model around: its best bands would
+        # carry the highest PD and a decline would have no reason against it. The raw
+        # outputs are LightGBM's log-odds, so they are then taken as they are.
+        return PlattCalibration(intercept=0.0, slope=1.0)
     return PlattCalibration(intercept=intercept, slope=slope)
 
 

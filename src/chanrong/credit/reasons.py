@@ -21,6 +21,11 @@ register(
             "zh-CN": "{feature}（{band}）比最优档少 {lost} 分",
             "en": "{feature} ({band}) scored {lost} points below its best band",
         },
+        "credit.reason.best_bands": {
+            "zh-CN": "各项特征均在最优档，评分已是模型最高分；违约概率为模型的基准水平",
+            "en": "Every characteristic is in its best band: the score is the model's highest "
+            "and the PD its base level",
+        },
         "credit.reason.contribution": {
             "zh-CN": "{feature} 为 {value}，使违约几率上升 {effect}%",
             "en": "{feature} of {value} raised the odds of default by {effect}%",
@@ -73,7 +78,8 @@ def scorecard_reasons(
     top: int = 4,
     breakdown: PointsBreakdown | None = None,
 ) -> list[list[Reason]]:
-    """Per row, up to ``top`` characteristics ordered by points lost (only those that lost any)."""
+    """Per row, up to ``top`` characteristics ordered by points lost (only those that lost any);
+    a row that lost nothing gets the one reason ``SC_BEST_BANDS``."""
     bd = breakdown if breakdown is not None else table.breakdown(x)
     out: list[list[Reason]] = []
     chars = table.parts
@@ -106,6 +112,18 @@ def scorecard_reasons(
                         band=band,
                         lost=pts,
                     ),
+                )
+            )
+        if not row:
+            # Nothing lost anywhere: said, so that a decline or referral on a model whose best
+            # still carries a high PD (a small or high-default training set) is never silent.
+            row.append(
+                Reason(
+                    code="SC_BEST_BANDS",
+                    feature="",
+                    weight=0.0,
+                    text_zh=t("credit.reason.best_bands", "zh-CN"),
+                    text_en=t("credit.reason.best_bands", "en"),
                 )
             )
         out.append(row)
