@@ -132,6 +132,14 @@ def seed(settings: Settings, park: str) -> Seeded:
         # governance.sign_head job would (GET /log/head only reads the newest signed head).
         governance.sign_tree_head(s, keys_mod.load_or_create(settings.var_dir))
     db.dispose()
+    # Nor does it compact the days that ended and fold the months that finished, as the
+    # worker's telemetry.compact job does each night: done here, so the daily telemetry reads
+    # meet the store as a running platform keeps it (one file and an hourly rollup per day).
+    for org_id in orgs:
+        store.compact_months(org_id, before=today)
+        for d in store.days(org_id):
+            if d < today:
+                store.compact(org_id, d)
     month = today.replace(day=1) - timedelta(days=1)
     return Seeded(keys=keys, enterprises=orgs, own=own, period=f"{month:%Y-%m}")
 
