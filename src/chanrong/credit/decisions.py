@@ -364,11 +364,10 @@ def gather_inputs(
 @dataclass(frozen=True)
 class Prepared:
     """A decision made and not yet written: the application row (its log reference still
-    unset), the reads it made, to be logged with it, and the deciding organisation."""
+    unset) and the reads it made, to be logged with it."""
 
     app: Application
     batch: governance.LogBatch
-    decided_by_org: str
 
 
 def _prepare(
@@ -459,7 +458,7 @@ def _prepare(
         decided_at=now if d.outcome is not Outcome.REFER else None,
         created_at=now,
     )
-    return Prepared(app=app, batch=batch, decided_by_org=principal.org_id)
+    return Prepared(app=app, batch=batch)
 
 
 def record_decision(session: Session, prepared: Prepared) -> Application:
@@ -471,7 +470,7 @@ def record_decision(session: Session, prepared: Prepared) -> Application:
         prepared.batch,
         (
             "credit.decided",
-            prepared.decided_by_org,
+            app.bank_org_id,  # the deciding bank
             f"{app.enterprise_org_id}:credit_application:{app.id}",
             _log_payload(app),
         ),
