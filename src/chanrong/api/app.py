@@ -16,6 +16,7 @@ from chanrong.api.queries import known_query_parameters
 from chanrong.api.routers import PROTECTED, PUBLIC
 from chanrong.core.logs import register_url_password
 from chanrong.core.settings import Settings, get_settings
+from chanrong.edge.routing import gated
 from chanrong.federated import joint_scoring
 from chanrong.storage import migrate
 from chanrong.storage.database import Database, pool_options
@@ -88,11 +89,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # Nor is an out-of-range integer or a control character in any parameter or JSON body.
     strict = [Depends(known_query_parameters), Depends(sane_inputs)]
     for router in PUBLIC:
-        app.include_router(router, dependencies=strict)
+        app.include_router(gated(router), dependencies=strict)
     # Banks, insurers and lessors each write only on the routes of their business.
     protected = [*strict, Depends(business_routes)]
     for router in PROTECTED:
-        app.include_router(router, dependencies=protected)
+        app.include_router(gated(router), dependencies=protected)
     console.install(app)
 
     @app.get("/healthz", tags=["ops"])

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from chanrong.core.errors import ChanrongError
 from chanrong.core.i18n import t
+from chanrong.edge.routing import gated
 
 # Importing the catalogs registers the console's words; each area keeps its own.
 from chanrong.web import (  # noqa: F401
@@ -107,7 +108,7 @@ def _problem(request: Request, exc: ChanrongError) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Serve the console under ``/console`` and its assets under ``/static``."""
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(gated(router))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.exception_handler(SignInRequired)
