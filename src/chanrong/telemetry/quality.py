@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import duckdb
 import numpy as np
 
-from chanrong.telemetry import accuracy
+from chanrong.telemetry import accuracy, duck
 from chanrong.telemetry.domain import (
     Finding,
     MetricKind,
@@ -153,8 +153,7 @@ def check_days(
     day_files = [
         str(f) for d in store.days(org_id) if start <= d < end for f in store.files(org_id, d)
     ]
-    with duckdb.connect() as con:
-        con.sql("SET TimeZone = 'UTC'")
+    with duck.connection() as con:
         # Duplicates and late arrivals show only in day partitions: a fold merged them away
         # (the worker scores a day before folding it), so a folded day counts none.
         arrival = {

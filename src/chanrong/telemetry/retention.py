@@ -28,10 +28,9 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 
-import duckdb
 import uuid6
 
-from chanrong.telemetry import series
+from chanrong.telemetry import duck, series
 from chanrong.telemetry.aggregates import BUCKET_SQL, COARSEN_SQL, COLUMNS, PREFIX, WIDTHS
 from chanrong.telemetry.points import StoreError
 from chanrong.telemetry.store import TelemetryStore, _fsync_dir, _sql_path
@@ -88,8 +87,7 @@ def apply_retention(
             continue
         old = files[0]
         old_stem = series.stem_of(old)
-        with duckdb.connect() as con:
-            con.sql("SET TimeZone = 'UTC'")
+        with duck.connection() as con:
             present = [
                 str(r[0])
                 for r in con.sql(

@@ -42,6 +42,7 @@ from typing import Protocol, TypeVar
 import duckdb
 import pyarrow as pa
 
+from chanrong.telemetry import duck
 from chanrong.telemetry.aggregates import (
     AGG_SCHEMA,
     BUCKET_SQL,
@@ -136,7 +137,7 @@ def quarter_of(store: TelemetryStore, org_id: str, month: date, stem: str) -> tu
 
 def metrics_of(quarter: Path) -> list[str]:
     """The metrics whose raw points a quarter file stands for."""
-    with duckdb.connect() as con:
+    with duck.connection() as con:
         rows = con.sql("SELECT DISTINCT metric FROM read_parquet(?)", params=[str(quarter)])
         return sorted(str(r[0]) for r in rows.fetchall())
 
@@ -175,8 +176,7 @@ def write_rollups(
         params.append(str(kept))
     hour = directory / f"{PREFIX['1h']}-{stem}.parquet"
     day = directory / f"{PREFIX['1d']}-{stem}.parquet"
-    with duckdb.connect() as con:
-        con.sql("SET TimeZone = 'UTC'")
+    with duck.connection() as con:
         _copy_to(con, COARSEN_SQL.format(rows=hour_rows, width=WIDTHS["1h"]), params, hour, store)
         day_rows = f"SELECT {COLUMNS} FROM read_parquet(?)"
         _copy_to(
@@ -236,8 +236,7 @@ def write_day_rollup(
     ``stem`` (written before that file is in place, so unread until it is)."""
     directory = day_rollup_dir(store, org_id, day)
     directory.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect() as con:
-        con.sql("SET TimeZone = 'UTC'")
+    with duck.connection() as con:
         con.register("day_points", points)
         rows = BUCKET_SQL.format(
             points="SELECT device_id, metric, ts, value FROM day_points", width=WIDTHS["1h"]
@@ -309,8 +308,7 @@ def series(
         used: set[date] = set()
         hidden: list[tuple[date, list[str], str]] = []
         months = store.months(org_id)
-        with duckdb.connect() as con:
-            con.sql("SET TimeZone = 'UTC'")
+        with duck.connection() as con:
             days: set[date] = set()
             day_rollups: list[str] = []
             if every != "15m":
