@@ -373,3 +373,26 @@ def test_a_decision_recorded_in_the_old_shape_still_replays(
     assert rep["matches"] is False and rep["inputs_intact"] is False
     assert "inputs no longer match their SHA-256" in rep["differences"]
     assert any(d.startswith("rate ") for d in rep["differences"]), rep
+
+
+def test_applications_are_listed_a_page_at_a_time_newest_first(
+    app_client: TestClient, db: Database, settings: Settings, park: Park
+) -> None:
+    _ready(db, settings, park, GOOD)
+    made = [_apply(app_client, park)["id"] for _ in range(3)]
+    bank = park["bank"]["officer"].headers
+
+    def ids(query: str) -> list[str]:
+        r = app_client.get(f"/credit/applications{query}", headers=bank)
+        assert r.status_code == 200, r.text
+        return [a["id"] for a in r.json()]
+
+    newest_first = list(reversed(made))
+    assert ids("") == newest_first
+    assert ids("?limit=2") == newest_first[:2]
+    assert ids("?limit=2&offset=2") == newest_first[2:]
+    assert ids("?offset=3") == []
+    for bad in ("limit=0", "limit=1001", "offset=-1", "limit=x"):
+        r = app_client.get(f"/credit/applications?{bad}", headers=bank)
+        assert r.status_code == 422, bad
+        assert bad.split("=")[0] in r.text

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -152,10 +154,17 @@ async def create_application(
 
 @router.get("/applications", response_model=list[ApplicationOut])
 def list_applications(
-    status: str | None = None, ctx: Ctx = Depends(current)
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    ctx: Ctx = Depends(current),
 ) -> list[ApplicationOut]:
-    """A bank's applications (or an enterprise's own), newest first; filter by status."""
-    return [_out(a) for a in service.list_applications(ctx.session, ctx.principal, status=status)]
+    """A bank's applications (or an enterprise's own), newest first, a page at a time
+    (``limit``, ``offset``); filter by status."""
+    apps = service.list_applications(
+        ctx.session, ctx.principal, status=status, limit=limit, offset=offset
+    )
+    return [_out(a) for a in apps]
 
 
 @router.get("/applications/{app_id}", response_model=ApplicationOut)
@@ -200,7 +209,7 @@ def enterprise_profile(
     snap = service.latest_profile(ctx.session, org_id)
     latest = None
     if ctx.principal.org_id == org_id:
-        apps = service.list_applications(ctx.session, ctx.principal)
+        apps = service.list_applications(ctx.session, ctx.principal, limit=1)
         latest = _out(apps[0]) if apps else None
     return ProfileOut(
         org_id=org_id,

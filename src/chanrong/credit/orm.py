@@ -65,6 +65,11 @@ class Application(Base):
     """A credit application and the decision on it, with everything needed to replay it."""
 
     __tablename__ = "credit_applications"
+    __table_args__ = (
+        # Pages of a bank's (or an enterprise's) applications, newest first.
+        Index("ix_credit_applications_bank_created", "bank_org_id", "created_at"),
+        Index("ix_credit_applications_enterprise_created", "enterprise_org_id", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     enterprise_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -120,7 +120,10 @@ class CreditRepository:
         bank_org_id: str | None = None,
         enterprise_org_id: str | None = None,
         status: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> Sequence[Application]:
+        """Applications newest first (a page of them with ``limit`` and ``offset``)."""
         q = select(Application)
         if bank_org_id is not None:
             q = q.where(Application.bank_org_id == bank_org_id)
@@ -128,7 +131,8 @@ class CreditRepository:
             q = q.where(Application.enterprise_org_id == enterprise_org_id)
         if status is not None:
             q = q.where(Application.status == status)
-        return self.session.scalars(q.order_by(Application.created_at.desc())).all()
+        q = q.order_by(Application.created_at.desc(), Application.id.desc()).offset(offset)
+        return self.session.scalars(q.limit(limit) if limit is not None else q).all()
 
     def scored_by(self, model_ref: str, first: date, last: date) -> Sequence[AnyRow]:
         """Applications dated in [first, last] that ``model_ref`` scored, as champion or in the

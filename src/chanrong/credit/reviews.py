@@ -32,16 +32,26 @@ def get_application(session: Session, principal: Principal, app_id: str) -> Appl
 
 
 def list_applications(
-    session: Session, principal: Principal, *, status: str | None = None
+    session: Session,
+    principal: Principal,
+    *,
+    status: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> Sequence[Application]:
-    """A bank's decided applications, or an enterprise's own."""
+    """A bank's decided applications, or an enterprise's own, newest first (a page of them
+    with ``limit`` and ``offset``)."""
     if status is not None and status not in STATUS.values():
         raise ValidationFailed(f"status: one of {', '.join(STATUS.values())}", field="status")
     repo = CreditRepository(session)
     if principal.org_kind is OrgKind.FINANCIAL_INSTITUTION:
-        return repo.applications(bank_org_id=principal.org_id, status=status)
+        return repo.applications(
+            bank_org_id=principal.org_id, status=status, limit=limit, offset=offset
+        )
     if principal.org_kind is OrgKind.ENTERPRISE:
-        return repo.applications(enterprise_org_id=principal.org_id, status=status)
+        return repo.applications(
+            enterprise_org_id=principal.org_id, status=status, limit=limit, offset=offset
+        )
     raise Forbidden("applications are seen by the bank and the applicant only")
 
 
