@@ -163,7 +163,7 @@ def get_daily(
     device: Annotated[list[str] | None, Query()] = None,
     metric: Annotated[list[str] | None, Query()] = None,
     purpose: str | None = None,
-) -> JSONResponse:
+) -> Response:
     """Per device, metric and day: n, min, max, mean, first, last, increase."""
     table = service.daily_metrics(
         ctx.session,
