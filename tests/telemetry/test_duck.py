@@ -4,6 +4,7 @@ opens its own database rather than use its parent's."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -65,3 +66,44 @@ def test_another_process_opens_its_own_database(monkeypatch: pytest.MonkeyPatch)
     with duck.connection() as con:
         assert con.sql("SELECT 41 + 1").fetchall() == [(42,)]
     assert duck._database[0] == -1 and duck._database[1] is not before
+
+
+def test_the_thread_count_applies_to_the_open_database_and_a_new_one() -> None:
+    def threads() -> int:
+        with duck.connection() as con:
+            return int(con.sql("SELECT current_setting('threads')").fetchall()[0][0])
+
+    try:
+        duck.use_threads(1)
+        assert threads() == 1
+        duck.use_threads(2)
+        assert threads() == 2
+    finally:
+        duck.use_threads(None)
+    default = threads()
+    assert default >= 1
+    duck.use_threads(1)
+    try:
+        duck._database = None  # the next query opens the database afresh
+        assert threads() == 1
+    finally:
+        duck.use_threads(None)
+    assert threads() == default
+
+
+def test_the_api_runs_its_queries_on_the_configured_threads(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from chanrong.api.app import create_app
+    from chanrong.core.settings import Settings
+    from chanrong.storage import migrate
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    migrate.upgrade(url)
+    s = Settings(database_url=url, var_dir=tmp_path, telemetry_request_threads=1)
+    try:
+        with TestClient(create_app(s)):
+            with duck.connection() as con:
+                assert con.sql("SELECT current_setting('threads')").fetchall() == [(1,)]
+    finally:
+        duck.use_threads(None)

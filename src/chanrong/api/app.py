@@ -20,6 +20,7 @@ from chanrong.edge.routing import gated
 from chanrong.federated import joint_scoring
 from chanrong.storage import migrate
 from chanrong.storage.database import Database, pool_options
+from chanrong.telemetry import service as telemetry
 from chanrong.web import mount as console
 
 # Routes that answer without credentials: infrastructure probes and the API description.
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         # Commits and rollbacks at the end of requests: one thread per admitted request, apart
         # from the routes' threads (see ``edge.context.db_session``).
         _app.state.commit_limiter = CapacityLimiter(settings.api_concurrency)
+        telemetry.serve_requests(settings)
         yield
 
     app = FastAPI(

@@ -19,6 +19,7 @@ import duckdb
 _lock = threading.Lock()
 # The database and the process that opened it: a forked child must not use its parent's.
 _database: tuple[int, duckdb.DuckDBPyConnection] | None = None
+_threads: int | None = None  # None: DuckDB's default (one per core)
 
 
 def _shared() -> duckdb.DuckDBPyConnection:
@@ -26,8 +27,27 @@ def _shared() -> duckdb.DuckDBPyConnection:
     pid = os.getpid()
     with _lock:
         if _database is None or _database[0] != pid:
-            _database = (pid, duckdb.connect())
+            config: dict[str, str | bool | int | float | list[str]] = (
+                {"threads": _threads} if _threads else {}
+            )
+            _database = (pid, duckdb.connect(config=config))
         return _database[1].cursor()
+
+
+def use_threads(threads: int | None) -> None:
+    """Run this process's queries on ``threads`` threads each (None or 0: one per core)."""
+    global _threads
+    _threads = threads or None
+    with _lock:
+        if _database is not None and _database[0] == os.getpid():
+            con = _database[1].cursor()
+            try:
+                if _threads:
+                    con.sql(f"SET GLOBAL threads = {int(_threads)}")
+                else:
+                    con.sql("RESET GLOBAL threads")
+            finally:
+                con.close()
 
 
 @contextmanager

@@ -12,6 +12,7 @@ governance before reading another organisation's data.
 from __future__ import annotations
 
 from chanrong.core.settings import Settings
+from chanrong.telemetry import duck
 from chanrong.telemetry.access import (
     authorize,
     org_for_uscc,
@@ -86,3 +87,8 @@ __all__ = [
 def open_store(settings: Settings) -> TelemetryStore:
     """The telemetry store configured in ``settings``."""
     return TelemetryStore(settings.effective_telemetry_dir)
+
+
+def serve_requests(settings: Settings) -> None:
+    """Tune this process's telemetry queries for a server's many small requests."""
+    duck.use_threads(settings.telemetry_request_threads)
