@@ -40,7 +40,9 @@ def test_accepted_connections_have_nodelay() -> None:
     server.close()
 
 
-def _serve_two_workers(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
+def _serve_two_workers(
+    tmp_path: Path, port: int, *, by_setting: bool = False
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "CHANRONG_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
@@ -48,7 +50,11 @@ def _serve_two_workers(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
         "CHANRONG_JWT_SECRET": "serve-test-" + "x" * 40,
         "CHANRONG_LOG_LEVEL": "WARNING",
     }
-    args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    if by_setting:
+        env["CHANRONG_API_WORKERS"] = "2"
+    else:
+        args += ["--workers", "2"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "chanrong.cli.main", *args], env=env, start_new_session=True
     )
@@ -78,6 +84,24 @@ def test_two_workers_listen_answer_and_stop(tmp_path: Path) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_the_number_of_processes_comes_from_the_settings(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = _serve_two_workers(tmp_path, port, by_setting=True)
+    try:
+        assert listeners(port) == 2
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def test_by_default_one_process_per_usable_core() -> None:
+    from chanrong.core.settings import Settings
+
+    cores = len(os.sched_getaffinity(0))
+    assert Settings(api_workers=0).effective_api_workers == max(1, min(8, cores))
+    assert Settings(api_workers=3).effective_api_workers == 3
 
 
 def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:

@@ -601,17 +601,19 @@ def demo(
     console.print(f"API:      {base}   (OpenAPI: {base}/docs)")
     console.print(f"console:  {base}/console/sign-in")
     if serve:
-        import uvicorn
-
-        from chanrong.api.app import create_app
+        from chanrong.api.serving import serve as run_server
 
         with worker_beside(s) as worker:
             console.print(
                 f"worker:   pid {worker.pid} runs the platform's jobs "
                 "(chanrong jobs status; console: /console/operator/jobs)"
             )
-            # Logging was configured by the command's callback (chanrong.core.logs): no handlers
-            # of uvicorn's own, so its errors are redacted and rendered without locals too.
-            uvicorn.run(
-                create_app(s), host=s.api_host, port=api_port, log_level="warning", log_config=None
+            console.print(f"API:      {s.effective_api_workers} process(es) (CHANRONG_API_WORKERS)")
+            # As `chanrong serve` runs it: each API process builds the app from the same
+            # environment and configures logging (redacted, no locals) itself.
+            run_server(
+                host=s.api_host,
+                port=api_port,
+                workers=s.effective_api_workers,
+                log_level="warning",
             )

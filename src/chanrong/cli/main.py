@@ -187,7 +187,10 @@ def _redact(url: str) -> str:
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="API processes (default CHANRONG_API_WORKERS: one per core)", min=1),
+    ] = None,
 ) -> None:
     """Run the HTTP API (and console)."""
     from chanrong.api.serving import serve as run_server
@@ -196,7 +199,7 @@ def serve(
     run_server(
         host=host or s.api_host,
         port=port or s.api_port,
-        workers=workers,
+        workers=workers or s.effective_api_workers,
         log_level=s.log_level.lower(),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
@@ -86,6 +87,10 @@ class Settings(BaseSettings):
     federated_bank_data: Path | None = None
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # API processes for `chanrong serve` and `chanrong demo` (0: one per core this process may
+    # run on, at most 8). One Python process answers on one core at a time: on two cores a
+    # single process left half the machine idle while requests queued.
+    api_workers: int = Field(default=0, ge=0, le=64)
     # Worker threads per API process for the sync routes (anyio's default is 40). Under load
     # every runnable thread competes for the GIL, and the decision route's short write section
     # (the database write lock) gets stretched by them: on two cores, 2 threads per process
@@ -162,6 +167,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'chanrong.db').as_posix()}"
+
+    @property
+    def effective_api_workers(self) -> int:
+        """API processes: ``api_workers``, or one per usable core (at most 8)."""
+        if self.api_workers:
+            return self.api_workers
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        return max(1, min(8, cores or os.cpu_count() or 1))
 
     @property
     def effective_db_pool_size(self) -> int:
