@@ -1,6 +1,6 @@
 """A mixed workload against ``chanrong serve``: rate steps, overload, shedding, recovery, soak.
 
-``chanrong serve`` runs with its default settings (one process; SQLite under a temporary
+``chanrong serve`` runs with its default settings (one process per core; SQLite under a temporary
 directory, or a throwaway PostgreSQL database with ``--postgres``) on a simulated park loaded
 through the ingestion doors, every firm granting the bank, insurer and lessor as in the demo,
 a champion scorecard and a profile per firm, and synthetic market events. An aiohttp client
@@ -43,6 +43,7 @@ from rich.console import Console
 from rich.table import Table
 
 from _db import drop_postgres, throwaway_postgres
+from chanrong.api.serving import listeners
 from chanrong.cli.demo import DEMO_PASSWORD, seed_institutions
 from chanrong.core.clock import month_start, utcnow
 from chanrong.core.settings import Settings
@@ -449,10 +450,13 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
     )
 
 
-def wait_up(base: str) -> None:
+def wait_up(base: str, port: int, workers: int) -> None:
+    """Until every process listens and one answers: a connection stays with the process that
+    accepted it, so a load started early would land on the first process up only."""
     for _ in range(1200):
         try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code < 500:
+            up = listeners(port) >= workers
+            if up and httpx.get(f"{base}/healthz", timeout=1).status_code < 500:
                 return
         except httpx.HTTPError:
             pass
@@ -537,7 +541,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10.0, help="per rate step")
     ap.add_argument("--park", default="tiny", help="simulator preset (tiny, demo)")
     ap.add_argument("--postgres", default="", help="PostgreSQL server URL (throwaway database)")
-    ap.add_argument("--workers", type=int, default=1, help="`chanrong serve --workers`")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="`chanrong serve --workers` (0: serve's default, one process per core)",
+    )
     ap.add_argument("--no-baseline", action="store_true", help="skip the /healthz rows")
     ap.add_argument("--soak", type=float, default=0.0, help="then a soak of this many seconds")
     ap.add_argument("--soak-rate", type=float, default=200.0)
@@ -563,13 +572,14 @@ def main() -> None:
             "CHANRONG_JWT_SECRET": settings.jwt_secret,
             "CHANRONG_LOG_LEVEL": "WARNING",
         }
-        server = start_server(env, port, args.workers)
+        workers = args.workers or Settings().effective_api_workers
+        server = start_server(env, port, workers)
         steps: list[Step] = []
         soak: list[tuple[float, float]] = []
         soak_step: Step | None = None
         loads = [load_average()]
         try:
-            wait_up(base)
+            wait_up(base, port, workers)
             warm_up(base, seeded)
             gc.collect()
             gc.freeze()
@@ -602,7 +612,7 @@ def main() -> None:
     console.print(
         steps_table(
             steps,
-            f"`chanrong serve` ({args.workers} process, default settings, {backend}), "
+            f"`chanrong serve` ({workers} process(es), default settings, {backend}), "
             f"'{args.park}' park of {len(seeded.enterprises)} firms; open loop, "
             f"{args.seconds:.0f} s per step; baseline /healthz at the same rates",
         )
