@@ -81,3 +81,28 @@ def test_enterprise_revokes_a_grant_and_the_officer_loses_access(
     expect(rows.filter(has_text="business.payments").first).to_contain_text("授信评估")
     enterprise.assert_fits_width()
     enterprise.shot("access-list")
+
+
+def test_enterprise_grants_one_dataset_only(
+    desktop: Console, park: Park, live_server: LiveServer
+) -> None:
+    from chanrong.governance import service as governance
+
+    ent = park["enterprise"]["officer"]
+    with live_server.db.unit_of_work() as s:
+        governance.ensure_default_catalog(s, ent.org_id)
+    page = desktop.page
+    desktop.sign_in(ent.key)
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="数据授权").click()
+    form = page.get_by_role("form", name="新增授权")
+    form.get_by_label("被授权机构").select_option(label="bank")
+    form.get_by_label("生产数据域", exact=True).check()
+    expect(form.get_by_role("group", name="仅限这些数据集（可选）")).to_be_visible()
+    form.get_by_role("checkbox", name=re.compile(r"^telemetry\.equipment ")).check()
+    form.get_by_role("button", name="授权").click()
+    expect(page.get_by_role("status")).to_contain_text("已授权 bank")
+    row = page.locator("tr[data-grant]")
+    expect(row).to_have_count(1)
+    expect(row.locator(".grant-scope")).to_have_text("telemetry.equipment")
+    desktop.assert_labelled()
+    desktop.shot("granted-one-dataset")

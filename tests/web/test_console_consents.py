@@ -11,6 +11,7 @@ import re
 from fastapi.testclient import TestClient
 
 from chanrong.core.settings import Settings
+from chanrong.governance import service as governance
 from chanrong.storage.database import Database
 from tests.builders import Park
 from tests.web.builders import seed_operating_data
@@ -200,3 +201,31 @@ def test_unknown_purpose_is_a_clear_error(app_client: TestClient, park: Park) ->
     r = app_client.get(f"/console/bank/enterprises/{ent}?purpose=gossip", headers=HTML)
     assert r.status_code == 422
     assert "字段 purpose" in r.text
+
+
+def test_a_grant_can_be_narrowed_to_chosen_datasets(
+    app_client: TestClient, park: Park, db: Database, settings: Settings
+) -> None:
+    ent, bank = park["enterprise"]["officer"], park["bank"]["officer"]
+    with db.unit_of_work() as s:
+        seed_operating_data(s, settings, ent.org_id)
+        governance.ensure_default_catalog(s, ent.org_id)
+    sign_in(app_client, ent.key)
+    page = app_client.get("/console/enterprise/consents", headers=HTML).text
+    # The enterprise's own datasets are offered, none chosen beforehand.
+    assert 'name="datasets" value="telemetry.equipment"' in page
+    assert 'value="telemetry.equipment" checked' not in page
+
+    status, html = _grant(app_client, bank.org_id, datasets=["telemetry.equipment"])
+    assert status == 201, html
+    scope = re.findall(r'class="grant-scope">([^<]*)<', html)
+    assert scope == ["telemetry.equipment"]
+    # One outside the chosen categories is refused, naming the field, and nothing is granted.
+    status, html = _grant(app_client, bank.org_id, datasets=["derived.profile"])
+    assert status == 422, html
+    assert "datasets" in html
+    assert len(re.findall(r'data-grant="([^"]+)"', html)) == 1
+    # Without a choice the grant covers every dataset of its categories, and says so.
+    status, html = _grant(app_client, bank.org_id)
+    assert status == 201
+    assert "所选数据域的全部数据集" in html

@@ -203,6 +203,14 @@ _M: dict[str, tuple[str, str]] = {
     "web.grant.new": ("新增授权", "Grant access"),
     "web.grant.valid_until": ("截止日期", "Valid until"),
     "web.grant.note": ("备注", "Note"),
+    "web.grant.datasets": ("仅限这些数据集（可选）", "Only these datasets (optional)"),
+    "web.grant.datasets_hint": (
+        "不选则授权所选数据域内、不超过最高级别的全部数据集；选了则对方只能读取所选数据集。",
+        "Choose none to grant every dataset of the chosen categories up to the grade; choose"
+        " some and the institution reads those only.",
+    ),
+    "web.grant.all_datasets": ("所选数据域的全部数据集", "every dataset of these categories"),
+    "web.grant.scope": ("数据集", "Datasets"),
     "web.grant.submit": ("授权", "Grant"),
     "web.grant.revoke": ("撤销", "Revoke"),
     "web.grant.revoke_confirm": (

@@ -33,7 +33,10 @@ def _grants_context(p: Page) -> dict[str, Any]:
     now = utcnow()
     rows = grant_rows(p.session, p.ctx.principal, now)
     grantee_names = directory.names(p.session, {r["grant"].grantee_org_id for r in rows})
+    catalog = governance.list_catalog(p.session, p.ctx.principal, p.ctx.principal.org_id)
     return {
+        # The enterprise's own datasets, to narrow a grant to some of them.
+        "datasets": [(e.name, e.category, e.grade) for e in sorted(catalog, key=lambda e: e.name)],
         "rows": rows,
         "names": grantee_names,
         "institutions": directory.institutions(p.session),
@@ -90,12 +93,14 @@ def grant(
     p: Page = Depends(enterprise_officer),
     grantee_org_id: Annotated[str, Form()] = "",
     categories: Annotated[list[str] | None, Form()] = None,
+    datasets: Annotated[list[str] | None, Form()] = None,
     max_grade: Annotated[str, Form()] = "",
     purpose: Annotated[str, Form()] = "",
     valid_until: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    """Grant an institution access to data categories up to a grade, for a purpose."""
+    """Grant an institution access to data categories up to a grade, for a purpose (to some
+    of the enterprise's datasets only, when it chooses them)."""
     try:
         if not max_grade.strip().isdigit():
             raise ValidationFailed("max_grade: choose 1, 2 or 3", field="max_grade")
@@ -109,6 +114,7 @@ def grant(
             valid_from=None,
             valid_until=_end_of_day(valid_until),
             note=note,
+            datasets=datasets or None,
         )
     except ChanrongError as exc:
         return _render(request, p, **failed(p, exc, request.url.path))
