@@ -102,8 +102,7 @@ def test_the_api_runs_its_queries_on_the_configured_threads(tmp_path: Path) -> N
     migrate.upgrade(url)
     s = Settings(database_url=url, var_dir=tmp_path, telemetry_request_threads=1)
     try:
-        with TestClient(create_app(s)):
-            with duck.connection() as con:
-                assert con.sql("SELECT current_setting('threads')").fetchall() == [(1,)]
+        with TestClient(create_app(s)), duck.connection() as con:
+            assert con.sql("SELECT current_setting('threads')").fetchall() == [(1,)]
     finally:
         duck.use_threads(None)
