@@ -122,6 +122,15 @@ class AssetsRepository:
         q = select(Pool.id).where(Pool.status == "active").order_by(Pool.id)
         return self.session.scalars(q).all()
 
+    def active_pools_between(self, low: str, high: str) -> Sequence[Pool]:
+        """Active pools with ``low <= id < high`` in id order (an empty bound is open)."""
+        q = select(Pool).where(Pool.status == "active")
+        if low:
+            q = q.where(Pool.id >= low)
+        if high:
+            q = q.where(Pool.id < high)
+        return self.session.scalars(q.order_by(Pool.id)).all()
+
     def pledges(self, pool_id: str, *, active_only: bool = True) -> Sequence[Pledge]:
         q = select(Pledge).where(Pledge.pool_id == pool_id)
         if active_only:
