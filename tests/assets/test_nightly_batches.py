@@ -60,7 +60,9 @@ def _runs(db: Database) -> dict[str, tuple[str, int, str | None]]:
     with db.unit_of_work() as s:
         rows = s.scalars(
             select(JobRun).where(
-                JobRun.name == "assets.revalue_pools", JobRun.period == PERIOD, JobRun.subject != "*"
+                JobRun.name == "assets.revalue_pools",
+                JobRun.period == PERIOD,
+                JobRun.subject != "*",
             )
         ).all()
         return {r.subject: (r.status, r.attempts, r.detail) for r in rows}

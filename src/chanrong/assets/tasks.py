@@ -11,11 +11,11 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from chanrong.assets import service
+from chanrong.core.clock import month_start
 from chanrong.core.settings import Settings
 from chanrong.identity import service as identity
 from chanrong.jobs.queue import DATA_LANDED
 from chanrong.jobs.registry import Cadence, JobContext, job
-
 
 # Pools per nightly run: one unit of work revalues them with ``revalue_many`` (each kind of
 # evidence, their pledges, lines and alerts read once per batch).
@@ -83,3 +83,17 @@ def revalue_on_data(ctx: JobContext) -> str:
         if pool.org_id == ctx.subject and pool.status == "active":
             done.append(_summary(service.revalue(ctx.session, pool, as_of=ctx.today)))
     return "; ".join(done) or "no pool"
+
+
+@job(
+    "assets.trend_alerts",
+    cadence=Cadence.MONTHLY,
+    # 09:00 on the 1st: after the 05:30 revaluation of the month-end (the day just ended).
+    cron="0 9 1 * *",
+    lease=timedelta(minutes=5),
+)
+def trend_alerts(ctx: JobContext) -> str:
+    """Run the borrowing-base trend rule over every active pool's month-end history (the
+    month just ended), raising a trend alert once per pool per breach."""
+    month_end = month_start(ctx.month, 1) - timedelta(days=1)
+    return service.check_trends(ctx.session, month_end=month_end).summary()

@@ -1,0 +1,191 @@
+"""The borrowing-base trend rule: the pure rule on hand-worked figures, and the worker's
+monthly run over the pools' stored month-end revaluations — raised once per breach to both
+parties with its evidence, never for a pool that holds its value."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from chanrong.assets import service as assets
+from chanrong.assets.orm import TrendAlert
+from chanrong.assets.trend import TrendRule, assess, first_breach, level, ratio, seasonal_factor
+from chanrong.core.settings import Settings
+from chanrong.governance import service as governance
+from chanrong.identity import service as identity
+from chanrong.jobs import catalog
+from chanrong.jobs.runner import run_manually
+from chanrong.storage.database import Database
+from tests.assets.builders import land
+from tests.builders import Park, add_org
+
+RULE = TrendRule()
+
+
+def test_the_rule_by_hand() -> None:
+    # Reference: the first three month-ends (100, 110, 90 → 100); level: the last two.
+    s = [100, 110, 90, 80, 50]
+    assert level(s, 4, RULE) == Decimal(65)
+    assert ratio(s, 4, RULE) == Decimal("0.65")
+    assert ratio(s, 2, RULE) is None  # still in the reference months
+    assert ratio([100, None, 90, 80], 3, RULE) is None  # a reference month unknown: no reading
+    assert ratio([0, 0, 0, 10], 3, RULE) is None  # nothing to fall from
+    # The season: every pool at 60 % of its level → factor 0.6, nobody breaches.
+    assert seasonal_factor([Decimal("0.6")] * 5, RULE) == Decimal("0.6")
+    assert not assess(Decimal("0.6"), Decimal("0.6"), RULE).breached
+    reading = assess(Decimal("0.42"), Decimal("0.6"), RULE)
+    assert reading.adjusted == Decimal("0.7") and not reading.breached  # at the threshold
+    reading = assess(Decimal("0.41"), Decimal("0.6"), RULE)
+    assert reading.adjusted == Decimal("0.683333") and reading.breached
+    # Too few pools for a median: unknown, never a breach.
+    assert seasonal_factor([Decimal("0.1")] * 4, RULE) is None
+    assert not assess(Decimal("0.1"), None, RULE).breached
+    assert assess(Decimal("0.1"), None, TrendRule(seasonal=False)).breached
+    # Replayed over a history: only the falling pool, at its first breach.
+    flat = [[100, 100, 100, 100, 100, 100]] * 5
+    falling = [100, 100, 100, 90, 50, 20]
+    out = first_breach([*flat, falling], RULE)
+    assert out[:5] == [None] * 5
+    # (90 + 50) / 2 = 70 % is not below 70 %; (50 + 20) / 2 = 35 % is.
+    assert out[5] is not None and out[5][0] == 5 and out[5][1].ratio == Decimal("0.35")
+    with pytest.raises(ValueError):
+        TrendRule(threshold=Decimal("1.2"))
+
+
+MONTHS = ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31"]
+
+
+def _park_of_pools(db: Database, park: Park, n: int) -> list[tuple[str, str]]:
+    """``n`` enterprises, each with one receivable of ¥100,000 due at year end pledged into a
+    pool with the park's bank; returns (org, pool)."""
+    out = []
+    for i in range(n):
+        with db.unit_of_work() as s:
+            org = add_org(s, "enterprise")
+        _receivable(db, org, i, "100000")
+        with db.unit_of_work() as s:
+            bank = identity.system_principal(s, park["bank"]["officer"].org_id)
+            me = identity.system_principal(s, org)
+            pool = assets.open_pool(s, bank, enterprise_org_id=org, limit_fen=10**9)
+            spec = assets.AssetSpec("receivable", "R1")
+            assets.pledge_asset(s, me, pool.id, spec, on=date(2026, 1, 1))
+            out.append((org, pool.id))
+    return out
+
+
+def _receivable(db: Database, org: str, i: int, outstanding: str) -> None:
+    land(
+        db,
+        org,
+        "receivables",
+        [{"receivable_id": "R1", "debtor_name": f"客户{i}", "due_date": "2026-12-31",
+          "amount": "100000", "outstanding": outstanding}],
+    )  # fmt: skip
+
+
+def _month(db: Database, settings: Settings, day: str) -> str | None:
+    """The worker's nightly revaluation of ``day``, then (on a month-end) its trend run."""
+    jobs = catalog.load(settings)
+    out = run_manually(db, settings, jobs, "assets.revalue_pools", period=day)
+    assert all(o.status == "succeeded" for o in out), out
+    *_, trend = run_manually(db, settings, jobs, "assets.trend_alerts", period=day[:7])
+    assert trend.subject == "-" and trend.status == "succeeded", trend
+    return trend.detail
+
+
+def _alerts(db: Database) -> list[TrendAlert]:
+    with db.unit_of_work() as s:
+        return list(s.scalars(select(TrendAlert).order_by(TrendAlert.raised_on)))
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_worker_raises_a_trend_alert_once_per_breach(
+    db: Database, park: Park, settings: Settings
+) -> None:
+    pools = _park_of_pools(db, park, 6)
+    falling_org, falling_pool = pools[-1]
+    for day in MONTHS[:3]:
+        detail = _month(db, settings, day)
+        assert detail is not None and "0 trend alert(s) raised" in detail
+    assert _alerts(db) == []  # the reference months: no reading yet
+    # April: the falling firm's receivable is mostly paid and not replaced.
+    _receivable(db, falling_org, 5, "30000")
+    detail = _month(db, settings, MONTHS[3])
+    assert detail == (
+        "2026-04-30: 6/6 pool(s) read, seasonal factor 1.000000, 1 trend alert(s) raised, "
+        "0 resolved, 0 without a month-end value"
+    )
+    [alert] = _alerts(db)
+    assert (alert.pool_id, alert.org_id, alert.status) == (falling_pool, falling_org, "open")
+    assert alert.raised_on == date(2026, 4, 30)
+    assert (alert.ratio, alert.seasonal_factor, alert.adjusted) == (
+        "0.650000",
+        "1.000000",
+        "0.650000",
+    )
+    # Its evidence: the two month-end values, the three reference ones, the factor.
+    ev = alert.evidence
+    full, part = alert.reference_fen, ev["month_ends"][1]["lendable_fen"]
+    assert [m["as_of"] for m in ev["month_ends"]] == ["2026-03-31", "2026-04-30"]
+    assert [m["as_of"] for m in ev["reference"]] == MONTHS[:3]
+    assert {m["lendable_fen"] for m in ev["reference"]} == {full} and full > 0
+    assert part * 10 == full * 3  # ¥30,000 of ¥100,000 still open
+    assert alert.level_fen == (full + part) // 2
+    assert (ev["seasonal_factor"], ev["pools_in_factor"], ev["threshold"]) == ("1.000000", 6, "0.7")
+    # The log entry carries the same figures, for the bank (actor) and the enterprise.
+    with db.unit_of_work() as s:
+        bank = identity.system_principal(s, park["bank"]["officer"].org_id)
+        entry = governance.get_log_entry(s, bank, alert.log_index)
+        payload = json.loads(entry.data)["payload"]
+        assert entry.kind == "assets.trend_alert"
+        assert entry.actor_org_id == park["bank"]["officer"].org_id
+        assert entry.subject == f"{falling_org}:asset.pool:{falling_pool}"
+        assert payload["month_ends"] == ev["month_ends"]
+        assert payload["reference_fen"] == full and payload["seasonal_factor"] == "1.000000"
+        # Both parties see it; another bank does not.
+        for who in (park["bank"]["officer"].org_id, falling_org):
+            me = identity.system_principal(s, who)
+            assert [a.id for a in assets.list_trend_alerts(s, me)] == [alert.id]
+            assert assets.get_trend_alert(s, me, alert.id).id == alert.id
+        other = identity.system_principal(s, park["other_bank"]["officer"].org_id)
+        assert assets.list_trend_alerts(s, other) == []
+        # The same month-end run again (e.g. by hand): nothing raised twice.
+        again = assets.check_trends(s, month_end=date(2026, 4, 30))
+        assert again.raised == [] and again.readings[falling_pool].breached
+    # May: still below (the same breach): no second alert; healthy pools never alerted.
+    detail = _month(db, settings, MONTHS[4])
+    assert detail is not None and "0 trend alert(s) raised" in detail
+    assert [a.id for a in _alerts(db)] == [alert.id]
+    # June and July: it recovers; the alert is resolved once the level is back.
+    _receivable(db, falling_org, 5, "100000")
+    _month(db, settings, "2026-06-30")
+    assert _alerts(db)[0].status == "open"  # (30 % + 100 %) / 2: still below
+    _month(db, settings, "2026-07-31")
+    [done] = _alerts(db)
+    assert (done.status, done.resolved_on) == ("resolved", date(2026, 7, 31))
+    # A new fall is a new breach: raised again.
+    _receivable(db, falling_org, 5, "0")
+    _month(db, settings, "2026-08-31")
+    assert [a.status for a in _alerts(db)] == ["resolved", "open"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_healthy_pools_and_a_season_raise_nothing(
+    db: Database, park: Park, settings: Settings
+) -> None:
+    pools = _park_of_pools(db, park, 5)
+    for day in MONTHS[:3]:
+        _month(db, settings, day)
+    # April: every firm's receivables halve together (the Spring Festival, say).
+    for i, (org, _) in enumerate(pools):
+        _receivable(db, org, i, "50000")
+    detail = _month(db, settings, MONTHS[3])
+    assert detail is not None
+    assert "5/5 pool(s) read, seasonal factor 0.750000, 0 trend alert(s) raised" in detail
+    assert _alerts(db) == []
+    with pytest.raises(Exception, match="month_end"), db.unit_of_work() as s:
+        assets.check_trends(s, month_end=date(2026, 4, 29))
