@@ -52,7 +52,7 @@ def test_the_rule_by_hand() -> None:
     assert out[:5] == [None] * 5
     # (90 + 50) / 2 = 70 % is not below 70 %; (50 + 20) / 2 = 35 % is.
     assert out[5] is not None and out[5][0] == 5 and out[5][1].ratio == Decimal("0.35")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="threshold"):
         TrendRule(threshold=Decimal("1.2"))
 
 
