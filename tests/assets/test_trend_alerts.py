@@ -9,19 +9,15 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from chanrong.assets import service as assets
-from chanrong.assets.orm import TrendAlert
 from chanrong.assets.trend import TrendRule, assess, first_breach, level, ratio, seasonal_factor
 from chanrong.core.settings import Settings
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
-from chanrong.jobs import catalog
-from chanrong.jobs.runner import run_manually
 from chanrong.storage.database import Database
-from tests.assets.builders import land
-from tests.builders import Park, add_org
+from tests.assets.trend_scenario import MONTHS, alerts, month, pools_of, receivable
+from tests.builders import Park
 
 RULE = TrendRule()
 
@@ -56,70 +52,24 @@ def test_the_rule_by_hand() -> None:
         TrendRule(threshold=Decimal("1.2"))
 
 
-MONTHS = ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31"]
-
-
-def _park_of_pools(db: Database, park: Park, n: int) -> list[tuple[str, str]]:
-    """``n`` enterprises, each with one receivable of ¥100,000 due at year end pledged into a
-    pool with the park's bank; returns (org, pool)."""
-    out = []
-    for i in range(n):
-        with db.unit_of_work() as s:
-            org = add_org(s, "enterprise")
-        _receivable(db, org, i, "100000")
-        with db.unit_of_work() as s:
-            bank = identity.system_principal(s, park["bank"]["officer"].org_id)
-            me = identity.system_principal(s, org)
-            pool = assets.open_pool(s, bank, enterprise_org_id=org, limit_fen=10**9)
-            spec = assets.AssetSpec("receivable", "R1")
-            assets.pledge_asset(s, me, pool.id, spec, on=date(2026, 1, 1))
-            out.append((org, pool.id))
-    return out
-
-
-def _receivable(db: Database, org: str, i: int, outstanding: str) -> None:
-    land(
-        db,
-        org,
-        "receivables",
-        [{"receivable_id": "R1", "debtor_name": f"客户{i}", "due_date": "2026-12-31",
-          "amount": "100000", "outstanding": outstanding}],
-    )  # fmt: skip
-
-
-def _month(db: Database, settings: Settings, day: str) -> str | None:
-    """The worker's nightly revaluation of ``day``, then (on a month-end) its trend run."""
-    jobs = catalog.load(settings)
-    out = run_manually(db, settings, jobs, "assets.revalue_pools", period=day)
-    assert all(o.status == "succeeded" for o in out), out
-    *_, trend = run_manually(db, settings, jobs, "assets.trend_alerts", period=day[:7])
-    assert trend.subject == "-" and trend.status == "succeeded", trend
-    return trend.detail
-
-
-def _alerts(db: Database) -> list[TrendAlert]:
-    with db.unit_of_work() as s:
-        return list(s.scalars(select(TrendAlert).order_by(TrendAlert.raised_on)))
-
-
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_worker_raises_a_trend_alert_once_per_breach(
     db: Database, park: Park, settings: Settings
 ) -> None:
-    pools = _park_of_pools(db, park, 6)
+    pools = pools_of(db, park, 6)
     falling_org, falling_pool = pools[-1]
     for day in MONTHS[:3]:
-        detail = _month(db, settings, day)
+        detail = month(db, settings, day)
         assert detail is not None and "0 trend alert(s) raised" in detail
-    assert _alerts(db) == []  # the reference months: no reading yet
+    assert alerts(db) == []  # the reference months: no reading yet
     # April: the falling firm's receivable is mostly paid and not replaced.
-    _receivable(db, falling_org, 5, "30000")
-    detail = _month(db, settings, MONTHS[3])
+    receivable(db, falling_org, 5, "30000")
+    detail = month(db, settings, MONTHS[3])
     assert detail == (
         "2026-04-30: 6/6 pool(s) read, seasonal factor 1.000000, 1 trend alert(s) raised, "
         "0 resolved, 0 without a month-end value"
     )
-    [alert] = _alerts(db)
+    [alert] = alerts(db)
     assert (alert.pool_id, alert.org_id, alert.status) == (falling_pool, falling_org, "open")
     assert alert.raised_on == date(2026, 4, 30)
     assert (alert.ratio, alert.seasonal_factor, alert.adjusted) == (
@@ -157,35 +107,35 @@ def test_worker_raises_a_trend_alert_once_per_breach(
         again = assets.check_trends(s, month_end=date(2026, 4, 30))
         assert again.raised == [] and again.readings[falling_pool].breached
     # May: still below (the same breach): no second alert; healthy pools never alerted.
-    detail = _month(db, settings, MONTHS[4])
+    detail = month(db, settings, MONTHS[4])
     assert detail is not None and "0 trend alert(s) raised" in detail
-    assert [a.id for a in _alerts(db)] == [alert.id]
+    assert [a.id for a in alerts(db)] == [alert.id]
     # June and July: it recovers; the alert is resolved once the level is back.
-    _receivable(db, falling_org, 5, "100000")
-    _month(db, settings, "2026-06-30")
-    assert _alerts(db)[0].status == "open"  # (30 % + 100 %) / 2: still below
-    _month(db, settings, "2026-07-31")
-    [done] = _alerts(db)
+    receivable(db, falling_org, 5, "100000")
+    month(db, settings, "2026-06-30")
+    assert alerts(db)[0].status == "open"  # (30 % + 100 %) / 2: still below
+    month(db, settings, "2026-07-31")
+    [done] = alerts(db)
     assert (done.status, done.resolved_on) == ("resolved", date(2026, 7, 31))
     # A new fall is a new breach: raised again.
-    _receivable(db, falling_org, 5, "0")
-    _month(db, settings, "2026-08-31")
-    assert [a.status for a in _alerts(db)] == ["resolved", "open"]
+    receivable(db, falling_org, 5, "0")
+    month(db, settings, "2026-08-31")
+    assert [a.status for a in alerts(db)] == ["resolved", "open"]
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_healthy_pools_and_a_season_raise_nothing(
     db: Database, park: Park, settings: Settings
 ) -> None:
-    pools = _park_of_pools(db, park, 5)
+    pools = pools_of(db, park, 5)
     for day in MONTHS[:3]:
-        _month(db, settings, day)
+        month(db, settings, day)
     # April: every firm's receivables halve together (the Spring Festival, say).
     for i, (org, _) in enumerate(pools):
-        _receivable(db, org, i, "50000")
-    detail = _month(db, settings, MONTHS[3])
+        receivable(db, org, i, "50000")
+    detail = month(db, settings, MONTHS[3])
     assert detail is not None
     assert "5/5 pool(s) read, seasonal factor 0.750000, 0 trend alert(s) raised" in detail
-    assert _alerts(db) == []
+    assert alerts(db) == []
     with pytest.raises(Exception, match="month_end"), db.unit_of_work() as s:
         assets.check_trends(s, month_end=date(2026, 4, 29))
