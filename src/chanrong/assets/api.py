@@ -399,4 +399,5 @@ def trend_alerts(ctx: Ctx = Depends(current)) -> list[TrendAlertOut]:
 @router.get("/trend-alerts/{alert_id}", response_model=TrendAlertOut)
 def trend_alert(alert_id: str, ctx: Ctx = Depends(current)) -> TrendAlertOut:
     """One trend alert with its evidence, for its bank or its enterprise."""
-    return TrendAlertOut.model_validate(service.get_trend_alert(ctx.session, ctx.principal, alert_id))
+    alert = service.get_trend_alert(ctx.session, ctx.principal, alert_id)
+    return TrendAlertOut.model_validate(alert)
