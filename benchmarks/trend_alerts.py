@@ -24,7 +24,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -106,6 +106,45 @@ def through_worker(url: str, var: Path, ps: ParkSeries) -> tuple[list[int | None
         db.dispose()
 
 
+def scale(n: int, months: int = 12, seed: int = 7) -> None:
+    """The monthly job's own cost: ``n`` pools with ``months`` month-end revaluations each
+    (a random walk, a tenth of them falling by 5 % a month), the job run for the last month
+    through the runner; seconds, alerts raised, peak memory."""
+    import random
+    import resource
+
+    from chanrong.demo.assets_evaluation import _month_ends
+
+    rng = random.Random(seed)
+    ends = _month_ends(date(2025, 1, 1), months)
+    ps = ParkSeries(seed, n, ends, REFERENCE_MONTHS, [])
+    for i in range(n):
+        v, walk = 1_000_000 + rng.randrange(1_000_000), []
+        falling = i % 10 == 0
+        for _ in ends:
+            walk.append(v)
+            v = int(v * (0.95 if falling else rng.uniform(0.9, 1.1)))
+        ps.measured.append(({}, {"lendable": walk, "base": walk}))
+    with tempfile.TemporaryDirectory(prefix="chanrong-bench-trend-scale-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'scale.db'}"
+        migrate.upgrade(url)
+        db = Database(url)
+        settings = Settings(database_url=url, var_dir=Path(tmp) / "var", jwt_secret="b" * 48)
+        t0 = time.perf_counter()
+        load(db, ps)
+        loaded = time.perf_counter() - t0
+        jobs = catalog.load(settings)
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = run_manually(db, settings, jobs, "assets.trend_alerts", period=f"{ends[-1]:%Y-%m}")
+        took, cpu = time.perf_counter() - t0, time.process_time() - c0
+        db.dispose()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    console.print(
+        f"{n:,} pools × {months} month-ends (loaded in {loaded:.1f} s): the monthly trend job "
+        f"took {took:.1f} s wall, {cpu:.1f} CPU s; {out[-1].detail}; max RSS {rss} MB"
+    )
+
+
 def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v * 100:.0f} %"
 
@@ -115,7 +154,11 @@ def main() -> None:
     ap.add_argument("--seeds", default="1,2,3,4,5")
     ap.add_argument("--enterprises", type=int, default=50)
     ap.add_argument("--months", type=int, default=18)
+    ap.add_argument("--scale", type=int, default=0, help="time the job over N synthetic pools")
     args = ap.parse_args()
+    if args.scale:
+        scale(args.scale)
+        return
     seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
     with open("/proc/loadavg") as f:
         load_before = " ".join(f.read().split()[:3])
