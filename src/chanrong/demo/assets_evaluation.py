@@ -22,9 +22,12 @@ Festival shutdown lowers every firm's orders and receivables at once, and a bank
 its pools — below ``threshold``. ``measure`` is the base itself, the lendable value before
 the concentration limits (or its receivables alone: what the platform's pool replenished
 from intake holds) (the per-debtor cap moves with the mix of debtors, not the firm's
-volume). ``PathBeforeDefault`` is the diagnosis behind them: the base, the lendable value and
-the energy bill's output value of each defaulter at the month-ends before its default, over
-their pre-pool average, beside healthy firms' spread of the same ratio.
+volume). The trend rules are scored with the platform's own rule (``chanrong.assets.trend``,
+what the worker's monthly ``assets.trend_alerts`` job raises), each firm's series starting at
+the three reference month-ends. ``PathBeforeDefault`` is the diagnosis behind them: the
+base, the lendable value and the energy bill's output value of each defaulter at the
+month-ends before its default, over their pre-pool average, beside healthy firms' spread of
+the same ratio.
 """
 
 from __future__ import annotations
