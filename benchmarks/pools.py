@@ -24,7 +24,13 @@ memory (max RSS) is its own:
   ``borrowing_base`` per pool, nothing written — the floor the per-pool path is measured
   against.
 
+- **jobs**: the worker's nightly job itself, ``assets.revalue_pools`` through the job runner
+  (``run_manually``: the fan-out recorded in ``job_runs``, then one recorded run per batch of
+  500 pools, each ``revalue_many`` in its own unit of work, reading its own pools' evidence).
+
 ``--ways baseline,batched`` skips the per-pool path (at 10,000 it alone takes minutes).
+Pools in shortfall and Σ base are read back from the pools after each way (the ways run one
+after another on the same database, so a later way updates the day's rows the earlier wrote).
 """
 
 from __future__ import annotations
@@ -33,21 +39,24 @@ import argparse
 import json
 import random
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from _db import migrated_url
 from chanrong.assets import service as assets
 from chanrong.assets.borrowing import AssetType, PoolItem, borrowing_base
-from chanrong.assets.orm import DataResource, Pledge, Pool, Valuation
+from chanrong.assets.orm import DataResource, MarginAlert, Pledge, Pool, Valuation
 from chanrong.core.ids import new_id
 from chanrong.identity.orm import Organisation
 from chanrong.jobs import pool_lines  # noqa: F401  (connects the pools' line book to lending)
@@ -60,7 +69,7 @@ AS_OF = date(2026, 7, 1)
 NOW = datetime(2026, 7, 1, tzinfo=UTC)
 CHUNK = 100
 BATCH = 500
-WAYS = {"baseline": "baseline", "service": "service", "batched": "batched"}
+WAYS = {"baseline": "baseline", "service": "service", "batched": "batched", "jobs": "jobs"}
 
 
 def build(url: str, n: int, seed: int = 11) -> dict[str, int]:
@@ -361,6 +370,41 @@ def _revalue_batched(db: Database, as_of: date = AS_OF) -> dict[str, int]:
     return {"pools": len(ids), "alerts": alerts, "base_fen": base}
 
 
+_JOBS: dict[str, Any] = {}
+
+
+def _prepare_jobs(db: Database, var: str) -> None:
+    """Load the worker's catalog (every domain's jobs) before the clock starts."""
+    from chanrong.core.settings import Settings
+    from chanrong.jobs import catalog
+
+    settings = Settings(database_url=db.url, var_dir=Path(var), jwt_secret="bench-" + "x" * 40)
+    _JOBS.update(settings=settings, jobs=catalog.load(settings))
+
+
+def _revalue_jobs(db: Database, as_of: date = AS_OF) -> dict[str, int]:
+    """The nightly job through the job runner, for the day ``as_of`` (its period)."""
+    from chanrong.jobs.runner import run_manually
+
+    out = run_manually(
+        db, _JOBS["settings"], _JOBS["jobs"], "assets.revalue_pools", period=as_of.isoformat()
+    )
+    failed = [o for o in out if o.status != "succeeded"]
+    if failed:
+        raise RuntimeError(f"job runs failed: {failed[:3]}")
+    with db.unit_of_work() as s:
+        pools = list(s.scalars(select(Pool).where(Pool.status == "active")))
+        short = s.scalar(
+            select(func.count()).select_from(MarginAlert).where(MarginAlert.status == "open")
+        )
+    return {
+        "pools": len(pools),
+        "alerts": int(short or 0),
+        "base_fen": sum(p.base_fen for p in pools),
+        "runs": len(out) - 1,
+    }
+
+
 def _baseline(db: Database) -> dict[str, Any]:
     """Four queries for the park, the pure borrowing base per pool, nothing written."""
     with db.unit_of_work() as s:
@@ -425,8 +469,16 @@ def _peak_rss_mb() -> int:
 def child(url: str, mode: str) -> None:
     """Run one way of revaluing in this (fresh) process; print seconds and max RSS as JSON."""
     db = Database(url)
+    var = tempfile.mkdtemp(prefix="chanrong-bench-pools-var-")
+    if mode == "jobs":
+        _prepare_jobs(db, var)
     t0, c0 = time.perf_counter(), time.process_time()
-    run = {"service": _revalue_all, "batched": _revalue_batched, "baseline": _baseline}[mode]
+    run = {
+        "service": _revalue_all,
+        "batched": _revalue_batched,
+        "baseline": _baseline,
+        "jobs": _revalue_jobs,
+    }[mode]
     out = run(db)
     out.pop("by_pool", None)
     out["seconds"] = round(time.perf_counter() - t0, 2)  # type: ignore[assignment]
@@ -435,6 +487,7 @@ def child(url: str, mode: str) -> None:
     out["cpu_s"] = round(time.process_time() - c0, 2)  # type: ignore[assignment]
     out["max_rss_mb"] = _peak_rss_mb()
     db.dispose()
+    shutil.rmtree(var, ignore_errors=True)
     print(json.dumps(out))
 
 

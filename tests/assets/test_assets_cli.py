@@ -53,3 +53,27 @@ def test_cli_register_revalue_report_and_check(
         assert r.exit_code != 0 and "should be 3" in r.output
     finally:
         get_settings.cache_clear()
+
+
+def test_cli_trends_runs_the_monthly_rule(
+    db: Database, park: Park, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``chanrong assets trends --month`` runs what the monthly job runs: after the worker's
+    April trend run raised the falling pool's alert, running April again raises nothing, and a
+    bad month is refused naming the option."""
+    from tests.assets.trend_scenario import trend_story
+
+    story = trend_story(db, park, settings)
+    monkeypatch.setenv("CHANRONG_DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("CHANRONG_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    try:
+        r = runner.invoke(app, ["assets", "trends", "--month", "2026-04"])
+        assert r.exit_code == 0, r.output
+        assert story.pool_id in r.output and "0.650000" in r.output
+        assert "6/6 pool(s) read, seasonal factor 1.000000, 0 trend alert(s) raised" in r.output
+        bad = runner.invoke(app, ["assets", "trends", "--month", "2026-4-1"])
+        assert bad.exit_code != 0 and "month" in bad.output
+    finally:
+        get_settings.cache_clear()

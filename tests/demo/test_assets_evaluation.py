@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from chanrong.demo.assets_evaluation import pool_items
+from chanrong.demo.assets_evaluation import _ratio_series, pool_items
 
 
 def test_pool_items_on_a_day() -> None:
@@ -70,23 +70,27 @@ def test_alert_rule_needs_the_months_in_a_row() -> None:
 
 
 def test_trend_rule_smooths_and_removes_the_park_season() -> None:
+    """The evaluation scores the platform's rule (``assets.trend``) over each firm's series."""
     from decimal import Decimal
 
-    from chanrong.demo.assets_evaluation import TrendRule, _ratio_series, _trend_alert
+    from chanrong.demo.assets_evaluation import ParkSeries, TrendRule, trend_alert_months
 
-    # Pre-pool average of month-ends 0–2 is 100; the pool opens after month-end 2 (start 3).
-    values = [90, 100, 110, 100, 60, 100, 60, 50]
-    one = _ratio_series(values, 3, 1)
-    two = _ratio_series(values, 3, 2)
-    assert one[4] == 0.6 and two[4] == 0.8 and two[7] == 0.55
-    flat = [1.0] * len(values)
+    def park(*series: list[int]) -> ParkSeries:
+        ends = [date(2024, m, 28) for m in range(1, 9)]
+        return ParkSeries(0, len(series), ends, 3, [({}, {"lendable": list(v)}) for v in series])
+
+    # The pre-pool average of month-ends 0–2 is 100; the pool opens after month-end 2.
+    falling = [90, 100, 110, 100, 60, 100, 60, 50]
+    flat = [100] * 8
+    one, two = TrendRule(Decimal("0.7"), 1), TrendRule(Decimal("0.7"), 2)
     # One month-end at 60 % alerts unsmoothed; averaged over two, only the lasting fall does.
-    assert _trend_alert(one, flat, TrendRule(Decimal("0.7"), 1), 3) == 4
-    assert _trend_alert(two, flat, TrendRule(Decimal("0.7"), 2), 3) == 7
+    assert trend_alert_months(park(*[flat] * 5, falling), one) == [None] * 5 + [4]
+    assert trend_alert_months(park(*[flat] * 5, falling), two) == [None] * 5 + [7]
     # The whole park fell as much at month-end 4 (a shutdown): divided by it, no alert there.
-    season = [1.0, 1.0, 1.0, 1.0, 0.6, 1.0, 1.0, 1.0]
-    assert _trend_alert(one, season, TrendRule(Decimal("0.7"), 1), 3) == 6
-    assert _trend_alert(one, season, TrendRule(Decimal("0.7"), 1, seasonal=False), 3) == 4
-    # Nothing before the pool opened counts, and no pre-pool value means no ratio to fall.
-    assert _trend_alert(one, flat, TrendRule(Decimal("0.95"), 1), 3) == 4
+    season = [100, 100, 100, 100, 60, 100, 100, 100]
+    assert trend_alert_months(park(*[season] * 5, falling), one)[-1] == 6
+    unadjusted = TrendRule(Decimal("0.7"), 1, seasonal=False)
+    assert trend_alert_months(park(*[season] * 5, falling), unadjusted) == [4] * 6
+    # No pre-pool value means no ratio to fall from.
+    assert trend_alert_months(park(*[flat] * 5, [0, 0, 0, 5, 0, 0, 0, 0]), one)[-1] is None
     assert _ratio_series([0, 0, 0, 5], 3, 1) == [1.0] * 4

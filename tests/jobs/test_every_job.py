@@ -316,7 +316,7 @@ def test_one_worker_runs_every_job(db: Database, settings: Settings, park: Park)
     )
     assert "graded" in by[("carbon.monthly_assessment", "-")].detail
     assert [r.detail for r in rows if r.name == "assets.revalue_pools"] == [
-        "base 0 fen, available 0 fen"
+        "1 pool(s): base 0 fen, available 0 fen, 0 margin alert(s) raised, 0 resolved"
     ]
     assert by[("credit.model_monitoring", "sme-operating@1")].detail.startswith("stable: PSI —")
     [overdue] = [r for r in rows if r.name == "supplychain.mark_overdue"]

@@ -140,3 +140,48 @@ def test_console_actions_pledge_substitute_release_and_acknowledge(
     # The pool page shows the line the pool secures.
     page = bank.get(pool_url, headers=HTML)
     assert 'id="pool-line"' in page.text and 'class="mono"' in page.text
+
+
+def test_trend_alert_pages_for_both_parties(
+    app_client: TestClient, db: Database, park: Park, settings: Settings
+) -> None:
+    """The worker's trend alert on the enterprise's assets page, the bank's pools page, the
+    pool page and its own page with the evidence (zh-CN, then en); not for another bank."""
+    from tests.assets.trend_scenario import trend_story
+
+    story = trend_story(db, park, settings)
+    sign_in(app_client, park["enterprise"]["viewer"].key)
+    r = app_client.get("/console/enterprise/assets", headers=HTML)
+    assert r.status_code == 200
+    assert f'role="alert" data-trend-alert="{story.alert_id}"' in r.text
+    assert "低于其入池前水平的 70 %" in r.text
+    page = app_client.get(f"/console/trend-alerts/{story.alert_id}", headers=HTML)
+    assert page.status_code == 200
+    assert 'id="kpi-ratio">65.0 %' in page.text and 'id="kpi-factor">100.0 %' in page.text
+    assert page.text.count('data-kind="reference"') == 3
+    assert page.text.count('data-kind="level"') == 2
+    # ¥30,000 still open in April, lent at 80 %: ¥24,000, against ¥80,000 before.
+    assert '<td class="num">¥24,000.00</td>' in page.text
+    assert 'id="trend-reference">¥80,000.00' in page.text
+    assert 'id="trend-level">¥52,000.00' in page.text
+    assert f'href="/console/log/{story.log_index}"' in page.text
+    en = app_client.get(f"/console/trend-alerts/{story.alert_id}?lang=en", headers=HTML)
+    assert "Seasonal factor (park median)" in en.text and "Pre-pool level" in en.text
+    bank = TestClient(app_client.app)
+    sign_in(bank, park["bank"]["viewer"].key)
+    r = bank.get("/console/bank/pools", headers=HTML)
+    assert r.status_code == 200
+    row = re.search(rf'<tr data-trend-alert="{story.alert_id}">.*?</tr>', r.text)
+    assert row is not None and "65.0 %" in row.group(0) and "未解除" in row.group(0)
+    r = bank.get(f"/console/pools/{story.pool_id}", headers=HTML)
+    assert f'data-trend-alert="{story.alert_id}"' in r.text
+    other = TestClient(app_client.app)
+    sign_in(other, park["other_bank"]["viewer"].key)
+    assert story.alert_id not in other.get("/console/bank/pools", headers=HTML).text
+    assert other.get(f"/console/trend-alerts/{story.alert_id}", headers=HTML).status_code == 404
+    # The API gives the same alert with its evidence to the parties only.
+    api = bank.get("/assets/trend-alerts", headers=park["bank"]["viewer"].headers).json()
+    assert [a["id"] for a in api] == [story.alert_id]
+    assert api[0]["evidence"]["pools_in_factor"] == 6
+    one = f"/assets/trend-alerts/{story.alert_id}"
+    assert bank.get(one, headers=park["other_bank"]["viewer"].headers).status_code == 404

@@ -34,6 +34,7 @@ from chanrong.assets.schemas import (
     RevaluationOut,
     RevalueIn,
     TreatmentIn,
+    TrendAlertOut,
     ValuationOut,
 )
 from chanrong.core.errors import ValidationFailed
@@ -384,3 +385,19 @@ def alerts(ctx: Ctx = Depends(current)) -> list[AlertOut]:
 def acknowledge(alert_id: str, ctx: Ctx = Depends(bank_officer)) -> AlertOut:
     """The bank acknowledges a margin alert (logged)."""
     return AlertOut.model_validate(service.acknowledge_alert(ctx.session, ctx.principal, alert_id))
+
+
+@router.get("/trend-alerts", response_model=list[TrendAlertOut])
+def trend_alerts(ctx: Ctx = Depends(current)) -> list[TrendAlertOut]:
+    """Trend alerts (the pool's value falling) the caller is party to, newest first."""
+    return [
+        TrendAlertOut.model_validate(a)
+        for a in service.list_trend_alerts(ctx.session, ctx.principal)
+    ]
+
+
+@router.get("/trend-alerts/{alert_id}", response_model=TrendAlertOut)
+def trend_alert(alert_id: str, ctx: Ctx = Depends(current)) -> TrendAlertOut:
+    """One trend alert with its evidence, for its bank or its enterprise."""
+    alert = service.get_trend_alert(ctx.session, ctx.principal, alert_id)
+    return TrendAlertOut.model_validate(alert)

@@ -3,7 +3,7 @@ patent-number checks from the command line (trusted: runs with the database's au
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from chanrong.assets import service
+from chanrong.core.clock import month_start, parse_month
 from chanrong.core.money import format_yuan
 from chanrong.edge.commands import console, friendly_errors, unit_of_work
 from chanrong.identity import service as identity
@@ -73,6 +74,28 @@ def revalue(
                     alert,
                 )
     console.print(table)
+
+
+@app.command("trends")
+@friendly_errors
+def trends(
+    month: Annotated[str, typer.Option(help="The month whose month-end is read, YYYY-MM")],
+) -> None:
+    """Run the borrowing-base trend rule over every active pool at the month's end (what the
+    worker's monthly job does); trend alerts raised or resolved are printed."""
+    first = parse_month(month, field="month")
+    with unit_of_work() as session:
+        run = service.check_trends(session, month_end=month_start(first, 1) - timedelta(days=1))
+        table = Table("pool", "ratio", "seasonal factor", "adjusted", "trend alert")
+        raised = {a.pool_id for a in run.raised}
+        resolved = {a.pool_id for a in run.resolved}
+        for pid, r in run.readings.items():
+            if r.ratio is None:
+                continue
+            what = "raised" if pid in raised else ("resolved" if pid in resolved else "")
+            table.add_row(pid, str(r.ratio), str(r.factor or "—"), str(r.adjusted or "—"), what)
+    console.print(table)
+    console.print(run.summary())
 
 
 @app.command("report")

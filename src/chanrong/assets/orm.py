@@ -202,6 +202,9 @@ class PoolRevaluation(Base):
     available_fen: Mapped[int] = mapped_column(BigInteger)
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The lendable value before the concentration limits (Σ lines' lendable_fen): what the
+    # trend rule follows month to month (the per-debtor cap moves with the mix of debtors).
+    lendable_fen: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class MarginAlert(Base):
@@ -224,3 +227,30 @@ class MarginAlert(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(36))
     ack_log_index: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class TrendAlert(Base):
+    """The pool's value falling (the trend rule, ``assets.trend``): raised once per breach to
+    the bank and the enterprise by the monthly run, with the figures it was raised on."""
+
+    __tablename__ = "asset_trend_alerts"
+    __table_args__ = (UniqueConstraint("pool_id", "raised_on"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("asset_pools.id"), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    bank_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    raised_on: Mapped[date] = mapped_column(Date)  # the month-end of the breach
+    # Decimal text (exact): level ÷ reference, the seasonal factor, ratio ÷ factor.
+    ratio: Mapped[str] = mapped_column(String(20))
+    seasonal_factor: Mapped[str | None] = mapped_column(String(20))
+    adjusted: Mapped[str] = mapped_column(String(20))
+    threshold: Mapped[str] = mapped_column(String(12))
+    level_fen: Mapped[int] = mapped_column(BigInteger)
+    reference_fen: Mapped[int] = mapped_column(BigInteger)
+    # The month-end values and months behind each figure, the rule, the pools in the factor.
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    resolved_on: Mapped[date | None] = mapped_column(Date)
+    log_index: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -410,3 +410,21 @@ def pools_by_ids(session: Session, pool_ids: Sequence[str]) -> list[Pool]:
     """Many pools for trusted callers (the nightly batch), in the order asked; unknown ids
     are left out."""
     return AssetsRepository(session).pools_by_ids(pool_ids)
+
+
+def pool_batches(session: Session, size: int) -> list[tuple[str, str]]:
+    """The active pools cut into id ranges of about ``size`` pools, as ``(low, high)`` bounds
+    with ``low <= id < high``: the first range open below, the last open above, each range
+    starting where the one before ends. The ranges partition every id there is, so a pool
+    opened after the cut still falls in exactly one of them (ids are time-ordered, so it falls
+    in the last) and no pool is in two."""
+    if size < 1:
+        raise ValueError("a batch holds at least one pool")
+    ids = AssetsRepository(session).active_pool_ids()
+    starts = [""] + [ids[i] for i in range(size, len(ids), size)]
+    return list(zip(starts, [*starts[1:], ""], strict=True))
+
+
+def pools_between(session: Session, low: str, high: str) -> Sequence[Pool]:
+    """The active pools of one batch's id range (trusted callers: the worker)."""
+    return AssetsRepository(session).active_pools_between(low, high)

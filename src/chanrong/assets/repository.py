@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chanrong.assets.orm import (
@@ -17,6 +17,7 @@ from chanrong.assets.orm import (
     Pledge,
     Pool,
     PoolRevaluation,
+    TrendAlert,
     Valuation,
 )
 
@@ -122,6 +123,15 @@ class AssetsRepository:
         q = select(Pool.id).where(Pool.status == "active").order_by(Pool.id)
         return self.session.scalars(q).all()
 
+    def active_pools_between(self, low: str, high: str) -> Sequence[Pool]:
+        """Active pools with ``low <= id < high`` in id order (an empty bound is open)."""
+        q = select(Pool).where(Pool.status == "active")
+        if low:
+            q = q.where(Pool.id >= low)
+        if high:
+            q = q.where(Pool.id < high)
+        return self.session.scalars(q.order_by(Pool.id)).all()
+
     def pledges(self, pool_id: str, *, active_only: bool = True) -> Sequence[Pledge]:
         q = select(Pledge).where(Pledge.pool_id == pool_id)
         if active_only:
@@ -215,3 +225,57 @@ class AssetsRepository:
 
     def alert(self, alert_id: str) -> MarginAlert | None:
         return self.session.get(MarginAlert, alert_id)
+
+    # trend alerts
+
+    def first_revaluation_day(self, pool_ids: Sequence[str]) -> date | None:
+        """The earliest revaluation of any of these pools."""
+        first: date | None = None
+        for i in range(0, len(pool_ids), 500):
+            q = select(func.min(PoolRevaluation.as_of)).where(
+                PoolRevaluation.pool_id.in_(list(pool_ids[i : i + 500]))
+            )
+            d = self.session.scalar(q)
+            if d is not None and (first is None or d < first):
+                first = d
+        return first
+
+    def lendable_at(
+        self, pool_ids: Sequence[str], days: Sequence[date]
+    ) -> dict[str, dict[date, int]]:
+        """Each pool's stored lendable value on each of ``days`` it was revalued on."""
+        out: dict[str, dict[date, int]] = {}
+        if not days:
+            return out
+        for i in range(0, len(pool_ids), 500):
+            q = select(
+                PoolRevaluation.pool_id, PoolRevaluation.as_of, PoolRevaluation.lendable_fen
+            ).where(
+                PoolRevaluation.pool_id.in_(list(pool_ids[i : i + 500])),
+                PoolRevaluation.as_of.in_(list(days)),
+                PoolRevaluation.lendable_fen.is_not(None),
+            )
+            for pid, as_of, fen in self.session.execute(q):
+                if fen is not None:
+                    out.setdefault(pid, {})[as_of] = int(fen)
+        return out
+
+    def open_trend_alerts(self, pool_ids: Sequence[str]) -> dict[str, TrendAlert]:
+        out: dict[str, TrendAlert] = {}
+        for i in range(0, len(pool_ids), 500):
+            q = select(TrendAlert).where(
+                TrendAlert.pool_id.in_(list(pool_ids[i : i + 500])), TrendAlert.status == "open"
+            )
+            out.update({a.pool_id: a for a in self.session.scalars(q)})
+        return out
+
+    def trend_alerts_for(self, org_id: str) -> Sequence[TrendAlert]:
+        q = (
+            select(TrendAlert)
+            .where((TrendAlert.org_id == org_id) | (TrendAlert.bank_org_id == org_id))
+            .order_by(TrendAlert.raised_on.desc(), TrendAlert.id)
+        )
+        return self.session.scalars(q).all()
+
+    def trend_alert(self, alert_id: str) -> TrendAlert | None:
+        return self.session.get(TrendAlert, alert_id)

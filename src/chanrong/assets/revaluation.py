@@ -107,6 +107,7 @@ def revalue(
         session.add(rv)
     rv.gross_fen, rv.base_fen, rv.limit_fen = bb.gross_fen, bb.base_fen, pool.limit_fen
     rv.drawn_fen, rv.available_fen, rv.lines = pool.drawn_fen, available, lines
+    rv.lendable_fen = bb.lendable_fen
     pool.base_fen, pool.available_fen, pool.revalued_on = bb.base_fen, available, as_of
     raised = resolved = None
     open_alert = _pre.open_alert if _pre else repo.open_alert(pool.id)

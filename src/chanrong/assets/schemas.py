@@ -269,3 +269,25 @@ class AlertOut(BaseModel):
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     ack_log_index: int | None
+
+
+class TrendAlertOut(BaseModel):
+    """A trend alert: the pool's value falling, with the figures it was raised on."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    pool_id: str
+    org_id: str
+    bank_org_id: str
+    raised_on: date
+    ratio: str
+    seasonal_factor: str | None
+    adjusted: str
+    threshold: str
+    level_fen: int
+    reference_fen: int
+    evidence: dict[str, Any]
+    status: str
+    resolved_on: date | None
+    log_index: int

@@ -9,6 +9,7 @@ No logic here: each name is re-exported from the module that holds it.
 - ``pools``: asset pools, pledges, release and substitution, revaluation, margin alerts
 - ``lines``: the port through which a pool's credit line is read from lending
 - ``report``: the valuation report page
+- ``trend_alerts``: the monthly trend rule (``trend``) over the pools' history, its alerts
 """
 
 from __future__ import annotations
@@ -50,8 +51,10 @@ from chanrong.assets.pools import (
     list_pools,
     open_pool,
     pledge_asset,
+    pool_batches,
     pool_by_id,
     pool_pledges,
+    pools_between,
     pools_by_ids,
     release_asset,
     substitute_asset,
@@ -71,6 +74,14 @@ from chanrong.assets.revaluation import (
     revalue_many,
     revalue_pool,
 )
+from chanrong.assets.trend import TrendRule
+from chanrong.assets.trend_alerts import (
+    TrendRun,
+    check_trends,
+    get_trend_alert,
+    is_month_end,
+    list_trend_alerts,
+)
 from chanrong.assets.valuation import Approach, Comparable
 
 __all__ = [
@@ -85,31 +96,39 @@ __all__ = [
     "LineBook",
     "LineFacts",
     "Revalued",
+    "TrendRule",
+    "TrendRun",
     "acknowledge_alert",
     "active_pool_ids",
     "add_cost",
     "build_register",
+    "check_trends",
     "connect_line_book",
     "enforce_pledge",
     "get_alert",
     "get_ip",
     "get_pool",
     "get_resource",
+    "get_trend_alert",
     "get_valuation",
     "ip_pledges",
+    "is_month_end",
     "link_pool_line",
     "list_alerts",
     "list_costs",
     "list_ip",
     "list_pools",
     "list_register",
+    "list_trend_alerts",
     "list_valuations",
     "normalise_ip_number",
     "open_pool",
     "pledge_asset",
+    "pool_batches",
     "pool_by_id",
     "pool_history",
     "pool_pledges",
+    "pools_between",
     "pools_by_ids",
     "pools_evidence",
     "register_ip",

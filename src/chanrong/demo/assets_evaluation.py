@@ -22,9 +22,12 @@ Festival shutdown lowers every firm's orders and receivables at once, and a bank
 its pools — below ``threshold``. ``measure`` is the base itself, the lendable value before
 the concentration limits (or its receivables alone: what the platform's pool replenished
 from intake holds) (the per-debtor cap moves with the mix of debtors, not the firm's
-volume). ``PathBeforeDefault`` is the diagnosis behind them: the base, the lendable value and
-the energy bill's output value of each defaulter at the month-ends before its default, over
-their pre-pool average, beside healthy firms' spread of the same ratio.
+volume). The trend rules are scored with the platform's own rule (``chanrong.assets.trend``,
+what the worker's monthly ``assets.trend_alerts`` job raises), each firm's series starting at
+the three reference month-ends. ``PathBeforeDefault`` is the diagnosis behind them: the
+base, the lendable value and the energy bill's output value of each defaulter at the
+month-ends before its default, over their pre-pool average, beside healthy firms' spread of
+the same ratio.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from chanrong.assets import trend
 from chanrong.assets.borrowing import AssetType, PoolItem, borrowing_base
 from chanrong.simulate import ParkConfig, simulate_park
 
@@ -151,6 +155,11 @@ class TrendRule:
     measure: str = "lendable"
     seasonal: bool = True
 
+    def pure(self) -> trend.TrendRule:
+        """The platform's rule (``chanrong.assets.trend``) this variant runs as: the reference
+        is the three month-ends up to the pool's opening."""
+        return trend.TrendRule(self.threshold, self.smooth, REFERENCE_MONTHS, self.seasonal)
+
     def __str__(self) -> str:
         adj = ", ÷ park median" if self.seasonal else ""
         return (
@@ -158,6 +167,9 @@ class TrendRule:
             f"{self.threshold * 100:.0f} % of pre-pool{adj}"
         )
 
+
+# The pre-pool level: the pool's value at the three month-ends up to its opening.
+REFERENCE_MONTHS = 3
 
 # Fixed on seeds 1–5 (the development parks) before seeds 6–10 were run; the first is the one
 # reported as *the* trend rule, the others show what each choice does.
@@ -194,32 +206,31 @@ def _ratio_series(values: Sequence[int], start: int, smooth: int) -> list[float]
     ]
 
 
-def _trend_alert(
-    ratios: Sequence[float], park: Sequence[float], rule: TrendRule, start: int
-) -> int | None:
-    for t in range(start, len(ratios)):
-        r = ratios[t] / park[t] if rule.seasonal and park[t] > 0 else ratios[t]
-        if r < float(rule.threshold):
-            return t
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class SeedEvaluation:
     results: dict[Rule | TrendRule, SeedResult]
     path: PathBeforeDefault
 
 
-def evaluate_seed(
-    seed: int,
-    *,
-    enterprises: int = 60,
-    months: int = 18,
-    start_months: int = 6,
-    rules: Sequence[Rule] = DEFAULT_RULES,
-    trends: Sequence[TrendRule] = DEFAULT_TRENDS,
-) -> SeedEvaluation:
-    """One simulated park (simulated once), scored against its truth under each rule."""
+Measured = list[tuple[dict[str, Any], dict[str, list[int]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class ParkSeries:
+    """One simulated park's firms: each one's truth and its measures at every month-end."""
+
+    seed: int
+    firms: int
+    ends: list[date]
+    start: int  # the month-end index after which the pool opened (``start_months``)
+    measured: Measured
+
+
+def park_series(
+    seed: int, *, enterprises: int = 60, months: int = 18, start_months: int = 6
+) -> ParkSeries:
+    """Simulate one park and value each non-core firm's receivables and orders at every
+    month-end with the platform's pure ``borrowing_base``."""
     cfg = ParkConfig(
         enterprises=enterprises,
         months=months,
@@ -246,12 +257,9 @@ def evaluate_seed(
     for e in park.energy.to_pylist():
         output.setdefault(e["uscc"], {})[e["month"]] = e["output_value_fen"]
     ends = _month_ends(cfg.start, months)
-    opened_on = ends[start_months - 1]
-    scored: list[tuple[dict[str, Any], int, list[tuple[date, int]]]] = []
-    measured: list[tuple[dict[str, Any], dict[str, list[int]]]] = []
+    measured: Measured = []
     for f in firms:
         u = f["uscc"]
-        t = truth[u]
         invs, ords = inv_by.get(u, []), ord_by.get(u, [])
         bbs = [borrowing_base(pool_items(day, invs, paid, ords, invoiced_on)) for day in ends]
         values = {
@@ -265,10 +273,28 @@ def evaluate_seed(
             ],
             "output": [output.get(u, {}).get(m, 0) for m in sorted(output.get(u, {}))],
         }
-        measured.append((t, values))
+        measured.append((truth[u], values))
+    return ParkSeries(seed, len(firms), ends, start_months, measured)
+
+
+def evaluate_seed(
+    seed: int,
+    *,
+    enterprises: int = 60,
+    months: int = 18,
+    start_months: int = 6,
+    rules: Sequence[Rule] = DEFAULT_RULES,
+    trends: Sequence[TrendRule] = DEFAULT_TRENDS,
+) -> SeedEvaluation:
+    """One simulated park (simulated once), scored against its truth under each rule."""
+    ps = park_series(seed, enterprises=enterprises, months=months, start_months=start_months)
+    ends, measured = ps.ends, ps.measured
+    opened_on = ends[start_months - 1]
+    scored: list[tuple[dict[str, Any], int, list[tuple[date, int]]]] = []
+    for t, values in measured:
         if t["defaulted"] and t["default_date"] is not None and t["default_date"] <= opened_on:
             continue  # defaulted before a pool could open
-        opening = bbs[start_months - 1].base_fen
+        opening = values["base"][start_months - 1]
         series = list(zip(ends[start_months:], values["base"][start_months:], strict=True))
         scored.append((t, opening, series))
     out: dict[Rule | TrendRule, SeedResult] = {}
@@ -287,16 +313,26 @@ def evaluate_seed(
                 healthy_alerted += alert_on is not None
         out[rule] = SeedResult(
             seed,
-            len(firms),
+            ps.firms,
             defaulters,
             alerted,
             statistics.median(leads) if leads else None,
             healthy,
             healthy_alerted,
         )
-    for trend in trends:
-        out[trend] = _score_trend(trend, measured, ends, start_months, seed, len(firms))
+    for tr in trends:
+        out[tr] = score_alerts(ps, trend_alert_months(ps, tr))
     return SeedEvaluation(out, _path(measured, ends, start_months))
+
+
+def trend_alert_months(ps: ParkSeries, rule: TrendRule) -> list[int | None]:
+    """Per firm, the month-end index of its first trend alert: the platform's rule
+    (``assets.trend.first_breach``) over each firm's pool series, which starts at the
+    reference month-ends before the pool opened."""
+    pure = rule.pure()
+    offset = ps.start - pure.reference
+    series: list[Sequence[int | None]] = [v[rule.measure][offset:] for _, v in ps.measured]
+    return [None if b is None else b[0] + offset for b in trend.first_breach(series, pure)]
 
 
 def _default_month(t: dict[str, Any], ends: Sequence[date]) -> int | None:
@@ -305,34 +341,27 @@ def _default_month(t: dict[str, Any], ends: Sequence[date]) -> int | None:
     return next((i for i, d in enumerate(ends) if d >= t["default_date"]), len(ends))
 
 
-def _score_trend(
-    rule: TrendRule,
-    measured: Sequence[tuple[dict[str, Any], dict[str, list[int]]]],
-    ends: Sequence[date],
-    start: int,
-    seed: int,
-    firms: int,
-) -> SeedResult:
-    ratios = [_ratio_series(v[rule.measure], start, rule.smooth) for _, v in measured]
-    park = [statistics.median(r[m] for r in ratios) for m in range(len(ends))]
+def score_alerts(ps: ParkSeries, alerts: Sequence[int | None]) -> SeedResult:
+    """Score first-alert month-end indexes (one per firm, in ``ps.measured`` order) against
+    the park's truth: defaulters after the pool opened alerted before their default, the
+    median lead, healthy firms alerted."""
     defaulters = alerted = healthy = healthy_alerted = 0
     leads: list[int] = []
-    for (t, _), r in zip(measured, ratios, strict=True):
-        dm = _default_month(t, ends)
-        if dm is not None and dm < start:
+    for (t, _), alert in zip(ps.measured, alerts, strict=True):
+        dm = _default_month(t, ps.ends)
+        if dm is not None and dm < ps.start:
             continue  # defaulted before a pool could open
-        alert = _trend_alert(r, park, rule, start)
         if t["defaulted"]:
             defaulters += 1
-            if alert is not None and ends[alert] < t["default_date"]:
+            if alert is not None and ps.ends[alert] < t["default_date"]:
                 alerted += 1
-                leads.append((t["default_date"] - ends[alert]).days)
+                leads.append((t["default_date"] - ps.ends[alert]).days)
         elif not t["deteriorating"]:
             healthy += 1
             healthy_alerted += alert is not None
     return SeedResult(
-        seed,
-        firms,
+        ps.seed,
+        ps.firms,
         defaulters,
         alerted,
         statistics.median(leads) if leads else None,

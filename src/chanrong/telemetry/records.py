@@ -144,3 +144,10 @@ def pipeline_records(
     derives is itself shared only through the governance policy check."""
     _spec(kind)
     return TelemetryRepository(session).records(kind, org_id, start=start, end=end)
+
+
+def pipeline_records_of(session: Session, *, kind: str, org_ids: Sequence[str]) -> list[Any]:
+    """``pipeline_records`` of several organisations at once (a batch of them: the nightly
+    revaluation of 500 pools reads its enterprises' records, not the whole park's)."""
+    _spec(kind)
+    return TelemetryRepository(session).records_of(kind, sorted(set(org_ids)))

@@ -102,6 +102,16 @@ class TelemetryRepository:
             stmt = stmt.where(date_col < end)
         return self.session.scalars(stmt.order_by(date_col, table.id)).all()
 
+    def records_of(self, kind: str, org_ids: Sequence[str]) -> list[Any]:
+        """Every record of one kind of these organisations (one query per 500 of them)."""
+        table = RECORD_TABLES[kind]
+        date_col = getattr(table, _DATES[kind])
+        out: list[Any] = []
+        for i in range(0, len(org_ids), 500):
+            stmt = select(table).where(table.org_id.in_(list(org_ids[i : i + 500])))
+            out.extend(self.session.scalars(stmt.order_by(date_col, table.id)))
+        return out
+
     # quality
     def replace_scores(self, org_id: str, day: date, scores: Sequence[QualityScore]) -> None:
         self.session.execute(

@@ -38,7 +38,12 @@ from chanrong.telemetry.ingest import (
     to_canonical_units,
 )
 from chanrong.telemetry.reads import daily_metrics, query_points
-from chanrong.telemetry.records import import_records, pipeline_records, records
+from chanrong.telemetry.records import (
+    import_records,
+    pipeline_records,
+    pipeline_records_of,
+    records,
+)
 from chanrong.telemetry.retention import RetentionResult, apply_retention, parse_policies
 from chanrong.telemetry.scoring import (
     compute_quality,
@@ -73,6 +78,7 @@ __all__ = [
     "organisation_exists",
     "parse_policies",
     "pipeline_records",
+    "pipeline_records_of",
     "quality_scores",
     "query_points",
     "records",

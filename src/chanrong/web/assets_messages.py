@@ -97,6 +97,34 @@ _M: dict[str, tuple[str, str]] = {
         "已停止自动入池（已入池的资产保留）",
         "Replenishment off (assets already in the pool stay)",
     ),
+    "web.assets.trend_alerts": ("借款基础下滑预警", "Trend alerts: the pool's value falling"),
+    "web.assets.trend_open": (
+        "预警：资产池可贷价值持续下滑，低于其入池前水平的 {threshold}（已剔除全园区季节因素）",
+        "Alert: the pool's lendable value has fallen below {threshold} of its pre-pool level "
+        "(after the park-wide seasonal adjustment)",
+    ),
+    "web.assets.trend_rule": (
+        "规则：最近两个月末可贷价值（集中度扣减前）的平均值 ÷ 前三个月末的平均值（入池前水平），"
+        "再 ÷ 全部资产池同一月末该比值的中位数（季节因素），低于 70% 即预警；每次跌破只预警一次",
+        "Rule: the lendable value (before the concentration limits) averaged over the last two "
+        "month-ends ÷ its average over the first three (the pre-pool level), ÷ the median of "
+        "that ratio over all pools at the same month-end (the season); below 70 % it alerts, "
+        "once per breach",
+    ),
+    "web.assets.month_end": ("月末", "Month-end"),
+    "web.assets.ratio": ("相对入池前水平", "Of pre-pool level"),
+    "web.assets.seasonal_factor": ("季节因素（全园区中位数）", "Seasonal factor (park median)"),
+    "web.assets.adjusted": ("剔除季节后", "Seasonally adjusted"),
+    "web.assets.threshold": ("阈值", "Threshold"),
+    "web.assets.level": ("近两个月末平均可贷价值", "Level (last two month-ends)"),
+    "web.assets.reference": ("入池前水平", "Pre-pool level"),
+    "web.assets.lendable": ("可贷价值（集中度扣减前）", "Lendable value (before concentration)"),
+    "web.assets.pools_in_factor": ("计入中位数的资产池", "Pools in the median"),
+    "web.assets.evidence": ("依据", "Evidence"),
+    "web.assets.details": ("详情", "Details"),
+    "web.assets.trend_alert": ("借款基础下滑预警", "Trend alert"),
+    "web.assets.status_open": ("未解除", "open"),
+    "web.assets.status_resolved": ("已解除", "resolved"),
 }
 
 register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})

@@ -54,6 +54,7 @@ def enterprise_assets(request: Request, p: Page = Depends(enterprise_page)) -> H
         valuations=assets.list_valuations(s, me, me.org_id),
         pools=pools,
         alerts=assets.list_alerts(s, me),
+        trend_alerts=assets.list_trend_alerts(s, me),
         names=names,
     )
 
@@ -62,6 +63,7 @@ def _bank_pools(request: Request, p: Page, *, status_code: int = 200, **extra: A
     s, me = p.session, p.ctx.principal
     pools = [x for x in assets.list_pools(s, me) if x.bank_org_id == me.org_id]
     alerts = assets.list_alerts(s, me)
+    trend_alerts = assets.list_trend_alerts(s, me)
     names = directory.names(s, {x.org_id for x in pools})
     return render(
         request,
@@ -71,6 +73,7 @@ def _bank_pools(request: Request, p: Page, *, status_code: int = 200, **extra: A
         status_code=status_code,
         pools=pools,
         alerts=alerts,
+        trend_alerts=trend_alerts,
         names=names,
         can_act=me.has_role(Role.OFFICER),
         **extra,
@@ -103,6 +106,7 @@ def _pool_view(
             },
         )
     alerts = [a for a in assets.list_alerts(s, me) if a.pool_id == pool.id]
+    trend_alerts = [a for a in assets.list_trend_alerts(s, me) if a.pool_id == pool.id]
     names = directory.names(s, {pool.org_id, pool.bank_org_id})
     officer = me.has_role(Role.OFFICER)
     return render(
@@ -115,6 +119,7 @@ def _pool_view(
         latest=history[-1] if history else None,
         chart=chart,
         alerts=alerts,
+        trend_alerts=trend_alerts,
         names=names,
         pledges=assets.pool_pledges(s, me, pool_id),
         asset_types=[a.value for a in assets.AssetType],
@@ -316,3 +321,18 @@ def valuation_report_pdf(valuation_id: str, p: Page = Depends(party_page)) -> Re
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="valuation-{v.id}.pdf"'},
     )
+
+
+@router.get("/trend-alerts/{alert_id}", response_class=HTMLResponse)
+def trend_alert_page(
+    request: Request, alert_id: str, p: Page = Depends(party_page)
+) -> HTMLResponse:
+    """One trend alert for its bank or its enterprise: the month-end values, the pre-pool
+    level, the seasonal factor and the log entry it was raised with."""
+    s, me = p.session, p.ctx.principal
+    try:
+        a = assets.get_trend_alert(s, me, alert_id)
+    except ChanrongError as exc:
+        return error_page(request, p, exc)
+    names = directory.names(s, {a.org_id, a.bank_org_id})
+    return render(request, "trend_alert.html", p, locale=p.locale, a=a, names=names)
