@@ -139,3 +139,38 @@ def test_healthy_pools_and_a_season_raise_nothing(
     assert alerts(db) == []
     with pytest.raises(Exception, match="month_end"), db.unit_of_work() as s:
         assets.check_trends(s, month_end=date(2026, 4, 29))
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_trend_job_waits_for_the_month_ends_revaluation(
+    db: Database, park: Park, settings: Settings
+) -> None:
+    from datetime import UTC, datetime, time, timedelta
+
+    from chanrong.assets import tasks
+    from chanrong.jobs.registry import JobContext
+
+    pools_of(db, park, 6)
+    for day in MONTHS[:2]:
+        month(db, settings, day)
+    end = date.fromisoformat(MONTHS[2])  # its nightly revaluation has not run yet
+    with db.unit_of_work() as s:
+        assert assets.pools_awaiting_month_end(s, month_end=end) == 6
+        ctx = JobContext(
+            session=s,
+            settings=settings,
+            job="assets.trend_alerts",
+            period=MONTHS[2][:7],
+            subject="-",
+            attempt=1,
+            now=datetime.combine(end + timedelta(days=1), time(1), UTC),
+        )
+        # The morning after: the job fails, and the worker tries it again after its back-off.
+        with pytest.raises(assets.MonthEndNotRevalued, match="6 pool"):
+            tasks.trend_alerts(ctx)
+        # Days later a pool still without a value is read as unknown, not waited for.
+        ctx.now = datetime.combine(end + timedelta(days=4), time(1), UTC)
+        assert "6 without a month-end value" in str(tasks.trend_alerts(ctx))
+    month(db, settings, MONTHS[2])
+    with db.unit_of_work() as s:
+        assert assets.pools_awaiting_month_end(s, month_end=end) == 0

@@ -76,11 +76,13 @@ from chanrong.assets.revaluation import (
 )
 from chanrong.assets.trend import TrendRule
 from chanrong.assets.trend_alerts import (
+    MonthEndNotRevalued,
     TrendRun,
     check_trends,
     get_trend_alert,
     is_month_end,
     list_trend_alerts,
+    pools_awaiting_month_end,
 )
 from chanrong.assets.valuation import Approach, Comparable
 
@@ -95,6 +97,7 @@ __all__ = [
     "Lift",
     "LineBook",
     "LineFacts",
+    "MonthEndNotRevalued",
     "Revalued",
     "TrendRule",
     "TrendRun",
@@ -128,6 +131,7 @@ __all__ = [
     "pool_by_id",
     "pool_history",
     "pool_pledges",
+    "pools_awaiting_month_end",
     "pools_between",
     "pools_by_ids",
     "pools_evidence",

@@ -6,7 +6,7 @@ quality scores move the borrowing base). Each raises or resolves the pool's marg
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -96,4 +96,12 @@ def trend_alerts(ctx: JobContext) -> str:
     """Run the borrowing-base trend rule over every active pool's month-end history (the
     month just ended), raising a trend alert once per pool per breach."""
     month_end = month_start(ctx.month, 1) - timedelta(days=1)
+    waiting = service.pools_awaiting_month_end(ctx.session, month_end=month_end)
+    # The month-end's revaluation runs before this job is due, but nothing makes it finish
+    # first: while pools still wait for it, fail and be retried after the back-off. Two days
+    # on, a pool that still has no value is read as unknown rather than holding up the rest.
+    if waiting and ctx.now < datetime.combine(month_end + timedelta(days=3), time(), UTC):
+        raise service.MonthEndNotRevalued(
+            f"{waiting} pool(s) not revalued at {month_end} yet; the trend rule waits for them"
+        )
     return service.check_trends(ctx.session, month_end=month_end).summary()

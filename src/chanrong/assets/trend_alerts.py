@@ -59,6 +59,27 @@ class TrendRun:
         )
 
 
+class MonthEndNotRevalued(RuntimeError):
+    """The month-end's nightly revaluation has not reached every pool yet: run the rule later
+    (a reading taken now would treat the pools still waiting as unknown)."""
+
+
+def pools_awaiting_month_end(session: Session, *, month_end: date) -> int:
+    """Active pools revalued before ``month_end`` that have no revaluation on it yet."""
+    repo = AssetsRepository(session)
+    ids = [p.id for p in repo.active_pools_between("", "")]
+    first = repo.first_revaluation_day(ids)
+    if first is None or first >= month_end:
+        return 0
+    earlier = [d for d in month_ends(first, month_end) if d < month_end]
+    values = repo.lendable_at(ids, [*earlier, month_end])
+    return sum(
+        1
+        for pid in ids
+        if any(d in values.get(pid, {}) for d in earlier) and month_end not in values.get(pid, {})
+    )
+
+
 def check_trends(session: Session, *, month_end: date, rule: TrendRule = PRIMARY) -> TrendRun:
     """Run the trend rule for every active pool at ``month_end`` (trusted callers: the
     worker). Each pool's series is its lendable value at each month-end from its first
