@@ -91,6 +91,10 @@ def revalue_on_data(ctx: JobContext) -> str:
     # 09:00 on the 1st: after the 05:30 revaluation of the month-end (the day just ended).
     cron="0 9 1 * *",
     lease=timedelta(minutes=5),
+    # While the month-end's revaluation is still running, tried again every hour (after 15,
+    # 30 min) for the three days it is waited for, then once more to read without it.
+    retry_base=timedelta(minutes=15),
+    max_attempts=80,
 )
 def trend_alerts(ctx: JobContext) -> str:
     """Run the borrowing-base trend rule over every active pool's month-end history (the
