@@ -56,6 +56,7 @@ from chanrong.storage import migrate
 from chanrong.storage.database import Database
 from chanrong.telemetry import connectors
 from chanrong.telemetry import service as telemetry
+from chanrong.telemetry.adapters import uploads
 from chanrong.telemetry.adapters.mqtt import MqttIngestWorker
 from chanrong.telemetry.adapters.payload import encode_arrow, encode_batch, telemetry_topic
 from chanrong.telemetry.orm import IngestBatch
@@ -135,7 +136,8 @@ def bulk_ingest(parquet: Path, root: Path, url: str, org_id: str) -> Result:
                 session,
                 store,
                 org_id=org_id,
-                batches=pq.ParquetFile(parquet).iter_batches(batch_size=1_000_000),
+                # The upload path's reader (names decoded as dictionaries), 1 M-row pieces.
+                batches=uploads.parquet_batches(str(parquet), batch_size=1_000_000),
                 source="http",
                 filename=parquet.name,
             )

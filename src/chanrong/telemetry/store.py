@@ -154,7 +154,7 @@ class TelemetryStore:
         # One piece is encoded and fsync'd by a writer thread while the next is read and
         # checked here (both release the GIL): at most two pieces are in memory at once.
         writing: list[Future[tuple[Path, Path]]] = []
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-write") as pool:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="store-write") as pool:
             try:
                 for batch in batches:
                     table = conform(batch)
