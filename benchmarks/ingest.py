@@ -17,7 +17,11 @@ to the Mosquitto broker on loopback; ingestion workers (separate processes, one 
 subscription group) decode, hand each flush to the door (stored durably, one batch recorded
 per flush, committed) and only then acknowledge. The clock runs from the first publish to
 the last durable flush. Baseline in the same run: the same messages delivered by the broker
-to a bare QoS 1 subscriber that only counts them.
+to a bare QoS 1 subscriber that only counts them. The MQTT rows are run twice (``--bodies``):
+JSON bodies, and the same readings as the binary body (Arrow IPC, ``payload.encode_arrow``),
+each with its own bare-subscriber baseline (the binary messages are smaller).
+
+    .venv/bin/python benchmarks/ingest.py --bulk-points 0 --mqtt-points 1000000   # MQTT only
 
 Needs the broker: ``eval "$(bash scripts/services.sh start)"`` (CHANRONG_TEST_MQTT_PORT).
 """
@@ -52,8 +56,9 @@ from chanrong.storage import migrate
 from chanrong.storage.database import Database
 from chanrong.telemetry import connectors
 from chanrong.telemetry import service as telemetry
+from chanrong.telemetry.adapters import uploads
 from chanrong.telemetry.adapters.mqtt import MqttIngestWorker
-from chanrong.telemetry.adapters.payload import encode_batch, telemetry_topic
+from chanrong.telemetry.adapters.payload import encode_arrow, encode_batch, telemetry_topic
 from chanrong.telemetry.orm import IngestBatch
 from chanrong.telemetry.store import TelemetryStore
 
@@ -131,7 +136,8 @@ def bulk_ingest(parquet: Path, root: Path, url: str, org_id: str) -> Result:
                 session,
                 store,
                 org_id=org_id,
-                batches=pq.ParquetFile(parquet).iter_batches(batch_size=1_000_000),
+                # The upload path's reader (names decoded as dictionaries), 1 M-row pieces.
+                batches=uploads.parquet_batches(str(parquet), batch_size=1_000_000),
                 source="http",
                 filename=parquet.name,
             )
@@ -175,13 +181,22 @@ def duckdb_write(parquet: Path, out: Path) -> Result:
 # -- MQTT ---------------------------------------------------------------------------------------
 
 
-def payloads(messages: int, per_message: int, devices: int = 50) -> list[tuple[str, bytes]]:
+def payloads(
+    messages: int, per_message: int, devices: int = 50, *, binary: bool = False
+) -> list[tuple[str, bytes]]:
+    """The messages of the run: JSON compact triples, or the same readings as the binary body
+    (Arrow IPC, ``payload.encode_arrow``)."""
     out = []
     for m in range(messages):
         dev = m % devices
         base_ms = T0_US // 1000 + (m // devices) * per_message * 1000
         pts = [("power_kw", base_ms + i * 1000, float(i % 113)) for i in range(per_message)]
-        out.append((telemetry_topic(USCC, f"dev-{dev:03d}"), encode_batch(pts)))
+        if binary:
+            metrics, stamps, values = (list(c) for c in zip(*pts, strict=True))
+            body = encode_arrow(metrics, stamps, values)  # type: ignore[arg-type]
+        else:
+            body = encode_batch(pts)
+        out.append((telemetry_topic(USCC, f"dev-{dev:03d}"), body))
     return out
 
 
@@ -222,14 +237,39 @@ def _worker_main(port: int, root: str, url: str, group: str, ready: object, out:
         flush_points=50_000,
         flush_seconds=0.2,
     )
-    stats = worker.run(idle_exit=2.0, on_ready=ready.set)  # type: ignore[attr-defined]
+    # Idle counts from the subscription: a worker started seconds before the other (spawn on a
+    # loaded machine) ran out its 2 s before the first publish, leaving its share of the group's
+    # messages in its offline session. The clock stops at the last flush, not at the exit.
+    stats = worker.run(idle_exit=10.0, on_ready=ready.set)  # type: ignore[attr-defined]
     db.dispose()
     out.put((stats.points, stats.last_flush_at, stats.flushes))  # type: ignore[attr-defined]
 
 
+def _mqtt_batches(url: str, org_id: str) -> tuple[int, int]:
+    """(batches, points recorded) of the enterprise's MQTT batches so far."""
+    db = Database(url)
+    try:
+        with db.unit_of_work() as session:
+            n, total = session.execute(
+                select(func.count(), func.sum(IngestBatch.rows_accepted)).where(
+                    IngestBatch.org_id == org_id, IngestBatch.source == "mqtt"
+                )
+            ).one()
+    finally:
+        db.dispose()
+    return int(n), int(total or 0)
+
+
 def mqtt_ingest(
-    port: int, msgs: list[tuple[str, bytes]], points: int, workers: int, url: str, org_id: str
+    port: int,
+    msgs: list[tuple[str, bytes]],
+    points: int,
+    workers: int,
+    url: str,
+    org_id: str,
+    body: str = "JSON",
 ) -> Result:
+    before = _mqtt_batches(url, org_id)
     root = Path(tempfile.mkdtemp(prefix="chanrong-bench-mqtt-"))
     group = f"bench-{uuid.uuid4().hex[:8]}"
     ctx = mp.get_context("spawn")
@@ -255,27 +295,22 @@ def mqtt_ingest(
     shutil.rmtree(root, ignore_errors=True)
     if stored != points or count != points:
         raise SystemExit(f"MQTT path stored {stored} (distinct {count}) of {points} points")
-    db = Database(url)
-    try:
-        with db.unit_of_work() as session:
-            batches, recorded = session.execute(
-                select(func.count(), func.sum(IngestBatch.rows_accepted)).where(
-                    IngestBatch.org_id == org_id, IngestBatch.source == "mqtt"
-                )
-            ).one()
-    finally:
-        db.dispose()
-    # Each flush that brought points left exactly one batch with their count.
+    batches, recorded = _mqtt_batches(url, org_id)
+    # Each flush that brought points left exactly one batch with their count (batches of an
+    # earlier run in the same database are not this run's).
+    batches, recorded = batches - before[0], recorded - before[1]
     if recorded != points or batches > flushes:
         raise SystemExit(f"MQTT batches record {recorded} points in {batches} batches")
     return Result(
-        f"MQTT QoS 1 → store ({workers} worker{'s' * (workers > 1)}, {batches} batches)",
+        f"MQTT QoS 1, {body} → store ({workers} worker{'s' * (workers > 1)}, {batches} batches)",
         points,
         end - start,
     )
 
 
-def bare_subscriber(port: int, msgs: list[tuple[str, bytes]], points: int) -> Result:
+def bare_subscriber(
+    port: int, msgs: list[tuple[str, bytes]], points: int, body: str = "JSON"
+) -> Result:
     """The broker's own delivery rate: a QoS 1 subscriber that only counts messages."""
     topic = f"bench-bare-{uuid.uuid4().hex[:8]}"
     sub = _client(port, "bench-sub")
@@ -301,54 +336,81 @@ def bare_subscriber(port: int, msgs: list[tuple[str, bytes]], points: int) -> Re
         raise SystemExit(f"bare subscriber got {seen[0]} of {len(msgs)} messages")
     sub.loop_stop()
     sub.disconnect()
-    return Result("broker → bare QoS 1 subscriber (baseline)", points, seen[1] - start)
+    return Result(f"broker → bare QoS 1 subscriber, {body} (baseline)", points, seen[1] - start)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 M bulk, 200 k MQTT points")
-    parser.add_argument("--bulk-points", type=int, default=None)
-    parser.add_argument("--mqtt-points", type=int, default=None)
+    parser.add_argument("--bulk-points", type=int, default=None, help="0: no bulk rows")
+    parser.add_argument("--mqtt-points", type=int, default=None, help="0: no MQTT rows")
     parser.add_argument("--points-per-message", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2, help="MQTT ingestion workers")
+    parser.add_argument(
+        "--bodies", default="json,binary", help="MQTT bodies to run: json, binary or both"
+    )
     args = parser.parse_args()
-    bulk_n = args.bulk_points or (1_000_000 if args.quick else 10_000_000)
-    mqtt_n = args.mqtt_points or (200_000 if args.quick else 2_000_000)
+    bulk_n = (
+        (1_000_000 if args.quick else 10_000_000) if args.bulk_points is None else args.bulk_points
+    )
+    mqtt_n = (
+        (200_000 if args.quick else 2_000_000) if args.mqtt_points is None else args.mqtt_points
+    )
     per = args.points_per_message
+    bodies = [b for b in args.bodies.split(",") if b]
+    if set(bodies) - {"json", "binary"}:
+        parser.error(f"--bodies: {args.bodies!r} is not json, binary or both")
     port = int(
         os.environ.get("CHANRONG_TEST_MQTT_PORT") or os.environ.get("CHANRONG_MQTT_PORT") or 0
     )
+    console.print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at start")
+    cpu0 = _cpu()
 
     rows: list[tuple[Result, str]] = []
+    verdicts: list[str] = []
     work = Path(tempfile.mkdtemp(prefix="chanrong-bench-ingest-"))
     try:
         url, org_id = platform(work)
-        parquet = work / "points.parquet"
-        with console.status(f"writing {bulk_n:,} points to Parquet"):
-            make_parquet(parquet, bulk_n)
-        with console.status("bulk ingest"):
-            ours = bulk_ingest(parquet, work / "store", url, org_id)
-            base = duckdb_read(parquet)
-            write = duckdb_write(parquet, work / "duckdb-copy.parquet")
-        rows.append(
-            (
-                ours,
-                f"{ours.rate / write.rate:.2f} × DuckDB write, {ours.rate / base.rate:.2f} × read",
+        if bulk_n:
+            parquet = work / "points.parquet"
+            with console.status(f"writing {bulk_n:,} points to Parquet"):
+                make_parquet(parquet, bulk_n)
+            with console.status("bulk ingest"):
+                ours = bulk_ingest(parquet, work / "store", url, org_id)
+                base = duckdb_read(parquet)
+                write = duckdb_write(parquet, work / "duckdb-copy.parquet")
+            vs_write = ours.rate / write.rate
+            rows.append(
+                (ours, f"{vs_write:.2f} × DuckDB write, {ours.rate / base.rate:.2f} × read")
             )
-        )
-        rows.append((write, "baseline (goal ≥ 0.4×)"))
-        rows.append((base, "baseline"))
+            rows.append((write, "baseline (goal ≥ 0.4×)"))
+            rows.append((base, "baseline"))
+            verdicts.append(
+                f"bulk ≥ 1,000,000 points/s ({'met' if ours.rate >= 1_000_000 else 'NOT met'})"
+            )
+            verdicts.append(
+                f"bulk ≥ 0.4 × DuckDB write ({'met' if vs_write >= 0.4 else 'NOT met'})"
+            )
 
-        if port:
-            msgs = payloads(mqtt_n // per, per)
-            n = len(msgs) * per
-            with console.status(f"MQTT: {len(msgs):,} messages of {per} points, bare subscriber"):
-                bare = bare_subscriber(port, msgs, n)
-            with console.status(f"MQTT: {len(msgs):,} messages through {args.workers} workers"):
-                ours_mqtt = mqtt_ingest(port, msgs, n, args.workers, url, org_id)
-            rows.append((ours_mqtt, f"{ours_mqtt.rate / bare.rate:.2f} × broker delivery"))
-            rows.append((bare, "baseline"))
-        else:
+        if port and mqtt_n:
+            for body in bodies:
+                label = "JSON" if body == "json" else "binary (Arrow IPC)"
+                msgs = payloads(mqtt_n // per, per, binary=body == "binary")
+                n = len(msgs) * per
+                size = sum(len(b) for _, b in msgs) / len(msgs)
+                with console.status(f"MQTT {label}: {len(msgs):,} messages, bare subscriber"):
+                    bare = bare_subscriber(port, msgs, n, label)
+                with console.status(
+                    f"MQTT {label}: {len(msgs):,} messages, {args.workers} workers"
+                ):
+                    ours_mqtt = mqtt_ingest(port, msgs, n, args.workers, url, org_id, label)
+                ratio = ours_mqtt.rate / bare.rate
+                rows.append((ours_mqtt, f"{ratio:.2f} × broker delivery ({size:,.0f} B/message)"))
+                rows.append((bare, "baseline"))
+                verdicts.append(
+                    f"MQTT {label} ≥ 0.3 × broker ({'met' if ratio >= 0.3 else 'NOT met'})"
+                )
+        elif mqtt_n:
             console.print(
                 "[yellow]MQTT skipped:[/] set CHANRONG_TEST_MQTT_PORT (scripts/services.sh)"
             )
@@ -364,14 +426,19 @@ def main() -> None:
     for r, ratio in rows:
         table.add_row(r.label, f"{r.points:,}", f"{r.seconds:.2f}", f"{r.rate:,.0f}", ratio)
     console.print(table)
-    bulk_ok = "met" if rows[0][0].rate >= 1_000_000 else "NOT met"
-    verdict = f"floors: bulk ≥ 1,000,000 points/s ({bulk_ok})"
-    bulk_vs_write = rows[0][0].rate / rows[1][0].rate
-    verdict += f"; bulk ≥ 0.4 × DuckDB write ({'met' if bulk_vs_write >= 0.4 else 'NOT met'})"
-    if len(rows) > 3:
-        mqtt_ok = "met" if rows[3][0].rate >= 50_000 else "NOT met"
-        verdict += f"; MQTT ≥ 50,000 points/s ({mqtt_ok})"
-    console.print(verdict)
+    console.print("floors: " + "; ".join(verdicts))
+    console.print(
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at end; "
+        f"CPU seconds of this process and its finished children {_cpu() - cpu0:.1f}"
+    )
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its waited-for children (the MQTT workers)."""
+    import resource
+
+    own, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 if __name__ == "__main__":

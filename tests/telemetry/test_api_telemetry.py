@@ -352,6 +352,24 @@ def test_a_large_parquet_upload_is_read_in_pieces(
     assert store.count(park["enterprise"]["admin"].org_id) == 300_000
 
 
+def test_a_parquet_upload_without_a_metric_column_is_refused_naming_it(
+    app_client: TestClient, park: Park, settings: object
+) -> None:
+    # Names are read as dictionaries only when the file has them: one without the column
+    # still gets the field named, not a reader's KeyError.
+    officer = park["enterprise"]["officer"].headers
+    table = points("cnc-1", "power_kw", [1.0, 2.0]).drop_columns(["metric"])
+    r = app_client.post(
+        _url(park, "/points"),
+        content=_parquet(table),
+        headers={**officer, "Content-Type": "application/vnd.apache.parquet"},
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "metric"
+    store = TelemetryStore(settings.effective_telemetry_dir)  # type: ignore[attr-defined]
+    assert store.count(park["enterprise"]["admin"].org_id) == 0
+
+
 def test_excel_records_over_http(app_client: TestClient, park: Park) -> None:
     from openpyxl import Workbook
 

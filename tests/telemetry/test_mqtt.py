@@ -21,7 +21,7 @@ from chanrong.storage.database import Database
 from chanrong.telemetry import connectors, service
 from chanrong.telemetry.adapters import sparkplug
 from chanrong.telemetry.adapters.mqtt import MqttIngestWorker, WorkerStats
-from chanrong.telemetry.adapters.payload import encode_batch, telemetry_topic
+from chanrong.telemetry.adapters.payload import encode_arrow, encode_batch, telemetry_topic
 from chanrong.telemetry.store import TelemetryStore
 from tests.telemetry.builders import assert_batch_shape, recorded_batches
 from tests.telemetry.conftest import Plant, unique
@@ -170,6 +170,42 @@ def test_points_flow_through_the_broker_into_the_store(plant: Plant, mqtt_port: 
     assert sum(b.rows_accepted for b in batches) == 702 == stats.points
     assert sum(b.rows_rejected for b in batches) == 1
     assert [b.rejected_by_reason for b in batches if b.rows_rejected] == [{"body": 1}]
+
+
+def _binary(points: list[tuple[str, int, float]]) -> bytes:
+    return encode_arrow(*(list(c) for c in zip(*points, strict=True)))
+
+
+def test_binary_bodies_flow_through_the_broker_as_json_ones_and_a_bad_one_stores_nothing(
+    plant: Plant, mqtt_port: int
+) -> None:
+    running = Running(plant, mqtt_port, unique("g"), flush_points=100_000, flush_seconds=60)
+    pub = publisher(mqtt_port)
+    # A NaN in the middle of an otherwise good body: the whole body is refused, none stored.
+    poisoned = series("press-3", 50)
+    poisoned[25] = ("power_kw", poisoned[25][1], float("nan"))
+    publish_all(
+        pub,
+        [
+            (telemetry_topic(plant.uscc, "press-1"), _binary(series("press-1", 300))),
+            (telemetry_topic(plant.uscc, "press-2"), encode_batch(series("press-2", 200))),
+            # The same readings in binary: stored once (the store's dedup).
+            (telemetry_topic(plant.uscc, "press-2"), _binary(series("press-2", 200))),
+            (telemetry_topic(plant.uscc, "press-3"), _binary(poisoned)),
+        ],
+    )
+    pub.loop_stop()
+    pub.disconnect()
+    stats = running.join()
+    assert (stats.messages, stats.rejected) == (4, 1)
+    assert stats.reasons == {"points[25].value": 1}
+    assert running.store.count(plant.org_id) == 500
+    assert running.store.query(plant.org_id, devices=["press-3"]).num_rows == 0
+    press = running.store.query(plant.org_id, devices=["press-1"])
+    assert press.column("value").to_pylist() == [float(i % 97) for i in range(300)]
+    (batch,) = [assert_batch_shape(b) for b in recorded_batches(plant)]
+    assert (batch["rows_accepted"], batch["rows_duplicate"]) == (700, 200)
+    assert batch["rejected_by_reason"] == {"points.value": 1}
 
 
 def test_an_mqtt_flush_is_recorded_as_an_ingest_batch_with_its_counts(

@@ -151,10 +151,10 @@ class TelemetryStore:
         base = self.org_dir(org_id)
         staged: list[tuple[Path, Path]] = []
         points = 0
-        # One piece is encoded and fsync'd by a writer thread while the next is read and
-        # checked here (both release the GIL): at most two pieces are in memory at once.
+        # One piece's day files are encoded and fsync'd by two writer threads while the next
+        # piece is read and checked here (all release the GIL): at most two pieces in memory.
         writing: list[Future[tuple[Path, Path]]] = []
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-write") as pool:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="store-write") as pool:
             try:
                 for batch in batches:
                     table = conform(batch)

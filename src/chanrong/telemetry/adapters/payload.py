@@ -7,6 +7,21 @@ Topic ``chanrong/v1/{uscc}/{device_id}/telemetry``; body (UTF-8 JSON)::
 
 ``ts`` is epoch milliseconds (int) or ISO 8601 with a zone.
 
+The same topic takes a binary body, version 1 (``encode_arrow``; decoded column-wise, no
+Python object per reading, about a twentieth of JSON's decoding cost): an Apache Arrow IPC
+*stream* (the columnar streaming format, readable by every Arrow library) of one or more record
+batches with exactly these columns, none null::
+
+    metric  utf8, or dictionary<int8|int16|int32, utf8>   a name, not empty
+    ts      timestamp[ms, tz=UTC] or timestamp[us, tz=UTC]
+    value   float64, finite
+
+and the schema metadata ``chanrong.telemetry = "1"`` (the layout's version: a later layout
+gets a new number, and a version this reader does not know is refused, never guessed at).
+A body is read as binary when it starts with the stream's continuation marker ``FF FF FF FF``
+(JSON never does). A body that breaks any rule is refused whole, naming the field
+(``points[i].value: …``), as a bad JSON body is; nothing of it is stored.
+
 Business records (customer payments, the enterprise's outgoing payments, orders, …) arrive on
 ``chanrong/v1/{uscc}/records/{kind}`` with the body the HTTP upload takes,
 ``{"records": [{...}, ...]}``.
@@ -15,14 +30,17 @@ Business records (customer payments, the enterprise's outgoing payments, orders,
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.ipc as ipc
 
 TOPIC_PREFIX = "chanrong/v1"
 
@@ -66,6 +84,8 @@ def _ts_us(raw: object) -> int:
 
 def decode_batch(body: bytes) -> tuple[pa.Array, pa.Array, pa.Array]:
     """(metrics, timestamps in epoch µs, values) of one message, as Arrow arrays."""
+    if body[:4] == ARROW_MARKER:
+        return decode_arrow(body)
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -140,6 +160,103 @@ def _general(points: list[object]) -> tuple[pa.Array, pa.Array, pa.Array]:
 def encode_batch(points: list[tuple[str, int, float]]) -> bytes:
     """The compact body for (metric, epoch ms, value) readings."""
     return orjson.dumps({"points": points})
+
+
+# --- the binary body (Arrow IPC stream, version 1) ----------------------------------------------
+
+ARROW_MARKER = b"\xff\xff\xff\xff"  # how every Arrow IPC stream message starts
+VERSION_KEY = b"chanrong.telemetry"
+VERSION = b"1"
+_COLUMNS = ("metric", "ts", "value")
+
+
+def encode_arrow(
+    metrics: Sequence[str] | pa.Array, ts_ms: Sequence[int] | np.ndarray, values: Sequence[float]
+) -> bytes:
+    """The binary body (version 1) for readings given column by column: metric names, epoch
+    milliseconds and values. Metric names are dictionary-encoded (a device repeats few)."""
+    table = pa.table(
+        {
+            "metric": pa.array(metrics, pa.string()).dictionary_encode(),
+            "ts": pa.array(ts_ms, pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
+            "value": pa.array(values, pa.float64()),
+        }
+    ).replace_schema_metadata({VERSION_KEY: VERSION})
+    sink = pa.BufferOutputStream()
+    with ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def decode_arrow(body: bytes) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(metrics, epoch µs, values) of a binary body; PayloadError naming the field at fault."""
+    try:
+        reader = ipc.open_stream(body)
+        batches = list(reader)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+        raise PayloadError(f"body: not an Arrow IPC stream ({exc})") from None
+    schema = reader.schema
+    version = (schema.metadata or {}).get(VERSION_KEY)
+    if version != VERSION:
+        found = "none" if version is None else repr(version.decode("utf-8", "replace"))
+        raise PayloadError(
+            f"body: binary layout version {found} is not known here "
+            f"(schema metadata {VERSION_KEY.decode()} must be {VERSION.decode()!r})"
+        )
+    for name in schema.names:
+        if name not in _COLUMNS:
+            raise PayloadError(f"points.{name}: not a column of the binary layout")
+    columns: dict[str, pa.Array] = {}
+    for name in _COLUMNS:
+        if name not in schema.names:
+            raise PayloadError(f"points.{name}: column missing")
+        # One batch (the usual case) is used as it is: no copy, no Table or ChunkedArray.
+        parts = [b.column(name) for b in batches]
+        col = parts[0] if len(parts) == 1 else pa.concat_arrays(parts) if parts else None
+        if col is None:
+            col = pa.array([], schema.field(name).type)
+        if col.null_count:
+            raise PayloadError(f"points[{_first(pc.is_null(col))}].{name}: is null")
+        columns[name] = col
+    # Checks run on numpy views of the buffers (no copy), a few µs per column: a per-message
+    # cost in the worker (each Arrow compute call costs more than that).
+    metric = columns["metric"]
+    if pa.types.is_dictionary(metric.type):
+        if not pa.types.is_string(metric.type.value_type):
+            raise PayloadError("points.metric: must be utf8 names (or a dictionary of them)")
+        metric = metric.dictionary_decode()
+    elif not pa.types.is_string(metric.type):
+        raise PayloadError("points.metric: must be utf8 names (or a dictionary of them)")
+    offsets = np.frombuffer(metric.buffers()[1], dtype=np.int32)
+    lengths = np.diff(offsets[metric.offset : metric.offset + len(metric) + 1])
+    if not lengths.all():
+        raise PayloadError(f"points[{_first(lengths == 0)}].metric: a name is required")
+    ts_type = schema.field("ts").type
+    if not (
+        pa.types.is_timestamp(ts_type) and ts_type.unit in ("ms", "us") and ts_type.tz == "UTC"
+    ):
+        raise PayloadError(f"points.ts: must be timestamp[ms or us, tz=UTC], not {ts_type}")
+    stamps = columns["ts"].view(pa.int64())
+    if ts_type.unit == "ms":
+        raw = stamps.to_numpy()
+        if len(raw) and np.abs(raw).max() > _MAX_MS:
+            raise PayloadError(f"points[{_first(np.abs(raw) > _MAX_MS)}].ts: out of range")
+        stamps = pa.array(raw * 1000)
+    if schema.field("value").type != pa.float64():
+        raise PayloadError(f"points.value: must be float64, not {schema.field('value').type}")
+    values = columns["value"]
+    finite = np.isfinite(values.to_numpy())
+    if not finite.all():
+        raise PayloadError(f"points[{_first(~finite)}].value: must be a finite number")
+    return metric, stamps, values
+
+
+_MAX_MS = (2**63 - 1) // 1000  # epoch ms whose µs still fit in int64
+
+
+def _first(mask: pa.ChunkedArray | pa.Array) -> int:
+    """Index of the first true of a boolean mask that has one."""
+    return int(np.flatnonzero(np.asarray(mask, dtype=bool))[0])
 
 
 # --- business records over MQTT ---------------------------------------------------------------
