@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import uuid6
 
+from chanrong.telemetry import duck
 from chanrong.telemetry import series as _series
 from chanrong.telemetry.points import (  # re-exported: the store's callers import them here
     SCHEMA,
@@ -261,7 +262,7 @@ class TelemetryStore:
                 self._backfill_day_rollup(org_id, d, files[0])
                 continue
             directory = files[0].parent
-            with duckdb.connect() as con:
+            with duck.connection() as con:
                 rows_before += int(
                     con.sql(
                         "SELECT count(*) FROM read_parquet(?)", params=[[str(f) for f in files]]
@@ -296,7 +297,7 @@ class TelemetryStore:
         if _series.valid_day_rollup(self, org_id, day) is not None:
             return
         try:
-            with duckdb.connect() as con:
+            with duck.connection() as con:
                 table = con.sql(
                     "SELECT device_id, metric, ts, value FROM read_parquet(?)",
                     params=[str(compacted)],
@@ -351,8 +352,7 @@ class TelemetryStore:
             final = directory / f"{stem}{_COMPACT_SUFFIX}"
             tmp = final.with_name(final.name + ".tmp")
             names = [str(f) for f in files]
-            with duckdb.connect() as con:
-                con.sql("SET TimeZone = 'UTC'")
+            with duck.connection() as con:
                 rows_before += int(
                     con.sql("SELECT count(*) FROM read_parquet(?)", params=[names]).fetchall()[0][0]
                 )
@@ -504,8 +504,7 @@ class TelemetryStore:
             if rel is None:
                 return SCHEMA.empty_table()
             sql, params = rel
-            with duckdb.connect() as con:
-                con.sql("SET TimeZone = 'UTC'")
+            with duck.connection() as con:
                 return con.sql(
                     f"SELECT * FROM ({sql}) ORDER BY device_id, metric, ts", params=params
                 ).to_arrow_table()
@@ -520,7 +519,7 @@ class TelemetryStore:
             if rel is None:
                 return 0
             sql, params = rel
-            with duckdb.connect() as con:
+            with duck.connection() as con:
                 rows = con.sql(f"SELECT count(*) FROM ({sql})", params=params).fetchall()
             return int(rows[0][0])
 
@@ -531,7 +530,7 @@ class TelemetryStore:
         files = [str(f) for f in self.all_files(org_id)]
         if not files:
             return 0
-        with duckdb.connect() as con:
+        with duck.connection() as con:
             rows = con.sql("SELECT count(*) FROM read_parquet(?)", params=[files]).fetchall()
         return int(rows[0][0])
 
