@@ -127,3 +127,24 @@ def test_events_are_debounced_into_one_window_per_subject(db: Database) -> None:
         ).all()
     assert a.not_before == a.window_closes_at == t0 + timedelta(minutes=32)
     assert runs.absorb_events(db) == 0  # each event is taken once
+
+
+def test_events_within_a_second_share_a_row_until_the_worker_takes_it(db: Database) -> None:
+    from chanrong.jobs.orm import JobEvent
+
+    t0 = utcnow().replace(microsecond=100_000)
+    with db.unit_of_work() as s:
+        # Every log append publishes one: a burst within a second keeps one row, at the latest.
+        for k in range(50):
+            queue.publish(s, queue.LOG_GROWN, "-", at=t0 + timedelta(milliseconds=10 * k))
+        queue.publish(s, queue.LOG_GROWN, "-", at=t0 + timedelta(milliseconds=5))  # out of order
+        queue.publish(s, queue.DATA_LANDED, "org-a", at=t0)  # another topic: its own row
+    with db.unit_of_work() as s:
+        rows = {e.topic: e for e in s.scalars(select(JobEvent))}
+    assert set(rows) == {queue.LOG_GROWN, queue.DATA_LANDED}
+    assert rows[queue.LOG_GROWN].at == t0 + timedelta(milliseconds=490)
+    assert runs.absorb_events(db) == 2
+    # Taken by the worker, the second's row is gone: a later event of that second is new.
+    with db.unit_of_work() as s:
+        queue.publish(s, queue.LOG_GROWN, "-", at=t0 + timedelta(milliseconds=600))
+    assert runs.absorb_events(db) == 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,11 +31,27 @@ LOG_GROWN = "log.grown"
 
 def publish(session: Session, topic: str, subject: str, *, at: datetime | None = None) -> None:
     """Record that ``topic`` happened for ``subject``; the worker debounces it into runs."""
-    # A Core insert: this runs inside every log append (the decision route's among them),
-    # where an ORM object's unit of work cost more than the row.
+    # A Core statement: this runs inside every log append (the decision route's among them),
+    # where an ORM object's unit of work cost more than the row. Within one second a topic
+    # and subject keep one row not yet taken by the worker, moved to the latest time: the
+    # debounce needs no more, and the worker's turn through the events stays short.
+    when = at or utcnow()
+    row = {
+        "id": new_id(),
+        "topic": topic,
+        "subject": subject,
+        "bucket": when.strftime("%Y-%m-%dT%H:%M:%S"),
+        "at": when,
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(JobEvent).values(row)
     session.execute(
-        insert(JobEvent),
-        [{"id": new_id(), "topic": topic, "subject": subject, "at": at or utcnow()}],
+        stmt.on_conflict_do_update(
+            index_elements=["topic", "subject", "bucket"],
+            set_={"at": func.max(JobEvent.at, stmt.excluded.at)}
+            if dialect is sqlite
+            else {"at": func.greatest(JobEvent.at, stmt.excluded.at)},
+        )
     )
 
 

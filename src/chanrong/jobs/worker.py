@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import threading
 
@@ -32,6 +33,12 @@ def serve(settings: Settings, *, until_idle: bool = False) -> None:
                 field="database",
             )
         jobs = catalog.load(settings)
+        # The domains' imports leave some 360,000 long-lived objects (pandas, scikit-learn,
+        # LightGBM, SQLAlchemy's mappers); a full collection walks them all, a pause of a
+        # tenth of a second or more that, inside a transaction, holds SQLite's write turn and
+        # stalls every request waiting to write. Frozen, they are left out of collections.
+        gc.collect()
+        gc.freeze()
         if settings.jobs_nice:
             now = priority.lower(settings.jobs_nice)
             log.info("worker priority", nice=now.nice, group_nice=now.group_nice)
