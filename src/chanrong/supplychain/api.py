@@ -141,9 +141,7 @@ async def settle_payable(
     payable_id: str, request: Request, ctx: Ctx = Depends(core_officer)
 ) -> list[SettlementOut]:
     """At maturity the core enterprise pays every current holder and the tree closes."""
-    rows = await write(
-        request, ctx, lambda s: service.settle_payable(s, ctx.principal, payable_id)
-    )
+    rows = await write(request, ctx, lambda s: service.settle_payable(s, ctx.principal, payable_id))
     return [SettlementOut.of(s) for s in rows]
 
 

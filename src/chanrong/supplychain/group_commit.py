@@ -98,9 +98,7 @@ class GroupCommitter:
     def _start_locked(self) -> None:
         if not self._started:
             self._started = True
-            self._thread = threading.Thread(
-                target=self._loop, name="scf-group-commit", daemon=True
-            )
+            self._thread = threading.Thread(target=self._loop, name="scf-group-commit", daemon=True)
             self._thread.start()
 
     def close(self) -> None:

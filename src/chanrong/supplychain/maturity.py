@@ -43,7 +43,9 @@ def mark_overdue(session: Session, cert_id: str, *, day: date, now: datetime | N
     # cannot deadlock against a settlement of the same tree on PostgreSQL.
     payable = repo.payable(found.payable_id, lock=True)
     assert payable is not None  # a foreign key
-    cert = repo.certificate(cert_id, lock=True)
+    # Re-read under the row lock on PostgreSQL; on SQLite the write lock taken before the
+    # first read holds every row still.
+    cert = repo.certificate(cert_id, lock=True) if repo.locks_rows else found
     assert cert is not None
     if cert.state != CertState.LIVE.value or not rules.is_overdue_on(cert.maturity_date, day):
         return False
