@@ -36,7 +36,9 @@ def mark_overdue(session: Session, cert_id: str, *, day: date, now: datetime | N
     """
     at = stamp(now)
     repo = writer(session)
-    found = repo.certificate(cert_id)
+    # Reloaded on SQLite, where it is not read again below: inside a group commit the
+    # session may hold an older copy from an earlier use case of the batch.
+    found = repo.certificate(cert_id, lock=not repo.locks_rows)
     if found is None:
         raise NotFound(f"certificate {cert_id} not found")
     # Locks in the order every use case takes them (payable, then certificate), so marking
