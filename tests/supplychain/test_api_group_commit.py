@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from chanrong.api.app import create_app
@@ -147,3 +148,32 @@ def test_concurrent_requests_conserve_money_and_spend_each_certificate_once(
         assert writer.batches < writer.calls
     else:
         assert writer is None
+
+
+def test_group_commit_can_be_turned_off_for_an_app(
+    settings: Settings, db: Database, park: Park
+) -> None:
+    # The benchmark's per-op rows: every request in its own unit of work, none through the
+    # committer, with the same answers.
+    app = create_app(settings, db)
+    app.state.scf_group_commit = False
+    sup, core = park["enterprise"], park["core"]
+    with TestClient(app) as c:
+        r = c.post(
+            "/supplychain/payables",
+            json={
+                "core_org_id": core["admin"].org_id,
+                "amount": "10.00",
+                "maturity_date": (shanghai_date(utcnow()) + timedelta(days=30)).isoformat(),
+                "contract_ref": "HT-OFF",
+                "invoice_ref": "FP-OFF",
+            },
+            headers=sup["officer"].headers,
+        )
+        assert r.status_code == 201, r.text
+        r = c.post(
+            f"/supplychain/payables/{r.json()['id']}/confirm", headers=core["officer"].headers
+        )
+        assert r.status_code == 201, r.text
+    writer = service.committer_for(db)
+    assert writer is None or writer.calls == 0

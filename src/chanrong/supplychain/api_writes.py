@@ -38,7 +38,10 @@ async def write(request: Request, ctx: Ctx, fn: Callable[[Session], T]) -> T:
     raise its error. Through the group committer on an SQLite file; else in the request's
     unit of work (committed by the request's session dependency when the route returns)."""
     db: Database = request.app.state.db
-    writer = service.committer_for(db)
+    # ``app.state.scf_group_commit = False`` keeps every request in its own unit of work
+    # (the benchmark's per-op rows compare the two in one process).
+    on = getattr(request.app.state, "scf_group_commit", True)
+    writer = service.committer_for(db) if on else None
     if writer is None:
         return await run_in_threadpool(fn, ctx.session)
     return await asyncio.wrap_future(writer.submit(fn))
