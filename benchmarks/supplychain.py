@@ -17,7 +17,10 @@ Group commit (``--group N``, default 64): the same 32 clients hand their write u
 one writer thread that commits up to N per transaction, each in its own savepoint
 (``supplychain.group_commit``). Its rows run in the same process right after the per-op rows
 (each use case its own transaction) and the last column compares them to the per-op run of
-the same picks; "batches" is how many transactions the writer committed.
+the same picks; "batches" is how many transactions the writer committed. "CPU ms / op" is
+the whole process's CPU time (clients and writer) per committed operation; "writer CPU ms /
+op" is the writer thread's own (``time.thread_time``), the serial part: one writer on a free
+core commits at most 1,000 / that many operations per second.
 PostgreSQL needs CHANRONG_TEST_POSTGRES_URL (``eval "$(bash scripts/services.sh start)"``);
 without it that row says so instead of failing.
 """
@@ -98,6 +101,7 @@ def main() -> int:
         "refused (lost races)",
         "committed ops/s",
         "CPU ms / op",
+        "writer CPU ms / op",
         "vs 1 client",
         "batches",
         "violations",
@@ -109,7 +113,7 @@ def main() -> int:
     for backend in backends:
         if backend == "postgres" and not os.environ.get("CHANRONG_TEST_POSTGRES_URL"):
             table.add_row(
-                backend, "", "—", "—", "not run: CHANRONG_TEST_POSTGRES_URL is not set", *[""] * 9
+                backend, "", "—", "—", "not run: CHANRONG_TEST_POSTGRES_URL is not set", *[""] * 10
             )
             continue
         base = measure(backend, 1, ops, payables, None)
@@ -140,6 +144,7 @@ def main() -> int:
                 f"{sum(res.refused.values()):,}",
                 f"{res.ops_per_second:,.1f}",
                 f"{res.cpu_ms_per_op:.2f}",
+                f"{res.writer_cpu_ms_per_op:.2f}" if res.batches else "—",
                 "baseline" if res is base else f"{ratio:.2f}x",
                 f"{res.batches:,}" if res.batches else "—",
                 str(len(res.violations)),

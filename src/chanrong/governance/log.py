@@ -112,18 +112,26 @@ def append_many(
     items: Sequence[tuple[str, str | None, str, Mapping[str, Any]]],
     *,
     at: datetime | None = None,
+    ats: Sequence[datetime] | None = None,
 ) -> list[LogEntryRef]:
-    """Append several (kind, actor_org_id, subject, payload) entries under one lock."""
+    """Append several (kind, actor_org_id, subject, payload) entries under one lock.
+
+    ``ats``, when given, is each entry's own time (one per item, e.g. a group commit's use
+    cases, each stamped when it ran); otherwise every entry has ``at``."""
     if not items:
         return []
     at = ensure_aware(at) if at else utcnow()
+    if ats is not None and len(ats) != len(items):
+        raise ValueError("ats: one time per item")
     repo = GovernanceRepository(session)
     size, frontier_hex = repo.lock_head()
     frontier = [bytes.fromhex(h) for h in frontier_hex]
     rows: list[dict[str, Any]] = []
     nodes: list[tuple[merkle.NodeKey, bytes]] = []
     refs: list[LogEntryRef] = []
-    for kind, actor, subject, payload in items:
+    for position, (kind, actor, subject, payload) in enumerate(items):
+        if ats is not None:
+            at = ensure_aware(ats[position])
         try:
             data = canonical_json(
                 {

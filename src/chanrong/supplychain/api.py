@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from chanrong.core.money import yuan_to_fen
 from chanrong.edge import Ctx, Idempotency, current, idempotency, require
 from chanrong.identity.domain import OrgKind, Role
 from chanrong.supplychain import service
+from chanrong.supplychain.api_writes import write, write_idempotent
 from chanrong.supplychain.certificates import CertState, FinancingState, PayableState
 from chanrong.supplychain.domain import LineageNode
 from chanrong.supplychain.schemas import (
@@ -44,25 +46,33 @@ bank_officer = require(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)
 bank_viewer = require(OrgKind.FINANCIAL_INSTITUTION)
 
 
+# The certificate operations (submit, confirm, split, transfer, finance, settle, recourse) run
+# their use case through ``api_writes.write``: the database's group committer on SQLite.
+
+
 @router.post("/payables", response_model=PayableOut, status_code=201)
-def submit_payable(
+async def submit_payable(
     body: PayableCreate,
+    request: Request,
     ctx: Ctx = Depends(enterprise_officer),
     idem: Idempotency = Depends(idempotency),
 ) -> JSONResponse:
     """A supplier submits its invoice to a core enterprise for confirmation (确权)."""
-    if (replay := idem.replay()) is not None:
-        return replay
-    payable = service.submit_payable(
-        ctx.session,
-        ctx.principal,
-        core_org_id=body.core_org_id,
-        amount_fen=yuan_to_fen(body.amount, field="amount"),
-        maturity_date=body.maturity_date,
-        contract_ref=body.contract_ref,
-        invoice_ref=body.invoice_ref,
-    )
-    return idem.save(201, PayableOut.of(payable).model_dump(mode="json"))
+    amount_fen = yuan_to_fen(body.amount, field="amount")
+
+    def use_case(s: Session) -> object:
+        payable = service.submit_payable(
+            s,
+            ctx.principal,
+            core_org_id=body.core_org_id,
+            amount_fen=amount_fen,
+            maturity_date=body.maturity_date,
+            contract_ref=body.contract_ref,
+            invoice_ref=body.invoice_ref,
+        )
+        return PayableOut.of(payable).model_dump(mode="json")
+
+    return await write_idempotent(request, ctx, idem, 201, use_case)
 
 
 @router.post("/payables/from-invoices", response_model=list[PayableOut], status_code=201)
@@ -99,18 +109,21 @@ def get_payable(payable_id: str, ctx: Ctx = Depends(current)) -> PayableOut:
 
 
 @router.post("/payables/{payable_id}/confirm", response_model=ConfirmOut, status_code=201)
-def confirm_payable(
+async def confirm_payable(
     payable_id: str,
+    request: Request,
     ctx: Ctx = Depends(core_officer),
     idem: Idempotency = Depends(idempotency),
 ) -> JSONResponse:
     """The core enterprise confirms what it owes; the supplier receives the root certificate."""
-    if (replay := idem.replay()) is not None:
-        return replay
-    cert = service.confirm_payable(ctx.session, ctx.principal, payable_id)
-    payable = service.get_payable(ctx.session, ctx.principal, payable_id)
-    out = ConfirmOut(payable=PayableOut.of(payable), certificate=CertificateOut.of(cert))
-    return idem.save(201, out.model_dump(mode="json"))
+
+    def use_case(s: Session) -> object:
+        cert = service.confirm_payable(s, ctx.principal, payable_id)
+        payable = service.get_payable(s, ctx.principal, payable_id)
+        out = ConfirmOut(payable=PayableOut.of(payable), certificate=CertificateOut.of(cert))
+        return out.model_dump(mode="json")
+
+    return await write_idempotent(request, ctx, idem, 201, use_case)
 
 
 @router.post("/payables/{payable_id}/reject", response_model=PayableOut)
@@ -124,9 +137,11 @@ def reject_payable(
 
 
 @router.post("/payables/{payable_id}/settle", response_model=list[SettlementOut])
-def settle_payable(payable_id: str, ctx: Ctx = Depends(core_officer)) -> list[SettlementOut]:
+async def settle_payable(
+    payable_id: str, request: Request, ctx: Ctx = Depends(core_officer)
+) -> list[SettlementOut]:
     """At maturity the core enterprise pays every current holder and the tree closes."""
-    rows = service.settle_payable(ctx.session, ctx.principal, payable_id)
+    rows = await write(request, ctx, lambda s: service.settle_payable(s, ctx.principal, payable_id))
     return [SettlementOut.of(s) for s in rows]
 
 
@@ -172,52 +187,57 @@ def certificate_lineage(cert_id: str, ctx: Ctx = Depends(current)) -> LineageOut
 
 
 @router.post("/certificates/{cert_id}/split", response_model=list[CertificateOut], status_code=201)
-def split_certificate(
+async def split_certificate(
     cert_id: str,
     body: SplitIn,
+    request: Request,
     ctx: Ctx = Depends(enterprise_officer),
     idem: Idempotency = Depends(idempotency),
 ) -> JSONResponse:
     """Split a held certificate; parts are yuan, any remainder stays with the holder."""
-    if (replay := idem.replay()) is not None:
-        return replay
     parts = [yuan_to_fen(p, field=f"parts.{i}") for i, p in enumerate(body.parts)]
-    children = service.split_certificate(ctx.session, ctx.principal, cert_id, parts)
-    return idem.save(201, [CertificateOut.of(c).model_dump(mode="json") for c in children])
+
+    def use_case(s: Session) -> object:
+        children = service.split_certificate(s, ctx.principal, cert_id, parts)
+        return [CertificateOut.of(c).model_dump(mode="json") for c in children]
+
+    return await write_idempotent(request, ctx, idem, 201, use_case)
 
 
 @router.post("/certificates/{cert_id}/transfer", response_model=CertificateOut, status_code=201)
-def transfer_certificate(
+async def transfer_certificate(
     cert_id: str,
     body: TransferIn,
+    request: Request,
     ctx: Ctx = Depends(enterprise_officer),
     idem: Idempotency = Depends(idempotency),
 ) -> JSONResponse:
     """Transfer a whole held certificate to a supplier; answers the recipient's certificate."""
-    if (replay := idem.replay()) is not None:
-        return replay
-    child = service.transfer_certificate(
-        ctx.session, ctx.principal, cert_id, to_org_id=body.to_org_id
-    )
-    return idem.save(201, CertificateOut.of(child).model_dump(mode="json"))
+
+    def use_case(s: Session) -> object:
+        child = service.transfer_certificate(s, ctx.principal, cert_id, to_org_id=body.to_org_id)
+        return CertificateOut.of(child).model_dump(mode="json")
+
+    return await write_idempotent(request, ctx, idem, 201, use_case)
 
 
 @router.post(
     "/certificates/{cert_id}/financing-requests", response_model=FinancingOut, status_code=201
 )
-def request_financing(
+async def request_financing(
     cert_id: str,
     body: FinancingRequestIn,
+    request: Request,
     ctx: Ctx = Depends(enterprise_officer),
     idem: Idempotency = Depends(idempotency),
 ) -> JSONResponse:
     """Offer a held certificate to a bank for discounting."""
-    if (replay := idem.replay()) is not None:
-        return replay
-    fin = service.request_financing(
-        ctx.session, ctx.principal, cert_id, bank_org_id=body.bank_org_id
-    )
-    return idem.save(201, FinancingOut.of(fin).model_dump(mode="json"))
+
+    def use_case(s: Session) -> object:
+        fin = service.request_financing(s, ctx.principal, cert_id, bank_org_id=body.bank_org_id)
+        return FinancingOut.of(fin).model_dump(mode="json")
+
+    return await write_idempotent(request, ctx, idem, 201, use_case)
 
 
 @router.get("/financing-requests", response_model=list[FinancingOut])
@@ -237,30 +257,44 @@ def get_financing(financing_id: str, ctx: Ctx = Depends(current)) -> FinancingOu
 
 
 @router.post("/financing-requests/{financing_id}/quote", response_model=FinancingOut)
-def quote_financing(
-    financing_id: str, body: QuoteIn, ctx: Ctx = Depends(bank_officer)
+async def quote_financing(
+    financing_id: str, body: QuoteIn, request: Request, ctx: Ctx = Depends(bank_officer)
 ) -> FinancingOut:
     """The bank quotes an annual discount rate on the core enterprise's credit."""
-    fin = service.quote_financing(
-        ctx.session,
-        ctx.principal,
-        financing_id,
-        annual_rate_percent=body.annual_rate_percent,
-        day_count=body.day_count,
-        recourse=body.recourse,
+    fin = await write(
+        request,
+        ctx,
+        lambda s: service.quote_financing(
+            s,
+            ctx.principal,
+            financing_id,
+            annual_rate_percent=body.annual_rate_percent,
+            day_count=body.day_count,
+            recourse=body.recourse,
+        ),
     )
     return FinancingOut.of(fin)
 
 
 @router.post("/financing-requests/{financing_id}/decline", response_model=FinancingOut)
-def decline_financing(financing_id: str, ctx: Ctx = Depends(bank_officer)) -> FinancingOut:
-    return FinancingOut.of(service.decline_financing(ctx.session, ctx.principal, financing_id))
+async def decline_financing(
+    financing_id: str, request: Request, ctx: Ctx = Depends(bank_officer)
+) -> FinancingOut:
+    fin = await write(
+        request, ctx, lambda s: service.decline_financing(s, ctx.principal, financing_id)
+    )
+    return FinancingOut.of(fin)
 
 
 @router.post("/financing-requests/{financing_id}/accept", response_model=FinancingOut)
-def accept_financing(financing_id: str, ctx: Ctx = Depends(enterprise_officer)) -> FinancingOut:
+async def accept_financing(
+    financing_id: str, request: Request, ctx: Ctx = Depends(enterprise_officer)
+) -> FinancingOut:
     """The holder accepts the quote: the bank holds the certificate and pays the proceeds."""
-    return FinancingOut.of(service.accept_financing(ctx.session, ctx.principal, financing_id))
+    fin = await write(
+        request, ctx, lambda s: service.accept_financing(s, ctx.principal, financing_id)
+    )
+    return FinancingOut.of(fin)
 
 
 @router.get("/overdue", response_model=list[CertificateOut])
@@ -270,17 +304,20 @@ def list_overdue(ctx: Ctx = Depends(current)) -> list[CertificateOut]:
 
 
 @router.post("/certificates/{cert_id}/recourse", response_model=CertificateOut, status_code=201)
-def execute_recourse(
+async def execute_recourse(
     cert_id: str,
+    request: Request,
     ctx: Ctx = Depends(bank_officer),
     idem: Idempotency = Depends(idempotency),
 ) -> JSONResponse:
     """追索: the bank holding an overdue certificate financed with recourse is repaid by the
     seller; answers the seller's (still overdue) certificate."""
-    if (replay := idem.replay()) is not None:
-        return replay
-    back = service.execute_recourse(ctx.session, ctx.principal, cert_id)
-    return idem.save(201, CertificateOut.of(back).model_dump(mode="json"))
+
+    def use_case(s: Session) -> object:
+        back = service.execute_recourse(s, ctx.principal, cert_id)
+        return CertificateOut.of(back).model_dump(mode="json")
+
+    return await write_idempotent(request, ctx, idem, 201, use_case)
 
 
 @router.post("/exposure-limits", response_model=ExposureOut)

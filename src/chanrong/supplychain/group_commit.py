@@ -14,12 +14,19 @@ batch that had succeeded (none of it was written).
 
 Use cases see each other's writes in batch order, exactly as if they had committed one after
 another; the checks (holder, state, version, exposure limit) run against that state.
+
+The writer takes the database's write turn (``Database.write_turn``'s queue, entered by the
+``BEGIN IMMEDIATE`` it issues from its own thread) like any other writer of the file, once per
+batch, and hands it back at the commit; it never writes around it. ``committer_for`` gives the
+API one shared committer per SQLite file, whose thread ends itself when idle.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -52,16 +59,24 @@ class GroupCommitter:
             certs = writer.run(lambda s: service.split_certificate(s, who, cert_id, [5]))
     """
 
-    def __init__(self, db: Database, *, max_batch: int = 64) -> None:
+    def __init__(
+        self, db: Database, *, max_batch: int = 64, idle_seconds: float | None = None
+    ) -> None:
+        """``idle_seconds``: the writer thread ends itself after that long with nothing
+        queued, and ``submit`` starts a new one (the API's shared committer); None keeps it
+        running until ``close``."""
         if max_batch < 1:
             raise ValueError("max_batch: at least 1")
         self.db = db
         self.max_batch = max_batch
+        self.idle_seconds = idle_seconds
         self.batches = 0  # committed or failed transactions, for the benchmark's figures
         self.calls = 0
+        self.cpu_seconds = 0.0  # the writer thread's own CPU time spent on batches
         self._queue: queue.SimpleQueue[_Call[Any] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._loop, name="scf-group-commit", daemon=True)
+        self._thread: threading.Thread | None = None
         self._started = False
+        self._guard = threading.Lock()  # starting and idle-stopping the thread
 
     def __enter__(self) -> GroupCommitter:
         self.start()
@@ -77,34 +92,61 @@ class GroupCommitter:
 
     def start(self) -> None:
         """Start the writer thread."""
+        with self._guard:
+            self._start_locked()
+
+    def _start_locked(self) -> None:
         if not self._started:
             self._started = True
+            self._thread = threading.Thread(target=self._loop, name="scf-group-commit", daemon=True)
             self._thread.start()
 
     def close(self) -> None:
         """Finish what is queued and stop the writer thread."""
-        if self._started:
-            self._queue.put(None)
-            self._thread.join()
-            self._started = False
+        with self._guard:
+            thread, started = self._thread, self._started
+            if started:
+                self._queue.put(None)
+        if started and thread is not None:
+            thread.join()
+            with self._guard:
+                self._started = False
 
     def submit(self, fn: Callable[[Session], T]) -> Future[T]:
         """Queue ``fn`` for a coming batch; its future resolves once the batch has committed,
         to its result, or to its own error (or the commit's, if the batch could not commit).
         Calls queued before ``start`` go into the first batch, in the order queued."""
         call: _Call[T] = _Call(fn)
-        self._queue.put(call)
+        if self.idle_seconds is None:
+            self._queue.put(call)
+            return call.future
+        # Under the guard: the idle thread decides to end only while holding it and seeing
+        # the queue empty, so a call queued here always has a thread to run it.
+        with self._guard:
+            self._queue.put(call)
+            self._start_locked()
         return call.future
 
     def run(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn`` in the next batch and wait for it: ``submit(fn).result()``."""
-        if not self._started:
+        if not self._started and self.idle_seconds is None:
             raise RuntimeError("the group committer is not running")
         return self.submit(fn).result()
 
+    def _next(self) -> _Call[Any] | None:
+        """The next queued call; None to stop (``close``, or idle for ``idle_seconds``)."""
+        while True:
+            try:
+                return self._queue.get(timeout=self.idle_seconds)
+            except queue.Empty:
+                with self._guard:
+                    if self._queue.empty():
+                        self._started = False
+                        return None
+
     def _loop(self) -> None:
         while True:
-            first = self._queue.get()
+            first = self._next()
             if first is None:
                 return
             batch = [first]
@@ -118,7 +160,9 @@ class GroupCommitter:
                     stop = True
                     break
                 batch.append(nxt)
+            cpu = time.thread_time()
             self._commit(batch)
+            self.cpu_seconds += time.thread_time() - cpu
             if stop:
                 return
 
@@ -172,3 +216,27 @@ def _resolve(call: _Call[Any]) -> None:
         call.future.set_exception(call.error)
     else:
         call.future.set_result(call.result)
+
+
+# One committer per SQLite database file, shared by the API's write routes.
+_shared: weakref.WeakKeyDictionary[Database, GroupCommitter] = weakref.WeakKeyDictionary()
+_shared_guard = threading.Lock()
+SHARED_IDLE_SECONDS = 2.0
+SHARED_MAX_BATCH = 64
+
+
+def committer_for(db: Database) -> GroupCommitter | None:
+    """The shared committer of an SQLite file (started on first use, its thread ending when
+    idle); None for PostgreSQL, whose writers lock rows and commit side by side, and for an
+    in-memory SQLite database, whose one connection cannot be shared with a writer thread."""
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    with _shared_guard:
+        writer = _shared.get(db)
+        if writer is None:
+            writer = GroupCommitter(
+                db, max_batch=SHARED_MAX_BATCH, idle_seconds=SHARED_IDLE_SECONDS
+            )
+            _shared[db] = writer
+    return writer

@@ -36,14 +36,18 @@ def mark_overdue(session: Session, cert_id: str, *, day: date, now: datetime | N
     """
     at = stamp(now)
     repo = writer(session)
-    found = repo.certificate(cert_id)
+    # Reloaded on SQLite, where it is not read again below: inside a group commit the
+    # session may hold an older copy from an earlier use case of the batch.
+    found = repo.certificate(cert_id, lock=not repo.locks_rows)
     if found is None:
         raise NotFound(f"certificate {cert_id} not found")
     # Locks in the order every use case takes them (payable, then certificate), so marking
     # cannot deadlock against a settlement of the same tree on PostgreSQL.
     payable = repo.payable(found.payable_id, lock=True)
     assert payable is not None  # a foreign key
-    cert = repo.certificate(cert_id, lock=True)
+    # Re-read under the row lock on PostgreSQL; on SQLite the write lock taken before the
+    # first read holds every row still.
+    cert = repo.certificate(cert_id, lock=True) if repo.locks_rows else found
     assert cert is not None
     if cert.state != CertState.LIVE.value or not rules.is_overdue_on(cert.maturity_date, day):
         return False

@@ -204,7 +204,8 @@ class SupplyChainRepository:
         )
         if self._rowcount(stmt) != 1:
             raise Conflict(f"the payable is no longer {expected}; someone acted on it first")
-        self.session.refresh(payable)
+        # What was written is known: told to the object rather than read back (a SELECT).
+        _committed(payable, state=new, version=payable.version + 1, **values)
 
     # -- certificates -------------------------------------------------------------------
 
@@ -400,7 +401,7 @@ class SupplyChainRepository:
         )
         if self._rowcount(stmt) != 1:
             return False
-        self.session.refresh(cert)
+        _committed(cert, state=CertState.OVERDUE.value, version=cert.version + 1, overdue_since=day)
         return True
 
     def overdue_for(self, org_id: str) -> Sequence[Certificate]:

@@ -85,7 +85,7 @@ from chanrong.supplychain.financing import (
     quote_financing,
     request_financing,
 )
-from chanrong.supplychain.group_commit import GroupCommitter
+from chanrong.supplychain.group_commit import GroupCommitter, committer_for
 from chanrong.supplychain.holdings import (
     get_certificate,
     list_certificates,
@@ -173,6 +173,7 @@ __all__ = [
     "approve_release",
     "call_payment_guarantee",
     "certificates_of",
+    "committer_for",
     "confirm_payable",
     "create_contract",
     "decline_financing",
