@@ -271,6 +271,12 @@ def main() -> None:
         "--threads", type=int, default=2, help="request threads per worker (CHANRONG_API_THREADS)"
     )
     ap.add_argument(
+        "--worker-nice",
+        type=int,
+        default=None,
+        help="the worker's --nice (default: the worker's own default)",
+    )
+    ap.add_argument(
         "--worker",
         action="store_true",
         help="run `chanrong worker` (every job enabled) beside the server during the load",
@@ -329,7 +335,13 @@ def main() -> None:
         # nightly profiles of the seeded enterprises, the close, monitoring) start at once.
         worker = (
             subprocess.Popen(
-                [sys.executable, "-m", "chanrong.cli.main", "worker"],
+                [
+                    sys.executable,
+                    "-m",
+                    "chanrong.cli.main",
+                    "worker",
+                    *(["--nice", str(args.worker_nice)] if args.worker_nice is not None else []),
+                ],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

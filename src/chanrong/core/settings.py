@@ -116,10 +116,6 @@ class Settings(BaseSettings):
     # retried elsewhere), and extra modules declaring jobs beside the domains' tasks.py.
     jobs_tick_seconds: int = Field(default=10, ge=1, le=60)
     jobs_heartbeat_seconds: float = Field(default=10.0, gt=0, le=300)
-    # Background work yields the CPU to requests: the worker runs at this nice value (0 keeps
-    # the priority it was started with). On a small machine beside the API, a worker at the
-    # API's priority took a third of the CPU in its bursts and decisions queued for seconds.
-    jobs_nice: int = Field(default=10, ge=0, le=19)
     jobs_keep_event_runs_days: int = Field(
         default=30, ge=1, le=3650, description="Days a finished event-job window is kept."
     )

@@ -11,7 +11,7 @@ from rich.table import Table
 from chanrong.core.clock import to_shanghai
 from chanrong.core.logs import configure_logging
 from chanrong.edge.commands import console, friendly_errors, print_json, settings
-from chanrong.jobs import catalog, runner, service
+from chanrong.jobs import catalog, priority, runner, service
 from chanrong.jobs.registry import describe
 from chanrong.storage.database import Database
 
@@ -53,7 +53,7 @@ def worker(
     """Run the worker: every domain's recurring and event-driven jobs (Ctrl-C stops it)."""
     from chanrong.jobs.worker import serve
 
-    lower_priority(nice)
+    priority.lower_group(lower_priority(nice) if nice else 0)
     s = settings()
     configure_logging(json=s.log_json, level=s.log_level)
     serve(s, until_idle=until_idle)

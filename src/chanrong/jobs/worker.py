@@ -7,15 +7,11 @@ import gc
 import signal
 import threading
 
-import structlog
-
 from chanrong.core.errors import Conflict
 from chanrong.core.settings import Settings
-from chanrong.jobs import catalog, local, priority
+from chanrong.jobs import catalog, local
 from chanrong.storage import migrate
 from chanrong.storage.database import Database
-
-log = structlog.get_logger("chanrong.jobs")
 
 
 def engine_name(db: Database) -> str:
@@ -39,9 +35,6 @@ def serve(settings: Settings, *, until_idle: bool = False) -> None:
         # stalls every request waiting to write. Frozen, they are left out of collections.
         gc.collect()
         gc.freeze()
-        if settings.jobs_nice:
-            now = priority.lower(settings.jobs_nice)
-            log.info("worker priority", nice=now.nice, group_nice=now.group_nice)
         if engine_name(db) == "procrastinate":
             from chanrong.jobs.distributed import Engine
 
