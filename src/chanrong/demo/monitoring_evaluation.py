@@ -39,6 +39,8 @@ were chosen on seeds 1–5.)
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import statistics
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -59,7 +61,15 @@ from chanrong.demo.lending_evaluation import (
     ParkTables,
     borrower_series,
     month_end,
+    park_payables,
     read_park_dir,
+)
+from chanrong.lending.business_days import BusinessDays, Payable, business_days
+from chanrong.lending.daily_warning import (
+    WARNING_FEATURES,
+    WarningConfig,
+    first_warning,
+    judge,
 )
 from chanrong.lending.monitoring import MonitoringConfig, Severity, detect
 from chanrong.lending.schedule import add_months
@@ -103,8 +113,9 @@ class Detectors(StrEnum):
     """Which early warnings an outcome is scored for."""
 
     MONTHLY = "monthly"
-    TELEMETRY = "telemetry"
-    COMBINED = "combined"
+    TELEMETRY = "telemetry"  # the machines' score alone (an input of the daily warning)
+    DAILY = "daily warning"  # machines, orders and own payables in one score
+    COMBINED = "combined"  # monthly or daily warning, whichever first: what live raises
     TRUTH = "truth (reference)"
 
 
@@ -223,6 +234,23 @@ def read_park_with_telemetry(root: Path) -> ParkData:
     return ParkData(tables, reducer.series, first, health)
 
 
+def simulated(config: ParkConfig, cache: Path | None = None) -> ParkData:
+    """``simulate_with_telemetry(config)``, kept in ``cache`` (a directory) when given: the
+    simulation is most of an evaluation's time, and the same configuration always gives the
+    same park. The file is named by the configuration's hash; only read what you wrote."""
+    if cache is None:
+        return simulate_with_telemetry(config)
+    key = hashlib.sha256(repr(config.validated()).encode()).hexdigest()[:16]
+    path = cache / f"park-{config.seed}-{key}.pickle"
+    if path.exists():
+        data: ParkData = pickle.loads(path.read_bytes())  # noqa: S301 (our own cache)
+        return data
+    data = simulate_with_telemetry(config)
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(data))
+    return data
+
+
 @dataclass(frozen=True, slots=True)
 class FirmAlerts:
     """One watched firm: its truth and the day each set of detectors first alerted."""
@@ -235,15 +263,18 @@ class FirmAlerts:
     telemetry: date | None
     monthly_kinds: tuple[str, ...] = ()
     truth: date | None = None  # the month's end its hidden health was first below the line
+    daily: date | None = None  # the daily warning (machines, orders, own payables)
 
     def first(self, detectors: Detectors) -> date | None:
         if detectors is Detectors.MONTHLY:
             return self.monthly
         if detectors is Detectors.TELEMETRY:
             return self.telemetry
+        if detectors is Detectors.DAILY:
+            return self.daily
         if detectors is Detectors.TRUTH:
             return self.truth
-        dates = [d for d in (self.monthly, self.telemetry) if d is not None]
+        dates = [d for d in (self.monthly, self.daily) if d is not None]
         return min(dates) if dates else None
 
     def lead_months(self, detectors: Detectors) -> float | None:
@@ -305,6 +336,35 @@ def _health_by_firm(health: pa.Table | None) -> dict[str, list[tuple[date, float
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class ParkBusiness:
+    """A park's orders (seller → [(date, fen)]) and payables (buyer → [Payable])."""
+
+    orders: dict[str, list[tuple[date, int]]]
+    payables: dict[str, list[Payable]]
+
+
+def park_business(park: ParkData) -> ParkBusiness:
+    """Each firm's orders and its own payables, as the live job reads them."""
+    o = park.tables.orders
+    orders: dict[str, list[tuple[date, int]]] = {}
+    for seller, day, amount in zip(
+        o.column("seller_uscc").to_pylist(),
+        o.column("order_date").to_pylist(),
+        o.column("amount_fen").to_pylist(),
+        strict=True,
+    ):
+        orders.setdefault(seller, []).append((day, int(amount)))
+    return ParkBusiness(orders, park_payables(park.tables))
+
+
+def business_of(park: ParkBusiness, uscc: str, daily: DailySeries) -> BusinessDays:
+    """One firm's business days, on the days of its machines' series."""
+    return business_days(
+        daily.first, daily.days, park.orders.get(uscc, []), park.payables.get(uscc, [])
+    )
+
+
 def evaluate_park(
     park: ParkData,
     *,
@@ -312,11 +372,13 @@ def evaluate_park(
     min_severity: Severity = Severity.MEDIUM,
     monthly_config: MonitoringConfig | None = None,
     telemetry_config: TelemetryConfig | None = None,
+    warning_config: WarningConfig | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[FirmAlerts]:
     """Replay every firm from ``warmup_months`` after the park starts to its default or the
     park's end, and note when each set of detectors first alerted (point in time)."""
     series = borrower_series(park.tables)
+    business = park_business(park)
     truth = park.tables.truth.to_pandas().set_index("uscc")
     health = _health_by_firm(park.health)
     months = sorted({p.period for s in series.values() for p in s.output})
@@ -355,6 +417,18 @@ def evaluate_park(
             if daily is not None
             else None
         )
+        warned = (
+            first_warning(
+                daily,
+                business_of(business, uscc, daily),
+                start=watch_from,
+                end=end,
+                config=warning_config,
+                severity=min_severity,
+            )
+            if daily is not None
+            else None
+        )
         below = [
             month_end(m)
             for m, h in health.get(uscc, [])
@@ -370,6 +444,7 @@ def evaluate_park(
                 telemetry=tele,
                 monthly_kinds=kinds,
                 truth=min(below) if below else None,
+                daily=warned,
             )
         )
         if progress:
@@ -399,20 +474,27 @@ def evaluate_seeds(
     park: ParkConfig = EVALUATION_PARK,
     min_severity: Severity = Severity.MEDIUM,
     telemetry_config: TelemetryConfig | None = None,
+    warning_config: WarningConfig | None = None,
     progress: Progress | None = None,
+    cache: Path | None = None,
 ) -> Iterator[SeedResult]:
-    """Simulate and score one park per seed (yielded as each is done)."""
+    """Simulate and score one park per seed (yielded as each is done); with ``cache``, a
+    park simulated before with the same configuration is read from there instead."""
     for seed in seeds:
         if progress:
             progress(f"seed {seed}: simulating", 0, 1)
-        data = simulate_with_telemetry(park.with_changes(seed=seed))
+        data = simulated(park.with_changes(seed=seed), cache)
 
         def tick(done: int, total: int, seed: int = seed) -> None:
             if progress:
                 progress(f"seed {seed}: replaying firms", done, total)
 
         firms = evaluate_park(
-            data, min_severity=min_severity, telemetry_config=telemetry_config, progress=tick
+            data,
+            min_severity=min_severity,
+            telemetry_config=telemetry_config,
+            warning_config=warning_config,
+            progress=tick,
         )
         yield SeedResult(str(seed), score_all(data, firms), tuple(firms))
 
@@ -558,8 +640,15 @@ def fit_score(
     parts = [p for park in parks for p in _labelled_days(park, cfg, warmup_months)]
     if not parts:
         raise ValidationFailed("seeds: no firm could be scored", field="seeds")
-    x = np.vstack([p[0] for p in parts])
-    y = np.concatenate([p[1] for p in parts])
+    intercept, raw = _logistic(
+        np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), ridge
+    )
+    assert len(raw) == len(SCORE_FEATURES)
+    return (round(intercept, 4), *(round(float(v), 4) for v in raw))
+
+
+def _logistic(x: FloatArray, y: FloatArray, ridge: float) -> tuple[float, FloatArray]:
+    """Intercept and weights (in raw units) of a ridge-penalised logistic regression."""
     # Standardise so the ridge treats every feature alike, then map back to raw units.
     mu, sd = x.mean(axis=0), x.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)
@@ -575,7 +664,45 @@ def fit_score(
         w -= step
         if float(np.abs(step).max()) < 1e-9:
             break
-    raw = w[1:] / sd
-    intercept = float(w[0] - raw @ mu)
-    assert len(raw) == len(SCORE_FEATURES)
+    raw: FloatArray = w[1:] / sd
+    return float(w[0] - raw @ mu), raw
+
+
+def fit_warning(
+    parks: Sequence[ParkData],
+    *,
+    config: WarningConfig | None = None,
+    warmup_months: int = 8,
+    ridge: float = 1e-3,
+) -> tuple[float, ...]:
+    """Fit the daily warning's weights (intercept, then one per ``WARNING_FEATURES``) by
+    logistic regression on tuning parks' truth: a defaulter's last ``SCORE_HORIZON_DAYS``
+    before its default against healthy firms' days (every third). Tuning seeds only."""
+    cfg = config or WarningConfig()
+    xs: list[FloatArray] = []
+    ys: list[FloatArray] = []
+    for park in parks:
+        business = park_business(park)
+        truth = park.tables.truth.to_pandas().set_index("uscc")
+        watch_from = add_months(park.start, warmup_months)
+        for uscc, daily in park.telemetry.items():
+            row = truth.loc[uscc]
+            defaulted = bool(row["defaulted"]) and not pd.isna(row["default_date"])
+            if not defaulted and bool(row["deteriorating"]):
+                continue
+            a, b = max(0, daily.index(watch_from)), daily.days
+            if defaulted:
+                b = min(b, daily.index(pd.Timestamp(row["default_date"]).date()) + 1)
+                a = max(a, b - SCORE_HORIZON_DAYS)
+            if b <= a:
+                continue
+            x = judge(daily, business_of(business, uscc, daily), a, b, cfg).features
+            x = x if defaulted else x[::3]
+            x = x[~np.isnan(x).any(axis=1)]
+            xs.append(x)
+            ys.append(np.full(x.shape[0], 1.0 if defaulted else 0.0))
+    if not xs:
+        raise ValidationFailed("seeds: no firm could be scored", field="seeds")
+    intercept, raw = _logistic(np.vstack(xs), np.concatenate(ys), ridge)
+    assert len(raw) == len(WARNING_FEATURES)
     return (round(intercept, 4), *(round(float(v), 4) for v in raw))

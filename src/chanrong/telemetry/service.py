@@ -37,7 +37,14 @@ from chanrong.telemetry.ingest import (
     to_canonical_units,
 )
 from chanrong.telemetry.reads import daily_metrics, query_points
-from chanrong.telemetry.records import import_records, pipeline_records, records
+from chanrong.telemetry.records import (
+    RecordsRead,
+    import_records,
+    payables,
+    pipeline_records,
+    records,
+    records_read,
+)
 from chanrong.telemetry.retention import RetentionResult, apply_retention, parse_policies
 from chanrong.telemetry.scoring import (
     compute_quality,
@@ -51,6 +58,7 @@ __all__ = [
     "DATA_LANDED",
     "IngestRejected",
     "IngestReport",
+    "RecordsRead",
     "RetentionResult",
     "apply_retention",
     "authorize",
@@ -71,10 +79,12 @@ __all__ = [
     "org_for_uscc",
     "organisation_exists",
     "parse_policies",
+    "payables",
     "pipeline_records",
     "quality_scores",
     "query_points",
     "records",
+    "records_read",
     "register_device",
     "require_own_enterprise",
     "set_metric",
