@@ -9,9 +9,12 @@ replayed day by day from ``warmup_months`` after the park starts (a baseline nee
 history) until it defaults or the park ends, and three sets of detectors are scored:
 
 * **monthly** — the bill, order and payment detectors, judged on each month's last day
-  (when the month's bill is in);
-* **telemetry** — the daily equipment detector, judged every day;
-* **combined** — whichever of the two alerts first;
+  (when the month's bill is in); payment delays are the firm's own, to its suppliers;
+* **telemetry** — the machines' score alone (the daily equipment detector), judged every
+  day: an input of the daily warning, kept to show what the other inputs add;
+* **daily warning** — machines, orders and the firm's own payables in one score
+  (``lending.daily_warning``), judged every day: the daily alert the live job raises;
+* **combined** — monthly or daily warning, whichever first: everything the live job raises;
 * **truth** — not a detector but a reference: the simulator's hidden health itself, below
   ``TRUTH_HEALTH_THRESHOLD`` at a month's end. It shows how much warning the data could give
   at best, to read the detectors' figures against.
@@ -30,8 +33,8 @@ The definitions, per park:
   park); the rate is over the healthy firms. Deteriorating firms that had not defaulted by
   the park's end are in neither count: an alert on them may be right.
 
-The telemetry score's weights and its thresholds were chosen on seeds 101–105
-(``TRAINING_SEEDS``); the figures are reported on other seeds (1–5 by default, and more),
+The telemetry score's and the daily warning's weights and thresholds were chosen on seeds
+101–105 (``TRAINING_SEEDS``); the figures are reported on other seeds (1–5 by default, and more),
 per seed and as mean and worst. No seed is special: a result holds only if it holds over
 several. (The monthly detectors' thresholds and the truth reference's line predate this and
 were chosen on seeds 1–5.)
