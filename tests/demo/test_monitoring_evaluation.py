@@ -26,7 +26,9 @@ def firm(
     monthly: date | None = None,
     telemetry: date | None = None,
     daily: date | None = None,
+    agreed: bool = True,
 ) -> FirmAlerts:
+    """A watched firm; ``agreed``: the daily score agreed with its first monthly finding."""
     return FirmAlerts(
         uscc="x",
         defaulted=default is not None,
@@ -35,6 +37,7 @@ def firm(
         monthly=monthly,
         telemetry=telemetry,
         daily=daily,
+        monthly_agreed=monthly if agreed else None,
     )
 
 
@@ -57,6 +60,9 @@ def test_leads_count_only_alerts_on_or_before_the_default_and_combined_takes_the
         # The machines alone alarmed on a healthy firm; the daily warning did not: the
         # combined set (what the live job raises) reads the daily warning, not the machines.
         firm(telemetry=date(2025, 4, 1)),
+        # A monthly finding the daily score did not agree with: a low-severity note live,
+        # no warning in the combined set (but still one of the monthly detectors').
+        firm(monthly=date(2025, 2, 28), agreed=False),
     ]
     monthly, tele, both = (
         score(firms, d) for d in (Detectors.MONTHLY, Detectors.TELEMETRY, Detectors.COMBINED)
@@ -64,8 +70,8 @@ def test_leads_count_only_alerts_on_or_before_the_default_and_combined_takes_the
     assert (monthly.defaulters, monthly.alerted, monthly.healthy, monthly.false_alarms) == (
         3,
         1,
-        3,
-        1,
+        4,
+        2,
     )
     # Over all three defaulters the late and the missing alert count 0: the median is 0;
     # over the alerted one alone it is its own lead.
@@ -74,7 +80,7 @@ def test_leads_count_only_alerts_on_or_before_the_default_and_combined_takes_the
     assert (tele.alerted, tele.false_alarms) == (1, 1)
     assert tele.median_lead_alerted == pytest.approx(91 / 30.4375)
     assert both.alerted == 1 and both.median_lead_alerted == tele.median_lead_alerted
-    assert both.false_alarm_rate == pytest.approx(1 / 3)
+    assert both.false_alarm_rate == pytest.approx(1 / 4)
     assert both.alerted_share == pytest.approx(1 / 3)
     daily = score(firms, Detectors.DAILY)
     assert (daily.alerted, daily.false_alarms) == (1, 0)

@@ -114,3 +114,25 @@ def test_business_days_must_line_up_with_the_machines() -> None:
     with pytest.raises(ValueError, match="business"):
         judge(s, business_days(START + timedelta(days=1), s.days, [], []), 0, 10, WarningConfig())
     assert isinstance(s, DailySeries)
+
+
+def test_a_monthly_finding_is_a_warning_only_when_the_daily_score_agrees() -> None:
+    from chanrong.lending.daily_warning import agrees
+    from chanrong.lending.monitoring import Detection, Severity
+    from chanrong.lending.watch import _gated
+
+    cfg = WarningConfig(monthly_gate=1.0)
+    assert not agrees(None, cfg) and not agrees(0.99, cfg) and agrees(1.0, cfg)
+    assert agrees(None, WarningConfig(monthly_gate=None))
+    drop = Detection(AlertKind.OUTPUT_DROP, Severity.HIGH, {"drop": "55%"}, {"type": "line"})
+    silent = Detection(AlertKind.DATA_SILENT, Severity.MEDIUM, {"days": "12"}, {"type": "gap"})
+    kept = _gated([drop, silent], 2.5, cfg)
+    assert [d.severity for d in kept] == [Severity.HIGH, Severity.MEDIUM]
+    noted = _gated([drop, silent], 0.2, cfg)
+    # Kept as a low-severity note saying why, never dropped; data silence stands alone.
+    assert [(d.kind, d.severity) for d in noted] == [
+        (AlertKind.OUTPUT_DROP, Severity.LOW),
+        (AlertKind.DATA_SILENT, Severity.MEDIUM),
+    ]
+    assert noted[0].evidence["gated"] == {"daily_score": 0.2, "monthly_gate": 1.0, "was": "high"}
+    assert noted[0].evidence["type"] == "line"

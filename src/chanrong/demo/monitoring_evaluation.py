@@ -14,7 +14,8 @@ history) until it defaults or the park ends, and three sets of detectors are sco
   day: an input of the daily warning, kept to show what the other inputs add;
 * **daily warning** — machines, orders and the firm's own payables in one score
   (``lending.daily_warning``), judged every day: the daily alert the live job raises;
-* **combined** — monthly or daily warning, whichever first: everything the live job raises;
+* **combined** — a monthly finding the daily score agreed with (``daily_warning.agrees``)
+  or the daily warning, whichever first: every warning the live job raises;
 * **truth** — not a detector but a reference: the simulator's hidden health itself, below
   ``TRUTH_HEALTH_THRESHOLD`` at a month's end. It shows how much warning the data could give
   at best, to read the detectors' figures against.
@@ -69,10 +70,13 @@ from chanrong.demo.lending_evaluation import (
 )
 from chanrong.lending.business_days import BusinessDays, Payable, business_days
 from chanrong.lending.daily_warning import (
+    GATED_KINDS,
     WARNING_FEATURES,
     WarningConfig,
+    agrees,
     first_warning,
     judge,
+    score_on,
 )
 from chanrong.lending.monitoring import MonitoringConfig, Severity, detect
 from chanrong.lending.schedule import add_months
@@ -118,7 +122,9 @@ class Detectors(StrEnum):
     MONTHLY = "monthly"
     TELEMETRY = "telemetry"  # the machines' score alone (an input of the daily warning)
     DAILY = "daily warning"  # machines, orders and own payables in one score
-    COMBINED = "combined"  # monthly or daily warning, whichever first: what live raises
+    # Monthly findings the daily score agreed with, or the daily warning, whichever first:
+    # everything the live job raises as a warning (medium severity or above).
+    COMBINED = "combined"
     TRUTH = "truth (reference)"
 
 
@@ -267,6 +273,7 @@ class FirmAlerts:
     monthly_kinds: tuple[str, ...] = ()
     truth: date | None = None  # the month's end its hidden health was first below the line
     daily: date | None = None  # the daily warning (machines, orders, own payables)
+    monthly_agreed: date | None = None  # the first monthly finding the daily score agreed with
 
     def first(self, detectors: Detectors) -> date | None:
         if detectors is Detectors.MONTHLY:
@@ -277,7 +284,7 @@ class FirmAlerts:
             return self.daily
         if detectors is Detectors.TRUTH:
             return self.truth
-        dates = [d for d in (self.monthly, self.daily) if d is not None]
+        dates = [d for d in (self.monthly_agreed, self.daily) if d is not None]
         return min(dates) if dates else None
 
     def lead_months(self, detectors: Detectors) -> float | None:
@@ -398,6 +405,10 @@ def evaluate_park(
         end = min(default_date, last_day) if default_date else last_day
         monthly: date | None = None
         kinds: tuple[str, ...] = ()
+        daily = park.telemetry.get(uscc)
+        wcfg = warning_config or WarningConfig()
+        firm_business = business_of(business, uscc, daily) if daily is not None else None
+        agreed: date | None = None
         for m in months:
             as_of = month_end(m)
             if m < watch_from:
@@ -409,10 +420,18 @@ def evaluate_park(
                 for d in detect(s, as_of=as_of, config=monthly_config)
                 if d.severity.rank >= min_severity.rank
             ]
-            if found:
+            if found and monthly is None:
                 monthly, kinds = as_of, tuple(sorted({d.kind.value for d in found}))
+            # As the live job: with the machines judged, a monthly finding is a warning only
+            # when the daily score agrees (data silence stands alone; never found here).
+            if found and (
+                daily is None
+                or firm_business is None
+                or any(d.kind not in GATED_KINDS for d in found)
+                or agrees(score_on(daily, firm_business, as_of, wcfg), wcfg)
+            ):
+                agreed = as_of
                 break
-        daily = park.telemetry.get(uscc)
         tele = (
             first_alert(
                 daily, start=watch_from, end=end, config=telemetry_config, severity=min_severity
@@ -423,7 +442,7 @@ def evaluate_park(
         warned = (
             first_warning(
                 daily,
-                business_of(business, uscc, daily),
+                firm_business or business_of(business, uscc, daily),
                 start=watch_from,
                 end=end,
                 config=warning_config,
@@ -448,6 +467,7 @@ def evaluate_park(
                 monthly_kinds=kinds,
                 truth=min(below) if below else None,
                 daily=warned,
+                monthly_agreed=agreed,
             )
         )
         if progress:

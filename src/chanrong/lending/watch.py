@@ -26,13 +26,21 @@ from chanrong.identity.domain import Principal
 from chanrong.lending.access import loan_for_lender, require_bank_officer
 from chanrong.lending.alerts import raise_alert
 from chanrong.lending.business_days import Payable, business_days, payments_made
-from chanrong.lending.daily_warning import WarningConfig, detect_warning
+from chanrong.lending.daily_warning import (
+    GATED_KINDS,
+    WarningConfig,
+    agrees,
+    detect_warning,
+    score_on,
+)
 from chanrong.lending.domain import LoanStatus
 from chanrong.lending.monitoring import (
     BorrowerSeries,
+    Detection,
     MonitoringConfig,
     Order,
     Point,
+    Severity,
     detect,
     monthly_days_late,
 )
@@ -324,8 +332,10 @@ def watch_loan(
         state = state if state is TelemetryRead.NOT_GRANTED else TelemetryRead.NO_DEVICES
     else:
         business = business_days(daily.first, daily.days, records.orders, records.payables)
+        cfg = warning_config or WarningConfig()
+        detections = _gated(detections, score_on(daily, business, as_of, cfg), cfg)
         found = detect_warning(
-            daily, business, as_of=as_of, config=warning_config, reads=[*reads, *records.reads]
+            daily, business, as_of=as_of, config=cfg, reads=[*reads, *records.reads]
         )
         if found is not None:
             detections = sorted([*detections, found], key=lambda d: -d.severity.rank)
@@ -334,6 +344,20 @@ def watch_loan(
         for d in detections
     ]
     return LoanWatch(alerts, state)
+
+
+def _gated(found: list[Detection], score: float | None, cfg: WarningConfig) -> list[Detection]:
+    """Monthly findings the daily score does not agree with are kept, as low-severity notes
+    (their evidence says why), not raised as warnings; the evaluation scores the same rule."""
+    if agrees(score, cfg):
+        return found
+    out = []
+    for d in found:
+        if d.kind in GATED_KINDS and d.severity is not Severity.LOW:
+            gate = {"daily_score": score, "monthly_gate": cfg.monthly_gate, "was": d.severity.value}
+            d = Detection(d.kind, Severity.LOW, d.params, {**d.evidence, "gated": gate})
+        out.append(d)
+    return out
 
 
 def monitor_from_platform(
