@@ -191,10 +191,11 @@ def agrees(score: float | None, cfg: WarningConfig) -> bool:
     """Whether a monthly finding on a day with this daily score is a warning: the score at
     or past ``monthly_gate``. A monthly detector alone raised false alarms on 11–16 % of
     healthy firms (benchmarks/RESULTS.md); the days the daily score stays low are most of them.
+    A day the score is not judged (machines without a baseline yet) gives it no say.
     """
-    if cfg.monthly_gate is None:
+    if cfg.monthly_gate is None or score is None:
         return True
-    return score is not None and score >= cfg.monthly_gate
+    return score >= cfg.monthly_gate
 
 
 def _num(value: float) -> float | None:
