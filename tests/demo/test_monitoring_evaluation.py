@@ -140,12 +140,8 @@ def test_benchmark_quick_prints_the_table_per_park_and_over_parks() -> None:
 
 
 def test_fit_score_separates_the_defaulters_last_months_from_healthy_days() -> None:
-    from chanrong.demo.monitoring_evaluation import (
-        EVALUATION_PARK,
-        _labelled_days,
-        fit_score,
-        simulate_with_telemetry,
-    )
+    from chanrong.demo.monitoring_evaluation import EVALUATION_PARK, simulate_with_telemetry
+    from chanrong.demo.monitoring_fitting import _labelled_days, fit_score
     from chanrong.lending.telemetry_detectors import SCORE_FEATURES, TelemetryConfig, risk_score
 
     park = simulate_with_telemetry(
@@ -167,11 +163,8 @@ def test_fit_score_separates_the_defaulters_last_months_from_healthy_days() -> N
 
 
 def test_fit_warning_weighs_the_machines_orders_and_payables_from_the_truth() -> None:
-    from chanrong.demo.monitoring_evaluation import (
-        EVALUATION_PARK,
-        fit_warning,
-        simulate_with_telemetry,
-    )
+    from chanrong.demo.monitoring_evaluation import EVALUATION_PARK, simulate_with_telemetry
+    from chanrong.demo.monitoring_fitting import fit_warning
     from chanrong.lending.daily_warning import WARNING_FEATURES
 
     park = simulate_with_telemetry(

@@ -19,7 +19,7 @@ source is outvoted by the others. The inputs (``WARNING_FEATURES``):
   that pays nobody on the platform gives 0 for both: no evidence either way.
 
 A day on which the machines are not judged is not judged. The weights were fitted by
-``chanrong.demo.monitoring_evaluation.fit_warning`` on the tuning parks (seeds 101–105: a
+``chanrong.demo.monitoring_fitting.fit_warning`` on the tuning parks (seeds 101–105: a
 defaulter's last 180 days against healthy firms' days); an alert needs the score at or past
 ``threshold`` on each of the last ``persistence_days`` days, the longest mean lead on the
 tuning seeds with their mean false alarms under 8 %. The live monitoring job

@@ -37,7 +37,7 @@ class TelemetryConfig:
 
     The warning score is a logistic model: ``score_weights`` are its intercept and one
     weight per ``SCORE_FEATURES`` entry, fitted on the tuning parks by
-    ``chanrong.demo.monitoring_evaluation.fit_score`` (target: the firm defaults within
+    ``chanrong.demo.monitoring_fitting.fit_score`` (target: the firm defaults within
     ``SCORE_HORIZON_DAYS``, against healthy firms); the score is its log-odds. An alert needs
     the score at or past ``score_threshold`` and the signals' mean shortfall at least
     ``min_shortfall`` usual spreads on each of the last ``persistence_days`` days (so every
