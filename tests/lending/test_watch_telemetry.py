@@ -1,5 +1,6 @@
-"""End to end on a simulated park: a deteriorating borrower's machines raise a telemetry alert,
-with its evidence and logged reads, before its loan goes delinquent; without the borrower's
+"""End to end on a simulated park: a deteriorating borrower's machines, orders and own
+payables raise the daily warning on the very day the evaluation's replay does, with its
+evidence and logged reads, before its loan goes delinquent; without the borrower's
 monitoring grant nothing is read."""
 
 from __future__ import annotations
@@ -34,29 +35,40 @@ PARK = ParkConfig(enterprises=40, months=18, interval_minutes=240, seed=41, dete
 
 @dataclass(frozen=True)
 class Borrower:
-    """A firm of the park whose machines warned before it defaulted, with its telemetry."""
+    """A firm of the park whose daily warning came before it defaulted, with its telemetry,
+    its orders and its suppliers' invoices to it and its payments on them."""
 
     uscc: str
     alert_on: date
     default_on: date
     devices: dict[str, str]  # device id → kind
     points: pa.Table
+    orders: list[dict[str, object]]
+    supplier_invoices: dict[str, list[dict[str, object]]]  # supplier USCC → rows
+    supplier_payments: dict[str, list[dict[str, object]]]
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
 
 
 @pytest.fixture(scope="module")
 def borrower() -> Borrower:
     data = simulate_with_telemetry(PARK)
     firms = evaluate_park(data)
+    invoices = data.tables.invoices.to_pylist()
     picked = next(
         f
         for f in firms
         if f.default_date is not None
-        and f.telemetry is not None
-        and f.telemetry + timedelta(days=20) < f.default_date
+        and f.daily is not None
+        and f.daily + timedelta(days=20) < f.default_date
         # Not on the first day watched: the day before must be judged too.
-        and f.telemetry > add_months(PARK.start, 8) + timedelta(days=1)
+        and f.daily > add_months(PARK.start, 8) + timedelta(days=1)
+        # Its own payables count: it buys from suppliers on the platform.
+        and any(i["buyer_uscc"] == f.uscc for i in invoices)
     )
-    assert picked.telemetry is not None and picked.default_date is not None
+    assert picked.daily is not None and picked.default_date is not None
     firm = next(f for f in plan_park(PARK).firms if f.uscc == picked.uscc)
     devices = {d.device_id: d.kind for d in firm.devices if d.kind in DEVICE_KINDS}
     parts = []
@@ -70,7 +82,59 @@ def borrower() -> Borrower:
         pc.is_in(table.column("device_id"), value_set=pa.array(sorted(devices))),
         pc.is_in(table.column("metric"), value_set=pa.array(METRICS)),
     )
-    return Borrower(picked.uscc, picked.telemetry, picked.default_date, devices, table.filter(keep))
+    orders = [
+        {
+            "order_id": o["order_id"],
+            "buyer_uscc": o["buyer_uscc"],
+            "buyer_name": o["buyer_name"],
+            "order_date": o["order_date"].isoformat(),
+            "amount": _yuan(o["amount_fen"]),
+        }
+        for o in data.tables.orders.to_pylist()
+        if o["seller_uscc"] == picked.uscc
+    ]
+    mine = [i for i in invoices if i["buyer_uscc"] == picked.uscc]
+    by_supplier: dict[str, list[dict[str, object]]] = {}
+    for i in mine:
+        by_supplier.setdefault(i["seller_uscc"], []).append(
+            {
+                "invoice_id": i["invoice_id"],
+                "buyer_uscc": i["buyer_uscc"],
+                "buyer_name": i["buyer_name"],
+                "issue_date": i["issue_date"].isoformat(),
+                "due_date": i["due_date"].isoformat(),
+                "amount": _yuan(i["amount_fen"]),
+            }
+        )
+    paid: dict[str, list[dict[str, object]]] = {}
+    for p in data.tables.payments.to_pylist():
+        if p["payer_uscc"] == picked.uscc:
+            paid.setdefault(p["payee_uscc"], []).append(
+                {
+                    "payment_id": p["payment_id"],
+                    "invoice_id": p["invoice_id"],
+                    "payer_uscc": p["payer_uscc"],
+                    "paid_date": p["paid_date"].isoformat(),
+                    "amount": _yuan(p["amount_fen"]),
+                }
+            )
+    return Borrower(
+        picked.uscc,
+        picked.daily,
+        picked.default_date,
+        devices,
+        table.filter(keep),
+        orders,
+        by_supplier,
+        paid,
+    )
+
+
+def _load(session: Session, org_id: str, kind: str, rows: list[dict[str, object]]) -> None:
+    report = telemetry.import_records(
+        session, org_id=org_id, kind=kind, rows=enumerate(rows, start=1), source="test"
+    )
+    assert report.ok, report
 
 
 def _member(session: Session, org_id: str) -> Principal:
@@ -93,6 +157,14 @@ def test_the_machines_warn_before_the_loan_goes_delinquent_and_only_under_consen
         for device_id, kind in borrower.devices.items():
             telemetry.register_device(s, firm, org_id=org.id, device_id=device_id, kind=kind)
         store.write(org.id, borrower.points, durable=False)
+        _load(s, org.id, "orders", borrower.orders)
+        # Its suppliers on the platform hold the invoices they issued it and its payments.
+        for n, (uscc, rows) in enumerate(sorted(borrower.supplier_invoices.items())):
+            supplier = identity.create_organisation(
+                s, name=f"供应商{n + 1}", kind="enterprise", uscc=uscc
+            )
+            _load(s, supplier.id, "invoices", rows)
+            _load(s, supplier.id, "payments", borrower.supplier_payments.get(uscc, []))
         loans = {}
         for name in ("bank", "other_bank"):
             officer = principal(s, park[name]["officer"])
@@ -128,25 +200,38 @@ def test_the_machines_warn_before_the_loan_goes_delinquent_and_only_under_consen
             s, officer, loans["bank"], as_of=borrower.alert_on - timedelta(days=1), store=store
         )
         assert before.telemetry is lending.TelemetryRead.READ
-        assert [a.kind for a in before.alerts] == []
+        assert "daily_warning" not in [a.kind for a in before.alerts]
         result = lending.watch_loan(s, officer, loans["bank"], as_of=borrower.alert_on, store=store)
         assert result.telemetry is lending.TelemetryRead.READ
-        (alert,) = [a for a in result.alerts if a.kind == "equipment_slowdown"]
+        # The machines' score alone is an input now, not an alert of its own.
+        assert "equipment_slowdown" not in [a.kind for a in result.alerts]
+        (alert,) = [a for a in result.alerts if a.kind == "daily_warning"]
         assert alert.detected_on == borrower.alert_on < borrower.default_on
         ev = alert.evidence
         assert ev["type"] == "daily" and ev["triggered"][-1] == borrower.alert_on.isoformat()
+        assert ev["score"] >= ev["threshold"]
         assert {x["signal"] for x in ev["signals"]} == {
             "running_hours",
             "utilisation",
             "energy_per_unit",
+            "orders",
+            "payables_late",
         }
-        hours = next(x for x in ev["signals"] if x["signal"] == "running_hours")
-        assert any(p["value"] is not None and p["baseline"] is not None for p in hours["series"])
+        for name in ("running_hours", "orders", "payables_late"):
+            sig = next(x for x in ev["signals"] if x["signal"] == name)
+            assert any(p["value"] is not None and p["baseline"] is not None for p in sig["series"])
+        # Every input of the score, day by day.
+        assert set(ev["combined"][-1]) >= {"machines", "orders", "payables_rise", "payables_late"}
         # The evidence names each dataset read and its entry in the verifiable log.
         reads = {r["dataset"]: r["log_index"] for r in ev["reads"]}
-        assert set(reads) == {"telemetry.energy", "telemetry.equipment"}
+        assert set(reads) == {
+            "telemetry.energy",
+            "telemetry.equipment",
+            "business.orders",
+            "business.payments",
+        }
         logged = governance.list_access(s, firm_of(s, firm_id), firm_id)
-        assert {a.dataset for a in logged} >= {"telemetry.energy", "telemetry.equipment"}
+        assert {a.dataset for a in logged} >= set(reads)
         assert all(isinstance(i, int) for i in reads.values())
 
         # The second bank has no grant: nothing is read, nothing logged, no alert.

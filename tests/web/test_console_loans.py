@@ -113,3 +113,58 @@ def test_alert_evidence_from_telemetry_is_drawn_with_its_logged_reads(
     assert "<summary>Evidence</summary>" in en and "Running hours · telemetry.equipment" in en
     assert "Machines off their own seasonal baseline for 29 days" in en
     assert '<a href="/console/log/7">verifiable log entry 7</a>' in en
+
+
+def test_the_daily_warning_shows_machines_orders_and_payables_with_their_reads(
+    app_client: TestClient, park: Park, db: Database
+) -> None:
+    from datetime import timedelta
+
+    from chanrong.lending.alerts import raise_alert
+    from chanrong.lending.business_days import business_days
+    from chanrong.lending.daily_warning import detect_warning, first_warning
+    from chanrong.lending.repository import LendingRepository
+    from tests.lending.test_daily_warning import _orders, _payables
+    from tests.lending.test_telemetry_detectors import series, slump, steady
+
+    values = steady()
+    slump(values, date(2025, 1, 6), 97, hours=0.75, util=0.96, epu=1.08)
+    s = series(values)
+    turn = s.index(date(2024, 12, 1))
+    weak = business_days(
+        s.first,
+        s.days,
+        _orders(s.days, 10_000, drop_from=turn),
+        _payables(s.days, late=5, late_from=turn),
+    )
+    day = first_warning(s, weak, start=date(2024, 9, 1), end=date(2025, 4, 13))
+    assert day is not None
+    reads = [
+        {"dataset": "telemetry.equipment", "log_index": 8, "leaf_hash": "cd", "grant_id": "g"},
+        {"dataset": "business.orders", "log_index": 9, "leaf_hash": "ef", "grant_id": "g"},
+        {"dataset": "business.payments", "log_index": 10, "leaf_hash": "01", "grant_id": "g"},
+    ]
+    found = detect_warning(s, weak, as_of=day, reads=reads)
+    assert found is not None
+    bank_m, ent_m = park["bank"]["officer"], park["enterprise"]["officer"]
+    with db.unit_of_work() as ses:
+        bank, ent = principal(ses, bank_m), principal(ses, ent_m)
+        loan_id = active_loan(ses, bank, ent, prod=product(ses, bank), start=date(2024, 10, 10)).id
+        loan = LendingRepository(ses).loan(loan_id)
+        assert loan is not None
+        ev = found.evidence
+        alert = raise_alert(ses, loan, found.kind, found.severity, found.params, ev, day)
+        alert_id = alert.id
+    sign_in(app_client, bank_m.key)
+    zh = app_client.get("/console/bank/loans", headers=HTML).text
+    for signal in ("running_hours", "orders", "payables_late"):
+        assert f'id="alert-{alert_id}-{signal}"' in zh
+    assert "订单 (近 61 天) · business.orders" in zh
+    assert "应付账款逾期天数 · business.payments" in zh
+    assert "综合预警评分连续" in zh
+    assert '<a href="/console/log/10">可验证日志第 10 条</a>' in zh
+    first = (day - timedelta(days=len(found.evidence["triggered"]) - 1)).isoformat()
+    assert f"（{first} 至 {day.isoformat()}）" in zh
+    en = app_client.get("/console/bank/loans?lang=en", headers=HTML).text
+    assert "Orders (61 days) · business.orders" in en and "Warning score past its threshold" in en
+    assert "Days late on its own supplier invoices · business.payments" in en

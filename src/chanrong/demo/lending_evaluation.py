@@ -5,8 +5,9 @@ detectors themselves are ``chanrong.lending.monitoring``. Reads the simulator's 
 memory, or Parquet files written to the contract in docs/DEVELOPING.md) and turns each
 enterprise into the monthly ``BorrowerSeries`` the detectors read: output value and
 electricity from the energy bills, orders by buyer, and the days late of the payments it
-makes (or, when it pays nobody on the platform, of the payments its off-platform customers
-make to it).
+makes to its suppliers on the platform (``monitoring.monthly_days_late``, as live monitoring
+reads them; a firm that pays nobody on the platform has no such series — how late its
+customers pay it is not counted, live or here).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from chanrong.core.errors import DataUnavailable
+from chanrong.lending.business_days import Payable, payments_made
 from chanrong.lending.monitoring import (
     BorrowerSeries,
     MonitoringConfig,
@@ -29,6 +31,7 @@ from chanrong.lending.monitoring import (
     Point,
     Severity,
     detect,
+    monthly_days_late,
 )
 from chanrong.simulate.config import ParkConfig
 from chanrong.simulate.service import simulate_park
@@ -82,6 +85,27 @@ def _points(frame: pd.DataFrame, column: str) -> list[Point]:
     return [Point(ts.date(), float(v)) for ts, v in zip(frame["m"], frame[column], strict=True)]
 
 
+def park_payables(park: ParkTables) -> dict[str, list[Payable]]:
+    """Each firm's payables, keyed by its USCC: the invoices its suppliers on the platform
+    issued it, with the payments it made on each (what ``telemetry.payables`` reads live)."""
+    inv = park.invoices.to_pandas()
+    inv = inv[inv["buyer_uscc"].notna()]
+    pay = park.payments.to_pandas()
+    paid: dict[str, list[tuple[date, int]]] = {}
+    for invoice_id, day, amount in zip(
+        pay["invoice_id"], pay["paid_date"], pay["amount_fen"], strict=True
+    ):
+        paid.setdefault(invoice_id, []).append((day, int(amount)))
+    out: dict[str, list[Payable]] = {}
+    for invoice_id, buyer, due, amount in zip(
+        inv["invoice_id"], inv["buyer_uscc"], inv["due_date"], inv["amount_fen"], strict=True
+    ):
+        out.setdefault(str(buyer), []).append(
+            Payable(due, int(amount), tuple(sorted(paid.get(invoice_id, []))))
+        )
+    return out
+
+
 def borrower_series(park: ParkTables) -> dict[str, BorrowerSeries]:
     """Each enterprise's monthly series, keyed by USCC."""
     energy = park.energy.to_pandas()
@@ -89,12 +113,7 @@ def borrower_series(park: ParkTables) -> dict[str, BorrowerSeries]:
     orders = park.orders.to_pandas()
     orders["m"] = _month(orders["order_date"])
     orders["buyer"] = orders["buyer_uscc"].fillna(orders["buyer_name"])
-    inv = park.invoices.to_pandas()[["invoice_id", "due_date"]]
-    pay = park.payments.to_pandas().merge(inv, on="invoice_id", how="left")
-    pay["late"] = (pd.to_datetime(pay["paid_date"]) - pd.to_datetime(pay["due_date"])).dt.days
-    pay["m"] = _month(pay["paid_date"])
-    by_payer = pay.dropna(subset=["payer_uscc"]).groupby(["payer_uscc", "m"])["late"].mean()
-    off = pay[pay["payer_uscc"].isna()].groupby(["payee_uscc", "m"])["late"].mean()
+    payables = park_payables(park)
     out: dict[str, BorrowerSeries] = {}
     e_groups = dict(tuple(energy.sort_values("m").groupby("uscc")))
     o_groups = dict(tuple(orders.groupby("seller_uscc")))
@@ -114,14 +133,11 @@ def borrower_series(park: ParkTables) -> dict[str, BorrowerSeries]:
             if o is not None
             else []
         )
-        delays = by_payer.get(uscc) if uscc in by_payer.index.get_level_values(0) else None
-        if delays is None or len(delays) < 6:
-            delays = off.get(uscc) if uscc in off.index.get_level_values(0) else None
-        delay_pts = (
-            [Point(ts.date(), float(v)) for ts, v in delays.items()] if delays is not None else []
-        )
         out[uscc] = BorrowerSeries(
-            output=output, energy=energy_pts, orders=order_list, payment_delay_days=delay_pts
+            output=output,
+            energy=energy_pts,
+            orders=order_list,
+            payment_delay_days=monthly_days_late(payments_made(payables.get(uscc, []))),
         )
     return out
 

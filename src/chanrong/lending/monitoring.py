@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -86,6 +86,7 @@ class AlertKind(StrEnum):
     FUND_CASH = "fund_cash"  # 提现
     FUND_TOO_FAST = "fund_too_fast"  # 快进快出
     EQUIPMENT_SLOWDOWN = "equipment_slowdown"  # 设备运行走弱 (daily telemetry)
+    DAILY_WARNING = "daily_warning"  # 综合日度预警 (machines, orders, own payables)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,21 @@ class Detection:
     def message(self, locale: str | None = None) -> str:
         """The message in ``locale`` (zh-CN by default)."""
         return t(self.message_key, locale, **self.params)
+
+
+def monthly_days_late(payments: Iterable[tuple[date, date]]) -> list[Point]:
+    """The mean days late of the payments the enterprise *made*, by the month paid.
+
+    (paid date, due date) of each payment it made on an invoice its suppliers issued it
+    (``business_days.payments_made``). For a lender the borrower's own punctuality is the
+    signal: a firm short of cash pays its suppliers later, while how late its customers pay
+    it says more about them than about it. Live monitoring (``watch.org_series``) and the
+    evaluation (``chanrong.demo.lending_evaluation.borrower_series``) both use this.
+    """
+    late: dict[date, list[int]] = {}
+    for paid, due in payments:
+        late.setdefault(date(paid.year, paid.month, 1), []).append((paid - due).days)
+    return [Point(m, sum(v) / len(v)) for m, v in sorted(late.items())]
 
 
 def _month_key(d: date) -> str:

@@ -38,12 +38,10 @@ looking ahead.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from chanrong.core.i18n import register
 from chanrong.lending.monitoring import AlertKind, Detection, Severity
@@ -77,6 +75,32 @@ from chanrong.lending.telemetry_days import (
 from chanrong.lending.telemetry_days import (
     firm_series as firm_series,
 )
+from chanrong.lending.telemetry_signals import (
+    SCORE_FEATURES as SCORE_FEATURES,
+)
+from chanrong.lending.telemetry_signals import (
+    SCORE_HORIZON_DAYS as SCORE_HORIZON_DAYS,
+)
+from chanrong.lending.telemetry_signals import (
+    SCORE_WEIGHTS as SCORE_WEIGHTS,
+)
+from chanrong.lending.telemetry_signals import (
+    SignalDays as SignalDays,
+)
+from chanrong.lending.telemetry_signals import (
+    TelemetryConfig as TelemetryConfig,
+)
+from chanrong.lending.telemetry_signals import (
+    combined_z as combined_z,
+)
+from chanrong.lending.telemetry_signals import (
+    held_days,
+    rolling_median,
+    row_medians,
+)
+from chanrong.lending.telemetry_signals import (
+    signal_days as signal_days,
+)
 
 register(
     {
@@ -97,233 +121,6 @@ register(
         "lending.signal.energy_per_unit": {"zh-CN": "单位产出能耗", "en": "Energy per unit"},
     }
 )
-
-# Fitted by ``fit_score`` on seeds 101–105 (see TelemetryConfig): intercept, then
-# SCORE_FEATURES.
-SCORE_WEIGHTS = (44.0688, 0.3338, 0.2332, 0.1519, -53.592)
-SCORE_HORIZON_DAYS = 180
-
-# The features of the warning score, in the order of ``TelemetryConfig.score_weights``.
-SCORE_FEATURES = (
-    "running_hours_z",  # each signal's shortfall against the firm's own seasonal baseline,
-    "utilisation_z",  # in units of its usual spread (positive: worse), clipped to [-5, 8]
-    "energy_per_unit_z",
-    "utilisation_level",  # the share of switched-on readings spent running, last 12 weeks
-)
-
-
-@dataclass(frozen=True, slots=True)
-class TelemetryConfig:
-    """Windows and thresholds; chosen on tuning parks (seeds 101–105), never the evaluated ones.
-
-    The warning score is a logistic model: ``score_weights`` are its intercept and one
-    weight per ``SCORE_FEATURES`` entry, fitted on the tuning parks by
-    ``chanrong.demo.monitoring_evaluation.fit_score`` (target: the firm defaults within
-    ``SCORE_HORIZON_DAYS``, against healthy firms); the score is its log-odds. An alert needs
-    the score at or past ``score_threshold`` and the signals' mean shortfall at least
-    ``min_shortfall`` usual spreads on each of the last ``persistence_days`` days (so every
-    alert is a firm off its own baseline, as its evidence says, and not merely a weak one;
-    None: no such condition). ``level_days`` is the window of the utilisation level.
-    ``threshold`` only draws the band around each signal's baseline in the evidence; an alert
-    is of high severity once the score reaches ``high_score`` (log-odds 4.5: about 99 %).
-    """
-
-    window_days: int = 28
-    gap_days: int = 56
-    history_days: int = 182
-    min_history_days: int = 84
-    min_weekday_values: int = 6
-    season_days: int = 28
-    persistence_days: int = 21
-    threshold: float = 2.25
-    score_weights: tuple[float, ...] = SCORE_WEIGHTS
-    score_threshold: float = 1.0
-    min_shortfall: float | None = 1.0
-    level_days: int = 84
-    high_score: float = 4.5
-    floors: Mapping[Signal, float] = field(
-        default_factory=lambda: {
-            Signal.RUNNING_HOURS: 0.06,
-            Signal.UTILISATION: 0.02,
-            Signal.ENERGY_PER_UNIT: 0.02,
-        }
-    )
-    evidence_days: int = 90
-
-
-@dataclass(frozen=True, slots=True)
-class _Baseline:
-    profile: FloatArray  # 7 weekday medians (NaN: weekday not judged)
-    centre: float  # the history's typical 4-week level (as a ratio to the profile)
-    spread: float  # its usual deviation, floored
-    season: float  # last year's dip (or peak) at this time, relative to then; 1 when none
-
-
-def _row_medians(rows: FloatArray, min_count: int = 1) -> FloatArray:
-    """The median of each row's non-NaN values (NaN for a row with fewer than ``min_count``).
-
-    Sorting puts NaN last, so each row's median sits among its first k values; numpy's
-    nanmedian does the same row by row, many times slower.
-    """
-    out = np.full(rows.shape[0], np.nan)
-    counts = np.sum(~np.isnan(rows), axis=1)
-    ok = counts >= max(1, min_count)
-    if ok.any():
-        ordered = np.sort(rows[ok], axis=1)
-        k = counts[ok]
-        at = np.arange(k.size)
-        out[ok] = (ordered[at, (k - 1) // 2] + ordered[at, k // 2]) / 2
-    return out
-
-
-def _rolling_median(values: FloatArray, width: int, min_count: int) -> FloatArray:
-    """Median of each window of ``width`` ending at each index (NaN until enough values)."""
-    out = np.full(values.size, np.nan)
-    if values.size >= width:
-        windows = np.lib.stride_tricks.sliding_window_view(values, width)
-        out[width - 1 :] = _row_medians(windows, min_count)
-    return out
-
-
-def _profile(x: FloatArray, weekday: npt.NDArray[np.int64], lo: int, hi: int, k: int) -> FloatArray:
-    """Median of each weekday (Monday = 0) over days [lo, hi), NaN for one seen fewer than
-    ``k`` times or not above zero."""
-    seg = x[lo:hi]
-    weeks = -(-seg.size // 7)
-    grid = np.full(weeks * 7, np.nan)
-    grid[: seg.size] = seg
-    # Row r of the grid holds the days lo + r, lo + r + 7, …: all one weekday.
-    by_row = _row_medians(grid.reshape(weeks, 7).T, k)
-    prof = np.full(7, np.nan)
-    if seg.size:
-        prof[(int(weekday[lo]) + np.arange(7)) % 7] = by_row
-    return np.where(prof > 0, prof, np.nan)
-
-
-def _baseline(
-    x: FloatArray,
-    weekday: npt.NDArray[np.int64],
-    monday: int,
-    signal: Signal,
-    cfg: TelemetryConfig,
-) -> _Baseline | None:
-    """The firm's baseline for the week starting at index ``monday`` (history before it)."""
-    w = cfg.window_days
-    end = monday - cfg.gap_days
-    start = max(0, end - cfg.history_days)
-    if end - start < cfg.min_history_days:
-        return None
-    profile = _profile(x, weekday, start, end, cfg.min_weekday_values)
-    ratios = x[start:end] / profile[weekday[start:end]]
-    levels = _rolling_median(ratios, w, w // 3)[::-1][::7]  # every 7 days back from the end
-    levels = levels[~np.isnan(levels)]
-    if levels.size < 4:
-        return None
-    centre = float(np.median(levels))
-    if not np.isfinite(centre) or centre <= 0:
-        return None
-    mad = 1.4826 * float(np.median(np.abs(levels - centre)))
-    spread = max(mad, cfg.floors[signal] * centre)
-    return _Baseline(profile, centre, spread, _season(x, weekday, monday, signal, cfg))
-
-
-def _season(
-    x: FloatArray,
-    weekday: npt.NDArray[np.int64],
-    monday: int,
-    signal: Signal,
-    cfg: TelemetryConfig,
-) -> float:
-    """How far the firm's level went this time last year (deepest dip, or highest peak of a
-    bad-when-high figure, within ``season_days`` either side), relative to that half-year."""
-    w, sw = cfg.window_days, cfg.season_days
-    then = monday - 364  # same weekday a year before
-    lo, hi = max(0, then - 91), min(x.size, then + 91)
-    if then - sw - w < 0 or then + sw + 7 > x.size or hi - lo < 90:
-        return 1.0
-    profile = _profile(x, weekday, lo, hi, cfg.min_weekday_values)
-    levels = _rolling_median(x[lo:hi] / profile[weekday[lo:hi]], w, w // 3)
-    near = levels[then - sw - lo : then + sw + 7 - lo]
-    near = near[~np.isnan(near)]
-    typical = levels[~np.isnan(levels)]
-    if near.size < sw or typical.size == 0:
-        return 1.0
-    mid = float(np.median(typical))
-    if mid <= 0:
-        return 1.0
-    extreme = float(near.min() if signal.low_is_bad else near.max())
-    return extreme / mid
-
-
-@dataclass(frozen=True, slots=True)
-class SignalDays:
-    """One signal's judgement on days ``start`` … ``start + len - 1`` (NaN: not judged)."""
-
-    start: int
-    z: FloatArray  # shortfall in units of the firm's usual spread (positive: worse)
-    shortfall: FloatArray  # relative to the expected level (0.2: 20 % worse)
-    expected: FloatArray  # expected value that day (weekday profile × level × season)
-    low: FloatArray  # band: the expected value ∓ threshold × spread
-    high: FloatArray
-
-
-def signal_days(
-    series: DailySeries, signal: Signal, start: int, end: int, cfg: TelemetryConfig
-) -> SignalDays:
-    """Judge ``signal`` on each day with index in [start, end) (point in time)."""
-    x = series.values[signal]
-    weekday = (np.arange(x.size) + series.first.weekday()) % 7
-    n = max(0, end - start)
-    z, short, expected, low, high = (np.full(n, np.nan) for _ in range(5))
-    w = cfg.window_days
-    monday = start - int(weekday[start]) if n else start
-    while monday < end:
-        base = _baseline(x, weekday, monday, signal, cfg)
-        lo, hi = max(monday, start), min(monday + 7, end)
-        if base is not None and lo < hi:
-            first = max(0, lo - w + 1)
-            ratios = x[first:hi] / base.profile[weekday[first:hi]]
-            level = _rolling_median(ratios, w, w // 3)[lo - first :]
-            if signal.low_is_bad:
-                expect = base.centre * min(1.0, base.season)
-                # Worse than the usual level and than last year's season, whichever is less.
-                gap = np.minimum(base.centre - level, expect - level)
-            else:
-                expect = base.centre * max(1.0, base.season)
-                gap = np.minimum(level - base.centre, level - expect)
-            prof = base.profile[weekday[lo:hi]]
-            at = slice(lo - start, hi - start)
-            z[at] = gap / base.spread
-            short[at] = gap / base.centre
-            expected[at] = prof * expect
-            low[at] = prof * (expect - cfg.threshold * base.spread)
-            high[at] = prof * (expect + cfg.threshold * base.spread)
-        monday += 7
-    return SignalDays(start, z, short, expected, low, high)
-
-
-def combined_z(judged: Mapping[Signal, SignalDays]) -> FloatArray:
-    """The mean standardised shortfall of the signals judged each day (NaN: none judged).
-
-    Each z is clipped to [-5, 8] so one wild signal cannot carry or veto the others.
-    """
-    parts = [np.clip(s.z, -5.0, 8.0) for s in judged.values()]
-    if not parts:
-        return np.array([])
-    stack = np.vstack(parts)
-    counts = np.sum(~np.isnan(stack), axis=0)
-    sums = np.nansum(stack, axis=0)
-    return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-
-
-def _held(zc: FloatArray, threshold: float) -> npt.NDArray[np.int64]:
-    """For each day, how many days in a row up to it the figure has been past threshold."""
-    run = np.zeros(zc.size, dtype=np.int64)
-    count = 0
-    for i, v in enumerate(zc):
-        count = count + 1 if v >= threshold else 0  # NaN compares False: the run breaks
-        run[i] = count
-    return run
 
 
 def score_features(
@@ -354,7 +151,7 @@ def utilisation_level(
     lo = max(0, start - w + 1)
     # Near the series' start the window reaches before its first day: pad so it lines up.
     padded = np.concatenate([np.full(w - 1 - (start - lo), np.nan), util[lo:end]])
-    out: FloatArray = _rolling_median(padded, w, w // 3)[w - 1 :]
+    out: FloatArray = rolling_median(padded, w, w // 3)[w - 1 :]
     return out
 
 
@@ -398,7 +195,7 @@ def first_alert(
     if b <= a:
         return None
     _, score, counted = _judge(series, a, b, cfg)
-    hit = _held(counted, cfg.score_threshold) >= cfg.persistence_days
+    hit = held_days(counted, cfg.score_threshold) >= cfg.persistence_days
     if severity is Severity.HIGH:
         hit &= score >= cfg.high_score
     first = max(0, series.index(start) - a)
@@ -412,6 +209,52 @@ def _pct(value: float) -> str:
 
 def _num(value: float) -> float | None:
     return round(float(value), 4) if np.isfinite(value) else None
+
+
+def signal_evidence(
+    series: DailySeries,
+    judged: Mapping[Signal, SignalDays],
+    start: int,
+    end: int,
+    change: Mapping[Signal, float],
+) -> list[dict[str, Any]]:
+    """Each machine signal on days [start, end), chart-ready: the day's value, the expected
+    value and its band, the shortfall in usual spreads; ``change`` is the figure's recent
+    change (running hours −20 %)."""
+    days = np.arange(start, end)
+    out = []
+    for s, j in judged.items():
+        x = series.values[s][start:end]
+        out.append(
+            {
+                "signal": s.value,
+                "unit": s.unit,
+                "dataset": s.dataset,
+                "change": _num(change[s]),
+                "series": [
+                    {
+                        "day": series.day(int(d)).isoformat(),
+                        "value": _num(x[i]),
+                        "baseline": _num(j.expected[i]),
+                        "low": _num(j.low[i]),
+                        "high": _num(j.high[i]),
+                        "z": _num(j.z[i]),
+                    }
+                    for i, d in enumerate(days)
+                ],
+            }
+        )
+    return out
+
+
+def recent_change(judged: Mapping[Signal, SignalDays], days: int) -> dict[Signal, float]:
+    """Each signal's median shortfall over the last ``days`` judged, as the change of the
+    figure (running hours −20 %, energy per unit +9 %)."""
+    out = {}
+    for s, j in judged.items():
+        v = float(row_medians(j.shortfall[-days:][None, :])[0])
+        out[s] = -v if s.low_is_bad else v
+    return out
 
 
 def detect_slowdown(
@@ -436,41 +279,17 @@ def detect_slowdown(
     start = max(0, end - max(cfg.evidence_days, cfg.persistence_days))
     judged, score, counted = _judge(series, start, end, cfg)
     zc = combined_z(judged)
-    run = _held(counted, cfg.score_threshold)
+    run = held_days(counted, cfg.score_threshold)
     if run.size == 0 or run[-1] < cfg.persistence_days:
         return None
     held = int(run[-1])
     days = np.arange(start, end)
-    window = slice(len(days) - cfg.persistence_days, len(days))
-    recent = {s: float(_row_medians(j.shortfall[window][None, :])[0]) for s, j in judged.items()}
-    # Shown as the change of the figure: running hours −20 %, energy per unit +9 %.
-    change = {s: -v if s.low_is_bad else v for s, v in recent.items()}
+    change = recent_change(judged, cfg.persistence_days)
     severity = Severity.HIGH if float(score[-1]) >= cfg.high_score else Severity.MEDIUM
     levels = utilisation_level(series, start, end, cfg)
     level = float(levels[-1])
     triggered = [series.day(int(d)).isoformat() for d in days[len(days) - held :]]
-    signals = []
-    for s, j in judged.items():
-        x = series.values[s][start:end]
-        signals.append(
-            {
-                "signal": s.value,
-                "unit": s.unit,
-                "dataset": s.dataset,
-                "change": _num(change[s]),
-                "series": [
-                    {
-                        "day": series.day(int(d)).isoformat(),
-                        "value": _num(x[i]),
-                        "baseline": _num(j.expected[i]),
-                        "low": _num(j.low[i]),
-                        "high": _num(j.high[i]),
-                        "z": _num(j.z[i]),
-                    }
-                    for i, d in enumerate(days)
-                ],
-            }
-        )
+    signals = signal_evidence(series, judged, start, end, change)
     return Detection(
         AlertKind.EQUIPMENT_SLOWDOWN,
         severity,

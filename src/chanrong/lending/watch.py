@@ -2,7 +2,8 @@
 
 Reads the borrower's data (series given by the bank, or its platform records) through
 governance with purpose 贷后监控, runs the pure detectors of ``monitoring`` (monthly bills,
-orders, payments) and ``telemetry_detectors`` (its machines, day by day) and raises alerts
+orders, its own payments) and the daily warning of ``daily_warning`` (its machines, orders
+and own payables in one score, day by day — the rule the evaluation replays) and raises alerts
 (the use of funds is tracked in ``fund_watch``). Without a live grant nothing is read or
 written; a grant that covers the business records but not the telemetry (production
 data) leaves the machines unread, and the pass says so.
@@ -24,13 +25,24 @@ from chanrong.governance.service import Purpose as DataPurpose
 from chanrong.identity.domain import Principal
 from chanrong.lending.access import loan_for_lender, require_bank_officer
 from chanrong.lending.alerts import raise_alert
+from chanrong.lending.business_days import Payable, business_days, payments_made
+from chanrong.lending.daily_warning import (
+    GATED_KINDS,
+    WarningConfig,
+    agrees,
+    detect_warning,
+    score_on,
+)
 from chanrong.lending.domain import LoanStatus
 from chanrong.lending.monitoring import (
     BorrowerSeries,
+    Detection,
     MonitoringConfig,
     Order,
     Point,
+    Severity,
     detect,
+    monthly_days_late,
 )
 from chanrong.lending.orm import Alert, Loan
 from chanrong.lending.repository import LendingRepository
@@ -40,8 +52,6 @@ from chanrong.lending.telemetry_detectors import (
     METRICS,
     DailySeries,
     DeviceDays,
-    TelemetryConfig,
-    detect_slowdown,
     firm_series,
 )
 from chanrong.telemetry import service as telemetry
@@ -101,8 +111,8 @@ def platform_series(
 
     Every read goes through the telemetry service with purpose 贷后监控, so governance
     checks the bank's grant and logs the access. Output value and electricity come from the
-    monthly energy bills; orders by buyer; payment delays are how late its customers pay
-    (paid date against the invoice's due date).
+    monthly energy bills; orders by buyer; payment delays are how late the borrower itself
+    pays its suppliers (``monthly_days_late``).
     """
     return org_series(
         session,
@@ -112,6 +122,22 @@ def platform_series(
         months=months,
         purpose=DataPurpose.POST_LOAN_MONITORING,
     )
+
+
+# Payables are read back this much before the series' start, so a payment made in its first
+# months finds the invoice it paid (suppliers' terms and the delays run to months).
+PAYABLES_LEAD_DAYS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class BorrowerRecords:
+    """What the monitoring read of a borrower's business: its monthly series, and the
+    orders (date, fen) and own payables the daily warning reads day by day."""
+
+    series: BorrowerSeries
+    orders: list[tuple[date, int]]
+    payables: list[Payable]
+    reads: list[dict[str, Any]] = field(default_factory=list)  # orders and payables, logged
 
 
 def org_series(
@@ -126,6 +152,25 @@ def org_series(
     """An enterprise's monthly series from its business records on the platform, each read
     checked and logged by governance for ``purpose`` (贷后监控 for a bank's loan, 投后管理
     for a fund's portfolio company); the detectors of ``monitoring`` judge it."""
+    return org_records(
+        session, principal, org_id, as_of=as_of, purpose=purpose, months=months
+    ).series
+
+
+def org_records(
+    session: Session,
+    principal: Principal,
+    org_id: str,
+    *,
+    as_of: date,
+    purpose: DataPurpose,
+    months: int = 27,
+) -> BorrowerRecords:
+    """``org_series`` and the orders and own payables behind it (the same governed reads).
+
+    Payment delays are how late the enterprise itself pays its suppliers on the platform
+    (``monitoring.monthly_days_late`` of ``telemetry.payables``), as in the evaluation.
+    """
     first = date(as_of.year, as_of.month, 1)
     start = add_months(first, -months)
     end = as_of + timedelta(days=1)
@@ -142,19 +187,32 @@ def org_series(
         )
 
     bills = read("energy_bills")
-    orders = read("orders")
-    payments = read("payments")
-    invoices = {i.invoice_id: i.due_date for i in read("invoices")} if payments else {}
-    late: dict[date, list[int]] = {}
-    for p in payments:
-        due = invoices.get(p.invoice_id)
-        if due is not None:
-            m = date(p.paid_date.year, p.paid_date.month, 1)
-            late.setdefault(m, []).append((p.paid_date - due).days)
-    # A monthly bill covers its whole month: it is seen as of the month's last day.
+    orders_read = telemetry.records_read(
+        session,
+        principal,
+        org_id=org_id,
+        kind="orders",
+        start=start,
+        end=end,
+        purpose=purpose.value,
+    )
+    orders = orders_read.rows
+    payables_read = telemetry.payables(
+        session,
+        principal,
+        org_id=org_id,
+        due_from=start - timedelta(days=PAYABLES_LEAD_DAYS),
+        before=end,
+        purpose=purpose.value,
+    )
+    payables = [Payable(due, amount, tuple(paid)) for due, amount, paid in payables_read.rows]
+    late = monthly_days_late((paid, due) for paid, due in payments_made(payables) if paid >= start)
+    # A monthly bill covers its whole month: it is seen as of the month's last day. Its own
+    # payments sit in its suppliers' records; what shows its data flowing is what it sends
+    # (bills, orders, the payments it receives).
     seen = [add_months(b.month, 1) - timedelta(days=1) for b in bills]
-    seen += [o.order_date for o in orders] + [p.paid_date for p in payments]
-    return BorrowerSeries(
+    seen += [o.order_date for o in orders] + [p.paid_date for p in read("payments")]
+    series = BorrowerSeries(
         output=[
             Point(b.month, b.output_value_fen / 100)
             for b in bills
@@ -169,9 +227,21 @@ def org_series(
             )
             for o in orders
         ],
-        payment_delay_days=[Point(m, sum(v) / len(v)) for m, v in sorted(late.items())],
+        payment_delay_days=late,
         last_seen=max(seen) if seen else None,
     )
+    reads = [_read_entry(r) for r in (orders_read.read, payables_read.read) if r is not None]
+    return BorrowerRecords(series, [(o.order_date, o.amount_fen) for o in orders], payables, reads)
+
+
+def _read_entry(r: governance.AccessRecord) -> dict[str, Any]:
+    """A governed read as an alert's evidence names it: dataset, log entry, grant."""
+    return {
+        "dataset": r.dataset,
+        "log_index": r.log.index if r.log else None,
+        "leaf_hash": r.log.leaf_hash if r.log else None,
+        "grant_id": r.grant_id,
+    }
 
 
 class TelemetryRead(StrEnum):
@@ -210,15 +280,7 @@ def telemetry_series(
         kinds=DEVICE_KINDS,
         purpose=DataPurpose.POST_LOAN_MONITORING,
     )
-    reads = [
-        {
-            "dataset": r.dataset,
-            "log_index": r.log.index if r.log else None,
-            "leaf_hash": r.log.leaf_hash if r.log else None,
-            "grant_id": r.grant_id,
-        }
-        for r in read.reads
-    ]
+    reads = [_read_entry(r) for r in read.reads]
     t = read.table
     series = firm_series(
         DeviceDays(
@@ -242,7 +304,7 @@ def watch_loan(
     as_of: date,
     store: TelemetryStore,
     config: MonitoringConfig | None = None,
-    telemetry_config: TelemetryConfig | None = None,
+    warning_config: WarningConfig | None = None,
 ) -> LoanWatch:
     """Run every early warning on the borrower's platform records and machines (under consent).
 
@@ -251,8 +313,14 @@ def watch_loan(
     reach production data leaves it unread (``TelemetryRead.NOT_GRANTED``), it is not an error.
     """
     loan = loan_for_lender(session, principal, loan_id)
-    series = platform_series(session, principal, loan, as_of=as_of)
-    detections = detect(series, as_of=as_of, config=config)
+    records = org_records(
+        session,
+        principal,
+        loan.borrower_org_id,
+        as_of=as_of,
+        purpose=DataPurpose.POST_LOAN_MONITORING,
+    )
+    detections = detect(records.series, as_of=as_of, config=config)
     state = TelemetryRead.READ
     try:
         daily, reads = telemetry_series(session, principal, loan, store, as_of=as_of)
@@ -263,7 +331,12 @@ def watch_loan(
     if daily is None:
         state = state if state is TelemetryRead.NOT_GRANTED else TelemetryRead.NO_DEVICES
     else:
-        found = detect_slowdown(daily, as_of=as_of, config=telemetry_config, reads=reads)
+        business = business_days(daily.first, daily.days, records.orders, records.payables)
+        cfg = warning_config or WarningConfig()
+        detections = _gated(detections, score_on(daily, business, as_of, cfg), cfg)
+        found = detect_warning(
+            daily, business, as_of=as_of, config=cfg, reads=[*reads, *records.reads]
+        )
         if found is not None:
             detections = sorted([*detections, found], key=lambda d: -d.severity.rank)
     alerts = [
@@ -271,6 +344,20 @@ def watch_loan(
         for d in detections
     ]
     return LoanWatch(alerts, state)
+
+
+def _gated(found: list[Detection], score: float | None, cfg: WarningConfig) -> list[Detection]:
+    """Monthly findings the daily score does not agree with are kept, as low-severity notes
+    (their evidence says why), not raised as warnings; the evaluation scores the same rule."""
+    if agrees(score, cfg):
+        return found
+    out = []
+    for d in found:
+        if d.kind in GATED_KINDS and d.severity is not Severity.LOW:
+            gate = {"daily_score": score, "monthly_gate": cfg.monthly_gate, "was": d.severity.value}
+            d = Detection(d.kind, Severity.LOW, d.params, {**d.evidence, "gated": gate})
+        out.append(d)
+    return out
 
 
 def monitor_from_platform(

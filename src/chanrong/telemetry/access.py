@@ -27,13 +27,14 @@ def authorize(
     purpose: str | None,
     aggregate: bool = False,
     batch: governance.LogBatch | None = None,
-) -> None:
+) -> governance.AccessRecord | None:
     """Let the owner read freely; anyone else only under a live governance grant (logged; with
-    ``batch``, queued there for the caller to append once its read is done)."""
+    ``batch``, queued there for the caller to append once its read is done). Returns the
+    access record of a logged read (None for the owner's own), for a finding to link it."""
     if identity.find_organisation(session, owner_org_id) is None:
         raise NotFound(f"organisation {owner_org_id} not found")
     if principal.org_id == owner_org_id:
-        return
+        return None
     purpose_value = None
     if purpose is not None:
         try:
@@ -43,7 +44,7 @@ def authorize(
             raise ValidationFailed(
                 f"purpose: {purpose!r} is not one of {allowed}", field="purpose"
             ) from None
-    governance.authorize_read(
+    return governance.authorize_read(
         session,
         principal,
         owner_org_id=owner_org_id,

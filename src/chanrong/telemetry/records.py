@@ -4,12 +4,15 @@ imported all or nothing through the ingestion door, read under governance."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from chanrong.core.errors import ValidationFailed
+from chanrong.governance import service as governance
+from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal
 from chanrong.telemetry.access import authorize
 from chanrong.telemetry.domain import RECORD_SPECS, RecordError, RecordSpec, RowError, parse_record
@@ -128,6 +131,60 @@ def records(
     spec = _spec(kind)
     authorize(session, principal, owner_org_id=org_id, dataset=spec.dataset, purpose=purpose)
     return TelemetryRepository(session).records(kind, org_id, start=start, end=end)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordsRead:
+    """Records read under governance, with the access record of the read (its entry in the
+    verifiable log; None when the owner read its own)."""
+
+    rows: Sequence[Any]
+    read: governance.AccessRecord | None
+
+
+def records_read(
+    session: Session,
+    principal: Principal,
+    *,
+    org_id: str,
+    kind: str,
+    start: date | None = None,
+    end: date | None = None,
+    purpose: str | None = None,
+) -> RecordsRead:
+    """``records``, with the access record of the read (for a finding to link it)."""
+    spec = _spec(kind)
+    read = authorize(session, principal, owner_org_id=org_id, dataset=spec.dataset, purpose=purpose)
+    return RecordsRead(
+        TelemetryRepository(session).records(kind, org_id, start=start, end=end), read
+    )
+
+
+def payables(
+    session: Session,
+    principal: Principal,
+    *,
+    org_id: str,
+    due_from: date,
+    before: date,
+    purpose: str | None = None,
+) -> RecordsRead:
+    """How the enterprise itself pays: the invoices its suppliers on the platform issued it,
+    due in [due_from, before), each as (due date, amount in fen, [(paid date, amount in fen)]
+    of the payments it made on it before ``before``).
+
+    These rows sit in the suppliers' records, but they are the enterprise's own payables and
+    are read under *its* grant for ``business.payments`` (checked and logged like its other
+    records); of the supplier nothing but the invoice's due date and amount is returned.
+    """
+    read = authorize(
+        session, principal, owner_org_id=org_id, dataset="business.payments", purpose=purpose
+    )
+    org = identity.find_organisation(session, org_id)
+    if org is None or not org.uscc:
+        return RecordsRead([], read)
+    rows = TelemetryRepository(session).payables(org.uscc, due_from=due_from, before=before)
+    return RecordsRead(rows, read)
 
 
 def pipeline_records(

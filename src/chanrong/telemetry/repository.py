@@ -13,7 +13,9 @@ from chanrong.telemetry.orm import (
     RECORD_TABLES,
     Device,
     IngestBatch,
+    Invoice,
     MetricSetting,
+    Payment,
     QualityScore,
 )
 
@@ -111,6 +113,33 @@ class TelemetryRepository:
             stmt = select(table).where(table.org_id.in_(list(org_ids[i : i + 500])))
             out.extend(self.session.scalars(stmt.order_by(date_col, table.id)))
         return out
+
+    def payables(
+        self, uscc: str, *, due_from: date, before: date
+    ) -> list[tuple[date, int, list[tuple[date, int]]]]:
+        """The invoices other platform enterprises issued the one with ``uscc``, due in
+        [due_from, before), each as (due date, amount in fen, [(paid date, amount)] of its
+        payments made before ``before``), by due date."""
+        invoices = self.session.execute(
+            select(Invoice.org_id, Invoice.invoice_id, Invoice.due_date, Invoice.amount_fen)
+            .where(
+                Invoice.buyer_uscc == uscc,
+                Invoice.due_date >= due_from,
+                Invoice.due_date < before,
+            )
+            .order_by(Invoice.due_date, Invoice.id)
+        ).all()
+        paid: dict[tuple[str, str], list[tuple[date, int]]] = {}
+        for org_id, invoice_id, paid_date, amount in self.session.execute(
+            select(Payment.org_id, Payment.invoice_id, Payment.paid_date, Payment.amount_fen)
+            .where(Payment.payer_uscc == uscc, Payment.paid_date < before)
+            .order_by(Payment.paid_date, Payment.id)
+        ):
+            paid.setdefault((org_id, invoice_id), []).append((paid_date, int(amount)))
+        return [
+            (due, int(amount), paid.get((org_id, invoice_id), []))
+            for org_id, invoice_id, due, amount in invoices
+        ]
 
     # quality
     def replace_scores(self, org_id: str, day: date, scores: Sequence[QualityScore]) -> None:

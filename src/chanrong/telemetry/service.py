@@ -39,10 +39,13 @@ from chanrong.telemetry.ingest import (
 )
 from chanrong.telemetry.reads import daily_metrics, query_points
 from chanrong.telemetry.records import (
+    RecordsRead,
     import_records,
+    payables,
     pipeline_records,
     pipeline_records_of,
     records,
+    records_read,
 )
 from chanrong.telemetry.retention import RetentionResult, apply_retention, parse_policies
 from chanrong.telemetry.scoring import (
@@ -57,6 +60,7 @@ __all__ = [
     "DATA_LANDED",
     "IngestRejected",
     "IngestReport",
+    "RecordsRead",
     "RetentionResult",
     "apply_retention",
     "authorize",
@@ -77,11 +81,13 @@ __all__ = [
     "org_for_uscc",
     "organisation_exists",
     "parse_policies",
+    "payables",
     "pipeline_records",
     "pipeline_records_of",
     "quality_scores",
     "query_points",
     "records",
+    "records_read",
     "register_device",
     "require_own_enterprise",
     "set_metric",
