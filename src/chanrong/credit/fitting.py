@@ -528,13 +528,16 @@ def fit_boosted_tuned(
         if cap < MIN_TRIAL_ROUNDS:
             break
         params = prep.params | cand | {"learning_rate": SEARCH_RATE, "metric": "auc"}
-        booster = lgb.train(
-            params,
-            fit_rows,
-            num_boost_round=cap,
-            valid_sets=[valid],
-            callbacks=[lgb.early_stopping(SEARCH_PATIENCE, verbose=False)],
-        )
+        with warnings.catch_warnings():
+            # Each trial sets its own tree parameters on the once-binned rows, on purpose.
+            warnings.filterwarnings("ignore", "Overriding the parameters from Reference Dataset")
+            booster = lgb.train(
+                params,
+                fit_rows,
+                num_boost_round=cap,
+                valid_sets=[valid],
+                callbacks=[lgb.early_stopping(SEARCH_PATIENCE, verbose=False)],
+            )
         left -= _cost(booster.current_iteration(), cand, share)
         rounds = max(1, int(booster.best_iteration or cap))
         raw = np.asarray(booster.predict(m.iloc[va], raw_score=True, num_iteration=rounds))
