@@ -319,6 +319,10 @@ CALIBRATE_BELOW_ROWS = 2000
 # cost floor allows, so the share is fixed, not chosen per data set.
 HOLDOUT_FOLDS = 4
 OWN_SHARE = 0.5
+# The held-out booster bins each characteristic into at most 63 values instead of 255: it only
+# places the isotonic map, and the coarser histograms take about half its fit time off (HMEQ:
+# the challenger 3.1× → about 2.6× the default's CPU time; RESULTS.md has the ECE with it).
+HOLDOUT_PARAMS: dict[str, Any] = {"max_bin": 63}
 # A held-out quarter with fewer defaulters (or fewer goods) than this cannot place an isotonic
 # map: the booster's own PD is kept.
 MIN_HELD_OUT_CLASS = 10
@@ -430,7 +434,8 @@ def fit_boosted(
     else:
         tr, va = _held_out_quarter(y, seed)
         if _enough_held_out(y[va]):
-            held = np.asarray(prep.train(tr, y, ROUNDS).predict(m.iloc[va], raw_score=True))
+            booster = prep.train(tr, y, ROUNDS, **HOLDOUT_PARAMS)
+            held = np.asarray(booster.predict(m.iloc[va], raw_score=True))
             calibration = fit_isotonic_blend(held, y[va])
             calibrated_by = (
                 f"isotonic blend: {OWN_SHARE:g} own PD, the rest isotonic on a held-out "
