@@ -15,6 +15,7 @@ from chanrong.core.errors import Conflict, ValidationFailed
 from chanrong.core.settings import get_settings
 from chanrong.credit import metrics
 from chanrong.credit.boosting import BoostedModel
+from chanrong.credit.calibration import IsotonicBlendCalibration, PlattCalibration
 from chanrong.credit.datasets import load_dataset
 from chanrong.credit.fitting import (
     PARAMS,
@@ -201,20 +202,27 @@ def test_boosted_model_is_stored_as_lightgbm_text(tmp_path: Path) -> None:
 
 def test_challenger_is_lightgbm_default_where_the_data_set_no_direction() -> None:
     """No characteristic clearly monotone: no constraint parameters reach LightGBM, so the
-    challenger's booster is the default LightGBM's; 2,000 rows or more keep its own PD, fewer
-    are Platt-scaled on out-of-fold log-odds."""
+    challenger's booster is the default LightGBM's; from 2,000 rows its PD is the isotonic blend
+    on a held-out quarter, which keeps the booster's ranking; fewer rows are Platt-scaled on
+    out-of-fold log-odds."""
     rng = np.random.default_rng(11)
     x = pd.DataFrame({"a": rng.normal(size=2000), "b": rng.normal(size=2000)})
     y = (rng.uniform(size=2000) < 1 / (1 + np.exp(-0.5 * x["a"].to_numpy()))).astype(int)
     model = fit_boosted(x, y, seed=3)
     assert set(model.constraints.values()) == {0}
     plain = lgb.train(dict(PARAMS, seed=3), lgb.Dataset(model.matrix(x), y), num_boost_round=ROUNDS)
-    np.testing.assert_array_equal(model.raw(x), plain.predict(model.matrix(x), raw_score=True))
-    assert model.calibration.intercept == 0.0 and model.calibration.slope == 1.0
-    assert model.meta["calibration"] == "the booster's own PD"
+    raw = model.raw(x)
+    np.testing.assert_array_equal(raw, plain.predict(model.matrix(x), raw_score=True))
+    assert isinstance(model.calibration, IsotonicBlendCalibration)
+    assert model.meta["calibration"].startswith("isotonic blend")
+    # Strictly increasing in the log-odds: the calibration cannot change AUC.
+    order = np.argsort(raw, kind="mergesort")
+    distinct = np.diff(raw[order]) > 0
+    assert (np.diff(model.pd(x)[order])[distinct] > 0).all()
+    assert metrics.auc(y, model.pd(x)) == metrics.auc(y, raw)
     small = fit_boosted(x.iloc[:600], y[:600], seed=3)
     assert small.meta["calibration"].startswith("Platt on 2-fold")
-    assert small.calibration.slope != 1.0
+    assert isinstance(small.calibration, PlattCalibration) and small.calibration.slope != 1.0
 
 
 def test_additive_scorecard_reads_zero_and_missing_only_splits_exactly() -> None:

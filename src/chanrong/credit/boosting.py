@@ -4,7 +4,7 @@ per-row contributions.
 Fitted by ``fitting.fit_boosted``; this module only loads and scores.
 
 Stored as LightGBM's own text model plus a JSON header (feature names, category codes,
-constraints, calibration) — never pickle.
+constraints, calibration: Platt or an isotonic blend) — never pickle.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pandas import DataFrame
 
-from chanrong.credit.calibration import PlattCalibration
+from chanrong.credit.calibration import Calibration, calibration_from_json
 
 
 def safe_name(i: int, name: str) -> str:
@@ -36,7 +36,7 @@ class BoostedModel:
     features: tuple[str, ...]
     categories: dict[str, list[str]]
     constraints: dict[str, int]
-    calibration: PlattCalibration
+    calibration: Calibration
     meta: dict[str, Any] = field(default_factory=dict)
     _booster: list[lgb.Booster] = field(default_factory=list, compare=False, repr=False)
 
@@ -94,6 +94,6 @@ class BoostedModel:
             features=tuple(str(f) for f in header["features"]),
             categories={str(k): [str(c) for c in v] for k, v in header["categories"].items()},
             constraints={str(k): int(v) for k, v in header["constraints"].items()},
-            calibration=PlattCalibration.from_json(header["calibration"]),
+            calibration=calibration_from_json(header["calibration"]),
             meta=dict(header.get("meta", {})),
         )

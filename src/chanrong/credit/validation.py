@@ -43,6 +43,7 @@ class Validation:
     characteristics: list[Characteristic]
     charts: dict[str, str]
     html: str = ""
+    calibrated_by: str = ""  # how the model's PD was calibrated, as its fit recorded
 
 
 def _scores(model: Model, x: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -199,7 +200,10 @@ def validate(
     charts["scores"] = _svg(fig)
 
     chars = characteristic_analysis(model, dev_x, recent_x if recent_x is not None else dev_x)
-    v = Validation(model_ref, dev_m, rec_m, psi, cal, cal_width, chars, charts)
+    calibrated_by = str(model.meta.get("calibration", ""))
+    v = Validation(
+        model_ref, dev_m, rec_m, psi, cal, cal_width, chars, charts, calibrated_by=calibrated_by
+    )
     v.html = render(v)
     return v
 
