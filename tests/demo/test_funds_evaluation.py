@@ -54,9 +54,13 @@ def test_a_small_park_is_watched_through_the_stored_alerts(db: Database) -> None
     assert firsts <= {a.first_detected_on for a in stored}
     assert all(d.day >= 28 for d in firsts)
     # Seed 3: three firms defaulted before the watch began; of the other three, both
-    # defaulters were alerted (output and energy falling) but one only at the month's end after
-    # its default — no warning, a lead of 0 — and the healthy firm never.
-    assert (len(r.companies), len(r.defaulters), len(r.healthy), r.alerts_stored) == (3, 2, 1, 6)
-    assert r.alerted_share == 0.5 and r.false_alarms == 0.0
-    assert sorted(c.lead_months > 0 for c in r.defaulters) == [False, True]
-    assert {c.kinds for c in r.defaulters} == {("energy_collapse", "output_drop")}
+    # defaulters were alerted at the September month-end, days before their October defaults
+    # (output and energy falling; one also paying its own suppliers later and later, read from
+    # the invoices they hold), and the healthy firm never.
+    assert (len(r.companies), len(r.defaulters), len(r.healthy), r.alerts_stored) == (3, 2, 1, 7)
+    assert r.alerted_share == 1.0 and r.false_alarms == 0.0
+    assert all(c.lead_months > 0 for c in r.defaulters)
+    assert {c.kinds for c in r.defaulters} == {
+        ("energy_collapse", "output_drop"),
+        ("energy_collapse", "output_drop", "payment_delays_rising"),
+    }

@@ -123,8 +123,8 @@ _M: dict[str, tuple[str, str]] = {
     "web.assets.evidence": ("依据", "Evidence"),
     "web.assets.details": ("详情", "Details"),
     "web.assets.trend_alert": ("借款基础下滑预警", "Trend alert"),
-    "web.assets.status_open": ("未解除", "open"),
-    "web.assets.status_resolved": ("已解除", "resolved"),
+    "web.assets.trend_status.open": ("未解除", "open"),
+    "web.assets.trend_status.resolved": ("已解除", "resolved"),
 }
 
 register({key: {"zh-CN": zh, "en": en} for key, (zh, en) in _M.items()})
