@@ -43,16 +43,19 @@ def publish(session: Session, topic: str, subject: str, *, at: datetime | None =
         "bucket": when.strftime("%Y-%m-%dT%H:%M:%S"),
         "at": when,
     }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(JobEvent).values(row)
+    pg = _on_postgresql(session)
+    stmt = (postgresql.insert if pg else sqlite.insert)(JobEvent).values(row)
+    latest = (func.greatest if pg else func.max)(JobEvent.at, stmt.excluded.at)
     session.execute(
         stmt.on_conflict_do_update(
-            index_elements=["topic", "subject", "bucket"],
-            set_={"at": func.max(JobEvent.at, stmt.excluded.at)}
-            if dialect is sqlite
-            else {"at": func.greatest(JobEvent.at, stmt.excluded.at)},
+            index_elements=["topic", "subject", "bucket"], set_={"at": latest}
         )
     )
+
+
+def _on_postgresql(session: Session) -> bool:
+    # Both dialects' INSERT … ON CONFLICT; SQLite's two-argument max() is PostgreSQL's greatest().
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def ensure_runs(
@@ -82,8 +85,7 @@ def ensure_runs(
         }
         for s in dict.fromkeys(subjects)
     ]
-    dialect = session.get_bind().dialect.name
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(JobRun)
+    stmt = (postgresql.insert if _on_postgresql(session) else sqlite.insert)(JobRun)
     # Whoever recorded the run first wins; a second fan-out or enqueue changes nothing.
     for start in range(0, len(rows), 500):
         session.execute(

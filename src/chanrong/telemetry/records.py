@@ -128,9 +128,9 @@ def records(
     purpose: str | None = None,
 ) -> Sequence[Any]:
     """Business records of one kind (orders, invoices, …) dated in [start, end)."""
-    spec = _spec(kind)
-    authorize(session, principal, owner_org_id=org_id, dataset=spec.dataset, purpose=purpose)
-    return TelemetryRepository(session).records(kind, org_id, start=start, end=end)
+    return records_read(
+        session, principal, org_id=org_id, kind=kind, start=start, end=end, purpose=purpose
+    ).rows
 
 
 @dataclass(frozen=True, slots=True)
