@@ -13,6 +13,8 @@ def test_health_ready_metrics_and_docs(app_client: TestClient, park: Park) -> No
     app_client.get("/me", headers=park["bank"]["viewer"].headers)
     metrics = app_client.get("/metrics").text
     assert 'chanrong_http_requests_total{method="GET",route="/me",status="200"} 1.0' in metrics
+    assert "chanrong_telemetry_read_cache_hits_total" in metrics
+    assert "chanrong_telemetry_read_cache_bytes" in metrics
     spec = app_client.get("/openapi.json").json()
     assert "/organisations" in spec["paths"]
     assert app_client.get("/docs").status_code == 200

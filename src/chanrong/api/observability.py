@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 
 import structlog
 from fastapi import FastAPI, Response
@@ -14,11 +15,14 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chanrong.api.problems import internal_error
 from chanrong.core.ids import new_id
+from chanrong.telemetry import service as telemetry
 
 log = structlog.get_logger("chanrong.access")
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,100}")
@@ -49,8 +53,27 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.registry.register(_ReadCacheCollector())
+
     def render(self) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class _ReadCacheCollector(Collector):
+    """The telemetry read cache of this process (``telemetry.read_cache_stats``): how often the
+    daily and series reads were answered from memory, and what it holds."""
+
+    def collect(self) -> Iterator[Metric]:
+        stats = telemetry.read_cache_stats()
+        for name, value, doc in (
+            ("hits", stats.hits, "Aggregate reads answered from memory."),
+            ("misses", stats.misses, "Aggregate reads that scanned the store."),
+            ("evictions", stats.evictions, "Results dropped to stay within the bound."),
+        ):
+            yield CounterMetricFamily(f"chanrong_telemetry_read_cache_{name}", doc, value=value)
+        yield GaugeMetricFamily(
+            "chanrong_telemetry_read_cache_bytes", "Bytes of results held.", value=stats.bytes
+        )
 
 
 class _Observe:

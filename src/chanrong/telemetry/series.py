@@ -42,7 +42,7 @@ from typing import Protocol, TypeVar
 import duckdb
 import pyarrow as pa
 
-from chanrong.telemetry import duck
+from chanrong.telemetry import duck, result_cache
 from chanrong.telemetry.aggregates import (
     AGG_SCHEMA,
     BUCKET_SQL,
@@ -363,7 +363,15 @@ def series(
                 return AGG_SCHEMA.empty_table()
             rows = " UNION ALL ".join(f"({p})" for p in parts)
             sql = STITCH_SQL.format(rows=COARSEN_SQL.format(rows=rows, width=width))
-            return con.sql(sql, params=params).to_arrow_table()
+            # The parameters name every file read, and files never change once in place, so
+            # the same query over the same files is answered from memory (see result_cache).
+            key = (sql, result_cache.freeze(params))
+            cached = result_cache.RESULTS.get(key)
+            if cached is not None:
+                return cached
+            table = con.sql(sql, params=params).to_arrow_table()
+            result_cache.RESULTS.put(key, table)
+            return table
 
     return retrying(read).cast(AGG_SCHEMA)
 

@@ -12,7 +12,7 @@ governance before reading another organisation's data.
 from __future__ import annotations
 
 from chanrong.core.settings import Settings
-from chanrong.telemetry import duck
+from chanrong.telemetry import duck, result_cache
 from chanrong.telemetry.access import (
     authorize,
     org_for_uscc,
@@ -99,6 +99,11 @@ __all__ = [
 def open_store(settings: Settings) -> TelemetryStore:
     """The telemetry store configured in ``settings``."""
     return TelemetryStore(settings.effective_telemetry_dir)
+
+
+def read_cache_stats() -> result_cache.CacheStats:
+    """What this process's cache of aggregate reads has done (``telemetry.result_cache``)."""
+    return result_cache.RESULTS.stats
 
 
 def serve_requests(settings: Settings) -> None:
