@@ -44,12 +44,12 @@ from rich.table import Table
 
 from _db import drop_postgres, throwaway_postgres
 from chanrong.api.serving import listeners
-from chanrong.cli.demo import DEMO_PASSWORD, seed_institutions
 from chanrong.core.clock import month_start, utcnow
 from chanrong.core.settings import Settings
 from chanrong.credit import service as credit
 from chanrong.demo import stories
 from chanrong.demo.credit_workload import install_champion, synthetic_features
+from chanrong.demo.institutions import DEMO_PASSWORD, seed_institutions
 from chanrong.demo.park import load_park
 from chanrong.governance import keys as keys_mod
 from chanrong.governance import service as governance

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from chanrong.cli.demo import seed_institutions
 from chanrong.core.clock import month_start, utcnow
 from chanrong.core.settings import Settings
 from chanrong.credit import service as credit
 from chanrong.credit.registry import Approval
 from chanrong.demo import credit_live, stories
 from chanrong.demo.credit_live import group_of, read_truth, summarise
+from chanrong.demo.institutions import seed_institutions
 from chanrong.demo.park import load_park
 from chanrong.demo.park_cut import cut_park
 from chanrong.simulate import preset, write_park
