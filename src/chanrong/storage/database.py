@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from chanrong.core.errors import ServiceUnavailable
+from chanrong.storage.checkpoint import CHECKPOINTER
 
 _BUSY_TIMEOUT_S = 30
 
@@ -32,6 +33,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_S * 1000}")
     cur.execute("PRAGMA synchronous=NORMAL")
+    # Checkpoints run in a thread of their own (storage.checkpoint), not inside a commit.
+    cur.execute("PRAGMA wal_autocheckpoint=0")
     cur.close()
 
 
@@ -179,7 +182,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         if parsed.database and parsed.database != ":memory:":
-            _write_queue(engine, str(Path(parsed.database).resolve()))
+            path = str(Path(parsed.database).resolve())
+            _write_queue(engine, path)
+            CHECKPOINTER.watch(engine, path)
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
