@@ -143,6 +143,7 @@ def get_points(
         metrics=metric,
         purpose=purpose,
     ).slice(0, limit)
+    ctx.session.commit()  # logged: the write turn goes back before the answer is built
     if format == "parquet":
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink)
@@ -176,6 +177,9 @@ def get_daily(
         metrics=metric,
         purpose=purpose,
     )
+    # The read is logged: give the write turn back before building the answer (see
+    # governance.routing.enterprise_read).
+    ctx.session.commit()
     rows = table.to_pylist()
     # orjson writes the days as ISO dates itself, at about half the CPU of the standard
     # encoder on a month of a firm's series (thousands of rows, the API's busiest read).
