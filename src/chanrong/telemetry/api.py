@@ -89,9 +89,9 @@ async def upload_points(
     service.require_own_enterprise(ctx.principal, org_id)
     kind = _content_type(request)
     body = await _spool(request, MAX_JSON_BYTES if kind == uploads.JSON else MAX_UPLOAD_BYTES)
-    try:
-        report = await run_in_threadpool(
-            service.ingest_points,
+
+    def ingest() -> service.IngestReport:
+        report = service.ingest_points(
             ctx.session,
             service.open_store(ctx.settings),
             org_id=org_id,
@@ -100,6 +100,13 @@ async def upload_points(
             created_by=ctx.principal.user_id,
             filename=filename,
         )
+        # Committed in this thread, as soon as the batch is recorded: the write turn it took
+        # is not held across the hops back to the event loop and out to a commit thread.
+        ctx.session.commit()
+        return report
+
+    try:
+        report = await run_in_threadpool(ingest)
     except service.IngestRejected as exc:
         return _refused(exc)
     finally:
