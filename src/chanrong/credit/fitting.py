@@ -22,7 +22,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
+from scipy.stats import rankdata, spearmanr
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.model_selection import StratifiedKFold
@@ -330,6 +330,16 @@ HOLDOUT_PARAMS: dict[str, Any] = {"max_bin": 63}
 MIN_HELD_OUT_CLASS = 10
 
 
+def _spearman(v: np.ndarray, y: np.ndarray) -> float:
+    """Spearman's ρ as the Pearson correlation of average ranks (what ``scipy.stats.spearmanr``
+    computes, without its per-call checks: 0.8 ms a column, 8 of a challenger's fit on
+    Australian); NaN where either side is constant."""
+    rv, ry = rankdata(v), rankdata(y)
+    rv, ry = rv - rv.mean(), ry - ry.mean()
+    den = float(np.sqrt(np.dot(rv, rv) * np.dot(ry, ry)))
+    return float(np.dot(rv, ry)) / den if den > 0 else float("nan")
+
+
 def monotone_directions(x: pd.DataFrame, y: np.ndarray) -> dict[str, int]:
     """+1 where risk rises with the value, −1 where it falls, 0 where the data do not say."""
     out: dict[str, int] = {}
@@ -342,7 +352,7 @@ def monotone_directions(x: pd.DataFrame, y: np.ndarray) -> dict[str, int]:
         if ok.sum() < 10 or col[ok].nunique() < 2:
             out[str(name)] = 0
             continue
-        rho = float(spearmanr(col[ok].to_numpy(dtype=float), y[ok]).statistic)
+        rho = _spearman(col[ok].to_numpy(dtype=float), y[ok])
         out[str(name)] = (
             0 if not np.isfinite(rho) or abs(rho) < MIN_DIRECTION_RHO else int(np.sign(rho))
         )
@@ -377,7 +387,12 @@ class _Prepared:
         m = self.matrix if rows is None else self.matrix.iloc[rows]
         yy = y if rows is None else y[rows]
         data = lgb.Dataset(m, yy, categorical_feature=self.cat_cols or "auto")
-        return lgb.train(self.params | extra, data, num_boost_round=rounds)
+        # keep_training_booster: LightGBM otherwise writes every fitted booster to text and
+        # reads it back (to free the rows), 40 of a 110-ms fit on Australian; the trees and
+        # their outputs are the same either way.
+        return lgb.train(
+            self.params | extra, data, num_boost_round=rounds, keep_training_booster=True
+        )
 
 
 def _prepare(
