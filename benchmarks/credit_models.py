@@ -63,12 +63,17 @@ LGBM = "LightGBM (default)"
 TOAD_CHI_TUNED = "toad chi, 5 % min bin (tuned)"
 WOE = "WoE scorecard (earlier champion)"
 TUNED = "challenger, tuned (nested random search)"
+CHAMPION_VA = "champion, Venn–Abers PD below 2,000 rows (variant)"
 FLOOR_DRAWS = 200
 LIBRARY_SCORECARDS = (TOAD_CHI, TOAD_DT, OPTB)
 
 
 def champion(x: pd.DataFrame, y: np.ndarray) -> Predictor:
     return fit_scorecard(x, y, seed=SEED).pd
+
+
+def champion_venn_abers(x: pd.DataFrame, y: np.ndarray) -> Predictor:
+    return fit_scorecard(x, y, seed=SEED, calibration="venn-abers").pd
 
 
 def woe_scorecard(x: pd.DataFrame, y: np.ndarray) -> Predictor:
@@ -151,6 +156,7 @@ MODELS: dict[str, Fitter] = {
     TOAD_CHI_TUNED: _toad("chi", min_samples=0.05, empty_separate=True),
     WOE: woe_scorecard,
     TUNED: challenger_tuned,
+    CHAMPION_VA: champion_venn_abers,
 }
 
 
@@ -249,7 +255,7 @@ def floors(
         if large:
             margin = champ["AUC"] - best
             check("champion margin", margin >= 0.02, f"{margin:+.4f} (≥ +0.02)")
-    for model in (CHAMPION, CHALLENGER, TUNED):
+    for model in (CHAMPION, CHALLENGER, TUNED, CHAMPION_VA):
         if not ran(model):
             continue
         r = res[model]

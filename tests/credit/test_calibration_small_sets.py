@@ -1,7 +1,8 @@
-"""Calibration of the scorecard on small training sets: Venn–Abers as the inductive Venn–Abers
-predictor defines it (checked against isotonic regression row by row), stored as JSON in the
-scorecard, read back to the same PD, never reversing the points' order; Platt by Newton's
-method as scikit-learn's logistic regression fits it; tables stored with Platt still load."""
+"""Calibration of the scorecard on small training sets: the Venn–Abers variant as the
+inductive Venn–Abers predictor defines it (checked against isotonic regression row by row),
+stored as JSON in the scorecard, read back to the same PD, never reversing the points' order;
+Platt (the default) by Newton's method as scikit-learn's logistic regression fits it; tables
+stored with Platt still load."""
 
 from __future__ import annotations
 
@@ -92,7 +93,8 @@ def test_small_scorecard_is_venn_abers_stored_as_json_and_older_tables_still_loa
     z = 1.4 * x["a"].to_numpy() + (x["b"] == "r") - 0.8
     y = (rng.uniform(size=n) < 1 / (1 + np.exp(-z))).astype(int)
     assert n < VENN_ABERS_BELOW_ROWS
-    card = fit_scorecard(x, y, seed=1)
+    assert isinstance(fit_scorecard(x, y, seed=1).calibration, PlattCalibration)  # the default
+    card = fit_scorecard(x, y, seed=1, calibration="venn-abers")
     assert isinstance(card.calibration, VennAbersCalibration)
     assert card.meta["calibration"].startswith("Venn–Abers")
     back = ScorecardTable.from_json(json.loads(json.dumps(card.to_json())))
@@ -108,3 +110,10 @@ def test_small_scorecard_is_venn_abers_stored_as_json_and_older_tables_still_loa
     table = ScorecardTable.from_json(old)
     assert isinstance(table.calibration, PlattCalibration)
     assert table.calibration.slope == old["calibration"]["slope"]
+    with pytest.raises(ValueError, match="calibration"):
+        fit_scorecard(x, y, calibration="isotonic")
+    # From VENN_ABERS_BELOW_ROWS training rows on, the variant is Platt too.
+    big = pd.concat([x] * 4, ignore_index=True)
+    assert len(big) >= VENN_ABERS_BELOW_ROWS
+    wide = fit_scorecard(big, np.tile(y, 4), seed=1, calibration="venn-abers")
+    assert isinstance(wide.calibration, PlattCalibration)

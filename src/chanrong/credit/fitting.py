@@ -164,11 +164,17 @@ def _regression(c: float, seed: int) -> LogisticRegression:
 
 
 def fit_scorecard(
-    x: pd.DataFrame, y: np.ndarray, *, seed: int = 42, inner_folds: int = 3
+    x: pd.DataFrame,
+    y: np.ndarray,
+    *,
+    seed: int = 42,
+    inner_folds: int = 3,
+    calibration: str = "platt",
 ) -> ScorecardTable:
     """Fit the champion scorecard: the additive boosted scorecard (``additive``), its rounds
-    chosen in ``inner_folds`` inner folds of the training rows."""
-    return fit_additive_scorecard(x, y, seed=seed, inner_folds=inner_folds)
+    chosen in ``inner_folds`` inner folds of the training rows; ``calibration="venn-abers"`` is
+    the measured small-set variant (``additive.VENN_ABERS_BELOW_ROWS``)."""
+    return fit_additive_scorecard(x, y, seed=seed, inner_folds=inner_folds, calibration=calibration)
 
 
 def fit_woe_scorecard(
