@@ -6,7 +6,8 @@ folds for every model, all run in this process. Baselines are what a user gets f
 as documented, with its defaults (toad ChiMerge, toad decision-tree binning, optbinning's
 ``Scorecard``, ``LGBMClassifier(n_estimators=300, learning_rate=0.05)``); a tuned variant is a
 separately named row (toad with a 5 % minimum bin; the challenger with its tree settings found
-by a random search inside each training fold, ``fitting.fit_boosted_tuned``). Per model: mean
+by a random search inside each training fold, ``fitting.fit_boosted_tuned``; the champion with
+Venn–Abers PD on small training sets, a measured variant). Per model: mean
 AUC (positive class = bad) and its spread over folds, KS, ECE over equal-count and equal-width
 bins (the mean over test folds, as the floors read it, and over the pooled out-of-fold
 predictions of every row), Brier score and the median fit time over folds (wall and CPU

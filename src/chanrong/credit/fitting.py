@@ -308,11 +308,9 @@ PARAMS: dict[str, Any] = {
 # 0.9738 / 0.9308) at about half its extra fit time.
 CONSTRAINED_PARAMS: dict[str, Any] = {"monotone_constraints_method": "intermediate"}
 ROUNDS = 300
-# Two folds, not three: on Australian three cost 4.0× the default LightGBM's CPU time (the floor
-# is 3×), two 2.8×, at the same pooled out-of-fold ECE (0.024) (benchmarks/RESULTS.md). Since
-# the fits skip LightGBM's text round trip and Platt is fitted in numpy, two cost 2.2–2.3×;
-# three would add about one more default fit, too close to the floor for a gain inside the
-# sampling noise (per-fold ECE 0.0616 against 0.0636, a calibrated model's 0.063).
+# Two folds, not three: on Australian two cost 2.2× the default LightGBM's CPU time (the floor is
+# 3×); three add about one default fit for a gain inside the sampling noise (per-fold ECE 0.0616
+# against 0.0636, a calibrated model's 0.063; benchmarks/RESULTS.md, issue 24 fourth pass).
 CALIBRATION_FOLDS = 2
 # Below this many training rows PD is Platt-scaled on out-of-fold log-odds: 31-leaf trees on a
 # few hundred rows are over-confident (Australian ECE 0.10 → 0.06), and a held-out quarter of
@@ -340,9 +338,8 @@ MIN_HELD_OUT_CLASS = 10
 
 
 def _spearman(v: np.ndarray, y: np.ndarray) -> float:
-    """Spearman's ρ as the Pearson correlation of average ranks (what ``scipy.stats.spearmanr``
-    computes, without its per-call checks: 0.8 ms a column, 8 of a challenger's fit on
-    Australian); NaN where either side is constant."""
+    """Spearman's ρ as the Pearson correlation of average ranks (``scipy.stats.spearmanr``
+    without its per-call checks, 0.8 ms a column); NaN where either side is constant."""
     rv, ry = rankdata(v), rankdata(y)
     rv, ry = rv - rv.mean(), ry - ry.mean()
     den = float(np.sqrt(np.dot(rv, rv) * np.dot(ry, ry)))
@@ -569,7 +566,11 @@ def fit_boosted_tuned(
                 num_boost_round=cap,
                 valid_sets=[valid],
                 callbacks=[lgb.early_stopping(SEARCH_PATIENCE, verbose=False)],
+                keep_training_booster=True,  # no text round trip per trial (see _Prepared)
             )
+        # Every round the trial trained, its patience included (kept as trained, the booster
+        # still has them; reloaded from text it kept only the best ones and the budget
+        # under-counted a trial by its patience).
         left -= _cost(booster.current_iteration(), cand, share)
         rounds = max(1, int(booster.best_iteration or cap))
         raw = np.asarray(booster.predict(m.iloc[va], raw_score=True, num_iteration=rounds))
