@@ -16,6 +16,7 @@ from sklearn.model_selection import StratifiedKFold
 from chanrong.core.errors import DataUnavailable
 from chanrong.core.settings import get_settings
 from chanrong.credit import metrics
+from chanrong.credit.calibration import PlattCalibration
 from chanrong.credit.datasets import load_dataset
 from chanrong.credit.fitting import fit_boosted, fit_scorecard
 
@@ -28,11 +29,15 @@ def test_champion_and_challenger_hold_their_level_on_the_small_set() -> None:
     data = load_dataset(path)
     x, y = data.x, data.y
     out: dict[str, list[float]] = {}
+    pooled = {name: np.zeros(len(y)) for name in ("card", "boosted", "lightgbm")}
     for tr, te in StratifiedKFold(3, shuffle=True, random_state=7).split(x, y):
         xtr, xte = x.iloc[tr].reset_index(drop=True), x.iloc[te].reset_index(drop=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            card = fit_scorecard(xtr, y[tr], seed=7).pd(xte)
+            table = fit_scorecard(xtr, y[tr], seed=7)
+            # Platt: Venn–Abers is a measured variant, not the default (RESULTS.md, issue 24).
+            assert isinstance(table.calibration, PlattCalibration)
+            card = table.pd(xte)
             boosted = fit_boosted(xtr, y[tr], seed=7).pd(xte)
             plain = lgb.LGBMClassifier(n_estimators=300, learning_rate=0.05, n_jobs=1, verbose=-1)
             names = [f"f{i}" for i in range(x.shape[1])]
@@ -50,6 +55,8 @@ def test_champion_and_challenger_hold_their_level_on_the_small_set() -> None:
             ("lightgbm", ref[:, 1]),
             ("optbinning", lib),
         ):
+            if name in pooled:
+                pooled[name][te] = pd_
             out.setdefault(f"{name} AUC", []).append(metrics.auc(y[te], pd_))
             for how in ("count", "width"):
                 out.setdefault(f"{name} ECE {how}", []).append(
@@ -61,3 +68,11 @@ def test_champion_and_challenger_hold_their_level_on_the_small_set() -> None:
     assert mean["boosted ECE count"] < mean["lightgbm ECE count"], mean  # Platt on small sets
     for name in ("card", "boosted"):
         assert max(mean[f"{name} ECE count"], mean[f"{name} ECE width"]) < 0.08, mean
+    # Pooled over all 690 out-of-fold rows the sampling noise is about half a fold's: there the
+    # engine's PDs meet the small-set limit that 230-row folds cannot show (a calibrated
+    # model's ECE on them is about 0.05), and LightGBM's own PD does not.
+    worst = {
+        name: max(metrics.ece(y, p, strategy=how) for how in ("count", "width"))
+        for name, p in pooled.items()
+    }
+    assert worst["card"] < 0.05 and worst["boosted"] < 0.05 < worst["lightgbm"], worst

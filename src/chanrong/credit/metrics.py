@@ -60,6 +60,32 @@ def ece(y: ArrayLike, pd_: ArrayLike, *, bins: int = 10, strategy: str = "count"
     return total / max(len(yy), 1)
 
 
+def ece_floor(
+    pd_: ArrayLike,
+    *,
+    bins: int = 10,
+    strategy: str = "count",
+    draws: int = 200,
+    seed: int = 0,
+) -> float:
+    """The ECE a perfectly calibrated model would show on these rows: outcomes drawn ``draws``
+    times from ``pd_`` itself, the mean ECE over the draws (same bins as :func:`ece`). It is
+    the floor that sampling alone sets for a test set of this size and PD distribution: an ECE
+    near it cannot be told from perfect calibration."""
+    pp = np.asarray(pd_, dtype=float)
+    if len(pp) == 0:
+        return float("nan")
+    rng = np.random.default_rng(seed)
+    # Bins depend on the PDs only, so every draw shares them: per bin, the gap between the
+    # PDs' sum and the drawn outcomes' sum.
+    chunks = _bin_indices(pp, bins, strategy)
+    drawn = rng.uniform(size=(draws, len(pp))) < pp
+    total = np.zeros(draws)
+    for chunk in chunks:
+        total += np.abs(pp[chunk].sum() - drawn[:, chunk].sum(axis=1))
+    return float(np.mean(total) / len(pp))
+
+
 def calibration_table(
     y: ArrayLike, pd_: ArrayLike, *, bins: int = 10, strategy: str = "count"
 ) -> list[tuple[float, float, int]]:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from pandas import DataFrame
 
-from chanrong.credit.calibration import PlattCalibration
+from chanrong.credit.calibration import Calibration, calibration_from_json
 
 # Points scaling: 600 points at odds 50:1 good:bad, 20 points to double the odds.
 PDO, ODDS, BASE_POINTS = 20.0, 50.0, 600.0
@@ -200,7 +200,7 @@ class ScorecardTable:
 
     characteristics: tuple[Characteristic, ...]
     intercept: float
-    calibration: PlattCalibration
+    calibration: Calibration
     meta: dict[str, Any] = field(default_factory=dict)
     interactions: tuple[Interaction, ...] = ()
 
@@ -263,7 +263,8 @@ class ScorecardTable:
         return cls(
             characteristics=tuple(Characteristic.from_json(c) for c in d["characteristics"]),
             intercept=float(d["intercept"]),
-            calibration=PlattCalibration.from_json(d["calibration"]),
+            # Platt (every table stored before) or Venn–Abers, by its ``method``.
+            calibration=calibration_from_json(d["calibration"]),
             meta=dict(d.get("meta", {})),
             interactions=tuple(Interaction.from_json(i) for i in d.get("interactions", [])),
         )

@@ -64,6 +64,10 @@ def _measures(y: np.ndarray, pd_: np.ndarray) -> dict[str, float]:
         # bins a miscalibrated bulk in one narrow PD band.
         "ECE_count": metrics.ece(y, pd_, strategy="count"),
         "ECE_width": metrics.ece(y, pd_, strategy="width"),
+        # What a perfectly calibrated model with these PDs would score on this many rows (the
+        # benchmark's floor): an ECE near it is sampling, not miscalibration.
+        "ECE_floor_count": metrics.ece_floor(pd_, strategy="count"),
+        "ECE_floor_width": metrics.ece_floor(pd_, strategy="width"),
         "Brier": metrics.brier(y, pd_),
         "mean_PD": float(np.mean(pd_)),
     }
