@@ -103,8 +103,11 @@ class Settings(BaseSettings):
     # The work is mostly Python under one GIL per process, so more places add latency, not
     # throughput; the wait is bounded to a few times the latency goal (p99 250 ms), so a
     # momentary burst queues and real overload is shed. Keep api_threads at least
-    # api_concurrency, so an admitted request never waits for a thread as well.
-    api_concurrency: int = Field(default=16, ge=1, le=1000)
+    # api_concurrency, so an admitted request never waits for a thread as well. 8, not 16:
+    # the load mix at 200 requests/s on two processes (benchmarks/RESULTS.md, 2026-12-07) gave
+    # p99 0.6-0.8 s with 2, 4 or 8 places against 2.2 s with 16, where the admitted requests'
+    # threads took the GIL from the event loop that had to finish them.
+    api_concurrency: int = Field(default=8, ge=1, le=1000)
     api_queue_seconds: float = Field(default=0.5, gt=0, le=60)
     # Database connections per process: every admitted request may hold one, and the worker's
     # or console's own sessions a few more; 0 means api_concurrency + 8. A request that still
