@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from chanrong.core.errors import ConsentRequired
-from chanrong.demo.monitoring_evaluation import evaluate_park, simulate_with_telemetry
+from chanrong.demo.monitoring_evaluation import evaluate_park
+from chanrong.demo.monitoring_parks import simulate_with_telemetry
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal

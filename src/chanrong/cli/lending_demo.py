@@ -22,11 +22,11 @@ from chanrong.demo.monitoring_evaluation import (
     evaluate_park,
     evaluate_seeds,
     parse_seeds,
-    read_park_with_telemetry,
     score_all,
     seeds_table,
     summary_table,
 )
+from chanrong.demo.monitoring_parks import read_park_with_telemetry
 from chanrong.edge.commands import console, friendly_errors, unit_of_work
 from chanrong.lending.cli import progress_bar
 from chanrong.lending.monitoring import Severity
