@@ -199,14 +199,16 @@ def read_cached(path: Path) -> ParkData | None:
 
 @dataclass(frozen=True, slots=True)
 class ParkBusiness:
-    """A park's orders (seller → [(date, fen)]) and payables (buyer → [Payable])."""
+    """A park's orders (seller → [(date, fen)]), payables (buyer → [Payable]) and
+    receivables (seller → [Payable])."""
 
     orders: dict[str, list[tuple[date, int]]]
     payables: dict[str, list[Payable]]
+    receivables: dict[str, list[Payable]]
 
 
 def park_business(park: ParkData) -> ParkBusiness:
-    """Each firm's orders and its own payables, as the live job reads them."""
+    """Each firm's orders, its own payables and its receivables, as the live job reads them."""
     o = park.tables.orders
     orders: dict[str, list[tuple[date, int]]] = {}
     for seller, day, amount in zip(
@@ -216,11 +218,43 @@ def park_business(park: ParkData) -> ParkBusiness:
         strict=True,
     ):
         orders.setdefault(seller, []).append((day, int(amount)))
-    return ParkBusiness(orders, park_payables(park.tables))
+    return ParkBusiness(orders, park_payables(park.tables), park_receivables(park.tables))
+
+
+def park_receivables(tables: ParkTables) -> dict[str, list[Payable]]:
+    """Each firm's receivables, keyed by its USCC: every invoice it issued (to buyers on the
+    platform or off it) with the payments its buyers made on it — the firm's own invoices and
+    payments records, what the live job reads (``watch.receivables_of``)."""
+    paid: dict[str, list[tuple[date, int]]] = {}
+    p = tables.payments
+    for invoice_id, day, amount in zip(
+        p.column("invoice_id").to_pylist(),
+        p.column("paid_date").to_pylist(),
+        p.column("amount_fen").to_pylist(),
+        strict=True,
+    ):
+        paid.setdefault(invoice_id, []).append((day, int(amount)))
+    out: dict[str, list[Payable]] = {}
+    i = tables.invoices
+    for invoice_id, seller, due, amount in zip(
+        i.column("invoice_id").to_pylist(),
+        i.column("seller_uscc").to_pylist(),
+        i.column("due_date").to_pylist(),
+        i.column("amount_fen").to_pylist(),
+        strict=True,
+    ):
+        out.setdefault(seller, []).append(
+            Payable(due, int(amount), tuple(sorted(paid.get(invoice_id, []))))
+        )
+    return out
 
 
 def business_of(park: ParkBusiness, uscc: str, daily: DailySeries) -> BusinessDays:
     """One firm's business days, on the days of its machines' series."""
     return business_days(
-        daily.first, daily.days, park.orders.get(uscc, []), park.payables.get(uscc, [])
+        daily.first,
+        daily.days,
+        park.orders.get(uscc, []),
+        park.payables.get(uscc, []),
+        park.receivables.get(uscc, []),
     )
