@@ -13,8 +13,8 @@ history) until it defaults or the park ends, and three sets of detectors are sco
   (when the month's bill is in); payment delays are the firm's own, to its suppliers;
 * **telemetry** — the machines' score alone (the daily equipment detector), judged every
   day: an input of the daily warning, kept to show what the other inputs add;
-* **daily warning** — machines, orders and the firm's own payables in one score
-  (``lending.daily_warning``), judged every day: the daily alert the live job raises;
+* **daily warning** — machines, orders, the firm's own payables and its receivables in one
+  score (``lending.daily_warning``), judged every day: the daily alert the live job raises;
 * **combined** — a monthly finding the daily score agreed with (``daily_warning.agrees``)
   or the daily warning, whichever first: every warning the live job raises;
 * **truth** — not a detector but a reference: the simulator's hidden health itself, below
@@ -98,7 +98,7 @@ class Detectors(StrEnum):
 
     MONTHLY = "monthly"
     TELEMETRY = "telemetry"  # the machines' score alone (an input of the daily warning)
-    DAILY = "daily warning"  # machines, orders and own payables in one score
+    DAILY = "daily warning"  # machines, orders, own payables and receivables
     # Monthly findings the daily score agreed with, or the daily warning, whichever first:
     # everything the live job raises as a warning (medium severity or above).
     COMBINED = "combined"
@@ -132,7 +132,7 @@ class FirmAlerts:
     telemetry: date | None
     monthly_kinds: tuple[str, ...] = ()
     truth: date | None = None  # the month's end its hidden health was first below the line
-    daily: date | None = None  # the daily warning (machines, orders, own payables)
+    daily: date | None = None  # the daily warning (machines, orders, payables, receivables)
     monthly_agreed: date | None = None  # the first monthly finding the daily score agreed with
 
     def first(self, detectors: Detectors) -> date | None:

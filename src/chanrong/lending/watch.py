@@ -2,11 +2,11 @@
 
 Reads the borrower's data (series given by the bank, or its platform records) through
 governance with purpose 贷后监控, runs the pure detectors of ``monitoring`` (monthly bills,
-orders, its own payments) and the daily warning of ``daily_warning`` (its machines, orders
-and own payables in one score, day by day — the rule the evaluation replays) and raises alerts
-(the use of funds is tracked in ``fund_watch``). Without a live grant nothing is read or
-written; a grant that covers the business records but not the telemetry (production
-data) leaves the machines unread, and the pass says so.
+orders, its own payments) and the daily warning of ``daily_warning`` (its machines, orders,
+own payables and receivables in one score, day by day — the rule the evaluation replays) and
+raises alerts (the use of funds is tracked in ``fund_watch``). Without a live grant nothing
+is read or written; a grant that covers the business records but not the telemetry
+(production data) leaves the machines unread, and the pass says so.
 """
 
 from __future__ import annotations
@@ -167,7 +167,8 @@ def org_records(
     purpose: DataPurpose,
     months: int = 27,
 ) -> BorrowerRecords:
-    """``org_series`` and the orders and own payables behind it (the same governed reads).
+    """``org_series`` and the orders, own payables and receivables behind it (the same
+    governed reads).
 
     Payment delays are how late the enterprise itself pays its suppliers on the platform
     (``monitoring.monthly_days_late`` of ``telemetry.payables``), as in the evaluation.
