@@ -8,7 +8,7 @@ The same evaluation as ``chanrong loans evaluate`` (``chanrong.demo.monitoring_e
 each seed's park is simulated once (a reading every four hours), its telemetry reduced firm by
 firm to device days, and every firm replayed day by day from its ninth month to its default
 or the park's end. Scored: the monthly bill/order/payment detectors, the machines' score
-alone, the daily warning (machines, orders and the firm's own payables in one score: what
+alone, the daily warning (machines, orders, own payables and receivables in one score: what
 the live job raises each day), and monthly or daily whichever first (everything the live job
 raises); beside them, as a reference, the simulator's hidden health thresholded. Median lead
 is over all defaulters (a late or missing alert counts 0), false alarms are healthy firms

@@ -39,9 +39,12 @@ def test_demo_shows_the_alert_before_the_delinquency(var_dir: Path) -> None:
     _ok(["db", "upgrade"])
     out = _ok(["loans", "demo"])
     lines = out.splitlines()
-    first_alert = next(i for i, line in enumerate(lines) if "alert: output_drop" in line)
+    # The worker's daily warning, from the machines slowing down, comes before the delinquency.
+    first_alert = next(i for i, line in enumerate(lines) if "alert: daily_warning" in line)
     delinquent = next(i for i, line in enumerate(lines) if "delinquent" in line)
     assert first_alert < delinquent
+    assert "raised by the worker's job: lending.watch" in out
+    assert "running hours vs its seasonal baseline" in out and "telemetry.equipment #" in out
     assert "substandard" in out
     assert "days before the loan went delinquent" in out
 

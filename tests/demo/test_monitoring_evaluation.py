@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -140,8 +141,9 @@ def test_benchmark_quick_prints_the_table_per_park_and_over_parks() -> None:
 
 
 def test_fit_score_separates_the_defaulters_last_months_from_healthy_days() -> None:
-    from chanrong.demo.monitoring_evaluation import EVALUATION_PARK, simulate_with_telemetry
+    from chanrong.demo.monitoring_evaluation import EVALUATION_PARK
     from chanrong.demo.monitoring_fitting import _labelled_days, fit_score
+    from chanrong.demo.monitoring_parks import simulate_with_telemetry
     from chanrong.lending.telemetry_detectors import SCORE_FEATURES, TelemetryConfig, risk_score
 
     park = simulate_with_telemetry(
@@ -163,8 +165,9 @@ def test_fit_score_separates_the_defaulters_last_months_from_healthy_days() -> N
 
 
 def test_fit_warning_weighs_the_machines_orders_and_payables_from_the_truth() -> None:
-    from chanrong.demo.monitoring_evaluation import EVALUATION_PARK, simulate_with_telemetry
+    from chanrong.demo.monitoring_evaluation import EVALUATION_PARK
     from chanrong.demo.monitoring_fitting import fit_warning
+    from chanrong.demo.monitoring_parks import simulate_with_telemetry
     from chanrong.lending.daily_warning import WARNING_FEATURES
 
     park = simulate_with_telemetry(
@@ -182,3 +185,26 @@ def test_the_default_seeds_are_not_the_ones_the_score_was_tuned_on() -> None:
     from chanrong.demo.monitoring_evaluation import DEFAULT_SEEDS, TRAINING_SEEDS
 
     assert len(DEFAULT_SEEDS) >= 5 and not set(DEFAULT_SEEDS) & set(TRAINING_SEEDS)
+
+
+def test_a_cached_park_is_read_back_as_simulated_and_never_unpickled(tmp_path: Path) -> None:
+    from chanrong.demo.monitoring_evaluation import EVALUATION_PARK
+    from chanrong.demo.monitoring_parks import simulated
+
+    cfg = EVALUATION_PARK.with_changes(enterprises=6, months=3, seed=43)
+    first = simulated(cfg, tmp_path)
+    (kept,) = tmp_path.iterdir()
+    assert kept.is_dir() and not list(kept.glob("*.pickle"))
+    again = simulated(cfg, tmp_path)
+    assert again.start == first.start and again.tables.orders.equals(first.tables.orders)
+    assert list(again.telemetry) == list(first.telemetry) and first.telemetry
+    for uscc, s in first.telemetry.items():
+        back = again.telemetry[uscc]
+        assert back.first == s.first and set(back.values) == set(s.values)
+        for signal, values in s.values.items():
+            np.testing.assert_array_equal(back.values[signal], values)
+    # Another layout version is not read: the park is simulated again.
+    manifest = kept / "park.json"
+    manifest.write_text(manifest.read_text().replace('"version": 2', '"version": 1'))
+    assert simulated(cfg, tmp_path).tables.orders.equals(first.tables.orders)
+    assert '"version": 2' in manifest.read_text()

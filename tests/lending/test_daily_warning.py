@@ -14,6 +14,7 @@ from chanrong.lending.business_days import (
     orders_window,
     payables_late,
     payments_made,
+    receivables_late,
 )
 from chanrong.lending.daily_warning import (
     WARNING_FEATURES,
@@ -44,6 +45,23 @@ def _payables(days: int, *, late: int, late_from: int | None = None) -> list[Pay
         delay = late + (20 if late_from is not None and i >= late_from else 0)
         out.append(Payable(due, 100_000, ((due + timedelta(days=delay), 100_000),)))
     return out
+
+
+def test_receivables_are_read_like_payables_and_apart_from_them() -> None:
+    # Its customers pay it 5 days late, then 25 from day 400; it pays its suppliers on time.
+    n = 520
+    own, theirs = _payables(n, late=0), _payables(n, late=5, late_from=400)
+    b = business_days(START, n, [], own, theirs)
+    rise, level = receivables_late(b, 300, n)
+    as_payables = payables_late(business_days(START, n, [], theirs), 300, n)
+    np.testing.assert_array_equal(rise, as_payables[0])
+    np.testing.assert_array_equal(level, as_payables[1])
+    assert level[375 - 300] == pytest.approx(5.0) and level[-1] > 15.0 and rise[-1] > 5.0
+    own_rise, own_level = payables_late(b, 300, n)
+    assert np.nanmax(own_level) == 0.0 and np.nanmax(np.abs(own_rise)) == 0.0
+    # A firm without receivables on the platform has no such series: no evidence either way.
+    none = business_days(START, n, [], own)
+    assert np.isnan(receivables_late(none, 300, n)[1]).all()
 
 
 def test_a_payable_is_settled_when_its_payments_cover_it_and_late_counts_open_days() -> None:

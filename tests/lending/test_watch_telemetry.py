@@ -1,7 +1,7 @@
-"""End to end on a simulated park: a deteriorating borrower's machines, orders and own
-payables raise the daily warning on the very day the evaluation's replay does, with its
-evidence and logged reads, before its loan goes delinquent; without the borrower's
-monitoring grant nothing is read."""
+"""End to end on a simulated park: a deteriorating borrower's machines, orders, own
+payables and receivables raise the daily warning on the very day the evaluation's replay
+does, with its evidence and logged reads, before its loan goes delinquent; without the
+borrower's monitoring grant nothing is read."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from chanrong.core.errors import ConsentRequired
-from chanrong.demo.monitoring_evaluation import evaluate_park, simulate_with_telemetry
+from chanrong.demo.monitoring_evaluation import evaluate_park
+from chanrong.demo.monitoring_parks import simulate_with_telemetry
 from chanrong.governance import service as governance
 from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal
@@ -46,6 +47,8 @@ class Borrower:
     orders: list[dict[str, object]]
     supplier_invoices: dict[str, list[dict[str, object]]]  # supplier USCC → rows
     supplier_payments: dict[str, list[dict[str, object]]]
+    invoices: list[dict[str, object]]  # the invoices it issued (its receivables)
+    received: list[dict[str, object]]  # its customers' payments on them
 
 
 def _yuan(fen: int) -> str:
@@ -106,6 +109,29 @@ def borrower() -> Borrower:
                 "amount": _yuan(i["amount_fen"]),
             }
         )
+    issued = [
+        {
+            "invoice_id": i["invoice_id"],
+            "buyer_uscc": i["buyer_uscc"],
+            "buyer_name": i["buyer_name"],
+            "issue_date": i["issue_date"].isoformat(),
+            "due_date": i["due_date"].isoformat(),
+            "amount": _yuan(i["amount_fen"]),
+        }
+        for i in invoices
+        if i["seller_uscc"] == picked.uscc
+    ]
+    received = [
+        {
+            "payment_id": p["payment_id"],
+            "invoice_id": p["invoice_id"],
+            "payer_uscc": p["payer_uscc"],
+            "paid_date": p["paid_date"].isoformat(),
+            "amount": _yuan(p["amount_fen"]),
+        }
+        for p in data.tables.payments.to_pylist()
+        if p["payee_uscc"] == picked.uscc
+    ]
     paid: dict[str, list[dict[str, object]]] = {}
     for p in data.tables.payments.to_pylist():
         if p["payer_uscc"] == picked.uscc:
@@ -127,6 +153,8 @@ def borrower() -> Borrower:
         orders,
         by_supplier,
         paid,
+        issued,
+        received,
     )
 
 
@@ -158,6 +186,8 @@ def test_the_machines_warn_before_the_loan_goes_delinquent_and_only_under_consen
             telemetry.register_device(s, firm, org_id=org.id, device_id=device_id, kind=kind)
         store.write(org.id, borrower.points, durable=False)
         _load(s, org.id, "orders", borrower.orders)
+        _load(s, org.id, "invoices", borrower.invoices)
+        _load(s, org.id, "payments", borrower.received)
         # Its suppliers on the platform hold the invoices they issued it and its payments.
         for n, (uscc, rows) in enumerate(sorted(borrower.supplier_invoices.items())):
             supplier = identity.create_organisation(
@@ -216,12 +246,20 @@ def test_the_machines_warn_before_the_loan_goes_delinquent_and_only_under_consen
             "energy_per_unit",
             "orders",
             "payables_late",
+            "receivables_late",
         }
-        for name in ("running_hours", "orders", "payables_late"):
+        for name in ("running_hours", "orders", "payables_late", "receivables_late"):
             sig = next(x for x in ev["signals"] if x["signal"] == name)
             assert any(p["value"] is not None and p["baseline"] is not None for p in sig["series"])
         # Every input of the score, day by day.
-        assert set(ev["combined"][-1]) >= {"machines", "orders", "payables_rise", "payables_late"}
+        assert set(ev["combined"][-1]) >= {
+            "machines",
+            "orders",
+            "payables_rise",
+            "payables_late",
+            "receivables_rise",
+            "receivables_late",
+        }
         # The evidence names each dataset read and its entry in the verifiable log.
         reads = {r["dataset"]: r["log_index"] for r in ev["reads"]}
         assert set(reads) == {
@@ -229,6 +267,7 @@ def test_the_machines_warn_before_the_loan_goes_delinquent_and_only_under_consen
             "telemetry.equipment",
             "business.orders",
             "business.payments",
+            "business.invoices",
         }
         logged = governance.list_access(s, firm_of(s, firm_id), firm_id)
         assert {a.dataset for a in logged} >= set(reads)

@@ -6,14 +6,15 @@ domain; ``chanrong.cli.main`` attaches them to the ``loans`` command group.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from chanrong.core.errors import ValidationFailed
-from chanrong.demo.lending_story import DEMO_PARK, run_story
+from chanrong.demo.lending_story import DEMO_PARK, WATCH_JOB, run_story
 from chanrong.demo.monitoring_evaluation import (
     DEFAULT_SEEDS,
     EVALUATION_PARK,
@@ -22,14 +23,15 @@ from chanrong.demo.monitoring_evaluation import (
     evaluate_park,
     evaluate_seeds,
     parse_seeds,
-    read_park_with_telemetry,
     score_all,
     seeds_table,
     summary_table,
 )
-from chanrong.edge.commands import console, friendly_errors, unit_of_work
+from chanrong.demo.monitoring_parks import read_park_with_telemetry
+from chanrong.edge.commands import console, friendly_errors, settings
 from chanrong.lending.cli import progress_bar
 from chanrong.lending.monitoring import Severity
+from chanrong.storage.database import Database
 
 
 @friendly_errors
@@ -100,39 +102,70 @@ def evaluate(
 
 @friendly_errors
 def demo(seed: Annotated[int, typer.Option(help="Park seed")] = 11) -> None:
-    """A loan going delinquent after its borrower's machines slow down, and the alert first."""
-    with unit_of_work() as s, progress_bar() as bar:
-        task = bar.add_task("preparing", total=None)
+    """A loan going delinquent after its borrower's machines slow down, and the worker's
+    daily warning first, with its evidence."""
+    db = Database(settings().effective_database_url)
+    # The worker's job logs two lines a day it watches; here they would drown the story.
+    runner_log = logging.getLogger("chanrong.jobs")
+    level = runner_log.level
+    runner_log.setLevel(logging.WARNING)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("preparing", total=None)
 
-        def tick(what: str, done: int, total: int) -> None:
-            bar.update(task, description=what, completed=done, total=total)
+            def tick(what: str, done: int, total: int) -> None:
+                bar.update(task, description=what, completed=done, total=total)
 
-        try:
-            story = run_story(s, config=DEMO_PARK.with_changes(seed=seed), progress=tick)
-        except LookupError as exc:
-            raise ValidationFailed(f"seed: {exc}", field="seed") from None
+            try:
+                story = run_story(
+                    db, settings(), config=DEMO_PARK.with_changes(seed=seed), progress=tick
+                )
+            except LookupError as exc:
+                raise ValidationFailed(f"seed: {exc}", field="seed") from None
+    finally:
+        runner_log.setLevel(level)
+        db.dispose()
     console.print(f"[bold]{story.name}[/] ({story.uscc}) — loan {story.loan_id}")
     t = Table("date", "event", "detail")
     for e in story.events:
         style = "red" if "alert" in e.what or "delinquent" in e.what else ""
         t.add_row(e.on.isoformat(), f"[{style}]{e.what}[/]" if style else e.what, e.detail)
     console.print(t)
-    if story.evidence:
-        peak = max(float(str(p.get("baseline", 0))) for p in story.evidence) or 1.0
-        c = Table(
-            "month",
-            "output vs its seasonal baseline (yuan)",
-            title="the evidence of the first alert",
-        )
-        for p in story.evidence:
-            value = float(str(p["value"]))
-            base = float(str(p.get("baseline", 0)))
-            c.add_row(
-                str(p["period"]),
-                f"[cyan]{'█' * round(30 * value / peak)}[/] {value:,.0f} / {base:,.0f}",
-            )
-        console.print(c)
+    if story.raised_by:
+        console.print(f"raised by the worker's job: {story.raised_by}")
+    print_evidence(story.evidence)
+    console.print(f"the worker's job {WATCH_JOB} watched the loan on {story.watch_runs} days")
     if story.lead_days is not None:
         console.print(
             f"the first alert came [bold]{story.lead_days} days[/] before the loan went delinquent"
         )
+
+
+def print_evidence(evidence: dict[str, Any]) -> None:
+    """The first warning's evidence: running hours against the firm's own seasonal baseline,
+    week by week, the score against its threshold, and the governed reads behind it."""
+    signals = {str(x.get("signal")): x for x in evidence.get("signals", [])}
+    hours = signals.get("running_hours")
+    if hours is None:
+        return
+    points = [p for p in hours["series"] if p.get("value") is not None][::7]
+    peak = max([float(p["baseline"] or 0) for p in points] + [float(p["value"]) for p in points])
+    c = Table(
+        "day",
+        "running hours vs its seasonal baseline (h a day)",
+        title="the evidence of the first warning",
+    )
+    for p in points:
+        value, base = float(p["value"]), p.get("baseline")
+        bar = "█" * round(30 * value / (peak or 1.0))
+        c.add_row(str(p["day"]), f"[cyan]{bar}[/] {value:,.1f} / {_num(base)}")
+    console.print(c)
+    console.print(
+        f"score {evidence.get('score')} ≥ threshold {evidence.get('threshold')} on "
+        f"{len(evidence.get('triggered', []))} days in a row; reads in the verifiable log: "
+        + ", ".join(f"{r['dataset']} #{r['log_index']}" for r in evidence.get("reads", []))
+    )
+
+
+def _num(value: object) -> str:
+    return "—" if value is None else f"{float(str(value)):,.1f}"

@@ -1,6 +1,7 @@
 """How early, and how wrongly, the early warnings fire on simulated parks with known truth.
 
-For ``chanrong loans evaluate`` and ``benchmarks/monitoring.py``. Each park is simulated once:
+For ``chanrong loans evaluate`` and ``benchmarks/monitoring.py``. Each park is simulated once
+(``monitoring_parks``: the park, its daily telemetry figures and the cache of parks):
 the business tables give the monthly series of ``chanrong.lending.monitoring`` (output value
 and electricity from the bills, orders, payment delays) and the telemetry, reduced firm by
 firm to device days as the platform reduces its store (``telemetry.service.device_days``),
@@ -12,8 +13,8 @@ history) until it defaults or the park ends, and three sets of detectors are sco
   (when the month's bill is in); payment delays are the firm's own, to its suppliers;
 * **telemetry** — the machines' score alone (the daily equipment detector), judged every
   day: an input of the daily warning, kept to show what the other inputs add;
-* **daily warning** — machines, orders and the firm's own payables in one score
-  (``lending.daily_warning``), judged every day: the daily alert the live job raises;
+* **daily warning** — machines, orders, the firm's own payables and its receivables in one
+  score (``lending.daily_warning``), judged every day: the daily alert the live job raises;
 * **combined** — a monthly finding the daily score agreed with (``daily_warning.agrees``)
   or the daily warning, whichever first: every warning the live job raises;
 * **truth** — not a detector but a reference: the simulator's hidden health itself, below
@@ -43,8 +44,6 @@ were chosen on seeds 1–5.)
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 import statistics
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -52,23 +51,18 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from rich.table import Table
 
-from chanrong.core.errors import DataUnavailable, ValidationFailed
-from chanrong.demo.lending_evaluation import (
-    ParkTables,
-    borrower_series,
-    month_end,
-    park_payables,
-    read_park_dir,
+from chanrong.core.errors import ValidationFailed
+from chanrong.demo.lending_evaluation import borrower_series, month_end
+from chanrong.demo.monitoring_parks import (
+    ParkData,
+    business_of,
+    park_business,
+    simulated,
 )
-from chanrong.lending.business_days import BusinessDays, Payable, business_days
 from chanrong.lending.daily_warning import (
     GATED_KINDS,
     WarningConfig,
@@ -78,17 +72,8 @@ from chanrong.lending.daily_warning import (
 )
 from chanrong.lending.monitoring import MonitoringConfig, Severity, detect
 from chanrong.lending.schedule import add_months
-from chanrong.lending.telemetry_detectors import (
-    DEVICE_KINDS,
-    METRICS,
-    DailySeries,
-    DeviceDays,
-    TelemetryConfig,
-    firm_series,
-    first_alert,
-)
-from chanrong.simulate import ParkConfig, TelemetryChunk, plan_park, simulate_park
-from chanrong.telemetry import service as telemetry
+from chanrong.lending.telemetry_detectors import TelemetryConfig, first_alert
+from chanrong.simulate import ParkConfig
 
 # The telemetry score was fitted and its thresholds chosen on these; never report on them.
 TRAINING_SEEDS = (101, 102, 103, 104, 105)
@@ -106,7 +91,6 @@ GOAL_LEAD_MONTHS = 3.0
 GOAL_FALSE_ALARMS = 0.10
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
-FloatArray = npt.NDArray[np.float64]
 
 
 class Detectors(StrEnum):
@@ -114,21 +98,11 @@ class Detectors(StrEnum):
 
     MONTHLY = "monthly"
     TELEMETRY = "telemetry"  # the machines' score alone (an input of the daily warning)
-    DAILY = "daily warning"  # machines, orders and own payables in one score
+    DAILY = "daily warning"  # machines, orders, own payables and receivables
     # Monthly findings the daily score agreed with, or the daily warning, whichever first:
     # everything the live job raises as a warning (medium severity or above).
     COMBINED = "combined"
     TRUTH = "truth (reference)"
-
-
-@dataclass(frozen=True, slots=True)
-class ParkData:
-    """One park: its business tables and truth, and each firm's daily telemetry figures."""
-
-    tables: ParkTables
-    telemetry: dict[str, DailySeries]
-    start: date
-    health: pa.Table | None = None  # truth: uscc, month, health (None when not at hand)
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
@@ -146,113 +120,6 @@ def parse_seeds(text: str) -> tuple[int, ...]:
     return seeds
 
 
-def _series_of(points: pa.Table, kind_of: dict[str, str]) -> DailySeries | None:
-    days = telemetry.device_days(points)
-    ids = days.column("device_id").to_pylist()
-    return firm_series(
-        DeviceDays(
-            kind=[kind_of[d] for d in ids],
-            metric=days.column("metric").to_numpy(zero_copy_only=False),
-            day=days.column("day").to_numpy(),
-            increase=days.column("increase").to_numpy(),
-            running=days.column("running").to_numpy(),
-            idle=days.column("idle").to_numpy(),
-            fault=days.column("fault").to_numpy(),
-        )
-    )
-
-
-class _Reducer:
-    """Takes a park's telemetry chunk by chunk (firm by firm, months in order) and keeps only
-    each firm's daily figures, so a park's readings never sit in memory at once."""
-
-    def __init__(self, kind_of: dict[str, str]) -> None:
-        self.kind_of = {d: k for d, k in kind_of.items() if k in DEVICE_KINDS}
-        self.wanted = pa.array(sorted(self.kind_of))
-        self.metrics = pa.array(METRICS)
-        self.series: dict[str, DailySeries] = {}
-        self._firm: str | None = None
-        self._parts: list[pa.Table] = []
-
-    def add(self, chunk: TelemetryChunk) -> None:
-        if chunk.uscc != self._firm:
-            self.finish()
-            self._firm = chunk.uscc
-        batch = pa.Table.from_batches([chunk.batch])
-        keep = pc.and_(
-            pc.is_in(batch.column("device_id"), value_set=self.wanted),
-            pc.is_in(batch.column("metric"), value_set=self.metrics),
-        )
-        self._parts.append(batch.filter(keep))
-
-    def finish(self) -> None:
-        if self._firm is not None and self._parts:
-            found = _series_of(pa.concat_tables(self._parts), self.kind_of)
-            if found is not None:
-                self.series[self._firm] = found
-        self._parts = []
-
-
-def simulate_with_telemetry(config: ParkConfig) -> ParkData:
-    """Simulate ``config`` once, keeping the business tables and each firm's daily figures."""
-    cfg = config.validated()
-    kinds = {d.device_id: d.kind for f in plan_park(cfg).firms for d in f.devices}
-    reducer = _Reducer(kinds)
-    sim = simulate_park(cfg, keep_telemetry=False, on_telemetry=reducer.add)
-    reducer.finish()
-    tables = ParkTables(
-        sim.enterprises, sim.orders, sim.invoices, sim.payments, sim.energy, sim.truth_enterprises
-    )
-    return ParkData(tables, reducer.series, cfg.start, sim.truth_health)
-
-
-def read_park_with_telemetry(root: Path) -> ParkData:
-    """A park written by ``chanrong simulate --out``, its telemetry read firm by firm."""
-    tables = read_park_dir(root)
-    base = root / "telemetry"
-    if not (root / "devices.parquet").exists() or not base.is_dir():
-        raise DataUnavailable(
-            f"park: {root} lacks devices.parquet or telemetry/; write one with "
-            "`chanrong simulate --out`",
-            field="park",
-        )
-    devices = pq.read_table(root / "devices.parquet", columns=["device_id", "kind"])
-    kind_of = dict(
-        zip(
-            devices.column("device_id").to_pylist(), devices.column("kind").to_pylist(), strict=True
-        )
-    )
-    reducer = _Reducer(kind_of)
-    for part in sorted(base.glob("uscc=*")):
-        table = pq.read_table(part, columns=["device_id", "metric", "ts", "value"])
-        for batch in table.to_batches():
-            reducer.add(TelemetryChunk(part.name.removeprefix("uscc="), "", batch))
-    reducer.finish()
-    first = pc.min(tables.energy.column("month")).as_py()
-    if first is None:
-        raise DataUnavailable(f"park: {root} has no energy bills", field="park")
-    health_file = root / "truth" / "health_monthly.parquet"
-    health = pq.read_table(health_file) if health_file.exists() else None
-    return ParkData(tables, reducer.series, first, health)
-
-
-def simulated(config: ParkConfig, cache: Path | None = None) -> ParkData:
-    """``simulate_with_telemetry(config)``, kept in ``cache`` (a directory) when given: the
-    simulation is most of an evaluation's time, and the same configuration always gives the
-    same park. The file is named by the configuration's hash; only read what you wrote."""
-    if cache is None:
-        return simulate_with_telemetry(config)
-    key = hashlib.sha256(repr(config.validated()).encode()).hexdigest()[:16]
-    path = cache / f"park-{config.seed}-{key}.pickle"
-    if path.exists():
-        data: ParkData = pickle.loads(path.read_bytes())  # noqa: S301 (our own cache)
-        return data
-    data = simulate_with_telemetry(config)
-    cache.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pickle.dumps(data))
-    return data
-
-
 @dataclass(frozen=True, slots=True)
 class FirmAlerts:
     """One watched firm: its truth and the day each set of detectors first alerted."""
@@ -265,7 +132,7 @@ class FirmAlerts:
     telemetry: date | None
     monthly_kinds: tuple[str, ...] = ()
     truth: date | None = None  # the month's end its hidden health was first below the line
-    daily: date | None = None  # the daily warning (machines, orders, own payables)
+    daily: date | None = None  # the daily warning (machines, orders, payables, receivables)
     monthly_agreed: date | None = None  # the first monthly finding the daily score agreed with
 
     def first(self, detectors: Detectors) -> date | None:
@@ -337,35 +204,6 @@ def _health_by_firm(health: pa.Table | None) -> dict[str, list[tuple[date, float
     ):
         out.setdefault(uscc, []).append((month, float(h)))
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class ParkBusiness:
-    """A park's orders (seller → [(date, fen)]) and payables (buyer → [Payable])."""
-
-    orders: dict[str, list[tuple[date, int]]]
-    payables: dict[str, list[Payable]]
-
-
-def park_business(park: ParkData) -> ParkBusiness:
-    """Each firm's orders and its own payables, as the live job reads them."""
-    o = park.tables.orders
-    orders: dict[str, list[tuple[date, int]]] = {}
-    for seller, day, amount in zip(
-        o.column("seller_uscc").to_pylist(),
-        o.column("order_date").to_pylist(),
-        o.column("amount_fen").to_pylist(),
-        strict=True,
-    ):
-        orders.setdefault(seller, []).append((day, int(amount)))
-    return ParkBusiness(orders, park_payables(park.tables))
-
-
-def business_of(park: ParkBusiness, uscc: str, daily: DailySeries) -> BusinessDays:
-    """One firm's business days, on the days of its machines' series."""
-    return business_days(
-        daily.first, daily.days, park.orders.get(uscc, []), park.payables.get(uscc, [])
-    )
 
 
 def evaluate_park(

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from chanrong.core.errors import ValidationFailed
-from chanrong.demo.monitoring_evaluation import (
+from chanrong.demo.monitoring_parks import (
     FloatArray,
     ParkData,
     business_of,

@@ -59,11 +59,14 @@ class Payable:
 
 @dataclass(frozen=True, slots=True)
 class BusinessDays:
-    """One firm's orders (fen taken each day, from ``first``) and its payables."""
+    """One firm's orders (fen taken each day, from ``first``), its payables, and its
+    receivables (the invoices it issued its customers, with the payments they made on them:
+    read the same way as the payables, ``receivables_late``)."""
 
     first: date
     orders_fen: FloatArray
     payables: tuple[Payable, ...]
+    receivables: tuple[Payable, ...] = ()
 
     @property
     def days(self) -> int:
@@ -77,7 +80,11 @@ class BusinessDays:
 
 
 def business_days(
-    first: date, days: int, orders: Iterable[tuple[date, int]], payables: Sequence[Payable]
+    first: date,
+    days: int,
+    orders: Iterable[tuple[date, int]],
+    payables: Sequence[Payable],
+    receivables: Sequence[Payable] = (),
 ) -> BusinessDays:
     """Lay the firm's orders (date, fen) on ``days`` days from ``first``; orders outside are
     dropped (they cannot be judged on those days)."""
@@ -86,7 +93,12 @@ def business_days(
         i = (day - first).days
         if 0 <= i < days:
             out[i] += float(amount)
-    return BusinessDays(first, out, tuple(sorted(payables, key=lambda p: p.due)))
+    return BusinessDays(
+        first,
+        out,
+        tuple(sorted(payables, key=lambda p: p.due)),
+        tuple(sorted(receivables, key=lambda p: p.due)),
+    )
 
 
 def payments_made(payables: Iterable[Payable]) -> list[tuple[date, date]]:
@@ -127,13 +139,26 @@ def payables_late(b: BusinessDays, start: int, end: int) -> tuple[FloatArray, Fl
     """For each day in [start, end): the mean days late (as known that day) of the invoices
     due over the last ``PAYABLES_WINDOW_DAYS``, minus the same over the year before them
     (the rise), and the mean itself (the level). NaN without enough invoices."""
+    return _days_late(b, b.payables, start, end)
+
+
+def receivables_late(b: BusinessDays, start: int, end: int) -> tuple[FloatArray, FloatArray]:
+    """``payables_late`` of the firm's receivables: how late its customers pay it, as known
+    each day (its ageing), against the year before and as a level. Mostly its customers'
+    health, but a weak seller is paid later by buyers who can choose whom to pay first."""
+    return _days_late(b, b.receivables, start, end)
+
+
+def _days_late(
+    b: BusinessDays, invoices: Sequence[Payable], start: int, end: int
+) -> tuple[FloatArray, FloatArray]:
     n = max(0, end - start)
     rise, level = np.full(n, np.nan), np.full(n, np.nan)
-    if not b.payables or n == 0:
+    if not invoices or n == 0:
         return rise, level
-    due = np.array([b.index(p.due) for p in b.payables], dtype=np.float64)
+    due = np.array([b.index(p.due) for p in invoices], dtype=np.float64)
     settled = np.array(
-        [b.index(s) if (s := p.settled_on()) is not None else np.inf for p in b.payables]
+        [b.index(s) if (s := p.settled_on()) is not None else np.inf for p in invoices]
     )
     for k, i in enumerate(range(start, end)):
         recent = (due <= i) & (due > i - PAYABLES_WINDOW_DAYS)

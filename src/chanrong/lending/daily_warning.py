@@ -16,14 +16,20 @@ source is outvoted by the others. The inputs (``WARNING_FEATURES``):
 * **payables rise** and **payables late** — ``business_days.payables_late``: the mean days
   late (as known that day) of the invoices its suppliers issued it that fell due over the
   last 90 days, against the year before (clipped to −30…60) and as a level (0…90). A firm
-  that pays nobody on the platform gives 0 for both: no evidence either way.
+  that pays nobody on the platform gives 0 for both: no evidence either way;
+* **receivables rise** and **receivables late** — ``business_days.receivables_late``: the
+  same, of the invoices the firm issued its customers (its receivables' ageing, as known
+  that day). Mostly the customers' own health, so its weight is small; it was the one new
+  input that lengthened the lead on the tuning parks (2026-12-07; energy bills, trends of
+  the machines' score and score smoothing did not; benchmarks/RESULTS.md).
 
 A day on which the machines are not judged is not judged. The weights were fitted by
 ``chanrong.demo.monitoring_fitting.fit_warning`` on the tuning parks (seeds 101–105: a
 defaulter's last 180 days against healthy firms' days); an alert needs the score at or past
 ``threshold`` on each of the last ``persistence_days`` days, the longest mean lead on the
-tuning seeds with their mean false alarms under 8 %. The live monitoring job
-(``watch.watch_loan``) raises exactly this alert; the evaluation replays exactly this rule.
+tuning seeds with their mean false alarms under 8 % and the worst tuning seed's under 15 %.
+The live monitoring job (``watch.watch_loan``) raises exactly this alert; the evaluation
+replays exactly this rule.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from chanrong.lending.business_days import (
     orders_change,
     orders_window,
     payables_late,
+    receivables_late,
 )
 from chanrong.lending.monitoring import AlertKind, Detection, Severity
 from chanrong.lending.telemetry_days import DailySeries, FloatArray, Signal
@@ -76,13 +83,24 @@ register(
             "zh-CN": "应付账款逾期天数",
             "en": "Days late on its own supplier invoices",
         },
+        "lending.signal.receivables_late": {
+            "zh-CN": "应收账款逾期天数 (账龄)",
+            "en": "Days late its customers pay it (receivables ageing)",
+        },
     }
 )
 
-WARNING_FEATURES = ("machines", "orders", "payables_rise", "payables_late")
+WARNING_FEATURES = (
+    "machines",
+    "orders",
+    "payables_rise",
+    "payables_late",
+    "receivables_rise",
+    "receivables_late",
+)
 # Fitted by ``fit_warning`` on seeds 101–105: intercept, then one weight per feature.
-WARNING_WEIGHTS = (-0.7723, 0.8681, -2.4955, 0.0704, 0.0386)
-_CLIP = ((-10.0, 10.0), (-2.0, 2.0), (-30.0, 60.0), (0.0, 90.0))
+WARNING_WEIGHTS = (-0.7322, 0.8691, -2.472, 0.0712, 0.0424, 0.0208, 0.0004)
+_CLIP = ((-10.0, 10.0), (-2.0, 2.0), (-30.0, 60.0), (0.0, 90.0), (-30.0, 60.0), (0.0, 90.0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +110,8 @@ class WarningConfig:
     configuration. An alert is of high severity once the score reaches ``high_score``."""
 
     weights: tuple[float, ...] = WARNING_WEIGHTS
-    threshold: float = 1.7
-    persistence_days: int = 10
+    threshold: float = 1.5
+    persistence_days: int = 14
     high_score: float = 4.5
     evidence_days: int = 90
     machines: TelemetryConfig = field(default_factory=TelemetryConfig)
@@ -114,6 +132,8 @@ class Judged:
     orders_usual: FloatArray
     late_rise: FloatArray
     late_level: FloatArray
+    owed_rise: FloatArray  # its receivables: how late its customers pay it
+    owed_level: FloatArray
 
 
 def judge(
@@ -127,7 +147,8 @@ def judge(
     now, usual = orders_window(business, start, end)
     orders = orders_change(now, usual)
     rise, level = payables_late(business, start, end)
-    raw = np.column_stack([machines, orders, rise, level])
+    owed_rise, owed_level = receivables_late(business, start, end)
+    raw = np.column_stack([machines, orders, rise, level, owed_rise, owed_level])
     x = np.column_stack(
         [np.clip(np.nan_to_num(raw[:, k], nan=0.0), lo, hi) for k, (lo, hi) in enumerate(_CLIP)]
     )
@@ -136,7 +157,7 @@ def judge(
     if weights.size != len(WARNING_FEATURES) + 1:
         raise ValueError(f"weights: need {len(WARNING_FEATURES) + 1} numbers")
     score: FloatArray = weights[0] + x @ weights[1:]
-    return Judged(start, signals, x, score, now, usual, rise, level)
+    return Judged(start, signals, x, score, now, usual, rise, level, owed_rise, owed_level)
 
 
 def first_warning(
@@ -266,6 +287,24 @@ def detect_warning(
                     "day": d,
                     "value": _num(j.late_level[i]),
                     "baseline": _num(j.late_level[i] - j.late_rise[i]),
+                    "low": None,
+                    "high": None,
+                }
+                for i, d in enumerate(day)
+            ],
+        }
+    )
+    signals.append(
+        {
+            "signal": "receivables_late",
+            "unit": "days",
+            "dataset": "business.invoices",
+            "change": _num(j.owed_rise[-1]),
+            "series": [
+                {
+                    "day": d,
+                    "value": _num(j.owed_level[i]),
+                    "baseline": _num(j.owed_level[i] - j.owed_rise[i]),
                     "low": None,
                     "high": None,
                 }

@@ -2,11 +2,11 @@
 
 Reads the borrower's data (series given by the bank, or its platform records) through
 governance with purpose 贷后监控, runs the pure detectors of ``monitoring`` (monthly bills,
-orders, its own payments) and the daily warning of ``daily_warning`` (its machines, orders
-and own payables in one score, day by day — the rule the evaluation replays) and raises alerts
-(the use of funds is tracked in ``fund_watch``). Without a live grant nothing is read or
-written; a grant that covers the business records but not the telemetry (production
-data) leaves the machines unread, and the pass says so.
+orders, its own payments) and the daily warning of ``daily_warning`` (its machines, orders,
+own payables and receivables in one score, day by day — the rule the evaluation replays) and
+raises alerts (the use of funds is tracked in ``fund_watch``). Without a live grant nothing
+is read or written; a grant that covers the business records but not the telemetry
+(production data) leaves the machines unread, and the pass says so.
 """
 
 from __future__ import annotations
@@ -132,12 +132,13 @@ PAYABLES_LEAD_DAYS = 200
 @dataclass(frozen=True, slots=True)
 class BorrowerRecords:
     """What the monitoring read of a borrower's business: its monthly series, and the
-    orders (date, fen) and own payables the daily warning reads day by day."""
+    orders (date, fen), own payables and receivables the daily warning reads day by day."""
 
     series: BorrowerSeries
     orders: list[tuple[date, int]]
     payables: list[Payable]
-    reads: list[dict[str, Any]] = field(default_factory=list)  # orders and payables, logged
+    reads: list[dict[str, Any]] = field(default_factory=list)  # the logged reads behind them
+    receivables: list[Payable] = field(default_factory=list)
 
 
 def org_series(
@@ -166,7 +167,8 @@ def org_records(
     purpose: DataPurpose,
     months: int = 27,
 ) -> BorrowerRecords:
-    """``org_series`` and the orders and own payables behind it (the same governed reads).
+    """``org_series`` and the orders, own payables and receivables behind it (the same
+    governed reads).
 
     Payment delays are how late the enterprise itself pays its suppliers on the platform
     (``monitoring.monthly_days_late`` of ``telemetry.payables``), as in the evaluation.
@@ -186,17 +188,23 @@ def org_records(
             purpose=purpose.value,
         )
 
+    def read_logged(kind: str) -> telemetry.RecordsRead:
+        return telemetry.records_read(
+            session,
+            principal,
+            org_id=org_id,
+            kind=kind,
+            start=start,
+            end=end,
+            purpose=purpose.value,
+        )
+
     bills = read("energy_bills")
-    orders_read = telemetry.records_read(
-        session,
-        principal,
-        org_id=org_id,
-        kind="orders",
-        start=start,
-        end=end,
-        purpose=purpose.value,
-    )
+    orders_read = read_logged("orders")
     orders = orders_read.rows
+    # Its receivables: the invoices it issued and what its customers paid on them.
+    invoices_read, received_read = read_logged("invoices"), read_logged("payments")
+    received = received_read.rows
     payables_read = telemetry.payables(
         session,
         principal,
@@ -211,7 +219,7 @@ def org_records(
     # payments sit in its suppliers' records; what shows its data flowing is what it sends
     # (bills, orders, the payments it receives).
     seen = [add_months(b.month, 1) - timedelta(days=1) for b in bills]
-    seen += [o.order_date for o in orders] + [p.paid_date for p in read("payments")]
+    seen += [o.order_date for o in orders] + [p.paid_date for p in received]
     series = BorrowerSeries(
         output=[
             Point(b.month, b.output_value_fen / 100)
@@ -230,8 +238,27 @@ def org_records(
         payment_delay_days=late,
         last_seen=max(seen) if seen else None,
     )
-    reads = [_read_entry(r) for r in (orders_read.read, payables_read.read) if r is not None]
-    return BorrowerRecords(series, [(o.order_date, o.amount_fen) for o in orders], payables, reads)
+    logged = (orders_read.read, payables_read.read, invoices_read.read, received_read.read)
+    reads = [_read_entry(r) for r in logged if r is not None]
+    return BorrowerRecords(
+        series,
+        [(o.order_date, o.amount_fen) for o in orders],
+        payables,
+        reads,
+        receivables_of(invoices_read.rows, received),
+    )
+
+
+def receivables_of(invoices: Sequence[Any], payments: Sequence[Any]) -> list[Payable]:
+    """The firm's receivables as ``Payable`` values: each invoice it issued (due date, fen)
+    with the payments its customer made on it (paid date, fen)."""
+    paid: dict[str, list[tuple[date, int]]] = {}
+    for p in payments:
+        paid.setdefault(p.invoice_id, []).append((p.paid_date, p.amount_fen))
+    return [
+        Payable(i.due_date, i.amount_fen, tuple(sorted(paid.get(i.invoice_id, []))))
+        for i in invoices
+    ]
 
 
 def _read_entry(r: governance.AccessRecord) -> dict[str, Any]:
@@ -331,7 +358,9 @@ def watch_loan(
     if daily is None:
         state = state if state is TelemetryRead.NOT_GRANTED else TelemetryRead.NO_DEVICES
     else:
-        business = business_days(daily.first, daily.days, records.orders, records.payables)
+        business = business_days(
+            daily.first, daily.days, records.orders, records.payables, records.receivables
+        )
         cfg = warning_config or WarningConfig()
         detections = _gated(detections, score_on(daily, business, as_of, cfg), cfg)
         found = detect_warning(
