@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from chanrong.core.errors import Conflict, Forbidden, NotFound
 from chanrong.core.ids import new_id
 from chanrong.storage.database import Database
+from chanrong.storage.driver import Prepared, raw
 from chanrong.supplychain import hotpath, service
-from chanrong.supplychain.driver import Prepared, raw
 from chanrong.supplychain.hotpath import CertRow
 from chanrong.supplychain.orm import Certificate, CertificateEvent, JournalLine
 from chanrong.supplychain.repository import SupplyChainRepository

@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from chanrong.storage.driver import Prepared
 from chanrong.storage.statements import table_of
 from chanrong.supplychain.certificates import OUTSTANDING, CertState, FinancingState
-from chanrong.supplychain.driver import Prepared
 from chanrong.supplychain.orm import (
     Certificate,
     CertificateEvent,
@@ -86,6 +86,19 @@ CONSUME = Prepared(
         _certs.c.version == bindparam("old_version"),
     )
     .values(state=bindparam("new"), version=bindparam("new_version"), closed_at=bindparam("at"))
+)
+MARK_OVERDUE = Prepared(
+    update(_certs)
+    .where(
+        _certs.c.id == bindparam("cert_id"),
+        _certs.c.state == CertState.LIVE.value,
+        _certs.c.version == bindparam("old_version"),
+    )
+    .values(
+        state=CertState.OVERDUE.value,
+        version=bindparam("new_version"),
+        overdue_since=bindparam("day"),
+    )
 )
 CANCEL_OPEN = Prepared(
     update(_fins)

@@ -27,10 +27,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from chanrong.core.errors import Conflict
 from chanrong.storage.base import Base
 from chanrong.storage.bulk import insert_rows
+from chanrong.storage.driver import raw
 from chanrong.storage.statements import connection, table_of
 from chanrong.supplychain import hotpath
 from chanrong.supplychain.certificates import OUTSTANDING, CertState, FinancingState
-from chanrong.supplychain.driver import raw
 from chanrong.supplychain.hotpath import AnyCert, CertRow
 from chanrong.supplychain.orm import (
     Certificate,
@@ -404,23 +404,18 @@ class SupplyChainRepository:
             .order_by(Certificate.id)
         ).all()
 
-    def mark_overdue(self, cert: Certificate, *, day: date, at: datetime) -> bool:
+    def mark_overdue(self, cert: AnyCert, *, day: date, at: datetime) -> bool:
         """Live → overdue, if still live; False when someone settled or marked it first."""
-        stmt = (
-            update(Certificate)
-            .where(
-                Certificate.id == cert.id,
-                Certificate.state == CertState.LIVE.value,
-                Certificate.version == cert.version,
-            )
-            .values(
-                state=CertState.OVERDUE.value,
-                version=cert.version + 1,
-                overdue_since=day,
-            )
-            .execution_options(synchronize_session=False)
+        done = hotpath.MARK_OVERDUE.execute(
+            self.session,
+            {
+                "cert_id": cert.id,
+                "old_version": cert.version,
+                "new_version": cert.version + 1,
+                "day": day,
+            },
         )
-        if self._rowcount(stmt) != 1:
+        if done != 1:
             return False
         _committed(cert, state=CertState.OVERDUE.value, version=cert.version + 1, overdue_since=day)
         return True

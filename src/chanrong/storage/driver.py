@@ -1,18 +1,18 @@
-"""Statements compiled once and run on the DBAPI connection: the certificate hot path on SQLite.
+"""Statements compiled once and run on the DBAPI connection, for the few measured hot paths.
 
-A certificate operation runs about six statements, and on SQLite SQLAlchemy's execution of
-each (the session's connection look-up, the compiled cache, parameter processing, the result
-wrapper; the ORM's loading on top for a read) cost ten to twenty times what SQLite took to
-answer (benchmarks/RESULTS.md, "the writer's CPU"). Here a Core statement is compiled once per
-dialect into its SQL text, its parameter order and its type processors (dates, instants, JSON:
-the same ones SQLAlchemy applies), and run through the ``sqlite3`` cursor of the session's own
-connection: same transaction, same savepoints, plain tuples back.
+On SQLite, SQLAlchemy's execution of a statement (the session's connection look-up, the
+compiled cache, parameter processing, the result wrapper; the ORM's loading on top for a
+read) cost ten to twenty times what SQLite took to answer (benchmarks/RESULTS.md, the
+supply-chain certificates' "writer's CPU"). Here a Core statement is compiled once per dialect
+into its SQL text, its parameter order and its type processors (dates, instants, JSON, bytes:
+the ones SQLAlchemy itself applies), and run through the ``sqlite3`` cursor of the session's
+own connection: same transaction, same savepoints, plain tuples back.
 
-Only inside a transaction the use case opened for writing (``begin_write``: on SQLite the
-``BEGIN IMMEDIATE`` that took the database's write turn through SQLAlchemy, so the write queue
-saw it): ``raw`` answers None otherwise, and on PostgreSQL, where callers keep SQLAlchemy's
-path (``Prepared.execute`` does that for them). Pending ORM changes are flushed first, as the
-ORM's autoflush would before a query, so a statement here sees everything written so far.
+Only inside a transaction that has already begun writing through SQLAlchemy (on SQLite, a
+``BEGIN IMMEDIATE`` or a first write: the write queue of ``storage.database`` saw it and the
+connection holds the file's write turn): ``raw`` answers None before that, and on PostgreSQL,
+where callers keep SQLAlchemy's path (``Prepared`` does that for them). Pending ORM changes
+are flushed first, as the ORM's autoflush would before a query.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ class Prepared:
 
 # The cursor is opened once per transaction: looking the connection up through the session
 # was itself a fifth of a statement's cost.
-_CURSOR = "supplychain.driver.cursor"
+_CURSOR = "storage.driver.cursor"
 
 
 def raw(session: Session) -> Any | None:
