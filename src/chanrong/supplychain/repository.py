@@ -45,9 +45,9 @@ from chanrong.supplychain.orm import (
 
 OPEN_FINANCING = (FinancingState.REQUESTED.value, FinancingState.QUOTED.value)
 
-# Hot-path statements, built once against the tables and run on the session's connection
-# (``storage.statements``): the certificate operations are the measured path (benchmarks/
-# supplychain.py), and the ORM's execution machinery cost more than SQLite's work on them.
+# Statements built once against the tables and run on the session's connection
+# (``storage.statements``). The certificate operations' own statements (the measured path,
+# benchmarks/supplychain.py) are prepared once more, down to the DBAPI cursor: ``hotpath``.
 _certs = table_of(Certificate)
 _fins = table_of(Financing)
 # A settlement closes every outstanding certificate of a tree at once (they are locked).
