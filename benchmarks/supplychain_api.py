@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/supplychain_api.py                 # 32 clients x 20 rounds
     .venv/bin/python benchmarks/supplychain_api.py --clients 32 --rounds 10
+    .venv/bin/python benchmarks/supplychain_api.py --rounds 10 --only group   # group commit only
 
 The API runs in this process (``httpx.ASGITransport``, no sockets): each of 32 suppliers holds
 its own confirmed certificate and, round after round, splits 1.00 off it and transfers that
@@ -184,11 +185,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=20, help="split + transfer rounds a client")
+    parser.add_argument(
+        "--only",
+        choices=("per op", "group"),
+        default=None,
+        help="run one mode only (to alternate code versions in one period)",
+    )
     args = parser.parse_args()
     # Warnings only: a log line per request would be much of the CPU measured.
     configure_logging(json=False, level="WARNING")
     start_load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    runs = [measure(mode, args.clients, args.rounds) for mode in ("per op", "group")]
+    modes = (args.only,) if args.only else ("per op", "group")
+    runs = [measure(mode, args.clients, args.rounds) for mode in modes]
     table = Table(title=f"certificates over HTTP: {args.clients} clients x {args.rounds} rounds")
     for col in (
         "commit",

@@ -8,6 +8,8 @@ with their events pointing at their own log entries.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -119,3 +121,41 @@ def test_group_commit_under_32_clients_keeps_every_invariant(db_url: str) -> Non
         assert result.settled_fen == result.payable_fen
     finally:
         db.dispose()
+
+
+def test_a_check_refuses_a_lost_race_before_the_use_case_runs(db: Database) -> None:
+    with db.unit_of_work() as s:
+        chain = build_chain(s)
+        a = confirmed_certificate(s, chain, face_fen=1_000_00)
+        before = _log_size(s)
+    ran: list[str] = []
+
+    def transfer_to(org_id: str) -> Callable[[Session], Certificate]:
+        def use_case(s: Session) -> Certificate:
+            ran.append(org_id)
+            return service.transfer_certificate(
+                s, acting(s, chain.tier1), a.id, to_org_id=org_id, now=START
+            )
+
+        return use_case
+
+    def held_by_tier1(s: Session) -> None:
+        service.check_can_act(s, acting(s, chain.tier1), a.id, now=START)
+
+    def held_by_outsider(s: Session) -> None:
+        service.check_can_act(s, acting(s, chain.outsider), a.id, now=START)
+
+    writer = service.GroupCommitter(db, max_batch=8)
+    first = writer.submit(transfer_to(chain.tier2a), check=held_by_tier1)
+    second = writer.submit(transfer_to(chain.tier2b), check=held_by_tier1)  # a is gone
+    hidden = writer.submit(transfer_to(chain.tier2b), check=held_by_outsider)
+    with writer:
+        moved = first.result(timeout=30)
+    assert moved.holder_org_id == chain.tier2a
+    # The same errors as the use case's own checks, and the use cases never ran.
+    assert isinstance(second.exception(), Conflict)
+    assert isinstance(hidden.exception(), NotFound)
+    assert ran == [chain.tier2a]
+    with db.unit_of_work() as s:
+        assert _log_size(s) == before + 1
+        assert service.tree_violations(s, a.payable_id) == []

@@ -27,7 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 
 from chanrong.core.errors import ChanrongError, Conflict
 from chanrong.core.uscc import make_uscc
@@ -115,8 +116,12 @@ def _act(db: Database, fn: Callable[..., object]) -> object:
 
 
 # How a client's write use case reaches the database: its own unit of work (``_act``), or
-# handed to a group committer's writer thread.
-Write = Callable[[Callable[..., object]], object]
+# handed to a group committer's writer thread, with the use case's read-only first checks
+# (``check``) that the writer runs before it, to refuse a lost race cheaply.
+class Write(Protocol):
+    def __call__(
+        self, fn: Callable[..., object], *, check: Callable[..., object] | None = None
+    ) -> object: ...
 
 
 def _issue(db: Database, cast: Cast, payables: int, face_fen: int, tag: str) -> list[str]:
@@ -160,9 +165,11 @@ def _client(
     def record(kind: str, outcome: object) -> None:
         _count(result, lock, kind, outcome)
 
-    def attempt(kind: str, fn: Callable[..., object]) -> object:
+    def attempt(
+        kind: str, fn: Callable[..., object], check: Callable[..., object] | None = None
+    ) -> object:
         try:
-            out = write(fn)
+            out = write(fn, check=check)
         except Exception as exc:  # every failure is counted, the unexpected ones fail the run
             record(kind, exc)
             return exc
@@ -180,6 +187,8 @@ def _client(
         pool = min(len(live), hot) if hot else len(live)
         cert_id, holder, face = live[rng.randrange(pool)]
         action = rng.choices(("split", "transfer", "finance"), weights=(4, 3, 3))[0]
+        # Split, transfer and financing request start with the same checks of the holder.
+        held = partial(service.check_can_act, principal=officer[holder], cert_id=cert_id, now=now)
         if action == "split" and face >= 2:
             part = rng.randint(1, face - 1)
             attempt(
@@ -187,6 +196,7 @@ def _client(
                 lambda s, c=cert_id, h=holder, part=part: service.split_certificate(
                     s, officer[h], c, [part], now=now
                 ),
+                held,
             )
         elif action in ("split", "transfer"):
             to = rng.choice([e for e in cast.enterprises if e != holder])
@@ -195,6 +205,7 @@ def _client(
                 lambda s, c=cert_id, h=holder, t=to: service.transfer_certificate(
                     s, officer[h], c, to_org_id=t, now=now
                 ),
+                held,
             )
         else:
             fin = attempt(
@@ -202,6 +213,7 @@ def _client(
                 lambda s, c=cert_id, h=holder: service.request_financing(
                     s, officer[h], c, bank_org_id=cast.bank, now=now
                 ),
+                held,
             )
             if not isinstance(fin, BaseException):
                 fid = getattr(fin, "id", "")
@@ -356,7 +368,11 @@ def run_workload(
     result = WorkloadResult(clients=clients, seconds=0.0, payable_fen=payables * face_fen)
     lock = threading.Lock()
     writer = service.GroupCommitter(db, max_batch=group_commit) if group_commit else None
-    write: Write = writer.run if writer else (lambda fn: _act(db, fn))
+
+    def per_op(fn: Callable[..., object], *, check: Callable[..., object] | None = None) -> object:
+        return _act(db, fn)  # its own transaction: the use case checks as it goes
+
+    write: Write = writer.run if writer else per_op
     threads = [
         threading.Thread(
             target=_client,

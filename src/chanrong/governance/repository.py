@@ -21,6 +21,7 @@ from chanrong.governance.orm import (
     LogNodeRow,
     SignedTreeHeadRow,
 )
+from chanrong.storage.driver import Prepared
 from chanrong.storage.statements import AnyRow, connection, table_of
 
 HEAD_ID = 1
@@ -29,8 +30,12 @@ _NODES = table_of(LogNodeRow)
 _HEAD = table_of(LogHeadRow)
 _CATALOG = table_of(CatalogEntry)
 _GRANTS = table_of(ConsentGrant)
-_INSERT_ENTRIES = insert(_ENTRIES)
-_INSERT_NODES = insert(_NODES)
+# Every append writes these: prepared once and run on the DBAPI cursor on SQLite
+# (``storage.driver``), after ``lock_head``'s UPDATE, which goes through SQLAlchemy so the
+# database's write queue sees the transaction's first write. Rows, hashes and head are the
+# same as SQLAlchemy wrote them (tests/governance).
+_INSERT_ENTRIES = Prepared(insert(_ENTRIES))
+_INSERT_NODES = Prepared(insert(_NODES))
 _INSERT_ACCESS = insert(table_of(AccessRecordRow))
 
 _ENTRY = select(CatalogEntry).where(
@@ -67,7 +72,7 @@ _LOCK_HEAD = (
     .values(size=_HEAD.c.size)
     .returning(_HEAD.c.size, _HEAD.c.frontier)
 )
-_WRITE_HEAD = (
+_WRITE_HEAD = Prepared(
     update(_HEAD)
     .where(_HEAD.c.id == HEAD_ID)
     .values(
@@ -210,18 +215,18 @@ class GovernanceRepository:
         return int(row.size), list(row.frontier), bytes(row.root_hash)
 
     def write_head(self, size: int, frontier: list[str], root: bytes, at: datetime) -> None:
-        connection(self.session).execute(
-            _WRITE_HEAD, {"size": size, "frontier": frontier, "root": root, "at": at}
+        _WRITE_HEAD.execute(
+            self.session, {"size": size, "frontier": frontier, "root": root, "at": at}
         )
 
     def insert_entries(self, rows: list[dict[str, Any]]) -> None:
-        # Core insert on the table: the ORM's bulk path costs more than hashing the entries.
-        connection(self.session).execute(_INSERT_ENTRIES, rows)
+        # Not the ORM's bulk path: it cost more than hashing the entries.
+        _INSERT_ENTRIES.executemany(self.session, rows)
 
     def insert_nodes(self, nodes: list[tuple[NodeKey, bytes]]) -> None:
         if nodes:
-            connection(self.session).execute(
-                _INSERT_NODES, [{"level": lv, "idx": idx, "hash": h} for (lv, idx), h in nodes]
+            _INSERT_NODES.executemany(
+                self.session, [{"level": lv, "idx": idx, "hash": h} for (lv, idx), h in nodes]
             )
 
     def log_entry(self, index: int) -> LogEntryRow | None:

@@ -22,6 +22,7 @@ from chanrong.identity.domain import InstitutionType, OrgKind, Principal, Role
 from chanrong.supplychain import certificates as rules
 from chanrong.supplychain.certificates import CertState, CertView, Origin
 from chanrong.supplychain.domain import visible_ids
+from chanrong.supplychain.hotpath import AnyCert
 from chanrong.supplychain.orm import Certificate, Financing, Payable
 from chanrong.supplychain.repository import SupplyChainRepository
 
@@ -67,10 +68,41 @@ def _must_be(org: _Org | None, fits: Callable[[_Org], bool], *, field: str, what
     return org
 
 
+@dataclass(frozen=True, slots=True)
+class _OrgFacts:
+    """What the checks here read of an organisation."""
+
+    id: str
+    kind: str
+    is_core: bool
+    uscc: str | None
+    institution_type: str | None
+
+
+_ORGS = "supplychain.access.orgs"
+
+
+def _org(session: Session, org_id: str) -> _OrgFacts | None:
+    """The organisation's facts, looked up once per session: a group commit's batch names
+    the same few organisations in most of its use cases, and the identity map (weak) kept
+    none of them between two use cases, so each look-up was a query. An organisation's kind,
+    core flag, USCC and institution type do not change under a running use case."""
+    cache: dict[str, _OrgFacts] = session.info.setdefault(_ORGS, {})
+    facts = cache.get(org_id)
+    if facts is None:
+        org = identity.find_organisation(session, org_id)
+        if org is None:
+            return None
+        facts = cache[org_id] = _OrgFacts(
+            org.id, org.kind, bool(org.is_core), org.uscc, org.institution_type
+        )
+    return facts
+
+
 def core_enterprise(session: Session, org_id: str, *, field: str = "core_org_id") -> Party:
     """A core enterprise (with its USCC, which its suppliers' invoices name)."""
     org = _must_be(
-        identity.find_organisation(session, org_id),
+        _org(session, org_id),
         lambda o: o.kind == OrgKind.ENTERPRISE.value and o.is_core and o.uscc is not None,
         field=field,
         what="a core enterprise",
@@ -81,7 +113,7 @@ def core_enterprise(session: Session, org_id: str, *, field: str = "core_org_id"
 def enterprise(session: Session, org_id: str, *, field: str) -> Party:
     """Any enterprise on the platform."""
     org = _must_be(
-        identity.find_organisation(session, org_id),
+        _org(session, org_id),
         lambda o: o.kind == OrgKind.ENTERPRISE.value,
         field=field,
         what="an enterprise",
@@ -92,7 +124,7 @@ def enterprise(session: Session, org_id: str, *, field: str) -> Party:
 def bank(session: Session, org_id: str, *, field: str = "bank_org_id") -> Party:
     """A bank (not an insurer or lessor): only banks discount certificates."""
     org = _must_be(
-        identity.find_organisation(session, org_id),
+        _org(session, org_id),
         lambda o: o.institution_type == InstitutionType.BANK.value,
         field=field,
         what="a bank",
@@ -149,7 +181,7 @@ def financing_for_bank(
 # -- certificates --------------------------------------------------------------------------
 
 
-def view(cert: Certificate) -> CertView:
+def view(cert: AnyCert) -> CertView:
     """The rule-level facts of a stored certificate."""
     return CertView(
         id=cert.id,
@@ -163,14 +195,14 @@ def view(cert: Certificate) -> CertView:
 
 
 def visible_in_tree(
-    repo: SupplyChainRepository, principal: Principal, cert: Certificate, tree: Sequence[CertView]
+    repo: SupplyChainRepository, principal: Principal, cert: AnyCert, tree: Sequence[CertView]
 ) -> set[str]:
     """The ids of ``cert``'s tree (given as ``tree``) that the caller may see."""
     offered = repo.offered_ids(principal.org_id, [c.id for c in tree])
     return visible_ids(tree, principal.org_id, issuer_org_id=cert.core_org_id, offered_ids=offered)
 
 
-def is_visible(repo: SupplyChainRepository, principal: Principal, cert: Certificate) -> bool:
+def is_visible(repo: SupplyChainRepository, principal: Principal, cert: AnyCert) -> bool:
     """Whether the caller may see ``cert`` (its issuer and holder always may)."""
     if principal.org_id in (cert.core_org_id, cert.holder_org_id):
         return True
@@ -190,9 +222,14 @@ def certificate_for_viewer(
 
 def certificate_to_act_on(
     repo: SupplyChainRepository, principal: Principal, cert_id: str, today: date
-) -> Certificate:
-    """The certificate, locked, after checking the caller holds it and may act on it now."""
-    cert = certificate_for_viewer(repo, principal, cert_id, lock=True)
+) -> AnyCert:
+    """The certificate, locked, after checking the caller holds it and may act on it now.
+
+    On SQLite a plain ``CertRow`` read on the DBAPI cursor (the write lock holds every row):
+    a lost race (no longer live, no longer the caller's) is refused after one cheap read."""
+    cert = repo.certificate_row(cert_id, lock=True)
+    if cert is None or not is_visible(repo, principal, cert):
+        raise NotFound(f"certificate {cert_id} not found")
     require_enterprise_officer(principal)
     rules.check_can_act(view(cert), principal.org_id, today)
     return cert

@@ -17,14 +17,15 @@ from chanrong.identity.domain import Principal
 from chanrong.supplychain import access, journal, limits
 from chanrong.supplychain import certificates as rules
 from chanrong.supplychain.certificates import CertState, DayCount, FinancingState, Origin
+from chanrong.supplychain.hotpath import AnyCert
 from chanrong.supplychain.orm import Certificate, Financing
 from chanrong.supplychain.repository import SupplyChainRepository
 from chanrong.supplychain.writes import child, record, stamp, writer
 
 
-def _offered(repo: SupplyChainRepository, fin: Financing) -> Certificate:
+def _offered(repo: SupplyChainRepository, fin: Financing) -> AnyCert:
     """The certificate a financing request is about (a foreign key: it always exists)."""
-    cert = repo.certificate(fin.certificate_id)
+    cert = repo.certificate_row(fin.certificate_id)
     assert cert is not None
     return cert
 
@@ -42,7 +43,7 @@ def request_financing(
     repo = writer(session)
     cert = access.certificate_to_act_on(repo, principal, cert_id, shanghai_date(at))
     bank = access.bank(session, bank_org_id)
-    if repo.open_request(cert.id, bank.id) is not None:
+    if repo.has_open_request(cert.id, bank.id):
         raise Conflict("this certificate is already offered to that bank", field="bank_org_id")
     fin = Financing(
         id=new_id(),

@@ -45,6 +45,7 @@ T = TypeVar("T")
 @dataclass(eq=False)
 class _Call(Generic[T]):
     fn: Callable[[Session], T]
+    check: Callable[[Session], object] | None = None
     future: Future[T] = field(default_factory=Future)
     result: T | None = None
     error: BaseException | None = None
@@ -112,11 +113,17 @@ class GroupCommitter:
             with self._guard:
                 self._started = False
 
-    def submit(self, fn: Callable[[Session], T]) -> Future[T]:
+    def submit(
+        self, fn: Callable[[Session], T], *, check: Callable[[Session], object] | None = None
+    ) -> Future[T]:
         """Queue ``fn`` for a coming batch; its future resolves once the batch has committed,
         to its result, or to its own error (or the commit's, if the batch could not commit).
-        Calls queued before ``start`` go into the first batch, in the order queued."""
-        call: _Call[T] = _Call(fn)
+        Calls queued before ``start`` go into the first batch, in the order queued.
+
+        ``check``, if given, is a read-only test of ``fn``'s own first checks (it must write
+        nothing): run before ``fn``'s savepoint, so a use case that lost its race is refused,
+        with the error ``fn`` would have raised, after one read and without a savepoint."""
+        call: _Call[T] = _Call(fn, check)
         if self.idle_seconds is None:
             self._queue.put(call)
             return call.future
@@ -127,11 +134,13 @@ class GroupCommitter:
             self._start_locked()
         return call.future
 
-    def run(self, fn: Callable[[Session], T]) -> T:
-        """Run ``fn`` in the next batch and wait for it: ``submit(fn).result()``."""
+    def run(
+        self, fn: Callable[[Session], T], *, check: Callable[[Session], object] | None = None
+    ) -> T:
+        """Run ``fn`` in the next batch and wait for it: ``submit(fn, check=check).result()``."""
         if not self._started and self.idle_seconds is None:
             raise RuntimeError("the group committer is not running")
-        return self.submit(fn).result()
+        return self.submit(fn, check=check).result()
 
     def _next(self) -> _Call[Any] | None:
         """The next queued call; None to stop (``close``, or idle for ``idle_seconds``)."""
@@ -174,6 +183,12 @@ class GroupCommitter:
             deferred = DeferredLog()
             session.info[DEFERRED_LOG] = deferred
             for call in batch:
+                if call.check is not None:
+                    try:
+                        call.check(session)
+                    except Exception as exc:  # refused before writing: nothing to undo
+                        call.error, call.result = exc, None
+                        continue
                 mark = deferred.mark()
                 savepoint = session.begin_nested()
                 try:

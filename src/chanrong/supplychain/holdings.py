@@ -20,6 +20,17 @@ from chanrong.supplychain.repository import SupplyChainRepository
 from chanrong.supplychain.writes import child, record, stamp, writer
 
 
+def check_can_act(
+    session: Session, principal: Principal, cert_id: str, *, now: datetime | None = None
+) -> None:
+    """The first checks of every use of a held certificate (split, transfer, financing
+    request): visible to the caller, held by it, live, not matured; the same errors, and
+    nothing written. A group commit's ``check``: a lost race is refused after one read."""
+    access.certificate_to_act_on(
+        SupplyChainRepository(session), principal, cert_id, shanghai_date(stamp(now))
+    )
+
+
 def split_certificate(
     session: Session,
     principal: Principal,

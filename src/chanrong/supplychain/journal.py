@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from chanrong.core.errors import ValidationFailed
 from chanrong.core.ids import new_id
-from chanrong.storage.bulk import insert_rows
+from chanrong.supplychain import hotpath
 from chanrong.supplychain.orm import JournalEntry, JournalLine
 
 
@@ -69,12 +69,14 @@ def post(
     entry = JournalEntry(
         id=new_id(), payable_id=payable_id, certificate_id=certificate_id, kind=kind, at=at
     )
-    # Written once, read back only by checks: straight Core inserts, no unit of work.
-    insert_rows(session, [entry])
-    insert_rows(
+    # Written once, read back only by checks: statements prepared once, no unit of work.
+    hotpath.insert_objects(session, JournalEntry, [entry])
+    hotpath.insert_objects(
         session,
+        JournalLine,
         [
             JournalLine(
+                id=new_id(),
                 entry_id=entry.id,
                 org_id=x.org_id,
                 account=x.account,
@@ -109,6 +111,7 @@ def post_many(
         made.append(entry)
         lines_out.extend(
             JournalLine(
+                id=new_id(),
                 entry_id=entry.id,
                 org_id=x.org_id,
                 account=x.account,
@@ -117,8 +120,8 @@ def post_many(
             )
             for x in kept
         )
-    insert_rows(session, made)
-    insert_rows(session, lines_out)
+    hotpath.insert_objects(session, JournalEntry, made)
+    hotpath.insert_objects(session, JournalLine, lines_out)
     return made
 
 

@@ -52,10 +52,10 @@ def check_room(
     lock: bool = False,
 ) -> None:
     """Refuse (409, headroom named) when financing ``face_fen`` more would pass the limit."""
-    limit = repo.limit(bank_org_id, core_org_id, lock=lock)
-    if limit is None:
+    limit_fen = repo.limit_fen(bank_org_id, core_org_id, lock=lock)
+    if limit_fen is None:
         return
-    rules.check_headroom(limit.limit_fen, repo.exposure(bank_org_id, core_org_id), face_fen)
+    rules.check_headroom(limit_fen, repo.exposure(bank_org_id, core_org_id), face_fen)
 
 
 def set_exposure_limit(

@@ -17,6 +17,7 @@ from chanrong.identity.domain import InstitutionType, Principal
 from chanrong.supplychain import access, journal
 from chanrong.supplychain import certificates as rules
 from chanrong.supplychain.certificates import CertState, Origin, PayableState
+from chanrong.supplychain.hotpath import AnyCert
 from chanrong.supplychain.orm import Certificate
 from chanrong.supplychain.repository import SupplyChainRepository
 from chanrong.supplychain.writes import child, record, stamp, writer
@@ -36,9 +37,9 @@ def mark_overdue(session: Session, cert_id: str, *, day: date, now: datetime | N
     """
     at = stamp(now)
     repo = writer(session)
-    # Reloaded on SQLite, where it is not read again below: inside a group commit the
-    # session may hold an older copy from an earlier use case of the batch.
-    found = repo.certificate(cert_id, lock=not repo.locks_rows)
+    # On SQLite a plain row read on the cursor, not read again below (never an older copy
+    # from an earlier use case of a group commit's batch, as the identity map could hold).
+    found = repo.certificate_row(cert_id, lock=not repo.locks_rows)
     if found is None:
         raise NotFound(f"certificate {cert_id} not found")
     # Locks in the order every use case takes them (payable, then certificate), so marking
@@ -47,7 +48,7 @@ def mark_overdue(session: Session, cert_id: str, *, day: date, now: datetime | N
     assert payable is not None  # a foreign key
     # Re-read under the row lock on PostgreSQL; on SQLite the write lock taken before the
     # first read holds every row still.
-    cert = repo.certificate(cert_id, lock=True) if repo.locks_rows else found
+    cert: AnyCert | None = repo.certificate(cert_id, lock=True) if repo.locks_rows else found
     assert cert is not None
     if cert.state != CertState.LIVE.value or not rules.is_overdue_on(cert.maturity_date, day):
         return False

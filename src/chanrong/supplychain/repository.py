@@ -27,8 +27,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from chanrong.core.errors import Conflict
 from chanrong.storage.base import Base
 from chanrong.storage.bulk import insert_rows
+from chanrong.storage.driver import raw
 from chanrong.storage.statements import connection, table_of
+from chanrong.supplychain import hotpath
 from chanrong.supplychain.certificates import OUTSTANDING, CertState, FinancingState
+from chanrong.supplychain.hotpath import AnyCert, CertRow
 from chanrong.supplychain.orm import (
     Certificate,
     CertificateEvent,
@@ -42,30 +45,11 @@ from chanrong.supplychain.orm import (
 
 OPEN_FINANCING = (FinancingState.REQUESTED.value, FinancingState.QUOTED.value)
 
-# Hot-path statements, built once against the tables and run on the session's connection
-# (``storage.statements``): the certificate operations are the measured path (benchmarks/
-# supplychain.py), and the ORM's execution machinery cost more than SQLite's work on them.
+# Statements built once against the tables and run on the session's connection
+# (``storage.statements``). The certificate operations' own statements (the measured path,
+# benchmarks/supplychain.py) are prepared once more, down to the DBAPI cursor: ``hotpath``.
 _certs = table_of(Certificate)
 _fins = table_of(Financing)
-_CONSUME = (
-    update(_certs)
-    .where(
-        _certs.c.id == bindparam("cert_id"),
-        _certs.c.state == bindparam("was"),
-        _certs.c.holder_org_id == bindparam("holder"),
-        _certs.c.version == bindparam("old_version"),
-    )
-    .values(state=bindparam("new"), version=bindparam("new_version"), closed_at=bindparam("at"))
-)
-_CANCEL_OPEN = (
-    update(_fins)
-    .where(
-        _fins.c.certificate_id == bindparam("cert_id"),
-        _fins.c.state.in_(OPEN_FINANCING),
-        _fins.c.id != bindparam("keep"),
-    )
-    .values(state=FinancingState.CANCELLED.value, decided_at=bindparam("at"))
-)
 # A settlement closes every outstanding certificate of a tree at once (they are locked).
 _CLOSE_ALL = (
     update(_certs)
@@ -90,11 +74,6 @@ _LIVE_IN = (
         _certs.c.state == CertState.LIVE.value,
     )
     .order_by(_certs.c.id)
-)
-_EXPOSURE = select(func.coalesce(func.sum(_certs.c.face_fen), 0)).where(
-    _certs.c.holder_org_id == bindparam("bank"),
-    _certs.c.core_org_id == bindparam("core"),
-    _certs.c.state.in_([s.value for s in OUTSTANDING]),
 )
 
 
@@ -128,9 +107,13 @@ _OPEN_REQUEST = (
 
 
 def _committed(obj: object, **values: Any) -> None:
-    """Tell a loaded object what a Core statement just wrote, without marking it changed."""
+    """Tell a loaded object what a Core statement just wrote, without marking it changed
+    (a ``CertRow`` is a plain value: simply set)."""
     for key, value in values.items():
-        set_committed_value(obj, key, value)
+        if isinstance(obj, CertRow):
+            setattr(obj, key, value)
+        else:
+            set_committed_value(obj, key, value)
 
 
 class SupplyChainRepository:
@@ -161,8 +144,21 @@ class SupplyChainRepository:
     def insert(self, *objs: Base) -> None:
         """Rows written once and never changed in this transaction (certificates made,
         requests, events, settlements): one Core INSERT per table, no unit of work. The
-        objects stay outside the session and must carry every value a caller reads back."""
-        insert_rows(self.session, objs)
+        objects stay outside the session and must carry every value a caller reads back.
+
+        Certificates, events, financing requests and journal rows go in through statements
+        prepared once (``hotpath.INSERTS``) and must carry every column's value."""
+        rest: list[Base] = []
+        by_kind: dict[type, list[Base]] = {}
+        for obj in objs:
+            if type(obj) in hotpath.INSERTS:
+                by_kind.setdefault(type(obj), []).append(obj)
+            else:
+                rest.append(obj)
+        for kind, same in by_kind.items():
+            hotpath.insert_objects(self.session, kind, same)
+        if rest:
+            insert_rows(self.session, rest)
 
     def _rowcount(self, stmt: Any) -> int:
         result = cast(CursorResult[Any], self.session.execute(stmt))
@@ -212,6 +208,23 @@ class SupplyChainRepository:
     def certificate(self, cert_id: str, *, lock: bool = False) -> Certificate | None:
         return self.session.scalars(_CERTIFICATE[lock], {"id": cert_id}).one_or_none()
 
+    def certificate_row(self, cert_id: str, *, lock: bool = False) -> AnyCert | None:
+        """The certificate as a plain ``CertRow`` read on the DBAPI cursor (SQLite, in a
+        write transaction: the write lock already holds every row); elsewhere the ORM's
+        ``certificate`` (locked as asked)."""
+        if raw(self.session) is None:
+            return self.certificate(cert_id, lock=lock)
+        found = hotpath.CERT_BY_ID.rows(self.session, {"id": cert_id})
+        return hotpath.cert_row(found[0]) if found else None
+
+    def payable_state(self, payable_id: str) -> tuple[str, str, str] | None:
+        """(core, supplier, state) of a payable, read on the DBAPI cursor; None when the
+        payable is missing or the cursor is not to be used (then take the full path)."""
+        if raw(self.session) is None:
+            return None
+        found = hotpath.PAYABLE_STATE.rows(self.session, {"id": payable_id})
+        return (found[0][0], found[0][1], found[0][2]) if found else None
+
     def certificate_by_identifier(self, identifier: str) -> Certificate | None:
         return self.session.scalars(
             select(Certificate).where(Certificate.identifier == identifier)
@@ -248,7 +261,7 @@ class SupplyChainRepository:
 
     def consume(
         self,
-        cert: Certificate,
+        cert: AnyCert,
         *,
         actor_org_id: str,
         new: CertState,
@@ -262,9 +275,8 @@ class SupplyChainRepository:
         Open financing requests on the certificate (but ``keep_financing``, the one being
         accepted) are cancelled in the same transaction: what they offered no longer exists.
         """
-        conn = connection(self.session)
-        done = conn.execute(
-            _CONSUME,
+        done = hotpath.CONSUME.execute(
+            self.session,
             {
                 "cert_id": cert.id,
                 "was": was.value,
@@ -275,10 +287,12 @@ class SupplyChainRepository:
                 "at": at,
             },
         )
-        if done.rowcount != 1:
+        if done != 1:
             raise Conflict("the certificate was used by someone else first; nothing was changed")
         _committed(cert, state=new.value, version=cert.version + 1, closed_at=at)
-        conn.execute(_CANCEL_OPEN, {"cert_id": cert.id, "keep": keep_financing or "", "at": at})
+        hotpath.CANCEL_OPEN.execute(
+            self.session, {"cert_id": cert.id, "keep": keep_financing or "", "at": at}
+        )
 
     def close_all(self, certs: Sequence[Certificate], *, new: CertState, at: datetime) -> None:
         """Every outstanding (live or overdue) certificate of ``certs`` → ``new`` in one
@@ -325,6 +339,10 @@ class SupplyChainRepository:
     def open_request(self, cert_id: str, bank_org_id: str) -> Financing | None:
         return self.session.scalars(_OPEN_REQUEST, {"cert": cert_id, "bank": bank_org_id}).first()
 
+    def has_open_request(self, cert_id: str, bank_org_id: str) -> bool:
+        """Whether the certificate is offered to this bank and not yet decided."""
+        return bool(hotpath.OPEN_REQUEST.rows(self.session, {"cert": cert_id, "bank": bank_org_id}))
+
     def financings_for(self, cert_ids: Sequence[str]) -> Sequence[Financing]:
         if not cert_ids:
             return []
@@ -337,16 +355,19 @@ class SupplyChainRepository:
     def move_financing(
         self, fin: Financing, *, expected: FinancingState, new: FinancingState, **values: Any
     ) -> None:
-        stmt = (
-            update(_fins)
-            .where(
-                _fins.c.id == fin.id,
-                _fins.c.state == expected.value,
-                _fins.c.version == fin.version,
-            )
-            .values(state=new.value, version=fin.version + 1, **values)
+        keys = tuple(sorted(values))
+        done = hotpath.move_financing(keys).execute(
+            self.session,
+            {
+                "fin_id": fin.id,
+                "expected": expected.value,
+                "old_version": fin.version,
+                "new": new.value,
+                "new_version": fin.version + 1,
+                **{f"v_{k}": v for k, v in values.items()},
+            },
         )
-        if connection(self.session).execute(stmt).rowcount != 1:
+        if done != 1:
             raise Conflict(f"the financing request is no longer {expected.value}")
         _committed(fin, state=new.value, version=fin.version + 1, **values)
 
@@ -383,23 +404,18 @@ class SupplyChainRepository:
             .order_by(Certificate.id)
         ).all()
 
-    def mark_overdue(self, cert: Certificate, *, day: date, at: datetime) -> bool:
+    def mark_overdue(self, cert: AnyCert, *, day: date, at: datetime) -> bool:
         """Live → overdue, if still live; False when someone settled or marked it first."""
-        stmt = (
-            update(Certificate)
-            .where(
-                Certificate.id == cert.id,
-                Certificate.state == CertState.LIVE.value,
-                Certificate.version == cert.version,
-            )
-            .values(
-                state=CertState.OVERDUE.value,
-                version=cert.version + 1,
-                overdue_since=day,
-            )
-            .execution_options(synchronize_session=False)
+        done = hotpath.MARK_OVERDUE.execute(
+            self.session,
+            {
+                "cert_id": cert.id,
+                "old_version": cert.version,
+                "new_version": cert.version + 1,
+                "day": day,
+            },
         )
-        if self._rowcount(stmt) != 1:
+        if done != 1:
             return False
         _committed(cert, state=CertState.OVERDUE.value, version=cert.version + 1, overdue_since=day)
         return True
@@ -442,6 +458,15 @@ class SupplyChainRepository:
             _LIMIT[lock], {"bank": bank_org_id, "core": core_org_id}
         ).one_or_none()
 
+    def limit_fen(self, bank_org_id: str, core_org_id: str, *, lock: bool = False) -> int | None:
+        """The bank's limit on the core enterprise in fen, None without one (the row locked
+        where rows are locked: PostgreSQL)."""
+        if lock and self.locks_rows:
+            row = self.limit(bank_org_id, core_org_id, lock=True)
+            return None if row is None else row.limit_fen
+        found = hotpath.LIMIT_FEN.rows(self.session, {"bank": bank_org_id, "core": core_org_id})
+        return int(found[0][0]) if found else None
+
     def limits_of(self, bank_org_id: str) -> Sequence[ExposureLimit]:
         return self.session.scalars(
             select(ExposureLimit)
@@ -451,12 +476,8 @@ class SupplyChainRepository:
 
     def exposure(self, bank_org_id: str, core_org_id: str) -> int:
         """Face of the core enterprise's certificates the bank holds outstanding, in fen."""
-        total = (
-            connection(self.session)
-            .execute(_EXPOSURE, {"bank": bank_org_id, "core": core_org_id})
-            .scalar()
-        )
-        return int(total or 0)
+        found = hotpath.EXPOSURE.rows(self.session, {"bank": bank_org_id, "core": core_org_id})
+        return int(found[0][0] or 0)
 
     # -- journal ------------------------------------------------------------------------
 

@@ -87,6 +87,7 @@ from chanrong.supplychain.financing import (
 )
 from chanrong.supplychain.group_commit import GroupCommitter, committer_for
 from chanrong.supplychain.holdings import (
+    check_can_act,
     get_certificate,
     list_certificates,
     resolve_handle,
@@ -173,6 +174,7 @@ __all__ = [
     "approve_release",
     "call_payment_guarantee",
     "certificates_of",
+    "check_can_act",
     "committer_for",
     "confirm_payable",
     "create_contract",

@@ -11,7 +11,7 @@ from chanrong.core.clock import shanghai_date
 from chanrong.core.errors import Conflict, NotFound
 from chanrong.core.ids import new_id
 from chanrong.identity import service as identity
-from chanrong.identity.domain import OrgKind, Principal
+from chanrong.identity.domain import OrgKind, Principal, Role
 from chanrong.lending import service as lending
 from chanrong.supplychain import access, journal
 from chanrong.supplychain.certificates import CertState, PayableState
@@ -31,6 +31,7 @@ def settle_payable(
     """
     at = stamp(now)
     repo = writer(session)
+    _refuse_if_settled(repo, principal, payable_id)
     payable = access.payable_for_core(repo, principal, payable_id)
     if payable.state not in (PayableState.CONFIRMED.value, PayableState.OVERDUE.value):
         raise Conflict(
@@ -126,6 +127,23 @@ def settle_payable(
     )
     record_many(repo, happened, at=at)
     return out
+
+
+def _refuse_if_settled(repo: SupplyChainRepository, principal: Principal, payable_id: str) -> None:
+    """Turn a lost settlement race away after one cheap read (the clients of a settlement
+    rush all try at once; one wins): the same refusal ``settle_payable`` gives once the
+    payable is no longer owed, asked only of the core enterprise's officer, to whom the full
+    path would give it too. Anything else goes on to the full checks."""
+    seen = repo.payable_state(payable_id)
+    if seen is None:
+        return
+    core, _supplier, state = seen
+    if (
+        principal.org_id == core
+        and principal.has_role(Role.OFFICER)
+        and state not in (PayableState.CONFIRMED.value, PayableState.OVERDUE.value)
+    ):
+        raise Conflict(f"the payable is {state}; only a confirmed or overdue payable is settled")
 
 
 def settlements_of(session: Session, principal: Principal, payable_id: str) -> list[Settlement]:

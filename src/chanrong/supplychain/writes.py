@@ -19,6 +19,7 @@ from chanrong.core.clock import ensure_aware, utcnow
 from chanrong.core.ids import new_id
 from chanrong.governance import service as governance
 from chanrong.supplychain.certificates import CertState, Origin
+from chanrong.supplychain.hotpath import AnyCert
 from chanrong.supplychain.identifiers import child_handle
 from chanrong.supplychain.orm import Certificate, CertificateEvent, Payable
 from chanrong.supplychain.repository import SupplyChainRepository
@@ -81,7 +82,7 @@ def writer(session: Session) -> SupplyChainRepository:
 
 
 def child(
-    parent: Certificate, position: int, *, holder: str, face: int, origin: Origin, at: datetime
+    parent: AnyCert, position: int, *, holder: str, face: int, origin: Origin, at: datetime
 ) -> Certificate:
     """A live certificate made by consuming ``parent`` (its ``position``-th child)."""
     return Certificate(
@@ -104,7 +105,7 @@ def child(
 
 def record(
     repo: SupplyChainRepository,
-    about: Payable | Certificate,
+    about: Payable | AnyCert,
     *,
     kind: str,
     actor_org_id: str,
@@ -122,10 +123,10 @@ def record(
     deferred = repo.session.info.get(DEFERRED_LOG)
     if deferred is not None:
         return _defer(deferred, about, kind, actor_org_id, at, payload, concerns)
-    if isinstance(about, Certificate):
-        payable_id, certificate_id = about.payable_id, about.id
-    else:
+    if isinstance(about, Payable):
         payable_id, certificate_id = about.id, None
+    else:
+        payable_id, certificate_id = about.payable_id, about.id
     ref = governance.append_log(
         repo.session,
         kind=f"{LOG_KIND}.{kind}",
@@ -151,7 +152,7 @@ def record(
 
 def _defer(
     deferred: DeferredLog,
-    about: Payable | Certificate,
+    about: Payable | AnyCert,
     kind: str,
     actor_org_id: str,
     at: datetime,
@@ -159,10 +160,10 @@ def _defer(
     concerns: str | None,
 ) -> CertificateEvent:
     """``record`` inside a group commit: the entry waits for the batch's one append."""
-    if isinstance(about, Certificate):
-        payable_id, certificate_id = about.payable_id, about.id
-    else:
+    if isinstance(about, Payable):
         payable_id, certificate_id = about.id, None
+    else:
+        payable_id, certificate_id = about.payable_id, about.id
     subject = f"{concerns or actor_org_id or 'platform'}:{about.identifier}"[:200]
     event = CertificateEvent(
         id=new_id(),
@@ -183,7 +184,7 @@ def _defer(
 class Happened:
     """One thing to append with ``record_many``: the arguments of ``record``."""
 
-    about: Payable | Certificate
+    about: Payable | AnyCert
     kind: str
     actor_org_id: str
     payload: dict[str, Any]
@@ -218,10 +219,10 @@ def record_many(
     )
     events = []
     for x, ref in zip(items, refs, strict=True):
-        if isinstance(x.about, Certificate):
-            payable_id, certificate_id = x.about.payable_id, x.about.id
-        else:
+        if isinstance(x.about, Payable):
             payable_id, certificate_id = x.about.id, None
+        else:
+            payable_id, certificate_id = x.about.payable_id, x.about.id
         events.append(
             CertificateEvent(
                 id=new_id(),
