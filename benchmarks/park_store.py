@@ -411,6 +411,14 @@ def day_rollups(
     return _by_month(found, lambda p: p.parent.name[6:], start, end)
 
 
+def equip_rollups(
+    store: Path, start: datetime | None = None, end: datetime | None = None
+) -> list[str]:
+    """The equipment index's per-day stats files of every firm whose month overlaps [start, end)."""
+    found = (store / ROLLUP_DIR).glob(f"org=*/month=*/{series.EQUIP_PREFIX}-*.parquet")
+    return _by_month(found, lambda p: p.parent.name[6:], start, end)
+
+
 def _by_month(
     paths: Iterable[Path],
     month_of: Callable[[Path], str],
