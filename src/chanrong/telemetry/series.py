@@ -24,6 +24,10 @@ the day's only file and the month has no month file; other days (today, a day wi
 batches not compacted yet) are the tail read from raw points. So a read of the last 30 days
 scans 29 small rollups and one day of raw points; late data, a retried compaction or a
 re-sent batch can only make a rollup unused, never counted twice.
+
+Both also keep the equipment quality index's per-day stats (``EQUIP_SCHEMA``,
+``equip-<stem>.parquet``) under the same rules: ``equipment_days`` reads them for the months and
+days they stand for and computes the rest from raw points.
 """
 
 # SQL here is assembled from fixed fragments only; every user value is a bound parameter.
