@@ -167,6 +167,11 @@ class _StoreWriter:
                 rollups / f"{PREFIX[every]}-{stem}.parquet",
                 compression=self.store.compression,
             )
+        pq.write_table(
+            part.equipment(),
+            rollups / f"{series.EQUIP_PREFIX}-{stem}.parquet",
+            compression=self.store.compression,
+        )
         self.points += len(part.ts)
         self.files += 1
 
@@ -239,6 +244,78 @@ class _Points:
             schema=SCHEMA,
         )
 
+    def equipment(self) -> pa.Table:
+        """``series.EQUIP_SCHEMA`` rows per device and UTC day: ``series.EQUIP_SQL`` in numpy
+        (readings are deduplicated, so ordering by time alone is ordering by (ts, value))."""
+        names = self.met_names.to_pylist()
+        code = {m: names.index(m) if m in names else -1 for m in series.EQUIP_METRICS}
+        st = (self.met == code["run_state"]) & np.isin(self.value, (0.0, 1.0, 2.0, 3.0))
+        dev, ts, v = self.dev[st], self.ts[st], self.value[st]
+        if len(v) == 0:
+            return series.EQUIP_SCHEMA.empty_table()
+        # DuckDB's epoch(ts)::BIGINT: seconds as a double, rounded half to even.
+        secs = np.rint(ts / 1e6).astype(np.int64)
+        day = ts // _DAY
+        new = np.ones(len(v), dtype=bool)
+        new[1:] = (dev[1:] != dev[:-1]) | (day[1:] != day[:-1])
+        starts = np.flatnonzero(new)
+        ends = np.append(starts[1:], len(v))
+        last = ends - 1
+        has_prev, has_next = ~new, np.append(~new[1:], False)
+        prev_s = np.where(has_prev, np.roll(secs, 1), 0)
+        next_s = np.where(has_next, np.roll(secs, -1), 0)
+        inner = has_prev & has_next
+        hold = np.where(
+            inner, np.minimum(next_s - secs, np.maximum(secs - prev_s, series.HOLD_CAP_S)), 0
+        )
+
+        def total(mask: np.ndarray) -> np.ndarray:
+            return np.add.reduceat(np.where(mask, hold, 0), starts)
+
+        entered = (v == 3.0) & has_prev & (np.roll(v, 1) != 3.0)
+        single = starts == last
+        first_gap = pa.array(
+            np.where(single, 0, next_s[starts] - secs[starts]), pa.int64(), mask=single
+        )
+        last_in = pa.array(np.where(single, 0, secs[last] - prev_s[last]), pa.int64(), mask=single)
+        # Power read at an instant the device reported running, on keys (device, µs into the
+        # month), which fit an int64.
+        t0 = int(self.ts.min())
+        run = v == 2.0
+        run_keys = dev[run].astype(np.int64) << 42 | (ts[run] - t0)
+        pw = self.met == code["power_kw"]
+        pw_keys = self.dev[pw].astype(np.int64) << 42 | (self.ts[pw] - t0)
+        hit = np.isin(pw_keys, run_keys)
+        l_dev, l_day, l_val = self.dev[pw][hit], self.ts[pw][hit] // _DAY, self.value[pw][hit]
+        order = np.lexsort((l_val, l_day, l_dev))
+        l_key = l_dev[order].astype(np.int64) << 32 | l_day[order]
+        g_key = dev[starts].astype(np.int64) << 32 | day[starts]
+        lo = np.searchsorted(l_key, g_key, "left")
+        hi = np.searchsorted(l_key, g_key, "right")
+        offsets = np.append(lo, hi[-1] if len(hi) else 0).astype(np.int32)
+        loads = pa.ListArray.from_arrays(
+            pa.array(offsets), pa.array(l_val[order], pa.float64()), mask=pa.array(lo == hi)
+        )
+        return pa.table(
+            [
+                self.dev_names.take(pa.array(dev[starts])),
+                pa.array(day[starts] * _DAY, pa.int64()).cast(_US),
+                pa.array(ends - starts, pa.int64()),
+                pa.array(secs[starts]),
+                pa.array(v[starts]),
+                first_gap,
+                pa.array(secs[last]),
+                pa.array(v[last]),
+                last_in,
+                pa.array(total(v == 2.0)),
+                pa.array(total(v == 3.0)),
+                pa.array(total(v != 0.0)),
+                pa.array(np.add.reduceat(entered.astype(np.int64), starts)),
+                loads,
+            ],
+            schema=series.EQUIP_SCHEMA,
+        )
+
     def rollup(self, width: int) -> pa.Table:
         """``AGG_SCHEMA`` rows per series and bucket of ``width`` µs: ``aggregates.BUCKET_SQL``
         in numpy (a drop between two readings reads as a counter reset to zero)."""
@@ -296,13 +373,13 @@ def check_rollups(root: Path, sample: tuple[str, date] | None, widths: tuple[str
     with tempfile.TemporaryDirectory(prefix="chanrong-rollup-check-") as tmp:
         other = TelemetryStore(Path(tmp))
         series.write_rollups(other, uscc, month, month_file, stem, carried=None)
-        for every in widths:
-            name = f"{PREFIX[every]}-{stem}.parquet"
+        for every in (*widths, series.EQUIP_PREFIX):
+            name = f"{PREFIX.get(every, every)}-{stem}.parquet"
             ours = _sorted(pq.read_table(series.rollup_dir(store, uscc, month) / name))
             theirs = _sorted(pq.read_table(series.rollup_dir(other, uscc, month) / name))
             if len(ours) != len(theirs):
                 raise SystemExit(f"rollup {every}: {len(ours)} rows, the store's {len(theirs)}")
-            for col in AGG_SCHEMA.names:
+            for col in ours.column_names:
                 a, b = ours.column(col), theirs.column(col)
                 if pa.types.is_floating(a.type):
                     x, y = a.to_numpy(), b.to_numpy()
@@ -313,7 +390,8 @@ def check_rollups(root: Path, sample: tuple[str, date] | None, widths: tuple[str
 
 
 def _sorted(t: pa.Table) -> pa.Table:
-    return t.sort_by([("device_id", "ascending"), ("metric", "ascending"), ("start", "ascending")])
+    keys = [k for k in ("device_id", "metric", "start") if k in t.column_names]
+    return t.sort_by([(k, "ascending") for k in keys])
 
 
 def month_files(
@@ -330,6 +408,14 @@ def day_rollups(
 ) -> list[str]:
     """The daily rollup files of every firm whose month overlaps [start, end)."""
     found = (store / ROLLUP_DIR).glob(f"org=*/month=*/{PREFIX['1d']}-*.parquet")
+    return _by_month(found, lambda p: p.parent.name[6:], start, end)
+
+
+def equip_rollups(
+    store: Path, start: datetime | None = None, end: datetime | None = None
+) -> list[str]:
+    """The equipment index's per-day stats files of every firm whose month overlaps [start, end)."""
+    found = (store / ROLLUP_DIR).glob(f"org=*/month=*/{series.EQUIP_PREFIX}-*.parquet")
     return _by_month(found, lambda p: p.parent.name[6:], start, end)
 
 

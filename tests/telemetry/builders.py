@@ -15,6 +15,7 @@ from chanrong.telemetry.repository import TelemetryRepository
 from chanrong.telemetry.schemas import BatchOut
 
 if TYPE_CHECKING:
+    from chanrong.telemetry.store import TelemetryStore
     from tests.telemetry.conftest import Plant
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
@@ -102,3 +103,38 @@ def recorded_batches(plant: Plant) -> list[IngestBatch]:
             return list(reversed(TelemetryRepository(session).batches(plant.org_id, limit=10_000)))
     finally:
         db.dispose()
+
+
+MACHINES_START = datetime(2026, 1, 20, 3, 7, tzinfo=UTC)
+
+
+def machines(store: TelemetryStore, org: str = "o", seed: int = 5) -> None:
+    """Two machines from 20 January to mid-March. ``m1`` reads at irregular gaps (7 minutes to
+    5 hours, so holds cross midnights and exceed the hour's cap) with two fault runs across
+    midnights and a state that is not one (7); power at every reading, some negative or far
+    above any rating. ``m2`` reads once a day or less (days of a single reading, days of none)."""
+    rng = np.random.default_rng(seed)
+    gaps = rng.choice([7, 20, 60, 60, 95, 300], size=1100)
+    stamps = [MACHINES_START + timedelta(minutes=int(m)) for m in np.cumsum(gaps)]
+    states = rng.choice([0.0, 1.0, 2.0, 7.0], p=[0.15, 0.15, 0.67, 0.03], size=len(stamps))
+    # Two fault runs, each across a midnight (few enough failures that no index clips at 0).
+    for near in (300, 700):
+        cross = next(i for i in range(near, len(stamps)) if stamps[i].day != stamps[i + 1].day)
+        states[cross - 2 : cross + 3] = 3.0
+    store.write(org, points("m1", "run_state", states, stamps=stamps), durable=False)
+    store.write(
+        org,
+        points("m1", "power_kw", rng.uniform(-2, 90, len(stamps)), stamps=stamps),
+        durable=False,
+    )
+    days = np.cumsum(rng.choice([1, 1, 2, 3], size=30))
+    once = [
+        MACHINES_START + timedelta(days=int(d), hours=int(h))
+        for d, h in zip(days, days % 7, strict=True)
+    ]
+    store.write(
+        org,
+        points("m2", "run_state", rng.choice([2.0, 3.0], p=[0.9, 0.1], size=30), stamps=once),
+        durable=False,
+    )
+    store.write(org, points("m2", "power_kw", rng.uniform(0, 20, 30), stamps=once), durable=False)

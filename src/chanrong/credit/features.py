@@ -134,6 +134,10 @@ class ParkTables:
     # then counted from them, and ``telemetry`` need only hold the readings the equipment
     # quality index reads (run_state and power_kw of the last RECENT_DAYS).
     telemetry_daily: ir.Table | None = None
+    # What the equipment quality index needs per device and UTC day
+    # (``chanrong.telemetry.series.EQUIP_SCHEMA``), when the source keeps it: the index is
+    # then computed from it instead of every run-state and power reading of RECENT_DAYS.
+    equipment_daily: ir.Table | None = None
 
 
 def _midnight(d: date) -> ir.Value:
@@ -231,7 +235,9 @@ def equipment_quality_expr(t: ParkTables, start: ir.Value, end: ir.Value) -> ir.
     Risk is expected to fall as the index rises: failures and downtime are lost output, and
     machines an enterprise no longer maintains are an early sign of strain.
     """
-    w = QUALITY_WEIGHTS
+    if t.equipment_daily is not None:
+        machine, load = _machines_from_days(t.equipment_daily, t.devices, start, end)
+        return _equipment_index(t, machine, load)
     tel = t.telemetry.filter((t.telemetry.ts >= start) & (t.telemetry.ts < end))
     st = tel.filter((tel.metric == "run_state") & tel.value.isin([0.0, 1.0, 2.0, 3.0]))
     # Ties on ts (duplicates, skewed clocks) are broken by the value, so every backend agrees.
@@ -261,7 +267,52 @@ def equipment_quality_expr(t: ParkTables, start: ir.Value, end: ir.Value) -> ir.
     pw = pw.join(running, ["device_id", "ts"]).join(rated, "device_id")
     pw = pw.filter((pw.rated_kw > 0) & (pw.kw >= 0) & (pw.kw <= 3 * pw.rated_kw))
     load = pw.group_by("device_id").aggregate(load=(pw.kw / pw.rated_kw).median())
+    return _equipment_index(t, machine, load)
 
+
+def _machines_from_days(
+    days: ir.Table, devices: ir.Table, start: ir.Value, end: ir.Value
+) -> tuple[ir.Table, ir.Table]:
+    """The index's per-machine hours, failures and load from per-day stats over whole UTC days
+    in [start, end): each day's first and last reading's hold and the first reading's fault
+    entry are completed from the neighbouring days' rows, as the raw readings' window would
+    (see ``chanrong.telemetry.series.EQUIP_SCHEMA``)."""
+    d = days.filter((days.start >= start) & (days.start < end))
+    order = ibis.window(group_by="device_id", order_by="start")
+    d = d.mutate(
+        prev_s=d.last_s.lag().over(order),
+        prev_v=d.last_v.lag().over(order),
+        next_s=d.first_s.lead().over(order),
+    )
+    single = d.n == 1
+    gap = single.ifelse(d.next_s - d.first_s, d.first_gap)
+    cap = ibis.greatest((d.first_s - d.prev_s).fill_null(gap), MIN_HOLD_S)
+    first = ibis.least(gap.fill_null(0), cap)
+    last = single.ifelse(
+        0, ibis.least((d.next_s - d.last_s).fill_null(0), ibis.greatest(d.last_in, MIN_HOLD_S))
+    )
+
+    def held(inner: ir.IntegerValue, state: Any) -> ir.IntegerValue:
+        return inner + state(d.first_v).ifelse(first, 0) + state(d.last_v).ifelse(last, 0)
+
+    entered = (d.first_v == 3.0) & (d.prev_v.isnull() | (d.prev_v != 3.0))
+    machine = d.group_by("device_id").aggregate(
+        run_h=held(d.run_s, lambda v: v == 2.0).sum().cast("float64") / 3600.0,
+        down_h=held(d.down_s, lambda v: v == 3.0).sum().cast("float64") / 3600.0,
+        sched_h=held(d.sched_s, lambda v: v != 0.0).sum().cast("float64") / 3600.0,
+        failures=(d.faults + entered.ifelse(1, 0)).sum(),
+    )
+    rated = devices.select("device_id", rated_kw=devices.rated_kw.cast("float64"))
+    pw = d.select("device_id", kw=d.loads.unnest()).join(rated, "device_id")
+    pw = pw.filter((pw.rated_kw > 0) & (pw.kw >= 0) & (pw.kw <= 3 * pw.rated_kw))
+    load = pw.group_by("device_id").aggregate(load=(pw.kw / pw.rated_kw).median())
+    return machine, load
+
+
+def _equipment_index(t: ParkTables, machine: ir.Table, load: ir.Table) -> ir.Table:
+    """Per machine the index from its hours, failures and median load; per firm the
+    running-hour-weighted mean (the plain mean when none ran)."""
+    w = QUALITY_WEIGHTS
     m = machine.left_join(load, "device_id").drop("device_id_right")
     kh = ibis.greatest(m.run_h / 1000.0, MIN_RUN_KH)
     down = (m.sched_h > 0).ifelse(m.down_h / m.sched_h, 0.0).clip(lower=0.0, upper=1.0)

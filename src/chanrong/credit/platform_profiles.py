@@ -82,8 +82,8 @@ def platform_tables(
     A platform pipeline: what it derives is shared only through the governance check.
 
     With ``as_of`` the profile of that day only is meant: telemetry is then read as daily
-    aggregates (folded months from their rollups) plus the raw readings the equipment
-    quality index needs (run_state and power_kw of the last RECENT_DAYS), not every point."""
+    aggregates (folded months from their rollups) plus the per-day stats the equipment
+    quality index needs over the last RECENT_DAYS, not every point."""
     import ibis
 
     from chanrong.telemetry import service as telemetry
@@ -96,24 +96,18 @@ def platform_tables(
     # being compacted and late data for a folded month all hold the same point twice on disk,
     # and the newest must win here as it does everywhere else.
     store = telemetry.open_store(settings)
-    days = None
+    days = equip = None
+    tel = feats.empty_telemetry()
     if as_of is None:
         points = store.query(org_id)
+        if len(points):
+            tel = ibis.memtable(points).select("device_id", "metric", "ts", "value")
     else:
         end = datetime.combine(as_of, time(0), tzinfo=UTC)
-        points = store.query(
-            org_id,
-            start=end - timedelta(days=feats.RECENT_DAYS),
-            end=end,
-            metrics=["run_state", "power_kw"],
-        )
+        equip = store.equipment_days(org_id, start=end - timedelta(days=feats.RECENT_DAYS), end=end)
         days = store.series(org_id, every="1d", end=end).select(
             ["device_id", "metric", "start", "n", "n_neg", "running"]
         )
-    if len(points):
-        tel = ibis.memtable(points).select("device_id", "metric", "ts", "value")
-    else:
-        tel = feats.empty_telemetry()
     daily = ibis.memtable(days) if days is not None and len(days) else None
     # Machines' ratings (for the equipment quality index's load) from the enterprise's own
     # device register; a device that reports without being registered has no rating.
@@ -195,6 +189,7 @@ def platform_tables(
         energy=ibis.memtable(pd.concat(bills, ignore_index=True) if len(bills) > 1 else energy),
         cloud_usage=ibis.memtable(cloud),
         telemetry_daily=daily,
+        equipment_daily=None if equip is None else ibis.memtable(equip),
     )
 
 

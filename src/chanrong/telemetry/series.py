@@ -24,6 +24,10 @@ the day's only file and the month has no month file; other days (today, a day wi
 batches not compacted yet) are the tail read from raw points. So a read of the last 30 days
 scans 29 small rollups and one day of raw points; late data, a retried compaction or a
 re-sent batch can only make a rollup unused, never counted twice.
+
+Both also keep the equipment quality index's per-day stats (``EQUIP_SCHEMA``,
+``equip-<stem>.parquet``) under the same rules: ``equipment_days`` reads them for the months and
+days they stand for and computes the rest from raw points.
 """
 
 # SQL here is assembled from fixed fragments only; every user value is a bound parameter.
@@ -118,6 +122,94 @@ DAILY_SCHEMA = pa.schema(
 )
 
 
+# What the equipment quality index (``chanrong.credit.features``) needs of one machine's day,
+# so a profile reads ~1 row per device and day instead of every run-state and power reading.
+# Over the day's run-state readings with a state 0–3, ordered by (ts, value), with ``secs``
+# their epoch seconds: ``n``; the first reading (``first_s``, ``first_v`` and ``first_gap``,
+# the seconds to the day's second reading, null when alone) and the last (``last_s``,
+# ``last_v``, ``last_in``: seconds since the one before it, null when alone); the seconds held
+# by the readings whose both neighbours are in the same day (``run_s``, ``down_s``, ``sched_s``
+# for states 2, 3 and not 0), and the fault entries (a 3 after a reading of the same day that
+# was not); ``loads``: every power_kw reading stamped at an instant the device reported
+# running. A hold is cut by day only where a neighbour is in another day, so the first and
+# last reading's holds and the first reading's fault entry are completed at read time from the
+# neighbouring days' rows, and the index over any run of whole days equals the one over the
+# raw readings (the integer seconds summed, then divided, instead of hours summed).
+EQUIP_SCHEMA = pa.schema(
+    [
+        ("device_id", pa.string()),
+        ("start", pa.timestamp("us", tz="UTC")),
+        ("n", pa.int64()),
+        ("first_s", pa.int64()),
+        ("first_v", pa.float64()),
+        ("first_gap", pa.int64()),
+        ("last_s", pa.int64()),
+        ("last_v", pa.float64()),
+        ("last_in", pa.int64()),
+        ("run_s", pa.int64()),
+        ("down_s", pa.int64()),
+        ("sched_s", pa.int64()),
+        ("faults", pa.int64()),
+        ("loads", pa.list_(pa.float64())),
+    ]
+)
+EQUIP_PREFIX = "equip"
+EQUIP_METRICS = ("run_state", "power_kw")
+HOLD_CAP_S = 3600  # as ``chanrong.credit.features.MIN_HOLD_S``: the hold's least cap
+
+# Raw points ({points}: device_id, metric, ts, value) → EQUIP_SCHEMA rows per device and UTC day.
+EQUIP_SQL = """
+    WITH p AS ({points}),
+    s AS (
+      SELECT device_id, ts, value, epoch(ts::TIMESTAMP)::BIGINT AS secs,
+             make_timestamptz(epoch_us(ts) // 86400000000 * 86400000000) AS start
+      FROM p WHERE metric = 'run_state' AND value IN (0, 1, 2, 3)
+    ),
+    o AS (
+      SELECT *, lag(value) OVER w AS prev_v, lag(secs) OVER w AS prev_s,
+             lead(secs) OVER w AS next_s, row_number() OVER w AS k,
+             count(*) OVER (PARTITION BY device_id, start) AS cnt
+      FROM s WINDOW w AS (PARTITION BY device_id, start ORDER BY ts, value)
+    ),
+    h AS (
+      SELECT *, CASE WHEN prev_s IS NOT NULL AND next_s IS NOT NULL
+                     THEN least(next_s - secs, greatest(secs - prev_s, {cap})) END AS hold
+      FROM o
+    ),
+    st AS (
+      SELECT device_id, start, count(*)::BIGINT AS n,
+             max(secs) FILTER (WHERE k = 1) AS first_s,
+             max(value) FILTER (WHERE k = 1) AS first_v,
+             max(next_s - secs) FILTER (WHERE k = 1) AS first_gap,
+             max(secs) FILTER (WHERE k = cnt) AS last_s,
+             max(value) FILTER (WHERE k = cnt) AS last_v,
+             max(secs - prev_s) FILTER (WHERE k = cnt) AS last_in,
+             coalesce(sum(hold) FILTER (WHERE value = 2), 0)::BIGINT AS run_s,
+             coalesce(sum(hold) FILTER (WHERE value = 3), 0)::BIGINT AS down_s,
+             coalesce(sum(hold) FILTER (WHERE value != 0), 0)::BIGINT AS sched_s,
+             count(*) FILTER (WHERE value = 3 AND prev_v IS NOT NULL AND prev_v != 3)::BIGINT
+               AS faults
+      FROM h GROUP BY device_id, start
+    ),
+    run AS (SELECT DISTINCT device_id, ts FROM s WHERE value = 2),
+    l AS (
+      SELECT p.device_id, make_timestamptz(epoch_us(p.ts) // 86400000000 * 86400000000) AS start,
+             list(p.value ORDER BY p.value) AS loads
+      FROM p SEMI JOIN run ON p.device_id = run.device_id AND p.ts = run.ts
+      WHERE p.metric = 'power_kw' GROUP BY ALL
+    )
+    SELECT st.*, l.loads FROM st LEFT JOIN l USING (device_id, start)
+    ORDER BY device_id, start
+"""
+
+
+_EQUIP_WHERE = " WHERE metric IN ('run_state', 'power_kw')"
+
+
+def _equip_sql(points: str) -> str:
+    return EQUIP_SQL.format(points=points, cap=HOLD_CAP_S)
+
+
 def stem_of(month_file: Path) -> str:
     return month_file.name.split(".", 1)[0]
 
@@ -182,6 +274,10 @@ def write_rollups(
         _copy_to(
             con, COARSEN_SQL.format(rows=day_rows, width=WIDTHS["1d"]), [str(hour)], day, store
         )
+        # From the file's points only: after a retention dropped run_state or power_kw from
+        # the month, a later fold counts what remains, as a raw read of the month does.
+        equip = directory / f"{EQUIP_PREFIX}-{stem}.parquet"
+        _copy_to(con, _equip_sql(f"{points}{_EQUIP_WHERE}"), [str(source)], equip, store)
 
 
 def prune_rollups(store: TelemetryStore, org_id: str, month: date, stem: str) -> None:
@@ -242,6 +338,8 @@ def write_day_rollup(
             points="SELECT device_id, metric, ts, value FROM day_points", width=WIDTHS["1h"]
         )
         _copy_to(con, rows, [], directory / f"{PREFIX['1h']}-{stem}.parquet", store)
+        equip = _equip_sql(f"SELECT device_id, metric, ts, value FROM day_points{_EQUIP_WHERE}")
+        _copy_to(con, equip, [], directory / f"{EQUIP_PREFIX}-{stem}.parquet", store)
 
 
 def prune_day_rollups(store: TelemetryStore, org_id: str, day: date, keep: str | None) -> None:
@@ -394,3 +492,70 @@ def daily(
     for name in DAILY_SCHEMA.names[3:]:
         out = out.append_column(name, table.column(name))
     return out.cast(DAILY_SCHEMA)
+
+
+def _equip_rollup(directory: Path, data_file: Path) -> Path | None:
+    found = directory / f"{EQUIP_PREFIX}-{stem_of(data_file)}.parquet"
+    return found if found.exists() else None
+
+
+def equipment_days(
+    store: TelemetryStore, org_id: str, *, start: datetime, end: datetime
+) -> pa.Table:
+    """The equipment quality index's per-day stats (``EQUIP_SCHEMA``) of every UTC day in
+    [start, end), both UTC midnights: folded months and compacted days from the stats written
+    beside them while they are their period's only data, the rest computed from raw points."""
+    if any(_us(t) % WIDTHS["1d"] for t in (start, end)):
+        raise StoreError("start, end: the equipment stats are read over whole UTC days")
+
+    def read() -> pa.Table:
+        parts: list[str] = []
+        params: list[object] = []
+        used: set[date] = set()
+        days: set[date] = set()
+        kept: list[str] = []
+        months = store.months(org_id)
+        for m in months:
+            first, nxt = _month_bounds(m)
+            if nxt <= start or first >= end or valid_rollup(store, org_id, m) is None:
+                continue
+            found = _equip_rollup(rollup_dir(store, org_id, m), store.month_files(org_id, m)[0])
+            if found is not None:
+                used.add(m)
+                kept.append(str(found))
+        for d in store.days(org_id):
+            first = datetime(d.year, d.month, d.day, tzinfo=UTC)
+            if first < start or first >= end or d.replace(day=1) in months:
+                continue
+            if valid_day_rollup(store, org_id, d) is not None:
+                found = _equip_rollup(day_rollup_dir(store, org_id, d), store.files(org_id, d)[0])
+                if found is not None:
+                    days.add(d)
+                    kept.append(str(found))
+        if kept:
+            # One scan of every kept file; its rows are whole days, so filtered by day.
+            parts.append(
+                f"SELECT {', '.join(EQUIP_SCHEMA.names)} FROM read_parquet(?)"
+                " WHERE start >= ? AND start < ?"
+            )
+            params += [kept, start, end]
+        rel = store.relation_sql(
+            org_id,
+            start=start,
+            end=end,
+            metrics=EQUIP_METRICS,
+            skip_months=frozenset(used),
+            skip_days=frozenset(days),
+        )
+        if rel is not None:
+            parts.append(_equip_sql(rel[0]))
+            params += rel[1]
+        if not parts:
+            return EQUIP_SCHEMA.empty_table()
+        with duck.connection() as con:
+            sql = " UNION ALL ".join(f"({p})" for p in parts)
+            return con.sql(
+                f"SELECT * FROM ({sql}) ORDER BY device_id, start", params=params
+            ).to_arrow_table()
+
+    return retrying(read).cast(EQUIP_SCHEMA)

@@ -566,6 +566,10 @@ class TelemetryStore:
             self, org_id, every=every, start=start, end=end, devices=devices, metrics=metrics
         )
 
+    def equipment_days(self, org_id: str, *, start: datetime, end: datetime) -> pa.Table:
+        """What the equipment quality index needs per device and UTC day in [start, end)."""
+        return _series.equipment_days(self, org_id, start=start, end=end)
+
 
 _retrying = _series.retrying
 
