@@ -10,7 +10,7 @@ from sqlalchemy import text
 from chanrong.storage.checkpoint import CHECKPOINTER, Checkpointer
 from chanrong.storage.database import Database
 
-ROW = "x" * 1000
+ROW = "x" * 5000
 
 
 def _write_rounds(db: Database, rounds: int, rows: int, after_round: Checkpointer | None) -> None:
@@ -38,12 +38,12 @@ def test_the_log_stays_bounded_with_the_checkpointer(tmp_path: Path) -> None:
     checkpoint) it would hold everything."""
     db = Database(f"sqlite:///{tmp_path / 'c.db'}")
     passes = CHECKPOINTER.passes
-    _write_rounds(db, rounds=20, rows=200, after_round=CHECKPOINTER)
+    _write_rounds(db, rounds=20, rows=40, after_round=CHECKPOINTER)
     wal = tmp_path / "c.db-wal"
     assert CHECKPOINTER.passes >= passes + 20
     assert wal.stat().st_size < 1_500_000
     with db.unit_of_work() as s:
-        assert s.execute(text("SELECT count(*) FROM t")).scalar() == 4000
+        assert s.execute(text("SELECT count(*) FROM t")).scalar() == 800
     db.engine.dispose()
 
 
@@ -52,7 +52,7 @@ def test_without_a_pass_the_log_keeps_growing(tmp_path: Path) -> None:
     idle = Checkpointer(interval_s=3600)  # never started; CHECKPOINTER's thread may still run
     db = Database(f"sqlite:///{tmp_path / 'c.db'}")
     CHECKPOINTER.unwatch(str((tmp_path / "c.db").resolve()))  # its thread may be running
-    _write_rounds(db, rounds=20, rows=200, after_round=idle)
+    _write_rounds(db, rounds=20, rows=40, after_round=idle)
     assert (tmp_path / "c.db-wal").stat().st_size > 3_000_000
     db.engine.dispose()
 
