@@ -177,17 +177,6 @@ def org_records(
     start = add_months(first, -months)
     end = as_of + timedelta(days=1)
 
-    def read(kind: str) -> Sequence[Any]:
-        return telemetry.records(
-            session,
-            principal,
-            org_id=org_id,
-            kind=kind,
-            start=start,
-            end=end,
-            purpose=purpose.value,
-        )
-
     def read_logged(kind: str) -> telemetry.RecordsRead:
         return telemetry.records_read(
             session,
@@ -198,6 +187,9 @@ def org_records(
             end=end,
             purpose=purpose.value,
         )
+
+    def read(kind: str) -> Sequence[Any]:
+        return read_logged(kind).rows
 
     bills = read("energy_bills")
     orders_read = read_logged("orders")
