@@ -223,6 +223,28 @@ def _num(value: float) -> float | None:
     return round(float(value), 4) if np.isfinite(value) else None
 
 
+def _late_signal(
+    name: str, dataset: str, day: Sequence[Any], level: FloatArray, rise: FloatArray
+) -> dict[str, Any]:
+    """Days late, each day against the year before (the payables' and receivables' signals)."""
+    return {
+        "signal": name,
+        "unit": "days",
+        "dataset": dataset,
+        "change": _num(rise[-1]),
+        "series": [
+            {
+                "day": d,
+                "value": _num(level[i]),
+                "baseline": _num(level[i] - rise[i]),
+                "low": None,
+                "high": None,
+            }
+            for i, d in enumerate(day)
+        ],
+    }
+
+
 def _signed(value: float, fmt: str) -> str:
     return "—" if not np.isfinite(value) else format(value, fmt)
 
@@ -277,40 +299,10 @@ def detect_warning(
         }
     )
     signals.append(
-        {
-            "signal": "payables_late",
-            "unit": "days",
-            "dataset": "business.payments",
-            "change": _num(j.late_rise[-1]),
-            "series": [
-                {
-                    "day": d,
-                    "value": _num(j.late_level[i]),
-                    "baseline": _num(j.late_level[i] - j.late_rise[i]),
-                    "low": None,
-                    "high": None,
-                }
-                for i, d in enumerate(day)
-            ],
-        }
+        _late_signal("payables_late", "business.payments", day, j.late_level, j.late_rise)
     )
     signals.append(
-        {
-            "signal": "receivables_late",
-            "unit": "days",
-            "dataset": "business.invoices",
-            "change": _num(j.owed_rise[-1]),
-            "series": [
-                {
-                    "day": d,
-                    "value": _num(j.owed_level[i]),
-                    "baseline": _num(j.owed_level[i] - j.owed_rise[i]),
-                    "low": None,
-                    "high": None,
-                }
-                for i, d in enumerate(day)
-            ],
-        }
+        _late_signal("receivables_late", "business.invoices", day, j.owed_level, j.owed_rise)
     )
     return Detection(
         AlertKind.DAILY_WARNING,
