@@ -197,3 +197,38 @@ def test_the_nightly_job_keeps_the_days_rollup_and_merges_a_late_day_again(
     for day in range(3):
         assert valid_day_rollup(store, "o", DAY0.date() + timedelta(days=day)) is not None
     _check(store)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_late_batches_of_compacted_days_are_merged_soon_and_unscored_days_are_left(
+    db: Database, settings: Settings
+) -> None:
+    store = TelemetryStore(settings.effective_telemetry_dir)
+    rng = np.random.default_rng(9)
+    for day in range(2):
+        store.write("o", _day_batch(day, rng))
+    store.compact("o")
+    store.write("o", _day_batch(0, np.random.default_rng(10)).slice(0, 40))  # late for day 0
+    store.write("o", _day_batch(0, np.random.default_rng(11)).slice(20, 60))  # and again
+    store.write("o", _day_batch(2, rng))  # day 2: never compacted, its quality not scored yet
+    store.write("o", _day_batch(2, rng).slice(0, 30))
+    before = store.count("o")
+    assert valid_day_rollup(store, "o", DAY0.date()) is None
+    with db.unit_of_work() as s:
+        detail = tasks.compact_late(
+            JobContext(
+                session=s,
+                settings=settings,
+                job=tasks.COMPACT_LATE,
+                period="event",
+                subject="o",
+                attempt=1,
+                now=DAY0 + timedelta(days=3, hours=5),
+            )
+        )
+    assert detail.startswith("1 late day(s) merged again, 3 file(s)")
+    assert valid_day_rollup(store, "o", DAY0.date()) is not None
+    assert valid_day_rollup(store, "o", DAY0.date() + timedelta(days=1)) is not None
+    assert len(store.files("o", DAY0.date() + timedelta(days=2))) == 2  # left for its own run
+    assert store.count("o") == before
+    _check(store)

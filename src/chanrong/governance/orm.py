@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
@@ -98,6 +99,8 @@ class AccessRecordRow(Base):
     """One granted read of an enterprise's data by another organisation."""
 
     __tablename__ = "access_records"
+    # The access list reads an owner's rows newest first, a page at a time (governance_0004).
+    __table_args__ = (Index("ix_access_records_owner_log", "owner_org_id", "log_index"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     owner_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -118,6 +121,7 @@ class AccessDenialRow(Base):
     its own transaction after the refused request rolled back, so the enterprise sees it."""
 
     __tablename__ = "access_denials"
+    __table_args__ = (Index("ix_access_denials_owner_at", "owner_org_id", "at", "id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     owner_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)

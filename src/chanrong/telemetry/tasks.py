@@ -8,19 +8,20 @@ compacted before its scores are kept.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from sqlalchemy.orm import Session
 
 from chanrong.core.settings import Settings
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind
-from chanrong.jobs.queue import enqueue
+from chanrong.jobs.queue import DATA_LANDED, enqueue
 from chanrong.jobs.registry import Cadence, JobContext, job
-from chanrong.telemetry import service
+from chanrong.telemetry import series, service
 from chanrong.telemetry.points import CompactResult
 
 COMPACT = "telemetry.compact"
+COMPACT_LATE = "telemetry.compact_late"
 
 
 def enterprises(session: Session, _settings: Settings, _period: str) -> Iterable[str]:
@@ -84,3 +85,38 @@ def compact(ctx: JobContext) -> str:
         f"retention: {kept.months} month(s), {kept.points_dropped} raw point(s) → "
         f"{kept.aggregates_kept} 15-minute aggregate(s)"
     )
+
+
+@job(
+    COMPACT_LATE,
+    cadence=Cadence.EVENT,
+    triggers=(DATA_LANDED,),
+    debounce=timedelta(seconds=30),
+    max_wait=timedelta(minutes=2),
+    lease=timedelta(minutes=10),
+)
+def compact_late(ctx: JobContext) -> str:
+    """Merge again, soon after they land, the late batches of days already compacted.
+
+    A compacted day is read from its hourly rollup while its file is the day's only one; a
+    late batch beside it sends every read of the day back to the raw points of all its files,
+    and under a steady trickle of late readings that cost grows with each batch until the
+    nightly run. Only days compacted before are merged here: their quality was scored then,
+    and a day not scored yet keeps its batches (its duplicates and late arrivals) for its own
+    quality run. Folded months that receive late days are left to the nightly fold, which
+    rewrites the whole month."""
+    store = service.open_store(ctx.settings)
+    today = ctx.now.astimezone(UTC).date()
+    days = files = rows_before = rows_after = 0
+    for d in store.days(ctx.subject):
+        listed = store.files(ctx.subject, d)
+        if d >= today or len(listed) < 2:
+            continue
+        if not any(f.name.endswith(series.COMPACT_SUFFIX) for f in listed):
+            continue
+        res = store.compact(ctx.subject, d)
+        days += res.partitions
+        files += res.files_before
+        rows_before += res.rows_before
+        rows_after += res.rows_after
+    return f"{days} late day(s) merged again, {files} file(s): {rows_before} → {rows_after} rows"
