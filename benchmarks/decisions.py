@@ -20,7 +20,6 @@ import asyncio
 import gc
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from rich.console import Console
 from rich.table import Table
 
 from _db import drop_postgres, throwaway_postgres
+from _procs import free_port, tree_cpu_seconds
 from chanrong.api.serving import listeners
 from chanrong.core.clock import utcnow
 from chanrong.core.settings import Settings
@@ -51,12 +51,6 @@ from chanrong.storage import migrate
 from chanrong.storage.database import Database
 
 console = Console()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def seed_database(settings: Settings, enterprises: int) -> tuple[str, list[str]]:
@@ -176,21 +170,6 @@ async def open_loop(
         for pool in pools:
             await pool.close()
     return latencies, errors, wall
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process and its children so far (Linux ``/proc``)."""
-    total = 0.0
-    pids = [pid]
-    while pids:
-        p = pids.pop()
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            pids += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 def batch_scoring(rows: int) -> list[tuple[str, float, float]]:

@@ -7,13 +7,16 @@ a champion scorecard and a profile per firm, and synthetic market events. An aio
 sends requests at a constant arrival rate (open loop: a slow answer does not slow the sender)
 from a mix of reads across every domain, credit decisions, a few writes, ~10 % daily
 telemetry and a market report, at each rate in turn; a baseline row sends ``/healthz`` at the
-same rates in the same run. After each step, a probe (an authenticated cheap read) measures
-how long the server takes to answer normally again once sending stops.
+same rates in the same run. ``chanrong worker`` runs beside the server as ``make demo`` runs it
+(``--no-worker`` for the server alone); its CPU is a column of its own. After each step, a
+probe (an authenticated cheap read) measures how long the server takes to answer normally
+again once sending stops.
 
     .venv/bin/python benchmarks/load.py                       # 25 … 400 req/s, 10 s each
     .venv/bin/python benchmarks/load.py --seconds 5 --rates 25,50,100
     .venv/bin/python benchmarks/load.py --postgres "$CHANRONG_TEST_POSTGRES_URL"
     .venv/bin/python benchmarks/load.py --soak 600 --soak-rate 200   # RSS at start and end
+    .venv/bin/python benchmarks/load.py --no-worker   # the server alone
 """
 
 from __future__ import annotations
@@ -23,10 +26,6 @@ import asyncio
 import gc
 import os
 import random
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import warnings
@@ -43,7 +42,17 @@ from rich.console import Console
 from rich.table import Table
 
 from _db import drop_postgres, throwaway_postgres
-from chanrong.api.serving import listeners
+from _procs import (
+    free_port,
+    load_average,
+    start_server,
+    start_worker,
+    stop_process,
+    tree_cpu_seconds,
+    tree_rss_mb,
+    wait_up,
+    wait_worker_idle,
+)
 from chanrong.core.clock import month_start, utcnow
 from chanrong.core.settings import Settings
 from chanrong.credit import service as credit
@@ -77,12 +86,6 @@ class Seeded:
     own: list[str]  # enterprises whose admin key is in ``keys`` as enterprise0, enterprise1, …
     devices: dict[str, tuple[str, str]] = field(default_factory=dict)  # org -> (device, metric)
     period: str = ""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def seed(settings: Settings, park: str) -> Seeded:
@@ -129,7 +132,7 @@ def seed(settings: Settings, park: str) -> Seeded:
             s, Dataset.EVENTS, synthetic_events(5_000, last_year=REPORT_YEAR, years=1)
         )
     with db.unit_of_work() as s:
-        # No worker runs beside the server here: sign the seeded log's head as the worker's
+        # Before any worker runs (and for --no-worker): sign the seeded log's head as the worker's
         # governance.sign_head job would (GET /log/head only reads the newest signed head).
         governance.sign_tree_head(s, keys_mod.load_or_create(settings.var_dir))
     db.dispose()
@@ -263,6 +266,7 @@ class Step:
     drain_seconds: float = 0.0
     recovery_seconds: float | None = None
     cpu_seconds: float = 0.0
+    worker_cpu_seconds: float | None = None  # None: no worker ran beside the server
 
     @property
     def shed(self) -> int:
@@ -358,48 +362,6 @@ async def open_loop(
     return step
 
 
-def tree_pids(pid: int) -> list[int]:
-    """A process and its descendants (Linux ``/proc``)."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return out
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process and its children so far."""
-    total = 0.0
-    for p in tree_pids(pid):
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, MiB."""
-    kb = 0
-    for p in tree_pids(pid):
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    kb += int(line.split()[1])
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return kb / 1024
-
-
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def warm_up(base: str, seeded: Seeded) -> None:
     """Every kind of request once: the mix must be answered 2xx when the server is idle (a
     mix that is refused measures nothing), and each device to upload points for."""
@@ -429,50 +391,6 @@ def warm_up(base: str, seeded: Seeded) -> None:
             raise SystemExit(f"the mix is refused when idle: {bad}")
 
 
-def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
-    """``chanrong serve`` as deployed, in its own process group."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "chanrong.cli.main",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
-def wait_up(base: str, port: int, workers: int) -> None:
-    """Until every process listens and one answers: a connection stays with the process that
-    accepted it, so a load started early would land on the first process up only."""
-    for _ in range(1200):
-        try:
-            up = listeners(port) >= workers
-            if up and httpx.get(f"{base}/healthz", timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("the API did not come up within two minutes")
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    server.terminate()
-    try:
-        server.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-
-
 def steps_table(steps: list[Step], title: str) -> Table:
     t = Table(title=title)
     for c in (
@@ -490,6 +408,7 @@ def steps_table(steps: list[Step], title: str) -> Table:
         "drain s",
         "recovery s",
         "server CPU ms/req",
+        "worker CPU s",
     ):
         t.add_column(c, justify="left" if c == "workload" else "right")
     for st in steps:
@@ -513,6 +432,7 @@ def steps_table(steps: list[Step], title: str) -> Table:
             f"{st.drain_seconds:.2f}",
             f"{st.recovery_seconds:.2f}" if st.recovery_seconds is not None else "never",
             f"{st.cpu_seconds * 1000 / max(1, len(st.latencies)):.1f}",
+            f"{st.worker_cpu_seconds:.1f}" if st.worker_cpu_seconds is not None else "—",
         )
     return t
 
@@ -551,6 +471,11 @@ def main() -> None:
     ap.add_argument("--soak", type=float, default=0.0, help="then a soak of this many seconds")
     ap.add_argument("--soak-rate", type=float, default=200.0)
     ap.add_argument("--by-request", action="store_true", help="per-request table for each rate")
+    ap.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="no `chanrong worker` beside the server (by default it runs, as `make demo` runs it)",
+    )
     args = ap.parse_args()
     rates = [float(r) for r in args.rates.split(",") if r]
     with tempfile.TemporaryDirectory(prefix="chanrong-bench-load-") as tmp:
@@ -574,12 +499,20 @@ def main() -> None:
         }
         workers = args.workers or Settings().effective_api_workers
         server = start_server(env, port, workers)
+        # The platform's worker beside the API, as `make demo` runs it: it signs the log's
+        # head, merges late telemetry, refreshes profiles on new data. Its start-up catch-up
+        # (the nightly jobs a new database never ran) is let finish first, as on a platform
+        # that has been running; how long it took is printed.
+        worker = None if args.no_worker else start_worker(env)
         steps: list[Step] = []
         soak: list[tuple[float, float]] = []
         soak_step: Step | None = None
         loads = [load_average()]
         try:
             wait_up(base, port, workers)
+            if worker is not None:
+                caught_up = wait_worker_idle(settings.effective_database_url)
+                console.print(f"the worker's start-up catch-up took {caught_up:.0f} s")
             warm_up(base, seeded)
             gc.collect()
             gc.freeze()
@@ -587,8 +520,11 @@ def main() -> None:
             for rate in rates:
                 for workload in ("healthz", "mixed") if not args.no_baseline else ("mixed",):
                     cpu0 = tree_cpu_seconds(server.pid)
+                    wcpu0 = tree_cpu_seconds(worker.pid) if worker else 0.0
                     step = asyncio.run(open_loop(base, seeded, workload, rate, args.seconds))
                     step.cpu_seconds = tree_cpu_seconds(server.pid) - cpu0
+                    if worker is not None:
+                        step.worker_cpu_seconds = tree_cpu_seconds(worker.pid) - wcpu0
                     steps.append(step)
                     console.print(
                         f"{workload} at {rate:.0f}: p99 {np.percentile(step.latencies, 99):.0f} ms,"
@@ -600,19 +536,26 @@ def main() -> None:
             rss_end = tree_rss_mb(server.pid)
             if args.soak:
                 soak.append((0.0, tree_rss_mb(server.pid)))
+                wcpu0 = tree_cpu_seconds(worker.pid) if worker else 0.0
                 soak_step = asyncio.run(
                     soak_run(base, seeded, args.soak_rate, args.soak, server.pid, soak)
                 )
+                if worker is not None:
+                    soak_step.worker_cpu_seconds = tree_cpu_seconds(worker.pid) - wcpu0
                 loads.append(load_average())
+            alive = worker is None or worker.poll() is None
         finally:
-            stop_server(server)
+            if worker is not None:
+                stop_process(worker)
+            stop_process(server)
             if args.postgres:
                 drop_postgres(args.postgres, url)
     backend = "PostgreSQL" if args.postgres else "SQLite"
     console.print(
         steps_table(
             steps,
-            f"`chanrong serve` ({workers} process(es), default settings, {backend}), "
+            f"`chanrong serve` ({workers} process(es), default settings, {backend}"
+            f"{', no worker' if args.no_worker else ', `chanrong worker` beside it'}), "
             f"'{args.park}' park of {len(seeded.enterprises)} firms; open loop, "
             f"{args.seconds:.0f} s per step; baseline /healthz at the same rates",
         )
@@ -620,6 +563,8 @@ def main() -> None:
     console.print(
         f"server RSS after warm-up {rss_start:.0f} MiB, after the steps {rss_end:.0f} MiB"
     )
+    if not alive:
+        console.print("[red]the worker exited during the run[/]")
     if soak_step is not None:
         console.print(steps_table([soak_step], f"soak at {args.soak_rate:.0f} req/s"))
         console.print(

@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from chanrong.api.app import create_app
+from chanrong.core.logs import configure_logging
 from chanrong.core.settings import Settings
 from load import load_average, mix, seed
 
@@ -46,6 +47,9 @@ async def run(requests: int, park: str) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             seeded = seed(settings, park)
+        # As `chanrong serve` does: without it every request's log line is rendered by
+        # structlog's default console renderer, a cost the server does not pay at WARNING.
+        configure_logging(settings)
         app = create_app(settings)
         auth = {role: {"Authorization": f"Bearer {key}"} for role, key in seeded.keys.items()}
         transport = httpx.ASGITransport(app=app)
