@@ -175,6 +175,12 @@ def test_referred_application_is_decided_by_an_officer_of_that_bank(
     assert r.json()["status"] == "approved" and r.json()["officer_log_index"] > out["log"]["index"]
     r = app_client.post(url, json=body, headers=bank)
     assert r.status_code == 409
+    # The list shows each application exactly as its own page does (officer's fields too).
+    listed = app_client.get("/credit/applications", headers=bank).json()
+    for item in listed:
+        one = app_client.get(f"/credit/applications/{item['id']}", headers=bank).json()
+        assert item == one
+    assert any(item["officer_note"] == body["note"] for item in listed)
 
 
 def test_enterprise_sees_its_profile_and_why(

@@ -61,6 +61,7 @@ from chanrong.credit.reviews import (
     decided_at_or_created,
     fen_to_yuan,
     get_application,
+    list_application_items,
     list_applications,
     list_applications_unchecked,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "labelled",
     "labels_from_default_dates",
     "latest_profile",
+    "list_application_items",
     "list_applications",
     "list_applications_unchecked",
     "load_model",
