@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -131,19 +131,24 @@ def wait_worker_idle(url: str, timeout_s: float = 600.0) -> float:
     running. Raises when it is not done within ``timeout_s``."""
     db = Database(url)
     t0 = time.perf_counter()
-    quiet = 0  # consecutive polls with runs recorded and none due: the worker ticks each second
+    # Consecutive polls on which the worker has started something and nothing is due. Runs
+    # recorded before it started (the seeding's events, debounced) do not count: it ticks
+    # each second once up, and fans out every periodic job's latest period on its first tick.
+    quiet = 0
     try:
         while time.perf_counter() - t0 < timeout_s:
             time.sleep(1.0)
             with db.unit_of_work() as s:
-                recorded = s.scalar(select(func.count()).select_from(JobRun))
+                started = s.scalar(
+                    select(func.count()).select_from(JobRun).where(JobRun.started_at.is_not(None))
+                )
                 busy = s.scalar(
                     select(func.count())
                     .select_from(JobRun)
                     .where(JobRun.status.in_((RunStatus.PENDING, RunStatus.RUNNING)))
                     .where(JobRun.not_before <= utcnow() + timedelta(seconds=1))
                 )
-            quiet = quiet + 1 if recorded and not busy else 0
+            quiet = quiet + 1 if started and not busy else 0
             if quiet >= 3:
                 return time.perf_counter() - t0
     finally:
@@ -159,3 +164,24 @@ def stop_process(proc: subprocess.Popen[bytes], wait_s: float = 15.0) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def worker_runs(url: str, since: datetime) -> list[tuple[str, int, float]]:
+    """What the worker ran that finished after ``since``: (job, runs, seconds in runs), the
+    busiest first; what a load run beside it shared the machine and the write lock with."""
+    db = Database(url)
+    try:
+        with db.unit_of_work() as s:
+            rows = s.execute(
+                select(JobRun.name, JobRun.started_at, JobRun.finished_at).where(
+                    JobRun.finished_at >= since
+                )
+            ).all()
+    finally:
+        db.dispose()
+    out: dict[str, tuple[int, float]] = {}
+    for name, started, finished in rows:
+        n, secs = out.get(name, (0, 0.0))
+        took = (finished - started).total_seconds() if started and finished else 0.0
+        out[name] = (n + 1, secs + took)
+    return sorted(((k, n, secs) for k, (n, secs) in out.items()), key=lambda r: -r[2])

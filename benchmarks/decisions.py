@@ -36,7 +36,7 @@ from rich.console import Console
 from rich.table import Table
 
 from _db import drop_postgres, throwaway_postgres
-from _procs import free_port, tree_cpu_seconds, wait_worker_idle
+from _procs import free_port, tree_cpu_seconds, wait_worker_idle, worker_runs
 from chanrong.api.serving import listeners
 from chanrong.core.clock import utcnow
 from chanrong.core.settings import Settings
@@ -360,6 +360,7 @@ def main() -> None:
             gc.freeze()
             runs = []
             shed_runs: list[int] = []
+            measured_from = utcnow()
             for _ in range(args.runs):
                 cpu0 = tree_cpu_seconds(server.pid)
                 wcpu0 = tree_cpu_seconds(worker.pid) if worker else 0.0
@@ -431,6 +432,12 @@ def main() -> None:
         console.print(t)
         if not alive:
             console.print("[red]the worker exited during the run[/]")
+        if worker is not None:
+            done = worker_runs(url, measured_from)
+            console.print(
+                "the worker's runs that finished during the load (job: runs, seconds in them): "
+                + ("; ".join(f"{name}: {n}, {secs:.2f} s" for name, n, secs in done) or "none")
+            )
     if args.refresh_cost:
         refresh_cost()
     with console.status("batch scoring…"):

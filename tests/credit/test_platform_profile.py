@@ -138,3 +138,32 @@ def test_platform_profile_from_aggregates_equals_the_one_from_raw_points(
         else:
             assert have == want, name
     assert from_raw["utilisation"] is not None and from_raw["data_quality"] is not None
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_an_enterprise_with_no_energy_bills_gets_a_profile_with_its_carbon_efficiency_unknown(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """No bills on the platform (none sent yet): the profile is built from what there is; the
+    features that read bills are unknown, not zero, and the nightly job does not fail."""
+    root = tmp_path / "park"
+    write_park(
+        ParkConfig(enterprises=2, months=3, interval_minutes=240, seed=5, faults=FaultRates()),
+        root,
+    )
+    tables = read_tables(root)
+    tables = {**tables, "energy": tables["energy"].slice(0, 0)}
+    store = telemetry.open_store(settings)
+    with db.unit_of_work() as s:
+        loaded = [
+            load_park_enterprise(s, store, root, f, tables, create_org=True)
+            for f in tables["enterprises"].to_pylist()
+        ]
+    org_id = loaded[0].org_id
+    assert org_id is not None
+    with db.unit_of_work() as s:
+        snap = service.build_profile_from_platform(s, settings, org_id, date(2024, 3, 10))
+        features = dict(snap.features)
+    assert features["carbon_efficiency"] is None
+    assert features["energy_intensity"] is None
+    assert features["utilisation"] is not None

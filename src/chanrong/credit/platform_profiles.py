@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from chanrong.core.errors import NotFound, ValidationFailed
@@ -67,6 +68,11 @@ def _frame_of(rows: Sequence[Any], kind: str) -> pd.DataFrame:
             frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
         elif c.endswith("_fen"):
             frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("Int64")
+        elif c.endswith(("_date", "month", "day")) and frame.empty:
+            # Typed even with no rows: an empty column of objects reaches Ibis as a null
+            # column, and the profile's date arithmetic on it failed (an enterprise with no
+            # energy bills had no profile, and the nightly job retried it again and again).
+            frame[c] = pd.Series([], dtype=pd.ArrowDtype(pa.date32()))
         elif c.endswith(("_date", "month", "day")):
             frame[c] = pd.to_datetime(frame[c]).astype("datetime64[s]").dt.date
         else:
