@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from chanrong.core.errors import Conflict, NotFound
+from chanrong.core.errors import Conflict, NotFound, ValidationFailed
 from chanrong.demo.scf_workload import run_workload
 from chanrong.governance import service as governance
 from chanrong.governance.orm import LogEntryRow
@@ -269,3 +269,37 @@ def test_a_change_left_unflushed_by_a_failed_use_case_is_not_committed(db: Datab
         assert stored is not None and stored.holder_org_id == chain.tier1
         assert service.tree_violations(s, a.payable_id) == []
         assert service.tree_violations(s, b.payable_id) == []
+
+
+def test_organisations_are_looked_up_once_across_batches_unless_missing(db: Database) -> None:
+    """An organisation's facts read in a committed batch serve the later batches (they never
+    change); one not found is looked up again each time (it may be created meanwhile)."""
+    with db.unit_of_work() as s:
+        chain = build_chain(s)
+        a = confirmed_certificate(s, chain, face_fen=1_000_00)
+        b = confirmed_certificate(s, chain, face_fen=1_000_00)
+        c = confirmed_certificate(s, chain, face_fen=1_000_00)
+        tier1 = acting(s, chain.tier1)
+    seen: list[str] = []
+
+    def on_statement(_conn: object, _cur: object, statement: str, *_args: object) -> None:
+        if "organisations" in statement:
+            seen.append(statement)
+
+    def transfer(cert_id: str, to: str) -> Callable[[Session], Certificate]:
+        return lambda s: service.transfer_certificate(s, tier1, cert_id, to_org_id=to, now=START)
+
+    event.listen(db.engine, "before_cursor_execute", on_statement)
+    try:
+        with service.GroupCommitter(db, max_batch=1) as writer:
+            writer.run(transfer(a.id, chain.tier2a))
+            first = len(seen)
+            writer.run(transfer(b.id, chain.tier2a))
+            known = len(seen)
+            for _ in range(2):
+                missing = writer.submit(transfer(c.id, "no-such-organisation"))
+                assert isinstance(missing.exception(timeout=30), ValidationFailed)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_statement)
+    assert first > 0 and known == first
+    assert len(seen) == known + 2

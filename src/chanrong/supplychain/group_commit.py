@@ -48,6 +48,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from chanrong.storage.database import Database, commit_and_close, rollback_and_close
+from chanrong.supplychain import access
 from chanrong.supplychain.repository import SupplyChainRepository
 from chanrong.supplychain.writes import DEFERRED_LOG, DeferredLog
 
@@ -95,6 +96,8 @@ class GroupCommitter:
         self._thread: threading.Thread | None = None
         self._started = False
         self._guard = threading.Lock()  # starting and idle-stopping the thread
+        # Organisations' facts looked up by committed batches (``access.known_orgs``).
+        self._orgs: dict[str, Any] = {}
 
     def __enter__(self) -> GroupCommitter:
         self.start()
@@ -216,6 +219,8 @@ class GroupCommitter:
             repo.begin_write()
             deferred = DeferredLog()
             session.info[DEFERRED_LOG] = deferred
+            looked_up = access.known_orgs(session)
+            looked_up.update(self._orgs)
             dbapi = None if savepoints else _dbapi(session)
             for call in batch:
                 if call.check is not None:
@@ -259,6 +264,7 @@ class GroupCommitter:
         except BaseException as exc:
             self._fail(batch, exc)
             return True
+        self._orgs.update(looked_up)  # read in a transaction that committed
         self.batches += 1
         self.calls += len(batch)
         for call in batch:
