@@ -169,6 +169,21 @@ def rows_of(entity: type[Any], objs: Any) -> list[dict[str, Any]]:
     return out
 
 
+def insert_values(session: Session, entity: type[Any], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows of ``entity`` given as plain values by column (every column, as
+    ``rows_of`` reads them from objects) at once: no mapped object built for a row nobody
+    reads back (a group commit's events)."""
+    if not rows:
+        return
+    prepared, keys, required = INSERTS[entity]
+    params = [{p: row[k] for k, p in keys} for row in rows]
+    for row in params:
+        missing = [p[2:] for p in required if row[p] is None]
+        if missing:
+            raise ValueError(f"{entity.__name__}: no value for {', '.join(sorted(missing))}")
+    prepared.executemany(session, params)
+
+
 def insert_objects(session: Session, entity: type[Any], objs: Sequence[Any]) -> None:
     """Insert these ``entity`` objects (all of one mapped class in ``INSERTS``) at once."""
     if objs:
