@@ -14,7 +14,7 @@ state changes per second, the refusals, and the invariant violations found after
 be 0). A single client on the same backend is the baseline the ratio compares against.
 
 Group commit (``--group N``, default 64): the same 32 clients hand their write use cases to
-one writer thread that commits up to N per transaction, each in its own savepoint
+one writer thread that commits up to N per transaction, each failing alone
 (``supplychain.group_commit``). Its rows run in the same process right after the per-op rows
 (each use case its own transaction) and the last column compares them to the per-op run of
 the same picks; "batches" is how many transactions the writer committed. "CPU ms / op" is

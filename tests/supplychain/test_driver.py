@@ -8,7 +8,7 @@ by the cheap first look with the full path's own answer.
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import bindparam, select
@@ -76,6 +76,41 @@ def test_a_row_missing_a_required_value_is_refused_before_writing() -> None:
     line = JournalLine(entry_id="e", org_id="o", account="cash", debit_fen=1, credit_fen=0)
     with pytest.raises(ValueError, match="JournalLine: no value for id"):
         hotpath.rows_of(JournalLine, [line])
+
+
+def test_plain_event_values_are_written_as_the_object_would_be(db: Database) -> None:
+    """A group commit's events go in as plain column values (``insert_values``): the
+    same row back, and a missing required value refused before anything is written."""
+    with db.unit_of_work() as s:
+        chain = build_chain(s)
+        cert = confirmed_certificate(s, chain, face_fen=1_000_00)
+    at = datetime(2026, 3, 4, 5, 6, 7, 89, tzinfo=UTC)
+    event = {
+        "id": new_id(),
+        "payable_id": cert.payable_id,
+        "certificate_id": cert.id,
+        "kind": "certificate.split",
+        "actor_org_id": chain.tier1,
+        "at": at,
+        "log_index": 9,
+        "leaf_hash": "cd" * 32,
+        "payload": {"text": "供应商 ¥2.00", "n": [3]},
+    }
+    with db.unit_of_work() as s:
+        SupplyChainRepository(s).begin_write()
+        with pytest.raises(ValueError, match="CertificateEvent: no value for kind"):
+            hotpath.insert_values(s, CertificateEvent, [{**event, "kind": None}])
+        hotpath.insert_values(s, CertificateEvent, [event])
+    with db.unit_of_work() as s:
+        back = s.get(CertificateEvent, event["id"])
+        assert back is not None
+        assert (back.at, back.payload, back.log_index, back.leaf_hash, back.kind) == (
+            at,
+            event["payload"],
+            9,
+            "cd" * 32,
+            "certificate.split",
+        )
 
 
 def test_a_prepared_statement_names_what_it_was_not_given(db: Database) -> None:

@@ -35,7 +35,7 @@ _REQUIRED = object()  # a parameter the caller must give
 
 
 class _Compiled:
-    __slots__ = ("binds", "results", "sql")
+    __slots__ = ("_plain_results", "binds", "procs", "results", "sql")
 
     def __init__(self, stmt: Statement, dialect: Dialect) -> None:
         compiled = stmt.compile(dialect=dialect)
@@ -50,31 +50,37 @@ class _Compiled:
         for name in names:
             if compiled.binds[name].expanding:
                 raise ValueError(f"{name}: an expanding parameter cannot be prepared once")
-        # (parameter name, its type's processor or None, its fixed value) in ``?`` order.
-        self.binds: tuple[tuple[str, Processor | None, Any], ...] = tuple(
-            (
-                name,
-                processors.get(name),
-                _REQUIRED if compiled.binds[name].required else fixed[name],
-            )
-            for name in names
+        # (parameter name, its fixed value) in ``?`` order; the processors apart, by position,
+        # only where a type has one (most parameters are strings and integers, left as given).
+        self.binds: tuple[tuple[str, Any], ...] = tuple(
+            (name, _REQUIRED if compiled.binds[name].required else fixed[name]) for name in names
+        )
+        self.procs: tuple[tuple[int, Processor], ...] = tuple(
+            (i, proc) for i, name in enumerate(names) if (proc := processors.get(name)) is not None
         )
         self.results: tuple[Processor | None, ...] = ()
         if isinstance(stmt, Select):
             self.results = tuple(
                 col.type._cached_result_processor(dialect, None) for col in stmt.selected_columns
             )
+        self._plain_results = not any(self.results)
 
-    def params(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
-        out = []
-        for name, proc, fixed in self.binds:
-            value = values.get(name, fixed)
-            if value is _REQUIRED:
-                raise KeyError(f"{name}: a parameter of the statement was not given")
-            out.append(value if proc is None or value is None else proc(value))
-        return tuple(out)
+    def params(self, values: Mapping[str, Any]) -> list[Any]:
+        """The statement's parameters in ``?`` order, converted as SQLAlchemy would."""
+        get = values.get
+        out = [get(name, fixed) for name, fixed in self.binds]
+        if _REQUIRED in out:
+            missing = self.binds[out.index(_REQUIRED)][0]
+            raise KeyError(f"{missing}: a parameter of the statement was not given")
+        for i, proc in self.procs:
+            value = out[i]
+            if value is not None:
+                out[i] = proc(value)
+        return out
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
+        if self._plain_results:
+            return tuple(raw)
         return tuple(
             v if proc is None or v is None else proc(v)
             for v, proc in zip(raw, self.results, strict=True)
@@ -135,7 +141,9 @@ _CURSOR = "storage.driver.cursor"
 def raw(session: Session) -> Any | None:
     """The DBAPI cursor of ``session``'s connection when it is SQLite inside a transaction
     begun for writing; None otherwise (use SQLAlchemy)."""
-    if session.new or session.dirty or session.deleted:
+    # The identity map's own "anything modified" test: ``Session.dirty`` builds a set of
+    # every modified object each time, and this runs before every statement.
+    if session.new or session.deleted or session.identity_map.check_modified():
         session.flush()
     # Kept for the session's current transaction only: after a commit the session may hold
     # another pooled connection, and this one may be in someone else's transaction.

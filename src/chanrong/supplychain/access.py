@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -82,12 +82,23 @@ class _OrgFacts:
 _ORGS = "supplychain.access.orgs"
 
 
+def known_orgs(session: Session) -> dict[str, Any]:
+    """The organisations' facts this session has looked up (by id). A group committer
+    seeds each batch's session with what earlier batches committed having looked up, and
+    keeps what the batch adds once it committed: nothing in the platform changes an
+    organisation's kind, core flag, USCC or institution type once it exists, nor removes
+    one, so facts read in a committed transaction stay true (an organisation not found is
+    never remembered: it may be created later)."""
+    cache: dict[str, Any] = session.info.setdefault(_ORGS, {})
+    return cache
+
+
 def _org(session: Session, org_id: str) -> _OrgFacts | None:
-    """The organisation's facts, looked up once per session: a group commit's batch names
-    the same few organisations in most of its use cases, and the identity map (weak) kept
-    none of them between two use cases, so each look-up was a query. An organisation's kind,
-    core flag, USCC and institution type do not change under a running use case."""
-    cache: dict[str, _OrgFacts] = session.info.setdefault(_ORGS, {})
+    """The organisation's facts, looked up once per session (``known_orgs``): a group
+    commit's batch names the same few organisations in most of its use cases, and the
+    identity map (weak) kept none of them between two use cases, so each look-up was a
+    query."""
+    cache: dict[str, _OrgFacts] = known_orgs(session)
     facts = cache.get(org_id)
     if facts is None:
         org = identity.find_organisation(session, org_id)

@@ -2,8 +2,8 @@
 
 On an SQLite file the routes hand their use case to the shared group committer
 (``service.committer_for``): its one writer thread runs every request's use case queued at that
-moment in one transaction, each in its own savepoint, and the request awaits its own result on
-the event loop without holding a worker thread. A use case that fails (a lost race, a broken
+moment in one transaction (``group_commit``), and the request awaits its own result on the
+event loop without holding a worker thread. A use case that fails (a lost race, a broken
 rule, a field refused) fails alone, with the same error, so the same 4xx naming the field; the
 rest of its batch commits. On PostgreSQL (rows locked as read, writers side by side) and on an
 in-memory database the use case runs in the request's own unit of work, in a worker thread, as

@@ -139,16 +139,17 @@ PAYABLE_STATE = Prepared(
 )
 
 
-def _insert_all(entity: Any) -> tuple[Prepared, tuple[str, ...], frozenset[str]]:
+def _insert_all(entity: Any) -> tuple[Prepared, tuple[tuple[str, str], ...], tuple[str, ...]]:
     table = table_of(entity)
-    keys = tuple(c.key for c in table.columns)
-    required = frozenset(c.key for c in table.columns if not c.nullable)
-    return Prepared(insert(table).values({k: bindparam(f"p_{k}") for k in keys})), keys, required
+    # (attribute, its parameter's name) per column, and the NOT NULL columns' parameters.
+    keys = tuple((c.key, f"p_{c.key}") for c in table.columns)
+    required = tuple(f"p_{c.key}" for c in table.columns if not c.nullable)
+    return Prepared(insert(table).values({k: bindparam(p) for k, p in keys})), keys, required
 
 
 # Every column given (the row objects carry all their values; no column default applies):
 # one statement per table.
-INSERTS: dict[type[Any], tuple[Prepared, tuple[str, ...], frozenset[str]]] = {
+INSERTS: dict[type[Any], tuple[Prepared, tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     entity: _insert_all(entity)
     for entity in (Certificate, CertificateEvent, Financing, JournalEntry, JournalLine)
 }
@@ -160,12 +161,27 @@ def rows_of(entity: type[Any], objs: Any) -> list[dict[str, Any]]:
     _, keys, required = INSERTS[entity]
     out = []
     for obj in objs:
-        row = {k: getattr(obj, k) for k in keys}
-        missing = [k for k in required if row[k] is None]
+        row = {p: getattr(obj, k) for k, p in keys}
+        missing = [p[2:] for p in required if row[p] is None]
         if missing:
             raise ValueError(f"{entity.__name__}: no value for {', '.join(sorted(missing))}")
-        out.append({f"p_{k}": v for k, v in row.items()})
+        out.append(row)
     return out
+
+
+def insert_values(session: Session, entity: type[Any], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows of ``entity`` given as plain values by column (every column, as
+    ``rows_of`` reads them from objects) at once: no mapped object built for a row nobody
+    reads back (a group commit's events)."""
+    if not rows:
+        return
+    prepared, keys, required = INSERTS[entity]
+    params = [{p: row[k] for k, p in keys} for row in rows]
+    for row in params:
+        missing = [p[2:] for p in required if row[p] is None]
+        if missing:
+            raise ValueError(f"{entity.__name__}: no value for {', '.join(sorted(missing))}")
+    prepared.executemany(session, params)
 
 
 def insert_objects(session: Session, entity: type[Any], objs: Sequence[Any]) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -71,22 +72,21 @@ def post(
     )
     # Written once, read back only by checks: statements prepared once, no unit of work.
     hotpath.insert_objects(session, JournalEntry, [entry])
-    hotpath.insert_objects(
-        session,
-        JournalLine,
-        [
-            JournalLine(
-                id=new_id(),
-                entry_id=entry.id,
-                org_id=x.org_id,
-                account=x.account,
-                debit_fen=x.debit_fen,
-                credit_fen=x.credit_fen,
-            )
-            for x in lines
-        ],
-    )
+    hotpath.insert_values(session, JournalLine, [_line_row(entry.id, x) for x in lines])
     return entry
+
+
+def _line_row(entry_id: str, line: Line) -> dict[str, Any]:
+    """A journal line's column values (lines are never read back by the use case that
+    writes them: no mapped object is built for them)."""
+    return {
+        "id": new_id(),
+        "entry_id": entry_id,
+        "org_id": line.org_id,
+        "account": line.account,
+        "debit_fen": line.debit_fen,
+        "credit_fen": line.credit_fen,
+    }
 
 
 def post_many(
@@ -100,7 +100,7 @@ def post_many(
     """Append several balanced entries of one payable (``(certificate_id, lines)`` each) with
     one INSERT per table; if any is unbalanced none is written."""
     made: list[JournalEntry] = []
-    lines_out: list[JournalLine] = []
+    lines_out: list[dict[str, Any]] = []
     for certificate_id, lines in entries:
         kept = [x for x in lines if x.debit_fen or x.credit_fen]
         if (why := unbalanced(kept)) is not None:
@@ -109,19 +109,9 @@ def post_many(
             id=new_id(), payable_id=payable_id, certificate_id=certificate_id, kind=kind, at=at
         )
         made.append(entry)
-        lines_out.extend(
-            JournalLine(
-                id=new_id(),
-                entry_id=entry.id,
-                org_id=x.org_id,
-                account=x.account,
-                debit_fen=x.debit_fen,
-                credit_fen=x.credit_fen,
-            )
-            for x in kept
-        )
+        lines_out.extend(_line_row(entry.id, x) for x in kept)
     hotpath.insert_objects(session, JournalEntry, made)
-    hotpath.insert_objects(session, JournalLine, lines_out)
+    hotpath.insert_values(session, JournalLine, lines_out)
     return made
 
 

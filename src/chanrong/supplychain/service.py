@@ -29,7 +29,7 @@ in modules named for what they hold; this module only gathers them:
 - ``invariants``: the stored trees checked against the certificate invariants (trusted)
 - ``access`` (who may see and act) and ``writes`` (locks, children, the log) serve them all.
 - ``group_commit``: one writer thread committing many clients' write use cases per
-  transaction, each in its own savepoint (SQLite's single writer, used by the load benchmark)
+  transaction, each failing alone (SQLite's single writer, used by the load benchmark)
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from chanrong.core.clock import ensure_aware, utcnow
 from chanrong.core.ids import new_id
 from chanrong.governance import service as governance
+from chanrong.supplychain import hotpath
 from chanrong.supplychain.certificates import CertState, Origin
 from chanrong.supplychain.hotpath import AnyCert
 from chanrong.supplychain.identifiers import child_handle
@@ -35,13 +36,13 @@ class DeferredLog:
     nodes, the head and the events, instead of all of that per use case.
 
     ``mark`` / ``drop_since`` let the group commit forget what a failed use case recorded
-    (its savepoint is rolled back; its entries must not reach the log). The events are
-    built at once and returned to the use case; their ``log_index`` and ``leaf_hash`` are
-    filled in by ``append``, before anything else reads them.
+    (rolled back; its entries must not reach the log). The events are kept as plain column
+    values (no use case reads them back, and building a mapped object per event cost more
+    than its INSERT); ``append`` fills in their ``log_index`` and ``leaf_hash``.
     """
 
     def __init__(self) -> None:
-        self.items: list[tuple[datetime, tuple[str, str, str, dict[str, Any]], CertificateEvent]]
+        self.items: list[tuple[datetime, tuple[str, str, str, dict[str, Any]], dict[str, Any]]]
         self.items = []
 
     def mark(self) -> int:
@@ -62,8 +63,8 @@ class DeferredLog:
             repo.session, [x[1] for x in self.items], ats=[x[0] for x in self.items]
         )
         for (_, _, event), ref in zip(self.items, refs, strict=True):
-            event.log_index, event.leaf_hash = ref.index, ref.leaf_hash
-        repo.insert(*(x[2] for x in self.items))
+            event["log_index"], event["leaf_hash"] = ref.index, ref.leaf_hash
+        hotpath.insert_values(repo.session, CertificateEvent, [x[2] for x in self.items])
         self.items = []
 
 
@@ -112,9 +113,10 @@ def record(
     at: datetime,
     payload: dict[str, Any],
     concerns: str | None = None,
-) -> CertificateEvent:
+) -> CertificateEvent | None:
     """Append what happened to a payable or one of its certificates to the verifiable log,
-    and keep the entry's position beside the tree.
+    and keep the entry's position beside the tree. The event, or None inside a group
+    commit (its event is written with the batch's log append).
 
     The log's subject convention is ``<org id>:<what>``: besides the actor, the organisation
     the entry concerns (``concerns``: the new holder, the bank asked, the payee) may read it;
@@ -122,7 +124,8 @@ def record(
     """
     deferred = repo.session.info.get(DEFERRED_LOG)
     if deferred is not None:
-        return _defer(deferred, about, kind, actor_org_id, at, payload, concerns)
+        _defer(deferred, about, kind, actor_org_id, at, payload, concerns)
+        return None
     if isinstance(about, Payable):
         payable_id, certificate_id = about.id, None
     else:
@@ -158,26 +161,25 @@ def _defer(
     at: datetime,
     payload: dict[str, Any],
     concerns: str | None,
-) -> CertificateEvent:
+) -> None:
     """``record`` inside a group commit: the entry waits for the batch's one append."""
     if isinstance(about, Payable):
         payable_id, certificate_id = about.id, None
     else:
         payable_id, certificate_id = about.payable_id, about.id
     subject = f"{concerns or actor_org_id or 'platform'}:{about.identifier}"[:200]
-    event = CertificateEvent(
-        id=new_id(),
-        payable_id=payable_id,
-        certificate_id=certificate_id,
-        kind=kind,
-        actor_org_id=actor_org_id,
-        at=at,
-        log_index=None,
-        leaf_hash=None,
-        payload=payload,
-    )
+    event = {
+        "id": new_id(),
+        "payable_id": payable_id,
+        "certificate_id": certificate_id,
+        "kind": kind,
+        "actor_org_id": actor_org_id,
+        "at": at,
+        "log_index": None,
+        "leaf_hash": None,
+        "payload": payload,
+    }
     deferred.items.append((at, (f"{LOG_KIND}.{kind}", actor_org_id, subject, payload), event))
-    return event
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,15 +197,15 @@ def record_many(
     repo: SupplyChainRepository, items: Sequence[Happened], *, at: datetime
 ) -> list[CertificateEvent]:
     """``record`` for several things that happened in one use case (a settlement pays every
-    holder): one append of all their log entries under one lock, one INSERT of the events."""
+    holder): one append of all their log entries under one lock, one INSERT of the events.
+    Inside a group commit, none (the events are written with the batch's log append)."""
     if not items:
         return []
     deferred = repo.session.info.get(DEFERRED_LOG)
     if deferred is not None:
-        return [
+        for x in items:
             _defer(deferred, x.about, x.kind, x.actor_org_id, at, x.payload, x.concerns)
-            for x in items
-        ]
+        return []
     refs = governance.append_many(
         repo.session,
         [
