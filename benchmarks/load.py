@@ -267,6 +267,7 @@ class Step:
     recovery_seconds: float | None = None
     cpu_seconds: float = 0.0
     worker_cpu_seconds: float | None = None  # None: no worker ran beside the server
+    client_cpu_seconds: float = 0.0  # this process: the load generator on the same cores
 
     @property
     def shed(self) -> int:
@@ -409,6 +410,7 @@ def steps_table(steps: list[Step], title: str) -> Table:
         "recovery s",
         "server CPU ms/req",
         "worker CPU s",
+        "client CPU ms/req",
     ):
         t.add_column(c, justify="left" if c == "workload" else "right")
     for st in steps:
@@ -433,6 +435,7 @@ def steps_table(steps: list[Step], title: str) -> Table:
             f"{st.recovery_seconds:.2f}" if st.recovery_seconds is not None else "never",
             f"{st.cpu_seconds * 1000 / max(1, len(st.latencies)):.1f}",
             f"{st.worker_cpu_seconds:.1f}" if st.worker_cpu_seconds is not None else "—",
+            f"{st.client_cpu_seconds * 1000 / max(1, len(st.latencies)):.2f}",
         )
     return t
 
@@ -521,7 +524,9 @@ def main() -> None:
                 for workload in ("healthz", "mixed") if not args.no_baseline else ("mixed",):
                     cpu0 = tree_cpu_seconds(server.pid)
                     wcpu0 = tree_cpu_seconds(worker.pid) if worker else 0.0
+                    ccpu0 = time.process_time()
                     step = asyncio.run(open_loop(base, seeded, workload, rate, args.seconds))
+                    step.client_cpu_seconds = time.process_time() - ccpu0
                     step.cpu_seconds = tree_cpu_seconds(server.pid) - cpu0
                     if worker is not None:
                         step.worker_cpu_seconds = tree_cpu_seconds(worker.pid) - wcpu0
@@ -537,9 +542,11 @@ def main() -> None:
             if args.soak:
                 soak.append((0.0, tree_rss_mb(server.pid)))
                 wcpu0 = tree_cpu_seconds(worker.pid) if worker else 0.0
+                ccpu0 = time.process_time()
                 soak_step = asyncio.run(
                     soak_run(base, seeded, args.soak_rate, args.soak, server.pid, soak)
                 )
+                soak_step.client_cpu_seconds = time.process_time() - ccpu0
                 if worker is not None:
                     soak_step.worker_cpu_seconds = tree_cpu_seconds(worker.pid) - wcpu0
                 loads.append(load_average())
