@@ -9,9 +9,11 @@ the month's hourly and daily rollups beside it
 Going through the store's day partitions and its nightly fold would cost as much as the
 benchmark itself at 1,000 firms × 1 year, so the builder writes that end state directly:
 
-- readings come from the simulator (``simulate_park`` with ``on_telemetry``: its numpy
-  generator and fault injection, so duplicates, gaps and implausible values are there), a
-  firm at a time; business tables (enterprises, devices, orders, …) from the same pass;
+- readings come from the simulator (``iter_firm_months`` as ``simulate_park`` runs it: its
+  numpy generator and fault injection, so duplicates, gaps and implausible values are there),
+  a firm at a time, in two processes over halves of the firms (a firm's readings depend only
+  on the seed and the firm); business tables (enterprises, devices, orders, …) from the plan
+  and the energy bills from the same pass;
 - a firm's readings are deduplicated (the later copy wins, as the store's newest file does),
   ordered and cut by UTC month with numpy on dictionary codes, and each month is written with
   the store's codec and statistics;
@@ -27,11 +29,15 @@ later runs (a ``built.json`` marks a complete build; a partial one is removed an
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
+import os
+import resource
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -42,8 +48,9 @@ import pyarrow.parquet as pq
 import uuid6
 
 from chanrong.core.park_files import PARK_FILES
+from chanrong.simulate import tables
 from chanrong.simulate.config import ParkConfig
-from chanrong.simulate.service import TelemetryChunk, simulate_park
+from chanrong.simulate.service import TelemetryChunk, _Collector, iter_firm_months, plan_park
 from chanrong.telemetry import series
 from chanrong.telemetry.aggregates import AGG_SCHEMA, PREFIX, ROLLUP_DIR, WIDTHS
 from chanrong.telemetry.store import SCHEMA, TelemetryStore
@@ -83,11 +90,16 @@ def build(
     start: date,
     *,
     hourly: bool = False,
+    workers: int | None = None,
+    progress: bool = False,
 ) -> BuiltPark:
     """The park for these settings under ``cache``: read back when built before, else built.
 
     The hourly rollups (as many rows as readings at hourly readings, and profiles never read
-    them) are written only with ``hourly``; the daily ones always."""
+    them) are written only with ``hourly``; the daily ones always. ``workers`` processes
+    (default: two, or one per CPU if fewer) each generate and write a contiguous range of the
+    firms: a firm's readings depend only on the seed and the firm (``iter_firm_months``), and
+    every file belongs to one firm, so the park is the same row for row whatever the number."""
     root = cache / park_key(firms, months, interval, seed)
     marker = root / "built.json"
     if marker.exists():
@@ -98,24 +110,110 @@ def build(
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     t0 = time.perf_counter()
+    cpu0 = _tree_cpu()
     widths = ("1h", "1d") if hourly else ("1d",)
-    writer = _StoreWriter(partial / "store", widths)
-    park = simulate_park(
-        ParkConfig(
-            enterprises=firms, months=months, interval_minutes=interval, seed=seed, start=start
-        ),
-        keep_telemetry=False,
-        on_telemetry=writer.add,
+    config = ParkConfig(
+        enterprises=firms, months=months, interval_minutes=interval, seed=seed, start=start
     )
-    writer.finish()
+    n = max(1, min(workers or min(2, os.cpu_count() or 1), firms))
+    bounds = [firms * k // n for k in range(n + 1)]
+    parts = [
+        _Part(config, k, bounds[k], bounds[k + 1], str(partial), widths, progress) for k in range(n)
+    ]
+    if n == 1:
+        _build_part(parts[0])
+    else:
+        # spawn, not fork: the parent may hold DuckDB's and Arrow's threads.
+        ctx = mp.get_context("spawn")
+        procs = [ctx.Process(target=_build_part, args=(part,)) for part in parts]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join()
+        failed = [k for k, proc in enumerate(procs) if proc.exitcode != 0]
+        if failed:
+            raise SystemExit(f"park build: part(s) {failed} failed; {partial} left unfinished")
+    done = [json.loads((partial / f"part-{k}.json").read_text("utf-8")) for k in range(n)]
+    points = sum(d["points"] for d in done)
+    files = sum(d["files"] for d in done)
+    sample = done[0]["sample"]
+    # Business tables come from the plan (firms, health, grids) except the energy bills, which
+    # the telemetry pass produced: each part wrote its firms' rows, firm by firm as one pass.
+    small = _Collector(plan_park(config)).small_tables()
+    energy = [partial / f"energy-{k}.parquet" for k in range(n)]
+    small["energy"] = pa.concat_tables([pq.read_table(e) for e in energy])
     for name, file in PARK_FILES.items():
-        pq.write_table(getattr(park, name), partial / file, compression="zstd")
-    check_rollups(partial / "store", writer.sample, widths)
+        pq.write_table(small[name], partial / file, compression="zstd")
+    for k in range(n):
+        (partial / f"part-{k}.json").unlink()
+        energy[k].unlink()
+    check_rollups(
+        partial / "store", (sample[0], date.fromisoformat(sample[1])) if sample else None, widths
+    )
     seconds = time.perf_counter() - t0
-    info = {"points": writer.points, "files": writer.files, "seconds": round(seconds, 1)}
+    info = {
+        "points": points,
+        "files": files,
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(_tree_cpu() - cpu0, 1),
+        "workers": n,
+    }
     (partial / "built.json").write_text(json.dumps(info) + "\n", encoding="utf-8")
     partial.rename(root)
-    return BuiltPark(root, firms, months, writer.points, writer.files, seconds, False)
+    return BuiltPark(root, firms, months, points, files, seconds, False)
+
+
+def _tree_cpu() -> float:
+    """CPU seconds of this process and its waited-for children (the parts' processes)."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One process's share of a build: firms [lo, hi) of the park's plan."""
+
+    config: ParkConfig
+    index: int
+    lo: int
+    hi: int
+    partial: str
+    widths: tuple[str, ...]
+    progress: bool
+
+
+def _build_part(part: _Part) -> None:
+    """Generate firms [lo, hi) as ``simulate_park`` does (firm by firm, months in order),
+    write their store files, and leave the energy bills and the counts beside the build."""
+    t0 = time.process_time()
+    partial = Path(part.partial)
+    plan = plan_park(part.config)
+    sub = replace(plan, firms=plan.firms[part.lo : part.hi])
+    writer = _StoreWriter(partial / "store", part.widths)
+    # The simulator's own collector: the energy row of a firm-month, exactly as simulate_park.
+    col = _Collector(sub)
+    months = len(sub.grids)
+    for done, fm in enumerate(iter_firm_months(sub), start=1):
+        col.add(fm)
+        batch = tables.telemetry_batch(fm.clean, fm.delivered)
+        writer.add(TelemetryChunk(fm.firm.uscc, fm.month_label, batch))
+        if part.progress and done % (50 * months) == 0:
+            print(
+                f"park part {part.index}: {done // months} of {part.hi - part.lo} firms, "
+                f"{writer.points:,} points, {time.process_time() - t0:.0f} CPU s",
+                file=sys.stderr,
+                flush=True,
+            )
+    writer.finish()
+    pq.write_table(
+        tables.table(col.energy, tables.ENERGY), partial / f"energy-{part.index}.parquet"
+    )
+    sample = [writer.sample[0], writer.sample[1].isoformat()] if writer.sample else None
+    counts = {"points": writer.points, "files": writer.files, "sample": sample}
+    (partial / f"part-{part.index}.json").write_text(json.dumps(counts), encoding="utf-8")
 
 
 class _StoreWriter:
@@ -433,3 +531,33 @@ def _by_month(
         if (start is None or after > start) and (end is None or first < end):
             out.append(str(p))
     return sorted(out)
+
+
+def main() -> None:
+    """Build (or find) one park: ``python benchmarks/park_store.py --firms 1000 --months 12``."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--firms", type=int, required=True)
+    ap.add_argument("--months", type=int, default=12)
+    ap.add_argument("--interval", type=int, default=60, help="minutes between readings")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--workers", type=int, default=None, help="processes (default 2)")
+    ap.add_argument("--cache", type=Path, default=Path(__file__).parent / ".cache")
+    args = ap.parse_args()
+    built = build(
+        args.cache,
+        args.firms,
+        args.months,
+        args.interval,
+        args.seed,
+        date(2024, 1, 1),
+        workers=args.workers,
+        progress=True,
+    )
+    info = json.loads((built.root / "built.json").read_text(encoding="utf-8"))
+    print(json.dumps({"root": str(built.root), "cached": built.cached, **info}))
+
+
+if __name__ == "__main__":
+    main()

@@ -51,3 +51,42 @@ def test_pyspark_computes_the_same_profiles_as_duckdb(spark: object, tmp_path: P
         a = pd.to_numeric(local[col], errors="coerce").to_numpy(dtype=float)
         b = pd.to_numeric(on_spark[col], errors="coerce").to_numpy(dtype=float)
         np.testing.assert_allclose(a, b, rtol=1e-9, equal_nan=True, err_msg=col)
+
+
+def test_pyspark_profiles_from_the_stores_rollups_equal_duckdbs(
+    spark: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``benchmarks/features.py --engines duckdb-agg,spark-agg``: the path profiles take at
+    park scale (daily rollups and the equipment index's per-day stats, no raw point) gives
+    the same profiles on both engines."""
+    from datetime import UTC, datetime, timedelta
+
+    import ibis
+
+    from chanrong.credit.features import RECENT_DAYS, park_tables
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import features as bench
+    import park_store
+
+    built = park_store.build(tmp_path, 4, 2, 60, 7, date(2024, 1, 1), workers=1)
+    as_of = date(2024, 3, 1)
+    end = datetime(2024, 3, 1, tzinfo=UTC)
+    recent, prior = end - timedelta(days=RECENT_DAYS), end - timedelta(days=2 * RECENT_DAYS)
+
+    def profiles(con: object, engine: str) -> pd.DataFrame:
+        tables = park_tables(con, built.root)
+        tables = bench._store_tables(con, tables, built.store, engine, prior, recent, end)
+        assert tables.equipment_daily is not None
+        return compute_profiles(tables, [as_of])
+
+    local = profiles(ibis.duckdb.connect(), "duckdb-agg")
+    on_spark = profiles(ibis.pyspark.connect(spark), "spark-agg")
+    assert list(on_spark["uscc"]) == list(local["uscc"])
+    assert len(local) == 4
+    # The index is known for every firm: the per-day stats were read, not an empty table.
+    assert local["equipment_quality"].notna().all()
+    for col in (*FEATURES, *EVIDENCE):
+        a = pd.to_numeric(local[col], errors="coerce").to_numpy(dtype=float)
+        b = pd.to_numeric(on_spark[col], errors="coerce").to_numpy(dtype=float)
+        np.testing.assert_allclose(a, b, rtol=1e-9, equal_nan=True, err_msg=col)
