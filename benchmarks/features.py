@@ -19,6 +19,10 @@ children, the JVM included, sampled every 50 ms from /proc) and time are its own
 - ``duckdb-agg``: the same expressions as ``credit profiles`` feeds them from the platform's
   store: the telemetry counts from the store's daily rollups and the equipment quality index
   from its per-day stats (``series.EQUIP_SCHEMA``), no raw point;
+- ``duckdb-agg-passes``: ``duckdb-agg`` computed ``--firms-per-pass`` firms at a time
+  (``credit.feature_passes``): the device-keyed inputs cut to a pass's firms, the rest whole,
+  so memory is bounded by the pass and not the park; its profiles are compared with
+  ``duckdb-agg``'s when both run;
 - ``spark``: the same expressions on PySpark ``local[2]`` (``--layout simulator`` only: the
   simulator's own files, one per firm and Shanghai month, every raw point);
 - ``spark-agg``: ``duckdb-agg``'s tables (the store's daily rollups and per-day stats of the
@@ -58,7 +62,15 @@ from typing import Any
 
 import park_store
 
-ENGINES = ("handwritten", "handwritten-agg", "duckdb", "duckdb-agg", "spark", "spark-agg")
+ENGINES = (
+    "handwritten",
+    "handwritten-agg",
+    "duckdb",
+    "duckdb-agg",
+    "duckdb-agg-passes",
+    "spark",
+    "spark-agg",
+)
 FIRMS_PER_AGG_FILE = 100
 
 # Hand-written DuckDB SQL (named parameters $devices, $files, $daily, $equip, $prior, $recent,
@@ -187,7 +199,7 @@ HANDWRITTEN_FEATURES = ("utilisation", "data_quality", "data_coverage", "equipme
 
 
 def _run_engine(
-    engine: str, park: Path, as_of: date, memory_limit: str, layout: str
+    engine: str, park: Path, as_of: date, memory_limit: str, layout: str, firms_per_pass: int
 ) -> dict[str, float]:
     """In the child: compute and return seconds, CPU seconds and firms (time excludes
     interpreter start); the profiles are left beside ``park`` for the parent to compare."""
@@ -257,10 +269,15 @@ def _run_engine(
             tables = park_tables(con, park)
             if layout == "store":
                 tables = _store_tables(con, tables, park / "store", engine, prior, recent, end)
-            elif engine == "duckdb-agg":
+            elif engine.startswith("duckdb-agg"):
                 daily = con.read_parquet(str(park.parent / "daily"), table_name="park_daily")
                 tables = dataclasses.replace(tables, telemetry_daily=daily)
-        frame = compute_profiles(tables, [as_of])
+        if engine == "duckdb-agg-passes":
+            from chanrong.credit.feature_passes import compute_profiles_in_passes
+
+            frame = compute_profiles_in_passes(tables, [as_of], firms_per_pass=firms_per_pass)
+        else:
+            frame = compute_profiles(tables, [as_of])
         frame.to_parquet(out)
         firms = len(frame)
     return {"seconds": time.perf_counter() - t0, "cpu": cpu() - c0, "firms": float(firms)}
@@ -402,7 +419,13 @@ def _tree(pid: int) -> tuple[int, dict[int, float]]:
 
 
 def measure(
-    engine: str, park: Path, as_of: date, timeout: float, memory_limit: str, layout: str
+    engine: str,
+    park: Path,
+    as_of: date,
+    timeout: float,
+    memory_limit: str,
+    layout: str,
+    firms_per_pass: int = 1000,
 ) -> dict[str, float] | None:
     """Run ``engine`` in a child process; its result plus peak RSS (MB) and the CPU seconds of
     the child's own children (sampled; the JVM of a Spark engine), or None on timeout."""
@@ -416,6 +439,7 @@ def measure(
             as_of.isoformat(),
             memory_limit,
             layout,
+            str(firms_per_pass),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -477,16 +501,25 @@ def main() -> None:
         help="where parks are built once and kept, by size and seed (git ignores it)",
     )
     ap.add_argument(
+        "--firms-per-pass",
+        type=int,
+        default=1000,
+        help="duckdb-agg-passes: duckdb-agg's profiles computed this many firms at a time",
+    )
+    ap.add_argument(
         "--child",
-        nargs=5,
-        metavar=("ENGINE", "PARK", "AS_OF", "MEM", "LAYOUT"),
+        nargs=6,
+        metavar=("ENGINE", "PARK", "AS_OF", "MEM", "LAYOUT", "FIRMS_PER_PASS"),
         help=argparse.SUPPRESS,
     )
     args = ap.parse_args()
     if args.child:
-        engine, park, as_of, mem, layout = args.child
-        print(json.dumps(_run_engine(engine, Path(park), date.fromisoformat(as_of), mem, layout)))
+        engine, park, as_of, mem, layout, per_pass = args.child
+        day = date.fromisoformat(as_of)
+        print(json.dumps(_run_engine(engine, Path(park), day, mem, layout, int(per_pass))))
         return
+    if args.firms_per_pass < 1:
+        ap.error("--firms-per-pass: at least 1")
 
     engines = [e for e in args.engines.split(",") if e]
     unknown = set(engines) - set(ENGINES)
@@ -554,7 +587,7 @@ def _one_park(
         f"\n{firms} firms × {args.months} month(s) at {args.interval} min: "
         f"{points:,} points in {len(files)} firm-month files, {how}; profiles as of {as_of}"
     )
-    if "duckdb-agg" in engines and not (work / "daily").exists():
+    if any(e.startswith("duckdb-agg") for e in engines) and not (work / "daily").exists():
         seconds, rows = build_daily(park, args.memory_limit)
         print(
             f"  daily aggregates (once, as the store keeps them): {rows:,} rows in {seconds:.1f} s"
@@ -572,7 +605,9 @@ def _engines(
     results: dict[str, dict[str, float]] = {}
     for engine in engines:
         load = os.getloadavg()[0]
-        r = measure(engine, park, as_of, args.timeout, args.memory_limit, args.layout)
+        r = measure(
+            engine, park, as_of, args.timeout, args.memory_limit, args.layout, args.firms_per_pass
+        )
         if r is None:
             print(f"  {engine:<15} did not finish within {args.timeout:.0f} s (load {load:.1f})")
             continue
@@ -604,6 +639,17 @@ def _engines(
         a, b = profiles("duckdb"), profiles("duckdb-agg")
         diff = (a[list(FEATURES)] - b[list(FEATURES)]).abs().max().max()
         print(f"  profiles from aggregates vs raw points: largest difference {diff:.3g}")
+    if {"duckdb-agg", "duckdb-agg-passes"} <= set(results):
+        a, b = profiles("duckdb-agg"), profiles("duckdb-agg-passes")
+        cols = list(FEATURES)
+        same = list(a.index) == list(b.index)
+        diff = (a[cols] - b[cols]).abs().max().max() if same else float("nan")
+        unknown = int((a[cols].isna() != b[cols].isna()).sum().sum()) if same else -1
+        print(
+            f"  duckdb-agg-passes ({args.firms_per_pass} firms a pass) vs duckdb-agg, every "
+            f"feature of {len(a)} firms: {'same firms' if same else 'DIFFERENT FIRMS'}, "
+            f"largest difference {diff:.3g}, {unknown} unknown in one only"
+        )
     if {"duckdb-agg", "spark-agg"} <= set(results):
         a, b = profiles("duckdb-agg"), profiles("spark-agg")
         cols = list(FEATURES)
@@ -618,7 +664,11 @@ def _engines(
         )
     # Each hand-written query computes what the engines do (same firms, same values).
     done = [e for e in results if e in HANDWRITTEN]
-    for engine in (e for e in ("duckdb-agg", "duckdb", "spark", "spark-agg") if e in results):
+    for engine in (
+        e
+        for e in ("duckdb-agg", "duckdb-agg-passes", "duckdb", "spark", "spark-agg")
+        if e in results
+    ):
         for hand in done:
             a, b = profiles(engine), profiles(hand)
             cols = list(HANDWRITTEN_FEATURES)
