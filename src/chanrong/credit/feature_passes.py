@@ -21,6 +21,10 @@ import pandas as pd
 
 from chanrong.credit.features import ParkTables, compute_profiles
 
+# What the platform's park-wide profile runs take at a time: at 1,000 firms × 1 year the
+# engine peaked under 1 GB (benchmarks/RESULTS.md), and a park that size is one pass.
+FIRMS_PER_PASS = 1000
+
 
 def compute_profiles_in_passes(
     t: ParkTables, dates: Sequence[date], *, firms_per_pass: int

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from chanrong.core.errors import NotFound, ValidationFailed
 from chanrong.core.ids import new_id
 from chanrong.credit import features as feats
+from chanrong.credit.feature_passes import FIRMS_PER_PASS, compute_profiles_in_passes
 from chanrong.credit.orm import DefaultEvent, ProfileSnapshot
 from chanrong.credit.reasons import feature_label
 from chanrong.credit.repository import CreditRepository
@@ -99,13 +100,17 @@ def build_profiles_from_park(
     on_progress: Callable[[int, int], None] | None = None,
     engine: str = "duckdb",
     spark_master: str = "local[2]",
+    firms_per_pass: int = FIRMS_PER_PASS,
 ) -> list[ProfileSnapshot]:
     """Compute every enterprise's profile from a park's Parquet (on DuckDB, or PySpark with
-    ``engine='spark'``) and store those whose USCC belongs to a registered organisation."""
+    ``engine='spark'``) and store those whose USCC belongs to a registered organisation.
+
+    A park larger than ``firms_per_pass`` firms is computed that many firms at a time, so
+    memory is bounded by the pass, not the park (``feature_passes``)."""
     if engine not in feats.ENGINES:
         raise ValidationFailed(f"engine: one of {', '.join(feats.ENGINES)}", field="engine")
     tables = feats.park_on(engine, park_dir, spark_master=spark_master)
-    frame = feats.compute_profiles(tables, [as_of])
+    frame = compute_profiles_in_passes(tables, [as_of], firms_per_pass=firms_per_pass)
     out = []
     for i, row in enumerate(frame.itertuples(index=False)):
         org = identity.find_enterprise_by_uscc(session, str(row.uscc))
