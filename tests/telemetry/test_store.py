@@ -199,3 +199,16 @@ def test_duplicates_are_counted_exactly_whatever_the_order() -> None:
         + [points("d3", "power_kw", [7.0], stamps=far[1:]), ordered]
     )
     assert count_duplicates(wide) == 1
+
+
+def test_a_window_ending_at_midnight_does_not_read_the_next_day(store: TelemetryStore) -> None:
+    """``end`` is exclusive: the day it starts is not scanned (today's files, growing all day,
+    were read by every daily read ending today). A file there that cannot be read proves it."""
+    store.write("org-a", points("d1", "power_kw", [1.0] * 192))  # 2026-03-02 and 03-03
+    junk = store.org_dir("org-a") / "day=2026-03-03" / "zzzz.parquet"
+    junk.write_bytes(b"not parquet")
+    midnight = T0 + timedelta(days=1)
+    assert store.query("org-a", start=T0, end=midnight).num_rows == 96
+    assert store.daily("org-a", start=T0, end=midnight).num_rows == 1
+    with pytest.raises(Exception):  # noqa: B017, PT011 - the unreadable file is read now
+        store.query("org-a", start=T0, end=midnight + timedelta(minutes=15))

@@ -34,7 +34,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -417,7 +417,10 @@ class TelemetryStore:
         clean: list[str] = []
         dirty: list[str] = []
         lo = start.astimezone(UTC).date() if start else None
-        hi = end.astimezone(UTC).date() if end else None
+        # The last day the window touches: ``end`` is exclusive, so a window ending at midnight
+        # does not read that day (today's files, growing all day, were scanned by every daily
+        # read ending today and changed its cache key with every upload).
+        hi = (end.astimezone(UTC) - timedelta(microseconds=1)).date() if end else None
         by_month: dict[date, list[list[Path]]] = {}
         for d in self.days(org_id):
             if (lo and d < lo) or (hi and d > hi) or d.replace(day=1) in skip_months:
