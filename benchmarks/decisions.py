@@ -19,9 +19,6 @@ import argparse
 import asyncio
 import gc
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 import warnings
@@ -36,7 +33,15 @@ from rich.console import Console
 from rich.table import Table
 
 from _db import drop_postgres, throwaway_postgres
-from _procs import free_port, tree_cpu_seconds, wait_worker_idle, worker_runs
+from _procs import (
+    free_port,
+    start_server,
+    start_worker,
+    stop_process,
+    tree_cpu_seconds,
+    wait_worker_idle,
+    worker_runs,
+)
 from chanrong.api.serving import listeners
 from chanrong.core.clock import utcnow
 from chanrong.core.settings import Settings
@@ -297,43 +302,11 @@ def main() -> None:
             "CHANRONG_API_THREADS": str(args.threads),
         }
         # `chanrong serve`, as deployed: one process or several sharing the socket.
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "chanrong.cli.main",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        server = start_server(env, port, args.workers)
         base = f"http://127.0.0.1:{port}"
         # The platform's worker beside the API, as `make demo` runs it: its periodic jobs (the
         # nightly profiles of the seeded enterprises, the close, monitoring) start at once.
-        worker = (
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "chanrong.cli.main",
-                    "worker",
-                    *(["--nice", str(args.worker_nice)] if args.worker_nice is not None else []),
-                ],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            if args.worker
-            else None
-        )
+        worker = start_worker(env, args.worker_nice) if args.worker else None
         try:
             # Every worker up before the first connection: connections stay with the worker
             # that accepted them, so an early start would load one worker only.
@@ -374,19 +347,9 @@ def main() -> None:
             alive = worker is None or worker.poll() is None
         finally:
             if worker is not None:
-                worker.terminate()
-                try:
-                    worker.wait(15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(worker.pid, signal.SIGKILL)
-                    worker.wait()
-            server.terminate()
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                # Workers still draining a backlog: stop the whole group, never leave it behind.
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+                stop_process(worker)
+            # Workers still draining a backlog are stopped with their whole group.
+            stop_process(server)
             if args.postgres:
                 drop_postgres(args.postgres, url)
         backend = "PostgreSQL" if args.postgres else "SQLite"
