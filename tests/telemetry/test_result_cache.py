@@ -109,3 +109,39 @@ def test_keys_freeze_lists_of_files() -> None:
     key = result_cache.freeze(["a", ["f1.parquet", "f2.parquet"], DAY0, ["m1"]])
     assert key == ("a", ("f1.parquet", "f2.parquet"), DAY0, ("m1",))
     assert hash(key) == hash(result_cache.freeze(["a", ["f1.parquet", "f2.parquet"], DAY0, ["m1"]]))
+
+
+def test_the_encoded_answer_is_kept_per_read_and_follows_new_data(store: TelemetryStore) -> None:
+    from chanrong.telemetry.reads import encoded_daily
+
+    for d in range(3):
+        store.write("o", _day(d))
+    store.compact("o")
+    first = encoded_daily(_daily(store))
+    again = encoded_daily(_daily(store))
+    assert again is first  # the kept bytes, not a new encoding
+    assert result_cache.fingerprint(_daily(store)) is not None
+    # A late batch on day 1 (higher power): a new read, a new answer that shows it.
+    store.write(
+        "o",
+        points(
+            "m1", "power_kw", np.full(3, 99.0), start=DAY0 + timedelta(days=1, hours=1), step=STEP
+        ),
+    )
+    changed = encoded_daily(_daily(store))
+    assert changed != first
+    assert b"99.0" in changed and b"99.0" not in first
+    # Equal to encoding the table afresh (nothing in the kept bytes but the table).
+    import orjson
+
+    rows = _daily(store).to_pylist()
+    assert changed == orjson.dumps({"count": len(rows), "rows": rows})
+
+
+def test_tables_without_a_fingerprint_are_encoded_each_time() -> None:
+    from chanrong.telemetry.reads import encoded_daily
+
+    table = pa.table({"device_id": ["m1"], "n": [1]})
+    assert result_cache.fingerprint(table) is None
+    assert encoded_daily(table) == b'{"count":1,"rows":[{"device_id":"m1","n":1}]}'
+    assert encoded_daily(table) is not encoded_daily(table)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from chanrong.core.errors import Forbidden, NotFound, ValidationFailed
@@ -31,10 +33,35 @@ def authorize(
     """Let the owner read freely; anyone else only under a live governance grant (logged; with
     ``batch``, queued there for the caller to append once its read is done). Returns the
     access record of a logged read (None for the owner's own), for a finding to link it."""
-    if identity.find_organisation(session, owner_org_id) is None:
+    return authorize_datasets(
+        session,
+        principal,
+        owner_org_id=owner_org_id,
+        datasets=[dataset],
+        purpose=purpose,
+        aggregate=aggregate,
+        batch=batch,
+    )[0]
+
+
+def authorize_datasets(
+    session: Session,
+    principal: Principal,
+    *,
+    owner_org_id: str,
+    datasets: Sequence[str],
+    purpose: str | None,
+    aggregate: bool = False,
+    batch: governance.LogBatch | None = None,
+) -> list[governance.AccessRecord | None]:
+    """``authorize`` for each of ``datasets`` (in that order), the owner looked up once."""
+    # Held while the datasets are authorised: the session's identity map keeps only weak
+    # references, so a look-up whose result is dropped is read from the database again.
+    owner = identity.find_organisation(session, owner_org_id)
+    if owner is None:
         raise NotFound(f"organisation {owner_org_id} not found")
     if principal.org_id == owner_org_id:
-        return None
+        return [None for _ in datasets]
     purpose_value = None
     if purpose is not None:
         try:
@@ -44,15 +71,18 @@ def authorize(
             raise ValidationFailed(
                 f"purpose: {purpose!r} is not one of {allowed}", field="purpose"
             ) from None
-    return governance.authorize_read(
-        session,
-        principal,
-        owner_org_id=owner_org_id,
-        dataset=dataset,
-        purpose=purpose_value,
-        aggregate=aggregate,
-        batch=batch,
-    )
+    return [
+        governance.authorize_read(
+            session,
+            principal,
+            owner_org_id=owner_org_id,
+            dataset=dataset,
+            purpose=purpose_value,
+            aggregate=aggregate,
+            batch=batch,
+        )
+        for dataset in datasets
+    ]
 
 
 def org_for_uscc(session: Session, uscc: str) -> str | None:

@@ -37,7 +37,7 @@ from chanrong.telemetry.ingest import (
     ingest_points,
     to_canonical_units,
 )
-from chanrong.telemetry.reads import daily_metrics, query_points
+from chanrong.telemetry.reads import daily_metrics, encoded_daily, query_points
 from chanrong.telemetry.records import (
     RecordsRead,
     import_records,
@@ -71,6 +71,7 @@ __all__ = [
     "device_days",
     "device_days_of",
     "devices_of",
+    "encoded_daily",
     "get_batch",
     "has_landed_data",
     "import_records",
