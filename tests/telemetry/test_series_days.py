@@ -232,3 +232,49 @@ def test_late_batches_of_compacted_days_are_merged_soon_and_unscored_days_are_le
     assert len(store.files("o", DAY0.date() + timedelta(days=2))) == 2  # left for its own run
     assert store.count("o") == before
     _check(store)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_day_scored_empty_that_then_received_data_is_merged_soon(
+    db: Database, settings: Settings
+) -> None:
+    from chanrong.jobs.orm import JobRun, RunStatus
+
+    store = TelemetryStore(settings.effective_telemetry_dir)
+    rng = np.random.default_rng(12)
+    first, second = DAY0.date(), DAY0.date() + timedelta(days=1)
+    with db.unit_of_work() as s:
+        # Both days' quality runs: the first one done (it found no data), the second failed.
+        for day, status in ((first, RunStatus.SUCCEEDED), (second, RunStatus.FAILED)):
+            s.add(
+                JobRun(
+                    name=tasks.DAILY_QUALITY,
+                    period=day.isoformat(),
+                    subject="o",
+                    status=status,
+                    due_at=DAY0,
+                    not_before=DAY0,
+                )
+            )
+    # Then batches for both days arrive, none of them compacted.
+    for _ in range(3):
+        store.write("o", _day_batch(0, rng).slice(0, 40))
+        store.write("o", _day_batch(1, rng).slice(0, 40))
+    before = store.count("o")
+    with db.unit_of_work() as s:
+        detail = tasks.compact_late(
+            JobContext(
+                session=s,
+                settings=settings,
+                job=tasks.COMPACT_LATE,
+                period="event",
+                subject="o",
+                attempt=1,
+                now=DAY0 + timedelta(days=3),
+            )
+        )
+    assert detail.startswith("1 late day(s) merged again, 3 file(s)")
+    assert valid_day_rollup(store, "o", first) is not None
+    assert len(store.files("o", second)) == 3  # its quality run is not done: left for it
+    assert store.count("o") == before
+    _check(store)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Insert, bindparam, func
+from sqlalchemy import Insert, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
@@ -124,3 +124,19 @@ def enqueue(
     nothing), in the caller's transaction."""
     now = utcnow()
     ensure_runs(session, name, period, [subject], due_at=now, not_before=not_before or now)
+
+
+def succeeded_periods(session: Session, name: str, subject: str, periods: list[str]) -> set[str]:
+    """Which of ``periods`` the job ``name`` has done for ``subject`` (a job that must not act
+    before another one has, e.g. a merge that would hide what a quality run counts)."""
+    if not periods:
+        return set()
+    rows = session.execute(
+        select(JobRun.period).where(
+            JobRun.name == name,
+            JobRun.subject == subject,
+            JobRun.status == RunStatus.SUCCEEDED,
+            JobRun.period.in_(periods),
+        )
+    ).scalars()
+    return set(rows)

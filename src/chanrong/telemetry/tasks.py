@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 from chanrong.core.settings import Settings
 from chanrong.identity import service as identity
 from chanrong.identity.domain import OrgKind
-from chanrong.jobs.queue import DATA_LANDED, enqueue
+from chanrong.jobs.queue import DATA_LANDED, enqueue, succeeded_periods
 from chanrong.jobs.registry import Cadence, JobContext, job
 from chanrong.telemetry import series, service
 from chanrong.telemetry.points import CompactResult
 
 COMPACT = "telemetry.compact"
+DAILY_QUALITY = "telemetry.daily_quality"
 COMPACT_LATE = "telemetry.compact_late"
 
 
@@ -32,7 +33,7 @@ def enterprises(session: Session, _settings: Settings, _period: str) -> Iterable
 
 
 @job(
-    "telemetry.daily_quality",
+    DAILY_QUALITY,
     cadence=Cadence.DAILY,
     cron="0 1 * * *",
     subjects=enterprises,
@@ -96,23 +97,30 @@ def compact(ctx: JobContext) -> str:
     lease=timedelta(minutes=10),
 )
 def compact_late(ctx: JobContext) -> str:
-    """Merge again, soon after they land, the late batches of days already compacted.
+    """Merge again, soon after they land, the late batches of days already scored.
 
     A compacted day is read from its hourly rollup while its file is the day's only one; a
     late batch beside it sends every read of the day back to the raw points of all its files,
     and under a steady trickle of late readings that cost grows with each batch until the
-    nightly run. Only days compacted before are merged here: their quality was scored then,
-    and a day not scored yet keeps its batches (its duplicates and late arrivals) for its own
+    nightly run. Days are merged here once their quality run is done (it counts duplicates
+    and late arrivals, which a merge hides): days compacted before, and days their run found
+    empty that received data since. A day not scored yet keeps its batches for its own
     quality run. Folded months that receive late days are left to the nightly fold, which
     rewrites the whole month."""
     store = service.open_store(ctx.settings)
     today = ctx.now.astimezone(UTC).date()
     days = files = rows_before = rows_after = 0
-    for d in store.days(ctx.subject):
-        listed = store.files(ctx.subject, d)
-        if d >= today or len(listed) < 2:
-            continue
-        if not any(f.name.endswith(series.COMPACT_SUFFIX) for f in listed):
+    candidates = {d: store.files(ctx.subject, d) for d in store.days(ctx.subject) if d < today}
+    # A day whose quality run is done, even one it found empty (data that arrived after it,
+    # like the batches sent for yesterday after its run), is merged too: nothing will score
+    # its batches again, and left as they are they sent every read of that day back to all
+    # its raw files, growing with each batch until the next night.
+    scored = succeeded_periods(
+        ctx.session, DAILY_QUALITY, ctx.subject, [d.isoformat() for d in candidates]
+    )
+    for d, listed in sorted(candidates.items()):
+        compacted = any(f.name.endswith(series.COMPACT_SUFFIX) for f in listed)
+        if (compacted and len(listed) < 2) or (not compacted and d.isoformat() not in scored):
             continue
         res = store.compact(ctx.subject, d)
         days += res.partitions
