@@ -28,20 +28,17 @@ import os
 import random
 import tempfile
 import time
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import aiohttp
-import httpx
 import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from _db import drop_postgres, throwaway_postgres
+from _mix import Request, Seeded, mix, seed, warm_up
 from _procs import (
     free_port,
     load_average,
@@ -53,200 +50,9 @@ from _procs import (
     wait_up,
     wait_worker_idle,
 )
-from chanrong.core.clock import month_start, utcnow
 from chanrong.core.settings import Settings
-from chanrong.credit import service as credit
-from chanrong.demo import stories
-from chanrong.demo.credit_workload import install_champion, synthetic_features
-from chanrong.demo.institutions import DEMO_PASSWORD, seed_institutions
-from chanrong.demo.park import load_park
-from chanrong.governance import keys as keys_mod
-from chanrong.governance import service as governance
-from chanrong.identity import service as identity
-from chanrong.market import service as market
-from chanrong.market.tabular import Dataset
-from chanrong.simulate.config import preset
-from chanrong.simulate.service import write_park
-from chanrong.storage import migrate
-from chanrong.storage.database import Database
-from chanrong.telemetry import service as telemetry
-from market import investor_rows, synthetic_events
 
 console = Console(width=200)
-REPORT_YEAR = 2024
-PURPOSE = "credit_assessment"
-
-
-@dataclass
-class Seeded:
-    """What the workload needs: API keys by role and the park's ids."""
-
-    keys: dict[str, str]
-    enterprises: list[str]
-    own: list[str]  # enterprises whose admin key is in ``keys`` as enterprise0, enterprise1, …
-    devices: dict[str, tuple[str, str]] = field(default_factory=dict)  # org -> (device, metric)
-    period: str = ""
-
-
-def seed(settings: Settings, park: str) -> Seeded:
-    """Simulate a park, load it through the ingestion doors, add the demo's institutions,
-    grants, a champion with a profile per firm, and market events."""
-    url = settings.effective_database_url
-    migrate.upgrade(url)
-    db = Database(url)
-    today = utcnow().date()
-    cfg = preset(park).with_changes(start=month_start(today, -preset(park).months))
-    park_dir = settings.var_dir / "park"
-    write_park(cfg, park_dir)
-    store = telemetry.open_store(settings)
-    loaded = load_park(db, store, park_dir, password=DEMO_PASSWORD)
-    orgs = list(loaded.org_by_uscc.values())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        install_champion(settings)
-    x, _ = synthetic_features(len(orgs), seed=11)
-    with db.unit_of_work() as s:
-        inst, signins = seed_institutions(s)
-        keys = {sign.role: sign.key for sign in signins}
-        stories.grant_institutions(s, orgs, inst)
-        for i, org_id in enumerate(orgs):
-            credit.record_profile(
-                s,
-                org_id=org_id,
-                as_of=today - timedelta(days=1),
-                features=x.iloc[i].to_dict(),
-                revenue_12m_fen=2_000_000_000,
-                open_orders_fen=400_000_000,
-                receivables_fen=300_000_000,
-                source="benchmark",
-            )
-        own = orgs[:3]
-        for i, org_id in enumerate(own):
-            admin = next(
-                u for u in identity.list_users_unchecked(s, org_id) if u.username == "admin"
-            )
-            keys[f"enterprise{i}"] = identity.create_api_key(s, user_id=admin.id, name="load")[1]
-    with db.unit_of_work() as s:
-        market.import_rows(s, Dataset.INVESTORS, investor_rows())
-        market.import_rows(
-            s, Dataset.EVENTS, synthetic_events(5_000, last_year=REPORT_YEAR, years=1)
-        )
-    with db.unit_of_work() as s:
-        # Before any worker runs (and for --no-worker): sign the seeded log's head as the worker's
-        # governance.sign_head job would (GET /log/head only reads the newest signed head).
-        governance.sign_tree_head(s, keys_mod.load_or_create(settings.var_dir))
-    db.dispose()
-    # Nor does it compact the days that ended and fold the months that finished, as the
-    # worker's telemetry.compact job does each night: done here, so the daily telemetry reads
-    # meet the store as a running platform keeps it (one file and an hourly rollup per day).
-    for org_id in orgs:
-        store.compact_months(org_id, before=today)
-        for d in store.days(org_id):
-            if d < today:
-                store.compact(org_id, d)
-    month = today.replace(day=1) - timedelta(days=1)
-    return Seeded(keys=keys, enterprises=orgs, own=own, period=f"{month:%Y-%m}")
-
-
-Request = tuple[str, str, str, str, Any]  # label, role, method, path, JSON body
-
-
-def mix(seeded: Seeded, rng: random.Random) -> Request:
-    """One request of the mixed workload (weights in percent)."""
-    ent = rng.choice(seeded.enterprises)
-    own_i = rng.randrange(len(seeded.own))
-    own = seeded.own[own_i]
-    me = f"enterprise{own_i}"
-    end = utcnow().date()
-    start = end - timedelta(days=30)
-    roll = rng.random() * 100
-    table: list[tuple[float, Request]] = [
-        (20, ("decision", "bank", "POST", "/credit/applications", {"enterprise_org_id": ent})),
-        (
-            10,
-            (
-                "daily telemetry",
-                "bank",
-                "GET",
-                f"/telemetry/orgs/{ent}/daily?start={start}&end={end}&purpose={PURPOSE}",
-                None,
-            ),
-        ),
-        (2, ("market report", "analyst", "GET", f"/market/report?year={REPORT_YEAR}", None)),
-        (
-            3,
-            (
-                "points upload",
-                me,
-                "POST",
-                f"/telemetry/orgs/{own}/points",
-                {
-                    "points": [
-                        {
-                            "device_id": seeded.devices[own][0],
-                            "metric": seeded.devices[own][1],
-                            "ts": (
-                                datetime.now(UTC) - timedelta(seconds=rng.randrange(86_400))
-                            ).isoformat(),
-                            "value": rng.uniform(0, 100),
-                        }
-                        for _ in range(10)
-                    ]
-                },
-            ),
-        ),
-        (
-            8,
-            (
-                "profile",
-                "bank",
-                "GET",
-                f"/credit/enterprises/{ent}/profile?purpose={PURPOSE}",
-                None,
-            ),
-        ),
-        (5, ("applications", "bank", "GET", "/credit/applications", None)),
-        (4, ("devices", "bank", "GET", f"/telemetry/orgs/{ent}/devices?purpose={PURPOSE}", None)),
-        (
-            4,
-            (
-                "carbon codes",
-                "bank",
-                "GET",
-                f"/carbon/enterprises/{ent}/codes?purpose={PURPOSE}",
-                None,
-            ),
-        ),
-        (4, ("loans", "bank", "GET", "/lending/loans", None)),
-        (4, ("consents", me, "GET", "/consents", None)),
-        (4, ("access list", me, "GET", f"/governance/access?owner_org_id={own}&limit=50", None)),
-        (4, ("catalog", me, "GET", f"/catalog?owner_org_id={own}", None)),
-        (3, ("log head", "operator", "GET", "/log/head", None)),
-        (
-            3,
-            (
-                "market events",
-                "analyst",
-                "GET",
-                f"/market/events?year={REPORT_YEAR}&limit=50",
-                None,
-            ),
-        ),
-        (3, ("payables", "bank", "GET", "/supplychain/payables", None)),
-        (3, ("leasing contracts", "lessor", "GET", "/leasing/contracts", None)),
-        (3, ("insurance quotes", "insurer", "GET", "/insurance/quotes", None)),
-        (3, ("guarantees", "guarantor", "GET", "/guarantee/guarantees", None)),
-        (3, ("asset pools", "bank", "GET", "/assets/pools", None)),
-        (2, ("funds", "analyst", "GET", "/funds", None)),
-        (2, ("me", "bank", "GET", "/me", None)),
-        (2, ("organisations", "operator", "GET", "/organisations", None)),
-    ]
-    total = 0.0
-    for weight, request in table:
-        total += weight
-        if roll < total:
-            return request
-    return table[-1][1]
 
 
 def healthz(_seeded: Seeded, _rng: random.Random) -> Request:
@@ -262,6 +68,7 @@ class Step:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)  # 0: connection error / timeout
     by_label: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
+    order: list[tuple[float, int]] = field(default_factory=list)  # (ms, status) as answered
     send_seconds: float = 0.0
     drain_seconds: float = 0.0
     recovery_seconds: float | None = None
@@ -313,12 +120,14 @@ async def open_loop(
     *,
     clients: int = 32,
     seed_: int = 1,
+    step: Step | None = None,
 ) -> Step:
     """Send at ``rate`` for ``seconds`` regardless of answers (open loop), over ``clients``
-    connection pools (several callers, so the kernel spreads connections over workers)."""
+    connection pools (several callers, so the kernel spreads connections over workers);
+    answers are recorded in ``step`` as they come (a new one if not given)."""
     pick = mix if workload == "mixed" else healthz
     rng = random.Random(seed_)
-    step = Step(workload, rate)
+    step = step if step is not None else Step(workload, rate)
     timeout = aiohttp.ClientTimeout(total=30)
     pools = [
         aiohttp.ClientSession(
@@ -341,6 +150,7 @@ async def open_loop(
         step.latencies.append(ms)
         step.statuses[status] += 1
         step.by_label.setdefault(label, []).append((ms, status))
+        step.order.append((ms, status))
 
     try:
         total = int(rate * seconds)
@@ -361,60 +171,6 @@ async def open_loop(
         for pool in pools:
             await pool.close()
     return step
-
-
-def warm_up(base: str, seeded: Seeded, connections: int = 8) -> None:
-    """Every kind of request once on each of ``connections`` connections: the mix must be
-    answered 2xx when the server is idle (a mix that is refused measures nothing), and each
-    device to upload points for.
-
-    The kernel spreads connections over the server's processes (SO_REUSEPORT), and each
-    process pays its first use of an API key (an argon2 verification, ~120 ms of CPU, then
-    remembered) and of each route; with 8 connections both of two processes are warmed with
-    probability 1 − 2 × 2⁻⁸ (99 %). One connection left the other process cold, and its
-    first-use costs landed in the first measured step.
-    """
-    with httpx.Client(base_url=base, timeout=60) as client:
-        for i, org in enumerate(seeded.own):
-            r = client.get(
-                f"/telemetry/orgs/{org}/points?limit=1",
-                headers={"Authorization": f"Bearer {seeded.keys[f'enterprise{i}']}"},
-            )
-            r.raise_for_status()
-            point = r.json()["points"][0]
-            seeded.devices[org] = (point["device_id"], point["metric"])
-        rng = random.Random(0)
-        seen: dict[str, int] = {}
-        for _ in range(600):
-            label, role, method, path, body = mix(seeded, rng)
-            if label in seen:
-                continue
-            r = client.request(
-                method, path, json=body, headers={"Authorization": f"Bearer {seeded.keys[role]}"}
-            )
-            seen[label] = r.status_code
-            if r.status_code >= 300:
-                console.print(f"[red]{label}: {method} {path} → {r.status_code} {r.text[:300]}[/]")
-        bad = {k: v for k, v in seen.items() if v >= 300}
-        if bad:
-            raise SystemExit(f"the mix is refused when idle: {bad}")
-    for _ in range(connections - 1):
-        _warm_each_kind(base, seeded)
-
-
-def _warm_each_kind(base: str, seeded: Seeded) -> None:
-    """One request of each kind on one new connection (statuses are checked by ``warm_up``)."""
-    rng = random.Random(1)
-    seen: set[str] = set()
-    with httpx.Client(base_url=base, timeout=60) as client:
-        for _ in range(600):
-            label, role, method, path, body = mix(seeded, rng)
-            if label in seen:
-                continue
-            seen.add(label)
-            client.request(
-                method, path, json=body, headers={"Authorization": f"Bearer {seeded.keys[role]}"}
-            )
 
 
 def steps_table(steps: list[Step], title: str) -> Table:
@@ -534,6 +290,7 @@ def main() -> None:
         worker = None if args.no_worker else start_worker(env)
         steps: list[Step] = []
         soak: list[tuple[float, float]] = []
+        windows: list[SoakWindow] = []
         soak_step: Step | None = None
         loads = [load_average()]
         try:
@@ -559,6 +316,7 @@ def main() -> None:
                     console.print(
                         f"{workload} at {rate:.0f}: p99 {np.percentile(step.latencies, 99):.0f} ms,"
                         f" errors {step.errors}, shed {step.shed}, load {load_average()}"
+                        + (f" ({errors_by_label(step)})" if step.errors else "")
                     )
                     if args.by_request and workload == "mixed":
                         console.print(labels_table(step))
@@ -569,7 +327,7 @@ def main() -> None:
                 wcpu0 = tree_cpu_seconds(worker.pid) if worker else 0.0
                 ccpu0 = time.process_time()
                 soak_step = asyncio.run(
-                    soak_run(base, seeded, args.soak_rate, args.soak, server.pid, soak)
+                    soak_run(base, seeded, args.soak_rate, args.soak, server.pid, soak, windows)
                 )
                 soak_step.client_cpu_seconds = time.process_time() - ccpu0
                 if worker is not None:
@@ -599,12 +357,27 @@ def main() -> None:
         console.print("[red]the worker exited during the run[/]")
     if soak_step is not None:
         console.print(steps_table([soak_step], f"soak at {args.soak_rate:.0f} req/s"))
+        console.print(soak_table(windows))
+        console.print(f"soak errors: {errors_by_label(soak_step)}")
         console.print(
             "soak RSS MiB: "
             + ", ".join(f"{t:.0f}s {mb:.0f}" for t, mb in soak)
             + f" (start {soak[0][1]:.0f}, end {soak[-1][1]:.0f}, max {max(m for _, m in soak):.0f})"
         )
     console.print(f"load average (1, 5, 15 min) before / after: {' → '.join(loads)}")
+
+
+@dataclass
+class SoakWindow:
+    """One 30-second window of a soak: what the server did in it."""
+
+    end_s: float
+    answered: int
+    p99_ms: float
+    shed: int
+    errors: int
+    server_cpu_ms_per_request: float
+    rss_mb: float
 
 
 async def soak_run(
@@ -614,24 +387,78 @@ async def soak_run(
     seconds: float,
     pid: int,
     samples: list[tuple[float, float]],
+    windows: list[SoakWindow],
 ) -> Step:
-    """The mixed workload at ``rate`` for ``seconds``, RSS sampled every 30 s."""
+    """The mixed workload at ``rate`` for ``seconds``; every 30 s the server's RSS and, for
+    the requests answered in those 30 s, p99, shed, errors and server CPU per request (does
+    anything grow with time under a steady load?)."""
     started = time.perf_counter()
+    step = Step("mixed", rate)
+    seen = [0, tree_cpu_seconds(pid)]
+
+    def close_window() -> None:
+        now_cpu = tree_cpu_seconds(pid)
+        answered = step.latencies[seen[0] :]
+        statuses = [st for _, st in step.order[seen[0] :]]
+        rss = tree_rss_mb(pid)
+        samples.append((time.perf_counter() - started, rss))
+        if answered:
+            windows.append(
+                SoakWindow(
+                    end_s=time.perf_counter() - started,
+                    answered=len(answered),
+                    p99_ms=float(np.percentile(answered, 99)),
+                    shed=sum(1 for st in statuses if st == 503),
+                    errors=sum(1 for st in statuses if st == 0 or (st >= 400 and st != 503)),
+                    server_cpu_ms_per_request=(now_cpu - seen[1]) * 1000 / len(answered),
+                    rss_mb=rss,
+                )
+            )
+        seen[0], seen[1] = len(step.latencies), now_cpu
 
     async def sample() -> None:
         while True:
             await asyncio.sleep(30)
-            samples.append((time.perf_counter() - started, tree_rss_mb(pid)))
+            close_window()
 
     sampler = asyncio.create_task(sample())
     cpu0 = tree_cpu_seconds(pid)
     try:
-        step = await open_loop(base, seeded, "mixed", rate, seconds, seed_=2)
+        await open_loop(base, seeded, "mixed", rate, seconds, seed_=2, step=step)
     finally:
         sampler.cancel()
     step.cpu_seconds = tree_cpu_seconds(pid) - cpu0
-    samples.append((time.perf_counter() - started, tree_rss_mb(pid)))
+    close_window()
     return step
+
+
+def soak_table(windows: list[SoakWindow]) -> Table:
+    """The soak window by window."""
+    t = Table(title="soak, window by window (30 s each)")
+    for c in ("until s", "answered", "p99 ms", "shed", "errors", "server CPU ms/req", "RSS MiB"):
+        t.add_column(c, justify="right")
+    for w in windows:
+        t.add_row(
+            f"{w.end_s:.0f}",
+            str(w.answered),
+            f"{w.p99_ms:.0f}",
+            str(w.shed),
+            str(w.errors),
+            f"{w.server_cpu_ms_per_request:.2f}",
+            f"{w.rss_mb:.0f}",
+        )
+    return t
+
+
+def errors_by_label(step: Step) -> str:
+    """Which requests failed and how (status 0: no answer in time / connection error)."""
+    failed: Counter[tuple[str, int]] = Counter(
+        (label, st)
+        for label, answers in step.by_label.items()
+        for _, st in answers
+        if st == 0 or (st >= 400 and st != 503)
+    )
+    return ", ".join(f"{label} {st}: {n}" for (label, st), n in failed.most_common()) or "none"
 
 
 if __name__ == "__main__":

@@ -26,10 +26,11 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from _mix import mix, seed
+from _procs import load_average
 from chanrong.api.app import create_app
 from chanrong.core.logs import configure_logging
 from chanrong.core.settings import Settings
-from load import load_average, mix, seed
 
 console = Console(width=160)
 
