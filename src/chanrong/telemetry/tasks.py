@@ -92,8 +92,11 @@ def compact(ctx: JobContext) -> str:
     COMPACT_LATE,
     cadence=Cadence.EVENT,
     triggers=(DATA_LANDED,),
-    debounce=timedelta(seconds=30),
-    max_wait=timedelta(minutes=2),
+    # A read of a day costs ~0.2 ms of CPU per raw file beside its rollup (200 late batches:
+    # 58 ms a read against 8 ms), so under a steady trickle the merge comes within 30 s; one
+    # merge of a day's late batches costs about as much as a few such reads.
+    debounce=timedelta(seconds=10),
+    max_wait=timedelta(seconds=30),
     lease=timedelta(minutes=10),
 )
 def compact_late(ctx: JobContext) -> str:
