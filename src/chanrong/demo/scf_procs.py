@@ -212,44 +212,62 @@ def _act(
     """One client's actions: the picks and choices of ``scf_workload._client``, as commands."""
     rng = random.Random(seed)
     now = START + timedelta(hours=1)
-    for _ in range(ops):
-        with db.unit_of_work() as s:
-            found = service.live_certificates(s, payable_ids)
-        live = [row for row in found if row[1] != cast.bank]
-        if not live:
-            break
-        pool = min(len(live), hot) if hot else len(live)
-        cert_id, holder, face = live[rng.randrange(pool)]
-        action = rng.choices(("split", "transfer", "finance"), weights=(4, 3, 3))[0]
-        if action == "split" and face >= 2:
-            part = rng.randint(1, face - 1)
-            _attempt(
-                link, tally, "split", "split", holder, cert_id=cert_id, parts_fen=[part], at=now
-            )
-        elif action in ("split", "transfer"):
-            to = rng.choice([e for e in cast.enterprises if e != holder])
-            _attempt(
-                link, tally, "transfer", "transfer", holder, cert_id=cert_id, to_org_id=to, at=now
-            )
-        else:
-            fin = _attempt(
-                link, tally, "finance request", "finance_request", holder,
-                cert_id=cert_id, bank_org_id=cast.bank, at=now,
-            )  # fmt: skip
-            if isinstance(fin, BaseException):
-                continue
-            rate = Decimal(rng.randint(250, 600)) / 100
-            recourse = rng.random() < 0.5
-            q = _attempt(
-                link, tally, "finance quote", "finance_quote", cast.bank,
-                financing_id=fin["id"], annual_rate_percent=rate,
-                day_count=service.DayCount.ACT_360.value, recourse=recourse, at=now,
-            )  # fmt: skip
-            if not isinstance(q, BaseException):
-                _attempt(
-                    link, tally, "finance accept", "finance_accept", holder,
-                    financing_id=fin["id"], at=now,
-                )  # fmt: skip
+    # One session for the client's reads, each its own read transaction (ended at once, so
+    # the next read sees what committed since): no session built per action.
+    reader = db.sessions()
+    try:
+        for _ in range(ops):
+            found = service.live_certificates(reader, payable_ids)
+            reader.rollback()
+            if not _one_action(link, cast, found, rng, now, hot, tally):
+                break
+    finally:
+        reader.close()
+
+
+def _one_action(
+    link: CommandClient,
+    cast: Cast,
+    found: list[tuple[str, str, int]],
+    rng: random.Random,
+    now: datetime,
+    hot: int | None,
+    tally: _Tally,
+) -> bool:
+    """One pick and its action; False when nothing is left to act on."""
+    live = [row for row in found if row[1] != cast.bank]
+    if not live:
+        return False
+    pool = min(len(live), hot) if hot else len(live)
+    cert_id, holder, face = live[rng.randrange(pool)]
+    action = rng.choices(("split", "transfer", "finance"), weights=(4, 3, 3))[0]
+    if action == "split" and face >= 2:
+        part = rng.randint(1, face - 1)
+        _attempt(link, tally, "split", "split", holder, cert_id=cert_id, parts_fen=[part], at=now)
+        return True
+    if action in ("split", "transfer"):
+        to = rng.choice([e for e in cast.enterprises if e != holder])
+        _attempt(link, tally, "transfer", "transfer", holder, cert_id=cert_id, to_org_id=to, at=now)
+        return True
+    fin = _attempt(
+        link, tally, "finance request", "finance_request", holder,
+        cert_id=cert_id, bank_org_id=cast.bank, at=now,
+    )  # fmt: skip
+    if isinstance(fin, BaseException):
+        return True
+    rate = Decimal(rng.randint(250, 600)) / 100
+    recourse = rng.random() < 0.5
+    q = _attempt(
+        link, tally, "finance quote", "finance_quote", cast.bank,
+        financing_id=fin["id"], annual_rate_percent=rate,
+        day_count=service.DayCount.ACT_360.value, recourse=recourse, at=now,
+    )  # fmt: skip
+    if not isinstance(q, BaseException):
+        _attempt(
+            link, tally, "finance accept", "finance_accept", holder,
+            financing_id=fin["id"], at=now,
+        )  # fmt: skip
+    return True
 
 
 def _settle(

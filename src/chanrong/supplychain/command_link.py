@@ -23,10 +23,11 @@ never parsed. ``CommandClient`` is one connection, for one thread at a time.
 from __future__ import annotations
 
 import contextlib
+import selectors
 import socket
 import threading
 from multiprocessing import Pipe
-from multiprocessing.connection import Client, Connection, Listener, wait
+from multiprocessing.connection import Client, Connection, Listener
 from types import TracebackType
 from typing import Any
 
@@ -116,49 +117,61 @@ class CommandServer:
             self._wake_out.send_bytes(b"")
 
     def _loop(self) -> None:
-        conns: list[Connection] = []
+        # One selector kept across rounds, each connection registered once (``wait`` would
+        # build a selector and register every connection again for every round).
+        selector = selectors.DefaultSelector()
+        selector.register(self._wake_in, selectors.EVENT_READ)
+        conns: dict[int, Connection] = {}
         try:
             while not self._stopping.is_set():
-                ready = wait([self._wake_in, *conns])
                 pending: list[tuple[Connection, commands.Command]] = []
-                for conn in ready:
+                for key, _ in selector.select():
+                    conn = key.fileobj
                     assert isinstance(conn, Connection)
                     if conn is self._wake_in:
-                        self._drain_wake(conns)
+                        self._drain_wake(selector, conns)
                         continue
-                    cmd = self._read(conn, conns)
+                    cmd = self._read(conn, selector, conns)
                     if cmd is not None:
                         pending.append((conn, cmd))
                 for at in range(0, len(pending), self.max_batch):
-                    self._run(pending[at : at + self.max_batch], conns)
+                    self._run(pending[at : at + self.max_batch], selector, conns)
         finally:
-            for conn in conns:
+            selector.close()
+            for conn in conns.values():
                 conn.close()
 
-    def _drain_wake(self, conns: list[Connection]) -> None:
+    def _drain_wake(self, selector: selectors.BaseSelector, conns: dict[int, Connection]) -> None:
         while self._wake_in.poll():
             self._wake_in.recv_bytes()
         with self._arrived_lock:
-            conns.extend(self._arrived)
+            for conn in self._arrived:
+                conns[id(conn)] = conn
+                selector.register(conn, selectors.EVENT_READ)
             self._arrived.clear()
 
-    def _read(self, conn: Connection, conns: list[Connection]) -> commands.Command | None:
+    def _read(
+        self, conn: Connection, selector: selectors.BaseSelector, conns: dict[int, Connection]
+    ) -> commands.Command | None:
         """The command waiting on ``conn``; None when it was refused (answered) or the
         client went away (dropped)."""
         try:
             raw = conn.recv_bytes(MAX_COMMAND_BYTES)
         except (EOFError, OSError):  # closed, killed, or a frame too long: gone
-            _drop(conn, conns)
+            _drop(conn, selector, conns)
             return None
         self.commands += 1
         try:
             return commands.parse(raw)
         except ChanrongError as exc:
-            self._send(conn, commands.refusal(exc), conns)
+            self._send(conn, commands.refusal(exc), selector, conns)
             return None
 
     def _run(
-        self, batch: list[tuple[Connection, commands.Command]], conns: list[Connection]
+        self,
+        batch: list[tuple[Connection, commands.Command]],
+        selector: selectors.BaseSelector,
+        conns: dict[int, Connection],
     ) -> None:
         items = [cmd.use_case(self._principal_of) for _, cmd in batch]
         outcomes = self.committer.run_batch(items)
@@ -169,18 +182,26 @@ class CommandServer:
                 if not isinstance(error, ChanrongError):
                     log.error("scf command failed", op=cmd.op, error=type(error).__name__)
                 reply = commands.refusal(error)
-            self._send(conn, reply, conns)
+            self._send(conn, reply, selector, conns)
 
-    def _send(self, conn: Connection, reply: bytes, conns: list[Connection]) -> None:
+    def _send(
+        self,
+        conn: Connection,
+        reply: bytes,
+        selector: selectors.BaseSelector,
+        conns: dict[int, Connection],
+    ) -> None:
+        if conn.closed:  # dropped earlier in this round
+            return
         try:
             conn.send_bytes(reply)
         except OSError:  # the client went away after sending: its command stands or not
-            _drop(conn, conns)
+            _drop(conn, selector, conns)
 
 
-def _drop(conn: Connection, conns: list[Connection]) -> None:
-    with contextlib.suppress(ValueError):
-        conns.remove(conn)
+def _drop(conn: Connection, selector: selectors.BaseSelector, conns: dict[int, Connection]) -> None:
+    if conns.pop(id(conn), None) is not None:
+        selector.unregister(conn)
     conn.close()
 
 
