@@ -14,8 +14,9 @@ savepoints of a batch either.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
@@ -40,6 +41,7 @@ _limits = table_of(ExposureLimit)
 _payables = table_of(Payable)
 
 CERT_COLUMNS = tuple(c.key for c in _certs.columns)
+FIN_COLUMNS = tuple(c.key for c in _fins.columns)
 
 
 @dataclass(slots=True)
@@ -65,6 +67,32 @@ class CertRow:
 AnyCert = Certificate | CertRow
 
 
+@dataclass(slots=True)
+class FinRow:
+    """One stored financing request as read on the hot path (the columns of ``Financing``):
+    a plain value, as ``CertRow``; building the ORM object cost more than its query."""
+
+    id: str
+    certificate_id: str
+    requester_org_id: str
+    bank_org_id: str
+    state: str
+    annual_rate_percent: Decimal | None
+    day_count: str | None
+    days: int | None
+    discount_fen: int | None
+    proceeds_fen: int | None
+    bank_certificate_id: str | None
+    recourse: bool
+    version: int
+    requested_at: datetime
+    quoted_at: datetime | None
+    decided_at: datetime | None
+
+
+AnyFin = Financing | FinRow
+
+
 def _one_of(column: Any, values: tuple[str, ...]) -> Any:
     # ``in_`` of a list compiles to an expanding parameter, which a statement compiled once
     # cannot carry; the same test as literals.
@@ -76,6 +104,11 @@ _OUTSTANDING = tuple(s.value for s in OUTSTANDING)
 
 CERT_BY_ID = Prepared(
     select(*(_certs.c[k] for k in CERT_COLUMNS)).where(_certs.c.id == bindparam("id"))
+)
+# A FinRow is built from FIN_BY_ID's row by position: its fields must be the table's columns.
+assert tuple(f.name for f in fields(FinRow)) == FIN_COLUMNS, "FinRow: not Financing's columns"
+FIN_BY_ID = Prepared(
+    select(*(_fins.c[k] for k in FIN_COLUMNS)).where(_fins.c.id == bindparam("id"))
 )
 CONSUME = Prepared(
     update(_certs)

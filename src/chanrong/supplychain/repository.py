@@ -31,7 +31,7 @@ from chanrong.storage.driver import raw
 from chanrong.storage.statements import connection, table_of
 from chanrong.supplychain import hotpath
 from chanrong.supplychain.certificates import OUTSTANDING, CertState, FinancingState
-from chanrong.supplychain.hotpath import AnyCert, CertRow
+from chanrong.supplychain.hotpath import AnyCert, AnyFin, CertRow, FinRow
 from chanrong.supplychain.orm import (
     Certificate,
     CertificateEvent,
@@ -110,7 +110,7 @@ def _committed(obj: object, **values: Any) -> None:
     """Tell a loaded object what a Core statement just wrote, without marking it changed
     (a ``CertRow`` is a plain value: simply set)."""
     for key, value in values.items():
-        if isinstance(obj, CertRow):
+        if isinstance(obj, CertRow | FinRow):
             setattr(obj, key, value)
         else:
             set_committed_value(obj, key, value)
@@ -315,6 +315,15 @@ class SupplyChainRepository:
     def financing(self, financing_id: str, *, lock: bool = False) -> Financing | None:
         return self.session.scalars(_FINANCING[lock], {"id": financing_id}).one_or_none()
 
+    def financing_row(self, financing_id: str, *, lock: bool = False) -> AnyFin | None:
+        """The financing request as a plain ``FinRow`` read on the DBAPI cursor (SQLite, in
+        a write transaction: the write lock already holds every row); elsewhere the ORM's
+        ``financing`` (locked as asked)."""
+        if raw(self.session) is None:
+            return self.financing(financing_id, lock=lock)
+        found = hotpath.FIN_BY_ID.rows(self.session, {"id": financing_id})
+        return hotpath.FinRow(*found[0]) if found else None
+
     def financings_of(self, org_id: str, *, state: str | None = None) -> Sequence[Financing]:
         stmt = (
             select(Financing)
@@ -353,7 +362,7 @@ class SupplyChainRepository:
         ).all()
 
     def move_financing(
-        self, fin: Financing, *, expected: FinancingState, new: FinancingState, **values: Any
+        self, fin: AnyFin, *, expected: FinancingState, new: FinancingState, **values: Any
     ) -> None:
         keys = tuple(sorted(values))
         done = hotpath.move_financing(keys).execute(
