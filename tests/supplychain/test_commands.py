@@ -277,26 +277,3 @@ def test_a_client_killed_mid_run_leaves_nothing_half_written(
         for parent in splits:
             kids = s.scalars(select(Certificate).where(Certificate.parent_id == parent.id)).all()
             assert sorted(k.face_fen for k in kids) == sorted([1, parent.face_fen - 1])
-
-
-def test_live_pick_picks_as_the_full_list_would(db: Database) -> None:
-    chain, a, b = _setup(db)
-    with db.unit_of_work() as s:
-        kids = service.split_certificate(s, acting(s, chain.tier1), a, [100_00, 200_00], now=AT)
-        service.transfer_certificate(
-            s, acting(s, chain.tier1), kids[1].id, to_org_id=chain.tier2a, now=AT
-        )
-        cert = s.get(Certificate, b)
-        assert cert is not None
-        ids = [kids[0].payable_id, cert.payable_id]
-    with db.unit_of_work() as s:
-        others = [r for r in service.live_certificates(s, ids) if r[1] != chain.tier2a]
-        assert len(others) == 3  # two parts of A still with tier 1, and B
-        seen: list[int] = []
-        for k in range(len(others)):
-            picked = service.live_pick(
-                s, ids, not_held_by=chain.tier2a, choose=lambda n, k=k: seen.append(n) or k
-            )
-            assert picked == others[k]
-        assert seen == [3, 3, 3]
-        assert service.live_pick(s, [], not_held_by=chain.tier2a, choose=lambda n: 0) is None

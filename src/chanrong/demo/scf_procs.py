@@ -215,17 +215,12 @@ def _act(
     # One session for the client's reads, each its own read transaction (ended at once, so
     # the next read sees what committed since): no session built per action.
     reader = db.sessions()
-
-    def choose(live: int) -> int:
-        return rng.randrange(min(live, hot) if hot else live)
-
     try:
         for _ in range(ops):
-            picked = service.live_pick(reader, payable_ids, not_held_by=cast.bank, choose=choose)
+            found = service.live_certificates(reader, payable_ids)
             reader.rollback()
-            if picked is None:
+            if not _one_action(link, cast, found, rng, now, hot, tally):
                 break
-            _one_action(link, cast, picked, rng, now, tally)
     finally:
         reader.close()
 
@@ -233,28 +228,33 @@ def _act(
 def _one_action(
     link: CommandClient,
     cast: Cast,
-    picked: tuple[str, str, int],
+    found: list[tuple[str, str, int]],
     rng: random.Random,
     now: datetime,
+    hot: int | None,
     tally: _Tally,
-) -> None:
-    """The action on the picked certificate, as ``scf_workload._client`` chooses it."""
-    cert_id, holder, face = picked
+) -> bool:
+    """One pick and its action; False when nothing is left to act on."""
+    live = [row for row in found if row[1] != cast.bank]
+    if not live:
+        return False
+    pool = min(len(live), hot) if hot else len(live)
+    cert_id, holder, face = live[rng.randrange(pool)]
     action = rng.choices(("split", "transfer", "finance"), weights=(4, 3, 3))[0]
     if action == "split" and face >= 2:
         part = rng.randint(1, face - 1)
         _attempt(link, tally, "split", "split", holder, cert_id=cert_id, parts_fen=[part], at=now)
-        return
+        return True
     if action in ("split", "transfer"):
         to = rng.choice([e for e in cast.enterprises if e != holder])
         _attempt(link, tally, "transfer", "transfer", holder, cert_id=cert_id, to_org_id=to, at=now)
-        return
+        return True
     fin = _attempt(
         link, tally, "finance request", "finance_request", holder,
         cert_id=cert_id, bank_org_id=cast.bank, at=now,
     )  # fmt: skip
     if isinstance(fin, BaseException):
-        return
+        return True
     rate = Decimal(rng.randint(250, 600)) / 100
     recourse = rng.random() < 0.5
     q = _attempt(
@@ -267,6 +267,7 @@ def _one_action(
             link, tally, "finance accept", "finance_accept", holder,
             financing_id=fin["id"], at=now,
         )  # fmt: skip
+    return True
 
 
 def _settle(

@@ -176,21 +176,16 @@ def _client(
         record(kind, out)
         return out
 
-    def choose(live: int) -> int:
-        # ``hot``: only the first few live certificates, so clients pile onto the same ones.
-        return rng.randrange(min(live, hot) if hot else live)
-
     for _ in range(ops):
-        # Banks hold what they financed to maturity: the clients are the enterprises. One
-        # read of how many are live and one of the pick, not of every live certificate.
-        picked = _act(
-            db,
-            lambda s: service.live_pick(s, payable_ids, not_held_by=cast.bank, choose=choose),
-        )
-        if picked is None:
+        found = _act(db, lambda s: service.live_certificates(s, payable_ids))
+        assert isinstance(found, list)
+        # Banks hold what they financed to maturity: the clients are the enterprises.
+        live = [row for row in found if row[1] != cast.bank]
+        if not live:
             break
-        assert isinstance(picked, tuple)
-        cert_id, holder, face = picked
+        # ``hot``: only the first few live certificates, so clients pile onto the same ones.
+        pool = min(len(live), hot) if hot else len(live)
+        cert_id, holder, face = live[rng.randrange(pool)]
         action = rng.choices(("split", "transfer", "finance"), weights=(4, 3, 3))[0]
         # Split, transfer and financing request start with the same checks of the holder.
         held = partial(service.check_can_act, principal=officer[holder], cert_id=cert_id, now=now)

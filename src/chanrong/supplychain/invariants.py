@@ -4,7 +4,7 @@ every organisation's trees without asking who is looking."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
@@ -66,29 +66,6 @@ def journal_violations(
 def live_certificates(session: Session, payable_ids: Sequence[str]) -> list[tuple[str, str, int]]:
     """(id, holder org id, face fen) of every live certificate of these payables (trusted)."""
     return list(SupplyChainRepository(session).live_in(payable_ids))
-
-
-def live_pick(
-    session: Session,
-    payable_ids: Sequence[str],
-    *,
-    not_held_by: str,
-    choose: Callable[[int], int],
-) -> tuple[str, str, int] | None:
-    """One live certificate of these payables held by someone else than ``not_held_by``
-    (trusted; the load workloads' pick): ``choose`` is given how many there are and answers
-    which, counted from 0 in id order, as ``live_certificates`` lists them. None when there
-    is none. Two small reads instead of every live certificate: should the set shrink
-    between them, the count is read again (and ``choose`` asked again)."""
-    repo = SupplyChainRepository(session)
-    for _ in range(8):
-        count = repo.live_count(payable_ids, not_held_by)
-        if count == 0:
-            return None
-        found = repo.live_nth(payable_ids, not_held_by, choose(count))
-        if found is not None:
-            return found
-    return None
 
 
 def payable_ids(session: Session) -> list[str]:

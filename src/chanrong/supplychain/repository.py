@@ -76,22 +76,6 @@ _LIVE_IN = (
     .order_by(_certs.c.id)
 )
 
-# One live certificate of these payables not held by ``not_held_by``: how many there are,
-# and the n-th in id order (a client picking one reads two numbers and one row, not all).
-_LIVE_OTHERS = (
-    _certs.c.payable_id.in_(bindparam("payable_ids", expanding=True)),
-    _certs.c.state == CertState.LIVE.value,
-    _certs.c.holder_org_id != bindparam("not_held_by"),
-)
-_LIVE_COUNT = select(func.count()).select_from(_certs).where(*_LIVE_OTHERS)
-_LIVE_NTH = (
-    select(_certs.c.id, _certs.c.holder_org_id, _certs.c.face_fen)
-    .where(*_LIVE_OTHERS)
-    .order_by(_certs.c.id)
-    .limit(1)
-    .offset(bindparam("n"))
-)
-
 
 def _by_id(entity: Any) -> tuple[Any, Any]:
     """A lookup by primary key, plain and locked (``FOR NO KEY UPDATE``, reloaded), built
@@ -414,21 +398,6 @@ class SupplyChainRepository:
         """(certificate id, holder, face fen) of the live certificates of these payables."""
         rows = connection(self.session).execute(_LIVE_IN, {"payable_ids": list(payable_ids)})
         return [(r[0], r[1], int(r[2])) for r in rows]
-
-    def live_count(self, payable_ids: Sequence[str], not_held_by: str) -> int:
-        """How many live certificates of these payables someone else than ``not_held_by``
-        holds."""
-        params = {"payable_ids": list(payable_ids), "not_held_by": not_held_by}
-        return int(connection(self.session).execute(_LIVE_COUNT, params).scalar_one())
-
-    def live_nth(
-        self, payable_ids: Sequence[str], not_held_by: str, n: int
-    ) -> tuple[str, str, int] | None:
-        """The ``n``-th (from 0, in id order) of those: (id, holder, face fen); None past
-        the last."""
-        params = {"payable_ids": list(payable_ids), "not_held_by": not_held_by, "n": n}
-        row = connection(self.session).execute(_LIVE_NTH, params).first()
-        return (row[0], row[1], int(row[2])) if row else None
 
     def all_payable_ids(self) -> Sequence[str]:
         return self.session.scalars(select(Payable.id).order_by(Payable.id)).all()

@@ -97,7 +97,6 @@ from chanrong.supplychain.holdings import (
 from chanrong.supplychain.invariants import (
     all_violations,
     live_certificates,
-    live_pick,
     payable_ids,
     tree_violations,
 )
@@ -209,7 +208,6 @@ __all__ = [
     "list_financings",
     "list_payables",
     "live_certificates",
-    "live_pick",
     "mark_overdue",
     "matured_unpaid",
     "orders_of",
