@@ -18,6 +18,10 @@ and never reaches the database.
 A client that goes away (closed, killed) only loses its connection: a command the server had
 read runs whole or not at all with its batch, its answer is dropped, and a frame cut short is
 never parsed. ``CommandClient`` is one connection, for one thread at a time.
+
+The loop reads a frame whole once it has started: a client that stopped half-way through
+sending one (alive, but stuck) would hold it up. Frames are a few hundred bytes, written in
+one ``send`` by ``CommandClient``; the clients are processes holding the key, not strangers.
 """
 
 from __future__ import annotations
