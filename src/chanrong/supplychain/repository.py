@@ -141,7 +141,7 @@ class SupplyChainRepository:
         self.session.add_all(objs)
         self.session.flush()
 
-    def insert(self, *objs: Base) -> None:
+    def insert(self, *objs: Base | CertRow) -> None:
         """Rows written once and never changed in this transaction (certificates made,
         requests, events, settlements): one Core INSERT per table, no unit of work. The
         objects stay outside the session and must carry every value a caller reads back.
@@ -149,11 +149,14 @@ class SupplyChainRepository:
         Certificates, events, financing requests and journal rows go in through statements
         prepared once (``hotpath.INSERTS``) and must carry every column's value."""
         rest: list[Base] = []
-        by_kind: dict[type, list[Base]] = {}
+        by_kind: dict[type, list[Base | CertRow]] = {}
         for obj in objs:
-            if type(obj) in hotpath.INSERTS:
-                by_kind.setdefault(type(obj), []).append(obj)
+            # A ``CertRow`` (a new child certificate as plain values) is a certificate's row.
+            kind = Certificate if type(obj) is CertRow else type(obj)
+            if kind in hotpath.INSERTS:
+                by_kind.setdefault(kind, []).append(obj)
             else:
+                assert not isinstance(obj, CertRow)
                 rest.append(obj)
         for kind, same in by_kind.items():
             hotpath.insert_objects(self.session, kind, same)
