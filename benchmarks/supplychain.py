@@ -21,6 +21,15 @@ the same picks; "batches" is how many transactions the writer committed. "CPU ms
 the whole process's CPU time (clients and writer) per committed operation; "writer CPU ms /
 op" is the writer thread's own (``time.thread_time``), the serial part: one writer on a free
 core commits at most 1,000 / that many operations per second.
+Clients in other processes (``--client-procs N``, SQLite only): the writer alone in this
+process, a ``CommandServer`` (``supplychain.command_link``) committing the commands that the
+32 client threads, spread over N child processes, send over a Unix socket; the clients read
+the live certificates from the database file themselves. Each round runs the in-process group
+commit ("any live", the baseline) and then the same workload with the clients outside;
+``--rounds R`` alternates them R times. "writer process CPU ms / op" is this process's CPU
+per committed op (with the in-process clients, on the baseline row), "batch CPU" the writer's
+own in its batches, "client CPU" the child processes' (their phases only, not their start).
+
 PostgreSQL needs CHANRONG_TEST_POSTGRES_URL (``eval "$(bash scripts/services.sh start)"``);
 without it that row says so instead of failing.
 """
@@ -36,6 +45,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from _db import migrated_database
+from chanrong.demo.scf_procs import ProcsResult, run_workload_procs
 from chanrong.demo.scf_workload import WorkloadResult, run_workload
 
 console = Console()
@@ -71,6 +81,96 @@ def measure(
         )
 
 
+def measure_procs(clients: int, ops: int, payables: int, procs: int, group: int) -> ProcsResult:
+    with migrated_database("sqlite", "scf", pool_size=clients + 1, max_overflow=0) as db:
+        console.print(f"  sqlite x{clients} in {procs} client processes, group {group} ...")
+        return run_workload_procs(
+            db,
+            procs=procs,
+            clients=clients,
+            ops_per_client=ops,
+            payables=payables,
+            seed=clients,
+            hot=None,
+            max_batch=group,
+        )
+
+
+def main_procs(args: argparse.Namespace, ops: int, payables: int) -> int:
+    """The in-process group commit beside the clients in ``--client-procs`` processes."""
+    group = args.group or 64
+    table = Table(
+        title=f"supply-chain certificates on SQLite: {args.clients} clients x {ops} actions, "
+        f"{payables} trees, any live, group <= {group}",
+    )
+    for col in (
+        "round",
+        "clients in",
+        "attempts",
+        "committed",
+        "refused",
+        "committed ops/s",
+        "writer process CPU ms / op",
+        "batch CPU ms / op",
+        "client CPU ms / op",
+        "batches",
+        "violations",
+        "unexpected errors",
+        "vs in-process",
+        "load at start",
+    ):
+        table.add_column(col, justify="right")
+    bad = 0
+    for n in range(1, args.rounds + 1):
+        load_base = f"{os.getloadavg()[0]:.2f}"
+        base = measure(
+            "sqlite", args.clients, ops, payables, None, group
+        )  # the writer thread beside its 32 client threads
+        load_procs = f"{os.getloadavg()[0]:.2f}"
+        out = measure_procs(args.clients, ops, payables, args.client_procs, group)
+        for label, res, load in (
+            ("this process", base, load_base),
+            (f"{args.client_procs} processes", out, load_procs),
+        ):
+            bad += len(res.violations) + len(res.unexpected)
+            client = (
+                f"{res.client_cpu_ms_per_op:.2f}"
+                if isinstance(res, ProcsResult)
+                else "(in the writer's)"
+            )
+            versus = (
+                f"{res.ops_per_second / base.ops_per_second:.2f}x ops/s"
+                if res is not base and base.ops_per_second
+                else "baseline"
+            )
+            table.add_row(
+                str(n),
+                label,
+                f"{res.attempts:,}",
+                f"{sum(res.committed.values()):,}",
+                f"{sum(res.refused.values()):,}",
+                f"{res.ops_per_second:,.1f}",
+                f"{res.cpu_ms_per_op:.2f}",
+                f"{res.writer_cpu_ms_per_op:.2f}",
+                client,
+                f"{res.batches:,}",
+                str(len(res.violations)),
+                str(len(res.unexpected)),
+                versus,
+                load,
+            )
+            for line in (res.violations + res.unexpected)[:5]:
+                console.print(f"[red]{label}: {line}[/]")
+    console.print(table)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    console.print(f"load average at the end (1, 5, 15 min): {load} on {os.cpu_count()} CPUs")
+    if bad:
+        console.print(f"[bold red]{bad} violations or unexpected errors[/]")
+        return 1
+    console.print("[green]0 invariant violations[/]")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
@@ -81,9 +181,18 @@ def main() -> int:
     parser.add_argument(
         "--group", type=int, default=64, help="group commit: most use cases a transaction (0: off)"
     )
+    parser.add_argument(
+        "--client-procs",
+        type=int,
+        default=0,
+        help="clients in N other processes, sending commands to this one (SQLite)",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="with --client-procs: pairs to run")
     args = parser.parse_args()
     ops = args.ops or (4 if args.quick else 40)
     payables = args.payables or (3 if args.quick else 8)
+    if args.client_procs:
+        return main_procs(args, ops, payables)
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     start_load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
 

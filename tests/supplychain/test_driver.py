@@ -164,3 +164,35 @@ def test_a_lost_settlement_race_gets_the_full_paths_answers(db: Database) -> Non
         service.settle_payable(s, acting(s, chain.tier1), root.payable_id, now=at)
     with db.unit_of_work() as s, pytest.raises(NotFound):
         service.settle_payable(s, acting(s, chain.outsider), root.payable_id, now=at)
+
+
+def test_live_certificates_read_plain_are_the_orms(db: Database) -> None:
+    """On SQLite the live certificates are read on the DBAPI cursor; the same rows, in the
+    same order, as the ORM finds."""
+    with db.unit_of_work() as s:
+        chain = build_chain(s)
+        a = confirmed_certificate(s, chain, face_fen=1_000_00)
+        b = confirmed_certificate(s, chain, face_fen=500_00)
+        parts = service.split_certificate(
+            s, acting(s, chain.tier1), a.id, [100_00, 200_00], now=START
+        )
+        service.transfer_certificate(
+            s, acting(s, chain.tier1), parts[1].id, to_org_id=chain.tier2a, now=START
+        )
+        payables = [a.payable_id, b.payable_id]
+    with db.unit_of_work() as s:
+        expected = [
+            (c.id, c.holder_org_id, c.face_fen)
+            for c in s.scalars(
+                select(Certificate)
+                .where(Certificate.payable_id.in_(payables), Certificate.state == "live")
+                .order_by(Certificate.id)
+            )
+        ]
+        assert len(expected) == 4  # two parts, the transferred one, and b
+        assert service.live_certificates(s, payables) == expected
+        plain = hotpath.live_rows(s, payables)
+        assert (plain is not None) == (db.dialect == "sqlite")
+        if plain is not None:
+            assert plain == expected and all(isinstance(r[2], int) for r in plain)
+        assert service.live_certificates(s, payables[:1]) == [r for r in expected if r[0] != b.id]

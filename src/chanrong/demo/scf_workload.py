@@ -328,6 +328,32 @@ def _rush(fn: Callable[[], None], clients: int) -> None:
         t.join()
 
 
+def prepare(
+    db: Database, payables: int, face_fen: int, seed: int, limit_share: Decimal
+) -> tuple[Cast, list[str]]:
+    """A fresh cast (core enterprise, suppliers, bank), ``payables`` confirmed payables of
+    ``face_fen`` each (their certificates live), and the bank's exposure limit on the core:
+    room for ``limit_share`` of what is issued."""
+    with _run_lock:
+        tag = f"{next(_run) % 100:02d}{seed % 1000:03d}"
+    cast = _cast(db, tag)
+    payable_ids = _issue(db, cast, payables, face_fen, tag)
+    with db.unit_of_work() as s:
+        service.set_exposure_limit(
+            s,
+            service.principal_for_org(s, cast.bank),
+            core_org_id=cast.core,
+            limit_fen=int(payables * face_fen * limit_share),
+            now=START,
+        )
+    return cast, payable_ids
+
+
+def unpaid(payable_ids: list[str]) -> list[str]:
+    """The payables the core enterprise leaves unpaid at maturity (every second one)."""
+    return _unpaid(payable_ids)
+
+
 def run_workload(
     db: Database,
     *,
@@ -352,19 +378,7 @@ def run_workload(
     ``group_commit``: 0 runs each write use case in its own unit of work; N > 0 hands them
     to one writer thread (``supplychain.group_commit``) that commits up to N at a time.
     """
-    with _run_lock:
-        tag = f"{next(_run) % 100:02d}{seed % 1000:03d}"
-    cast = _cast(db, tag)
-    payable_ids = _issue(db, cast, payables, face_fen, tag)
-    with db.unit_of_work() as s:
-        # The bank's exposure limit on the core: room for ``limit_share`` of what is issued.
-        service.set_exposure_limit(
-            s,
-            service.principal_for_org(s, cast.bank),
-            core_org_id=cast.core,
-            limit_fen=int(payables * face_fen * limit_share),
-            now=START,
-        )
+    cast, payable_ids = prepare(db, payables, face_fen, seed, limit_share)
     result = WorkloadResult(clients=clients, seconds=0.0, payable_fen=payables * face_fen)
     lock = threading.Lock()
     writer = service.GroupCommitter(db, max_batch=group_commit) if group_commit else None

@@ -7,6 +7,7 @@ sweeps its agreed share to the borrower's loans (回款自动还款).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -157,6 +158,13 @@ def reverse_repayment(
         log_classification(session, loan, change)
     session.flush()
     return back
+
+
+def sweeping_borrowers(session: Session, org_ids: Sequence[str]) -> set[str]:
+    """Which of these organisations have an active loan with an agreed sweep share: the only
+    borrowers ``sweep_collection`` can take anything from. One query for a whole settlement's
+    payees, where calling ``sweep_collection`` for each payment reads each payee's loans."""
+    return LendingRepository(session).sweeping_borrowers(org_ids)
 
 
 def sweep_collection(

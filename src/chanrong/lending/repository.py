@@ -150,6 +150,18 @@ class LendingRepository:
             stmt = stmt.where(Loan.line_id == line_id)
         return self.session.scalars(stmt).all()
 
+    def sweeping_borrowers(self, org_ids: Sequence[str]) -> set[str]:
+        """Which of these organisations have an active loan with a sweep share above zero."""
+        if not org_ids:
+            return set()
+        rows = self.session.execute(
+            select(Loan.borrower_org_id, Loan.sweep_share_pct).where(
+                Loan.borrower_org_id.in_(list(org_ids)), Loan.status == "active"
+            )
+        )
+        # The share is stored as decimal text: compared as a Decimal here, never in SQL.
+        return {org for org, share in rows if share > 0}
+
     def loan_ids_to_close(self, as_of: date, lender_org_id: str | None) -> list[str]:
         stmt = (
             select(Loan.id)

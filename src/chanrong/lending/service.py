@@ -72,6 +72,7 @@ from chanrong.lending.repayments import (
     repay,
     reverse_repayment,
     sweep_collection,
+    sweeping_borrowers,
 )
 from chanrong.lending.views import LoanView, loan_journal, loan_view
 from chanrong.lending.watch import (
@@ -148,6 +149,7 @@ __all__ = [
     "repay",
     "reverse_repayment",
     "sweep_collection",
+    "sweeping_borrowers",
     "telemetry_series",
     "terms_sha256",
     "update_alert",

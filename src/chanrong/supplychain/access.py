@@ -22,8 +22,8 @@ from chanrong.identity.domain import InstitutionType, OrgKind, Principal, Role
 from chanrong.supplychain import certificates as rules
 from chanrong.supplychain.certificates import CertState, CertView, Origin
 from chanrong.supplychain.domain import visible_ids
-from chanrong.supplychain.hotpath import AnyCert
-from chanrong.supplychain.orm import Certificate, Financing, Payable
+from chanrong.supplychain.hotpath import AnyCert, AnyFin
+from chanrong.supplychain.orm import Certificate, Payable
 from chanrong.supplychain.repository import SupplyChainRepository
 
 _Org = TypeVar("_Org")
@@ -167,9 +167,10 @@ def payable_for_core(repo: SupplyChainRepository, principal: Principal, payable_
 
 def financing_for_party(
     repo: SupplyChainRepository, principal: Principal, financing_id: str, *, lock: bool = False
-) -> Financing:
-    """The financing request, when the caller asked for it or is the bank asked."""
-    fin = repo.financing(financing_id, lock=lock)
+) -> AnyFin:
+    """The financing request, when the caller asked for it or is the bank asked (a plain
+    ``FinRow`` inside an SQLite write transaction: ``repository.financing_row``)."""
+    fin = repo.financing_row(financing_id, lock=lock)
     if fin is None or principal.org_id not in (fin.bank_org_id, fin.requester_org_id):
         raise NotFound(f"financing request {financing_id} not found")
     return fin
@@ -177,7 +178,7 @@ def financing_for_party(
 
 def financing_for_bank(
     repo: SupplyChainRepository, principal: Principal, financing_id: str
-) -> Financing:
+) -> AnyFin:
     """The financing request, locked, when the caller is the bank it was offered to."""
     fin = financing_for_party(repo, principal, financing_id, lock=True)
     if (

@@ -17,13 +17,13 @@ from chanrong.identity.domain import Principal
 from chanrong.supplychain import access, journal, limits
 from chanrong.supplychain import certificates as rules
 from chanrong.supplychain.certificates import CertState, DayCount, FinancingState, Origin
-from chanrong.supplychain.hotpath import AnyCert
+from chanrong.supplychain.hotpath import AnyCert, AnyFin
 from chanrong.supplychain.orm import Certificate, Financing
 from chanrong.supplychain.repository import SupplyChainRepository
 from chanrong.supplychain.writes import child, record, stamp, writer
 
 
-def _offered(repo: SupplyChainRepository, fin: Financing) -> AnyCert:
+def _offered(repo: SupplyChainRepository, fin: AnyFin) -> AnyCert:
     """The certificate a financing request is about (a foreign key: it always exists)."""
     cert = repo.certificate_row(fin.certificate_id)
     assert cert is not None
@@ -77,7 +77,7 @@ def quote_financing(
     day_count: DayCount,
     recourse: bool = False,
     now: datetime | None = None,
-) -> Financing:
+) -> AnyFin:
     """The bank quotes a discount rate on the core enterprise's credit, with or without
     recourse to the seller should the core enterprise not pay at maturity.
 
@@ -126,7 +126,7 @@ def quote_financing(
 
 def decline_financing(
     session: Session, principal: Principal, financing_id: str, *, now: datetime | None = None
-) -> Financing:
+) -> AnyFin:
     """The bank declines to finance."""
     at = stamp(now)
     repo = writer(session)
@@ -150,7 +150,7 @@ def decline_financing(
 
 def accept_financing(
     session: Session, principal: Principal, financing_id: str, *, now: datetime | None = None
-) -> Financing:
+) -> AnyFin:
     """The holder accepts the quote: the bank now holds the certificate and pays the proceeds.
 
     The discount is reckoned on the day of acceptance at the quoted rate, so a quote accepted
@@ -236,7 +236,7 @@ def list_financings(
     return SupplyChainRepository(session).financings_of(principal.org_id, state=state)
 
 
-def certificates_of(session: Session, fins: Sequence[Financing]) -> dict[str, Certificate]:
+def certificates_of(session: Session, fins: Sequence[AnyFin]) -> dict[str, Certificate]:
     """The certificates financing requests are about (the caller already sees the requests)."""
     repo = SupplyChainRepository(session)
     out = {}
@@ -247,6 +247,6 @@ def certificates_of(session: Session, fins: Sequence[Financing]) -> dict[str, Ce
     return out
 
 
-def get_financing(session: Session, principal: Principal, financing_id: str) -> Financing:
+def get_financing(session: Session, principal: Principal, financing_id: str) -> AnyFin:
     """A financing request seen by the holder who made it or the bank asked."""
     return access.financing_for_party(SupplyChainRepository(session), principal, financing_id)

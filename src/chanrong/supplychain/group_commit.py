@@ -164,6 +164,21 @@ class GroupCommitter:
             raise RuntimeError("the group committer is not running")
         return self.submit(fn, check=check).result()
 
+    def run_batch(
+        self, items: list[tuple[Callable[[Session], Any], Callable[[Session], object] | None]]
+    ) -> list[tuple[Any, BaseException | None]]:
+        """Run ``items`` (use case, its check) as one batch in the caller's own thread and
+        return each one's (result, error): for a caller that is itself the one writer loop
+        (``command_link``'s server), which needs no thread hand-off. Not while the writer
+        thread runs. Same rules as ``submit``: each fails alone, and may run twice."""
+        if self._started:
+            raise RuntimeError("run_batch: the writer thread is running; use submit")
+        batch = [_Call(fn, check) for fn, check in items]
+        cpu = time.thread_time()
+        self._commit(batch)
+        self.cpu_seconds += time.thread_time() - cpu
+        return [(call.result, call.error) for call in batch]
+
     def _next(self) -> _Call[Any] | None:
         """The next queued call; None to stop (``close``, or idle for ``idle_seconds``)."""
         while True:

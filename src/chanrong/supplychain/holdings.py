@@ -14,6 +14,7 @@ from chanrong.identity.domain import Principal
 from chanrong.supplychain import access
 from chanrong.supplychain import certificates as rules
 from chanrong.supplychain.certificates import CertState, Origin
+from chanrong.supplychain.hotpath import AnyCert, CertRow
 from chanrong.supplychain.identifiers import parse_handle
 from chanrong.supplychain.orm import Certificate
 from chanrong.supplychain.repository import SupplyChainRepository
@@ -38,7 +39,7 @@ def split_certificate(
     parts_fen: Sequence[int],
     *,
     now: datetime | None = None,
-) -> list[Certificate]:
+) -> list[CertRow]:
     """Split a held certificate into parts (a remainder stays with the holder as a last part)."""
     at = stamp(now)
     repo = writer(session)
@@ -72,7 +73,7 @@ def transfer_certificate(
     *,
     to_org_id: str,
     now: datetime | None = None,
-) -> Certificate:
+) -> AnyCert:
     """Transfer a whole held certificate to another enterprise (its own supplier)."""
     at = stamp(now)
     repo = writer(session)

@@ -91,7 +91,7 @@ def overdue_certificates(session: Session, principal: Principal) -> Sequence[Cer
 
 def execute_recourse(
     session: Session, principal: Principal, cert_id: str, *, now: datetime | None = None
-) -> Certificate:
+) -> AnyCert:
     """追索: the bank holding an overdue certificate it financed with recourse is repaid the
     face value by the seller, who holds the (still overdue) claim on the core enterprise again.
 

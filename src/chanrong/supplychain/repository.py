@@ -31,7 +31,7 @@ from chanrong.storage.driver import raw
 from chanrong.storage.statements import connection, table_of
 from chanrong.supplychain import hotpath
 from chanrong.supplychain.certificates import OUTSTANDING, CertState, FinancingState
-from chanrong.supplychain.hotpath import AnyCert, CertRow
+from chanrong.supplychain.hotpath import AnyCert, AnyFin, CertRow, FinRow
 from chanrong.supplychain.orm import (
     Certificate,
     CertificateEvent,
@@ -110,7 +110,7 @@ def _committed(obj: object, **values: Any) -> None:
     """Tell a loaded object what a Core statement just wrote, without marking it changed
     (a ``CertRow`` is a plain value: simply set)."""
     for key, value in values.items():
-        if isinstance(obj, CertRow):
+        if isinstance(obj, CertRow | FinRow):
             setattr(obj, key, value)
         else:
             set_committed_value(obj, key, value)
@@ -141,7 +141,7 @@ class SupplyChainRepository:
         self.session.add_all(objs)
         self.session.flush()
 
-    def insert(self, *objs: Base) -> None:
+    def insert(self, *objs: Base | CertRow) -> None:
         """Rows written once and never changed in this transaction (certificates made,
         requests, events, settlements): one Core INSERT per table, no unit of work. The
         objects stay outside the session and must carry every value a caller reads back.
@@ -149,11 +149,14 @@ class SupplyChainRepository:
         Certificates, events, financing requests and journal rows go in through statements
         prepared once (``hotpath.INSERTS``) and must carry every column's value."""
         rest: list[Base] = []
-        by_kind: dict[type, list[Base]] = {}
+        by_kind: dict[type, list[Base | CertRow]] = {}
         for obj in objs:
-            if type(obj) in hotpath.INSERTS:
-                by_kind.setdefault(type(obj), []).append(obj)
+            # A ``CertRow`` (a new child certificate as plain values) is a certificate's row.
+            kind = Certificate if type(obj) is CertRow else type(obj)
+            if kind in hotpath.INSERTS:
+                by_kind.setdefault(kind, []).append(obj)
             else:
+                assert not isinstance(obj, CertRow)
                 rest.append(obj)
         for kind, same in by_kind.items():
             hotpath.insert_objects(self.session, kind, same)
@@ -315,6 +318,15 @@ class SupplyChainRepository:
     def financing(self, financing_id: str, *, lock: bool = False) -> Financing | None:
         return self.session.scalars(_FINANCING[lock], {"id": financing_id}).one_or_none()
 
+    def financing_row(self, financing_id: str, *, lock: bool = False) -> AnyFin | None:
+        """The financing request as a plain ``FinRow`` read on the DBAPI cursor (SQLite, in
+        a write transaction: the write lock already holds every row); elsewhere the ORM's
+        ``financing`` (locked as asked)."""
+        if raw(self.session) is None:
+            return self.financing(financing_id, lock=lock)
+        found = hotpath.FIN_BY_ID.rows(self.session, {"id": financing_id})
+        return hotpath.FinRow(*found[0]) if found else None
+
     def financings_of(self, org_id: str, *, state: str | None = None) -> Sequence[Financing]:
         stmt = (
             select(Financing)
@@ -353,7 +365,7 @@ class SupplyChainRepository:
         ).all()
 
     def move_financing(
-        self, fin: Financing, *, expected: FinancingState, new: FinancingState, **values: Any
+        self, fin: AnyFin, *, expected: FinancingState, new: FinancingState, **values: Any
     ) -> None:
         keys = tuple(sorted(values))
         done = hotpath.move_financing(keys).execute(
@@ -387,6 +399,9 @@ class SupplyChainRepository:
 
     def live_in(self, payable_ids: Sequence[str]) -> Sequence[tuple[str, str, int]]:
         """(certificate id, holder, face fen) of the live certificates of these payables."""
+        plain = hotpath.live_rows(self.session, payable_ids)
+        if plain is not None:
+            return plain
         rows = connection(self.session).execute(_LIVE_IN, {"payable_ids": list(payable_ids)})
         return [(r[0], r[1], int(r[2])) for r in rows]
 

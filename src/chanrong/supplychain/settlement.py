@@ -82,6 +82,9 @@ def settle_payable(
         for o in (identity.find_organisation(session, p) for p in {s.payee_org_id for s in out})
         if o is not None and o.kind == OrgKind.ENTERPRISE.value
     }
+    # Only payees with a loan that sweeps are asked, in one read for the whole tree (asking
+    # for every certificate paid read the payee's loans each time, for nothing).
+    enterprises &= lending.sweeping_borrowers(session, sorted(enterprises))
     for paid in out:
         if paid.payee_org_id in enterprises:
             lending.sweep_collection(

@@ -1,0 +1,253 @@
+"""Certificate commands from other processes to the one writer of an SQLite file.
+
+SQLite has one writer at a time, and one writer process committing many clients' use cases
+per transaction is its fastest shape (``group_commit``). Clients in the writer's own process
+share its interpreter lock, though: their reads, their waiting and their thread switches come
+out of the writer's core. Here the clients live in other processes, read what they need from
+the database file themselves (WAL readers never block the writer), and send their writes as
+commands (``commands``: named ops with plain JSON arguments; no pickle) over a local socket.
+
+``CommandServer`` listens on a Unix socket (``multiprocessing.connection``: length-prefixed
+frames, and a client must prove the shared ``authkey`` by HMAC before it is heard). Its one
+loop waits on every connection, reads one command from each that has one, runs them all as
+one group-commit batch in its own thread (``GroupCommitter.run_batch``: each fails alone, the
+rest commit in one transaction), and answers each on its connection. A command that is not
+one (bad JSON, unknown op or key, a mistyped value) is answered at once with the field named,
+and never reaches the database.
+
+A client that goes away (closed, killed) only loses its connection: a command the server had
+read runs whole or not at all with its batch, its answer is dropped, and a frame cut short is
+never parsed. ``CommandClient`` is one connection, for one thread at a time.
+
+The loop reads a frame whole once it has started: a client that stopped half-way through
+sending one (alive, but stuck) would hold it up. Frames are a few hundred bytes, written in
+one ``send`` by ``CommandClient``; the clients are processes holding the key, not strangers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+import socket
+import threading
+from multiprocessing import Pipe
+from multiprocessing.connection import Client, Connection, Listener
+from types import TracebackType
+from typing import Any
+
+import structlog
+
+from chanrong.core.errors import ChanrongError
+from chanrong.storage.database import Database
+from chanrong.supplychain import commands
+from chanrong.supplychain.group_commit import GroupCommitter
+
+log = structlog.get_logger("chanrong.supplychain")
+
+MAX_COMMAND_BYTES = 64 * 1024  # a command is a few hundred bytes; a longer frame is refused
+
+
+class CommandServer:
+    """Runs certificate commands from local clients, many per transaction.
+
+    ::
+
+        with CommandServer(db, "/run/chanrong/scf.sock", authkey=key) as server:
+            ...  # clients connect with CommandClient(path, key)
+
+    ``committer`` counts the batches, calls and the writing CPU time (``GroupCommitter``).
+    """
+
+    def __init__(self, db: Database, address: str, *, authkey: bytes, max_batch: int = 64) -> None:
+        """Listen on the Unix socket ``address`` (created here; removed by ``close``)."""
+        if not authkey:
+            raise ValueError("authkey: a shared key is required")
+        self.address = address
+        self.max_batch = max_batch
+        self.committer = GroupCommitter(db, max_batch=max_batch)
+        self.commands = 0  # commands read, refused ones included
+        self._principal_of = commands.principal_cache()
+        self._listener = Listener(address, family="AF_UNIX", authkey=authkey)
+        self._wake_in, self._wake_out = _pipe()
+        self._arrived: list[Connection] = []  # accepted, not yet waited on by the loop
+        self._arrived_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def __enter__(self) -> CommandServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Accept clients and run their commands, each in its own thread, until ``close``."""
+        for target, name in ((self._accept, "scf-command-accept"), (self._loop, "scf-command")):
+            t = threading.Thread(target=target, name=name, daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def close(self) -> None:
+        """Stop accepting, finish the batch in hand, close every connection."""
+        self._stopping.set()
+        self._wake_out.send_bytes(b"")
+        # ``accept`` does not return when its socket is closed under it: a plain connection
+        # (failing the key's challenge) wakes it to see the stop.
+        with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as poke:
+            poke.connect(self.address)
+        for t in self._threads:
+            t.join()
+        self._listener.close()
+        with self._arrived_lock:
+            for conn in self._arrived:
+                conn.close()
+
+    def _accept(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                conn = self._listener.accept()  # the key's challenge answered, or refused
+            except Exception as exc:  # a failed challenge (or the poke of close)
+                if not self._stopping.is_set():
+                    log.warning("scf command client refused", error=type(exc).__name__)
+                continue
+            with self._arrived_lock:
+                self._arrived.append(conn)
+            self._wake_out.send_bytes(b"")
+
+    def _loop(self) -> None:
+        # One selector kept across rounds, each connection registered once (``wait`` would
+        # build a selector and register every connection again for every round).
+        selector = selectors.DefaultSelector()
+        selector.register(self._wake_in, selectors.EVENT_READ)
+        conns: dict[int, Connection] = {}
+        try:
+            while not self._stopping.is_set():
+                pending: list[tuple[Connection, commands.Command]] = []
+                for key, _ in selector.select():
+                    conn = key.fileobj
+                    assert isinstance(conn, Connection)
+                    if conn is self._wake_in:
+                        self._drain_wake(selector, conns)
+                        continue
+                    cmd = self._read(conn, selector, conns)
+                    if cmd is not None:
+                        pending.append((conn, cmd))
+                for at in range(0, len(pending), self.max_batch):
+                    self._run(pending[at : at + self.max_batch], selector, conns)
+        finally:
+            selector.close()
+            for conn in conns.values():
+                conn.close()
+
+    def _drain_wake(self, selector: selectors.BaseSelector, conns: dict[int, Connection]) -> None:
+        while self._wake_in.poll():
+            self._wake_in.recv_bytes()
+        with self._arrived_lock:
+            for conn in self._arrived:
+                conns[id(conn)] = conn
+                selector.register(conn, selectors.EVENT_READ)
+            self._arrived.clear()
+
+    def _read(
+        self, conn: Connection, selector: selectors.BaseSelector, conns: dict[int, Connection]
+    ) -> commands.Command | None:
+        """The command waiting on ``conn``; None when it was refused (answered) or the
+        client went away (dropped)."""
+        try:
+            raw = conn.recv_bytes(MAX_COMMAND_BYTES)
+        except (EOFError, OSError):  # closed, killed, or a frame too long: gone
+            _drop(conn, selector, conns)
+            return None
+        self.commands += 1
+        try:
+            return commands.parse(raw)
+        except ChanrongError as exc:
+            self._send(conn, commands.refusal(exc), selector, conns)
+            return None
+
+    def _run(
+        self,
+        batch: list[tuple[Connection, commands.Command]],
+        selector: selectors.BaseSelector,
+        conns: dict[int, Connection],
+    ) -> None:
+        items = [cmd.use_case(self._principal_of) for _, cmd in batch]
+        outcomes = self.committer.run_batch(items)
+        for (conn, cmd), (result, error) in zip(batch, outcomes, strict=True):
+            if error is None:
+                reply = commands.answer(cmd.op, result)
+            else:
+                if not isinstance(error, ChanrongError):
+                    log.error("scf command failed", op=cmd.op, error=type(error).__name__)
+                reply = commands.refusal(error)
+            self._send(conn, reply, selector, conns)
+
+    def _send(
+        self,
+        conn: Connection,
+        reply: bytes,
+        selector: selectors.BaseSelector,
+        conns: dict[int, Connection],
+    ) -> None:
+        if conn.closed:  # dropped earlier in this round
+            return
+        try:
+            conn.send_bytes(reply)
+        except OSError:  # the client went away after sending: its command stands or not
+            _drop(conn, selector, conns)
+
+
+def _drop(conn: Connection, selector: selectors.BaseSelector, conns: dict[int, Connection]) -> None:
+    if conns.pop(id(conn), None) is not None:
+        selector.unregister(conn)
+    conn.close()
+
+
+def _pipe() -> tuple[Connection, Connection]:
+    """A one-way pipe (read end, write end) that wakes the loop's ``wait``."""
+    return Pipe(duplex=False)
+
+
+class CommandClient:
+    """One connection to a ``CommandServer``; for one thread at a time.
+
+    ::
+
+        with CommandClient(path, key) as link:
+            children = link.call("split", holder_org_id, cert_id=c, parts_fen=[300, 200])
+    """
+
+    def __init__(self, address: str, authkey: bytes) -> None:
+        self._conn = Client(address, family="AF_UNIX", authkey=authkey)
+
+    def __enter__(self) -> CommandClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def call(self, op: str, org_id: str | None = None, **args: Any) -> Any:
+        """Run one command and return its result (plain JSON values), or raise its error as
+        the ``ChanrongError`` its answer names (``commands.outcome``). ``at=`` a datetime
+        sets the moment it happens."""
+        return self.send(commands.encode(op, org_id, **args))
+
+    def send(self, raw: bytes) -> Any:
+        """Send a command's bytes as they are and return its outcome (``call`` encodes)."""
+        self._conn.send_bytes(raw)
+        return commands.outcome(self._conn.recv_bytes())
+
+    def close(self) -> None:
+        """Close the connection (the server drops it)."""
+        self._conn.close()

@@ -1,0 +1,323 @@
+"""Certificate write operations as named commands with plain JSON arguments.
+
+A command is one JSON object: ``op`` names the use case, ``as`` the organisation acting
+(whose officer the command speaks for), the other keys its arguments, and ``at`` (optional)
+the moment it happens (ISO 8601 with a timezone; the writer's clock when absent)::
+
+    {"op": "split", "as": "<org id>", "cert_id": "...", "parts_fen": [300000, 200000]}
+    {"op": "transfer", "as": "...", "cert_id": "...", "to_org_id": "..."}
+    {"op": "finance_request", "as": "...", "cert_id": "...", "bank_org_id": "..."}
+    {"op": "finance_quote", "as": "<bank>", "financing_id": "...",
+     "annual_rate_percent": "3.85", "day_count": "ACT/360", "recourse": true}
+    {"op": "finance_accept", "as": "...", "financing_id": "..."}
+    {"op": "settle", "as": "<core enterprise>", "payable_id": "..."}
+    {"op": "mark_overdue", "cert_id": "...", "day": "2026-05-01"}   (the worker's job: no "as")
+    {"op": "recourse", "as": "<bank>", "cert_id": "..."}
+
+``parse`` turns the bytes into a ``Command`` or refuses them (``ValidationFailed`` naming the
+field: an unknown op or key, a missing or mistyped value; money is integer fen and a rate a
+decimal string, never a JSON float). ``Command.use_case`` gives the function of a session
+that runs the service's own use case, and ``answer`` the JSON reply to what it returned.
+
+Who may send commands is decided by the channel that carries them (``command_link``: a local
+socket whose clients prove a shared key): the channel is a trusted caller, as the CLI is, and
+a command acts as an officer of the organisation it names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from chanrong.core.errors import ChanrongError, NotFound, ValidationFailed
+from chanrong.identity.domain import Principal
+from chanrong.supplychain import service
+
+# Each op's arguments: name -> kind ("id": a non-empty string, "fen": a positive integer,
+# "fens": a non-empty list of them, "rate": a decimal string, "day_count", "bool", "date").
+_ARGS: dict[str, dict[str, str]] = {
+    "split": {"cert_id": "id", "parts_fen": "fens"},
+    "transfer": {"cert_id": "id", "to_org_id": "id"},
+    "finance_request": {"cert_id": "id", "bank_org_id": "id"},
+    "finance_quote": {
+        "financing_id": "id",
+        "annual_rate_percent": "rate",
+        "day_count": "day_count",
+        "recourse": "bool",
+    },
+    "finance_accept": {"financing_id": "id"},
+    "settle": {"payable_id": "id"},
+    "mark_overdue": {"cert_id": "id", "day": "date"},
+    "recourse": {"cert_id": "id"},
+}
+# Ops run by the platform itself (the worker's jobs), not by an organisation's officer.
+_SYSTEM_OPS = frozenset({"mark_overdue"})
+# Arguments that may be left out, with what leaving them out means.
+_OPTIONAL = frozenset({"recourse"})
+OPS = tuple(_ARGS)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One parsed command: the op, the organisation acting (None for a system op), its
+    arguments as typed values, and when it happens (None: the writer's clock)."""
+
+    op: str
+    org_id: str | None
+    args: Mapping[str, Any]
+    at: datetime | None
+
+    def use_case(
+        self, principal_of: Callable[[Session, str], Principal]
+    ) -> tuple[Callable[[Session], Any], Callable[[Session], object] | None]:
+        """The use case as a function of a session, and its read-only first check where
+        the op has one (the holder's: refuses a lost race before anything is written).
+        ``principal_of`` resolves the acting organisation's officer in that session."""
+        a, at, org = self.args, self.at, self.org_id or ""
+
+        def who(s: Session) -> Principal:
+            return principal_of(s, org)
+
+        check: Callable[[Session], object] | None = None
+        if "cert_id" in a and self.op in ("split", "transfer", "finance_request"):
+
+            def check(s: Session) -> object:
+                service.check_can_act(s, who(s), a["cert_id"], now=at)
+                return None
+
+        fn: Callable[[Session], Any]
+        match self.op:
+            case "split":
+                fn = lambda s: service.split_certificate(  # noqa: E731
+                    s, who(s), a["cert_id"], a["parts_fen"], now=at
+                )
+            case "transfer":
+                fn = lambda s: service.transfer_certificate(  # noqa: E731
+                    s, who(s), a["cert_id"], to_org_id=a["to_org_id"], now=at
+                )
+            case "finance_request":
+                fn = lambda s: service.request_financing(  # noqa: E731
+                    s, who(s), a["cert_id"], bank_org_id=a["bank_org_id"], now=at
+                )
+            case "finance_quote":
+                fn = lambda s: service.quote_financing(  # noqa: E731
+                    s,
+                    who(s),
+                    a["financing_id"],
+                    annual_rate_percent=a["annual_rate_percent"],
+                    day_count=a["day_count"],
+                    recourse=a.get("recourse", False),
+                    now=at,
+                )
+            case "finance_accept":
+                fn = lambda s: service.accept_financing(s, who(s), a["financing_id"], now=at)  # noqa: E731
+            case "settle":
+                fn = lambda s: service.settle_payable(s, who(s), a["payable_id"], now=at)  # noqa: E731
+            case "mark_overdue":
+                fn = lambda s: service.mark_overdue(s, a["cert_id"], day=a["day"], now=at)  # noqa: E731
+            case "recourse":
+                fn = lambda s: service.execute_recourse(s, who(s), a["cert_id"], now=at)  # noqa: E731
+            case _:  # parse admits only the ops above
+                raise ValidationFailed(f"op: unknown operation {self.op!r}", field="op")
+        return fn, check
+
+
+def _refuse(field: str, why: str) -> ValidationFailed:
+    return ValidationFailed(f"{field}: {why}", field=field)
+
+
+def _value(field: str, kind: str, raw: Any) -> Any:
+    """One argument as its typed value, or refused naming ``field``."""
+    if kind == "id":
+        if not isinstance(raw, str) or not raw.strip():
+            raise _refuse(field, "a non-empty string is required")
+        return raw
+    if kind == "fens":
+        if not isinstance(raw, list) or not raw:
+            raise _refuse(field, "a non-empty list of amounts in fen is required")
+        return [_value(f"{field}[{i}]", "fen", x) for i, x in enumerate(raw)]
+    if kind == "fen":
+        # bool is an int in Python, and a JSON float is never money.
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
+            raise _refuse(field, "a positive whole number of fen is required")
+        return raw
+    if kind == "rate":
+        if not isinstance(raw, str):
+            raise _refuse(field, 'a decimal string is required (e.g. "3.85"), never a number')
+        try:
+            rate = Decimal(raw)
+        except InvalidOperation:
+            raise _refuse(field, f"{raw!r} is not a decimal number") from None
+        if not rate.is_finite():
+            raise _refuse(field, f"{raw!r} is not a decimal number")
+        return rate
+    if kind == "day_count":
+        try:
+            return service.DayCount(raw)
+        except ValueError:
+            names = ", ".join(d.value for d in service.DayCount)
+            raise _refuse(field, f"one of {names} is required") from None
+    if kind == "bool":
+        if not isinstance(raw, bool):
+            raise _refuse(field, "true or false is required")
+        return raw
+    if kind == "date":
+        if not isinstance(raw, str):
+            raise _refuse(field, "a date (YYYY-MM-DD) is required")
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise _refuse(field, f"{raw!r} is not a date (YYYY-MM-DD)") from None
+    raise AssertionError(f"unknown argument kind {kind}")
+
+
+def _moment(raw: Any) -> datetime:
+    if not isinstance(raw, str):
+        raise _refuse("at", "an ISO 8601 date and time with a timezone is required")
+    try:
+        at = datetime.fromisoformat(raw)
+    except ValueError:
+        raise _refuse("at", f"{raw!r} is not an ISO 8601 date and time") from None
+    if at.tzinfo is None:
+        raise _refuse("at", "a timezone is required (e.g. +08:00 or Z)")
+    return at
+
+
+def from_object(body: Any) -> Command:
+    """A command from its decoded JSON object; ``ValidationFailed`` naming the field."""
+    if not isinstance(body, dict):
+        raise _refuse("command", "a JSON object is required")
+    op = body.get("op")
+    if op not in _ARGS:
+        raise _refuse("op", f"one of {', '.join(OPS)} is required, not {op!r}")
+    spec = _ARGS[op]
+    system = op in _SYSTEM_OPS
+    allowed = {"op", "at", *spec} | (set() if system else {"as"})
+    # Nothing is dropped silently: a key the op does not take is an error naming it.
+    for key in body:
+        if key not in allowed:
+            raise _refuse(str(key), f"not an argument of {op}")
+    org_id = None if system else _value("as", "id", body.get("as"))
+    args = {}
+    for name, kind in spec.items():
+        if name not in body:
+            if name in _OPTIONAL:
+                continue
+            raise _refuse(name, f"required by {op}")
+        args[name] = _value(name, kind, body[name])
+    at = _moment(body["at"]) if "at" in body else None
+    return Command(op=op, org_id=org_id, args=args, at=at)
+
+
+def parse(raw: bytes) -> Command:
+    """A command from its JSON bytes; ``ValidationFailed`` naming the field when it is not one."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise _refuse("command", "not valid JSON") from None
+    return from_object(body)
+
+
+def encode(op: str, org_id: str | None = None, *, at: datetime | None = None, **args: Any) -> bytes:
+    """A command's JSON bytes (what a client sends): ``encode("split", org, cert_id=...,
+    parts_fen=[...])``. Decimals go as strings, dates and moments in ISO 8601."""
+    body: dict[str, Any] = {"op": op}
+    if org_id is not None:
+        body["as"] = org_id
+    if at is not None:
+        body["at"] = at.isoformat()
+    for key, value in args.items():
+        body[key] = str(value) if isinstance(value, Decimal) else value
+    return orjson.dumps(body)
+
+
+def _cert(c: Any) -> dict[str, Any]:
+    return {"id": c.id, "holder_org_id": c.holder_org_id, "face_fen": c.face_fen, "state": c.state}
+
+
+def result_of(op: str, out: Any) -> Any:
+    """The plain JSON value of what an op's use case returned."""
+    if op == "split":
+        return [_cert(c) for c in out]
+    if op in ("transfer", "recourse"):
+        return _cert(out)
+    if op.startswith("finance_"):
+        return {"id": out.id, "state": out.state, "proceeds_fen": out.proceeds_fen}
+    if op == "settle":
+        return [{"payee_org_id": p.payee_org_id, "amount_fen": p.amount_fen} for p in out]
+    if op == "mark_overdue":
+        return bool(out)
+    raise AssertionError(f"no result shape for {op}")
+
+
+def answer(op: str, out: Any) -> bytes:
+    """The reply to a command that succeeded."""
+    return orjson.dumps({"ok": True, "result": result_of(op, out)})
+
+
+def refusal(exc: BaseException) -> bytes:
+    """The reply to a command that failed: a ``ChanrongError``'s own problem (type, status,
+    detail, field); anything else as an internal error, its detail not shown."""
+    if isinstance(exc, ChanrongError):
+        problem = {"type": exc.type_slug, "status": exc.status, "detail": exc.detail}
+        if exc.field is not None:
+            problem["field"] = exc.field
+    else:
+        problem = {"type": "error", "status": 500, "detail": "internal error"}
+    return orjson.dumps({"ok": False, "error": problem})
+
+
+def _error_classes() -> dict[str, type[ChanrongError]]:
+    found: dict[str, type[ChanrongError]] = {}
+    todo: list[type[ChanrongError]] = [ChanrongError]
+    while todo:
+        cls = todo.pop()
+        found.setdefault(cls.type_slug, cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+class CommandFailed(ChanrongError):
+    """A command the writer could not run for a reason it does not show (an internal
+    error there): not a refusal by the rules."""
+
+    type_slug = "command-failed"
+
+
+def outcome(raw: bytes) -> Any:
+    """A reply's result, or its error raised as the ``ChanrongError`` class its type names
+    (``Conflict`` for a lost race, ``ValidationFailed`` naming the field, …); an internal
+    error as ``CommandFailed``."""
+    body = orjson.loads(raw)
+    if body.get("ok"):
+        return body["result"]
+    problem = body["error"]
+    if problem["status"] >= 500:
+        raise CommandFailed(problem["detail"])
+    cls = _error_classes().get(problem["type"], ChanrongError)
+    raise cls(problem["detail"], field=problem.get("field"))
+
+
+def principal_cache() -> Callable[[Session, str], Principal]:
+    """A resolver of acting organisations' officers that looks each up once (an
+    organisation's kind and flags never change once created); one not found is refused
+    naming ``as`` and looked up again next time."""
+    known: dict[str, Principal] = {}
+
+    def principal_of(session: Session, org_id: str) -> Principal:
+        found = known.get(org_id)
+        if found is None:
+            try:
+                found = service.principal_for_org(session, org_id)
+            except NotFound as exc:
+                raise ValidationFailed(f"as: {exc.detail}", field="as") from None
+            known[org_id] = found
+        return found
+
+    return principal_of
