@@ -100,6 +100,7 @@ def _series_of(
             running=days.column("running").to_numpy(),
             idle=days.column("idle").to_numpy(),
             fault=days.column("fault").to_numpy(),
+            n=days.column("n").to_numpy(),
         )
     )
     if found is None:
@@ -243,8 +244,11 @@ def read_cached(path: Path) -> ParkData | None:
         names = set(z.files)
         for n, (uscc, first) in enumerate(manifest["firms"]):
             values = {s: z[f"{n}:{s.value}"] for s in Signal if f"{n}:{s.value}" in names}
-            series[uscc] = DailySeries(date.fromisoformat(first), values)
             states[uscc] = {c: z[f"{n}:state:{c}"] for c in STATE_COUNTS}
+            counts = {"readings": states[uscc]["n"]} | {
+                c: states[uscc][c] for c in ("running", "idle")
+            }
+            series[uscc] = DailySeries(date.fromisoformat(first), values, counts)
     start = date.fromisoformat(manifest["start"])
     return ParkData(tables, series, start, health, states, extra)
 
@@ -257,10 +261,12 @@ class ParkBusiness:
     orders: dict[str, list[tuple[date, int]]]
     payables: dict[str, list[Payable]]
     receivables: dict[str, list[Payable]]
+    cloud: dict[str, list[tuple[date, float]]] | None = None  # firm → (day, compute hours)
 
 
 def park_business(park: ParkData) -> ParkBusiness:
-    """Each firm's orders, its own payables and its receivables, as the live job reads them."""
+    """Each firm's orders, its own payables, its receivables and its cloud usage (when the
+    park kept it), as the live job reads them."""
     o = park.tables.orders
     orders: dict[str, list[tuple[date, int]]] = {}
     for seller, day, amount in zip(
@@ -270,7 +276,18 @@ def park_business(park: ParkData) -> ParkBusiness:
         strict=True,
     ):
         orders.setdefault(seller, []).append((day, int(amount)))
-    return ParkBusiness(orders, park_payables(park.tables), park_receivables(park.tables))
+    cloud: dict[str, list[tuple[date, float]]] | None = None
+    if park.extra is not None and "cloud_usage" in park.extra:
+        c = park.extra["cloud_usage"]
+        cloud = {}
+        for uscc, day, hours in zip(
+            c.column("uscc").to_pylist(),
+            c.column("day").to_pylist(),
+            c.column("compute_hours").to_pylist(),
+            strict=True,
+        ):
+            cloud.setdefault(uscc, []).append((day, float(hours)))
+    return ParkBusiness(orders, park_payables(park.tables), park_receivables(park.tables), cloud)
 
 
 def park_receivables(tables: ParkTables) -> dict[str, list[Payable]]:
@@ -309,4 +326,5 @@ def business_of(park: ParkBusiness, uscc: str, daily: DailySeries) -> BusinessDa
         park.orders.get(uscc, []),
         park.payables.get(uscc, []),
         park.receivables.get(uscc, []),
+        park.cloud.get(uscc) if park.cloud is not None else None,
     )
