@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pytest
 
 from chanrong.lending.business_days import business_days
-from chanrong.lending.daily_warning import WARNING_FEATURES, WarningConfig, judge
+from chanrong.lending.daily_warning import WARNING_FEATURES, WarningConfig, judge, score_on
 from chanrong.lending.telemetry_days import DailySeries, Signal
 from chanrong.lending.usage_days import cloud_change, idle_shares
 
@@ -84,3 +85,21 @@ def test_a_day_the_idle_share_cannot_be_read_is_not_judged() -> None:
     bare = judge(DailySeries(START, values), business, 0, days, WarningConfig())
     judged = ~np.isnan(bare.score)
     assert judged.any() and (bare.features[judged, k] == 0).all()
+
+
+def test_the_monthly_gate_reads_a_day_without_cloud_or_idle_share_as_no_evidence() -> None:
+    days = 420
+    values = {s: np.full(days, 1.0) for s in Signal}
+    series = DailySeries(START, values, counts(days, [0.1] * days, [40.0] * days))
+    business = business_days(START, days, [], [])
+    cfg = WarningConfig()
+    j = judge(series, business, 0, days, cfg)
+    k = WARNING_FEATURES.index("idle_rise")
+    gaps = np.nonzero(~np.isnan(j.features[:, 0]) & np.isnan(j.features[:, k]))[0]
+    assert gaps.size  # the machines judged, the idle share not yet
+    day = series.day(int(gaps[0]))
+    x = np.nan_to_num(j.features[gaps[0]], nan=0.0)
+    expected = cfg.weights[0] + float(x @ np.asarray(cfg.weights[1:]))
+    assert score_on(series, business, day, cfg) == pytest.approx(expected)
+    # A day the machines are not judged still gives the gate no say.
+    assert score_on(series, business, START, cfg) is None

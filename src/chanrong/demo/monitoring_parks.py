@@ -164,6 +164,7 @@ def read_park_with_telemetry(root: Path) -> ParkData:
             "`chanrong simulate --out`",
             field="park",
         )
+
     devices = pq.read_table(root / "devices.parquet", columns=["device_id", "kind"])
     kind_of = dict(
         zip(
@@ -181,7 +182,13 @@ def read_park_with_telemetry(root: Path) -> ParkData:
         raise DataUnavailable(f"park: {root} has no energy bills", field="park")
     health_file = root / "truth" / "health_monthly.parquet"
     health = pq.read_table(health_file) if health_file.exists() else None
-    return ParkData(tables, reducer.series, first, health, reducer.states)
+    # Its cloud usage (an input of the daily warning) and maintenance, when the park has them.
+    extra = {
+        n: pq.read_table(root / f"{n}.parquet")
+        for n in _EXTRA_TABLES
+        if (root / f"{n}.parquet").exists()
+    }
+    return ParkData(tables, reducer.series, first, health, reducer.states, extra)
 
 
 def simulated(config: ParkConfig, cache: Path | None = None) -> ParkData:
