@@ -189,7 +189,7 @@ def test_the_default_seeds_are_not_the_ones_the_score_was_tuned_on() -> None:
 
 def test_a_cached_park_is_read_back_as_simulated_and_never_unpickled(tmp_path: Path) -> None:
     from chanrong.demo.monitoring_evaluation import EVALUATION_PARK
-    from chanrong.demo.monitoring_parks import simulated
+    from chanrong.demo.monitoring_parks import STATE_COUNTS, simulated
 
     cfg = EVALUATION_PARK.with_changes(enterprises=6, months=3, seed=43)
     first = simulated(cfg, tmp_path)
@@ -203,8 +203,18 @@ def test_a_cached_park_is_read_back_as_simulated_and_never_unpickled(tmp_path: P
         assert back.first == s.first and set(back.values) == set(s.values)
         for signal, values in s.values.items():
             np.testing.assert_array_equal(back.values[signal], values)
+        # The machines' run-state counts, on the same days as the figures.
+        assert first.states is not None and again.states is not None
+        assert set(again.states[uscc]) == set(STATE_COUNTS)
+        for name, values in first.states[uscc].items():
+            assert values.size == s.days
+            np.testing.assert_array_equal(again.states[uscc][name], values)
+        assert first.states[uscc]["n"].sum() > 0
+    assert first.extra is not None and again.extra is not None
+    for name, table in first.extra.items():
+        assert again.extra[name].equals(table) and table.num_rows > 0
     # Another layout version is not read: the park is simulated again.
     manifest = kept / "park.json"
-    manifest.write_text(manifest.read_text().replace('"version": 2', '"version": 1'))
+    manifest.write_text(manifest.read_text().replace('"version": 3', '"version": 2'))
     assert simulated(cfg, tmp_path).tables.orders.equals(first.tables.orders)
-    assert '"version": 2' in manifest.read_text()
+    assert '"version": 3' in manifest.read_text()

@@ -49,6 +49,7 @@ class Borrower:
     supplier_payments: dict[str, list[dict[str, object]]]
     invoices: list[dict[str, object]]  # the invoices it issued (its receivables)
     received: list[dict[str, object]]  # its customers' payments on them
+    cloud: list[dict[str, object]]  # its daily cloud usage
 
 
 def _yuan(fen: int) -> str:
@@ -144,6 +145,17 @@ def borrower() -> Borrower:
                     "amount": _yuan(p["amount_fen"]),
                 }
             )
+    assert data.extra is not None
+    cloud = [
+        {
+            "day": c["day"].isoformat(),
+            "compute_hours": str(c["compute_hours"]),
+            "api_calls": str(c["api_calls"]),
+            "storage_gb": str(c["storage_gb"]),
+        }
+        for c in data.extra["cloud_usage"].to_pylist()
+        if c["uscc"] == picked.uscc
+    ]
     return Borrower(
         picked.uscc,
         picked.daily,
@@ -155,6 +167,7 @@ def borrower() -> Borrower:
         paid,
         issued,
         received,
+        cloud,
     )
 
 
@@ -188,6 +201,7 @@ def test_the_machines_warn_before_the_loan_goes_delinquent_and_only_under_consen
         _load(s, org.id, "orders", borrower.orders)
         _load(s, org.id, "invoices", borrower.invoices)
         _load(s, org.id, "payments", borrower.received)
+        _load(s, org.id, "cloud_usage", borrower.cloud)
         # Its suppliers on the platform hold the invoices they issued it and its payments.
         for n, (uscc, rows) in enumerate(sorted(borrower.supplier_invoices.items())):
             supplier = identity.create_organisation(
@@ -215,7 +229,7 @@ def test_the_machines_warn_before_the_loan_goes_delinquent_and_only_under_consen
             s,
             firm,
             grantee_org_id=park["bank"]["officer"].org_id,
-            categories=["production", "management"],
+            categories=["production", "management", "operations"],
             max_grade=2,
             purpose="post_loan_monitoring",
             valid_from=None,
@@ -247,8 +261,17 @@ def test_the_machines_warn_before_the_loan_goes_delinquent_and_only_under_consen
             "orders",
             "payables_late",
             "receivables_late",
+            "cloud_compute",
+            "idle_share",
         }
-        for name in ("running_hours", "orders", "payables_late", "receivables_late"):
+        for name in (
+            "running_hours",
+            "orders",
+            "payables_late",
+            "receivables_late",
+            "cloud_compute",
+            "idle_share",
+        ):
             sig = next(x for x in ev["signals"] if x["signal"] == name)
             assert any(p["value"] is not None and p["baseline"] is not None for p in sig["series"])
         # Every input of the score, day by day.
@@ -259,6 +282,8 @@ def test_the_machines_warn_before_the_loan_goes_delinquent_and_only_under_consen
             "payables_late",
             "receivables_rise",
             "receivables_late",
+            "cloud",
+            "idle_rise",
         }
         # The evidence names each dataset read and its entry in the verifiable log.
         reads = {r["dataset"]: r["log_index"] for r in ev["reads"]}
@@ -268,6 +293,7 @@ def test_the_machines_warn_before_the_loan_goes_delinquent_and_only_under_consen
             "business.orders",
             "business.payments",
             "business.invoices",
+            "business.cloud_usage",
         }
         logged = governance.list_access(s, firm_of(s, firm_id), firm_id)
         assert {a.dataset for a in logged} >= set(reads)

@@ -192,6 +192,9 @@ def _onboard(
         telemetry.ingest_points(s, store, org_id=org_id, batches=readings, source=SOURCE)
         for kind, (table, owner) in OWN_RECORDS.items():
             _import(s, org_id, kind, of(getattr(t, table), owner, uscc))
+        # Its cloud usage: an input of the daily warning (kept beside the park's tables).
+        if park.extra is not None and "cloud_usage" in park.extra:
+            _import(s, org_id, "cloud_usage", of(park.extra["cloud_usage"], "uscc", uscc))
         # Its suppliers hold the invoices they issued it and the payments it made on them.
         mine = of(t.invoices, "buyer_uscc", uscc)
         paid = of(t.payments, "payer_uscc", uscc)
@@ -245,7 +248,8 @@ def run_story(
             s,
             firm,
             grantee_org_id=bank_org.id,
-            categories=["production", "management"],
+            # Operations reach its cloud usage, an input of the daily warning.
+            categories=["production", "management", "operations"],
             max_grade=2,
             purpose="post_loan_monitoring",
             valid_from=None,

@@ -13,8 +13,9 @@ history) until it defaults or the park ends, and three sets of detectors are sco
   (when the month's bill is in); payment delays are the firm's own, to its suppliers;
 * **telemetry** — the machines' score alone (the daily equipment detector), judged every
   day: an input of the daily warning, kept to show what the other inputs add;
-* **daily warning** — machines, orders, the firm's own payables and its receivables in one
-  score (``lending.daily_warning``), judged every day: the daily alert the live job raises;
+* **daily warning** — machines, orders, the firm's own payables and its receivables, its
+  cloud usage and its machines' idle share in one score (``lending.daily_warning``), judged
+  every day: the daily alert the live job raises;
 * **combined** — a monthly finding the daily score agreed with (``daily_warning.agrees``)
   or the daily warning, whichever first: every warning the live job raises;
 * **truth** — not a detector but a reference: the simulator's hidden health itself, below
@@ -98,7 +99,7 @@ class Detectors(StrEnum):
 
     MONTHLY = "monthly"
     TELEMETRY = "telemetry"  # the machines' score alone (an input of the daily warning)
-    DAILY = "daily warning"  # machines, orders, own payables and receivables
+    DAILY = "daily warning"  # machines, orders, payables, receivables, cloud, idle share
     # Monthly findings the daily score agreed with, or the daily warning, whichever first:
     # everything the live job raises as a warning (medium severity or above).
     COMBINED = "combined"

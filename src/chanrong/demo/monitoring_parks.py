@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from chanrong.core.errors import DataUnavailable
 from chanrong.demo.lending_evaluation import ParkTables, park_payables, read_park_dir
 from chanrong.lending.business_days import BusinessDays, Payable, business_days
+from chanrong.lending.telemetry_days import PRODUCTION_KINDS
 from chanrong.lending.telemetry_detectors import (
     DEVICE_KINDS,
     METRICS,
@@ -37,8 +38,14 @@ from chanrong.telemetry import service as telemetry
 
 FloatArray = npt.NDArray[np.float64]
 # Bump when the cached layout changes: older directories are then simulated afresh.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 _TABLES = ("enterprises", "orders", "invoices", "payments", "energy", "truth")
+# Kept beside the tables for signals not (yet) in the detectors: the platform's cloud usage
+# and the machines' maintenance and failure records.
+_EXTRA_TABLES = ("cloud_usage", "maintenance")
+# The production machines' run-state readings per local day, summed over the machines:
+# readings, running, idle, fault, and how many machines reported.
+STATE_COUNTS = ("n", "running", "idle", "fault", "machines")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +56,42 @@ class ParkData:
     telemetry: dict[str, DailySeries]
     start: date
     health: pa.Table | None = None  # truth: uscc, month, health (None when not at hand)
+    # Each firm's production machines' run-state counts per day, on its series' days.
+    states: dict[str, dict[str, FloatArray]] | None = None
+    extra: dict[str, pa.Table] | None = None  # ``_EXTRA_TABLES`` when at hand
 
 
-def _series_of(points: pa.Table, kind_of: dict[str, str]) -> DailySeries | None:
+def _state_counts(
+    days: pa.Table, kind_of: dict[str, str], series: DailySeries
+) -> dict[str, FloatArray]:
+    """The production machines' run-state readings per day of ``series`` (``STATE_COUNTS``)."""
+    ids = days.column("device_id").to_pylist()
+    prod = np.array([kind_of[d] in PRODUCTION_KINDS for d in ids], dtype=bool)
+    state = days.column("metric").to_numpy(zero_copy_only=False) == "run_state"
+    rows = prod & state
+    day = days.column("day").to_numpy().astype("datetime64[D]").astype(np.int64)
+    first = np.datetime64(series.first, "D").astype(np.int64)
+    at = day[rows] - first
+    ok = (at >= 0) & (at < series.days)
+    out: dict[str, FloatArray] = {}
+    for name in STATE_COUNTS:
+        weights = (
+            np.ones(int(rows.sum()))
+            if name == "machines"
+            else days.column(name).to_numpy()[rows].astype(np.float64)
+        )
+        out[name] = np.bincount(at[ok], weights=weights[ok], minlength=series.days).astype(
+            np.float64
+        )
+    return out
+
+
+def _series_of(
+    points: pa.Table, kind_of: dict[str, str]
+) -> tuple[DailySeries, dict[str, FloatArray]] | None:
     days = telemetry.device_days(points)
     ids = days.column("device_id").to_pylist()
-    return firm_series(
+    found = firm_series(
         DeviceDays(
             kind=[kind_of[d] for d in ids],
             metric=days.column("metric").to_numpy(zero_copy_only=False),
@@ -63,8 +100,12 @@ def _series_of(points: pa.Table, kind_of: dict[str, str]) -> DailySeries | None:
             running=days.column("running").to_numpy(),
             idle=days.column("idle").to_numpy(),
             fault=days.column("fault").to_numpy(),
+            n=days.column("n").to_numpy(),
         )
     )
+    if found is None:
+        return None
+    return found, _state_counts(days, kind_of, found)
 
 
 class _Reducer:
@@ -76,6 +117,7 @@ class _Reducer:
         self.wanted = pa.array(sorted(self.kind_of))
         self.metrics = pa.array(METRICS)
         self.series: dict[str, DailySeries] = {}
+        self.states: dict[str, dict[str, FloatArray]] = {}
         self._firm: str | None = None
         self._parts: list[pa.Table] = []
 
@@ -94,7 +136,7 @@ class _Reducer:
         if self._firm is not None and self._parts:
             found = _series_of(pa.concat_tables(self._parts), self.kind_of)
             if found is not None:
-                self.series[self._firm] = found
+                self.series[self._firm], self.states[self._firm] = found
         self._parts = []
 
 
@@ -108,7 +150,8 @@ def simulate_with_telemetry(config: ParkConfig) -> ParkData:
     tables = ParkTables(
         sim.enterprises, sim.orders, sim.invoices, sim.payments, sim.energy, sim.truth_enterprises
     )
-    return ParkData(tables, reducer.series, cfg.start, sim.truth_health)
+    extra = {"cloud_usage": sim.cloud_usage, "maintenance": sim.maintenance}
+    return ParkData(tables, reducer.series, cfg.start, sim.truth_health, reducer.states, extra)
 
 
 def read_park_with_telemetry(root: Path) -> ParkData:
@@ -121,6 +164,7 @@ def read_park_with_telemetry(root: Path) -> ParkData:
             "`chanrong simulate --out`",
             field="park",
         )
+
     devices = pq.read_table(root / "devices.parquet", columns=["device_id", "kind"])
     kind_of = dict(
         zip(
@@ -138,7 +182,13 @@ def read_park_with_telemetry(root: Path) -> ParkData:
         raise DataUnavailable(f"park: {root} has no energy bills", field="park")
     health_file = root / "truth" / "health_monthly.parquet"
     health = pq.read_table(health_file) if health_file.exists() else None
-    return ParkData(tables, reducer.series, first, health)
+    # Its cloud usage (an input of the daily warning) and maintenance, when the park has them.
+    extra = {
+        n: pq.read_table(root / f"{n}.parquet")
+        for n in _EXTRA_TABLES
+        if (root / f"{n}.parquet").exists()
+    }
+    return ParkData(tables, reducer.series, first, health, reducer.states, extra)
 
 
 def simulated(config: ParkConfig, cache: Path | None = None) -> ParkData:
@@ -166,11 +216,17 @@ def write_cached(data: ParkData, path: Path) -> None:
         pq.write_table(getattr(data.tables, name), path / f"{name}.parquet")
     if data.health is not None:
         pq.write_table(data.health, path / "health.parquet")
+    for name, table in (data.extra or {}).items():
+        pq.write_table(table, path / f"{name}.parquet")
     arrays = {
         f"{n}:{signal.value}": np.asarray(values, dtype=np.float64)
         for n, s in enumerate(data.telemetry.values())
         for signal, values in s.values.items()
     }
+    states = data.states or {}
+    for n, uscc in enumerate(data.telemetry):
+        for name, values in states.get(uscc, {}).items():
+            arrays[f"{n}:state:{name}"] = np.asarray(values, dtype=np.float64)
     np.savez(path / "telemetry.npz", **arrays)  # type: ignore[arg-type]
     manifest = {
         "version": CACHE_VERSION,
@@ -188,13 +244,20 @@ def read_cached(path: Path) -> ParkData | None:
     tables = ParkTables(**{n: pq.read_table(path / f"{n}.parquet") for n in _TABLES})
     health_file = path / "health.parquet"
     health = pq.read_table(health_file) if health_file.exists() else None
+    extra = {n: pq.read_table(path / f"{n}.parquet") for n in _EXTRA_TABLES}
     series: dict[str, DailySeries] = {}
+    states: dict[str, dict[str, FloatArray]] = {}
     with np.load(path / "telemetry.npz", allow_pickle=False) as z:
         names = set(z.files)
         for n, (uscc, first) in enumerate(manifest["firms"]):
             values = {s: z[f"{n}:{s.value}"] for s in Signal if f"{n}:{s.value}" in names}
-            series[uscc] = DailySeries(date.fromisoformat(first), values)
-    return ParkData(tables, series, date.fromisoformat(manifest["start"]), health)
+            states[uscc] = {c: z[f"{n}:state:{c}"] for c in STATE_COUNTS}
+            counts = {"readings": states[uscc]["n"]} | {
+                c: states[uscc][c] for c in ("running", "idle")
+            }
+            series[uscc] = DailySeries(date.fromisoformat(first), values, counts)
+    start = date.fromisoformat(manifest["start"])
+    return ParkData(tables, series, start, health, states, extra)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,10 +268,12 @@ class ParkBusiness:
     orders: dict[str, list[tuple[date, int]]]
     payables: dict[str, list[Payable]]
     receivables: dict[str, list[Payable]]
+    cloud: dict[str, list[tuple[date, float]]] | None = None  # firm → (day, compute hours)
 
 
 def park_business(park: ParkData) -> ParkBusiness:
-    """Each firm's orders, its own payables and its receivables, as the live job reads them."""
+    """Each firm's orders, its own payables, its receivables and its cloud usage (when the
+    park kept it), as the live job reads them."""
     o = park.tables.orders
     orders: dict[str, list[tuple[date, int]]] = {}
     for seller, day, amount in zip(
@@ -218,7 +283,18 @@ def park_business(park: ParkData) -> ParkBusiness:
         strict=True,
     ):
         orders.setdefault(seller, []).append((day, int(amount)))
-    return ParkBusiness(orders, park_payables(park.tables), park_receivables(park.tables))
+    cloud: dict[str, list[tuple[date, float]]] | None = None
+    if park.extra is not None and "cloud_usage" in park.extra:
+        c = park.extra["cloud_usage"]
+        cloud = {}
+        for uscc, day, hours in zip(
+            c.column("uscc").to_pylist(),
+            c.column("day").to_pylist(),
+            c.column("compute_hours").to_pylist(),
+            strict=True,
+        ):
+            cloud.setdefault(uscc, []).append((day, float(hours)))
+    return ParkBusiness(orders, park_payables(park.tables), park_receivables(park.tables), cloud)
 
 
 def park_receivables(tables: ParkTables) -> dict[str, list[Payable]]:
@@ -257,4 +333,5 @@ def business_of(park: ParkBusiness, uscc: str, daily: DailySeries) -> BusinessDa
         park.orders.get(uscc, []),
         park.payables.get(uscc, []),
         park.receivables.get(uscc, []),
+        park.cloud.get(uscc) if park.cloud is not None else None,
     )

@@ -67,6 +67,9 @@ class BusinessDays:
     orders_fen: FloatArray
     payables: tuple[Payable, ...]
     receivables: tuple[Payable, ...] = ()
+    # Compute hours it used on the platform's cloud each day (0 on a day without a record);
+    # None: no cloud usage on record at all (``usage_days.cloud_change`` then reads nothing).
+    cloud_hours: FloatArray | None = None
 
     @property
     def days(self) -> int:
@@ -85,19 +88,29 @@ def business_days(
     orders: Iterable[tuple[date, int]],
     payables: Sequence[Payable],
     receivables: Sequence[Payable] = (),
+    cloud: Sequence[tuple[date, float]] | None = None,
 ) -> BusinessDays:
-    """Lay the firm's orders (date, fen) on ``days`` days from ``first``; orders outside are
-    dropped (they cannot be judged on those days)."""
+    """Lay the firm's orders (date, fen) and its cloud usage (date, compute hours; None or
+    empty: none on record) on ``days`` days from ``first``; what falls outside is dropped (it
+    cannot be judged on those days)."""
     out = np.zeros(days)
     for day, amount in orders:
         i = (day - first).days
         if 0 <= i < days:
             out[i] += float(amount)
+    hours = None
+    if cloud:
+        hours = np.zeros(days)
+        for day, used in cloud:
+            i = (day - first).days
+            if 0 <= i < days:
+                hours[i] += float(used)
     return BusinessDays(
         first,
         out,
         tuple(sorted(payables, key=lambda p: p.due)),
         tuple(sorted(receivables, key=lambda p: p.due)),
+        hours,
     )
 
 

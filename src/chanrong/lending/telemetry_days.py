@@ -65,14 +65,20 @@ class DeviceDays:
     running: Sequence[int] | npt.NDArray[Any]
     idle: Sequence[int] | npt.NDArray[Any]
     fault: Sequence[int] | npt.NDArray[Any]
+    # Readings per row (the run-state rows' count gives the machines' readings per day);
+    # None: not at hand, and the daily warning's idle input is then not read.
+    n: Sequence[int] | npt.NDArray[Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class DailySeries:
-    """A firm's daily figures on consecutive days from ``first``; NaN where not judged."""
+    """A firm's daily figures on consecutive days from ``first``; NaN where not judged.
+    ``counts``: its production machines' run-state readings per day (``readings``,
+    ``running``, ``idle``; ``usage_days.COUNTS``), None when not at hand."""
 
     first: date
     values: Mapping[Signal, FloatArray]
+    counts: Mapping[str, FloatArray] | None = None
 
     @property
     def days(self) -> int:
@@ -96,7 +102,8 @@ def firm_series(rows: DeviceDays) -> DailySeries | None:
     """Turn device days into the firm's daily running hours, utilisation and energy per unit.
 
     Production machines give running hours (their ``runtime_h`` counters) and utilisation
-    (running readings among the readings they were switched on); the electricity meters'
+    (running readings among the readings they were switched on) and, given each row's readings
+    (``n``), their run-state counts per day; the electricity meters'
     kWh over the machines' output give energy per unit. A day no production machine ran
     is closed and judged on nothing; a day whose running hours are implausible (a counter
     fault) has unknown running hours.
@@ -139,6 +146,13 @@ def firm_series(rows: DeviceDays) -> DailySeries | None:
     per_unit = np.where(
         seen(meter_rows) & (output > 0) & ~closed, energy / np.where(output > 0, output, 1.0), nan
     )
+    counts = None
+    if rows.n is not None:
+        counts = {
+            "readings": total(state_rows, np.asarray(rows.n)),
+            "running": running,
+            "idle": total(state_rows, np.asarray(rows.idle)),
+        }
     return DailySeries(
         date.fromordinal(lo + 719163),
         {
@@ -146,4 +160,5 @@ def firm_series(rows: DeviceDays) -> DailySeries | None:
             Signal.UTILISATION: utilisation,
             Signal.ENERGY_PER_UNIT: per_unit,
         },
+        counts,
     )

@@ -310,9 +310,36 @@ def telemetry_series(
             running=t.column("running").to_numpy(),
             idle=t.column("idle").to_numpy(),
             fault=t.column("fault").to_numpy(),
+            n=t.column("n").to_numpy(),
         )
     )
     return series, reads
+
+
+def cloud_usage_of(
+    session: Session, principal: Principal, loan: Loan, *, as_of: date
+) -> tuple[list[tuple[date, float]] | None, list[dict[str, Any]]]:
+    """The borrower's daily cloud compute hours up to ``as_of`` (an input of the daily
+    warning) and the logged read behind them, read under its grant for 贷后监控 like its other
+    records. A grant that does not reach its operations data leaves them unread (None: the
+    warning then has no cloud evidence either way), as do no records at all."""
+    try:
+        read = telemetry.records_read(
+            session,
+            principal,
+            org_id=loan.borrower_org_id,
+            kind="cloud_usage",
+            start=as_of - timedelta(days=TELEMETRY_LOOKBACK_DAYS),
+            end=as_of + timedelta(days=1),
+            purpose=DataPurpose.POST_LOAN_MONITORING.value,
+        )
+    except ConsentRequired as exc:
+        if exc.extra.get("reason") not in _TELEMETRY_NOT_GRANTED:
+            raise
+        return None, []
+    entries = [_read_entry(read.read)] if read.read is not None else []
+    used = [(r.day, float(r.compute_hours)) for r in read.rows]
+    return (used or None), entries
 
 
 def watch_loan(
@@ -350,13 +377,23 @@ def watch_loan(
     if daily is None:
         state = state if state is TelemetryRead.NOT_GRANTED else TelemetryRead.NO_DEVICES
     else:
+        cloud, cloud_reads = cloud_usage_of(session, principal, loan, as_of=as_of)
         business = business_days(
-            daily.first, daily.days, records.orders, records.payables, records.receivables
+            daily.first,
+            daily.days,
+            records.orders,
+            records.payables,
+            records.receivables,
+            cloud,
         )
         cfg = warning_config or WarningConfig()
         detections = _gated(detections, score_on(daily, business, as_of, cfg), cfg)
         found = detect_warning(
-            daily, business, as_of=as_of, config=cfg, reads=[*reads, *records.reads]
+            daily,
+            business,
+            as_of=as_of,
+            config=cfg,
+            reads=[*reads, *records.reads, *cloud_reads],
         )
         if found is not None:
             detections = sorted([*detections, found], key=lambda d: -d.severity.rank)
