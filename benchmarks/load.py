@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -49,6 +50,7 @@ from _procs import (
     tree_rss_mb,
     wait_up,
     wait_worker_idle,
+    worker_runs,
 )
 from chanrong.core.settings import Settings
 
@@ -68,7 +70,7 @@ class Step:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)  # 0: connection error / timeout
     by_label: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
-    order: list[tuple[float, int]] = field(default_factory=list)  # (ms, status) as answered
+    order: list[tuple[str, float, int]] = field(default_factory=list)  # as answered
     send_seconds: float = 0.0
     drain_seconds: float = 0.0
     recovery_seconds: float | None = None
@@ -150,7 +152,7 @@ async def open_loop(
         step.latencies.append(ms)
         step.statuses[status] += 1
         step.by_label.setdefault(label, []).append((ms, status))
-        step.order.append((ms, status))
+        step.order.append((label, ms, status))
 
     try:
         total = int(rate * seconds)
@@ -327,7 +329,16 @@ def main() -> None:
                 wcpu0 = tree_cpu_seconds(worker.pid) if worker else 0.0
                 ccpu0 = time.process_time()
                 soak_step = asyncio.run(
-                    soak_run(base, seeded, args.soak_rate, args.soak, server.pid, soak, windows)
+                    soak_run(
+                        base,
+                        seeded,
+                        args.soak_rate,
+                        args.soak,
+                        server.pid,
+                        soak,
+                        windows,
+                        settings.effective_database_url,
+                    )
                 )
                 soak_step.client_cpu_seconds = time.process_time() - ccpu0
                 if worker is not None:
@@ -378,6 +389,8 @@ class SoakWindow:
     errors: int
     server_cpu_ms_per_request: float
     rss_mb: float
+    slowest: str  # the kinds of request with the highest p99 in the window
+    worker: str  # what the worker finished in the window
 
 
 async def soak_run(
@@ -388,6 +401,7 @@ async def soak_run(
     pid: int,
     samples: list[tuple[float, float]],
     windows: list[SoakWindow],
+    database_url: str | None = None,
 ) -> Step:
     """The mixed workload at ``rate`` for ``seconds``; every 30 s the server's RSS and, for
     the requests answered in those 30 s, p99, shed, errors and server CPU per request (does
@@ -395,11 +409,19 @@ async def soak_run(
     started = time.perf_counter()
     step = Step("mixed", rate)
     seen = [0, tree_cpu_seconds(pid)]
+    opened = [datetime.now(UTC)]
 
     def close_window() -> None:
         now_cpu = tree_cpu_seconds(pid)
         answered = step.latencies[seen[0] :]
-        statuses = [st for _, st in step.order[seen[0] :]]
+        window = step.order[seen[0] :]
+        statuses = [st for _, _, st in window]
+        by_kind: dict[str, list[float]] = {}
+        for label, ms, _ in window:
+            by_kind.setdefault(label, []).append(ms)
+        worst = sorted(by_kind.items(), key=lambda kv: -float(np.percentile(kv[1], 99)))[:2]
+        ran = worker_runs(database_url, opened[0]) if database_url else []
+        opened[0] = datetime.now(UTC)
         rss = tree_rss_mb(pid)
         samples.append((time.perf_counter() - started, rss))
         if answered:
@@ -412,6 +434,8 @@ async def soak_run(
                     errors=sum(1 for st in statuses if st == 0 or (st >= 400 and st != 503)),
                     server_cpu_ms_per_request=(now_cpu - seen[1]) * 1000 / len(answered),
                     rss_mb=rss,
+                    slowest=", ".join(f"{k} {np.percentile(v, 99):.0f}" for k, v in worst),
+                    worker=", ".join(f"{name} {n} ({secs:.1f} s)" for name, n, secs in ran[:3]),
                 )
             )
         seen[0], seen[1] = len(step.latencies), now_cpu
@@ -437,6 +461,8 @@ def soak_table(windows: list[SoakWindow]) -> Table:
     t = Table(title="soak, window by window (30 s each)")
     for c in ("until s", "answered", "p99 ms", "shed", "errors", "server CPU ms/req", "RSS MiB"):
         t.add_column(c, justify="right")
+    t.add_column("slowest kinds (p99 ms)")
+    t.add_column("worker finished (runs, time in them)")
     for w in windows:
         t.add_row(
             f"{w.end_s:.0f}",
@@ -446,6 +472,8 @@ def soak_table(windows: list[SoakWindow]) -> Table:
             str(w.errors),
             f"{w.server_cpu_ms_per_request:.2f}",
             f"{w.rss_mb:.0f}",
+            w.slowest,
+            w.worker or "—",
         )
     return t
 
