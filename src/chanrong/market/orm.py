@@ -40,6 +40,9 @@ class MarketCompany(Base):
     field_method: Mapped[str | None] = mapped_column(String(16))
     # Classifier confidence in basis points (0–10000), so both backends store it exactly.
     field_confidence_bp: Mapped[int | None] = mapped_column(Integer)
+    # Raised by one at every classification by the operator or again from the description:
+    # the reports' cache compares the sum, so a change made by any process is seen at once.
+    classifications: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -68,8 +68,9 @@ class MarketRepository:
 
     def data_stamp(self) -> tuple[Any, ...]:
         """What changes whenever the data the reports read changes: each table's row count,
-        and the import batches' count, latest import and latest rollback (every import and
-        rollback, including one that only updates rows, leaves its batch). One statement."""
+        the import batches' count, latest import and latest rollback (every import and
+        rollback, including one that only updates rows, leaves its batch), and the sum of the
+        companies' classification counts (every classification by any process). One statement."""
         counts = [
             select(func.count()).select_from(t).scalar_subquery()
             for t in (
@@ -87,7 +88,10 @@ class MarketRepository:
             func.max(MarketImportBatch.created_at),
             func.max(MarketImportBatch.rolled_back_at),
         ).subquery()
-        row = self.session.execute(select(*counts, *batches.c)).one()
+        classified = select(
+            func.coalesce(func.sum(MarketCompany.classifications), 0)
+        ).scalar_subquery()
+        row = self.session.execute(select(*counts, classified, *batches.c)).one()
         return tuple(row)
 
     # -- look-ups by natural key ---------------------------------------------------------

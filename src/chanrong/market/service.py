@@ -7,7 +7,6 @@ commit: the edge owns the transaction.
 
 from __future__ import annotations
 
-import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -230,8 +229,9 @@ def override_classification(
 
 
 def _log_classification(session: Session, company: MarketCompany, actor: str | None) -> None:
-    global _classified  # the reports cached in this process may be stale now
-    _classified += 1
+    # Counted on the row: every process's cached reports see the change (``market_report``).
+    company.classifications = (company.classifications or 0) + 1
+    session.flush()
     governance.append_log(
         session,
         kind="market.classified",
@@ -297,13 +297,12 @@ def _year(year: int) -> int:
 
 # Reports computed in this process, per database and year, with the data stamp they were
 # computed at: a report costs ~1 s of DuckDB and export for a year of events, and is asked
-# for far more often than the data changes. A changed stamp (an import, a rollback, new rows)
-# or a classification changed in this process recomputes it; a classification changed by
-# another process is seen within the TTL.
-_REPORTS: weakref.WeakKeyDictionary[Any, dict[int, tuple[tuple[Any, ...], float, MarketReport]]]
+# for far more often than the data changes. A changed stamp (an import, a rollback, new rows,
+# a classification by any process) recomputes it. There is no time limit: one of 60 s made
+# each API process recompute every report once a minute, a second of CPU that showed as the
+# mixed load's periodic p99 spikes (benchmarks/RESULTS.md, 2026-12-07).
+_REPORTS: weakref.WeakKeyDictionary[Any, dict[int, tuple[tuple[Any, ...], MarketReport]]]
 _REPORTS = weakref.WeakKeyDictionary()
-_REPORT_TTL_SECONDS = 60.0
-_classified = 0
 
 
 def market_report(session: Session, year: int) -> MarketReport:
@@ -312,17 +311,17 @@ def market_report(session: Session, year: int) -> MarketReport:
     year = _year(year)
     bind = session.get_bind()
     engine = getattr(bind, "engine", bind)
-    stamp = (*MarketRepository(session).data_stamp(), _classified)
+    stamp = MarketRepository(session).data_stamp()
     cached = _REPORTS.setdefault(engine, {})
     hit = cached.get(year)
-    if hit is not None and hit[0] == stamp and time.monotonic() - hit[1] < _REPORT_TTL_SECONDS:
-        return hit[2]
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
     analytics = _analytics(session, year)
     try:
         report = analytics.report(year)
     finally:
         analytics.close()
-    cached[year] = (stamp, time.monotonic(), report)
+    cached[year] = (stamp, report)
     return report
 
 
