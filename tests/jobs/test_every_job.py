@@ -298,8 +298,8 @@ def test_one_worker_runs_every_job(db: Database, settings: Settings, park: Park)
     ran = {r.name for r in rows}
     assert ran == set(jobs), f"never ran: {set(jobs) - ran}"
     by = {(r.name, r.subject): r for r in rows}
-    # The quality run's period (the day its 01:00 firing scored): yesterday, or the day before
-    # between midnight and 01:00 Shanghai time.
+    # The quality run's period (the day its 08:30 firing scored): yesterday, or the day before
+    # between midnight and 08:30 Shanghai time.
     quality = jobs["telemetry.daily_quality"]
     fired = quality.last_firing(utcnow())
     assert fired is not None

@@ -32,10 +32,14 @@ def enterprises(session: Session, _settings: Settings, _period: str) -> Iterable
             yield org.id
 
 
+# The store's day partitions are UTC days, and a Shanghai day's firing scores the day before:
+# at 08:30 Shanghai (00:30 UTC) the UTC day of that date has just ended, so the run scores a
+# whole day. (At 01:00 Shanghai it scored a UTC day with seven hours still to come, and every
+# batch of those hours was a late one.)
 @job(
     DAILY_QUALITY,
     cadence=Cadence.DAILY,
-    cron="0 1 * * *",
+    cron="30 8 * * *",
     subjects=enterprises,
     lease=timedelta(minutes=10),
 )
