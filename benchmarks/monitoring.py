@@ -29,6 +29,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from chanrong.demo.credit_live import OUTCOMES
 from chanrong.demo.monitoring_evaluation import (
     DEFAULT_SEEDS,
     EVALUATION_PARK,
@@ -51,6 +52,12 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, default=None, help="keep simulated parks here and reuse them"
     )
+    parser.add_argument(
+        "--loans",
+        action="store_true",
+        help="watch only the firms the platform's credit decision approves on the watch's "
+        "first day (a bank's loans; the champion is trained on a separate park)",
+    )
     args = parser.parse_args()
     seeds = parse_seeds(args.seeds)
     park = EVALUATION_PARK.with_changes(enterprises=args.enterprises, months=args.months)
@@ -63,18 +70,27 @@ def main() -> None:
     )
     results: list[SeedResult] = []
     timing = Table("park", "seconds", "CPU s", title="time per park")
-    for_each = evaluate_seeds(seeds, park=park, cache=args.cache)
+    if args.loans:
+        console.print(
+            "watched: the loans (firms the credit decision approves on the watch's first day)"
+        )
+    for_each = evaluate_seeds(seeds, park=park, cache=args.cache, loans=args.loans)
+    decided = Table("park", "approve", "refer", "decline", title="credit decisions at origination")
     while True:
         wall, cpu = time.perf_counter(), time.process_time()
         result = next(for_each, None)
         if result is None:
             break
         results.append(result)
+        if result.originations is not None:
+            decided.add_row(result.park, *(str(result.originations.get(o, 0)) for o in OUTCOMES))
         timing.add_row(
             result.park,
             f"{time.perf_counter() - wall:.1f}",
             f"{time.process_time() - cpu:.1f}",
         )
+    if args.loans:
+        console.print(decided)
     console.print(seeds_table(results, "per park"))
     console.print(summary_table(results))
     console.print(timing)

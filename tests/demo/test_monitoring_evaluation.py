@@ -218,3 +218,53 @@ def test_a_cached_park_is_read_back_as_simulated_and_never_unpickled(tmp_path: P
     manifest.write_text(manifest.read_text().replace('"version": 3', '"version": 2'))
     assert simulated(cfg, tmp_path).tables.orders.equals(first.tables.orders)
     assert '"version": 3' in manifest.read_text()
+
+
+def test_loans_are_the_firms_the_credit_decision_approves_and_only_they_are_watched(
+    tmp_path: Path,
+) -> None:
+    """The watched loans come from the platform's own decision on the watch's first day, with
+    a champion trained on another park; the decisions are kept as JSON and read back."""
+    import json
+
+    from chanrong.demo.monitoring_evaluation import EVALUATION_PARK, evaluate_park
+    from chanrong.demo.monitoring_loans import originate
+    from chanrong.demo.monitoring_parks import simulated
+
+    training = EVALUATION_PARK.with_changes(
+        enterprises=60, months=14, deteriorating_share=0.2, seed=9101
+    )
+    cfg = EVALUATION_PARK.with_changes(enterprises=24, months=12, deteriorating_share=0.3, seed=47)
+    made = originate(cfg, warmup_months=8, cache=tmp_path, training=training)
+    assert made.decided_on == date(2024, 9, 1)
+    data = simulated(cfg)
+    truth = data.tables.truth.to_pandas().set_index("uscc")
+    # Every firm still performing on the day is decided (none that had defaulted before).
+    alive = {
+        u
+        for u, when in truth["default_date"].items()
+        if when is None or str(when) == "NaT" or str(when) >= "2024-09-01"
+    }
+    assert set(made.outcomes) == alive
+    assert set(made.outcomes.values()) <= {"approve", "refer", "decline"}
+    # This small champion refers and declines: the loans are the approved firms only.
+    assert made.approved == {u for u, o in made.outcomes.items() if o == "approve"}
+    assert len(set(made.outcomes.values())) > 1
+    assert made.model.startswith("sme-operating@")
+    # Kept as JSON and read back as it was made (no park is simulated again for it).
+    [kept] = (tmp_path).glob("loans-model-*/originations-*.json")
+    assert json.loads(kept.read_text("utf-8"))["outcomes"] == made.outcomes
+    assert originate(cfg, warmup_months=8, cache=tmp_path, training=training) == made
+    # Only the loans are replayed and scored.
+    some = frozenset(sorted(made.outcomes)[:5])
+    assert {f.uscc for f in evaluate_park(data, watched=some)} == set(some)
+
+
+def test_originations_lend_to_the_approved_only() -> None:
+    from chanrong.demo.monitoring_loans import Originations
+
+    made = Originations(
+        "sme-operating@1", date(2024, 9, 1), {"a": "approve", "b": "refer", "c": "decline"}
+    )
+    assert made.approved == {"a"}
+    assert made.counts() == {"approve": 1, "refer": 1, "decline": 1}

@@ -46,7 +46,7 @@ were chosen on seeds 1–5.)
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -58,6 +58,7 @@ from rich.table import Table
 
 from chanrong.core.errors import ValidationFailed
 from chanrong.demo.lending_evaluation import borrower_series, month_end
+from chanrong.demo.monitoring_loans import originate
 from chanrong.demo.monitoring_parks import (
     ParkData,
     business_of,
@@ -88,6 +89,8 @@ EVALUATION_PARK = ParkConfig(
     enterprises=80, months=24, interval_minutes=240, deteriorating_share=0.3
 )
 DAYS_PER_MONTH = 30.4375
+# Months of history before the watch begins (a baseline needs one); the loans' origination.
+WARMUP_MONTHS = 8
 GOAL_LEAD_MONTHS = 3.0
 GOAL_FALSE_ALARMS = 0.10
 
@@ -210,15 +213,17 @@ def _health_by_firm(health: pa.Table | None) -> dict[str, list[tuple[date, float
 def evaluate_park(
     park: ParkData,
     *,
-    warmup_months: int = 8,
+    warmup_months: int = WARMUP_MONTHS,
     min_severity: Severity = Severity.MEDIUM,
     monthly_config: MonitoringConfig | None = None,
     telemetry_config: TelemetryConfig | None = None,
     warning_config: WarningConfig | None = None,
     progress: Callable[[int, int], None] | None = None,
+    watched: Collection[str] | None = None,
 ) -> list[FirmAlerts]:
-    """Replay every firm from ``warmup_months`` after the park starts to its default or the
-    park's end, and note when each set of detectors first alerted (point in time)."""
+    """Replay every firm (or only those in ``watched``: the loans) from ``warmup_months``
+    after the park starts to its default or the park's end, and note when each set of
+    detectors first alerted (point in time)."""
     series = borrower_series(park.tables)
     business = park_business(park)
     truth = park.tables.truth.to_pandas().set_index("uscc")
@@ -228,6 +233,8 @@ def evaluate_park(
     last_day = month_end(months[-1]) if months else watch_from
     out: list[FirmAlerts] = []
     for n, (uscc, s) in enumerate(series.items(), start=1):
+        if watched is not None and uscc not in watched:
+            continue
         row = truth.loc[uscc]
         default_date: date | None = None
         if bool(row["defaulted"]) and not pd.isna(row["default_date"]):
@@ -314,6 +321,8 @@ class SeedResult:
     park: str
     scores: dict[Detectors, Scores]
     firms: tuple[FirmAlerts, ...] = field(default=(), repr=False)
+    # With ``loans``: how many firms each credit decision got on the watch's first day.
+    originations: dict[str, int] | None = None
 
 
 def score_all(park: ParkData, firms: Sequence[FirmAlerts]) -> dict[Detectors, Scores]:
@@ -332,13 +341,25 @@ def evaluate_seeds(
     warning_config: WarningConfig | None = None,
     progress: Progress | None = None,
     cache: Path | None = None,
+    loans: bool = False,
+    warmup_months: int = WARMUP_MONTHS,
 ) -> Iterator[SeedResult]:
     """Simulate and score one park per seed (yielded as each is done); with ``cache``, a
-    park simulated before with the same configuration is read from there instead."""
+    park simulated before with the same configuration is read from there instead. With
+    ``loans``, only the firms the platform's credit decision approves on the watch's first
+    day are watched (``monitoring_loans``): a bank's loans, not every firm of the park."""
     for seed in seeds:
         if progress:
             progress(f"seed {seed}: simulating", 0, 1)
-        data = simulated(park.with_changes(seed=seed), cache)
+        config = park.with_changes(seed=seed)
+        data = simulated(config, cache)
+        watched: frozenset[str] | None = None
+        counts: dict[str, int] | None = None
+        if loans:
+            if progress:
+                progress(f"seed {seed}: deciding credit on the watch's first day", 0, 1)
+            made = originate(config, warmup_months=warmup_months, cache=cache)
+            watched, counts = made.approved, dict(made.counts())
 
         def tick(done: int, total: int, seed: int = seed) -> None:
             if progress:
@@ -350,8 +371,10 @@ def evaluate_seeds(
             telemetry_config=telemetry_config,
             warning_config=warning_config,
             progress=tick,
+            watched=watched,
+            warmup_months=warmup_months,
         )
-        yield SeedResult(str(seed), score_all(data, firms), tuple(firms))
+        yield SeedResult(str(seed), score_all(data, firms), tuple(firms), counts)
 
 
 @dataclass(frozen=True, slots=True)
