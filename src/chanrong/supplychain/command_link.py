@@ -48,10 +48,12 @@ from types import TracebackType
 from typing import Any
 
 import structlog
+from sqlalchemy import Connection as DbConnection
+from sqlalchemy.orm import Session
 
 from chanrong.core.errors import ChanrongError
 from chanrong.identity.domain import Principal
-from chanrong.storage.database import Database, rollback_and_close
+from chanrong.storage.database import Database
 from chanrong.supplychain import commands
 from chanrong.supplychain.group_commit import GroupCommitter
 
@@ -84,6 +86,12 @@ class CommandServer:
         self.commands = 0  # commands read, refused ones included
         self.denied = 0  # commands refused by ``commands.authorise``
         self.auth_cpu_seconds = 0.0
+        # The authorising reads' own connection, held by the loop for the server's life: one
+        # checked out of the pool for every batch (a ping first, on PostgreSQL) came to as
+        # much as the reads. Each batch's reads end with a rollback, so the next sees every
+        # commit since (a revocation included).
+        self._reader_conn: DbConnection | None = None
+        self._reader: Session | None = None
         self._listener = Listener(address, family="AF_UNIX", authkey=authkey)
         self._wake_in, self._wake_out = _pipe()
         self._arrived: list[Connection] = []  # accepted, not yet waited on by the loop
@@ -124,6 +132,7 @@ class CommandServer:
         with self._arrived_lock:
             for conn in self._arrived:
                 conn.close()
+        self._drop_reader()
 
     def _accept(self) -> None:
         while not self._stopping.is_set():
@@ -202,11 +211,7 @@ class CommandServer:
         """Authorise parsed commands and run those admitted as one group-commit batch; the
         reply to each, in order. The loop's own step (not while the server runs: one writer)."""
         cpu = time.thread_time()
-        session = self.db.sessions()
-        try:  # a read of its own, ended before the write transaction begins
-            verdicts = commands.authorise(session, batch)
-        finally:
-            rollback_and_close(session)
+        verdicts = self._authorise(batch)
         self.auth_cpu_seconds += time.thread_time() - cpu
         replies: list[bytes] = [b""] * len(batch)
         admitted: list[tuple[int, commands.Command, Principal]] = []
@@ -227,6 +232,32 @@ class CommandServer:
                     log.error("scf command failed", op=cmd.op, error=type(error).__name__)
                 replies[at] = commands.refusal(error)
         return replies
+
+    def _authorise(self, batch: Sequence[commands.Command]) -> Sequence[Principal | BaseException]:
+        """``commands.authorise`` in a read of its own, ended before the batch's write
+        transaction begins; when the read itself fails (the database gone), nobody is
+        admitted and the connection is dropped, to be made again for the next batch."""
+        if self._reader is None:
+            self._reader_conn = self.db.engine.connect()
+            self._reader = self.db.sessions(bind=self._reader_conn)
+        try:
+            return commands.authorise(self._reader, batch)
+        except Exception as exc:
+            log.error("scf command authorisation failed", error=type(exc).__name__)
+            self._drop_reader()
+            return [exc] * len(batch)
+        finally:
+            if self._reader is not None:
+                self._reader.close()  # ends the read; the connection stays with the loop
+
+    def _drop_reader(self) -> None:
+        session, conn = self._reader, self._reader_conn
+        self._reader = self._reader_conn = None
+        with contextlib.suppress(Exception):  # already broken is fine: it is let go
+            if session is not None:
+                session.close()
+            if conn is not None:
+                conn.close()
 
     def _send(
         self,
