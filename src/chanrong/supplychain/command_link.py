@@ -237,10 +237,10 @@ class CommandServer:
         """``commands.authorise`` in a read of its own, ended before the batch's write
         transaction begins; when the read itself fails (the database gone), nobody is
         admitted and the connection is dropped, to be made again for the next batch."""
-        if self._reader is None:
-            self._reader_conn = self.db.engine.connect()
-            self._reader = self.db.sessions(bind=self._reader_conn)
         try:
+            if self._reader is None:
+                self._reader_conn = self.db.engine.connect()
+                self._reader = self.db.sessions(bind=self._reader_conn)
             return commands.authorise(self._reader, batch)
         except Exception as exc:
             log.error("scf command authorisation failed", error=type(exc).__name__)
