@@ -28,7 +28,11 @@ the live certificates from the database file themselves. Each round runs the in-
 commit ("any live", the baseline) and then the same workload with the clients outside;
 ``--rounds R`` alternates them R times. "writer process CPU ms / op" is this process's CPU
 per committed op (with the in-process clients, on the baseline row), "batch CPU" the writer's
-own in its batches, "client CPU" the child processes' (their phases only, not their start).
+own in its batches, "auth CPU" the writer's authorising each batch's users before it (every
+command carries its user's API key, verified and checked for membership and role as the HTTP
+API would: ``supplychain.commands.authorise``; the in-process baseline acts as trusted
+officers and checks none), "client CPU" the child processes' (their phases only, not their
+start). "denied" counts commands refused by that check: it must be 0.
 
 PostgreSQL needs CHANRONG_TEST_POSTGRES_URL (``eval "$(bash scripts/services.sh start)"``);
 without it that row says so instead of failing.
@@ -112,8 +116,10 @@ def main_procs(args: argparse.Namespace, ops: int, payables: int) -> int:
         "committed ops/s",
         "writer process CPU ms / op",
         "batch CPU ms / op",
+        "auth CPU ms / op",
         "client CPU ms / op",
         "batches",
+        "denied",
         "violations",
         "unexpected errors",
         "vs in-process",
@@ -133,6 +139,8 @@ def main_procs(args: argparse.Namespace, ops: int, payables: int) -> int:
             (f"{args.client_procs} processes", out, load_procs),
         ):
             bad += len(res.violations) + len(res.unexpected)
+            procs = res if isinstance(res, ProcsResult) else None
+            bad += procs.denied if procs else 0
             client = (
                 f"{res.client_cpu_ms_per_op:.2f}"
                 if isinstance(res, ProcsResult)
@@ -152,8 +160,10 @@ def main_procs(args: argparse.Namespace, ops: int, payables: int) -> int:
                 f"{res.ops_per_second:,.1f}",
                 f"{res.cpu_ms_per_op:.2f}",
                 f"{res.writer_cpu_ms_per_op:.2f}",
+                f"{procs.auth_cpu_ms_per_op:.3f}" if procs else "(none)",
                 client,
                 f"{res.batches:,}",
+                str(procs.denied) if procs else "—",
                 str(len(res.violations)),
                 str(len(res.unexpected)),
                 versus,

@@ -6,7 +6,10 @@ with the writer alone in this process: a ``CommandServer`` on a Unix socket comm
 commands of every client, many per transaction (``supplychain.command_link``). The clients
 are ``procs`` child processes (``python -m chanrong.demo.scf_procs``), each running its share
 of the client threads; they read the live certificates from the SQLite file themselves (WAL
-readers never block the writer) and send their writes as JSON commands.
+readers never block the writer) and send their writes as JSON commands. Each client acts as
+real users: an officer of each organisation of the cast, and an officer of a platform operator
+for the worker's job (``mark_overdue``), each with an API key made here and sent with every
+command, which the writer checks as the HTTP API would (``supplychain.commands.authorise``).
 
 Parent and children speak JSON lines over the children's stdin and stdout (no pickle): the
 child's configuration, then one line per phase ("act", "settle", "mature", "late") that the
@@ -33,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from chanrong.core.errors import ChanrongError, Conflict
+from chanrong.identity import service as identity
 from chanrong.storage.database import Database
 from chanrong.supplychain import service
 from chanrong.supplychain.command_link import CommandClient, CommandServer
@@ -41,15 +45,25 @@ from chanrong.supplychain.commands import CommandFailed
 from .scf_workload import START, TERM_DAYS, Cast, WorkloadResult, prepare, unpaid
 
 PHASES = ("act", "settle", "mature", "late")
+OPERATOR = "operator"  # the platform operator's key, in the children's table of keys
 
 
 @dataclass
 class ProcsResult(WorkloadResult):
     """``WorkloadResult`` with the client processes' own CPU time (this process's is the
-    writer's: ``cpu_seconds``)."""
+    writer's: ``cpu_seconds``), the writer's CPU time authorising the commands' users, and
+    how many commands that refused (0 when every client acts as the right user)."""
 
     client_cpu_seconds: float = 0.0
     procs: int = 0
+    auth_cpu_seconds: float = 0.0
+    denied: int = 0
+
+    @property
+    def auth_cpu_ms_per_op(self) -> float:
+        """The writer's CPU milliseconds authorising users, per committed state change."""
+        done = sum(self.committed.values())
+        return 1000 * self.auth_cpu_seconds / done if done else 0.0
 
     @property
     def client_cpu_ms_per_op(self) -> float:
@@ -77,6 +91,7 @@ def run_workload_procs(
     if db.dialect != "sqlite" or db.engine.url.database in (None, "", ":memory:"):
         raise ValueError("db: the clients read the database file, so an SQLite file is needed")
     cast, payable_ids = prepare(db, payables, face_fen, seed, limit_share)
+    keys = officer_keys(db, cast)
     result = ProcsResult(clients=clients, seconds=0.0, payable_fen=payables * face_fen, procs=procs)
     seeds = [seed * 1000 + i for i in range(clients)]
     with tempfile.TemporaryDirectory(prefix="scf-cmd-") as tmp:
@@ -90,6 +105,7 @@ def run_workload_procs(
                         "address": address,
                         "authkey": key.hex(),
                         "cast": [cast.core, list(cast.enterprises), cast.bank],
+                        "keys": keys,
                         "payable_ids": payable_ids,
                         "ops": ops_per_client,
                         "seeds": seeds[i::procs],
@@ -118,11 +134,38 @@ def run_workload_procs(
                     _end(child)
             result.batches = server.committer.batches
             result.writer_cpu_seconds = server.committer.cpu_seconds
+            result.auth_cpu_seconds = server.auth_cpu_seconds
+            result.denied = server.denied
     with db.unit_of_work() as s:
         for pid in payable_ids:
             result.violations.extend(service.tree_violations(s, pid))
         result.violations.extend(service.journal_violations(s))
     return result
+
+
+def officer_keys(db: Database, cast: Cast) -> dict[str, str]:
+    """An officer with an API key for each organisation of ``cast`` and for a platform
+    operator made here (under ``OPERATOR``): the users the clients act as, by organisation.
+
+    Each key is also verified once here, in the writer's process: argon2 runs once per key
+    per process (identity's verified-key cache), as in a long-running writer or API server,
+    and a run of a few seconds should not charge that start-up to its operations. What is
+    checked per batch (the key not revoked, the user active, the roles) is not cached."""
+    keys: dict[str, str] = {}
+    with db.unit_of_work() as s:
+        operator = identity.create_organisation(
+            s, name=f"operator {cast.core[:8]}", kind="platform_operator"
+        ).id
+        for org in (*cast.everyone, operator):
+            user = identity.create_user(
+                s, org_id=org, username=f"officer-{org[:8]}", roles=["officer"]
+            )
+            _, raw = identity.create_api_key(s, user_id=user.id, name="scf load")
+            keys[OPERATOR if org == operator else org] = raw
+    with db.unit_of_work() as s:
+        for raw in keys.values():
+            identity.authenticate_api_key(s, raw)
+    return keys
 
 
 def _spawn(config: dict[str, Any]) -> subprocess.Popen[str]:
@@ -195,9 +238,13 @@ class _Tally:
                 self.committed[kind] += 1
 
 
-def _attempt(link: CommandClient, tally: _Tally, kind: str, op: str, org: str, **args: Any) -> Any:
+def _attempt(
+    link: CommandClient, keys: dict[str, str], tally: _Tally, kind: str, op: str, org: str,
+    **args: Any,
+) -> Any:  # fmt: skip
+    """Run ``op`` as ``org``'s officer, counting its outcome."""
     try:
-        out = link.call(op, org, **args)
+        out = link.call(op, org, api_key=keys[org], **args)
     except Exception as exc:  # counted; the unexpected ones fail the run
         tally.count(kind, exc)
         return exc
@@ -206,8 +253,8 @@ def _attempt(link: CommandClient, tally: _Tally, kind: str, op: str, org: str, *
 
 
 def _act(
-    db: Database, link: CommandClient, cast: Cast, payable_ids: list[str], ops: int, seed: int,
-    hot: int | None, tally: _Tally,
+    db: Database, link: CommandClient, keys: dict[str, str], cast: Cast, payable_ids: list[str],
+    ops: int, seed: int, hot: int | None, tally: _Tally,
 ) -> None:  # fmt: skip
     """One client's actions: the picks and choices of ``scf_workload._client``, as commands."""
     rng = random.Random(seed)
@@ -219,7 +266,7 @@ def _act(
         for _ in range(ops):
             found = service.live_certificates(reader, payable_ids)
             reader.rollback()
-            if not _one_action(link, cast, found, rng, now, hot, tally):
+            if not _one_action(link, keys, cast, found, rng, now, hot, tally):
                 break
     finally:
         reader.close()
@@ -227,6 +274,7 @@ def _act(
 
 def _one_action(
     link: CommandClient,
+    keys: dict[str, str],
     cast: Cast,
     found: list[tuple[str, str, int]],
     rng: random.Random,
@@ -243,14 +291,18 @@ def _one_action(
     action = rng.choices(("split", "transfer", "finance"), weights=(4, 3, 3))[0]
     if action == "split" and face >= 2:
         part = rng.randint(1, face - 1)
-        _attempt(link, tally, "split", "split", holder, cert_id=cert_id, parts_fen=[part], at=now)
+        _attempt(
+            link, keys, tally, "split", "split", holder, cert_id=cert_id, parts_fen=[part], at=now
+        )
         return True
     if action in ("split", "transfer"):
         to = rng.choice([e for e in cast.enterprises if e != holder])
-        _attempt(link, tally, "transfer", "transfer", holder, cert_id=cert_id, to_org_id=to, at=now)
+        _attempt(
+            link, keys, tally, "transfer", "transfer", holder, cert_id=cert_id, to_org_id=to, at=now
+        )
         return True
     fin = _attempt(
-        link, tally, "finance request", "finance_request", holder,
+        link, keys, tally, "finance request", "finance_request", holder,
         cert_id=cert_id, bank_org_id=cast.bank, at=now,
     )  # fmt: skip
     if isinstance(fin, BaseException):
@@ -258,20 +310,26 @@ def _one_action(
     rate = Decimal(rng.randint(250, 600)) / 100
     recourse = rng.random() < 0.5
     q = _attempt(
-        link, tally, "finance quote", "finance_quote", cast.bank,
+        link, keys, tally, "finance quote", "finance_quote", cast.bank,
         financing_id=fin["id"], annual_rate_percent=rate,
         day_count=service.DayCount.ACT_360.value, recourse=recourse, at=now,
     )  # fmt: skip
     if not isinstance(q, BaseException):
         _attempt(
-            link, tally, "finance accept", "finance_accept", holder,
+            link, keys, tally, "finance accept", "finance_accept", holder,
             financing_id=fin["id"], at=now,
         )  # fmt: skip
     return True
 
 
 def _settle(
-    link: CommandClient, cast: Cast, payable_ids: list[str], tally: _Tally, *, late: bool
+    link: CommandClient,
+    keys: dict[str, str],
+    cast: Cast,
+    payable_ids: list[str],
+    tally: _Tally,
+    *,
+    late: bool,
 ) -> None:
     owed = set(unpaid(payable_ids))
     at = START + timedelta(days=TERM_DAYS + (5 if late else 0))
@@ -280,7 +338,7 @@ def _settle(
         if (pid in owed) != late:
             continue
         try:
-            paid = link.call("settle", cast.core, payable_id=pid, at=at)
+            paid = link.call("settle", cast.core, api_key=keys[cast.core], payable_id=pid, at=at)
         except Conflict:
             with tally.lock:
                 tally.refused["settle: Conflict"] += 1
@@ -294,7 +352,9 @@ def _settle(
             tally.settled_fen += sum(p["amount_fen"] for p in paid)
 
 
-def _mature(db: Database, link: CommandClient, cast: Cast, tally: _Tally) -> None:
+def _mature(
+    db: Database, link: CommandClient, keys: dict[str, str], cast: Cast, tally: _Tally
+) -> None:
     """The day after maturity (``scf_workload._after_maturity``): mark what is unpaid overdue,
     one command per certificate as the worker's job does, then the bank's recourse."""
     day: date = (START + timedelta(days=TERM_DAYS)).date()
@@ -303,7 +363,9 @@ def _mature(db: Database, link: CommandClient, cast: Cast, tally: _Tally) -> Non
         due = service.matured_unpaid(s, day)
     for cert_id in due:
         try:
-            marked = link.call("mark_overdue", cert_id=cert_id, day=day.isoformat(), at=at)
+            marked = link.call(
+                "mark_overdue", api_key=keys[OPERATOR], cert_id=cert_id, day=day.isoformat(), at=at
+            )
             tally.count("mark overdue", None if marked else Conflict("not overdue"))
         except Exception as exc:
             tally.count("mark overdue", exc)
@@ -311,7 +373,7 @@ def _mature(db: Database, link: CommandClient, cast: Cast, tally: _Tally) -> Non
         bank = service.principal_for_org(s, cast.bank)
         held = [c.id for c in service.overdue_certificates(s, bank) if c.holder_org_id == cast.bank]
     for cert_id in held:
-        _attempt(link, tally, "recourse", "recourse", cast.bank, cert_id=cert_id, at=at)
+        _attempt(link, keys, tally, "recourse", "recourse", cast.bank, cert_id=cert_id, at=at)
 
 
 def _child() -> None:
@@ -319,6 +381,7 @@ def _child() -> None:
     core, enterprises, bank = config["cast"]
     cast = Cast(core, tuple(enterprises), bank)
     payable_ids: list[str] = config["payable_ids"]
+    keys: dict[str, str] = config["keys"]
     seeds: list[int] = config["seeds"]
     db = Database(config["url"], pool_size=len(seeds) + 1, max_overflow=0)
     key = bytes.fromhex(config["authkey"])
@@ -346,17 +409,17 @@ def _child() -> None:
         if phase == "act":
             rush(
                 lambda link, seed: _act(
-                    db, link, cast, payable_ids, config["ops"], seed, config["hot"], tally
+                    db, link, keys, cast, payable_ids, config["ops"], seed, config["hot"], tally
                 )
             )
         elif phase in ("settle", "late"):
             rush(
                 lambda link, seed, late=phase == "late": _settle(
-                    link, cast, payable_ids, tally, late=late
+                    link, keys, cast, payable_ids, tally, late=late
                 )
             )
         elif phase == "mature" and config["leader"]:
-            _mature(db, links[0], cast, tally)
+            _mature(db, links[0], keys, cast, tally)
         if phase == "report":
             done(
                 "report",

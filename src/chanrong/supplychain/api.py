@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from chanrong.core.money import yuan_to_fen
 from chanrong.edge import Ctx, Idempotency, current, idempotency, require
-from chanrong.identity.domain import OrgKind, Role
-from chanrong.supplychain import service
+from chanrong.supplychain import permits, service
 from chanrong.supplychain.api_writes import write, write_idempotent
 from chanrong.supplychain.certificates import CertState, FinancingState, PayableState
 from chanrong.supplychain.domain import LineageNode
@@ -40,10 +42,18 @@ from chanrong.supplychain.schemas import (
 
 router = APIRouter(prefix="/supplychain", tags=["supplychain"])
 
-enterprise_officer = require(OrgKind.ENTERPRISE, role=Role.OFFICER)
-core_officer = require(OrgKind.ENTERPRISE, role=Role.OFFICER, core=True)
-bank_officer = require(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)
-bank_viewer = require(OrgKind.FINANCIAL_INSTITUTION)
+
+def _gate(permit: permits.Permit) -> Callable[..., Coroutine[Any, Any, Ctx]]:
+    """The route dependency admitting what ``permit`` admits."""
+    return require(*permit.kinds, role=permit.role, core=permit.core or None)
+
+
+enterprise_officer = _gate(permits.ENTERPRISE_OFFICER)
+bank_officer = _gate(permits.BANK_OFFICER)
+bank_viewer = _gate(permits.BANK_VIEWER)
+# The certificate writes take their gate from the table the command link checks commands
+# against (``permits.WRITES``), so the two ways in admit the same callers.
+gate = {op: _gate(permit) for op, permit in permits.WRITES.items()}
 
 
 # The certificate operations (submit, confirm, split, transfer, finance, settle, recourse) run
@@ -54,7 +64,7 @@ bank_viewer = require(OrgKind.FINANCIAL_INSTITUTION)
 async def submit_payable(
     body: PayableCreate,
     request: Request,
-    ctx: Ctx = Depends(enterprise_officer),
+    ctx: Ctx = Depends(gate["submit_payable"]),
     idem: Idempotency = Depends(idempotency),
 ) -> JSONResponse:
     """A supplier submits its invoice to a core enterprise for confirmation (确权)."""
@@ -112,7 +122,7 @@ def get_payable(payable_id: str, ctx: Ctx = Depends(current)) -> PayableOut:
 async def confirm_payable(
     payable_id: str,
     request: Request,
-    ctx: Ctx = Depends(core_officer),
+    ctx: Ctx = Depends(gate["confirm_payable"]),
     idem: Idempotency = Depends(idempotency),
 ) -> JSONResponse:
     """The core enterprise confirms what it owes; the supplier receives the root certificate."""
@@ -128,7 +138,7 @@ async def confirm_payable(
 
 @router.post("/payables/{payable_id}/reject", response_model=PayableOut)
 def reject_payable(
-    payable_id: str, body: PayableReject, ctx: Ctx = Depends(core_officer)
+    payable_id: str, body: PayableReject, ctx: Ctx = Depends(gate["reject_payable"])
 ) -> PayableOut:
     """The core enterprise refuses to confirm, saying why."""
     return PayableOut.of(
@@ -138,7 +148,7 @@ def reject_payable(
 
 @router.post("/payables/{payable_id}/settle", response_model=list[SettlementOut])
 async def settle_payable(
-    payable_id: str, request: Request, ctx: Ctx = Depends(core_officer)
+    payable_id: str, request: Request, ctx: Ctx = Depends(gate["settle"])
 ) -> list[SettlementOut]:
     """At maturity the core enterprise pays every current holder and the tree closes."""
     rows = await write(request, ctx, lambda s: service.settle_payable(s, ctx.principal, payable_id))
@@ -191,7 +201,7 @@ async def split_certificate(
     cert_id: str,
     body: SplitIn,
     request: Request,
-    ctx: Ctx = Depends(enterprise_officer),
+    ctx: Ctx = Depends(gate["split"]),
     idem: Idempotency = Depends(idempotency),
 ) -> JSONResponse:
     """Split a held certificate; parts are yuan, any remainder stays with the holder."""
@@ -209,7 +219,7 @@ async def transfer_certificate(
     cert_id: str,
     body: TransferIn,
     request: Request,
-    ctx: Ctx = Depends(enterprise_officer),
+    ctx: Ctx = Depends(gate["transfer"]),
     idem: Idempotency = Depends(idempotency),
 ) -> JSONResponse:
     """Transfer a whole held certificate to a supplier; answers the recipient's certificate."""
@@ -228,7 +238,7 @@ async def request_financing(
     cert_id: str,
     body: FinancingRequestIn,
     request: Request,
-    ctx: Ctx = Depends(enterprise_officer),
+    ctx: Ctx = Depends(gate["finance_request"]),
     idem: Idempotency = Depends(idempotency),
 ) -> JSONResponse:
     """Offer a held certificate to a bank for discounting."""
@@ -258,7 +268,7 @@ def get_financing(financing_id: str, ctx: Ctx = Depends(current)) -> FinancingOu
 
 @router.post("/financing-requests/{financing_id}/quote", response_model=FinancingOut)
 async def quote_financing(
-    financing_id: str, body: QuoteIn, request: Request, ctx: Ctx = Depends(bank_officer)
+    financing_id: str, body: QuoteIn, request: Request, ctx: Ctx = Depends(gate["finance_quote"])
 ) -> FinancingOut:
     """The bank quotes an annual discount rate on the core enterprise's credit."""
     fin = await write(
@@ -278,7 +288,7 @@ async def quote_financing(
 
 @router.post("/financing-requests/{financing_id}/decline", response_model=FinancingOut)
 async def decline_financing(
-    financing_id: str, request: Request, ctx: Ctx = Depends(bank_officer)
+    financing_id: str, request: Request, ctx: Ctx = Depends(gate["finance_decline"])
 ) -> FinancingOut:
     fin = await write(
         request, ctx, lambda s: service.decline_financing(s, ctx.principal, financing_id)
@@ -288,7 +298,7 @@ async def decline_financing(
 
 @router.post("/financing-requests/{financing_id}/accept", response_model=FinancingOut)
 async def accept_financing(
-    financing_id: str, request: Request, ctx: Ctx = Depends(enterprise_officer)
+    financing_id: str, request: Request, ctx: Ctx = Depends(gate["finance_accept"])
 ) -> FinancingOut:
     """The holder accepts the quote: the bank holds the certificate and pays the proceeds."""
     fin = await write(
@@ -307,7 +317,7 @@ def list_overdue(ctx: Ctx = Depends(current)) -> list[CertificateOut]:
 async def execute_recourse(
     cert_id: str,
     request: Request,
-    ctx: Ctx = Depends(bank_officer),
+    ctx: Ctx = Depends(gate["recourse"]),
     idem: Idempotency = Depends(idempotency),
 ) -> JSONResponse:
     """追索: the bank holding an overdue certificate financed with recourse is repaid by the

@@ -15,6 +15,16 @@ rest commit in one transaction), and answers each on its connection. A command t
 one (bad JSON, unknown op or key, a mistyped value) is answered at once with the field named,
 and never reaches the database.
 
+The shared key only admits a process to the socket; each command acts as the user whose API
+key it carries, and is checked as the HTTP routes check a request (``commands.authorise``:
+the key verified as the API verifies it, the user a member of the organisation named in
+``as``, with the kind of organisation and role the same write's route asks). Every batch is
+authorised afresh, in one short read before its write transaction (each distinct key once):
+a revoked key, a deactivated user or a role taken away refuses every command of each batch
+authorised after it committed. A refused command is answered with the field named
+(``api_key`` or ``as``) and never enters the batch's transaction; the rest of the batch goes
+on.
+
 A client that goes away (closed, killed) only loses its connection: a command the server had
 read runs whole or not at all with its batch, its answer is dropped, and a frame cut short is
 never parsed. ``CommandClient`` is one connection, for one thread at a time.
@@ -30,14 +40,19 @@ import contextlib
 import selectors
 import socket
 import threading
+import time
+from collections.abc import Sequence
 from multiprocessing import Pipe
 from multiprocessing.connection import Client, Connection, Listener
 from types import TracebackType
 from typing import Any
 
 import structlog
+from sqlalchemy import Connection as DbConnection
+from sqlalchemy.orm import Session
 
 from chanrong.core.errors import ChanrongError
+from chanrong.identity.domain import Principal
 from chanrong.storage.database import Database
 from chanrong.supplychain import commands
 from chanrong.supplychain.group_commit import GroupCommitter
@@ -55,7 +70,9 @@ class CommandServer:
         with CommandServer(db, "/run/chanrong/scf.sock", authkey=key) as server:
             ...  # clients connect with CommandClient(path, key)
 
-    ``committer`` counts the batches, calls and the writing CPU time (``GroupCommitter``).
+    ``committer`` counts the batches, calls and the writing CPU time (``GroupCommitter``);
+    ``auth_cpu_seconds`` is the loop's CPU time spent authorising the batches' users, and
+    ``denied`` how many commands that refused.
     """
 
     def __init__(self, db: Database, address: str, *, authkey: bytes, max_batch: int = 64) -> None:
@@ -64,9 +81,17 @@ class CommandServer:
             raise ValueError("authkey: a shared key is required")
         self.address = address
         self.max_batch = max_batch
+        self.db = db
         self.committer = GroupCommitter(db, max_batch=max_batch)
         self.commands = 0  # commands read, refused ones included
-        self._principal_of = commands.principal_cache()
+        self.denied = 0  # commands refused by ``commands.authorise``
+        self.auth_cpu_seconds = 0.0
+        # The authorising reads' own connection, held by the loop for the server's life: one
+        # checked out of the pool for every batch (a ping first, on PostgreSQL) came to as
+        # much as the reads. Each batch's reads end with a rollback, so the next sees every
+        # commit since (a revocation included).
+        self._reader_conn: DbConnection | None = None
+        self._reader: Session | None = None
         self._listener = Listener(address, family="AF_UNIX", authkey=authkey)
         self._wake_in, self._wake_out = _pipe()
         self._arrived: list[Connection] = []  # accepted, not yet waited on by the loop
@@ -107,6 +132,7 @@ class CommandServer:
         with self._arrived_lock:
             for conn in self._arrived:
                 conn.close()
+        self._drop_reader()
 
     def _accept(self) -> None:
         while not self._stopping.is_set():
@@ -177,16 +203,61 @@ class CommandServer:
         selector: selectors.BaseSelector,
         conns: dict[int, Connection],
     ) -> None:
-        items = [cmd.use_case(self._principal_of) for _, cmd in batch]
-        outcomes = self.committer.run_batch(items)
-        for (conn, cmd), (result, error) in zip(batch, outcomes, strict=True):
+        replies = self.execute([cmd for _, cmd in batch])
+        for (conn, _), reply in zip(batch, replies, strict=True):
+            self._send(conn, reply, selector, conns)
+
+    def execute(self, batch: Sequence[commands.Command]) -> list[bytes]:
+        """Authorise parsed commands and run those admitted as one group-commit batch; the
+        reply to each, in order. The loop's own step (not while the server runs: one writer)."""
+        cpu = time.thread_time()
+        verdicts = self._authorise(batch)
+        self.auth_cpu_seconds += time.thread_time() - cpu
+        replies: list[bytes] = [b""] * len(batch)
+        admitted: list[tuple[int, commands.Command, Principal]] = []
+        for at, (cmd, verdict) in enumerate(zip(batch, verdicts, strict=True)):
+            if isinstance(verdict, Principal):
+                admitted.append((at, cmd, verdict))
+            else:
+                self.denied += 1
+                replies[at] = commands.refusal(verdict)
+        if not admitted:
+            return replies
+        outcomes = self.committer.run_batch([cmd.use_case(who) for _, cmd, who in admitted])
+        for (at, cmd, _), (result, error) in zip(admitted, outcomes, strict=True):
             if error is None:
-                reply = commands.answer(cmd.op, result)
+                replies[at] = commands.answer(cmd.op, result)
             else:
                 if not isinstance(error, ChanrongError):
                     log.error("scf command failed", op=cmd.op, error=type(error).__name__)
-                reply = commands.refusal(error)
-            self._send(conn, reply, selector, conns)
+                replies[at] = commands.refusal(error)
+        return replies
+
+    def _authorise(self, batch: Sequence[commands.Command]) -> Sequence[Principal | BaseException]:
+        """``commands.authorise`` in a read of its own, ended before the batch's write
+        transaction begins; when the read itself fails (the database gone), nobody is
+        admitted and the connection is dropped, to be made again for the next batch."""
+        try:
+            if self._reader is None:
+                self._reader_conn = self.db.engine.connect()
+                self._reader = self.db.sessions(bind=self._reader_conn)
+            return commands.authorise(self._reader, batch)
+        except Exception as exc:
+            log.error("scf command authorisation failed", error=type(exc).__name__)
+            self._drop_reader()
+            return [exc] * len(batch)
+        finally:
+            if self._reader is not None:
+                self._reader.close()  # ends the read; the connection stays with the loop
+
+    def _drop_reader(self) -> None:
+        session, conn = self._reader, self._reader_conn
+        self._reader = self._reader_conn = None
+        with contextlib.suppress(Exception):  # already broken is fine: it is let go
+            if session is not None:
+                session.close()
+            if conn is not None:
+                conn.close()
 
     def _send(
         self,
@@ -220,7 +291,9 @@ class CommandClient:
     ::
 
         with CommandClient(path, key) as link:
-            children = link.call("split", holder_org_id, cert_id=c, parts_fen=[300, 200])
+            children = link.call(
+                "split", holder_org_id, api_key=officer_key, cert_id=c, parts_fen=[300, 200]
+            )
     """
 
     def __init__(self, address: str, authkey: bytes) -> None:
@@ -237,11 +310,11 @@ class CommandClient:
     ) -> None:
         self.close()
 
-    def call(self, op: str, org_id: str | None = None, **args: Any) -> Any:
-        """Run one command and return its result (plain JSON values), or raise its error as
-        the ``ChanrongError`` its answer names (``commands.outcome``). ``at=`` a datetime
-        sets the moment it happens."""
-        return self.send(commands.encode(op, org_id, **args))
+    def call(self, op: str, org_id: str | None = None, *, api_key: str, **args: Any) -> Any:
+        """Run one command as the user of ``api_key`` acting for ``org_id`` and return its
+        result (plain JSON values), or raise its error as the ``ChanrongError`` its answer
+        names (``commands.outcome``). ``at=`` a datetime sets the moment it happens."""
+        return self.send(commands.encode(op, org_id, api_key=api_key, **args))
 
     def send(self, raw: bytes) -> Any:
         """Send a command's bytes as they are and return its outcome (``call`` encodes)."""

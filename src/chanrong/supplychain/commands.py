@@ -1,33 +1,44 @@
 """Certificate write operations as named commands with plain JSON arguments.
 
-A command is one JSON object: ``op`` names the use case, ``as`` the organisation acting
-(whose officer the command speaks for), the other keys its arguments, and ``at`` (optional)
-the moment it happens (ISO 8601 with a timezone; the writer's clock when absent)::
+A command is one JSON object: ``op`` names the use case, ``api_key`` the user who acts (the
+API key that user would send as ``Authorization: Bearer`` to the HTTP API), ``as`` the
+organisation that user acts for, the other keys its arguments, and ``at`` (optional) the
+moment it happens (ISO 8601 with a timezone; the writer's clock when absent)::
 
-    {"op": "split", "as": "<org id>", "cert_id": "...", "parts_fen": [300000, 200000]}
-    {"op": "transfer", "as": "...", "cert_id": "...", "to_org_id": "..."}
-    {"op": "finance_request", "as": "...", "cert_id": "...", "bank_org_id": "..."}
-    {"op": "finance_quote", "as": "<bank>", "financing_id": "...",
+    {"op": "split", "api_key": "crk_…", "as": "<org id>", "cert_id": "...",
+     "parts_fen": [300000, 200000]}
+    {"op": "transfer", "api_key": "…", "as": "...", "cert_id": "...", "to_org_id": "..."}
+    {"op": "finance_request", "api_key": "…", "as": "...", "cert_id": "...", "bank_org_id": "..."}
+    {"op": "finance_quote", "api_key": "…", "as": "<bank>", "financing_id": "...",
      "annual_rate_percent": "3.85", "day_count": "ACT/360", "recourse": true}
-    {"op": "finance_accept", "as": "...", "financing_id": "..."}
-    {"op": "settle", "as": "<core enterprise>", "payable_id": "..."}
-    {"op": "mark_overdue", "cert_id": "...", "day": "2026-05-01"}   (the worker's job: no "as")
-    {"op": "recourse", "as": "<bank>", "cert_id": "..."}
+    {"op": "finance_accept", "api_key": "…", "as": "...", "financing_id": "..."}
+    {"op": "settle", "api_key": "…", "as": "<core enterprise>", "payable_id": "..."}
+    {"op": "mark_overdue", "api_key": "<operator's>", "cert_id": "...", "day": "2026-05-01"}
+    {"op": "recourse", "api_key": "…", "as": "<bank>", "cert_id": "..."}
+
+(``mark_overdue`` is the worker's job, done for the platform: no ``as``, and the key must be
+an officer's of the platform operator.)
 
 ``parse`` turns the bytes into a ``Command`` or refuses them (``ValidationFailed`` naming the
 field: an unknown op or key, a missing or mistyped value; money is integer fen and a rate a
-decimal string, never a JSON float). ``Command.use_case`` gives the function of a session
-that runs the service's own use case, and ``answer`` the JSON reply to what it returned.
+decimal string, never a JSON float). ``authorise`` then checks each command's user as the
+HTTP routes check theirs: the key verified as the API verifies it (unknown, revoked or
+expired keys and inactive users refused, ``Unauthenticated`` naming ``api_key``), the user a
+member of the organisation named in ``as`` (else ``Forbidden`` naming ``as``), and of the
+kind of organisation and with the role the same write's route asks (``permits.WRITES``; else
+``Forbidden`` naming ``api_key``). ``Command.use_case`` gives the function of a session that
+runs the service's own use case as that user, and ``answer`` the JSON reply to what it
+returned.
 
-Who may send commands is decided by the channel that carries them (``command_link``: a local
-socket whose clients prove a shared key): the channel is a trusted caller, as the CLI is, and
-a command acts as an officer of the organisation it names.
+Which processes may send commands at all is decided by the channel (``command_link``: a
+local socket whose clients prove a shared key); who acts, and whether they may, by the
+command's key, as over HTTP.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -35,9 +46,10 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from chanrong.core.errors import ChanrongError, NotFound, ValidationFailed
+from chanrong.core.errors import ChanrongError, Forbidden, Unauthenticated, ValidationFailed
+from chanrong.identity import service as identity
 from chanrong.identity.domain import Principal
-from chanrong.supplychain import service
+from chanrong.supplychain import permits, service
 
 # Each op's arguments: name -> kind ("id": a non-empty string, "fen": a positive integer,
 # "fens": a non-empty list of them, "rate": a decimal string, "day_count", "bool", "date").
@@ -66,23 +78,25 @@ OPS = tuple(_ARGS)
 @dataclass(frozen=True, slots=True)
 class Command:
     """One parsed command: the op, the organisation acting (None for a system op), its
-    arguments as typed values, and when it happens (None: the writer's clock)."""
+    arguments as typed values, when it happens (None: the writer's clock), and the API key
+    of the user acting (never shown)."""
 
     op: str
     org_id: str | None
     args: Mapping[str, Any]
     at: datetime | None
+    api_key: str = field(repr=False)
 
     def use_case(
-        self, principal_of: Callable[[Session, str], Principal]
+        self, principal: Principal
     ) -> tuple[Callable[[Session], Any], Callable[[Session], object] | None]:
         """The use case as a function of a session, and its read-only first check where
         the op has one (the holder's: refuses a lost race before anything is written).
-        ``principal_of`` resolves the acting organisation's officer in that session."""
-        a, at, org = self.args, self.at, self.org_id or ""
+        ``principal`` is the user acting, as ``authorise`` admitted them."""
+        a, at = self.args, self.at
 
-        def who(s: Session) -> Principal:
-            return principal_of(s, org)
+        def who(_s: Session) -> Principal:
+            return principal
 
         check: Callable[[Session], object] | None = None
         if "cert_id" in a and self.op in ("split", "transfer", "finance_request"):
@@ -198,7 +212,7 @@ def from_object(body: Any) -> Command:
         raise _refuse("op", f"one of {', '.join(OPS)} is required, not {op!r}")
     spec = _ARGS[op]
     system = op in _SYSTEM_OPS
-    allowed = {"op", "at", *spec} | (set() if system else {"as"})
+    allowed = {"op", "at", "api_key", *spec} | (set() if system else {"as"})
     # Nothing is dropped silently: a key the op does not take is an error naming it.
     for key in body:
         if key not in allowed:
@@ -212,7 +226,8 @@ def from_object(body: Any) -> Command:
             raise _refuse(name, f"required by {op}")
         args[name] = _value(name, kind, body[name])
     at = _moment(body["at"]) if "at" in body else None
-    return Command(op=op, org_id=org_id, args=args, at=at)
+    api_key = _value("api_key", "id", body.get("api_key"))
+    return Command(op=op, org_id=org_id, args=args, at=at, api_key=api_key)
 
 
 def parse(raw: bytes) -> Command:
@@ -224,10 +239,12 @@ def parse(raw: bytes) -> Command:
     return from_object(body)
 
 
-def encode(op: str, org_id: str | None = None, *, at: datetime | None = None, **args: Any) -> bytes:
-    """A command's JSON bytes (what a client sends): ``encode("split", org, cert_id=...,
-    parts_fen=[...])``. Decimals go as strings, dates and moments in ISO 8601."""
-    body: dict[str, Any] = {"op": op}
+def encode(
+    op: str, org_id: str | None = None, *, api_key: str, at: datetime | None = None, **args: Any
+) -> bytes:
+    """A command's JSON bytes (what a client sends): ``encode("split", org, api_key=key,
+    cert_id=..., parts_fen=[...])``. Decimals go as strings, dates and moments in ISO 8601."""
+    body: dict[str, Any] = {"op": op, "api_key": api_key}
     if org_id is not None:
         body["as"] = org_id
     if at is not None:
@@ -304,20 +321,42 @@ def outcome(raw: bytes) -> Any:
     raise cls(problem["detail"], field=problem.get("field"))
 
 
-def principal_cache() -> Callable[[Session, str], Principal]:
-    """A resolver of acting organisations' officers that looks each up once (an
-    organisation's kind and flags never change once created); one not found is refused
-    naming ``as`` and looked up again next time."""
-    known: dict[str, Principal] = {}
+def authorise(session: Session, batch: Sequence[Command]) -> list[Principal | ChanrongError]:
+    """Each command's user, admitted as the HTTP routes admit theirs, or why not (in order).
 
-    def principal_of(session: Session, org_id: str) -> Principal:
-        found = known.get(org_id)
-        if found is None:
-            try:
-                found = service.principal_for_org(session, org_id)
-            except NotFound as exc:
-                raise ValidationFailed(f"as: {exc.detail}", field="as") from None
-            known[org_id] = found
-        return found
+    The user is the one behind the command's ``api_key``, verified exactly as the API
+    verifies a key (``identity.service.verify_api_key``: one indexed read of the key, its
+    user and organisation; argon2 once per key per process); each distinct key once per
+    call, and the caller calls once per batch: a key revoked, a user deactivated or a role
+    taken away refuses every command of every batch authorised after that committed. The
+    user must then belong to the organisation named in ``as`` and meet the op's
+    ``permits.WRITES``. A refusal is a ``ChanrongError`` naming the field (``api_key`` or
+    ``as``), returned, not raised, so that one command's refusal leaves the others alone."""
+    users: dict[str, Principal | ChanrongError] = {}
+    out: list[Principal | ChanrongError] = []
+    for cmd in batch:
+        user = users.get(cmd.api_key)
+        if user is None:
+            user = users[cmd.api_key] = _verify(session, cmd.api_key)
+        out.append(user if isinstance(user, ChanrongError) else _admit(cmd, user))
+    return out
 
-    return principal_of
+
+def _verify(session: Session, raw: str) -> Principal | ChanrongError:
+    try:
+        return identity.verify_api_key(session, raw)[0]
+    except Unauthenticated as exc:
+        return Unauthenticated(f"api_key: {exc.detail}", field="api_key")
+
+
+def _admit(cmd: Command, user: Principal) -> Principal | ChanrongError:
+    if cmd.org_id is not None and user.org_id != cmd.org_id:
+        # Also when ``as`` names no organisation at all: nobody is a member of it.
+        return Forbidden(
+            f"as: the user of this api_key is not a member of organisation {cmd.org_id}",
+            field="as",
+        )
+    why = permits.WRITES[cmd.op].refusal(user)
+    if why is not None:
+        return Forbidden(f"api_key: {why}", field="api_key")
+    return user
