@@ -54,10 +54,25 @@ def evaluate(
         float, typer.Option(help="Share of firms on a declining path")
     ] = EVALUATION_PARK.deteriorating_share,
     min_severity: Annotated[str, typer.Option(help="low | medium | high")] = "medium",
+    loans: Annotated[
+        bool,
+        typer.Option(
+            help="Watch only the firms the platform's credit decision approves on the watch's "
+            "first day (a bank's loans; the champion is trained on a separate park)"
+        ),
+    ] = False,
+    cache: Annotated[
+        Path | None, typer.Option(help="Keep simulated parks (and the loans' champion) here")
+    ] = None,
 ) -> None:
     """Defaulters alerted, months of warning before default (median over all defaulters, a
     miss counting 0) and false alarms, for the monthly, the telemetry and the combined early
     warnings and the hidden-health reference, per simulated park and as mean and worst."""
+    if loans and park is not None:
+        raise ValidationFailed(
+            "loans: give --seeds, not --park (the loans' decisions need the park's simulation)",
+            field="loans",
+        )
     try:
         level = Severity(min_severity)
     except ValueError:
@@ -85,14 +100,21 @@ def evaluate(
                 interval_minutes=interval,
                 deteriorating_share=deteriorating,
             )
-            results.extend(evaluate_seeds(chosen, park=cfg, min_severity=level, progress=tick))
+            results.extend(
+                evaluate_seeds(
+                    chosen, park=cfg, min_severity=level, progress=tick, cache=cache, loans=loans
+                )
+            )
             trained = sorted(set(chosen) & set(TRAINING_SEEDS))
             if trained:
                 console.print(
                     f"[yellow]seeds {trained} are the ones the thresholds were chosen on: "
                     "their figures are not a measure[/]"
                 )
-    console.print(seeds_table(results, f"贷后预警 on simulated parks (alerts ≥ {level.value})"))
+    watched = "the loans (approved on the watch's first day)" if loans else "every firm"
+    console.print(
+        seeds_table(results, f"贷后预警 on simulated parks (alerts ≥ {level.value}; {watched})")
+    )
     console.print(summary_table(results))
     console.print(
         "lead: days from the first alert to the default date, in months of 30.44 days; "
