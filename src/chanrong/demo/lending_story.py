@@ -206,6 +206,10 @@ def _onboard(
             )
             _import(s, sid, "invoices", of(mine, "seller_uscc", supplier))
             _import(s, sid, "payments", of(paid, "payee_uscc", supplier))
+    # Its two years of readings arrive at once, so fold them by month as the worker's nightly
+    # compaction would have: each day's watch then reads a year of hourly rollups from about a
+    # dozen month files, not the raw points of some four hundred day files (same figures).
+    store.compact_months(org_id, before=add_months(config.start, config.months))
     return org_id
 
 
