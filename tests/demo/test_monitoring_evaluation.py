@@ -17,6 +17,7 @@ from chanrong.demo.monitoring_evaluation import (
     score,
     summarise,
 )
+from chanrong.demo.monitoring_parks import ParkData
 from tests.benchmark_run import run_benchmark
 
 
@@ -140,15 +141,25 @@ def test_benchmark_quick_prints_the_table_per_park_and_over_parks() -> None:
         assert words in out
 
 
-def test_fit_score_separates_the_defaulters_last_months_from_healthy_days() -> None:
+@pytest.fixture(scope="module")
+def tuning_park() -> ParkData:
+    """A small park with many firms declining, simulated once for the fitting tests (which
+    only read it)."""
     from chanrong.demo.monitoring_evaluation import EVALUATION_PARK
-    from chanrong.demo.monitoring_fitting import _labelled_days, fit_score
     from chanrong.demo.monitoring_parks import simulate_with_telemetry
-    from chanrong.lending.telemetry_detectors import SCORE_FEATURES, TelemetryConfig, risk_score
 
-    park = simulate_with_telemetry(
+    return simulate_with_telemetry(
         EVALUATION_PARK.with_changes(enterprises=24, months=16, deteriorating_share=0.6, seed=41)
     )
+
+
+def test_fit_score_separates_the_defaulters_last_months_from_healthy_days(
+    tuning_park: ParkData,
+) -> None:
+    from chanrong.demo.monitoring_fitting import _labelled_days, fit_score
+    from chanrong.lending.telemetry_detectors import SCORE_FEATURES, TelemetryConfig, risk_score
+
+    park = tuning_park
     weights = fit_score([park])
     assert len(weights) == len(SCORE_FEATURES) + 1
     cfg = TelemetryConfig(score_weights=weights)
@@ -164,16 +175,13 @@ def test_fit_score_separates_the_defaulters_last_months_from_healthy_days() -> N
     assert flat[y == 1].mean() == flat[y == 0].mean()
 
 
-def test_fit_warning_weighs_the_machines_orders_and_payables_from_the_truth() -> None:
-    from chanrong.demo.monitoring_evaluation import EVALUATION_PARK
+def test_fit_warning_weighs_the_machines_orders_and_payables_from_the_truth(
+    tuning_park: ParkData,
+) -> None:
     from chanrong.demo.monitoring_fitting import fit_warning
-    from chanrong.demo.monitoring_parks import simulate_with_telemetry
     from chanrong.lending.daily_warning import WARNING_FEATURES
 
-    park = simulate_with_telemetry(
-        EVALUATION_PARK.with_changes(enterprises=24, months=16, deteriorating_share=0.6, seed=41)
-    )
-    weights = fit_warning([park])
+    weights = fit_warning([tuning_park])
     assert len(weights) == len(WARNING_FEATURES) + 1
     # The machines' log-odds push the score up. (On so small and short a park the orders'
     # year-long baseline is too thin for their weight to mean much; the tuned one is in

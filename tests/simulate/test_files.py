@@ -188,3 +188,15 @@ def test_in_memory_hands_each_chunk_to_on_telemetry_as_it_is_generated() -> None
     assert park.telemetry.num_rows == 0
     kept = simulate_park(SMALL, on_telemetry=lambda c: None)
     assert kept.telemetry.num_rows == sum(n for _, _, n in seen)
+
+
+def test_one_firms_telemetry_is_the_parks_chunks_of_that_firm() -> None:
+    whole = list(iter_telemetry(SMALL))
+    firm = whole[-1].uscc  # the last firm: every other one comes before it in the park
+    mine = list(iter_telemetry(SMALL, uscc=firm))
+    expected = [c for c in whole if c.uscc == firm]
+    assert len(mine) == len(expected) == SMALL.months
+    for got, want in zip(mine, expected, strict=True):
+        assert (got.uscc, got.month) == (want.uscc, want.month)
+        assert got.batch.equals(want.batch)
+    assert list(iter_telemetry(SMALL, uscc="no such firm")) == []

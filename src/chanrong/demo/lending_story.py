@@ -128,19 +128,13 @@ def _member(session: Session, org_id: str, role: str) -> Principal:
 
 def _machines(config: ParkConfig, uscc: str) -> tuple[dict[str, Any], Iterator[pa.Table]]:
     """The firm's production machines and electricity meter, and their readings of the
-    metrics monitoring reads, month by month (the simulator regenerates them firm by firm)."""
+    metrics monitoring reads, month by month (the simulator regenerates the firm's alone)."""
     firm = next(f for f in plan_park(config).firms if f.uscc == uscc)
     devices = {d.device_id: d for d in firm.devices if d.kind in DEVICE_KINDS}
     wanted, metrics = pa.array(sorted(devices)), pa.array(METRICS)
 
     def months() -> Iterator[pa.Table]:
-        seen = False
-        for chunk in iter_telemetry(config):
-            if chunk.uscc != uscc:
-                if seen:
-                    return  # firm by firm: its months are done
-                continue
-            seen = True
+        for chunk in iter_telemetry(config, uscc=uscc):
             t = pa.Table.from_batches([chunk.batch])
             keep = pc.and_(
                 pc.is_in(t.column("device_id"), value_set=wanted),
@@ -206,6 +200,10 @@ def _onboard(
             )
             _import(s, sid, "invoices", of(mine, "seller_uscc", supplier))
             _import(s, sid, "payments", of(paid, "payee_uscc", supplier))
+    # Its two years of readings arrive at once, so fold them by month as the worker's nightly
+    # compaction would have: each day's watch then reads a year of hourly rollups from about a
+    # dozen month files, not the raw points of some four hundred day files (same figures).
+    store.compact_months(org_id, before=add_months(config.start, config.months))
     return org_id
 
 

@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -135,9 +135,14 @@ class TelemetryChunk(NamedTuple):
     batch: pa.RecordBatch
 
 
-def iter_telemetry(config: ParkConfig) -> Iterator[TelemetryChunk]:
-    """Telemetry record batches of a park, firm by firm, month by month."""
-    for fm in iter_firm_months(plan_park(config)):
+def iter_telemetry(config: ParkConfig, *, uscc: str | None = None) -> Iterator[TelemetryChunk]:
+    """Telemetry record batches of a park, firm by firm, month by month; with ``uscc``, only
+    that firm's (the same chunks, since a firm's counters carry only within the firm, without
+    generating the firms before it)."""
+    plan = plan_park(config)
+    if uscc is not None:
+        plan = replace(plan, firms=[f for f in plan.firms if f.uscc == uscc])
+    for fm in iter_firm_months(plan):
         yield TelemetryChunk(
             fm.firm.uscc, fm.month_label, tables.telemetry_batch(fm.clean, fm.delivered)
         )
