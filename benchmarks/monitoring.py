@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/monitoring.py                    # seeds 1-5, 80 firms x 24 months
     .venv/bin/python benchmarks/monitoring.py --seeds 21,22,23   # other held-out seeds
     .venv/bin/python benchmarks/monitoring.py --quick            # 2 seeds x 20 firms x 13 months
+    .venv/bin/python benchmarks/monitoring.py --enterprises 300 --loans --cache DIR
+        # the bank's loans only: firms the credit decision approves on the watch's first day
 
 The same evaluation as ``chanrong loans evaluate`` (``chanrong.demo.monitoring_evaluation``):
 each seed's park is simulated once (a reading every four hours), its telemetry reduced firm by

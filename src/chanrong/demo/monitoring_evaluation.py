@@ -24,7 +24,9 @@ history) until it defaults or the park ends, and three sets of detectors are sco
 
 The definitions, per park:
 
-* **defaulter** — a firm whose default date (its first missed payment in the simulator's
+* **watched** — every firm of the park, or with ``loans`` only the bank's loans: the firms
+  the platform's credit decision approves on the watch's first day (``monitoring_loans``).
+* **defaulter** — a watched firm whose default date (its first missed payment in the simulator's
   truth) falls while it is watched; firms that defaulted before the watch began are left out.
 * **lead** of a defaulter — the days from the first alert to the default date, in months of
   30.44 days. An alert after the default date is no warning: such a defaulter, and one never
