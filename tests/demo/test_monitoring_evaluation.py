@@ -240,9 +240,9 @@ def test_loans_are_the_firms_the_credit_decision_approves_and_only_they_are_watc
     from chanrong.demo.monitoring_parks import simulated
 
     training = EVALUATION_PARK.with_changes(
-        enterprises=60, months=14, deteriorating_share=0.2, seed=9101
+        enterprises=48, months=13, deteriorating_share=0.2, seed=9101
     )
-    cfg = EVALUATION_PARK.with_changes(enterprises=24, months=12, deteriorating_share=0.3, seed=47)
+    cfg = EVALUATION_PARK.with_changes(enterprises=16, months=10, deteriorating_share=0.3, seed=47)
     made = originate(cfg, warmup_months=8, cache=tmp_path, training=training)
     assert made.decided_on == date(2024, 9, 1)
     data = simulated(cfg)
