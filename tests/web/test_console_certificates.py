@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from chanrong.storage.database import Database
+from chanrong.supplychain import permits
 from chanrong.supplychain import service as supplychain
 from tests.builders import Park
 from tests.web.console import HTML, page_csrf, sign_in
@@ -89,3 +90,39 @@ def test_offer_quote_accept_through_the_console(
         assert fin.state == "accepted"
         assert fin.proceeds_fen is not None and fin.discount_fen is not None
         assert fin.proceeds_fen + fin.discount_fen == 10_000_000
+
+
+def test_certificate_writes_in_the_console_take_their_gate_from_the_routes_permits(
+    app_client: TestClient, park: Park
+) -> None:
+    """Viewers and the wrong kind of organisation are refused each write, as over the API
+    (``supplychain.permits``), before anything is looked up."""
+    writes = {
+        "/console/enterprise/certificates/c-1/finance": "finance_request",
+        "/console/enterprise/financings/f-1/accept": "finance_accept",
+        "/console/bank/financings/f-1": "finance_quote",
+        "/console/bank/certificates/c-1/recourse": "recourse",
+    }
+    callers = {
+        "enterprise viewer": park["enterprise"]["viewer"],
+        "bank viewer": park["bank"]["viewer"],
+        "enterprise officer": park["enterprise"]["officer"],
+        "bank officer": park["bank"]["officer"],
+    }
+    for name, user in callers.items():
+        client = TestClient(app_client.app)
+        sign_in(client, user.key)
+        home = (
+            "/console/bank/certificates" if "bank" in name else "/console/enterprise/certificates"
+        )
+        token = page_csrf(client, home)
+        for path, write in writes.items():
+            permit = permits.WRITES[write]
+            r = client.post(path, data={"csrf_token": token}, headers=HTML)
+            kind_ok = ("bank" in name) == ("/bank/" in path)
+            if not kind_ok or "viewer" in name:
+                assert r.status_code == 403, (name, path, r.status_code)
+            else:
+                # Admitted by the gate; the made-up id is then not found (or the form refused).
+                assert r.status_code in (404, 409, 422), (name, path, r.status_code)
+            assert permit.role.value == "officer"

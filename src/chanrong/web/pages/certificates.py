@@ -3,6 +3,7 @@ and the bank's certificates offered for financing (quote or decline)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from chanrong.core.errors import ChanrongError, ValidationFailed
 from chanrong.core.i18n import t
 from chanrong.core.money import yuan_to_fen
 from chanrong.identity.domain import InstitutionType, OrgKind, Role
+from chanrong.supplychain import permits
 from chanrong.supplychain import service as supplychain
 from chanrong.supplychain.certificates import DayCount
 from chanrong.web import directory
@@ -24,7 +26,21 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 bank_page = page_for(OrgKind.FINANCIAL_INSTITUTION)
 bank_officer = action_for(OrgKind.FINANCIAL_INSTITUTION, role=Role.OFFICER)
 holder_page = page_for(OrgKind.ENTERPRISE)
-holder_officer = action_for(OrgKind.ENTERPRISE, role=Role.OFFICER)
+
+
+def _permitted(write: str) -> Callable[..., Page]:
+    """The console's gate for a certificate write: the same kinds and least role as its API
+    route and the command link (``supplychain.permits``), so the three cannot drift."""
+    permit = permits.WRITES[write]
+    if permit.core:  # action_for has no core gate; none of the console's writes needs one
+        raise ValueError(f"{write}: a core enterprise's write has no console gate here")
+    return action_for(*permit.kinds, role=permit.role)
+
+
+quoting = _permitted("finance_quote")
+turning_back = _permitted("recourse")
+offering = _permitted("finance_request")
+accepting = _permitted("finance_accept")
 
 
 def _offers(p: Page) -> list[dict[str, Any]]:
@@ -98,7 +114,8 @@ def _day_count(value: str) -> DayCount:
 def decide(
     request: Request,
     financing_id: str,
-    p: Page = Depends(bank_officer),
+    # Quoting and declining are both the offered bank officer's (``permits``: one gate).
+    p: Page = Depends(quoting),
     action: Annotated[str, Form()] = "",
     annual_rate_percent: Annotated[str, Form()] = "",
     day_count: Annotated[str, Form()] = "ACT/360",
@@ -154,7 +171,7 @@ def set_limit(
 
 @router.post("/bank/certificates/{cert_id}/recourse", response_class=HTMLResponse)
 def recourse_to_seller(
-    request: Request, cert_id: str, p: Page = Depends(bank_officer)
+    request: Request, cert_id: str, p: Page = Depends(turning_back)
 ) -> HTMLResponse:
     """追索: turn back to the seller for an overdue certificate financed with recourse."""
     try:
@@ -209,7 +226,7 @@ def held(request: Request, p: Page = Depends(holder_page)) -> HTMLResponse:
 def request_financing(
     request: Request,
     cert_id: str,
-    p: Page = Depends(holder_officer),
+    p: Page = Depends(offering),
     bank_org_id: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """Offer a certificate to a bank for discounting."""
@@ -221,9 +238,7 @@ def request_financing(
 
 
 @router.post("/enterprise/financings/{financing_id}/accept", response_class=HTMLResponse)
-def accept_quote(
-    request: Request, financing_id: str, p: Page = Depends(holder_officer)
-) -> HTMLResponse:
+def accept_quote(request: Request, financing_id: str, p: Page = Depends(accepting)) -> HTMLResponse:
     """Accept a bank's quote: the bank takes the certificate and pays the proceeds."""
     try:
         supplychain.accept_financing(p.session, p.ctx.principal, financing_id)
