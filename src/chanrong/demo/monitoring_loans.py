@@ -82,13 +82,13 @@ def _workdir(cache: Path | None, name: str) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def champion(var_dir: Path, training: ParkConfig = TRAINING_PARK) -> Settings:
-    """Settings whose registry holds a champion of ``MODEL`` trained on ``training`` (trained
-    and promoted here unless ``var_dir`` already holds it)."""
+def champion(var_dir: Path, training: ParkConfig = TRAINING_PARK) -> tuple[Settings, str]:
+    """Settings whose registry holds a champion of ``sme-operating`` trained on ``training``
+    (trained and promoted here unless ``var_dir`` already holds it), and its reference."""
     settings = Settings(var_dir=var_dir)
     done = var_dir / "champion.json"
     if done.is_file():
-        return settings
+        return settings, str(json.loads(done.read_text("utf-8"))["model"])
     cfg = training.validated()
     with tempfile.TemporaryDirectory(prefix="chanrong-train-park-") as tmp:
         park_dir = Path(tmp) / "park"
@@ -105,7 +105,7 @@ def champion(var_dir: Path, training: ParkConfig = TRAINING_PARK) -> Settings:
         ),
         "utf-8",
     )
-    return settings
+    return settings, entry.ref
 
 
 def originate(
@@ -120,7 +120,7 @@ def originate(
     cfg = config.validated()
     decided_on = add_months(cfg.start, warmup_months)
     with _workdir(cache, f"loans-model-{_key(training)}") as var_dir:
-        settings = champion(var_dir, training)
+        settings, model = champion(var_dir, training)
         kept = var_dir / f"originations-{cfg.seed}-{_key(cfg)}-{decided_on}.json"
         if kept.is_file():
             data = json.loads(kept.read_text("utf-8"))
@@ -136,7 +136,6 @@ def originate(
             shutil.rmtree(tmp, ignore_errors=True)
         if not decisions:
             raise DataUnavailable(f"park: no firm to decide on {decided_on}", field="park")
-        model = json.loads((var_dir / "champion.json").read_text("utf-8"))["model"]
         out = Originations(model, decided_on, {d.enterprise: d.outcome for d in decisions})
         kept.write_text(
             json.dumps(
