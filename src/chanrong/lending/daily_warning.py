@@ -37,9 +37,12 @@ cloud or idle rise cannot be read (too few working days, no year before) is not 
 A day on which the machines are not judged is not judged. The weights were fitted by
 ``chanrong.demo.monitoring_fitting.fit_warning`` on the tuning parks (seeds 101–105: a
 defaulter's last 180 days against healthy firms' days); an alert needs the score at or past
-``threshold`` on each of the last ``persistence_days`` days, the longest mean lead on the
-tuning seeds with their mean false alarms under 8 % and the worst tuning seed's under 15 %
-(7 days at 1.9, chosen and committed before the held-out parks were run).
+``threshold`` on each of the last ``persistence_days`` days. That rule was chosen on the
+tuning seeds' *loans* (the firms the credit decision approves on the watch's first day, at
+1,000 firms a park: what the live job watches): the longest mean lead with the worst tuning
+park's false alarms at most 8 %, two points under the goal, as held-out parks run worse
+(10 days at 1.6, chosen on 2026-12-07 before the held-out parks 21–25 at that size were run;
+before it, 7 days at 1.9, chosen on every firm of 80-firm parks).
 The live monitoring job (``watch.watch_loan``) raises exactly this alert; the evaluation
 replays exactly this rule.
 """
@@ -155,14 +158,15 @@ class WarningConfig:
     configuration. An alert is of high severity once the score reaches ``high_score``."""
 
     weights: tuple[float, ...] = WARNING_WEIGHTS
-    threshold: float = 1.9
-    persistence_days: int = 7
+    threshold: float = 1.6
+    persistence_days: int = 10
     high_score: float = 4.5
     evidence_days: int = 90
     machines: TelemetryConfig = field(default_factory=TelemetryConfig)
     # A monthly finding (output, energy, core customer, payment delays) is a warning only
     # when the daily score agrees that day (see ``agrees``); None: every finding is. 1.9 (the
-    # alert's own threshold) was chosen on 101–105 with the cloud and idle inputs (RESULTS).
+    # alert's threshold at the time) was chosen on 101–105 with the cloud and idle inputs
+    # (RESULTS); the alert's own rule was retuned since, the gate kept.
     monthly_gate: float | None = 1.9
 
 
