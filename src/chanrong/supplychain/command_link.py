@@ -19,9 +19,12 @@ The shared key only admits a process to the socket; each command acts as the use
 key it carries, and is checked as the HTTP routes check a request (``commands.authorise``:
 the key verified as the API verifies it, the user a member of the organisation named in
 ``as``, with the kind of organisation and role the same write's route asks). Every batch is
-authorised afresh, in one short read before its write transaction (each distinct key once):
-a revoked key, a deactivated user or a role taken away refuses every command of each batch
-authorised after it committed. A refused command is answered with the field named
+authorised afresh, in one short read before its write transaction: identity's stamp first,
+which every write of an organisation, a user or a key replaces; while it is unchanged, a key
+verified for an earlier batch is trusted again (its expiry checked against the clock), and
+otherwise each distinct key is verified against its rows (``commands.KnownKeys``). A revoked
+or expired key, a deactivated user, a role or membership taken away refuses every command
+of each batch authorised after it committed. A refused command is answered with the field named
 (``api_key`` or ``as``) and never enters the batch's transaction; the rest of the batch goes
 on.
 
@@ -51,6 +54,7 @@ import structlog
 from sqlalchemy import Connection as DbConnection
 from sqlalchemy.orm import Session
 
+from chanrong.core.clock import Clock, SystemClock
 from chanrong.core.errors import ChanrongError
 from chanrong.identity.domain import Principal
 from chanrong.storage.database import Database
@@ -71,12 +75,22 @@ class CommandServer:
             ...  # clients connect with CommandClient(path, key)
 
     ``committer`` counts the batches, calls and the writing CPU time (``GroupCommitter``);
-    ``auth_cpu_seconds`` is the loop's CPU time spent authorising the batches' users, and
-    ``denied`` how many commands that refused.
+    ``auth_cpu_seconds`` is the loop's CPU time spent authorising the batches' users,
+    ``denied`` how many commands that refused, and ``known`` the keys verified so far
+    (``hits``: taken from there while identity's rows were unchanged).
     """
 
-    def __init__(self, db: Database, address: str, *, authkey: bytes, max_batch: int = 64) -> None:
-        """Listen on the Unix socket ``address`` (created here; removed by ``close``)."""
+    def __init__(
+        self,
+        db: Database,
+        address: str,
+        *,
+        authkey: bytes,
+        max_batch: int = 64,
+        clock: Clock | None = None,
+    ) -> None:
+        """Listen on the Unix socket ``address`` (created here; removed by ``close``).
+        ``clock`` tells the time keys are checked for expiry at (the system's when None)."""
         if not authkey:
             raise ValueError("authkey: a shared key is required")
         self.address = address
@@ -92,6 +106,8 @@ class CommandServer:
         # commit since (a revocation included).
         self._reader_conn: DbConnection | None = None
         self._reader: Session | None = None
+        self.known = commands.KnownKeys()
+        self.clock: Clock = clock or SystemClock()
         self._listener = Listener(address, family="AF_UNIX", authkey=authkey)
         self._wake_in, self._wake_out = _pipe()
         self._arrived: list[Connection] = []  # accepted, not yet waited on by the loop
@@ -241,9 +257,10 @@ class CommandServer:
             if self._reader is None:
                 self._reader_conn = self.db.engine.connect()
                 self._reader = self.db.sessions(bind=self._reader_conn)
-            return commands.authorise(self._reader, batch)
+            return commands.authorise(self._reader, batch, self.known, now=self.clock.now())
         except Exception as exc:
             log.error("scf command authorisation failed", error=type(exc).__name__)
+            self.known.clear()  # a new connection starts from what its own reads say
             self._drop_reader()
             return [exc] * len(batch)
         finally:
