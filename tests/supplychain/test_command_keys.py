@@ -75,6 +75,7 @@ def test_a_kept_key_is_refused_once_it_expires_with_nothing_written(
     _split(server, chain.tier1, key, a)
     _split(server, chain.tier1, key, b)
     assert (server.known.misses, server.known.hits) == (1, 1)  # kept from the first batch
+    assert server.stale == 0
     stamp = _stamp(db)
     clock.advance(timedelta(hours=1))  # the key's expiry: expired at it, as over HTTP
     with pytest.raises(Unauthenticated) as refused:
@@ -96,10 +97,12 @@ def test_any_identity_write_has_every_key_verified_again(
     assert (server.known.misses, server.known.hits) == (1, 1)
     with db.unit_of_work() as s:  # a write that concerns neither this key nor its user
         add_org(s, "enterprise")
+    # Admitted from the kept key, but the batch's transaction finds another stamp: nothing
+    # runs, and the batch is authorised again from the rows.
     _split(server, chain.tier1, key, c)
-    assert (server.known.misses, server.known.hits) == (2, 1)
+    assert (server.known.misses, server.known.hits, server.stale) == (2, 2, 1)
     _split(server, chain.tier1, key, d)
-    assert (server.known.misses, server.known.hits) == (2, 2)
+    assert (server.known.misses, server.known.hits, server.stale) == (2, 3, 1)
     assert server.denied == 0 and server.committer.calls == 4
 
 

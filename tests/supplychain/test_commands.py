@@ -445,6 +445,9 @@ def test_a_revocation_refuses_the_next_command(
         with pytest.raises(error) as refused:
             link.call("split", chain.tier1, api_key=key, cert_id=rest, parts_fen=[2_00], at=AT)
         assert refused.value.field == field
+        # Admitted from the kept key at first: the batch's own transaction found identity
+        # changed, ran nothing, and the batch was authorised again from the rows.
+        assert server.stale == 1
         # Another user of the same organisation is not affected.
         other = staff.admin
         link.call("split", chain.tier1, api_key=other, cert_id=rest, parts_fen=[2_00], at=AT)

@@ -19,12 +19,14 @@ The shared key only admits a process to the socket; each command acts as the use
 key it carries, and is checked as the HTTP routes check a request (``commands.authorise``:
 the key verified as the API verifies it, the user a member of the organisation named in
 ``as``, with the kind of organisation and role the same write's route asks). Every batch is
-authorised afresh, in one short read before its write transaction: identity's stamp first,
-which every write of an organisation, a user or a key replaces; while it is unchanged, a key
-verified for an earlier batch is trusted again (its expiry checked against the clock), and
-otherwise each distinct key is verified against its rows (``commands.KnownKeys``). A revoked
-or expired key, a deactivated user, a role or membership taken away refuses every command
-of each batch authorised after it committed. A refused command is answered with the field named
+authorised afresh. When each key it carries was verified for an earlier batch under
+identity's stamp as last read (a value every write of an organisation, a user or a key
+replaces, ``commands.KnownKeys``), it is authorised from those keys with no read, their
+expiry checked against the clock, and its own write transaction reads the stamp first and
+runs nothing if it changed; otherwise (and then) it is authorised in one short read before
+its write transaction, each distinct key verified against its rows. A revoked or expired
+key, a deactivated user, a role or membership taken away refuses every command of each
+batch authorised after it committed. A refused command is answered with the field named
 (``api_key`` or ``as``) and never enters the batch's transaction; the rest of the batch goes
 on.
 
@@ -44,7 +46,7 @@ import selectors
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing import Pipe
 from multiprocessing.connection import Client, Connection, Listener
 from types import TracebackType
@@ -107,6 +109,7 @@ class CommandServer:
         self._reader_conn: DbConnection | None = None
         self._reader: Session | None = None
         self.known = commands.KnownKeys()
+        self.stale = 0  # batches authorised from kept keys whose stamp had changed by the write
         self.clock: Clock = clock or SystemClock()
         self._listener = Listener(address, family="AF_UNIX", authkey=authkey)
         self._wake_in, self._wake_out = _pipe()
@@ -225,21 +228,40 @@ class CommandServer:
 
     def execute(self, batch: Sequence[commands.Command]) -> list[bytes]:
         """Authorise parsed commands and run those admitted as one group-commit batch; the
-        reply to each, in order. The loop's own step (not while the server runs: one writer)."""
-        cpu = time.thread_time()
-        verdicts = self._authorise(batch)
-        self.auth_cpu_seconds += time.thread_time() - cpu
+        reply to each, in order. The loop's own step (not while the server runs: one writer).
+
+        When every key of the batch was verified before, under identity's current stamp as
+        last read, the batch is authorised from those keys without a read, and its write
+        transaction first checks that the stamp is still that (``commands.still_at``); when
+        it is not (identity changed since), nothing has run: the batch is authorised again
+        from the rows, in a read of its own, and run after it."""
+        fresh = False
+        while True:
+            cpu = time.thread_time()
+            verdicts, stamp = self._authorise(batch, fresh=fresh)
+            self.auth_cpu_seconds += time.thread_time() - cpu
+            admitted = [
+                (at, cmd, verdict)
+                for at, (cmd, verdict) in enumerate(zip(batch, verdicts, strict=True))
+                if isinstance(verdict, Principal)
+            ]
+            if not admitted:
+                outcomes: list[tuple[Any, BaseException | None]] = []
+                break
+            guard = None if fresh or stamp is None else self._still_at(stamp)
+            ran = self.committer.run_batch(
+                [cmd.use_case(who) for _, cmd, who in admitted], guard=guard
+            )
+            if ran is not None:
+                outcomes = ran
+                break
+            self.stale += 1
+            fresh = True
         replies: list[bytes] = [b""] * len(batch)
-        admitted: list[tuple[int, commands.Command, Principal]] = []
-        for at, (cmd, verdict) in enumerate(zip(batch, verdicts, strict=True)):
-            if isinstance(verdict, Principal):
-                admitted.append((at, cmd, verdict))
-            else:
+        for at, verdict in enumerate(verdicts):
+            if not isinstance(verdict, Principal):
                 self.denied += 1
                 replies[at] = commands.refusal(verdict)
-        if not admitted:
-            return replies
-        outcomes = self.committer.run_batch([cmd.use_case(who) for _, cmd, who in admitted])
         for (at, cmd, _), (result, error) in zip(admitted, outcomes, strict=True):
             if error is None:
                 replies[at] = commands.answer(cmd.op, result)
@@ -249,23 +271,46 @@ class CommandServer:
                 replies[at] = commands.refusal(error)
         return replies
 
-    def _authorise(self, batch: Sequence[commands.Command]) -> Sequence[Principal | BaseException]:
-        """``commands.authorise`` in a read of its own, ended before the batch's write
-        transaction begins; when the read itself fails (the database gone), nobody is
-        admitted and the connection is dropped, to be made again for the next batch."""
+    def _authorise(
+        self, batch: Sequence[commands.Command], *, fresh: bool
+    ) -> tuple[Sequence[Principal | BaseException], str | None]:
+        """Each command's verdict, and the identity stamp it holds under (None when there is
+        no stamp: then it was read just now, for this batch). Unless ``fresh``, from the keys
+        verified before when the batch has no other (no read); else ``commands.authorise``
+        in a read of its own, ended before the batch's write transaction begins. When that
+        read fails (the database gone), nobody is admitted and the connection is dropped, to
+        be made again for the next batch."""
+        now = self.clock.now()
+        if not fresh:
+            kept = commands.authorise_kept(batch, self.known, now=now)
+            if kept is not None:
+                return kept, self.known.stamp
         try:
             if self._reader is None:
                 self._reader_conn = self.db.engine.connect()
                 self._reader = self.db.sessions(bind=self._reader_conn)
-            return commands.authorise(self._reader, batch, self.known, now=self.clock.now())
+            return commands.authorise(self._reader, batch, self.known, now=now), self.known.stamp
         except Exception as exc:
             log.error("scf command authorisation failed", error=type(exc).__name__)
             self.known.clear()  # a new connection starts from what its own reads say
             self._drop_reader()
-            return [exc] * len(batch)
+            return [exc] * len(batch), None
         finally:
             if self._reader is not None:
                 self._reader.close()  # ends the read; the connection stays with the loop
+
+    def _still_at(self, stamp: str) -> Callable[[Session], bool]:
+        """The batch's guard: identity's stamp, read in its write transaction, is ``stamp``
+        (its CPU time counted with the authorising)."""
+
+        def guard(session: Session) -> bool:
+            cpu = time.thread_time()
+            try:
+                return commands.stamp_is(session, stamp)
+            finally:
+                self.auth_cpu_seconds += time.thread_time() - cpu
+
+        return guard
 
     def _drop_reader(self) -> None:
         session, conn = self._reader, self._reader_conn

@@ -407,26 +407,63 @@ def authorise(
         user = users.get(cmd.api_key)
         if user is None:
             user = users[cmd.api_key] = _verify(session, cmd.api_key, known, now)
-        out.append(user if isinstance(user, ChanrongError) else _admit(cmd, user))
+        out.append(_verdict(cmd, user))
     return out
+
+
+def authorise_kept(
+    batch: Sequence[Command], known: KnownKeys, *, now: datetime
+) -> list[Principal | ChanrongError] | None:
+    """``authorise`` from the keys ``known`` keeps, with no read at all; None unless every
+    key of the batch is kept there. The answer holds only while identity's stamp is still
+    ``known.stamp``: the caller must check that in the batch's own write transaction
+    (``stamp_is``) before acting on it, and authorise afresh when it is not."""
+    if known.stamp is None:
+        return None
+    kept: dict[str, VerifiedKey] = {}
+    for cmd in batch:
+        if cmd.api_key not in kept:
+            key = known.get(cmd.api_key)
+            if key is None:
+                return None
+            kept[cmd.api_key] = key
+    known.hits += len(kept)
+    users = {raw: _unexpired(key, now) for raw, key in kept.items()}
+    return [_verdict(cmd, users[cmd.api_key]) for cmd in batch]
+
+
+def stamp_is(session: Session, stamp: str) -> bool:
+    """Whether identity's stamp, read in ``session``'s transaction, is still ``stamp``."""
+    return identity.identity_stamp(session) == stamp
+
+
+def _verdict(cmd: Command, user: Principal | ChanrongError) -> Principal | ChanrongError:
+    return user if isinstance(user, ChanrongError) else _admit(cmd, user)
+
+
+def _unexpired(key: VerifiedKey, now: datetime) -> Principal | ChanrongError:
+    try:
+        return identity.unexpired(key, now=now)
+    except Unauthenticated as exc:
+        return Unauthenticated(f"api_key: {exc.detail}", field="api_key")
 
 
 def _verify(
     session: Session, raw: str, known: KnownKeys | None, now: datetime
 ) -> Principal | ChanrongError:
+    if known is not None:
+        kept = known.get(raw)
+        if kept is not None:
+            known.hits += 1
+            return _unexpired(kept, now)
+        known.misses += 1
     try:
-        if known is not None:
-            kept = known.get(raw)
-            if kept is not None:
-                known.hits += 1
-                return identity.unexpired(kept, now=now)
-            known.misses += 1
         key = identity.verified_key(session, raw, now=now)
-        if known is not None:
-            known.add(raw, key)
-        return key.principal
     except Unauthenticated as exc:
         return Unauthenticated(f"api_key: {exc.detail}", field="api_key")
+    if known is not None:
+        known.add(raw, key)
+    return key.principal
 
 
 def _admit(cmd: Command, user: Principal) -> Principal | ChanrongError:
