@@ -21,9 +21,10 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from chanrong.core.clock import utcnow
 from chanrong.core.errors import (
     ChanrongError,
     Conflict,
@@ -33,7 +34,7 @@ from chanrong.core.errors import (
 )
 from chanrong.governance.orm import LogEntryRow
 from chanrong.identity import service as identity
-from chanrong.identity.orm import User
+from chanrong.identity.orm import ApiKey, User
 from chanrong.storage.database import Database
 from chanrong.supplychain import api, commands, permits, service
 from chanrong.supplychain.command_link import CommandClient, CommandServer
@@ -381,6 +382,17 @@ def _revoke_key(s: Session, key: str) -> None:
     identity.revoke_key(s, principal, key_id)
 
 
+def _revoke_key_by_sql(s: Session, key: str) -> None:
+    """Around the service: one UPDATE statement of the key's row."""
+    key_id = identity.verify_api_key(s, key)[1]
+    s.execute(update(ApiKey).where(ApiKey.id == key_id).values(revoked_at=utcnow()))
+
+
+def _expire_key(s: Session, key: str) -> None:
+    key_id = identity.verify_api_key(s, key)[1]
+    s.execute(update(ApiKey).where(ApiKey.id == key_id).values(expires_at=utcnow()))
+
+
 def _deactivate(s: Session, key: str) -> None:
     user = s.get(User, identity.verify_api_key(s, key)[0].user_id)
     assert user is not None
@@ -393,12 +405,22 @@ def _demote(s: Session, key: str) -> None:
     user.roles = ["viewer"]
 
 
+def _move(s: Session, key: str) -> None:
+    """The user's membership taken away: they now belong to another organisation."""
+    user = s.get(User, identity.verify_api_key(s, key)[0].user_id)
+    assert user is not None
+    user.org_id = add_org(s, "enterprise")
+
+
 @pytest.mark.parametrize(
     ("revoke", "error", "field"),
     [
         (_revoke_key, Unauthenticated, "api_key"),
+        (_revoke_key_by_sql, Unauthenticated, "api_key"),
+        (_expire_key, Unauthenticated, "api_key"),
         (_deactivate, Unauthenticated, "api_key"),
         (_demote, Forbidden, "api_key"),
+        (_move, Forbidden, "as"),
     ],
 )
 def test_a_revocation_refuses_the_next_command(
@@ -408,21 +430,28 @@ def test_a_revocation_refuses_the_next_command(
     error: type[ChanrongError],
     field: str,
 ) -> None:
-    """Users are authorised afresh for every batch: a key revoked, a user deactivated or a
-    role taken away refuses the next command on the same connection."""
+    """A key revoked or expired, a user deactivated, a role or a membership taken away
+    refuses the next command on the same connection, also when the writer had the key
+    verified from the batches before (kept until identity's rows change)."""
     chain, a, b, staff = _setup(db)
     key = staff.officer[chain.tier1]
     with CommandClient(server.address, KEY) as link:
         link.call("split", chain.tier1, api_key=key, cert_id=a, parts_fen=[1_00], at=AT)
+        parts = link.call("split", chain.tier1, api_key=key, cert_id=b, parts_fen=[1_00], at=AT)
+        assert server.known.hits == 1  # the second batch took the key the first verified
         with db.unit_of_work() as s:
             revoke(s, key)
+        rest = parts[1]["id"]
         with pytest.raises(error) as refused:
-            link.call("split", chain.tier1, api_key=key, cert_id=b, parts_fen=[1_00], at=AT)
+            link.call("split", chain.tier1, api_key=key, cert_id=rest, parts_fen=[2_00], at=AT)
         assert refused.value.field == field
+        # Admitted from the kept key at first: the batch's own transaction found identity
+        # changed, ran nothing, and the batch was authorised again from the rows.
+        assert server.stale == 1
         # Another user of the same organisation is not affected.
         other = staff.admin
-        link.call("split", chain.tier1, api_key=other, cert_id=b, parts_fen=[2_00], at=AT)
-    assert server.committer.calls == 2 and server.denied == 1
+        link.call("split", chain.tier1, api_key=other, cert_id=rest, parts_fen=[2_00], at=AT)
+    assert server.committer.calls == 3 and server.denied == 1
 
 
 def test_a_refusal_leaves_the_rest_of_its_batch_alone(db: Database, tmp_path: Path) -> None:

@@ -61,6 +61,22 @@ class Principal:
 
 
 @dataclass(frozen=True, slots=True)
+class VerifiedKey:
+    """An API key verified against its rows: the principal it acts as, the key's id, and
+    when it expires (None: never). Only as true as the rows it was read from: a caller that
+    keeps one must drop it when they change (``identity.service.identity_stamp``), and check
+    the expiry again each time it is used (``expired``)."""
+
+    principal: Principal
+    key_id: str
+    expires_at: datetime | None
+
+    def expired(self, now: datetime) -> bool:
+        """True once ``now`` has reached the key's expiry (the API's rule: expired at it)."""
+        return self.expires_at is not None and self.expires_at <= now
+
+
+@dataclass(frozen=True, slots=True)
 class Caller:
     """An authenticated credential: the principal, and the session when it was an access
     token (None for an API key sent as is)."""

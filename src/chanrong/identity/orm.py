@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chanrong.core.clock import utcnow
@@ -84,3 +84,21 @@ class SignInFailure(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     subject: Mapped[str] = mapped_column(String(320))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class IdentityStamp(Base):
+    """One row (``id`` 1) whose ``stamp`` is replaced by a fresh random value, in the same
+    transaction, by every insert, update or delete of an organisation, a user or an API key:
+    database triggers do it (migration identity_0003), so no write is missed, through the
+    service, the ORM or plain SQL alike. A reader that finds the same stamp as before knows
+    those rows are as they were then; a caller may keep what it concluded from them (the
+    command link's verified keys) until the stamp changes. Random, not a counter: a database
+    restored from an older backup, or changed as often since, never shows a stamp a cache
+    took from other rows. A new database has no row until the first such write (a restore
+    must find a freshly migrated database empty); the migration gives one to an
+    installation that already has organisations."""
+
+    __tablename__ = "identity_stamp"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    stamp: Mapped[str] = mapped_column(String(32))

@@ -9,11 +9,20 @@ from sqlalchemy import Integer, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from chanrong.core.ids import new_id
-from chanrong.identity.orm import ApiKey, AuthSession, Organisation, SignInFailure, User
+from chanrong.identity.orm import (
+    ApiKey,
+    AuthSession,
+    IdentityStamp,
+    Organisation,
+    SignInFailure,
+    User,
+)
+from chanrong.storage.driver import Prepared
 from chanrong.storage.statements import AnyRow, connection, table_of
 
 _KEYS, _USERS, _ORGS = table_of(ApiKey), table_of(User), table_of(Organisation)
 _SESSIONS, _FAILURES = table_of(AuthSession), table_of(SignInFailure)
+_STAMP = table_of(IdentityStamp)
 
 # Every API call authenticates: the key, its user and organisation in one Core statement built
 # once (building it and its cache key, and the ORM loading entities, cost more than SQLite took
@@ -37,6 +46,9 @@ _KEY_WITH_OWNER = (
     .where(_KEYS.c.prefix == bindparam("prefix"))
 )
 _ORG_KIND = select(_ORGS.c.kind).where(_ORGS.c.id == bindparam("org"))
+# Read once per command-link batch, first thing in its write transaction: on the DBAPI
+# cursor there (``Prepared``), as SQLAlchemy's execution of it cost several times the read.
+_STAMP_OF = Prepared(select(_STAMP.c.stamp).where(_STAMP.c.id == 1))
 
 # Every call with an access token: its session (and the API key it was opened with, if any),
 # the user and the organisation, in one statement on the session's primary key. Revoking the
@@ -142,6 +154,12 @@ class IdentityRepository:
         Columns: key_id, key_hash, revoked_at, expires_at, user_id, roles, active, org_id,
         kind, institution_type, is_core."""
         return connection(self.session).execute(_KEY_WITH_OWNER, {"prefix": prefix}).one_or_none()
+
+    def stamp(self) -> str | None:
+        """The identity rows' current stamp (``IdentityStamp``), or None when there is no
+        stamp row."""
+        rows = _STAMP_OF.rows(self.session, {})
+        return str(rows[0][0]) if rows else None
 
     def org_kind(self, org_id: str) -> str | None:
         """An organisation's kind, or None when there is no such organisation."""

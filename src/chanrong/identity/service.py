@@ -26,6 +26,7 @@ from chanrong.identity.domain import (
     OrgKind,
     Principal,
     Role,
+    VerifiedKey,
     check_org_shape,
     parse_roles,
 )
@@ -196,6 +197,15 @@ def verify_api_key(
     session: Session, raw: str, *, now: datetime | None = None
 ) -> tuple[Principal, str]:
     """The principal for a raw API key and the key's id, or ``Unauthenticated``."""
+    key = verified_key(session, raw, now=now)
+    return key.principal, key.key_id
+
+
+def verified_key(session: Session, raw: str, *, now: datetime | None = None) -> VerifiedKey:
+    """``verify_api_key``'s verification (the same reads and refusals), answered with what
+    a caller needs to trust it again without the rows: the key's principal, id and expiry.
+    It stays true while ``identity_stamp`` is unchanged, the expiry apart
+    (``unexpired``)."""
     prefix = secrets.split_api_key(raw)
     if prefix is None:
         raise Unauthenticated("credential is neither an API key nor a valid access token")
@@ -216,7 +226,24 @@ def verify_api_key(
     principal = principal_from_columns(
         key.user_id, key.roles, key.org_id, key.kind, key.institution_type, key.is_core
     )
-    return principal, str(key.key_id)
+    return VerifiedKey(principal, str(key.key_id), key.expires_at)
+
+
+def unexpired(key: VerifiedKey, *, now: datetime) -> Principal:
+    """The principal of a key verified earlier (``verified_key``, its rows unchanged since),
+    or ``Unauthenticated`` as ``verify_api_key`` says it once the key has expired."""
+    if key.expired(now):
+        raise Unauthenticated("API key has expired")
+    return key.principal
+
+
+def identity_stamp(session: Session) -> str | None:
+    """A value that changes, in the same transaction, with every insert, update or delete
+    of an organisation, a user or an API key (``IdentityStamp``; database triggers, so no
+    write escapes it). Read the same twice, none of those rows changed in between. One read
+    of one row by its key. None when there is no stamp (nothing written since the migration,
+    or the row removed): then it vouches for nothing, and nothing may be kept on its word."""
+    return IdentityRepository(session).stamp()
 
 
 def can_see_org(principal: Principal, org_id: str) -> bool:

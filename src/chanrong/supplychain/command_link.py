@@ -19,9 +19,14 @@ The shared key only admits a process to the socket; each command acts as the use
 key it carries, and is checked as the HTTP routes check a request (``commands.authorise``:
 the key verified as the API verifies it, the user a member of the organisation named in
 ``as``, with the kind of organisation and role the same write's route asks). Every batch is
-authorised afresh, in one short read before its write transaction (each distinct key once):
-a revoked key, a deactivated user or a role taken away refuses every command of each batch
-authorised after it committed. A refused command is answered with the field named
+authorised afresh. When each key it carries was verified for an earlier batch under
+identity's stamp as last read (a value every write of an organisation, a user or a key
+replaces, ``commands.KnownKeys``), it is authorised from those keys with no read, their
+expiry checked against the clock, and its own write transaction reads the stamp first and
+runs nothing if it changed; otherwise (and then) it is authorised in one short read before
+its write transaction, each distinct key verified against its rows. A revoked or expired
+key, a deactivated user, a role or membership taken away refuses every command of each
+batch authorised after it committed. A refused command is answered with the field named
 (``api_key`` or ``as``) and never enters the batch's transaction; the rest of the batch goes
 on.
 
@@ -41,7 +46,7 @@ import selectors
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing import Pipe
 from multiprocessing.connection import Client, Connection, Listener
 from types import TracebackType
@@ -51,6 +56,7 @@ import structlog
 from sqlalchemy import Connection as DbConnection
 from sqlalchemy.orm import Session
 
+from chanrong.core.clock import Clock, SystemClock
 from chanrong.core.errors import ChanrongError
 from chanrong.identity.domain import Principal
 from chanrong.storage.database import Database
@@ -71,12 +77,22 @@ class CommandServer:
             ...  # clients connect with CommandClient(path, key)
 
     ``committer`` counts the batches, calls and the writing CPU time (``GroupCommitter``);
-    ``auth_cpu_seconds`` is the loop's CPU time spent authorising the batches' users, and
-    ``denied`` how many commands that refused.
+    ``auth_cpu_seconds`` is the loop's CPU time spent authorising the batches' users,
+    ``denied`` how many commands that refused, and ``known`` the keys verified so far
+    (``hits``: taken from there while identity's rows were unchanged).
     """
 
-    def __init__(self, db: Database, address: str, *, authkey: bytes, max_batch: int = 64) -> None:
-        """Listen on the Unix socket ``address`` (created here; removed by ``close``)."""
+    def __init__(
+        self,
+        db: Database,
+        address: str,
+        *,
+        authkey: bytes,
+        max_batch: int = 64,
+        clock: Clock | None = None,
+    ) -> None:
+        """Listen on the Unix socket ``address`` (created here; removed by ``close``).
+        ``clock`` tells the time keys are checked for expiry at (the system's when None)."""
         if not authkey:
             raise ValueError("authkey: a shared key is required")
         self.address = address
@@ -92,6 +108,9 @@ class CommandServer:
         # commit since (a revocation included).
         self._reader_conn: DbConnection | None = None
         self._reader: Session | None = None
+        self.known = commands.KnownKeys()
+        self.stale = 0  # batches authorised from kept keys whose stamp had changed by the write
+        self.clock: Clock = clock or SystemClock()
         self._listener = Listener(address, family="AF_UNIX", authkey=authkey)
         self._wake_in, self._wake_out = _pipe()
         self._arrived: list[Connection] = []  # accepted, not yet waited on by the loop
@@ -209,21 +228,40 @@ class CommandServer:
 
     def execute(self, batch: Sequence[commands.Command]) -> list[bytes]:
         """Authorise parsed commands and run those admitted as one group-commit batch; the
-        reply to each, in order. The loop's own step (not while the server runs: one writer)."""
-        cpu = time.thread_time()
-        verdicts = self._authorise(batch)
-        self.auth_cpu_seconds += time.thread_time() - cpu
+        reply to each, in order. The loop's own step (not while the server runs: one writer).
+
+        When every key of the batch was verified before, under identity's current stamp as
+        last read, the batch is authorised from those keys without a read, and its write
+        transaction first checks that the stamp is still that (``commands.still_at``); when
+        it is not (identity changed since), nothing has run: the batch is authorised again
+        from the rows, in a read of its own, and run after it."""
+        fresh = False
+        while True:
+            cpu = time.thread_time()
+            verdicts, stamp = self._authorise(batch, fresh=fresh)
+            self.auth_cpu_seconds += time.thread_time() - cpu
+            admitted = [
+                (at, cmd, verdict)
+                for at, (cmd, verdict) in enumerate(zip(batch, verdicts, strict=True))
+                if isinstance(verdict, Principal)
+            ]
+            if not admitted:
+                outcomes: list[tuple[Any, BaseException | None]] = []
+                break
+            guard = None if fresh or stamp is None else self._still_at(stamp)
+            ran = self.committer.run_batch(
+                [cmd.use_case(who) for _, cmd, who in admitted], guard=guard
+            )
+            if ran is not None:
+                outcomes = ran
+                break
+            self.stale += 1
+            fresh = True
         replies: list[bytes] = [b""] * len(batch)
-        admitted: list[tuple[int, commands.Command, Principal]] = []
-        for at, (cmd, verdict) in enumerate(zip(batch, verdicts, strict=True)):
-            if isinstance(verdict, Principal):
-                admitted.append((at, cmd, verdict))
-            else:
+        for at, verdict in enumerate(verdicts):
+            if not isinstance(verdict, Principal):
                 self.denied += 1
                 replies[at] = commands.refusal(verdict)
-        if not admitted:
-            return replies
-        outcomes = self.committer.run_batch([cmd.use_case(who) for _, cmd, who in admitted])
         for (at, cmd, _), (result, error) in zip(admitted, outcomes, strict=True):
             if error is None:
                 replies[at] = commands.answer(cmd.op, result)
@@ -233,22 +271,46 @@ class CommandServer:
                 replies[at] = commands.refusal(error)
         return replies
 
-    def _authorise(self, batch: Sequence[commands.Command]) -> Sequence[Principal | BaseException]:
-        """``commands.authorise`` in a read of its own, ended before the batch's write
-        transaction begins; when the read itself fails (the database gone), nobody is
-        admitted and the connection is dropped, to be made again for the next batch."""
+    def _authorise(
+        self, batch: Sequence[commands.Command], *, fresh: bool
+    ) -> tuple[Sequence[Principal | BaseException], str | None]:
+        """Each command's verdict, and the identity stamp it holds under (None when there is
+        no stamp: then it was read just now, for this batch). Unless ``fresh``, from the keys
+        verified before when the batch has no other (no read); else ``commands.authorise``
+        in a read of its own, ended before the batch's write transaction begins. When that
+        read fails (the database gone), nobody is admitted and the connection is dropped, to
+        be made again for the next batch."""
+        now = self.clock.now()
+        if not fresh:
+            kept = commands.authorise_kept(batch, self.known, now=now)
+            if kept is not None:
+                return kept, self.known.stamp
         try:
             if self._reader is None:
                 self._reader_conn = self.db.engine.connect()
                 self._reader = self.db.sessions(bind=self._reader_conn)
-            return commands.authorise(self._reader, batch)
+            return commands.authorise(self._reader, batch, self.known, now=now), self.known.stamp
         except Exception as exc:
             log.error("scf command authorisation failed", error=type(exc).__name__)
+            self.known.clear()  # a new connection starts from what its own reads say
             self._drop_reader()
-            return [exc] * len(batch)
+            return [exc] * len(batch), None
         finally:
             if self._reader is not None:
                 self._reader.close()  # ends the read; the connection stays with the loop
+
+    def _still_at(self, stamp: str) -> Callable[[Session], bool]:
+        """The batch's guard: identity's stamp, read in its write transaction, is ``stamp``
+        (its CPU time counted with the authorising)."""
+
+        def guard(session: Session) -> bool:
+            cpu = time.thread_time()
+            try:
+                return commands.stamp_is(session, stamp)
+            finally:
+                self.auth_cpu_seconds += time.thread_time() - cpu
+
+        return guard
 
     def _drop_reader(self) -> None:
         session, conn = self._reader, self._reader_conn

@@ -26,9 +26,10 @@ HTTP routes check theirs: the key verified as the API verifies it (unknown, revo
 expired keys and inactive users refused, ``Unauthenticated`` naming ``api_key``), the user a
 member of the organisation named in ``as`` (else ``Forbidden`` naming ``as``), and of the
 kind of organisation and with the role the same write's route asks (``permits.WRITES``; else
-``Forbidden`` naming ``api_key``). ``Command.use_case`` gives the function of a session that
-runs the service's own use case as that user, and ``answer`` the JSON reply to what it
-returned.
+``Forbidden`` naming ``api_key``); with ``KnownKeys`` a key verified for an earlier batch
+is trusted again, its expiry apart, until identity's rows change. ``Command.use_case`` gives
+the function of a session that runs the service's own use case as that user, and ``answer``
+the JSON reply to what it returned.
 
 Which processes may send commands at all is decided by the channel (``command_link``: a
 local socket whose clients prove a shared key); who acts, and whether they may, by the
@@ -37,6 +38,7 @@ command's key, as over HTTP.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -46,9 +48,10 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
+from chanrong.core.clock import utcnow
 from chanrong.core.errors import ChanrongError, Forbidden, Unauthenticated, ValidationFailed
 from chanrong.identity import service as identity
-from chanrong.identity.domain import Principal
+from chanrong.identity.domain import Principal, VerifiedKey
 from chanrong.supplychain import permits, service
 
 # Each op's arguments: name -> kind ("id": a non-empty string, "fen": a positive integer,
@@ -321,32 +324,146 @@ def outcome(raw: bytes) -> Any:
     raise cls(problem["detail"], field=problem.get("field"))
 
 
-def authorise(session: Session, batch: Sequence[Command]) -> list[Principal | ChanrongError]:
+class KnownKeys:
+    """API keys a writer has verified, trusted again while identity's rows are unchanged.
+
+    ``authorise`` reads identity's stamp (``identity.service.identity_stamp``: one read of one
+    row, replaced in the same transaction by every write of an organisation, a user or an API
+    key) before anything else, in the same read as the keys. While it reads the same, a key
+    verified under it is taken from here: its user, organisation, kind and roles are as they
+    were then, and only its expiry is checked again, against the batch's clock. A stamp that
+    changed (a key revoked, a user deactivated, a role or membership changed — or any other
+    identity write) empties this, and every key of that batch is verified afresh. No stamp:
+    nothing is kept. Only verified keys are kept (a refusal is read again next time), by
+    their SHA-256 (the raw key is not held), at most ``size`` of them.
+
+    For one thread (the command link's loop)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        """Keep at most ``size`` keys (the oldest go first)."""
+        self.size = size
+        self.stamp: str | None = None
+        self.hits = 0  # keys taken from here, for the benchmark's figures
+        self.misses = 0  # keys verified against their rows
+        self._keys: dict[bytes, VerifiedKey] = {}
+
+    def at_stamp(self, stamp: str | None) -> None:
+        """Keep what was verified under ``stamp``; forget everything when it changed or is None."""
+        if stamp is None or stamp != self.stamp:
+            self._keys.clear()
+        self.stamp = stamp
+
+    def get(self, raw: str) -> VerifiedKey | None:
+        """The key verified under the current stamp, or None."""
+        return self._keys.get(_digest(raw))
+
+    def add(self, raw: str, key: VerifiedKey) -> None:
+        """Keep ``key`` (verified under the current stamp) unless there is no stamp."""
+        if self.stamp is None:
+            return
+        if len(self._keys) >= self.size:
+            del self._keys[next(iter(self._keys))]
+        self._keys[_digest(raw)] = key
+
+    def clear(self) -> None:
+        """Forget every key (the next batch verifies all of its own)."""
+        self._keys.clear()
+        self.stamp = None
+
+
+def _digest(raw: str) -> bytes:
+    return hashlib.sha256(raw.encode()).digest()
+
+
+def authorise(
+    session: Session,
+    batch: Sequence[Command],
+    known: KnownKeys | None = None,
+    *,
+    now: datetime | None = None,
+) -> list[Principal | ChanrongError]:
     """Each command's user, admitted as the HTTP routes admit theirs, or why not (in order).
 
     The user is the one behind the command's ``api_key``, verified exactly as the API
-    verifies a key (``identity.service.verify_api_key``: one indexed read of the key, its
-    user and organisation; argon2 once per key per process); each distinct key once per
-    call, and the caller calls once per batch: a key revoked, a user deactivated or a role
-    taken away refuses every command of every batch authorised after that committed. The
-    user must then belong to the organisation named in ``as`` and meet the op's
-    ``permits.WRITES``. A refusal is a ``ChanrongError`` naming the field (``api_key`` or
-    ``as``), returned, not raised, so that one command's refusal leaves the others alone."""
+    verifies a key (``identity.service.verified_key``: one indexed read of the key, its
+    user and organisation; argon2 once per key per process), each distinct key once per
+    call; the caller calls once per batch. With ``known`` (the command link's), a key
+    verified by an earlier call is taken from there while identity's stamp, read first, is
+    unchanged (``KnownKeys``): then the batch costs one read of one row. Either way a key
+    revoked or expired, a user deactivated or a role or membership taken away refuses every
+    command of every batch authorised after that committed. The user must then belong to
+    the organisation named in ``as`` and meet the op's ``permits.WRITES``. A refusal is a
+    ``ChanrongError`` naming the field (``api_key`` or ``as``), returned, not raised, so
+    that one command's refusal leaves the others alone. ``now`` (the clock's when None) is
+    the moment keys must not have expired by."""
+    now = now or utcnow()
+    if known is not None:
+        # Read before any key: on PostgreSQL each statement sees the latest commits, so a
+        # key read after it is at least as new as the stamp it is kept under.
+        known.at_stamp(identity.identity_stamp(session))
     users: dict[str, Principal | ChanrongError] = {}
     out: list[Principal | ChanrongError] = []
     for cmd in batch:
         user = users.get(cmd.api_key)
         if user is None:
-            user = users[cmd.api_key] = _verify(session, cmd.api_key)
-        out.append(user if isinstance(user, ChanrongError) else _admit(cmd, user))
+            user = users[cmd.api_key] = _verify(session, cmd.api_key, known, now)
+        out.append(_verdict(cmd, user))
     return out
 
 
-def _verify(session: Session, raw: str) -> Principal | ChanrongError:
+def authorise_kept(
+    batch: Sequence[Command], known: KnownKeys, *, now: datetime
+) -> list[Principal | ChanrongError] | None:
+    """``authorise`` from the keys ``known`` keeps, with no read at all; None unless every
+    key of the batch is kept there. The answer holds only while identity's stamp is still
+    ``known.stamp``: the caller must check that in the batch's own write transaction
+    (``stamp_is``) before acting on it, and authorise afresh when it is not."""
+    if known.stamp is None:
+        return None
+    kept: dict[str, VerifiedKey] = {}
+    for cmd in batch:
+        if cmd.api_key not in kept:
+            key = known.get(cmd.api_key)
+            if key is None:
+                return None
+            kept[cmd.api_key] = key
+    known.hits += len(kept)
+    users = {raw: _unexpired(key, now) for raw, key in kept.items()}
+    return [_verdict(cmd, users[cmd.api_key]) for cmd in batch]
+
+
+def stamp_is(session: Session, stamp: str) -> bool:
+    """Whether identity's stamp, read in ``session``'s transaction, is still ``stamp``."""
+    return identity.identity_stamp(session) == stamp
+
+
+def _verdict(cmd: Command, user: Principal | ChanrongError) -> Principal | ChanrongError:
+    return user if isinstance(user, ChanrongError) else _admit(cmd, user)
+
+
+def _unexpired(key: VerifiedKey, now: datetime) -> Principal | ChanrongError:
     try:
-        return identity.verify_api_key(session, raw)[0]
+        return identity.unexpired(key, now=now)
     except Unauthenticated as exc:
         return Unauthenticated(f"api_key: {exc.detail}", field="api_key")
+
+
+def _verify(
+    session: Session, raw: str, known: KnownKeys | None, now: datetime
+) -> Principal | ChanrongError:
+    if known is not None:
+        kept = known.get(raw)
+        if kept is not None:
+            known.hits += 1
+            return _unexpired(kept, now)
+        known.misses += 1
+    try:
+        key = identity.verified_key(session, raw, now=now)
+    except Unauthenticated as exc:
+        return Unauthenticated(f"api_key: {exc.detail}", field="api_key")
+    if known is not None:
+        known.add(raw, key)
+    return key.principal
 
 
 def _admit(cmd: Command, user: Principal) -> Principal | ChanrongError:

@@ -165,18 +165,28 @@ class GroupCommitter:
         return self.submit(fn, check=check).result()
 
     def run_batch(
-        self, items: list[tuple[Callable[[Session], Any], Callable[[Session], object] | None]]
-    ) -> list[tuple[Any, BaseException | None]]:
+        self,
+        items: list[tuple[Callable[[Session], Any], Callable[[Session], object] | None]],
+        *,
+        guard: Callable[[Session], bool] | None = None,
+    ) -> list[tuple[Any, BaseException | None]] | None:
         """Run ``items`` (use case, its check) as one batch in the caller's own thread and
         return each one's (result, error): for a caller that is itself the one writer loop
         (``command_link``'s server), which needs no thread hand-off. Not while the writer
-        thread runs. Same rules as ``submit``: each fails alone, and may run twice."""
+        thread runs. Same rules as ``submit``: each fails alone, and may run twice.
+
+        ``guard``, if given, is asked first thing in the batch's write transaction (a read:
+        it must write nothing) whether what the batch was admitted on still holds; when it
+        says no, the transaction is rolled back before any use case runs and None is
+        returned (nothing written, nothing counted)."""
         if self._started:
             raise RuntimeError("run_batch: the writer thread is running; use submit")
         batch = [_Call(fn, check) for fn, check in items]
         cpu = time.thread_time()
-        self._commit(batch)
+        ran = self._commit(batch, guard)
         self.cpu_seconds += time.thread_time() - cpu
+        if not ran:
+            return None
         return [(call.result, call.error) for call in batch]
 
     def _next(self) -> _Call[Any] | None:
@@ -212,26 +222,40 @@ class GroupCommitter:
             if stop:
                 return
 
-    def _commit(self, batch: list[_Call[Any]]) -> None:
-        if self._unguarded and self._attempt(batch, savepoints=False):
-            return
+    def _commit(
+        self, batch: list[_Call[Any]], guard: Callable[[Session], bool] | None = None
+    ) -> bool:
+        """Run ``batch``; False when ``guard`` refused it (nothing ran)."""
         if self._unguarded:
+            done = self._attempt(batch, savepoints=False, guard=guard)
+            if done is not False:
+                return done is not None
             # A use case failed after it had written: the whole batch was rolled back, and
             # runs again, each use case in its own savepoint, so that one fails alone.
             self.reruns += 1
             for call in batch:
                 call.error, call.result = None, None
-        self._attempt(batch, savepoints=True)
+        return self._attempt(batch, savepoints=True, guard=guard) is not None
 
-    def _attempt(self, batch: list[_Call[Any]], *, savepoints: bool) -> bool:
+    def _attempt(
+        self,
+        batch: list[_Call[Any]],
+        *,
+        savepoints: bool,
+        guard: Callable[[Session], bool] | None = None,
+    ) -> bool | None:
         """Run and commit ``batch`` in one transaction. Without ``savepoints`` (SQLite), the
         use cases run back to back; one that fails having written nothing (a refusal by its
         checks, the usual failure) fails alone, and one that fails after writing anything
-        rolls the whole transaction back: False, nothing resolved, to run it again safely."""
+        rolls the whole transaction back: False, nothing resolved, to run it again safely.
+        None when ``guard`` refused the batch (rolled back before anything ran)."""
         session = self.db.sessions()
         try:
             repo = SupplyChainRepository(session)
             repo.begin_write()
+            if guard is not None and not guard(session):
+                rollback_and_close(session)
+                return None
             deferred = DeferredLog()
             session.info[DEFERRED_LOG] = deferred
             looked_up = access.known_orgs(session)
