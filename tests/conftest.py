@@ -19,7 +19,7 @@ os.environ.setdefault("COLUMNS", "200")
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 
 from chanrong.api.app import create_app
@@ -35,6 +35,16 @@ BACKENDS = ["sqlite", "postgres"]
 
 def _pg_admin_url() -> str:
     return make_url(PG_URL).set(drivername="postgresql+psycopg").render_as_string(False)
+
+
+_PG_VERSION: list[int] = []
+
+
+def _pg_version(conn: Connection) -> int:
+    """The server's version number (150000 for 15.0), asked once per worker."""
+    if not _PG_VERSION:
+        _PG_VERSION.append(int(conn.execute(text("SHOW server_version_num")).scalar_one()))
+    return _PG_VERSION[0]
 
 
 def _worker() -> str:
@@ -98,7 +108,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     name = f"chanrong_t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+        # A file copy of the small template (PostgreSQL 15+): about a third faster than
+        # the default WAL-logged copy, once for each of the suite's PostgreSQL tests.
+        strategy = " STRATEGY = FILE_COPY" if _pg_version(c) >= 150000 else ""
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"{strategy}'))
     yield make_url(_pg_admin_url()).set(database=name).render_as_string(False)
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from anyio import CapacityLimiter, to_thread
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from chanrong.api import admission, limits, observability, openapi_problems, problems
@@ -16,7 +16,7 @@ from chanrong.api.queries import known_query_parameters
 from chanrong.api.routers import PROTECTED, PUBLIC
 from chanrong.core.logs import register_url_password
 from chanrong.core.settings import Settings, get_settings
-from chanrong.edge.routing import gated
+from chanrong.edge.routing import gated, include_shared
 from chanrong.federated import joint_scoring
 from chanrong.storage import migrate
 from chanrong.storage.database import Database, pool_options
@@ -38,6 +38,19 @@ PUBLIC_PATHS = frozenset(
     # The console's sign-in page and language switch (every other console page needs a session).
     | console.PUBLIC_CONSOLE_PATHS
 )
+
+
+def _api_routes(root: APIRouter) -> None:
+    """Every API router, behind its prefix check, with the checks every route runs."""
+    # An unknown query parameter is refused on every API route, never ignored.
+    # Nor is an out-of-range integer or a control character in any parameter or JSON body.
+    strict = [Depends(known_query_parameters), Depends(sane_inputs)]
+    for router in PUBLIC:
+        root.include_router(gated(router), dependencies=strict)
+    # Banks, insurers and lessors each write only on the routes of their business.
+    protected = [*strict, Depends(business_routes)]
+    for router in PROTECTED:
+        root.include_router(gated(router), dependencies=protected)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -87,15 +100,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     limits.install(app)
     observability.install(app, metrics)
 
-    # An unknown query parameter is refused on every API route, never ignored.
-    # Nor is an out-of-range integer or a control character in any parameter or JSON body.
-    strict = [Depends(known_query_parameters), Depends(sane_inputs)]
-    for router in PUBLIC:
-        app.include_router(gated(router), dependencies=strict)
-    # Banks, insurers and lessors each write only on the routes of their business.
-    protected = [*strict, Depends(business_routes)]
-    for router in PROTECTED:
-        app.include_router(gated(router), dependencies=protected)
+    # Resolved once per process (see ``include_shared``).
+    include_shared(app, "api", _api_routes)
     console.install(app)
 
     @app.get("/healthz", tags=["ops"])

@@ -4,12 +4,15 @@ enterprise brought, shaped like a park's files so the same Ibis profile expressi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy.orm import Session
 
 from chanrong.core.errors import NotFound, ValidationFailed
@@ -43,6 +46,15 @@ _RECORD_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "cloud_usage": ("day", "compute_hours", "api_calls", "storage_gb"),
 }
+# An enterprise that has sent no readings (the columns ``feats.empty_telemetry`` has).
+_EMPTY_TELEMETRY = pa.table(
+    {
+        "device_id": pa.array([], pa.string()),
+        "metric": pa.array([], pa.string()),
+        "ts": pa.array([], pa.timestamp("us", tz="UTC")),
+        "value": pa.array([], pa.float64()),
+    }
+)
 _FLOATS = {
     "electricity_kwh",
     "gas_m3",
@@ -92,6 +104,18 @@ def platform_tables(
     quality index needs over the last RECENT_DAYS, not every point."""
     import ibis
 
+    inputs = _platform_inputs(session, settings, org_id, as_of=as_of)
+    return feats.ParkTables(
+        **{name: None if data is None else ibis.memtable(data) for name, data in inputs.items()}
+    )
+
+
+def _platform_inputs(
+    session: Session, settings: Settings, org_id: str, *, as_of: date | None
+) -> dict[str, pd.DataFrame | pa.Table | None]:
+    """The data behind ``platform_tables``, per field of ``ParkTables``, as frames (None where
+    the field is unset): wrapped as memtables there, loaded into a connection of its own by
+    ``build_profile_from_platform``."""
     from chanrong.telemetry import service as telemetry
 
     org = identity.find_organisation(session, org_id)
@@ -103,30 +127,31 @@ def platform_tables(
     # and the newest must win here as it does everywhere else.
     store = telemetry.open_store(settings)
     days = equip = None
-    tel = feats.empty_telemetry()
+    tel: pd.DataFrame | pa.Table = _EMPTY_TELEMETRY
     if as_of is None:
         points = store.query(org_id)
         if len(points):
-            tel = ibis.memtable(points).select("device_id", "metric", "ts", "value")
+            tel = points.select(["device_id", "metric", "ts", "value"])
     else:
         end = datetime.combine(as_of, time(0), tzinfo=UTC)
         equip = store.equipment_days(org_id, start=end - timedelta(days=feats.RECENT_DAYS), end=end)
         days = store.series(org_id, every="1d", end=end).select(
             ["device_id", "metric", "start", "n", "n_neg", "running"]
         )
-    daily = ibis.memtable(days) if days is not None and len(days) else None
+    daily = days if days is not None and len(days) else None
     # Machines' ratings (for the equipment quality index's load) from the enterprise's own
-    # device register; a device that reports without being registered has no rating.
+    # device register; a device that reports without being registered has no rating (null).
     registered = telemetry.devices_of(session, identity.system_principal(session, org_id), org_id)
-    ratings = pd.DataFrame(
+    rating = {d.device_id: d.rated_kw for d in registered}
+    seen = sorted(set((daily if daily is not None else tel)["device_id"].to_pylist()))
+    devices = pa.table(
         {
-            "device_id": pd.Series([d.device_id for d in registered], dtype=str),
-            "rated_kw": pd.Series([d.rated_kw for d in registered], dtype="float64"),
+            "device_id": pa.array(seen, pa.string()),
+            "rated_kw": pa.array(
+                [None if (kw := rating.get(i)) is None else float(kw) for i in seen], pa.float64()
+            ),
+            "uscc": pa.array([uscc] * len(seen), pa.string()),
         }
-    )
-    seen = (daily if daily is not None else tel).select("device_id").distinct()
-    devices = seen.left_join(ibis.memtable(ratings), "device_id").select(
-        "device_id", "rated_kw", uscc=ibis.literal(uscc)
     )
     orders = _records_frame(session, org_id, "orders").assign(seller_uscc=uscc)
     invoices = _records_frame(session, org_id, "invoices").assign(seller_uscc=uscc)
@@ -144,7 +169,7 @@ def platform_tables(
     ):
         if len(frame):
             firsts.append(min(frame[col]))
-    first_ts = (daily.start if daily is not None else tel.ts).min().to_pyarrow().as_py()
+    first_ts = (pc.min(daily["start"]) if daily is not None else pc.min(tel["ts"])).as_py()
     if first_ts is not None:
         firsts.append(first_ts.astimezone(UTC).date())
     # The carbon-efficiency benchmark pools the energy bills of the platform's enterprises
@@ -158,17 +183,20 @@ def platform_tables(
             "region_code": org.region_code,
         }
     ]
-    bills = [energy]
     by_org: dict[str, list[Any]] = {}
     for bill in telemetry.pipeline_records(session, kind="energy_bills", org_id=None):
         by_org.setdefault(bill.org_id, []).append(bill)
+    # The peers' bills in one frame (one per peer made the nightly job quadratic in frames).
+    peer_bills: list[Any] = []
+    peer_usccs: list[str] = []
     for peer in identity.all_organisations(session):
         if peer.id == org_id or peer.kind != OrgKind.ENTERPRISE.value:
             continue
         if not peer.uscc or not peer.industry_code:
             continue
         if by_org.get(peer.id):
-            bills.append(_frame_of(by_org[peer.id], "energy_bills").assign(uscc=peer.uscc))
+            peer_bills.extend(by_org[peer.id])
+            peer_usccs.extend([peer.uscc] * len(by_org[peer.id]))
             firms.append(
                 {
                     "uscc": peer.uscc,
@@ -185,26 +213,117 @@ def platform_tables(
             "region_code": pd.Series([f["region_code"] for f in firms], dtype=str),
         }
     )
-    return feats.ParkTables(
-        enterprises=ibis.memtable(enterprises),
-        devices=devices,
-        telemetry=tel,
-        orders=ibis.memtable(orders),
-        invoices=ibis.memtable(invoices),
-        payments=ibis.memtable(payments),
-        energy=ibis.memtable(pd.concat(bills, ignore_index=True) if len(bills) > 1 else energy),
-        cloud_usage=ibis.memtable(cloud),
-        telemetry_daily=daily,
-        equipment_daily=None if equip is None else ibis.memtable(equip),
+    return {
+        "enterprises": enterprises,
+        "devices": devices,
+        "telemetry": tel,
+        "orders": orders,
+        "invoices": invoices,
+        "payments": payments,
+        "energy": (
+            pd.concat(
+                [energy, _frame_of(peer_bills, "energy_bills").assign(uscc=peer_usccs)],
+                ignore_index=True,
+            )
+            if peer_bills
+            else energy
+        ),
+        "cloud_usage": cloud,
+        "telemetry_daily": daily,
+        "equipment_daily": equip,
+    }
+
+
+# The profile's SQL, compiled once per as-of date and shape of the inputs (which tables are
+# there, their columns and types) and kept for the process: building and compiling the Ibis
+# expression costs several times what running it on one enterprise's data does, and the nightly
+# job and the demo profile every enterprise as of the same day, one after another.
+_COMPILED: OrderedDict[tuple[Any, ...], tuple[str, Any]] = OrderedDict()
+_COMPILED_MAX = 16
+_COMPILED_LOCK = threading.Lock()
+
+
+def _profile_frame(inputs: dict[str, pd.DataFrame | pa.Table | None], as_of: date) -> pd.DataFrame:
+    """``feats.compute_profiles`` of the inputs as of one day: each input converted and typed
+    as ``ibis.memtable`` does, but registered under a fixed name on a DuckDB connection of its
+    own, so the compiled SQL serves every enterprise whose inputs have the same shape."""
+    import ibis
+
+    con = ibis.duckdb.connect()
+    try:
+        tabs: dict[str, Any] = {}
+        for name, data in inputs.items():
+            if data is None:
+                tabs[name] = None
+                continue
+            schema = ibis.memtable(data).schema()
+            arrow = (
+                pa.Table.from_pandas(data, schema=schema.to_pyarrow(), preserve_index=False)
+                if isinstance(data, pd.DataFrame)
+                else data
+            )
+            con.con.register(f"platform_{name}", arrow)
+            tabs[name] = ibis.table(schema, name=f"platform_{name}")
+        key = (
+            as_of,
+            tuple(
+                (name, None if t is None else tuple((c, str(d)) for c, d in t.schema().items()))
+                for name, t in tabs.items()
+            ),
+        )
+        sql, schema = _compiled(
+            key, con, lambda: feats.profiles_expr(feats.ParkTables(**tabs), [as_of])
+        )
+        # Straight to DuckDB: wrapping the SQL in an Ibis expression would parse it again.
+        frame = _as_ibis_returns(con.con.sql(sql).to_arrow_table(), schema)
+    finally:
+        con.disconnect()
+    # As ``feats.compute_profiles`` returns it.
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    return frame.sort_values(["as_of", "uscc"]).reset_index(drop=True)
+
+
+def _as_ibis_returns(table: pa.Table, schema: Any) -> pd.DataFrame:
+    """A DuckDB result as ``expr.to_pandas()`` on the DuckDB backend converts it (the same
+    steps, so the profile's values and types do not depend on which path computed them)."""
+    import pyarrow.types as pat
+    from ibis.backends.duckdb.converter import DuckDBPandasData
+    from ibis.formats.pandas import PandasData
+
+    df = pd.DataFrame(
+        {
+            name: (
+                col.to_pylist()
+                if pat.is_nested(col.type) or pat.is_dictionary(col.type) or col.null_count
+                else col.to_pandas()
+            )
+            for name, col in zip(table.column_names, table.columns, strict=True)
+        }
     )
+    return PandasData.convert_table(DuckDBPandasData.convert_table(df, schema), schema)
+
+
+def _compiled(key: tuple[Any, ...], con: Any, build: Callable[[], Any]) -> tuple[str, Any]:
+    """The SQL and result schema of ``build()``'s expression, compiled once per key."""
+    with _COMPILED_LOCK:
+        found = _COMPILED.get(key)
+        if found is not None:
+            _COMPILED.move_to_end(key)
+            return found
+    expr = build()
+    compiled = (str(con.compile(expr)), expr.schema())
+    with _COMPILED_LOCK:
+        _COMPILED[key] = compiled
+        while len(_COMPILED) > _COMPILED_MAX:
+            _COMPILED.popitem(last=False)
+    return compiled
 
 
 def build_profile_from_platform(
     session: Session, settings: Settings, org_id: str, as_of: date
 ) -> ProfileSnapshot:
     """Compute and store an enterprise's profile as of ``as_of`` from the platform's data."""
-    tables = platform_tables(session, settings, org_id, as_of=as_of)
-    frame = feats.compute_profiles(tables, [as_of])
+    frame = _profile_frame(_platform_inputs(session, settings, org_id, as_of=as_of), as_of)
     if frame.empty:
         raise ValidationFailed(
             f"as_of: enterprise {org_id} was not on the platform before {as_of}", field="as_of"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from chanrong.core.errors import ChanrongError
 from chanrong.core.i18n import t
-from chanrong.edge.routing import gated
+from chanrong.edge.routing import gated, include_shared
 
 # Importing the catalogs registers the console's words; each area keeps its own.
 from chanrong.web import (  # noqa: F401
@@ -105,10 +105,14 @@ def _problem(request: Request, exc: ChanrongError) -> JSONResponse:
     )
 
 
+def _console_routes(root: APIRouter) -> None:
+    for router in ROUTERS:
+        root.include_router(gated(router))
+
+
 def install(app: FastAPI) -> None:
     """Serve the console under ``/console`` and its assets under ``/static``."""
-    for router in ROUTERS:
-        app.include_router(gated(router))
+    include_shared(app, "console", _console_routes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.exception_handler(SignInRequired)
