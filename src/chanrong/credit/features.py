@@ -18,6 +18,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 
 from chanrong.carbon.factors import factor_for
 from chanrong.carbon.park import DEFAULT_VALUE_ADDED_RATIO, EAST_CHINA_PROVINCES
@@ -535,18 +536,21 @@ def park_tables(con: Any, park_dir: Path | str) -> ParkTables:
     return ParkTables(telemetry=tel.select("device_id", "metric", "ts", "value"), **tabs)
 
 
+# A telemetry table with no readings (an enterprise that has sent none yet), as data.
+EMPTY_TELEMETRY = pa.table(
+    {
+        "device_id": pa.array([], pa.string()),
+        "metric": pa.array([], pa.string()),
+        "ts": pa.array([], pa.timestamp("us", tz="UTC")),
+        "value": pa.array([], pa.float64()),
+    }
+)
+
+
 def empty_telemetry() -> ir.Table:
     """A telemetry table with no readings (an enterprise that has sent none yet)."""
-    return ibis.memtable(
-        pd.DataFrame(
-            {
-                "device_id": pd.Series(dtype=str),
-                "metric": pd.Series(dtype=str),
-                "ts": pd.Series(dtype="datetime64[us, UTC]"),
-                "value": pd.Series(dtype=float),
-            }
-        )
-    )
+    # Through pandas: Ibis types the timestamp as it always did here (no fixed scale).
+    return ibis.memtable(EMPTY_TELEMETRY.to_pandas())
 
 
 def duckdb_park(park_dir: Path | str) -> ParkTables:

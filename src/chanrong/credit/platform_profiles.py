@@ -46,15 +46,6 @@ _RECORD_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "cloud_usage": ("day", "compute_hours", "api_calls", "storage_gb"),
 }
-# An enterprise that has sent no readings (the columns ``feats.empty_telemetry`` has).
-_EMPTY_TELEMETRY = pa.table(
-    {
-        "device_id": pa.array([], pa.string()),
-        "metric": pa.array([], pa.string()),
-        "ts": pa.array([], pa.timestamp("us", tz="UTC")),
-        "value": pa.array([], pa.float64()),
-    }
-)
 _FLOATS = {
     "electricity_kwh",
     "gas_m3",
@@ -127,7 +118,7 @@ def _platform_inputs(
     # and the newest must win here as it does everywhere else.
     store = telemetry.open_store(settings)
     days = equip = None
-    tel: pd.DataFrame | pa.Table = _EMPTY_TELEMETRY
+    tel: pd.DataFrame | pa.Table = feats.EMPTY_TELEMETRY
     if as_of is None:
         points = store.query(org_id)
         if len(points):
