@@ -43,6 +43,12 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
     today = shanghai_date(utcnow())
     yesterday = today - timedelta(days=1)
     last_month = month_start(today, -1)
+    # The day the overdue sweep's latest firing covers: "yesterday" by the wall clock, except
+    # between midnight and its 00:30 firing in Shanghai, when it is the day before.
+    sweep = catalog.load(settings)["supplychain.flag_recourse_overdue"]
+    fired = sweep.last_firing(utcnow())
+    assert fired is not None
+    recourse_day = date.fromisoformat(sweep.period_of(fired))
     with db.unit_of_work() as s:
         seed_operating_data(
             s,
@@ -216,7 +222,7 @@ def _park_with_work(db: Database, settings: Settings, park: Park) -> str:
             scf.principal_for_org(s, trade_guarantor),
             g2.id,
             instalments=1,
-            first_due_on=yesterday,
+            first_due_on=recourse_day,
             now=after + timedelta(hours=4),
         )
         lessor = lb.principal(s, park["lessor"]["officer"])
