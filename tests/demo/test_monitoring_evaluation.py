@@ -17,7 +17,6 @@ from chanrong.demo.monitoring_evaluation import (
     score,
     summarise,
 )
-from chanrong.demo.monitoring_parks import ParkData
 from tests.benchmark_run import run_benchmark
 
 
@@ -139,54 +138,6 @@ def test_benchmark_quick_prints_the_table_per_park_and_over_parks() -> None:
     assert "per park" in out and "over 2 park(s): 31, 32" in out
     for words in ("monthly", "telemetry", "daily", "combined", "(reference)", "time per park"):
         assert words in out
-
-
-@pytest.fixture(scope="module")
-def tuning_park() -> ParkData:
-    """A small park with many firms declining, simulated once for the fitting tests (which
-    only read it)."""
-    from chanrong.demo.monitoring_evaluation import EVALUATION_PARK
-    from chanrong.demo.monitoring_parks import simulate_with_telemetry
-
-    return simulate_with_telemetry(
-        EVALUATION_PARK.with_changes(enterprises=24, months=16, deteriorating_share=0.6, seed=41)
-    )
-
-
-def test_fit_score_separates_the_defaulters_last_months_from_healthy_days(
-    tuning_park: ParkData,
-) -> None:
-    from chanrong.demo.monitoring_fitting import _labelled_days, fit_score
-    from chanrong.lending.telemetry_detectors import SCORE_FEATURES, TelemetryConfig, risk_score
-
-    park = tuning_park
-    weights = fit_score([park])
-    assert len(weights) == len(SCORE_FEATURES) + 1
-    cfg = TelemetryConfig(score_weights=weights)
-    rows = list(_labelled_days(park, cfg, 8))
-    x = np.vstack([r[0] for r in rows])
-    y = np.concatenate([r[1] for r in rows])
-    assert 0 < y.sum() < y.size  # both kinds of days were there to learn from
-    score = risk_score(x, cfg)
-    # In-sample the fitted score puts the defaulters' days well above the healthy ones'; the
-    # all-zero weights cannot tell them apart.
-    assert score[y == 1].mean() > score[y == 0].mean() + 1.0
-    flat = risk_score(x, TelemetryConfig(score_weights=(0.0,) * len(weights)))
-    assert flat[y == 1].mean() == flat[y == 0].mean()
-
-
-def test_fit_warning_weighs_the_machines_orders_and_payables_from_the_truth(
-    tuning_park: ParkData,
-) -> None:
-    from chanrong.demo.monitoring_fitting import fit_warning
-    from chanrong.lending.daily_warning import WARNING_FEATURES
-
-    weights = fit_warning([tuning_park])
-    assert len(weights) == len(WARNING_FEATURES) + 1
-    # The machines' log-odds push the score up. (On so small and short a park the orders'
-    # year-long baseline is too thin for their weight to mean much; the tuned one is in
-    # ``daily_warning.WARNING_WEIGHTS``.)
-    assert weights[1] > 0.3
 
 
 def test_the_default_seeds_are_not_the_ones_the_score_was_tuned_on() -> None:
