@@ -2,10 +2,12 @@
 
 ``fit_score`` fits the machines' score (``telemetry_detectors.SCORE_WEIGHTS``) and
 ``fit_warning`` the daily warning's (``daily_warning.WARNING_WEIGHTS``): each a ridge-penalised
-logistic regression of a defaulter's last ``SCORE_HORIZON_DAYS`` before its default against
-healthy firms' days. Split from ``monitoring_evaluation`` (which replays and scores the
-detectors) when that module grew past 600 lines.
-"""
+logistic regression of a defaulter's last days before its default (``SCORE_HORIZON_DAYS``;
+for the daily warning a chosen horizon) against healthy firms' days. ``watched_days`` judges
+each watched firm once, so that ``choose_rule`` can replay a grid of alert rules on the
+scores in seconds, scored as the evaluation scores them (``benchmarks/fit_warning.py``).
+Split from ``monitoring_evaluation`` (which replays and scores the detectors) when that
+module grew past 600 lines."""
 
 from __future__ import annotations
 
@@ -205,6 +207,11 @@ def fit_warning(
     return (round(intercept, 4), *(round(float(v), 4) for v in raw))
 
 
+# The rules ``choose_rule`` tries: days in a row, and thresholds 1.0, 1.1, … 3.0 (log-odds).
+GRID_DAYS = (3, 5, 7, 10, 14, 21, 28)
+GRID_THRESHOLDS = tuple(round(1.0 + 0.1 * k, 1) for k in range(21))
+
+
 @dataclass(frozen=True, slots=True)
 class RuleFigures:
     """An alert rule (``persistence_days`` in a row at or past ``threshold``) on the tuning
@@ -270,8 +277,8 @@ def choose_rule(
     parks: Sequence[Sequence[WatchedDays]],
     weights: Sequence[float],
     *,
-    persistence: Sequence[int] = (3, 5, 7, 10, 14, 21, 28),
-    thresholds: Sequence[float] = tuple(round(1.0 + 0.1 * k, 1) for k in range(21)),
+    persistence: Sequence[int] = GRID_DAYS,
+    thresholds: Sequence[float] = GRID_THRESHOLDS,
     max_false_alarms: float = 0.08,
 ) -> tuple[RuleFigures | None, list[RuleFigures]]:
     """The alert rule for ``weights``: of the grid's rules whose worst tuning park alerts at
