@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/fit_warning.py --enterprises 1000 --loans --cache DIR
         # what daily_warning.WARNING_WEIGHTS and WarningConfig's rule were chosen by
+    .venv/bin/python benchmarks/fit_warning.py --quick   # 2 tuning seeds x 24 firms x 16 months
 
 Tuning seeds only (101-105, ``monitoring_evaluation.TRAINING_SEEDS``): held-out figures come
 from ``benchmarks/monitoring.py`` on other seeds. Each park is simulated (or read from
@@ -58,12 +59,17 @@ def main() -> None:
     )
     parser.add_argument("--cache", type=Path, default=None, help="simulated parks kept here")
     parser.add_argument("--loans", action="store_true", help="fit and choose on the loans only")
+    parser.add_argument("--quick", action="store_true", help="2 seeds x 24 firms x 16 months")
     args = parser.parse_args()
     horizons: tuple[int, ...] = args.horizons
     park = EVALUATION_PARK.with_changes(enterprises=args.enterprises)
+    seeds = TRAINING_SEEDS
+    if args.quick:  # a smoke run: too small to choose anything by
+        seeds = seeds[:2]
+        park = park.with_changes(enterprises=24, months=16, deteriorating_share=0.6)
     wall, cpu = time.perf_counter(), time.process_time()
     parks: list[list[WatchedDays]] = []
-    for seed in TRAINING_SEEDS:
+    for seed in seeds:
         config = park.with_changes(seed=seed)
         data = simulated(config, args.cache)
         watched = (

@@ -109,3 +109,28 @@ def test_the_rule_chosen_is_the_longest_lead_within_the_false_alarm_cap(
     # A cap nothing meets chooses nothing, rather than the least bad.
     loud, _ = choose_rule([judged], (10.0,) + (0.0,) * len(WARNING_FEATURES), max_false_alarms=0.0)
     assert loud is None
+
+
+def test_the_fitting_benchmark_prints_each_candidates_rules_and_the_choice() -> None:
+    from tests.benchmark_run import run_benchmark
+
+    out = run_benchmark("fit_warning.py", "--quick", "--horizons", "180,365", timeout=600)
+    assert "seed 101:" in out and "seed 102:" in out and "seed 103:" not in out
+    for words in ("in use:", "fit, 180 days:", "fit, 365 days:", "best 5", "took"):
+        assert words in out
+    assert "chosen:" in out or "no rule keeps" in out
+
+
+def test_the_fitting_benchmark_refuses_a_horizon_that_is_not_days() -> None:
+    import subprocess
+    import sys
+
+    from tests.benchmark_run import ROOT
+
+    bad = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "fit_warning.py"), "--horizons", "180,x"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and "horizons: '180,x' is not whole numbers" in bad.stderr
