@@ -121,22 +121,11 @@ def test_the_daily_warning_shows_machines_orders_and_payables_with_their_reads(
     from datetime import timedelta
 
     from chanrong.lending.alerts import raise_alert
-    from chanrong.lending.business_days import business_days
     from chanrong.lending.daily_warning import detect_warning, first_warning
     from chanrong.lending.repository import LendingRepository
-    from tests.lending.test_daily_warning import _orders, _payables
-    from tests.lending.test_telemetry_detectors import series, slump, steady
+    from tests.lending.test_daily_warning import weak_firm
 
-    values = steady()
-    slump(values, date(2025, 1, 6), 97, hours=0.75, util=0.96, epu=1.08)
-    s = series(values)
-    turn = s.index(date(2024, 12, 1))
-    weak = business_days(
-        s.first,
-        s.days,
-        _orders(s.days, 10_000, drop_from=turn),
-        _payables(s.days, late=5, late_from=turn),
-    )
+    s, weak = weak_firm()
     day = first_warning(s, weak, start=date(2024, 9, 1), end=date(2025, 4, 13))
     assert day is not None
     reads = [

@@ -212,6 +212,15 @@ def _health_by_firm(health: pa.Table | None) -> dict[str, list[tuple[date, float
     return out
 
 
+def default_date_of(row: pd.Series) -> date | None:
+    """A firm's default date in the simulator's truth (its first missed payment); None when
+    it did not default."""
+    if bool(row["defaulted"]) and not pd.isna(row["default_date"]):
+        day: date = pd.Timestamp(row["default_date"]).date()
+        return day
+    return None
+
+
 def evaluate_park(
     park: ParkData,
     *,
@@ -238,11 +247,9 @@ def evaluate_park(
         if watched is not None and uscc not in watched:
             continue
         row = truth.loc[uscc]
-        default_date: date | None = None
-        if bool(row["defaulted"]) and not pd.isna(row["default_date"]):
-            default_date = pd.Timestamp(row["default_date"]).date()
-            if default_date < watch_from:
-                continue  # defaulted before it could be watched: no baseline to judge by
+        default_date = default_date_of(row)
+        if default_date is not None and default_date < watch_from:
+            continue  # defaulted before it could be watched: no baseline to judge by
         end = min(default_date, last_day) if default_date else last_day
         monthly: date | None = None
         kinds: tuple[str, ...] = ()

@@ -24,6 +24,7 @@ from chanrong.demo.monitoring_evaluation import (
     Detectors,
     FirmAlerts,
     SeedResult,
+    default_date_of,
     score,
     summarise,
 )
@@ -151,11 +152,9 @@ def watched_days(
         if watched is not None and uscc not in watched:
             continue
         row = truth.loc[uscc]
-        default_date: date | None = None
-        if bool(row["defaulted"]) and not pd.isna(row["default_date"]):
-            default_date = pd.Timestamp(row["default_date"]).date()
-            if default_date < watch_from:
-                continue
+        default_date = default_date_of(row)
+        if default_date is not None and default_date < watch_from:
+            continue
         w = daily.index(watch_from)
         a = max(0, w - lookback)
         end = min(default_date, last_day) if default_date else last_day
