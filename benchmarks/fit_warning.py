@@ -30,6 +30,7 @@ from chanrong.demo.monitoring_evaluation import (
 from chanrong.demo.monitoring_fitting import (
     RuleFigures,
     WatchedDays,
+    admissible,
     choose_rule,
     fit_warning,
     watched_days,
@@ -85,15 +86,11 @@ def main() -> None:
     rules = Table(
         "weights", "rule", "median lead mean / worst", "false alarms mean / worst", title="best 5"
     )
-    chosen: tuple[str, RuleFigures] | None = None
+    chosen: list[tuple[str, RuleFigures]] = []
     for name, weights in candidates.items():
         console.print(f"{name}: {', '.join(f'{w:g}' for w in weights)}")
         best, rows = choose_rule(parks, weights)
-        top = sorted(
-            (r for r in rows if r.worst_false_alarms <= 0.08),
-            key=lambda r: (-r.mean_lead, r.mean_false_alarms),
-        )[:5]
-        for r in top:
+        for r in admissible(rows)[:5]:
             rules.add_row(
                 name,
                 f"{r.persistence_days} days at {r.threshold:g}",
@@ -101,17 +98,14 @@ def main() -> None:
                 f"{r.mean_false_alarms:.1%} / {r.worst_false_alarms:.1%}",
             )
         rules.add_section()
-        if best and (
-            chosen is None
-            or (best.mean_lead, -best.mean_false_alarms)
-            > (chosen[1].mean_lead, -chosen[1].mean_false_alarms)
-        ):
-            chosen = (name, best)
+        if best is not None:
+            chosen.append((name, best))
     console.print(rules)
-    if chosen is None:
+    if not chosen:
         console.print("no rule keeps the worst tuning park's false alarms at 8 % or under")
     else:
-        name, r = chosen
+        # The first of equals: the weights in use win a tie.
+        name, r = max(chosen, key=lambda c: c[1].preference)
         current = WarningConfig()
         console.print(
             f"chosen: {name}, {r.persistence_days} days at {r.threshold:g} "
